@@ -1,0 +1,84 @@
+// fileops.hpp on POSIX systems.
+
+#include "../fileops.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace portalocker::detail {
+
+native_handle_type open_file(const std::filesystem::path& path, const OpenMode& mode,
+                             std::error_code& ec) noexcept {
+    ec.clear();
+    int flags = O_CLOEXEC | O_NOCTTY;
+    if (mode.read && mode.write)
+        flags |= O_RDWR;
+    else if (mode.write)
+        flags |= O_WRONLY;
+    else
+        flags |= O_RDONLY;
+    if (mode.append)
+        flags |= O_APPEND;
+    if (mode.create)
+        flags |= O_CREAT;
+    if (mode.exclusive_create)
+        flags |= O_EXCL;
+    int fd;
+    do
+        fd = ::open(path.c_str(), flags, 0666);
+    while (fd == -1 && errno == EINTR);
+    if (fd == -1) {
+        ec = {errno, std::system_category()};
+        return -1;
+    }
+    struct stat status {};
+    if (::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
+        ::close(fd);
+        ec = {EISDIR, std::system_category()};
+        return -1;
+    }
+    return fd;
+}
+
+void close_handle(native_handle_type handle) noexcept { ::close(handle); }
+
+std::error_code truncate_file(native_handle_type handle) noexcept {
+    int rc;
+    do
+        rc = ::ftruncate(handle, 0);
+    while (rc == -1 && errno == EINTR);
+    if (rc == -1)
+        return {errno, std::system_category()};
+    ::lseek(handle, 0, SEEK_SET);
+    return {};
+}
+
+std::error_code sync_file(native_handle_type handle) noexcept {
+    if (::fsync(handle) == -1)
+        return {errno, std::system_category()};
+    return {};
+}
+
+std::FILE* open_stream(native_handle_type handle, const OpenMode& mode) noexcept {
+    return ::fdopen(handle, mode.stream_mode.c_str());
+}
+
+std::optional<FileIdentity> identity_of(native_handle_type handle) noexcept {
+    struct stat status {};
+    if (::fstat(handle, &status) != 0)
+        return std::nullopt;
+    return FileIdentity{static_cast<std::uint64_t>(status.st_dev),
+                        static_cast<std::uint64_t>(status.st_ino)};
+}
+
+std::optional<FileIdentity> identity_of(const std::filesystem::path& path) noexcept {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0)
+        return std::nullopt;
+    return FileIdentity{static_cast<std::uint64_t>(status.st_dev),
+                        static_cast<std::uint64_t>(status.st_ino)};
+}
+
+} // namespace portalocker::detail

@@ -1,0 +1,341 @@
+// wait_for_any() on Linux: the kernel wakes us when the lock is released.
+//
+// A blocking lock call (flock LOCK_EX, F_SETLKW, F_OFD_SETLKW) is the only way the kernel tells a
+// waiter that a lock was released, and the only thing that can stop such a call is a signal.
+// Interrupting a thread with a signal needs a process-wide handler, which a library must not
+// install. So the blocking call runs in a tiny helper *process* created with
+// CLONE_VM | CLONE_FILES: it shares our memory (no copy, cheap to start and to end) and our file
+// table (so a lock it is granted belongs to our open file, or for fcntl locks to our file
+// table, exactly as if we had taken it). We sleep on its pidfd until it exits or the deadline
+// passes; at the deadline SIGKILL ends it, which the kernel honours even inside the lock call.
+// The helper has exit signal 0, so no SIGCHLD reaches the program and waitpid(-1) in the
+// program never sees it (only __WALL does), and it starts with every signal blocked, so a
+// terminal's Ctrl-C for the process group never runs a handler on its stack.
+
+#include "../waiter.hpp"
+#include "lockcall.hpp"
+
+#include <portalocker/exceptions.hpp>
+
+#include <csignal>
+#include <cerrno>
+#include <poll.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <vector>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#define PORTALOCKER_KERNEL_WAITER 1
+#endif
+
+namespace portalocker::detail {
+
+#ifdef PORTALOCKER_KERNEL_WAITER
+namespace {
+
+// The helper shares our memory but not our thread-local storage set-up, so it must not call
+// libc (errno is thread-local): it makes raw system calls only.
+#if defined(__x86_64__)
+[[gnu::always_inline]] inline long raw_syscall(long number, long a, long b = 0, long c = 0) {
+    long result;
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(number), "D"(a), "S"(b), "d"(c)
+                 : "rcx", "r11", "memory");
+    return result;
+}
+#elif defined(__aarch64__)
+[[gnu::always_inline]] inline long raw_syscall(long number, long a, long b = 0, long c = 0) {
+    register long x8 asm("x8") = number;
+    register long x0 asm("x0") = a;
+    register long x1 asm("x1") = b;
+    register long x2 asm("x2") = c;
+    asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+    return x0;
+}
+#endif
+
+struct HelperArgs {
+    int fd;
+    bool use_flock;
+    int flock_operation;
+    RecordLockCall record;
+    pid_t parent;
+    int doorbell;   ///< eventfd the helper rings as soon as its lock call returns
+    int outcome;    ///< -1 while blocked; then 0 when granted, else the errno
+};
+
+// Runs in the helper process: one blocking lock call, then the outcome is published and the
+// doorbell rung *before* exiting, so the waiting thread learns of the grant at wake-up speed
+// and not only once this process has finished exiting.
+[[gnu::no_sanitize("address", "thread", "undefined")]] int helper_main(void* opaque) {
+    auto* args = static_cast<HelperArgs*>(opaque);
+    // Die with the thread that waits for us; if it is already gone, give up at once.
+    raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    long rc = -ECHILD;
+    if (raw_syscall(SYS_getppid, 0) == args->parent) {
+        do {
+            if (args->use_flock)
+                rc = raw_syscall(SYS_flock, args->fd, args->flock_operation);
+            else
+                rc = raw_syscall(SYS_fcntl, args->fd, args->record.command,
+                                 reinterpret_cast<long>(&args->record.range));
+        } while (rc == -EINTR);
+    }
+    int outcome = rc == 0 ? 0 : static_cast<int>(-rc);
+    __atomic_store_n(&args->outcome, outcome, __ATOMIC_RELEASE);
+    std::uint64_t one = 1;
+    raw_syscall(SYS_write, args->doorbell, reinterpret_cast<long>(&one), sizeof one);
+    return outcome;
+}
+
+constexpr std::size_t helper_stack_size = 64 * 1024;
+
+// Stacks are kept per thread for the next wait: unmapping memory shared with running threads
+// costs a TLB shoot-down on every core, which would sit on the hand-off path.
+class StackPool {
+public:
+    ~StackPool() {
+        for (void* stack : m_free)
+            ::munmap(stack, helper_stack_size);
+    }
+    void* take() noexcept {
+        if (!m_free.empty()) {
+            void* stack = m_free.back();
+            m_free.pop_back();
+            return stack;
+        }
+        void* stack = ::mmap(nullptr, helper_stack_size, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        return stack == MAP_FAILED ? nullptr : stack;
+    }
+    void give_back(void* stack) noexcept {
+        try {
+            m_free.push_back(stack);
+        } catch (...) {
+            ::munmap(stack, helper_stack_size);
+        }
+    }
+
+private:
+    std::vector<void*> m_free;
+};
+
+thread_local StackPool t_stacks;
+
+/// One helper process blocked in one lock call.
+class Helper {
+public:
+    Helper() = default;
+    Helper(const Helper&) = delete;
+    Helper& operator=(const Helper&) = delete;
+    ~Helper() {
+        if (running()) {
+            kill();
+            reap();
+        }
+        if (m_stack)
+            t_stacks.give_back(m_stack);
+    }
+
+    std::error_code start(const LockRequest& request, int doorbell) noexcept {
+        m_args.fd = request.handle;
+        m_args.use_flock = request.backend == Backend::flock;
+        m_args.flock_operation = has(request.flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH;
+        m_args.record = record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend,
+                                         true);
+        m_args.parent = ::getpid();
+        m_args.doorbell = doorbell;
+        m_args.outcome = -1;
+        m_stack = t_stacks.take();
+        if (!m_stack)
+            return {ENOMEM, std::system_category()};
+        sigset_t all, previous;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &previous);
+        int pidfd = -1;
+        m_pid = ::clone(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
+                        CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, &m_args, &pidfd);
+        int cloneErrno = errno;
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        if (m_pid == -1)
+            return {cloneErrno, std::system_category()};
+        m_pidfd = pidfd;
+        return {};
+    }
+
+    int pidfd() const noexcept { return m_pidfd; }
+    bool running() const noexcept { return m_pidfd >= 0; }
+    /// -1 while the lock call is still blocked, then 0 (granted) or the errno.
+    int outcome() const noexcept { return __atomic_load_n(&m_args.outcome, __ATOMIC_ACQUIRE); }
+
+    void kill() noexcept { ::kill(m_pid, SIGKILL); }
+
+    /// Waits for the helper to end; returns its outcome (-1: killed while blocked).
+    int reap() noexcept {
+        siginfo_t info{};
+        int rc;
+        do
+            rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(m_pidfd), &info,
+                          WEXITED | __WALL);
+        while (rc == -1 && errno == EINTR);
+        ::close(m_pidfd);
+        m_pidfd = -1;
+        return outcome();
+    }
+
+private:
+    HelperArgs m_args{};
+    void* m_stack = nullptr;
+    pid_t m_pid = -1;
+    int m_pidfd = -1;
+};
+
+bool helpers_unavailable(std::error_code ec) {
+    // Old kernels (no CLONE_PIDFD / P_PIDFD), seccomp filters, or no memory for a stack.
+    return ec.value() == EINVAL || ec.value() == ENOSYS || ec.value() == EPERM ||
+           ec.value() == ENOMEM || ec.value() == EAGAIN;
+}
+
+class EventFd {
+public:
+    EventFd() noexcept : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    ~EventFd() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    EventFd(const EventFd&) = delete;
+    EventFd& operator=(const EventFd&) = delete;
+    int get() const noexcept { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+} // namespace
+#endif // PORTALOCKER_KERNEL_WAITER
+
+int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
+                 std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
+    using namespace std::chrono;
+    ec.clear();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        std::error_code attempt = try_request(requests[i]);
+        if (!attempt)
+            return static_cast<int>(i);
+        if (attempt != errc::already_locked) {
+            ec = attempt;
+            return -1;
+        }
+    }
+    if (deadline && steady_clock::now() >= *deadline)
+        return -1;
+#ifndef PORTALOCKER_KERNEL_WAITER
+    return poll_for_any(requests, deadline, poll_cap, ec);
+#else
+    EventFd doorbell;
+    if (doorbell.get() < 0)
+        return poll_for_any(requests, deadline, poll_cap, ec);
+    std::vector<Helper> helpers(requests.size());
+    // fds[0] is the doorbell; fds[1 + i] is helper i's pidfd, which catches a helper that dies
+    // without ringing (killed from outside).
+    std::vector<pollfd> fds(requests.size() + 1);
+    fds[0] = {doorbell.get(), POLLIN, 0};
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        std::error_code started = helpers[i].start(requests[i], doorbell.get());
+        if (started) {
+            helpers.clear(); // kills and reaps those already started
+            if (helpers_unavailable(started))
+                return poll_for_any(requests, deadline, poll_cap, ec);
+            ec = started;
+            return -1;
+        }
+        fds[i + 1] = {helpers[i].pidfd(), POLLIN, 0};
+    }
+
+    int winner = -1;
+    std::error_code failure;
+    auto settled = [&] {
+        for (std::size_t i = 0; i < helpers.size(); ++i) {
+            int outcome = helpers[i].outcome();
+            if (outcome == 0 && winner == -1)
+                winner = static_cast<int>(i);
+            else if (outcome > 0 && !failure)
+                failure = {outcome, std::system_category()};
+            else if (outcome == -1 && fds[i + 1].revents != 0 && !failure)
+                failure = {ECHILD, std::system_category()}; // helper killed from outside
+        }
+        return winner >= 0 || failure;
+    };
+    for (;;) {
+        timespec timeout{};
+        timespec* timeoutPointer = nullptr;
+        if (deadline) {
+            auto left = *deadline - steady_clock::now();
+            if (left <= nanoseconds::zero())
+                break;
+            auto secs = duration_cast<seconds>(left);
+            timeout.tv_sec = static_cast<time_t>(secs.count());
+            timeout.tv_nsec = static_cast<long>(duration_cast<nanoseconds>(left - secs).count());
+            timeoutPointer = &timeout;
+        }
+        int ready = ::ppoll(fds.data(), fds.size(), timeoutPointer, nullptr);
+        if (ready == -1 && errno == EINTR)
+            continue;
+        if (ready == -1) {
+            failure = {errno, std::system_category()};
+            break;
+        }
+        if (ready == 0 || settled())
+            break;
+        std::uint64_t rings;
+        (void)!::read(doorbell.get(), &rings, sizeof rings);
+    }
+
+    // Stop the helpers still blocked and reap all. A helper may have been granted its lock
+    // after we stopped looking (between the deadline and the kill): its published outcome, or
+    // else a non-blocking attempt, tells (that succeeds on a lock our file already holds).
+    for (std::size_t i = 0; i < helpers.size(); ++i) {
+        if (static_cast<int>(i) != winner && helpers[i].outcome() == -1)
+            helpers[i].kill();
+    }
+    for (std::size_t i = 0; i < helpers.size(); ++i) {
+        int outcome = helpers[i].reap();
+        if (static_cast<int>(i) == winner || outcome > 0)
+            continue;
+        bool granted = outcome == 0 || !try_request(requests[i]);
+        if (!granted)
+            continue;
+        if (winner == -1 && !failure)
+            winner = static_cast<int>(i);
+        else
+            release_request(requests[i]);
+    }
+    if (failure) {
+        if (winner >= 0)
+            release_request(requests[static_cast<std::size_t>(winner)]);
+        ec = failure;
+        return -1;
+    }
+    if (winner >= 0 && requests[static_cast<std::size_t>(winner)].backend == Backend::posix) {
+        // fcntl locks record the pid of the process that was granted them, which was the
+        // helper; taking the same lock again from here puts our own pid into /proc/locks and
+        // F_GETLK answers, without ever letting the lock go.
+        (void)try_request(requests[static_cast<std::size_t>(winner)]);
+    }
+    return winner;
+#endif
+}
+
+} // namespace portalocker::detail
