@@ -1,0 +1,4 @@
+#include "command.hpp"
+namespace lockctl {
+int runHold(Arguments) { return exit_failure; }
+}

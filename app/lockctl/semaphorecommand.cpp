@@ -1,0 +1,4 @@
+#include "command.hpp"
+namespace lockctl {
+int runSemaphore(Arguments) { return exit_failure; }
+}

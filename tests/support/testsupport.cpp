@@ -1,0 +1,96 @@
+#include "testsupport.h"
+
+#include <QDeadlineTimer>
+#include <QTest>
+
+namespace testsupport {
+
+QString programPath(const char* environmentVariable) {
+    const QString path = qEnvironmentVariable(environmentVariable);
+    if (path.isEmpty())
+        qWarning("%s is not set: run the tests through ctest", environmentVariable);
+    return path;
+}
+
+ChildProcess::ChildProcess() : m_process(std::make_unique<QProcess>()) {}
+
+ChildProcess::~ChildProcess() { kill(); }
+
+bool ChildProcess::start(const QString& program, const QStringList& arguments) {
+    m_process->start(program, arguments);
+    if (!m_process->waitForStarted(10000)) {
+        qWarning("cannot start %s: %s", qPrintable(program), qPrintable(m_process->errorString()));
+        return false;
+    }
+    return true;
+}
+
+bool ChildProcess::startHelper(const QStringList& arguments) {
+    return start(programPath("LOCKSCOPE_LOCKHELPER"), arguments);
+}
+
+QString ChildProcess::readLine(int timeoutMs) {
+    QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        const qsizetype newline = m_buffer.indexOf('\n');
+        if (newline >= 0) {
+            const QByteArray line = m_buffer.left(newline);
+            m_buffer.remove(0, newline + 1);
+            return QString::fromUtf8(line);
+        }
+        if (deadline.hasExpired())
+            return {};
+        if (m_process->state() == QProcess::NotRunning) {
+            m_buffer += m_process->readAllStandardOutput();
+            if (m_buffer.indexOf('\n') < 0)
+                return {};
+            continue;
+        }
+        m_process->waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+        m_buffer += m_process->readAllStandardOutput();
+        m_stderr += m_process->readAllStandardError();
+    }
+}
+
+QString ChildProcess::waitFor(const QString& prefix, int timeoutMs) {
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        const QString line = readLine(int(qMax<qint64>(1, deadline.remainingTime())));
+        if (line.startsWith(prefix))
+            return line;
+        if (line.isEmpty() && m_process->state() == QProcess::NotRunning)
+            return {};
+    }
+    return {};
+}
+
+void ChildProcess::writeLine(const QString& line) {
+    m_process->write(line.toUtf8() + '\n');
+    m_process->waitForBytesWritten(5000);
+}
+
+qint64 ChildProcess::pid() const { return m_process->processId(); }
+
+int ChildProcess::waitForExit(int timeoutMs) {
+    if (m_process->state() != QProcess::NotRunning && !m_process->waitForFinished(timeoutMs))
+        return -1;
+    m_buffer += m_process->readAllStandardOutput();
+    m_stderr += m_process->readAllStandardError();
+    if (m_process->exitStatus() != QProcess::NormalExit)
+        return -1;
+    return m_process->exitCode();
+}
+
+void ChildProcess::kill() {
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        m_process->kill();
+        m_process->waitForFinished(5000);
+    }
+}
+
+QString ChildProcess::standardError() {
+    m_stderr += m_process->readAllStandardError();
+    return QString::fromUtf8(m_stderr);
+}
+
+} // namespace testsupport

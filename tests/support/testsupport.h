@@ -1,0 +1,49 @@
+#pragma once
+// Helpers shared by the test suites: start the lockhelper program (another process that
+// takes, holds and reports locks) and talk to it line by line.
+
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+namespace testsupport {
+
+/// Path of a program the tests run, from the environment CTest sets (LOCKSCOPE_LOCKHELPER,
+/// LOCKSCOPE_LOCKCTL); fails the test if it is missing.
+QString programPath(const char* environmentVariable);
+
+/// A child process whose standard output is read line by line ("READY", "LOCKED 123", ...).
+class ChildProcess {
+public:
+    ChildProcess();
+    ~ChildProcess(); ///< kills the process if still running
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    /// Starts `program` with `arguments`; false (with a test failure message) if it cannot.
+    bool start(const QString& program, const QStringList& arguments);
+    /// Starts the lockhelper program.
+    bool startHelper(const QStringList& arguments);
+    /// Waits for the next line on standard output (without the newline); empty on timeout
+    /// or end of output.
+    QString readLine(int timeoutMs = 10000);
+    /// Waits until a line starting with `prefix` arrives; returns it (empty on timeout).
+    QString waitFor(const QString& prefix, int timeoutMs = 10000);
+    void writeLine(const QString& line);
+    qint64 pid() const;
+    /// Waits for exit; returns the exit code, or -1 on timeout or crash.
+    int waitForExit(int timeoutMs = 10000);
+    void kill();
+    QProcess& process() { return *m_process; }
+    /// Everything the process wrote to standard error so far.
+    QString standardError();
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    QByteArray m_buffer;
+    QByteArray m_stderr;
+};
+
+} // namespace testsupport
