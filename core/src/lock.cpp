@@ -42,6 +42,8 @@ LockFlags Lock::exclusive_flags() const noexcept {
 
 bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept {
     ec.clear();
+    if (deadline == std::chrono::steady_clock::time_point::max())
+        deadline.reset(); // what deadline_after() gives for "forever"
     if (owns_lock()) {
         ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
         return false;
@@ -78,10 +80,7 @@ std::error_code Lock::after_lock(native_handle_type) noexcept { return {}; }
 
 bool Lock::acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline) {
     std::error_code ec;
-    Deadline limit;
-    if (deadline != std::chrono::steady_clock::time_point::max())
-        limit = deadline;
-    if (acquire(flags, limit, ec))
+    if (acquire(flags, deadline, ec))
         return true;
     if (ec && ec != errc::already_locked)
         throw LockException(ec, detail::describe("cannot lock", m_path, ec));

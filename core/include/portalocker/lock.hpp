@@ -78,6 +78,11 @@ public:
     bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline) {
         return acquire_checked(LockFlags::SHARED, to_steady(deadline));
     }
+    template <class Clock, class Duration>
+    bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline,
+                               std::error_code& ec) noexcept {
+        return acquire(LockFlags::SHARED, to_steady(deadline), ec);
+    }
     void unlock_shared() { unlock(); }
 
     // --- Python-style ---
