@@ -1,4 +1,179 @@
+// lockctl semaphore DIRECTORY NAME MAXIMUM [--timeout SECONDS] [--backend B] [-- COMMAND...]
+
 #include "command.hpp"
+#include "commandrunner.hpp"
+#include "holderlookup.hpp"
+
+#include <portalocker/portalocker.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace lockctl {
-int runSemaphore(Arguments) { return exit_failure; }
+
+namespace {
+
+constexpr const char* semaphoreUsage =
+    "usage: lockctl semaphore DIRECTORY NAME MAXIMUM [--timeout SECONDS]\n"
+    "                         [--backend flock|posix|ofd] [-- COMMAND [ARGS...]]\n\n"
+    "Take a free slot of the bounded semaphore NAME (at most MAXIMUM holders), whose slot\n"
+    "files are DIRECTORY/NAME.00.lock, NAME.01.lock, ... as Python portalocker's\n"
+    "BoundedSemaphore names them, and run COMMAND while holding it, exiting with its status;\n"
+    "without COMMAND, hold until SIGINT/SIGTERM. The slot taken is reported on stderr.\n\n"
+    "  --timeout SECONDS   give up after SECONDS (0: try once); default: wait forever\n"
+    "  --backend NAME      flock (default, as Python portalocker), posix (fcntl) or ofd\n\n"
+    "exit status: COMMAND's status (128 + N if it died of signal N); 1 if no slot was free\n"
+    "in time; 2 usage; 3 other failure\n";
+
+struct SemaphoreRequest {
+    std::string directory;
+    std::string name;
+    int maximum = 0;
+    std::optional<double> timeoutSeconds;
+    portalocker::Backend backend = portalocker::default_backend();
+    std::vector<std::string> command;
+};
+
+std::optional<int> parseMaximum(const std::string& text) {
+    int value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 1)
+        return std::nullopt;
+    return value;
 }
+
+/// Parses the arguments; nullopt (after printing why) on a usage error.
+std::optional<SemaphoreRequest> parse(Arguments arguments) {
+    SemaphoreRequest request;
+    std::vector<std::string> positional;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& word = arguments[i];
+        auto value = [&]() -> const std::string* {
+            if (i + 1 >= arguments.size()) {
+                std::fprintf(stderr, "lockctl semaphore: %s needs a value\n", word.c_str());
+                return nullptr;
+            }
+            return &arguments[++i];
+        };
+        if (word == "--") {
+            request.command.assign(arguments.begin() + static_cast<long>(i) + 1, arguments.end());
+            break;
+        } else if (word == "--timeout" || word == "-w") {
+            const std::string* text = value();
+            if (!text)
+                return std::nullopt;
+            request.timeoutSeconds = parseSeconds(*text);
+            if (!request.timeoutSeconds) {
+                std::fprintf(stderr, "lockctl semaphore: invalid timeout '%s'\n", text->c_str());
+                return std::nullopt;
+            }
+        } else if (word == "--backend") {
+            const std::string* text = value();
+            if (!text)
+                return std::nullopt;
+            auto backend = portalocker::parse_backend(*text);
+            if (!backend || *backend == portalocker::Backend::windows) {
+                std::fprintf(stderr, "lockctl semaphore: unknown backend '%s'\n", text->c_str());
+                return std::nullopt;
+            }
+            request.backend = *backend;
+        } else if (word.size() > 1 && word[0] == '-') {
+            std::fprintf(stderr, "lockctl semaphore: unknown option '%s'\n", word.c_str());
+            return std::nullopt;
+        } else if (positional.size() < 3) {
+            positional.push_back(word);
+        } else {
+            // As with hold: the command may follow the arguments without "--".
+            request.command.assign(arguments.begin() + static_cast<long>(i), arguments.end());
+            break;
+        }
+    }
+    if (positional.size() < 3) {
+        std::fputs("lockctl semaphore: DIRECTORY, NAME and MAXIMUM are needed\n", stderr);
+        return std::nullopt;
+    }
+    request.directory = positional[0];
+    request.name = positional[1];
+    auto maximum = parseMaximum(positional[2]);
+    if (!maximum) {
+        std::fprintf(stderr, "lockctl semaphore: MAXIMUM must be a whole number of at least 1, "
+                             "not '%s'\n",
+                     positional[2].c_str());
+        return std::nullopt;
+    }
+    request.maximum = *maximum;
+    if (request.directory.empty() || request.name.empty()) {
+        std::fputs("lockctl semaphore: DIRECTORY and NAME must not be empty\n", stderr);
+        return std::nullopt;
+    }
+    return request;
+}
+
+/// " by pid 12 (python3), pid 34 (lockctl)": the holders of every slot, where the system says.
+std::string describeSlotHolders(const portalocker::BoundedSemaphore& semaphore) {
+    std::string holders;
+    for (int number = 0; number < semaphore.maximum(); ++number) {
+        std::error_code ec;
+        std::string holder = describeHolders(semaphore.filename(number, ec));
+        if (holder.empty())
+            continue;
+        // describeHolders() answers " by pid ..."; join the slots into one list.
+        holders += holders.empty() ? holder : ", " + holder.substr(4);
+    }
+    return holders;
+}
+
+} // namespace
+
+int runSemaphore(Arguments arguments) {
+    for (const std::string& word : arguments) {
+        if (word == "--")
+            break;
+        if (word == "--help" || word == "-h") {
+            std::fputs(semaphoreUsage, stdout);
+            return exit_ok;
+        }
+    }
+    auto request = parse(arguments);
+    if (!request) {
+        std::fputs(semaphoreUsage, stderr);
+        return exit_usage;
+    }
+
+    portalocker::BoundedSemaphore semaphore(
+        request->maximum, {.name = request->name,
+                           .directory = request->directory,
+                           .backend = request->backend});
+    using namespace std::chrono;
+    auto deadline = steady_clock::time_point::max();
+    if (request->timeoutSeconds)
+        deadline = steady_clock::now() + duration_cast<steady_clock::duration>(
+                                             duration<double>(*request->timeoutSeconds));
+    std::error_code ec;
+    const bool acquired = semaphore.try_lock_until(deadline, ec);
+    if (ec && ec != portalocker::errc::already_locked) {
+        std::error_code ignored;
+        std::fprintf(stderr, "lockctl semaphore: cannot take a slot of '%s' in '%s' (%s): %s\n",
+                     request->name.c_str(), request->directory.c_str(),
+                     semaphore.filename(0, ignored).c_str(), ec.message().c_str());
+        return exit_failure;
+    }
+    if (!acquired) {
+        std::fprintf(stderr, "lockctl semaphore: all %d slots of '%s' in '%s' are taken%s\n",
+                     request->maximum, request->name.c_str(), request->directory.c_str(),
+                     describeSlotHolders(semaphore).c_str());
+        return exit_not_acquired;
+    }
+    std::fprintf(stderr, "lockctl semaphore: holding slot %d of %d: %s%s\n", *semaphore.slot(),
+                 request->maximum, semaphore.slot_path().c_str(),
+                 request->command.empty() ? "; SIGINT or SIGTERM releases" : "");
+    const int status = runWhileHolding(request->command);
+    semaphore.unlock(ec);
+    return status;
+}
+
+} // namespace lockctl

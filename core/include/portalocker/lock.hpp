@@ -114,7 +114,9 @@ protected:
 
     using Deadline = std::optional<std::chrono::steady_clock::time_point>;
     /// The core of every acquisition form. `flags` is EXCLUSIVE or SHARED.
-    bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept;
+    /// Virtual so that a derived lock can wrap every form at once (TemporaryFileLock retries
+    /// here when after_lock() finds the file replaced); an override must call Lock::acquire.
+    virtual bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept;
 
 private:
     template <class Rep, class Period>

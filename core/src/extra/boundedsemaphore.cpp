@@ -1,0 +1,236 @@
+#include <portalocker/boundedsemaphore.hpp>
+
+#include <portalocker/exceptions.hpp>
+
+#include "../fileops.hpp"
+#include "../waiter.hpp"
+#include "slotpattern.hpp"
+
+#include <utility>
+
+namespace portalocker {
+
+namespace {
+
+std::filesystem::path resolve_directory(const std::filesystem::path& directory) {
+    if (!directory.empty())
+        return directory;
+    std::error_code ec;
+    auto temporary = std::filesystem::temp_directory_path(ec);
+    return ec ? std::filesystem::path("/tmp") : temporary;
+}
+
+/// The slot files opened during one acquisition; all but the one kept are closed at the end,
+/// however the acquisition ends.
+struct OpenSlots {
+    std::vector<detail::LockRequest> requests;
+    int kept = -1;
+    OpenSlots() = default;
+    OpenSlots(const OpenSlots&) = delete;
+    OpenSlots& operator=(const OpenSlots&) = delete;
+    ~OpenSlots() {
+        for (std::size_t i = 0; i < requests.size(); ++i)
+            if (static_cast<int>(i) != kept)
+                detail::close_handle(requests[i].handle);
+    }
+};
+
+} // namespace
+
+BoundedSemaphore::BoundedSemaphore(int maximum, BoundedSemaphoreOptions options)
+    : BoundedSemaphore(maximum, options, options.name.value_or("bounded_semaphore")) {}
+
+BoundedSemaphore::BoundedSemaphore(int maximum, BoundedSemaphoreOptions options,
+                                   std::string name)
+    : m_maximum(maximum), m_options(std::move(options)), m_name(std::move(name)),
+      m_directory(resolve_directory(m_options.directory)) {}
+
+BoundedSemaphore::BoundedSemaphore(BoundedSemaphore&& other) noexcept
+    : m_maximum(other.m_maximum), m_options(std::move(other.m_options)),
+      m_name(std::move(other.m_name)), m_directory(std::move(other.m_directory)),
+      m_slot(std::exchange(other.m_slot, std::nullopt)),
+      m_fd(std::exchange(other.m_fd, invalid_native_handle())) {}
+
+BoundedSemaphore& BoundedSemaphore::operator=(BoundedSemaphore&& other) noexcept {
+    if (this != &other) {
+        release();
+        m_maximum = other.m_maximum;
+        m_options = std::move(other.m_options);
+        m_name = std::move(other.m_name);
+        m_directory = std::move(other.m_directory);
+        m_slot = std::exchange(other.m_slot, std::nullopt);
+        m_fd = std::exchange(other.m_fd, invalid_native_handle());
+    }
+    return *this;
+}
+
+BoundedSemaphore::~BoundedSemaphore() { release(); }
+
+std::filesystem::path BoundedSemaphore::filename(int number, std::error_code& ec) const {
+    std::string name = detail::format_slot_name(m_options.filename_pattern, m_name, number, ec);
+    if (ec)
+        return {};
+    return m_directory / name;
+}
+
+std::filesystem::path BoundedSemaphore::filename(int number) const {
+    std::error_code ec;
+    auto path = filename(number, ec);
+    if (ec)
+        throw LockException(ec, "invalid bounded semaphore filename pattern '" +
+                                    m_options.filename_pattern + "'");
+    return path;
+}
+
+std::vector<std::filesystem::path> BoundedSemaphore::filenames() const {
+    std::vector<std::filesystem::path> paths;
+    for (int number = 0; number < m_maximum; ++number)
+        paths.push_back(filename(number));
+    return paths;
+}
+
+std::filesystem::path BoundedSemaphore::slot_path() const {
+    if (!m_slot)
+        return {};
+    std::error_code ignored;
+    return filename(*m_slot, ignored);
+}
+
+bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadline,
+                                    std::error_code& ec) noexcept {
+    using namespace std::chrono;
+    ec.clear();
+    if (owns_lock()) {
+        ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
+        return false;
+    }
+    if (m_maximum < 1) {
+        ec = make_error_code(errc::invalid_argument);
+        return false;
+    }
+    try {
+        // Every slot name first, so that a bad pattern fails before any file is created.
+        std::vector<std::filesystem::path> paths;
+        paths.reserve(static_cast<std::size_t>(m_maximum));
+        for (int number = 0; number < m_maximum; ++number) {
+            paths.push_back(filename(number, ec));
+            if (ec)
+                return false;
+        }
+        const auto mode = detail::parse_mode("a"); // Python's slot Lock: mode "a"
+        OpenSlots slots;
+        slots.requests.reserve(paths.size());
+        auto hold = [&](int number) {
+            slots.kept = number;
+            m_slot = number;
+            m_fd = slots.requests[static_cast<std::size_t>(number)].handle;
+            return true;
+        };
+        // In numeric order, opening each file only when the ones before it are taken, as
+        // Python does: the first free slot wins and later files need not exist.
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            native_handle_type fd = detail::open_file(paths[i], *mode, ec);
+            if (ec)
+                return false;
+            slots.requests.push_back({fd, LockFlags::EXCLUSIVE, m_options.backend});
+            std::error_code attempt = detail::try_request(slots.requests.back());
+            if (!attempt)
+                return hold(static_cast<int>(i));
+            if (attempt != errc::already_locked) {
+                ec = attempt;
+                return false;
+            }
+        }
+        // All taken: wait for whichever is released first (one kernel wait per slot).
+        Deadline limit;
+        if (m_options.fail_when_locked)
+            limit = steady_clock::now();
+        else if (deadline != steady_clock::time_point::max())
+            limit = deadline;
+        if (limit && steady_clock::now() >= *limit)
+            return false;
+        int granted = detail::wait_for_any(slots.requests, limit, m_options.check_interval, ec);
+        return granted >= 0 && hold(granted);
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+}
+
+[[noreturn]] void BoundedSemaphore::throw_error(std::error_code ec) const {
+    if (ec == errc::invalid_argument)
+        throw LockException(ec, "bounded semaphore '" + m_name + "' with maximum " +
+                                    std::to_string(m_maximum) + " and pattern '" +
+                                    m_options.filename_pattern + "'");
+    // The first slot file names the directory well enough: every slot lives there.
+    std::error_code ignored;
+    auto where = filename(0, ignored);
+    detail::throw_lock_error(ec, detail::describe("cannot take a slot of", where, ec));
+}
+
+bool BoundedSemaphore::acquire_checked(std::chrono::steady_clock::time_point deadline) {
+    std::error_code ec;
+    if (acquire_slot(deadline, ec))
+        return true;
+    if (ec && ec != errc::already_locked)
+        throw_error(ec);
+    return false;
+}
+
+std::chrono::steady_clock::time_point BoundedSemaphore::default_deadline() const noexcept {
+    if (m_options.timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return deadline_after(m_options.timeout);
+}
+
+void BoundedSemaphore::lock(std::error_code& ec) noexcept {
+    if (!acquire_slot(default_deadline(), ec) && !ec)
+        ec = make_error_code(errc::already_locked);
+}
+
+void BoundedSemaphore::lock() {
+    std::error_code ec;
+    lock(ec);
+    if (ec)
+        throw_error(ec);
+}
+
+bool BoundedSemaphore::try_lock(std::error_code& ec) noexcept {
+    return acquire_slot(std::chrono::steady_clock::now(), ec);
+}
+
+bool BoundedSemaphore::try_lock() { return acquire_checked(std::chrono::steady_clock::now()); }
+
+void BoundedSemaphore::unlock(std::error_code& ec) noexcept {
+    ec.clear();
+    if (!owns_lock()) {
+        ec = make_error_code(errc::not_locked);
+        return;
+    }
+    portalocker::unlock(m_fd, m_options.backend, ec);
+    detail::close_handle(m_fd); // drops the lock even if the unlock call failed
+    m_fd = invalid_native_handle();
+    m_slot.reset();
+}
+
+void BoundedSemaphore::unlock() {
+    std::error_code ec;
+    auto held = slot_path();
+    unlock(ec);
+    if (ec)
+        throw LockException(ec, detail::describe("cannot release the semaphore slot",
+                                                 held.empty() ? m_directory : held, ec));
+}
+
+int BoundedSemaphore::acquire() {
+    lock();
+    return *m_slot;
+}
+
+void BoundedSemaphore::release() noexcept {
+    std::error_code ignored;
+    if (owns_lock())
+        unlock(ignored);
+}
+
+} // namespace portalocker

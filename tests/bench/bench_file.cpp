@@ -1,0 +1,290 @@
+// bench_file: file-lock speed of portalocker::Lock against the raw system calls and against
+// Python portalocker, measured side by side in one run. Prints medians and ratios.
+//
+//   bench_file [--iterations N] [--dir DIRECTORY]
+//
+// uncontended: open + lock + unlock + close of a lock file, N times.
+// hand-off:    a holder releases while another process waits; latency from the release to
+//              the moment the waiter owns the lock (both sides read CLOCK_MONOTONIC).
+
+#include <portalocker/portalocker.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono;
+using portalocker::Backend;
+
+long long monotonicNanoseconds() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+double median(std::vector<double> values) {
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+// The raw system-call sequence a careful C program would write, per backend.
+void rawLock(int fd, Backend backend, bool wait) {
+    if (backend == Backend::flock) {
+        while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) == -1 && errno == EINTR) {
+        }
+        return;
+    }
+    struct flock range {};
+    range.l_type = F_WRLCK;
+    range.l_whence = SEEK_SET;
+    int command = backend == Backend::ofd ? (wait ? F_OFD_SETLKW : F_OFD_SETLK)
+                                          : (wait ? F_SETLKW : F_SETLK);
+    while (::fcntl(fd, command, &range) == -1 && errno == EINTR) {
+    }
+}
+
+void rawUnlock(int fd, Backend backend) {
+    if (backend == Backend::flock) {
+        ::flock(fd, LOCK_UN);
+        return;
+    }
+    struct flock range {};
+    range.l_type = F_UNLCK;
+    range.l_whence = SEEK_SET;
+    ::fcntl(fd, backend == Backend::ofd ? F_OFD_SETLK : F_SETLK, &range);
+}
+
+std::vector<double> timeUncontended(int iterations, const std::function<void()>& cycle) {
+    std::vector<double> micros;
+    for (int i = 0; i < iterations; ++i) {
+        auto start = steady_clock::now();
+        cycle();
+        micros.push_back(duration<double, std::micro>(steady_clock::now() - start).count());
+    }
+    return micros;
+}
+
+bool writeAll(int fd, const void* data, size_t size) { return ::write(fd, data, size) == ssize_t(size); }
+bool readAll(int fd, void* data, size_t size) { return ::read(fd, data, size) == ssize_t(size); }
+
+/// Hand-off latencies: this process holds with a raw lock and releases; a child process runs
+/// `wait` (which must return once it owns the lock) and reports when it got it.
+std::vector<double> timeHandoff(int iterations, const std::string& path, Backend holderBackend,
+                                const std::function<void()>& wait,
+                                const std::function<void()>& release) {
+    int toWaiter[2], toHolder[2];
+    if (::pipe(toWaiter) != 0 || ::pipe(toHolder) != 0)
+        return {};
+    pid_t waiter = ::fork();
+    if (waiter == 0) {
+        for (int i = 0; i < iterations; ++i) {
+            char go;
+            if (!readAll(toWaiter[0], &go, 1))
+                ::_exit(1);
+            writeAll(toHolder[1], "w", 1);
+            wait();
+            long long owned = monotonicNanoseconds();
+            writeAll(toHolder[1], &owned, sizeof owned);
+            char done;
+            if (!readAll(toWaiter[0], &done, 1))
+                ::_exit(1);
+            release();
+            writeAll(toHolder[1], "r", 1);
+        }
+        ::_exit(0);
+    }
+    std::vector<double> micros;
+    for (int i = 0; i < iterations; ++i) {
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        rawLock(fd, holderBackend, true);
+        writeAll(toWaiter[1], "g", 1);
+        char ready;
+        readAll(toHolder[0], &ready, 1);
+        ::usleep(2000); // let the waiter block in its wait
+        long long released = monotonicNanoseconds();
+        rawUnlock(fd, holderBackend);
+        long long owned = 0;
+        readAll(toHolder[0], &owned, sizeof owned);
+        micros.push_back(double(owned - released) / 1000.0);
+        ::close(fd);
+        writeAll(toWaiter[1], "d", 1);
+        readAll(toHolder[0], &ready, 1);
+    }
+    ::waitpid(waiter, nullptr, 0);
+    for (int fd : {toWaiter[0], toWaiter[1], toHolder[0], toHolder[1]})
+        ::close(fd);
+    return micros;
+}
+
+bool pythonPortalockerAvailable() {
+    return std::system("/usr/bin/python3 -c 'import portalocker' >/dev/null 2>&1") == 0;
+}
+
+std::optional<double> pythonUncontended(const std::string& path, int iterations) {
+    std::string script =
+        "import portalocker, time, statistics\n"
+        "samples = []\n"
+        "for _ in range(" + std::to_string(iterations) + "):\n"
+        "    start = time.perf_counter_ns()\n"
+        "    lock = portalocker.Lock('" + path + "', timeout=5)\n"
+        "    lock.acquire(); lock.release()\n"
+        "    samples.append((time.perf_counter_ns() - start) / 1000)\n"
+        "print(statistics.median(samples))\n";
+    std::string command = "/usr/bin/python3 -c \"" + script + "\"";
+    FILE* output = ::popen(command.c_str(), "r");
+    if (!output)
+        return std::nullopt;
+    double value = 0;
+    bool ok = std::fscanf(output, "%lf", &value) == 1;
+    ::pclose(output);
+    return ok ? std::optional(value) : std::nullopt;
+}
+
+/// Python's waiter: reads "go" lines on stdin, waits with portalocker.Lock(timeout=5) and
+/// prints the CLOCK_MONOTONIC time at which it owned the lock.
+std::vector<double> pythonHandoff(const std::string& path, int iterations) {
+    const std::string script =
+        "import portalocker, sys, time\n"
+        "for line in sys.stdin:\n"
+        "    if line.strip() == 'release':\n"
+        "        lock.release(); print('released', flush=True); continue\n"
+        "    print('waiting', flush=True)\n"
+        "    lock = portalocker.Lock(sys.argv[1], timeout=5)\n"
+        "    lock.acquire()\n"
+        "    print(time.clock_gettime_ns(time.CLOCK_MONOTONIC), flush=True)\n";
+    int toPython[2], fromPython[2];
+    if (::pipe(toPython) != 0 || ::pipe(fromPython) != 0)
+        return {};
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::dup2(toPython[0], 0);
+        ::dup2(fromPython[1], 1);
+        ::execl("/usr/bin/python3", "python3", "-c", script.c_str(), path.c_str(), nullptr);
+        ::_exit(127);
+    }
+    ::close(toPython[0]);
+    ::close(fromPython[1]);
+    FILE* replies = ::fdopen(fromPython[0], "r");
+    std::vector<double> micros;
+    char line[128];
+    for (int i = 0; i < iterations; ++i) {
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        rawLock(fd, Backend::flock, true);
+        writeAll(toPython[1], "go\n", 3);
+        if (!std::fgets(line, sizeof line, replies))
+            break;
+        ::usleep(20000); // Python's first attempt fails; it then sleeps check_interval
+        long long released = monotonicNanoseconds();
+        rawUnlock(fd, Backend::flock);
+        if (!std::fgets(line, sizeof line, replies))
+            break;
+        micros.push_back(double(std::atoll(line) - released) / 1000.0);
+        ::close(fd);
+        writeAll(toPython[1], "release\n", 8);
+        if (!std::fgets(line, sizeof line, replies))
+            break;
+    }
+    ::close(toPython[1]);
+    std::fclose(replies);
+    ::waitpid(child, nullptr, 0);
+    return micros;
+}
+
+void printRow(const char* what, double ours, double baseline, const char* baselineName) {
+    std::printf("  %-34s %10.2f us   %-22s %10.2f us   ratio %6.2fx\n", what, ours, baselineName,
+                baseline, baseline > 0 ? ours / baseline : 0.0);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    int iterations = 2000;
+    std::string directory = "/tmp";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (std::strcmp(argv[i], "--iterations") == 0)
+            iterations = std::max(10, std::atoi(argv[i + 1]));
+        else if (std::strcmp(argv[i], "--dir") == 0)
+            directory = argv[i + 1];
+    }
+    const std::string path = directory + "/lockscope-bench-" + std::to_string(::getpid()) + ".lock";
+    const int handoffs = std::max(20, iterations / 10);
+    std::printf("bench_file: %d uncontended cycles, %d hand-offs per row, lock file %s\n"
+                "medians; ratio = ours / baseline (lower is better)\n\n",
+                iterations, handoffs, path.c_str());
+
+    for (Backend backend : {Backend::flock, Backend::posix, Backend::ofd}) {
+        const char* name = portalocker::to_string(backend).data();
+        std::printf("%s\n", name);
+        std::fflush(stdout);
+        // Interleave the two so that machine noise hits both alike.
+        std::vector<double> raw, ours;
+        for (int round = 0; round < 4; ++round) {
+            auto r = timeUncontended(iterations / 4, [&] {
+                int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+                rawLock(fd, backend, false);
+                rawUnlock(fd, backend);
+                ::close(fd);
+            });
+            auto o = timeUncontended(iterations / 4, [&] {
+                portalocker::Lock lock(path, {.backend = backend});
+                lock.lock();
+                lock.unlock();
+            });
+            raw.insert(raw.end(), r.begin(), r.end());
+            ours.insert(ours.end(), o.begin(), o.end());
+        }
+        printRow("uncontended Lock acquire+release", median(ours), median(raw), "raw syscalls");
+
+        int rawWaiterFd = -1;
+        auto rawHandoff = timeHandoff(handoffs, path, backend, [&] {
+            rawWaiterFd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+            rawLock(rawWaiterFd, backend, true);
+        }, [&] { ::close(rawWaiterFd); });
+        std::optional<portalocker::Lock> waiterLock;
+        auto ourHandoff = timeHandoff(handoffs, path, backend, [&] {
+            waiterLock.emplace(path, portalocker::LockOptions{.mode = "a+", .backend = backend});
+            if (!waiterLock->try_lock_for(5s))
+                std::fputs("bench_file: waiter timed out\n", stderr);
+        }, [&] { waiterLock.reset(); });
+        printRow("hand-off, Lock.try_lock_for(5s)", median(ourHandoff), median(rawHandoff),
+                 "raw blocking call");
+    }
+
+    std::printf("\nPython portalocker (flock, default check_interval 0.25 s)\n");
+    if (!pythonPortalockerAvailable()) {
+        std::printf("  /usr/bin/python3 cannot import portalocker: not measured\n");
+    } else {
+        std::vector<double> ours = timeUncontended(iterations, [&] {
+            portalocker::Lock lock(path);
+            lock.lock();
+            lock.unlock();
+        });
+        if (auto python = pythonUncontended(path, iterations))
+            printRow("uncontended acquire+release", median(ours), *python, "Python portalocker");
+        std::optional<portalocker::Lock> waiterLock;
+        auto ourHandoff = timeHandoff(20, path, Backend::flock, [&] {
+            waiterLock.emplace(path, portalocker::LockOptions{});
+            (void)waiterLock->try_lock_for(5s);
+        }, [&] { waiterLock.reset(); });
+        auto pythonHandoffs = pythonHandoff(path, 20);
+        printRow("hand-off latency", median(ourHandoff), median(pythonHandoffs),
+                 "Python portalocker");
+    }
+    ::unlink(path.c_str());
+    return 0;
+}
