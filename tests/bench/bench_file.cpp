@@ -173,6 +173,8 @@ std::vector<double> pythonHandoff(const std::string& path, int iterations) {
     if (child == 0) {
         ::dup2(toPython[0], 0);
         ::dup2(fromPython[1], 1);
+        for (int fd : {toPython[0], toPython[1], fromPython[0], fromPython[1]})
+            ::close(fd); // Python must see end of input when we close our end
         ::execl("/usr/bin/python3", "python3", "-c", script.c_str(), path.c_str(), nullptr);
         ::_exit(127);
     }
@@ -205,8 +207,8 @@ std::vector<double> pythonHandoff(const std::string& path, int iterations) {
 }
 
 void printRow(const char* what, double ours, double baseline, const char* baselineName) {
-    std::printf("  %-34s %10.2f us   %-22s %10.2f us   ratio %6.2fx\n", what, ours, baselineName,
-                baseline, baseline > 0 ? ours / baseline : 0.0);
+    std::printf("  %-34s %10.2f us   %-22s %10.2f us   ratio %8.3gx\n", what, ours,
+                baselineName, baseline, baseline > 0 ? ours / baseline : 0.0);
     std::fflush(stdout);
 }
 
