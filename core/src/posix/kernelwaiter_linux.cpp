@@ -39,6 +39,16 @@
 #define PORTALOCKER_KERNEL_WAITER 1
 #endif
 
+#if defined(PORTALOCKER_KERNEL_WAITER) && defined(__GLIBC__)
+// glibc's clone() under its internal name: ThreadSanitizer intercepts `clone` and treats it
+// as a fork (it re-initialises its runtime in the child), which corrupts its state when the
+// child shares our memory. The helper runs no instrumented code, so it needs none of that.
+extern "C" int __clone(int (*function)(void*), void* stack, int flags, void* argument, ...);
+#define PORTALOCKER_CLONE __clone
+#else
+#define PORTALOCKER_CLONE ::clone
+#endif
+
 namespace portalocker::detail {
 
 #ifdef PORTALOCKER_KERNEL_WAITER
@@ -165,7 +175,7 @@ public:
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &previous);
         int pidfd = -1;
-        m_pid = ::clone(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
+        m_pid = PORTALOCKER_CLONE(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
                         CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, &m_args, &pidfd);
         int cloneErrno = errno;
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
