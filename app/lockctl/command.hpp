@@ -27,5 +27,7 @@ enum ExitStatus : int {
 // One entry point per command, each in its own file.
 int runHold(Arguments arguments);
 int runSemaphore(Arguments arguments);
+int runList(Arguments arguments);
+int runWho(Arguments arguments);
 
 } // namespace lockctl

@@ -18,6 +18,10 @@ constexpr std::array commands{
                      lockctl::runHold},
     lockctl::Command{"semaphore", "take a slot of a bounded semaphore and run a command",
                      lockctl::runSemaphore},
+    lockctl::Command{"list", "list every file lock: holders, waiters, deadlocks (--watch)",
+                     lockctl::runList},
+    lockctl::Command{"who", "show who holds and who waits for a file or semaphore slots",
+                     lockctl::runWho},
 };
 
 void printHelp(std::FILE* out) {

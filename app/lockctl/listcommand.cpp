@@ -1,0 +1,203 @@
+// lockctl list [--json] [--watch SECONDS]: every file lock on the system, its holders, its
+// waiters and what blocks them, and deadlocks; --watch refreshes and prints events.
+
+#include "command.hpp"
+#include "lockformat.hpp"
+
+#include <portalocker/inspect/filelockscanner.hpp>
+#include <portalocker/inspect/snapshottracker.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <string>
+
+#include <unistd.h>
+
+namespace lockctl {
+
+namespace {
+
+namespace inspect = portalocker::inspect;
+
+constexpr const char* list_usage =
+    "usage: lockctl list [--json] [--watch SECONDS]\n\n"
+    "Lists every file lock on the system (/proc/locks): kind, mode, byte range, how long it\n"
+    "has been held (since lockctl first saw it; \"≥\" = already held when it started), the\n"
+    "holder (pid, command, state, user), the path, the waiters and who blocks them, and\n"
+    "deadlocks (cycles of waiting processes, which the kernel detects only for POSIX locks).\n\n"
+    "options:\n"
+    "  --json           one JSON object (with --watch: one per line, with \"events\")\n"
+    "  --watch SECONDS  refresh every SECONDS until interrupted; print acquired, released,\n"
+    "                   wait-started and wait-ended events\n"
+    "  --help           show this help\n\n"
+    "Run as root to see the holders and paths of other users' locks.\n"
+    "exit status: 0 success, 2 usage error, 3 /proc/locks unreadable.\n";
+
+struct ListOptions {
+    bool json = false;
+    std::optional<double> watch_seconds;
+};
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "lockctl list: %s\n%s", message.c_str(), list_usage);
+    return exit_usage;
+}
+
+bool parse_seconds(const std::string& text, double& seconds) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    return error == std::errc() && end == text.data() + text.size() && std::isfinite(seconds) &&
+           seconds > 0 && seconds <= 86400;
+}
+
+bool failed(const inspect::Snapshot& snapshot) {
+    return snapshot.file_locks.empty() && !snapshot.complete && !snapshot.problems.empty() &&
+           snapshot.problems.front().kind == inspect::Problem::Kind::io;
+}
+
+void print_text(const inspect::Snapshot& snapshot, inspect::TimePoint now, bool show_ages) {
+    if (snapshot.file_locks.empty()) {
+        std::printf("no file locks\n");
+    } else {
+        print_lock_table(stdout, snapshot, sorted_locks(snapshot), now, show_ages);
+    }
+    if (!snapshot.deadlocks.empty()) {
+        std::printf("\n");
+        print_deadlocks(stdout, snapshot, all_deadlocks(snapshot));
+    }
+    std::size_t waiters = 0;
+    for (const auto& lock : snapshot.file_locks)
+        waiters += lock.waiters.size();
+    std::printf("\n%zu %s, %zu %s, %zu %s%s\n", snapshot.file_locks.size(),
+                snapshot.file_locks.size() == 1 ? "lock" : "locks", waiters,
+                waiters == 1 ? "waiter" : "waiters", snapshot.deadlocks.size(),
+                snapshot.deadlocks.size() == 1 ? "deadlock" : "deadlocks",
+                snapshot.complete ? "" : " (incomplete: deadline reached)");
+    print_problems(stdout, snapshot.problems);
+}
+
+/// Waits up to `seconds`; false when SIGINT or SIGTERM arrived (they are blocked and taken
+/// here, so an interrupted --watch still ends with exit status 0 and a clean terminal).
+bool wait_for_next(double seconds, const sigset_t& signals) {
+    timespec timeout{};
+    timeout.tv_sec = static_cast<time_t>(seconds);
+    timeout.tv_nsec = static_cast<long>((seconds - static_cast<double>(timeout.tv_sec)) * 1e9);
+    for (;;) {
+        const int signal = ::sigtimedwait(&signals, nullptr, &timeout);
+        if (signal > 0)
+            return false;
+        if (errno == EAGAIN)
+            return true;
+        if (errno != EINTR)
+            return true;
+    }
+}
+
+int run_watch(const ListOptions& options) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    ::sigprocmask(SIG_BLOCK, &signals, nullptr);
+
+    inspect::FileLockScanner scanner;
+    inspect::SnapshotTracker tracker;
+    const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    std::deque<std::string> recent; // the last events, shown under the table on a terminal
+    bool first = true;
+    do {
+        inspect::Snapshot snapshot = scanner.scan();
+        const auto events = tracker.update(snapshot);
+        const auto now = std::chrono::system_clock::now();
+        if (options.json) {
+            // One object per line (JSON lines), with the events since the previous one.
+            JsonWriter json(stdout, false);
+            json.begin_object();
+            write_snapshot_fields(json, snapshot, now);
+            json.key("events").begin_array();
+            for (const auto& event : events)
+                write_event(json, event);
+            json.end_array().end_object();
+            json.flush();
+            std::fputc('\n', stdout);
+        } else if (terminal) {
+            for (const auto& event : events) {
+                recent.push_back(format_event(event));
+                if (recent.size() > 15)
+                    recent.pop_front();
+            }
+            std::printf("\x1b[H\x1b[2J"); // home, clear: refresh in place
+            char clock[16];
+            const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+            std::tm parts{};
+            ::localtime_r(&seconds, &parts);
+            std::strftime(clock, sizeof clock, "%H:%M:%S", &parts);
+            std::printf("lockctl list --watch %g   %s   (Ctrl-C to stop)\n\n",
+                        *options.watch_seconds, clock);
+            print_text(snapshot, now, !first);
+            std::printf("\nevents:%s\n", recent.empty() ? " none yet" : "");
+            for (const auto& line : recent)
+                std::printf("  %s\n", line.c_str());
+        } else {
+            // A pipe or a file: the table once, then the events as they happen.
+            if (first)
+                print_text(snapshot, now, false);
+            for (const auto& event : events)
+                std::printf("%s\n", format_event(event).c_str());
+        }
+        std::fflush(stdout);
+        first = false;
+    } while (wait_for_next(*options.watch_seconds, signals));
+    return exit_ok;
+}
+
+} // namespace
+
+int runList(Arguments arguments) {
+    ListOptions options;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& argument = arguments[i];
+        if (argument == "--help" || argument == "-h") {
+            std::fputs(list_usage, stdout);
+            return exit_ok;
+        }
+        if (argument == "--json") {
+            options.json = true;
+        } else if (argument == "--watch") {
+            double seconds = 0;
+            if (i + 1 >= arguments.size() || !parse_seconds(arguments[i + 1], seconds))
+                return usage_error("--watch needs a number of seconds (0 < SECONDS <= 86400)");
+            options.watch_seconds = seconds;
+            ++i;
+        } else {
+            return usage_error("unexpected argument '" + argument + "'");
+        }
+    }
+    if (options.watch_seconds)
+        return run_watch(options);
+
+    inspect::FileLockScanner scanner;
+    inspect::Snapshot snapshot = scanner.scan();
+    const auto now = std::chrono::system_clock::now();
+    inspect::SnapshotTracker::mark_first_sight(snapshot, snapshot.taken_at);
+    if (options.json) {
+        JsonWriter json(stdout);
+        json.begin_object();
+        write_snapshot_fields(json, snapshot, now);
+        json.end_object();
+        json.flush();
+        std::fputc('\n', stdout);
+    } else
+        print_text(snapshot, now, false);
+    if (failed(snapshot)) {
+        std::fprintf(stderr, "lockctl list: %s\n", snapshot.problems.front().message.c_str());
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
+} // namespace lockctl

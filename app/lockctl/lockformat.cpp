@@ -1,0 +1,457 @@
+#include "lockformat.hpp"
+
+#include <portalocker/inspect/lockrecord.hpp>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+namespace lockctl {
+
+using namespace portalocker::inspect;
+
+namespace {
+
+void write_time(JsonWriter& json, std::string_view key, const std::optional<TimePoint>& time) {
+    json.key(key);
+    if (time)
+        json.value(iso_time(*time));
+    else
+        json.null();
+}
+
+void write_process_fields(JsonWriter& json, const Snapshot& snapshot, Pid pid) {
+    json.field("pid", pid);
+    const ProcessInfo* process = snapshot.process(pid);
+    if (!process) {
+        json.key("command").null().field("state", "unknown").key("user").null();
+        return;
+    }
+    json.key("command");
+    if (process->command.empty())
+        json.null();
+    else
+        json.value(process->command);
+    json.field("command_line", process->command_line);
+    json.field("state", to_string(process->state));
+    json.key("user");
+    if (process->user.empty())
+        json.null();
+    else
+        json.value(process->user);
+    json.field("uid", process->uid);
+    write_time(json, "start_time", process->start_time);
+    json.field("threads", process->threads);
+    if (!process->problem.empty())
+        json.field("process_problem", process->problem);
+}
+
+std::size_t display_width(std::string_view text) {
+    std::size_t width = 0;
+    for (unsigned char c : text)
+        width += (c & 0xC0) != 0x80;
+    return width;
+}
+
+std::string pad(std::string_view text, std::size_t width) {
+    std::string result(text);
+    const std::size_t shown = display_width(text);
+    if (shown < width)
+        result.append(width - shown, ' ');
+    return result;
+}
+
+std::string pid_list(const std::vector<Pid>& pids) {
+    std::string text;
+    for (Pid pid : pids)
+        text += (text.empty() ? "" : ", ") + (pid > 0 ? std::to_string(pid) : std::string("?"));
+    return text;
+}
+
+} // namespace
+
+std::string iso_time(TimePoint time) {
+    using namespace std::chrono;
+    // A listing writes the same few instants (first sight, process start times) thousands of
+    // times over.
+    struct Cached {
+        TimePoint time{};
+        std::string text;
+    };
+    thread_local std::array<Cached, 4> cache;
+    thread_local std::size_t next_slot = 0;
+    for (const Cached& entry : cache)
+        if (entry.time == time && !entry.text.empty())
+            return entry.text;
+    const auto milliseconds = duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
+    const std::time_t seconds =
+        static_cast<std::time_t>(floor<std::chrono::seconds>(milliseconds).count());
+    std::tm parts{};
+    ::gmtime_r(&seconds, &parts);
+    char buffer[96];
+    const auto fraction = static_cast<int>(milliseconds.count() - seconds * 1000LL);
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                  parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
+                  parts.tm_min, parts.tm_sec, fraction);
+    Cached& entry = cache[next_slot++ % cache.size()];
+    entry.time = time;
+    entry.text = buffer;
+    return entry.text;
+}
+
+void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock, TimePoint now) {
+    json.begin_object();
+    json.field("id", lock.id);
+    json.field("kind", to_string(lock.kind));
+    json.field("qualifier", to_string(lock.qualifier));
+    json.field("mode", to_string(lock.mode));
+    json.key("path");
+    if (lock.path.empty())
+        json.null();
+    else
+        json.value(lock.path);
+    json.field("path_deleted", lock.path_deleted);
+    json.field("path_source", to_string(lock.path_source));
+    json.key("inode");
+    if (lock.file)
+        json.value(lock.file->inode);
+    else
+        json.null();
+    json.key("device");
+    if (lock.file)
+        json.value(to_string(lock.file->device));
+    else
+        json.null();
+    json.field("start", lock.start);
+    json.field("end", lock.end);
+    json.field("line_pid", lock.line_pid);
+    json.key("holders").begin_array();
+    for (const Holder& holder : lock.holders) {
+        json.begin_object();
+        write_process_fields(json, snapshot, holder.pid);
+        json.field("fds", holder.fds);
+        json.field("source", to_string(holder.source));
+        write_time(json, "held_since", holder.held_since);
+        json.end_object();
+    }
+    json.end_array();
+    write_time(json, "held_since", lock.held_since);
+    json.field("held_since_exact", lock.held_since_exact);
+    if (lock.held_since)
+        json.field("held_seconds", std::chrono::duration<double>(now - *lock.held_since).count());
+    json.key("waiters").begin_array();
+    for (const Waiter& waiter : lock.waiters) {
+        json.begin_object();
+        if (waiter.pid > 0)
+            write_process_fields(json, snapshot, waiter.pid);
+        else
+            json.key("pid")
+                .null()
+                .key("command")
+                .null()
+                .field("state", "unknown")
+                .key("user")
+                .null();
+        json.field("kind", to_string(waiter.kind));
+        json.field("mode", to_string(waiter.mode));
+        json.field("start", waiter.start);
+        json.field("end", waiter.end);
+        json.field("depth", waiter.depth);
+        json.field("blocked_by", waiter.blocked_by);
+        write_time(json, "waiting_since", waiter.waiting_since);
+        json.field("waiting_since_exact", waiter.waiting_since_exact);
+        if (waiter.fd)
+            json.field("fd", *waiter.fd);
+        json.field("problems", waiter.problems);
+        json.end_object();
+    }
+    json.end_array();
+    json.field("problems", lock.problems);
+    json.end_object();
+}
+
+void write_problems(JsonWriter& json, const std::vector<Problem>& problems) {
+    json.begin_array();
+    for (const Problem& problem : problems) {
+        json.begin_object();
+        json.field("kind", to_string(problem.kind));
+        json.field("message", problem.message);
+        if (problem.pid != 0)
+            json.field("pid", problem.pid);
+        if (problem.line != 0)
+            json.field("line", problem.line);
+        json.end_object();
+    }
+    json.end_array();
+}
+
+void write_deadlocks(JsonWriter& json, const std::vector<const Deadlock*>& deadlocks) {
+    json.begin_array();
+    for (const Deadlock* deadlock : deadlocks)
+        json.value(deadlock->pids);
+    json.end_array();
+}
+
+void write_deadlock_details(JsonWriter& json, const Snapshot& snapshot,
+                            const std::vector<const Deadlock*>& deadlocks) {
+    json.begin_array();
+    for (const Deadlock* deadlock : deadlocks) {
+        json.begin_object();
+        json.field("pids", deadlock->pids);
+        json.field("certain", deadlock->certain);
+        json.key("edges").begin_array();
+        for (const WaitEdge& edge : deadlock->edges) {
+            const FileLock& lock = snapshot.file_locks[edge.blocking_lock];
+            json.begin_object();
+            json.field("waiter", edge.waiter);
+            json.field("holder", edge.holder);
+            json.field("lock", lock.id);
+            json.key("path");
+            if (lock.path.empty())
+                json.null();
+            else
+                json.value(lock.path);
+            json.end_object();
+        }
+        json.end_array();
+        json.end_object();
+    }
+    json.end_array();
+}
+
+void write_event(JsonWriter& json, const Event& event) {
+    json.begin_object();
+    json.field("event", to_string(event.kind));
+    json.field("time", iso_time(event.time));
+    json.field("lock", event.lock_id);
+    json.field("resource", event.resource);
+    json.field("kind", event.lock_kind);
+    json.field("mode", event.mode);
+    json.field("pid", event.pid);
+    json.field("command", event.command);
+    if (event.duration) {
+        json.field("duration_seconds", std::chrono::duration<double>(*event.duration).count());
+        json.field("duration_exact", event.duration_exact);
+    }
+    json.end_object();
+}
+
+void write_snapshot_fields(JsonWriter& json, const Snapshot& snapshot, TimePoint now) {
+    json.field("taken_at", iso_time(snapshot.taken_at));
+    json.field("complete", snapshot.complete);
+    json.key("locks").begin_array();
+    for (const FileLock& lock : snapshot.file_locks)
+        write_lock(json, snapshot, lock, now);
+    json.end_array();
+    const auto deadlocks = all_deadlocks(snapshot);
+    json.key("deadlocks");
+    write_deadlocks(json, deadlocks);
+    json.key("deadlock_details");
+    write_deadlock_details(json, snapshot, deadlocks);
+    json.key("problems");
+    write_problems(json, snapshot.problems);
+    const auto& statistics = snapshot.statistics;
+    json.key("statistics").begin_object();
+    json.field("processes", statistics.processes);
+    json.field("descriptors", statistics.descriptors);
+    json.field("fdinfo_reads", statistics.fdinfo_reads);
+    json.field("scan_seconds", std::chrono::duration<double>(statistics.duration).count());
+    json.end_object();
+}
+
+std::string format_duration(std::chrono::milliseconds duration, bool exact) {
+    const long long total = std::max<long long>(0, duration.count());
+    char buffer[48];
+    const long long seconds = total / 1000;
+    if (seconds < 1)
+        std::snprintf(buffer, sizeof buffer, "%lldms", total);
+    else if (seconds < 60)
+        std::snprintf(buffer, sizeof buffer, "%llds", seconds);
+    else if (seconds < 3600)
+        std::snprintf(buffer, sizeof buffer, "%lldm%02llds", seconds / 60, seconds % 60);
+    else if (seconds < 86400)
+        std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", seconds / 3600, seconds / 60 % 60);
+    else
+        std::snprintf(buffer, sizeof buffer, "%lldd%02lldh", seconds / 86400, seconds / 3600 % 24);
+    return exact ? std::string(buffer) : "≥" + std::string(buffer);
+}
+
+std::string format_age(const std::optional<TimePoint>& since, bool exact, TimePoint now) {
+    if (!since)
+        return {};
+    return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - *since),
+                           exact);
+}
+
+std::string format_range(std::uint64_t start, const std::optional<std::uint64_t>& end) {
+    if (start == 0 && !end)
+        return "whole file";
+    return std::to_string(start) + '-' + (end ? std::to_string(*end) : std::string("EOF"));
+}
+
+std::string format_process(const Snapshot& snapshot, Pid pid) {
+    if (pid <= 0)
+        return "? (unknown process)";
+    std::string text = std::to_string(pid);
+    const ProcessInfo* process = snapshot.process(pid);
+    if (!process)
+        return text;
+    if (!process->command.empty())
+        text += ' ' + process->command;
+    std::string state(to_string(process->state));
+    switch (process->state) {
+    case ProcessState::stopped:
+    case ProcessState::tracing_stop:
+    case ProcessState::zombie:
+    case ProcessState::disk_wait:
+    case ProcessState::gone:
+        std::transform(state.begin(), state.end(), state.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        break;
+    default:
+        break;
+    }
+    text += " (" + state;
+    if (!process->user.empty())
+        text += ", " + process->user;
+    return text + ')';
+}
+
+std::string format_path(const FileLock& lock) {
+    if (!lock.path.empty())
+        return lock.path + (lock.path_deleted ? " (deleted)" : "");
+    if (lock.file)
+        return "? dev " + to_string(lock.file->device) + " inode " +
+               std::to_string(lock.file->inode);
+    return "? (no inode)";
+}
+
+void print_lock_table(std::FILE* out, const Snapshot& snapshot,
+                      const std::vector<const FileLock*>& locks, TimePoint now, bool show_ages) {
+    struct Row {
+        std::array<std::string, 6> cells;
+        std::vector<std::string> notes;
+    };
+    std::vector<Row> rows;
+    rows.push_back({{"KIND", "MODE", "RANGE", "HELD", "HOLDER", "PATH"}, {}});
+    for (const FileLock* lock : locks) {
+        Row row;
+        row.cells = {std::string(proc_name(lock->kind)),
+                     std::string(proc_name(lock->mode)),
+                     format_range(lock->start, lock->end),
+                     format_age(lock->held_since, lock->held_since_exact, now),
+                     lock->holders.empty() ? std::string("? (holder unknown)")
+                                           : format_process(snapshot, lock->holders.front().pid),
+                     format_path(*lock)};
+        if (lock->qualifier == LockQualifier::breaking)
+            row.cells[1] += " (breaking)";
+        rows.push_back(std::move(row));
+        for (std::size_t i = 1; i < lock->holders.size(); ++i)
+            rows.push_back(
+                {{"", "", "", "", "+ " + format_process(snapshot, lock->holders[i].pid), ""}, {}});
+        for (const std::string& problem : lock->problems)
+            rows.back().notes.push_back("note: " + problem);
+        for (const Waiter& waiter : lock->waiters) {
+            std::string line = std::string(waiter.depth > 1 ? "queued: " : "waiting: ") +
+                               format_process(snapshot, waiter.pid) + " wants " +
+                               std::string(proc_name(waiter.mode));
+            if (waiter.kind != lock->kind)
+                line += " (" + std::string(proc_name(waiter.kind)) + ')';
+            if (!(waiter.start == lock->start && waiter.end == lock->end))
+                line += ' ' + format_range(waiter.start, waiter.end);
+            line += ", blocked by " +
+                    (waiter.blocked_by.empty() ? std::string("?") : pid_list(waiter.blocked_by));
+            const std::string age =
+                format_age(waiter.waiting_since, waiter.waiting_since_exact, now);
+            if (show_ages && !age.empty())
+                line += ", for " + age;
+            rows.back().notes.push_back(line);
+            for (const std::string& problem : waiter.problems)
+                rows.back().notes.push_back("  note: " + problem);
+        }
+    }
+    std::array<std::size_t, 6> widths{};
+    for (const Row& row : rows)
+        for (std::size_t column = 0; column < widths.size(); ++column)
+            widths[column] = std::max(widths[column], display_width(row.cells[column]));
+    const std::size_t indent = widths[0] + 2;
+    for (const Row& row : rows) {
+        std::string line;
+        for (std::size_t column = 0; column < widths.size(); ++column)
+            if (column != 3 || show_ages)
+                line += column + 1 == widths.size() ? row.cells[column]
+                                                    : pad(row.cells[column], widths[column] + 2);
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        std::fprintf(out, "%s\n", line.c_str());
+        for (const std::string& note : row.notes)
+            std::fprintf(out, "%s%s\n", std::string(indent, ' ').c_str(), note.c_str());
+    }
+}
+
+void print_deadlocks(std::FILE* out, const Snapshot& snapshot,
+                     const std::vector<const Deadlock*>& deadlocks) {
+    for (const Deadlock* deadlock : deadlocks) {
+        std::string line = deadlock->certain ? "DEADLOCK: " : "DEADLOCK (likely, multi-threaded): ";
+        for (std::size_t i = 0; i < deadlock->edges.size(); ++i) {
+            const WaitEdge& edge = deadlock->edges[i];
+            const FileLock& lock = snapshot.file_locks[edge.blocking_lock];
+            if (i)
+                line += "; ";
+            line += format_process(snapshot, edge.waiter) + " waits for " +
+                    std::to_string(edge.holder) + " on " + format_path(lock);
+        }
+        std::fprintf(out, "%s\n", line.c_str());
+    }
+}
+
+void print_problems(std::FILE* out, const std::vector<Problem>& problems, std::size_t limit) {
+    if (problems.empty())
+        return;
+    std::fprintf(out, "notes:\n");
+    for (std::size_t i = 0; i < problems.size() && i < limit; ++i)
+        std::fprintf(out, "  - %s\n", problems[i].message.c_str());
+    if (problems.size() > limit)
+        std::fprintf(out, "  ... and %zu more (see --json)\n", problems.size() - limit);
+}
+
+std::string format_event(const Event& event) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(event.time);
+    std::tm parts{};
+    ::localtime_r(&seconds, &parts);
+    char clock[16];
+    std::strftime(clock, sizeof clock, "%H:%M:%S", &parts);
+    std::string line = std::string(clock) + "  " + pad(to_string(event.kind), 13) +
+                       event.lock_kind + ' ' + event.mode + ' ' + event.resource + "  " +
+                       (event.pid > 0 ? std::to_string(event.pid) : std::string("?"));
+    if (!event.command.empty())
+        line += ' ' + event.command;
+    if (event.duration)
+        line += std::string(event.kind == EventKind::released ? "  after " : "  waited ") +
+                format_duration(*event.duration, event.duration_exact);
+    return line;
+}
+
+std::vector<const FileLock*> sorted_locks(const Snapshot& snapshot) {
+    std::vector<const FileLock*> locks;
+    locks.reserve(snapshot.file_locks.size());
+    for (const FileLock& lock : snapshot.file_locks)
+        locks.push_back(&lock);
+    std::stable_sort(locks.begin(), locks.end(), [](const FileLock* a, const FileLock* b) {
+        if (a->path.empty() != b->path.empty())
+            return b->path.empty();
+        if (a->path != b->path)
+            return a->path < b->path;
+        return a->start < b->start;
+    });
+    return locks;
+}
+
+std::vector<const Deadlock*> all_deadlocks(const Snapshot& snapshot) {
+    std::vector<const Deadlock*> deadlocks;
+    for (const Deadlock& deadlock : snapshot.deadlocks)
+        deadlocks.push_back(&deadlock);
+    return deadlocks;
+}
+
+} // namespace lockctl

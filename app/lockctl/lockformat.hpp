@@ -1,0 +1,69 @@
+#pragma once
+// Shared output of `lockctl list` and `lockctl who`: JSON objects and the aligned text that an
+// operator reads at 3 a.m.
+
+#include <portalocker/inspect/snapshot.hpp>
+#include <portalocker/inspect/snapshottracker.hpp>
+
+#include "jsonwriter.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace lockctl {
+
+namespace inspect = portalocker::inspect;
+
+// --- JSON (issue 4's keys; every object written field by field, see jsonwriter.hpp) ---
+
+/// "2024-05-01T12:00:00.123Z"
+std::string iso_time(inspect::TimePoint time);
+void write_lock(JsonWriter& json, const inspect::Snapshot& snapshot, const inspect::FileLock& lock,
+                inspect::TimePoint now);
+void write_problems(JsonWriter& json, const std::vector<inspect::Problem>& problems);
+/// [[pid, pid], ...]
+void write_deadlocks(JsonWriter& json, const std::vector<const inspect::Deadlock*>& deadlocks);
+/// [{"pids": [...], "certain": true, "edges": [{"waiter", "holder", "lock", "path"}]}]
+void write_deadlock_details(JsonWriter& json, const inspect::Snapshot& snapshot,
+                            const std::vector<const inspect::Deadlock*>& deadlocks);
+void write_event(JsonWriter& json, const inspect::Event& event);
+/// The members of the `lockctl list --json` object (call between begin/end_object).
+void write_snapshot_fields(JsonWriter& json, const inspect::Snapshot& snapshot,
+                           inspect::TimePoint now);
+
+// --- text ---
+
+/// "850ms", "42s", "3m07s", "2h05m", "3d04h"; with "≥" in front when not exact.
+std::string format_duration(std::chrono::milliseconds duration, bool exact = true);
+/// How long since `since`, "" when unknown.
+std::string format_age(const std::optional<inspect::TimePoint>& since, bool exact,
+                       inspect::TimePoint now);
+/// "0-9", "whole file", "100-EOF".
+std::string format_range(std::uint64_t start, const std::optional<std::uint64_t>& end);
+/// "4039 python3 (sleeping, alice)"; states an operator must notice are upper case.
+std::string format_process(const inspect::Snapshot& snapshot, inspect::Pid pid);
+/// The path, "(deleted)" marked, or "dev 254:0 inode 123" when unknown.
+std::string format_path(const inspect::FileLock& lock);
+
+/// A table of locks (holders and their waiters below each), for `list` and `who`. The HELD
+/// column and waiting times only mean something after a second snapshot (--watch), so a
+/// one-shot listing leaves them out (`show_ages` false).
+void print_lock_table(std::FILE* out, const inspect::Snapshot& snapshot,
+                      const std::vector<const inspect::FileLock*>& locks, inspect::TimePoint now,
+                      bool show_ages);
+/// "DEADLOCK: 4100 (a) waits for 4101 (b) on /tmp/a.lock; ..." lines.
+void print_deadlocks(std::FILE* out, const inspect::Snapshot& snapshot,
+                     const std::vector<const inspect::Deadlock*>& deadlocks);
+/// "notes:" and one line per problem (at most `limit`, then a count).
+void print_problems(std::FILE* out, const std::vector<inspect::Problem>& problems,
+                    std::size_t limit = 20);
+/// "12:03:04  released      flock write /tmp/a.lock  4039 python3  after 2m03s"
+std::string format_event(const inspect::Event& event);
+
+/// The snapshot's locks in display order: by path, then start offset.
+std::vector<const inspect::FileLock*> sorted_locks(const inspect::Snapshot& snapshot);
+std::vector<const inspect::Deadlock*> all_deadlocks(const inspect::Snapshot& snapshot);
+
+} // namespace lockctl

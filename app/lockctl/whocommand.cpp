@@ -1,0 +1,310 @@
+// lockctl who PATH [--json] [--semaphore NAME MAXIMUM [--pattern PATTERN]]: the holders and
+// waiters of one file, or of each slot of a bounded semaphore in directory PATH.
+
+#include "command.hpp"
+#include "lockformat.hpp"
+
+#include <portalocker/inspect/filelockscanner.hpp>
+#include <portalocker/inspect/pathlocks.hpp>
+#include <portalocker/inspect/snapshottracker.hpp>
+#include <portalocker/inspect/watch.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <string>
+
+namespace lockctl {
+
+namespace {
+
+namespace inspect = portalocker::inspect;
+
+constexpr const char* who_usage =
+    "usage: lockctl who PATH [--json]\n"
+    "       lockctl who DIRECTORY --semaphore NAME MAXIMUM [--pattern PATTERN] [--json]\n\n"
+    "Shows who holds the file locks on PATH and who waits for them (pid, command, state,\n"
+    "user, since when, what blocks each waiter). A file nobody locks is shown as free.\n"
+    "With --semaphore, shows each slot file of a bounded semaphore in DIRECTORY, named by\n"
+    "PATTERN (default \"{name}.{number:02d}.lock\", as Python portalocker).\n\n"
+    "options:\n"
+    "  --json                       one JSON object\n"
+    "  --semaphore NAME MAXIMUM     the semaphore's name and number of slots\n"
+    "  --pattern PATTERN            the slot file pattern ({name}, {number:02d})\n"
+    "  --help                       show this help\n\n"
+    "exit status: 0 success, 2 usage error, 3 /proc/locks unreadable.\n";
+
+struct WhoOptions {
+    std::string path;
+    bool json = false;
+    std::optional<std::string> semaphore_name;
+    unsigned maximum = 0;
+    std::string pattern = std::string(inspect::default_slot_pattern);
+};
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "lockctl who: %s\n%s", message.c_str(), who_usage);
+    return exit_usage;
+}
+
+void write_watched(JsonWriter& json, const inspect::Snapshot& snapshot,
+                   const inspect::WatchedFile& watched, inspect::TimePoint now) {
+    json.field("path", watched.path);
+    json.field("exists", watched.exists);
+    json.field("state", to_string(watched.state));
+    if (watched.file) {
+        json.field("inode", watched.file->inode);
+        json.field("device", to_string(watched.file->device));
+    }
+    if (watched.slot)
+        json.field("slot", *watched.slot);
+    json.field("holders", watched.holders);
+    json.field("waiters", watched.waiters);
+    json.key("held_since");
+    if (watched.held_since)
+        json.value(iso_time(*watched.held_since));
+    else
+        json.null();
+    json.field("held_since_exact", watched.held_since_exact);
+    json.key("locks").begin_array();
+    for (std::size_t index : watched.locks)
+        write_lock(json, snapshot, snapshot.file_locks[index], now);
+    json.end_array();
+    if (!watched.problem.empty())
+        json.field("problem", watched.problem);
+}
+
+/// The snapshot's problems that can concern the watched files: all but the unresolved and
+/// vanished reports about other locks and processes.
+std::vector<inspect::Problem> watched_problems(const inspect::Snapshot& snapshot) {
+    std::vector<inspect::Problem> result;
+    for (const auto& problem : snapshot.problems) {
+        bool relevant = problem.kind != inspect::Problem::Kind::unresolved &&
+                        problem.kind != inspect::Problem::Kind::vanished;
+        for (const auto& watched : snapshot.watched_files) {
+            for (std::size_t index : watched.locks)
+                relevant = relevant ||
+                           (problem.line != 0 && snapshot.file_locks[index].line == problem.line);
+            relevant = relevant || (problem.pid != 0 &&
+                                    (std::find(watched.holders.begin(), watched.holders.end(),
+                                               problem.pid) != watched.holders.end() ||
+                                     std::find(watched.waiters.begin(), watched.waiters.end(),
+                                               problem.pid) != watched.waiters.end()));
+        }
+        if (relevant)
+            result.push_back(problem);
+    }
+    return result;
+}
+
+/// The deadlocks that involve a holder or waiter of any watched file (one file, or the
+/// slots of a semaphore), not every deadlock on the system.
+std::vector<const inspect::Deadlock*> watched_deadlocks(const inspect::Snapshot& snapshot) {
+    std::vector<const inspect::Deadlock*> result;
+    for (const auto& deadlock : snapshot.deadlocks) {
+        bool involved = false;
+        for (const auto& watched : snapshot.watched_files)
+            for (const inspect::Pid pid : deadlock.pids)
+                involved = involved ||
+                           std::find(watched.holders.begin(), watched.holders.end(), pid) !=
+                               watched.holders.end() ||
+                           std::find(watched.waiters.begin(), watched.waiters.end(), pid) !=
+                               watched.waiters.end();
+        if (involved)
+            result.push_back(&deadlock);
+    }
+    return result;
+}
+
+std::string slot_state_text(const inspect::Snapshot& snapshot,
+                            const inspect::WatchedFile& watched) {
+    if (watched.state == inspect::WatchedFile::State::free)
+        return watched.exists ? "free" : "free (no file yet)";
+    std::string text = "held by ";
+    if (watched.holders.empty())
+        text += "? (holder unknown)";
+    for (std::size_t i = 0; i < watched.holders.size(); ++i)
+        text += (i ? ", " : "") + format_process(snapshot, watched.holders[i]);
+    if (!watched.waiters.empty())
+        text += ", " + std::to_string(watched.waiters.size()) + " waiting";
+    return text;
+}
+
+void print_file(const inspect::Snapshot& snapshot, std::size_t index, inspect::TimePoint now) {
+    const inspect::WatchedFile& watched = snapshot.watched_files[index];
+    std::string headline = watched.path + ": ";
+    switch (watched.state) {
+    case inspect::WatchedFile::State::free:
+        headline += watched.exists ? "free" : "free (no such file)";
+        break;
+    case inspect::WatchedFile::State::held:
+        headline += "HELD";
+        break;
+    case inspect::WatchedFile::State::contended:
+        headline += "HELD, " + std::to_string(watched.waiters.size()) + " waiting";
+        break;
+    }
+    if (!watched.problem.empty())
+        headline += " (" + watched.problem + ")";
+    std::printf("%s\n", headline.c_str());
+    if (watched.locks.empty())
+        return;
+    std::printf("\n");
+    std::vector<const inspect::FileLock*> locks;
+    for (std::size_t lock : watched.locks)
+        locks.push_back(&snapshot.file_locks[lock]);
+    print_lock_table(stdout, snapshot, locks, now, false);
+    // Full command lines: what the operator needs to recognise the job.
+    std::vector<inspect::Pid> shown;
+    for (const auto* lock : locks)
+        for (const auto& holder : lock->holders) {
+            const auto* process = snapshot.process(holder.pid);
+            if (!process || process->command_line.empty() ||
+                std::find(shown.begin(), shown.end(), holder.pid) != shown.end())
+                continue;
+            shown.push_back(holder.pid);
+            std::printf("%s %d: %s\n", shown.size() == 1 ? "\ncommand" : "command",
+                        static_cast<int>(holder.pid), process->command_line.c_str());
+        }
+    const auto deadlocks = watched_deadlocks(snapshot);
+    if (!deadlocks.empty()) {
+        std::printf("\n");
+        print_deadlocks(stdout, snapshot, deadlocks);
+    }
+}
+
+void print_semaphore(const WhoOptions& options, const inspect::Snapshot& snapshot) {
+    std::size_t held = 0;
+    std::size_t width = 0;
+    for (const auto& watched : snapshot.watched_files) {
+        held += watched.state != inspect::WatchedFile::State::free;
+        width = std::max(width, watched.path.size());
+    }
+    std::printf("semaphore %s in %s: %zu of %u slots held\n", options.semaphore_name->c_str(),
+                options.path.c_str(), held, options.maximum);
+    for (std::size_t index = 0; index < snapshot.watched_files.size(); ++index) {
+        const auto& watched = snapshot.watched_files[index];
+        std::printf("  slot %02u  %-*s  %s\n", watched.slot.value_or(0), static_cast<int>(width),
+                    watched.path.c_str(), slot_state_text(snapshot, watched).c_str());
+        for (std::size_t lock : watched.locks)
+            for (const auto& waiter : snapshot.file_locks[lock].waiters)
+                std::printf("           waiting: %s\n",
+                            format_process(snapshot, waiter.pid).c_str());
+    }
+    const auto deadlocks = watched_deadlocks(snapshot);
+    if (!deadlocks.empty()) {
+        std::printf("\n");
+        print_deadlocks(stdout, snapshot, deadlocks);
+    }
+}
+
+} // namespace
+
+int runWho(Arguments arguments) {
+    WhoOptions options;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& argument = arguments[i];
+        if (argument == "--help" || argument == "-h") {
+            std::fputs(who_usage, stdout);
+            return exit_ok;
+        }
+        if (argument == "--json") {
+            options.json = true;
+        } else if (argument == "--semaphore") {
+            if (i + 2 >= arguments.size())
+                return usage_error("--semaphore needs NAME and MAXIMUM");
+            const std::string& maximum = arguments[i + 2];
+            auto [end, error] =
+                std::from_chars(maximum.data(), maximum.data() + maximum.size(), options.maximum);
+            if (error != std::errc() || end != maximum.data() + maximum.size() ||
+                options.maximum == 0 || options.maximum > 10000)
+                return usage_error("MAXIMUM must be a number from 1 to 10000, not '" + maximum +
+                                   "'");
+            options.semaphore_name = arguments[i + 1];
+            i += 2;
+        } else if (argument == "--pattern") {
+            if (i + 1 >= arguments.size())
+                return usage_error("--pattern needs a PATTERN");
+            options.pattern = arguments[++i];
+        } else if (!argument.empty() && argument.front() == '-' && argument != "-") {
+            return usage_error("unknown option '" + argument + "'");
+        } else if (options.path.empty()) {
+            options.path = argument;
+        } else {
+            return usage_error("only one PATH, got '" + argument + "' too");
+        }
+    }
+    if (options.path.empty())
+        return usage_error("missing PATH");
+    if (!options.semaphore_name && options.pattern != std::string(inspect::default_slot_pattern))
+        return usage_error("--pattern needs --semaphore");
+    std::string pattern_error;
+    if (options.semaphore_name &&
+        !inspect::format_slot_name(options.pattern, *options.semaphore_name, 0, &pattern_error))
+        return usage_error("bad --pattern: " + pattern_error);
+
+    inspect::ScanOptions scan;
+    scan.watches.push_back(options.semaphore_name
+                               ? inspect::Watch::semaphore(options.path, *options.semaphore_name,
+                                                           options.maximum, options.pattern)
+                               : inspect::Watch::file(options.path));
+    inspect::FileLockScanner scanner(std::move(scan));
+    inspect::Snapshot snapshot = scanner.scan();
+    const auto now = std::chrono::system_clock::now();
+    inspect::SnapshotTracker::mark_first_sight(snapshot, snapshot.taken_at);
+    const bool unreadable = snapshot.file_locks.empty() && !snapshot.complete &&
+                            !snapshot.problems.empty() &&
+                            snapshot.problems.front().kind == inspect::Problem::Kind::io;
+
+    if (options.json) {
+        JsonWriter json(stdout);
+        json.begin_object();
+        if (options.semaphore_name) {
+            json.key("semaphore").begin_object();
+            json.field("directory", options.path);
+            json.field("name", *options.semaphore_name);
+            json.field("maximum", options.maximum);
+            json.field("pattern", options.pattern);
+            json.end_object();
+            std::size_t free_slots = 0;
+            json.key("slots").begin_array();
+            for (const auto& watched : snapshot.watched_files) {
+                json.begin_object();
+                write_watched(json, snapshot, watched, now);
+                json.end_object();
+                free_slots += watched.state == inspect::WatchedFile::State::free;
+            }
+            json.end_array();
+            json.field("free_slots", free_slots);
+            json.key("deadlocks");
+            write_deadlocks(json, watched_deadlocks(snapshot));
+        } else {
+            if (snapshot.watched_files.empty())
+                json.field("path", options.path);
+            else
+                write_watched(json, snapshot, snapshot.watched_files.front(), now);
+            json.key("deadlocks");
+            write_deadlocks(json, watched_deadlocks(snapshot));
+        }
+        json.field("taken_at", iso_time(snapshot.taken_at));
+        json.field("complete", snapshot.complete);
+        json.key("problems");
+        write_problems(json, watched_problems(snapshot));
+        json.end_object();
+        json.flush();
+        std::fputc('\n', stdout);
+    } else {
+        if (options.semaphore_name)
+            print_semaphore(options, snapshot);
+        else if (!snapshot.watched_files.empty())
+            print_file(snapshot, 0, now);
+        print_problems(stdout, watched_problems(snapshot));
+    }
+    if (unreadable) {
+        std::fprintf(stderr, "lockctl who: %s\n", snapshot.problems.front().message.c_str());
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
+} // namespace lockctl

@@ -1,0 +1,247 @@
+// The model built on parsed records, from captured text: the conflict rule, the wait-for
+// graph's cycles, slot names, the scanner over given /proc/locks text (blockers, problems,
+// deadline) and the snapshot tracker with an injected clock.
+
+#include <portalocker/inspect/inspect.hpp>
+
+#include <QTest>
+
+#include <string>
+
+using namespace portalocker::inspect;
+using namespace std::chrono_literals;
+
+namespace {
+
+// PROTOCOLS.md section 1, as captured on Debian 12 (several captures concatenated).
+const char* const protocolsSample = "1: FLOCK  ADVISORY  READ 4039 fe:00:10953018 0 EOF\n"
+                                    "2: FLOCK  ADVISORY  READ 4042 fe:00:10953018 0 EOF\n"
+                                    "2: -> FLOCK  ADVISORY  WRITE 4078 fe:00:10953018 0 EOF\n"
+                                    "3: OFDLCK ADVISORY  WRITE -1 fe:00:10953017 0 EOF\n"
+                                    "3: -> OFDLCK ADVISORY  WRITE -1 fe:00:10953017 0 EOF\n"
+                                    "6: POSIX  ADVISORY  WRITE 3944 fe:00:10953016 0 9\n"
+                                    "6: -> POSIX  ADVISORY  WRITE 3969 fe:00:10953016 0 EOF\n"
+                                    "1: LEASE  BREAKING  UNLCK 6373 fe:00:10953244 0 EOF\n"
+                                    "1: -> LEASE  BREAKER   WRITE 6381 <none>:0 0 EOF\n";
+
+} // namespace
+
+class TestInspectModel : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void conflictRule() {
+        const LockRequest flockRead{
+            LockKind::flock, LockQualifier::advisory, LockMode::read, 0, {}, 1};
+        const LockRequest flockWrite{
+            LockKind::flock, LockQualifier::advisory, LockMode::write, 0, {}, 2};
+        QVERIFY(!conflicts(flockRead,
+                           {LockKind::flock, LockQualifier::advisory, LockMode::read, 0, {}, 3}));
+        QVERIFY(conflicts(flockRead, flockWrite));
+        QVERIFY(conflicts(flockWrite, flockRead));
+        // Two flocks of one process on two open files do conflict (a self-deadlock).
+        QVERIFY(conflicts(flockWrite,
+                          {LockKind::flock, LockQualifier::advisory, LockMode::write, 0, {}, 2}));
+        // flock and POSIX are independent on Linux.
+        const LockRequest posixWrite{
+            LockKind::posix, LockQualifier::advisory, LockMode::write, 0, 9, 5};
+        QVERIFY(!conflicts(flockWrite,
+                           {LockKind::posix, LockQualifier::advisory, LockMode::write, 0, {}, 6}));
+        // Byte ranges.
+        QVERIFY(!conflicts(posixWrite,
+                           {LockKind::posix, LockQualifier::advisory, LockMode::write, 10, 19, 6}));
+        QVERIFY(conflicts(posixWrite,
+                          {LockKind::posix, LockQualifier::advisory, LockMode::read, 9, {}, 6}));
+        QVERIFY(!conflicts(posixWrite,
+                           {LockKind::posix, LockQualifier::advisory, LockMode::write, 0, 9, 5}));
+        // POSIX and OFD conflict with each other.
+        QVERIFY(conflicts(posixWrite,
+                          {LockKind::ofd, LockQualifier::advisory, LockMode::read, 5, 5, -1}));
+        QVERIFY(conflicts({LockKind::ofd, LockQualifier::advisory, LockMode::write, 0, {}, -1},
+                          {LockKind::posix, LockQualifier::advisory, LockMode::read, 100, 200, 5}));
+        // MSNFS share modes never conflict.
+        QVERIFY(!conflicts({LockKind::flock, LockQualifier::msnfs, LockMode::read_write, 0, {}, 1},
+                           flockWrite));
+        // Leases: a write breaker waits for every lease; a read breaker for write leases and
+        // leases already being broken.
+        const LockRequest readLease{
+            LockKind::lease, LockQualifier::active, LockMode::read, 0, {}, 7};
+        const LockRequest breaking{
+            LockKind::lease, LockQualifier::breaking, LockMode::unlock, 0, {}, 7};
+        const LockRequest writeBreaker{
+            LockKind::lease, LockQualifier::breaker, LockMode::write, 0, {}, 8};
+        const LockRequest readBreaker{
+            LockKind::lease, LockQualifier::breaker, LockMode::read, 0, {}, 8};
+        QVERIFY(conflicts(readLease, writeBreaker));
+        QVERIFY(!conflicts(readLease, readBreaker));
+        QVERIFY(conflicts(breaking, readBreaker));
+        QVERIFY(!conflicts(writeBreaker, writeBreaker));
+        QVERIFY(ranges_overlap(0, std::nullopt, 1000, 1000));
+        QVERIFY(!ranges_overlap(0, 999, 1000, std::nullopt));
+    }
+
+    void cyclesInTheWaitGraph() {
+        WaitGraph graph;
+        auto edge = [&](Pid waiter, Pid holder) { graph.add_edge({waiter, holder, 0, 0, 0}); };
+        edge(30, 10); // 30 -> 10 -> 20 -> 30
+        edge(10, 20);
+        edge(20, 30);
+        edge(20, 10); // and 10 <-> 20
+        edge(40, 30); // a waiter outside the cycle
+        edge(50, 50); // a process waiting for itself
+        edge(60, 61); // a chain without a cycle
+        edge(61, 62);
+        const auto cycles = graph.cycles();
+        QCOMPARE(cycles.size(), std::size_t(3));
+        QCOMPARE(cycles[0], (std::vector<Pid>{10, 20}));
+        QCOMPARE(cycles[1], (std::vector<Pid>{10, 20, 30}));
+        QCOMPARE(cycles[2], (std::vector<Pid>{50}));
+        const auto deadlocks = graph.deadlocks([](Pid pid) { return pid == 30 ? 4 : 1; });
+        QCOMPARE(deadlocks.size(), std::size_t(3));
+        QVERIFY(deadlocks[0].certain);
+        QVERIFY(!deadlocks[1].certain); // 30 has threads
+        QCOMPARE(deadlocks[1].edges.size(), std::size_t(3));
+        QCOMPARE(deadlocks[1].edges[2].waiter, Pid(30));
+        QCOMPARE(deadlocks[1].edges[2].holder, Pid(10));
+    }
+
+    void cycleSearchIsBounded() {
+        WaitGraph graph; // a complete graph on 12 nodes has millions of cycles
+        for (Pid a = 1; a <= 12; ++a)
+            for (Pid b = 1; b <= 12; ++b)
+                if (a != b)
+                    graph.add_edge({a, b, 0, 0, 0});
+        bool truncated = false;
+        const auto cycles = graph.cycles(500, 2000000, &truncated);
+        QVERIFY(truncated);
+        QVERIFY(cycles.size() <= 500);
+    }
+
+    void slotNames() {
+        QCOMPARE(format_slot_name(default_slot_pattern, "jobs", 3),
+                 std::optional<std::string>("jobs.03.lock"));
+        QCOMPARE(format_slot_name("{name}-{number}.lck", "x", 12),
+                 std::optional<std::string>("x-12.lck"));
+        QCOMPARE(format_slot_name("{number:4d}", "x", 7), std::optional<std::string>("   7"));
+        QCOMPARE(format_slot_name("{number:03}", "x", 7), std::optional<std::string>("007"));
+        QCOMPARE(format_slot_name("{{{name}}}", "x", 7), std::optional<std::string>("{x}"));
+        std::string error;
+        QVERIFY(!format_slot_name("{nam}", "x", 0, &error));
+        QVERIFY(!error.empty());
+        QVERIFY(!format_slot_name("{number:x}", "x", 0));
+        QVERIFY(!format_slot_name("{name", "x", 0));
+        QVERIFY(!format_slot_name("name}", "x", 0));
+    }
+
+    void trackerDiffsSnapshotsIntoEvents() {
+        TimePoint now = TimePoint(std::chrono::seconds(1700000000));
+        SnapshotTracker tracker([&] { return now; });
+        auto snapshotOf = [](const char* text) {
+            ScanOptions options;
+            options.proc_locks_text = text;
+            options.resolve_descriptors = false;
+            options.proc_root = "/nonexistent-proc";
+            return FileLockScanner(options).scan();
+        };
+        // First sight: dated "at least", no events.
+        Snapshot first = snapshotOf("1: POSIX  ADVISORY  WRITE 100 fe:00:5 0 9\n");
+        QVERIFY(tracker.update(first).empty());
+        QCOMPARE(first.file_locks.size(), std::size_t(1));
+        QCOMPARE(first.file_locks[0].held_since, std::optional(now));
+        QVERIFY(!first.file_locks[0].held_since_exact);
+
+        now += 5s;
+        Snapshot second = snapshotOf("1: POSIX  ADVISORY  WRITE 100 fe:00:5 0 9\n"
+                                     "1: -> POSIX  ADVISORY  WRITE 200 fe:00:5 0 EOF\n"
+                                     "2: FLOCK  ADVISORY  READ 300 fe:00:6 0 EOF\n");
+        auto events = tracker.update(second);
+        QCOMPARE(events.size(), std::size_t(2));
+        QCOMPARE(events[0].kind, EventKind::wait_started);
+        QCOMPARE(events[0].pid, Pid(200));
+        QCOMPARE(events[1].kind, EventKind::acquired);
+        QCOMPARE(events[1].pid, Pid(0)); // no /proc here: the holder is not confirmed
+        QCOMPARE(events[1].lock_id, second.file_locks[1].id);
+        QCOMPARE(events[1].lock_kind, std::string("flock"));
+        QCOMPARE(second.file_locks[0].held_since, std::optional(now - 5s)); // carried over
+        QCOMPARE(second.file_locks[1].held_since, std::optional(now));
+        QVERIFY(second.file_locks[1].held_since_exact);
+        QCOMPARE(second.file_locks[0].waiters[0].waiting_since, std::optional(now));
+        // Without descriptors, the blockers still come from the conflict rule.
+        QCOMPARE(second.file_locks[0].waiters[0].blocked_by, std::vector<Pid>{});
+        QCOMPARE(second.file_locks[0].waiters[0].blocking_locks, std::vector<std::size_t>{0});
+
+        now += 7s;
+        Snapshot third = snapshotOf("2: FLOCK  ADVISORY  READ 300 fe:00:6 0 EOF\n"
+                                    "3: POSIX  ADVISORY  WRITE 200 fe:00:5 0 EOF\n");
+        events = tracker.update(third);
+        QCOMPARE(events.size(), std::size_t(3));
+        QCOMPARE(events[0].kind, EventKind::released);
+        QCOMPARE(events[0].pid, Pid(0)); // the holder's pid is not known without /proc
+        QCOMPARE(*events[0].duration, std::chrono::milliseconds(12000));
+        QVERIFY(!events[0].duration_exact);
+        QCOMPARE(events[1].kind, EventKind::wait_ended);
+        QCOMPARE(events[1].pid, Pid(200));
+        QCOMPARE(*events[1].duration, std::chrono::milliseconds(7000));
+        QVERIFY(events[1].duration_exact);
+        QCOMPARE(events[2].kind, EventKind::acquired);
+        QCOMPARE(third.file_locks[0].held_since, std::optional(now - 7s));
+        QCOMPARE(to_string(EventKind::wait_started), std::string_view("wait-started"));
+    }
+
+    void scannerKeepsGoodLinesAndReportsBadOnes() {
+        ScanOptions options;
+        options.proc_locks_text = std::string(::protocolsSample) + "7: GARBAGE LINE\n";
+        options.resolve_descriptors = false;
+        const Snapshot snapshot = FileLockScanner(options).scan();
+        QCOMPARE(snapshot.file_locks.size(), std::size_t(5));
+        QCOMPARE(snapshot.problems.front().kind, Problem::Kind::parse);
+        QCOMPARE(snapshot.problems.front().line, std::size_t(10));
+        // The flock writer queued under the second reader is blocked by both readers.
+        const Waiter& writer = snapshot.file_locks[1].waiters.at(0);
+        QCOMPARE(writer.blocking_locks, (std::vector<std::size_t>{0, 1}));
+        // The lease breaker (no inode) waits on its lease.
+        const Waiter& breaker = snapshot.file_locks[4].waiters.at(0);
+        QCOMPARE(breaker.qualifier, LockQualifier::breaker);
+        QCOMPARE(breaker.blocking_locks, std::vector<std::size_t>{4});
+        // Ids are unique even for look-alike locks.
+        QVERIFY(snapshot.file_locks[0].id != snapshot.file_locks[1].id);
+    }
+
+    void waitersWithoutInode() {
+        ScanOptions options;
+        options.proc_locks_text = "1: POSIX  *NOINODE* WRITE 5 <none>:0 0 EOF\n"
+                                  "1: -> POSIX  *NOINODE* WRITE 6 <none>:0 0 EOF\n";
+        options.resolve_descriptors = false;
+        const Snapshot snapshot = FileLockScanner(options).scan();
+        QCOMPARE(snapshot.file_locks.size(), std::size_t(1));
+        QVERIFY(!snapshot.file_locks[0].file);
+        QVERIFY(!snapshot.file_locks[0].problems.empty());
+        QCOMPARE(snapshot.file_locks[0].waiters.at(0).blocking_locks, std::vector<std::size_t>{0});
+    }
+
+    void unreadableProcLocks() {
+        ScanOptions options;
+        options.proc_root = "/nonexistent-proc";
+        const Snapshot snapshot = FileLockScanner(options).scan();
+        QVERIFY(!snapshot.complete);
+        QVERIFY(snapshot.file_locks.empty());
+        QCOMPARE(snapshot.problems.size(), std::size_t(1));
+        QCOMPARE(snapshot.problems[0].kind, Problem::Kind::io);
+    }
+
+    void deadlineStopsTheScan() {
+        ScanOptions options;
+        options.proc_locks_text = ::protocolsSample;
+        options.deadline = std::chrono::steady_clock::now() - 1s;
+        const Snapshot snapshot = FileLockScanner(options).scan();
+        QVERIFY(!snapshot.complete);
+        QCOMPARE(snapshot.file_locks.size(), std::size_t(5)); // parsed locks survive
+        bool reported = false;
+        for (const auto& problem : snapshot.problems)
+            reported = reported || problem.kind == Problem::Kind::deadline;
+        QVERIFY(reported);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestInspectModel)
+#include "tst_inspect_model.moc"
