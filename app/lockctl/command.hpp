@@ -29,5 +29,6 @@ int runHold(Arguments arguments);
 int runSemaphore(Arguments arguments);
 int runList(Arguments arguments);
 int runWho(Arguments arguments);
+int runRedis(Arguments arguments);
 
 } // namespace lockctl

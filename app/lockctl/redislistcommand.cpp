@@ -1,0 +1,112 @@
+// lockctl redis [--url URL] list [--match PATTERN] [--json] [--count N] [--no-ping]
+//                                [--no-channels] [--max-value-bytes N]
+//
+// Scans with SCAN (never KEYS), so it is safe on a busy production server; on a terminal the
+// progress goes to stderr. Exit: 0 listed, 2 usage, 3 the scan failed (connection, ACL).
+
+#include "redislistcommand.hpp"
+
+#include "redislockformat.hpp"
+
+#include <portalocker/inspect/redisscanner.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <unistd.h>
+
+namespace lockctl::redis {
+namespace {
+
+constexpr const char* listUsage =
+    "usage: lockctl redis [--url URL] list [--match PATTERN] [--json] [--count N] [--no-ping]\n"
+    "                                      [--no-channels] [--max-value-bytes N]\n\n"
+    "List the Redis locks of every known convention (portalocker leases and channel locks,\n"
+    "redis-py, python-redis-lock, Redisson, node-redlock, redsync, and token leases of unknown\n"
+    "libraries), found with SCAN so that the server is never blocked.\n\n"
+    "  --match PATTERN       only keys and channels matching the glob PATTERN (default *)\n"
+    "  --json                one JSON object: locks, fencing_counters, blocked_clients, problems\n"
+    "  --count N             keys per SCAN round trip (default 500)\n"
+    "  --no-ping             do not ping channel-lock holders (mode and liveness stay unknown)\n"
+    "  --no-channels         keys only\n"
+    "  --max-value-bytes N   read at most N bytes of a value (default 1024)\n\n"
+    "exit status: 0 listed, 2 usage error, 3 the scan failed (server down, authentication, ACL)\n";
+
+int usageError(const std::string& message) {
+    std::fprintf(stderr, "lockctl redis list: %s\n%s", message.c_str(), listUsage);
+    return exit_usage;
+}
+
+std::optional<std::size_t> parseCount(const std::string& text) {
+    std::size_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value == 0)
+        return std::nullopt;
+    return value;
+}
+
+} // namespace
+
+int runList(const portalocker::RedisOptions& server, Arguments arguments) {
+    inspect::RedisScanOptions options;
+    bool json = false;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& word = arguments[i];
+        auto needValue = [&]() -> const std::string* {
+            return i + 1 < arguments.size() ? &arguments[++i] : nullptr;
+        };
+        if (word == "--help" || word == "-h") {
+            std::fputs(listUsage, stdout);
+            return exit_ok;
+        } else if (word == "--json") {
+            json = true;
+        } else if (word == "--no-ping") {
+            options.ping_channel_holders = false;
+        } else if (word == "--no-channels") {
+            options.include_channel_locks = false;
+        } else if (word == "--match") {
+            const std::string* value = needValue();
+            if (!value)
+                return usageError("--match needs a pattern");
+            options.match = *value;
+        } else if (word == "--count" || word == "--max-value-bytes") {
+            const std::string* value = needValue();
+            auto number = value ? parseCount(*value) : std::nullopt;
+            if (!number)
+                return usageError(word + " needs a positive number");
+            (word == "--count" ? options.count : options.max_value_bytes) = *number;
+        } else {
+            return usageError("unexpected argument '" + word + "'");
+        }
+    }
+    const bool showProgress = !json && ::isatty(STDERR_FILENO) == 1;
+    if (showProgress)
+        options.progress = [](const inspect::RedisScanProgress& progress) {
+            std::fprintf(stderr, "\rscanned %zu keys, %zu lock(s) so far...", progress.keys_scanned,
+                         progress.locks_found);
+            if (progress.keys_done)
+                std::fputs("\r\033[K", stderr);
+            std::fflush(stderr);
+            return true;
+        };
+    inspect::RedisScanner scanner(server, std::move(options));
+    const inspect::RedisSnapshot snapshot = scanner.scan();
+    if (json) {
+        JsonWriter writer(stdout);
+        writer.begin_object();
+        write_snapshot_fields(writer, snapshot);
+        writer.end_object();
+        writer.flush();
+        std::fputc('\n', stdout);
+    } else {
+        print_snapshot(stdout, snapshot);
+    }
+    if (snapshot.error) {
+        std::fprintf(stderr, "lockctl redis list: %s\n", snapshot.error_message.c_str());
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
+} // namespace lockctl::redis

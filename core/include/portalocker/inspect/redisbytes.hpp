@@ -1,0 +1,36 @@
+#pragma once
+// Byte helpers for Redis inspection. Redis keys, channel names and values are binary: these
+// pure functions (no I/O, no allocation beyond their result) turn them into something an
+// operator can read and into portable text for logs, without ever losing the raw bytes.
+// They take arbitrary input (fuzzed with libFuzzer).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace portalocker::inspect {
+
+/// A display form of raw bytes that is always valid UTF-8 and never moves the terminal:
+/// valid UTF-8 text is kept, except that `\` becomes `\\`, control characters become `\n`,
+/// `\r`, `\t` or `\xNN` (C1 controls `\u{NN}`), characters that reorder or hide text (bidi
+/// controls, zero-width characters, line separators, BOM) become `\u{XXXX}`, and every byte
+/// that is not part of valid UTF-8 becomes `\xNN`. Distinct inputs give distinct outputs.
+std::string printable_bytes(std::string_view raw);
+
+/// Standard base64 (RFC 4648, `+/`, with `=` padding).
+std::string base64_encode(std::string_view raw);
+/// Strict standard base64: length a multiple of 4, only the alphabet, padding only at the
+/// end, unused bits zero. nullopt for anything else.
+std::optional<std::string> base64_decode(std::string_view text);
+
+/// Whether `text` matches a Redis glob pattern the way `SCAN ... MATCH` and
+/// `PUBSUB CHANNELS` match (`*`, `?`, `[abc]`, `[^a-z]`, `\` escapes), byte by byte.
+/// Linear in practice (no exponential backtracking).
+bool redis_glob_match(std::string_view pattern, std::string_view text) noexcept;
+
+/// True when `pattern` contains no glob metacharacters, i.e. it names exactly one key.
+bool is_literal_pattern(std::string_view pattern) noexcept;
+/// The name a literal pattern stands for (its `\` escapes removed).
+std::string unescape_literal_pattern(std::string_view pattern);
+
+} // namespace portalocker::inspect

@@ -1,0 +1,148 @@
+#pragma once
+// RedisLease: a Redis lock held by a random token on a key with a TTL, with a fencing token,
+// automatic renewal that reports loss, and a release notification for fast hand-off.
+
+#include <portalocker/lockoptions.hpp>
+#include <portalocker/redisoptions.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+namespace portalocker {
+
+/// Options of RedisLease.
+struct LeaseOptions {
+    /// Time to live of the key. A holder that dies without releasing blocks others this long.
+    std::chrono::milliseconds ttl{30000};
+    /// Renew the TTL from a background thread every ttl * renew_fraction while holding.
+    bool auto_renew = true;
+    /// Fraction of the TTL after which to renew (0 < f < 1); 1/3 leaves room for two failed
+    /// renewals before the key could expire.
+    double renew_fraction = 1.0 / 3.0;
+    /// How long lock() waits before throwing AlreadyLocked; wait_forever never gives up.
+    std::chrono::nanoseconds timeout = std::chrono::seconds(5);
+    /// The fallback poll while waiting. A release wakes one waiter at once (it pushes to a
+    /// list waiters block on) and an expiring key is retried right when its TTL ends, so this
+    /// only matters when a notification is missed.
+    std::chrono::nanoseconds check_interval = std::chrono::milliseconds(250);
+    /// Give up after the first attempt instead of waiting.
+    bool fail_when_locked = false;
+    /// Called once when a held lease is found lost: on the renewal thread when renewal finds
+    /// the token gone or fails until the TTL ran out, or in the thread calling extend() or
+    /// unlock() when that finds the token gone. It may call owns_lock(), lost(),
+    /// fencing_token() and unlock(); it must not destroy the lease.
+    std::function<void(std::error_code)> on_lost;
+};
+
+/// Who holds a lease key right now.
+struct LeaseHolder {
+    std::string token;             ///< the key's value (the holder's token)
+    std::chrono::milliseconds pttl; ///< remaining TTL; -1 ms means the key never expires
+    std::uint64_t fencing = 0;     ///< the last fencing token granted for this key
+};
+
+/// A lease lock: `SET key token NX PX ttl` with a random 128-bit token, granted by a Lua script
+/// that in the same atomic step increments the fencing counter `<key>:fencing`. Release and
+/// extension compare the token first, so a holder whose lease expired (and was taken by
+/// somebody else) deletes or extends nothing. A release pushes to the list `<key>:signal`
+/// (kept short and expiring) that waiters block on with BLPOP, so a waiter owns the lock
+/// about one round trip after the release; when the key expires instead, the waiter retries
+/// when its TTL ends. The companion keys: `<key>:fencing` (no TTL, never to be deleted: the
+/// fencing numbers must keep growing) and `<key>:signal`.
+///
+/// Meets TimedLockable. Contention and timeouts answer false and lock() throws AlreadyLocked;
+/// real failures throw LockException (connect_failed, auth_failed, acl_denied naming the
+/// command, timeout, connection_lost, ...). Every throwing call has a noexcept twin.
+///
+/// One connection per object, shared with the renewal thread (started with the first grant,
+/// parked between grants). One object is meant for one thread at a time; lost() and
+/// fencing_token() may be read from any thread.
+class RedisLease {
+public:
+    explicit RedisLease(std::string key, RedisOptions redis = {}, LeaseOptions options = {});
+    RedisLease(RedisLease&& other) noexcept;
+    RedisLease& operator=(RedisLease&& other) noexcept;
+    RedisLease(const RedisLease&) = delete;
+    RedisLease& operator=(const RedisLease&) = delete;
+    /// Releases the lease if held (errors are swallowed).
+    ~RedisLease();
+
+    /// Waits up to options().timeout; throws AlreadyLocked when it expires or
+    /// fail_when_locked stops the wait.
+    void lock();
+    void lock(std::error_code& ec) noexcept;
+    /// One attempt (one round trip), never waits.
+    bool try_lock();
+    bool try_lock(std::error_code& ec) noexcept;
+    template <class Rep, class Period>
+    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
+        return acquire_checked(detail::steady_deadline_after(timeout));
+    }
+    template <class Rep, class Period>
+    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
+                      std::error_code& ec) noexcept {
+        return acquire(detail::steady_deadline_after(timeout), ec);
+    }
+    template <class Clock, class Duration>
+    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+        return acquire_checked(detail::to_steady_deadline(deadline));
+    }
+    template <class Clock, class Duration>
+    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
+                        std::error_code& ec) noexcept {
+        return acquire(detail::to_steady_deadline(deadline), ec);
+    }
+    /// Stops renewal, then deletes the key if it still holds this token and wakes a waiter.
+    /// Throws LockException: errc::not_locked when not held; a connection failure (the key
+    /// then stays until its TTL ends). A lease that was lost (token gone) is cleaned up
+    /// without an exception (lost() and on_lost told already); the error_code form reports
+    /// errc::lock_lost then.
+    void unlock();
+    void unlock(std::error_code& ec) noexcept;
+
+    /// Resets the TTL to options().ttl (or `ttl`) if the key still holds this token.
+    /// Returns false (and marks the lease lost) when the token is gone. Throws
+    /// LockException (errc::not_locked) when not held, and on connection failures.
+    bool extend();
+    bool extend(std::chrono::milliseconds ttl);
+    bool extend(std::chrono::milliseconds ttl, std::error_code& ec) noexcept;
+
+    /// True from a successful acquisition until unlock(), also after the lease was lost.
+    bool owns_lock() const noexcept;
+    /// True when the lease is known lost: renewal or extend() found the token gone, or the
+    /// TTL has run out since the last confirmed grant or renewal.
+    bool lost() const noexcept;
+    /// The fencing token of the current grant: grows with every grant of this key (across
+    /// all holders); 0 when not held. Pass it to the protected resource, which should
+    /// reject writes carrying a smaller number than it has seen.
+    std::uint64_t fencing_token() const noexcept;
+    /// This object's token while held (32 hex digits); empty otherwise.
+    std::string token() const;
+    /// A conservative end of validity: the TTL counted from before the last successful grant
+    /// or renewal was sent. time_point::min() when not held.
+    std::chrono::steady_clock::time_point valid_until() const noexcept;
+
+    const std::string& key() const noexcept;
+    std::string fencing_key() const;
+    std::string signal_key() const;
+    const RedisOptions& redis_options() const noexcept;
+    const LeaseOptions& options() const noexcept;
+
+    /// The current holder of the key (GET + PTTL + the fencing counter); nullopt when free.
+    std::optional<LeaseHolder> holder();
+    std::optional<LeaseHolder> holder(std::error_code& ec) noexcept;
+
+private:
+    bool acquire(std::chrono::steady_clock::time_point deadline, std::error_code& ec) noexcept;
+    bool acquire_checked(std::chrono::steady_clock::time_point deadline);
+
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace portalocker

@@ -1,0 +1,173 @@
+#pragma once
+// RedisLock: the portalocker channel lock, held by a pub/sub subscription, so that C++ and
+// Python holders of the same channel exclude each other.
+
+#include <portalocker/lockflags.hpp>
+#include <portalocker/lockoptions.hpp>
+#include <portalocker/redisoptions.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace portalocker {
+
+/// Options of RedisLock; the defaults are Python portalocker's.
+struct RedisLockOptions {
+    /// How long lock() waits before throwing AlreadyLocked (only with NON_BLOCKING in
+    /// `flags`, as for file locks; without it lock() waits forever). wait_forever never
+    /// gives up.
+    std::chrono::nanoseconds timeout = std::chrono::seconds(5);
+    /// The fallback poll while waiting. Releases by C++ holders wake waiters at once (a
+    /// release notification); a Python holder's release or a dead holder's connection is
+    /// only noticed by polling, at most this long after it happened.
+    std::chrono::nanoseconds check_interval = std::chrono::milliseconds(250);
+    /// Give up after the first attempt instead of waiting.
+    bool fail_when_locked = false;
+    /// Accepted for compatibility with Python. The answering thread here is woken by each
+    /// message instead of polling, so it does not sleep.
+    std::chrono::nanoseconds thread_sleep_time = std::chrono::milliseconds(100);
+    /// How long a holder may take to answer a ping before it is considered dead and its
+    /// connection is killed (CLIENT KILL ID). Because a fresh contender may be mistaken for
+    /// a dead holder after one silent ping, a holder is killed only after it stayed silent
+    /// through two pings, i.e. up to twice this long.
+    std::chrono::nanoseconds unavailable_timeout = std::chrono::seconds(1);
+    /// EXCLUSIVE (the default) or SHARED, with NON_BLOCKING to honour `timeout`.
+    LockFlags flags = LOCK_METHOD;
+    /// While holding, the answering thread PINGs the server this often and declares the lock
+    /// lost when no answer arrives within the command timeout (detects dead networks where
+    /// no connection reset ever arrives). Zero disables it.
+    std::chrono::nanoseconds health_check_interval = std::chrono::seconds(10);
+    /// Called once, on the lock's internal thread, when a held lock is lost (its connection
+    /// was killed or broke, or the server stopped). It must not call back into this lock
+    /// except owns_lock()/lost(); unlock() from another thread afterwards is fine.
+    std::function<void(std::error_code)> on_lost;
+};
+
+/// A client subscribed to a lock channel, as CLIENT LIST shows it.
+struct RedisLockHolder {
+    std::string client_name; ///< `<channel>-lock-<holder_id>` or legacy `<channel>-lock`
+    std::string address;     ///< the client's address ("127.0.0.1:51234")
+    long long client_id = 0; ///< CLIENT ID, what CLIENT KILL ID takes
+    std::string holder_id;   ///< 32 hex digits (protocol 1); empty for a legacy holder
+    bool legacy = false;     ///< portalocker <= 3.2 (Debian's 2.2.1) naming
+};
+
+/// The portalocker Redis channel lock (protocol 1, with the legacy holders of portalocker
+/// <= 3.2 recognised as exclusive holders).
+///
+/// A holder is a client named `<channel>-lock-<holder_id>` subscribed to `<channel>`; a
+/// background thread answers pings on the channel with its holder id and mode. There is no
+/// key: when the holder's connection goes away (process killed, connection killed), the
+/// lock is free.
+///
+/// Meets TimedLockable and SharedTimedLockable. Contention and timeouts answer false and
+/// lock() throws AlreadyLocked; real failures (server unreachable, authentication, ACL
+/// denial of CLIENT SETNAME/LIST/KILL) throw LockException with the errc and a message
+/// naming the server or command. Every throwing call has a noexcept std::error_code& twin.
+///
+/// A held lock can be lost (connection killed or broken): lost() turns true and on_lost is
+/// called; the lock is never silently re-taken. unlock() still cleans up afterwards.
+///
+/// Uses up to three connections per object (commands, the holder subscription, and a
+/// waiter subscription for release notifications and ping answers), reused across
+/// acquisitions. One object is meant for one thread at a time; lost() may be read from any
+/// thread.
+class RedisLock {
+public:
+    /// `channel` must be a valid Redis client-name fragment (printable ASCII, no spaces).
+    explicit RedisLock(std::string channel, RedisOptions redis = {},
+                       RedisLockOptions options = {});
+    RedisLock(RedisLock&& other) noexcept;
+    RedisLock& operator=(RedisLock&& other) noexcept;
+    RedisLock(const RedisLock&) = delete;
+    RedisLock& operator=(const RedisLock&) = delete;
+    /// Releases the lock if held (errors are swallowed) and closes the connections.
+    ~RedisLock();
+
+    // --- Lockable / TimedLockable: the mode of options().flags (EXCLUSIVE by default) ---
+
+    /// Waits up to options().timeout (see RedisLockOptions::timeout); throws AlreadyLocked
+    /// when it expires or fail_when_locked stops the wait.
+    void lock();
+    void lock(std::error_code& ec) noexcept;
+    /// One attempt: no sleep, but the holders' answers to a ping are awaited (up to
+    /// unavailable_timeout, twice that when a silent holder has to be reaped).
+    bool try_lock();
+    bool try_lock(std::error_code& ec) noexcept;
+    template <class Rep, class Period>
+    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
+        return acquire_checked(false, detail::steady_deadline_after(timeout));
+    }
+    template <class Rep, class Period>
+    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
+                      std::error_code& ec) noexcept {
+        return acquire(false, detail::steady_deadline_after(timeout), ec);
+    }
+    template <class Clock, class Duration>
+    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+        return acquire_checked(false, detail::to_steady_deadline(deadline));
+    }
+    template <class Clock, class Duration>
+    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
+                        std::error_code& ec) noexcept {
+        return acquire(false, detail::to_steady_deadline(deadline), ec);
+    }
+    /// Unsubscribes (the answering thread stops), then tells C++ waiters that the lock is
+    /// free. Throws LockException (errc::not_locked) when this object does not hold the
+    /// lock. A lock that was lost is cleaned up without an exception (lost() told already);
+    /// the error_code form reports errc::lock_lost then.
+    void unlock();
+    void unlock(std::error_code& ec) noexcept;
+
+    // --- SharedTimedLockable: always a SHARED lock ---
+    void lock_shared();
+    bool try_lock_shared();
+    template <class Rep, class Period>
+    bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& timeout) {
+        return acquire_checked(true, detail::steady_deadline_after(timeout));
+    }
+    template <class Clock, class Duration>
+    bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+        return acquire_checked(true, detail::to_steady_deadline(deadline));
+    }
+    void unlock_shared() { unlock(); }
+
+    // --- Python-style ---
+
+    /// portalocker's RedisLock.acquire(): lock() unless already held.
+    void acquire();
+    /// portalocker's RedisLock.release(): releases if held, does nothing otherwise.
+    void release() noexcept;
+
+    /// True from a successful acquisition until unlock(), also after the lock was lost.
+    bool owns_lock() const noexcept;
+    /// True when the held lock was lost (its connection killed or broken).
+    bool lost() const noexcept;
+    /// True while holding in shared mode.
+    bool shared() const noexcept;
+    /// The holder id of the current acquisition (32 hex digits); empty when not held.
+    std::string holder_id() const;
+    const std::string& channel() const noexcept;
+    const RedisOptions& redis_options() const noexcept;
+    const RedisLockOptions& options() const noexcept;
+
+    /// The clients that hold (or are about to hold) this channel, from CLIENT LIST: meant
+    /// for messages such as "held by ...". Needs the CLIENT LIST permission.
+    std::vector<RedisLockHolder> holders();
+    std::vector<RedisLockHolder> holders(std::error_code& ec) noexcept;
+
+private:
+    bool acquire(bool shared, std::chrono::steady_clock::time_point deadline,
+                 std::error_code& ec) noexcept;
+    bool acquire_checked(bool shared, std::chrono::steady_clock::time_point deadline);
+    void lock_mode(bool shared);
+
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace portalocker

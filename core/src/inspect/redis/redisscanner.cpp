@@ -1,0 +1,243 @@
+#include <portalocker/inspect/redisscanner.hpp>
+
+#include "channelinspector.hpp"
+#include "keyinspector.hpp"
+#include "redissession.hpp"
+
+#include <portalocker/exceptions.hpp>
+#include <portalocker/inspect/redisbytes.hpp>
+
+#include <algorithm>
+
+namespace portalocker::inspect {
+
+using detail::ChannelInspector;
+using detail::KeyInspector;
+using detail::RedisSession;
+
+struct RedisScanner::Impl {
+    Impl(RedisOptions server, RedisScanOptions options)
+        : options(std::move(options)), session(std::move(server)) {}
+
+    bool stop_requested(const RedisScanProgress& progress) {
+        if (options.stop.stop_requested())
+            return true;
+        return options.progress && !options.progress(progress);
+    }
+    void fail(RedisSnapshot& snapshot, std::error_code ec, std::string message) {
+        snapshot.complete = false;
+        snapshot.error = ec;
+        snapshot.error_message = std::move(message);
+    }
+    bool scan_keys(RedisSnapshot& snapshot, KeyInspector& keys);
+    void attribute_waiters(RedisSnapshot& snapshot, const std::vector<RedisClient>& blocked) const;
+
+    RedisScanOptions options;
+    RedisSession session;
+    std::string lastError;
+};
+
+bool RedisScanner::Impl::scan_keys(RedisSnapshot& snapshot, KeyInspector& keys) {
+    std::error_code ec;
+    RedisScanProgress progress;
+    if (is_literal_pattern(options.match)) {
+        // One name: look at it directly instead of walking the whole keyspace for it.
+        const std::string key = unescape_literal_pattern(options.match);
+        if (!keys.inspect(std::span<const std::string>(&key, 1), ec)) {
+            fail(snapshot, ec, session.last_error());
+            return false;
+        }
+        snapshot.keys_scanned = 1;
+        return true;
+    }
+    const std::string count = std::to_string(std::max<std::size_t>(1, options.count));
+    std::string cursor = "0";
+    do {
+        redis::Reply reply = session.command({"SCAN", cursor, "MATCH", options.match, "COUNT", count}, ec);
+        if (ec) {
+            fail(snapshot, ec,
+                 ec == errc::acl_denied ? detail::acl_denial_message(session.options(), "scan") + ": " + reply.text
+                                        : session.last_error());
+            return false;
+        }
+        cursor = reply.at(0).text;
+        const std::vector<redis::Reply>& found = reply.at(1).elements;
+        std::vector<std::string> batch;
+        batch.reserve(found.size());
+        for (const redis::Reply& key : found)
+            batch.push_back(key.text);
+        snapshot.keys_scanned += batch.size();
+        if (!keys.inspect(batch, ec)) {
+            fail(snapshot, ec, session.last_error());
+            return false;
+        }
+        progress.keys_scanned = snapshot.keys_scanned;
+        progress.locks_found = keys.locks().size();
+        progress.cursor = cursor;
+        if (cursor != "0" && stop_requested(progress)) {
+            snapshot.cancelled = true;
+            snapshot.complete = false;
+            return false;
+        }
+        if (cursor != "0" && session.out_of_time()) {
+            snapshot.complete = false;
+            Problem problem;
+            problem.kind = Problem::Kind::deadline;
+            problem.message = "the scan stopped at its time limit after " +
+                              std::to_string(snapshot.keys_scanned) + " keys";
+            snapshot.problems.push_back(std::move(problem));
+            return false;
+        }
+    } while (cursor != "0" && !cursor.empty());
+    return true;
+}
+
+void RedisScanner::Impl::attribute_waiters(RedisSnapshot& snapshot,
+                                           const std::vector<RedisClient>& blocked) const {
+    // Redis does not tell which key a blocked client waits on. Only when a single lock of
+    // the two conventions whose waiters BLPOP is in this database are its blocked clients
+    // likely its waiters (they could still be, say, queue workers).
+    std::vector<RedisLockRecord*> blpopLocks;
+    for (RedisLockRecord& record : snapshot.locks)
+        if (record.convention == RedisConvention::python_redis_lock ||
+            record.convention == RedisConvention::portalocker_lease)
+            blpopLocks.push_back(&record);
+    std::vector<RedisClient> here;
+    for (const RedisClient& client : blocked)
+        if (client.db == snapshot.db)
+            here.push_back(client);
+    if (here.empty())
+        return;
+    if (blpopLocks.size() == 1) {
+        blpopLocks.front()->possible_waiters = here;
+        return;
+    }
+    if (blpopLocks.size() > 1) {
+        Problem problem;
+        problem.kind = Problem::Kind::unresolved;
+        problem.message = std::to_string(here.size()) + " client(s) blocked in BLPOP in db " +
+                          std::to_string(snapshot.db) + " may wait for any of " +
+                          std::to_string(blpopLocks.size()) +
+                          " python-redis-lock/RedisLease locks (Redis does not say which key)";
+        snapshot.problems.push_back(std::move(problem));
+    }
+}
+
+RedisScanner::RedisScanner(RedisOptions server, RedisScanOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(server), std::move(options))) {}
+RedisScanner::~RedisScanner() = default;
+RedisScanner::RedisScanner(RedisScanner&&) noexcept = default;
+RedisScanner& RedisScanner::operator=(RedisScanner&&) noexcept = default;
+
+const RedisOptions& RedisScanner::server() const noexcept { return m_impl->session.options(); }
+const RedisScanOptions& RedisScanner::options() const noexcept { return m_impl->options; }
+const std::string& RedisScanner::last_error() const noexcept { return m_impl->lastError; }
+
+RedisSnapshot RedisScanner::scan() {
+    Impl& impl = *m_impl;
+    const auto started = std::chrono::steady_clock::now();
+    RedisSnapshot snapshot;
+    snapshot.taken_at = std::chrono::system_clock::now();
+    snapshot.server = impl.session.options().address();
+    snapshot.db = impl.session.options().db;
+    impl.session.start_clock(impl.options.max_duration);
+    std::error_code ec;
+    if (!impl.session.connect(ec)) {
+        impl.fail(snapshot, ec, impl.session.last_error());
+        snapshot.duration = std::chrono::steady_clock::now() - started;
+        return snapshot;
+    }
+    KeyInspector keys(impl.session, impl.options, snapshot.problems);
+    bool going = !impl.options.include_keys || impl.scan_keys(snapshot, keys);
+    // What was found before a cancel is still settled and returned: a partial answer is
+    // worth more than none.
+    if (!snapshot.error && !keys.finish(ec))
+        impl.fail(snapshot, ec, impl.session.last_error());
+    snapshot.locks = std::move(keys.locks());
+    snapshot.fencing_counters = std::move(keys.counters());
+    if (going && !snapshot.error) {
+        ChannelInspector channels(impl.session, impl.options, snapshot.problems);
+        if (!channels.load_clients(ec)) {
+            impl.fail(snapshot, ec, impl.session.last_error());
+        } else {
+            snapshot.blocked_clients = channels.blocked_in_blpop();
+            impl.attribute_waiters(snapshot, snapshot.blocked_clients);
+            if (impl.options.include_channel_locks && !channels.inspect(std::nullopt, snapshot.locks, ec))
+                impl.fail(snapshot, ec, impl.session.last_error());
+        }
+    }
+    std::stable_sort(snapshot.locks.begin(), snapshot.locks.end(), [](const auto& a, const auto& b) {
+        const bool aChannel = a.convention == RedisConvention::channel_lock;
+        const bool bChannel = b.convention == RedisConvention::channel_lock;
+        return aChannel != bChannel ? bChannel : a.key < b.key;
+    });
+    std::sort(snapshot.fencing_counters.begin(), snapshot.fencing_counters.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
+    if (impl.options.progress) {
+        RedisScanProgress done;
+        done.keys_scanned = snapshot.keys_scanned;
+        done.locks_found = snapshot.locks.size();
+        done.cursor = "0";
+        done.keys_done = true;
+        impl.options.progress(done); // cancelling after the end changes nothing
+    }
+    snapshot.duration = std::chrono::steady_clock::now() - started;
+    return snapshot;
+}
+
+std::optional<RedisLockRecord> RedisScanner::inspect_key(std::string_view key, std::error_code& ec) {
+    Impl& impl = *m_impl;
+    impl.session.start_clock(impl.options.max_duration);
+    std::vector<Problem> problems;
+    KeyInspector keys(impl.session, impl.options, problems);
+    const std::string name(key);
+    if (!keys.inspect(std::span<const std::string>(&name, 1), ec) || !keys.finish(ec)) {
+        impl.lastError = impl.session.last_error();
+        return std::nullopt;
+    }
+    std::optional<RedisLockRecord> record;
+    if (!keys.locks().empty())
+        record = std::move(keys.locks().front());
+    else if (!keys.counters().empty())
+        record = std::move(keys.counters().front());
+    if (!record) {
+        // A denied read is a failure to say, not "no such lock".
+        for (const Problem& problem : problems)
+            if (problem.kind == Problem::Kind::permission) {
+                ec = make_error_code(errc::acl_denied);
+                impl.lastError = problem.message;
+                return std::nullopt;
+            }
+        return std::nullopt;
+    }
+    if (record->convention == RedisConvention::python_redis_lock ||
+        record->convention == RedisConvention::portalocker_lease) {
+        ChannelInspector clients(impl.session, impl.options, problems);
+        if (clients.load_clients(ec))
+            for (const RedisClient& client : clients.blocked_in_blpop())
+                if (client.db == record->db)
+                    record->possible_waiters.push_back(client);
+        ec.clear(); // waiters are a bonus; the record stands without them
+    }
+    return record;
+}
+
+std::optional<RedisLockRecord> RedisScanner::inspect_channel(std::string_view channel,
+                                                             std::error_code& ec) {
+    Impl& impl = *m_impl;
+    impl.session.start_clock(impl.options.max_duration);
+    std::vector<Problem> problems;
+    ChannelInspector channels(impl.session, impl.options, problems);
+    std::vector<RedisLockRecord> records;
+    if (!channels.load_clients(ec) || !channels.inspect(channel, records, ec)) {
+        impl.lastError = impl.session.last_error();
+        return std::nullopt;
+    }
+    if (records.empty())
+        return std::nullopt;
+    for (const Problem& problem : problems)
+        records.front().warnings.push_back(problem.message);
+    return std::move(records.front());
+}
+
+} // namespace portalocker::inspect

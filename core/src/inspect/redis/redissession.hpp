@@ -1,0 +1,63 @@
+#pragma once
+// RedisSession: the inspector's command connection. Adds to redis::Connection what a scan
+// needs: an overall deadline that cuts every command's own deadline, and pipelines whose
+// per-command error replies (WRONGTYPE, NOPERM on one key) are answers, not failures.
+
+#include "redis/connection.hpp"
+
+#include <portalocker/redisoptions.hpp>
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace portalocker::inspect::detail {
+
+class RedisSession {
+public:
+    explicit RedisSession(RedisOptions options);
+
+    /// Starts the overall deadline (`limit` from now; zero = none).
+    void start_clock(std::chrono::milliseconds limit) noexcept;
+    bool out_of_time() const noexcept;
+    /// The deadline for the next command: its command timeout, cut to the overall deadline.
+    redis::Deadline next_deadline() const noexcept;
+
+    bool connect(std::error_code& ec) noexcept;
+    /// One command. An error reply sets `ec` (acl_denied for NOPERM, server_error otherwise)
+    /// and is returned as well.
+    redis::Reply command(const redis::Command& argv, std::error_code& ec) noexcept;
+    /// All commands in one round trip. `ec` is set only when not every reply arrived
+    /// (connection lost, timeout); error replies of single commands stay in the result.
+    std::vector<redis::Reply> pipeline(std::span<const redis::Command> commands,
+                                       std::error_code& ec) noexcept;
+
+    /// CLIENT ID of this connection (0 before connecting), so it can be left out of lists.
+    long long client_id() const noexcept { return m_clientId; }
+    const RedisOptions& options() const noexcept { return m_connection.options(); }
+    const std::string& last_error() const noexcept { return m_lastError; }
+    void set_last_error(std::string message) { m_lastError = std::move(message); }
+
+private:
+    redis::Connection m_connection;
+    std::optional<redis::Deadline> m_overall;
+    long long m_clientId = 0;
+    std::string m_lastError;
+};
+
+/// The command an ACL denial is about, lowercase as ACL rules write it ("eval", "del",
+/// "client|kill"): from the quoted name in a NOPERM reply, from the `script-NAME` marker
+/// the release scripts raise, or `sent` (what was sent) when the reply names none.
+std::string denied_command(std::string_view error_text, std::string_view sent);
+
+/// True for a NOPERM reply.
+bool is_acl_denial(const redis::Reply& reply) noexcept;
+
+/// "ACL user 'alice' may not run 'eval' on Redis 127.0.0.1:6379"
+std::string acl_denial_message(const RedisOptions& options, std::string_view command);
+
+} // namespace portalocker::inspect::detail

@@ -1,0 +1,467 @@
+#include "channellockengine.hpp"
+
+#include "channelanswers.hpp"
+#include "random.hpp"
+
+#include <portalocker/exceptions.hpp>
+
+#include <algorithm>
+
+namespace portalocker::redis {
+namespace {
+
+using channel::Answer;
+using channel::any_blocks;
+using channel::Mode;
+
+RedisOptions without_client_name(RedisOptions options) {
+    // The holder connection is named by the protocol, never after the user's client name.
+    options.client_name.clear();
+    return options;
+}
+
+// A few immediate retries (after reaping, or when the picture changed under us) belong to
+// one attempt even when the deadline has passed, so that try_lock() is not fooled by churn.
+constexpr int immediate_retries = 3;
+
+RedisLockOptions sanitized(RedisLockOptions options) {
+    using namespace std::chrono_literals;
+    // A zero poll would spin; a zero answer time would reap live holders that are merely a
+    // few microseconds away.
+    options.check_interval = std::max<std::chrono::nanoseconds>(options.check_interval, 1ms);
+    options.unavailable_timeout =
+        std::max<std::chrono::nanoseconds>(options.unavailable_timeout, 10ms);
+    return options;
+}
+
+} // namespace
+
+ChannelLockEngine::ChannelLockEngine(std::string channel, RedisOptions redis,
+                                     RedisLockOptions options)
+    : m_channel(std::move(channel)), m_redis(std::move(redis)),
+      m_options(sanitized(std::move(options))), m_commands(m_redis) {
+    // Created here, not on first use: lost() and holder_id() read it from other threads.
+    auto publish = [this](const std::string& responseChannel, const std::string& message) {
+        std::lock_guard lock(m_commandMutex);
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            // A command connection closed by the server (idle timeout, CLIENT KILL) is
+            // reconnected once: a lost answer could get a live holder reaped.
+            std::error_code ec;
+            if (m_commands.connect(ec))
+                m_commands.command({"PUBLISH", responseChannel, message}, ec);
+            if (ec != errc::connection_lost)
+                return;
+        }
+    };
+    m_holder = std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel,
+                                               std::move(publish),
+                                               m_options.health_check_interval, m_options.on_lost);
+}
+
+ChannelLockEngine::~ChannelLockEngine() {
+    std::error_code ignored;
+    if (m_held)
+        release(ignored);
+    m_holder.reset(); // joins the answering thread before the connection it publishes on goes
+}
+
+ChannelWatcher& ChannelLockEngine::watcher() {
+    if (!m_watcher)
+        m_watcher = std::make_unique<ChannelWatcher>(m_redis, m_channel);
+    return *m_watcher;
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::fail(std::error_code& ec, std::error_code code,
+                                                   std::string message) noexcept {
+    ec = code;
+    m_lastError = std::move(message);
+    return Outcome::failed;
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::fail_from(std::error_code& ec,
+                                                        const std::string& message) noexcept {
+    if (!ec)
+        ec = make_error_code(errc::protocol_error);
+    m_lastError = message;
+    return Outcome::failed;
+}
+
+bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code& ec) noexcept {
+    ec.clear();
+    m_lastConflict.clear();
+    if (m_held) {
+        fail(ec, std::make_error_code(std::errc::resource_deadlock_would_occur),
+             "the Redis lock '" + m_channel + "' is already held by this object");
+        return false;
+    }
+    if (!channel::is_valid_channel(m_channel)) {
+        fail(ec, make_error_code(errc::invalid_argument),
+             "invalid Redis lock channel '" + m_channel +
+                 "': it must be printable ASCII without spaces (it becomes part of a client "
+                 "name)");
+        return false;
+    }
+    if (m_options.fail_when_locked)
+        deadline = Clock::now();
+    {
+        std::lock_guard lock(m_commandMutex);
+        if (!m_commands.connect(ec)) {
+            m_lastError = m_commands.last_error();
+            return false;
+        }
+    }
+    if (m_watcher)
+        m_watcher->discard_notifications();
+    bool watching = false;
+    int retries = 0;
+    for (;;) {
+        Outcome outcome = attempt(shared, ec);
+        if (outcome == Outcome::granted) {
+            m_held = true;
+            m_heldShared = shared;
+            m_lastConflict.clear();
+            return true;
+        }
+        if (outcome == Outcome::failed) {
+            leave(true);
+            return false;
+        }
+        if (outcome == Outcome::retry && ++retries <= immediate_retries)
+            continue;
+        if (Clock::now() >= deadline) {
+            leave(true);
+            return false;
+        }
+        retries = 0;
+        if (!watching) {
+            // Subscribe to release notifications, then look again before sleeping: a release
+            // between the attempt and the subscription would otherwise be missed.
+            if (!watcher().start(ec)) {
+                fail_from(ec, watcher().last_error());
+                leave(true);
+                return false;
+            }
+            watching = true;
+            continue;
+        }
+        // A broken watcher connection is reconnected by the next wait; the attempt in between
+        // runs at once, so a failure here costs no wake-up.
+        Deadline until = std::min(deadline, deadline_after(m_options.check_interval));
+        if (!watcher().wait_for_release(until, ec) && ec)
+            ec.clear();
+    }
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_code& ec) noexcept {
+    const Mode intent = shared ? Mode::shared : Mode::pending;
+    ChannelHolder* subscriber = m_holder.get();
+    if (subscriber->subscribed() && subscriber->broken())
+        subscriber->unsubscribe();
+    if (shared && !subscriber->subscribed()) {
+        // A reader looks before it subscribes: if a writer holds or waits, subscribing would
+        // only disturb the writer's check (and make it retry) for nothing.
+        Outcome look = look_before_reading(ec);
+        if (look != Outcome::granted)
+            return look;
+    }
+    if (!subscriber->subscribed()) {
+        std::string message;
+        if (!subscriber->subscribe(random_uuid4_hex(), intent, ec, message))
+            return fail(ec, ec, message);
+    } else {
+        subscriber->begin_deciding();
+    }
+
+    // G1: alone while deciding.
+    long long count = 0;
+    if (!count_subscribers(count, ec)) {
+        subscriber->decide(intent);
+        return Outcome::failed;
+    }
+    if (count == 1) {
+        if (subscriber->decide(shared ? Mode::shared : Mode::exclusive, true))
+            return Outcome::granted;
+        subscriber->unsubscribe();
+        return Outcome::retry;
+    }
+    subscriber->decide(intent);
+    if (count < 1 || subscriber->broken()) {
+        // Our own subscription is gone (the connection was killed): start over.
+        subscriber->unsubscribe();
+        return Outcome::retry;
+    }
+
+    Probe first;
+    if (!probe(first, ec))
+        return Outcome::failed;
+    const bool conflict = any_blocks(first.answers, shared);
+    if (!conflict && first.missing > 0) {
+        Outcome reaped = reap(first, ec);
+        if (reaped != Outcome::locked)
+            return reaped;
+    }
+    if (shared) {
+        // A reader announced "shared" before it subscribed, so this probe is its check (G2).
+        if (!conflict && first.missing == 0) {
+            if (subscriber->decide(Mode::shared, true))
+                return Outcome::granted;
+            subscriber->unsubscribe();
+            return Outcome::retry;
+        }
+        describe_conflict(first, shared);
+        leave(true); // a waiting reader must not block the writer it waits for
+        return Outcome::locked;
+    }
+    if (conflict || first.missing > 0) {
+        describe_conflict(first, shared);
+        return Outcome::locked; // wait subscribed as "pending": new readers now back off
+    }
+    if (first.answers.empty())
+        return Outcome::retry; // everybody else left since we counted: G1 again is cheaper
+    const std::string ownId = subscriber->holder_id();
+    for (const Answer& answer : first.answers) {
+        if (answer.holder_id < ownId) {
+            m_lastConflict = "writer " + answer.holder_id + " is pending ahead of us";
+            return Outcome::locked; // the lowest pending id is elected; not us
+        }
+    }
+    // G2 for the elected writer: announce exclusive, then check that all others are pending.
+    subscriber->decide(Mode::exclusive);
+    Probe check;
+    if (!probe(check, ec)) {
+        subscriber->decide(Mode::pending);
+        return Outcome::failed;
+    }
+    const bool checkConflict = any_blocks(check.answers, false);
+    if (!checkConflict && check.missing == 0) {
+        if (subscriber->decide(Mode::exclusive, true))
+            return Outcome::granted;
+        subscriber->unsubscribe();
+        return Outcome::retry;
+    }
+    subscriber->decide(Mode::pending);
+    // Whoever saw our announcement and backed off must look again.
+    announce_release();
+    describe_conflict(check, false);
+    return Outcome::locked;
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_code& ec) noexcept {
+    long long count = 0;
+    if (!count_subscribers(count, ec))
+        return Outcome::failed;
+    if (count == 0)
+        return Outcome::granted; // nobody there: go ahead and subscribe
+    Probe look;
+    if (!probe(look, ec))
+        return Outcome::failed;
+    if (any_blocks(look.answers, true)) {
+        describe_conflict(look, true);
+        return Outcome::locked;
+    }
+    if (look.missing > 0) {
+        Outcome reaped = reap(look, ec);
+        if (reaped == Outcome::locked)
+            describe_conflict(look, true);
+        return reaped;
+    }
+    return Outcome::granted; // only readers: go ahead and subscribe
+}
+
+bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec) noexcept {
+    std::lock_guard lock(m_commandMutex);
+    if (!m_commands.connect(ec)) {
+        m_lastError = m_commands.last_error();
+        return false;
+    }
+    Reply reply = m_commands.command({"PUBSUB", "NUMSUB", m_channel}, ec);
+    if (ec) {
+        m_lastError = m_commands.last_error();
+        return false;
+    }
+    auto value = reply.at(1).as_integer();
+    if (!value) {
+        fail(ec, make_error_code(errc::protocol_error),
+             "unexpected answer to PUBSUB NUMSUB from Redis at " + m_redis.address() + ": " +
+                 reply.describe());
+        return false;
+    }
+    count = *value;
+    return true;
+}
+
+bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
+    result = {};
+    std::string responseChannel;
+    ChannelWatcher& probeWatcher = watcher();
+    if (!probeWatcher.open_probe(responseChannel, ec)) {
+        fail_from(ec, probeWatcher.last_error());
+        return false;
+    }
+    const bool subscribed = m_holder->subscribed();
+    if (subscribed)
+        m_holder->ignore_pings_to(responseChannel);
+    // NUMSUB and PUBLISH in one transaction: exactly the subscribers counted got the ping,
+    // so we know how many answers to wait for (pattern subscribers get it but are not
+    // counted, and never hold the lock).
+    std::vector<Command> commands{{"MULTI"},
+                                  {"PUBSUB", "NUMSUB", m_channel},
+                                  {"PUBLISH", m_channel, channel::make_ping(responseChannel)},
+                                  {"EXEC"}};
+    std::vector<Reply> replies;
+    {
+        std::lock_guard lock(m_commandMutex);
+        if (m_commands.connect(ec))
+            replies = m_commands.pipeline(commands, ec);
+        if (ec)
+            m_lastError = m_commands.last_error();
+    }
+    if (ec) {
+        probeWatcher.close_probe();
+        return false;
+    }
+    auto subscribers = replies.size() == 4 ? replies[3].at(0).at(1).as_integer() : std::nullopt;
+    if (!subscribers) {
+        probeWatcher.close_probe();
+        fail(ec, make_error_code(errc::protocol_error),
+             "unexpected answer to MULTI/PUBSUB NUMSUB/PUBLISH/EXEC from Redis at " +
+                 m_redis.address());
+        return false;
+    }
+    // Our own subscription is counted unless its connection already broke.
+    const bool counted = subscribed && !m_holder->broken();
+    const auto others = static_cast<std::size_t>(std::max<long long>(0, *subscribers - counted));
+    const std::string ownId = subscribed ? m_holder->holder_id() : std::string();
+    bool collected = probeWatcher.collect(others, ownId, deadline_after(m_options.unavailable_timeout),
+                                          result.answers, ec);
+    probeWatcher.close_probe();
+    if (!collected) {
+        fail_from(ec, probeWatcher.last_error());
+        return false;
+    }
+    result.missing = others > result.answers.size() ? others - result.answers.size() : 0;
+    return true;
+}
+
+bool ChannelLockEngine::list_clients(std::vector<ClientInfo>& clients,
+                                     std::error_code& ec) noexcept {
+    std::lock_guard lock(m_commandMutex);
+    if (!m_commands.connect(ec)) {
+        m_lastError = m_commands.last_error();
+        return false;
+    }
+    Reply reply = m_commands.command({"CLIENT", "LIST", "TYPE", "pubsub"}, ec);
+    if (ec) {
+        m_lastError = m_commands.last_error();
+        return false;
+    }
+    try {
+        clients = parse_client_list(reply.text);
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+    return true;
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::reap(const Probe& first,
+                                                   std::error_code& ec) noexcept {
+    std::vector<ClientInfo> clients;
+    if (!list_clients(clients, ec))
+        return Outcome::failed;
+    std::vector<channel::ReapCandidate> candidates;
+    try {
+        const std::string ownName =
+            m_holder->subscribed() ? m_holder->client_name() : std::string();
+        candidates = channel::silent_holders(clients, m_channel, first.answers, ownName);
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return Outcome::failed;
+    }
+    if (candidates.empty()) {
+        m_lastConflict = std::to_string(first.missing) +
+                         " subscriber(s) of the channel do not answer pings and do not carry a "
+                         "holder name, so they cannot be reaped";
+        return Outcome::locked;
+    }
+    // A fresh contender may have subscribed just after our ping: only who stays silent through
+    // a second ping, while still subscribed under the same (one-subscription) name, is dead.
+    Probe second;
+    if (!probe(second, ec))
+        return Outcome::failed;
+    channel::remove_answered(candidates, second.answers);
+    if (candidates.empty())
+        return Outcome::retry;
+    if (!list_clients(clients, ec))
+        return Outcome::failed;
+    for (const channel::ReapCandidate& candidate : candidates) {
+        if (!channel::still_subscribed(candidate, clients))
+            continue;
+        std::lock_guard lock(m_commandMutex);
+        m_commands.command({"CLIENT", "KILL", "ID", std::to_string(candidate.client_id)}, ec);
+        if (ec) {
+            m_lastError = m_commands.last_error();
+            return Outcome::failed;
+        }
+    }
+    return Outcome::retry;
+}
+
+void ChannelLockEngine::announce_release() noexcept {
+    std::lock_guard lock(m_commandMutex);
+    std::error_code ec;
+    // Best effort: waiters that miss it find out at their next poll.
+    if (m_commands.connect(ec))
+        m_commands.command({"PUBLISH", channel::release_channel(m_channel), m_channel}, ec);
+}
+
+void ChannelLockEngine::leave(bool announce) noexcept {
+    if (!m_holder->subscribed())
+        return;
+    m_holder->unsubscribe();
+    if (announce)
+        announce_release();
+}
+
+void ChannelLockEngine::describe_conflict(const Probe& probe, bool shared) {
+    m_lastConflict = channel::describe_conflict(probe.answers, probe.missing, shared);
+}
+
+void ChannelLockEngine::release(std::error_code& ec) noexcept {
+    ec.clear();
+    if (!m_held) {
+        ec = make_error_code(errc::not_locked);
+        m_lastError = "the Redis lock '" + m_channel + "' is not held by this object";
+        return;
+    }
+    const bool wasLost = m_holder->lost();
+    m_holder->unsubscribe();
+    m_held = false;
+    m_heldShared = false;
+    announce_release();
+    if (wasLost)
+        ec = make_error_code(errc::lock_lost);
+}
+
+std::vector<RedisLockHolder> ChannelLockEngine::holders(std::error_code& ec) noexcept {
+    std::vector<RedisLockHolder> result;
+    std::vector<ClientInfo> clients;
+    if (!list_clients(clients, ec))
+        return result;
+    for (const ClientInfo& client : clients) {
+        if (client.subscriptions < 1)
+            continue;
+        if (auto match = channel::match_holder_name(client.name, m_channel)) {
+            RedisLockHolder holder;
+            holder.client_name = client.name;
+            holder.address = client.address;
+            holder.client_id = client.id;
+            holder.holder_id = match->holder_id;
+            holder.legacy = match->legacy;
+            result.push_back(std::move(holder));
+        }
+    }
+    return result;
+}
+
+} // namespace portalocker::redis

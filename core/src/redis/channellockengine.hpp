@@ -1,0 +1,102 @@
+#pragma once
+// ChannelLockEngine: the acquisition algorithm of the portalocker channel lock.
+//
+// Grant rules (all parties subscribe before they decide, so two of them always see each
+// other in at least one direction):
+//  G1 "alone": while deciding (answers held back), PUBSUB NUMSUB says 1 -> granted. Anybody
+//     who subscribes later counts us, and anybody pinging us gets the final decision.
+//  G2 "announce, then check": set the wanted mode (a writer: exclusive; a reader: shared),
+//     ping, and wait for every subscriber counted at the ping (MULTI: NUMSUB + PUBLISH) to
+//     answer. A writer needs all others pending, a reader all others shared. Two parties
+//     that announce and check concurrently see at least one of each other's announcements,
+//     so they cannot both pass.
+// Writers wait subscribed as "pending" (new readers back off, the lowest pending id is
+// elected to announce). Readers look (ping) before they subscribe and wait unsubscribed
+// while a writer holds or waits, so that they do not keep disturbing the writer's check; a
+// reader that meets a writer after subscribing unsubscribes again. A C++ holder that leaves
+// publishes on the release channel, which wakes every C++ waiter.
+//
+// Silent subscribers are reaped only when their name is exactly one of this channel's holder
+// names and they stayed silent through two pings while continuously subscribed.
+
+#include "channelholder.hpp"
+#include "channelwatcher.hpp"
+#include "clientlist.hpp"
+#include "connection.hpp"
+
+#include <portalocker/redislock.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace portalocker::redis {
+
+class ChannelLockEngine {
+public:
+    ChannelLockEngine(std::string channel, RedisOptions redis, RedisLockOptions options);
+    ~ChannelLockEngine();
+    ChannelLockEngine(const ChannelLockEngine&) = delete;
+    ChannelLockEngine& operator=(const ChannelLockEngine&) = delete;
+
+    /// Acquires by `deadline` (steady time_point::max(): forever). False without `ec` on
+    /// contention or timeout.
+    bool acquire(bool shared, Deadline deadline, std::error_code& ec) noexcept;
+    /// Unsubscribes and announces the release; errc::lock_lost when it had been lost.
+    void release(std::error_code& ec) noexcept;
+
+    bool held() const noexcept { return m_held; }
+    bool held_shared() const noexcept { return m_held && m_heldShared; }
+    bool lost() const noexcept { return m_holder->lost(); }
+    std::string holder_id() const { return m_held ? m_holder->holder_id() : ""; }
+    bool on_holder_thread() const noexcept { return m_holder->on_thread(); }
+
+    std::vector<RedisLockHolder> holders(std::error_code& ec) noexcept;
+
+    const std::string& channel() const noexcept { return m_channel; }
+    const RedisOptions& redis_options() const noexcept { return m_redis; }
+    const RedisLockOptions& options() const noexcept { return m_options; }
+    /// What the last failure was, or who held the lock when an acquisition gave up.
+    const std::string& last_error() const noexcept { return m_lastError; }
+    const std::string& last_conflict() const noexcept { return m_lastConflict; }
+
+private:
+    enum class Outcome { granted, locked, retry, failed };
+    struct Probe {
+        std::vector<channel::Answer> answers;
+        std::size_t missing = 0;
+    };
+
+    Outcome attempt(bool shared, std::error_code& ec) noexcept;
+    /// A reader's look at the holders before subscribing: `granted` means "subscribe now".
+    Outcome look_before_reading(std::error_code& ec) noexcept;
+    bool probe(Probe& result, std::error_code& ec) noexcept;
+    Outcome reap(const Probe& first, std::error_code& ec) noexcept;
+    bool count_subscribers(long long& count, std::error_code& ec) noexcept;
+    bool list_clients(std::vector<ClientInfo>& clients, std::error_code& ec) noexcept;
+    void announce_release() noexcept;
+    void leave(bool announce) noexcept;
+    void describe_conflict(const Probe& probe, bool shared);
+    Outcome fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
+    Outcome fail_from(std::error_code& ec, const std::string& message) noexcept;
+    ChannelWatcher& watcher();
+
+    const std::string m_channel;
+    const RedisOptions m_redis;
+    const RedisLockOptions m_options;
+
+    std::mutex m_commandMutex; // m_commands is shared with the answering thread
+    Connection m_commands;
+    std::unique_ptr<ChannelHolder> m_holder; // never null
+    std::unique_ptr<ChannelWatcher> m_watcher;
+    // Atomic: owns_lock() may be asked from the lost callback's thread.
+    std::atomic<bool> m_held{false};
+    std::atomic<bool> m_heldShared{false};
+    std::string m_lastError;
+    std::string m_lastConflict;
+};
+
+} // namespace portalocker::redis

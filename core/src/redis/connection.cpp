@@ -1,0 +1,509 @@
+#include "connection.hpp"
+
+#include "resolver.hpp"
+
+#include <portalocker/exceptions.hpp>
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <utility>
+
+namespace portalocker::redis {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds timeout) {
+    // hiredis reads {0, 0} as "no timeout"; the smallest real timeout is 1 ms.
+    long long ms = std::max<long long>(1, timeout.count());
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(ms / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+    return tv;
+}
+
+Reply convert(const redisReply* raw) {
+    Reply reply;
+    switch (raw->type) {
+    case REDIS_REPLY_STATUS: reply.type = Reply::Type::status; break;
+    case REDIS_REPLY_ERROR: reply.type = Reply::Type::error; break;
+    case REDIS_REPLY_STRING: reply.type = Reply::Type::string; break;
+    case REDIS_REPLY_INTEGER: reply.type = Reply::Type::integer; break;
+    case REDIS_REPLY_ARRAY: reply.type = Reply::Type::array; break;
+    default: reply.type = Reply::Type::nil; break;
+    }
+    if (raw->type == REDIS_REPLY_STATUS || raw->type == REDIS_REPLY_ERROR ||
+        raw->type == REDIS_REPLY_STRING)
+        reply.text.assign(raw->str, raw->len);
+    if (raw->type == REDIS_REPLY_INTEGER)
+        reply.integer = raw->integer;
+    if (raw->type == REDIS_REPLY_ARRAY) {
+        reply.elements.reserve(raw->elements);
+        for (std::size_t i = 0; i < raw->elements; ++i)
+            reply.elements.push_back(convert(raw->element[i]));
+    }
+    return reply;
+}
+
+std::string upper(std::string_view text) {
+    std::string result(text);
+    for (char& c : result)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return result;
+}
+
+// How long poll() may sleep to reach `deadline`, rounded up so that it never wakes early
+// and spins.
+int poll_timeout(Deadline deadline) {
+    auto now = Clock::now();
+    if (deadline <= now)
+        return 0;
+    auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    return static_cast<int>(std::min<long long>(remaining, 1 << 30));
+}
+
+std::vector<std::string_view> views(const Command& command) {
+    return {command.begin(), command.end()};
+}
+
+} // namespace
+
+Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept {
+    auto now = Clock::now();
+    if (timeout >= std::chrono::duration_cast<std::chrono::nanoseconds>(Deadline::max() - now))
+        return Deadline::max();
+    return now + std::chrono::ceil<Clock::duration>(timeout);
+}
+
+std::error_code classify_error_reply(const Reply& reply) noexcept {
+    if (!reply.is_error())
+        return {};
+    std::string_view kind = reply.error_kind();
+    if (kind == "NOAUTH" || kind == "WRONGPASS")
+        return make_error_code(errc::auth_failed);
+    if (kind == "NOPERM")
+        return make_error_code(errc::acl_denied);
+    // Servers without the user's password configured answer AUTH with a plain ERR; so do
+    // old servers ("ERR invalid password").
+    if (kind == "ERR" && (reply.text.rfind("ERR AUTH", 0) == 0 ||
+                          reply.text.find("invalid password") != std::string::npos))
+        return make_error_code(errc::auth_failed);
+    return make_error_code(errc::server_error);
+}
+
+std::string command_name(std::span<const std::string_view> argv) {
+    if (argv.empty())
+        return "(empty command)";
+    static constexpr std::string_view containers[] = {"ACL",    "CLIENT", "CLUSTER", "COMMAND",
+                                                      "CONFIG", "MEMORY", "OBJECT",  "PUBSUB",
+                                                      "SCRIPT", "XINFO",  "FUNCTION"};
+    std::string name = upper(argv[0]);
+    if (argv.size() > 1 && std::find(std::begin(containers), std::end(containers), name) !=
+                               std::end(containers))
+        name += ' ' + upper(argv[1]);
+    return name;
+}
+
+Connection::Connection(RedisOptions options) : m_options(std::move(options)) {}
+
+Connection::~Connection() { close(); }
+
+Connection::Connection(Connection&& other) noexcept
+    : m_options(std::move(other.m_options)),
+      m_context(std::exchange(other.m_context, nullptr)),
+      m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)) {}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+    if (this != &other) {
+        close();
+        m_options = std::move(other.m_options);
+        m_context = std::exchange(other.m_context, nullptr);
+        m_outgoing = std::move(other.m_outgoing);
+        m_lastError = std::move(other.m_lastError);
+    }
+    return *this;
+}
+
+void Connection::close() noexcept {
+    if (m_context) {
+        redisFree(m_context);
+        m_context = nullptr;
+    }
+    m_outgoing.clear(); // commands for the old connection must never reach a new one
+}
+
+int Connection::fd() const noexcept { return m_context ? m_context->fd : -1; }
+
+bool Connection::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
+    ec = code;
+    m_lastError = std::move(message);
+    return false;
+}
+
+bool Connection::fail_io(std::error_code& ec, std::string_view what) noexcept {
+    std::string reason = m_context && m_context->err ? m_context->errstr : "connection closed";
+    close();
+    return fail(ec, make_error_code(errc::connection_lost),
+                "connection to Redis at " + m_options.address() + " lost while " +
+                    std::string(what) + ": " + reason);
+}
+
+bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
+    ec.clear();
+    if (m_context)
+        return true;
+    redisContext* context = nullptr;
+    std::string reason;
+    if (!m_options.unix_socket.empty()) {
+        context = redisConnectUnixWithTimeout(m_options.unix_socket.c_str(),
+                                              to_timeval(m_options.connect_timeout));
+    } else {
+        // The name is resolved within the connect timeout too; then each address is tried
+        // with what is left of it.
+        const Deadline deadline = deadline_after(m_options.connect_timeout);
+        for (const std::string& address : resolve_host(m_options.host, deadline, reason)) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left <= std::chrono::milliseconds::zero())
+                break;
+            if (context)
+                redisFree(context);
+            context = redisConnectWithTimeout(address.c_str(), m_options.port, to_timeval(left));
+            if (context && !context->err)
+                break;
+        }
+    }
+    if (!context || context->err) {
+        if (context)
+            reason = context->errstr;
+        else if (reason.empty())
+            reason = "connection timed out";
+        if (context)
+            redisFree(context);
+        return fail(ec, make_error_code(errc::connect_failed),
+                    "cannot connect to Redis at " + m_options.address() + ": " + reason +
+                        " (connect timeout " +
+                        std::to_string(m_options.connect_timeout.count()) + " ms)");
+    }
+    // Programs that run others (lockctl does) must not hand the socket down: a child that
+    // outlives us would keep a channel lock subscribed.
+    ::fcntl(context->fd, F_SETFD, ::fcntl(context->fd, F_GETFD) | FD_CLOEXEC);
+    // Socket timeouts only guard a blocking write into a full send buffer; every wait is a
+    // poll() with the caller's deadline.
+    redisSetTimeout(context, to_timeval(m_options.command_timeout));
+    // Keepalive so that a holder whose server vanished without a reset eventually learns it.
+    redisEnableKeepAlive(context);
+    m_context = context;
+    if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name,
+               ec)) {
+        close();
+        return false;
+    }
+    return true;
+}
+
+bool Connection::login(std::string_view client_name, std::error_code& ec) noexcept {
+    std::vector<Command> commands;
+    if (!m_options.password.empty()) {
+        if (m_options.username.empty())
+            commands.push_back({"AUTH", m_options.password});
+        else
+            commands.push_back({"AUTH", m_options.username, m_options.password});
+    }
+    if (m_options.db != 0)
+        commands.push_back({"SELECT", std::to_string(m_options.db)});
+    if (!client_name.empty())
+        commands.push_back({"CLIENT", "SETNAME", std::string(client_name)});
+    if (commands.empty())
+        return true;
+    auto replies = pipeline(commands, ec);
+    if (!ec)
+        return true;
+    if (ec == errc::auth_failed && !replies.empty() && replies.front().is_error()) {
+        // Say who tried to log in; the server's text says why (never the password).
+        std::string user = m_options.username.empty() ? "default" : m_options.username;
+        m_lastError = "authentication at Redis " + m_options.address() + " as user '" + user +
+                      "' failed: " + replies.front().text;
+    }
+    return false;
+}
+
+bool Connection::append(std::span<const std::string_view> argv, std::error_code& ec) noexcept {
+    if (!m_context)
+        return fail(ec, make_error_code(errc::connection_lost),
+                    "not connected to Redis at " + m_options.address());
+    // RESP, formatted here rather than into hiredis's buffer, so that sending is ours (see
+    // write_some()); hiredis only parses replies.
+    try {
+        m_outgoing += '*';
+        m_outgoing += std::to_string(argv.size());
+        m_outgoing += "\r\n";
+        for (std::string_view argument : argv) {
+            m_outgoing += '$';
+            m_outgoing += std::to_string(argument.size());
+            m_outgoing += "\r\n";
+            m_outgoing += argument;
+            m_outgoing += "\r\n";
+        }
+    } catch (...) {
+        m_outgoing.clear();
+        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                    "out of memory queueing " + command_name(argv));
+    }
+    return true;
+}
+
+namespace {
+
+#ifndef MSG_NOSIGNAL
+// Without MSG_NOSIGNAL, a write to a connection the server closed would raise SIGPIPE and
+// kill the process. A library must not change the process's signal dispositions, so
+// SIGPIPE is blocked in this thread around the write and a SIGPIPE the write raised is taken
+// back (it is thread-directed), as libpq does.
+class SigpipeGuard {
+public:
+    SigpipeGuard() {
+        sigemptyset(&m_pipe);
+        sigaddset(&m_pipe, SIGPIPE);
+        sigset_t pending;
+        sigpending(&pending);
+        m_wasPending = sigismember(&pending, SIGPIPE) == 1;
+        m_blocked = pthread_sigmask(SIG_BLOCK, &m_pipe, &m_previous) == 0;
+    }
+    ~SigpipeGuard() {
+        if (!m_blocked)
+            return;
+        if (!m_wasPending) {
+            sigset_t pending;
+            sigpending(&pending);
+            if (sigismember(&pending, SIGPIPE) == 1) {
+                timespec zero{};
+                while (sigtimedwait(&m_pipe, nullptr, &zero) < 0 && errno == EINTR) {
+                }
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
+    }
+    SigpipeGuard(const SigpipeGuard&) = delete;
+    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+private:
+    sigset_t m_pipe{};
+    sigset_t m_previous{};
+    bool m_wasPending = false;
+    bool m_blocked = false;
+};
+#endif
+
+} // namespace
+
+bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
+    // send() with MSG_NOSIGNAL: a write to a connection the server closed reports EPIPE
+    // instead of raising SIGPIPE (hiredis's own writer uses write()).
+    done = false;
+    if (m_outgoing.empty()) {
+        done = true;
+        return true;
+    }
+#ifdef MSG_NOSIGNAL
+    ssize_t written = ::send(m_context->fd, m_outgoing.data(), m_outgoing.size(), MSG_NOSIGNAL);
+#else
+    SigpipeGuard sigpipeGuard;
+    ssize_t written = ::write(m_context->fd, m_outgoing.data(), m_outgoing.size());
+#endif
+    if (written < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return true;
+        std::string reason = std::strerror(errno);
+        close();
+        return fail(ec, make_error_code(errc::connection_lost),
+                    "connection to Redis at " + m_options.address() + " lost while sending: " +
+                        reason);
+    }
+    m_outgoing.erase(0, static_cast<std::size_t>(written));
+    done = m_outgoing.empty();
+    return true;
+}
+
+bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
+    // Commands are small: the first send nearly always goes out whole, so try it before
+    // asking poll() (one system call less per command). Should the send buffer be full, the
+    // blocking send is bounded by the socket's send timeout (the command timeout).
+    bool done = false;
+    if (!write_some(done, ec))
+        return false;
+    while (!done) {
+        pollfd descriptor{m_context->fd, POLLOUT, 0};
+        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0)
+            return fail_io(ec, "waiting to send");
+        if (ready == 0) {
+            close();
+            return fail(ec, make_error_code(errc::timeout),
+                        "Redis at " + m_options.address() + " did not accept a command in time");
+        }
+        if (!write_some(done, ec))
+            return false;
+    }
+    return true;
+}
+
+bool Connection::send(std::span<const std::string_view> argv, Deadline deadline,
+                      std::error_code& ec) noexcept {
+    ec.clear();
+    return append(argv, ec) && flush(deadline, ec);
+}
+
+bool Connection::send(const Command& argv, Deadline deadline, std::error_code& ec) noexcept {
+    auto arguments = views(argv);
+    return send(arguments, deadline, ec);
+}
+
+Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::error_code& ec,
+                                        int wake_fd) noexcept {
+    ec.clear();
+    if (!m_context) {
+        fail(ec, make_error_code(errc::connection_lost),
+             "not connected to Redis at " + m_options.address());
+        return ReadStatus::failed;
+    }
+    for (;;) {
+        void* raw = nullptr;
+        if (redisGetReplyFromReader(m_context, &raw) != REDIS_OK) {
+            std::string reason = m_context->errstr;
+            close();
+            fail(ec, make_error_code(errc::protocol_error),
+                 "malformed reply from Redis at " + m_options.address() + ": " + reason);
+            return ReadStatus::failed;
+        }
+        if (raw) {
+            reply = convert(static_cast<redisReply*>(raw));
+            freeReplyObject(raw);
+            return ReadStatus::reply;
+        }
+        pollfd descriptors[2] = {{m_context->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+        int ready = ::poll(descriptors, wake_fd >= 0 ? 2 : 1, poll_timeout(deadline));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0) {
+            fail_io(ec, "waiting for a reply");
+            return ReadStatus::failed;
+        }
+        if (ready == 0)
+            return ReadStatus::timeout;
+        if (descriptors[0].revents == 0)
+            return ReadStatus::woken;
+        if (redisBufferRead(m_context) != REDIS_OK) {
+            fail_io(ec, "reading");
+            return ReadStatus::failed;
+        }
+    }
+}
+
+bool Connection::check_reply(const Reply& reply, std::span<const std::string_view> argv,
+                             std::error_code& ec) noexcept {
+    std::error_code code = classify_error_reply(reply);
+    if (!code)
+        return true;
+    std::string name = command_name(argv);
+    std::string user = m_options.username.empty() ? "default" : m_options.username;
+    if (code == errc::acl_denied)
+        return fail(ec, code,
+                    "the Redis ACL at " + m_options.address() + " does not allow user '" + user +
+                        "' to run " + name + ": " + reply.text);
+    if (reply.error_kind() == "NOAUTH")
+        return fail(ec, code,
+                    "Redis at " + m_options.address() + " requires a password (" + name +
+                        " refused): " + reply.text);
+    return fail(ec, code, name + " failed at Redis " + m_options.address() + ": " + reply.text);
+}
+
+Reply Connection::command(std::initializer_list<std::string_view> argv,
+                          std::error_code& ec) noexcept {
+    return command(std::span<const std::string_view>(argv.begin(), argv.size()),
+                   deadline_after(m_options.command_timeout), ec);
+}
+
+Reply Connection::command(std::span<const std::string_view> argv, std::error_code& ec) noexcept {
+    return command(argv, deadline_after(m_options.command_timeout), ec);
+}
+
+Reply Connection::command(const Command& argv, std::error_code& ec) noexcept {
+    auto arguments = views(argv);
+    return command(arguments, deadline_after(m_options.command_timeout), ec);
+}
+
+Reply Connection::command(const Command& argv, Deadline deadline, std::error_code& ec) noexcept {
+    auto arguments = views(argv);
+    return command(arguments, deadline, ec);
+}
+
+Reply Connection::command(std::span<const std::string_view> argv, Deadline deadline,
+                          std::error_code& ec) noexcept {
+    Reply reply;
+    if (!send(argv, deadline, ec))
+        return reply;
+    switch (read(reply, deadline, ec)) {
+    case ReadStatus::reply: check_reply(reply, argv, ec); return reply;
+    case ReadStatus::timeout:
+        close(); // the late reply would be taken for the next command's
+        fail(ec, make_error_code(errc::timeout),
+             "Redis at " + m_options.address() + " did not answer " + command_name(argv) +
+                 " in time (command timeout " +
+                 std::to_string(m_options.command_timeout.count()) + " ms)");
+        return Reply{};
+    case ReadStatus::woken:
+    case ReadStatus::failed: return Reply{};
+    }
+    return reply;
+}
+
+std::vector<Reply> Connection::pipeline(std::span<const Command> commands,
+                                        std::error_code& ec) noexcept {
+    return pipeline(commands, deadline_after(m_options.command_timeout), ec);
+}
+
+std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadline deadline,
+                                        std::error_code& ec) noexcept {
+    ec.clear();
+    std::vector<Reply> replies;
+    for (const Command& command : commands) {
+        auto arguments = views(command);
+        if (!append(arguments, ec))
+            return replies;
+    }
+    if (!flush(deadline, ec))
+        return replies;
+    std::error_code first;
+    std::string firstMessage;
+    for (const Command& command : commands) {
+        Reply reply;
+        auto arguments = views(command);
+        ReadStatus status = read(reply, deadline, ec);
+        if (status == ReadStatus::timeout) {
+            close();
+            fail(ec, make_error_code(errc::timeout),
+                 "Redis at " + m_options.address() + " did not answer " +
+                     command_name(arguments) + " in time (command timeout " +
+                     std::to_string(m_options.command_timeout.count()) + " ms)");
+        }
+        if (status != ReadStatus::reply)
+            return replies;
+        if (!first && !check_reply(reply, arguments, first))
+            firstMessage = m_lastError;
+        replies.push_back(std::move(reply));
+    }
+    ec = first;
+    if (first)
+        m_lastError = firstMessage;
+    return replies;
+}
+
+} // namespace portalocker::redis

@@ -1,0 +1,119 @@
+#pragma once
+// Connection: one hiredis (0.14) connection with a deadline on every call and errors mapped
+// to portalocker::errc with a message that names the server and the command. Shared by the
+// Redis locks and the Redis inspection code.
+//
+// All socket I/O goes through poll() with the caller's deadline, so nothing blocks past it.
+// hiredis's own socket timeouts are only a safety net: after an I/O timeout a 0.14 context is
+// unusable, so a request that times out closes the connection (its reply could still arrive
+// and would be taken for the next command's). Reading with read() is different: it waits for
+// the next message of a subscriber connection, and running out of time there is normal and
+// keeps the connection.
+//
+// Not thread-safe: one thread at a time (callers lock around it when they share it).
+
+#include "reply.hpp"
+
+#include <portalocker/redisoptions.hpp>
+
+#include <chrono>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+struct redisContext;
+
+namespace portalocker::redis {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+/// A command as its arguments ("SET", "key", "value", ...).
+using Command = std::vector<std::string>;
+
+/// `timeout` from now (saturating).
+Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept;
+
+/// The error an error reply means: NOAUTH/WRONGPASS and failed AUTH -> auth_failed,
+/// NOPERM -> acl_denied, anything else -> server_error. Empty for other replies.
+std::error_code classify_error_reply(const Reply& reply) noexcept;
+
+/// "CLIENT KILL", "PUBLISH": the command name for messages (subcommand included).
+std::string command_name(std::span<const std::string_view> argv);
+
+class Connection {
+public:
+    explicit Connection(RedisOptions options = {});
+    ~Connection();
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Connects within connect_timeout, then logs in within command_timeout (AUTH, SELECT,
+    /// CLIENT SETNAME `client_name`, or options().client_name when `client_name` is empty).
+    /// Does nothing when already connected. Errors: connect_failed (address and reason),
+    /// auth_failed, acl_denied, timeout, server_error (e.g. a database out of range).
+    bool connect(std::error_code& ec, std::string_view client_name = {}) noexcept;
+    bool connected() const noexcept { return m_context != nullptr; }
+    /// Closes the socket (the server drops its subscriptions and name with it).
+    void close() noexcept;
+
+    /// Sends a command and reads its reply by `deadline` (command_timeout from now when
+    /// omitted). An error reply sets `ec` (see classify_error_reply) and is returned as well.
+    /// Timeouts (errc::timeout) and I/O failures (errc::connection_lost) close the
+    /// connection. Not connected: errc::connection_lost.
+    Reply command(std::initializer_list<std::string_view> argv, std::error_code& ec) noexcept;
+    Reply command(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
+    Reply command(std::span<const std::string_view> argv, Deadline deadline,
+                  std::error_code& ec) noexcept;
+    Reply command(const Command& argv, std::error_code& ec) noexcept;
+    Reply command(const Command& argv, Deadline deadline, std::error_code& ec) noexcept;
+
+    /// Sends all commands at once and reads all replies (one round trip). `ec` is the first
+    /// error; the replies read so far are returned (all of them unless the connection failed).
+    std::vector<Reply> pipeline(std::span<const Command> commands, std::error_code& ec) noexcept;
+    std::vector<Reply> pipeline(std::span<const Command> commands, Deadline deadline,
+                                std::error_code& ec) noexcept;
+
+    // --- low level, for subscriber connections ---
+
+    /// Queues a command and writes it out by `deadline`; the reply is read with read().
+    bool send(std::span<const std::string_view> argv, Deadline deadline,
+              std::error_code& ec) noexcept;
+    bool send(const Command& argv, Deadline deadline, std::error_code& ec) noexcept;
+
+    enum class ReadStatus { reply, timeout, woken, failed };
+    /// Waits until a complete reply (or pushed message) is there, `deadline` passes, or
+    /// `wake_fd` (when >= 0) becomes readable; `wake_fd` is not read. Only `failed` (with `ec`
+    /// set, connection closed) is an error; error replies come back as replies.
+    ReadStatus read(Reply& reply, Deadline deadline, std::error_code& ec,
+                    int wake_fd = -1) noexcept;
+
+    /// The socket, -1 when not connected.
+    int fd() const noexcept;
+    const RedisOptions& options() const noexcept { return m_options; }
+    /// What went wrong last, for exception messages: names the server, the command and what
+    /// the server said (never the password).
+    const std::string& last_error() const noexcept { return m_lastError; }
+
+private:
+    bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
+    bool fail_io(std::error_code& ec, std::string_view what) noexcept;
+    bool flush(Deadline deadline, std::error_code& ec) noexcept;
+    bool write_some(bool& done, std::error_code& ec) noexcept;
+    bool append(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
+    bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
+                     std::error_code& ec) noexcept;
+    bool login(std::string_view client_name, std::error_code& ec) noexcept;
+
+    RedisOptions m_options;
+    redisContext* m_context = nullptr;
+    std::string m_outgoing; // formatted commands not yet sent
+    std::string m_lastError;
+};
+
+} // namespace portalocker::redis

@@ -1,0 +1,428 @@
+#include "leaseengine.hpp"
+
+#include "leasescripts.hpp"
+#include "random.hpp"
+#include "sha1.hpp"
+
+#include <portalocker/exceptions.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace portalocker::redis {
+namespace {
+
+using std::chrono::milliseconds;
+
+// How long a release signal waits for a waiter: long enough to bridge the round trip
+// between a waiter's failed attempt and its BLPOP, short enough not to linger.
+constexpr milliseconds signal_ttl{1000};
+
+const std::string& acquire_sha() {
+    static const std::string sha = sha1_hex(lease_scripts::acquire);
+    return sha;
+}
+const std::string& release_sha() {
+    static const std::string sha = sha1_hex(lease_scripts::release);
+    return sha;
+}
+const std::string& extend_sha() {
+    static const std::string sha = sha1_hex(lease_scripts::extend);
+    return sha;
+}
+
+std::string seconds_text(milliseconds timeout) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%lld.%03lld", static_cast<long long>(timeout.count() / 1000),
+                  static_cast<long long>(timeout.count() % 1000));
+    return text;
+}
+
+} // namespace
+
+LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options)
+    : m_key(std::move(key)), m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
+      m_redis(std::move(redis)), m_options(std::move(options)), m_connection(m_redis) {}
+
+LeaseEngine::~LeaseEngine() {
+    std::error_code ignored;
+    if (m_held)
+        release(ignored);
+    {
+        std::lock_guard lock(m_stateMutex);
+        m_stopRenewal = true;
+    }
+    m_stateChanged.notify_all();
+    if (m_renewer.joinable())
+        m_renewer.join(); // bounded: a renewal in flight ends within the command timeout
+}
+
+bool LeaseEngine::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
+    ec = code;
+    m_lastError = std::move(message);
+    return false;
+}
+
+std::string LeaseEngine::token() const {
+    std::lock_guard lock(m_stateMutex);
+    return m_token;
+}
+
+Clock::time_point LeaseEngine::valid_until() const noexcept {
+    std::lock_guard lock(m_stateMutex);
+    return m_validUntil;
+}
+
+bool LeaseEngine::lost() const noexcept {
+    if (m_lost)
+        return true;
+    // Without renewal nobody tells us, but once the TTL ran out the key may belong to
+    // somebody else: that is a lost lease as well.
+    return m_held && Clock::now() >= valid_until();
+}
+
+Reply LeaseEngine::run_script(const char* body, const std::string& sha, Command arguments,
+                              std::error_code& ec) noexcept {
+    // EVALSHA saves the server hashing the body on every call (and the bytes on the wire).
+    if (!m_evalOnly) {
+        arguments.insert(arguments.begin(), {"EVALSHA", sha});
+        Reply reply = m_connection.command(arguments, ec);
+        const bool evalshaDenied =
+            ec == errc::acl_denied && reply.text.find("'evalsha'") != std::string::npos;
+        if (!ec || (reply.error_kind() != "NOSCRIPT" && !evalshaDenied))
+            return reply;
+        if (evalshaDenied)
+            m_evalOnly = true; // an ACL with +eval but -evalsha: do not ask again
+        arguments.erase(arguments.begin(), arguments.begin() + 2);
+    }
+    arguments.insert(arguments.begin(), {"EVAL", body});
+    return m_connection.command(arguments, ec); // also loads it for the next EVALSHA
+}
+
+LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds& holderTtl,
+                                          std::error_code& ec) noexcept {
+    const auto sent = Clock::now();
+    Reply reply;
+    {
+        std::lock_guard lock(m_connectionMutex);
+        if (!m_connection.connect(ec)) {
+            m_lastError = m_connection.last_error();
+            return Attempt::failed;
+        }
+        reply = run_script(lease_scripts::acquire, acquire_sha(),
+                           {"2", m_key, m_fencingKey, token, std::to_string(m_options.ttl.count())},
+                           ec);
+        if (ec) {
+            m_lastError = m_connection.last_error();
+            return Attempt::failed;
+        }
+    }
+    auto granted = reply.at(0).as_integer();
+    auto value = reply.at(1).as_integer();
+    if (!granted || !value) {
+        fail(ec, make_error_code(errc::protocol_error),
+             "unexpected answer to the lease script from Redis at " + m_redis.address() + ": " +
+                 reply.describe());
+        return Attempt::failed;
+    }
+    if (*granted != 1) {
+        holderTtl = milliseconds(*value);
+        return Attempt::locked;
+    }
+    {
+        std::lock_guard lock(m_stateMutex);
+        ++m_generation;
+        m_holding = true;
+        m_token = token;
+        // Counted from before the request: the server's TTL started later than this.
+        m_renewedAt = sent;
+        m_validUntil = sent + m_options.ttl;
+        m_lost = false;
+    }
+    m_fencing = static_cast<std::uint64_t>(*value);
+    m_held = true;
+    // No notify: the parked renewer looks again within half an interval, well before the
+    // first renewal is due, and a wake-up per grant would cost more than the grant itself.
+    return Attempt::granted;
+}
+
+bool LeaseEngine::wait_for_signal(Deadline until, std::error_code& ec) noexcept {
+    auto remaining = std::chrono::floor<milliseconds>(until - Clock::now());
+    if (remaining < milliseconds(1))
+        return true; // BLPOP 0 would block forever: just try again
+    std::lock_guard lock(m_connectionMutex);
+    // The socket deadline leaves the server its command timeout beyond the BLPOP timeout.
+    Deadline readDeadline = until + m_redis.command_timeout;
+    m_connection.command(Command{"BLPOP", m_signalKey, seconds_text(remaining)}, readDeadline, ec);
+    if (ec) {
+        m_lastError = m_connection.last_error();
+        return false;
+    }
+    return true;
+}
+
+bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
+    ec.clear();
+    m_lastConflict.clear();
+    if (m_held)
+        return fail(ec, std::make_error_code(std::errc::resource_deadlock_would_occur),
+                    "the lease '" + m_key + "' is already held by this object");
+    if (m_options.ttl <= milliseconds::zero() ||
+        (m_options.auto_renew && !(m_options.renew_fraction > 0 && m_options.renew_fraction < 1)))
+        return fail(ec, make_error_code(errc::invalid_argument),
+                    "invalid lease options: ttl must be positive and renew_fraction between 0 "
+                    "and 1");
+    if (m_options.fail_when_locked)
+        deadline = Clock::now();
+    // A zero poll would spin.
+    const auto pollInterval =
+        std::max<std::chrono::nanoseconds>(m_options.check_interval, milliseconds(1));
+    std::string token;
+    try {
+        token = random_token_hex();
+    } catch (...) {
+        return fail(ec, std::make_error_code(std::errc::not_enough_memory), "out of memory");
+    }
+    for (;;) {
+        milliseconds holderTtl{-1};
+        switch (attempt(token, holderTtl, ec)) {
+        case Attempt::granted: ensure_renewer(); return true;
+        case Attempt::failed:
+            // The script may have run without us seeing its answer: take back a grant we
+            // might hold (compare-and-delete, so it never touches somebody else's).
+            if (ec == errc::timeout || ec == errc::connection_lost)
+                release_uncertain_grant(token);
+            return false;
+        case Attempt::locked: break;
+        }
+        auto now = Clock::now();
+        if (now >= deadline) {
+            describe_holder();
+            return false;
+        }
+        // Sleep until a release signal, the holder's TTL ends (an expiry sends no signal), the
+        // fallback poll, or the deadline: whichever comes first.
+        Deadline until = std::min(deadline, deadline_after(pollInterval));
+        if (holderTtl >= milliseconds::zero())
+            until = std::min(until, now + holderTtl + milliseconds(1));
+        if (!wait_for_signal(until, ec))
+            return false;
+    }
+}
+
+void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
+    std::lock_guard lock(m_connectionMutex);
+    std::error_code ignored;
+    if (m_connection.connect(ignored))
+        run_script(lease_scripts::release, release_sha(),
+                   {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
+}
+
+void LeaseEngine::describe_holder() noexcept {
+    std::error_code ec;
+    auto current = holder(ec);
+    if (ec || !current) {
+        m_lastConflict = "held by another client";
+        return;
+    }
+    m_lastConflict = "held by token " + current->token +
+                     (current->pttl.count() < 0
+                          ? std::string(" (no TTL: it never expires)")
+                          : " (expires in " + std::to_string(current->pttl.count()) + " ms)") +
+                     ", fencing token " + std::to_string(current->fencing);
+}
+
+std::optional<LeaseHolder> LeaseEngine::holder(std::error_code& ec) noexcept {
+    ec.clear();
+    std::vector<Command> commands{{"GET", m_key}, {"PTTL", m_key}, {"GET", m_fencingKey}};
+    std::vector<Reply> replies;
+    {
+        std::lock_guard lock(m_connectionMutex);
+        if (m_connection.connect(ec))
+            replies = m_connection.pipeline(commands, ec);
+        if (ec) {
+            m_lastError = m_connection.last_error();
+            return std::nullopt;
+        }
+    }
+    if (replies.size() != 3 || replies[0].is_nil())
+        return std::nullopt;
+    LeaseHolder current;
+    current.token = replies[0].text;
+    current.pttl = milliseconds(replies[1].as_integer().value_or(-2));
+    current.fencing = static_cast<std::uint64_t>(replies[2].as_integer().value_or(0));
+    return current;
+}
+
+void LeaseEngine::release(std::error_code& ec) noexcept {
+    ec.clear();
+    // exchange: the owner and the on_lost callback may both try.
+    if (!m_held.exchange(false)) {
+        fail(ec, make_error_code(errc::not_locked),
+             "the lease '" + m_key + "' is not held by this object");
+        return;
+    }
+    std::string token;
+    std::uint64_t generation;
+    {
+        std::lock_guard lock(m_stateMutex);
+        token.swap(m_token);
+        generation = m_generation;
+        m_holding = false;
+        m_validUntil = Clock::time_point::min();
+    }
+    // No notify either: the renewer finds the lease released when it wakes.
+    m_fencing = 0;
+    Reply reply;
+    {
+        // Waits for a renewal in flight; it cannot extend what this deletes afterwards.
+        std::lock_guard lock(m_connectionMutex);
+        if (m_connection.connect(ec))
+            reply = run_script(lease_scripts::release, release_sha(),
+                               {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
+                               ec);
+        if (ec) {
+            m_lastError = m_connection.last_error() +
+                          " (the key stays until its TTL ends unless another release succeeds)";
+            return;
+        }
+    }
+    if (reply.as_integer().value_or(0) != 1) {
+        mark_lost(generation, make_error_code(errc::lock_lost));
+        ec = make_error_code(errc::lock_lost);
+        m_lastError = "the lease '" + m_key + "' had already expired or been taken over";
+    }
+}
+
+bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!m_held)
+        return fail(ec, make_error_code(errc::not_locked),
+                    "the lease '" + m_key + "' is not held by this object");
+    if (ttl <= milliseconds::zero())
+        return fail(ec, make_error_code(errc::invalid_argument), "the TTL must be positive");
+    std::string token;
+    std::uint64_t generation;
+    {
+        std::lock_guard lock(m_stateMutex);
+        token = m_token;
+        generation = m_generation;
+    }
+    const auto sent = Clock::now();
+    Reply reply;
+    {
+        std::lock_guard lock(m_connectionMutex);
+        if (m_connection.connect(ec))
+            reply = run_script(lease_scripts::extend, extend_sha(),
+                               {"1", m_key, token, std::to_string(ttl.count())}, ec);
+        if (ec) {
+            m_lastError = m_connection.last_error();
+            return false;
+        }
+    }
+    if (reply.as_integer().value_or(0) != 1) {
+        mark_lost(generation, make_error_code(errc::lock_lost));
+        return false;
+    }
+    {
+        std::lock_guard lock(m_stateMutex);
+        if (generation == m_generation && m_holding) {
+            m_renewedAt = sent;
+            m_validUntil = sent + ttl;
+        }
+    }
+    m_stateChanged.notify_all(); // the renewer schedules from the new extension
+    return true;
+}
+
+void LeaseEngine::mark_lost(std::uint64_t generation, std::error_code ec) noexcept {
+    {
+        std::lock_guard lock(m_stateMutex);
+        // A verdict about an earlier grant must not taint the current one.
+        if (generation != m_generation || m_lost.exchange(true))
+            return;
+    }
+    if (m_options.on_lost) {
+        try {
+            m_options.on_lost(ec);
+        } catch (...) {
+            // Never let a callback end the renewal thread with std::terminate.
+        }
+    }
+}
+
+void LeaseEngine::ensure_renewer() noexcept {
+    if (!m_options.auto_renew || m_renewer.joinable())
+        return;
+    try {
+        m_renewer = std::thread(&LeaseEngine::renew_loop, this);
+    } catch (...) {
+        // Without a thread the lease still works; it just expires after its TTL, and lost()
+        // says so then.
+    }
+}
+
+void LeaseEngine::renew_loop() noexcept {
+    const auto interval = std::chrono::duration_cast<Clock::duration>(
+        m_options.ttl * m_options.renew_fraction);
+    std::uint64_t generation = 0;             // the grant being renewed
+    std::uint64_t finishedGeneration = 0;     // a grant found lost: not renewed again
+    std::optional<Clock::time_point> retryAt; // after a connection problem, for `generation`
+    std::unique_lock lock(m_stateMutex);
+    for (;;) {
+        if (m_stopRenewal)
+            return;
+        if (!m_holding || m_generation == finishedGeneration) {
+            // Parked between grants; grants do not wake us (see attempt()), so look again
+            // every half interval: a grant's first renewal is due a whole interval after it.
+            m_stateChanged.wait_for(lock, std::max<Clock::duration>(interval / 2, milliseconds(1)));
+            continue;
+        }
+        if (m_generation != generation) {
+            generation = m_generation;
+            retryAt.reset();
+        }
+        const Clock::time_point next = retryAt ? *retryAt : m_renewedAt + interval;
+        if (Clock::now() < next) {
+            m_stateChanged.wait_until(lock, next);
+            continue; // look again: stopped, released, re-granted or extended meanwhile
+        }
+        const std::string token = m_token;
+        const auto validUntil = m_validUntil;
+        lock.unlock();
+        const auto sent = Clock::now();
+        std::error_code ec;
+        Reply reply;
+        {
+            std::lock_guard connectionLock(m_connectionMutex);
+            if (m_connection.connect(ec))
+                reply = run_script(lease_scripts::extend, extend_sha(),
+                                   {"1", m_key, token, std::to_string(m_options.ttl.count())}, ec);
+        }
+        lock.lock();
+        if (!m_holding || m_generation != generation)
+            continue; // released (or re-granted) meanwhile: this result is about nothing held
+        if (!ec && reply.as_integer().value_or(0) == 1) {
+            m_renewedAt = sent;
+            m_validUntil = sent + m_options.ttl;
+            retryAt.reset();
+            continue;
+        }
+        if (!ec || Clock::now() >= validUntil) {
+            // The token is gone, or we could not renew before the key expired: either way
+            // somebody else may hold it now.
+            finishedGeneration = generation;
+            lock.unlock();
+            mark_lost(generation, ec ? ec : make_error_code(errc::lock_lost));
+            lock.lock();
+            continue;
+        }
+        // A connection problem with time left: retry soon, but not in a tight loop.
+        auto left = validUntil - Clock::now();
+        retryAt = Clock::now() + std::clamp<Clock::duration>(left / 4,
+                                                             std::chrono::milliseconds(10),
+                                                             std::chrono::milliseconds(1000));
+    }
+}
+
+} // namespace portalocker::redis

@@ -1,0 +1,102 @@
+#pragma once
+// LeaseEngine: RedisLease's acquisition, release, renewal thread and hand-off.
+//
+// One connection, shared (under a mutex) between the owner and the renewal thread; the
+// owner only uses it for short commands while holding, and BLPOP only while not holding
+// (when the renewer has nothing to do), so neither waits long for the other.
+//
+// The renewal thread is started with the first grant and lives as long as the engine,
+// parked between grants (it looks every half renewal interval): an acquisition costs no
+// thread start and no wake-up, a release no join. Every grant has a generation number, so
+// that a renewal still in flight for an earlier grant can neither extend nor declare lost a
+// later one.
+
+#include "connection.hpp"
+
+#include <portalocker/redislease.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+
+namespace portalocker::redis {
+
+class LeaseEngine {
+public:
+    LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options);
+    ~LeaseEngine();
+    LeaseEngine(const LeaseEngine&) = delete;
+    LeaseEngine& operator=(const LeaseEngine&) = delete;
+
+    /// Acquires by `deadline`. False without `ec` on contention or timeout.
+    bool acquire(Deadline deadline, std::error_code& ec) noexcept;
+    /// Releases (compare-and-delete) and wakes a waiter; errc::lock_lost when the token was
+    /// gone. May be called from the on_lost callback.
+    void release(std::error_code& ec) noexcept;
+    bool extend(std::chrono::milliseconds ttl, std::error_code& ec) noexcept;
+    std::optional<LeaseHolder> holder(std::error_code& ec) noexcept;
+
+    bool held() const noexcept { return m_held.load(); }
+    bool lost() const noexcept;
+    std::uint64_t fencing_token() const noexcept { return m_fencing.load(); }
+    std::string token() const;
+    Clock::time_point valid_until() const noexcept;
+
+    const std::string& key() const noexcept { return m_key; }
+    const std::string& fencing_key() const noexcept { return m_fencingKey; }
+    const std::string& signal_key() const noexcept { return m_signalKey; }
+    const RedisOptions& redis_options() const noexcept { return m_redis; }
+    const LeaseOptions& options() const noexcept { return m_options; }
+    const std::string& last_error() const noexcept { return m_lastError; }
+    const std::string& last_conflict() const noexcept { return m_lastConflict; }
+
+private:
+    enum class Attempt { granted, locked, failed };
+    Attempt attempt(const std::string& token, std::chrono::milliseconds& holderTtl,
+                    std::error_code& ec) noexcept;
+    /// EVALSHA, or EVAL when the server does not know the script (or the ACL allows only
+    /// EVAL). The caller holds m_connectionMutex.
+    Reply run_script(const char* body, const std::string& sha, Command arguments,
+                     std::error_code& ec) noexcept;
+    bool wait_for_signal(Deadline until, std::error_code& ec) noexcept;
+    void release_uncertain_grant(const std::string& token) noexcept;
+    void describe_holder() noexcept;
+    void ensure_renewer() noexcept;
+    void renew_loop() noexcept;
+    /// Marks grant `generation` lost (once) and calls on_lost, unless a newer grant exists.
+    void mark_lost(std::uint64_t generation, std::error_code ec) noexcept;
+    bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
+
+    const std::string m_key;
+    const std::string m_fencingKey;
+    const std::string m_signalKey;
+    const RedisOptions m_redis;
+    const LeaseOptions m_options;
+
+    std::mutex m_connectionMutex; // guards m_connection and m_evalOnly
+    Connection m_connection;
+    bool m_evalOnly = false;
+
+    mutable std::mutex m_stateMutex; // guards the fields below and wakes the renewer
+    std::condition_variable m_stateChanged;
+    bool m_holding = false;
+    std::uint64_t m_generation = 0;
+    std::string m_token;
+    Clock::time_point m_renewedAt; // when the last confirmed grant or extension was sent
+    Clock::time_point m_validUntil = Clock::time_point::min();
+    bool m_stopRenewal = false;
+    std::thread m_renewer;
+
+    std::atomic<bool> m_held{false};
+    std::atomic<bool> m_lost{false};
+    std::atomic<std::uint64_t> m_fencing{0};
+    std::string m_lastError;
+    std::string m_lastConflict;
+};
+
+} // namespace portalocker::redis

@@ -1,0 +1,43 @@
+#pragma once
+// The Lua scripts of RedisLease. Each runs atomically on the server, which is what makes the
+// compare-and-act steps and the fencing counter safe.
+
+namespace portalocker::redis::lease_scripts {
+
+/// KEYS: lock, fencing counter. ARGV: token, ttl ms.
+/// Grants with SET NX PX and increments the fencing counter in the same step, so the number
+/// grows with every grant and no two grants share one. Returns {1, fencing} when granted,
+/// {0, PTTL of the holder's key} when not.
+inline constexpr const char* acquire = R"lua(
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return {1, redis.call('INCR', KEYS[2])}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+)lua";
+
+/// KEYS: lock, signal list. ARGV: token, signal ttl ms.
+/// Deletes the lock only if it still holds our token (a holder whose lease expired must not
+/// delete its successor's), then leaves exactly one entry in the signal list that waiters
+/// BLPOP on; the entry expires so that it cannot pile up without waiters. Returns 1 when
+/// released, 0 when the token was gone.
+inline constexpr const char* release = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+    redis.call('DEL', KEYS[2])
+    redis.call('LPUSH', KEYS[2], ARGV[1])
+    redis.call('PEXPIRE', KEYS[2], ARGV[2])
+    return 1
+end
+return 0
+)lua";
+
+/// KEYS: lock. ARGV: token, ttl ms. Resets the TTL only if the key still holds our token.
+/// Returns 1 when extended, 0 when the token was gone.
+inline constexpr const char* extend = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+)lua";
+
+} // namespace portalocker::redis::lease_scripts

@@ -1,0 +1,186 @@
+#include <portalocker/redislease.hpp>
+
+#include <portalocker/exceptions.hpp>
+
+#include "leaseengine.hpp"
+
+namespace portalocker {
+
+struct RedisLease::Impl {
+    Impl(std::string key, RedisOptions redis, LeaseOptions options)
+        : engine(std::move(key), std::move(redis), std::move(options)) {}
+    redis::LeaseEngine engine;
+};
+
+namespace {
+
+// For "held by" messages: which lease on which server.
+std::string where(const redis::LeaseEngine& engine) {
+    return "Redis lease '" + engine.key() + "' at " + engine.redis_options().address();
+}
+
+// For failures: the engine's message names the server already.
+std::string what(const redis::LeaseEngine& engine) {
+    return "Redis lease '" + engine.key() + "': " + engine.last_error();
+}
+
+std::error_code moved_from() { return make_error_code(errc::invalid_argument); }
+
+[[noreturn]] void throw_moved_from() {
+    throw LockException(moved_from(), "use of a moved-from RedisLease");
+}
+
+} // namespace
+
+RedisLease::RedisLease(std::string key, RedisOptions redis, LeaseOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(key), std::move(redis), std::move(options))) {}
+
+RedisLease::RedisLease(RedisLease&& other) noexcept = default;
+
+RedisLease& RedisLease::operator=(RedisLease&& other) noexcept {
+    if (this != &other) {
+        if (owns_lock()) {
+            std::error_code ignored;
+            unlock(ignored);
+        }
+        m_impl = std::move(other.m_impl);
+    }
+    return *this;
+}
+
+RedisLease::~RedisLease() = default; // the engine releases and stops its renewal thread
+
+bool RedisLease::acquire(std::chrono::steady_clock::time_point deadline,
+                         std::error_code& ec) noexcept {
+    if (!m_impl) {
+        ec = moved_from();
+        return false;
+    }
+    return m_impl->engine.acquire(deadline, ec);
+}
+
+bool RedisLease::acquire_checked(std::chrono::steady_clock::time_point deadline) {
+    if (!m_impl)
+        throw_moved_from();
+    std::error_code ec;
+    if (acquire(deadline, ec))
+        return true;
+    if (ec)
+        throw LockException(ec, "cannot lock " + what(m_impl->engine));
+    return false;
+}
+
+namespace {
+std::chrono::steady_clock::time_point lock_deadline(const LeaseOptions& options) {
+    if (options.timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return detail::steady_deadline_after(options.timeout);
+}
+} // namespace
+
+void RedisLease::lock() {
+    if (!m_impl)
+        throw_moved_from();
+    if (acquire_checked(lock_deadline(m_impl->engine.options())))
+        return;
+    const std::string& conflict = m_impl->engine.last_conflict();
+    throw AlreadyLocked(where(m_impl->engine) + " is " +
+                        (conflict.empty() ? std::string("held by another client") : conflict));
+}
+
+void RedisLease::lock(std::error_code& ec) noexcept {
+    if (!m_impl) {
+        ec = moved_from();
+        return;
+    }
+    if (!acquire(lock_deadline(m_impl->engine.options()), ec) && !ec)
+        ec = make_error_code(errc::already_locked);
+}
+
+bool RedisLease::try_lock() { return acquire_checked(std::chrono::steady_clock::now()); }
+
+bool RedisLease::try_lock(std::error_code& ec) noexcept {
+    return acquire(std::chrono::steady_clock::now(), ec);
+}
+
+void RedisLease::unlock(std::error_code& ec) noexcept {
+    ec.clear();
+    if (!m_impl) {
+        ec = moved_from();
+        return;
+    }
+    m_impl->engine.release(ec);
+}
+
+void RedisLease::unlock() {
+    std::error_code ec;
+    unlock(ec);
+    // A lost lease was reported by lost() and on_lost; its clean-up is not an error, and
+    // std::unique_lock calls unlock() from a destructor.
+    if (ec && ec != errc::lock_lost)
+        throw LockException(ec, "cannot unlock " +
+                                    (m_impl ? what(m_impl->engine)
+                                            : std::string("a moved-from RedisLease")));
+}
+
+bool RedisLease::extend() {
+    if (!m_impl)
+        throw_moved_from();
+    return extend(m_impl->engine.options().ttl);
+}
+
+bool RedisLease::extend(std::chrono::milliseconds ttl) {
+    std::error_code ec;
+    bool extended = extend(ttl, ec);
+    if (ec)
+        throw LockException(ec, "cannot extend " +
+                                    (m_impl ? what(m_impl->engine)
+                                            : std::string("a moved-from RedisLease")));
+    return extended;
+}
+
+bool RedisLease::extend(std::chrono::milliseconds ttl, std::error_code& ec) noexcept {
+    if (!m_impl) {
+        ec = moved_from();
+        return false;
+    }
+    return m_impl->engine.extend(ttl, ec);
+}
+
+bool RedisLease::owns_lock() const noexcept { return m_impl && m_impl->engine.held(); }
+bool RedisLease::lost() const noexcept { return m_impl && m_impl->engine.lost(); }
+std::uint64_t RedisLease::fencing_token() const noexcept {
+    return m_impl ? m_impl->engine.fencing_token() : 0;
+}
+std::string RedisLease::token() const { return m_impl ? m_impl->engine.token() : ""; }
+std::chrono::steady_clock::time_point RedisLease::valid_until() const noexcept {
+    return m_impl ? m_impl->engine.valid_until() : std::chrono::steady_clock::time_point::min();
+}
+const std::string& RedisLease::key() const noexcept { return m_impl->engine.key(); }
+std::string RedisLease::fencing_key() const { return m_impl->engine.fencing_key(); }
+std::string RedisLease::signal_key() const { return m_impl->engine.signal_key(); }
+const RedisOptions& RedisLease::redis_options() const noexcept {
+    return m_impl->engine.redis_options();
+}
+const LeaseOptions& RedisLease::options() const noexcept { return m_impl->engine.options(); }
+
+std::optional<LeaseHolder> RedisLease::holder(std::error_code& ec) noexcept {
+    ec.clear();
+    if (!m_impl) {
+        ec = moved_from();
+        return std::nullopt;
+    }
+    return m_impl->engine.holder(ec);
+}
+
+std::optional<LeaseHolder> RedisLease::holder() {
+    std::error_code ec;
+    auto current = holder(ec);
+    if (ec)
+        throw LockException(ec, "cannot read the holder of " +
+                                    (m_impl ? what(m_impl->engine)
+                                            : std::string("a moved-from RedisLease")));
+    return current;
+}
+
+} // namespace portalocker

@@ -1,0 +1,296 @@
+#include <portalocker/redisoptions.hpp>
+
+#include <portalocker/exceptions.hpp>
+
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+namespace portalocker {
+namespace {
+
+// The URL with the password replaced, safe to echo in an error message.
+std::string redact(std::string_view url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string_view::npos)
+        return std::string(url);
+    auto authorityStart = scheme + 3;
+    auto at = url.find('@', authorityStart);
+    auto slash = url.find('/', authorityStart);
+    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at))
+        return std::string(url);
+    auto colon = url.find(':', authorityStart);
+    if (colon == std::string_view::npos || colon > at)
+        return std::string(url);
+    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+    std::string result;
+    result.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            result += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size())
+            return std::nullopt;
+        int high = hex_value(text[i + 1]);
+        int low = hex_value(text[i + 2]);
+        if (high < 0 || low < 0)
+            return std::nullopt;
+        result += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return result;
+}
+
+std::optional<int> parse_number(std::string_view text, int minimum, int maximum) {
+    int value = 0;
+    const char* end = text.data() + text.size();
+    auto [next, error] = std::from_chars(text.data(), end, value);
+    if (text.empty() || error != std::errc() || next != end || value < minimum || value > maximum)
+        return std::nullopt;
+    return value;
+}
+
+// Any syntax error: the reason goes to `why`, the result is nullopt.
+class Parser {
+public:
+    explicit Parser(std::string& why) : m_why(why) {}
+
+    std::optional<RedisOptions> parse(std::string_view url) {
+        RedisOptions options;
+        if (url.starts_with("rediss://"))
+            return error("TLS (rediss://) is not supported; use redis:// or unix://");
+        if (url.starts_with("redis://")) {
+            if (!parse_tcp(url.substr(8), options))
+                return std::nullopt;
+        } else if (url.starts_with("unix:")) {
+            if (!parse_unix(url.substr(5), options))
+                return std::nullopt;
+        } else {
+            return error("the scheme must be redis:// or unix://");
+        }
+        return options;
+    }
+
+private:
+    std::nullopt_t error(std::string reason) {
+        m_why = std::move(reason);
+        return std::nullopt;
+    }
+
+    bool fail(std::string reason) {
+        m_why = std::move(reason);
+        return false;
+    }
+
+    bool parse_userinfo(std::string_view userinfo, RedisOptions& options) {
+        auto colon = userinfo.find(':');
+        auto user = percent_decode(userinfo.substr(0, colon));
+        if (!user)
+            return fail("bad percent-encoding in the user name");
+        options.username = *user;
+        if (colon != std::string_view::npos) {
+            auto password = percent_decode(userinfo.substr(colon + 1));
+            if (!password)
+                return fail("bad percent-encoding in the password");
+            options.password = *password;
+        }
+        return true;
+    }
+
+    bool parse_query(std::string_view query, RedisOptions& options) {
+        while (!query.empty()) {
+            auto amp = query.find('&');
+            std::string_view item = query.substr(0, amp);
+            query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+            if (item.empty())
+                continue;
+            auto equals = item.find('=');
+            std::string_view name = item.substr(0, equals);
+            auto value = percent_decode(equals == std::string_view::npos ? std::string_view{}
+                                                                         : item.substr(equals + 1));
+            if (!value)
+                return fail("bad percent-encoding in parameter '" + std::string(name) + "'");
+            if (name == "db") {
+                auto db = parse_number(*value, 0, 1 << 30);
+                if (!db)
+                    return fail("db must be a non-negative number, not '" + *value + "'");
+                options.db = *db;
+            } else if (name == "password") {
+                options.password = *value;
+            } else if (name == "username" || name == "user") {
+                options.username = *value;
+            } else if (name == "client_name" || name == "name") {
+                options.client_name = *value;
+            } else {
+                return fail("unknown parameter '" + std::string(name) +
+                            "' (known: db, username, password, client_name)");
+            }
+        }
+        return true;
+    }
+
+    bool parse_tcp(std::string_view rest, RedisOptions& options) {
+        auto question = rest.find('?');
+        std::string_view query =
+            question == std::string_view::npos ? std::string_view{} : rest.substr(question + 1);
+        rest = rest.substr(0, question);
+        auto slash = rest.find('/');
+        std::string_view authority = rest.substr(0, slash);
+        std::string_view path = slash == std::string_view::npos ? std::string_view{}
+                                                                : rest.substr(slash + 1);
+        auto at = authority.rfind('@');
+        if (at != std::string_view::npos) {
+            if (!parse_userinfo(authority.substr(0, at), options))
+                return false;
+            authority = authority.substr(at + 1);
+        }
+        std::string_view port;
+        if (authority.starts_with('[')) {
+            auto close = authority.find(']');
+            if (close == std::string_view::npos)
+                return fail("unterminated IPv6 address (missing ']')");
+            options.host = std::string(authority.substr(1, close - 1));
+            std::string_view after = authority.substr(close + 1);
+            if (!after.empty() && !after.starts_with(':'))
+                return fail("unexpected text after the IPv6 address");
+            port = after.empty() ? std::string_view{} : after.substr(1);
+            if (after == ":")
+                return fail("empty port");
+        } else {
+            auto colon = authority.find(':');
+            options.host = std::string(authority.substr(0, colon));
+            if (colon != std::string_view::npos) {
+                port = authority.substr(colon + 1);
+                if (port.empty())
+                    return fail("empty port");
+            }
+        }
+        if (options.host.empty())
+            return fail("missing host name");
+        if (!port.empty()) {
+            auto number = parse_number(port, 1, 65535);
+            if (!number)
+                return fail("port must be a number from 1 to 65535, not '" + std::string(port) +
+                            "'");
+            options.port = *number;
+        }
+        if (!path.empty()) {
+            auto db = parse_number(path, 0, 1 << 30);
+            if (!db)
+                return fail("the path must be a database number, not '" + std::string(path) +
+                            "'");
+            options.db = *db;
+        }
+        return parse_query(query, options);
+    }
+
+    bool parse_unix(std::string_view rest, RedisOptions& options) {
+        auto question = rest.find('?');
+        std::string_view query =
+            question == std::string_view::npos ? std::string_view{} : rest.substr(question + 1);
+        rest = rest.substr(0, question);
+        if (rest.starts_with("//")) {
+            // unix://[userinfo@]/path: the authority holds nothing but the credentials.
+            rest.remove_prefix(2);
+            auto slash = rest.find('/');
+            std::string_view authority = rest.substr(0, slash);
+            if (!authority.empty()) {
+                if (!authority.ends_with('@'))
+                    return fail("a unix:// URL has no host: use unix:///path/to/socket");
+                if (!parse_userinfo(authority.substr(0, authority.size() - 1), options))
+                    return false;
+            }
+            rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+        }
+        if (!rest.starts_with('/') || rest.size() < 2)
+            return fail("missing absolute socket path (unix:///path/to/redis.sock)");
+        auto path = percent_decode(rest);
+        if (!path)
+            return fail("bad percent-encoding in the socket path");
+        options.unix_socket = *path;
+        return parse_query(query, options);
+    }
+
+    std::string& m_why;
+};
+
+std::string percent_encode(std::string_view text) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string result;
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+            result += c;
+        } else {
+            result += '%';
+            result += digits[byte >> 4];
+            result += digits[byte & 15];
+        }
+    }
+    return result;
+}
+
+} // namespace
+
+RedisOptions RedisOptions::from_url(std::string_view url, std::error_code& ec,
+                                    std::string* why) noexcept {
+    ec.clear();
+    std::string reason;
+    Parser parser(reason);
+    if (auto options = parser.parse(url))
+        return *options;
+    ec = make_error_code(errc::invalid_url);
+    if (why)
+        *why = "invalid Redis URL '" + redact(url) + "': " + reason;
+    return {};
+}
+
+RedisOptions RedisOptions::from_url(std::string_view url) {
+    std::error_code ec;
+    std::string why;
+    RedisOptions options = from_url(url, ec, &why);
+    if (ec)
+        throw LockException(ec, why);
+    return options;
+}
+
+RedisOptions parse_redis_url(std::string_view url) { return RedisOptions::from_url(url); }
+
+std::string RedisOptions::address() const {
+    if (!unix_socket.empty())
+        return "unix:" + unix_socket;
+    if (host.find(':') != std::string::npos)
+        return '[' + host + "]:" + std::to_string(port);
+    return host + ':' + std::to_string(port);
+}
+
+std::string RedisOptions::to_url(bool with_password) const {
+    std::string credentials;
+    if (!username.empty() || !password.empty()) {
+        credentials = percent_encode(username);
+        if (!password.empty())
+            credentials += ':' + (with_password ? percent_encode(password) : std::string("***"));
+        credentials += '@';
+    }
+    if (!unix_socket.empty())
+        return "unix://" + credentials + unix_socket + (db ? "?db=" + std::to_string(db) : "");
+    std::string hostPart = host.find(':') != std::string::npos ? '[' + host + ']' : host;
+    return "redis://" + credentials + hostPart + ':' + std::to_string(port) + '/' +
+           std::to_string(db);
+}
+
+} // namespace portalocker

@@ -1,0 +1,92 @@
+#pragma once
+// RedisServer: a redis-server of the test's own, on a free loopback port, in a temporary
+// directory, without persistence. Restartable on the same port; commands for setting up
+// users, passwords and killing clients go through a tiny RESP client of its own, so that the
+// fixture does not depend on the code under test.
+
+#include <portalocker/redisoptions.hpp>
+
+#include <QByteArray>
+#include <QList>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace testsupport {
+
+/// One reply of the fixture's RESP client.
+struct RedisReply {
+    enum class Type { Nil, Status, Error, Integer, String, Array, Failed };
+    Type type = Type::Failed; ///< Failed: no reply (connection or timeout); see text
+    QByteArray text;          ///< status, error, string; the failure reason for Failed
+    qint64 integer = 0;
+    QList<RedisReply> elements;
+
+    bool isError() const { return type == Type::Error || type == Type::Failed; }
+    /// For failure messages: `"text"`, `(integer) 3`, `(error) ...`.
+    QString toString() const;
+};
+
+class RedisServer {
+public:
+    RedisServer();
+    ~RedisServer(); ///< stops the server
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    /// redis-server from PATH, else /usr/bin/redis-server; empty when there is none.
+    static QString serverProgram();
+
+    /// Starts the server (on the port of the previous start, if any) with `extraArguments`
+    /// appended to the configuration (e.g. {"--requirepass", "secret"}), and waits until it
+    /// answers. False with errorString() set when it cannot: the caller QFAILs, never skips.
+    bool start(const QStringList& extraArguments = {});
+    /// Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it to exit.
+    void stop();
+    /// SIGKILL, no clean shutdown.
+    void kill();
+    bool isRunning() const;
+    /// The server's process id (0 when not running), e.g. to freeze it with SIGSTOP.
+    qint64 pid() const;
+
+    int port() const { return m_port; }
+    QString host() const { return QStringLiteral("127.0.0.1"); }
+    /// `redis://127.0.0.1:<port>/0`.
+    QString url() const;
+    /// Options pointing at this server, with short timeouts suitable for tests.
+    portalocker::RedisOptions options() const;
+    QString errorString() const { return m_error; }
+    QString directory() const { return m_directory ? m_directory->path() : QString(); }
+    /// The server's log so far (for failure messages).
+    QString log() const;
+
+    /// Credentials the fixture uses for its own commands (after `requirepass` or ACL changes).
+    void setAdminCredentials(const QByteArray& user, const QByteArray& password);
+    /// Runs one command on a fresh connection (logged in with the admin credentials).
+    RedisReply command(const QList<QByteArray>& arguments, int timeoutMs = 5000) const;
+    /// Shorthand: command() with the words of `text` (no quoting; for simple commands).
+    RedisReply command(const char* text, int timeoutMs = 5000) const;
+    /// CLIENT ID of the first client whose name is `name` (CLIENT LIST), or 0.
+    qint64 clientIdByName(const QByteArray& name) const;
+    /// All client names currently connected.
+    QList<QByteArray> clientNames() const;
+
+private:
+    bool waitUntilReady(int timeoutMs);
+
+    std::unique_ptr<QTemporaryDir> m_directory;
+    std::unique_ptr<QProcess> m_process;
+    int m_port = 0;
+    QString m_error;
+    QByteArray m_adminUser;
+    QByteArray m_adminPassword;
+};
+
+/// A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again
+/// at once).
+int freeLoopbackPort();
+
+} // namespace testsupport
