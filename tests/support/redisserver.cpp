@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <csignal>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -265,6 +267,8 @@ bool RedisServer::start(const QStringList& extraArguments) {
                               m_directory->filePath(QStringLiteral("redis.log"))};
         arguments += extraArguments;
         m_process = std::make_unique<QProcess>();
+        // A test that crashes must not leave its server behind.
+        m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process->setStandardOutputFile(QProcess::nullDevice());
         m_process->start(program, arguments);

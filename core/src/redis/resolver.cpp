@@ -32,7 +32,20 @@ std::vector<std::string> numeric_addresses(const addrinfo* list) {
     return addresses;
 }
 
-#ifdef __GLIBC__
+// ThreadSanitizer cannot follow the thread glibc starts for getaddrinfo_a() and crashes in
+// it, so sanitizer builds resolve synchronously.
+#if defined(__SANITIZE_THREAD__)
+#define PORTALOCKER_THREAD_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PORTALOCKER_THREAD_SANITIZER 1
+#endif
+#endif
+#if defined(__GLIBC__) && !defined(PORTALOCKER_THREAD_SANITIZER)
+#define PORTALOCKER_ASYNC_RESOLVE 1
+#endif
+
+#ifdef PORTALOCKER_ASYNC_RESOLVE
 // One asynchronous lookup. When it cannot be cancelled at the deadline, glibc's resolver
 // thread still writes into it later, so it is deliberately leaked instead of freed.
 struct Lookup {
@@ -48,7 +61,7 @@ std::vector<std::string> resolve_host(const std::string& host, Deadline deadline
                                       std::string& error) {
     if (is_numeric(host))
         return {host};
-#ifdef __GLIBC__
+#ifdef PORTALOCKER_ASYNC_RESOLVE
     auto* lookup = new Lookup;
     lookup->name = host;
     lookup->hints.ai_family = AF_UNSPEC;

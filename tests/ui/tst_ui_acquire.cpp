@@ -1,0 +1,185 @@
+// The acquire panel takes and releases real locks: a file lock that another Lock then cannot
+// take and that the file-lock table shows as ours; a wait that is cancelled promptly; a wait
+// that times out; a wait that ends when the other process releases; semaphore slots.
+
+#include "testsupport.h"
+
+#include "acquirejob.h"
+#include "acquirepage.h"
+#include "appsettings.h"
+#include "filelockmodel.h"
+#include "heldlockmodel.h"
+#include "inspectorsession.h"
+
+#include <portalocker/boundedsemaphore.hpp>
+#include <portalocker/lock.hpp>
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using testsupport::ChildProcess;
+
+class TestUiAcquire : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void takeAndReleaseFileLock();
+    void cancelWait();
+    void waitTimesOut();
+    void waitEndsWhenReleased();
+    void semaphoreSlots();
+
+private:
+    bool othersCanLock(const QString& path);
+    QModelIndex ourLock(const QString& path) const;
+
+    std::unique_ptr<QTemporaryDir> m_directory;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<InspectorSession> m_session;
+    std::unique_ptr<AcquirePage> m_page;
+};
+
+void TestUiAcquire::init() {
+    m_directory = std::make_unique<QTemporaryDir>();
+    m_settings = std::make_unique<AppSettings>(m_directory->filePath(u"settings.ini"_s));
+    m_session = std::make_unique<InspectorSession>(m_settings.get());
+    m_session->setRefreshInterval(100);
+    m_page = std::make_unique<AcquirePage>(m_session.get());
+    m_page->show();
+    m_session->start();
+}
+
+void TestUiAcquire::cleanup() {
+    m_page.reset();
+    m_session.reset();
+    m_settings.reset();
+    m_directory.reset();
+}
+
+bool TestUiAcquire::othersCanLock(const QString& path) {
+    portalocker::Lock other(path.toStdString());
+    std::error_code ec;
+    const bool locked = other.try_lock(ec);
+    if (locked)
+        other.unlock(ec);
+    return locked;
+}
+
+QModelIndex TestUiAcquire::ourLock(const QString& path) const {
+    FileLockModel* model = m_session->fileLocks();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex index = model->index(row, 0);
+        if (index.data(FileLockModel::PathRole).toString() == path &&
+            index.data(FileLockModel::PidRole).toLongLong() == QCoreApplication::applicationPid())
+            return index;
+    }
+    return {};
+}
+
+void TestUiAcquire::takeAndReleaseFileLock() {
+    const QString path = m_directory->filePath(u"mine.lock"_s);
+    m_page->prefillFile(path);
+    m_page->setTimeoutMs(2000);
+    AcquireJob* job = m_page->acquire();
+    QVERIFY(job);
+    QTRY_COMPARE(job->state(), AcquireJob::State::held);
+    QVERIFY(!othersCanLock(path));
+    // The inspector sees its own lock, with this process as holder.
+    QTRY_VERIFY_WITH_TIMEOUT(ourLock(path).isValid(), 10000);
+    HeldLockModel* held = m_session->heldLocks();
+    QCOMPARE(held->rowCount(), 1);
+    QVERIFY(held->index(0, HeldLockModel::TimeColumn).data().toString().startsWith(u"held"_s));
+
+    job->release();
+    QTRY_COMPARE(job->state(), AcquireJob::State::released);
+    QVERIFY(othersCanLock(path));
+    QTRY_VERIFY_WITH_TIMEOUT(!ourLock(path).isValid(), 10000);
+}
+
+void TestUiAcquire::cancelWait() {
+    const QString path = m_directory->filePath(u"busy.lock"_s);
+    ChildProcess holder;
+    QVERIFY(holder.startHelper({u"hold"_s, path}));
+    QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+    m_page->prefillFile(path);
+    m_page->setTimeoutMs(-1);
+    AcquireJob* job = m_page->acquire();
+    QTest::qWait(300);
+    QCOMPARE(job->state(), AcquireJob::State::waiting);
+    QElapsedTimer clock;
+    clock.start();
+    job->cancel();
+    QTRY_COMPARE(job->state(), AcquireJob::State::cancelled);
+    // Waits run in 100 ms slices: cancel takes effect within one.
+    QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+}
+
+void TestUiAcquire::waitTimesOut() {
+    const QString path = m_directory->filePath(u"busy.lock"_s);
+    ChildProcess holder;
+    QVERIFY(holder.startHelper({u"hold"_s, path}));
+    QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+    m_page->prefillFile(path);
+    m_page->setTimeoutMs(500);
+    QElapsedTimer clock;
+    clock.start();
+    AcquireJob* job = m_page->acquire();
+    QTRY_COMPARE(job->state(), AcquireJob::State::timedOut);
+    QVERIFY(clock.elapsed() >= 450);
+    QVERIFY(clock.elapsed() < 5000);
+}
+
+void TestUiAcquire::waitEndsWhenReleased() {
+    const QString path = m_directory->filePath(u"handoff.lock"_s);
+    ChildProcess holder;
+    QVERIFY(holder.startHelper({u"hold"_s, path}));
+    QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+    m_page->prefillFile(path);
+    m_page->setShared(false);
+    m_page->setTimeoutMs(20000);
+    AcquireJob* job = m_page->acquire();
+    QTest::qWait(200);
+    QCOMPARE(job->state(), AcquireJob::State::waiting);
+    holder.writeLine(u"release"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(job->state(), AcquireJob::State::held, 10000);
+    job->release();
+    QTRY_COMPARE(job->state(), AcquireJob::State::released);
+}
+
+void TestUiAcquire::semaphoreSlots() {
+    const QString directory = m_directory->path();
+    m_page->prefillSemaphore(directory, u"slots"_s, 2);
+    m_page->setTimeoutMs(300);
+    AcquireJob* first = m_page->acquire();
+    QTRY_COMPARE(first->state(), AcquireJob::State::held);
+    QVERIFY(first->details().startsWith(u"slot 0"_s));
+    AcquireJob* second = m_page->acquire();
+    QTRY_COMPARE(second->state(), AcquireJob::State::held);
+    QVERIFY(second->details().startsWith(u"slot 1"_s));
+    AcquireJob* third = m_page->acquire();
+    QTRY_COMPARE(third->state(), AcquireJob::State::timedOut);
+    // A semaphore user elsewhere sees the semaphore full.
+    portalocker::BoundedSemaphoreOptions options;
+    options.name = "slots";
+    options.directory = directory.toStdString();
+    portalocker::BoundedSemaphore other(2, options);
+    std::error_code ec;
+    QVERIFY(!other.try_lock(ec));
+    first->release();
+    QTRY_COMPARE(first->state(), AcquireJob::State::released);
+    QVERIFY(other.try_lock(ec));
+    QCOMPARE(other.slot().value_or(-1), 0);
+    other.unlock(ec);
+    m_session->heldLocks()->releaseAll();
+    QTRY_COMPARE(second->state(), AcquireJob::State::released);
+}
+
+QTEST_MAIN(TestUiAcquire)
+#include "tst_ui_acquire.moc"

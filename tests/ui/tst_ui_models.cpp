@@ -1,0 +1,423 @@
+// Every lockscope model under QAbstractItemModelTester, fed through the real conversion path
+// (synthetic snapshots -> PollResultBuilder -> model), plus the pure pieces behind them:
+// timeline summaries and the activity-log export.
+
+#include "syntheticsnapshot.h"
+
+#include "deadlockmodel.h"
+#include "eventlogexporter.h"
+#include "eventlogmodel.h"
+#include "eventlogproxymodel.h"
+#include "filelockmodel.h"
+#include "filelockproxymodel.h"
+#include "heldlockmodel.h"
+#include "pollresultbuilder.h"
+#include "redisconnectionmodel.h"
+#include "redislockmodel.h"
+#include "redismonitor.h"
+#include "textformat.h"
+#include "timelinemodel.h"
+#include "timelinestore.h"
+#include "watchmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QBuffer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThreadPool>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+namespace inspect = portalocker::inspect;
+
+namespace {
+
+PollResult build(const inspect::Snapshot& snapshot, qint64 stuckMs = 60'000) {
+    PollSettings settings;
+    settings.stuckThresholdMs = stuckMs;
+    PollResultBuilder builder(snapshot, settings, TextFormat::msecsSinceEpoch(snapshot.taken_at));
+    return builder.build({});
+}
+
+void feed(FileLockModel& model, const inspect::Snapshot& snapshot) {
+    const PollResult result = build(snapshot);
+    model.setRows(result.fileLocks, result.fileLockIndex);
+    // With a zero budget every removed run is a slice of its own, checked by the tester.
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), 120000);
+}
+
+} // namespace
+
+class TestUiModels : public QObject {
+    Q_OBJECT
+
+private slots:
+    void fileLockModel_data();
+    void fileLockModel();
+    void fileLockHealth();
+    void watchModel();
+    void deadlockModel();
+    void eventLogModel();
+    void timelineModel();
+    void timelineSummaries();
+    void heldLockModel();
+    void redisModels();
+    void exportLog();
+};
+
+void TestUiModels::fileLockModel_data() {
+    QTest::addColumn<int>("sliceBudgetMs");
+    QTest::addColumn<int>("bulk");
+    QTest::newRow("one slice") << 1000 << 50;
+    QTest::newRow("many slices") << 0 << 1000;
+}
+
+void TestUiModels::fileLockModel() {
+    QFETCH(int, sliceBudgetMs);
+    QFETCH(int, bulk);
+    FileLockModel model;
+    model.setSliceBudget(sliceBudgetMs);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    FileLockProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(FileLockModel::StatusColumn, Qt::DescendingOrder);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    // Locks appear, gain waiters, lose them, vanish; bulk inserts and removals in between.
+    inspect::Snapshot snapshot = uitest::emptySnapshot();
+    const std::size_t a = uitest::addLock(snapshot, "/tmp/a.lock", 100);
+    uitest::addLock(snapshot, "/tmp/b.lock", 101);
+    feed(model, snapshot);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.lockCount(), 2);
+
+    uitest::addWaiter(snapshot, a, 200);
+    uitest::addWaiter(snapshot, a, 201);
+    feed(model, snapshot);
+    const QString idA = QString::fromStdString(snapshot.file_locks[a].id);
+    const QModelIndex lockA = model.indexOfLock(idA);
+    QVERIFY(lockA.isValid());
+    QCOMPARE(model.rowCount(), 4); // two locks, two waiter rows
+    const QModelIndexList waitersA = model.waiterRowsOf(idA);
+    QCOMPARE(waitersA.size(), 2);
+    QCOMPARE(model.index(waitersA[0].row(), FileLockModel::PidColumn).data().toString(), u"200"_s);
+    QCOMPARE(static_cast<LockHealth>(lockA.data(FileLockModel::HealthRole).toInt()), LockHealth::contended);
+    // In the sorted proxy the waiters sit right under their lock, in both orders.
+    for (Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+        proxy.sort(FileLockModel::PathColumn, order);
+        const int lockRow = proxy.mapFromSource(model.indexOfLock(idA)).row();
+        QCOMPARE(proxy.index(lockRow + 1, 0).data(FileLockModel::PidRole).toLongLong(), 200);
+        QCOMPARE(proxy.index(lockRow + 2, 0).data(FileLockModel::PidRole).toLongLong(), 201);
+    }
+
+    for (int i = 0; i < bulk; ++i)
+        uitest::addLock(snapshot, "/tmp/bulk.db", 300, std::uint64_t(i) * 2, std::uint64_t(i) * 2);
+    feed(model, snapshot);
+    QCOMPARE(model.lockCount(), bulk + 2);
+
+    snapshot.file_locks[a].waiters.erase(snapshot.file_locks[a].waiters.begin());
+    // Remove every other bulk lock: many scattered removals.
+    std::vector<inspect::FileLock> kept;
+    for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i)
+        if (i < 2 || i % 2 == 0)
+            kept.push_back(snapshot.file_locks[i]);
+    snapshot.file_locks = kept;
+    feed(model, snapshot);
+    QCOMPARE(model.lockCount(), static_cast<int>(kept.size()));
+    QCOMPARE(model.waiterRowsOf(idA).size(), 1);
+    QCOMPARE(model.rowCount(), static_cast<int>(kept.size()) + 1);
+
+    feed(model, uitest::emptySnapshot());
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(proxy.rowCount(), 0);
+}
+
+void TestUiModels::fileLockHealth() {
+    FileLockModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    inspect::Snapshot snapshot = uitest::emptySnapshot();
+    const auto old = snapshot.taken_at - 10min;
+    uitest::addLock(snapshot, "/tmp/fresh.lock", 10, 0, std::nullopt, snapshot.taken_at);
+    uitest::addLock(snapshot, "/tmp/old.lock", 11, 0, std::nullopt, old);
+    uitest::addProcess(snapshot, 12, "frozen", inspect::ProcessState::stopped);
+    uitest::addLock(snapshot, "/tmp/stopped.lock", 12, 0, std::nullopt, snapshot.taken_at);
+    const std::size_t x = uitest::addLock(snapshot, "/tmp/x.lock", 20);
+    const std::size_t y = uitest::addLock(snapshot, "/tmp/y.lock", 21);
+    uitest::addWaiter(snapshot, x, 21);
+    uitest::addWaiter(snapshot, y, 20);
+    inspect::Deadlock deadlock;
+    deadlock.pids = {20, 21};
+    deadlock.certain = true;
+    deadlock.edges = {{21, 20, x, x, 0}, {20, 21, y, y, 0}};
+    snapshot.deadlocks.push_back(deadlock);
+    const PollResult result = build(snapshot);
+    model.setRows(result.fileLocks, result.fileLockIndex);
+    const auto health = [&](const char* path) {
+        for (int row = 0; row < model.rowCount(); ++row)
+            if (!model.index(row, 0).data(FileLockModel::IsWaiterRole).toBool() &&
+                model.index(row, FileLockModel::PathColumn).data().toString() == QLatin1String(path))
+                return static_cast<LockHealth>(model.index(row, 0).data(FileLockModel::HealthRole).toInt());
+        return LockHealth::free;
+    };
+    QCOMPARE(health("/tmp/fresh.lock"), LockHealth::held);
+    QCOMPARE(health("/tmp/old.lock"), LockHealth::stuck);
+    QCOMPARE(health("/tmp/stopped.lock"), LockHealth::holderStopped);
+    QCOMPARE(health("/tmp/x.lock"), LockHealth::deadlocked);
+    QCOMPARE(result.counts.deadlocks, 1);
+    QCOMPARE(result.counts.stuck, 1);
+    QCOMPARE(result.counts.stopped, 1);
+    QCOMPARE(result.deadlocks.size(), 1);
+    QVERIFY(result.deadlocks[0].cycleText.contains(u"20 (job6)"_s));
+
+    // Alarming rows sort first under the status column.
+    FileLockProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(FileLockModel::StatusColumn, Qt::DescendingOrder);
+    QCOMPARE(static_cast<LockHealth>(proxy.index(0, 0).data(FileLockModel::HealthRole).toInt()),
+             LockHealth::deadlocked);
+    QCOMPARE(proxy.index(proxy.rowCount() - 1, FileLockModel::PathColumn).data().toString(),
+             u"/tmp/fresh.lock"_s);
+    proxy.setOnlyAttention(true);
+    QCOMPARE(proxy.rowCount(), 4 + 2); // and the two waiters of the deadlocked locks
+    proxy.setOnlyAttention(false);
+    proxy.setFilterText(u"stopped"_s);
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setFilterText(u"frozen 12"_s);
+    QCOMPARE(proxy.rowCount(), 1);
+}
+
+void TestUiModels::watchModel() {
+    WatchModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    inspect::Snapshot snapshot = uitest::emptySnapshot();
+    const std::size_t held = uitest::addLock(snapshot, "/tmp/jobs.01.lock", 77);
+    snapshot.watches.push_back(inspect::Watch::semaphore("/tmp", "jobs", 3));
+    for (unsigned slot = 0; slot < 3; ++slot) {
+        inspect::WatchedFile file;
+        file.watch = 0;
+        file.slot = slot;
+        file.path = "/tmp/jobs.0" + std::to_string(slot) + ".lock";
+        file.exists = true;
+        if (slot == 1) {
+            file.state = inspect::WatchedFile::State::held;
+            file.locks = {held};
+            file.holders = {77};
+        }
+        snapshot.watched_files.push_back(file);
+    }
+    PollResult result = build(snapshot);
+    model.setRows(result.watches);
+    QCOMPARE(model.rowCount(), 1);
+    const QModelIndex watch = model.index(0, 0);
+    QCOMPARE(model.rowCount(watch), 3);
+    QVERIFY(model.index(0, WatchModel::UsageColumn).data().toString().startsWith(u"1 / 3"_s));
+    QCOMPARE(model.index(1, WatchModel::HoldersColumn, watch).data().toString(), u"77 (job0)"_s);
+    const QVariantList cells = watch.data(WatchModel::SlotHealthsRole).toList();
+    QCOMPARE(cells.size(), 3);
+    QCOMPARE(static_cast<LockHealth>(cells[1].toInt()), LockHealth::held);
+    QCOMPARE(static_cast<LockHealth>(cells[0].toInt()), LockHealth::free);
+
+    // The slot frees up; a second watch appears; the first goes.
+    snapshot.watched_files[1].state = inspect::WatchedFile::State::free;
+    snapshot.watched_files[1].holders.clear();
+    snapshot.watches.push_back(inspect::Watch::file("/tmp/other.lock"));
+    inspect::WatchedFile other;
+    other.watch = 1;
+    other.path = "/tmp/other.lock";
+    snapshot.watched_files.push_back(other);
+    model.setRows(build(snapshot).watches);
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(model.index(0, WatchModel::UsageColumn).data().toString().startsWith(u"0 / 3"_s));
+    snapshot.watches.erase(snapshot.watches.begin());
+    snapshot.watched_files = {other};
+    snapshot.watched_files[0].watch = 0;
+    model.setRows(build(snapshot).watches);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0, 0).data(WatchModel::KeyRole).toString(), u"file /tmp/other.lock"_s);
+}
+
+void TestUiModels::deadlockModel() {
+    DeadlockModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    DeadlockRow one{u"1 2"_s, u"1 (a) → 2 (b) → 1 (a)"_s, {}, {1, 2}, true};
+    DeadlockRow two{u"3 4"_s, u"3 → 4 → 3"_s, {}, {3, 4}, false};
+    model.setRows({one, two});
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(model.index(0).data().toString().contains(u"certain"_s));
+    model.setRows({two});
+    QCOMPARE(model.rowCount(), 1);
+    QVERIFY(model.index(0).data().toString().contains(u"likely"_s));
+    model.setRows({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUiModels::eventLogModel() {
+    EventLogModel model;
+    model.setMaximumRows(100);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    EventLogProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QList<EventRow> events;
+    for (int i = 0; i < 150; ++i) {
+        EventRow event;
+        event.timeMs = 1000 + i;
+        event.kind = i % 2 ? EventRow::Kind::released : EventRow::Kind::acquired;
+        event.resource = u"/tmp/lock"_s + QString::number(i);
+        event.pid = 4000 + i;
+        events << event;
+    }
+    model.append(events);
+    QTRY_COMPARE(model.queued(), 0);
+    QCOMPARE(model.rowCount(), 100); // capped: the oldest 50 are gone
+    QCOMPARE(model.eventAt(model.index(0, 0))->pid, 4050);
+    proxy.setKindVisible(EventRow::Kind::released, false);
+    QCOMPARE(proxy.rowCount(), 50);
+    proxy.setFilterText(u"lock149"_s);
+    QCOMPARE(proxy.rowCount(), 0); // 149 is a release: hidden
+    proxy.setFilterText(u"lock148"_s);
+    QCOMPARE(proxy.rowCount(), 1);
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUiModels::timelineModel() {
+    TimelineModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    TimelineLane a{u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000};
+    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500};
+    model.setLanes({a, b});
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(1, TimelineModel::WaitCountColumn).data().toString(), u"1"_s);
+    a.holds.count = 2;
+    model.setLanes({b, a});
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, TimelineModel::HoldCountColumn).data().toString(), u"2"_s);
+    model.setLanes({b});
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.laneAt(0)->resource, u"/tmp/b"_s);
+}
+
+void TestUiModels::timelineSummaries() {
+    std::vector<qint64> durations;
+    for (int i = 1; i <= 100; ++i)
+        durations.push_back(i * 10);
+    const DurationSummary summary = TimelineStore::summarize(durations);
+    QCOMPARE(summary.count, 100);
+    QCOMPARE(summary.medianMs, 500);
+    QCOMPARE(summary.p95Ms, 950);
+    QCOMPARE(summary.maxMs, 1000);
+
+    // Events become bars and summaries; ongoing holds reach "now".
+    TimelineStore store;
+    inspect::Snapshot snapshot = uitest::emptySnapshot();
+    const qint64 now = TextFormat::msecsSinceEpoch(snapshot.taken_at);
+    uitest::addLock(snapshot, "/tmp/busy.lock", 5, 0, std::nullopt, snapshot.taken_at - 2s);
+    inspect::Event released;
+    released.kind = inspect::EventKind::released;
+    released.time = snapshot.taken_at - 5s;
+    released.resource = "/tmp/busy.lock";
+    released.pid = 4;
+    released.duration = 3000ms;
+    inspect::Event waited = released;
+    waited.kind = inspect::EventKind::wait_ended;
+    waited.pid = 5;
+    waited.duration = 1000ms;
+    store.update(snapshot, {released, waited}, now, 600'000);
+    const QList<TimelineLane> lanes = store.lanes(now, 600'000, 10);
+    QCOMPARE(lanes.size(), 1);
+    QCOMPARE(lanes[0].resource, u"/tmp/busy.lock"_s);
+    QCOMPARE(lanes[0].bars.size(), 3);
+    QCOMPARE(lanes[0].holds.count, 2); // the ended one and the ongoing one
+    QCOMPARE(lanes[0].holds.maxMs, 3000);
+    QCOMPARE(lanes[0].waits.count, 1);
+}
+
+void TestUiModels::heldLockModel() {
+    QTemporaryDir directory;
+    HeldLockModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    AcquireRequest request;
+    request.path = directory.filePath(u"held.lock"_s);
+    request.timeoutMs = 2000;
+    AcquireJob* job = model.acquire(request);
+    QTRY_COMPARE(job->state(), AcquireJob::State::held);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0, HeldLockModel::StateColumn).data().toString(), AcquireJob::stateName(AcquireJob::State::held));
+    job->release();
+    QTRY_COMPARE(job->state(), AcquireJob::State::released);
+    model.clearFinished();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUiModels::redisModels() {
+    RedisLockModel locks;
+    QAbstractItemModelTester tester(&locks, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const auto row = [](const QString& connection, const QString& key, qint64 pttl) {
+        RedisLockRow lock;
+        lock.connectionId = connection;
+        lock.connectionName = connection;
+        lock.key = key;
+        lock.rowKey = connection + u'\n' + key;
+        lock.pttlMs = pttl;
+        lock.ttlScaleMs = pttl;
+        lock.scannedAtMs = QDateTime::currentMSecsSinceEpoch();
+        return lock;
+    };
+    locks.setConnectionRows(u"a"_s, {row(u"a"_s, u"k1"_s, 5000), row(u"a"_s, u"k2"_s, -1)});
+    locks.setConnectionRows(u"b"_s, {row(u"b"_s, u"k1"_s, 1000)});
+    QCOMPARE(locks.rowCount(), 3);
+    QCOMPARE(locks.index(1, RedisLockModel::TtlColumn).data().toString(), u"no TTL"_s);
+    QVERIFY(locks.index(0, 0).data(RedisLockModel::RemainingRole).toLongLong() <= 5000);
+    locks.setConnectionRows(u"a"_s, {row(u"a"_s, u"k2"_s, -1), row(u"a"_s, u"k3"_s, 200)});
+    QCOMPARE(locks.rowCount(), 3);
+    QVERIFY(!locks.indexOfKey(u"a"_s, u"k1"_s).isValid());
+    QVERIFY(locks.indexOfKey(u"a"_s, u"k3"_s).isValid());
+    QCOMPARE(locks.countFor(u"b"_s), 1);
+    locks.removeConnection(u"a"_s);
+    QCOMPARE(locks.rowCount(), 1);
+
+    QThreadPool pool;
+    RedisConnectionModel connections;
+    QAbstractItemModelTester connectionTester(&connections,
+                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
+    RedisConnectionConfig config;
+    config.id = u"one"_s;
+    config.name = u"nowhere"_s;
+    RedisMonitor monitor(config, &pool);
+    connections.addMonitor(&monitor);
+    QCOMPARE(connections.rowCount(), 1);
+    QCOMPARE(connections.index(0, 0).data().toString(), u"nowhere"_s);
+    QCOMPARE(connections.indexOf(u"one"_s).row(), 0);
+    connections.removeMonitor(&monitor);
+    QCOMPARE(connections.rowCount(), 0);
+}
+
+void TestUiModels::exportLog() {
+    EventLogModel model;
+    EventRow event;
+    event.timeMs = 1700000000000;
+    event.kind = EventRow::Kind::released;
+    event.resource = u"/tmp/a, \"b\".lock"_s;
+    event.pid = 42;
+    event.durationMs = 1500;
+    event.durationExact = true;
+    model.append(event);
+    QBuffer csv;
+    csv.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(model, csv, EventLogExporter::Format::csv), 1);
+    const QList<QByteArray> lines = csv.data().split('\n');
+    QVERIFY(lines[0].startsWith("time,event"));
+    QVERIFY(lines[1].contains("\"/tmp/a, \"\"b\"\".lock\""));
+    QVERIFY(lines[1].contains(",42,"));
+    QBuffer json;
+    json.open(QIODevice::WriteOnly);
+    EventLogProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QCOMPARE(EventLogExporter::write(proxy, json, EventLogExporter::Format::jsonLines), 1);
+    QVERIFY(json.data().contains("\"duration_ms\":1500"));
+}
+
+QTEST_MAIN(TestUiModels)
+#include "tst_ui_models.moc"

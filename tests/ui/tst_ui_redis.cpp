@@ -1,0 +1,250 @@
+// Redis through the window, against a redis-server of the test's own: a RedisLease shows up with
+// its token and a live TTL, goes when released; a key without TTL is flagged; the connection
+// dialog's Test button; forced release through the confirmation dialog's code path, both when
+// the lock is as seen (released, logged, audited) and when it changed meanwhile (left alone).
+
+#include "redisserver.h"
+
+#include "acquirejob.h"
+#include "acquirepage.h"
+#include "appsettings.h"
+#include "eventlogmodel.h"
+#include "forcereleasedialog.h"
+#include "inspectorsession.h"
+#include "mainwindow.h"
+#include "redisconnectiondialog.h"
+#include "redishub.h"
+#include "redislockmodel.h"
+#include "redispage.h"
+
+#include <portalocker/redislease.hpp>
+
+#include <QAbstractProxyModel>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+class TestUiRedis : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void leaseAppearsWithTtlAndGoes();
+    void keyWithoutTtlIsFlagged();
+    void connectionDialogTest();
+    void forceReleaseThroughDialog();
+    void forceReleaseOfChangedLockDeletesNothing();
+    void acquireLeaseAndChannelFromThePanel();
+
+private:
+    QModelIndex lockRow(const QString& key) const;
+    ForceReleaseDialog* openForceRelease(const QString& key);
+    portalocker::LeaseOptions leaseOptions() const;
+
+    testsupport::RedisServer m_server;
+    QTemporaryDir m_directory;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<InspectorSession> m_session;
+    std::unique_ptr<MainWindow> m_window;
+    int m_serial = 0;
+};
+
+void TestUiRedis::initTestCase() {
+    QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+}
+
+void TestUiRedis::init() {
+    const QString name = u"settings"_s + QString::number(++m_serial) + u".ini"_s;
+    m_settings = std::make_unique<AppSettings>(m_directory.filePath(name));
+    m_session = std::make_unique<InspectorSession>(m_settings.get());
+    m_session->redis()->setAuditLogPath(m_directory.filePath(u"audit.jsonl"_s));
+    m_session->redis()->setScanInterval(200);
+    m_window = std::make_unique<MainWindow>(m_session.get());
+    m_window->show();
+    m_session->start();
+    RedisConnectionConfig config;
+    config.name = u"test server"_s;
+    config.host = m_server.host();
+    config.port = m_server.port();
+    m_session->redis()->addConnection(config);
+}
+
+void TestUiRedis::cleanup() {
+    m_window.reset();
+    m_session.reset();
+    m_settings.reset();
+    m_server.command("FLUSHALL");
+}
+
+portalocker::LeaseOptions TestUiRedis::leaseOptions() const {
+    portalocker::LeaseOptions options;
+    options.ttl = 30s;
+    options.auto_renew = false;
+    return options;
+}
+
+QModelIndex TestUiRedis::lockRow(const QString& key) const {
+    RedisLockModel* model = m_session->redis()->locks();
+    for (int row = 0; row < model->rowCount(); ++row)
+        if (model->index(row, 0).data(RedisLockModel::KeyRole).toString() == key)
+            return model->index(row, 0);
+    return {};
+}
+
+ForceReleaseDialog* TestUiRedis::openForceRelease(const QString& key) {
+    RedisPage* page = m_window->redisPage();
+    QTableView* view = page->locksView();
+    auto* proxy = static_cast<QAbstractProxyModel*>(view->model());
+    view->setCurrentIndex(proxy->mapFromSource(lockRow(key)));
+    return page->forceReleaseSelected();
+}
+
+void TestUiRedis::leaseAppearsWithTtlAndGoes() {
+    portalocker::RedisLease lease("jobs:nightly", m_server.options(), leaseOptions());
+    QVERIFY(lease.try_lock());
+    // The connection was saved, its password nowhere (none was given).
+    QCOMPARE(m_settings->connections().size(), 1);
+    QCOMPARE(m_settings->connections().front().port, m_server.port());
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:nightly"_s).isValid(), 10000);
+    const QModelIndex row = lockRow(u"jobs:nightly"_s);
+    const RedisLockRow* lock = m_session->redis()->locks()->rowAt(row);
+    QCOMPARE(lock->token, QString::fromStdString(lease.token()));
+    QCOMPARE(lock->convention, u"portalocker RedisLease"_s);
+    QCOMPARE(lock->connectionName, u"test server"_s);
+    QVERIFY(lock->fencing >= 1);
+    const qint64 remaining = row.data(RedisLockModel::RemainingRole).toLongLong();
+    QVERIFY2(remaining > 20000 && remaining <= 30000, qPrintable(QString::number(remaining)));
+    // The countdown runs between scans.
+    QTest::qWait(300);
+    QVERIFY(lockRow(u"jobs:nightly"_s).data(RedisLockModel::RemainingRole).toLongLong() < 30000);
+
+    lease.unlock();
+    QTRY_VERIFY_WITH_TIMEOUT(!lockRow(u"jobs:nightly"_s).isValid(), 10000);
+    EventLogModel* log = m_session->eventLog();
+    bool released = false;
+    for (int i = 0; i < log->rowCount(); ++i) {
+        const EventRow* event = log->eventAt(log->index(i, 0));
+        released = released || (event->source == u"redis"_s && event->resource == u"jobs:nightly"_s &&
+                                event->kind == EventRow::Kind::released);
+    }
+    QVERIFY(released);
+}
+
+void TestUiRedis::keyWithoutTtlIsFlagged() {
+    QVERIFY(!m_server.command({"SET", "lock:report", "0123456789abcdef0123456789abcdef"}).isError());
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"lock:report"_s).isValid(), 10000);
+    const QModelIndex row = lockRow(u"lock:report"_s);
+    QCOMPARE(row.data(RedisLockModel::RemainingRole).toLongLong(), -1);
+    QCOMPARE(m_session->redis()->locks()->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
+             u"no TTL"_s);
+    QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
+}
+
+void TestUiRedis::connectionDialogTest() {
+    RedisConnectionDialog dialog;
+    RedisConnectionConfig config;
+    config.host = m_server.host();
+    config.port = m_server.port();
+    dialog.setConfig(config);
+    dialog.test();
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.testButton()->isEnabled(), 10000);
+    QVERIFY2(dialog.testResult()->text().contains(u"OK"_s), qPrintable(dialog.testResult()->text()));
+
+    config.port = testsupport::freeLoopbackPort();
+    config.connectTimeoutMs = 500;
+    dialog.setConfig(config);
+    dialog.test();
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.testButton()->isEnabled(), 10000);
+    QVERIFY2(dialog.testResult()->text().contains(u"Failed"_s), qPrintable(dialog.testResult()->text()));
+}
+
+void TestUiRedis::forceReleaseThroughDialog() {
+    portalocker::RedisLease lease("jobs:stuck", m_server.options(), leaseOptions());
+    QVERIFY(lease.try_lock());
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:stuck"_s).isValid(), 10000);
+    ForceReleaseDialog* dialog = openForceRelease(u"jobs:stuck"_s);
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    // The button stays off until the key is typed exactly.
+    QVERIFY(!dialog->releaseButton()->isEnabled());
+    QTest::keyClicks(dialog->confirmation(), u"jobs:stuc"_s);
+    QVERIFY(!dialog->releaseButton()->isEnabled());
+    QTest::keyClicks(dialog->confirmation(), u"k"_s);
+    QVERIFY(dialog->releaseButton()->isEnabled());
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->outcomeLabel()->text().contains(u"Released"_s), 10000);
+
+    QCOMPARE(m_server.command({"EXISTS", "jobs:stuck"}).integer, 0);
+    QCOMPARE(m_server.command({"EXISTS", "jobs:stuck:fencing"}).integer, 1); // never touched
+    QTRY_VERIFY_WITH_TIMEOUT(!lockRow(u"jobs:stuck"_s).isValid(), 10000);
+    EventLogModel* log = m_session->eventLog();
+    bool logged = false;
+    for (int i = 0; i < log->rowCount(); ++i) {
+        const EventRow* event = log->eventAt(log->index(i, 0));
+        logged = logged || (event->kind == EventRow::Kind::forceReleased && event->resource == u"jobs:stuck"_s);
+    }
+    QVERIFY(logged);
+    QFile audit(m_session->redis()->auditLogPath());
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    const QByteArray lines = audit.readAll();
+    QVERIFY(lines.contains("jobs:stuck"));
+    QVERIFY(lines.contains(QByteArray::fromStdString(lease.token())));
+    dialog->close();
+}
+
+void TestUiRedis::forceReleaseOfChangedLockDeletesNothing() {
+    portalocker::RedisLease lease("jobs:moving", m_server.options(), leaseOptions());
+    QVERIFY(lease.try_lock());
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:moving"_s).isValid(), 10000);
+    m_session->redis()->cancelAll(); // the dialog works from what was seen, not a rescan
+    ForceReleaseDialog* dialog = openForceRelease(u"jobs:moving"_s);
+    QVERIFY(dialog);
+    // Another holder took over since the operator looked.
+    QVERIFY(!m_server.command({"SET", "jobs:moving", "ffffffffffffffffffffffffffffffff", "KEEPTTL"}).isError());
+    QTest::keyClicks(dialog->confirmation(), u"jobs:moving"_s);
+    QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->outcomeLabel()->text().contains(u"changed"_s), 10000);
+    QCOMPARE(m_server.command({"GET", "jobs:moving"}).text, QByteArray("ffffffffffffffffffffffffffffffff"));
+    dialog->close();
+}
+
+void TestUiRedis::acquireLeaseAndChannelFromThePanel() {
+    AcquirePage* page = m_window->acquirePage();
+    const QString connection = m_session->redis()->configs().front().id;
+    page->prefillRedis(false, connection, u"panel:lease"_s);
+    page->setTimeoutMs(2000);
+    AcquireJob* lease = page->acquire();
+    QVERIFY(lease);
+    QTRY_COMPARE_WITH_TIMEOUT(lease->state(), AcquireJob::State::held, 10000);
+    QVERIFY(lease->details().contains(u"fencing"_s));
+    QCOMPARE(m_server.command({"EXISTS", "panel:lease"}).integer, 1);
+    // Somebody else cannot take it meanwhile.
+    portalocker::RedisLease other("panel:lease", m_server.options(), leaseOptions());
+    QVERIFY(!other.try_lock());
+    lease->release();
+    QTRY_COMPARE_WITH_TIMEOUT(lease->state(), AcquireJob::State::released, 10000);
+    QCOMPARE(m_server.command({"EXISTS", "panel:lease"}).integer, 0);
+
+    // A channel lock: held by a named subscriber, seen by the inspector as such.
+    page->prefillRedis(true, connection, u"panel-channel"_s);
+    AcquireJob* channel = page->acquire();
+    QTRY_COMPARE_WITH_TIMEOUT(channel->state(), AcquireJob::State::held, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"panel-channel"_s).isValid(), 10000);
+    channel->release();
+    QTRY_COMPARE_WITH_TIMEOUT(channel->state(), AcquireJob::State::released, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!lockRow(u"panel-channel"_s).isValid(), 10000);
+}
+
+QTEST_MAIN(TestUiRedis)
+#include "tst_ui_redis.moc"

@@ -1,0 +1,43 @@
+#pragma once
+// AddWatchDialog: name something to keep an eye on even while nobody locks it: one file, a
+// directory of lock files, a glob pattern, or the slots of a bounded semaphore (the slot file
+// pattern defaults to Python portalocker's "{name}.{number:02d}.lock").
+
+#include <portalocker/inspect/watch.hpp>
+
+#include <QDialog>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QStackedWidget;
+
+class AddWatchDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit AddWatchDialog(QWidget* parent = nullptr);
+
+    /// Pre-fills a file watch (from a lock's context menu).
+    void setPath(const QString& path);
+    /// The watch as entered (valid after accept()).
+    portalocker::inspect::Watch watch() const;
+    /// Empty when the input makes a usable watch, else what is missing.
+    QString validationError() const;
+
+    void accept() override;
+
+private:
+    void browse();
+    void updateState();
+
+    QComboBox* m_type;
+    QStackedWidget* m_pages;
+    QLineEdit* m_path;
+    QLineEdit* m_directory;
+    QLineEdit* m_name;
+    QSpinBox* m_maximum;
+    QLineEdit* m_pattern;
+    QLabel* m_hint;
+    QLabel* m_error;
+};

@@ -1,0 +1,40 @@
+#pragma once
+// Small text helpers shared by models, views and dialogs: durations, byte ranges, times.
+
+#include <QString>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace TextFormat {
+
+/// "850 ms", "12.4 s", "4m 05s", "2h 03m", "3d 04h": short, fixed-ish width, sortable by eye.
+QString duration(qint64 milliseconds);
+/// Like duration() but with whole seconds below a minute ("12 s"): for ticking columns,
+/// whose text should not jitter every repaint.
+QString durationCoarse(qint64 milliseconds);
+/// "whole file", "0–9", "4096–EOF"; `end` < 0 means to the end of the file.
+QString byteRange(quint64 start, qint64 end);
+/// The number of bytes in a range ("10 B", "4 KiB", "to EOF").
+QString rangeLength(quint64 start, qint64 end);
+/// Milliseconds since the epoch as local "HH:mm:ss" (today) or "MMM d HH:mm:ss".
+QString clockTime(qint64 msecsSinceEpoch);
+/// Local "yyyy-MM-dd HH:mm:ss.zzz" for logs and exports.
+QString timestamp(qint64 msecsSinceEpoch);
+/// "1,234" with the locale's group separator.
+QString count(qint64 value);
+
+inline QString fromStd(const std::string& text) { return QString::fromStdString(text); }
+inline QString fromStd(std::string_view text) {
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+template <class Clock, class Duration>
+qint64 msecsSinceEpoch(const std::chrono::time_point<Clock, Duration>& time) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+} // namespace TextFormat

@@ -1,0 +1,32 @@
+#pragma once
+// The Gantt timeline's data for one lock (one path or key): hold and wait bars over the last
+// minutes, and summaries of the hold and wait durations.
+
+#include <QList>
+#include <QString>
+
+struct TimelineBar {
+    qint64 startMs = 0; ///< ms since the epoch
+    qint64 endMs = -1;  ///< -1 while ongoing
+    bool wait = false;  ///< a wait (else a hold)
+    qint64 pid = 0;
+    QString who;        ///< "4242 (python3)"
+    bool operator==(const TimelineBar&) const = default;
+};
+
+struct DurationSummary {
+    int count = 0;
+    qint64 medianMs = -1;
+    qint64 p95Ms = -1;
+    qint64 maxMs = -1;
+    bool operator==(const DurationSummary&) const = default;
+};
+
+struct TimelineLane {
+    QString resource;
+    QList<TimelineBar> bars;
+    DurationSummary holds;
+    DurationSummary waits;
+    qint64 lastActivityMs = 0;
+    bool operator==(const TimelineLane&) const = default;
+};
