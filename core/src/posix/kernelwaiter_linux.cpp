@@ -89,7 +89,7 @@ struct HelperArgs {
 // Runs in the helper process: one blocking lock call, then the outcome is published and the
 // doorbell rung *before* exiting, so the waiting thread learns of the grant at wake-up speed
 // and not only once this process has finished exiting.
-[[gnu::no_sanitize("address", "thread", "undefined")]] int helper_main(void* opaque) {
+__attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(void* opaque) {
     auto* args = static_cast<HelperArgs*>(opaque);
     // Die with the thread that waits for us; if it is already gone, give up at once.
     raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
