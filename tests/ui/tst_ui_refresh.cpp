@@ -23,7 +23,7 @@ void feed(FileLockModel& model, const inspect::Snapshot& snapshot) {
     PollResultBuilder builder(snapshot, settings, TextFormat::msecsSinceEpoch(snapshot.taken_at));
     const PollResult result = builder.build({});
     model.setRows(result.fileLocks, result.fileLockIndex);
-    QTRY_VERIFY(!model.isMerging());
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), 60000); // slow under ASan: bound loosely
 }
 
 inspect::Snapshot snapshotOf(const QStringList& paths) {
