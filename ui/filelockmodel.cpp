@@ -62,15 +62,17 @@ void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizety
     auto merge = std::make_unique<Merge>();
     merge->entries = std::move(entries);
     merge->index = std::move(index);
-    if (m_merge) {
-        m_pending = std::move(merge); // an older waiting one is stale: dropped
-        return;
-    }
+    // A merge still landing is stale now. Every slice leaves the model consistent, so the new
+    // merge simply starts from wherever the old one got to (what it already applied is kept
+    // where it still matches); the newest rows land without waiting behind older ones.
+    const bool wasContinuing = m_merge && m_merge->continuing;
     m_merge = std::move(merge);
+    m_merge->continuing = wasContinuing;
     startMerge();
 }
 
 void FileLockModel::startMerge() {
+    m_continue.stop();
     m_merge->phase = Merge::Phase::remove;
     m_merge->cursor = static_cast<qsizetype>(m_entries.size());
     m_merge->used.assign(static_cast<std::size_t>(m_merge->entries.size()), false);
@@ -119,10 +121,6 @@ void FileLockModel::continueMerge() {
 #endif
     m_merge.reset();
     emit mergeFinished();
-    if (m_pending) {
-        m_merge = std::move(m_pending);
-        startMerge();
-    }
 }
 
 bool FileLockModel::removePhase(QElapsedTimer& clock) {
@@ -373,7 +371,7 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         case PathColumn:
             return QString(u"    \x21B3 waits for "_s +
                            (waiter.blockedByText.isEmpty() ? u"?"_s : waiter.blockedByText) +
-                           (waiter.depth > 1 ? u" (queued behind another waiter)"_s : QString()));
+                           (waiter.depth > 1 ? u" (behind a waiter)"_s : QString()));
         case KindColumn: return waiter.kind;
         case ModeColumn: return waiter.mode;
         case RangeColumn:

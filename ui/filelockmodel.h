@@ -5,8 +5,8 @@
 //
 // Refreshed by diff (remove / dataChanged / insert, never reset) so that selection, sort and
 // scroll position survive. Large merges are applied in slices of a few milliseconds so the
-// GUI thread never stalls; a newer set of rows that arrives meanwhile waits, and only the
-// newest waiting one is kept.
+// GUI thread never stalls; a newer set of rows that arrives meanwhile replaces the one being
+// applied and continues from where it got to.
 
 #include "filelockrow.h"
 
@@ -51,7 +51,7 @@ public:
     ~FileLockModel() override;
 
     /// Merges `entries` into the model by their keys. `index` maps each key to its position
-    /// in `entries` (built off the GUI thread with them).
+    /// in `entries` (built off the GUI thread with them). Replaces a merge still landing.
     void setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index);
     /// True while a merge is being applied in slices.
     bool isMerging() const { return m_merge != nullptr; }
@@ -99,7 +99,6 @@ private:
     std::vector<FileLockEntry> m_entries;
     int m_lockCount = 0;
     std::unique_ptr<Merge> m_merge;
-    std::unique_ptr<Merge> m_pending;
     QTimer m_continue;
     int m_sliceBudgetMs = 10;
 };

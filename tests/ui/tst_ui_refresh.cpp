@@ -43,6 +43,7 @@ private slots:
     void selectionSurvives_data();
     void selectionSurvives();
     void selectionSurvivesSlicedMerge();
+    void newerRowsReplaceALandingMerge();
     void waitersStayUnderTheirLock();
 };
 
@@ -136,6 +137,37 @@ void TestUiRefresh::selectionSurvivesSlicedMerge() {
     QCOMPARE(model.rowCount(), 10000 + 1 + 5000);
     QCOMPARE(view.currentIndex().data(FileLockModel::IdRole).toString(), id);
     QCOMPARE(proxy.index(0, FileLockModel::PathColumn).data().toString(), u"/tmp/frozen.lock"_s);
+}
+
+void TestUiRefresh::newerRowsReplaceALandingMerge() {
+    FileLockModel model;
+    model.setSliceBudget(1);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    FileLockProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(FileLockModel::StatusColumn, Qt::DescendingOrder);
+    inspect::Snapshot first = uitest::emptySnapshot();
+    for (int i = 0; i < 3000; ++i)
+        uitest::addLock(first, "/tmp/first.db", 600, std::uint64_t(i) * 2, std::uint64_t(i) * 2);
+    inspect::Snapshot second = uitest::emptySnapshot();
+    for (int i = 0; i < 2000; i += 2) // half of the first ones, and others
+        second.file_locks.push_back(first.file_locks[static_cast<std::size_t>(i)]);
+    second.processes = first.processes;
+    for (int i = 0; i < 500; ++i)
+        uitest::addLock(second, "/tmp/second.db", 601, std::uint64_t(i) * 2, std::uint64_t(i) * 2);
+    PollSettings settings;
+    PollResultBuilder firstBuilder(first, settings, 0);
+    const PollResult firstResult = firstBuilder.build({});
+    PollResultBuilder secondBuilder(second, settings, 0);
+    const PollResult secondResult = secondBuilder.build({});
+    model.setRows(firstResult.fileLocks, firstResult.fileLockIndex);
+    QVERIFY(model.isMerging()); // 3,000 rows do not fit in a 1 ms slice
+    QTest::qWait(5);            // part of it lands
+    model.setRows(secondResult.fileLocks, secondResult.fileLockIndex);
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), 60000);
+    QCOMPARE(model.rowCount(), 1000 + 500);
+    for (int row = 0; row < model.rowCount(); ++row)
+        QVERIFY(secondResult.fileLockIndex.contains(model.index(row, 0).data(FileLockModel::IdRole).toString()));
 }
 
 void TestUiRefresh::waitersStayUnderTheirLock() {
