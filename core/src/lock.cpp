@@ -43,7 +43,7 @@ LockFlags Lock::exclusive_flags() const noexcept {
 bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept {
     ec.clear();
     if (deadline == std::chrono::steady_clock::time_point::max())
-        deadline.reset(); // what deadline_after() gives for "forever"
+        deadline.reset(); // what steady_deadline_after() gives for "forever"
     if (owns_lock()) {
         ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
         return false;
@@ -91,7 +91,7 @@ Lock::Deadline Lock::default_deadline() const noexcept {
     // Python: without NON_BLOCKING the lock call blocks and the timeout has no effect.
     if (!has(m_options.flags, LockFlags::NON_BLOCKING) || m_options.timeout == wait_forever)
         return std::nullopt;
-    return deadline_after(m_options.timeout);
+    return detail::steady_deadline_after(m_options.timeout);
 }
 
 void Lock::lock(std::error_code& ec) noexcept {

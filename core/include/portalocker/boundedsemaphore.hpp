@@ -3,6 +3,7 @@
 // portalocker.BoundedSemaphore.
 
 #include <portalocker/filelocking.hpp>
+#include <portalocker/deadline.hpp>
 #include <portalocker/lockoptions.hpp>
 
 #include <chrono>
@@ -71,21 +72,21 @@ public:
     bool try_lock(std::error_code& ec) noexcept;
     template <class Rep, class Period>
     bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return try_lock_until(deadline_after(timeout));
+        return try_lock_until(detail::steady_deadline_after(timeout));
     }
     template <class Rep, class Period>
     bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
                       std::error_code& ec) noexcept {
-        return try_lock_until(deadline_after(timeout), ec);
+        return try_lock_until(detail::steady_deadline_after(timeout), ec);
     }
     template <class Clock, class Duration>
     bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(to_steady(deadline));
+        return acquire_checked(detail::to_steady_deadline(deadline));
     }
     template <class Clock, class Duration>
     bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
                         std::error_code& ec) noexcept {
-        return acquire_slot(to_steady(deadline), ec);
+        return acquire_slot(detail::to_steady_deadline(deadline), ec);
     }
     /// Releases the slot. LockException (errc::not_locked) when no slot is held.
     void unlock();
@@ -126,25 +127,6 @@ protected:
 
 private:
     using Deadline = std::optional<std::chrono::steady_clock::time_point>;
-    template <class Rep, class Period>
-    static std::chrono::steady_clock::time_point
-    deadline_after(const std::chrono::duration<Rep, Period>& timeout) {
-        using namespace std::chrono;
-        if (timeout <= duration<Rep, Period>::zero())
-            return steady_clock::now();
-        auto limit = duration_cast<duration<double>>(steady_clock::duration::max() / 2);
-        if (duration_cast<duration<double>>(timeout) > limit)
-            return steady_clock::time_point::max();
-        return steady_clock::now() + ceil<steady_clock::duration>(timeout);
-    }
-    template <class Clock, class Duration>
-    static std::chrono::steady_clock::time_point
-    to_steady(const std::chrono::time_point<Clock, Duration>& deadline) {
-        if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>)
-            return std::chrono::time_point_cast<std::chrono::steady_clock::duration>(deadline);
-        else
-            return deadline_after(deadline - Clock::now());
-    }
     /// The core of every acquisition form; time_point::max() waits forever.
     bool acquire_slot(std::chrono::steady_clock::time_point deadline,
                       std::error_code& ec) noexcept;

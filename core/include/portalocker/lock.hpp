@@ -2,6 +2,7 @@
 // Lock: a lock on a file, opened by path, as portalocker.Lock.
 
 #include <portalocker/filelocking.hpp>
+#include <portalocker/deadline.hpp>
 #include <portalocker/lockoptions.hpp>
 
 #include <chrono>
@@ -46,21 +47,21 @@ public:
     bool try_lock(std::error_code& ec) noexcept;
     template <class Rep, class Period>
     bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return try_lock_until(deadline_after(timeout));
+        return try_lock_until(detail::steady_deadline_after(timeout));
     }
     template <class Rep, class Period>
     bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
                       std::error_code& ec) noexcept {
-        return try_lock_until(deadline_after(timeout), ec);
+        return try_lock_until(detail::steady_deadline_after(timeout), ec);
     }
     template <class Clock, class Duration>
     bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(exclusive_flags(), to_steady(deadline));
+        return acquire_checked(exclusive_flags(), detail::to_steady_deadline(deadline));
     }
     template <class Clock, class Duration>
     bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
                         std::error_code& ec) noexcept {
-        return acquire(exclusive_flags(), to_steady(deadline), ec);
+        return acquire(exclusive_flags(), detail::to_steady_deadline(deadline), ec);
     }
     /// Flushes the file, releases the lock and closes the file. Throws LockException
     /// (errc::not_locked) when this object does not hold the lock.
@@ -72,16 +73,16 @@ public:
     bool try_lock_shared();
     template <class Rep, class Period>
     bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return try_lock_shared_until(deadline_after(timeout));
+        return try_lock_shared_until(detail::steady_deadline_after(timeout));
     }
     template <class Clock, class Duration>
     bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(LockFlags::SHARED, to_steady(deadline));
+        return acquire_checked(LockFlags::SHARED, detail::to_steady_deadline(deadline));
     }
     template <class Clock, class Duration>
     bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline,
                                std::error_code& ec) noexcept {
-        return acquire(LockFlags::SHARED, to_steady(deadline), ec);
+        return acquire(LockFlags::SHARED, detail::to_steady_deadline(deadline), ec);
     }
     void unlock_shared() { unlock(); }
 
@@ -119,25 +120,6 @@ protected:
     virtual bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept;
 
 private:
-    template <class Rep, class Period>
-    static std::chrono::steady_clock::time_point
-    deadline_after(const std::chrono::duration<Rep, Period>& timeout) {
-        using namespace std::chrono;
-        if (timeout <= duration<Rep, Period>::zero())
-            return steady_clock::now();
-        auto limit = duration_cast<duration<double>>(steady_clock::duration::max() / 2);
-        if (duration_cast<duration<double>>(timeout) > limit)
-            return steady_clock::time_point::max();
-        return steady_clock::now() + ceil<steady_clock::duration>(timeout);
-    }
-    template <class Clock, class Duration>
-    static std::chrono::steady_clock::time_point
-    to_steady(const std::chrono::time_point<Clock, Duration>& deadline) {
-        if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>)
-            return std::chrono::time_point_cast<std::chrono::steady_clock::duration>(deadline);
-        else
-            return deadline_after(deadline - Clock::now());
-    }
     LockFlags exclusive_flags() const noexcept;
     Deadline default_deadline() const noexcept;
     bool acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline);

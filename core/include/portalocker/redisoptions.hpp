@@ -2,6 +2,8 @@
 // RedisOptions: how to reach a Redis server, shared by RedisLock, RedisLease and the
 // inspector. Parsed from redis:// and unix:// URLs.
 
+#include <portalocker/deadline.hpp>
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -49,31 +51,4 @@ struct RedisOptions {
 /// The same as RedisOptions::from_url(url).
 RedisOptions parse_redis_url(std::string_view url);
 
-namespace detail {
-
-/// A steady-clock deadline `timeout` from now, saturating instead of overflowing (shared by
-/// the Redis locks' try_lock_for forms).
-template <class Rep, class Period>
-std::chrono::steady_clock::time_point
-steady_deadline_after(const std::chrono::duration<Rep, Period>& timeout) noexcept {
-    using namespace std::chrono;
-    if (timeout <= duration<Rep, Period>::zero())
-        return steady_clock::now();
-    auto limit = duration_cast<duration<double>>(steady_clock::duration::max() / 2);
-    if (duration_cast<duration<double>>(timeout) > limit)
-        return steady_clock::time_point::max();
-    return steady_clock::now() + ceil<steady_clock::duration>(timeout);
-}
-
-/// Converts a deadline of any clock into a steady-clock one.
-template <class Clock, class Duration>
-std::chrono::steady_clock::time_point
-to_steady_deadline(const std::chrono::time_point<Clock, Duration>& deadline) noexcept {
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>)
-        return std::chrono::time_point_cast<std::chrono::steady_clock::duration>(deadline);
-    else
-        return steady_deadline_after(deadline - Clock::now());
-}
-
-} // namespace detail
 } // namespace portalocker

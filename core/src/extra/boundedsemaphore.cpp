@@ -180,7 +180,7 @@ bool BoundedSemaphore::acquire_checked(std::chrono::steady_clock::time_point dea
 std::chrono::steady_clock::time_point BoundedSemaphore::default_deadline() const noexcept {
     if (m_options.timeout == wait_forever)
         return std::chrono::steady_clock::time_point::max();
-    return deadline_after(m_options.timeout);
+    return detail::steady_deadline_after(m_options.timeout);
 }
 
 void BoundedSemaphore::lock(std::error_code& ec) noexcept {

@@ -75,10 +75,7 @@ std::vector<std::string_view> views(const Command& command) {
 } // namespace
 
 Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept {
-    auto now = Clock::now();
-    if (timeout >= std::chrono::duration_cast<std::chrono::nanoseconds>(Deadline::max() - now))
-        return Deadline::max();
-    return now + std::chrono::ceil<Clock::duration>(timeout);
+    return detail::steady_deadline_after(timeout);
 }
 
 std::error_code classify_error_reply(const Reply& reply) noexcept {
