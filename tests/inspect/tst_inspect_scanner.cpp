@@ -38,7 +38,12 @@ class TestInspectScanner : public QObject {
         const QString file = path("flock.lock");
         QVERIFY(maker.send(open(QStringLiteral("f"), file)).startsWith(QStringLiteral("OK")));
         QCOMPARE(maker.send(QStringLiteral("flock f ex nb")), QStringLiteral("LOCKED"));
-        const Snapshot snapshot = scanUntil([&](const Snapshot& s) { return onlyLockOn(s, file); });
+        // After its reply the maker goes back to reading stdin; under load a scan can catch it
+        // running in between, so wait for the sleeping state as well.
+        const Snapshot snapshot = scanUntil([&](const Snapshot& s) {
+            const ProcessInfo* p = s.process(maker.pid());
+            return onlyLockOn(s, file) && p && p->state == ProcessState::sleeping;
+        });
         const FileLock* lock = onlyLockOn(snapshot, file);
         QVERIFY(lock);
         QCOMPARE(lock->kind, LockKind::flock);

@@ -12,6 +12,12 @@ QString programPath(const char* environmentVariable) {
     return path;
 }
 
+qint64 timeBound(qint64 ms) {
+    bool ok = false;
+    const int scale = qEnvironmentVariableIntValue("LOCKSCOPE_TIME_SCALE", &ok);
+    return ok && scale > 1 ? ms * scale : ms;
+}
+
 ChildProcess::ChildProcess() : m_process(std::make_unique<QProcess>()) {}
 
 ChildProcess::~ChildProcess() { kill(); }

@@ -14,6 +14,11 @@ namespace testsupport {
 /// LOCKSCOPE_LOCKCTL); fails the test if it is missing.
 QString programPath(const char* environmentVariable);
 
+/// An upper bound on how long something may take, in ms: `ms` times LOCKSCOPE_TIME_SCALE
+/// (default 1). The tsan test preset sets a scale, because ThreadSanitizer slows every
+/// process several times; everywhere else the bounds stay as written.
+qint64 timeBound(qint64 ms);
+
 /// A child process whose standard output is read line by line ("READY", "LOCKED 123", ...).
 class ChildProcess {
 public:
