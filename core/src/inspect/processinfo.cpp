@@ -188,6 +188,13 @@ ProcessInfo ProcessReader::read(Pid pid) {
         }
     }
 
+    // A zombie has already closed its files (exit_files() runs before the process turns into
+    // a zombie), so any lock a scan attributed to it was released while the scan ran. It
+    // still "exists" in /proc, so nothing else would say so.
+    if (info.state == ProcessState::zombie || info.state == ProcessState::dead)
+        info.problem = "process " + std::to_string(pid) +
+                       " has exited (not yet reaped by its parent): it holds no locks any more";
+
     if (detail::read_file(directory + "/status", text, 1 << 16) == 0) {
         // "Uid:\treal\teffective\tsaved\tfs"
         std::string_view uids = line_value(text, "Uid:");
@@ -215,7 +222,7 @@ ProcessInfo ProcessReader::read(Pid pid) {
             if (c == '\0')
                 c = ' ';
         info.command_line = std::move(text);
-    } else if (error != ENOENT && error != ESRCH) {
+    } else if (error != ENOENT && error != ESRCH && info.problem.empty()) {
         info.problem = "cannot read the command line: " + detail::error_text(error);
     }
     return info;
