@@ -34,7 +34,8 @@ struct LeaseOptions {
     bool fail_when_locked = false;
     /// Called once when a held lease is found lost: on the renewal thread when renewal finds
     /// the token gone or fails until the TTL ran out, or in the thread calling extend() or
-    /// unlock() when that finds the token gone. It may call owns_lock(), lost(),
+    /// unlock() when that finds the token gone (or, for unlock() after the TTL ran out, cannot
+    /// reach the server to find out). It may call owns_lock(), lost(),
     /// fencing_token() and unlock(); it must not destroy the lease.
     std::function<void(std::error_code)> on_lost;
 };
@@ -99,9 +100,9 @@ public:
     }
     /// Stops renewal, then deletes the key if it still holds this token and wakes a waiter.
     /// Throws LockException: errc::not_locked when not held; a connection failure (the key
-    /// then stays until its TTL ends). A lease that was lost (token gone) is cleaned up
-    /// without an exception (lost() and on_lost told already); the error_code form reports
-    /// errc::lock_lost then.
+    /// then stays until its TTL ends). A lease that was lost (token gone, or the TTL ran out
+    /// and the server cannot be reached to show otherwise) is cleaned up without an exception
+    /// (lost() and on_lost tell it); the error_code form reports errc::lock_lost then.
     void unlock();
     void unlock(std::error_code& ec) noexcept;
 

@@ -264,10 +264,15 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
     }
     std::string token;
     std::uint64_t generation;
+    bool expired;
     {
         std::lock_guard lock(m_stateMutex);
         token.swap(m_token);
         generation = m_generation;
+        // Once the TTL has run out (lost() says so already) only a successful release below
+        // can show that the key was still ours; a renewal in flight that would have reported
+        // the loss is ignored once m_holding is false, so the loss is reported here instead.
+        expired = Clock::now() >= m_validUntil;
         m_holding = false;
         m_validUntil = Clock::time_point::min();
     }
@@ -281,11 +286,19 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
             reply = run_script(lease_scripts::release, release_sha(),
                                {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
                                ec);
-        if (ec) {
+        if (ec && !expired) {
             m_lastError = m_connection.last_error() +
                           " (the key stays until its TTL ends unless another release succeeds)";
             return;
         }
+        if (ec)
+            m_lastError = "the lease '" + m_key + "' expired before it could be renewed (" +
+                          m_connection.last_error() + ")";
+    }
+    if (ec) {
+        mark_lost(generation, make_error_code(errc::lock_lost));
+        ec = make_error_code(errc::lock_lost);
+        return;
     }
     if (reply.as_integer().value_or(0) != 1) {
         mark_lost(generation, make_error_code(errc::lock_lost));
