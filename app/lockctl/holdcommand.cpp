@@ -4,6 +4,7 @@
 #include "commandrunner.hpp"
 #include "holderlookup.hpp"
 
+#include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/portalocker.hpp>
 
 #include <chrono>
@@ -123,23 +124,29 @@ int runHold(Arguments arguments) {
     bool acquired = acquire(lock, *request, ec);
     if (!acquired && (ec == std::errc::permission_denied ||
                       ec == std::errc::read_only_file_system)) {
+        const std::error_code writeError = ec;
         lock = portalocker::Lock(request->path, {.mode = "r", .backend = request->backend});
         ec.clear();
         acquired = acquire(lock, *request, ec);
+        // A file that does not exist cannot be opened read-only either: the reason it could
+        // not be created (permission, read-only file system) is the one to report.
+        if (!acquired && ec == std::errc::no_such_file_or_directory)
+            ec = writeError;
     }
+    const std::string shownPath = portalocker::inspect::printable_bytes(request->path);
     if (!acquired && ec && ec != portalocker::errc::already_locked) {
-        std::fprintf(stderr, "lockctl hold: cannot lock '%s': %s\n", request->path.c_str(),
+        std::fprintf(stderr, "lockctl hold: cannot lock '%s': %s\n", shownPath.c_str(),
                      ec.message().c_str());
         return exit_failure;
     }
     if (!acquired) {
-        std::fprintf(stderr, "lockctl hold: '%s' is locked%s\n", request->path.c_str(),
+        std::fprintf(stderr, "lockctl hold: '%s' is locked%s\n", shownPath.c_str(),
                      describeHolders(request->path).c_str());
         return exit_not_acquired;
     }
     if (request->command.empty())
         std::fprintf(stderr, "lockctl hold: holding '%s' (%s, %s); SIGINT or SIGTERM releases\n",
-                     request->path.c_str(), request->shared ? "shared" : "exclusive",
+                     shownPath.c_str(), request->shared ? "shared" : "exclusive",
                      std::string(portalocker::to_string(request->backend)).c_str());
     int status = runWhileHolding(request->command);
     lock.unlock(ec);

@@ -1,6 +1,7 @@
 #include "lockformat.hpp"
 
 #include <portalocker/inspect/lockrecord.hpp>
+#include <portalocker/inspect/redisbytes.hpp>
 
 #include <algorithm>
 #include <array>
@@ -296,8 +297,10 @@ std::string format_process(const Snapshot& snapshot, Pid pid) {
     const ProcessInfo* process = snapshot.process(pid);
     if (!process)
         return text;
+    // Anybody can name a process (or a file) with escape sequences or newlines: shown
+    // escaped, so that a listing cannot garble or fake lines on the operator's terminal.
     if (!process->command.empty())
-        text += ' ' + process->command;
+        text += ' ' + inspect::printable_bytes(process->command);
     std::string state(to_string(process->state));
     switch (process->state) {
     case ProcessState::stopped:
@@ -319,7 +322,7 @@ std::string format_process(const Snapshot& snapshot, Pid pid) {
 
 std::string format_path(const FileLock& lock) {
     if (!lock.path.empty())
-        return lock.path + (lock.path_deleted ? " (deleted)" : "");
+        return inspect::printable_bytes(lock.path) + (lock.path_deleted ? " (deleted)" : "");
     if (lock.file)
         return "? dev " + to_string(lock.file->device) + " inode " +
                std::to_string(lock.file->inode);
@@ -422,10 +425,11 @@ std::string format_event(const Event& event) {
     char clock[16];
     std::strftime(clock, sizeof clock, "%H:%M:%S", &parts);
     std::string line = std::string(clock) + "  " + pad(to_string(event.kind), 13) +
-                       event.lock_kind + ' ' + event.mode + ' ' + event.resource + "  " +
+                       event.lock_kind + ' ' + event.mode + ' ' +
+                       inspect::printable_bytes(event.resource) + "  " +
                        (event.pid > 0 ? std::to_string(event.pid) : std::string("?"));
     if (!event.command.empty())
-        line += ' ' + event.command;
+        line += ' ' + inspect::printable_bytes(event.command);
     if (event.duration)
         line += std::string(event.kind == EventKind::released ? "  after " : "  waited ") +
                 format_duration(*event.duration, event.duration_exact);

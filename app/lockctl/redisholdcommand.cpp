@@ -9,6 +9,7 @@
 
 #include "rediscommand.hpp"
 
+#include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/portalocker.hpp>
 
 #include <cerrno>
@@ -50,6 +51,16 @@ constexpr const char* holdUsage =
 
 constexpr int signal_lost = SIGUSR1;
 constexpr int signal_acquired = SIGUSR2;
+
+// Names, tokens and library messages are bytes from the command line or the server: shown
+// escaped (a newline or an escape sequence must not garble the terminal or split the line)
+// and cut short (a lock value can be megabytes; one line on stderr must stay one line).
+std::string shown(std::string_view raw, std::size_t limit = 256) {
+    if (raw.size() <= limit)
+        return portalocker::inspect::printable_bytes(raw);
+    return portalocker::inspect::printable_bytes(raw.substr(0, limit)) + "... (" +
+           std::to_string(raw.size()) + " bytes)";
+}
 
 struct Request {
     std::string name;
@@ -190,18 +201,19 @@ public:
                 for (const auto& holder : m_channel->holders())
                     who += (who.empty() ? "client " : "; client ") + holder.client_name + " (" +
                            holder.address + (holder.legacy ? ", portalocker <= 3.2" : "") + ")";
-                return who.empty() ? fallback : who;
+                return who.empty() ? shown(fallback, 4096) : who;
             }
             auto current = m_lease->holder();
             if (!current)
-                return fallback;
-            return "token " + current->token +
+                return shown(fallback, 4096);
+            return "token " + shown(current->token, 64) +
                    (current->pttl.count() < 0
                         ? std::string(" (no TTL: never expires")
                         : " (PTTL " + std::to_string(current->pttl.count()) + " ms") +
                    ", fencing token " + std::to_string(current->fencing) + ")";
-        } catch (const std::exception&) {
-            return fallback;
+        } catch (const std::exception& error) {
+            // E.g. WRONGTYPE: the key exists but is not a lease (a list, a hash...).
+            return shown(fallback, 4096) + " (cannot tell which: " + shown(error.what(), 512) + ")";
         }
     }
 
@@ -329,16 +341,18 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     pthread_sigmask(SIG_BLOCK, &signals, &previous);
 
     HeldLock lock(*request, server);
-    const std::string what = lock.kind() + " '" + request->name + "' at " + server.address();
+    const std::string what = lock.kind() + " '" + shown(request->name) + "' at " + server.address();
     std::string message;
     int signal = 0;
     switch (acquire(lock, signals, message, signal)) {
     case Acquisition::acquired: break;
     case Acquisition::busy:
         std::fprintf(stderr, "lockctl: Redis %s is held by %s\n", what.c_str(),
-                     lock.holder(message).c_str());
+                     lock.holder("another client").c_str());
         return exit_not_acquired;
-    case Acquisition::failed: std::fprintf(stderr, "lockctl: %s\n", message.c_str()); return exit_failure;
+    case Acquisition::failed:
+        std::fprintf(stderr, "lockctl: %s\n", shown(message, 4096).c_str());
+        return exit_failure;
     case Acquisition::interrupted:
         // The acquiring thread may still be inside the library: leave without unwinding it.
         std::_Exit(128 + signal);
@@ -349,7 +363,7 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     try {
         lock.unlock();
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "lockctl: %s\n", error.what());
+        std::fprintf(stderr, "lockctl: %s\n", shown(error.what(), 4096).c_str());
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return status;

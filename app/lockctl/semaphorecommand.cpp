@@ -4,8 +4,10 @@
 #include "commandrunner.hpp"
 #include "holderlookup.hpp"
 
+#include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/portalocker.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -81,7 +83,9 @@ std::optional<SemaphoreRequest> parse(Arguments arguments) {
                 return std::nullopt;
             }
             request.backend = *backend;
-        } else if (word.size() > 1 && word[0] == '-') {
+        } else if (word.size() > 1 && word[0] == '-' &&
+                   !(positional.size() == 2 && std::isdigit(static_cast<unsigned char>(word[1])))) {
+            // (A negative MAXIMUM is not an option: it is refused below as a MAXIMUM.)
             std::fprintf(stderr, "lockctl semaphore: unknown option '%s'\n", word.c_str());
             return std::nullopt;
         } else if (positional.size() < 3) {
@@ -108,6 +112,12 @@ std::optional<SemaphoreRequest> parse(Arguments arguments) {
     request.maximum = *maximum;
     if (request.directory.empty() || request.name.empty()) {
         std::fputs("lockctl semaphore: DIRECTORY and NAME must not be empty\n", stderr);
+        return std::nullopt;
+    }
+    // The slot files belong in DIRECTORY: a NAME such as "../x" would put them elsewhere.
+    if (request.name.find('/') != std::string::npos) {
+        std::fprintf(stderr, "lockctl semaphore: NAME must not contain '/': '%s'\n",
+                     portalocker::inspect::printable_bytes(request.name).c_str());
         return std::nullopt;
     }
     return request;
@@ -155,21 +165,25 @@ int runSemaphore(Arguments arguments) {
                                              duration<double>(*request->timeoutSeconds));
     std::error_code ec;
     const bool acquired = semaphore.try_lock_until(deadline, ec);
+    using portalocker::inspect::printable_bytes;
+    const std::string shownName = printable_bytes(request->name);
+    const std::string shownDirectory = printable_bytes(request->directory);
     if (ec && ec != portalocker::errc::already_locked) {
         std::error_code ignored;
         std::fprintf(stderr, "lockctl semaphore: cannot take a slot of '%s' in '%s' (%s): %s\n",
-                     request->name.c_str(), request->directory.c_str(),
-                     semaphore.filename(0, ignored).c_str(), ec.message().c_str());
+                     shownName.c_str(), shownDirectory.c_str(),
+                     printable_bytes(semaphore.filename(0, ignored).string()).c_str(),
+                     ec.message().c_str());
         return exit_failure;
     }
     if (!acquired) {
         std::fprintf(stderr, "lockctl semaphore: all %d slots of '%s' in '%s' are taken%s\n",
-                     request->maximum, request->name.c_str(), request->directory.c_str(),
+                     request->maximum, shownName.c_str(), shownDirectory.c_str(),
                      describeSlotHolders(semaphore).c_str());
         return exit_not_acquired;
     }
     std::fprintf(stderr, "lockctl semaphore: holding slot %d of %d: %s%s\n", *semaphore.slot(),
-                 request->maximum, semaphore.slot_path().c_str(),
+                 request->maximum, printable_bytes(semaphore.slot_path().string()).c_str(),
                  request->command.empty() ? "; SIGINT or SIGTERM releases" : "");
     const int status = runWhileHolding(request->command);
     semaphore.unlock(ec);

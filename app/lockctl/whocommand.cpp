@@ -4,6 +4,7 @@
 #include "command.hpp"
 #include "lockformat.hpp"
 
+#include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/inspect/filelockscanner.hpp>
 #include <portalocker/inspect/pathlocks.hpp>
 #include <portalocker/inspect/snapshottracker.hpp>
@@ -132,7 +133,7 @@ std::string slot_state_text(const inspect::Snapshot& snapshot,
 
 void print_file(const inspect::Snapshot& snapshot, std::size_t index, inspect::TimePoint now) {
     const inspect::WatchedFile& watched = snapshot.watched_files[index];
-    std::string headline = watched.path + ": ";
+    std::string headline = inspect::printable_bytes(watched.path) + ": ";
     switch (watched.state) {
     case inspect::WatchedFile::State::free:
         headline += watched.exists ? "free" : "free (no such file)";
@@ -164,7 +165,8 @@ void print_file(const inspect::Snapshot& snapshot, std::size_t index, inspect::T
                 continue;
             shown.push_back(holder.pid);
             std::printf("%s %d: %s\n", shown.size() == 1 ? "\ncommand" : "command",
-                        static_cast<int>(holder.pid), process->command_line.c_str());
+                        static_cast<int>(holder.pid),
+                        inspect::printable_bytes(process->command_line).c_str());
         }
     const auto deadlocks = watched_deadlocks(snapshot);
     if (!deadlocks.empty()) {
@@ -180,12 +182,14 @@ void print_semaphore(const WhoOptions& options, const inspect::Snapshot& snapsho
         held += watched.state != inspect::WatchedFile::State::free;
         width = std::max(width, watched.path.size());
     }
-    std::printf("semaphore %s in %s: %zu of %u slots held\n", options.semaphore_name->c_str(),
-                options.path.c_str(), held, options.maximum);
+    std::printf("semaphore %s in %s: %zu of %u slots held\n",
+                inspect::printable_bytes(*options.semaphore_name).c_str(),
+                inspect::printable_bytes(options.path).c_str(), held, options.maximum);
     for (std::size_t index = 0; index < snapshot.watched_files.size(); ++index) {
         const auto& watched = snapshot.watched_files[index];
         std::printf("  slot %02u  %-*s  %s\n", watched.slot.value_or(0), static_cast<int>(width),
-                    watched.path.c_str(), slot_state_text(snapshot, watched).c_str());
+                    inspect::printable_bytes(watched.path).c_str(),
+                    slot_state_text(snapshot, watched).c_str());
         for (std::size_t lock : watched.locks)
             for (const auto& waiter : snapshot.file_locks[lock].waiters)
                 std::printf("           waiting: %s\n",

@@ -45,7 +45,12 @@ struct FileIdentity {
 std::optional<FileIdentity> identity_of(native_handle_type handle) noexcept;
 std::optional<FileIdentity> identity_of(const std::filesystem::path& path) noexcept;
 
-/// "cannot lock '<path>': <reason>" and the like, for exception messages.
+/// The path for a message: control characters and bytes that are not UTF-8 escaped
+/// (`\n`, `\t`, `\xNN`), everything else as it is.
+std::string printable_path(const std::filesystem::path& path);
+
+/// "cannot lock '<path>': <reason>" and the like, for exception messages (the path as
+/// printable_path() shows it).
 std::string describe(std::string_view action, const std::filesystem::path& path,
                      std::error_code ec);
 

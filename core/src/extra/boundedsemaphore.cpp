@@ -109,17 +109,16 @@ bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadli
         return false;
     }
     try {
-        // Every slot name first, so that a bad pattern fails before any file is created.
-        std::vector<std::filesystem::path> paths;
-        paths.reserve(static_cast<std::size_t>(m_maximum));
-        for (int number = 0; number < m_maximum; ++number) {
-            paths.push_back(filename(number, ec));
-            if (ec)
-                return false;
-        }
+        // A bad pattern fails before any file is created: it fails for every number alike,
+        // so the first and the last slot stand for all. (Not every name up front: a maximum
+        // of a few billion is a valid bound and must not cost a name per slot.)
+        filename(0, ec);
+        if (!ec)
+            filename(m_maximum - 1, ec);
+        if (ec)
+            return false;
         const auto mode = detail::parse_mode("a"); // Python's slot Lock: mode "a"
         OpenSlots slots;
-        slots.requests.reserve(paths.size());
         auto hold = [&](int number) {
             slots.kept = number;
             m_slot = number;
@@ -128,14 +127,17 @@ bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadli
         };
         // In numeric order, opening each file only when the ones before it are taken, as
         // Python does: the first free slot wins and later files need not exist.
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-            native_handle_type fd = detail::open_file(paths[i], *mode, ec);
+        for (int i = 0; i < m_maximum; ++i) {
+            const std::filesystem::path path = filename(i, ec);
+            if (ec)
+                return false;
+            native_handle_type fd = detail::open_file(path, *mode, ec);
             if (ec)
                 return false;
             slots.requests.push_back({fd, LockFlags::EXCLUSIVE, m_options.backend});
             std::error_code attempt = detail::try_request(slots.requests.back());
             if (!attempt)
-                return hold(static_cast<int>(i));
+                return hold(i);
             if (attempt != errc::already_locked) {
                 ec = attempt;
                 return false;
@@ -158,6 +160,10 @@ bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadli
 }
 
 [[noreturn]] void BoundedSemaphore::throw_error(std::error_code ec) const {
+    if (ec == errc::invalid_argument && m_maximum < 1)
+        throw LockException(ec, "bounded semaphore '" + m_name +
+                                    "': the maximum must be at least 1, not " +
+                                    std::to_string(m_maximum));
     if (ec == errc::invalid_argument)
         throw LockException(ec, "bounded semaphore '" + m_name + "' with maximum " +
                                     std::to_string(m_maximum) + " and pattern '" +

@@ -145,6 +145,11 @@ AtomicFile::AtomicFile(std::filesystem::path target, std::error_code& ec) noexce
     : m_target(std::move(target)) {
     ec.clear();
     try {
+        // A NUL byte would end the name early: another file than asked would be published.
+        if (m_target.native().find('\0') != std::string::npos) {
+            ec = std::make_error_code(std::errc::invalid_argument);
+            return;
+        }
         struct stat status {};
         if (::lstat(m_target.c_str(), &status) == 0) {
             ec = std::make_error_code(std::errc::file_exists); // never replace a file

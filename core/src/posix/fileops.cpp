@@ -25,10 +25,21 @@ native_handle_type open_file(const std::filesystem::path& path, const OpenMode& 
         flags |= O_CREAT;
     if (mode.exclusive_create)
         flags |= O_EXCL;
+    // A NUL byte would end the name early: the call would open another file than asked.
+    if (path.native().find('\0') != std::string::npos) {
+        ec = {EINVAL, std::system_category()};
+        return -1;
+    }
+    // O_NONBLOCK: opening a FIFO for writing would otherwise block until a reader appears
+    // (forever, with no deadline); it fails with ENXIO instead. Cleared again below. A file
+    // under another process's lease (F_SETLEASE) answers EWOULDBLOCK to a non-blocking open;
+    // that open is repeated blocking, which breaks the lease as a plain open does.
     int fd;
     do
-        fd = ::open(path.c_str(), flags, 0666);
+        fd = ::open(path.c_str(), flags | O_NONBLOCK, 0666);
     while (fd == -1 && errno == EINTR);
+    while (fd == -1 && (errno == EWOULDBLOCK || errno == EINTR))
+        fd = ::open(path.c_str(), flags, 0666);
     if (fd == -1) {
         ec = {errno, std::system_category()};
         return -1;
@@ -37,6 +48,12 @@ native_handle_type open_file(const std::filesystem::path& path, const OpenMode& 
     if (::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
         ::close(fd);
         ec = {EISDIR, std::system_category()};
+        return -1;
+    }
+    const int statusFlags = ::fcntl(fd, F_GETFL);
+    if (statusFlags == -1 || ::fcntl(fd, F_SETFL, statusFlags & ~O_NONBLOCK) == -1) {
+        ec = {errno, std::system_category()};
+        ::close(fd);
         return -1;
     }
     return fd;
@@ -75,6 +92,8 @@ std::optional<FileIdentity> identity_of(native_handle_type handle) noexcept {
 
 std::optional<FileIdentity> identity_of(const std::filesystem::path& path) noexcept {
     struct stat status {};
+    if (path.native().find('\0') != std::string::npos)
+        return std::nullopt;
     if (::stat(path.c_str(), &status) != 0)
         return std::nullopt;
     return FileIdentity{static_cast<std::uint64_t>(status.st_dev),

@@ -9,21 +9,77 @@
 namespace portalocker {
 namespace {
 
-// The URL with the password replaced, safe to echo in an error message.
+// The URL with the password replaced, safe to echo in an error message. Errs on the side of
+// hiding: everything between the user name and the last '@' of the authority part (a
+// password may contain '@', or '/' which ends the authority early), and the value of every
+// `password=` parameter.
 std::string redact(std::string_view url) {
-    auto scheme = url.find("://");
-    if (scheme == std::string_view::npos)
-        return std::string(url);
-    auto authorityStart = scheme + 3;
-    auto at = url.find('@', authorityStart);
-    auto slash = url.find('/', authorityStart);
-    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at))
-        return std::string(url);
-    auto colon = url.find(':', authorityStart);
-    if (colon == std::string_view::npos || colon > at)
-        return std::string(url);
-    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+    const auto scheme = url.find("://");
+    const auto authorityStart = scheme == std::string_view::npos ? 0 : scheme + 3;
+    const auto question = url.find('?', authorityStart);
+    std::string_view beforeQuery = url.substr(0, question);
+    std::string result;
+    const auto at = beforeQuery.rfind('@');
+    if (scheme != std::string_view::npos && at != std::string_view::npos && at >= authorityStart) {
+        const auto colon = beforeQuery.find(':', authorityStart);
+        if (colon != std::string_view::npos && colon < at)
+            result = std::string(url.substr(0, colon + 1)) + "***" +
+                     std::string(beforeQuery.substr(at));
+        else
+            result = std::string(beforeQuery);
+    } else {
+        result = std::string(beforeQuery);
+    }
+    if (question == std::string_view::npos)
+        return result;
+    std::string_view query = url.substr(question + 1);
+    result += '?';
+    bool first = true;
+    while (true) {
+        const auto amp = query.find('&');
+        std::string_view item = query.substr(0, amp);
+        if (!first)
+            result += '&';
+        first = false;
+        if (item.starts_with("password="))
+            result += "password=***";
+        else
+            result += item;
+        if (amp == std::string_view::npos)
+            break;
+        query = query.substr(amp + 1);
+    }
+    return result;
 }
+
+// Control characters and non-ASCII bytes escaped (\n, \xNN), so that a URL from the command
+// line or a configuration file cannot garble the terminal or split a log line.
+std::string printable(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string result;
+    result.reserve(text.size());
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7F) {
+            result += c;
+        } else if (c == '\n') {
+            result += "\\n";
+        } else if (c == '\r') {
+            result += "\\r";
+        } else if (c == '\t') {
+            result += "\\t";
+        } else {
+            result += "\\x";
+            result += hex[byte >> 4];
+            result += hex[byte & 15];
+        }
+    }
+    return result;
+}
+
+// The longest unix socket path that fits in sockaddr_un::sun_path with its terminating NUL.
+// Longer ones would be cut short by the connect call, reaching another socket.
+constexpr std::size_t max_unix_socket_path = 107;
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9')
@@ -71,12 +127,23 @@ public:
 
     std::optional<RedisOptions> parse(std::string_view url) {
         RedisOptions options;
-        if (url.starts_with("rediss://"))
+        if (url.empty())
+            return error("the URL is empty (expected the scheme redis:// or unix://)");
+        // Schemes are case-insensitive (RFC 3986).
+        auto hasScheme = [&](std::string_view scheme) {
+            if (url.size() < scheme.size())
+                return false;
+            for (std::size_t i = 0; i < scheme.size(); ++i)
+                if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i])
+                    return false;
+            return true;
+        };
+        if (hasScheme("rediss://"))
             return error("TLS (rediss://) is not supported; use redis:// or unix://");
-        if (url.starts_with("redis://")) {
+        if (hasScheme("redis://")) {
             if (!parse_tcp(url.substr(8), options))
                 return std::nullopt;
-        } else if (url.starts_with("unix:")) {
+        } else if (hasScheme("unix:")) {
             if (!parse_unix(url.substr(5), options))
                 return std::nullopt;
         } else {
@@ -152,6 +219,9 @@ private:
         std::string_view authority = rest.substr(0, slash);
         std::string_view path = slash == std::string_view::npos ? std::string_view{}
                                                                 : rest.substr(slash + 1);
+        if (path.find('@') != std::string_view::npos)
+            return fail("'@' after the host name: a password containing '/' must be "
+                        "percent-encoded (%2F)");
         auto at = authority.rfind('@');
         if (at != std::string_view::npos) {
             if (!parse_userinfo(authority.substr(0, at), options))
@@ -164,6 +234,21 @@ private:
             if (close == std::string_view::npos)
                 return fail("unterminated IPv6 address (missing ']')");
             options.host = std::string(authority.substr(1, close - 1));
+            // An address, optionally with a zone ("fe80::1%eth0", RFC 6874 "%25eth0").
+            const auto percent = options.host.find('%');
+            if (percent != std::string::npos && options.host.compare(percent, 3, "%25") == 0)
+                options.host.erase(percent + 1, 2);
+            for (std::size_t i = 0; i < options.host.size(); ++i) {
+                const char c = options.host[i];
+                const auto byte = static_cast<unsigned char>(c);
+                const bool valid = i < percent ? (std::isxdigit(byte) || c == ':' || c == '.')
+                                   : i == percent
+                                       ? true
+                                       : (std::isalnum(byte) || c == '.' || c == '_' || c == '-');
+                if (!valid)
+                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
+                                "' in the IPv6 address");
+            }
             std::string_view after = authority.substr(close + 1);
             if (!after.empty() && !after.starts_with(':'))
                 return fail("unexpected text after the IPv6 address");
@@ -172,7 +257,16 @@ private:
                 return fail("empty port");
         } else {
             auto colon = authority.find(':');
+            if (colon != std::string_view::npos &&
+                authority.find(':', colon + 1) != std::string_view::npos)
+                return fail("an IPv6 address must be in brackets (redis://[::1]:6379)");
             options.host = std::string(authority.substr(0, colon));
+            for (char c : options.host) {
+                const auto byte = static_cast<unsigned char>(c);
+                if (byte <= 0x20 || byte >= 0x7F || c == '[' || c == ']' || c == '%')
+                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
+                                "' in the host name");
+            }
             if (colon != std::string_view::npos) {
                 port = authority.substr(colon + 1);
                 if (port.empty())
@@ -221,6 +315,12 @@ private:
         auto path = percent_decode(rest);
         if (!path)
             return fail("bad percent-encoding in the socket path");
+        if (path->find('\0') != std::string::npos)
+            return fail("the socket path contains a NUL byte");
+        if (path->size() > max_unix_socket_path)
+            return fail("the socket path is " + std::to_string(path->size()) +
+                        " bytes long; a unix socket path has at most " +
+                        std::to_string(max_unix_socket_path));
         options.unix_socket = *path;
         return parse_query(query, options);
     }
@@ -255,7 +355,7 @@ RedisOptions RedisOptions::from_url(std::string_view url, std::error_code& ec,
         return *options;
     ec = make_error_code(errc::invalid_url);
     if (why)
-        *why = "invalid Redis URL '" + redact(url) + "': " + reason;
+        *why = "invalid Redis URL '" + printable(redact(url)) + "': " + printable(reason);
     return {};
 }
 
