@@ -3,6 +3,8 @@
 
 #include <portalocker/inspect/inspect.hpp>
 
+#include "procfs.hpp"
+
 #include <QTest>
 
 #include <random>
@@ -246,6 +248,36 @@ class TestInspectParser : public QObject {
         QCOMPARE(parsed.records.size(), std::size_t(4));
         for (std::size_t i : {0u, 2u, 3u})
             QCOMPARE(parsed.records[i].parent, LockRecord::npos);
+    }
+
+    // The kernel answers /proc/locks a page per read and restarts each read at a record
+    // index: a lock taken meanwhile shifts the list, and the next read repeats records.
+    void repeatsAcrossReadsAreDropped() {
+        detail::ProcLocksJoiner joiner;
+        joiner.add("1: FLOCK  ADVISORY  WRITE 100 fe:00:5 0 EOF\n"
+                   "2: POSIX  ADVISORY  WRITE 200 fe:00:6 0 EOF\n"
+                   "2: -> POSIX  ADVISORY  WRITE 201 fe:00:6 0 EOF\n");
+        // A lock was added in front: record 2 (with its waiter) comes again as 3.
+        joiner.add("3: POSIX  ADVISORY  WRITE 200 fe:00:6 0 EOF\n"
+                   "3: -> POSIX  ADVISORY  WRITE 201 fe:00:6 0 EOF\n"
+                   "4: OFDLCK ADVISORY  READ  -1 fe:00:7 0 EOF\n"
+                   "5: OFDLCK ADVISORY  READ  -1 fe:00:8 0 EO");
+        joiner.add("F\n"); // a line cut by a short read is joined, not taken for a record
+        const ProcLocksParse parsed = parse_proc_locks(joiner.text());
+        QCOMPARE(joiner.repeated(), std::size_t(1));
+        QCOMPARE(parsed.records.size(), std::size_t(5)); // 3 locks, 1 waiter, the last lock
+        QVERIFY(parsed.problems.empty());
+        QVERIFY(parsed.records.back().file);
+        QCOMPARE(parsed.records.back().file->inode, std::uint64_t(8));
+
+        // The same record inside one read, or later than the start of a read, is kept.
+        detail::ProcLocksJoiner same;
+        same.add("1: FLOCK  ADVISORY  READ  100 fe:00:5 0 EOF\n"
+                 "2: FLOCK  ADVISORY  READ  100 fe:00:5 0 EOF\n");
+        same.add("3: POSIX  ADVISORY  WRITE 9 fe:00:6 0 EOF\n"
+                 "4: FLOCK  ADVISORY  READ  100 fe:00:5 0 EOF\n");
+        QCOMPARE(same.repeated(), std::size_t(0));
+        QCOMPARE(parse_proc_locks(same.text()).records.size(), std::size_t(4));
     }
 
     void emptyAndBlankInput() {

@@ -263,9 +263,11 @@ Snapshot FileLockScanner::scan() {
 
     phase(ScanPhase::read_locks);
     std::string text;
+    std::size_t repeated = 0; // records the kernel showed twice while locks changed
     if (m_options.proc_locks_text) {
         text = *m_options.proc_locks_text;
-    } else if (const int error = detail::read_file(m_options.proc_root + "/locks", text);
+    } else if (const int error =
+                   detail::read_proc_locks(m_options.proc_root + "/locks", text, repeated);
                error != 0) {
         context.add_problem(Problem::Kind::io, "cannot read " + m_options.proc_root +
                                                    "/locks: " + detail::error_text(error));
@@ -274,6 +276,7 @@ Snapshot FileLockScanner::scan() {
         return snapshot;
     }
     snapshot.statistics.proc_locks_bytes = text.size();
+    snapshot.statistics.proc_locks_repeats = repeated;
     const ProcLocksParse parsed = parse_proc_locks(text);
     for (const ParseProblem& problem : parsed.problems)
         context.add_problem(Problem::Kind::parse,

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace portalocker::inspect::detail {
@@ -17,6 +18,32 @@ inline int read_file(const std::string& path, std::string& text,
                      std::size_t limit = std::size_t(1) << 30) {
     return read_file(path.c_str(), text, limit);
 }
+
+/// Joins the reads of /proc/locks. The kernel answers one page of records per read() and
+/// starts each read afresh at the next record's index, so a lock added or removed before
+/// that index between two reads makes the next read repeat or skip records at the boundary.
+/// Skips cannot be seen; repeats can: records at the start of a read that equal (but for
+/// their ordinals) records of the read before are dropped and counted. (Two identical
+/// records at a boundary could in theory be two shared locks of one process on one file
+/// through two open files; the fdinfo pass still shows both descriptors then.)
+class ProcLocksJoiner {
+  public:
+    /// One read's bytes. A last line without its newline is kept for the next read.
+    void add(std::string_view chunk);
+    /// All records so far (call once the reads are done: includes an unfinished last line).
+    std::string& text();
+    std::size_t repeated() const noexcept { return m_repeated; }
+
+  private:
+    std::string m_text;
+    std::string m_partial;
+    std::vector<std::string> m_previous; ///< the last read's records, without ordinals
+    std::size_t m_repeated = 0;
+};
+
+/// Reads /proc/locks (or a file like it) into `text` through a ProcLocksJoiner; `repeated`
+/// is the number of records dropped as repeats. Returns 0 or the errno.
+int read_proc_locks(const std::string& path, std::string& text, std::size_t& repeated);
 
 /// The numeric entries of a /proc-like directory (process ids). Returns 0 or the errno.
 int list_pids(const std::string& proc_root, std::vector<Pid>& pids);

@@ -155,6 +155,9 @@ std::string_view to_string(WatchedFile::State state) noexcept;
 /// Counters that explain what a scan cost.
 struct ScanStatistics {
     std::size_t proc_locks_bytes = 0;
+    /// /proc/locks records the kernel showed twice (locks came and went between its reads)
+    /// and that were dropped; records it skipped for the same reason cannot be counted.
+    std::size_t proc_locks_repeats = 0;
     std::size_t processes = 0;   ///< processes whose descriptors were listed
     std::size_t descriptors = 0; ///< descriptors stat()ed
     std::size_t unreadable_processes = 0;
