@@ -85,6 +85,11 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
                        (monitor->lastScanAtMs() > 0
                             ? u"\nlast scan "_s + TextFormat::clockTime(monitor->lastScanAtMs()) +
                                   u", took "_s + TextFormat::duration(monitor->lastDurationMs())
+                            : QString()) +
+                       (monitor->nextPause() > monitor->interval()
+                            ? u"\nrescans "_s + TextFormat::duration(monitor->nextPause()) +
+                                  u" after a scan ends (%1\u00d7 what the last one took)"_s.arg(
+                                      RedisMonitor::costFactor)
                             : QString()));
     case Qt::ForegroundRole:
         if (index.column() == StateColumn && monitor->state() == RedisMonitor::State::failed)

@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <cstdlib>
 #include <memory>
 
 struct RedisLockRow {
@@ -40,9 +41,15 @@ struct RedisLockRow {
     qint64 remainingMs(qint64 nowMs) const {
         return pttlMs < 0 ? pttlMs : std::max<qint64>(0, pttlMs - (nowMs - scannedAtMs));
     }
-    /// Equal as far as the table shows it (the record follows its fields).
+    /// Equal as far as the table shows it (the record follows its fields). The TTL counts
+    /// down by itself between scans; it changed only when the expiry moved (a lease renewed),
+    /// so a rescan of 10,000 untouched leases changes nothing the views must redo.
     bool sameDisplay(const RedisLockRow& other) const {
-        return rowKey == other.rowKey && token == other.token && pttlMs == other.pttlMs &&
+        const bool sameTtl = pttlMs < 0 || other.pttlMs < 0
+                                 ? pttlMs == other.pttlMs
+                                 : std::abs((scannedAtMs + pttlMs) - (other.scannedAtMs + other.pttlMs)) < 1000;
+        return rowKey == other.rowKey && token == other.token && sameTtl &&
+               ttlScaleMs == other.ttlScaleMs &&
                owner == other.owner && holders == other.holders && waiters == other.waiters &&
                warnings == other.warnings && health == other.health &&
                connectionName == other.connectionName && fencing == other.fencing &&

@@ -9,6 +9,8 @@
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
 
@@ -111,16 +113,22 @@ void RedisMonitor::onFinished() {
         m_lockCount = static_cast<int>(result.rows.size());
         m_lastScanAtMs = result.takenAtMs;
         m_error = result.complete ? QString() : result.error;
+        if (result.complete)
+            m_lastKeysTotal = result.keysScanned;
         if (!result.events.isEmpty())
             emit events(result.events);
-        emit rowsReady(m_config.id, result.rows);
+        emit rowsReady(m_config.id, result.rows, result.complete);
         setState(result.cancelled ? State::cancelled : State::ok);
     }
     emit progress(result.keysScanned);
     if (m_rescanQueued)
         scanNow();
     else if (m_intervalMs > 0 && !result.cancelled)
-        m_next.start(m_intervalMs);
+        m_next.start(static_cast<int>(std::min<qint64>(nextPause(), 24 * 3600 * 1000)));
+}
+
+qint64 RedisMonitor::nextPause() const {
+    return std::max<qint64>(m_intervalMs, m_lastDurationMs * costFactor);
 }
 
 void RedisMonitor::setState(State state) {

@@ -3,6 +3,11 @@
 // run -> QFutureWatcher::finished -> rows to the model -> single-shot timer -> run. A scan
 // reports its progress (keys scanned) and can be cancelled; a scan started before the
 // connection's settings changed is stale and dropped.
+//
+// The pause between scans grows with what a scan costs: a database of a million keys takes
+// seconds to walk, and rescanning it every 2 s would keep the server (and a core of ours)
+// busy all the time. The pause is at least the interval and at least costFactor times the
+// last scan's duration, so scanning takes at most 1/(1 + costFactor) of the server's time.
 
 #include "redisconnectionconfig.h"
 #include "redisscanresult.h"
@@ -28,15 +33,22 @@ public:
 
     const RedisConnectionConfig& config() const { return m_config; }
     void setConfig(const RedisConnectionConfig& config);
-    /// Rescan this long after a scan ended; 0 = only on request.
+    /// Rescan this long after a scan ended (longer after a costly scan: see nextPause());
+    /// 0 = only on request.
     void setInterval(int milliseconds);
     int interval() const { return m_intervalMs; }
+    /// The pause before the next automatic scan: the interval, or costFactor times the last
+    /// scan's duration when that is longer.
+    qint64 nextPause() const;
+    static constexpr int costFactor = 4;
     void setStuckThreshold(qint64 milliseconds) { m_stuckThresholdMs = milliseconds; }
 
     State state() const { return m_state; }
     QString stateText() const;
     QString error() const { return m_error; }
     qint64 keysScanned() const; ///< live while scanning
+    /// Keys the last complete scan went through (0 before one): the scale of the progress bar.
+    qint64 lastKeysTotal() const { return m_lastKeysTotal; }
     int lockCount() const { return m_lockCount; }
     qint64 lastScanAtMs() const { return m_lastScanAtMs; }
     qint64 lastDurationMs() const { return m_lastDurationMs; }
@@ -49,7 +61,8 @@ public slots:
     void cancel();
 
 signals:
-    void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows);
+    /// `complete` false: the scan was cancelled or cut short and did not see every key.
+    void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete);
     void events(const QList<EventRow>& events);
     void stateChanged();
     void progress(qint64 keysScanned);
@@ -79,4 +92,5 @@ private:
     int m_lockCount = 0;
     qint64 m_lastScanAtMs = 0;
     qint64 m_lastDurationMs = 0;
+    qint64 m_lastKeysTotal = 0;
 };

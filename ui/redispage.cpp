@@ -29,6 +29,8 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -249,17 +251,28 @@ ForceReleaseDialog* RedisPage::forceReleaseSelected() {
 void RedisPage::updateProgress() {
     RedisHub* hub = m_session->redis();
     qint64 keys = 0;
+    qint64 lastTotals = 0; // keys of the scanning connections' previous complete scans
+    bool totalsKnown = true;
     int scanning = 0;
     for (const RedisConnectionConfig& config : hub->configs()) {
         RedisMonitor* monitor = hub->monitor(config.id);
         if (monitor && monitor->isScanning()) {
             ++scanning;
             keys += monitor->keysScanned();
+            lastTotals += monitor->lastKeysTotal();
+            totalsKnown = totalsKnown && monitor->lastKeysTotal() > 0;
         }
     }
+    const qint64 expected = totalsKnown ? lastTotals : 0;
     m_progress->setVisible(scanning > 0);
-    m_progress->setRange(0, 0);
-    m_progress->setFormat(tr("scanning: %1 keys").arg(TextFormat::count(keys)));
+    // A busy bar shows no text: with no earlier scan to go by, the connection's state column
+    // counts the keys; after one, the bar measures this scan against it.
+    const qint64 scale = expected > 1000000 ? 1000 : 1; // QProgressBar counts in int
+    m_progress->setRange(0, static_cast<int>(expected / scale));
+    m_progress->setValue(static_cast<int>(std::min(keys, expected) / scale));
+    m_progress->setFormat(expected > 0 ? tr("scanning: %1 of ~%2 keys")
+                                             .arg(TextFormat::count(keys), TextFormat::count(expected))
+                                       : tr("scanning: %1 keys").arg(TextFormat::count(keys)));
     const bool any = !hub->configs().isEmpty();
     m_edit->setEnabled(any);
     m_remove->setEnabled(any);

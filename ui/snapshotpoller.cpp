@@ -7,6 +7,7 @@
 #include <portalocker/inspect/snapshottracker.hpp>
 
 #include <QThread>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <chrono>
@@ -27,6 +28,26 @@ struct SnapshotPoller::Engine {
     SnapshotSource source;
     PollResult previous; ///< the last result, whose unchanged rows the next one reuses
 };
+
+namespace {
+
+/// Polls run on a thread of their own. Polls never overlap, so one thread is enough; and a
+/// poll of 50,000 locks allocates tens of megabytes: on one thread they all come from the
+/// same malloc arena, where the next poll finds the memory the last one (and the GUI thread,
+/// freeing the rows a merge replaced) gave back. Spread over the shared pool's threads, each
+/// thread's arena can grow to a full poll's worth, and the peak RSS with them.
+Q_GLOBAL_STATIC(QThreadPool, pollThread)
+
+QThreadPool* pollPool() {
+    QThreadPool* pool = pollThread();
+    if (pool->maxThreadCount() != 1) {
+        pool->setMaxThreadCount(1);
+        pool->setExpiryTimeout(-1); // keep the thread, and with it its arena
+    }
+    return pool;
+}
+
+} // namespace
 
 SnapshotPoller::SnapshotPoller(QObject* parent)
     : QObject(parent), m_engine(std::make_shared<Engine>()) {
@@ -94,7 +115,7 @@ void SnapshotPoller::runPoll() {
     m_nextPoll.stop();
     m_refreshQueued = false;
     emit pollStarted();
-    m_watcher.setFuture(QtConcurrent::run(
+    m_watcher.setFuture(QtConcurrent::run(pollPool(),
         [engine = m_engine, settings = m_settings, generation = m_generation] {
             return pollOnce(engine, settings, generation);
         }));

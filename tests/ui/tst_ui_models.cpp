@@ -63,6 +63,7 @@ private slots:
     void timelineSummaries();
     void heldLockModel();
     void redisModels();
+    void redisSlicedMerge();
     void exportLog();
 };
 
@@ -392,6 +393,63 @@ void TestUiModels::redisModels() {
     QCOMPARE(connections.indexOf(u"one"_s).row(), 0);
     connections.removeMonitor(&monitor);
     QCOMPARE(connections.rowCount(), 0);
+}
+
+void TestUiModels::redisSlicedMerge() {
+    RedisLockModel locks;
+    QAbstractItemModelTester tester(&locks, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    locks.setSliceBudget(0); // every slice as short as it gets: many event-loop turns
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto rows = [now](const QString& connection, int first, int count) {
+        QList<RedisLockRow> result;
+        for (int i = first; i < first + count; ++i) {
+            RedisLockRow lock;
+            lock.connectionId = connection;
+            lock.key = u"k"_s + QString::number(i);
+            lock.rowKey = connection + u'\n' + lock.key;
+            lock.pttlMs = 60000;
+            lock.ttlScaleMs = 60000;
+            lock.scannedAtMs = now;
+            result << lock;
+        }
+        return result;
+    };
+    QSignalSpy finished(&locks, &RedisLockModel::mergeFinished);
+    locks.setConnectionRows(u"a"_s, rows(u"a"_s, 0, 3000));
+    QVERIFY(locks.isMerging());
+    QVERIFY(locks.rowCount() < 3000);
+    // Another connection waits its turn; newer rows of the one landing replace the merge.
+    locks.setConnectionRows(u"b"_s, rows(u"b"_s, 0, 500));
+    locks.setConnectionRows(u"a"_s, rows(u"a"_s, 1000, 3000));
+    QVERIFY(finished.wait(20000));
+    QTRY_VERIFY(!locks.isMerging());
+    QCOMPARE(locks.countFor(u"a"_s), 3000);
+    QCOMPARE(locks.countFor(u"b"_s), 500);
+    QVERIFY(!locks.indexOfKey(u"a"_s, u"k999"_s).isValid());
+    QVERIFY(locks.indexOfKey(u"a"_s, u"k3999"_s).isValid());
+
+    // A rescan that changes nothing visible (same expiry, read a second later) signals nothing.
+    QList<RedisLockRow> later = rows(u"a"_s, 1000, 3000);
+    for (RedisLockRow& lock : later) {
+        lock.scannedAtMs += 1000;
+        lock.pttlMs -= 1000;
+    }
+    QSignalSpy changed(&locks, &QAbstractItemModel::dataChanged);
+    locks.setConnectionRows(u"a"_s, later);
+    QTRY_VERIFY(!locks.isMerging());
+    QCOMPARE(changed.size(), 0);
+    QCOMPARE(locks.countFor(u"a"_s), 3000);
+
+    // An incomplete (cancelled) scan keeps the rows it did not reach.
+    locks.setConnectionRows(u"a"_s, rows(u"a"_s, 1000, 10), false);
+    QTRY_VERIFY(!locks.isMerging());
+    QCOMPARE(locks.countFor(u"a"_s), 3000);
+    locks.setConnectionRows(u"a"_s, rows(u"a"_s, 1000, 10));
+    QTRY_VERIFY(!locks.isMerging());
+    QCOMPARE(locks.countFor(u"a"_s), 10);
+    locks.removeConnection(u"b"_s);
+    QTRY_VERIFY(!locks.isMerging());
+    QCOMPARE(locks.rowCount(), 10);
 }
 
 void TestUiModels::exportLog() {
