@@ -354,6 +354,10 @@ private slots:
             QVERIFY2(cli.exitCode == 3, qPrintable(cli.describe()));
             QVERIFY2(cli.elapsedMs < 12000, qPrintable(cli.describe()));
             QVERIFY2(cli.err.contains(address), qPrintable(cli.describe()));
+            QVERIFY2(cli.err.contains(reason), qPrintable(cli.describe()));
+            // The reason, not just that the connection is gone (the scanner once said only
+            // "not connected" after its first command broke the connection).
+            QVERIFY2(!cli.err.contains("not connected"), qPrintable(cli.describe()));
             QVERIFY2(isPrintableLine(cli.err.split('\n').first()), qPrintable(cli.describe()));
             qInfo("lockctl redis %s: exit %d after %lld ms: %s", qPrintable(subcommand), cli.exitCode,
                   cli.elapsedMs, cli.err.split('\n').first().constData());

@@ -33,9 +33,16 @@ bool RedisSession::connect(std::error_code& ec) noexcept {
         m_lastError = m_connection.last_error();
         return false;
     }
-    // Best effort: only used to leave our own connection out of client lists.
-    std::error_code ignored;
-    redis::Reply id = m_connection.command({"CLIENT", "ID"}, ignored);
+    // Best effort: only used to leave our own connection out of client lists. An error reply
+    // (an ACL without CLIENT) is fine; a connection that broke on it (garbage, a reset, no
+    // answer) is the scan's failure, and its reason is the one to report.
+    std::error_code failed;
+    redis::Reply id = m_connection.command(redis::Command{"CLIENT", "ID"}, next_deadline(), failed);
+    if (failed && !m_connection.connected()) {
+        ec = failed;
+        m_lastError = m_connection.last_error();
+        return false;
+    }
     m_clientId = id.as_integer().value_or(0);
     return true;
 }
