@@ -206,7 +206,13 @@ public:
             auto current = m_lease->holder();
             if (!current)
                 return shown(fallback, 4096);
-            return "token " + shown(current->token, 64) +
+            // holder() reads only the start of a long value; token_size is its length.
+            const std::string token =
+                current->token_size > 64
+                    ? shown(std::string_view(current->token).substr(0, 64), 64) + "... (" +
+                          std::to_string(current->token_size) + " bytes)"
+                    : shown(current->token, 64);
+            return "token " + token +
                    (current->pttl.count() < 0
                         ? std::string(" (no TTL: never expires")
                         : " (PTTL " + std::to_string(current->pttl.count()) + " ms") +

@@ -2,6 +2,8 @@
 
 #include "fileops.hpp"
 
+#include "printable.hpp"
+
 namespace portalocker::detail {
 
 std::optional<OpenMode> parse_mode(std::string_view mode) {
@@ -41,74 +43,8 @@ std::optional<OpenMode> parse_mode(std::string_view mode) {
     return result;
 }
 
-namespace {
-
-// The length of the valid UTF-8 sequence at the start of `text`, 0 when it is not one.
-std::size_t utf8_sequence_length(std::string_view text) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(0);
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0)
-            low = 0xA0;
-        if (lead == 0xED)
-            high = 0x9F; // no UTF-16 surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0)
-            low = 0x90;
-        if (lead == 0xF4)
-            high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (text.size() < length || byte(1) < low || byte(1) > high)
-        return 0;
-    for (std::size_t i = 2; i < length; ++i)
-        if (byte(i) < 0x80 || byte(i) > 0xBF)
-            return 0;
-    return length;
-}
-
-} // namespace
-
 std::string printable_path(const std::filesystem::path& path) {
-    static constexpr char hex[] = "0123456789abcdef";
-    const std::string raw = path.string();
-    std::string text;
-    text.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size();) {
-        const auto c = static_cast<unsigned char>(raw[i]);
-        if (c >= 0x20 && c < 0x7F) {
-            text += raw[i++];
-            continue;
-        }
-        if (c >= 0x80) {
-            if (std::size_t length = utf8_sequence_length(std::string_view(raw).substr(i))) {
-                text.append(raw, i, length);
-                i += length;
-                continue;
-            }
-        }
-        // Control characters and bytes that are not UTF-8 would garble a terminal or a log
-        // line (a newline splits the message): shown escaped instead.
-        switch (c) {
-        case '\n': text += "\\n"; break;
-        case '\r': text += "\\r"; break;
-        case '\t': text += "\\t"; break;
-        default:
-            text += "\\x";
-            text += hex[c >> 4];
-            text += hex[c & 15];
-        }
-        ++i;
-    }
-    return text;
+    return printable_text(path.string());
 }
 
 std::string describe(std::string_view action, const std::filesystem::path& path,

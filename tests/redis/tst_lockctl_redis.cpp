@@ -7,6 +7,7 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -57,6 +58,29 @@ private slots:
                                     QStringLiteral("ls -l /proc/$$/fd | grep -c socket: || true")})));
         QCOMPARE(lockctl.readLine(20000), QStringLiteral("0"));
         QCOMPARE(lockctl.waitForExit(20000), 0);
+    }
+
+    // unix:// works for both kinds of lock (keepalive is TCP only).
+    void holdOverUnixSocket_data() { runsTheCommandWithItsStatus_data(); }
+    void holdOverUnixSocket() {
+        QFETCH(QStringList, kind);
+        testsupport::RedisServer server;
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString socket = directory.filePath(QStringLiteral("redis.sock"));
+        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket,
+                               QStringLiteral("--unixsocketperm"), QStringLiteral("700")}),
+                 qPrintable(server.errorString()));
+        ChildProcess lockctl;
+        QVERIFY(run(lockctl, QStringList{QStringLiteral("redis"), QStringLiteral("--url"),
+                                         QStringLiteral("unix://") + socket, QStringLiteral("hold"),
+                                         QStringLiteral("ctl-unix")} +
+                                 kind +
+                                 QStringList{QStringLiteral("--timeout"), QStringLiteral("5"),
+                                             QStringLiteral("--"), QStringLiteral("sh"),
+                                             QStringLiteral("-c"), QStringLiteral("exit 7")}));
+        const int status = lockctl.waitForExit(20000);
+        QVERIFY2(status == 7, qPrintable(lockctl.standardError()));
     }
 
     void heldElsewhereExitsOneNamingTheHolder() {

@@ -1,6 +1,7 @@
 // RedisLease against a real redis-server: the key, token and fencing counter, stale releases,
 // exclusion between threads and processes, hand-off on release and on expiry, renewal and
-// loss, timeouts, server failures, authentication and ACLs.
+// loss, timeouts, server failures, authentication and ACLs; unix sockets, a holder's huge
+// value, keys of another type, names escaped in messages.
 
 #include <portalocker/portalocker.hpp>
 
@@ -30,6 +31,16 @@ LeaseOptions fastOptions(std::chrono::milliseconds ttl = 10s) {
     options.ttl = ttl;
     options.check_interval = 100ms;
     return options;
+}
+
+// A message that cannot garble a terminal or split a log line: valid UTF-8 without control
+// characters.
+bool isPrintable(const char* text) {
+    const QByteArray bytes(text);
+    for (char c : bytes)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return false;
+    return QString::fromUtf8(bytes).toUtf8() == bytes;
 }
 
 } // namespace
@@ -427,6 +438,252 @@ private slots:
         QVERIFY2(waited < 2000, qPrintable(QString::number(waited)));
         std::error_code ec;
         lease.unlock(ec); // the key expired on the server meanwhile
+        QVERIFY(!lease.owns_lock());
+    }
+
+    // A server on a unix socket (unix:// URL): keepalive is TCP only, so the connection works.
+    void overUnixSocket() {
+        testsupport::RedisServer server;
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString socket = directory.filePath(QStringLiteral("redis.sock"));
+        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket,
+                               QStringLiteral("--unixsocketperm"), QStringLiteral("700")}),
+                 qPrintable(server.errorString()));
+        const auto options = portalocker::RedisOptions::from_url("unix://" + socket.toStdString());
+        RedisLease lease("over-unix", options, fastOptions(600ms));
+        std::error_code ec;
+        QVERIFY2(lease.try_lock(ec), ec.message().c_str());
+        QCOMPARE(server.command({"GET", "over-unix"}).text, QByteArray::fromStdString(lease.token()));
+        RedisLease other("over-unix", options, fastOptions());
+        QVERIFY(!other.try_lock());
+        QCOMPARE(other.holder()->token, lease.token());
+        QTest::qWait(900); // longer than the TTL: renewed over the same socket
+        QVERIFY(!lease.lost());
+        lease.unlock();
+        QVERIFY(other.try_lock());
+        other.unlock();
+    }
+
+    // A socket path set directly (not through a URL) that sun_path cannot carry: refused
+    // before connecting, not cut to another path by hiredis.
+    void unixSocketPathThatCannotWorkIsRefused_data() {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QByteArray>("shown");
+        QTest::newRow("108 bytes") << ("/tmp/" + QByteArray(103, 's')) << QByteArray("at most 107");
+        QTest::newRow("NUL") << QByteArray("/tmp/a\0b.sock", 13) << QByteArray("/tmp/a\\x00b.sock");
+    }
+    void unixSocketPathThatCannotWorkIsRefused() {
+        QFETCH(QByteArray, path);
+        QFETCH(QByteArray, shown);
+        portalocker::RedisOptions options;
+        options.unix_socket = path.toStdString();
+        RedisLease lease("bad-socket", options, fastOptions());
+        std::error_code ec;
+        QVERIFY(!lease.try_lock(ec));
+        QVERIFY2(ec == portalocker::errc::invalid_argument, ec.message().c_str());
+        try {
+            lease.try_lock();
+            QFAIL("no exception");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::invalid_argument);
+            QVERIFY2(QByteArray(error.what()).contains(shown), error.what());
+            QVERIFY2(isPrintable(error.what()), error.what());
+        }
+        // 107 bytes is the longest that fits: tried (and not found), not refused.
+        options.unix_socket = "/tmp/" + std::string(102, 's');
+        RedisLease longest("bad-socket", options, fastOptions());
+        QVERIFY(!longest.try_lock(ec));
+        QVERIFY2(ec == portalocker::errc::connect_failed, ec.message().c_str());
+    }
+
+    // Somebody else's value under the key can be large: holder() and the AlreadyLocked message
+    // read and show only its start, and say how long it is.
+    void holderOfAHugeValueIsReadInPart() {
+        const std::string name = key("huge-holder");
+        const QByteArray value = QByteArray(1000, 'v') + QByteArray(199000, 'w');
+        m_server.command({"SET", QByteArray::fromStdString(name), value, "PX", "60000"});
+        RedisLease lease(name, m_server.options(), fastOptions());
+        auto current = lease.holder();
+        QVERIFY(current);
+        QCOMPARE(current->token.size(), portalocker::LeaseHolder::max_token_bytes);
+        QCOMPARE(current->token_size, std::size_t(value.size()));
+        QVERIFY(!current->token_complete());
+        QVERIFY(current->pttl > 50s);
+        LeaseOptions options = fastOptions();
+        options.fail_when_locked = true;
+        RedisLease waiter(name, m_server.options(), options);
+        try {
+            waiter.lock();
+            QFAIL("no exception");
+        } catch (const portalocker::AlreadyLocked& error) {
+            const QByteArray what(error.what());
+            QVERIFY2(what.contains("held by token vvvv") && what.contains("... (200000 bytes)"),
+                     what.left(1000).constData());
+            QVERIFY2(what.size() < 1024, qPrintable(QString::number(what.size())));
+        }
+        // A whole token is read whole.
+        m_server.command({"SET", QByteArray::fromStdString(name), "short-token", "PX", "60000"});
+        current = lease.holder();
+        QVERIFY(current);
+        QCOMPARE(current->token, std::string("short-token"));
+        QVERIFY(current->token_complete());
+        m_server.command({"DEL", QByteArray::fromStdString(name)});
+        QVERIFY(!lease.holder());
+    }
+
+    // A key that holds a list (hash, ...) is no lease: a clear error at once, not contention,
+    // and nothing changes on the server.
+    void keyOfAnotherTypeIsAClearError_data() {
+        QTest::addColumn<QList<QByteArray>>("create");
+        QTest::addColumn<QByteArray>("type");
+        QTest::newRow("list") << QList<QByteArray>{"RPUSH", "", "a"} << QByteArray("list");
+        QTest::newRow("hash") << QList<QByteArray>{"HSET", "", "f", "v"} << QByteArray("hash");
+        QTest::newRow("zset") << QList<QByteArray>{"ZADD", "", "1", "a"} << QByteArray("zset");
+    }
+    void keyOfAnotherTypeIsAClearError() {
+        QFETCH(QList<QByteArray>, create);
+        QFETCH(QByteArray, type);
+        // The name also shows that keys are escaped in messages.
+        const std::string name = key("wrong\x1b[2J\ntype");
+        create[1] = QByteArray::fromStdString(name);
+        QVERIFY(!m_server.command(create).isError());
+        LeaseOptions options = fastOptions();
+        options.timeout = 10s;
+        RedisLease lease(name, m_server.options(), options);
+        std::error_code ec;
+        QVERIFY(!lease.try_lock(ec));
+        QVERIFY2(ec == portalocker::errc::invalid_argument, ec.message().c_str());
+        QElapsedTimer timer;
+        timer.start();
+        try {
+            lease.lock(); // does not wait for a holder that does not exist
+            QFAIL("no exception");
+        } catch (const portalocker::AlreadyLocked& error) {
+            QFAIL(error.what());
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::invalid_argument);
+            const QByteArray what(error.what());
+            QVERIFY2(what.contains(QByteArray("holds a " + type + ", not a lease")), what.constData());
+            QVERIFY2(what.contains("wrong\\x1b[2J\\ntype"), what.constData());
+            QVERIFY2(isPrintable(error.what()), what.constData());
+        }
+        QVERIFY(timer.elapsed() < testsupport::timeBound(2000));
+        try {
+            lease.holder();
+            QFAIL("no exception");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::invalid_argument);
+            QVERIFY2(QByteArray(error.what()).contains("not a lease"), error.what());
+        }
+        QCOMPARE(m_server.command({"TYPE", QByteArray::fromStdString(name)}).text, type);
+        QCOMPARE(m_server.command({"EXISTS", QByteArray::fromStdString(name + ":fencing")}).integer, 0);
+        m_server.command({"DEL", QByteArray::fromStdString(name)});
+    }
+
+    // A contended key with control characters: the AlreadyLocked message shows it escaped.
+    void namesAreEscapedInMessages() {
+        const std::string name = key("esc\x1b]0;title\x07\xff");
+        RedisLease holder(name, m_server.options(), fastOptions());
+        QVERIFY(holder.try_lock());
+        LeaseOptions options = fastOptions();
+        options.fail_when_locked = true;
+        RedisLease waiter(name, m_server.options(), options);
+        try {
+            waiter.lock();
+            QFAIL("no exception");
+        } catch (const portalocker::AlreadyLocked& error) {
+            QVERIFY2(QByteArray(error.what()).contains("esc\\x1b]0;title\\x07\\xff"), error.what());
+            QVERIFY2(isPrintable(error.what()), error.what());
+        }
+        holder.unlock();
+        try {
+            holder.unlock();
+            QFAIL("no exception");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::not_locked);
+            QVERIFY2(isPrintable(error.what()), error.what());
+        }
+    }
+
+    // unlock() after the TTL ran out while the server cannot be reached: the lease is lost
+    // (reported once, by whoever sees it first) and unlock() cleans up without claiming that
+    // the key "stays until its TTL ends" (it ended already).
+    void unlockAfterTheTtlWhileTheServerIsFrozen_data() {
+        QTest::addColumn<bool>("renew");
+        QTest::newRow("renewal on") << true;
+        QTest::newRow("renewal off") << false;
+    }
+    void unlockAfterTheTtlWhileTheServerIsFrozen() {
+        QFETCH(bool, renew);
+        const std::string name = key("frozen-unlock");
+        auto server = m_server.options();
+        server.command_timeout = 200ms;
+        std::atomic<int> calls{0};
+        std::error_code reported;
+        std::mutex reportedMutex;
+        LeaseOptions options = fastOptions(500ms);
+        options.auto_renew = renew;
+        options.on_lost = [&](std::error_code ec) {
+            std::lock_guard lock(reportedMutex);
+            reported = ec;
+            ++calls;
+        };
+        RedisLease lease(name, server, options);
+        QVERIFY(lease.try_lock());
+        const pid_t pid = pid_t(m_server.pid());
+        ::kill(pid, SIGSTOP);
+        struct Thaw {
+            pid_t pid;
+            ~Thaw() { ::kill(pid, SIGCONT); }
+        } thaw{pid};
+        QTRY_VERIFY_WITH_TIMEOUT(lease.lost(), 5000);
+        QTest::qWait(100);
+        QElapsedTimer timer;
+        timer.start();
+        try {
+            lease.unlock();
+        } catch (const portalocker::LockException& error) {
+            QFAIL(error.what());
+        }
+        QVERIFY(timer.elapsed() < testsupport::timeBound(3000));
+        QVERIFY(!lease.owns_lock());
+        QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, 3000);
+        QTest::qWait(300); // no second report
+        QCOMPARE(calls.load(), 1);
+        {
+            std::lock_guard lock(reportedMutex);
+            QVERIFY2(reported, reported.message().c_str());
+        }
+        ::kill(pid, SIGCONT);
+        // The key expired on the server: free for the next holder.
+        RedisLease next(name, m_server.options(), fastOptions());
+        QVERIFY(QTest::qWaitFor([&] { return next.try_lock(); }, 5000));
+        next.unlock();
+    }
+
+    // The error_code form of the same: errc::lock_lost, and on_lost once.
+    void unlockWithErrorCodeAfterTheTtlWhileTheServerIsFrozen() {
+        const std::string name = key("frozen-unlock-ec");
+        auto server = m_server.options();
+        server.command_timeout = 200ms;
+        std::atomic<int> calls{0};
+        LeaseOptions options = fastOptions(400ms);
+        options.auto_renew = false;
+        options.on_lost = [&](std::error_code) { ++calls; };
+        RedisLease lease(name, server, options);
+        QVERIFY(lease.try_lock());
+        const pid_t pid = pid_t(m_server.pid());
+        ::kill(pid, SIGSTOP);
+        struct Thaw {
+            pid_t pid;
+            ~Thaw() { ::kill(pid, SIGCONT); }
+        } thaw{pid};
+        QTRY_VERIFY_WITH_TIMEOUT(lease.lost(), 5000);
+        std::error_code ec;
+        lease.unlock(ec);
+        QVERIFY2(ec == portalocker::errc::lock_lost, ec.message().c_str());
+        QCOMPARE(calls.load(), 1); // in this thread, before unlock() returned
         QVERIFY(!lease.owns_lock());
     }
 

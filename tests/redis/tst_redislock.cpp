@@ -132,6 +132,45 @@ private slots:
         lock.release(); // Python-style release of an unheld lock is a no-op
     }
 
+    // A server on a unix socket (unix:// URL): the command and subscriber connections work,
+    // exclusion and hand-off included.
+    void overUnixSocket() {
+        testsupport::RedisServer server;
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString socket = directory.filePath(QStringLiteral("redis.sock"));
+        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket,
+                               QStringLiteral("--unixsocketperm"), QStringLiteral("700")}),
+                 qPrintable(server.errorString()));
+        const auto options = portalocker::RedisOptions::from_url("unix://" + socket.toStdString());
+        const std::string name = channel("unix");
+        RedisLock lock(name, options, fastOptions());
+        std::error_code ec;
+        QVERIFY2(lock.try_lock(ec), ec.message().c_str());
+        QVERIFY(server.clientNames().contains(QByteArray::fromStdString(name + "-lock-" + lock.holder_id())));
+        RedisLock other(name, options, fastOptions());
+        QVERIFY(!other.try_lock());
+        QCOMPARE(other.holders().size(), std::size_t(1));
+        lock.unlock();
+        QVERIFY(other.try_lock_for(5s));
+        other.unlock();
+    }
+
+    // Channel names that Redis refuses are shown escaped in the message.
+    void invalidChannelIsShownEscaped() {
+        RedisLock lock("\x1b[2J\nname", m_server.options(), fastOptions());
+        try {
+            lock.try_lock();
+            QFAIL("no exception");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::invalid_argument);
+            const QByteArray what(error.what());
+            QVERIFY2(what.contains("'\\x1b[2J\\nname'"), what.constData());
+            for (char c : what)
+                QVERIFY2(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f, what.constData());
+        }
+    }
+
     void invalidChannelIsAClearError() {
         RedisLock lock("has space", m_server.options(), fastOptions());
         try {

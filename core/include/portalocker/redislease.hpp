@@ -6,6 +6,7 @@
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,9 +43,17 @@ struct LeaseOptions {
 
 /// Who holds a lease key right now.
 struct LeaseHolder {
-    std::string token;             ///< the key's value (the holder's token)
-    std::chrono::milliseconds pttl; ///< remaining TTL; -1 ms means the key never expires
-    std::uint64_t fencing = 0;     ///< the last fencing token granted for this key
+    /// At most this many bytes of the key's value are read: another program may have stored
+    /// megabytes under the name. RedisLease tokens are 32 bytes.
+    static constexpr std::size_t max_token_bytes = 1024;
+    /// The key's value (the holder's token), cut to its first max_token_bytes bytes.
+    std::string token;
+    /// The value's full length in bytes; greater than token.size() when token was cut.
+    std::size_t token_size = 0;
+    std::chrono::milliseconds pttl{}; ///< remaining TTL; -1 ms means the key never expires
+    std::uint64_t fencing = 0;       ///< the last fencing token granted for this key
+    /// False when `token` is only the start of the value.
+    bool token_complete() const noexcept { return token.size() == token_size; }
 };
 
 /// A lease lock: `SET key token NX PX ttl` with a random 128-bit token, granted by a Lua script
@@ -56,9 +65,27 @@ struct LeaseHolder {
 /// when its TTL ends. The companion keys: `<key>:fencing` (no TTL, never to be deleted: the
 /// fencing numbers must keep growing) and `<key>:signal`.
 ///
+/// Fencing tokens never go backwards only if the server keeps `<key>:fencing` across a
+/// restart, i.e. persists it (AOF `appendonly yes`; an RDB snapshot keeps only what it saved
+/// before the restart). Without persistence a restart resets the counter (and drops the lease
+/// key): the next grant gets token 1 again, smaller than tokens handed out before, so a
+/// resource that checks tokens refuses the new holder and may still accept an old one's
+/// writes. Where fencing matters, run the server with AOF (`appendfsync always` if a token
+/// handed out just before a crash must never repeat).
+///
 /// Meets TimedLockable. Contention and timeouts answer false and lock() throws AlreadyLocked;
 /// real failures throw LockException (connect_failed, auth_failed, acl_denied naming the
 /// command, timeout, connection_lost, ...). Every throwing call has a noexcept twin.
+///
+/// A key that exists but holds no string (a list, a hash, a stream... of another program that
+/// uses the same name) is not contention: nobody will ever release it, so waiting would be in
+/// vain and AlreadyLocked would send the user looking for a holder that does not exist. Every
+/// acquisition (try_lock() included) and holder() fail at once with LockException
+/// errc::invalid_argument ("the key 'K' at Redis ADDR holds a list, not a lease: ...");
+/// choose another key. Nothing is changed on the server.
+///
+/// Keys and tokens are shown escaped in messages (control characters and bytes that are not
+/// UTF-8 as `\n`, `\xNN`) and cut short when long.
 ///
 /// One connection per object, shared with the renewal thread (started with the first grant,
 /// parked between grants). One object is meant for one thread at a time; lost() and
@@ -134,7 +161,10 @@ public:
     const RedisOptions& redis_options() const noexcept;
     const LeaseOptions& options() const noexcept;
 
-    /// The current holder of the key (GET + PTTL + the fencing counter); nullopt when free.
+    /// The current holder of the key, in one round trip (TYPE, GETRANGE of the first
+    /// LeaseHolder::max_token_bytes bytes, STRLEN, PTTL and the fencing counter); nullopt
+    /// when free. Throws LockException: errc::invalid_argument when the key holds something
+    /// else than a string (see above), connection failures.
     std::optional<LeaseHolder> holder();
     std::optional<LeaseHolder> holder(std::error_code& ec) noexcept;
 

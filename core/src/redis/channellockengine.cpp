@@ -1,5 +1,6 @@
 #include "channellockengine.hpp"
 
+#include "../printable.hpp"
 #include "channelanswers.hpp"
 #include "random.hpp"
 
@@ -91,12 +92,13 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
     m_lastConflict.clear();
     if (m_held) {
         fail(ec, std::make_error_code(std::errc::resource_deadlock_would_occur),
-             "the Redis lock '" + m_channel + "' is already held by this object");
+             "the Redis lock '" + detail::printable_text(m_channel, 256) +
+                 "' is already held by this object");
         return false;
     }
     if (!channel::is_valid_channel(m_channel)) {
         fail(ec, make_error_code(errc::invalid_argument),
-             "invalid Redis lock channel '" + m_channel +
+             "invalid Redis lock channel '" + detail::printable_text(m_channel, 256) +
                  "': it must be printable ASCII without spaces (it becomes part of a client "
                  "name)");
         return false;
@@ -282,7 +284,8 @@ bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec)
     auto value = reply.at(1).as_integer();
     if (!value) {
         fail(ec, make_error_code(errc::protocol_error),
-             "unexpected answer to PUBSUB NUMSUB from Redis at " + m_redis.address() + ": " +
+             "unexpected answer to PUBSUB NUMSUB from Redis at " +
+                 detail::printable_text(m_redis.address(), 256) + ": " +
                  reply.describe());
         return false;
     }
@@ -325,7 +328,7 @@ bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
         probeWatcher.close_probe();
         fail(ec, make_error_code(errc::protocol_error),
              "unexpected answer to MULTI/PUBSUB NUMSUB/PUBLISH/EXEC from Redis at " +
-                 m_redis.address());
+                 detail::printable_text(m_redis.address(), 256));
         return false;
     }
     // Our own subscription is counted unless its connection already broke.
@@ -431,7 +434,8 @@ void ChannelLockEngine::release(std::error_code& ec) noexcept {
     ec.clear();
     if (!m_held) {
         ec = make_error_code(errc::not_locked);
-        m_lastError = "the Redis lock '" + m_channel + "' is not held by this object";
+        m_lastError = "the Redis lock '" + detail::printable_text(m_channel, 256) +
+                      "' is not held by this object";
         return;
     }
     const bool wasLost = m_holder->lost();

@@ -2,6 +2,8 @@
 
 #include "resolver.hpp"
 
+#include "../printable.hpp"
+
 #include <portalocker/exceptions.hpp>
 
 #include <hiredis/hiredis.h>
@@ -14,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/un.h>
 #include <utility>
 
 namespace portalocker::redis {
@@ -104,7 +107,7 @@ std::string command_name(std::span<const std::string_view> argv) {
     if (argv.size() > 1 && std::find(std::begin(containers), std::end(containers), name) !=
                                std::end(containers))
         name += ' ' + upper(argv[1]);
-    return name;
+    return detail::printable_text(name, 256);
 }
 
 Connection::Connection(RedisOptions options) : m_options(std::move(options)) {}
@@ -135,6 +138,10 @@ void Connection::close() noexcept {
     m_outgoing.clear(); // commands for the old connection must never reach a new one
 }
 
+std::string Connection::printable_address() const {
+    return detail::printable_text(m_options.address(), 256);
+}
+
 int Connection::fd() const noexcept { return m_context ? m_context->fd : -1; }
 
 bool Connection::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
@@ -147,7 +154,7 @@ bool Connection::fail_io(std::error_code& ec, std::string_view what) noexcept {
     std::string reason = m_context && m_context->err ? m_context->errstr : "connection closed";
     close();
     return fail(ec, make_error_code(errc::connection_lost),
-                "connection to Redis at " + m_options.address() + " lost while " +
+                "connection to Redis at " + printable_address() + " lost while " +
                     std::string(what) + ": " + reason);
 }
 
@@ -158,6 +165,22 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
     redisContext* context = nullptr;
     std::string reason;
     if (!m_options.unix_socket.empty()) {
+        // hiredis copies the path into sun_path with strncpy: a longer path would silently
+        // be cut to another one, and a NUL would end it early. The URL parser refuses both;
+        // options filled in directly are checked here.
+        constexpr std::size_t maxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
+        if (m_options.unix_socket.find('\0') != std::string::npos)
+            return fail(ec, make_error_code(errc::invalid_argument),
+                        "invalid unix socket path '" +
+                            detail::printable_text(m_options.unix_socket, 256) +
+                            "': it contains a NUL byte");
+        if (m_options.unix_socket.size() > maxSocketPath)
+            return fail(ec, make_error_code(errc::invalid_argument),
+                        "invalid unix socket path '" +
+                            detail::printable_text(m_options.unix_socket, 256) + "': it is " +
+                            std::to_string(m_options.unix_socket.size()) +
+                            " bytes long; a unix socket path has at most " +
+                            std::to_string(maxSocketPath) + " (sun_path)");
         context = redisConnectUnixWithTimeout(m_options.unix_socket.c_str(),
                                               to_timeval(m_options.connect_timeout));
     } else {
@@ -183,7 +206,8 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         if (context)
             redisFree(context);
         return fail(ec, make_error_code(errc::connect_failed),
-                    "cannot connect to Redis at " + m_options.address() + ": " + reason +
+                    "cannot connect to Redis at " + printable_address() + ": " +
+                        detail::printable_text(reason, 512) +
                         " (connect timeout " +
                         std::to_string(m_options.connect_timeout.count()) + " ms)");
     }
@@ -194,7 +218,13 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
     // poll() with the caller's deadline.
     redisSetTimeout(context, to_timeval(m_options.command_timeout));
     // Keepalive so that a holder whose server vanished without a reset eventually learns it.
-    redisEnableKeepAlive(context);
+    // TCP only: hiredis also sets TCP_KEEPIDLE, which a unix socket refuses (EOPNOTSUPP), and
+    // a failure leaves the context in error, so that every later read fails. Keepalive is a
+    // safety net, not a requirement: should it fail on TCP, the connection is used without.
+    if (m_options.unix_socket.empty() && redisEnableKeepAlive(context) != REDIS_OK) {
+        context->err = 0;
+        context->errstr[0] = '\0';
+    }
     m_context = context;
     if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name,
                ec)) {
@@ -224,8 +254,9 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     if (ec == errc::auth_failed && !replies.empty() && replies.front().is_error()) {
         // Say who tried to log in; the server's text says why (never the password).
         std::string user = m_options.username.empty() ? "default" : m_options.username;
-        m_lastError = "authentication at Redis " + m_options.address() + " as user '" + user +
-                      "' failed: " + replies.front().text;
+        m_lastError = "authentication at Redis " + printable_address() + " as user '" +
+                      detail::printable_text(user, 256) +
+                      "' failed: " + detail::printable_text(replies.front().text, 512);
     }
     return false;
 }
@@ -233,7 +264,7 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
 bool Connection::append(std::span<const std::string_view> argv, std::error_code& ec) noexcept {
     if (!m_context)
         return fail(ec, make_error_code(errc::connection_lost),
-                    "not connected to Redis at " + m_options.address());
+                    "not connected to Redis at " + printable_address());
     // RESP, formatted here rather than into hiredis's buffer, so that sending is ours (see
     // write_some()); hiredis only parses replies.
     try {
@@ -319,7 +350,7 @@ bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
         std::string reason = std::strerror(errno);
         close();
         return fail(ec, make_error_code(errc::connection_lost),
-                    "connection to Redis at " + m_options.address() + " lost while sending: " +
+                    "connection to Redis at " + printable_address() + " lost while sending: " +
                         reason);
     }
     m_outgoing.erase(0, static_cast<std::size_t>(written));
@@ -344,7 +375,7 @@ bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
         if (ready == 0) {
             close();
             return fail(ec, make_error_code(errc::timeout),
-                        "Redis at " + m_options.address() + " did not accept a command in time");
+                        "Redis at " + printable_address() + " did not accept a command in time");
         }
         if (!write_some(done, ec))
             return false;
@@ -368,7 +399,7 @@ Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::er
     ec.clear();
     if (!m_context) {
         fail(ec, make_error_code(errc::connection_lost),
-             "not connected to Redis at " + m_options.address());
+             "not connected to Redis at " + printable_address());
         return ReadStatus::failed;
     }
     for (;;) {
@@ -377,7 +408,7 @@ Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::er
             std::string reason = m_context->errstr;
             close();
             fail(ec, make_error_code(errc::protocol_error),
-                 "malformed reply from Redis at " + m_options.address() + ": " + reason);
+                 "malformed reply from Redis at " + printable_address() + ": " + reason);
             return ReadStatus::failed;
         }
         if (raw) {
@@ -409,17 +440,19 @@ bool Connection::check_reply(const Reply& reply, std::span<const std::string_vie
     std::error_code code = classify_error_reply(reply);
     if (!code)
         return true;
+    // Server texts and user names can hold any byte (a key quoted in an error).
     std::string name = command_name(argv);
+    std::string text = detail::printable_text(reply.text, 512);
     std::string user = m_options.username.empty() ? "default" : m_options.username;
     if (code == errc::acl_denied)
         return fail(ec, code,
-                    "the Redis ACL at " + m_options.address() + " does not allow user '" + user +
-                        "' to run " + name + ": " + reply.text);
+                    "the Redis ACL at " + printable_address() + " does not allow user '" +
+                        detail::printable_text(user, 256) + "' to run " + name + ": " + text);
     if (reply.error_kind() == "NOAUTH")
         return fail(ec, code,
-                    "Redis at " + m_options.address() + " requires a password (" + name +
-                        " refused): " + reply.text);
-    return fail(ec, code, name + " failed at Redis " + m_options.address() + ": " + reply.text);
+                    "Redis at " + printable_address() + " requires a password (" + name +
+                        " refused): " + text);
+    return fail(ec, code, name + " failed at Redis " + printable_address() + ": " + text);
 }
 
 Reply Connection::command(std::initializer_list<std::string_view> argv,
@@ -452,7 +485,7 @@ Reply Connection::command(std::span<const std::string_view> argv, Deadline deadl
     case ReadStatus::timeout:
         close(); // the late reply would be taken for the next command's
         fail(ec, make_error_code(errc::timeout),
-             "Redis at " + m_options.address() + " did not answer " + command_name(argv) +
+             "Redis at " + printable_address() + " did not answer " + command_name(argv) +
                  " in time (command timeout " +
                  std::to_string(m_options.command_timeout.count()) + " ms)");
         return Reply{};
@@ -487,7 +520,7 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
         if (status == ReadStatus::timeout) {
             close();
             fail(ec, make_error_code(errc::timeout),
-                 "Redis at " + m_options.address() + " did not answer " +
+                 "Redis at " + printable_address() + " did not answer " +
                      command_name(arguments) + " in time (command timeout " +
                      std::to_string(m_options.command_timeout.count()) + " ms)");
         }

@@ -101,6 +101,9 @@ public:
     const std::string& last_error() const noexcept { return m_lastError; }
 
 private:
+    /// options().address() for messages (a host or socket path set directly can hold any
+    /// byte).
+    std::string printable_address() const;
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
     bool fail_io(std::error_code& ec, std::string_view what) noexcept;
     bool flush(Deadline deadline, std::error_code& ec) noexcept;

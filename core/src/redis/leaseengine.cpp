@@ -1,5 +1,6 @@
 #include "leaseengine.hpp"
 
+#include "../printable.hpp"
 #include "leasescripts.hpp"
 #include "random.hpp"
 #include "sha1.hpp"
@@ -41,7 +42,8 @@ std::string seconds_text(milliseconds timeout) {
 } // namespace
 
 LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options)
-    : m_key(std::move(key)), m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
+    : m_key(std::move(key)), m_printableKey(detail::printable_text(m_key, 256)),
+      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
       m_redis(std::move(redis)), m_options(std::move(options)), m_connection(m_redis) {}
 
 LeaseEngine::~LeaseEngine() {
@@ -118,10 +120,15 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
         }
     }
     auto granted = reply.at(0).as_integer();
+    if (granted == 2) {
+        fail_wrong_type(ec, reply.at(1).text);
+        return Attempt::failed;
+    }
     auto value = reply.at(1).as_integer();
     if (!granted || !value) {
         fail(ec, make_error_code(errc::protocol_error),
-             "unexpected answer to the lease script from Redis at " + m_redis.address() + ": " +
+             "unexpected answer to the lease script from Redis at " +
+                 detail::printable_text(m_redis.address(), 256) + ": " +
                  reply.describe());
         return Attempt::failed;
     }
@@ -166,7 +173,7 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     m_lastConflict.clear();
     if (m_held)
         return fail(ec, std::make_error_code(std::errc::resource_deadlock_would_occur),
-                    "the lease '" + m_key + "' is already held by this object");
+                    "the lease '" + m_printableKey + "' is already held by this object");
     if (m_options.ttl <= milliseconds::zero() ||
         (m_options.auto_renew && !(m_options.renew_fraction > 0 && m_options.renew_fraction < 1)))
         return fail(ec, make_error_code(errc::invalid_argument),
@@ -188,9 +195,10 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
         switch (attempt(token, holderTtl, ec)) {
         case Attempt::granted: ensure_renewer(); return true;
         case Attempt::failed:
-            // The script may have run without us seeing its answer: take back a grant we
-            // might hold (compare-and-delete, so it never touches somebody else's).
-            if (ec == errc::timeout || ec == errc::connection_lost)
+            // The script may have run without us seeing its answer, or failed after the SET
+            // (INCR on a fencing key that is not a number): take back a grant we might hold
+            // (compare-and-delete, so it never touches somebody else's).
+            if (ec == errc::timeout || ec == errc::connection_lost || ec == errc::server_error)
                 release_uncertain_grant(token);
             return false;
         case Attempt::locked: break;
@@ -218,6 +226,15 @@ void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
                    {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
 }
 
+bool LeaseEngine::fail_wrong_type(std::error_code& ec, std::string_view type) noexcept {
+    return fail(ec, make_error_code(errc::invalid_argument),
+                "the key '" + m_printableKey + "' at Redis " +
+                    detail::printable_text(m_redis.address(), 256) + " holds a " +
+                    detail::printable_text(type, 64) +
+                    ", not a lease: another program uses this name (a lease key holds its "
+                    "holder's token as a string)");
+}
+
 void LeaseEngine::describe_holder() noexcept {
     std::error_code ec;
     auto current = holder(ec);
@@ -225,7 +242,14 @@ void LeaseEngine::describe_holder() noexcept {
         m_lastConflict = "held by another client";
         return;
     }
-    m_lastConflict = "held by token " + current->token +
+    // The value is whatever the holder stored (another program's could be megabytes): its
+    // start, escaped, and its size when cut.
+    constexpr std::size_t shownTokenBytes = 128;
+    std::string token =
+        detail::printable_text(std::string_view(current->token).substr(0, shownTokenBytes));
+    if (current->token_size > shownTokenBytes)
+        token += "... (" + std::to_string(current->token_size) + " bytes)";
+    m_lastConflict = "held by token " + token +
                      (current->pttl.count() < 0
                           ? std::string(" (no TTL: it never expires)")
                           : " (expires in " + std::to_string(current->pttl.count()) + " ms)") +
@@ -234,23 +258,47 @@ void LeaseEngine::describe_holder() noexcept {
 
 std::optional<LeaseHolder> LeaseEngine::holder(std::error_code& ec) noexcept {
     ec.clear();
-    std::vector<Command> commands{{"GET", m_key}, {"PTTL", m_key}, {"GET", m_fencingKey}};
+    // One round trip. Only a bounded prefix of the value is read (GETRANGE), and its full size
+    // (STRLEN): a value of 100 MB must not cost 100 MB here. TYPE tells a key that is not a
+    // lease at all (GETRANGE and STRLEN answer WRONGTYPE then), PTTL -2 a key that is gone.
+    const std::string lastByte = std::to_string(LeaseHolder::max_token_bytes - 1);
+    std::vector<Command> commands{{"TYPE", m_key},
+                                  {"GETRANGE", m_key, "0", lastByte},
+                                  {"STRLEN", m_key},
+                                  {"PTTL", m_key},
+                                  {"GET", m_fencingKey}};
     std::vector<Reply> replies;
     {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
             replies = m_connection.pipeline(commands, ec);
-        if (ec) {
+        if (ec)
             m_lastError = m_connection.last_error();
-            return std::nullopt;
-        }
     }
-    if (replies.size() != 3 || replies[0].is_nil())
+    if (replies.size() != commands.size()) {
+        if (!ec)
+            fail(ec, make_error_code(errc::protocol_error),
+                 "too few replies from Redis at " + detail::printable_text(m_redis.address(), 256));
         return std::nullopt;
+    }
+    // An error reply for GETRANGE is only about the type; tell that rather than WRONGTYPE.
+    const Reply& type = replies[0];
+    if (type.type == Reply::Type::status && type.text != "string" && type.text != "none") {
+        fail_wrong_type(ec, type.text);
+        return std::nullopt;
+    }
+    if (ec)
+        return std::nullopt;
+    const auto pttl = replies[3].as_integer().value_or(-2);
+    if (type.text == "none" || pttl == -2)
+        return std::nullopt; // free (or expired between the commands)
     LeaseHolder current;
-    current.token = replies[0].text;
-    current.pttl = milliseconds(replies[1].as_integer().value_or(-2));
-    current.fencing = static_cast<std::uint64_t>(replies[2].as_integer().value_or(0));
+    current.token = std::move(replies[1].text);
+    current.token_size = std::max(static_cast<std::size_t>(std::max<long long>(
+                                      replies[2].as_integer().value_or(0), 0)),
+                                  current.token.size());
+    current.pttl = milliseconds(pttl);
+    current.fencing = static_cast<std::uint64_t>(replies[4].as_integer().value_or(0));
     return current;
 }
 
@@ -259,7 +307,7 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
     // exchange: the owner and the on_lost callback may both try.
     if (!m_held.exchange(false)) {
         fail(ec, make_error_code(errc::not_locked),
-             "the lease '" + m_key + "' is not held by this object");
+             "the lease '" + m_printableKey + "' is not held by this object");
         return;
     }
     std::string token;
@@ -292,7 +340,8 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
             return;
         }
         if (ec)
-            m_lastError = "the lease '" + m_key + "' expired before it could be renewed (" +
+            m_lastError = "the lease '" + m_printableKey +
+                          "' expired before it could be renewed (" +
                           m_connection.last_error() + ")";
     }
     if (ec) {
@@ -303,7 +352,7 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
     if (reply.as_integer().value_or(0) != 1) {
         mark_lost(generation, make_error_code(errc::lock_lost));
         ec = make_error_code(errc::lock_lost);
-        m_lastError = "the lease '" + m_key + "' had already expired or been taken over";
+        m_lastError = "the lease '" + m_printableKey + "' had already expired or been taken over";
     }
 }
 
@@ -311,7 +360,7 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
     ec.clear();
     if (!m_held)
         return fail(ec, make_error_code(errc::not_locked),
-                    "the lease '" + m_key + "' is not held by this object");
+                    "the lease '" + m_printableKey + "' is not held by this object");
     if (ttl <= milliseconds::zero())
         return fail(ec, make_error_code(errc::invalid_argument), "the TTL must be positive");
     std::string token;

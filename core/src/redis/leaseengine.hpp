@@ -48,6 +48,8 @@ public:
     Clock::time_point valid_until() const noexcept;
 
     const std::string& key() const noexcept { return m_key; }
+    /// The key for messages: escaped and cut short (a key can hold any byte, and be long).
+    const std::string& printable_key() const noexcept { return m_printableKey; }
     const std::string& fencing_key() const noexcept { return m_fencingKey; }
     const std::string& signal_key() const noexcept { return m_signalKey; }
     const RedisOptions& redis_options() const noexcept { return m_redis; }
@@ -66,6 +68,8 @@ private:
     bool wait_for_signal(Deadline until, std::error_code& ec) noexcept;
     void release_uncertain_grant(const std::string& token) noexcept;
     void describe_holder() noexcept;
+    /// The message for a lease key that holds a `type` (list, hash...) instead of a token.
+    bool fail_wrong_type(std::error_code& ec, std::string_view type) noexcept;
     void ensure_renewer() noexcept;
     void renew_loop() noexcept;
     /// Marks grant `generation` lost (once) and calls on_lost, unless a newer grant exists.
@@ -73,6 +77,7 @@ private:
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
 
     const std::string m_key;
+    const std::string m_printableKey;
     const std::string m_fencingKey;
     const std::string m_signalKey;
     const RedisOptions m_redis;

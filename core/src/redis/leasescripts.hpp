@@ -7,10 +7,16 @@ namespace portalocker::redis::lease_scripts {
 /// KEYS: lock, fencing counter. ARGV: token, ttl ms.
 /// Grants with SET NX PX and increments the fencing counter in the same step, so the number
 /// grows with every grant and no two grants share one. Returns {1, fencing} when granted,
-/// {0, PTTL of the holder's key} when not.
+/// {0, PTTL of the holder's key} when not, {2, type} when the key holds something other than
+/// a string (a list, a hash...): that is no lease, and waiting for it would be in vain.
+/// The type is looked at only when the key exists, so a grant costs no more than before.
 inline constexpr const char* acquire = R"lua(
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     return {1, redis.call('INCR', KEYS[2])}
+end
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'string' and kind ~= 'none' then
+    return {2, kind}
 end
 return {0, redis.call('PTTL', KEYS[1])}
 )lua";

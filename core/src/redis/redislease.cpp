@@ -2,6 +2,7 @@
 
 #include <portalocker/exceptions.hpp>
 
+#include "../printable.hpp"
 #include "leaseengine.hpp"
 
 namespace portalocker {
@@ -16,12 +17,16 @@ namespace {
 
 // For "held by" messages: which lease on which server.
 std::string where(const redis::LeaseEngine& engine) {
-    return "Redis lease '" + engine.key() + "' at " + engine.redis_options().address();
+    return "Redis lease '" + engine.printable_key() + "' at " +
+           detail::printable_text(engine.redis_options().address(), 256);
 }
 
-// For failures: the engine's message names the server already.
+// For failures: the engine's message names the server already. It may quote bytes from the
+// server or other clients (a holder id, an error text): escaped once more as a whole, which
+// leaves the parts escaped already as they are.
 std::string what(const redis::LeaseEngine& engine) {
-    return "Redis lease '" + engine.key() + "': " + engine.last_error();
+    return "Redis lease '" + engine.printable_key() +
+           "': " + detail::printable_text(engine.last_error());
 }
 
 std::error_code moved_from() { return make_error_code(errc::invalid_argument); }
@@ -85,7 +90,8 @@ void RedisLease::lock() {
         return;
     const std::string& conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
-                        (conflict.empty() ? std::string("held by another client") : conflict));
+                        (conflict.empty() ? std::string("held by another client")
+                                            : detail::printable_text(conflict)));
 }
 
 void RedisLease::lock(std::error_code& ec) noexcept {

@@ -2,6 +2,7 @@
 
 #include <portalocker/exceptions.hpp>
 
+#include "../printable.hpp"
 #include "channellockengine.hpp"
 
 namespace portalocker {
@@ -16,12 +17,16 @@ namespace {
 
 // For "held by" messages: which lock on which server.
 std::string where(const redis::ChannelLockEngine& engine) {
-    return "Redis lock '" + engine.channel() + "' at " + engine.redis_options().address();
+    return "Redis lock '" + detail::printable_text(engine.channel(), 256) + "' at " +
+           detail::printable_text(engine.redis_options().address(), 256);
 }
 
-// For failures: the engine's message names the server already.
+// For failures: the engine's message names the server already. It may quote bytes from the
+// server or other clients (a holder id, an error text): escaped once more as a whole, which
+// leaves the parts escaped already as they are.
 std::string what(const redis::ChannelLockEngine& engine) {
-    return "Redis lock '" + engine.channel() + "': " + engine.last_error();
+    return "Redis lock '" + detail::printable_text(engine.channel(), 256) +
+           "': " + detail::printable_text(engine.last_error());
 }
 
 std::error_code moved_from() { return make_error_code(errc::invalid_argument); }
@@ -76,7 +81,8 @@ void RedisLock::lock_mode(bool shared) {
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
     std::string conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
-                        (conflict.empty() ? std::string("held by another client") : conflict));
+                        (conflict.empty() ? std::string("held by another client")
+                                            : detail::printable_text(conflict)));
 }
 
 void RedisLock::lock() {
