@@ -145,6 +145,14 @@ private slots:
         QCOMPARE(local.address(), std::string("unix:/tmp/r.sock"));
         QCOMPARE(RedisOptions::from_url(local.to_url()).db, 3);
         QCOMPARE(RedisOptions::from_url(local.to_url()).unix_socket, std::string("/tmp/r.sock"));
+
+        // Found by fuzz_redisurl: a socket path is percent-decoded when parsed, so printing
+        // it back must encode it again, or "%25db=3" comes back as the bytes "%db=3" and
+        // then as garbage.
+        RedisOptions odd = RedisOptions::from_url("unix:///u%25db=3&user&bR");
+        QCOMPARE(odd.unix_socket, std::string("/u%db=3&user&bR"));
+        QCOMPARE(odd.to_url(), std::string("unix:///u%25db%3D3%26user%26bR"));
+        QCOMPARE(RedisOptions::from_url(odd.to_url()).unix_socket, odd.unix_socket);
     }
 };
 

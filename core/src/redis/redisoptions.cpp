@@ -328,12 +328,14 @@ private:
     std::string& m_why;
 };
 
-std::string percent_encode(std::string_view text) {
+/// Percent-encodes all but unreserved characters (and '/' when `keep_slashes`: a path).
+std::string percent_encode(std::string_view text, bool keep_slashes = false) {
     static constexpr char digits[] = "0123456789ABCDEF";
     std::string result;
     for (char c : text) {
         auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~' ||
+            (keep_slashes && c == '/')) {
             result += c;
         } else {
             result += '%';
@@ -387,7 +389,9 @@ std::string RedisOptions::to_url(bool with_password) const {
         credentials += '@';
     }
     if (!unix_socket.empty())
-        return "unix://" + credentials + unix_socket + (db ? "?db=" + std::to_string(db) : "");
+        // The path is percent-decoded when parsed, so it is encoded here ('%', '?', '#', ...).
+        return "unix://" + credentials + percent_encode(unix_socket, true) +
+               (db ? "?db=" + std::to_string(db) : "");
     std::string hostPart = host.find(':') != std::string::npos ? '[' + host + ']' : host;
     return "redis://" + credentials + hostPart + ':' + std::to_string(port) + '/' +
            std::to_string(db);
