@@ -25,17 +25,21 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
     return *this;
 }
 
-int read_file(const char* path, std::string& text, std::size_t limit, int directory_fd) {
-    text.clear();
+namespace {
+
+/// Opens `path` and hands each read()'s bytes to `sink` until end of file or `limit` bytes.
+/// /proc files report size 0, and seq_file answers at most a page per read() however large
+/// the buffer: one fixed buffer, no resizing of the caller's string per read (which would
+/// clear megabytes for nothing). Returns 0 or the errno.
+template <typename Sink>
+int read_chunks(const char* path, int directory_fd, std::size_t limit, Sink&& sink) {
     UniqueFd file(::openat(directory_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
     if (!file)
         return errno;
-    // /proc files report size 0, and seq_file answers at most a page per read() however
-    // large the buffer; read into a fixed buffer and append (resizing the string for each
-    // read would clear megabytes for nothing).
     char buffer[64 * 1024];
-    while (text.size() < limit) {
-        const std::size_t wanted = std::min(sizeof buffer, limit - text.size());
+    std::size_t total = 0;
+    while (total < limit) {
+        const std::size_t wanted = std::min(sizeof buffer, limit - total);
         const ssize_t got = ::read(file.get(), buffer, wanted);
         if (got < 0) {
             if (errno == EINTR)
@@ -44,9 +48,18 @@ int read_file(const char* path, std::string& text, std::size_t limit, int direct
         }
         if (got == 0)
             break;
-        text.append(buffer, static_cast<std::size_t>(got));
+        total += static_cast<std::size_t>(got);
+        sink(std::string_view(buffer, static_cast<std::size_t>(got)));
     }
     return 0;
+}
+
+} // namespace
+
+int read_file(const char* path, std::string& text, std::size_t limit, int directory_fd) {
+    text.clear();
+    return read_chunks(path, directory_fd, limit,
+                       [&text](std::string_view chunk) { text.append(chunk); });
 }
 
 namespace {
@@ -132,22 +145,11 @@ std::string& ProcLocksJoiner::text() {
 int read_proc_locks(const std::string& path, std::string& text, std::size_t& repeated) {
     text.clear();
     repeated = 0;
-    UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!file)
-        return errno;
-    std::vector<char> buffer(64 * 1024);
     ProcLocksJoiner joiner;
-    for (;;) {
-        const ssize_t got = ::read(file.get(), buffer.data(), buffer.size());
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (got == 0)
-            break;
-        joiner.add(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
-    }
+    const int error = read_chunks(path.c_str(), AT_FDCWD, std::size_t(1) << 30,
+                                  [&joiner](std::string_view chunk) { joiner.add(chunk); });
+    if (error != 0)
+        return error;
     text = std::move(joiner.text());
     repeated = joiner.repeated();
     return 0;
