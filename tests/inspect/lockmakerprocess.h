@@ -8,6 +8,7 @@
 #include <portalocker/inspect/snapshot.hpp>
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QString>
 #include <QTest>
 #include <QThread>
@@ -63,6 +64,23 @@ class LockMaker {
     void signal(int number) {
         if (m_pid > 0)
             ::kill(static_cast<pid_t>(m_pid), number);
+    }
+    /// SIGSTOP, then waits (up to 5 s) until the kernel shows the process stopped: the stop
+    /// takes effect only when the process next runs, which under load can be later than the
+    /// next command of the test.
+    bool stop() {
+        signal(SIGSTOP);
+        const QString stat = QStringLiteral("/proc/%1/stat").arg(m_pid);
+        for (QDeadlineTimer deadline(5000); !deadline.hasExpired(); QThread::msleep(5)) {
+            QFile file(stat);
+            if (!file.open(QIODevice::ReadOnly))
+                return false;
+            const QByteArray text = file.readAll();
+            const qsizetype close = text.lastIndexOf(')');
+            if (close >= 0 && text.mid(close + 2, 1) == "T")
+                return true;
+        }
+        return false;
     }
     void kill() {
         if (m_pid <= 0)

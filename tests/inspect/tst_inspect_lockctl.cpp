@@ -183,7 +183,7 @@ class TestInspectLockctl : public QObject {
         LockMaker holder;
         QVERIFY(holder.send(open(file)).startsWith(QStringLiteral("OK")));
         QCOMPARE(holder.send(QStringLiteral("flock f ex nb")), QStringLiteral("LOCKED"));
-        holder.signal(SIGSTOP);
+        QVERIFY(holder.stop());
         const Run result = lockctl({QStringLiteral("list")});
         holder.signal(SIGCONT);
         QCOMPARE(result.exitCode, 0);
