@@ -33,10 +33,7 @@ int runWhileHolding(Arguments command) {
 
     pid_t child = -1;
     if (!command.empty()) {
-        std::vector<char*> argv;
-        for (const std::string& word : command)
-            argv.push_back(const_cast<char*>(word.c_str()));
-        argv.push_back(nullptr);
+        std::vector<char*> argv = argvOf(command);
         child = ::fork();
         if (child == -1) {
             std::fprintf(stderr, "lockctl: cannot start %s: %s\n", command[0].c_str(),
@@ -74,6 +71,14 @@ int runWhileHolding(Arguments command) {
     }
     sigprocmask(SIG_SETMASK, &previous, nullptr);
     return result;
+}
+
+std::vector<char*> argvOf(Arguments command) {
+    std::vector<char*> argv;
+    for (const std::string& word : command)
+        argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    return argv;
 }
 
 std::optional<double> parseSeconds(const std::string& text) {

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lockctl {
 
@@ -14,6 +15,10 @@ namespace lockctl {
 /// 128 + signal number if it died of a signal, 127 if it could not be started (with a
 /// message on stderr). With no command, waits for SIGINT/SIGTERM/SIGHUP and returns 0.
 int runWhileHolding(Arguments command);
+
+/// `command` as execvp() and posix_spawnp() take it: its words, then a null pointer. Valid
+/// while `command` is.
+std::vector<char*> argvOf(Arguments command);
 
 /// Parses a non-negative number of seconds ("0", "2.5"); nullopt if invalid.
 std::optional<double> parseSeconds(const std::string& text);

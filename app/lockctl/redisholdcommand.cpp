@@ -7,6 +7,7 @@
 // SIGINT/SIGTERM/SIGCHLD. All of them are blocked before any lock thread exists, so no other
 // thread ever receives them.
 
+#include "commandrunner.hpp"
 #include "rediscommand.hpp"
 
 #include <portalocker/inspect/redisbytes.hpp>
@@ -293,10 +294,7 @@ int holdWhile(const std::vector<std::string>& command, const sigset_t& signals,
               const std::string& what) {
     pid_t child = -1;
     if (!command.empty()) {
-        std::vector<char*> argv;
-        for (const std::string& word : command)
-            argv.push_back(const_cast<char*>(word.c_str()));
-        argv.push_back(nullptr);
+        std::vector<char*> argv = argvOf(command);
         posix_spawnattr_t attributes;
         posix_spawnattr_init(&attributes);
         sigset_t none;

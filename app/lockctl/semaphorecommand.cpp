@@ -3,13 +3,13 @@
 #include "command.hpp"
 #include "commandrunner.hpp"
 #include "holderlookup.hpp"
+#include "holdoptions.hpp"
 
 #include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/portalocker.hpp>
 
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -31,13 +31,10 @@ constexpr const char* semaphoreUsage =
     "exit status: COMMAND's status (128 + N if it died of signal N); 1 if no slot was free\n"
     "in time; 2 usage; 3 other failure\n";
 
-struct SemaphoreRequest {
+struct SemaphoreRequest : HoldOptions {
     std::string directory;
     std::string name;
     int maximum = 0;
-    std::optional<double> timeoutSeconds;
-    portalocker::Backend backend = portalocker::default_backend();
-    std::vector<std::string> command;
 };
 
 std::optional<int> parseMaximum(const std::string& text) {
@@ -48,57 +45,12 @@ std::optional<int> parseMaximum(const std::string& text) {
     return value;
 }
 
-/// Parses the arguments; nullopt (after printing why) on a usage error.
-std::optional<SemaphoreRequest> parse(Arguments arguments) {
-    SemaphoreRequest request;
-    std::vector<std::string> positional;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& word = arguments[i];
-        auto value = [&]() -> const std::string* {
-            if (i + 1 >= arguments.size()) {
-                std::fprintf(stderr, "lockctl semaphore: %s needs a value\n", word.c_str());
-                return nullptr;
-            }
-            return &arguments[++i];
-        };
-        if (word == "--") {
-            request.command.assign(arguments.begin() + static_cast<long>(i) + 1, arguments.end());
-            break;
-        } else if (word == "--timeout" || word == "-w") {
-            const std::string* text = value();
-            if (!text)
-                return std::nullopt;
-            request.timeoutSeconds = parseSeconds(*text);
-            if (!request.timeoutSeconds) {
-                std::fprintf(stderr, "lockctl semaphore: invalid timeout '%s'\n", text->c_str());
-                return std::nullopt;
-            }
-        } else if (word == "--backend") {
-            const std::string* text = value();
-            if (!text)
-                return std::nullopt;
-            auto backend = portalocker::parse_backend(*text);
-            if (!backend || *backend == portalocker::Backend::windows) {
-                std::fprintf(stderr, "lockctl semaphore: unknown backend '%s'\n", text->c_str());
-                return std::nullopt;
-            }
-            request.backend = *backend;
-        } else if (word.size() > 1 && word[0] == '-' &&
-                   !(positional.size() == 2 && std::isdigit(static_cast<unsigned char>(word[1])))) {
-            // (A negative MAXIMUM is not an option: it is refused below as a MAXIMUM.)
-            std::fprintf(stderr, "lockctl semaphore: unknown option '%s'\n", word.c_str());
-            return std::nullopt;
-        } else if (positional.size() < 3) {
-            positional.push_back(word);
-        } else {
-            // As with hold: the command may follow the arguments without "--".
-            request.command.assign(arguments.begin() + static_cast<long>(i), arguments.end());
-            break;
-        }
-    }
+/// Checks DIRECTORY, NAME and MAXIMUM and takes them into `request`; false after printing
+/// why.
+bool takeOperands(const std::vector<std::string>& positional, SemaphoreRequest& request) {
     if (positional.size() < 3) {
         std::fputs("lockctl semaphore: DIRECTORY, NAME and MAXIMUM are needed\n", stderr);
-        return std::nullopt;
+        return false;
     }
     request.directory = positional[0];
     request.name = positional[1];
@@ -107,20 +59,47 @@ std::optional<SemaphoreRequest> parse(Arguments arguments) {
         std::fprintf(stderr, "lockctl semaphore: MAXIMUM must be a whole number of at least 1, "
                              "not '%s'\n",
                      positional[2].c_str());
-        return std::nullopt;
+        return false;
     }
     request.maximum = *maximum;
     if (request.directory.empty() || request.name.empty()) {
         std::fputs("lockctl semaphore: DIRECTORY and NAME must not be empty\n", stderr);
-        return std::nullopt;
+        return false;
     }
     // The slot files belong in DIRECTORY: a NAME such as "../x" would put them elsewhere.
     if (request.name.find('/') != std::string::npos) {
         std::fprintf(stderr, "lockctl semaphore: NAME must not contain '/': '%s'\n",
                      portalocker::inspect::printable_bytes(request.name).c_str());
-        return std::nullopt;
+        return false;
     }
-    return request;
+    return true;
+}
+
+/// Parses the arguments; the exit status to end with at once (see parseHoldOptions()), or
+/// nullopt to go on with `request`.
+std::optional<int> parse(Arguments arguments, SemaphoreRequest& request) {
+    std::vector<std::string> positional;
+    const HoldSyntax syntax{
+        .name = "semaphore",
+        .usage = semaphoreUsage,
+        .takeFlag = {},
+        // (A negative MAXIMUM is not an option: it is refused below as a MAXIMUM.)
+        .isOption =
+            [&](const std::string& word) {
+                return word.size() > 1 && word[0] == '-' &&
+                       !(positional.size() == 2 &&
+                         std::isdigit(static_cast<unsigned char>(word[1])));
+            },
+        .takeOperand =
+            [&](const std::string& word) {
+                if (positional.size() >= 3)
+                    return false; // as with hold: the command may follow without "--"
+                positional.push_back(word);
+                return true;
+            },
+        .check = [&] { return takeOperands(positional, request); },
+    };
+    return parseHoldOptions(arguments, syntax, request);
 }
 
 /// " by pid 12 (python3), pid 34 (lockctl)": the holders of every slot, where the system says.
@@ -140,34 +119,18 @@ std::string describeSlotHolders(const portalocker::BoundedSemaphore& semaphore) 
 } // namespace
 
 int runSemaphore(Arguments arguments) {
-    for (const std::string& word : arguments) {
-        if (word == "--")
-            break;
-        if (word == "--help" || word == "-h") {
-            std::fputs(semaphoreUsage, stdout);
-            return exit_ok;
-        }
-    }
-    auto request = parse(arguments);
-    if (!request) {
-        std::fputs(semaphoreUsage, stderr);
-        return exit_usage;
-    }
+    SemaphoreRequest request;
+    if (auto status = parse(arguments, request))
+        return *status;
 
     portalocker::BoundedSemaphore semaphore(
-        request->maximum, {.name = request->name,
-                           .directory = request->directory,
-                           .backend = request->backend});
-    using namespace std::chrono;
-    auto deadline = steady_clock::time_point::max();
-    if (request->timeoutSeconds)
-        deadline = steady_clock::now() + duration_cast<steady_clock::duration>(
-                                             duration<double>(*request->timeoutSeconds));
+        request.maximum,
+        {.name = request.name, .directory = request.directory, .backend = request.backend});
     std::error_code ec;
-    const bool acquired = semaphore.try_lock_until(deadline, ec);
+    const bool acquired = semaphore.try_lock_until(request.deadline(), ec);
     using portalocker::inspect::printable_bytes;
-    const std::string shownName = printable_bytes(request->name);
-    const std::string shownDirectory = printable_bytes(request->directory);
+    const std::string shownName = printable_bytes(request.name);
+    const std::string shownDirectory = printable_bytes(request.directory);
     if (ec && ec != portalocker::errc::already_locked) {
         std::error_code ignored;
         std::fprintf(stderr, "lockctl semaphore: cannot take a slot of '%s' in '%s' (%s): %s\n",
@@ -178,14 +141,14 @@ int runSemaphore(Arguments arguments) {
     }
     if (!acquired) {
         std::fprintf(stderr, "lockctl semaphore: all %d slots of '%s' in '%s' are taken%s\n",
-                     request->maximum, shownName.c_str(), shownDirectory.c_str(),
+                     request.maximum, shownName.c_str(), shownDirectory.c_str(),
                      describeSlotHolders(semaphore).c_str());
         return exit_not_acquired;
     }
     std::fprintf(stderr, "lockctl semaphore: holding slot %d of %d: %s%s\n", *semaphore.slot(),
-                 request->maximum, printable_bytes(semaphore.slot_path().string()).c_str(),
-                 request->command.empty() ? "; SIGINT or SIGTERM releases" : "");
-    const int status = runWhileHolding(request->command);
+                 request.maximum, printable_bytes(semaphore.slot_path().string()).c_str(),
+                 request.command.empty() ? "; SIGINT or SIGTERM releases" : "");
+    const int status = runWhileHolding(request.command);
     semaphore.unlock(ec);
     return status;
 }
