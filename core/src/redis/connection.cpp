@@ -1,6 +1,6 @@
 #include "connection.hpp"
 
-#include "resolver.hpp"
+#include "dial.hpp"
 
 #include "../printable.hpp"
 
@@ -12,24 +12,13 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/un.h>
 #include <utility>
 
 namespace portalocker::redis {
 namespace {
-
-timeval to_timeval(std::chrono::milliseconds timeout) {
-    // hiredis reads {0, 0} as "no timeout"; the smallest real timeout is 1 ms.
-    long long ms = std::max<long long>(1, timeout.count());
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-    return tv;
-}
 
 Reply convert(const redisReply* raw) {
     Reply reply;
@@ -162,69 +151,12 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
     ec.clear();
     if (m_context)
         return true;
-    redisContext* context = nullptr;
-    std::string reason;
-    if (!m_options.unix_socket.empty()) {
-        // hiredis copies the path into sun_path with strncpy: a longer path would silently
-        // be cut to another one, and a NUL would end it early. The URL parser refuses both;
-        // options filled in directly are checked here.
-        constexpr std::size_t maxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
-        if (m_options.unix_socket.find('\0') != std::string::npos)
-            return fail(ec, make_error_code(errc::invalid_argument),
-                        "invalid unix socket path '" +
-                            detail::printable_text(m_options.unix_socket, 256) +
-                            "': it contains a NUL byte");
-        if (m_options.unix_socket.size() > maxSocketPath)
-            return fail(ec, make_error_code(errc::invalid_argument),
-                        "invalid unix socket path '" +
-                            detail::printable_text(m_options.unix_socket, 256) + "': it is " +
-                            std::to_string(m_options.unix_socket.size()) +
-                            " bytes long; a unix socket path has at most " +
-                            std::to_string(maxSocketPath) + " (sun_path)");
-        context = redisConnectUnixWithTimeout(m_options.unix_socket.c_str(),
-                                              to_timeval(m_options.connect_timeout));
-    } else {
-        // The name is resolved within the connect timeout too; then each address is tried
-        // with what is left of it.
-        const Deadline deadline = deadline_after(m_options.connect_timeout);
-        for (const std::string& address : resolve_host(m_options.host, deadline, reason)) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left <= std::chrono::milliseconds::zero())
-                break;
-            if (context)
-                redisFree(context);
-            context = redisConnectWithTimeout(address.c_str(), m_options.port, to_timeval(left));
-            if (context && !context->err)
-                break;
-        }
-    }
-    if (!context || context->err) {
-        if (context)
-            reason = context->errstr;
-        else if (reason.empty())
-            reason = "connection timed out";
-        if (context)
-            redisFree(context);
-        return fail(ec, make_error_code(errc::connect_failed),
-                    "cannot connect to Redis at " + printable_address() + ": " +
-                        detail::printable_text(reason, 512) +
-                        " (connect timeout " +
-                        std::to_string(m_options.connect_timeout.count()) + " ms)");
-    }
-    // Programs that run others (lockctl does) must not hand the socket down: a child that
-    // outlives us would keep a channel lock subscribed.
-    ::fcntl(context->fd, F_SETFD, ::fcntl(context->fd, F_GETFD) | FD_CLOEXEC);
-    // Socket timeouts only guard a blocking write into a full send buffer; every wait is a
-    // poll() with the caller's deadline.
-    redisSetTimeout(context, to_timeval(m_options.command_timeout));
-    // Keepalive so that a holder whose server vanished without a reset eventually learns it.
-    // TCP only: hiredis also sets TCP_KEEPIDLE, which a unix socket refuses (EOPNOTSUPP), and
-    // a failure leaves the context in error, so that every later read fails. Keepalive is a
-    // safety net, not a requirement: should it fail on TCP, the connection is used without.
-    if (m_options.unix_socket.empty() && redisEnableKeepAlive(context) != REDIS_OK) {
-        context->err = 0;
-        context->errstr[0] = '\0';
-    }
+    // The socket first (dial.cpp), then the login on it.
+    std::error_code code;
+    std::string message;
+    redisContext* context = dial(m_options, code, message);
+    if (!context)
+        return fail(ec, code, std::move(message));
     m_context = context;
     if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name,
                ec)) {

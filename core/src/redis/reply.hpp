@@ -1,5 +1,6 @@
 #pragma once
-// Reply: one Redis reply as a plain value (no hiredis type leaks out of connection.cpp).
+// Reply: one Redis reply as a plain value (no hiredis type leaks out of connection.cpp and
+// dial.cpp, the only files that use hiredis).
 
 #include <optional>
 #include <string>
