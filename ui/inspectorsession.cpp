@@ -6,11 +6,13 @@
 #include "filelockmodel.h"
 #include "heldlockmodel.h"
 #include "redishub.h"
+#include "redistimelinefeed.h"
 #include "snapshotpoller.h"
 #include "textformat.h"
 #include "timelinemodel.h"
 #include "watchmodel.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QThread>
 
@@ -34,6 +36,8 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
             qOverload<const EventRow&>(&EventLogModel::append));
     connect(m_redis, &RedisHub::events, m_eventLog,
             qOverload<const QList<EventRow>&>(&EventLogModel::append));
+    connect(m_redis->timeline(), &RedisTimelineFeed::changed, this,
+            &InspectorSession::updateTimeline);
     // Something the operator did changes what there is to see: look again at once.
     connect(m_heldLocks, &HeldLockModel::jobStateChanged, m_poller, &SnapshotPoller::refreshNow);
 }
@@ -102,6 +106,12 @@ void InspectorSession::setTimelineWindow(qint64 milliseconds) {
 
 qint64 InspectorSession::timelineWindow() const { return m_timelineWindowMs; }
 
+void InspectorSession::updateTimeline() {
+    m_timeline->setLanes(m_fileLanes + m_redis->timeline()->lanes(
+                                           QDateTime::currentMSecsSinceEpoch(), m_timelineWindowMs,
+                                           m_poller->settings().timelineMaxLanes));
+}
+
 void InspectorSession::applyResult(const PollResult& result) {
     Q_ASSERT(QThread::currentThread() == thread());
     QElapsedTimer clock;
@@ -109,7 +119,8 @@ void InspectorSession::applyResult(const PollResult& result) {
     m_fileLocks->setRows(result.fileLocks, result.fileLockIndex);
     m_watches->setRows(result.watches);
     m_deadlocks->setRows(result.deadlocks);
-    m_timeline->setLanes(result.timeline);
+    m_fileLanes = result.timeline;
+    updateTimeline();
     if (m_lastRefreshMs == 0) {
         // The first look has no events (nothing to diff against): say what was already there.
         EventRow first;

@@ -66,6 +66,8 @@ signals:
 private:
     void applyResult(const PollResult& result);
     void pushPollSettings();
+    /// The file lanes of the last poll plus the Redis lanes as of now.
+    void updateTimeline();
 
     AppSettings* m_settings;
     SnapshotPoller* m_poller;
@@ -84,4 +86,5 @@ private:
     qint64 m_lastScanMs = 0;
     qint64 m_lastApplyMs = 0;
     QStringList m_lastProblems;
+    QList<TimelineLane> m_fileLanes;
 };

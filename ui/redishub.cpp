@@ -5,6 +5,7 @@
 #include "redisconnectionmodel.h"
 #include "redislockmodel.h"
 #include "redismonitor.h"
+#include "redistimelinefeed.h"
 #include "textformat.h"
 
 #include <portalocker/inspect/auditlog.hpp>
@@ -17,6 +18,7 @@ using namespace Qt::StringLiterals;
 RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
       m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
+      m_timeline(new RedisTimelineFeed(this)),
       m_scanIntervalMs(settings->redisScanIntervalMs()),
       m_stuckThresholdMs(settings->stuckThresholdMs()),
       m_auditLogPath(QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())) {
@@ -83,6 +85,7 @@ RedisMonitor* RedisHub::createMonitor(const RedisConnectionConfig& config, bool 
     monitor->setInterval(m_scanIntervalMs);
     monitor->setStuckThreshold(m_stuckThresholdMs);
     connect(monitor, &RedisMonitor::rowsReady, m_locks, &RedisLockModel::setConnectionRows);
+    connect(monitor, &RedisMonitor::rowsReady, m_timeline, &RedisTimelineFeed::addScan);
     connect(monitor, &RedisMonitor::events, this, &RedisHub::events);
     m_monitors << monitor;
     m_connectionModel->addMonitor(monitor);
@@ -118,6 +121,7 @@ void RedisHub::removeConnection(const QString& connectionId) {
         return;
     m_connectionModel->removeMonitor(found);
     m_locks->removeConnection(connectionId);
+    m_timeline->removeConnection(connectionId);
     m_monitors.removeAll(found);
     delete found;
     m_passwords->remove(connectionId);

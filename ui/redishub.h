@@ -17,6 +17,7 @@ class PasswordStore;
 class RedisConnectionModel;
 class RedisLockModel;
 class RedisMonitor;
+class RedisTimelineFeed;
 
 class RedisHub : public QObject {
     Q_OBJECT
@@ -26,6 +27,8 @@ public:
 
     RedisConnectionModel* connections() const { return m_connectionModel; }
     RedisLockModel* locks() const { return m_locks; }
+    /// Holds and waits over time, from successive scans: the timeline's Redis lanes.
+    RedisTimelineFeed* timeline() const { return m_timeline; }
     QList<RedisConnectionConfig> configs() const;
     RedisMonitor* monitor(const QString& connectionId) const;
 
@@ -63,6 +66,7 @@ private:
     PasswordStore* m_passwords;
     RedisConnectionModel* m_connectionModel;
     RedisLockModel* m_locks;
+    RedisTimelineFeed* m_timeline;
     QThreadPool m_pool;
     QList<RedisMonitor*> m_monitors;
     QStringList m_plainPasswordIds;

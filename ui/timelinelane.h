@@ -28,5 +28,6 @@ struct TimelineLane {
     DurationSummary holds;
     DurationSummary waits;
     qint64 lastActivityMs = 0;
+    QString note;       ///< what the times are worth, when it needs saying (Redis: scan period)
     bool operator==(const TimelineLane&) const = default;
 };

@@ -100,8 +100,8 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
     }
     if (role == Qt::TextAlignmentRole && index.column() != ResourceColumn)
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole && index.column() == ResourceColumn)
-        return lane.resource;
+    if (role == Qt::ToolTipRole)
+        return lane.note.isEmpty() ? lane.resource : lane.resource + u"\n"_s + lane.note;
     return {};
 }
 

@@ -114,6 +114,46 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
             addOpen(waiter.pid, waiter.waiting_since, true);
     }
 
+    forget(nowMs, retentionMs);
+}
+
+void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wait,
+                                 qint64 startMs, const QString& who) {
+    History& history = m_history[resource];
+    for (const Interval& open : history.open)
+        if (open.pid == id && open.wait == wait)
+            return;
+    Interval interval;
+    interval.startMs = startMs;
+    interval.wait = wait;
+    interval.pid = id;
+    interval.who = who;
+    history.open.push_back(std::move(interval));
+    history.lastActivityMs = std::max(history.lastActivityMs, startMs);
+}
+
+void TimelineStore::closeInterval(const std::string& resource, qint64 id, bool wait,
+                                  qint64 endMs) {
+    const auto found = m_history.find(resource);
+    if (found == m_history.end())
+        return;
+    History& history = found->second;
+    const auto open = std::find_if(history.open.begin(), history.open.end(),
+                                   [&](const Interval& interval) {
+                                       return interval.pid == id && interval.wait == wait;
+                                   });
+    if (open == history.open.end())
+        return;
+    Interval interval = std::move(*open);
+    history.open.erase(open);
+    interval.endMs = std::max(endMs, interval.startMs);
+    const qint64 durationMs = interval.endMs - interval.startMs;
+    history.lastActivityMs = std::max(history.lastActivityMs, interval.endMs);
+    (wait ? history.waits : history.holds).push_back({interval.endMs, durationMs});
+    addClosed(history, std::move(interval));
+}
+
+void TimelineStore::forget(qint64 nowMs, qint64 retentionMs) {
     const qint64 horizon = nowMs - retentionMs;
     for (auto it = m_history.begin(); it != m_history.end();) {
         History& history = it->second;

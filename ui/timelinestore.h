@@ -12,6 +12,7 @@
 #include <QList>
 #include <QString>
 
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +23,17 @@ public:
     void update(const portalocker::inspect::Snapshot& snapshot,
                 const std::vector<portalocker::inspect::Event>& events, qint64 nowMs,
                 qint64 retentionMs);
+
+    /// The incremental feed, for sources that see holds and waits come and go themselves (the
+    /// Redis scans) and never call update() on this store: `id` (unique per interval, so that
+    /// adjacent holds of successive owners stay separate bars) began to hold or wait on
+    /// `resource` at startMs. Opening an interval that is already open does nothing.
+    void openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
+                      const QString& who);
+    /// ... and stopped at endMs: a closed bar, counted in the summaries. Unknown ids: nothing.
+    void closeInterval(const std::string& resource, qint64 id, bool wait, qint64 endMs);
+    /// Drops what ended more than `retentionMs` before `nowMs` (update() does it itself).
+    void forget(qint64 nowMs, qint64 retentionMs);
 
     /// Up to `maxLanes` lanes for the window [nowMs - windowMs, nowMs]: locks with waits first,
     /// then the most recently active. Bars are clipped to the window; ongoing ones have

@@ -253,16 +253,21 @@ bool TimelineView::viewportEvent(QEvent* event) {
                 if (!barRect(bar, top, nowMs, m_model->window()).adjusted(-2, -2, 2, 2).contains(help->pos()))
                     continue;
                 const qint64 end = bar.endMs < 0 ? nowMs : bar.endMs;
+                const QString text =
+                    tr("%1 %2 %3\n%4 – %5 (%6)")
+                        .arg(bar.who, bar.wait ? tr("waited for") : tr("held"), lane->resource,
+                             TextFormat::clockTime(bar.startMs),
+                             bar.endMs < 0 ? tr("now, still going") : TextFormat::clockTime(end),
+                             TextFormat::duration(end - bar.startMs));
                 QToolTip::showText(help->globalPos(),
-                                   tr("%1 %2 %3\n%4 – %5 (%6)")
-                                       .arg(bar.who, bar.wait ? tr("waited for") : tr("held"),
-                                            lane->resource, TextFormat::clockTime(bar.startMs),
-                                            bar.endMs < 0 ? tr("now, still going") : TextFormat::clockTime(end),
-                                            TextFormat::duration(end - bar.startMs)),
+                                   lane->note.isEmpty() ? text : text + u'\n' + lane->note,
                                    viewport());
                 return true;
             }
-            QToolTip::showText(help->globalPos(), lane->resource, viewport());
+            QToolTip::showText(help->globalPos(),
+                               lane->note.isEmpty() ? lane->resource
+                                                    : lane->resource + u'\n' + lane->note,
+                               viewport());
             return true;
         }
         QToolTip::hideText();

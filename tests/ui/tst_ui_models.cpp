@@ -286,8 +286,8 @@ void TestUiModels::eventLogModel() {
 void TestUiModels::timelineModel() {
     TimelineModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    TimelineLane a{u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000};
-    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500};
+    TimelineLane a{u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}};
+    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500, {}};
     model.setLanes({a, b});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(1, TimelineModel::WaitCountColumn).data().toString(), u"1"_s);
