@@ -11,6 +11,7 @@ build_packages=(
 )
 test_packages=(
     redis-server xvfb xauth util-linux
+    dbus-daemon gnome-keyring
     python3 python3-portalocker python3-redis
     g++-mingw-w64-x86-64-posix wine64
     clang libclang-rt-14-dev
