@@ -65,12 +65,8 @@ private slots:
     void holdOverUnixSocket() {
         QFETCH(QStringList, kind);
         testsupport::RedisServer server;
-        QTemporaryDir directory;
-        QVERIFY(directory.isValid());
-        const QString socket = directory.filePath(QStringLiteral("redis.sock"));
-        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket,
-                               QStringLiteral("--unixsocketperm"), QStringLiteral("700")}),
-                 qPrintable(server.errorString()));
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const QString socket = server.unixSocket();
         ChildProcess lockctl;
         QVERIFY(run(lockctl, QStringList{QStringLiteral("redis"), QStringLiteral("--url"),
                                          QStringLiteral("unix://") + socket, QStringLiteral("hold"),

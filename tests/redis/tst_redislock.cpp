@@ -136,12 +136,8 @@ private slots:
     // exclusion and hand-off included.
     void overUnixSocket() {
         testsupport::RedisServer server;
-        QTemporaryDir directory;
-        QVERIFY(directory.isValid());
-        const QString socket = directory.filePath(QStringLiteral("redis.sock"));
-        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket,
-                               QStringLiteral("--unixsocketperm"), QStringLiteral("700")}),
-                 qPrintable(server.errorString()));
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const QString socket = server.unixSocket();
         const auto options = portalocker::RedisOptions::from_url("unix://" + socket.toStdString());
         const std::string name = channel("unix");
         RedisLock lock(name, options, fastOptions());

@@ -202,6 +202,10 @@ QString RedisReply::toString() const {
     return {};
 }
 
+QString RedisServer::unixSocket() const {
+    return m_directory ? m_directory->filePath(QStringLiteral("redis.sock")) : QString();
+}
+
 int freeLoopbackPort() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -264,7 +268,11 @@ bool RedisServer::start(const QStringList& extraArguments) {
                               QStringLiteral("--daemonize"),
                               QStringLiteral("no"),
                               QStringLiteral("--logfile"),
-                              m_directory->filePath(QStringLiteral("redis.log"))};
+                              m_directory->filePath(QStringLiteral("redis.log")),
+                              QStringLiteral("--unixsocket"),
+                              unixSocket(),
+                              QStringLiteral("--unixsocketperm"),
+                              QStringLiteral("700")};
         arguments += extraArguments;
         m_process = std::make_unique<QProcess>();
         // A test that crashes must not leave its server behind.

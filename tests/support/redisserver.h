@@ -54,6 +54,8 @@ public:
 
     int port() const { return m_port; }
     QString host() const { return QStringLiteral("127.0.0.1"); }
+    /// The unix socket the server also listens on (in its temporary directory, mode 700).
+    QString unixSocket() const;
     /// `redis://127.0.0.1:<port>/0`.
     QString url() const;
     /// Options pointing at this server, with short timeouts suitable for tests.
