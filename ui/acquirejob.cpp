@@ -73,9 +73,10 @@ void AcquireJob::start() {
             if (!first && now >= deadline)
                 break;
             first = false;
-            const auto left = deadline == steady_clock::time_point::max()
-                                  ? waitSlice
-                                  : std::min(waitSlice, duration_cast<milliseconds>(deadline - now));
+            const auto left =
+                deadline == steady_clock::time_point::max()
+                    ? waitSlice
+                    : std::min(waitSlice, duration_cast<milliseconds>(deadline - now));
             std::error_code ec;
             QString error;
             if (shared->handle->tryAcquireFor(std::max(left, milliseconds(0)), ec, error)) {
@@ -157,14 +158,22 @@ void AcquireJob::setState(State state) {
 
 QString AcquireJob::stateName(State state) {
     switch (state) {
-    case State::waiting: return tr("waiting");
-    case State::held: return tr("HELD");
-    case State::releasing: return tr("releasing");
-    case State::released: return tr("released");
-    case State::timedOut: return tr("timed out");
-    case State::cancelled: return tr("cancelled");
-    case State::failed: return tr("failed");
-    case State::lost: return tr("LOST");
+    case State::waiting:
+        return tr("waiting");
+    case State::held:
+        return tr("HELD");
+    case State::releasing:
+        return tr("releasing");
+    case State::released:
+        return tr("released");
+    case State::timedOut:
+        return tr("timed out");
+    case State::cancelled:
+        return tr("cancelled");
+    case State::failed:
+        return tr("failed");
+    case State::lost:
+        return tr("LOST");
     }
     return {};
 }

@@ -16,7 +16,7 @@ class QThreadPool;
 
 class AcquireJob : public QObject {
     Q_OBJECT
-public:
+  public:
     enum class State { waiting, held, releasing, released, timedOut, cancelled, failed, lost };
     Q_ENUM(State)
 
@@ -44,10 +44,10 @@ public:
 
     static QString stateName(State state);
 
-signals:
+  signals:
     void stateChanged(AcquireJob* job);
 
-private:
+  private:
     struct Shared;
     struct Outcome {
         bool held = false;

@@ -37,18 +37,20 @@ enum TargetIndex { FileTarget, SemaphoreTarget, LeaseTarget, ChannelTarget };
 
 AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     : QWidget(parent), m_session(session), m_target(new QComboBox(this)),
-      m_pages(new QStackedWidget(this)), m_path(new QLineEdit(this)), m_backend(new QComboBox(this)),
-      m_exclusive(new QRadioButton(tr("Exclusive"), this)),
+      m_pages(new QStackedWidget(this)), m_path(new QLineEdit(this)),
+      m_backend(new QComboBox(this)), m_exclusive(new QRadioButton(tr("Exclusive"), this)),
       m_shared(new QRadioButton(tr("Shared"), this)), m_semaphoreDirectory(new QLineEdit(this)),
       m_semaphoreName(new QLineEdit(this)), m_semaphoreMaximum(new QSpinBox(this)),
       m_connection(new QComboBox(this)), m_key(new QLineEdit(this)),
       m_leaseTtl(new QDoubleSpinBox(this)), m_keyLabel(new QLabel(tr("Key"), this)),
       m_ttlLabel(new QLabel(tr("Lease TTL"), this)), m_timeout(new QDoubleSpinBox(this)),
-      m_forever(new QCheckBox(tr("Wait forever"), this)), m_acquire(new QPushButton(tr("Acquire"), this)),
-      m_countdown(new QProgressBar(this)), m_cancelWait(new QPushButton(tr("Cancel wait"), this)),
-      m_lastOutcome(new QLabel(this)), m_held(new QTableView(this)),
-      m_release(new QPushButton(tr("Release"), this)), m_cancel(new QPushButton(tr("Cancel"), this)) {
-    m_target->addItems({tr("File lock"), tr("Semaphore slot"), tr("Redis lease"), tr("Redis channel lock")});
+      m_forever(new QCheckBox(tr("Wait forever"), this)),
+      m_acquire(new QPushButton(tr("Acquire"), this)), m_countdown(new QProgressBar(this)),
+      m_cancelWait(new QPushButton(tr("Cancel wait"), this)), m_lastOutcome(new QLabel(this)),
+      m_held(new QTableView(this)), m_release(new QPushButton(tr("Release"), this)),
+      m_cancel(new QPushButton(tr("Cancel"), this)) {
+    m_target->addItems(
+        {tr("File lock"), tr("Semaphore slot"), tr("Redis lease"), tr("Redis channel lock")});
 
     // File page.
     auto* filePage = new QWidget(this);
@@ -227,7 +229,9 @@ void AcquirePage::setTimeoutMs(qint64 milliseconds) {
         m_timeout->setValue(static_cast<double>(milliseconds) / 1000.0);
 }
 
-void AcquirePage::setShared(bool shared) { (shared ? m_shared : m_exclusive)->setChecked(true); }
+void AcquirePage::setShared(bool shared) {
+    (shared ? m_shared : m_exclusive)->setChecked(true);
+}
 
 void AcquirePage::updateForm() {
     const int target = m_target->currentIndex();
@@ -260,12 +264,21 @@ void AcquirePage::reloadConnections() {
 AcquireRequest AcquirePage::request() const {
     AcquireRequest request;
     switch (m_target->currentIndex()) {
-    case SemaphoreTarget: request.target = AcquireRequest::Target::semaphore; break;
-    case LeaseTarget: request.target = AcquireRequest::Target::redisLease; break;
-    case ChannelTarget: request.target = AcquireRequest::Target::redisChannel; break;
-    default: request.target = AcquireRequest::Target::file; break;
+    case SemaphoreTarget:
+        request.target = AcquireRequest::Target::semaphore;
+        break;
+    case LeaseTarget:
+        request.target = AcquireRequest::Target::redisLease;
+        break;
+    case ChannelTarget:
+        request.target = AcquireRequest::Target::redisChannel;
+        break;
+    default:
+        request.target = AcquireRequest::Target::file;
+        break;
     }
-    request.timeoutMs = m_forever->isChecked() ? -1 : static_cast<qint64>(m_timeout->value() * 1000);
+    request.timeoutMs =
+        m_forever->isChecked() ? -1 : static_cast<qint64>(m_timeout->value() * 1000);
     request.shared = m_shared->isChecked();
     request.path = m_path->text().trimmed();
     request.backend = portalocker::parse_backend(m_backend->currentData().toString().toStdString())
@@ -296,7 +309,8 @@ AcquireJob* AcquirePage::acquire() {
              (wanted.key.isEmpty() || m_connection->currentIndex() < 0))
         problem = tr("Choose a Redis connection and enter a key or channel.");
     if (!problem.isEmpty()) {
-        m_lastOutcome->setText(u"<span style='color:#d32f2f'>"_s + problem.toHtmlEscaped() + u"</span>"_s);
+        m_lastOutcome->setText(u"<span style='color:#d32f2f'>"_s + problem.toHtmlEscaped() +
+                               u"</span>"_s);
         return nullptr;
     }
     m_lastOutcome->clear();
@@ -315,9 +329,11 @@ void AcquirePage::updateWaitState() {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         if (m_latest->deadlineMs() < 0) {
             m_countdown->setRange(0, 0); // busy indicator: no end
-            m_countdown->setFormat(tr("waiting %1").arg(TextFormat::durationCoarse(now - m_latest->startedMs())));
+            m_countdown->setFormat(
+                tr("waiting %1").arg(TextFormat::durationCoarse(now - m_latest->startedMs())));
         } else {
-            const qint64 total = std::max<qint64>(1, m_latest->deadlineMs() - m_latest->startedMs());
+            const qint64 total =
+                std::max<qint64>(1, m_latest->deadlineMs() - m_latest->startedMs());
             const qint64 left = std::max<qint64>(0, m_latest->deadlineMs() - now);
             m_countdown->setRange(0, static_cast<int>(total));
             m_countdown->setValue(static_cast<int>(left));
@@ -335,14 +351,20 @@ void AcquirePage::updateWaitState() {
                                    .arg(what, m_latest->details().toHtmlEscaped()));
         break;
     case AcquireJob::State::timedOut:
-        m_lastOutcome->setText(tr("<b style='color:#ef6c00'>Timed out</b> waiting for %1: it is held "
-                                  "by someone else (see the File locks tab).").arg(what));
+        m_lastOutcome->setText(
+            tr("<b style='color:#ef6c00'>Timed out</b> waiting for %1: it is held "
+               "by someone else (see the File locks tab).")
+                .arg(what));
         break;
-    case AcquireJob::State::cancelled: m_lastOutcome->setText(tr("Cancelled the wait for %1.").arg(what)); break;
+    case AcquireJob::State::cancelled:
+        m_lastOutcome->setText(tr("Cancelled the wait for %1.").arg(what));
+        break;
     case AcquireJob::State::failed:
-        m_lastOutcome->setText(tr("<b style='color:#d32f2f'>Failed:</b> %1").arg(m_latest->error().toHtmlEscaped()));
+        m_lastOutcome->setText(
+            tr("<b style='color:#d32f2f'>Failed:</b> %1").arg(m_latest->error().toHtmlEscaped()));
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -370,15 +392,26 @@ void AcquirePage::showContextMenu(const QPoint& position) {
     auto* menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
     QPointer<AcquireJob> guarded = job;
-    menu->addAction(tr("Release"), this, [guarded] { if (guarded) guarded->release(); })
-        ->setEnabled(job->state() == AcquireJob::State::held || job->state() == AcquireJob::State::lost);
-    menu->addAction(tr("Cancel wait"), this, [guarded] { if (guarded) guarded->cancel(); })
+    menu->addAction(tr("Release"), this,
+                    [guarded] {
+                        if (guarded)
+                            guarded->release();
+                    })
+        ->setEnabled(job->state() == AcquireJob::State::held ||
+                     job->state() == AcquireJob::State::lost);
+    menu->addAction(tr("Cancel wait"), this,
+                    [guarded] {
+                        if (guarded)
+                            guarded->cancel();
+                    })
         ->setEnabled(job->state() == AcquireJob::State::waiting);
     menu->addSeparator();
     const QString describe = job->request().describe();
     const QString details = job->details();
-    menu->addAction(tr("Copy description"), this, [describe] { DesktopActions::copyText(describe); });
-    menu->addAction(tr("Copy details (slot, token)"), this, [details] { DesktopActions::copyText(details); })
+    menu->addAction(tr("Copy description"), this,
+                    [describe] { DesktopActions::copyText(describe); });
+    menu->addAction(tr("Copy details (slot, token)"), this,
+                    [details] { DesktopActions::copyText(details); })
         ->setEnabled(!details.isEmpty());
     menu->popup(m_held->viewport()->mapToGlobal(position));
 }

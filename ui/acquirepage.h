@@ -27,7 +27,7 @@ class QTableView;
 
 class AcquirePage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit AcquirePage(InspectorSession* session, QWidget* parent = nullptr);
 
     void prefillFile(const QString& path);
@@ -43,7 +43,7 @@ public:
     AcquireJob* acquire();
     QTableView* heldView() const { return m_held; }
 
-private:
+  private:
     void updateForm();
     void updateWaitState();
     void updateButtons();

@@ -133,8 +133,8 @@ bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
             *error = file.errorString();
         return false;
     }
-    const qsizetype written =
-        EventLogExporter::write(*m_proxy, file, EventLogExporter::formatForFileName(fileName), error);
+    const qsizetype written = EventLogExporter::write(
+        *m_proxy, file, EventLogExporter::formatForFileName(fileName), error);
     if (written < 0 || !file.commit()) {
         if (error && error->isEmpty())
             *error = file.errorString();
@@ -144,7 +144,9 @@ bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
     return true;
 }
 
-QByteArray ActivityLogPage::saveState() const { return m_view->horizontalHeader()->saveState(); }
+QByteArray ActivityLogPage::saveState() const {
+    return m_view->horizontalHeader()->saveState();
+}
 
 void ActivityLogPage::restoreState(const QByteArray& state) {
     m_view->horizontalHeader()->restoreState(state);

@@ -16,7 +16,7 @@ class QTableView;
 
 class ActivityLogPage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit ActivityLogPage(InspectorSession* session, QWidget* parent = nullptr);
 
     QTableView* view() const { return m_view; }
@@ -29,7 +29,7 @@ public:
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
-private:
+  private:
     void rowsAdded();
     void updateCount();
 

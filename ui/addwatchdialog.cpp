@@ -46,8 +46,9 @@ AddWatchDialog::AddWatchDialog(QWidget* parent)
     m_name->setText(u"bounded_semaphore"_s);
     m_maximum->setRange(1, 10000);
     m_maximum->setValue(3);
-    m_pattern->setText(QString::fromUtf8(inspect::default_slot_pattern.data(),
-                                         static_cast<qsizetype>(inspect::default_slot_pattern.size())));
+    m_pattern->setText(
+        QString::fromUtf8(inspect::default_slot_pattern.data(),
+                          static_cast<qsizetype>(inspect::default_slot_pattern.size())));
     semaphoreForm->addRow(tr("Directory"), m_directory);
     semaphoreForm->addRow(tr("Name"), m_name);
     semaphoreForm->addRow(tr("Slots"), m_maximum);
@@ -124,14 +125,16 @@ void AddWatchDialog::browse() {
 
 inspect::Watch AddWatchDialog::watch() const {
     switch (m_type->currentIndex()) {
-    case DirectoryType: return inspect::Watch::directory(m_path->text().trimmed().toStdString());
-    case GlobType: return inspect::Watch::glob(m_path->text().trimmed().toStdString());
+    case DirectoryType:
+        return inspect::Watch::directory(m_path->text().trimmed().toStdString());
+    case GlobType:
+        return inspect::Watch::glob(m_path->text().trimmed().toStdString());
     case SemaphoreType:
-        return inspect::Watch::semaphore(m_directory->text().trimmed().toStdString(),
-                                         m_name->text().trimmed().toStdString(),
-                                         static_cast<unsigned>(m_maximum->value()),
-                                         m_pattern->text().trimmed().toStdString());
-    default: return inspect::Watch::file(m_path->text().trimmed().toStdString());
+        return inspect::Watch::semaphore(
+            m_directory->text().trimmed().toStdString(), m_name->text().trimmed().toStdString(),
+            static_cast<unsigned>(m_maximum->value()), m_pattern->text().trimmed().toStdString());
+    default:
+        return inspect::Watch::file(m_path->text().trimmed().toStdString());
     }
 }
 

@@ -15,7 +15,7 @@ class QStackedWidget;
 
 class AddWatchDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     explicit AddWatchDialog(QWidget* parent = nullptr);
 
     /// Pre-fills a file watch (from a lock's context menu).
@@ -27,7 +27,7 @@ public:
 
     void accept() override;
 
-private:
+  private:
     void browse();
     void updateState();
 

@@ -11,10 +11,14 @@ namespace {
 
 QString typeName(inspect::Watch::Type type) {
     switch (type) {
-    case inspect::Watch::Type::path: return u"file"_s;
-    case inspect::Watch::Type::directory: return u"directory"_s;
-    case inspect::Watch::Type::glob: return u"glob"_s;
-    case inspect::Watch::Type::semaphore: return u"semaphore"_s;
+    case inspect::Watch::Type::path:
+        return u"file"_s;
+    case inspect::Watch::Type::directory:
+        return u"directory"_s;
+    case inspect::Watch::Type::glob:
+        return u"glob"_s;
+    case inspect::Watch::Type::semaphore:
+        return u"semaphore"_s;
     }
     return u"file"_s;
 }
@@ -159,6 +163,10 @@ void AppSettings::setValue(const QString& key, const QByteArray& value) {
     m_settings->setValue(key, value);
 }
 
-QString AppSettings::fileName() const { return m_settings->fileName(); }
+QString AppSettings::fileName() const {
+    return m_settings->fileName();
+}
 
-void AppSettings::sync() { m_settings->sync(); }
+void AppSettings::sync() {
+    m_settings->sync();
+}

@@ -17,7 +17,7 @@
 class QSettings;
 
 class AppSettings {
-public:
+  public:
     /// The user's settings (organization "Lockscope", application "lockscope").
     AppSettings();
     /// Settings in an INI file of its own (tests, --settings).
@@ -48,6 +48,6 @@ public:
     QString fileName() const;
     void sync();
 
-private:
+  private:
     std::unique_ptr<QSettings> m_settings;
 };

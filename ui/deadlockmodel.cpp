@@ -59,16 +59,21 @@ QVariant DeadlockModel::data(const QModelIndex& index, int role) const {
         return QString(row.cycleText + u'\n' +
                        (row.certain ? tr("certain: every process in the cycle is single-threaded")
                                     : tr("likely: another thread could still release a lock")));
-    case Qt::DecorationRole: return HealthStyle::icon(LockHealth::deadlocked);
-    case Qt::ToolTipRole: return row.steps.join(u'\n');
+    case Qt::DecorationRole:
+        return HealthStyle::icon(LockHealth::deadlocked);
+    case Qt::ToolTipRole:
+        return row.steps.join(u'\n');
     case PidsRole: {
         QVariantList pids;
         for (qint64 pid : row.pids)
             pids << pid;
         return pids;
     }
-    case CertainRole: return row.certain;
-    case StepsRole: return row.steps;
-    default: return {};
+    case CertainRole:
+        return row.certain;
+    case StepsRole:
+        return row.steps;
+    default:
+        return {};
     }
 }

@@ -9,7 +9,7 @@
 
 class DeadlockModel : public QAbstractListModel {
     Q_OBJECT
-public:
+  public:
     enum Role { PidsRole = Qt::UserRole + 1, CertainRole, StepsRole };
     explicit DeadlockModel(QObject* parent = nullptr);
 
@@ -19,6 +19,6 @@ public:
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
-private:
+  private:
     QList<DeadlockRow> m_rows;
 };

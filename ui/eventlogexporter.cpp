@@ -36,8 +36,8 @@ EventLogExporter::Format EventLogExporter::formatForFileName(const QString& file
                : Format::csv;
 }
 
-qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& device,
-                                  Format format, QString* error) {
+qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& device, Format format,
+                                  QString* error) {
     qsizetype written = 0;
     auto put = [&](const QString& line) {
         if (device.write(line.toUtf8()) < 0) {
@@ -48,7 +48,8 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
         return true;
     };
     if (format == Format::csv &&
-        !put(u"time,event,source,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
+        !put(
+            u"time,event,source,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
         return -1;
     for (int row = 0; row < model.rowCount(); ++row) {
         const EventRow* event = eventOf(model, row);
@@ -56,12 +57,18 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
             continue;
         QString line;
         if (format == Format::csv) {
-            const QStringList fields = {
-                TextFormat::timestamp(event->timeMs), EventLogModel::kindLabel(event->kind),
-                event->source, event->resource, event->lockKind, event->mode,
-                event->pid > 0 ? QString::number(event->pid) : QString(), event->command,
-                event->durationMs >= 0 ? QString::number(event->durationMs) : QString(),
-                event->durationExact ? u"true"_s : u"false"_s, event->detail};
+            const QStringList fields = {TextFormat::timestamp(event->timeMs),
+                                        EventLogModel::kindLabel(event->kind),
+                                        event->source,
+                                        event->resource,
+                                        event->lockKind,
+                                        event->mode,
+                                        event->pid > 0 ? QString::number(event->pid) : QString(),
+                                        event->command,
+                                        event->durationMs >= 0 ? QString::number(event->durationMs)
+                                                               : QString(),
+                                        event->durationExact ? u"true"_s : u"false"_s,
+                                        event->detail};
             QStringList quoted;
             for (const QString& field : fields)
                 quoted << csvField(field);

@@ -6,7 +6,7 @@
 #include <QString>
 
 class EventLogExporter {
-public:
+  public:
     enum class Format { csv, jsonLines };
 
     /// `model` is the EventLogModel or a proxy over it. Returns the number of rows written,

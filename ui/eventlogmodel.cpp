@@ -59,7 +59,9 @@ void EventLogModel::drain() {
     }
 }
 
-void EventLogModel::append(const EventRow& event) { append(QList<EventRow>{event}); }
+void EventLogModel::append(const EventRow& event) {
+    append(QList<EventRow>{event});
+}
 
 void EventLogModel::clear() {
     m_queue.clear();
@@ -93,14 +95,22 @@ const EventRow* EventLogModel::eventAt(const QModelIndex& index) const {
 
 QString EventLogModel::kindLabel(EventRow::Kind kind) {
     switch (kind) {
-    case EventRow::Kind::acquired: return tr("acquired");
-    case EventRow::Kind::released: return tr("released");
-    case EventRow::Kind::waitStarted: return tr("wait started");
-    case EventRow::Kind::waitEnded: return tr("wait ended");
-    case EventRow::Kind::expired: return tr("expired");
-    case EventRow::Kind::forceReleased: return tr("FORCE-RELEASED");
-    case EventRow::Kind::operatorAction: return tr("operator");
-    case EventRow::Kind::problem: return tr("problem");
+    case EventRow::Kind::acquired:
+        return tr("acquired");
+    case EventRow::Kind::released:
+        return tr("released");
+    case EventRow::Kind::waitStarted:
+        return tr("wait started");
+    case EventRow::Kind::waitEnded:
+        return tr("wait ended");
+    case EventRow::Kind::expired:
+        return tr("expired");
+    case EventRow::Kind::forceReleased:
+        return tr("FORCE-RELEASED");
+    case EventRow::Kind::operatorAction:
+        return tr("operator");
+    case EventRow::Kind::problem:
+        return tr("problem");
     }
     return {};
 }
@@ -118,19 +128,26 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
         return {};
     const EventRow& row = m_rows[static_cast<std::size_t>(index.row())];
     switch (role) {
-    case KindRole: return static_cast<int>(row.kind);
-    case TimeRole: return row.timeMs;
+    case KindRole:
+        return static_cast<int>(row.kind);
+    case TimeRole:
+        return row.timeMs;
     case SearchTextRole:
         return (row.resource + u' ' + QString::number(row.pid) + u' ' + row.command + u' ' +
                 row.detail + u' ' + row.source)
             .toLower();
     case Qt::DisplayRole:
         switch (index.column()) {
-        case TimeColumn: return TextFormat::timestamp(row.timeMs).mid(11);
-        case EventColumn: return kindLabel(row.kind);
-        case ResourceColumn: return row.resource;
-        case PidColumn: return row.pid > 0 ? QString::number(row.pid) : QString();
-        case CommandColumn: return row.command;
+        case TimeColumn:
+            return TextFormat::timestamp(row.timeMs).mid(11);
+        case EventColumn:
+            return kindLabel(row.kind);
+        case ResourceColumn:
+            return row.resource;
+        case PidColumn:
+            return row.pid > 0 ? QString::number(row.pid) : QString();
+        case CommandColumn:
+            return row.command;
         case LockColumn:
             return row.mode.isEmpty() ? row.lockKind : QString(row.lockKind + u' ' + row.mode);
         case DurationColumn:
@@ -138,8 +155,10 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
                 return QString();
             return QString((row.durationExact ? QString() : u"\x2265 "_s) +
                            TextFormat::duration(row.durationMs));
-        case DetailColumn: return row.detail;
-        default: return {};
+        case DetailColumn:
+            return row.detail;
+        default:
+            return {};
         }
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
@@ -151,18 +170,25 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
         if (index.column() != EventColumn)
             return {};
         switch (row.kind) {
-        case EventRow::Kind::forceReleased: return HealthStyle::accent(LockHealth::deadlocked);
-        case EventRow::Kind::expired: return HealthStyle::accent(LockHealth::stuck);
-        case EventRow::Kind::waitStarted: return HealthStyle::accent(LockHealth::contended);
-        case EventRow::Kind::problem: return HealthStyle::accent(LockHealth::holderStopped);
-        case EventRow::Kind::operatorAction: return QColor(0x15, 0x65, 0xc0);
-        default: return {};
+        case EventRow::Kind::forceReleased:
+            return HealthStyle::accent(LockHealth::deadlocked);
+        case EventRow::Kind::expired:
+            return HealthStyle::accent(LockHealth::stuck);
+        case EventRow::Kind::waitStarted:
+            return HealthStyle::accent(LockHealth::contended);
+        case EventRow::Kind::problem:
+            return HealthStyle::accent(LockHealth::holderStopped);
+        case EventRow::Kind::operatorAction:
+            return QColor(0x15, 0x65, 0xc0);
+        default:
+            return {};
         }
     case Qt::TextAlignmentRole:
         if (index.column() == PidColumn || index.column() == DurationColumn)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -170,14 +196,23 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case TimeColumn: return tr("Time");
-    case EventColumn: return tr("Event");
-    case ResourceColumn: return tr("Path / key");
-    case PidColumn: return tr("PID");
-    case CommandColumn: return tr("Command");
-    case LockColumn: return tr("Lock");
-    case DurationColumn: return tr("Duration");
-    case DetailColumn: return tr("Detail");
-    default: return {};
+    case TimeColumn:
+        return tr("Time");
+    case EventColumn:
+        return tr("Event");
+    case ResourceColumn:
+        return tr("Path / key");
+    case PidColumn:
+        return tr("PID");
+    case CommandColumn:
+        return tr("Command");
+    case LockColumn:
+        return tr("Lock");
+    case DurationColumn:
+        return tr("Duration");
+    case DetailColumn:
+        return tr("Detail");
+    default:
+        return {};
     }
 }

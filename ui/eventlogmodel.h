@@ -13,8 +13,18 @@
 
 class EventLogModel : public QAbstractTableModel {
     Q_OBJECT
-public:
-    enum Column { TimeColumn, EventColumn, ResourceColumn, PidColumn, CommandColumn, LockColumn, DurationColumn, DetailColumn, ColumnCount };
+  public:
+    enum Column {
+        TimeColumn,
+        EventColumn,
+        ResourceColumn,
+        PidColumn,
+        CommandColumn,
+        LockColumn,
+        DurationColumn,
+        DetailColumn,
+        ColumnCount
+    };
     enum Role { KindRole = Qt::UserRole + 1, TimeRole, SearchTextRole };
 
     explicit EventLogModel(QObject* parent = nullptr);
@@ -36,7 +46,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-private:
+  private:
     void drain();
     void trim();
 

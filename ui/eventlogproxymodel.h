@@ -9,17 +9,17 @@
 
 class EventLogProxyModel : public QSortFilterProxyModel {
     Q_OBJECT
-public:
+  public:
     explicit EventLogProxyModel(QObject* parent = nullptr);
 
     void setFilterText(const QString& text);
     void setKindVisible(EventRow::Kind kind, bool visible);
     bool isKindVisible(EventRow::Kind kind) const;
 
-protected:
+  protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
 
-private:
+  private:
     QStringList m_terms;
     QSet<int> m_hiddenKinds;
 };

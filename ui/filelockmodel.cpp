@@ -36,7 +36,8 @@ QString heldForText(qint64 sinceMs, bool exact) {
     if (sinceMs < 0)
         return {};
     const qint64 elapsed = QDateTime::currentMSecsSinceEpoch() - sinceMs;
-    return (exact ? QString() : u"\x2265 "_s) + TextFormat::durationCoarse(std::max<qint64>(0, elapsed));
+    return (exact ? QString() : u"\x2265 "_s) +
+           TextFormat::durationCoarse(std::max<qint64>(0, elapsed));
 }
 
 QString sinceTooltip(qint64 sinceMs, bool exact) {
@@ -87,9 +88,15 @@ void FileLockModel::continueMerge() {
     while (!done) {
         bool phaseDone = false;
         switch (m_merge->phase) {
-        case Merge::Phase::remove: phaseDone = removePhase(clock); break;
-        case Merge::Phase::update: phaseDone = updatePhase(clock); break;
-        case Merge::Phase::insert: phaseDone = insertPhase(clock); break;
+        case Merge::Phase::remove:
+            phaseDone = removePhase(clock);
+            break;
+        case Merge::Phase::update:
+            phaseDone = updatePhase(clock);
+            break;
+        case Merge::Phase::insert:
+            phaseDone = insertPhase(clock);
+            break;
         }
         if (!phaseDone) {
             m_continue.start(); // out of budget: continue after the event loop had its turn
@@ -111,7 +118,9 @@ void FileLockModel::continueMerge() {
                     m_merge->toInsert.push_back(i);
             m_merge->cursor = 0;
             break;
-        case Merge::Phase::insert: done = true; break;
+        case Merge::Phase::insert:
+            done = true;
+            break;
         }
     }
     Q_ASSERT(static_cast<qsizetype>(m_entries.size()) == m_merge->entries.size());
@@ -201,8 +210,8 @@ bool FileLockModel::insertPhase(QElapsedTimer& clock) {
         chunkClock.start();
         beginInsertRows({}, first, first + static_cast<int>(chunk) - 1);
         for (qsizetype i = 0; i < chunk; ++i) {
-            const FileLockEntry& entry =
-                m_merge->entries.at(m_merge->toInsert[static_cast<std::size_t>(m_merge->cursor + i)]);
+            const FileLockEntry& entry = m_merge->entries.at(
+                m_merge->toInsert[static_cast<std::size_t>(m_merge->cursor + i)]);
             m_lockCount += entry.waiter < 0 ? 1 : 0;
             m_entries.push_back(entry);
         }
@@ -274,36 +283,53 @@ QVariant FileLockModel::data(const QModelIndex& index, int role) const {
 
 QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) const {
     switch (role) {
-    case HealthRole: return static_cast<int>(row.health);
-    case IdRole: return row.id;
-    case PidRole: return row.firstPid;
-    case PathRole: return row.path;
-    case IsWaiterRole: return false;
-    case SinceRole: return row.heldSinceMs;
-    case Qt::BackgroundRole: return HealthStyle::rowBackground(row.health);
-    default: break;
+    case HealthRole:
+        return static_cast<int>(row.health);
+    case IdRole:
+        return row.id;
+    case PidRole:
+        return row.firstPid;
+    case PathRole:
+        return row.path;
+    case IsWaiterRole:
+        return false;
+    case SinceRole:
+        return row.heldSinceMs;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(row.health);
+    default:
+        break;
     }
     if (role == Qt::DisplayRole || role == SortRole) {
         const bool sort = role == SortRole;
         switch (column) {
         case StatusColumn:
             return sort ? QVariant(static_cast<int>(row.health)) : HealthStyle::label(row.health);
-        case PathColumn: return row.pathDeleted && !sort ? row.path + u" (deleted)"_s : row.path;
-        case KindColumn: return row.kind;
-        case ModeColumn: return row.mode;
+        case PathColumn:
+            return row.pathDeleted && !sort ? row.path + u" (deleted)"_s : row.path;
+        case KindColumn:
+            return row.kind;
+        case ModeColumn:
+            return row.mode;
         case RangeColumn:
             return sort ? QVariant(row.start) : TextFormat::byteRange(row.start, row.end);
-        case PidColumn: return sort ? QVariant(row.firstPid) : QVariant(row.pidsText());
-        case CommandColumn: return row.command;
-        case UserColumn: return row.user;
-        case StateColumn: return row.state;
+        case PidColumn:
+            return sort ? QVariant(row.firstPid) : QVariant(row.pidsText());
+        case CommandColumn:
+            return row.command;
+        case UserColumn:
+            return row.user;
+        case StateColumn:
+            return row.state;
         case HeldForColumn:
-            return sort ? QVariant(-row.heldSinceMs) : heldForText(row.heldSinceMs, row.heldSinceExact);
+            return sort ? QVariant(-row.heldSinceMs)
+                        : heldForText(row.heldSinceMs, row.heldSinceExact);
         case WaitersColumn:
             if (sort)
                 return static_cast<int>(row.waiters.size());
             return row.waiters.isEmpty() ? QString() : QString::number(row.waiters.size());
-        default: return {};
+        default:
+            return {};
         }
     }
     switch (role) {
@@ -315,19 +341,22 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
             return QString(HealthStyle::explanation(row.health) +
                            (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
         case PathColumn:
-            return QString(row.path + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
-                           (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s));
-        case HeldForColumn: return sinceTooltip(row.heldSinceMs, row.heldSinceExact);
+            return QString(
+                row.path + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
+                (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s));
+        case HeldForColumn:
+            return sinceTooltip(row.heldSinceMs, row.heldSinceExact);
         case PidColumn: {
             QStringList holders;
             for (const HolderRow& holder : row.holders)
-                holders << QString::number(holder.process->pid) + u" ("_s + holder.process->command +
-                               u", "_s + holder.process->state + u')';
+                holders << QString::number(holder.process->pid) + u" ("_s +
+                               holder.process->command + u", "_s + holder.process->state + u')';
             return holders.join(u'\n');
         }
         case CommandColumn:
             return row.holders.isEmpty() ? QString() : row.holders.front().process->commandLine;
-        default: return {};
+        default:
+            return {};
         }
     case Qt::ForegroundRole:
         if (column == PathColumn && !row.pathKnown)
@@ -346,21 +375,30 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
         if (column == PidColumn || column == WaitersColumn || column == HeldForColumn)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
 QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& waiter, int column,
                                    int role) const {
     switch (role) {
-    case HealthRole: return static_cast<int>(waiter.health);
-    case IdRole: return QString(u"W "_s + waiter.id);
-    case PidRole: return waiter.process->pid;
-    case PathRole: return lock.path;
-    case IsWaiterRole: return true;
-    case SinceRole: return waiter.waitingSinceMs;
-    case Qt::BackgroundRole: return HealthStyle::rowBackground(waiter.health);
-    default: break;
+    case HealthRole:
+        return static_cast<int>(waiter.health);
+    case IdRole:
+        return QString(u"W "_s + waiter.id);
+    case PidRole:
+        return waiter.process->pid;
+    case PathRole:
+        return lock.path;
+    case IsWaiterRole:
+        return true;
+    case SinceRole:
+        return waiter.waitingSinceMs;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(waiter.health);
+    default:
+        break;
     }
     if (role == Qt::DisplayRole || role == SortRole) {
         const bool sort = role == SortRole;
@@ -372,21 +410,27 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
             return QString(u"    \x21B3 waits for "_s +
                            (waiter.blockedByText.isEmpty() ? u"?"_s : waiter.blockedByText) +
                            (waiter.depth > 1 ? u" (behind a waiter)"_s : QString()));
-        case KindColumn: return waiter.kind;
-        case ModeColumn: return waiter.mode;
+        case KindColumn:
+            return waiter.kind;
+        case ModeColumn:
+            return waiter.mode;
         case RangeColumn:
             return sort ? QVariant(waiter.start) : TextFormat::byteRange(waiter.start, waiter.end);
         case PidColumn:
             return sort ? QVariant(waiter.process->pid)
                         : QVariant(waiter.process->pid > 0 ? QString::number(waiter.process->pid)
-                                                          : u"?"_s);
-        case CommandColumn: return waiter.process->command;
-        case UserColumn: return waiter.process->user;
-        case StateColumn: return waiter.process->state;
+                                                           : u"?"_s);
+        case CommandColumn:
+            return waiter.process->command;
+        case UserColumn:
+            return waiter.process->user;
+        case StateColumn:
+            return waiter.process->state;
         case HeldForColumn:
             return sort ? QVariant(-waiter.waitingSinceMs)
                         : heldForText(waiter.waitingSinceMs, waiter.waitingSinceExact);
-        default: return sort ? QVariant(QString()) : QVariant();
+        default:
+            return sort ? QVariant(QString()) : QVariant();
         }
     }
     switch (role) {
@@ -408,7 +452,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         if (column == PidColumn || column == HeldForColumn)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -416,17 +461,29 @@ QVariant FileLockModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractItemModel::headerData(section, orientation, role);
     switch (section) {
-    case StatusColumn: return tr("Status");
-    case PathColumn: return tr("Path");
-    case KindColumn: return tr("Kind");
-    case ModeColumn: return tr("Mode");
-    case RangeColumn: return tr("Range");
-    case PidColumn: return tr("PID");
-    case CommandColumn: return tr("Command");
-    case UserColumn: return tr("User");
-    case StateColumn: return tr("State");
-    case HeldForColumn: return tr("Held for");
-    case WaitersColumn: return tr("Waiters");
-    default: return {};
+    case StatusColumn:
+        return tr("Status");
+    case PathColumn:
+        return tr("Path");
+    case KindColumn:
+        return tr("Kind");
+    case ModeColumn:
+        return tr("Mode");
+    case RangeColumn:
+        return tr("Range");
+    case PidColumn:
+        return tr("PID");
+    case CommandColumn:
+        return tr("Command");
+    case UserColumn:
+        return tr("User");
+    case StateColumn:
+        return tr("State");
+    case HeldForColumn:
+        return tr("Held for");
+    case WaitersColumn:
+        return tr("Waiters");
+    default:
+        return {};
     }
 }

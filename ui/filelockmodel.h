@@ -21,7 +21,7 @@
 
 class FileLockModel : public QAbstractTableModel {
     Q_OBJECT
-public:
+  public:
     enum Column {
         StatusColumn,
         PathColumn,
@@ -78,13 +78,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-signals:
+  signals:
     /// A merge did not fit in one slice: it goes on in the background until mergeFinished().
     void mergeContinuing();
     /// The last setRows() has landed completely.
     void mergeFinished();
 
-private:
+  private:
     struct Merge;
 
     void startMerge();

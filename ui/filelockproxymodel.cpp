@@ -7,8 +7,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-template <class T>
-int threeWay(const T& a, const T& b) {
+template <class T> int threeWay(const T& a, const T& b) {
     return a < b ? -1 : (b < a ? 1 : 0);
 }
 
@@ -61,16 +60,26 @@ int FileLockProxyModel::compareLocks(const FileLockRow& a, const FileLockRow& b,
         const int byPath = QString::compare(a.path, b.path, Qt::CaseInsensitive);
         return byPath ? byPath : threeWay(a.start, b.start);
     }
-    case FileLockModel::KindColumn: return QString::compare(a.kind, b.kind);
-    case FileLockModel::ModeColumn: return QString::compare(a.mode, b.mode);
-    case FileLockModel::RangeColumn: return threeWay(a.start, b.start);
-    case FileLockModel::PidColumn: return threeWay(a.firstPid, b.firstPid);
-    case FileLockModel::CommandColumn: return QString::compare(a.command, b.command, Qt::CaseInsensitive);
-    case FileLockModel::UserColumn: return QString::compare(a.user, b.user);
-    case FileLockModel::StateColumn: return QString::compare(a.state, b.state);
-    case FileLockModel::HeldForColumn: return -threeWay(a.heldSinceMs, b.heldSinceMs);
-    case FileLockModel::WaitersColumn: return threeWay(a.waiters.size(), b.waiters.size());
-    default: return 0;
+    case FileLockModel::KindColumn:
+        return QString::compare(a.kind, b.kind);
+    case FileLockModel::ModeColumn:
+        return QString::compare(a.mode, b.mode);
+    case FileLockModel::RangeColumn:
+        return threeWay(a.start, b.start);
+    case FileLockModel::PidColumn:
+        return threeWay(a.firstPid, b.firstPid);
+    case FileLockModel::CommandColumn:
+        return QString::compare(a.command, b.command, Qt::CaseInsensitive);
+    case FileLockModel::UserColumn:
+        return QString::compare(a.user, b.user);
+    case FileLockModel::StateColumn:
+        return QString::compare(a.state, b.state);
+    case FileLockModel::HeldForColumn:
+        return -threeWay(a.heldSinceMs, b.heldSinceMs);
+    case FileLockModel::WaitersColumn:
+        return threeWay(a.waiters.size(), b.waiters.size());
+    default:
+        return 0;
     }
 }
 

@@ -11,7 +11,7 @@ struct FileLockRow;
 
 class FileLockProxyModel : public QSortFilterProxyModel {
     Q_OBJECT
-public:
+  public:
     explicit FileLockProxyModel(QObject* parent = nullptr);
 
     void setFilterText(const QString& text);
@@ -22,11 +22,11 @@ public:
     /// Compares two locks by a column: < 0, 0, > 0 (public for tests).
     static int compareLocks(const FileLockRow& a, const FileLockRow& b, int column);
 
-protected:
+  protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
     bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
 
-private:
+  private:
     QString m_filterText;
     QStringList m_terms;
     bool m_onlyAttention = false;

@@ -7,8 +7,9 @@ bool contains(const QString& field, const QString& term) {
 }
 
 bool processMatches(const ProcessRef& process, const QString& term) {
-    return process && (contains(QString::number(process->pid), term) || contains(process->command, term) ||
-                       contains(process->user, term) || contains(process->state, term));
+    return process &&
+           (contains(QString::number(process->pid), term) || contains(process->command, term) ||
+            contains(process->user, term) || contains(process->state, term));
 }
 
 } // namespace

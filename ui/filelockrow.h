@@ -18,7 +18,7 @@ struct ProcessRow {
     QString command;     ///< comm ("" when unknown)
     QString commandLine; ///< full argv
     QString user;
-    QString state;       ///< "sleeping", "stopped", ...
+    QString state; ///< "sleeping", "stopped", ...
     bool stoppedOrZombie = false;
     qint64 startedMs = -1; ///< process start, ms since the epoch; -1 when unknown
     int threads = 0;
@@ -34,7 +34,7 @@ inline bool sameProcess(const ProcessRef& a, const ProcessRef& b) {
 
 struct HolderRow {
     ProcessRef process; ///< never null
-    QString source;       ///< how it was found ("lock line", "descriptor", ...)
+    QString source;     ///< how it was found ("lock line", "descriptor", ...)
     QList<int> fds;
     qint64 heldSinceMs = -1;
     bool heldSinceExact = false;
@@ -45,7 +45,7 @@ struct HolderRow {
 };
 
 struct WaiterRow {
-    QString id; ///< stable while the same process waits for the same thing
+    QString id;         ///< stable while the same process waits for the same thing
     ProcessRef process; ///< never null
     QString kind;
     QString mode;
@@ -82,7 +82,7 @@ struct FileLockRow {
     qint64 end = -1; ///< -1 = EOF
     qint64 linePid = 0;
     qint64 firstPid = 0; ///< 0 when no holder could be named
-    QString command; ///< of the first holder
+    QString command;     ///< of the first holder
     QString user;
     QString state;
     qint64 heldSinceMs = -1;
@@ -99,8 +99,9 @@ struct FileLockRow {
         if (holders.isEmpty())
             return QStringLiteral("?");
         const QString first = QString::number(holders.front().process->pid);
-        return holders.size() == 1 ? first
-                                   : first + QStringLiteral(" +") + QString::number(holders.size() - 1);
+        return holders.size() == 1
+                   ? first
+                   : first + QStringLiteral(" +") + QString::number(holders.size() - 1);
     }
     /// True when every term (lower case) occurs in one of the fields the filter box searches.
     bool matches(const QStringList& terms) const;
@@ -110,9 +111,9 @@ using FileLockRef = QSharedPointer<const FileLockRow>;
 
 /// One row of the flat lock table: a lock, or one of its waiters (shown right under it).
 struct FileLockEntry {
-    QString key;     ///< the lock's id, or "W " + the waiter's id
+    QString key;      ///< the lock's id, or "W " + the waiter's id
     FileLockRef lock; ///< never null
-    int waiter = -1; ///< index into lock->waiters; -1 for the lock's own row
+    int waiter = -1;  ///< index into lock->waiters; -1 for the lock's own row
 
     const WaiterRow* waiterRow() const { return waiter >= 0 ? &lock->waiters.at(waiter) : nullptr; }
     /// Equal as far as the table shows it.

@@ -31,15 +31,18 @@ using namespace Qt::StringLiterals;
 
 FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
     : QWidget(parent), m_session(session), m_proxy(new FileLockProxyModel(this)),
-      m_filter(new QLineEdit(this)), m_onlyAttention(new QCheckBox(tr("Needs attention only"), this)),
-      m_summary(new QLabel(this)), m_view(new QTableView(this)), m_details(new LockDetailsView(this)),
+      m_filter(new QLineEdit(this)),
+      m_onlyAttention(new QCheckBox(tr("Needs attention only"), this)), m_summary(new QLabel(this)),
+      m_view(new QTableView(this)), m_details(new LockDetailsView(this)),
       m_deadlockBox(new QGroupBox(this)), m_deadlocks(new QListView(this)),
-      m_splitter(new QSplitter(Qt::Horizontal, this)), m_sideSplitter(new QSplitter(Qt::Vertical, this)) {
+      m_splitter(new QSplitter(Qt::Horizontal, this)),
+      m_sideSplitter(new QSplitter(Qt::Vertical, this)) {
     m_proxy->setSourceModel(session->fileLocks());
 
     m_filter->setPlaceholderText(tr("Filter by path, pid, command, user, kind…  (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
-    m_onlyAttention->setToolTip(tr("Show only deadlocked, stopped-holder, stuck and contended locks"));
+    m_onlyAttention->setToolTip(
+        tr("Show only deadlocked, stopped-holder, stuck and contended locks"));
     m_summary->setTextFormat(Qt::RichText);
     auto* filterBar = new QHBoxLayout;
     filterBar->addWidget(m_filter, 3);
@@ -70,22 +73,24 @@ FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
         header->resizeSection(column, widths[column]);
     header->setSectionResizeMode(FileLockModel::PathColumn, QHeaderView::Stretch);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(header, &QHeaderView::customContextMenuRequested, this, [this, header](const QPoint& position) {
-        // Columns can be hidden and shown again from the header's menu.
-        // popup(), not exec(): no nested event loop while refreshes keep landing.
-        auto* menu = new QMenu(this);
-        menu->setAttribute(Qt::WA_DeleteOnClose);
-        for (int column = 0; column < FileLockModel::ColumnCount; ++column) {
-            QAction* action = menu->addAction(m_proxy->headerData(column, Qt::Horizontal).toString());
-            action->setCheckable(true);
-            action->setChecked(!header->isSectionHidden(column));
-            action->setEnabled(column != FileLockModel::PathColumn);
-            connect(action, &QAction::toggled, header, [header, column](bool shown) {
-                header->setSectionHidden(column, !shown);
+    connect(header, &QHeaderView::customContextMenuRequested, this,
+            [this, header](const QPoint& position) {
+                // Columns can be hidden and shown again from the header's menu.
+                // popup(), not exec(): no nested event loop while refreshes keep landing.
+                auto* menu = new QMenu(this);
+                menu->setAttribute(Qt::WA_DeleteOnClose);
+                for (int column = 0; column < FileLockModel::ColumnCount; ++column) {
+                    QAction* action =
+                        menu->addAction(m_proxy->headerData(column, Qt::Horizontal).toString());
+                    action->setCheckable(true);
+                    action->setChecked(!header->isSectionHidden(column));
+                    action->setEnabled(column != FileLockModel::PathColumn);
+                    connect(action, &QAction::toggled, header, [header, column](bool shown) {
+                        header->setSectionHidden(column, !shown);
+                    });
+                }
+                menu->popup(header->mapToGlobal(position));
             });
-        }
-        menu->popup(header->mapToGlobal(position));
-    });
 
     m_deadlocks->setModel(session->deadlocks());
     m_deadlocks->setAlternatingRowColors(true);
@@ -114,7 +119,8 @@ FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
     m_filterDelay.setSingleShot(true);
     m_filterDelay.setInterval(150); // typing in a 50,000-row table stays smooth
     connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
-    connect(&m_filterDelay, &QTimer::timeout, this, [this] { m_proxy->setFilterText(m_filter->text()); });
+    connect(&m_filterDelay, &QTimer::timeout, this,
+            [this] { m_proxy->setFilterText(m_filter->text()); });
     connect(m_onlyAttention, &QCheckBox::toggled, m_proxy, &FileLockProxyModel::setOnlyAttention);
     connect(m_view, &QTableView::customContextMenuRequested, this, &FileLocksPage::showContextMenu);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -130,7 +136,8 @@ FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
     // table while it lands (at most a second and a half), then show the result at once.
     m_thaw.setSingleShot(true);
     m_thaw.setInterval(1500);
-    connect(&m_thaw, &QTimer::timeout, this, [this] { m_view->viewport()->setUpdatesEnabled(true); });
+    connect(&m_thaw, &QTimer::timeout, this,
+            [this] { m_view->viewport()->setUpdatesEnabled(true); });
     connect(session->fileLocks(), &FileLockModel::mergeContinuing, this, [this] {
         m_view->viewport()->setUpdatesEnabled(false);
         m_thaw.start();
@@ -186,7 +193,8 @@ void FileLocksPage::updateSummary() {
     m_summary->setText(parts.join(u" &nbsp;·&nbsp; "_s));
 
     const int deadlocks = m_session->deadlocks()->rowCount();
-    m_deadlockBox->setTitle(deadlocks ? tr("Deadlocks (%1)").arg(deadlocks) : tr("Deadlocks: none"));
+    m_deadlockBox->setTitle(deadlocks ? tr("Deadlocks (%1)").arg(deadlocks)
+                                      : tr("Deadlocks: none"));
     m_deadlockBox->setStyleSheet(deadlocks ? u"QGroupBox { color: %1; font-weight: bold; }"_s.arg(
                                                  HealthStyle::accent(LockHealth::deadlocked).name())
                                            : QString());
@@ -226,15 +234,19 @@ void FileLocksPage::showContextMenu(const QPoint& position) {
     menu->setAttribute(Qt::WA_DeleteOnClose);
     const QString path = lock->path;
     menu->addAction(tr("Copy path"), this, [path] { DesktopActions::copyText(path); });
-    const QString pids = waiter ? QString::number(waiter->process->pid) : QString::number(lock->firstPid);
+    const QString pids =
+        waiter ? QString::number(waiter->process->pid) : QString::number(lock->firstPid);
     menu->addAction(waiter ? tr("Copy waiter PID") : tr("Copy holder PID"), this,
-                   [pids] { DesktopActions::copyText(pids); });
+                    [pids] { DesktopActions::copyText(pids); });
     const QString commandLine = waiter ? waiter->process->commandLine
-                                : lock->holders.isEmpty() ? QString()
-                                                          : lock->holders.front().process->commandLine;
-    menu->addAction(tr("Copy command line"), this, [commandLine] { DesktopActions::copyText(commandLine); })
+                                : lock->holders.isEmpty()
+                                    ? QString()
+                                    : lock->holders.front().process->commandLine;
+    menu->addAction(tr("Copy command line"), this,
+                    [commandLine] { DesktopActions::copyText(commandLine); })
         ->setEnabled(!commandLine.isEmpty());
-    menu->addAction(tr("Copy details"), this, [this] { DesktopActions::copyText(m_details->toPlainText()); });
+    menu->addAction(tr("Copy details"), this,
+                    [this] { DesktopActions::copyText(m_details->toPlainText()); });
     // A lock this Lock Inspector holds (acquire panel) can be released from here too.
     HeldLockModel* held = m_session->heldLocks();
     for (int row = 0; row < held->rowCount(); ++row) {
@@ -250,7 +262,8 @@ void FileLocksPage::showContextMenu(const QPoint& position) {
         }
     }
     menu->addSeparator();
-    menu->addAction(tr("Show in file manager"), this, [path] { DesktopActions::showInFileManager(path); })
+    menu->addAction(tr("Show in file manager"), this,
+                    [path] { DesktopActions::showInFileManager(path); })
         ->setEnabled(lock->pathKnown);
     menu->addAction(tr("Watch this file"), this, [this, path] { emit watchRequested(path); })
         ->setEnabled(lock->pathKnown);

@@ -19,7 +19,7 @@ class QTableView;
 
 class FileLocksPage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit FileLocksPage(InspectorSession* session, QWidget* parent = nullptr);
 
     QTableView* view() const { return m_view; }
@@ -29,11 +29,11 @@ public:
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
-signals:
+  signals:
     void acquireRequested(const QString& path);
     void watchRequested(const QString& path);
 
-private:
+  private:
     void showContextMenu(const QPoint& position);
     void updateDetails(bool force = false);
     void updateSummary();

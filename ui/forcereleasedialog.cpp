@@ -51,13 +51,16 @@ ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, portalocker::Red
     auto* form = new QFormLayout;
     form->addRow(tr("Server"), valueLabel(row.connectionName, false, this));
     form->addRow(tr("Key"), valueLabel(row.key, true, this));
-    form->addRow(tr("Convention"),
-                 valueLabel(row.convention + u" ("_s + row.confidence + u" confidence)"_s, false, this));
+    form->addRow(
+        tr("Convention"),
+        valueLabel(row.convention + u" ("_s + row.confidence + u" confidence)"_s, false, this));
     form->addRow(tr("Token seen"),
-                 valueLabel(row.token.isEmpty() ? tr("(none: channel lock)")
-                                                : row.token + (row.tokenComplete ? QString() : tr(" (truncated)")),
+                 valueLabel(row.token.isEmpty()
+                                ? tr("(none: channel lock)")
+                                : row.token + (row.tokenComplete ? QString() : tr(" (truncated)")),
                             true, this));
-    form->addRow(tr("Holder"), valueLabel(row.holders.isEmpty() ? row.owner : row.holders, false, this));
+    form->addRow(tr("Holder"),
+                 valueLabel(row.holders.isEmpty() ? row.owner : row.holders, false, this));
     if (row.fencing >= 0)
         form->addRow(tr("Fencing"), valueLabel(QString::number(row.fencing), false, this));
     form->addRow(tr("TTL"), m_ttl);
@@ -90,8 +93,9 @@ ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, portalocker::Red
 
     if (!row.releasable) {
         m_confirm->setEnabled(false);
-        m_outcome->setText(tr("This lock cannot be force-released (a fencing counter, a value too "
-                              "large to compare, or a channel lock without a holder to disconnect)."));
+        m_outcome->setText(
+            tr("This lock cannot be force-released (a fencing counter, a value too "
+               "large to compare, or a channel lock without a holder to disconnect)."));
     }
     connect(m_confirm, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_release->setEnabled(m_row.releasable && text == m_row.key && !m_job->isRunning());
@@ -109,12 +113,14 @@ ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, portalocker::Red
 void ForceReleaseDialog::updateTtl() {
     const qint64 remaining = m_row.remainingMs(QDateTime::currentMSecsSinceEpoch());
     if (remaining == -1)
-        m_ttl->setText(u"<b style='color:%1'>%2</b>"_s.arg(HealthStyle::accent(LockHealth::stuck).name(),
-                                                          tr("no TTL: it never expires on its own")));
+        m_ttl->setText(
+            u"<b style='color:%1'>%2</b>"_s.arg(HealthStyle::accent(LockHealth::stuck).name(),
+                                                tr("no TTL: it never expires on its own")));
     else if (remaining < 0)
         m_ttl->setText(tr("held while the holder stays subscribed"));
     else
-        m_ttl->setText(tr("%1 left (as of the last scan, counting down)").arg(TextFormat::duration(remaining)));
+        m_ttl->setText(tr("%1 left (as of the last scan, counting down)")
+                           .arg(TextFormat::duration(remaining)));
 }
 
 void ForceReleaseDialog::release() {
@@ -145,12 +151,15 @@ void ForceReleaseDialog::showOutcome(const ForceReleaseOutcome& outcome) {
     case ForceReleaseOutcome::Result::refused:
     case ForceReleaseOutcome::Result::failed:
         colour = HealthStyle::accent(LockHealth::deadlocked).name();
-        headline = outcome.result == ForceReleaseOutcome::Result::refused ? tr("Refused.") : tr("Failed.");
+        headline =
+            outcome.result == ForceReleaseOutcome::Result::refused ? tr("Refused.") : tr("Failed.");
         break;
     }
-    QString text = u"<b style='color:%1'>%2</b> %3"_s.arg(colour, headline, outcome.message.toHtmlEscaped());
+    QString text =
+        u"<b style='color:%1'>%2</b> %3"_s.arg(colour, headline, outcome.message.toHtmlEscaped());
     if (!outcome.deniedCommand.isEmpty())
-        text += u"<br>"_s + tr("Denied by the server's ACL: %1").arg(outcome.deniedCommand.toHtmlEscaped());
+        text += u"<br>"_s +
+                tr("Denied by the server's ACL: %1").arg(outcome.deniedCommand.toHtmlEscaped());
     if (!outcome.auditLogged)
         text += u"<br><b>"_s + tr("The attempt could not be written to the audit log.") + u"</b>"_s;
     for (const QString& warning : outcome.warnings)

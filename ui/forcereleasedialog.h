@@ -20,7 +20,7 @@ class QPushButton;
 
 class ForceReleaseDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     ForceReleaseDialog(const RedisLockRow& row, portalocker::RedisOptions server,
                        QString auditLogPath, QWidget* parent = nullptr);
 
@@ -30,10 +30,10 @@ public:
     /// Starts the release if the typed key matches (the Release button).
     void release();
 
-signals:
+  signals:
     void releaseFinished(const ForceReleaseOutcome& outcome, const RedisLockRow& row);
 
-private:
+  private:
     void updateTtl();
     void showOutcome(const ForceReleaseOutcome& outcome);
 

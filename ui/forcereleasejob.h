@@ -26,7 +26,7 @@ struct ForceReleaseOutcome {
 
 class ForceReleaseJob : public QObject {
     Q_OBJECT
-public:
+  public:
     ForceReleaseJob(portalocker::RedisOptions server,
                     std::shared_ptr<const portalocker::inspect::RedisLockRecord> seen,
                     QString auditLogPath, QObject* parent = nullptr);
@@ -34,10 +34,10 @@ public:
     void start();
     bool isRunning() const { return m_watcher.isRunning(); }
 
-signals:
+  signals:
     void finished(const ForceReleaseOutcome& outcome);
 
-private:
+  private:
     portalocker::RedisOptions m_server;
     std::shared_ptr<const portalocker::inspect::RedisLockRecord> m_seen;
     QString m_auditLogPath;

@@ -95,7 +95,9 @@ void HeldLockModel::onJobStateChanged(AcquireJob* job) {
     event.command = u"lockscope"_s;
     event.kind = EventRow::Kind::operatorAction;
     switch (job->state()) {
-    case AcquireJob::State::waiting: event.detail = tr("operator started waiting"); break;
+    case AcquireJob::State::waiting:
+        event.detail = tr("operator started waiting");
+        break;
     case AcquireJob::State::held:
         event.detail = tr("operator acquired") +
                        (job->details().isEmpty() ? QString() : u" ("_s + job->details() + u')');
@@ -103,16 +105,25 @@ void HeldLockModel::onJobStateChanged(AcquireJob* job) {
         event.durationExact = true;
         break;
     case AcquireJob::State::released:
-        event.detail = tr("operator released") +
-                       (job->error().isEmpty() ? QString() : u": "_s + job->error());
+        event.detail =
+            tr("operator released") + (job->error().isEmpty() ? QString() : u": "_s + job->error());
         event.durationMs = job->finishedMs() - job->heldSinceMs();
         event.durationExact = true;
         break;
-    case AcquireJob::State::timedOut: event.detail = tr("operator's wait timed out"); break;
-    case AcquireJob::State::cancelled: event.detail = tr("operator cancelled the wait"); break;
-    case AcquireJob::State::failed: event.detail = tr("acquire failed: ") + job->error(); break;
-    case AcquireJob::State::lost: event.detail = tr("operator's lock was lost"); break;
-    case AcquireJob::State::releasing: return;
+    case AcquireJob::State::timedOut:
+        event.detail = tr("operator's wait timed out");
+        break;
+    case AcquireJob::State::cancelled:
+        event.detail = tr("operator cancelled the wait");
+        break;
+    case AcquireJob::State::failed:
+        event.detail = tr("acquire failed: ") + job->error();
+        break;
+    case AcquireJob::State::lost:
+        event.detail = tr("operator's lock was lost");
+        break;
+    case AcquireJob::State::releasing:
+        return;
     }
     emit operatorEvent(event);
 }
@@ -125,7 +136,8 @@ void HeldLockModel::tick() {
         return;
     }
     if (!m_jobs.isEmpty())
-        emit dataChanged(index(0, StateColumn), index(static_cast<int>(m_jobs.size()) - 1, TimeColumn));
+        emit dataChanged(index(0, StateColumn),
+                         index(static_cast<int>(m_jobs.size()) - 1, TimeColumn));
 }
 
 int HeldLockModel::rowCount(const QModelIndex& parent) const {
@@ -142,47 +154,62 @@ QVariant HeldLockModel::data(const QModelIndex& index, int role) const {
     const AcquireJob* job = m_jobs[index.row()];
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     switch (role) {
-    case StateRole: return static_cast<int>(job->state());
-    case ActiveRole: return job->isActive();
+    case StateRole:
+        return static_cast<int>(job->state());
+    case ActiveRole:
+        return job->isActive();
     case ProgressRole:
         // Fraction of the wait used up, for the countdown bar; -1 when not counting down.
         if (job->state() != AcquireJob::State::waiting || job->deadlineMs() < 0)
             return -1.0;
-        return std::clamp(static_cast<double>(now - job->startedMs()) /
-                              std::max<double>(1.0, static_cast<double>(job->deadlineMs() - job->startedMs())),
-                          0.0, 1.0);
+        return std::clamp(
+            static_cast<double>(now - job->startedMs()) /
+                std::max<double>(1.0, static_cast<double>(job->deadlineMs() - job->startedMs())),
+            0.0, 1.0);
     case Qt::DisplayRole:
         switch (index.column()) {
-        case LockColumn: return job->request().describe();
-        case TypeColumn: return job->request().targetName();
-        case StateColumn: return AcquireJob::stateName(job->state());
+        case LockColumn:
+            return job->request().describe();
+        case TypeColumn:
+            return job->request().targetName();
+        case StateColumn:
+            return AcquireJob::stateName(job->state());
         case TimeColumn:
             switch (job->state()) {
             case AcquireJob::State::waiting:
                 if (job->deadlineMs() < 0)
                     return tr("waiting %1").arg(TextFormat::durationCoarse(now - job->startedMs()));
-                return tr("%1 left").arg(TextFormat::duration(std::max<qint64>(0, job->deadlineMs() - now)));
+                return tr("%1 left").arg(
+                    TextFormat::duration(std::max<qint64>(0, job->deadlineMs() - now)));
             case AcquireJob::State::held:
             case AcquireJob::State::lost:
             case AcquireJob::State::releasing:
                 return tr("held %1").arg(TextFormat::durationCoarse(now - job->heldSinceMs()));
             default:
                 return job->heldSinceMs() >= 0
-                           ? tr("held %1").arg(TextFormat::duration(job->finishedMs() - job->heldSinceMs()))
-                           : tr("after %1").arg(TextFormat::duration(job->finishedMs() - job->startedMs()));
+                           ? tr("held %1").arg(
+                                 TextFormat::duration(job->finishedMs() - job->heldSinceMs()))
+                           : tr("after %1")
+                                 .arg(TextFormat::duration(job->finishedMs() - job->startedMs()));
             }
-        case DetailsColumn: return job->error().isEmpty() ? job->details() : job->error();
-        default: return {};
+        case DetailsColumn:
+            return job->error().isEmpty() ? job->details() : job->error();
+        default:
+            return {};
         }
     case Qt::DecorationRole:
         if (index.column() != StateColumn)
             return {};
         switch (job->state()) {
-        case AcquireJob::State::waiting: return HealthStyle::icon(LockHealth::waiting);
-        case AcquireJob::State::held: return HealthStyle::icon(LockHealth::held);
+        case AcquireJob::State::waiting:
+            return HealthStyle::icon(LockHealth::waiting);
+        case AcquireJob::State::held:
+            return HealthStyle::icon(LockHealth::held);
         case AcquireJob::State::lost:
-        case AcquireJob::State::failed: return HealthStyle::icon(LockHealth::deadlocked);
-        default: return HealthStyle::icon(LockHealth::free);
+        case AcquireJob::State::failed:
+            return HealthStyle::icon(LockHealth::deadlocked);
+        default:
+            return HealthStyle::icon(LockHealth::free);
         }
     case Qt::ForegroundRole:
         if (job->state() == AcquireJob::State::failed || job->state() == AcquireJob::State::lost)
@@ -197,8 +224,10 @@ QVariant HeldLockModel::data(const QModelIndex& index, int role) const {
             return font;
         }
         return {};
-    case Qt::ToolTipRole: return job->error().isEmpty() ? job->request().describe() : job->error();
-    default: return {};
+    case Qt::ToolTipRole:
+        return job->error().isEmpty() ? job->request().describe() : job->error();
+    default:
+        return {};
     }
 }
 
@@ -206,11 +235,17 @@ QVariant HeldLockModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case LockColumn: return tr("Lock");
-    case TypeColumn: return tr("Type");
-    case StateColumn: return tr("State");
-    case TimeColumn: return tr("Time");
-    case DetailsColumn: return tr("Details");
-    default: return {};
+    case LockColumn:
+        return tr("Lock");
+    case TypeColumn:
+        return tr("Type");
+    case StateColumn:
+        return tr("State");
+    case TimeColumn:
+        return tr("Time");
+    case DetailsColumn:
+        return tr("Details");
+    default:
+        return {};
     }
 }

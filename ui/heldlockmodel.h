@@ -15,7 +15,7 @@
 
 class HeldLockModel : public QAbstractTableModel {
     Q_OBJECT
-public:
+  public:
     enum Column { LockColumn, TypeColumn, StateColumn, TimeColumn, DetailsColumn, ColumnCount };
     enum Role { StateRole = Qt::UserRole + 1, ProgressRole, ActiveRole };
 
@@ -39,12 +39,12 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-signals:
+  signals:
     /// For the activity log: acquired, released, gave up, lost.
     void operatorEvent(const EventRow& event);
     void jobStateChanged(AcquireJob* job);
 
-private:
+  private:
     void onJobStateChanged(AcquireJob* job);
     void tick();
 

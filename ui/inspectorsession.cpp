@@ -83,7 +83,9 @@ void InspectorSession::setRefreshInterval(int milliseconds, bool persist) {
         m_settings->setRefreshIntervalMs(m_poller->interval());
 }
 
-int InspectorSession::refreshInterval() const { return m_poller->interval(); }
+int InspectorSession::refreshInterval() const {
+    return m_poller->interval();
+}
 
 void InspectorSession::setStuckThreshold(qint64 milliseconds, bool persist) {
     m_stuckThresholdMs = milliseconds;
@@ -94,7 +96,9 @@ void InspectorSession::setStuckThreshold(qint64 milliseconds, bool persist) {
     m_poller->refreshNow();
 }
 
-qint64 InspectorSession::stuckThreshold() const { return m_stuckThresholdMs; }
+qint64 InspectorSession::stuckThreshold() const {
+    return m_stuckThresholdMs;
+}
 
 void InspectorSession::setTimelineWindow(qint64 milliseconds) {
     m_timelineWindowMs = milliseconds;
@@ -104,7 +108,9 @@ void InspectorSession::setTimelineWindow(qint64 milliseconds) {
     m_poller->refreshNow();
 }
 
-qint64 InspectorSession::timelineWindow() const { return m_timelineWindowMs; }
+qint64 InspectorSession::timelineWindow() const {
+    return m_timelineWindowMs;
+}
 
 void InspectorSession::updateTimeline() {
     m_timeline->setLanes(m_fileLanes + m_redis->timeline()->lanes(

@@ -23,7 +23,7 @@ class WatchModel;
 
 class InspectorSession : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit InspectorSession(AppSettings* settings, QObject* parent = nullptr);
     ~InspectorSession() override;
 
@@ -58,12 +58,12 @@ public:
     qint64 lastApplyCostMs() const { return m_lastApplyMs; }
     const QStringList& lastProblems() const { return m_lastProblems; }
 
-signals:
+  signals:
     /// A poll's result has been handed to the models (the file-lock table may still be
     /// landing a large merge: see FileLockModel::mergeFinished).
     void refreshed();
 
-private:
+  private:
     void applyResult(const PollResult& result);
     void pushPollSettings();
     /// The file lanes of the last poll plus the Redis lanes as of now.

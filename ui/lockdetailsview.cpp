@@ -10,7 +10,9 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QString esc(const QString& text) { return text.toHtmlEscaped(); }
+QString esc(const QString& text) {
+    return text.toHtmlEscaped();
+}
 
 QString sinceText(qint64 sinceMs, bool exact, qint64 nowMs) {
     if (sinceMs < 0)
@@ -102,7 +104,8 @@ QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
     html += u"<h4 style='margin-bottom:2px'>"_s + tr("Holders (%1)").arg(row.holders.size()) +
             u"</h4>"_s;
     if (row.holders.isEmpty())
-        html += u"<p><i>"_s + tr("No holder could be named (pid in /proc/locks: %1).").arg(row.linePid) +
+        html += u"<p><i>"_s +
+                tr("No holder could be named (pid in /proc/locks: %1).").arg(row.linePid) +
                 u"</i></p>"_s;
     for (const HolderRow& holder : row.holders) {
         html += u"<p style='margin-top:2px'>"_s + processBlock(*holder.process);
@@ -124,10 +127,11 @@ QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
     for (const WaiterRow& waiter : row.waiters) {
         html += u"<p style='margin-top:2px'>"_s + processBlock(*waiter.process);
         html += u"<br>"_s + tr("wants %1 %2 of bytes %3")
-                                 .arg(esc(waiter.kind), esc(waiter.mode),
-                                      TextFormat::byteRange(waiter.start, waiter.end));
+                                .arg(esc(waiter.kind), esc(waiter.mode),
+                                     TextFormat::byteRange(waiter.start, waiter.end));
         html += u"<br>"_s + tr("blocked by ") +
-                (waiter.blockedByAll.isEmpty() ? u"?"_s : u"<b>"_s + esc(waiter.blockedByAll) + u"</b>"_s);
+                (waiter.blockedByAll.isEmpty() ? u"?"_s
+                                               : u"<b>"_s + esc(waiter.blockedByAll) + u"</b>"_s);
         if (waiter.depth > 1)
             html += u" "_s + tr("(queued behind another waiter)");
         html += u"<br><span style='color:gray'>"_s + tr("waiting ") +

@@ -11,7 +11,7 @@
 
 class LockDetailsView : public QTextBrowser {
     Q_OBJECT
-public:
+  public:
     explicit LockDetailsView(QWidget* parent = nullptr);
 
     /// Shows `row` (nullptr: the placeholder). Re-renders only when something changed, or
@@ -20,6 +20,6 @@ public:
     /// The HTML for a row (public for tests).
     static QString html(const FileLockRow& row, qint64 nowMs);
 
-private:
+  private:
     std::optional<FileLockRow> m_shown;
 };

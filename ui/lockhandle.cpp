@@ -9,7 +9,9 @@ using namespace std::chrono;
 
 namespace {
 
-QString errorText(const std::error_code& ec) { return TextFormat::fromStd(ec.message()); }
+QString errorText(const std::error_code& ec) {
+    return TextFormat::fromStd(ec.message());
+}
 
 } // namespace
 
@@ -18,9 +20,9 @@ LockHandle::LockHandle(const AcquireRequest& request) : m_request(request) {
     case AcquireRequest::Target::file: {
         portalocker::LockOptions options;
         options.backend = request.backend;
-        options.flags = (request.shared ? portalocker::LockFlags::SHARED
-                                        : portalocker::LockFlags::EXCLUSIVE) |
-                        portalocker::LockFlags::NON_BLOCKING;
+        options.flags =
+            (request.shared ? portalocker::LockFlags::SHARED : portalocker::LockFlags::EXCLUSIVE) |
+            portalocker::LockFlags::NON_BLOCKING;
         m_lock.emplace<portalocker::Lock>(request.path.toStdString(), options);
         break;
     }
@@ -40,9 +42,9 @@ LockHandle::LockHandle(const AcquireRequest& request) : m_request(request) {
     }
     case AcquireRequest::Target::redisChannel: {
         portalocker::RedisLockOptions options;
-        options.flags = (request.shared ? portalocker::LockFlags::SHARED
-                                        : portalocker::LockFlags::EXCLUSIVE) |
-                        portalocker::LockFlags::NON_BLOCKING;
+        options.flags =
+            (request.shared ? portalocker::LockFlags::SHARED : portalocker::LockFlags::EXCLUSIVE) |
+            portalocker::LockFlags::NON_BLOCKING;
         options.on_lost = [lost = m_lost](std::error_code) { lost->store(true); };
         m_lock.emplace<portalocker::RedisLock>(request.key.toStdString(), request.redis, options);
         break;

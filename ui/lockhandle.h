@@ -19,7 +19,7 @@
 #include <variant>
 
 class LockHandle {
-public:
+  public:
     explicit LockHandle(const AcquireRequest& request);
     ~LockHandle();
     LockHandle(const LockHandle&) = delete;
@@ -35,7 +35,7 @@ public:
     /// What identifies the hold: slot, token, fencing number, holder id.
     QString holdDetails() const;
 
-private:
+  private:
     AcquireRequest m_request;
     std::shared_ptr<std::atomic<bool>> m_lost = std::make_shared<std::atomic<bool>>(false);
     std::variant<std::monostate, portalocker::Lock, portalocker::BoundedSemaphore,

@@ -14,6 +14,10 @@ enum class LockHealth : int {
     deadlocked = 6,    ///< part of a wait-for cycle
 };
 
-inline bool isAlarming(LockHealth health) { return health >= LockHealth::stuck; }
-inline bool needsAttention(LockHealth health) { return health >= LockHealth::contended; }
+inline bool isAlarming(LockHealth health) {
+    return health >= LockHealth::stuck;
+}
+inline bool needsAttention(LockHealth health) {
+    return health >= LockHealth::contended;
+}
 Q_DECLARE_METATYPE(LockHealth)

@@ -109,19 +109,22 @@ void MainWindow::createActions() {
     m_interval->setSuffix(u" s"_s);
     m_interval->setValue(m_session->refreshInterval() / 1000.0);
     m_interval->setToolTip(tr("Time between the end of one refresh and the start of the next"));
-    connect(m_interval, &QDoubleSpinBox::valueChanged, this,
-            [this](double seconds) { m_session->setRefreshInterval(static_cast<int>(seconds * 1000)); });
+    connect(m_interval, &QDoubleSpinBox::valueChanged, this, [this](double seconds) {
+        m_session->setRefreshInterval(static_cast<int>(seconds * 1000));
+    });
 
     auto* find = new QAction(tr("Find…"), this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, &MainWindow::focusFind);
-    auto* addWatch = new QAction(style->standardIcon(QStyle::SP_FileDialogNewFolder), tr("Add watch…"), this);
+    auto* addWatch =
+        new QAction(style->standardIcon(QStyle::SP_FileDialogNewFolder), tr("Add watch…"), this);
     addWatch->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
     connect(addWatch, &QAction::triggered, this, [this] {
         m_tabs->setCurrentWidget(m_watches);
         m_watches->addWatch();
     });
-    auto* acquire = new QAction(style->standardIcon(QStyle::SP_DialogApplyButton), tr("Acquire…"), this);
+    auto* acquire =
+        new QAction(style->standardIcon(QStyle::SP_DialogApplyButton), tr("Acquire…"), this);
     acquire->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     connect(acquire, &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_acquire); });
     auto* addConnection = new QAction(tr("Add Redis connection…"), this);
@@ -129,7 +132,8 @@ void MainWindow::createActions() {
         m_tabs->setCurrentWidget(m_redis);
         m_redis->editConnection();
     });
-    auto* exportLog = new QAction(style->standardIcon(QStyle::SP_DialogSaveButton), tr("Export activity log…"), this);
+    auto* exportLog = new QAction(style->standardIcon(QStyle::SP_DialogSaveButton),
+                                  tr("Export activity log…"), this);
     exportLog->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(exportLog, &QAction::triggered, m_activity, &ActivityLogPage::exportLog);
     auto* preferences = new QAction(tr("Preferences…"), this);
@@ -159,11 +163,12 @@ void MainWindow::createActions() {
     connect(legend, &QAction::triggered, this, &MainWindow::showLegend);
     auto* about = help->addAction(tr("About Lock Inspector"));
     connect(about, &QAction::triggered, this, [this] {
-        auto* box = new QMessageBox(QMessageBox::Information, tr("About Lock Inspector"),
-                                    tr("<b>Lock Inspector</b> %1<br>Who holds which file lock, semaphore "
-                                       "slot and Redis lock, who waits behind whom, and for how long.")
-                                        .arg(QApplication::applicationVersion()),
-                                    QMessageBox::Ok, this);
+        auto* box =
+            new QMessageBox(QMessageBox::Information, tr("About Lock Inspector"),
+                            tr("<b>Lock Inspector</b> %1<br>Who holds which file lock, semaphore "
+                               "slot and Redis lock, who waits behind whom, and for how long.")
+                                .arg(QApplication::applicationVersion()),
+                            QMessageBox::Ok, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->setIconPixmap(windowIcon().pixmap(64, 64));
         box->open();
@@ -210,8 +215,9 @@ void MainWindow::updateTabTitles() {
     LockHealth watchWorst = LockHealth::free;
     WatchModel* watches = m_session->watches();
     for (int row = 0; row < watches->rowCount(); ++row)
-        watchWorst = std::max(watchWorst, static_cast<LockHealth>(
-                                              watches->index(row, 0).data(WatchModel::HealthRole).toInt()));
+        watchWorst = std::max(
+            watchWorst,
+            static_cast<LockHealth>(watches->index(row, 0).data(WatchModel::HealthRole).toInt()));
     setTitle(WatchesTab, tr("Watches (%1)").arg(watches->rowCount()));
     setIcon(WatchesTab, isAlarming(watchWorst) ? HealthStyle::icon(watchWorst) : QIcon());
 }
@@ -233,14 +239,16 @@ void MainWindow::showPreferences() {
 
 void MainWindow::showLegend() {
     QString text = u"<table cellspacing=6>"_s;
-    for (LockHealth health : {LockHealth::deadlocked, LockHealth::holderStopped, LockHealth::stuck,
-                              LockHealth::contended, LockHealth::waiting, LockHealth::held,
-                              LockHealth::free})
+    for (LockHealth health :
+         {LockHealth::deadlocked, LockHealth::holderStopped, LockHealth::stuck,
+          LockHealth::contended, LockHealth::waiting, LockHealth::held, LockHealth::free})
         text += u"<tr><td><b style='color:"_s + HealthStyle::accent(health).name() + u"'>"_s +
                 HealthStyle::label(health) + u"</b></td><td>"_s + HealthStyle::explanation(health) +
                 u"</td></tr>"_s;
-    text += u"</table>"_s + tr("Rows are sorted worst first. The stuck threshold is set in Preferences.");
-    auto* box = new QMessageBox(QMessageBox::NoIcon, tr("What the colours mean"), text, QMessageBox::Ok, this);
+    text += u"</table>"_s +
+            tr("Rows are sorted worst first. The stuck threshold is set in Preferences.");
+    auto* box = new QMessageBox(QMessageBox::NoIcon, tr("What the colours mean"), text,
+                                QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
 }
@@ -275,4 +283,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     QMainWindow::closeEvent(event);
 }
 
-bool MainWindow::saveScreenshot(const QString& path) { return grab().save(path, "PNG"); }
+bool MainWindow::saveScreenshot(const QString& path) {
+    return grab().save(path, "PNG");
+}

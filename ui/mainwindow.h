@@ -18,7 +18,7 @@ class WatchesPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
-public:
+  public:
     explicit MainWindow(InspectorSession* session, QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -36,10 +36,10 @@ public:
     /// Renders the window into a PNG (used by --screenshot).
     bool saveScreenshot(const QString& path);
 
-protected:
+  protected:
     void closeEvent(QCloseEvent* event) override;
 
-private:
+  private:
     void createActions();
     void restoreLayout();
     void saveLayout();

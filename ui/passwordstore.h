@@ -9,7 +9,7 @@
 
 class PasswordStore : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit PasswordStore(QObject* parent = nullptr);
 
     /// True when built with QtKeychain (a keychain may still be unavailable at run time:
@@ -20,7 +20,7 @@ public:
     void write(const QString& connectionId, const QString& password);
     void remove(const QString& connectionId);
 
-signals:
+  signals:
     /// `error` is empty on success (an empty password then means none was stored).
     void readFinished(const QString& connectionId, const QString& password, const QString& error);
     void writeFinished(const QString& connectionId, const QString& error);

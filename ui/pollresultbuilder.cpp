@@ -20,18 +20,23 @@ qint64 msOrMinus(const std::optional<inspect::TimePoint>& time) {
 
 bool stoppedOrZombie(inspect::ProcessState state) {
     return state == inspect::ProcessState::stopped ||
-           state == inspect::ProcessState::tracing_stop ||
-           state == inspect::ProcessState::zombie;
+           state == inspect::ProcessState::tracing_stop || state == inspect::ProcessState::zombie;
 }
 
 EventRow::Kind eventKind(inspect::EventKind kind) {
     switch (kind) {
-    case inspect::EventKind::acquired: return EventRow::Kind::acquired;
-    case inspect::EventKind::released: return EventRow::Kind::released;
-    case inspect::EventKind::wait_started: return EventRow::Kind::waitStarted;
-    case inspect::EventKind::wait_ended: return EventRow::Kind::waitEnded;
-    case inspect::EventKind::expired: return EventRow::Kind::expired;
-    case inspect::EventKind::force_released: return EventRow::Kind::forceReleased;
+    case inspect::EventKind::acquired:
+        return EventRow::Kind::acquired;
+    case inspect::EventKind::released:
+        return EventRow::Kind::released;
+    case inspect::EventKind::wait_started:
+        return EventRow::Kind::waitStarted;
+    case inspect::EventKind::wait_ended:
+        return EventRow::Kind::waitEnded;
+    case inspect::EventKind::expired:
+        return EventRow::Kind::expired;
+    case inspect::EventKind::force_released:
+        return EventRow::Kind::forceReleased;
     }
     return EventRow::Kind::acquired;
 }
@@ -55,7 +60,8 @@ PollResultBuilder::PollResultBuilder(const inspect::Snapshot& snapshot,
 }
 
 QString PollResultBuilder::intern(std::string_view text) {
-    const QByteArray key = QByteArray::fromRawData(text.data(), static_cast<qsizetype>(text.size()));
+    const QByteArray key =
+        QByteArray::fromRawData(text.data(), static_cast<qsizetype>(text.size()));
     auto found = m_strings.constFind(key);
     if (found != m_strings.cend())
         return *found;
@@ -167,16 +173,16 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
         }
         waiterRow.blockedByAll = blockers.join(u", "_s);
         // The first blocker and how many more: the details pane lists them all.
-        waiterRow.blockedByText = blockers.isEmpty() ? QString()
-                                  : blockers.size() == 1
-                                      ? blockers.front()
-                                      : blockers.front() + u" +"_s + QString::number(blockers.size() - 1);
+        waiterRow.blockedByText = blockers.isEmpty()     ? QString()
+                                  : blockers.size() == 1 ? blockers.front()
+                                                         : blockers.front() + u" +"_s +
+                                                               QString::number(blockers.size() - 1);
         waiterRow.waitingSinceMs = msOrMinus(waiter.waiting_since);
         waiterRow.waitingSinceExact = waiter.waiting_since_exact;
         for (const std::string& problem : waiter.problems)
             waiterRow.problems << TextFormat::fromStd(problem);
-        const bool waitDeadlocked = waiter.pid > 0 && m_deadlockedPids.contains(waiter.pid) &&
-                                    m_deadlockedLocks[index];
+        const bool waitDeadlocked =
+            waiter.pid > 0 && m_deadlockedPids.contains(waiter.pid) && m_deadlockedLocks[index];
         const bool waitStuck = waiterRow.waitingSinceMs >= 0 &&
                                m_nowMs - waiterRow.waitingSinceMs > m_settings.stuckThresholdMs;
         waiterRow.health = waitDeadlocked ? LockHealth::deadlocked
@@ -195,17 +201,17 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
         row.health = LockHealth::holderStopped;
         for (const HolderRow& holder : std::as_const(row.holders))
             if (holder.process->stoppedOrZombie) {
-                row.healthReason = u"holder "_s + who(holder.process->pid) + u" is "_s +
-                                   holder.process->state;
+                row.healthReason =
+                    u"holder "_s + who(holder.process->pid) + u" is "_s + holder.process->state;
                 break;
             }
     } else if (heldFor > m_settings.stuckThresholdMs) {
         // The same words for every stuck lock (one shared string, no change each refresh):
         // the duration itself is in the "held for" column.
         row.health = LockHealth::stuck;
-        row.healthReason = intern("held longer than the stuck threshold (" +
-                                  TextFormat::durationCoarse(m_settings.stuckThresholdMs).toStdString() +
-                                  ")");
+        row.healthReason =
+            intern("held longer than the stuck threshold (" +
+                   TextFormat::durationCoarse(m_settings.stuckThresholdMs).toStdString() + ")");
     } else if (!row.waiters.isEmpty()) {
         row.health = LockHealth::contended;
         row.healthReason = intern(std::to_string(row.waiters.size()) + " waiting");
@@ -222,10 +228,18 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
     row.description = TextFormat::fromStd(inspect::describe(watch));
     row.key = row.description;
     switch (watch.type) {
-    case inspect::Watch::Type::path: row.type = u"file"_s; break;
-    case inspect::Watch::Type::directory: row.type = u"directory"_s; break;
-    case inspect::Watch::Type::glob: row.type = u"glob"_s; break;
-    case inspect::Watch::Type::semaphore: row.type = u"semaphore"_s; break;
+    case inspect::Watch::Type::path:
+        row.type = u"file"_s;
+        break;
+    case inspect::Watch::Type::directory:
+        row.type = u"directory"_s;
+        break;
+    case inspect::Watch::Type::glob:
+        row.type = u"glob"_s;
+        break;
+    case inspect::Watch::Type::semaphore:
+        row.type = u"semaphore"_s;
+        break;
     }
     QSet<qint64> waiters;
     for (const inspect::WatchedFile& file : m_snapshot.watched_files) {
@@ -260,9 +274,9 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
             break;
         case inspect::WatchedFile::State::held:
         case inspect::WatchedFile::State::contended:
-            target.health = deadlocked                                    ? LockHealth::deadlocked
-                            : anyStopped                                  ? LockHealth::holderStopped
-                            : heldFor > m_settings.stuckThresholdMs      ? LockHealth::stuck
+            target.health = deadlocked                              ? LockHealth::deadlocked
+                            : anyStopped                            ? LockHealth::holderStopped
+                            : heldFor > m_settings.stuckThresholdMs ? LockHealth::stuck
                             : file.state == inspect::WatchedFile::State::contended
                                 ? LockHealth::contended
                                 : LockHealth::held;
@@ -277,8 +291,9 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
             row.problems << target.problem;
         row.targets << target;
     }
-    row.total = watch.type == inspect::Watch::Type::semaphore ? static_cast<int>(watch.maximum)
-                                                             : static_cast<int>(row.targets.size());
+    row.total = watch.type == inspect::Watch::Type::semaphore
+                    ? static_cast<int>(watch.maximum)
+                    : static_cast<int>(row.targets.size());
     row.waiting = static_cast<int>(waiters.size());
     return row;
 }
@@ -327,9 +342,9 @@ PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
     PollResult result;
     result.takenAtMs = TextFormat::msecsSinceEpoch(m_snapshot.taken_at);
     result.complete = m_snapshot.complete;
-    result.scanMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        m_snapshot.statistics.duration)
-                        .count();
+    result.scanMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_snapshot.statistics.duration)
+            .count();
 
     const std::size_t lockCount = m_snapshot.file_locks.size();
     result.fileLocks.reserve(static_cast<qsizetype>(lockCount));

@@ -14,7 +14,7 @@
 #include <vector>
 
 class PollResultBuilder {
-public:
+  public:
     PollResultBuilder(const portalocker::inspect::Snapshot& snapshot, const PollSettings& settings,
                       qint64 nowMs);
 
@@ -33,7 +33,7 @@ public:
     /// One shared string per distinct value within a build (paths, kinds, modes, reasons).
     QString intern(std::string_view text);
 
-private:
+  private:
     ProcessRef process(portalocker::inspect::Pid pid);
     QString who(portalocker::inspect::Pid pid);
     QString pathOf(std::size_t lockIndex) const;

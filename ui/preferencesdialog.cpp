@@ -40,11 +40,21 @@ PreferencesDialog::PreferencesDialog(QWidget* parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 }
 
-void PreferencesDialog::setRefreshIntervalMs(int milliseconds) { m_refresh->setValue(milliseconds / 1000.0); }
-int PreferencesDialog::refreshIntervalMs() const { return static_cast<int>(m_refresh->value() * 1000); }
+void PreferencesDialog::setRefreshIntervalMs(int milliseconds) {
+    m_refresh->setValue(milliseconds / 1000.0);
+}
+int PreferencesDialog::refreshIntervalMs() const {
+    return static_cast<int>(m_refresh->value() * 1000);
+}
 void PreferencesDialog::setStuckThresholdMs(qint64 milliseconds) {
     m_stuck->setValue(static_cast<int>(milliseconds / 1000));
 }
-qint64 PreferencesDialog::stuckThresholdMs() const { return qint64(m_stuck->value()) * 1000; }
-void PreferencesDialog::setRedisScanIntervalMs(int milliseconds) { m_redis->setValue(milliseconds / 1000.0); }
-int PreferencesDialog::redisScanIntervalMs() const { return static_cast<int>(m_redis->value() * 1000); }
+qint64 PreferencesDialog::stuckThresholdMs() const {
+    return qint64(m_stuck->value()) * 1000;
+}
+void PreferencesDialog::setRedisScanIntervalMs(int milliseconds) {
+    m_redis->setValue(milliseconds / 1000.0);
+}
+int PreferencesDialog::redisScanIntervalMs() const {
+    return static_cast<int>(m_redis->value() * 1000);
+}

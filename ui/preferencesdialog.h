@@ -9,7 +9,7 @@ class QSpinBox;
 
 class PreferencesDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     explicit PreferencesDialog(QWidget* parent = nullptr);
 
     void setRefreshIntervalMs(int milliseconds);
@@ -19,7 +19,7 @@ public:
     void setRedisScanIntervalMs(int milliseconds);
     int redisScanIntervalMs() const;
 
-private:
+  private:
     QDoubleSpinBox* m_refresh;
     QSpinBox* m_stuck;
     QDoubleSpinBox* m_redis;

@@ -78,11 +78,13 @@ RedisConnectionDialog::RedisConnectionDialog(QWidget* parent)
     connect(m_url, &QLineEdit::returnPressed, this, &RedisConnectionDialog::applyUrl);
     connect(m_remember, &QCheckBox::toggled, this, &RedisConnectionDialog::updatePasswordNote);
     connect(m_testButton, &QPushButton::clicked, this, &RedisConnectionDialog::test);
-    connect(m_tester, &RedisConnectionTester::finished, this, [this](bool ok, const QString& message) {
-        m_testButton->setEnabled(true);
-        m_testResult->setText(u"<b style='color:%1'>%2</b> %3"_s.arg(
-            ok ? u"#2e7d32"_s : u"#d32f2f"_s, ok ? tr("OK") : tr("Failed:"), message.toHtmlEscaped()));
-    });
+    connect(m_tester, &RedisConnectionTester::finished, this,
+            [this](bool ok, const QString& message) {
+                m_testButton->setEnabled(true);
+                m_testResult->setText(u"<b style='color:%1'>%2</b> %3"_s.arg(
+                    ok ? u"#2e7d32"_s : u"#d32f2f"_s, ok ? tr("OK") : tr("Failed:"),
+                    message.toHtmlEscaped()));
+            });
     connect(buttons, &QDialogButtonBox::accepted, this, &RedisConnectionDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &RedisConnectionDialog::reject);
     updatePasswordNote();

@@ -16,7 +16,7 @@ class RedisConnectionTester;
 
 class RedisConnectionDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     explicit RedisConnectionDialog(QWidget* parent = nullptr);
 
     void setConfig(const RedisConnectionConfig& config);
@@ -29,7 +29,7 @@ public:
 
     void accept() override;
 
-private:
+  private:
     void applyUrl();
     void updatePasswordNote();
 

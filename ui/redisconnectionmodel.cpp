@@ -13,7 +13,8 @@ void RedisConnectionModel::addMonitor(RedisMonitor* monitor) {
     beginInsertRows({}, row, row);
     m_monitors << monitor;
     endInsertRows();
-    connect(monitor, &RedisMonitor::stateChanged, this, [this, monitor] { monitorChanged(monitor); });
+    connect(monitor, &RedisMonitor::stateChanged, this,
+            [this, monitor] { monitorChanged(monitor); });
     connect(monitor, &RedisMonitor::progress, this, [this, monitor] { monitorChanged(monitor); });
 }
 
@@ -60,25 +61,35 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
     const RedisMonitor* monitor = m_monitors[index.row()];
     const auto& config = monitor->config();
     switch (role) {
-    case IdRole: return config.id;
-    case ScanningRole: return monitor->isScanning();
+    case IdRole:
+        return config.id;
+    case ScanningRole:
+        return monitor->isScanning();
     case Qt::DisplayRole:
         switch (index.column()) {
-        case NameColumn: return config.name.isEmpty() ? config.url() : config.name;
-        case AddressColumn: return config.url();
-        case StateColumn: return monitor->stateText();
+        case NameColumn:
+            return config.name.isEmpty() ? config.url() : config.name;
+        case AddressColumn:
+            return config.url();
+        case StateColumn:
+            return monitor->stateText();
         case LocksColumn:
             return monitor->lastScanAtMs() > 0 ? QString::number(monitor->lockCount()) : QString();
-        default: return {};
+        default:
+            return {};
         }
     case Qt::DecorationRole:
         if (index.column() != NameColumn)
             return {};
         switch (monitor->state()) {
-        case RedisMonitor::State::failed: return HealthStyle::icon(LockHealth::deadlocked);
-        case RedisMonitor::State::scanning: return HealthStyle::icon(LockHealth::waiting);
-        case RedisMonitor::State::ok: return HealthStyle::icon(LockHealth::held);
-        default: return HealthStyle::icon(LockHealth::free);
+        case RedisMonitor::State::failed:
+            return HealthStyle::icon(LockHealth::deadlocked);
+        case RedisMonitor::State::scanning:
+            return HealthStyle::icon(LockHealth::waiting);
+        case RedisMonitor::State::ok:
+            return HealthStyle::icon(LockHealth::held);
+        default:
+            return HealthStyle::icon(LockHealth::free);
         }
     case Qt::ToolTipRole:
         return QString(config.url() + u"\n"_s + monitor->stateText() +
@@ -95,7 +106,8 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
         if (index.column() == StateColumn && monitor->state() == RedisMonitor::State::failed)
             return HealthStyle::accent(LockHealth::deadlocked);
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -104,10 +116,15 @@ QVariant RedisConnectionModel::headerData(int section, Qt::Orientation orientati
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case NameColumn: return tr("Connection");
-    case AddressColumn: return tr("Address");
-    case StateColumn: return tr("State");
-    case LocksColumn: return tr("Locks");
-    default: return {};
+    case NameColumn:
+        return tr("Connection");
+    case AddressColumn:
+        return tr("Address");
+    case StateColumn:
+        return tr("State");
+    case LocksColumn:
+        return tr("Locks");
+    default:
+        return {};
     }
 }

@@ -9,7 +9,7 @@ class RedisMonitor;
 
 class RedisConnectionModel : public QAbstractTableModel {
     Q_OBJECT
-public:
+  public:
     enum Column { NameColumn, AddressColumn, StateColumn, LocksColumn, ColumnCount };
     enum Role { IdRole = Qt::UserRole + 1, ScanningRole };
 
@@ -26,7 +26,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-private:
+  private:
     void monitorChanged(RedisMonitor* monitor);
 
     QList<RedisMonitor*> m_monitors;

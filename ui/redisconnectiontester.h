@@ -10,7 +10,7 @@
 
 class RedisConnectionTester : public QObject {
     Q_OBJECT
-public:
+  public:
     struct Result {
         bool ok = false;
         QString message;
@@ -20,9 +20,9 @@ public:
     void test(const portalocker::RedisOptions& options);
     bool isRunning() const { return m_watcher.isRunning(); }
 
-signals:
+  signals:
     void finished(bool ok, const QString& message);
 
-private:
+  private:
     QFutureWatcher<Result> m_watcher;
 };

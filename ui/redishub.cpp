@@ -18,10 +18,10 @@ using namespace Qt::StringLiterals;
 RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
       m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
-      m_timeline(new RedisTimelineFeed(this)),
-      m_scanIntervalMs(settings->redisScanIntervalMs()),
+      m_timeline(new RedisTimelineFeed(this)), m_scanIntervalMs(settings->redisScanIntervalMs()),
       m_stuckThresholdMs(settings->stuckThresholdMs()),
-      m_auditLogPath(QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())) {
+      m_auditLogPath(
+          QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())) {
     m_pool.setMaxThreadCount(4);
     connect(m_passwords, &PasswordStore::writeFinished, this,
             [this](const QString& id, const QString& error) {
@@ -38,7 +38,8 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
                 if (!found)
                     return;
                 if (!error.isEmpty())
-                    emit warning(tr("Could not read a Redis password from the keychain: %1").arg(error));
+                    emit warning(
+                        tr("Could not read a Redis password from the keychain: %1").arg(error));
                 RedisConnectionConfig config = found->config();
                 config.password = password;
                 found->setConfig(config);
@@ -153,7 +154,9 @@ void RedisHub::setStuckThreshold(qint64 milliseconds) {
         monitor->setStuckThreshold(milliseconds);
 }
 
-void RedisHub::reportEvent(const EventRow& event) { emit events({event}); }
+void RedisHub::reportEvent(const EventRow& event) {
+    emit events({event});
+}
 
 void RedisHub::storePassword(const RedisConnectionConfig& config) {
     m_plainPasswordIds.removeAll(config.id);

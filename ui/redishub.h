@@ -21,7 +21,7 @@ class RedisTimelineFeed;
 
 class RedisHub : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit RedisHub(AppSettings* settings, QObject* parent = nullptr);
     ~RedisHub() override;
 
@@ -51,13 +51,13 @@ public:
     /// Logs a forced release in the activity log (the audit log is written by the releaser).
     void reportEvent(const EventRow& event);
 
-signals:
+  signals:
     void events(const QList<EventRow>& events);
     /// Something the operator should read (keychain trouble).
     void warning(const QString& message);
     void connectionsChanged();
 
-private:
+  private:
     RedisMonitor* createMonitor(const RedisConnectionConfig& config, bool startNow);
     void persist();
     void storePassword(const RedisConnectionConfig& config);

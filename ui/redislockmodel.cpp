@@ -42,8 +42,8 @@ RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
 
 RedisLockModel::~RedisLockModel() = default;
 
-void RedisLockModel::setConnectionRows(const QString& connectionId,
-                                       const QList<RedisLockRow>& rows, bool complete) {
+void RedisLockModel::setConnectionRows(const QString& connectionId, const QList<RedisLockRow>& rows,
+                                       bool complete) {
     Q_ASSERT(QThread::currentThread() == thread());
     auto merge = std::make_unique<Merge>();
     merge->connectionId = connectionId;
@@ -82,9 +82,15 @@ void RedisLockModel::continueMerge() {
     for (;;) {
         bool phaseDone = false;
         switch (m_merge->phase) {
-        case Merge::Phase::remove: phaseDone = removePhase(clock); break;
-        case Merge::Phase::update: phaseDone = updatePhase(clock); break;
-        case Merge::Phase::insert: phaseDone = insertPhase(clock); break;
+        case Merge::Phase::remove:
+            phaseDone = removePhase(clock);
+            break;
+        case Merge::Phase::update:
+            phaseDone = updatePhase(clock);
+            break;
+        case Merge::Phase::insert:
+            phaseDone = insertPhase(clock);
+            break;
         }
         if (!phaseDone) {
             m_continue.start(); // out of budget: continue after the event loop had its turn
@@ -194,8 +200,8 @@ bool RedisLockModel::insertPhase(QElapsedTimer& clock) {
         chunkClock.start();
         beginInsertRows({}, first, first + static_cast<int>(chunk) - 1);
         for (qsizetype i = 0; i < chunk; ++i)
-            m_rows.append(m_merge->rows.at(
-                m_merge->toInsert[static_cast<std::size_t>(m_merge->cursor + i)]));
+            m_rows.append(
+                m_merge->rows.at(m_merge->toInsert[static_cast<std::size_t>(m_merge->cursor + i)]));
         endInsertRows();
         m_merge->cursor += chunk;
         // Size the next chunk so that it takes about a third of the budget.
@@ -209,7 +215,8 @@ bool RedisLockModel::insertPhase(QElapsedTimer& clock) {
 }
 
 void RedisLockModel::removeConnection(const QString& connectionId) {
-    std::erase_if(m_waiting, [&](const auto& merge) { return merge->connectionId == connectionId; });
+    std::erase_if(m_waiting,
+                  [&](const auto& merge) { return merge->connectionId == connectionId; });
     setConnectionRows(connectionId, {});
 }
 
@@ -247,16 +254,24 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
     const RedisLockRow& row = m_rows[index.row()];
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     switch (role) {
-    case HealthRole: return static_cast<int>(row.health);
-    case RemainingRole: return row.remainingMs(now);
-    case TotalTtlRole: return row.ttlScaleMs;
-    case RowKeyRole: return row.rowKey;
-    case KeyRole: return row.key;
-    case TokenRole: return row.token;
-    case Qt::BackgroundRole: return HealthStyle::rowBackground(row.health);
+    case HealthRole:
+        return static_cast<int>(row.health);
+    case RemainingRole:
+        return row.remainingMs(now);
+    case TotalTtlRole:
+        return row.ttlScaleMs;
+    case RowKeyRole:
+        return row.rowKey;
+    case KeyRole:
+        return row.key;
+    case TokenRole:
+        return row.token;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(row.health);
     case SortRole:
         switch (index.column()) {
-        case StatusColumn: return static_cast<int>(row.health);
+        case StatusColumn:
+            return static_cast<int>(row.health);
         case TtlColumn: {
             // No TTL sorts as the longest (it never runs out); channel locks after it.
             const qint64 remaining = row.remainingMs(now);
@@ -264,16 +279,23 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
                    : remaining < 0 ? std::numeric_limits<qint64>::max()
                                    : remaining;
         }
-        case WaitersColumn: return row.waiters;
-        default: return data(index, Qt::DisplayRole);
+        case WaitersColumn:
+            return row.waiters;
+        default:
+            return data(index, Qt::DisplayRole);
         }
     case Qt::DisplayRole:
         switch (index.column()) {
-        case StatusColumn: return HealthStyle::label(row.health);
-        case KeyColumn: return row.key;
-        case ServerColumn: return row.connectionName;
-        case ConventionColumn: return row.convention;
-        case OwnerColumn: return row.holders.isEmpty() ? row.owner : row.holders;
+        case StatusColumn:
+            return HealthStyle::label(row.health);
+        case KeyColumn:
+            return row.key;
+        case ServerColumn:
+            return row.connectionName;
+        case ConventionColumn:
+            return row.convention;
+        case OwnerColumn:
+            return row.holders.isEmpty() ? row.owner : row.holders;
         case TtlColumn: {
             const qint64 remaining = row.remainingMs(now);
             if (remaining == -1)
@@ -282,12 +304,16 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
                 return tr("while subscribed");
             return TextFormat::duration(remaining);
         }
-        case WaitersColumn: return row.waiters ? QString::number(row.waiters) : QString();
-        case WarningsColumn: return row.warnings.join(u"; "_s);
-        default: return {};
+        case WaitersColumn:
+            return row.waiters ? QString::number(row.waiters) : QString();
+        case WarningsColumn:
+            return row.warnings.join(u"; "_s);
+        default:
+            return {};
         }
     case Qt::DecorationRole:
-        return index.column() == StatusColumn ? QVariant(HealthStyle::icon(row.health)) : QVariant();
+        return index.column() == StatusColumn ? QVariant(HealthStyle::icon(row.health))
+                                              : QVariant();
     case Qt::ToolTipRole:
         switch (index.column()) {
         case StatusColumn:
@@ -296,13 +322,15 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
         case ConventionColumn:
             return QString(row.convention + u" ("_s + row.confidence + u")\n"_s + row.evidence);
         case OwnerColumn:
-            return QString(u"token: "_s + (row.token.isEmpty() ? u"\x2013"_s : row.token) +
-                           (row.tokenComplete ? QString() : u" (truncated)"_s) +
-                           (row.fencing >= 0 ? u"\nfencing: "_s + QString::number(row.fencing)
-                                             : QString()) +
-                           u"\n"_s + row.owner);
-        case WarningsColumn: return row.warnings.join(u'\n');
-        default: return row.key;
+            return QString(
+                u"token: "_s + (row.token.isEmpty() ? u"\x2013"_s : row.token) +
+                (row.tokenComplete ? QString() : u" (truncated)"_s) +
+                (row.fencing >= 0 ? u"\nfencing: "_s + QString::number(row.fencing) : QString()) +
+                u"\n"_s + row.owner);
+        case WarningsColumn:
+            return row.warnings.join(u'\n');
+        default:
+            return row.key;
         }
     case Qt::FontRole:
         if (index.column() == KeyColumn) {
@@ -312,7 +340,8 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
             return font;
         }
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -320,14 +349,23 @@ QVariant RedisLockModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case StatusColumn: return tr("Status");
-    case KeyColumn: return tr("Key / channel");
-    case ServerColumn: return tr("Server");
-    case ConventionColumn: return tr("Convention");
-    case OwnerColumn: return tr("Owner / holder");
-    case TtlColumn: return tr("TTL");
-    case WaitersColumn: return tr("Waiters");
-    case WarningsColumn: return tr("Warnings");
-    default: return {};
+    case StatusColumn:
+        return tr("Status");
+    case KeyColumn:
+        return tr("Key / channel");
+    case ServerColumn:
+        return tr("Server");
+    case ConventionColumn:
+        return tr("Convention");
+    case OwnerColumn:
+        return tr("Owner / holder");
+    case TtlColumn:
+        return tr("TTL");
+    case WaitersColumn:
+        return tr("Waiters");
+    case WarningsColumn:
+        return tr("Warnings");
+    default:
+        return {};
     }
 }

@@ -20,13 +20,23 @@
 
 class RedisLockModel : public QAbstractTableModel {
     Q_OBJECT
-public:
-    enum Column { StatusColumn, KeyColumn, ServerColumn, ConventionColumn, OwnerColumn, TtlColumn, WaitersColumn, WarningsColumn, ColumnCount };
+  public:
+    enum Column {
+        StatusColumn,
+        KeyColumn,
+        ServerColumn,
+        ConventionColumn,
+        OwnerColumn,
+        TtlColumn,
+        WaitersColumn,
+        WarningsColumn,
+        ColumnCount
+    };
     enum Role {
         HealthRole = Qt::UserRole + 1,
         SortRole,
-        RemainingRole,  ///< remaining TTL now, ms (-1 no TTL, -2 not a key)
-        TotalTtlRole,   ///< the longest TTL seen for this hold (the bar's scale)
+        RemainingRole, ///< remaining TTL now, ms (-1 no TTL, -2 not a key)
+        TotalTtlRole,  ///< the longest TTL seen for this hold (the bar's scale)
         RowKeyRole,
         KeyRole,
         TokenRole,
@@ -55,11 +65,11 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-signals:
+  signals:
     /// Every setConnectionRows() so far has landed completely.
     void mergeFinished();
 
-private:
+  private:
     struct Merge;
 
     void startMerge(std::unique_ptr<Merge> merge);

@@ -20,7 +20,8 @@ RedisMonitor::RedisMonitor(RedisConnectionConfig config, QThreadPool* pool, QObj
     connect(&m_next, &QTimer::timeout, this, &RedisMonitor::scanNow);
     m_progressTick.setInterval(200);
     connect(&m_progressTick, &QTimer::timeout, this, [this] { emit progress(keysScanned()); });
-    connect(&m_watcher, &QFutureWatcher<RedisScanResult>::finished, this, &RedisMonitor::onFinished);
+    connect(&m_watcher, &QFutureWatcher<RedisScanResult>::finished, this,
+            &RedisMonitor::onFinished);
 }
 
 RedisMonitor::~RedisMonitor() {
@@ -31,8 +32,9 @@ RedisMonitor::~RedisMonitor() {
 
 void RedisMonitor::setConfig(const RedisConnectionConfig& config) {
     Q_ASSERT(QThread::currentThread() == thread());
-    const bool serverChanged = config.toOptions().to_url(true) != m_config.toOptions().to_url(true) ||
-                               config.match != m_config.match;
+    const bool serverChanged =
+        config.toOptions().to_url(true) != m_config.toOptions().to_url(true) ||
+        config.match != m_config.match;
     m_config = config;
     if (!serverChanged)
         return;
@@ -48,9 +50,13 @@ void RedisMonitor::setInterval(int milliseconds) {
         m_next.stop();
 }
 
-qint64 RedisMonitor::keysScanned() const { return m_job ? m_job->keys.load() : 0; }
+qint64 RedisMonitor::keysScanned() const {
+    return m_job ? m_job->keys.load() : 0;
+}
 
-void RedisMonitor::start() { scanNow(); }
+void RedisMonitor::start() {
+    scanNow();
+}
 
 void RedisMonitor::scanNow() {
     Q_ASSERT(QThread::currentThread() == thread());
@@ -138,13 +144,16 @@ void RedisMonitor::setState(State state) {
 
 QString RedisMonitor::stateText() const {
     switch (m_state) {
-    case State::idle: return tr("not scanned");
-    case State::scanning: return tr("scanning… %1 keys").arg(TextFormat::count(keysScanned()));
+    case State::idle:
+        return tr("not scanned");
+    case State::scanning:
+        return tr("scanning… %1 keys").arg(TextFormat::count(keysScanned()));
     case State::ok:
-        return m_error.isEmpty() ? tr("connected")
-                                 : tr("incomplete: %1").arg(m_error);
-    case State::failed: return tr("error: %1").arg(m_error);
-    case State::cancelled: return tr("scan cancelled");
+        return m_error.isEmpty() ? tr("connected") : tr("incomplete: %1").arg(m_error);
+    case State::failed:
+        return tr("error: %1").arg(m_error);
+    case State::cancelled:
+        return tr("scan cancelled");
     }
     return {};
 }

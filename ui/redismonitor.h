@@ -24,7 +24,7 @@ class QThreadPool;
 
 class RedisMonitor : public QObject {
     Q_OBJECT
-public:
+  public:
     enum class State { idle, scanning, ok, failed, cancelled };
     Q_ENUM(State)
 
@@ -54,20 +54,20 @@ public:
     qint64 lastDurationMs() const { return m_lastDurationMs; }
     bool isScanning() const { return m_watcher.isRunning(); }
 
-public slots:
+  public slots:
     void start();
     void scanNow();
     /// Stops the running scan (it returns what it found so far) and the automatic rescans.
     void cancel();
 
-signals:
+  signals:
     /// `complete` false: the scan was cancelled or cut short and did not see every key.
     void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete);
     void events(const QList<EventRow>& events);
     void stateChanged();
     void progress(qint64 keysScanned);
 
-private:
+  private:
     struct Job {
         std::stop_source stop;
         std::atomic<qint64> keys{0};

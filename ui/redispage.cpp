@@ -37,16 +37,16 @@ namespace {
 
 /// Text filter over every column plus "problems only".
 class RedisLockProxy : public QSortFilterProxyModel {
-public:
+  public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
     bool onlyProblems = false;
     void refilter() { invalidateRowsFilter(); }
 
-protected:
+  protected:
     bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
         const QModelIndex index = sourceModel()->index(row, 0, parent);
-        if (onlyProblems &&
-            !needsAttention(static_cast<LockHealth>(index.data(RedisLockModel::HealthRole).toInt())))
+        if (onlyProblems && !needsAttention(static_cast<LockHealth>(
+                                index.data(RedisLockModel::HealthRole).toInt())))
             return false;
         return QSortFilterProxyModel::filterAcceptsRow(row, parent);
     }
@@ -70,10 +70,12 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     : QWidget(parent), m_session(session), m_connections(new QTableView(this)),
       m_edit(new QPushButton(tr("Edit…"), this)), m_remove(new QPushButton(tr("Remove"), this)),
       m_progress(new QProgressBar(this)), m_filter(new QLineEdit(this)),
-      m_onlyProblems(new QCheckBox(tr("Needs attention only"), this)), m_locks(new QTableView(this)),
-      m_proxy(new RedisLockProxy(this)), m_details(new QTextBrowser(this)),
+      m_onlyProblems(new QCheckBox(tr("Needs attention only"), this)),
+      m_locks(new QTableView(this)), m_proxy(new RedisLockProxy(this)),
+      m_details(new QTextBrowser(this)),
       m_forceRelease(new QPushButton(tr("Force release…"), this)), m_emptyHint(new QLabel(this)),
-      m_splitter(new QSplitter(Qt::Horizontal, this)), m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
+      m_splitter(new QSplitter(Qt::Horizontal, this)),
+      m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
     RedisHub* hub = session->redis();
 
     // Connections.
@@ -124,16 +126,17 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     m_locks->setSortingEnabled(true);
     m_locks->sortByColumn(RedisLockModel::StatusColumn, Qt::DescendingOrder);
     m_locks->setTextElideMode(Qt::ElideMiddle);
-    m_locks->setItemDelegateForColumn(RedisLockModel::TtlColumn,
-                                      new TtlBarDelegate(RedisLockModel::RemainingRole,
-                                                         RedisLockModel::TotalTtlRole, m_locks));
+    m_locks->setItemDelegateForColumn(
+        RedisLockModel::TtlColumn,
+        new TtlBarDelegate(RedisLockModel::RemainingRole, RedisLockModel::TotalTtlRole, m_locks));
     const int widths[] = {100, 240, 110, 170, 260, 150, 64, 200};
     for (int column = 0; column < RedisLockModel::ColumnCount; ++column)
         m_locks->setColumnWidth(column, widths[column]);
     m_locks->horizontalHeader()->setStretchLastSection(true);
     m_emptyHint->setWordWrap(true);
     m_emptyHint->setForegroundRole(QPalette::PlaceholderText);
-    m_details->setPlaceholderText(tr("Select a lock to see its token, holder, evidence and warnings."));
+    m_details->setPlaceholderText(
+        tr("Select a lock to see its token, holder, evidence and warnings."));
     m_rightSplitter->addWidget(m_locks);
     m_rightSplitter->addWidget(m_details);
     m_rightSplitter->setStretchFactor(0, 3);
@@ -156,7 +159,8 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
         return m_connections->currentIndex().data(RedisConnectionModel::IdRole).toString();
     };
     connect(add, &QPushButton::clicked, this, [this] { editConnection(); });
-    connect(m_edit, &QPushButton::clicked, this, [this, selectedConnection] { editConnection(selectedConnection()); });
+    connect(m_edit, &QPushButton::clicked, this,
+            [this, selectedConnection] { editConnection(selectedConnection()); });
     connect(m_connections, &QTableView::doubleClicked, this,
             [this, selectedConnection] { editConnection(selectedConnection()); });
     connect(m_remove, &QPushButton::clicked, this, [this, selectedConnection] {
@@ -164,13 +168,15 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     });
     connect(scan, &QPushButton::clicked, hub, &RedisHub::scanAll);
     connect(cancel, &QPushButton::clicked, hub, &RedisHub::cancelAll);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
     connect(m_onlyProblems, &QCheckBox::toggled, this, [this](bool only) {
         auto* proxy = static_cast<RedisLockProxy*>(m_proxy);
         proxy->onlyProblems = only;
         proxy->refilter();
     });
-    connect(m_locks->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RedisPage::updateDetails);
+    connect(m_locks->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &RedisPage::updateDetails);
     connect(m_proxy, &QAbstractItemModel::dataChanged, this, &RedisPage::updateDetails);
     connect(m_locks, &QTableView::customContextMenuRequested, this, &RedisPage::showLockMenu);
     // As on the file-lock page: the worst lock is explained without a click.
@@ -238,8 +244,8 @@ ForceReleaseDialog* RedisPage::forceReleaseSelected() {
                 event.source = u"redis"_s;
                 event.resource = released.key;
                 event.lockKind = released.convention;
-                event.detail = released.connectionName + u": force release "_s + outcome.resultName +
-                               u" - "_s + outcome.message;
+                event.detail = released.connectionName + u": force release "_s +
+                               outcome.resultName + u" - "_s + outcome.message;
                 m_session->redis()->reportEvent(event);
                 if (RedisMonitor* scanned = m_session->redis()->monitor(released.connectionId))
                     scanned->scanNow();
@@ -270,9 +276,10 @@ void RedisPage::updateProgress() {
     const qint64 scale = expected > 1000000 ? 1000 : 1; // QProgressBar counts in int
     m_progress->setRange(0, static_cast<int>(expected / scale));
     m_progress->setValue(static_cast<int>(std::min(keys, expected) / scale));
-    m_progress->setFormat(expected > 0 ? tr("scanning: %1 of ~%2 keys")
-                                             .arg(TextFormat::count(keys), TextFormat::count(expected))
-                                       : tr("scanning: %1 keys").arg(TextFormat::count(keys)));
+    m_progress->setFormat(expected > 0
+                              ? tr("scanning: %1 of ~%2 keys")
+                                    .arg(TextFormat::count(keys), TextFormat::count(expected))
+                              : tr("scanning: %1 keys").arg(TextFormat::count(keys)));
     const bool any = !hub->configs().isEmpty();
     m_edit->setEnabled(any);
     m_remove->setEnabled(any);
@@ -290,15 +297,16 @@ void RedisPage::updateDetails() {
         return;
     }
     QString html = u"<b style='font-size:large'>"_s + row->key.toHtmlEscaped() + u"</b> &nbsp; "_s +
-                   u"<span style='color:%1'><b>%2</b></span> "_s.arg(HealthStyle::accent(row->health).name(),
-                                                                    HealthStyle::label(row->health)) +
+                   u"<span style='color:%1'><b>%2</b></span> "_s.arg(
+                       HealthStyle::accent(row->health).name(), HealthStyle::label(row->health)) +
                    row->healthReason.toHtmlEscaped() + u"<table>"_s;
     const auto line = [&html](const QString& label, const QString& value) {
-        html += u"<tr><td style='color:gray;padding-right:8px'>"_s + label + u"</td><td>"_s + value + u"</td></tr>"_s;
+        html += u"<tr><td style='color:gray;padding-right:8px'>"_s + label + u"</td><td>"_s +
+                value + u"</td></tr>"_s;
     };
     line(tr("Server"), row->connectionName.toHtmlEscaped());
-    line(tr("Convention"), row->convention.toHtmlEscaped() + u" ("_s + row->confidence + u") &mdash; "_s +
-                               row->evidence.toHtmlEscaped());
+    line(tr("Convention"), row->convention.toHtmlEscaped() + u" ("_s + row->confidence +
+                               u") &mdash; "_s + row->evidence.toHtmlEscaped());
     line(tr("Type"), row->type.toHtmlEscaped());
     if (!row->token.isEmpty())
         line(tr("Token"), u"<code>"_s + row->token.toHtmlEscaped() + u"</code>"_s);
@@ -328,7 +336,8 @@ void RedisPage::showLockMenu(const QPoint& position) {
     menu->addAction(tr("Copy token"), this, [token] { DesktopActions::copyText(token); })
         ->setEnabled(!token.isEmpty());
     menu->addSeparator();
-    menu->addAction(tr("Force release…"), this, &RedisPage::forceReleaseSelected)->setEnabled(row->releasable);
+    menu->addAction(tr("Force release…"), this, &RedisPage::forceReleaseSelected)
+        ->setEnabled(row->releasable);
     menu->popup(m_locks->viewport()->mapToGlobal(position));
 }
 

@@ -24,7 +24,7 @@ class RedisConnectionDialog;
 
 class RedisPage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit RedisPage(InspectorSession* session, QWidget* parent = nullptr);
 
     QTableView* locksView() const { return m_locks; }
@@ -37,7 +37,7 @@ public:
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
-private:
+  private:
     void updateDetails();
     void updateProgress();
     void showLockMenu(const QPoint& position);

@@ -22,8 +22,8 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
     row.owner = TextFormat::fromStd(record.owner_summary());
     row.token = TextFormat::fromStd(record.token_printable);
     row.tokenComplete = record.token_complete;
-    row.pttlMs = record.convention == inspect::RedisConvention::channel_lock ? -2
-                                                                           : record.pttl.count();
+    row.pttlMs =
+        record.convention == inspect::RedisConvention::channel_lock ? -2 : record.pttl.count();
     row.scannedAtMs = nowMs;
     row.firstSeenMs = firstSeenMs;
     row.fencing = record.fencing ? *record.fencing : -1;
@@ -119,8 +119,9 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
         row.ttlScaleMs = row.pttlMs;
         if (previous != context.previous.cend() && previous->token == token)
             row.ttlScaleMs = std::max(row.pttlMs, previous->maxPttlMs);
-        RedisSeenLock seen{token, row.key, row.convention, firstSeen < 0 ? nowMs : firstSeen,
-                           row.pttlMs, row.ttlScaleMs, nowMs};
+        RedisSeenLock seen{
+            token,      row.key,        row.convention, firstSeen < 0 ? nowMs : firstSeen,
+            row.pttlMs, row.ttlScaleMs, nowMs};
         if (!context.firstScan && (previous == context.previous.cend() || previous->token != token))
             result.events << event(EventRow::Kind::acquired, seen, row.owner);
         result.seen.insert(identity, seen);

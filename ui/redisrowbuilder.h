@@ -6,7 +6,7 @@
 #include <portalocker/inspect/redislockrecord.hpp>
 
 class RedisRowBuilder {
-public:
+  public:
     struct Context {
         QString connectionId;
         QString connectionName;

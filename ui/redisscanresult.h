@@ -23,10 +23,10 @@ struct RedisSeenLock {
 
 struct RedisScanResult {
     quint64 generation = 0;
-    bool ok = false;        ///< the scan ran (possibly incomplete)
+    bool ok = false; ///< the scan ran (possibly incomplete)
     bool cancelled = false;
     bool complete = false;
-    QString error;          ///< why it failed or stopped early
+    QString error; ///< why it failed or stopped early
     qint64 keysScanned = 0;
     qint64 durationMs = 0;
     qint64 takenAtMs = 0;

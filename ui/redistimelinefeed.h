@@ -27,7 +27,7 @@
 
 class RedisTimelineFeed : public QObject {
     Q_OBJECT
-public:
+  public:
     /// Milliseconds since the epoch (injectable for tests).
     using Clock = std::function<qint64()>;
 
@@ -55,11 +55,11 @@ public:
     int openHolds() const;
     int openWaits() const;
 
-signals:
+  signals:
     /// Scans were diffed, or a connection removed: the lanes changed (or may have).
     void changed();
 
-private:
+  private:
     struct Hold {
         std::string resource;
         QString owner; ///< the token (channel locks: the holders)

@@ -4,7 +4,9 @@
 
 #include <mutex>
 
-static void initResources() { Q_INIT_RESOURCE(lockscope); }
+static void initResources() {
+    Q_INIT_RESOURCE(lockscope);
+}
 
 namespace LockscopeResources {
 

@@ -53,7 +53,8 @@ void SlotCellsDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     painter->restore();
 }
 
-QSize SlotCellsDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const {
+QSize SlotCellsDelegate::sizeHint(const QStyleOptionViewItem& option,
+                                  const QModelIndex& index) const {
     QSize size = QStyledItemDelegate::sizeHint(option, index);
     const qsizetype count = index.data(m_healthsRole).toList().size();
     size.setWidth(std::max<int>(size.width(), 8 + static_cast<int>(std::min<qsizetype>(count, 32)) *

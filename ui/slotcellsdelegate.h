@@ -7,7 +7,7 @@
 
 class SlotCellsDelegate : public QStyledItemDelegate {
     Q_OBJECT
-public:
+  public:
     /// `healthsRole` gives a QVariantList of LockHealth ints, `labelsRole` a QStringList.
     SlotCellsDelegate(int healthsRole, int labelsRole, QObject* parent = nullptr);
 
@@ -20,7 +20,7 @@ public:
     static constexpr int cellSize = 12;
     static constexpr int cellGap = 3;
 
-private:
+  private:
     int m_healthsRole;
     int m_labelsRole;
 };

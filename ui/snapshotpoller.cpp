@@ -115,8 +115,8 @@ void SnapshotPoller::runPoll() {
     m_nextPoll.stop();
     m_refreshQueued = false;
     emit pollStarted();
-    m_watcher.setFuture(QtConcurrent::run(pollPool(),
-        [engine = m_engine, settings = m_settings, generation = m_generation] {
+    m_watcher.setFuture(QtConcurrent::run(
+        pollPool(), [engine = m_engine, settings = m_settings, generation = m_generation] {
             return pollOnce(engine, settings, generation);
         }));
 }
@@ -141,7 +141,7 @@ void SnapshotPoller::onPollFinished() {
 }
 
 PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
-                                   const PollSettings& settings, quint64 generation) {
+                                    const PollSettings& settings, quint64 generation) {
     inspect::ScanOptions& options = engine->scanner.options();
     options.watches = settings.watches;
     options.timeout = std::chrono::milliseconds(settings.scanTimeoutMs);
@@ -151,8 +151,8 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     PollResultBuilder builder(snapshot, settings, nowMs);
     PollResult result = builder.build(events, &engine->previous);
     engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs);
-    result.timeline = engine->timeline.lanes(nowMs, settings.timelineWindowMs,
-                                             settings.timelineMaxLanes);
+    result.timeline =
+        engine->timeline.lanes(nowMs, settings.timelineWindowMs, settings.timelineMaxLanes);
     result.generation = generation;
     engine->previous.fileLocks = result.fileLocks; // shared, not copied
     engine->previous.fileLockIndex = result.fileLockIndex;

@@ -21,7 +21,7 @@
 
 class SnapshotPoller : public QObject {
     Q_OBJECT
-public:
+  public:
     /// Produces a snapshot instead of reading /proc (tests, benchmark). Runs on a worker thread.
     using SnapshotSource =
         std::function<portalocker::inspect::Snapshot(const portalocker::inspect::ScanOptions&)>;
@@ -45,18 +45,18 @@ public:
 
     void setSnapshotSource(SnapshotSource source);
 
-public slots:
+  public slots:
     /// Starts polling (the first poll at once).
     void start();
     /// Polls now; if a poll is running, polls again right after it.
     void refreshNow();
 
-signals:
+  signals:
     void pollStarted();
     void resultReady(const PollResult& result);
     void pausedChanged(bool paused);
 
-private:
+  private:
     struct Engine;
 
     /// One poll, on a worker thread.

@@ -19,7 +19,8 @@ StatusIndicators::StatusIndicators(InspectorSession* session, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(14);
     m_paused->setText(tr("PAUSED"));
-    m_paused->setStyleSheet(u"background:#ef6c00; color:white; font-weight:bold; padding:0 6px; border-radius:3px"_s);
+    m_paused->setStyleSheet(
+        u"background:#ef6c00; color:white; font-weight:bold; padding:0 6px; border-radius:3px"_s);
     m_counts->setTextFormat(Qt::RichText);
     m_redis->setTextFormat(Qt::RichText);
     layout->addWidget(m_paused);
@@ -48,10 +49,13 @@ QString StatusIndicators::countsText() const {
     parts << tr("%1 waiting").arg(counts.waiters);
     const auto alarm = [&parts](int count, LockHealth health, const QString& text) {
         if (count > 0)
-            parts << u"<b style='color:"_s + HealthStyle::accent(health).name() + u"'>"_s + text + u"</b>"_s;
+            parts << u"<b style='color:"_s + HealthStyle::accent(health).name() + u"'>"_s + text +
+                         u"</b>"_s;
     };
-    alarm(counts.deadlocks, LockHealth::deadlocked, tr("%n deadlock(s)", nullptr, counts.deadlocks));
-    alarm(counts.stopped, LockHealth::holderStopped, tr("%n stopped holder(s)", nullptr, counts.stopped));
+    alarm(counts.deadlocks, LockHealth::deadlocked,
+          tr("%n deadlock(s)", nullptr, counts.deadlocks));
+    alarm(counts.stopped, LockHealth::holderStopped,
+          tr("%n stopped holder(s)", nullptr, counts.stopped));
     alarm(counts.stuck, LockHealth::stuck, tr("%n stuck", nullptr, counts.stuck));
     return parts.join(u" · "_s);
 }
@@ -61,7 +65,8 @@ void StatusIndicators::update() {
     m_refresh->setText(refreshText());
     m_refresh->setToolTip(m_session->lastProblems().isEmpty()
                               ? tr("Every lock could be read completely.")
-                              : tr("Not everything could be seen:\n") + m_session->lastProblems().join(u'\n'));
+                              : tr("Not everything could be seen:\n") +
+                                    m_session->lastProblems().join(u'\n'));
     m_counts->setText(countsText());
     QStringList redis;
     for (const RedisConnectionConfig& config : m_session->redis()->configs()) {

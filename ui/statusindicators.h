@@ -9,7 +9,7 @@ class QLabel;
 
 class StatusIndicators : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit StatusIndicators(InspectorSession* session, QWidget* parent = nullptr);
 
     /// Re-reads everything from the session (called after each refresh and on state changes).
@@ -17,7 +17,7 @@ public:
     QString refreshText() const;
     QString countsText() const;
 
-private:
+  private:
     InspectorSession* m_session;
     QLabel* m_paused;
     QLabel* m_refresh;

@@ -8,7 +8,9 @@ using namespace Qt::StringLiterals;
 namespace TextFormat {
 
 namespace {
-QString twoDigits(qint64 value) { return QString::number(value).rightJustified(2, u'0'); }
+QString twoDigits(qint64 value) {
+    return QString::number(value).rightJustified(2, u'0');
+}
 } // namespace
 
 QString duration(qint64 milliseconds) {
@@ -60,6 +62,8 @@ QString timestamp(qint64 msecsSinceEpoch) {
     return QDateTime::fromMSecsSinceEpoch(msecsSinceEpoch).toString(u"yyyy-MM-dd HH:mm:ss.zzz"_s);
 }
 
-QString count(qint64 value) { return QLocale().toString(value); }
+QString count(qint64 value) {
+    return QLocale().toString(value);
+}
 
 } // namespace TextFormat

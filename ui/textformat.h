@@ -27,7 +27,9 @@ QString timestamp(qint64 msecsSinceEpoch);
 /// "1,234" with the locale's group separator.
 QString count(qint64 value);
 
-inline QString fromStd(const std::string& text) { return QString::fromStdString(text); }
+inline QString fromStd(const std::string& text) {
+    return QString::fromStdString(text);
+}
 inline QString fromStd(std::string_view text) {
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }

@@ -10,7 +10,7 @@ struct TimelineBar {
     qint64 endMs = -1;  ///< -1 while ongoing
     bool wait = false;  ///< a wait (else a hold)
     qint64 pid = 0;
-    QString who;        ///< "4242 (python3)"
+    QString who; ///< "4242 (python3)"
     bool operator==(const TimelineBar&) const = default;
 };
 
@@ -28,6 +28,6 @@ struct TimelineLane {
     DurationSummary holds;
     DurationSummary waits;
     qint64 lastActivityMs = 0;
-    QString note;       ///< what the times are worth, when it needs saying (Redis: scan period)
+    QString note; ///< what the times are worth, when it needs saying (Redis: scan period)
     bool operator==(const TimelineLane&) const = default;
 };

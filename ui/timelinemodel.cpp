@@ -79,23 +79,34 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
                            : index.column();
     if (role == SortRole) {
         switch (column) {
-        case ResourceColumn: return lane.resource;
-        case HoldCountColumn: return summary.count;
-        case HoldMedianColumn: return summary.medianMs;
-        case HoldP95Column: return summary.p95Ms;
-        case HoldMaxColumn: return summary.maxMs;
-        default: return {};
+        case ResourceColumn:
+            return lane.resource;
+        case HoldCountColumn:
+            return summary.count;
+        case HoldMedianColumn:
+            return summary.medianMs;
+        case HoldP95Column:
+            return summary.p95Ms;
+        case HoldMaxColumn:
+            return summary.maxMs;
+        default:
+            return {};
         }
     }
     if (role == Qt::DisplayRole) {
         switch (column) {
-        case ResourceColumn: return lane.resource;
-        case HoldCountColumn: return summary.count ? QString::number(summary.count) : QString();
+        case ResourceColumn:
+            return lane.resource;
+        case HoldCountColumn:
+            return summary.count ? QString::number(summary.count) : QString();
         case HoldMedianColumn:
             return summary.count ? TextFormat::duration(summary.medianMs) : QString();
-        case HoldP95Column: return summary.count ? TextFormat::duration(summary.p95Ms) : QString();
-        case HoldMaxColumn: return summary.count ? TextFormat::duration(summary.maxMs) : QString();
-        default: return {};
+        case HoldP95Column:
+            return summary.count ? TextFormat::duration(summary.p95Ms) : QString();
+        case HoldMaxColumn:
+            return summary.count ? TextFormat::duration(summary.maxMs) : QString();
+        default:
+            return {};
         }
     }
     if (role == Qt::TextAlignmentRole && index.column() != ResourceColumn)
@@ -114,15 +125,25 @@ QVariant TimelineModel::headerData(int section, Qt::Orientation orientation, int
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case ResourceColumn: return tr("Lock");
-    case HoldCountColumn: return tr("Holds");
-    case HoldMedianColumn: return tr("Hold median");
-    case HoldP95Column: return tr("Hold p95");
-    case HoldMaxColumn: return tr("Hold max");
-    case WaitCountColumn: return tr("Waits");
-    case WaitMedianColumn: return tr("Wait median");
-    case WaitP95Column: return tr("Wait p95");
-    case WaitMaxColumn: return tr("Wait max");
-    default: return {};
+    case ResourceColumn:
+        return tr("Lock");
+    case HoldCountColumn:
+        return tr("Holds");
+    case HoldMedianColumn:
+        return tr("Hold median");
+    case HoldP95Column:
+        return tr("Hold p95");
+    case HoldMaxColumn:
+        return tr("Hold max");
+    case WaitCountColumn:
+        return tr("Waits");
+    case WaitMedianColumn:
+        return tr("Wait median");
+    case WaitP95Column:
+        return tr("Wait p95");
+    case WaitMaxColumn:
+        return tr("Wait max");
+    default:
+        return {};
     }
 }

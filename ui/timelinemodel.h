@@ -10,7 +10,7 @@
 
 class TimelineModel : public QAbstractTableModel {
     Q_OBJECT
-public:
+  public:
     enum Column {
         ResourceColumn,
         HoldCountColumn,
@@ -40,10 +40,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-signals:
+  signals:
     void windowChanged(qint64 milliseconds);
 
-private:
+  private:
     QList<TimelineLane> m_lanes;
     qint64 m_windowMs = 5 * 60 * 1000;
 };

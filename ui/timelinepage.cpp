@@ -30,7 +30,8 @@ TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
         m_window->addItem(label, milliseconds);
     const int current = m_window->findData(session->timelineWindow());
     m_window->setCurrentIndex(current >= 0 ? current : 1);
-    auto* hint = new QLabel(tr("Blue: held. Amber: waited. Bars still running reach \"now\"."), this);
+    auto* hint =
+        new QLabel(tr("Blue: held. Amber: waited. Bars still running reach \"now\"."), this);
     hint->setForegroundRole(QPalette::PlaceholderText);
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Show"), this));
@@ -51,7 +52,8 @@ TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
     m_summary->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     m_summary->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_summary->setTextElideMode(Qt::ElideMiddle);
-    m_summary->horizontalHeader()->setSectionResizeMode(TimelineModel::ResourceColumn, QHeaderView::Stretch);
+    m_summary->horizontalHeader()->setSectionResizeMode(TimelineModel::ResourceColumn,
+                                                        QHeaderView::Stretch);
     for (int column = 1; column < TimelineModel::ColumnCount; ++column)
         m_summary->setColumnWidth(column, 92);
 
@@ -64,9 +66,8 @@ TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
     layout->addLayout(bar);
     layout->addWidget(m_splitter, 1);
 
-    connect(m_window, &QComboBox::currentIndexChanged, this, [this] {
-        m_session->setTimelineWindow(m_window->currentData().toLongLong());
-    });
+    connect(m_window, &QComboBox::currentIndexChanged, this,
+            [this] { m_session->setTimelineWindow(m_window->currentData().toLongLong()); });
     // The chart and the table select the same lock.
     connect(m_chart, &TimelineView::laneClicked, this, [this](int row) {
         const QModelIndex index = m_proxy->mapFromSource(m_session->timeline()->index(row, 0));

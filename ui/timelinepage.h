@@ -13,7 +13,7 @@ class TimelineView;
 
 class TimelinePage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit TimelinePage(InspectorSession* session, QWidget* parent = nullptr);
 
     TimelineView* chart() const { return m_chart; }
@@ -21,7 +21,7 @@ public:
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
-private:
+  private:
     InspectorSession* m_session;
     QComboBox* m_window;
     TimelineView* m_chart;

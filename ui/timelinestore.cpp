@@ -48,8 +48,9 @@ void TimelineStore::prune(History& history, qint64 horizonMs) {
     // Vectors, not deques: a deque allocates a block even when empty, and there can be tens
     // of thousands of histories. Entries are appended in end order, so the old ones lead.
     const auto dropOld = [horizonMs](auto& entries) {
-        auto firstKept = std::find_if(entries.begin(), entries.end(),
-                                      [horizonMs](const auto& entry) { return entry.endMs >= horizonMs; });
+        auto firstKept =
+            std::find_if(entries.begin(), entries.end(),
+                         [horizonMs](const auto& entry) { return entry.endMs >= horizonMs; });
         entries.erase(entries.begin(), firstKept);
     };
     dropOld(history.bars);
@@ -76,10 +77,9 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
         interval.endMs = timeMs;
         interval.wait = wait;
         interval.pid = event.pid;
-        interval.who = event.command.empty()
-                           ? QString::number(event.pid)
-                           : QString::number(event.pid) + u" ("_s +
-                                 TextFormat::fromStd(event.command) + u')';
+        interval.who = event.command.empty() ? QString::number(event.pid)
+                                             : QString::number(event.pid) + u" ("_s +
+                                                   TextFormat::fromStd(event.command) + u')';
         addClosed(history, interval);
         (wait ? history.waits : history.holds).push_back({timeMs, durationMs});
     }
@@ -117,8 +117,8 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
     forget(nowMs, retentionMs);
 }
 
-void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wait,
-                                 qint64 startMs, const QString& who) {
+void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
+                                 const QString& who) {
     History& history = m_history[resource];
     for (const Interval& open : history.open)
         if (open.pid == id && open.wait == wait)
@@ -132,16 +132,15 @@ void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wa
     history.lastActivityMs = std::max(history.lastActivityMs, startMs);
 }
 
-void TimelineStore::closeInterval(const std::string& resource, qint64 id, bool wait,
-                                  qint64 endMs) {
+void TimelineStore::closeInterval(const std::string& resource, qint64 id, bool wait, qint64 endMs) {
     const auto found = m_history.find(resource);
     if (found == m_history.end())
         return;
     History& history = found->second;
-    const auto open = std::find_if(history.open.begin(), history.open.end(),
-                                   [&](const Interval& interval) {
-                                       return interval.pid == id && interval.wait == wait;
-                                   });
+    const auto open =
+        std::find_if(history.open.begin(), history.open.end(), [&](const Interval& interval) {
+            return interval.pid == id && interval.wait == wait;
+        });
     if (open == history.open.end())
         return;
     Interval interval = std::move(*open);
@@ -173,8 +172,8 @@ DurationSummary TimelineStore::summarize(std::vector<qint64>& durations) {
         return summary;
     auto at = [&](double fraction) {
         // Nearest-rank percentile.
-        const auto rank = static_cast<std::size_t>(
-            std::ceil(fraction * static_cast<double>(durations.size())));
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(durations.size())));
         const std::size_t index = rank == 0 ? 0 : rank - 1;
         std::nth_element(durations.begin(), durations.begin() + static_cast<long>(index),
                          durations.end());
@@ -239,8 +238,8 @@ QList<TimelineLane> TimelineStore::lanes(qint64 nowMs, qint64 windowMs, int maxL
                 {std::max(bar.startMs, windowStart), bar.endMs, bar.wait, bar.pid, bar.who});
         }
         for (const Interval& open : history.open) {
-            lane.bars.push_back({std::max(open.startMs, windowStart), -1, open.wait, open.pid,
-                                 open.who});
+            lane.bars.push_back(
+                {std::max(open.startMs, windowStart), -1, open.wait, open.pid, open.who});
             (open.wait ? waits : holds).push_back(nowMs - open.startMs);
         }
         for (const Ended& ended : history.holds)

@@ -17,7 +17,7 @@
 #include <vector>
 
 class TimelineStore {
-public:
+  public:
     /// Records the closed intervals of `events` and remembers what `snapshot` still holds and
     /// waits for; drops what ended more than `retentionMs` before `nowMs`.
     void update(const portalocker::inspect::Snapshot& snapshot,
@@ -44,7 +44,7 @@ public:
     /// The median, 95th percentile and maximum of `durations` (which it reorders).
     static DurationSummary summarize(std::vector<qint64>& durations);
 
-private:
+  private:
     struct Interval {
         qint64 startMs = 0;
         qint64 endMs = 0;

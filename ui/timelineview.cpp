@@ -20,8 +20,8 @@ const QColor waitColour(0xf0, 0x9a, 0x1a);
 
 /// A "nice" tick step (ms) that gives about `wanted` ticks over `windowMs`.
 qint64 tickStep(qint64 windowMs, int wanted) {
-    static const qint64 steps[] = {1000,   2000,   5000,    10000,   15000,   30000,   60000,
-                                   120000, 300000, 600000,  900000,  1800000, 3600000};
+    static const qint64 steps[] = {1000,   2000,   5000,   10000,  15000,   30000,  60000,
+                                   120000, 300000, 600000, 900000, 1800000, 3600000};
     for (qint64 step : steps)
         if (windowMs / step <= wanted)
             return step;
@@ -42,20 +42,21 @@ QString axisLabel(qint64 milliseconds) {
 
 /// The time axis above the lanes, in the scroll area's top margin.
 class TimelineAxis : public QWidget {
-public:
+  public:
     explicit TimelineAxis(TimelineView* view) : QWidget(view), m_view(view) {}
 
-protected:
+  protected:
     void paintEvent(QPaintEvent*) override {
         QPainter painter(this);
         m_view->paintAxis(painter, rect());
     }
 
-private:
+  private:
     TimelineView* m_view;
 };
 
-TimelineView::TimelineView(QWidget* parent) : QAbstractScrollArea(parent), m_axis(new TimelineAxis(this)) {
+TimelineView::TimelineView(QWidget* parent)
+    : QAbstractScrollArea(parent), m_axis(new TimelineAxis(this)) {
     setMouseTracking(true);
     viewport()->setMouseTracking(true);
     setViewportMargins(0, axisHeight, 0, 0);
@@ -97,7 +98,9 @@ void TimelineView::setCurrentLane(int row) {
     viewport()->update();
 }
 
-QSize TimelineView::sizeHint() const { return {900, axisHeight + 8 * laneHeight}; }
+QSize TimelineView::sizeHint() const {
+    return {900, axisHeight + 8 * laneHeight};
+}
 
 int TimelineView::labelWidth() const {
     return std::clamp(viewport()->width() / 4, 160, 360);
@@ -163,7 +166,8 @@ void TimelineView::paintEvent(QPaintEvent*) {
     const qint64 step = tickStep(windowMs, 10);
     painter.setPen(QPen(pal.color(QPalette::Midlight), 1, Qt::DotLine));
     for (qint64 back = 0; back <= windowMs; back += step) {
-        const double x = left + width * static_cast<double>(windowMs - back) / static_cast<double>(windowMs);
+        const double x =
+            left + width * static_cast<double>(windowMs - back) / static_cast<double>(windowMs);
         painter.drawLine(QPointF(x, 0), QPointF(x, viewport()->height()));
     }
 
@@ -174,18 +178,22 @@ void TimelineView::paintEvent(QPaintEvent*) {
                             "as bars as they happen."));
     }
     const int first = scroll / laneHeight;
-    const int last = std::min(m_model->laneCount() - 1, (scroll + viewport()->height()) / laneHeight);
+    const int last =
+        std::min(m_model->laneCount() - 1, (scroll + viewport()->height()) / laneHeight);
     for (int row = first; row <= last; ++row) {
         const TimelineLane* lane = m_model->laneAt(row);
         const int top = row * laneHeight - scroll;
         if (row == m_currentLane)
-            painter.fillRect(QRect(0, top, viewport()->width(), laneHeight), pal.color(QPalette::Highlight).lighter(170));
+            painter.fillRect(QRect(0, top, viewport()->width(), laneHeight),
+                             pal.color(QPalette::Highlight).lighter(170));
         else if (row % 2)
-            painter.fillRect(QRect(0, top, viewport()->width(), laneHeight), pal.color(QPalette::AlternateBase));
+            painter.fillRect(QRect(0, top, viewport()->width(), laneHeight),
+                             pal.color(QPalette::AlternateBase));
         painter.setPen(pal.color(QPalette::Text));
         const QString label =
             painter.fontMetrics().elidedText(lane->resource, Qt::ElideMiddle, labels - 8);
-        painter.drawText(QRect(6, top, labels - 8, laneHeight), Qt::AlignVCenter | Qt::AlignLeft, label);
+        painter.drawText(QRect(6, top, labels - 8, laneHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                         label);
         painter.setRenderHint(QPainter::Antialiasing, true);
         for (const TimelineBar& bar : lane->bars) {
             const QRectF rect = barRect(bar, top, nowMs, windowMs);
@@ -200,15 +208,14 @@ void TimelineView::paintEvent(QPaintEvent*) {
             if (!bar.wait && rect.width() > 60) {
                 painter.setPen(Qt::white);
                 painter.drawText(rect.adjusted(4, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft,
-                                 painter.fontMetrics().elidedText(bar.who, Qt::ElideRight,
-                                                                  static_cast<int>(rect.width()) - 6));
+                                 painter.fontMetrics().elidedText(
+                                     bar.who, Qt::ElideRight, static_cast<int>(rect.width()) - 6));
             }
         }
         painter.setRenderHint(QPainter::Antialiasing, false);
     }
     painter.setPen(pal.color(QPalette::Mid));
     painter.drawLine(labels, 0, labels, viewport()->height());
-
 }
 
 void TimelineView::paintAxis(QPainter& axis, const QRect& axisRect) {
@@ -225,7 +232,8 @@ void TimelineView::paintAxis(QPainter& axis, const QRect& axisRect) {
     axis.setPen(pal.color(QPalette::WindowText));
     axis.drawText(axisRect.adjusted(6, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, tr("Lock"));
     for (qint64 back = 0; back <= windowMs; back += step) {
-        const double x = left + width * static_cast<double>(windowMs - back) / static_cast<double>(windowMs);
+        const double x =
+            left + width * static_cast<double>(windowMs - back) / static_cast<double>(windowMs);
         const QString text = back == 0 ? tr("now") : u"\x2212"_s + axisLabel(back);
         axis.drawLine(QPointF(x, axisRect.bottom() - 4), QPointF(x, axisRect.bottom()));
         axis.drawText(QRectF(x - 40, axisRect.top(), 80, axisHeight - 4), Qt::AlignCenter, text);
@@ -250,7 +258,9 @@ bool TimelineView::viewportEvent(QEvent* event) {
             const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
             const int top = row * laneHeight - verticalScrollBar()->value();
             for (const TimelineBar& bar : lane->bars) {
-                if (!barRect(bar, top, nowMs, m_model->window()).adjusted(-2, -2, 2, 2).contains(help->pos()))
+                if (!barRect(bar, top, nowMs, m_model->window())
+                         .adjusted(-2, -2, 2, 2)
+                         .contains(help->pos()))
                     continue;
                 const qint64 end = bar.endMs < 0 ? nowMs : bar.endMs;
                 const QString text =

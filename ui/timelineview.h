@@ -14,7 +14,7 @@ struct TimelineBar;
 
 class TimelineView : public QAbstractScrollArea {
     Q_OBJECT
-public:
+  public:
     explicit TimelineView(QWidget* parent = nullptr);
 
     void setModel(TimelineModel* model);
@@ -25,10 +25,10 @@ public:
     static constexpr int laneHeight = 24;
     static constexpr int axisHeight = 24;
 
-signals:
+  signals:
     void laneClicked(int row);
 
-protected:
+  protected:
     void paintEvent(QPaintEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
@@ -36,7 +36,7 @@ protected:
     void showEvent(QShowEvent* event) override;
     void hideEvent(QHideEvent* event) override;
 
-private:
+  private:
     friend class TimelineAxis;
     void paintAxis(QPainter& painter, const QRect& rect);
     void updateScrollBars();

@@ -30,18 +30,20 @@ void TtlBarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
     if (remaining == -1) {
         const QColor warn = HealthStyle::accent(LockHealth::stuck);
         painter->fillRect(bar, QBrush(QColor(warn.red(), warn.green(), warn.blue(), 60)));
-        painter->fillRect(bar, QBrush(QColor(warn.red(), warn.green(), warn.blue(), 90), Qt::BDiagPattern));
+        painter->fillRect(
+            bar, QBrush(QColor(warn.red(), warn.green(), warn.blue(), 90), Qt::BDiagPattern));
         text = tr("no TTL ∞");
     } else if (remaining < 0) {
         text = tr("while subscribed");
         textColour = option.palette.color(QPalette::PlaceholderText);
     } else {
         const double fraction =
-            total > 0 ? std::clamp(static_cast<double>(remaining) / static_cast<double>(total), 0.0, 1.0)
-                      : 0.0;
-        const QColor colour = fraction > 0.5    ? QColor(0x43, 0xa0, 0x47)
-                              : fraction > 0.2  ? QColor(0xf9, 0xa8, 0x25)
-                                                : QColor(0xe5, 0x39, 0x35);
+            total > 0
+                ? std::clamp(static_cast<double>(remaining) / static_cast<double>(total), 0.0, 1.0)
+                : 0.0;
+        const QColor colour = fraction > 0.5   ? QColor(0x43, 0xa0, 0x47)
+                              : fraction > 0.2 ? QColor(0xf9, 0xa8, 0x25)
+                                               : QColor(0xe5, 0x39, 0x35);
         painter->setPen(option.palette.color(QPalette::Mid));
         painter->setBrush(option.palette.color(QPalette::Base));
         painter->drawRect(bar.adjusted(0, 0, -1, -1));

@@ -7,7 +7,7 @@
 
 class TtlBarDelegate : public QStyledItemDelegate {
     Q_OBJECT
-public:
+  public:
     /// Reads the remaining and full TTL from these roles of the model (milliseconds).
     TtlBarDelegate(int remainingRole, int totalRole, QObject* parent = nullptr);
 
@@ -15,7 +15,7 @@ public:
                const QModelIndex& index) const override;
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 
-private:
+  private:
     int m_remainingRole;
     int m_totalRole;
 };

@@ -23,7 +23,8 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
       m_remove(new QPushButton(tr("Remove"), this)) {
     auto* add = new QPushButton(tr("Add watch…"), this);
     add->setToolTip(tr("Watch a file, a lock directory, a glob or a bounded semaphore (Ctrl+W)"));
-    auto* hint = new QLabel(tr("Watched files and semaphore slots are shown even while free."), this);
+    auto* hint =
+        new QLabel(tr("Watched files and semaphore slots are shown even while free."), this);
     hint->setForegroundRole(QPalette::PlaceholderText);
     auto* bar = new QHBoxLayout;
     bar->addWidget(add);
@@ -37,9 +38,9 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
     m_view->setUniformRowHeights(true);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_view->setItemDelegateForColumn(WatchModel::SlotsColumn,
-                                     new SlotCellsDelegate(WatchModel::SlotHealthsRole,
-                                                           WatchModel::SlotLabelsRole, m_view));
+    m_view->setItemDelegateForColumn(
+        WatchModel::SlotsColumn,
+        new SlotCellsDelegate(WatchModel::SlotHealthsRole, WatchModel::SlotLabelsRole, m_view));
     QHeaderView* header = m_view->header();
     header->setStretchLastSection(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
@@ -130,6 +131,10 @@ void WatchesPage::showContextMenu(const QPoint& position) {
     menu->popup(m_view->viewport()->mapToGlobal(position));
 }
 
-QByteArray WatchesPage::saveState() const { return m_view->header()->saveState(); }
+QByteArray WatchesPage::saveState() const {
+    return m_view->header()->saveState();
+}
 
-void WatchesPage::restoreState(const QByteArray& state) { m_view->header()->restoreState(state); }
+void WatchesPage::restoreState(const QByteArray& state) {
+    m_view->header()->restoreState(state);
+}

@@ -12,7 +12,7 @@ class QPushButton;
 
 class WatchesPage : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit WatchesPage(InspectorSession* session, QWidget* parent = nullptr);
 
     QTreeView* view() const { return m_view; }
@@ -21,11 +21,11 @@ public:
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
-signals:
+  signals:
     void acquireFileRequested(const QString& path);
     void acquireSemaphoreRequested(const QString& directory, const QString& name, int maximum);
 
-private:
+  private:
     void removeSelected();
     void showContextMenu(const QPoint& position);
 

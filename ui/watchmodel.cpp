@@ -39,7 +39,8 @@ void WatchModel::setRows(const QList<WatchRow>& rows) {
         QList<WatchTargetRow> targets = std::move(node.row.targets);
         node.row = row;
         node.row.targets = std::move(targets);
-        emit dataChanged(index(static_cast<int>(i), 0), index(static_cast<int>(i), ColumnCount - 1));
+        emit dataChanged(index(static_cast<int>(i), 0),
+                         index(static_cast<int>(i), ColumnCount - 1));
     }
     for (qsizetype i = 0; i < rows.size(); ++i) {
         if (used[i])
@@ -119,7 +120,7 @@ QModelIndex WatchModel::index(int row, int column, const QModelIndex& parent) co
         return {};
     if (!parent.isValid())
         return row < static_cast<int>(m_nodes.size()) ? createIndex(row, column, nullptr)
-                                                       : QModelIndex();
+                                                      : QModelIndex();
     if (parent.internalPointer() || parent.column() != 0 ||
         parent.row() >= static_cast<int>(m_nodes.size()))
         return {};
@@ -143,7 +144,9 @@ int WatchModel::rowCount(const QModelIndex& parent) const {
     return static_cast<int>(m_nodes[static_cast<std::size_t>(parent.row())]->row.targets.size());
 }
 
-int WatchModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+int WatchModel::columnCount(const QModelIndex&) const {
+    return ColumnCount;
+}
 
 QVariant WatchModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
@@ -155,11 +158,16 @@ QVariant WatchModel::data(const QModelIndex& index, int role) const {
 
 QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const {
     switch (role) {
-    case HealthRole: return static_cast<int>(row.health);
-    case KeyRole: return row.key;
-    case PathRole: return QString();
-    case PidRole: return 0;
-    case Qt::BackgroundRole: return HealthStyle::rowBackground(row.health);
+    case HealthRole:
+        return static_cast<int>(row.health);
+    case KeyRole:
+        return row.key;
+    case PathRole:
+        return QString();
+    case PidRole:
+        return 0;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(row.health);
     case SlotHealthsRole: {
         QVariantList healths;
         for (const WatchTargetRow& target : row.targets)
@@ -177,17 +185,17 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
     case Qt::DisplayRole:
     case SortRole:
         switch (column) {
-        case NameColumn: return row.description;
+        case NameColumn:
+            return row.description;
         case StatusColumn:
             return role == SortRole ? QVariant(static_cast<int>(row.health))
                                     : QVariant(HealthStyle::label(row.health));
         case UsageColumn:
             if (role == SortRole)
                 return row.used;
-            return QString(QString::number(row.used) + u" / "_s + QString::number(row.total) +
-                           u" held"_s +
-                           (row.waiting ? u", "_s + QString::number(row.waiting) + u" waiting"_s
-                                        : QString()));
+            return QString(
+                QString::number(row.used) + u" / "_s + QString::number(row.total) + u" held"_s +
+                (row.waiting ? u", "_s + QString::number(row.waiting) + u" waiting"_s : QString()));
         case HoldersColumn: {
             QStringList holders;
             for (const WatchTargetRow& target : row.targets)
@@ -195,7 +203,8 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
                     holders << target.holdersText;
             return holders.join(u"; "_s);
         }
-        default: return {};
+        default:
+            return {};
         }
     case Qt::DecorationRole:
         return column == StatusColumn ? QVariant(HealthStyle::icon(row.health)) : QVariant();
@@ -210,43 +219,55 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
             return font;
         }
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
 QVariant WatchModel::targetData(const WatchRow& watch, const WatchTargetRow& target, int column,
                                 int role) const {
     switch (role) {
-    case HealthRole: return static_cast<int>(target.health);
-    case KeyRole: return watch.key;
-    case PathRole: return target.path;
-    case PidRole: return target.holders.isEmpty() ? 0 : target.holders.front();
-    case Qt::BackgroundRole: return HealthStyle::rowBackground(target.health);
+    case HealthRole:
+        return static_cast<int>(target.health);
+    case KeyRole:
+        return watch.key;
+    case PathRole:
+        return target.path;
+    case PidRole:
+        return target.holders.isEmpty() ? 0 : target.holders.front();
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(target.health);
     case Qt::DisplayRole:
     case SortRole:
         switch (column) {
         case NameColumn:
-            return target.slot >= 0 ? u"slot "_s + QString::number(target.slot).rightJustified(2, u'0') +
-                                          u"  "_s + target.path
-                                    : target.path;
+            return target.slot >= 0
+                       ? u"slot "_s + QString::number(target.slot).rightJustified(2, u'0') +
+                             u"  "_s + target.path
+                       : target.path;
         case StatusColumn:
             return role == SortRole ? QVariant(static_cast<int>(target.health))
                                     : QVariant(HealthStyle::label(target.health));
-        case UsageColumn: return target.stateText;
-        case HoldersColumn: return target.holdersText;
+        case UsageColumn:
+            return target.stateText;
+        case HoldersColumn:
+            return target.holdersText;
         case HeldForColumn:
             if (role == SortRole)
                 return -target.heldSinceMs;
             if (target.heldSinceMs < 0)
                 return QString();
-            return TextFormat::durationCoarse(QDateTime::currentMSecsSinceEpoch() - target.heldSinceMs);
-        default: return {};
+            return TextFormat::durationCoarse(QDateTime::currentMSecsSinceEpoch() -
+                                              target.heldSinceMs);
+        default:
+            return {};
         }
     case Qt::DecorationRole:
         return column == StatusColumn ? QVariant(HealthStyle::icon(target.health)) : QVariant();
     case Qt::ToolTipRole:
         return target.problem.isEmpty() ? target.path : target.path + u"\n"_s + target.problem;
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -254,12 +275,19 @@ QVariant WatchModel::headerData(int section, Qt::Orientation orientation, int ro
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractItemModel::headerData(section, orientation, role);
     switch (section) {
-    case NameColumn: return tr("Watch");
-    case StatusColumn: return tr("Status");
-    case UsageColumn: return tr("Use");
-    case SlotsColumn: return tr("Slots");
-    case HoldersColumn: return tr("Holders");
-    case HeldForColumn: return tr("Held for");
-    default: return {};
+    case NameColumn:
+        return tr("Watch");
+    case StatusColumn:
+        return tr("Status");
+    case UsageColumn:
+        return tr("Use");
+    case SlotsColumn:
+        return tr("Slots");
+    case HoldersColumn:
+        return tr("Holders");
+    case HeldForColumn:
+        return tr("Held for");
+    default:
+        return {};
     }
 }

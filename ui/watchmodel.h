@@ -13,15 +13,23 @@
 
 class WatchModel : public QAbstractItemModel {
     Q_OBJECT
-public:
-    enum Column { NameColumn, StatusColumn, UsageColumn, SlotsColumn, HoldersColumn, HeldForColumn, ColumnCount };
+  public:
+    enum Column {
+        NameColumn,
+        StatusColumn,
+        UsageColumn,
+        SlotsColumn,
+        HoldersColumn,
+        HeldForColumn,
+        ColumnCount
+    };
     enum Role {
         HealthRole = Qt::UserRole + 1,
-        KeyRole,          ///< the watch's key (also on its children)
-        PathRole,         ///< a target's path; empty on watch rows
-        SlotHealthsRole,  ///< QVariantList of int LockHealth, one per target (watch rows)
-        SlotLabelsRole,   ///< QStringList of tooltips, one per target (watch rows)
-        PidRole,          ///< first holder pid of a target
+        KeyRole,         ///< the watch's key (also on its children)
+        PathRole,        ///< a target's path; empty on watch rows
+        SlotHealthsRole, ///< QVariantList of int LockHealth, one per target (watch rows)
+        SlotLabelsRole,  ///< QStringList of tooltips, one per target (watch rows)
+        PidRole,         ///< first holder pid of a target
         SortRole,
     };
 
@@ -41,7 +49,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-private:
+  private:
     struct Node {
         WatchRow row;
         int position = 0;

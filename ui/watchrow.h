@@ -13,10 +13,10 @@ struct WatchTargetRow {
     int slot = -1; ///< semaphore slot number, -1 for other watches
     bool exists = false;
     LockHealth health = LockHealth::free;
-    QString stateText;     ///< "free", "held by 4242 (python3)", "held by 4242, 2 waiting"
+    QString stateText; ///< "free", "held by 4242 (python3)", "held by 4242, 2 waiting"
     QList<qint64> holders;
     QList<qint64> waiters;
-    QString holdersText;   ///< "4242 (python3)"
+    QString holdersText; ///< "4242 (python3)"
     qint64 heldSinceMs = -1;
     QString problem;
     bool operator==(const WatchTargetRow&) const = default;

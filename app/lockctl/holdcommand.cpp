@@ -82,8 +82,8 @@ int runHold(Arguments arguments) {
     portalocker::Lock lock(request.path, options);
     std::error_code ec;
     bool acquired = acquire(lock, request, ec);
-    if (!acquired && (ec == std::errc::permission_denied ||
-                      ec == std::errc::read_only_file_system)) {
+    if (!acquired &&
+        (ec == std::errc::permission_denied || ec == std::errc::read_only_file_system)) {
         const std::error_code writeError = ec;
         lock = portalocker::Lock(request.path, {.mode = "r", .backend = request.backend});
         ec.clear();

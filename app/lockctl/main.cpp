@@ -22,8 +22,10 @@ constexpr std::array commands{
                      lockctl::runList},
     lockctl::Command{"who", "show who holds and who waits for a file or semaphore slots",
                      lockctl::runWho},
-    lockctl::Command{"redis", "take Redis locks (leases, portalocker channel locks) and run a "
-                              "command", lockctl::runRedis},
+    lockctl::Command{"redis",
+                     "take Redis locks (leases, portalocker channel locks) and run a "
+                     "command",
+                     lockctl::runRedis},
 };
 
 void printHelp(std::FILE* out) {

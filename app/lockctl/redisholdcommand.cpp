@@ -112,8 +112,9 @@ std::optional<Request> parse(Arguments arguments, int& status) {
         } else if (word == "--lease") {
             const std::string* ttl = value();
             long long milliseconds = 0;
-            if (!ttl || std::from_chars(ttl->data(), ttl->data() + ttl->size(), milliseconds).ec !=
-                            std::errc() ||
+            if (!ttl ||
+                std::from_chars(ttl->data(), ttl->data() + ttl->size(), milliseconds).ec !=
+                    std::errc() ||
                 milliseconds <= 0) {
                 usageError("--lease needs a positive TTL in milliseconds");
                 return std::nullopt;
@@ -161,7 +162,7 @@ nanoseconds timeoutOf(const Request& request) {
 
 // The two lock kinds behind what this command needs of them.
 class HeldLock {
-public:
+  public:
     HeldLock(const Request& request, const portalocker::RedisOptions& server) {
         auto onLost = [](std::error_code) { ::kill(::getpid(), signal_lost); };
         if (request.channel) {
@@ -186,8 +187,7 @@ public:
     void unlock() { m_channel ? m_channel->unlock() : m_lease->unlock(); }
 
     std::string kind() const {
-        return m_channel ? (m_channel->shared() ? "shared channel lock" : "channel lock")
-                         : "lease";
+        return m_channel ? (m_channel->shared() ? "shared channel lock" : "channel lock") : "lease";
     }
     std::string identity() const {
         return m_channel ? "holder id " + m_channel->holder_id()
@@ -224,7 +224,7 @@ public:
         }
     }
 
-private:
+  private:
     std::unique_ptr<portalocker::RedisLock> m_channel;
     std::unique_ptr<portalocker::RedisLease> m_lease;
 };
@@ -349,7 +349,8 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     std::string message;
     int signal = 0;
     switch (acquire(lock, signals, message, signal)) {
-    case Acquisition::acquired: break;
+    case Acquisition::acquired:
+        break;
     case Acquisition::busy:
         std::fprintf(stderr, "lockctl: Redis %s is held by %s\n", what.c_str(),
                      lock.holder("another client").c_str());

@@ -176,8 +176,10 @@ void write_snapshot_fields(JsonWriter& json, const inspect::RedisSnapshot& snaps
     else
         json.null();
     json.field("keys_scanned", static_cast<std::uint64_t>(snapshot.keys_scanned));
-    json.field("duration_ms", static_cast<std::int64_t>(
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.duration).count()));
+    json.field(
+        "duration_ms",
+        static_cast<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.duration).count()));
     json.key("locks").begin_array();
     for (const auto& record : snapshot.locks)
         write_record(json, record);
@@ -195,40 +197,48 @@ void write_snapshot_fields(JsonWriter& json, const inspect::RedisSnapshot& snaps
 }
 
 void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
-    std::fprintf(out, "Redis %s db %d: %zu lock(s), %zu fencing counter(s); %zu key(s) scanned in %s%s\n",
-                 snapshot.server.c_str(), snapshot.db, snapshot.locks.size(),
-                 snapshot.fencing_counters.size(), snapshot.keys_scanned,
-                 format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.duration)).c_str(),
-                 snapshot.complete ? "" : " (INCOMPLETE)");
+    std::fprintf(
+        out, "Redis %s db %d: %zu lock(s), %zu fencing counter(s); %zu key(s) scanned in %s%s\n",
+        snapshot.server.c_str(), snapshot.db, snapshot.locks.size(),
+        snapshot.fencing_counters.size(), snapshot.keys_scanned,
+        format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.duration))
+            .c_str(),
+        snapshot.complete ? "" : " (INCOMPLETE)");
     if (!snapshot.locks.empty()) {
         constexpr std::size_t keyLimit = 40;
         std::size_t keyWidth = 3;
         std::size_t conventionWidth = 10;
         for (const auto& record : snapshot.locks) {
             keyWidth = std::max(keyWidth, std::min(keyLimit, display_width(key_column(record))));
-            conventionWidth = std::max(conventionWidth, inspect::describe(record.convention).size());
+            conventionWidth =
+                std::max(conventionWidth, inspect::describe(record.convention).size());
         }
         std::fprintf(out, "\n%s  %s  %-7s  %-8s  %s\n", pad("KEY", keyWidth).c_str(),
                      pad("CONVENTION", conventionWidth).c_str(), "CONF", "TTL", "OWNER / TOKEN");
         for (const auto& record : snapshot.locks) {
-            std::fprintf(out, "%s  %s  %-7s  %-8s  %s\n",
-                         pad(clip(key_column(record), keyLimit), keyWidth).c_str(),
-                         pad(std::string(inspect::describe(record.convention)), conventionWidth).c_str(),
-                         std::string(inspect::to_string(record.confidence)).c_str(),
-                         format_ttl(record.pttl).c_str(), record.owner_summary().c_str());
+            std::fprintf(
+                out, "%s  %s  %-7s  %-8s  %s\n",
+                pad(clip(key_column(record), keyLimit), keyWidth).c_str(),
+                pad(std::string(inspect::describe(record.convention)), conventionWidth).c_str(),
+                std::string(inspect::to_string(record.confidence)).c_str(),
+                format_ttl(record.pttl).c_str(), record.owner_summary().c_str());
             for (const auto& warning : record.warnings)
                 std::fprintf(out, "    ! %s\n", warning.c_str());
             for (const auto& waiter : record.possible_waiters)
-                std::fprintf(out, "    likely waiter (blocked in BLPOP): %s\n", describe_client(waiter).c_str());
+                std::fprintf(out, "    likely waiter (blocked in BLPOP): %s\n",
+                             describe_client(waiter).c_str());
         }
     }
     if (!snapshot.fencing_counters.empty()) {
         std::fputs("\nfencing counters (never delete them):\n", out);
         for (const auto& counter : snapshot.fencing_counters)
-            std::fprintf(out, "  %s = %s\n", counter.key_printable.c_str(), counter.token_printable.c_str());
+            std::fprintf(out, "  %s = %s\n", counter.key_printable.c_str(),
+                         counter.token_printable.c_str());
     }
     if (!snapshot.blocked_clients.empty()) {
-        std::fputs("\nclients blocked in BLPOP (python-redis-lock and RedisLease waiters wait this way):\n", out);
+        std::fputs("\nclients blocked in BLPOP (python-redis-lock and RedisLease waiters wait this "
+                   "way):\n",
+                   out);
         for (const auto& client : snapshot.blocked_clients)
             std::fprintf(out, "  db %d %s\n", client.db, describe_client(client).c_str());
     }
@@ -240,9 +250,10 @@ void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
 void print_record_details(std::FILE* out, const RedisLockRecord& record) {
     const bool channel = record.convention == RedisConvention::channel_lock;
     std::fprintf(out, "  %-11s %s\n", channel ? "channel:" : "key:", record.key_printable.c_str());
-    std::fprintf(out, "  %-11s %s (confidence %s: %s)\n", "convention:",
-                 std::string(inspect::describe(record.convention)).c_str(),
-                 std::string(inspect::to_string(record.confidence)).c_str(), record.evidence.c_str());
+    std::fprintf(out, "  %-11s %s (confidence %s: %s)\n",
+                 "convention:", std::string(inspect::describe(record.convention)).c_str(),
+                 std::string(inspect::to_string(record.confidence)).c_str(),
+                 record.evidence.c_str());
     if (!channel) {
         std::fprintf(out, "  %-11s %s, db %d, %llu %s\n", "type:", record.type.c_str(), record.db,
                      static_cast<unsigned long long>(record.value_size),
@@ -252,7 +263,8 @@ void print_record_details(std::FILE* out, const RedisLockRecord& record) {
     }
     // For most token conventions the owner is the token itself; say it once.
     if (channel || record.owner_summary() != record.token_printable)
-        std::fprintf(out, "  %-11s %s\n", channel ? "holders:" : "owner:", record.owner_summary().c_str());
+        std::fprintf(out, "  %-11s %s\n",
+                     channel ? "holders:" : "owner:", record.owner_summary().c_str());
     for (const auto& holder : record.holders)
         std::fprintf(out, "  %-11s %s\n", "", describe_client(holder.client).c_str());
     for (const auto& waiter : record.possible_waiters)

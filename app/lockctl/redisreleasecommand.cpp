@@ -157,8 +157,9 @@ int runRelease(const portalocker::RedisOptions& server, Arguments arguments) {
         return exit_failure;
     }
     if (!record) {
-        std::fprintf(stderr, "lockctl redis release: no lock named '%s' (no such key or channel "
-                             "holder, or not a lock): nothing released\n",
+        std::fprintf(stderr,
+                     "lockctl redis release: no lock named '%s' (no such key or channel "
+                     "holder, or not a lock): nothing released\n",
                      inspect::printable_bytes(request->name).c_str());
         return exit_not_acquired;
     }
@@ -175,7 +176,8 @@ int runRelease(const portalocker::RedisOptions& server, Arguments arguments) {
     if (!request->yes) {
         if (!interactive) {
             std::fputs("lockctl redis release: not a terminal: pass --yes to release without "
-                       "confirmation\n", stderr);
+                       "confirmation\n",
+                       stderr);
             return exit_usage;
         }
         if (!confirm(*record)) {
@@ -196,11 +198,14 @@ int runRelease(const portalocker::RedisOptions& server, Arguments arguments) {
     if (result.audit_logged)
         std::printf("logged to %s\n", log.path().c_str());
     switch (result.outcome) {
-    case inspect::RedisReleaseOutcome::released: return exit_ok;
+    case inspect::RedisReleaseOutcome::released:
+        return exit_ok;
     case inspect::RedisReleaseOutcome::changed:
-    case inspect::RedisReleaseOutcome::gone: return exit_not_acquired;
+    case inspect::RedisReleaseOutcome::gone:
+        return exit_not_acquired;
     case inspect::RedisReleaseOutcome::refused:
-    case inspect::RedisReleaseOutcome::failed: break;
+    case inspect::RedisReleaseOutcome::failed:
+        break;
     }
     return exit_failure;
 }

@@ -56,8 +56,9 @@ bool takeOperands(const std::vector<std::string>& positional, SemaphoreRequest& 
     request.name = positional[1];
     auto maximum = parseMaximum(positional[2]);
     if (!maximum) {
-        std::fprintf(stderr, "lockctl semaphore: MAXIMUM must be a whole number of at least 1, "
-                             "not '%s'\n",
+        std::fprintf(stderr,
+                     "lockctl semaphore: MAXIMUM must be a whole number of at least 1, "
+                     "not '%s'\n",
                      positional[2].c_str());
         return false;
     }

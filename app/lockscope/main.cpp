@@ -29,24 +29,25 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     const QCommandLineOption interval(u"refresh-interval"_s,
                                       u"Milliseconds between refreshes (default 1000)."_s, u"ms"_s);
-    const QCommandLineOption stuck(u"stuck-threshold"_s,
-                                   u"Seconds after which a held lock counts as stuck."_s, u"seconds"_s);
-    const QCommandLineOption paused(u"paused"_s, u"Start with live refresh paused (after one refresh)."_s);
-    const QCommandLineOption settingsFile(u"settings"_s,
-                                          u"Keep settings in this INI file instead of the user's."_s,
-                                          u"file"_s);
+    const QCommandLineOption stuck(
+        u"stuck-threshold"_s, u"Seconds after which a held lock counts as stuck."_s, u"seconds"_s);
+    const QCommandLineOption paused(u"paused"_s,
+                                    u"Start with live refresh paused (after one refresh)."_s);
+    const QCommandLineOption settingsFile(
+        u"settings"_s, u"Keep settings in this INI file instead of the user's."_s, u"file"_s);
     const QCommandLineOption tab(u"tab"_s, u"Tab to show first (0-5)."_s, u"index"_s);
-    const QCommandLineOption screenshot(u"screenshot"_s,
-                                        u"Save a PNG of the window after the first refresh and quit."_s,
-                                        u"path"_s);
-    const QCommandLineOption screenshotDelay(u"screenshot-delay"_s,
-                                             u"Milliseconds to wait after the first refresh (default 800)."_s,
-                                             u"ms"_s, u"800"_s);
+    const QCommandLineOption screenshot(
+        u"screenshot"_s, u"Save a PNG of the window after the first refresh and quit."_s,
+        u"path"_s);
+    const QCommandLineOption screenshotDelay(
+        u"screenshot-delay"_s, u"Milliseconds to wait after the first refresh (default 800)."_s,
+        u"ms"_s, u"800"_s);
     parser.addOptions({interval, stuck, paused, settingsFile, tab, screenshot, screenshotDelay});
     parser.process(app);
 
-    auto settings = parser.isSet(settingsFile) ? std::make_unique<AppSettings>(parser.value(settingsFile))
-                                               : std::make_unique<AppSettings>();
+    auto settings = parser.isSet(settingsFile)
+                        ? std::make_unique<AppSettings>(parser.value(settingsFile))
+                        : std::make_unique<AppSettings>();
     InspectorSession session(settings.get());
     if (parser.isSet(interval))
         session.setRefreshInterval(parser.value(interval).toInt(), false);
@@ -69,9 +70,10 @@ int main(int argc, char** argv) {
                          qPrintable(path));
             QApplication::exit(saved ? 0 : 1);
         };
-        QObject::connect(&session, &InspectorSession::refreshed, &window,
-                         [take, delay, &window] { QTimer::singleShot(delay, &window, take); },
-                         Qt::SingleShotConnection);
+        QObject::connect(
+            &session, &InspectorSession::refreshed, &window,
+            [take, delay, &window] { QTimer::singleShot(delay, &window, take); },
+            Qt::SingleShotConnection);
         QTimer::singleShot(20000, &window, take); // no refresh at all: show what there is
     }
     return QApplication::exec();

@@ -6,34 +6,52 @@ namespace portalocker {
 namespace {
 
 class Category final : public std::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "portalocker"; }
     std::string message(int value) const override {
         switch (static_cast<errc>(value)) {
-        case errc::already_locked: return "already locked";
-        case errc::not_locked: return "not locked by this object";
-        case errc::file_replaced: return "the lock file was replaced while locking";
-        case errc::invalid_argument: return "invalid argument";
-        case errc::lock_lost: return "the lock was lost";
-        case errc::connect_failed: return "cannot connect to the Redis server";
-        case errc::auth_failed: return "Redis authentication failed";
-        case errc::acl_denied: return "permission denied by the Redis ACL";
-        case errc::timeout: return "the Redis server did not answer in time";
-        case errc::protocol_error: return "unexpected reply from the Redis server";
-        case errc::connection_lost: return "the connection to the Redis server was lost";
-        case errc::server_error: return "the Redis server returned an error";
-        case errc::invalid_url: return "invalid Redis URL";
+        case errc::already_locked:
+            return "already locked";
+        case errc::not_locked:
+            return "not locked by this object";
+        case errc::file_replaced:
+            return "the lock file was replaced while locking";
+        case errc::invalid_argument:
+            return "invalid argument";
+        case errc::lock_lost:
+            return "the lock was lost";
+        case errc::connect_failed:
+            return "cannot connect to the Redis server";
+        case errc::auth_failed:
+            return "Redis authentication failed";
+        case errc::acl_denied:
+            return "permission denied by the Redis ACL";
+        case errc::timeout:
+            return "the Redis server did not answer in time";
+        case errc::protocol_error:
+            return "unexpected reply from the Redis server";
+        case errc::connection_lost:
+            return "the connection to the Redis server was lost";
+        case errc::server_error:
+            return "the Redis server returned an error";
+        case errc::invalid_url:
+            return "invalid Redis URL";
         }
         return "unknown portalocker error";
     }
     std::error_condition default_error_condition(int value) const noexcept override {
         switch (static_cast<errc>(value)) {
-        case errc::already_locked: return std::errc::resource_unavailable_try_again;
+        case errc::already_locked:
+            return std::errc::resource_unavailable_try_again;
         case errc::invalid_argument:
-        case errc::invalid_url: return std::errc::invalid_argument;
-        case errc::timeout: return std::errc::timed_out;
-        case errc::acl_denied: return std::errc::permission_denied;
-        default: return {value, *this};
+        case errc::invalid_url:
+            return std::errc::invalid_argument;
+        case errc::timeout:
+            return std::errc::timed_out;
+        case errc::acl_denied:
+            return std::errc::permission_denied;
+        default:
+            return {value, *this};
         }
     }
 };

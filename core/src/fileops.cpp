@@ -12,18 +12,32 @@ std::optional<OpenMode> parse_mode(std::string_view mode) {
     bool plus = false;
     for (char c : mode) {
         switch (c) {
-        case 'r': result.read = true; ++primaries; break;
-        case 'w': result.write = result.truncate_after_lock = result.create = true; ++primaries; break;
-        case 'a': result.write = result.append = result.create = true; ++primaries; break;
-        case 'x': result.write = result.create = result.exclusive_create = true; ++primaries; break;
+        case 'r':
+            result.read = true;
+            ++primaries;
+            break;
+        case 'w':
+            result.write = result.truncate_after_lock = result.create = true;
+            ++primaries;
+            break;
+        case 'a':
+            result.write = result.append = result.create = true;
+            ++primaries;
+            break;
+        case 'x':
+            result.write = result.create = result.exclusive_create = true;
+            ++primaries;
+            break;
         case '+':
             if (plus)
                 return std::nullopt;
             plus = true;
             break;
         case 'b':
-        case 't': break;
-        default: return std::nullopt;
+        case 't':
+            break;
+        default:
+            return std::nullopt;
         }
     }
     if (primaries != 1)

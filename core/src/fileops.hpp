@@ -19,9 +19,9 @@ struct OpenMode {
     bool write = false;
     bool append = false;
     bool create = false;
-    bool exclusive_create = false; ///< "x": fail if the file exists
+    bool exclusive_create = false;    ///< "x": fail if the file exists
     bool truncate_after_lock = false; ///< "w": opened as "a", truncated once locked
-    std::string stream_mode; ///< for fdopen(), after the "w" -> "a" rewrite
+    std::string stream_mode;          ///< for fdopen(), after the "w" -> "a" rewrite
 };
 
 /// nullopt for a mode that is not one of r, w, a, x with optional + and b/t.

@@ -76,7 +76,9 @@ bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noex
     return true;
 }
 
-std::error_code Lock::after_lock(native_handle_type) noexcept { return {}; }
+std::error_code Lock::after_lock(native_handle_type) noexcept {
+    return {};
+}
 
 bool Lock::acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline) {
     std::error_code ec;
@@ -110,7 +112,9 @@ bool Lock::try_lock(std::error_code& ec) noexcept {
     return acquire(exclusive_flags(), std::chrono::steady_clock::now(), ec);
 }
 
-bool Lock::try_lock() { return acquire_checked(exclusive_flags(), std::chrono::steady_clock::now()); }
+bool Lock::try_lock() {
+    return acquire_checked(exclusive_flags(), std::chrono::steady_clock::now());
+}
 
 void Lock::lock_shared() {
     std::error_code ec;

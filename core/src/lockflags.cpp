@@ -4,10 +4,14 @@ namespace portalocker {
 
 std::string_view to_string(Backend backend) noexcept {
     switch (backend) {
-    case Backend::flock: return "flock";
-    case Backend::posix: return "posix";
-    case Backend::ofd: return "ofd";
-    case Backend::windows: return "windows";
+    case Backend::flock:
+        return "flock";
+    case Backend::posix:
+        return "posix";
+    case Backend::ofd:
+        return "ofd";
+    case Backend::windows:
+        return "windows";
     }
     return "unknown";
 }

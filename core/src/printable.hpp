@@ -67,9 +67,15 @@ inline std::string printable_text(std::string_view raw) {
             }
         }
         switch (c) {
-        case '\n': text += "\\n"; break;
-        case '\r': text += "\\r"; break;
-        case '\t': text += "\\t"; break;
+        case '\n':
+            text += "\\n";
+            break;
+        case '\r':
+            text += "\\r";
+            break;
+        case '\t':
+            text += "\\t";
+            break;
         default:
             text += "\\x";
             text += hex[c >> 4];
@@ -85,8 +91,7 @@ inline std::string printable_text(std::string_view raw) {
 inline std::string printable_text(std::string_view raw, std::size_t limit) {
     if (raw.size() <= limit)
         return printable_text(raw);
-    return printable_text(raw.substr(0, limit)) + "... (" + std::to_string(raw.size()) +
-           " bytes)";
+    return printable_text(raw.substr(0, limit)) + "... (" + std::to_string(raw.size()) + " bytes)";
 }
 
 } // namespace portalocker::detail

@@ -33,7 +33,7 @@ QString describeCodes(std::error_code actual, std::error_code expected) {
 QString Outcome::describe() const {
     return QStringLiteral("exit %1%2 after %3 ms\nstdout: %4\nstderr: %5")
         .arg(exitCode)
-        .arg(!started    ? QStringLiteral(" (could not start)")
+        .arg(!started   ? QStringLiteral(" (could not start)")
              : finished ? QString()
                         : QStringLiteral(" (did not finish: killed)"))
         .arg(elapsedMs)
@@ -77,9 +77,13 @@ Outcome lockctl(const QStringList& arguments, int timeoutMs, bool asNobody) {
     return run(testsupport::programPath("LOCKSCOPE_LOCKCTL"), arguments, timeoutMs, asNobody);
 }
 
-QString arg(const QByteArray& bytes) { return QString::fromUtf8(bytes); }
+QString arg(const QByteArray& bytes) {
+    return QString::fromUtf8(bytes);
+}
 
-QByteArray bytes(const std::string& text) { return QByteArray::fromStdString(text); }
+QByteArray bytes(const std::string& text) {
+    return QByteArray::fromStdString(text);
+}
 
 // True when `text` has no raw control character except a final newline and is valid UTF-8:
 // a message that cannot garble a terminal or split a log line.
@@ -112,15 +116,14 @@ Outcome lockctlWithRawPath(const QString& subcommand, const QByteArray& path,
                                           "shift; exec \"$LOCKSCOPE_LOCKCTL\" %1 \"$p\" \"$@\"")
                                .arg(subcommand);
     return run(QStringLiteral("/bin/sh"),
-                         QStringList{QStringLiteral("-c"), script, QStringLiteral("sh"),
-                                     printfFormat(path)} +
-                             rest);
+               QStringList{QStringLiteral("-c"), script, QStringLiteral("sh"), printfFormat(path)} +
+                   rest);
 }
-
 
 QStringList entries(const QString& directory) {
     QStringList names;
-    QDirIterator it(directory, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+    QDirIterator it(directory,
+                    QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
                     QDirIterator::Subdirectories);
     while (it.hasNext())
         names << QDir(directory).relativeFilePath(it.next());
@@ -128,9 +131,13 @@ QStringList entries(const QString& directory) {
     return names;
 }
 
-int openDescriptors() { return int(QDir(QStringLiteral("/proc/self/fd")).count()) - 2; }
+int openDescriptors() {
+    return int(QDir(QStringLiteral("/proc/self/fd")).count()) - 2;
+}
 
-QString JunkServer::url() const { return QStringLiteral("redis://127.0.0.1:%1/0").arg(m_port); }
+QString JunkServer::url() const {
+    return QStringLiteral("redis://127.0.0.1:%1/0").arg(m_port);
+}
 
 JunkServer::JunkServer(Junk mode) : m_mode(mode) {
     m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -207,7 +214,8 @@ void JunkServer::serve() {
                 continue;
             }
             if (m_mode == Junk::garbage)
-                sendAll(fds[i].fd, QByteArray("HTTP/1.1 400 Bad Request\r\n\r\n\x00\xff\xfe junk", 36));
+                sendAll(fds[i].fd,
+                        QByteArray("HTTP/1.1 400 Bad Request\r\n\r\n\x00\xff\xfe junk", 36));
         }
     }
     for (std::size_t i = 2; i < fds.size(); ++i)

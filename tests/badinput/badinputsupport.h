@@ -15,27 +15,27 @@
 #include <thread>
 
 /// QCOMPARE for std::error_code, with both codes in the failure message.
-#define COMPARE_EC(actual, expected)                                                          \
-    do {                                                                                      \
-        const std::error_code actualCode_ = (actual);                                         \
-        const std::error_code expectedCode_ = (expected);                                     \
-        QVERIFY2(actualCode_ == expectedCode_,                                                \
-                 qPrintable(badinput::describeCodes(actualCode_, expectedCode_)));            \
+#define COMPARE_EC(actual, expected)                                                               \
+    do {                                                                                           \
+        const std::error_code actualCode_ = (actual);                                              \
+        const std::error_code expectedCode_ = (expected);                                          \
+        QVERIFY2(actualCode_ == expectedCode_,                                                     \
+                 qPrintable(badinput::describeCodes(actualCode_, expectedCode_)));                 \
     } while (false)
 
 namespace badinput {
 
 /// An error_code that means the errno `expected`, in whichever category it comes.
-#define COMPARE_ERRNO(actual, expected)                                                       \
-    COMPARE_EC(std::error_code(std::error_code(actual).default_error_condition().value(),     \
-                               std::generic_category()),                                      \
+#define COMPARE_ERRNO(actual, expected)                                                            \
+    COMPARE_EC(std::error_code(std::error_code(actual).default_error_condition().value(),          \
+                               std::generic_category()),                                           \
                std::error_code((expected), std::generic_category()))
 
 /// "got <category>:<value> (<message>), expected ...".
 QString describeCodes(std::error_code actual, std::error_code expected);
 
 struct Outcome {
-    int exitCode = -1;   ///< -1: could not start, crashed, or did not finish in time (killed)
+    int exitCode = -1; ///< -1: could not start, crashed, or did not finish in time (killed)
     bool started = false;
     bool finished = false;
     QByteArray out;
@@ -82,7 +82,7 @@ enum class Junk {
 
 /// A TCP server on 127.0.0.1 that misbehaves as told; runs on its own thread until destroyed.
 class JunkServer {
-public:
+  public:
     explicit JunkServer(Junk mode);
     ~JunkServer();
     JunkServer(const JunkServer&) = delete;
@@ -90,7 +90,7 @@ public:
     int port() const { return m_port; }
     QString url() const;
 
-private:
+  private:
     void serve();
     Junk m_mode;
     int m_listener = -1;

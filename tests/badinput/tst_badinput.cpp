@@ -31,12 +31,12 @@ using badinput::lockctlWithRawPath;
 class TestBadInput : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_root;
 
     QByteArray root() const { return QFile::encodeName(m_root.path()); }
 
-private slots:
+  private slots:
     void initTestCase() {
         QVERIFY(m_root.isValid());
         testsupport::programPath("LOCKSCOPE_LOCKCTL");
@@ -46,10 +46,10 @@ private slots:
     // --- Lock: paths that cannot be locked -----------------------------------------------
 
     void lockRefusesBadPaths_data() {
-        QTest::addColumn<QByteArray>("path");     // relative to the case's directory unless absolute
-        QTest::addColumn<int>("error");           // errno
-        QTest::addColumn<QByteArray>("shown");    // how the path appears in messages
-        QTest::addColumn<QString>("reason");      // strerror text
+        QTest::addColumn<QByteArray>("path");  // relative to the case's directory unless absolute
+        QTest::addColumn<int>("error");        // errno
+        QTest::addColumn<QByteArray>("shown"); // how the path appears in messages
+        QTest::addColumn<QString>("reason");   // strerror text
         QTest::addColumn<bool>("viaLockctl");
 
         const QString noEntry = QStringLiteral("No such file or directory");
@@ -58,14 +58,14 @@ private slots:
                                            << QByteArray("missing/x.lock") << noEntry << true;
         QTest::newRow("a directory") << QByteArray("adir") << EISDIR << QByteArray("adir")
                                      << QStringLiteral("Is a directory") << true;
-        QTest::newRow("empty path") << QByteArray("") << ENOENT << QByteArray("''") << noEntry
-                                    << false;
+        QTest::newRow("empty path")
+            << QByteArray("") << ENOENT << QByteArray("''") << noEntry << false;
         QTest::newRow("NUL byte") << QByteArray("nul\0tail.lock", 13) << EINVAL
-                                  << QByteArray("nul\\x00tail.lock") << QStringLiteral("Invalid argument")
-                                  << false;
-        QTest::newRow("newline and escape") << QByteArray("no\nsuch\x1b[31m/x.lock") << ENOENT
-                                            << QByteArray("no\\nsuch\\x1b[31m/x.lock") << noEntry
-                                            << true;
+                                  << QByteArray("nul\\x00tail.lock")
+                                  << QStringLiteral("Invalid argument") << false;
+        QTest::newRow("newline and escape")
+            << QByteArray("no\nsuch\x1b[31m/x.lock") << ENOENT
+            << QByteArray("no\\nsuch\\x1b[31m/x.lock") << noEntry << true;
         QTest::newRow("tab and DEL") << QByteArray("no\tsuch\x7f/x.lock") << ENOENT
                                      << QByteArray("no\\tsuch\\x7f/x.lock") << noEntry << true;
         QTest::newRow("invalid UTF-8") << QByteArray("\xff\xfe\xc3/x.lock") << ENOENT
@@ -74,14 +74,14 @@ private slots:
         while (longPath.size() <= PATH_MAX)
             longPath += QByteArray(200, 'd') + '/';
         longPath += "x.lock";
-        QTest::newRow("path > PATH_MAX") << longPath << ENAMETOOLONG << QByteArray("ddddd/ddd")
-                                         << tooLong << true;
+        QTest::newRow("path > PATH_MAX")
+            << longPath << ENAMETOOLONG << QByteArray("ddddd/ddd") << tooLong << true;
         QTest::newRow("name > NAME_MAX") << QByteArray(NAME_MAX + 1, 'n') << ENAMETOOLONG
                                          << QByteArray(NAME_MAX + 1, 'n') << tooLong << true;
         // As root, sysfs still refuses to create files: EACCES without dropping privileges.
-        QTest::newRow("new file in /sys") << QByteArray("/sys/badinput.lock") << EACCES
-                                          << QByteArray("/sys/badinput.lock")
-                                          << QStringLiteral("Permission denied") << true;
+        QTest::newRow("new file in /sys")
+            << QByteArray("/sys/badinput.lock") << EACCES << QByteArray("/sys/badinput.lock")
+            << QStringLiteral("Permission denied") << true;
     }
     void lockRefusesBadPaths() {
         QFETCH(QByteArray, path);
@@ -116,7 +116,8 @@ private slots:
                 const QByteArray what(e.what());
                 COMPARE_EC(e.code(), std::error_code(error, std::system_category()));
                 QVERIFY2(what.startsWith("cannot lock '"), e.what());
-                QVERIFY2(what.contains(shown == "''" ? QByteArray("cannot lock ''") : shown), e.what());
+                QVERIFY2(what.contains(shown == "''" ? QByteArray("cannot lock ''") : shown),
+                         e.what());
                 QVERIFY2(what.contains(reason.toUtf8()), e.what());
                 QVERIFY2(isPrintableLine(what), e.what());
             }
@@ -139,8 +140,8 @@ private slots:
 
     // An empty PATH and a NUL byte cannot reach lockctl as a path at all.
     void lockctlRejectsEmptyPath() {
-        const Outcome hold = badinput::lockctl({QStringLiteral("hold"), QString(),
-                                                QStringLiteral("--"), QStringLiteral("true")});
+        const Outcome hold = badinput::lockctl(
+            {QStringLiteral("hold"), QString(), QStringLiteral("--"), QStringLiteral("true")});
         QVERIFY2(hold.exitCode == 2, qPrintable(hold.describe()));
         QVERIFY2(hold.err.startsWith("lockctl hold: PATH is missing"), qPrintable(hold.describe()));
     }
@@ -151,8 +152,10 @@ private slots:
         QTest::addColumn<QByteArray>("name");
         QTest::addColumn<QByteArray>("shown");
         QTest::newRow("newline") << QByteArray("a\nb.lock") << QByteArray("a\\nb.lock");
-        QTest::newRow("escape sequence") << QByteArray("\x1b[2J.lock") << QByteArray("\\x1b[2J.lock");
-        QTest::newRow("invalid UTF-8") << QByteArray("\xff\xfe.lock") << QByteArray("\\xff\\xfe.lock");
+        QTest::newRow("escape sequence")
+            << QByteArray("\x1b[2J.lock") << QByteArray("\\x1b[2J.lock");
+        QTest::newRow("invalid UTF-8")
+            << QByteArray("\xff\xfe.lock") << QByteArray("\\xff\\xfe.lock");
         QTest::newRow("spaces") << QByteArray(" a b .lock") << QByteArray(" a b .lock");
         QTest::newRow("NAME_MAX") << QByteArray(NAME_MAX, 'm') << QByteArray(NAME_MAX, 'm');
     }
@@ -160,7 +163,8 @@ private slots:
         QFETCH(QByteArray, name);
         QFETCH(QByteArray, shown);
         QTemporaryDir directory(m_root.path() + QStringLiteral("/odd-XXXXXX"));
-        const std::string path = QByteArray(QFile::encodeName(directory.path()) + '/' + name).toStdString();
+        const std::string path =
+            QByteArray(QFile::encodeName(directory.path()) + '/' + name).toStdString();
         {
             portalocker::Lock lock(path);
             QVERIFY(lock.try_lock());
@@ -174,9 +178,10 @@ private slots:
                 QVERIFY2(isPrintableLine(e.what()), e.what());
             }
             // lockctl sees it held: exit 1 with one printable line.
-            const Outcome busy = lockctlWithRawPath(QStringLiteral("hold"), bytes(path),
-                                                    {QStringLiteral("--timeout"), QStringLiteral("0"),
-                                                     QStringLiteral("--"), QStringLiteral("true")});
+            const Outcome busy =
+                lockctlWithRawPath(QStringLiteral("hold"), bytes(path),
+                                   {QStringLiteral("--timeout"), QStringLiteral("0"),
+                                    QStringLiteral("--"), QStringLiteral("true")});
             QVERIFY2(busy.exitCode == 1, qPrintable(busy.describe()));
             QVERIFY2(busy.err.contains(shown) && busy.err.contains("is locked"),
                      qPrintable(busy.describe()));
@@ -188,8 +193,8 @@ private slots:
             for (const QByteArray& line : who.out.split('\n'))
                 QVERIFY2(isPrintableLine(line), qPrintable(who.describe()));
             // JSON stays valid (bytes that are not UTF-8 become U+FFFD there).
-            const Outcome json = lockctlWithRawPath(QStringLiteral("who"), bytes(path),
-                                                    {QStringLiteral("--json")});
+            const Outcome json =
+                lockctlWithRawPath(QStringLiteral("who"), bytes(path), {QStringLiteral("--json")});
             QVERIFY2(json.exitCode == 0, qPrintable(json.describe()));
             QJsonParseError error{};
             const QJsonObject object = QJsonDocument::fromJson(json.out, &error).object();
@@ -232,27 +237,30 @@ private slots:
                 {QStringLiteral("hold"), path, QStringLiteral("--timeout"), QStringLiteral("0")},
                 20000, root);
             QVERIFY2(helper.exitCode == 2, qPrintable(helper.describe()));
-            QVERIFY2(helper.out.startsWith(QByteArray("ERROR cannot lock '" + QFile::encodeName(path) + "'")),
+            QVERIFY2(helper.out.startsWith(
+                         QByteArray("ERROR cannot lock '" + QFile::encodeName(path) + "'")),
                      qPrintable(helper.describe()));
             QVERIFY2(helper.out.contains("Permission denied"), qPrintable(helper.describe()));
 
             // lockctl falls back to a read-only open; the reason reported stays the real one
             // (it said "No such file or directory" for a file it may not create).
-            const Outcome hold = badinput::lockctl({QStringLiteral("hold"), path, QStringLiteral("--timeout"),
-                                                    QStringLiteral("0"), QStringLiteral("--"),
-                                                    QStringLiteral("true")},
-                                                   20000, root);
+            const Outcome hold = badinput::lockctl(
+                {QStringLiteral("hold"), path, QStringLiteral("--timeout"), QStringLiteral("0"),
+                 QStringLiteral("--"), QStringLiteral("true")},
+                20000, root);
             QVERIFY2(hold.exitCode == 3, qPrintable(hold.describe()));
             QVERIFY2(hold.err.contains(QByteArray("cannot lock '" + QFile::encodeName(path) +
                                                   "': Permission denied")),
                      qPrintable(hold.describe()));
         }
         const Outcome semaphore = badinput::lockctl(
-            {QStringLiteral("semaphore"), directory.path(), QStringLiteral("jobs"), QStringLiteral("2"),
-             QStringLiteral("--timeout"), QStringLiteral("0"), QStringLiteral("--"), QStringLiteral("true")},
+            {QStringLiteral("semaphore"), directory.path(), QStringLiteral("jobs"),
+             QStringLiteral("2"), QStringLiteral("--timeout"), QStringLiteral("0"),
+             QStringLiteral("--"), QStringLiteral("true")},
             20000, root);
         QVERIFY2(semaphore.exitCode == 3, qPrintable(semaphore.describe()));
-        QVERIFY2(semaphore.err.contains("jobs.00.lock") && semaphore.err.contains("Permission denied"),
+        QVERIFY2(semaphore.err.contains("jobs.00.lock") &&
+                     semaphore.err.contains("Permission denied"),
                  qPrintable(semaphore.describe()));
         QCOMPARE(badinput::entries(directory.path()), before);
         reopen.dismiss();
@@ -275,19 +283,22 @@ private slots:
         const QString script = QStringLiteral("mount -t tmpfs -o ro none \"$1\" || exit 99; "
                                               "shift; exec \"$@\"");
         const QString path = directory.filePath(QStringLiteral("x.lock"));
-        const QStringList prefix{QStringLiteral("-m"), QStringLiteral("sh"), QStringLiteral("-c"),
-                                 script, QStringLiteral("sh"), directory.path()};
-        const Outcome helper = badinput::run(
-            QStringLiteral("unshare"),
-            prefix + QStringList{testsupport::programPath("LOCKSCOPE_LOCKHELPER"), QStringLiteral("hold"),
-                                 path, QStringLiteral("--timeout"), QStringLiteral("0")});
+        const QStringList prefix{QStringLiteral("-m"), QStringLiteral("sh"),
+                                 QStringLiteral("-c"), script,
+                                 QStringLiteral("sh"), directory.path()};
+        const Outcome helper =
+            badinput::run(QStringLiteral("unshare"),
+                          prefix + QStringList{testsupport::programPath("LOCKSCOPE_LOCKHELPER"),
+                                               QStringLiteral("hold"), path,
+                                               QStringLiteral("--timeout"), QStringLiteral("0")});
         QVERIFY2(helper.exitCode == 2, qPrintable(helper.describe()));
         QVERIFY2(helper.out.contains("Read-only file system"), qPrintable(helper.describe()));
-        const Outcome hold = badinput::run(
-            QStringLiteral("unshare"),
-            prefix + QStringList{testsupport::programPath("LOCKSCOPE_LOCKCTL"), QStringLiteral("hold"),
-                                 path, QStringLiteral("--timeout"), QStringLiteral("0"),
-                                 QStringLiteral("--"), QStringLiteral("true")});
+        const Outcome hold =
+            badinput::run(QStringLiteral("unshare"),
+                          prefix + QStringList{testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                                               QStringLiteral("hold"), path,
+                                               QStringLiteral("--timeout"), QStringLiteral("0"),
+                                               QStringLiteral("--"), QStringLiteral("true")});
         QVERIFY2(hold.exitCode == 3, qPrintable(hold.describe()));
         QVERIFY2(hold.err.contains(QByteArray("cannot lock '" + QFile::encodeName(path) +
                                               "': Read-only file system")),

@@ -21,10 +21,10 @@ using badinput::Outcome;
 class TestBadCreation : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_root;
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_root.isValid()); }
 
     // --- semaphores ------------------------------------------------------------------------
@@ -73,12 +73,14 @@ private slots:
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QByteArray>("message");
         const QString dir = QStringLiteral("@DIR@");
-        QTest::newRow("maximum 0") << QStringList{dir, QStringLiteral("s"), QStringLiteral("0")} << 2
-                                   << QByteArray("MAXIMUM must be a whole number of at least 1, not '0'");
-        QTest::newRow("maximum -1") << QStringList{dir, QStringLiteral("s"), QStringLiteral("-1")} << 2
-                                    << QByteArray("not '-1'");
-        QTest::newRow("maximum letters") << QStringList{dir, QStringLiteral("s"), QStringLiteral("3x")}
-                                         << 2 << QByteArray("not '3x'");
+        QTest::newRow("maximum 0")
+            << QStringList{dir, QStringLiteral("s"), QStringLiteral("0")} << 2
+            << QByteArray("MAXIMUM must be a whole number of at least 1, not '0'");
+        QTest::newRow("maximum -1") << QStringList{dir, QStringLiteral("s"), QStringLiteral("-1")}
+                                    << 2 << QByteArray("not '-1'");
+        QTest::newRow("maximum letters")
+            << QStringList{dir, QStringLiteral("s"), QStringLiteral("3x")} << 2
+            << QByteArray("not '3x'");
         QTest::newRow("maximum > INT_MAX")
             << QStringList{dir, QStringLiteral("s"), QStringLiteral("99999999999")} << 2
             << QByteArray("not '99999999999'");
@@ -88,13 +90,15 @@ private slots:
             << QStringList{dir, QStringLiteral("../escape"), QStringLiteral("2")} << 2
             << QByteArray("NAME must not contain '/'");
         QTest::newRow("missing directory")
-            << QStringList{dir + QStringLiteral("/missing"), QStringLiteral("s"), QStringLiteral("2")}
+            << QStringList{dir + QStringLiteral("/missing"), QStringLiteral("s"),
+                           QStringLiteral("2")}
             << 3 << QByteArray("missing/s.00.lock): No such file or directory");
         QTest::newRow("directory is a file")
             << QStringList{dir + QStringLiteral("/file"), QStringLiteral("s"), QStringLiteral("2")}
             << 3 << QByteArray("file/s.00.lock): Not a directory");
         QTest::newRow("control characters in the name")
-            << QStringList{dir + QStringLiteral("/missing"), QStringLiteral("a\nb\x1b"), QStringLiteral("2")}
+            << QStringList{dir + QStringLiteral("/missing"), QStringLiteral("a\nb\x1b"),
+                           QStringLiteral("2")}
             << 3 << QByteArray("cannot take a slot of 'a\\nb\\x1b'");
         QTest::newRow("huge maximum")
             << QStringList{dir, QStringLiteral("s"), QStringLiteral("2147483647")} << 0
@@ -107,10 +111,10 @@ private slots:
         QTemporaryDir directory(m_root.path() + QStringLiteral("/sem-XXXXXX"));
         QVERIFY(QFile(directory.filePath(QStringLiteral("file"))).open(QIODevice::WriteOnly));
         arguments.replaceInStrings(QStringLiteral("@DIR@"), directory.path());
-        const Outcome outcome = badinput::lockctl(
-            QStringList{QStringLiteral("semaphore")} + arguments +
-            QStringList{QStringLiteral("--timeout"), QStringLiteral("0"), QStringLiteral("--"),
-                        QStringLiteral("true")});
+        const Outcome outcome =
+            badinput::lockctl(QStringList{QStringLiteral("semaphore")} + arguments +
+                              QStringList{QStringLiteral("--timeout"), QStringLiteral("0"),
+                                          QStringLiteral("--"), QStringLiteral("true")});
         QVERIFY2(outcome.exitCode == exitCode, qPrintable(outcome.describe()));
         QVERIFY2(outcome.err.contains(message), qPrintable(outcome.describe()));
         QVERIFY2(isPrintableLine(outcome.err.split('\n').first()), qPrintable(outcome.describe()));
@@ -127,18 +131,19 @@ private slots:
         QTest::addColumn<QByteArray>("target");
         QTest::addColumn<int>("error");
         QTest::addColumn<QByteArray>("message");
-        QTest::newRow("missing directory") << QByteArray("missing/out.txt") << ENOENT
-                                           << QByteArray("missing/out.txt': No such file or directory");
-        QTest::newRow("onto a directory") << QByteArray("adir") << EEXIST
-                                          << QByteArray("refusing to overwrite '");
-        QTest::newRow("onto a file") << QByteArray("existing.txt") << EEXIST
-                                     << QByteArray("existing.txt': File exists");
+        QTest::newRow("missing directory")
+            << QByteArray("missing/out.txt") << ENOENT
+            << QByteArray("missing/out.txt': No such file or directory");
+        QTest::newRow("onto a directory")
+            << QByteArray("adir") << EEXIST << QByteArray("refusing to overwrite '");
+        QTest::newRow("onto a file")
+            << QByteArray("existing.txt") << EEXIST << QByteArray("existing.txt': File exists");
         QTest::newRow("NUL byte") << QByteArray("existing.txt\0.new", 17) << EINVAL
                                   << QByteArray("existing.txt\\x00.new': Invalid argument");
-        QTest::newRow("name > NAME_MAX") << QByteArray(NAME_MAX + 1, 'n') << ENAMETOOLONG
-                                         << QByteArray("File name too long");
-        QTest::newRow("directory is a file") << QByteArray("existing.txt/out") << ENOTDIR
-                                             << QByteArray("Not a directory");
+        QTest::newRow("name > NAME_MAX")
+            << QByteArray(NAME_MAX + 1, 'n') << ENAMETOOLONG << QByteArray("File name too long");
+        QTest::newRow("directory is a file")
+            << QByteArray("existing.txt/out") << ENOTDIR << QByteArray("Not a directory");
     }
     void openAtomicRefuses() {
         QFETCH(QByteArray, target);
@@ -154,7 +159,8 @@ private slots:
             existing.write("original\n");
         }
         const QStringList before = badinput::entries(directory.path());
-        const std::string path = QByteArray(QFile::encodeName(directory.path()) + '/' + target).toStdString();
+        const std::string path =
+            QByteArray(QFile::encodeName(directory.path()) + '/' + target).toStdString();
         bool writerCalled = false;
         try {
             portalocker::open_atomic(path, [&](std::ostream& out) {
@@ -191,7 +197,8 @@ private slots:
 
     void pidFileLockRefuses() {
         QTemporaryDir directory(m_root.path() + QStringLiteral("/pid-XXXXXX"));
-        portalocker::PidFileLock missing(directory.filePath(QStringLiteral("missing/app.pid")).toStdString());
+        portalocker::PidFileLock missing(
+            directory.filePath(QStringLiteral("missing/app.pid")).toStdString());
         try {
             missing.lock();
             QFAIL("not refused");
@@ -202,7 +209,8 @@ private slots:
             QVERIFY2(QByteArray(e.what()).contains("missing/app.pid.lock"), e.what());
         }
         QVERIFY(QDir(directory.path()).mkdir(QStringLiteral("app.pid")));
-        portalocker::PidFileLock onDirectory(directory.filePath(QStringLiteral("app.pid")).toStdString());
+        portalocker::PidFileLock onDirectory(
+            directory.filePath(QStringLiteral("app.pid")).toStdString());
         std::error_code ec;
         const bool acquired = onDirectory.try_lock(ec);
         QVERIFY(!acquired);

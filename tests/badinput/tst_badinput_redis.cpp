@@ -68,7 +68,7 @@ Q_DECLARE_METATYPE(std::error_code)
 class TestBadRedisConnection : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server; // with a password and ACL users
 
     QString url(const QByteArray& credentials) const {
@@ -76,13 +76,14 @@ private:
             .arg(QString::fromUtf8(credentials), QString::number(m_server.port()));
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         QVERIFY2(m_server.start({QStringLiteral("--requirepass"), QStringLiteral("rightpw")}),
                  qPrintable(m_server.errorString()));
         m_server.setAdminCredentials("default", "rightpw");
-        QCOMPARE(m_server.command({"ACL", "SETUSER", "pinger", "on", ">pingpw", "+ping", "+auth",
-                                   "+client|setname", "+select", "~*"})
+        QCOMPARE(m_server
+                     .command({"ACL", "SETUSER", "pinger", "on", ">pingpw", "+ping", "+auth",
+                               "+client|setname", "+select", "~*"})
                      .text,
                  QByteArray("OK"));
         QCOMPARE(m_server.command({"SET", "canary", "alive"}).text, QByteArray("OK"));
@@ -100,58 +101,64 @@ private slots:
         QTest::newRow("no slashes") << QByteArray("redis:127.0.0.1")
                                     << QByteArray("the scheme must be redis:// or unix://");
         QTest::newRow("garbage") << QByteArray("\x01\x02\xff") << QByteArray("the scheme must be");
-        QTest::newRow("tls") << QByteArray("rediss://h") << QByteArray("TLS (rediss://) is not supported");
+        QTest::newRow("tls") << QByteArray("rediss://h")
+                             << QByteArray("TLS (rediss://) is not supported");
         QTest::newRow("port 0") << QByteArray("redis://h:0") << port + "'0'";
         QTest::newRow("port 70000") << QByteArray("redis://h:70000") << port + "'70000'";
         QTest::newRow("port letters") << QByteArray("redis://h:http") << port + "'http'";
         QTest::newRow("port negative") << QByteArray("redis://h:-1") << port + "'-1'";
-        QTest::newRow("port overflow") << QByteArray("redis://h:99999999999999999999")
-                                       << port + "'99999999999999999999'";
+        QTest::newRow("port overflow")
+            << QByteArray("redis://h:99999999999999999999") << port + "'99999999999999999999'";
         QTest::newRow("port with sign") << QByteArray("redis://h:+80") << port + "'+80'";
         QTest::newRow("empty port") << QByteArray("redis://h:") << QByteArray("empty port");
         QTest::newRow("db letters") << QByteArray("redis://h:6379/zero")
                                     << QByteArray("the path must be a database number, not 'zero'");
         QTest::newRow("db negative") << QByteArray("redis://h/-1") << QByteArray("not '-1'");
-        QTest::newRow("db too big") << QByteArray("redis://h/1073741825") << QByteArray("not '1073741825'");
+        QTest::newRow("db too big")
+            << QByteArray("redis://h/1073741825") << QByteArray("not '1073741825'");
         QTest::newRow("db two levels") << QByteArray("redis://h/0/1") << QByteArray("not '0/1'");
         QTest::newRow("db query") << QByteArray("redis://h?db=x")
                                   << QByteArray("db must be a non-negative number, not 'x'");
-        QTest::newRow("unknown parameter") << QByteArray("redis://h?timeout=5")
-                                           << QByteArray("unknown parameter 'timeout'");
-        QTest::newRow("unix without path") << QByteArray("unix://")
-                                           << QByteArray("missing absolute socket path");
-        QTest::newRow("unix root only") << QByteArray("unix:///")
-                                        << QByteArray("missing absolute socket path");
-        QTest::newRow("unix relative") << QByteArray("unix:redis.sock")
-                                       << QByteArray("missing absolute socket path");
-        QTest::newRow("unix with host") << QByteArray("unix://host/tmp/redis.sock")
-                                        << QByteArray("a unix:// URL has no host");
-        QTest::newRow("unix path too long") << "unix:///" + QByteArray(200, 's')
-                                            << QByteArray("the socket path is 201 bytes long");
+        QTest::newRow("unknown parameter")
+            << QByteArray("redis://h?timeout=5") << QByteArray("unknown parameter 'timeout'");
+        QTest::newRow("unix without path")
+            << QByteArray("unix://") << QByteArray("missing absolute socket path");
+        QTest::newRow("unix root only")
+            << QByteArray("unix:///") << QByteArray("missing absolute socket path");
+        QTest::newRow("unix relative")
+            << QByteArray("unix:redis.sock") << QByteArray("missing absolute socket path");
+        QTest::newRow("unix with host")
+            << QByteArray("unix://host/tmp/redis.sock") << QByteArray("a unix:// URL has no host");
+        QTest::newRow("unix path too long")
+            << "unix:///" + QByteArray(200, 's') << QByteArray("the socket path is 201 bytes long");
         QTest::newRow("unix NUL") << QByteArray("unix:///tmp/a%00b")
                                   << QByteArray("the socket path contains a NUL byte");
-        QTest::newRow("ipv6 unterminated") << QByteArray("redis://[::1:6379")
-                                           << QByteArray("unterminated IPv6 address");
-        QTest::newRow("ipv6 trailing text") << QByteArray("redis://[::1]x")
-                                            << QByteArray("unexpected text after the IPv6 address");
-        QTest::newRow("ipv6 empty port") << QByteArray("redis://[::1]:") << QByteArray("empty port");
-        QTest::newRow("ipv6 unbracketed") << QByteArray("redis://::1:6379")
-                                          << QByteArray("an IPv6 address must be in brackets");
-        QTest::newRow("ipv6 empty") << QByteArray("redis://[]:6379") << QByteArray("missing host name");
+        QTest::newRow("ipv6 unterminated")
+            << QByteArray("redis://[::1:6379") << QByteArray("unterminated IPv6 address");
+        QTest::newRow("ipv6 trailing text")
+            << QByteArray("redis://[::1]x") << QByteArray("unexpected text after the IPv6 address");
+        QTest::newRow("ipv6 empty port")
+            << QByteArray("redis://[::1]:") << QByteArray("empty port");
+        QTest::newRow("ipv6 unbracketed")
+            << QByteArray("redis://::1:6379") << QByteArray("an IPv6 address must be in brackets");
+        QTest::newRow("ipv6 empty")
+            << QByteArray("redis://[]:6379") << QByteArray("missing host name");
         QTest::newRow("ipv6 not hex") << QByteArray("redis://[::g]")
                                       << QByteArray("invalid character 'g' in the IPv6 address");
-        QTest::newRow("bad percent") << QByteArray("redis://u:%zz@h")
-                                     << QByteArray("bad percent-encoding in the password");
+        QTest::newRow("bad percent")
+            << QByteArray("redis://u:%zz@h") << QByteArray("bad percent-encoding in the password");
         QTest::newRow("truncated percent") << QByteArray("redis://u:abc%4@h")
                                            << QByteArray("bad percent-encoding in the password");
-        QTest::newRow("percent in user") << QByteArray("redis://%@h")
-                                         << QByteArray("bad percent-encoding in the user name");
-        QTest::newRow("percent in query") << QByteArray("redis://h?password=%G1")
-                                          << QByteArray("bad percent-encoding in parameter 'password'");
+        QTest::newRow("percent in user")
+            << QByteArray("redis://%@h") << QByteArray("bad percent-encoding in the user name");
+        QTest::newRow("percent in query")
+            << QByteArray("redis://h?password=%G1")
+            << QByteArray("bad percent-encoding in parameter 'password'");
         QTest::newRow("empty host") << QByteArray("redis://") << QByteArray("missing host name");
-        QTest::newRow("empty host, port") << QByteArray("redis://:6379") << QByteArray("missing host name");
-        QTest::newRow("empty host, credentials") << QByteArray("redis://u:secretpw@:6379")
-                                                 << QByteArray("missing host name");
+        QTest::newRow("empty host, port")
+            << QByteArray("redis://:6379") << QByteArray("missing host name");
+        QTest::newRow("empty host, credentials")
+            << QByteArray("redis://u:secretpw@:6379") << QByteArray("missing host name");
         QTest::newRow("space in host") << QByteArray("redis://my host:6379")
                                        << QByteArray("invalid character ' ' in the host name");
         QTest::newRow("newline in host") << QByteArray("redis://ho\nst")
@@ -165,7 +172,8 @@ private slots:
                                          << QByteArray("'@' after the host name: a password "
                                                        "containing '/' must be percent-encoded");
         QTest::newRow("password with @") << QByteArray("redis://u:secret@pw@h:0") << port + "'0'";
-        QTest::newRow("password in query") << QByteArray("redis://h:0?password=secretpw") << port + "'0'";
+        QTest::newRow("password in query")
+            << QByteArray("redis://h:0?password=secretpw") << port + "'0'";
         QTest::newRow("unix: password in query") << QByteArray("unix:relative?password=secretpw")
                                                  << QByteArray("missing absolute socket path");
         QTest::newRow("unix password in query")
@@ -178,7 +186,8 @@ private slots:
         std::string why;
         const auto options = portalocker::RedisOptions::from_url(url.toStdString(), ec, &why);
         COMPARE_EC(ec, make_error_code(portalocker::errc::invalid_url));
-        QCOMPARE(options.host, portalocker::RedisOptions{}.host); // default options, not half-parsed
+        QCOMPARE(options.host,
+                 portalocker::RedisOptions{}.host); // default options, not half-parsed
         const QByteArray message = QByteArray::fromStdString(why);
         QVERIFY2(message.startsWith("invalid Redis URL '"), why.c_str());
         QVERIFY2(message.contains(reason), why.c_str());
@@ -202,8 +211,8 @@ private slots:
     }
 
     void emptyUrlOnTheCommandLine() {
-        const Outcome list = badinput::lockctl({QStringLiteral("redis"), QStringLiteral("--url"),
-                                                QString(), QStringLiteral("list")});
+        const Outcome list = badinput::lockctl(
+            {QStringLiteral("redis"), QStringLiteral("--url"), QString(), QStringLiteral("list")});
         QVERIFY2(list.exitCode == 2, qPrintable(list.describe()));
         QVERIFY2(list.err.contains("the URL is empty"), qPrintable(list.describe()));
     }
@@ -234,11 +243,14 @@ private slots:
         QTest::addColumn<QByteArray>("reason");
         const auto auth = make_error_code(portalocker::errc::auth_failed);
         QTest::newRow("no password") << QByteArray() << auth << QByteArray("NOAUTH");
-        QTest::newRow("wrong password") << QByteArray(":wrongpw") << auth << QByteArray("WRONGPASS");
-        QTest::newRow("unknown ACL user") << QByteArray("ghost:rightpw") << auth << QByteArray("WRONGPASS");
-        QTest::newRow("control characters") << QByteArray(":rightpw%0D%0AFLUSHALL%0D%0A") << auth
-                                            << QByteArray("WRONGPASS");
-        QTest::newRow("NUL in password") << QByteArray(":right%00pw") << auth << QByteArray("WRONGPASS");
+        QTest::newRow("wrong password")
+            << QByteArray(":wrongpw") << auth << QByteArray("WRONGPASS");
+        QTest::newRow("unknown ACL user")
+            << QByteArray("ghost:rightpw") << auth << QByteArray("WRONGPASS");
+        QTest::newRow("control characters")
+            << QByteArray(":rightpw%0D%0AFLUSHALL%0D%0A") << auth << QByteArray("WRONGPASS");
+        QTest::newRow("NUL in password")
+            << QByteArray(":right%00pw") << auth << QByteArray("WRONGPASS");
         QTest::newRow("ACL user without rights")
             << QByteArray("pinger:pingpw") << make_error_code(portalocker::errc::acl_denied)
             << QByteArray("NOPERM");
@@ -247,10 +259,11 @@ private slots:
         QFETCH(QByteArray, credentials);
         QFETCH(std::error_code, error);
         QFETCH(QByteArray, reason);
-        const QString serverUrl = credentials.isEmpty()
-                                      ? QStringLiteral("redis://127.0.0.1:%1/0").arg(m_server.port())
-                                      : url(credentials);
-        const auto options = shortTimeouts(portalocker::RedisOptions::from_url(serverUrl.toStdString()));
+        const QString serverUrl =
+            credentials.isEmpty() ? QStringLiteral("redis://127.0.0.1:%1/0").arg(m_server.port())
+                                  : url(credentials);
+        const auto options =
+            shortTimeouts(portalocker::RedisOptions::from_url(serverUrl.toStdString()));
         const Attempts result = attempt(options);
         COMPARE_EC(result.leaseError, error);
         COMPARE_EC(result.channelError, error);
@@ -265,14 +278,16 @@ private slots:
               result.channelMessage.c_str(), result.channelMs);
 
         for (const QString& subcommand : {QStringLiteral("list"), QStringLiteral("hold")}) {
-            QStringList arguments{QStringLiteral("redis"), QStringLiteral("--url"), serverUrl, subcommand};
+            QStringList arguments{QStringLiteral("redis"), QStringLiteral("--url"), serverUrl,
+                                  subcommand};
             if (subcommand == QStringLiteral("hold"))
                 arguments << QStringLiteral("badinput-cli") << QStringLiteral("--timeout")
                           << QStringLiteral("0") << QStringLiteral("--") << QStringLiteral("true");
             const Outcome cli = badinput::lockctl(arguments);
             QVERIFY2(cli.exitCode == 3, qPrintable(cli.describe()));
             QVERIFY2(cli.err.contains(reason), qPrintable(cli.describe()));
-            QVERIFY2(!cli.err.contains("pw") && !cli.out.contains("pw"), qPrintable(cli.describe()));
+            QVERIFY2(!cli.err.contains("pw") && !cli.out.contains("pw"),
+                     qPrintable(cli.describe()));
         }
         // Nothing was run by a password with line breaks in it.
         QCOMPARE(m_server.command({"GET", "canary"}).text, QByteArray("alive"));
@@ -284,10 +299,11 @@ private slots:
         const Attempts result =
             attempt(shortTimeouts(portalocker::RedisOptions::from_url(serverUrl.toStdString())));
         COMPARE_EC(result.leaseError, make_error_code(portalocker::errc::server_error));
-        QVERIFY2(QByteArray::fromStdString(result.leaseMessage).contains("DB index is out of range"),
-                 result.leaseMessage.c_str());
-        const Outcome list = badinput::lockctl({QStringLiteral("redis"), QStringLiteral("--url"),
-                                                serverUrl, QStringLiteral("list")});
+        QVERIFY2(
+            QByteArray::fromStdString(result.leaseMessage).contains("DB index is out of range"),
+            result.leaseMessage.c_str());
+        const Outcome list = badinput::lockctl(
+            {QStringLiteral("redis"), QStringLiteral("--url"), serverUrl, QStringLiteral("list")});
         QVERIFY2(list.exitCode == 3, qPrintable(list.describe()));
         QVERIFY2(list.err.contains("DB index is out of range"), qPrintable(list.describe()));
     }
@@ -299,20 +315,21 @@ private slots:
         QTest::addColumn<std::error_code>("error");
         QTest::addColumn<QByteArray>("reason");
         using portalocker::errc;
-        QTest::newRow("nobody listens") << -1 << make_error_code(errc::connect_failed)
-                                        << QByteArray("Connection refused");
+        QTest::newRow("nobody listens")
+            << -1 << make_error_code(errc::connect_failed) << QByteArray("Connection refused");
         QTest::newRow("missing unix socket") << -2 << make_error_code(errc::connect_failed)
                                              << QByteArray("No such file or directory");
-        QTest::newRow("garbage reply") << int(Junk::garbage) << make_error_code(errc::protocol_error)
-                                       << QByteArray("Protocol error");
-        QTest::newRow("closes at once") << int(Junk::close) << make_error_code(errc::connection_lost)
-                                        << QByteArray("");
-        QTest::newRow("never answers") << int(Junk::silent) << make_error_code(errc::timeout)
-                                       << QByteArray("");
-        QTest::newRow("2 GB bulk string") << int(Junk::hugeBulk) << make_error_code(errc::timeout)
-                                          << QByteArray("");
-        QTest::newRow("deep nesting") << int(Junk::deepNesting) << make_error_code(errc::protocol_error)
-                                      << QByteArray("");
+        QTest::newRow("garbage reply")
+            << int(Junk::garbage) << make_error_code(errc::protocol_error)
+            << QByteArray("Protocol error");
+        QTest::newRow("closes at once")
+            << int(Junk::close) << make_error_code(errc::connection_lost) << QByteArray("");
+        QTest::newRow("never answers")
+            << int(Junk::silent) << make_error_code(errc::timeout) << QByteArray("");
+        QTest::newRow("2 GB bulk string")
+            << int(Junk::hugeBulk) << make_error_code(errc::timeout) << QByteArray("");
+        QTest::newRow("deep nesting")
+            << int(Junk::deepNesting) << make_error_code(errc::protocol_error) << QByteArray("");
     }
     void unreachable() {
         QFETCH(int, junk);
@@ -321,14 +338,16 @@ private slots:
         std::unique_ptr<badinput::JunkServer> server;
         QString serverUrl;
         if (junk == -1) {
-            serverUrl = QStringLiteral("redis://127.0.0.1:%1/0").arg(testsupport::freeLoopbackPort());
+            serverUrl =
+                QStringLiteral("redis://127.0.0.1:%1/0").arg(testsupport::freeLoopbackPort());
         } else if (junk == -2) {
             serverUrl = QStringLiteral("unix:///nonexistent/badinput/redis.sock");
         } else {
             server = std::make_unique<badinput::JunkServer>(Junk(junk));
             serverUrl = server->url();
         }
-        const auto options = shortTimeouts(portalocker::RedisOptions::from_url(serverUrl.toStdString()));
+        const auto options =
+            shortTimeouts(portalocker::RedisOptions::from_url(serverUrl.toStdString()));
         const Attempts result = attempt(options);
         COMPARE_EC(result.leaseError, error);
         COMPARE_EC(result.channelError, error);
@@ -346,7 +365,8 @@ private slots:
 
         // lockctl with its default deadlines (2 s each).
         for (const QString& subcommand : {QStringLiteral("list"), QStringLiteral("hold")}) {
-            QStringList arguments{QStringLiteral("redis"), QStringLiteral("--url"), serverUrl, subcommand};
+            QStringList arguments{QStringLiteral("redis"), QStringLiteral("--url"), serverUrl,
+                                  subcommand};
             if (subcommand == QStringLiteral("hold"))
                 arguments << QStringLiteral("badinput-cli") << QStringLiteral("--timeout")
                           << QStringLiteral("0") << QStringLiteral("--") << QStringLiteral("true");
@@ -359,8 +379,8 @@ private slots:
             // "not connected" after its first command broke the connection).
             QVERIFY2(!cli.err.contains("not connected"), qPrintable(cli.describe()));
             QVERIFY2(isPrintableLine(cli.err.split('\n').first()), qPrintable(cli.describe()));
-            qInfo("lockctl redis %s: exit %d after %lld ms: %s", qPrintable(subcommand), cli.exitCode,
-                  cli.elapsedMs, cli.err.split('\n').first().constData());
+            qInfo("lockctl redis %s: exit %d after %lld ms: %s", qPrintable(subcommand),
+                  cli.exitCode, cli.elapsedMs, cli.err.split('\n').first().constData());
         }
     }
 };

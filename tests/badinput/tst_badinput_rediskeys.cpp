@@ -17,7 +17,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-
 using badinput::Outcome;
 using namespace std::chrono_literals;
 namespace inspect = portalocker::inspect;
@@ -46,17 +45,18 @@ constexpr qsizetype hugeValueBytes = 100 * 1024 * 1024;
 class TestBadRedisKeys : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
     QTemporaryDir m_audit;
 
     QStringList redis(const QStringList& arguments) const {
-        return QStringList{QStringLiteral("redis"), QStringLiteral("--url"), m_server.url()} + arguments;
+        return QStringList{QStringLiteral("redis"), QStringLiteral("--url"), m_server.url()} +
+               arguments;
     }
     QString auditLog() const { return m_audit.filePath(QStringLiteral("audit.jsonl")); }
     QByteArray typeOf(const QByteArray& key) const { return m_server.command({"TYPE", key}).text; }
 
-private slots:
+  private slots:
     void initTestCase() {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         QVERIFY(m_audit.isValid());
@@ -101,24 +101,26 @@ private slots:
         QTest::addColumn<QString>("key");
         QTest::addColumn<QByteArray>("shown");
         QTest::newRow("spaces") << QStringLiteral(" a lock ") << QByteArray(" a lock ");
-        QTest::newRow("CR LF") << QStringLiteral("a\r\nSET x y\r\n") << QByteArray("a\\r\\nSET x y\\r\\n");
+        QTest::newRow("CR LF") << QStringLiteral("a\r\nSET x y\r\n")
+                               << QByteArray("a\\r\\nSET x y\\r\\n");
         QTest::newRow("escape") << QStringLiteral("\x1b[2Jkey") << QByteArray("\\x1b[2Jkey");
     }
     void leaseKeyNamesThroughLockctl() {
         QFETCH(QString, key);
         QFETCH(QByteArray, shown);
-        const Outcome free = badinput::lockctl(redis({QStringLiteral("hold"), key, QStringLiteral("--timeout"),
-                                                      QStringLiteral("0"), QStringLiteral("--"),
-                                                      QStringLiteral("true")}));
+        const Outcome free = badinput::lockctl(
+            redis({QStringLiteral("hold"), key, QStringLiteral("--timeout"), QStringLiteral("0"),
+                   QStringLiteral("--"), QStringLiteral("true")}));
         QVERIFY2(free.exitCode == 0, qPrintable(free.describe()));
         portalocker::RedisLease lease(key.toStdString(), m_server.options());
         QVERIFY(lease.try_lock());
-        const Outcome busy = badinput::lockctl(redis({QStringLiteral("hold"), key, QStringLiteral("--timeout"),
-                                                      QStringLiteral("0"), QStringLiteral("--"),
-                                                      QStringLiteral("true")}));
+        const Outcome busy = badinput::lockctl(
+            redis({QStringLiteral("hold"), key, QStringLiteral("--timeout"), QStringLiteral("0"),
+                   QStringLiteral("--"), QStringLiteral("true")}));
         QVERIFY2(busy.exitCode == 1, qPrintable(busy.describe()));
         QVERIFY2(busy.err.contains(shown), qPrintable(busy.describe()));
-        QVERIFY2(isPrintableText(busy.err) && busy.err.count('\n') == 1, qPrintable(busy.describe()));
+        QVERIFY2(isPrintableText(busy.err) && busy.err.count('\n') == 1,
+                 qPrintable(busy.describe()));
         lease.unlock();
         m_server.command({"DEL", key.toUtf8() + ":fencing", key.toUtf8() + ":signal"});
     }
@@ -156,12 +158,13 @@ private slots:
         }
         QVERIFY(!lock.owns_lock());
         QCOMPARE(m_server.clientNames().size(), clientsBefore);
-        if (channel.isEmpty() || channel.size() > 4096 || QString::fromUtf8(channel).toUtf8() != channel)
+        if (channel.isEmpty() || channel.size() > 4096 ||
+            QString::fromUtf8(channel).toUtf8() != channel)
             return;
-        const Outcome cli = badinput::lockctl(redis({QStringLiteral("hold"), QString::fromUtf8(channel),
-                                                     QStringLiteral("--channel"), QStringLiteral("--timeout"),
-                                                     QStringLiteral("0"), QStringLiteral("--"),
-                                                     QStringLiteral("true")}));
+        const Outcome cli = badinput::lockctl(
+            redis({QStringLiteral("hold"), QString::fromUtf8(channel), QStringLiteral("--channel"),
+                   QStringLiteral("--timeout"), QStringLiteral("0"), QStringLiteral("--"),
+                   QStringLiteral("true")}));
         QVERIFY2(cli.exitCode == 2 || cli.exitCode == 3, qPrintable(cli.describe()));
         QVERIFY2(cli.err.contains("printable ASCII without spaces"), qPrintable(cli.describe()));
         QVERIFY2(isPrintableText(cli.err), qPrintable(cli.describe()));
@@ -190,15 +193,17 @@ private slots:
     // it, says it is incomplete, and refuses to force-release what it could not compare.
     void hugeValue() {
         const QByteArray key = "lock:huge";
-        QCOMPARE(m_server.command({"SET", key, QByteArray(hugeValueBytes, 'v'), "PX", "600000"}, 30000).text,
-                 QByteArray("OK"));
+        QCOMPARE(
+            m_server.command({"SET", key, QByteArray(hugeValueBytes, 'v'), "PX", "600000"}, 30000)
+                .text,
+            QByteArray("OK"));
         const QString report = m_audit.filePath(QStringLiteral("peak-list"));
-        const Outcome list = badinput::run(
-            testsupport::programPath("LOCKSCOPE_PEAKRSS"),
-            QStringList{report, testsupport::programPath("LOCKSCOPE_LOCKCTL")} +
-                redis({QStringLiteral("list"), QStringLiteral("--json"), QStringLiteral("--match"),
-                       QStringLiteral("lock:huge")}),
-            60000);
+        const Outcome list =
+            badinput::run(testsupport::programPath("LOCKSCOPE_PEAKRSS"),
+                          QStringList{report, testsupport::programPath("LOCKSCOPE_LOCKCTL")} +
+                              redis({QStringLiteral("list"), QStringLiteral("--json"),
+                                     QStringLiteral("--match"), QStringLiteral("lock:huge")}),
+                          60000);
         QVERIFY2(list.exitCode == 0, qPrintable(list.describe()));
         QVERIFY2(list.out.size() < 64 * 1024, qPrintable(QString::number(list.out.size())));
         const QJsonObject snapshot = QJsonDocument::fromJson(list.out).object();
@@ -213,11 +218,11 @@ private slots:
         QVERIFY2(peak > 0 && peak < 90 * 1024,
                  qPrintable(QStringLiteral("peak RSS of lockctl redis list: %1 kB").arg(peak)));
 
-        const Outcome release = badinput::lockctl(redis({QStringLiteral("release"), QString::fromLatin1(key),
-                                                         QStringLiteral("--token"), QStringLiteral("v"),
-                                                         QStringLiteral("--yes"), QStringLiteral("--audit-log"),
-                                                         auditLog()}),
-                                                  60000);
+        const Outcome release = badinput::lockctl(
+            redis({QStringLiteral("release"), QString::fromLatin1(key), QStringLiteral("--token"),
+                   QStringLiteral("v"), QStringLiteral("--yes"), QStringLiteral("--audit-log"),
+                   auditLog()}),
+            60000);
         QVERIFY2(release.exitCode == 3 || release.exitCode == 1, qPrintable(release.describe()));
         QVERIFY2(release.out.startsWith("refused") || release.out.startsWith("changed"),
                  qPrintable(release.describe()));
@@ -225,15 +230,18 @@ private slots:
 
         // Waiting for it through lockctl: one short line, not the value.
         const QString holdReport = m_audit.filePath(QStringLiteral("peak-hold"));
-        const Outcome hold = badinput::run(
-            testsupport::programPath("LOCKSCOPE_PEAKRSS"),
-            QStringList{holdReport, testsupport::programPath("LOCKSCOPE_LOCKCTL")} +
-                redis({QStringLiteral("hold"), QString::fromLatin1(key), QStringLiteral("--timeout"),
-                       QStringLiteral("0"), QStringLiteral("--"), QStringLiteral("true")}),
-            60000);
+        const Outcome hold =
+            badinput::run(testsupport::programPath("LOCKSCOPE_PEAKRSS"),
+                          QStringList{holdReport, testsupport::programPath("LOCKSCOPE_LOCKCTL")} +
+                              redis({QStringLiteral("hold"), QString::fromLatin1(key),
+                                     QStringLiteral("--timeout"), QStringLiteral("0"),
+                                     QStringLiteral("--"), QStringLiteral("true")}),
+                          60000);
         QVERIFY2(hold.exitCode == 1, qPrintable(hold.describe().left(2000)));
-        QVERIFY2(hold.err.size() < 4096, qPrintable(QStringLiteral("%1 bytes on stderr").arg(hold.err.size())));
-        QVERIFY2(hold.err.contains("is held by token vvvvvvvv") && hold.err.contains("(104857600 bytes)"),
+        QVERIFY2(hold.err.size() < 4096,
+                 qPrintable(QStringLiteral("%1 bytes on stderr").arg(hold.err.size())));
+        QVERIFY2(hold.err.contains("is held by token vvvvvvvv") &&
+                     hold.err.contains("(104857600 bytes)"),
                  qPrintable(hold.describe().left(2000)));
         // The library reads only the start of the value to name the holder (GETRANGE +
         // STRLEN): the AlreadyLocked message and holder() never carry the whole 100 MB.
@@ -251,8 +259,9 @@ private slots:
         const QByteArray key = "lock:binary";
         const QByteArray value("\xff\xfe\x00\x01\n\x1b[2J", 9);
         QCOMPARE(m_server.command({"SET", key, value, "PX", "600000"}).text, QByteArray("OK"));
-        const Outcome json = badinput::lockctl(redis({QStringLiteral("list"), QStringLiteral("--json"),
-                                                      QStringLiteral("--match"), QString::fromLatin1(key)}));
+        const Outcome json =
+            badinput::lockctl(redis({QStringLiteral("list"), QStringLiteral("--json"),
+                                     QStringLiteral("--match"), QString::fromLatin1(key)}));
         QVERIFY2(json.exitCode == 0, qPrintable(json.describe()));
         QJsonParseError error{};
         const QJsonDocument document = QJsonDocument::fromJson(json.out, &error);
@@ -260,19 +269,19 @@ private slots:
         const QJsonArray locks = document.object().value(QStringLiteral("locks")).toArray();
         QCOMPARE(locks.size(), 1);
         const QJsonObject record = locks.first().toObject();
-        QCOMPARE(QByteArray::fromBase64(record.value(QStringLiteral("token_base64")).toString().toLatin1()),
+        QCOMPARE(QByteArray::fromBase64(
+                     record.value(QStringLiteral("token_base64")).toString().toLatin1()),
                  value);
-        const Outcome text = badinput::lockctl(redis({QStringLiteral("list"), QStringLiteral("--match"),
-                                                      QString::fromLatin1(key)}));
+        const Outcome text = badinput::lockctl(
+            redis({QStringLiteral("list"), QStringLiteral("--match"), QString::fromLatin1(key)}));
         QVERIFY2(text.exitCode == 0, qPrintable(text.describe()));
         QVERIFY2(isPrintableText(text.out), qPrintable(text.describe()));
         QVERIFY2(text.out.contains("\\xff\\xfe\\x00\\x01\\n\\x1b[2J"), qPrintable(text.describe()));
         // Released by its exact bytes, given as base64.
-        const Outcome release = badinput::lockctl(redis({QStringLiteral("release"), QString::fromLatin1(key),
-                                                         QStringLiteral("--token-base64"),
-                                                         QString::fromLatin1(value.toBase64()),
-                                                         QStringLiteral("--yes"), QStringLiteral("--audit-log"),
-                                                         auditLog()}));
+        const Outcome release = badinput::lockctl(
+            redis({QStringLiteral("release"), QString::fromLatin1(key),
+                   QStringLiteral("--token-base64"), QString::fromLatin1(value.toBase64()),
+                   QStringLiteral("--yes"), QStringLiteral("--audit-log"), auditLog()}));
         QVERIFY2(release.exitCode == 0, qPrintable(release.describe()));
         QCOMPARE(m_server.command({"EXISTS", key}).integer, 0);
     }
@@ -281,7 +290,8 @@ private slots:
     void unixSocket() {
         testsupport::RedisServer server;
         const QString socket = m_audit.filePath(QStringLiteral("redis.sock"));
-        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket}), qPrintable(server.errorString()));
+        QVERIFY2(server.start({QStringLiteral("--unixsocket"), socket}),
+                 qPrintable(server.errorString()));
         const auto options = portalocker::RedisOptions::from_url("unix://" + socket.toStdString());
         portalocker::RedisLease lease("over-unix", options);
         std::error_code ec;
@@ -300,13 +310,15 @@ private slots:
         QTest::addColumn<QList<QByteArray>>("create");
         QTest::addColumn<QByteArray>("type");
         QTest::newRow("list") << QByteArray("lock:list")
-                              << QList<QByteArray>{"RPUSH", "lock:list", "a", "b"} << QByteArray("list");
+                              << QList<QByteArray>{"RPUSH", "lock:list", "a", "b"}
+                              << QByteArray("list");
         QTest::newRow("hash") << QByteArray("lock:hash")
                               << QList<QByteArray>{"HSET", "lock:hash", "f1", "v1", "f2", "v2"}
                               << QByteArray("hash");
         QTest::newRow("set") << QByteArray("lock:set") << QList<QByteArray>{"SADD", "lock:set", "a"}
                              << QByteArray("set");
-        QTest::newRow("zset") << QByteArray("lock:zset") << QList<QByteArray>{"ZADD", "lock:zset", "1", "a"}
+        QTest::newRow("zset") << QByteArray("lock:zset")
+                              << QList<QByteArray>{"ZADD", "lock:zset", "1", "a"}
                               << QByteArray("zset");
         QTest::newRow("stream") << QByteArray("lock:stream")
                                 << QList<QByteArray>{"XADD", "lock:stream", "*", "f", "v"}
@@ -320,27 +332,35 @@ private slots:
         m_server.command({"PEXPIRE", key, "600000"});
 
         // The scan lists no lock there and does not fail.
-        const Outcome list = badinput::lockctl(redis({QStringLiteral("list"), QStringLiteral("--json"),
-                                                      QStringLiteral("--match"), QString::fromLatin1(key)}));
+        const Outcome list =
+            badinput::lockctl(redis({QStringLiteral("list"), QStringLiteral("--json"),
+                                     QStringLiteral("--match"), QString::fromLatin1(key)}));
         QVERIFY2(list.exitCode == 0, qPrintable(list.describe()));
-        QCOMPARE(QJsonDocument::fromJson(list.out).object().value(QStringLiteral("locks")).toArray().size(), 0);
+        QCOMPARE(QJsonDocument::fromJson(list.out)
+                     .object()
+                     .value(QStringLiteral("locks"))
+                     .toArray()
+                     .size(),
+                 0);
 
         // Force release refuses: not a lock, nothing deleted.
-        const Outcome release = badinput::lockctl(redis({QStringLiteral("release"), QString::fromLatin1(key),
-                                                         QStringLiteral("--token"), QStringLiteral("v1"),
-                                                         QStringLiteral("--yes"), QStringLiteral("--audit-log"),
-                                                         auditLog()}));
+        const Outcome release = badinput::lockctl(
+            redis({QStringLiteral("release"), QString::fromLatin1(key), QStringLiteral("--token"),
+                   QStringLiteral("v1"), QStringLiteral("--yes"), QStringLiteral("--audit-log"),
+                   auditLog()}));
         QVERIFY2(release.exitCode == 1, qPrintable(release.describe()));
-        QVERIFY2(release.err.contains(QByteArray("no lock named '" + key + "'")), qPrintable(release.describe()));
+        QVERIFY2(release.err.contains(QByteArray("no lock named '" + key + "'")),
+                 qPrintable(release.describe()));
         QCOMPARE(typeOf(key), type);
 
         // lockctl: a failure, not "held by another client" (nobody holds it, and waiting
         // would be in vain), in one line that says what the key holds.
-        const Outcome hold = badinput::lockctl(redis({QStringLiteral("hold"), QString::fromLatin1(key),
-                                                      QStringLiteral("--timeout"), QStringLiteral("5"),
-                                                      QStringLiteral("--"), QStringLiteral("true")}));
+        const Outcome hold = badinput::lockctl(
+            redis({QStringLiteral("hold"), QString::fromLatin1(key), QStringLiteral("--timeout"),
+                   QStringLiteral("5"), QStringLiteral("--"), QStringLiteral("true")}));
         QVERIFY2(hold.exitCode == 3, qPrintable(hold.describe()));
-        QVERIFY2(hold.err.contains(QByteArray("holds a " + type + ", not a lease")) && hold.err.count('\n') == 1,
+        QVERIFY2(hold.err.contains(QByteArray("holds a " + type + ", not a lease")) &&
+                     hold.err.count('\n') == 1,
                  qPrintable(hold.describe()));
         QVERIFY2(hold.elapsedMs < 4000, qPrintable(hold.describe()));
         QCOMPARE(typeOf(key), type);
@@ -350,8 +370,8 @@ private slots:
         std::error_code ec;
         QVERIFY(!lease.try_lock(ec));
         QVERIFY2(ec == portalocker::errc::invalid_argument, ec.message().c_str());
-        qInfo("lease on a %s: %s; release: %s", type.constData(), ec ? ec.message().c_str() : "busy",
-              release.err.trimmed().constData());
+        qInfo("lease on a %s: %s; release: %s", type.constData(),
+              ec ? ec.message().c_str() : "busy", release.err.trimmed().constData());
         QCOMPARE(typeOf(key), type);
         m_server.command({"DEL", key, key + ":fencing"});
     }
@@ -387,10 +407,10 @@ private slots:
         portalocker::RedisLease lease("fenced", m_server.options());
         QVERIFY(lease.try_lock());
         lease.unlock();
-        const Outcome release = badinput::lockctl(redis({QStringLiteral("release"), QStringLiteral("fenced:fencing"),
-                                                         QStringLiteral("--token"), QStringLiteral("1"),
-                                                         QStringLiteral("--yes"), QStringLiteral("--audit-log"),
-                                                         auditLog()}));
+        const Outcome release = badinput::lockctl(
+            redis({QStringLiteral("release"), QStringLiteral("fenced:fencing"),
+                   QStringLiteral("--token"), QStringLiteral("1"), QStringLiteral("--yes"),
+                   QStringLiteral("--audit-log"), auditLog()}));
         QVERIFY2(release.exitCode == 3 || release.exitCode == 1, qPrintable(release.describe()));
         QCOMPARE(m_server.command({"GET", "fenced:fencing"}).text, QByteArray("1"));
         qInfo("release of a fencing counter: exit %d: %s %s", release.exitCode,
@@ -408,11 +428,12 @@ private slots:
     void releaseUnknownNames() {
         QFETCH(QString, name);
         QFETCH(QByteArray, shown);
-        const Outcome release = badinput::lockctl(redis({QStringLiteral("release"), name, QStringLiteral("--token"),
-                                                         QStringLiteral("x"), QStringLiteral("--yes"),
-                                                         QStringLiteral("--audit-log"), auditLog()}));
+        const Outcome release = badinput::lockctl(
+            redis({QStringLiteral("release"), name, QStringLiteral("--token"), QStringLiteral("x"),
+                   QStringLiteral("--yes"), QStringLiteral("--audit-log"), auditLog()}));
         QVERIFY2(release.exitCode == 1, qPrintable(release.describe()));
-        QVERIFY2(release.err.contains(QByteArray("no lock named " + shown)), qPrintable(release.describe()));
+        QVERIFY2(release.err.contains(QByteArray("no lock named " + shown)),
+                 qPrintable(release.describe()));
         QVERIFY2(isPrintableText(release.err), qPrintable(release.describe()));
     }
 };

@@ -51,8 +51,8 @@ void rawLock(int fd, Backend backend, bool wait) {
     struct flock range {};
     range.l_type = F_WRLCK;
     range.l_whence = SEEK_SET;
-    int command = backend == Backend::ofd ? (wait ? F_OFD_SETLKW : F_OFD_SETLK)
-                                          : (wait ? F_SETLKW : F_SETLK);
+    int command =
+        backend == Backend::ofd ? (wait ? F_OFD_SETLKW : F_OFD_SETLK) : (wait ? F_SETLKW : F_SETLK);
     while (::fcntl(fd, command, &range) == -1 && errno == EINTR) {
     }
 }
@@ -78,8 +78,12 @@ std::vector<double> timeUncontended(int iterations, const std::function<void()>&
     return micros;
 }
 
-bool writeAll(int fd, const void* data, size_t size) { return ::write(fd, data, size) == ssize_t(size); }
-bool readAll(int fd, void* data, size_t size) { return ::read(fd, data, size) == ssize_t(size); }
+bool writeAll(int fd, const void* data, size_t size) {
+    return ::write(fd, data, size) == ssize_t(size);
+}
+bool readAll(int fd, void* data, size_t size) {
+    return ::read(fd, data, size) == ssize_t(size);
+}
 
 /// Hand-off latencies: this process holds with a raw lock and releases; a child process runs
 /// `wait` (which must return once it owns the lock) and reports when it got it.
@@ -135,15 +139,18 @@ bool pythonPortalockerAvailable() {
 }
 
 std::optional<double> pythonUncontended(const std::string& path, int iterations) {
-    std::string script =
-        "import portalocker, time, statistics\n"
-        "samples = []\n"
-        "for _ in range(" + std::to_string(iterations) + "):\n"
-        "    start = time.perf_counter_ns()\n"
-        "    lock = portalocker.Lock('" + path + "', timeout=5)\n"
-        "    lock.acquire(); lock.release()\n"
-        "    samples.append((time.perf_counter_ns() - start) / 1000)\n"
-        "print(statistics.median(samples))\n";
+    std::string script = "import portalocker, time, statistics\n"
+                         "samples = []\n"
+                         "for _ in range(" +
+                         std::to_string(iterations) +
+                         "):\n"
+                         "    start = time.perf_counter_ns()\n"
+                         "    lock = portalocker.Lock('" +
+                         path +
+                         "', timeout=5)\n"
+                         "    lock.acquire(); lock.release()\n"
+                         "    samples.append((time.perf_counter_ns() - start) / 1000)\n"
+                         "print(statistics.median(samples))\n";
     std::string command = "/usr/bin/python3 -c \"" + script + "\"";
     FILE* output = ::popen(command.c_str(), "r");
     if (!output)
@@ -207,8 +214,8 @@ std::vector<double> pythonHandoff(const std::string& path, int iterations) {
 }
 
 void printRow(const char* what, double ours, double baseline, const char* baselineName) {
-    std::printf("  %-34s %10.2f us   %-22s %10.2f us   ratio %8.3gx\n", what, ours,
-                baselineName, baseline, baseline > 0 ? ours / baseline : 0.0);
+    std::printf("  %-34s %10.2f us   %-22s %10.2f us   ratio %8.3gx\n", what, ours, baselineName,
+                baseline, baseline > 0 ? ours / baseline : 0.0);
     std::fflush(stdout);
 }
 
@@ -253,16 +260,23 @@ int main(int argc, char** argv) {
         printRow("uncontended Lock acquire+release", median(ours), median(raw), "raw syscalls");
 
         int rawWaiterFd = -1;
-        auto rawHandoff = timeHandoff(handoffs, path, backend, [&] {
-            rawWaiterFd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-            rawLock(rawWaiterFd, backend, true);
-        }, [&] { ::close(rawWaiterFd); });
+        auto rawHandoff = timeHandoff(
+            handoffs, path, backend,
+            [&] {
+                rawWaiterFd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+                rawLock(rawWaiterFd, backend, true);
+            },
+            [&] { ::close(rawWaiterFd); });
         std::optional<portalocker::Lock> waiterLock;
-        auto ourHandoff = timeHandoff(handoffs, path, backend, [&] {
-            waiterLock.emplace(path, portalocker::LockOptions{.mode = "a+", .backend = backend});
-            if (!waiterLock->try_lock_for(5s))
-                std::fputs("bench_file: waiter timed out\n", stderr);
-        }, [&] { waiterLock.reset(); });
+        auto ourHandoff = timeHandoff(
+            handoffs, path, backend,
+            [&] {
+                waiterLock.emplace(path,
+                                   portalocker::LockOptions{.mode = "a+", .backend = backend});
+                if (!waiterLock->try_lock_for(5s))
+                    std::fputs("bench_file: waiter timed out\n", stderr);
+            },
+            [&] { waiterLock.reset(); });
         printRow("hand-off, Lock.try_lock_for(5s)", median(ourHandoff), median(rawHandoff),
                  "raw blocking call");
     }
@@ -279,10 +293,13 @@ int main(int argc, char** argv) {
         if (auto python = pythonUncontended(path, iterations))
             printRow("uncontended acquire+release", median(ours), *python, "Python portalocker");
         std::optional<portalocker::Lock> waiterLock;
-        auto ourHandoff = timeHandoff(20, path, Backend::flock, [&] {
-            waiterLock.emplace(path, portalocker::LockOptions{});
-            (void)waiterLock->try_lock_for(5s);
-        }, [&] { waiterLock.reset(); });
+        auto ourHandoff = timeHandoff(
+            20, path, Backend::flock,
+            [&] {
+                waiterLock.emplace(path, portalocker::LockOptions{});
+                (void)waiterLock->try_lock_for(5s);
+            },
+            [&] { waiterLock.reset(); });
         auto pythonHandoffs = pythonHandoff(path, 20);
         printRow("hand-off latency", median(ourHandoff), median(pythonHandoffs),
                  "Python portalocker");

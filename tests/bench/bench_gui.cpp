@@ -181,13 +181,15 @@ int main(int argc, char** argv) {
     QTimer rssTrace;
     if (qEnvironmentVariableIsSet("BENCH_GUI_TRACE")) {
         QObject::connect(&rssTrace, &QTimer::timeout, [&] {
-            std::fprintf(stderr, "  [trace] %d rows, RSS %.0f MB\n", model->rowCount(), currentRssMb());
+            std::fprintf(stderr, "  [trace] %d rows, RSS %.0f MB\n", model->rowCount(),
+                         currentRssMb());
         });
         rssTrace.start(1000);
     }
-    std::printf("bench_gui: %d POSIX locks held by pid %d on %s, refresh every %d ms, platform %s\n",
-                locks, static_cast<int>(child.pid), lockFile, intervalMs,
-                qPrintable(QGuiApplication::platformName()));
+    std::printf(
+        "bench_gui: %d POSIX locks held by pid %d on %s, refresh every %d ms, platform %s\n", locks,
+        static_cast<int>(child.pid), lockFile, intervalMs,
+        qPrintable(QGuiApplication::platformName()));
     stalls.takeLongestMs();
     spin(1000);
     const double idleStall = stalls.takeLongestMs();
@@ -204,10 +206,11 @@ int main(int argc, char** argv) {
     // The first refresh that starts now sees all of them: time it until it is in the table.
     qint64 pollOfArrival = -1;
     qint64 landedNs = -1;
-    QMetaObject::Connection polls = QObject::connect(session.poller(), &SnapshotPoller::pollStarted, [&] {
-        if (pollOfArrival < 0)
-            pollOfArrival = clock.nsecsElapsed();
-    });
+    QMetaObject::Connection polls =
+        QObject::connect(session.poller(), &SnapshotPoller::pollStarted, [&] {
+            if (pollOfArrival < 0)
+                pollOfArrival = clock.nsecsElapsed();
+        });
     QMetaObject::Connection landed = QObject::connect(model, &FileLockModel::mergeFinished, [&] {
         if (pollOfArrival >= 0 && landedNs < 0 && model->rowCount() >= locks && ourRows() >= locks)
             landedNs = clock.nsecsElapsed();
@@ -244,7 +247,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     const qint64 releasedNs = clock.nsecsElapsed();
-    if (!spinUntil([&] { return !model->isMerging() && model->rowCount() < locks && ourRows() == 0; }, 60000)) {
+    if (!spinUntil(
+            [&] { return !model->isMerging() && model->rowCount() < locks && ourRows() == 0; },
+            60000)) {
         std::fprintf(stderr, "the locks never went (%d rows)\n", model->rowCount());
         return 1;
     }
@@ -263,12 +268,19 @@ int main(int argc, char** argv) {
     std::printf("\n%-52s %10s %10s\n", "measure", "value", "target");
     // Wall: the longest gap between the meter's ticks. CPU: the most GUI-thread CPU time
     // between two ticks (the thread's own work, without waiting for a core on a busy machine).
-    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, idle (reference)", idleStall, "", idleStallCpu);
-    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, locks arriving (and landing)", arrivalStall, "< 50 ms", arrivalStallCpu);
-    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, steady refreshes", steadyStall, "< 50 ms", steadyStallCpu);
-    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, locks going", departureStall, "< 50 ms", departureStallCpu);
-    std::printf("%-52s %8.0f ms %10s\n", "refresh start -> all locks in the table", sincePollMs, "< 1000 ms");
-    std::printf("%-52s %8.0f ms %10s\n", "last lock taken -> all locks in the table", sinceHeldMs, "");
+    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, idle (reference)",
+                idleStall, "", idleStallCpu);
+    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n",
+                "longest GUI stall, locks arriving (and landing)", arrivalStall, "< 50 ms",
+                arrivalStallCpu);
+    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, steady refreshes",
+                steadyStall, "< 50 ms", steadyStallCpu);
+    std::printf("%-52s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, locks going",
+                departureStall, "< 50 ms", departureStallCpu);
+    std::printf("%-52s %8.0f ms %10s\n", "refresh start -> all locks in the table", sincePollMs,
+                "< 1000 ms");
+    std::printf("%-52s %8.0f ms %10s\n", "last lock taken -> all locks in the table", sinceHeldMs,
+                "");
     std::printf("%-52s %8.0f ms %10s\n", "locks released -> table empty again", goneMs, "");
     std::printf("%-52s %8lld ms %10s\n", "scan + build cost of one refresh (worker thread)",
                 static_cast<long long>(scanCost), "");

@@ -66,7 +66,9 @@ std::string randomBytes(int count) {
         byte = static_cast<char>(QRandomGenerator::global()->bounded(256));
     return bytes;
 }
-std::string hex(const std::string& bytes) { return QByteArray::fromStdString(bytes).toHex().toStdString(); }
+std::string hex(const std::string& bytes) {
+    return QByteArray::fromStdString(bytes).toHex().toStdString();
+}
 std::string base64(const std::string& bytes) {
     return QByteArray::fromStdString(bytes).toBase64().toStdString();
 }
@@ -76,11 +78,13 @@ std::string uuid1Hex() {
     const quint64 time = static_cast<quint64>(QDateTime::currentMSecsSinceEpoch()) * 10000ULL +
                          0x01B21DD213814000ULL + QRandomGenerator::global()->bounded(10000U);
     char text[33];
-    std::snprintf(text, sizeof text, "%08x%04x%04x%04x%012llx", static_cast<unsigned>(time & 0xFFFFFFFFU),
+    std::snprintf(text, sizeof text, "%08x%04x%04x%04x%012llx",
+                  static_cast<unsigned>(time & 0xFFFFFFFFU),
                   static_cast<unsigned>((time >> 32) & 0xFFFFU),
                   static_cast<unsigned>(((time >> 48) & 0x0FFFU) | 0x1000U),
                   static_cast<unsigned>(QRandomGenerator::global()->bounded(0x4000U) | 0x8000U),
-                  static_cast<unsigned long long>(QRandomGenerator::global()->generate64() & 0xFFFFFFFFFFFFULL));
+                  static_cast<unsigned long long>(QRandomGenerator::global()->generate64() &
+                                                  0xFFFFFFFFFFFFULL));
     return text;
 }
 
@@ -95,29 +99,45 @@ int writeFill(const std::string& path, int keys, int locks) {
     for (int i = 0; i < locks; ++i) {
         const std::string n = std::to_string(i);
         switch (i % 8) {
-        case 0: appendCommand(buffer, {"SET", "job:" + n + ":lock", uuid1Hex(), "PX", "600000"}); break;
-        case 1: appendCommand(buffer, {"SET", "redlock:" + n, hex(randomBytes(16)), "PX", "600000"}); break;
+        case 0:
+            appendCommand(buffer, {"SET", "job:" + n + ":lock", uuid1Hex(), "PX", "600000"});
+            break;
+        case 1:
+            appendCommand(buffer, {"SET", "redlock:" + n, hex(randomBytes(16)), "PX", "600000"});
+            break;
         case 2:
             appendCommand(buffer, {"SET", "lease:" + n, hex(randomBytes(16)), "PX", "600000"});
             appendCommand(buffer, {"SET", "lease:" + n + ":fencing", std::to_string(i + 1)});
             ++total;
             break;
-        case 3: appendCommand(buffer, {"SET", "redsync:" + n, base64(randomBytes(16)), "PX", "600000"}); break;
-        case 4: appendCommand(buffer, {"SET", "lock:report" + n, base64(randomBytes(18)), "EX", "600"}); break;
+        case 3:
+            appendCommand(buffer, {"SET", "redsync:" + n, base64(randomBytes(16)), "PX", "600000"});
+            break;
+        case 4:
+            appendCommand(buffer, {"SET", "lock:report" + n, base64(randomBytes(18)), "EX", "600"});
+            break;
         case 5:
-            appendCommand(buffer, {"HSET", "orders:" + n,
-                                   "8743c9c0-0795-4907-87fd-6c719a6b4586:" + std::to_string(50 + i % 7), "1"});
+            appendCommand(buffer,
+                          {"HSET", "orders:" + n,
+                           "8743c9c0-0795-4907-87fd-6c719a6b4586:" + std::to_string(50 + i % 7),
+                           "1"});
             appendCommand(buffer, {"PEXPIRE", "orders:" + n, "600000"});
             break;
-        case 6: appendCommand(buffer, {"SET", "batch:" + n + ":lock", "1", "EX", "600"}); break;
-        case 7: appendCommand(buffer, {"SET", "mutex:" + n, "8743c9c0-0795-4907-87fd-" + hex(randomBytes(6))}); break;
+        case 6:
+            appendCommand(buffer, {"SET", "batch:" + n + ":lock", "1", "EX", "600"});
+            break;
+        case 7:
+            appendCommand(buffer,
+                          {"SET", "mutex:" + n, "8743c9c0-0795-4907-87fd-" + hex(randomBytes(6))});
+            break;
         }
         ++written;
         ++total;
     }
     for (int i = 0; total < keys; ++i, ++total) {
         appendCommand(buffer, {"SET", "user:" + std::to_string(i),
-                               "{\"name\":\"user " + std::to_string(i) + "\",\"visits\":" + std::to_string(i % 977) + "}"});
+                               "{\"name\":\"user " + std::to_string(i) +
+                                   "\",\"visits\":" + std::to_string(i % 977) + "}"});
         if (buffer.size() > (1U << 20)) {
             out << buffer;
             buffer.clear();
@@ -163,15 +183,17 @@ int main(int argc, char** argv) {
     cli.setStandardInputFile(QString::fromStdString(fillPath));
     cli.start(u"redis-cli"_s, {u"-p"_s, QString::number(server.port()), u"--pipe"_s});
     if (!cli.waitForFinished(10 * 60 * 1000) || cli.exitCode() != 0) {
-        std::fprintf(stderr, "redis-cli --pipe failed: %s\n", cli.readAllStandardError().constData());
+        std::fprintf(stderr, "redis-cli --pipe failed: %s\n",
+                     cli.readAllStandardError().constData());
         return 1;
     }
     const qint64 dbsize = server.command("DBSIZE").integer;
-    std::printf("bench_gui_redis: %lld keys (%d locks) in redis-server on port %d, filled in %.1f s, "
-                "platform %s\n",
-                static_cast<long long>(dbsize), lockKeys, server.port(),
-                static_cast<double>(fillClock.elapsed()) / 1000.0,
-                qPrintable(QGuiApplication::platformName()));
+    std::printf(
+        "bench_gui_redis: %lld keys (%d locks) in redis-server on port %d, filled in %.1f s, "
+        "platform %s\n",
+        static_cast<long long>(dbsize), lockKeys, server.port(),
+        static_cast<double>(fillClock.elapsed()) / 1000.0,
+        qPrintable(QGuiApplication::platformName()));
 
     AppSettings settings(directory.filePath(u"settings.ini"_s));
     InspectorSession session(&settings);
@@ -193,8 +215,8 @@ int main(int argc, char** argv) {
     };
     // What the operator sees of a running scan: the bar, and the key count in the state column.
     const auto progressShownNow = [&](const QString& id) {
-        const QModelIndex state = hub->connections()->indexOf(id).siblingAtColumn(
-            RedisConnectionModel::StateColumn);
+        const QModelIndex state =
+            hub->connections()->indexOf(id).siblingAtColumn(RedisConnectionModel::StateColumn);
         return progressBar && progressBar->isVisible() &&
                state.data().toString().contains(u"scanning"_s);
     };
@@ -237,8 +259,8 @@ int main(int argc, char** argv) {
         },
         10 * 60 * 1000);
     if (!landed) {
-        std::fprintf(stderr, "the locks never landed (%d rows, %d found, %s)\n", model->countFor(id),
-                     monitor->lockCount(), qPrintable(monitor->stateText()));
+        std::fprintf(stderr, "the locks never landed (%d rows, %d found, %s)\n",
+                     model->countFor(id), monitor->lockCount(), qPrintable(monitor->stateText()));
         return 1;
     }
     const double firstLandedS = static_cast<double>(clock.elapsed()) / 1000.0;
@@ -300,36 +322,51 @@ int main(int argc, char** argv) {
     std::printf("\n%-56s %10s %10s\n", "measure", "value", "target");
     // Wall: the longest gap between the meter's ticks. CPU: the most GUI-thread CPU time
     // between two ticks (the thread's own work, without waiting for a core on a busy machine).
-    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, idle (reference)", idleStall, "", idleStallCpu);
-    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, first scan and its merge", firstStall, "< 50 ms", firstStallCpu);
-    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, rescans", steadyStall, "< 50 ms", steadyStallCpu);
-    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, cancel", cancelStall, "< 50 ms", cancelStallCpu);
-    std::printf("%-56s %8.1f s  %10s\n", "connection added -> all locks in the table", firstLandedS, "");
+    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, idle (reference)",
+                idleStall, "", idleStallCpu);
+    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n",
+                "longest GUI stall, first scan and its merge", firstStall, "< 50 ms",
+                firstStallCpu);
+    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, rescans", steadyStall,
+                "< 50 ms", steadyStallCpu);
+    std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, cancel", cancelStall,
+                "< 50 ms", cancelStallCpu);
+    std::printf("%-56s %8.1f s  %10s\n", "connection added -> all locks in the table", firstLandedS,
+                "");
     std::printf("%-56s %8.1f s  %10s\n", "  of which the scan (worker thread)", firstScanS, "");
     std::printf("%-56s %8.0f ms %10s\n", "  of which scan end -> table (GUI merge)", mergeMs, "");
-    std::printf("%-56s %8d    %10d\n", "locks in the table after the first scan", rowsFound, lockKeys);
+    std::printf("%-56s %8d    %10d\n", "locks in the table after the first scan", rowsFound,
+                lockKeys);
     std::printf("%-56s %5d/%-5d %10s\n", "progress samples with the bar showing a key count",
                 progressShown, progressSamples, "all");
-    std::printf("%-56s %8d    %10s\n", "distinct key counts seen while scanning", keyCountsSeen, "");
-    std::printf("%-56s %8s    %10s   (\"%s\")\n", "later scan: the bar measures against the last total",
-                barMeasures ? "yes" : "NO", "yes", qPrintable(barText));
+    std::printf("%-56s %8d    %10s\n", "distinct key counts seen while scanning", keyCountsSeen,
+                "");
+    std::printf("%-56s %8s    %10s   (\"%s\")\n",
+                "later scan: the bar measures against the last total", barMeasures ? "yes" : "NO",
+                "yes", qPrintable(barText));
     std::printf("%-56s %8d    %10s\n", "rescans started in the steady phase", scans, "");
     std::printf("%-56s %8lld ms %10s\n", "  pause the monitor chose after the last scan",
                 static_cast<long long>(monitor->nextPause()), "");
-    std::printf("%-56s %8s    %10s\n", "  seconds of steady phase", std::to_string(steadySeconds).c_str(), "");
+    std::printf("%-56s %8s    %10s\n", "  seconds of steady phase",
+                std::to_string(steadySeconds).c_str(), "");
     std::printf("%-56s %5lld/%-5lld ms %7s\n", "  pause between scans, shortest/longest",
                 static_cast<long long>(shortestPause), static_cast<long long>(longestPause), "");
-    std::printf("%-56s %8d    %10d\n", "locks in the table after the rescans", rowsAfterSteady, lockKeys);
+    std::printf("%-56s %8d    %10d\n", "locks in the table after the rescans", rowsAfterSteady,
+                lockKeys);
     std::printf("%-56s %8.0f ms %10s\n", "cancel -> scan stopped", cancelMs, "");
-    std::printf("%-56s %8s    %10s\n", "state after cancel", cancelledState ? "cancelled" : "OTHER", "cancelled");
-    std::printf("%-56s %8s    %10s\n", "no automatic rescan after cancel", quietAfterCancel ? "yes" : "NO", "yes");
-    std::printf("%-56s %8d    %10d\n", "locks in the table after the cancel", rowsAfterCancel, lockKeys);
+    std::printf("%-56s %8s    %10s\n", "state after cancel", cancelledState ? "cancelled" : "OTHER",
+                "cancelled");
+    std::printf("%-56s %8s    %10s\n", "no automatic rescan after cancel",
+                quietAfterCancel ? "yes" : "NO", "yes");
+    std::printf("%-56s %8d    %10d\n", "locks in the table after the cancel", rowsAfterCancel,
+                lockKeys);
     std::printf("%-56s %8.0f MB %10s\n", "RSS before the first scan", rssBefore, "");
     std::printf("%-56s %8.0f MB %10s\n", "peak RSS after the first scan", firstPeak, "");
     std::printf("%-56s %8.0f MB %10s\n", "peak RSS (whole run)", rss, "< 300 MB");
     const double worstStall = std::max({firstStall, steadyStall, cancelStall});
     const bool met = worstStall < 50 && rss < 300 && stopped && cancelledState &&
-                     rowsFound == lockKeys && rowsAfterCancel == lockKeys && progressShown > 0 && barMeasures;
+                     rowsFound == lockKeys && rowsAfterCancel == lockKeys && progressShown > 0 &&
+                     barMeasures;
     std::printf("\n%s\n", met ? "all targets met" : "TARGETS MISSED");
     return met ? 0 : 2;
 }

@@ -45,7 +45,9 @@ double median(std::vector<double> values) {
     return values[values.size() / 2];
 }
 
-double micros(Clock::duration duration) { return duration_cast<nanoseconds>(duration).count() / 1e3; }
+double micros(Clock::duration duration) {
+    return duration_cast<nanoseconds>(duration).count() / 1e3;
+}
 
 // Runs `body` `iterations` times after a short warm-up; returns the median in microseconds.
 double measure(int iterations, const std::function<void()>& body) {
@@ -103,13 +105,12 @@ double rawWakeUp(int port, int iterations) {
 }
 
 // One waiter blocks while one holder releases; `iterations` hand-offs.
-template <class Lock, class MakeLock>
-double handoff(int iterations, MakeLock makeLock) {
+template <class Lock, class MakeLock> double handoff(int iterations, MakeLock makeLock) {
     Lock holder = makeLock();
     Lock waiter = makeLock();
     std::mutex mutex;
     std::condition_variable changed;
-    int round = -1;        // the round the waiter may start waiting for
+    int round = -1;         // the round the waiter may start waiting for
     int acquiredRound = -1; // the last round the waiter finished
     Clock::time_point released;
     std::vector<double> samples;
@@ -205,7 +206,8 @@ void row(const char* name, double value, double roundTrip) {
         std::printf("  %-44s %12s\n", name, "n/a");
         return;
     }
-    std::printf("  %-44s %10.1f us  %7.2f RTT\n", name, value, roundTrip > 0 ? value / roundTrip : 0);
+    std::printf("  %-44s %10.1f us  %7.2f RTT\n", name, value,
+                roundTrip > 0 ? value / roundTrip : 0);
 }
 
 } // namespace

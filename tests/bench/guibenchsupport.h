@@ -45,7 +45,7 @@ inline double threadCpuMs() {
 /// thread spent between two ticks. On a busy shared machine the wall-clock gap also counts
 /// the time the thread waited for a core; the CPU time is the work the GUI thread did itself.
 class StallMeter {
-public:
+  public:
     StallMeter() {
         m_timer.setTimerType(Qt::PreciseTimer);
         m_timer.setInterval(10);
@@ -73,7 +73,7 @@ public:
     /// The most GUI-thread CPU time between two ticks up to the last takeLongestMs(), in ms.
     double lastLongestCpuMs() const { return m_lastTakenCpu; }
 
-private:
+  private:
     QTimer m_timer;
     QElapsedTimer m_clock;
     qint64 m_last = -1;
@@ -86,7 +86,7 @@ private:
 /// With BENCH_GUI_TRACE set, names every event delivery that blocks the GUI thread longer than
 /// BENCH_GUI_TRACE ms (15 when it is not a number).
 class TracingApplication : public QApplication {
-public:
+  public:
     using QApplication::QApplication;
     bool notify(QObject* receiver, QEvent* event) override {
         if (!m_trace)
@@ -106,7 +106,7 @@ public:
         return result;
     }
 
-private:
+  private:
     bool m_trace = qEnvironmentVariableIsSet("BENCH_GUI_TRACE");
     qint64 m_threshold = qEnvironmentVariableIntValue("BENCH_GUI_TRACE") > 0
                              ? qEnvironmentVariableIntValue("BENCH_GUI_TRACE")
@@ -120,8 +120,7 @@ inline void spin(int milliseconds) {
 }
 
 /// Runs the event loop until `done` or `timeoutMs`; false on timeout.
-template <class Done>
-bool spinUntil(Done done, int timeoutMs) {
+template <class Done> bool spinUntil(Done done, int timeoutMs) {
     QElapsedTimer clock;
     clock.start();
     while (!done()) {

@@ -38,8 +38,7 @@ int usage() {
 }
 
 /// Obeys "release" and "exit" on stdin; end of input ends it too.
-template <class Releasable>
-void obey(Releasable& held) {
+template <class Releasable> void obey(Releasable& held) {
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line == "release") {

@@ -28,7 +28,7 @@ Q_DECLARE_METATYPE(portalocker::Backend)
 class TestBoundedSemaphore : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     std::filesystem::path dir() const { return m_dir.path().toStdString(); }
     static QString helper() { return testsupport::programPath("LOCKSCOPE_FAMILYHELPER"); }
@@ -49,7 +49,7 @@ private:
         return words.size() >= 3 && words[0] == QStringLiteral("SLOT") ? words[1].toInt() : -1;
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void defaultsMatchPython() {
@@ -61,13 +61,12 @@ private slots:
         QCOMPARE(semaphore.options().check_interval, std::chrono::nanoseconds(250ms));
         QVERIFY(!semaphore.options().fail_when_locked);
         QVERIFY(semaphore.options().backend == Backend::flock);
-        QCOMPARE(semaphore.filename(2), std::filesystem::temp_directory_path() /
-                                            "bounded_semaphore.02.lock");
+        QCOMPARE(semaphore.filename(2),
+                 std::filesystem::temp_directory_path() / "bounded_semaphore.02.lock");
         QCOMPARE(semaphore.filenames().size(), std::size_t(3));
     }
 
-    static void patternRow(const char* tag, const char* pattern, int number,
-                           const char* expected) {
+    static void patternRow(const char* tag, const char* pattern, int number, const char* expected) {
         QTest::newRow(tag) << QString::fromLatin1(pattern) << number
                            << QString::fromLatin1(expected);
     }
@@ -101,9 +100,8 @@ private slots:
         QFETCH(QString, pattern);
         QFETCH(int, number);
         QFETCH(QString, expected);
-        BoundedSemaphore semaphore(200, {.name = "jobs",
-                                         .filename_pattern = pattern.toStdString(),
-                                         .directory = dir()});
+        BoundedSemaphore semaphore(
+            200, {.name = "jobs", .filename_pattern = pattern.toStdString(), .directory = dir()});
         QCOMPARE(QString::fromStdString(semaphore.filename(number).string()),
                  QDir(m_dir.path()).filePath(expected));
     }
@@ -111,11 +109,12 @@ private slots:
     void badInputIsRejected_data() {
         QTest::addColumn<QString>("pattern");
         QTest::addColumn<int>("maximum");
-        const char* bad[] = {"{name}.lock",  "{number",        "number}",         "{0}{number}",
-                             "{}{number}",   "{number!r}",     "{number:,d}",     "{number:.2}",
-                             "{name:d}{number}", "{number:s}", "{foo}{number}",   "{number:{w}}",
+        const char* bad[] = {"{name}.lock",          "{number",           "number}",
+                             "{0}{number}",          "{}{number}",        "{number!r}",
+                             "{number:,d}",          "{number:.2}",       "{name:d}{number}",
+                             "{number:s}",           "{foo}{number}",     "{number:{w}}",
                              "{name.upper}{number}", "{name[0]}{number}", "{number:5q}",
-                             "{name:=5}{number}", "{number:{{}"};
+                             "{name:=5}{number}",    "{number:{{}"};
         for (const char* pattern : bad)
             QTest::newRow(pattern) << QString::fromLatin1(pattern) << 2;
         QTest::newRow("maximum 0") << QStringLiteral("{name}.{number}") << 0;
@@ -179,8 +178,8 @@ private slots:
     void fillsThenRefusesThenFrees_data() { backends_data(); }
     void fillsThenRefusesThenFrees() {
         QFETCH(Backend, backend);
-        const QString name = QStringLiteral("fill-") +
-                             QString::fromLatin1(portalocker::to_string(backend).data());
+        const QString name =
+            QStringLiteral("fill-") + QString::fromLatin1(portalocker::to_string(backend).data());
         const QStringList backendOption{
             QStringLiteral("--backend"),
             QString::fromLatin1(portalocker::to_string(backend).data())};
@@ -190,14 +189,14 @@ private slots:
             QVERIFY(holders.back());
             QCOMPARE(slotOf(holders.back()->readLine()), expected);
         }
-        auto refused = holder(name, 3, backendOption + QStringList{QStringLiteral("--timeout"),
-                                                                   QStringLiteral("0")});
+        auto refused = holder(
+            name, 3, backendOption + QStringList{QStringLiteral("--timeout"), QStringLiteral("0")});
         QVERIFY(refused);
         QCOMPARE(refused->readLine(), QStringLiteral("TIMEOUT"));
         QCOMPARE(refused->waitForExit(), 1);
 
-        BoundedSemaphore ours(3, {.name = name.toStdString(), .directory = dir(),
-                                  .backend = backend});
+        BoundedSemaphore ours(3,
+                              {.name = name.toStdString(), .directory = dir(), .backend = backend});
         QVERIFY(!ours.try_lock());
         QVERIFY(!ours.try_lock_for(50ms));
 
@@ -270,8 +269,8 @@ private slots:
         QVERIFY(ec == portalocker::errc::already_locked);
         QVERIFY(!waiter.try_lock_until(std::chrono::system_clock::now() + 20ms));
 
-        BoundedSemaphore impatient(1, {.name = "timeouts", .directory = dir(),
-                                       .timeout = 10s, .fail_when_locked = true});
+        BoundedSemaphore impatient(
+            1, {.name = "timeouts", .directory = dir(), .timeout = 10s, .fail_when_locked = true});
         timer.restart();
         QVERIFY_THROWS_EXCEPTION(portalocker::AlreadyLocked, impatient.lock());
         QVERIFY(!impatient.try_lock_for(10s));

@@ -73,12 +73,12 @@ int childCount() {
 class TestLock : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
     static std::filesystem::path fs(const QString& path) { return path.toStdString(); }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
     void cleanupTestCase() {
         if (!m_readOnlyMount.isEmpty())
@@ -142,9 +142,9 @@ private slots:
         QVERIFY(reader.readLine().startsWith(QStringLiteral("LOCKED")));
 
         testsupport::ChildProcess writer;
-        QVERIFY(writer.startHelper({QStringLiteral("hold"), file, QStringLiteral("--backend"),
-                                    backendName, QStringLiteral("--timeout"),
-                                    QStringLiteral("0.2")}));
+        QVERIFY(
+            writer.startHelper({QStringLiteral("hold"), file, QStringLiteral("--backend"),
+                                backendName, QStringLiteral("--timeout"), QStringLiteral("0.2")}));
         QCOMPARE(writer.readLine(), QStringLiteral("TIMEOUT"));
     }
 
@@ -346,12 +346,16 @@ private slots:
         QTest::addColumn<QString>("target");
         QTest::addColumn<std::string>("mode");
         QTest::addColumn<int>("expectedErrno");
-        QTest::newRow("missing directory") << QStringLiteral("no/such/dir/x.lock") << std::string("a") << ENOENT;
+        QTest::newRow("missing directory")
+            << QStringLiteral("no/such/dir/x.lock") << std::string("a") << ENOENT;
         QTest::newRow("path is a directory") << QStringLiteral(".") << std::string("a") << EISDIR;
-        QTest::newRow("directory read-only mode") << QStringLiteral(".") << std::string("r") << EISDIR;
-        QTest::newRow("read mode, missing file") << QStringLiteral("absent.lock") << std::string("r") << ENOENT;
+        QTest::newRow("directory read-only mode")
+            << QStringLiteral(".") << std::string("r") << EISDIR;
+        QTest::newRow("read mode, missing file")
+            << QStringLiteral("absent.lock") << std::string("r") << ENOENT;
         if (::geteuid() == 0 && readOnlyMount())
-            QTest::newRow("read-only file system") << QStringLiteral("ro/new.lock") << std::string("a") << EROFS;
+            QTest::newRow("read-only file system")
+                << QStringLiteral("ro/new.lock") << std::string("a") << EROFS;
     }
     void badInput() {
         QFETCH(QString, target);
@@ -441,11 +445,12 @@ private slots:
         std::FILE* second = std::fopen(qPrintable(file), "a");
         QVERIFY(first && second);
         portalocker::lock(first, LockFlags::EXCLUSIVE | LockFlags::NON_BLOCKING);
-        QVERIFY_THROWS_EXCEPTION(portalocker::AlreadyLocked,
-                                 portalocker::lock(second, LockFlags::EXCLUSIVE | LockFlags::NON_BLOCKING));
+        QVERIFY_THROWS_EXCEPTION(
+            portalocker::AlreadyLocked,
+            portalocker::lock(second, LockFlags::EXCLUSIVE | LockFlags::NON_BLOCKING));
         std::error_code ec;
-        portalocker::lock(portalocker::native_handle(second), LockFlags::SHARED | LockFlags::NON_BLOCKING,
-                          Backend::flock, ec);
+        portalocker::lock(portalocker::native_handle(second),
+                          LockFlags::SHARED | LockFlags::NON_BLOCKING, Backend::flock, ec);
         QVERIFY(ec == portalocker::errc::already_locked);
         portalocker::unlock(first);
         portalocker::lock(second, LockFlags::SHARED | LockFlags::NON_BLOCKING);
@@ -458,7 +463,7 @@ private slots:
                                  portalocker::lock(-1, LockFlags::EXCLUSIVE));
     }
 
-private:
+  private:
     bool readOnlyMount() {
         // A read-only tmpfs inside the temporary directory (root only; CI runs as root).
         const QString directory = m_dir.filePath(QStringLiteral("ro"));

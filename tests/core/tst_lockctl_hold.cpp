@@ -34,7 +34,7 @@ class TestLockctlHold : public QObject {
         return status;
     }
 
-private slots:
+  private slots:
     void helpAndVersion() {
         QCOMPARE(run({QStringLiteral("--help")}), 0);
         QCOMPARE(run({QStringLiteral("--version")}), 0);
@@ -55,8 +55,9 @@ private slots:
                                           QStringLiteral("-c"), QStringLiteral("exit 7")})),
                  7);
         QVERIFY(QFile::exists(path));
-        QCOMPARE(run(holdArguments(path, {QStringLiteral("--"), QStringLiteral("/no/such/program")})),
-                 127);
+        QCOMPARE(
+            run(holdArguments(path, {QStringLiteral("--"), QStringLiteral("/no/such/program")})),
+            127);
     }
 
     void createsButNeverTruncates() {
@@ -79,7 +80,8 @@ private slots:
         QFETCH(QString, backend);
         const QString path = m_dir.filePath(QStringLiteral("busy-") + backend);
         testsupport::ChildProcess holder;
-        QVERIFY(holder.startHelper({QStringLiteral("hold"), path, QStringLiteral("--backend"), backend}));
+        QVERIFY(holder.startHelper(
+            {QStringLiteral("hold"), path, QStringLiteral("--backend"), backend}));
         QVERIFY(holder.readLine().startsWith(QStringLiteral("LOCKED")));
 
         QString errors;
@@ -107,8 +109,9 @@ private slots:
         QVERIFY(holder.startHelper({QStringLiteral("hold"), path}));
         QVERIFY(holder.readLine().startsWith(QStringLiteral("LOCKED")));
         testsupport::ChildProcess waiter;
-        QVERIFY(waiter.start(lockctl(), holdArguments(path, {QStringLiteral("--"), QStringLiteral("echo"),
-                                                              QStringLiteral("GOT")})));
+        QVERIFY(waiter.start(lockctl(),
+                             holdArguments(path, {QStringLiteral("--"), QStringLiteral("echo"),
+                                                  QStringLiteral("GOT")})));
         QVERIFY(waiter.readLine(700).isEmpty()); // still waiting
         holder.writeLine(QStringLiteral("release"));
         QCOMPARE(waiter.readLine(), QStringLiteral("GOT"));
@@ -120,9 +123,10 @@ private slots:
         testsupport::ChildProcess cli;
         QVERIFY(cli.start(lockctl(), holdArguments(path, {})));
         // Held: a second attempt fails...
-        QTRY_COMPARE_WITH_TIMEOUT(run(holdArguments(path, {QStringLiteral("--timeout"), QStringLiteral("0"),
-                                                           QStringLiteral("--"), QStringLiteral("true")})),
-                                  1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            run(holdArguments(path, {QStringLiteral("--timeout"), QStringLiteral("0"),
+                                     QStringLiteral("--"), QStringLiteral("true")})),
+            1, 5000);
         ::kill(pid_t(cli.pid()), SIGTERM);
         QCOMPARE(cli.waitForExit(), 0);
         // ... and free after SIGTERM.
@@ -134,9 +138,10 @@ private slots:
     void signalsReachTheCommand() {
         const QString path = m_dir.filePath(QStringLiteral("forward.lock"));
         testsupport::ChildProcess cli;
-        QVERIFY(cli.start(lockctl(), holdArguments(path, {QStringLiteral("--"), QStringLiteral("sh"),
-                                                           QStringLiteral("-c"),
-                                                           QStringLiteral("echo UP; exec sleep 30")})));
+        QVERIFY(cli.start(
+            lockctl(),
+            holdArguments(path, {QStringLiteral("--"), QStringLiteral("sh"), QStringLiteral("-c"),
+                                 QStringLiteral("echo UP; exec sleep 30")})));
         QCOMPARE(cli.readLine(), QStringLiteral("UP"));
         ::kill(pid_t(cli.pid()), SIGTERM);
         QCOMPARE(cli.waitForExit(), 128 + SIGTERM);
@@ -149,7 +154,8 @@ private slots:
                                     QStringLiteral("--mode"), QStringLiteral("a+")}));
         QVERIFY(reader.readLine().startsWith(QStringLiteral("LOCKED")));
         QCOMPARE(run(holdArguments(path, {QStringLiteral("--shared"), QStringLiteral("--timeout"),
-                                          QStringLiteral("0"), QStringLiteral("--"), QStringLiteral("true")})),
+                                          QStringLiteral("0"), QStringLiteral("--"),
+                                          QStringLiteral("true")})),
                  0);
         QCOMPARE(run(holdArguments(path, {QStringLiteral("--timeout"), QStringLiteral("0"),
                                           QStringLiteral("--"), QStringLiteral("true")})),
@@ -163,9 +169,10 @@ private slots:
                      &errors),
                  3);
         QVERIFY(errors.contains(QStringLiteral("No such file or directory")));
-        QCOMPARE(run(holdArguments(m_dir.path(), {QStringLiteral("--timeout"), QStringLiteral("0")}),
-                     &errors),
-                 3);
+        QCOMPARE(
+            run(holdArguments(m_dir.path(), {QStringLiteral("--timeout"), QStringLiteral("0")}),
+                &errors),
+            3);
         QVERIFY(errors.contains(QStringLiteral("directory")));
     }
 };

@@ -23,19 +23,19 @@ using portalocker::BoundedSemaphore;
 class TestLockctlSemaphore : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     std::filesystem::path dir() const { return m_dir.path().toStdString(); }
     static QString lockctl() { return testsupport::programPath("LOCKSCOPE_LOCKCTL"); }
     QString slotFile(const QString& name, int number) const {
-        return QDir(m_dir.path()).filePath(name + QStringLiteral(".%1.lock").arg(number, 2, 10,
-                                                                                 QLatin1Char('0')));
+        return QDir(m_dir.path())
+            .filePath(name + QStringLiteral(".%1.lock").arg(number, 2, 10, QLatin1Char('0')));
     }
     /// lockctl semaphore OUR-DIRECTORY NAME MAXIMUM + `more`.
     bool start(testsupport::ChildProcess& process, const QString& name, int maximum,
                const QStringList& more = {}) {
-        return process.start(lockctl(), QStringList{QStringLiteral("semaphore"), m_dir.path(),
-                                                    name, QString::number(maximum)} +
+        return process.start(lockctl(), QStringList{QStringLiteral("semaphore"), m_dir.path(), name,
+                                                    QString::number(maximum)} +
                                             more);
     }
     /// Waits until `text` shows on the process's stderr.
@@ -50,7 +50,7 @@ private:
         return false;
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void help() {
@@ -64,10 +64,10 @@ private slots:
         QTest::addColumn<QStringList>("arguments");
         QTest::newRow("nothing") << QStringList{};
         QTest::newRow("no maximum") << QStringList{QStringLiteral("/tmp"), QStringLiteral("x")};
-        QTest::newRow("maximum 0") << QStringList{QStringLiteral("/tmp"), QStringLiteral("x"),
-                                                  QStringLiteral("0")};
-        QTest::newRow("maximum text") << QStringList{QStringLiteral("/tmp"), QStringLiteral("x"),
-                                                     QStringLiteral("three")};
+        QTest::newRow("maximum 0")
+            << QStringList{QStringLiteral("/tmp"), QStringLiteral("x"), QStringLiteral("0")};
+        QTest::newRow("maximum text")
+            << QStringList{QStringLiteral("/tmp"), QStringLiteral("x"), QStringLiteral("three")};
         QTest::newRow("bad timeout")
             << QStringList{QStringLiteral("/tmp"), QStringLiteral("x"), QStringLiteral("2"),
                            QStringLiteral("--timeout"), QStringLiteral("-1")};
@@ -144,8 +144,9 @@ private slots:
         testsupport::ChildProcess once;
         QElapsedTimer timer;
         timer.start();
-        QVERIFY(start(once, name, 1, {QStringLiteral("--timeout"), QStringLiteral("0"),
-                                      QStringLiteral("--"), QStringLiteral("true")}));
+        QVERIFY(start(once, name, 1,
+                      {QStringLiteral("--timeout"), QStringLiteral("0"), QStringLiteral("--"),
+                       QStringLiteral("true")}));
         QCOMPARE(once.waitForExit(), 1);
         QVERIFY(timer.elapsed() < testsupport::timeBound(3000));
         const QString message = once.standardError();
@@ -155,8 +156,9 @@ private slots:
 
         testsupport::ChildProcess waiting;
         timer.restart();
-        QVERIFY(start(waiting, name, 1, {QStringLiteral("--timeout"), QStringLiteral("0.3"),
-                                         QStringLiteral("--"), QStringLiteral("true")}));
+        QVERIFY(start(waiting, name, 1,
+                      {QStringLiteral("--timeout"), QStringLiteral("0.3"), QStringLiteral("--"),
+                       QStringLiteral("true")}));
         QCOMPARE(waiting.waitForExit(), 1);
         QVERIFY(timer.elapsed() >= 250);
     }
@@ -186,10 +188,10 @@ private slots:
 
     void otherFailuresExit3() {
         testsupport::ChildProcess process;
-        QVERIFY(process.start(lockctl(), {QStringLiteral("semaphore"),
-                                          m_dir.filePath(QStringLiteral("no/such/dir")),
-                                          QStringLiteral("x"), QStringLiteral("2"),
-                                          QStringLiteral("--"), QStringLiteral("true")}));
+        QVERIFY(process.start(lockctl(),
+                              {QStringLiteral("semaphore"),
+                               m_dir.filePath(QStringLiteral("no/such/dir")), QStringLiteral("x"),
+                               QStringLiteral("2"), QStringLiteral("--"), QStringLiteral("true")}));
         QCOMPARE(process.waitForExit(), 3);
         QVERIFY(process.standardError().contains(QStringLiteral("No such file or directory")));
         QVERIFY(!QDir(m_dir.filePath(QStringLiteral("no"))).exists());

@@ -32,7 +32,7 @@ QByteArray readAll(const QString& path) {
 class TestOpenAtomic : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     QString m_readOnlyMount;
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -48,7 +48,7 @@ private:
         return names;
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
     void cleanupTestCase() {
         if (!m_readOnlyMount.isEmpty())
@@ -117,7 +117,8 @@ private slots:
         }
         QVERIFY(!called); // refused before anything was written
         std::error_code ec;
-        portalocker::open_atomic(fs(target), [&](std::ostream&) { called = true; }, ec);
+        portalocker::open_atomic(
+            fs(target), [&](std::ostream&) { called = true; }, ec);
         QCOMPARE(ec.value(), EEXIST);
         QVERIFY(!called);
         if (kind == QStringLiteral("file"))
@@ -157,10 +158,10 @@ private slots:
             QCOMPARE(QByteArray(error.what()), QByteArray("writer failed"));
         }
         std::error_code ec;
-        QVERIFY_THROWS_EXCEPTION(std::logic_error,
-                                 portalocker::open_atomic(
-                                     fs(target), [](std::ostream&) { throw std::logic_error("x"); },
-                                     ec));
+        QVERIFY_THROWS_EXCEPTION(
+            std::logic_error,
+            portalocker::open_atomic(
+                fs(target), [](std::ostream&) { throw std::logic_error("x"); }, ec));
         QVERIFY(!QFile::exists(target));
         QCOMPARE(strays({}), QStringList());
     }
@@ -257,7 +258,7 @@ private slots:
         QDir(locked).removeRecursively();
     }
 
-private:
+  private:
     bool readOnlyMount() {
         // A read-only tmpfs inside the temporary directory (root only; CI runs as root).
         if (!m_readOnlyMount.isEmpty())

@@ -37,13 +37,13 @@ void writeFile(const QString& path, const QByteArray& content) {
 class TestPidFileLock : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
     static std::filesystem::path fs(const QString& path) { return path.toStdString(); }
     static QString helper() { return testsupport::programPath("LOCKSCOPE_FAMILYHELPER"); }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void defaultsMatchPython() {

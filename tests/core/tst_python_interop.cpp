@@ -48,12 +48,13 @@ class TestPythonInterop : public QObject {
                                     QString::number(timeout)});
     }
 
-private slots:
+  private slots:
     void pythonPortalockerIsInstalled() {
         // A missing dependency is a failure, not a skip: CI installs python3-portalocker.
         testsupport::ChildProcess probe;
-        QVERIFY(probe.start(python, {QStringLiteral("-c"),
-                                     QStringLiteral("import portalocker; print(portalocker.__version__)")}));
+        QVERIFY(probe.start(
+            python, {QStringLiteral("-c"),
+                     QStringLiteral("import portalocker; print(portalocker.__version__)")}));
         const QString version = probe.readLine();
         QCOMPARE(probe.waitForExit(), 0);
         QVERIFY2(!version.isEmpty(), "/usr/bin/python3 cannot import portalocker");
@@ -131,9 +132,8 @@ private slots:
         const QString path = m_dir.filePath(QStringLiteral("cli-holds.lock"));
         testsupport::ChildProcess cli;
         QVERIFY(cli.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
-                          {QStringLiteral("hold"), path, QStringLiteral("--"),
-                           QStringLiteral("sh"), QStringLiteral("-c"),
-                           QStringLiteral("echo HOLDING; read line")}));
+                          {QStringLiteral("hold"), path, QStringLiteral("--"), QStringLiteral("sh"),
+                           QStringLiteral("-c"), QStringLiteral("echo HOLDING; read line")}));
         QCOMPARE(cli.readLine(), QStringLiteral("HOLDING"));
         testsupport::ChildProcess contender;
         QVERIFY(startPython(contender, path, false, 0.2));

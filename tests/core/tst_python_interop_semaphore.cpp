@@ -59,7 +59,7 @@ elif mode == 'hold':
 class TestPythonInteropSemaphore : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     std::filesystem::path dir() const { return m_dir.path().toStdString(); }
 
@@ -67,18 +67,18 @@ private:
     std::unique_ptr<testsupport::ChildProcess> pythonHolder(const QString& name, int maximum,
                                                             double timeout = 0) {
         auto child = std::make_unique<testsupport::ChildProcess>();
-        if (!child->start(python, {QStringLiteral("-c"), script, QStringLiteral("hold"),
-                                   QString::number(maximum), name, m_dir.path(),
-                                   QString::number(timeout)}))
+        if (!child->start(python,
+                          {QStringLiteral("-c"), script, QStringLiteral("hold"),
+                           QString::number(maximum), name, m_dir.path(), QString::number(timeout)}))
             return nullptr;
         return child;
     }
     QString slotFile(const QString& name, int number) const {
-        return QDir(m_dir.path()).filePath(name + QStringLiteral(".%1.lock").arg(number, 2, 10,
-                                                                                 QLatin1Char('0')));
+        return QDir(m_dir.path())
+            .filePath(name + QStringLiteral(".%1.lock").arg(number, 2, 10, QLatin1Char('0')));
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         QProcess probe;
@@ -92,12 +92,18 @@ private slots:
 
     void filenamesMatchPython_data() {
         QTest::addColumn<QString>("pattern");
-        const char* patterns[] = {"{name}.{number:02d}.lock", "{number:>4}{name}",
-                                  "{number:*^5d}",            "{number:=+5}",
-                                  "{number:<05}",             "{number:#06x}",
-                                  "{name:_<9}{number}",       "{name:.2}{number}",
-                                  "{name:07}{number}",        "{{{name}}}{number:X}",
-                                  "{number:#b}-{name:s}",     "{number: d}{name:^11}"};
+        const char* patterns[] = {"{name}.{number:02d}.lock",
+                                  "{number:>4}{name}",
+                                  "{number:*^5d}",
+                                  "{number:=+5}",
+                                  "{number:<05}",
+                                  "{number:#06x}",
+                                  "{name:_<9}{number}",
+                                  "{name:.2}{number}",
+                                  "{name:07}{number}",
+                                  "{{{name}}}{number:X}",
+                                  "{number:#b}-{name:s}",
+                                  "{number: d}{name:^11}"};
         for (const char* pattern : patterns)
             QTest::newRow(pattern) << QString::fromLatin1(pattern);
     }
@@ -105,9 +111,9 @@ private slots:
         QFETCH(QString, pattern);
         const int maximum = 12;
         QProcess names;
-        names.start(python, {QStringLiteral("-c"), script, QStringLiteral("names"),
-                             QString::number(maximum), QStringLiteral("jobs"), m_dir.path(),
-                             pattern});
+        names.start(python,
+                    {QStringLiteral("-c"), script, QStringLiteral("names"),
+                     QString::number(maximum), QStringLiteral("jobs"), m_dir.path(), pattern});
         QVERIFY(names.waitForFinished(30000));
         QCOMPARE(names.exitCode(), 0);
         QStringList pythonNames;
@@ -115,12 +121,11 @@ private slots:
             if (line.startsWith("PYNAME "))
                 pythonNames << QString::fromUtf8(line.mid(7));
         QCOMPARE(pythonNames.size(), maximum);
-        BoundedSemaphore ours(maximum, {.name = "jobs",
-                                        .filename_pattern = pattern.toStdString(),
-                                        .directory = dir()});
+        BoundedSemaphore ours(
+            maximum,
+            {.name = "jobs", .filename_pattern = pattern.toStdString(), .directory = dir()});
         for (int number = 0; number < maximum; ++number)
-            QCOMPARE(QString::fromStdString(ours.filename(number).string()),
-                     pythonNames[number]);
+            QCOMPARE(QString::fromStdString(ours.filename(number).string()), pythonNames[number]);
     }
 
     void pythonHolderIsSkippedByUs() {

@@ -19,7 +19,7 @@ using portalocker::RLock;
 class TestRLock : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
     static std::filesystem::path fs(const QString& path) { return path.toStdString(); }
@@ -27,8 +27,8 @@ private:
     /// True when another process finds `file` locked (one attempt).
     static bool heldForOthers(const QString& file) {
         testsupport::ChildProcess other;
-        if (!other.startHelper({QStringLiteral("hold"), file, QStringLiteral("--timeout"),
-                                QStringLiteral("0")}))
+        if (!other.startHelper(
+                {QStringLiteral("hold"), file, QStringLiteral("--timeout"), QStringLiteral("0")}))
             return false;
         const QString answer = other.readLine();
         other.writeLine(QStringLiteral("exit"));
@@ -36,7 +36,7 @@ private:
         return answer == QStringLiteral("TIMEOUT");
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void countsAcquisitions() {

@@ -36,20 +36,20 @@ ino_t inodeOf(int fd) {
 /// A TemporaryFileLock that runs `meddle` in the window between the grant and the inode check,
 /// where another process could replace or delete the file.
 class MeddledLock : public TemporaryFileLock {
-public:
+  public:
     MeddledLock(const QString& path, portalocker::TemporaryFileLockOptions options,
                 std::function<void(int attempt)> meddle)
         : TemporaryFileLock(path.toStdString(), options), m_meddle(std::move(meddle)) {}
     ~MeddledLock() override { release(); }
     int attempts = 0;
 
-protected:
+  protected:
     std::error_code after_lock(portalocker::native_handle_type fd) noexcept override {
         m_meddle(++attempts);
         return TemporaryFileLock::after_lock(fd);
     }
 
-private:
+  private:
     std::function<void(int)> m_meddle;
 };
 
@@ -68,12 +68,12 @@ void replaceFile(const QString& path, const QByteArray& content) {
 class TestTemporaryFileLock : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir m_dir;
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
     static std::filesystem::path fs(const QString& path) { return path.toStdString(); }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void defaultsMatchPython() {

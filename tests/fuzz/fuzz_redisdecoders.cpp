@@ -50,10 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t start = 0;
     while (start < rest.size() && fields.size() < 64) {
         std::size_t end = rest.find('\n', start);
-        std::string_view line = rest.substr(start, end == std::string_view::npos ? end : end - start);
+        std::string_view line =
+            rest.substr(start, end == std::string_view::npos ? end : end - start);
         std::size_t equals = line.find('=');
         fields.emplace_back(std::string(line.substr(0, equals)),
-                            equals == std::string_view::npos ? std::string() : std::string(line.substr(equals + 1)));
+                            equals == std::string_view::npos
+                                ? std::string()
+                                : std::string(line.substr(equals + 1)));
         if (end == std::string_view::npos)
             break;
         start = end + 1;

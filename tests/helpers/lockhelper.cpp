@@ -81,8 +81,8 @@ int hold(const HoldArguments& arguments) {
                             ? steady_clock::now() + duration_cast<steady_clock::duration>(
                                                         duration<double>(*arguments.timeout))
                             : steady_clock::time_point::max();
-        acquired = arguments.shared ? lock.try_lock_shared_until(deadline)
-                                    : lock.try_lock_until(deadline);
+        acquired =
+            arguments.shared ? lock.try_lock_shared_until(deadline) : lock.try_lock_until(deadline);
     } catch (const portalocker::LockException& error) {
         say(std::string("ERROR ") + error.what());
         return 2;

@@ -102,7 +102,7 @@ nanoseconds timeoutOf(const Arguments& arguments) {
 
 // The two lock kinds behind one small interface.
 class AnyLock {
-public:
+  public:
     explicit AnyLock(const Arguments& arguments) {
         auto options = portalocker::RedisOptions::from_url(arguments.url);
         auto onLost = [](std::error_code ec) { say("LOST " + ec.message()); };
@@ -114,29 +114,27 @@ public:
                                                   : portalocker::LockFlags::EXCLUSIVE) |
                                 portalocker::LockFlags::NON_BLOCKING;
             lockOptions.on_lost = onLost;
-            m_channel = std::make_unique<portalocker::RedisLock>(arguments.name, options,
-                                                                 lockOptions);
+            m_channel =
+                std::make_unique<portalocker::RedisLock>(arguments.name, options, lockOptions);
         } else {
             portalocker::LeaseOptions leaseOptions;
             leaseOptions.ttl = milliseconds(arguments.ttlMs);
             leaseOptions.auto_renew = arguments.renew;
             leaseOptions.timeout = timeoutOf(arguments);
             leaseOptions.on_lost = onLost;
-            m_lease = std::make_unique<portalocker::RedisLease>(arguments.name, options,
-                                                                leaseOptions);
+            m_lease =
+                std::make_unique<portalocker::RedisLease>(arguments.name, options, leaseOptions);
         }
     }
     void lock() { m_channel ? m_channel->lock() : m_lease->lock(); }
-    void unlock(std::error_code& ec) {
-        m_channel ? m_channel->unlock(ec) : m_lease->unlock(ec);
-    }
+    void unlock(std::error_code& ec) { m_channel ? m_channel->unlock(ec) : m_lease->unlock(ec); }
     bool lost() const { return m_channel ? m_channel->lost() : m_lease->lost(); }
     std::string identity() const {
         return m_channel ? m_channel->holder_id() : std::to_string(m_lease->fencing_token());
     }
     std::uint64_t fencing() const { return m_lease ? m_lease->fencing_token() : 0; }
 
-private:
+  private:
     std::unique_ptr<portalocker::RedisLock> m_channel;
     std::unique_ptr<portalocker::RedisLease> m_lease;
 };
@@ -189,8 +187,8 @@ int stress(const Arguments& arguments) {
                          0644);
         for (int i = 0; i < arguments.iterations; ++i) {
             lock.lock();
-            int marker = ::open(arguments.marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                                0644);
+            int marker =
+                ::open(arguments.marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
             if (marker < 0) {
                 say("VIOLATION " + std::string(std::strerror(errno)));
                 return 3;

@@ -18,7 +18,7 @@ using testsupport::ChildProcess;
 class TestLockctlRedis : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
 
     QStringList redis(const QStringList& arguments) const {
@@ -29,22 +29,23 @@ private:
         return process.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"), arguments);
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.errorString())); }
 
     void runsTheCommandWithItsStatus_data() {
         QTest::addColumn<QStringList>("kind");
         QTest::newRow("lease") << QStringList{QStringLiteral("--lease"), QStringLiteral("5000")};
         QTest::newRow("channel") << QStringList{QStringLiteral("--channel")};
-        QTest::newRow("shared") << QStringList{QStringLiteral("--channel"), QStringLiteral("--shared")};
+        QTest::newRow("shared") << QStringList{QStringLiteral("--channel"),
+                                               QStringLiteral("--shared")};
     }
     void runsTheCommandWithItsStatus() {
         QFETCH(QStringList, kind);
         ChildProcess lockctl;
-        QVERIFY(run(lockctl, redis(QStringList{QStringLiteral("hold"), QStringLiteral("ctl-run")} +
-                                   kind +
-                                   QStringList{QStringLiteral("--"), QStringLiteral("sh"),
-                                               QStringLiteral("-c"), QStringLiteral("exit 7")})));
+        QVERIFY(run(lockctl,
+                    redis(QStringList{QStringLiteral("hold"), QStringLiteral("ctl-run")} + kind +
+                          QStringList{QStringLiteral("--"), QStringLiteral("sh"),
+                                      QStringLiteral("-c"), QStringLiteral("exit 7")})));
         QCOMPARE(lockctl.waitForExit(20000), 7);
     }
 
@@ -52,10 +53,11 @@ private slots:
     // holding the subscriber socket would keep the channel lock alive.
     void commandDoesNotInheritConnections() {
         ChildProcess lockctl;
-        QVERIFY(run(lockctl, redis({QStringLiteral("hold"), QStringLiteral("ctl-fds"),
-                                    QStringLiteral("--channel"), QStringLiteral("--"),
-                                    QStringLiteral("sh"), QStringLiteral("-c"),
-                                    QStringLiteral("ls -l /proc/$$/fd | grep -c socket: || true")})));
+        QVERIFY(run(
+            lockctl,
+            redis({QStringLiteral("hold"), QStringLiteral("ctl-fds"), QStringLiteral("--channel"),
+                   QStringLiteral("--"), QStringLiteral("sh"), QStringLiteral("-c"),
+                   QStringLiteral("ls -l /proc/$$/fd | grep -c socket: || true")})));
         QCOMPARE(lockctl.readLine(20000), QStringLiteral("0"));
         QCOMPARE(lockctl.waitForExit(20000), 0);
     }
@@ -96,10 +98,10 @@ private slots:
         portalocker::RedisLock channel("ctl-busy-channel", m_server.options());
         QVERIFY(channel.try_lock());
         ChildProcess second;
-        QVERIFY(run(second, redis({QStringLiteral("hold"), QStringLiteral("ctl-busy-channel"),
-                                   QStringLiteral("--channel"), QStringLiteral("--timeout"),
-                                   QStringLiteral("0.3"), QStringLiteral("--"),
-                                   QStringLiteral("true")})));
+        QVERIFY(run(second,
+                    redis({QStringLiteral("hold"), QStringLiteral("ctl-busy-channel"),
+                           QStringLiteral("--channel"), QStringLiteral("--timeout"),
+                           QStringLiteral("0.3"), QStringLiteral("--"), QStringLiteral("true")})));
         QCOMPARE(second.waitForExit(20000), 1);
         const QString channelMessage = second.standardError().trimmed();
         QVERIFY2(channelMessage.contains(
@@ -111,7 +113,8 @@ private slots:
     void holdsUntilSignalled() {
         ChildProcess lockctl;
         QVERIFY(run(lockctl, redis({QStringLiteral("hold"), QStringLiteral("ctl-signal")})));
-        QVERIFY(lockctl.waitFor(QStringLiteral("holding"), 20000).contains(QStringLiteral("fencing")));
+        QVERIFY(
+            lockctl.waitFor(QStringLiteral("holding"), 20000).contains(QStringLiteral("fencing")));
         portalocker::RedisLease lease("ctl-signal", m_server.options());
         QVERIFY(!lease.try_lock());
         ::kill(pid_t(lockctl.pid()), SIGTERM);
@@ -140,7 +143,8 @@ private slots:
             if (client.startsWith("ctl-lost-lock-"))
                 name = client;
         QVERIFY(!name.isEmpty());
-        m_server.command({"CLIENT", "KILL", "ID", QByteArray::number(m_server.clientIdByName(name))});
+        m_server.command(
+            {"CLIENT", "KILL", "ID", QByteArray::number(m_server.clientIdByName(name))});
         QCOMPARE(lockctl.waitForExit(10000), 3);
         QVERIFY2(lockctl.standardError().contains(QStringLiteral("lost")),
                  qPrintable(lockctl.standardError()));
@@ -154,13 +158,14 @@ private slots:
                                                 QStringLiteral("n")};
         QTest::newRow("unknown subcommand")
             << QStringList{QStringLiteral("redis"), QStringLiteral("frobnicate")};
-        QTest::newRow("missing name") << QStringList{QStringLiteral("redis"), QStringLiteral("hold")};
-        QTest::newRow("shared lease") << QStringList{QStringLiteral("redis"), QStringLiteral("hold"),
-                                                     QStringLiteral("n"), QStringLiteral("--shared")};
-        QTest::newRow("both kinds")
+        QTest::newRow("missing name")
+            << QStringList{QStringLiteral("redis"), QStringLiteral("hold")};
+        QTest::newRow("shared lease")
             << QStringList{QStringLiteral("redis"), QStringLiteral("hold"), QStringLiteral("n"),
-                           QStringLiteral("--lease"), QStringLiteral("100"),
-                           QStringLiteral("--channel")};
+                           QStringLiteral("--shared")};
+        QTest::newRow("both kinds") << QStringList{
+            QStringLiteral("redis"),   QStringLiteral("hold"), QStringLiteral("n"),
+            QStringLiteral("--lease"), QStringLiteral("100"),  QStringLiteral("--channel")};
         QTest::newRow("bad ttl") << QStringList{QStringLiteral("redis"), QStringLiteral("hold"),
                                                 QStringLiteral("n"), QStringLiteral("--lease"),
                                                 QStringLiteral("-5")};
@@ -196,9 +201,9 @@ private slots:
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert(QStringLiteral("LOCKSCOPE_REDIS_URL"), m_server.url());
         lockctl.process().setProcessEnvironment(environment);
-        QVERIFY(run(lockctl, {QStringLiteral("redis"), QStringLiteral("hold"),
-                              QStringLiteral("ctl-env"), QStringLiteral("--"),
-                              QStringLiteral("true")}));
+        QVERIFY(run(lockctl,
+                    {QStringLiteral("redis"), QStringLiteral("hold"), QStringLiteral("ctl-env"),
+                     QStringLiteral("--"), QStringLiteral("true")}));
         QCOMPARE(lockctl.waitForExit(20000), 0);
     }
 };

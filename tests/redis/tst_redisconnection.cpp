@@ -28,7 +28,7 @@ namespace {
 
 // A TCP server that accepts connections and never answers: for command timeouts.
 class SilentServer {
-public:
+  public:
     SilentServer() {
         m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in address{};
@@ -43,7 +43,7 @@ public:
     ~SilentServer() { ::close(m_fd); }
     int port() const { return m_port; }
 
-private:
+  private:
     int m_fd = -1;
     int m_port = 0;
 };
@@ -53,10 +53,10 @@ private:
 class TestRedisConnection : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.errorString())); }
 
     void repliesAsValues() {
@@ -89,8 +89,9 @@ private slots:
         Connection connection(m_server.options());
         std::error_code ec;
         QVERIFY(connection.connect(ec));
-        std::vector<portalocker::redis::Command> commands{
-            {"DEL", "conn:list"}, {"RPUSH", "conn:list", "a", "b"}, {"LRANGE", "conn:list", "0", "-1"}};
+        std::vector<portalocker::redis::Command> commands{{"DEL", "conn:list"},
+                                                          {"RPUSH", "conn:list", "a", "b"},
+                                                          {"LRANGE", "conn:list", "0", "-1"}};
         auto replies = connection.pipeline(commands, ec);
         QVERIFY(!ec);
         QCOMPARE(replies.size(), std::size_t(3));
@@ -219,9 +220,11 @@ private slots:
         QTest::qWait(50);
         // The first write goes out (the peer answers it with a reset), the second one hits
         // EPIPE: the SIGPIPE must not kill the process.
-        connection.send(portalocker::redis::Command{"PING"}, portalocker::redis::deadline_after(1s), ec);
+        connection.send(portalocker::redis::Command{"PING"}, portalocker::redis::deadline_after(1s),
+                        ec);
         QTest::qWait(50);
-        connection.send(portalocker::redis::Command{"PING"}, portalocker::redis::deadline_after(1s), ec);
+        connection.send(portalocker::redis::Command{"PING"}, portalocker::redis::deadline_after(1s),
+                        ec);
         connection.command({"PING"}, ec);
         QVERIFY(ec == errc::connection_lost);
         QVERIFY(!connection.connected());
@@ -231,8 +234,9 @@ private slots:
     }
 
     void authenticationErrors() {
-        QVERIFY(m_server.command({"ACL", "SETUSER", "conn-alice", "on", ">right", "~*", "&*", "+@all"})
-                    .type == testsupport::RedisReply::Type::Status);
+        QVERIFY(
+            m_server.command({"ACL", "SETUSER", "conn-alice", "on", ">right", "~*", "&*", "+@all"})
+                .type == testsupport::RedisReply::Type::Status);
         auto options = m_server.options();
         options.username = "conn-alice";
         options.password = "wrong-password-value";
@@ -252,8 +256,9 @@ private slots:
     }
 
     void aclDenialNamesTheCommand() {
-        QVERIFY(m_server.command({"ACL", "SETUSER", "conn-bob", "on", ">pw", "~*", "&*", "+@all",
-                                  "-client|kill"})
+        QVERIFY(m_server
+                    .command({"ACL", "SETUSER", "conn-bob", "on", ">pw", "~*", "&*", "+@all",
+                              "-client|kill"})
                     .type == testsupport::RedisReply::Type::Status);
         auto options = m_server.options();
         options.username = "conn-bob";

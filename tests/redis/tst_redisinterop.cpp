@@ -92,12 +92,12 @@ portalocker::RedisLockOptions fastOptions() {
 class TestRedisInterop : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
 
     QString port() const { return QString::number(m_server.port()); }
 
-private slots:
+  private slots:
     void initTestCase() {
         ChildProcess check;
         QVERIFY(check.start(python, {QStringLiteral("-c"),
@@ -116,8 +116,8 @@ private slots:
         const std::string channel = "interop-python-holds";
         ChildProcess holder;
         QVERIFY(holder.start(python, {QStringLiteral("-c"), QString::fromUtf8(portalockerScript),
-                                      QString::fromStdString(channel), port(),
-                                      QStringLiteral("5"), QStringLiteral("hold")}));
+                                      QString::fromStdString(channel), port(), QStringLiteral("5"),
+                                      QStringLiteral("hold")}));
         QCOMPARE(holder.readLine(20000), QStringLiteral("LOCKED"));
         RedisLock lock(channel, m_server.options(), fastOptions());
         QVERIFY(!lock.try_lock());

@@ -48,11 +48,13 @@ bool isPrintable(const char* text) {
 class TestRedisLease : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
     int m_serial = 0;
 
-    std::string key(const char* base) { return base + std::string(":") + std::to_string(++m_serial); }
+    std::string key(const char* base) {
+        return base + std::string(":") + std::to_string(++m_serial);
+    }
     QByteArray get(const std::string& name) {
         return m_server.command({"GET", QByteArray::fromStdString(name)}).text;
     }
@@ -73,7 +75,7 @@ private:
         return true;
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.errorString())); }
 
     void defaults() {
@@ -232,12 +234,12 @@ private slots:
         std::vector<std::unique_ptr<ChildProcess>> workers;
         for (int i = 0; i < 4; ++i) {
             workers.push_back(std::make_unique<ChildProcess>());
-            QVERIFY(workers.back()->start(
-                testsupport::programPath("LOCKSCOPE_REDISHELPER"),
-                {QStringLiteral("stress"), QStringLiteral("lease"), QString::fromStdString(name),
-                 QStringLiteral("--url"), m_server.url(), QStringLiteral("--iterations"),
-                 QStringLiteral("15"), QStringLiteral("--marker"), marker,
-                 QStringLiteral("--fencing-log"), log}));
+            QVERIFY(workers.back()->start(testsupport::programPath("LOCKSCOPE_REDISHELPER"),
+                                          {QStringLiteral("stress"), QStringLiteral("lease"),
+                                           QString::fromStdString(name), QStringLiteral("--url"),
+                                           m_server.url(), QStringLiteral("--iterations"),
+                                           QStringLiteral("15"), QStringLiteral("--marker"), marker,
+                                           QStringLiteral("--fencing-log"), log}));
         }
         for (auto& worker : workers) {
             const QString line = worker->waitFor(QString(), 60000);
@@ -274,8 +276,9 @@ private slots:
     void expiryWakesAWaiter() {
         const std::string name = key("expiry");
         ChildProcess holder;
-        QVERIFY(startHolder(holder, name, {QStringLiteral("--ttl"), QStringLiteral("700"),
-                                          QStringLiteral("--no-renew")}));
+        QVERIFY(startHolder(
+            holder, name,
+            {QStringLiteral("--ttl"), QStringLiteral("700"), QStringLiteral("--no-renew")}));
         holder.kill(); // SIGKILL: no release, only the TTL frees the key
         LeaseOptions slowPoll = fastOptions();
         slowPoll.check_interval = 10s; // the waiter retries when the TTL ends, not at its poll
@@ -283,7 +286,8 @@ private slots:
         QElapsedTimer timer;
         timer.start();
         QVERIFY(waiter.try_lock_for(20s));
-        QVERIFY2(timer.elapsed() < testsupport::timeBound(3000), qPrintable(QString::number(timer.elapsed())));
+        QVERIFY2(timer.elapsed() < testsupport::timeBound(3000),
+                 qPrintable(QString::number(timer.elapsed())));
     }
 
     void renewalKeepsTheLease() {
@@ -385,7 +389,8 @@ private slots:
             QFAIL("no exception");
         } catch (const portalocker::AlreadyLocked& error) {
             // The message names the holder: token and remaining TTL.
-            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("token")), error.what());
+            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("token")),
+                     error.what());
             QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("expires in")),
                      error.what());
         }
@@ -396,8 +401,9 @@ private slots:
     }
 
     void authenticationAndAcl() {
-        QVERIFY(m_server.command({"ACL", "SETUSER", "noeval", "on", ">pw", "~*", "&*", "+@all",
-                                  "-@scripting"})
+        QVERIFY(m_server
+                    .command({"ACL", "SETUSER", "noeval", "on", ">pw", "~*", "&*", "+@all",
+                              "-@scripting"})
                     .type == testsupport::RedisReply::Type::Status);
         auto options = m_server.options();
         options.username = "noeval";
@@ -418,7 +424,8 @@ private slots:
             QFAIL("no exception");
         } catch (const portalocker::LockException& error) {
             QVERIFY(error.code() == portalocker::errc::acl_denied);
-            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("EVAL")), error.what());
+            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("EVAL")),
+                     error.what());
         }
     }
 
@@ -450,7 +457,8 @@ private slots:
         RedisLease lease("over-unix", options, fastOptions(600ms));
         std::error_code ec;
         QVERIFY2(lease.try_lock(ec), ec.message().c_str());
-        QCOMPARE(server.command({"GET", "over-unix"}).text, QByteArray::fromStdString(lease.token()));
+        QCOMPARE(server.command({"GET", "over-unix"}).text,
+                 QByteArray::fromStdString(lease.token()));
         RedisLease other("over-unix", options, fastOptions());
         QVERIFY(!other.try_lock());
         QCOMPARE(other.holder()->token, lease.token());
@@ -560,7 +568,8 @@ private slots:
         } catch (const portalocker::LockException& error) {
             QVERIFY(error.code() == portalocker::errc::invalid_argument);
             const QByteArray what(error.what());
-            QVERIFY2(what.contains(QByteArray("holds a " + type + ", not a lease")), what.constData());
+            QVERIFY2(what.contains(QByteArray("holds a " + type + ", not a lease")),
+                     what.constData());
             QVERIFY2(what.contains("wrong\\x1b[2J\\ntype"), what.constData());
             QVERIFY2(isPrintable(error.what()), what.constData());
         }
@@ -573,7 +582,8 @@ private slots:
             QVERIFY2(QByteArray(error.what()).contains("not a lease"), error.what());
         }
         QCOMPARE(m_server.command({"TYPE", QByteArray::fromStdString(name)}).text, type);
-        QCOMPARE(m_server.command({"EXISTS", QByteArray::fromStdString(name + ":fencing")}).integer, 0);
+        QCOMPARE(m_server.command({"EXISTS", QByteArray::fromStdString(name + ":fencing")}).integer,
+                 0);
         m_server.command({"DEL", QByteArray::fromStdString(name)});
     }
 

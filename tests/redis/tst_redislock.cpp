@@ -54,20 +54,25 @@ RedisLockOptions fastOptions(LockFlags mode = LockFlags::EXCLUSIVE) {
 class TestRedisLock : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
     int m_serial = 0;
 
-    std::string channel(const char* base) { return base + std::string("-") + std::to_string(++m_serial); }
+    std::string channel(const char* base) {
+        return base + std::string("-") + std::to_string(++m_serial);
+    }
     qint64 subscribers(const std::string& name) {
         return m_server.command({"PUBSUB", "NUMSUB", QByteArray::fromStdString(name)})
             .elements.value(1)
             .integer;
     }
     bool startHolder(ChildProcess& process, const std::string& name, QStringList extra = {}) {
-        QStringList arguments{QStringLiteral("channel"), QString::fromStdString(name),
-                              QStringLiteral("--url"), m_server.url(),
-                              QStringLiteral("--unavailable-ms"), QStringLiteral("300")};
+        QStringList arguments{QStringLiteral("channel"),
+                              QString::fromStdString(name),
+                              QStringLiteral("--url"),
+                              m_server.url(),
+                              QStringLiteral("--unavailable-ms"),
+                              QStringLiteral("300")};
         arguments += extra;
         if (!process.start(testsupport::programPath("LOCKSCOPE_REDISHELPER"), arguments))
             return false;
@@ -79,7 +84,7 @@ private:
         return true;
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.errorString())); }
 
     void defaultsMatchPython() {
@@ -143,7 +148,8 @@ private slots:
         RedisLock lock(name, options, fastOptions());
         std::error_code ec;
         QVERIFY2(lock.try_lock(ec), ec.message().c_str());
-        QVERIFY(server.clientNames().contains(QByteArray::fromStdString(name + "-lock-" + lock.holder_id())));
+        QVERIFY(server.clientNames().contains(
+            QByteArray::fromStdString(name + "-lock-" + lock.holder_id())));
         RedisLock other(name, options, fastOptions());
         QVERIFY(!other.try_lock());
         QCOMPARE(other.holders().size(), std::size_t(1));
@@ -187,7 +193,8 @@ private slots:
         QElapsedTimer timer;
         timer.start();
         QVERIFY(!lock.try_lock());
-        QVERIFY2(timer.elapsed() < testsupport::timeBound(2000), qPrintable(QString::number(timer.elapsed())));
+        QVERIFY2(timer.elapsed() < testsupport::timeBound(2000),
+                 qPrintable(QString::number(timer.elapsed())));
         auto holders = lock.holders();
         QCOMPARE(holders.size(), std::size_t(1));
         QVERIFY(!holders[0].legacy);
@@ -286,7 +293,8 @@ private slots:
             const std::string name = channel("race");
             std::vector<std::unique_ptr<RedisLock>> locks;
             for (int i = 0; i < contenders; ++i)
-                locks.push_back(std::make_unique<RedisLock>(name, m_server.options(), fastOptions()));
+                locks.push_back(
+                    std::make_unique<RedisLock>(name, m_server.options(), fastOptions()));
             std::atomic<int> winners{0};
             std::atomic<int> errors{0};
             std::latch start(contenders);
@@ -392,7 +400,8 @@ private slots:
             QFAIL("no exception");
         } catch (const portalocker::AlreadyLocked&) {
         }
-        QVERIFY2(timer.elapsed() < testsupport::timeBound(2000), qPrintable(QString::number(timer.elapsed())));
+        QVERIFY2(timer.elapsed() < testsupport::timeBound(2000),
+                 qPrintable(QString::number(timer.elapsed())));
         std::error_code ec;
         lock.lock(ec);
         QVERIFY(ec == portalocker::errc::already_locked);
@@ -408,7 +417,8 @@ private slots:
         QElapsedTimer timer;
         timer.start();
         QVERIFY(lock.try_lock_for(10s));
-        QVERIFY2(timer.elapsed() < testsupport::timeBound(3000), qPrintable(QString::number(timer.elapsed())));
+        QVERIFY2(timer.elapsed() < testsupport::timeBound(3000),
+                 qPrintable(QString::number(timer.elapsed())));
     }
 
     void silentHolderIsReapedAndLearnsIt() {
@@ -444,13 +454,13 @@ private slots:
 
     void unnamedSubscriberIsNeverKilled() {
         const std::string name = channel("unnamed");
-        const QString cli = QFileInfo(testsupport::RedisServer::serverProgram()).dir().filePath(
-            QStringLiteral("redis-cli"));
+        const QString cli = QFileInfo(testsupport::RedisServer::serverProgram())
+                                .dir()
+                                .filePath(QStringLiteral("redis-cli"));
         QVERIFY2(QFileInfo::exists(cli), "redis-cli (package redis-tools) is missing");
         ChildProcess subscriber;
         QVERIFY(subscriber.start(cli, {QStringLiteral("-p"), QString::number(m_server.port()),
-                                       QStringLiteral("SUBSCRIBE"),
-                                       QString::fromStdString(name)}));
+                                       QStringLiteral("SUBSCRIBE"), QString::fromStdString(name)}));
         QTRY_COMPARE_WITH_TIMEOUT(subscribers(name), 1, 5000);
         RedisLock lock(name, m_server.options(), fastOptions());
         std::error_code ec;
@@ -544,8 +554,9 @@ private slots:
     }
 
     void aclWithoutClientKillIsAClearError() {
-        QVERIFY(m_server.command({"ACL", "SETUSER", "nokill", "on", ">pw", "~*", "&*", "+@all",
-                                  "-client|kill"})
+        QVERIFY(m_server
+                    .command({"ACL", "SETUSER", "nokill", "on", ">pw", "~*", "&*", "+@all",
+                              "-client|kill"})
                     .type == testsupport::RedisReply::Type::Status);
         const std::string name = channel("acl");
         ChildProcess holder;
@@ -566,8 +577,9 @@ private slots:
                      error.what());
         }
 
-        QVERIFY(m_server.command({"ACL", "SETUSER", "noname", "on", ">pw", "~*", "&*", "+@all",
-                                  "-client|setname"})
+        QVERIFY(m_server
+                    .command({"ACL", "SETUSER", "noname", "on", ">pw", "~*", "&*", "+@all",
+                              "-client|setname"})
                     .type == testsupport::RedisReply::Type::Status);
         options.username = "noname";
         RedisLock unnamed(channel("acl-setname"), options, fastOptions());

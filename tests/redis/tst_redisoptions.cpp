@@ -10,7 +10,7 @@ using portalocker::RedisOptions;
 class TestRedisOptions : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void defaults() {
         RedisOptions options;
         QCOMPARE(options.host, std::string("127.0.0.1"));
@@ -31,8 +31,8 @@ private slots:
         QTest::addColumn<QString>("socket");
         auto row = [](const char* name, const char* url, const char* host, int port, int db,
                       const char* user, const char* password, const char* socket) {
-            QTest::newRow(name) << QString::fromUtf8(url) << QString::fromUtf8(host) << port
-                                << db << QString::fromUtf8(user) << QString::fromUtf8(password)
+            QTest::newRow(name) << QString::fromUtf8(url) << QString::fromUtf8(host) << port << db
+                                << QString::fromUtf8(user) << QString::fromUtf8(password)
                                 << QString::fromUtf8(socket);
         };
         row("host only", "redis://cache", "cache", 6379, 0, "", "", "");
@@ -40,11 +40,11 @@ private slots:
         row("db path", "redis://cache:6390/3", "cache", 6390, 3, "", "", "");
         row("trailing slash", "redis://cache/", "cache", 6379, 0, "", "", "");
         row("password only", "redis://:s3cret@cache", "cache", 6379, 0, "", "s3cret", "");
-        row("user and password", "redis://alice:pw@10.0.0.1:7000/2", "10.0.0.1", 7000, 2,
-            "alice", "pw", "");
+        row("user and password", "redis://alice:pw@10.0.0.1:7000/2", "10.0.0.1", 7000, 2, "alice",
+            "pw", "");
         row("user only", "redis://alice@cache", "cache", 6379, 0, "alice", "", "");
-        row("percent-encoded", "redis://al%40ce:p%3Aw%2F@cache", "cache", 6379, 0, "al@ce",
-            "p:w/", "");
+        row("percent-encoded", "redis://al%40ce:p%3Aw%2F@cache", "cache", 6379, 0, "al@ce", "p:w/",
+            "");
         row("at sign in password", "redis://u:a@b@cache", "cache", 6379, 0, "u", "a@b", "");
         row("ipv6", "redis://[::1]:6400/1", "::1", 6400, 1, "", "", "");
         row("ipv6 no port", "redis://[fe80::1]", "fe80::1", 6379, 0, "", "", "");

@@ -30,7 +30,7 @@ Answer answer(const std::string& id, Mode mode) {
 class TestRedisProtocol : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void holderNamesMatchExactly() {
         QCOMPARE(channel::holder_client_name("jobs", idA), "jobs-lock-" + idA);
         QCOMPARE(channel::legacy_client_name("jobs"), std::string("jobs-lock"));
@@ -77,8 +77,8 @@ private slots:
         QVERIFY(parsed.mode == Mode::shared);
         QVERIFY(channel::parse_answer("1795769577.087925").kind == Answer::Kind::legacy);
         QVERIFY(channel::parse_answer("garbage").kind == Answer::Kind::unknown);
-        Answer future = channel::parse_answer(
-            R"({"holder_id": ")" + idB + R"(", "mode": "upgrading", "protocol": 2})");
+        Answer future = channel::parse_answer(R"({"holder_id": ")" + idB +
+                                              R"(", "mode": "upgrading", "protocol": 2})");
         QVERIFY(future.kind == Answer::Kind::protocol1);
         QVERIFY(future.mode == Mode::exclusive); // unknown modes are taken as exclusive
         QVERIFY(channel::release_channel("jobs") != "jobs");
@@ -100,8 +100,9 @@ private slots:
         QCOMPARE(channel::describe_conflict({answer(idA, Mode::shared), answer(idB, Mode::shared)},
                                             0, false),
                  std::string("held shared by 2 reader(s)"));
-        QVERIFY(channel::describe_conflict({channel::parse_answer("1.5")}, 0, true).find("legacy") !=
-                std::string::npos);
+        QVERIFY(
+            channel::describe_conflict({channel::parse_answer("1.5")}, 0, true).find("legacy") !=
+            std::string::npos);
         QCOMPARE(channel::describe_conflict({}, 2, false),
                  std::string("2 subscriber(s) did not answer pings"));
     }
@@ -112,11 +113,13 @@ private slots:
             " age=3 idle=0 flags=P db=0 sub=1 psub=0 ssub=0 multi=-1 cmd=subscribe user=default\n"
             "id=8 addr=127.0.0.1:5001 laddr=127.0.0.1:6379 fd=9 name=jobs-lock age=9 idle=1 "
             "flags=P db=2 sub=1 psub=0 cmd=subscribe user=py\n"
-            "id=9 addr=[::1]:5002 fd=10 name= age=1 idle=1 flags=P db=0 sub=1 psub=0 cmd=subscribe\n"
-            "id=10 addr=127.0.0.1:5003 fd=11 name=jobs-lock-bar-lock-" + idB +
+            "id=9 addr=[::1]:5002 fd=10 name= age=1 idle=1 flags=P db=0 sub=1 psub=0 "
+            "cmd=subscribe\n"
+            "id=10 addr=127.0.0.1:5003 fd=11 name=jobs-lock-bar-lock-" +
+            idB +
             " age=1 idle=1 flags=P db=0 sub=1 psub=0 cmd=subscribe\n"
-            "id=11 addr=127.0.0.1:5004 fd=12 name=jobs-lock-" + idB +
-            " age=1 idle=1 flags=N db=0 sub=0 psub=0 cmd=client|setname\n";
+            "id=11 addr=127.0.0.1:5004 fd=12 name=jobs-lock-" +
+            idB + " age=1 idle=1 flags=N db=0 sub=0 psub=0 cmd=client|setname\n";
         auto clients = parse_client_list(text);
         QCOMPARE(clients.size(), std::size_t(5));
         QCOMPARE(clients[0].id, 7LL);

@@ -68,28 +68,37 @@ inline QByteArray randomBytes(int count) {
 }
 
 /// node-redlock's token: 16 random bytes in hex.
-inline QByteArray nodeRedlockToken() { return randomBytes(16).toHex(); }
+inline QByteArray nodeRedlockToken() {
+    return randomBytes(16).toHex();
+}
 /// redsync's token: base64 of 16 random bytes.
-inline QByteArray redsyncToken() { return randomBytes(16).toBase64(); }
+inline QByteArray redsyncToken() {
+    return randomBytes(16).toBase64();
+}
 /// python-redis-lock's id: base64 of 18 random bytes.
-inline QByteArray pythonRedisLockToken() { return randomBytes(18).toBase64(); }
+inline QByteArray pythonRedisLockToken() {
+    return randomBytes(18).toBase64();
+}
 /// A Redisson owner field: the client's UUID and a Java thread id.
 inline QByteArray redissonField(int threadId) {
     return QByteArray("8743c9c0-0795-4907-87fd-6c719a6b4586:") + QByteArray::number(threadId);
 }
 
-inline QByteArray bytes(const std::string& text) { return QByteArray::fromStdString(text); }
+inline QByteArray bytes(const std::string& text) {
+    return QByteArray::fromStdString(text);
+}
 
 /// Runs a command on the fixture and fails the test on an error reply.
-#define REDIS_OK(server, ...)                                                                   \
-    do {                                                                                        \
-        const testsupport::RedisReply reply_ = (server).command(QList<QByteArray>{__VA_ARGS__}); \
-        QVERIFY2(!reply_.isError(), qPrintable(reply_.toString()));                             \
+#define REDIS_OK(server, ...)                                                                      \
+    do {                                                                                           \
+        const testsupport::RedisReply reply_ = (server).command(QList<QByteArray>{__VA_ARGS__});   \
+        QVERIFY2(!reply_.isError(), qPrintable(reply_.toString()));                                \
     } while (false)
 
 /// The record for `key` in `locks`, or nullptr.
 inline const portalocker::inspect::RedisLockRecord*
-findRecord(const std::vector<portalocker::inspect::RedisLockRecord>& locks, const std::string& key) {
+findRecord(const std::vector<portalocker::inspect::RedisLockRecord>& locks,
+           const std::string& key) {
     for (const auto& record : locks)
         if (record.key == key)
             return &record;

@@ -15,7 +15,9 @@ Q_DECLARE_METATYPE(std::string)
 
 namespace {
 
-std::string s(const char* text, std::size_t size) { return std::string(text, size); }
+std::string s(const char* text, std::size_t size) {
+    return std::string(text, size);
+}
 
 RedisStringFacts facts(std::string_view key, std::string_view value, std::chrono::milliseconds pttl,
                        std::optional<bool> fencing = false) {
@@ -33,7 +35,7 @@ RedisStringFacts facts(std::string_view key, std::string_view value, std::chrono
 class TestRedisInspectDecoders : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void printable_data() {
         QTest::addColumn<std::string>("raw");
         QTest::addColumn<QString>("expected");
@@ -42,12 +44,17 @@ private slots:
         QTest::newRow("backslash") << std::string("a\\b") << QStringLiteral("a\\\\b");
         QTest::newRow("controls") << s("a\0b\n\r\t\x1b[31m\x7f", 12)
                                   << QStringLiteral("a\\x00b\\n\\r\\t\\x1b[31m\\x7f");
-        QTest::newRow("invalid utf-8") << std::string("\xff\xfe ok \xc3") << QStringLiteral("\\xff\\xfe ok \\xc3");
+        QTest::newRow("invalid utf-8")
+            << std::string("\xff\xfe ok \xc3") << QStringLiteral("\\xff\\xfe ok \\xc3");
         QTest::newRow("overlong") << std::string("\xc0\xaf") << QStringLiteral("\\xc0\\xaf");
-        QTest::newRow("surrogate") << std::string("\xed\xa0\x80") << QStringLiteral("\\xed\\xa0\\x80");
-        QTest::newRow("bidi override") << std::string("a\xe2\x80\xae" "b") << QStringLiteral("a\\u{202e}b");
+        QTest::newRow("surrogate")
+            << std::string("\xed\xa0\x80") << QStringLiteral("\\xed\\xa0\\x80");
+        QTest::newRow("bidi override") << std::string("a\xe2\x80\xae"
+                                                      "b")
+                                       << QStringLiteral("a\\u{202e}b");
         QTest::newRow("c1 control") << std::string("\xc2\x85") << QStringLiteral("\\u{0085}");
-        QTest::newRow("escape looks like escape") << std::string("\\x00") << QStringLiteral("\\\\x00");
+        QTest::newRow("escape looks like escape")
+            << std::string("\\x00") << QStringLiteral("\\\\x00");
     }
     void printable() {
         QFETCH(std::string, raw);
@@ -67,8 +74,8 @@ private slots:
     }
 
     void base64() {
-        for (const std::string& raw : {std::string(), std::string("f"), std::string("fo"), std::string("foo"),
-                                      s("\0\xff\x10\x80", 4)}) {
+        for (const std::string& raw : {std::string(), std::string("f"), std::string("fo"),
+                                       std::string("foo"), s("\0\xff\x10\x80", 4)}) {
             const std::string encoded = base64_encode(raw);
             QCOMPARE(QByteArray::fromStdString(encoded), QByteArray::fromStdString(raw).toBase64());
             QCOMPARE(base64_decode(encoded), std::optional<std::string>(raw));
@@ -84,16 +91,26 @@ private slots:
         QTest::addColumn<QString>("pattern");
         QTest::addColumn<QString>("text");
         QTest::addColumn<bool>("matches");
-        QTest::newRow("star") << "lock:*" << "lock:job" << true;
-        QTest::newRow("star none") << "lock:*" << "lock-signal:job" << false;
-        QTest::newRow("question") << "job?" << "job1" << true;
-        QTest::newRow("set") << "job[0-9]" << "job7" << true;
-        QTest::newRow("negated set") << "job[^0-9]" << "job7" << false;
-        QTest::newRow("escape") << "a\\*b" << "a*b" << true;
-        QTest::newRow("escape literal") << "a\\*b" << "axb" << false;
-        QTest::newRow("backtrack") << "*a*b*c" << "xxaxxbxxbxc" << true;
-        QTest::newRow("many stars") << "*a*a*a*a*a*b" << "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" << false;
-        QTest::newRow("empty") << "" << "" << true;
+        QTest::newRow("star") << "lock:*"
+                              << "lock:job" << true;
+        QTest::newRow("star none") << "lock:*"
+                                   << "lock-signal:job" << false;
+        QTest::newRow("question") << "job?"
+                                  << "job1" << true;
+        QTest::newRow("set") << "job[0-9]"
+                             << "job7" << true;
+        QTest::newRow("negated set") << "job[^0-9]"
+                                     << "job7" << false;
+        QTest::newRow("escape") << "a\\*b"
+                                << "a*b" << true;
+        QTest::newRow("escape literal") << "a\\*b"
+                                        << "axb" << false;
+        QTest::newRow("backtrack") << "*a*b*c"
+                                   << "xxaxxbxxbxc" << true;
+        QTest::newRow("many stars") << "*a*a*a*a*a*b"
+                                    << "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" << false;
+        QTest::newRow("empty") << ""
+                               << "" << true;
     }
     void glob() {
         QFETCH(QString, pattern);
@@ -111,11 +128,13 @@ private slots:
     }
 
     void uuid1() {
-        // uuid.UUID(fields=...) for 2024-05-01T12:00:00Z, clock sequence 0x1234, node 02:42:ac:11:00:02.
+        // uuid.UUID(fields=...) for 2024-05-01T12:00:00Z, clock sequence 0x1234, node
+        // 02:42:ac:11:00:02.
         auto info = decode_uuid1_hex("55fd200007b211ef92340242ac110002");
         QVERIFY(info);
-        QCOMPARE(std::chrono::duration_cast<std::chrono::seconds>(info->time.time_since_epoch()).count(),
-                 1714564800LL);
+        QCOMPARE(
+            std::chrono::duration_cast<std::chrono::seconds>(info->time.time_since_epoch()).count(),
+            1714564800LL);
         QCOMPARE(info->node, std::string("02:42:ac:11:00:02"));
         QVERIFY(!info->node_is_random);
         QCOMPARE(info->clock_sequence, std::uint16_t(0x1234));
@@ -149,31 +168,53 @@ private slots:
         QTest::addColumn<bool>("fencing");
         QTest::addColumn<QString>("convention"); // "" = not a lock
         QTest::addColumn<QString>("confidence");
-        QTest::newRow("python-redis-lock") << std::string("lock:job") << std::string("3HorIHB1vEjTb4tsqcZ2ieEH")
-                                           << 60000 << false << "python-redis-lock" << "high";
-        QTest::newRow("18-byte base64 without prefix") << std::string("job") << std::string("3HorIHB1vEjTb4tsqcZ2ieEH")
-                                                       << 60000 << false << "token-lease" << "medium";
-        QTest::newRow("redis-py") << std::string("job") << std::string("55fd200007b211ef92340242ac110002") << 30000
-                                  << false << "redis-py" << "high";
-        QTest::newRow("redis-py without ttl") << std::string("job") << std::string("55fd200007b211ef92340242ac110002")
-                                              << -1 << false << "redis-py" << "high";
-        QTest::newRow("our lease") << std::string("job") << std::string("55fd200007b211ef92340242ac110002") << 30000
-                                   << true << "portalocker-lease" << "certain";
-        QTest::newRow("node-redlock") << std::string("job") << std::string("2258dfd1d78db619649c9899a7db534a") << 10000
-                                      << false << "node-redlock" << "medium";
-        QTest::newRow("redsync") << std::string("job") << std::string("LPacib1eAoRV7Pw1LtU9PA==") << 8000 << false
-                                 << "redsync" << "medium";
-        QTest::newRow("uuid4 token") << std::string("job") << std::string("0f8fad5b-d9cb-469f-a165-70867728950e")
-                                     << 5000 << false << "token-lease" << "medium";
-        QTest::newRow("random token with ttl") << std::string("job") << std::string("tok-AbC123xyz789QWE") << 5000
-                                               << false << "token-lease" << "low";
-        QTest::newRow("random token, no ttl, plain name") << std::string("session") << std::string("tok-AbC123xyz789QWE")
-                                                          << -1 << false << "" << "";
-        QTest::newRow("flag lock") << std::string("batch:lock") << std::string("1") << 60000 << false << "flag-lock"
-                                   << "low";
-        QTest::newRow("not a lock word") << std::string("blocklist") << std::string("1") << 60000 << false << "" << "";
-        QTest::newRow("cache value") << std::string("user:1") << std::string("{\"name\": \"x\"}") << 60000 << false
-                                     << "" << "";
+        QTest::newRow("python-redis-lock")
+            << std::string("lock:job") << std::string("3HorIHB1vEjTb4tsqcZ2ieEH") << 60000 << false
+            << "python-redis-lock"
+            << "high";
+        QTest::newRow("18-byte base64 without prefix")
+            << std::string("job") << std::string("3HorIHB1vEjTb4tsqcZ2ieEH") << 60000 << false
+            << "token-lease"
+            << "medium";
+        QTest::newRow("redis-py") << std::string("job")
+                                  << std::string("55fd200007b211ef92340242ac110002") << 30000
+                                  << false << "redis-py"
+                                  << "high";
+        QTest::newRow("redis-py without ttl")
+            << std::string("job") << std::string("55fd200007b211ef92340242ac110002") << -1 << false
+            << "redis-py"
+            << "high";
+        QTest::newRow("our lease")
+            << std::string("job") << std::string("55fd200007b211ef92340242ac110002") << 30000
+            << true << "portalocker-lease"
+            << "certain";
+        QTest::newRow("node-redlock")
+            << std::string("job") << std::string("2258dfd1d78db619649c9899a7db534a") << 10000
+            << false << "node-redlock"
+            << "medium";
+        QTest::newRow("redsync") << std::string("job") << std::string("LPacib1eAoRV7Pw1LtU9PA==")
+                                 << 8000 << false << "redsync"
+                                 << "medium";
+        QTest::newRow("uuid4 token")
+            << std::string("job") << std::string("0f8fad5b-d9cb-469f-a165-70867728950e") << 5000
+            << false << "token-lease"
+            << "medium";
+        QTest::newRow("random token with ttl")
+            << std::string("job") << std::string("tok-AbC123xyz789QWE") << 5000 << false
+            << "token-lease"
+            << "low";
+        QTest::newRow("random token, no ttl, plain name")
+            << std::string("session") << std::string("tok-AbC123xyz789QWE") << -1 << false << ""
+            << "";
+        QTest::newRow("flag lock")
+            << std::string("batch:lock") << std::string("1") << 60000 << false << "flag-lock"
+            << "low";
+        QTest::newRow("not a lock word")
+            << std::string("blocklist") << std::string("1") << 60000 << false << ""
+            << "";
+        QTest::newRow("cache value")
+            << std::string("user:1") << std::string("{\"name\": \"x\"}") << 60000 << false << ""
+            << "";
     }
     void recognition() {
         QFETCH(std::string, key);
@@ -182,7 +223,8 @@ private slots:
         QFETCH(bool, fencing);
         QFETCH(QString, convention);
         QFETCH(QString, confidence);
-        auto recognised = recognise_string_lock(facts(key, value, std::chrono::milliseconds(pttl), fencing));
+        auto recognised =
+            recognise_string_lock(facts(key, value, std::chrono::milliseconds(pttl), fencing));
         if (convention.isEmpty()) {
             QVERIFY2(!recognised, recognised ? recognised->evidence.c_str() : "");
             return;
@@ -205,7 +247,8 @@ private slots:
     }
 
     void redissonHash() {
-        std::vector<std::pair<std::string, std::string>> fields{{"8743c9c0-0795-4907-87fd-6c719a6b4586:1", "1"}};
+        std::vector<std::pair<std::string, std::string>> fields{
+            {"8743c9c0-0795-4907-87fd-6c719a6b4586:1", "1"}};
         auto recognised = recognise_hash_lock("orders", fields, 30000ms);
         QVERIFY(recognised);
         QCOMPARE(recognised->convention, RedisConvention::redisson);
@@ -219,12 +262,15 @@ private slots:
         portalocker::RedisLease lease("jobs:42");
         QCOMPARE(lease_fencing_key("jobs:42"), lease.fencing_key());
         QCOMPARE(lease_signal_key("jobs:42"), lease.signal_key());
-        QCOMPARE(lock_key_of_fencing_counter("jobs:42:fencing"), std::optional<std::string>("jobs:42"));
+        QCOMPARE(lock_key_of_fencing_counter("jobs:42:fencing"),
+                 std::optional<std::string>("jobs:42"));
         QVERIFY(!lock_key_of_fencing_counter(":fencing"));
-        QCOMPARE(python_redis_lock_signal_key("lock:job"), std::optional<std::string>("lock-signal:job"));
+        QCOMPARE(python_redis_lock_signal_key("lock:job"),
+                 std::optional<std::string>("lock-signal:job"));
         QVERIFY(!python_redis_lock_signal_key("job"));
         QCOMPARE(redisson_unlock_channel("orders"), std::string("redisson_lock__channel:{orders}"));
-        QCOMPARE(redisson_unlock_channel("{tag}orders"), std::string("redisson_lock__channel:{tag}orders"));
+        QCOMPARE(redisson_unlock_channel("{tag}orders"),
+                 std::string("redisson_lock__channel:{tag}orders"));
         QVERIFY(is_signal_list_name("lock-signal:job"));
         QVERIFY(is_signal_list_name("jobs:42:signal"));
     }

@@ -29,7 +29,7 @@ struct Run {
 class TestRedisInspectLockctl : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
     QString m_lockctl;
     QTemporaryDir m_directory;
@@ -40,7 +40,9 @@ private:
     Run lockctl(const QStringList& arguments) {
         QProcess process;
         process.setProgram(m_lockctl);
-        process.setArguments(QStringList{QStringLiteral("redis"), QStringLiteral("--url"), m_server.url()} + arguments);
+        process.setArguments(
+            QStringList{QStringLiteral("redis"), QStringLiteral("--url"), m_server.url()} +
+            arguments);
         process.start();
         process.closeWriteChannel();
         Run run;
@@ -54,7 +56,7 @@ private:
         return run;
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
         QVERIFY(!m_lockctl.isEmpty());
@@ -93,8 +95,10 @@ private slots:
         QCOMPARE(goJob.value(QStringLiteral("token")).toString(), QString::fromLatin1(token));
         QVERIFY(goJob.value(QStringLiteral("pttl_ms")).toInteger() > 50000);
         QVERIFY(noTtl.value(QStringLiteral("no_ttl")).toBool());
-        QCOMPARE(channel.value(QStringLiteral("convention")).toString(), QStringLiteral("channel-lock"));
-        const QJsonObject holder = channel.value(QStringLiteral("holders")).toArray().at(0).toObject();
+        QCOMPARE(channel.value(QStringLiteral("convention")).toString(),
+                 QStringLiteral("channel-lock"));
+        const QJsonObject holder =
+            channel.value(QStringLiteral("holders")).toArray().at(0).toObject();
         QCOMPARE(holder.value(QStringLiteral("holder_id")).toString(),
                  QString::fromStdString(channelLock.holder_id()));
         QCOMPARE(holder.value(QStringLiteral("mode")).toString(), QStringLiteral("exclusive"));
@@ -102,8 +106,10 @@ private slots:
 
     void listText() {
         REDIS_OK(m_server, "SET", "text-job", redisinspect::nodeRedlockToken(), "PX", "60000");
-        const Run run = lockctl({QStringLiteral("list"), QStringLiteral("--match"), QStringLiteral("text-*")});
-        QVERIFY2(run.status == 0, QByteArray(QByteArray::number(run.status) + " " + run.err).constData());
+        const Run run =
+            lockctl({QStringLiteral("list"), QStringLiteral("--match"), QStringLiteral("text-*")});
+        QVERIFY2(run.status == 0,
+                 QByteArray(QByteArray::number(run.status) + " " + run.err).constData());
         QVERIFY(run.out.contains("text-job"));
         QVERIFY(run.out.contains("node-redlock"));
     }
@@ -111,9 +117,11 @@ private slots:
     void releaseRefusesWithoutTokenOffTerminal() {
         const QByteArray token = redisinspect::nodeRedlockToken();
         REDIS_OK(m_server, "SET", "job", token, "PX", "60000");
-        const Run run = lockctl({QStringLiteral("release"), QStringLiteral("job"), QStringLiteral("--yes"),
-                                 QStringLiteral("--audit-log"), auditLog()});
-        QVERIFY2(run.status == 2, QByteArray(QByteArray::number(run.status) + " " + run.err).constData());
+        const Run run =
+            lockctl({QStringLiteral("release"), QStringLiteral("job"), QStringLiteral("--yes"),
+                     QStringLiteral("--audit-log"), auditLog()});
+        QVERIFY2(run.status == 2,
+                 QByteArray(QByteArray::number(run.status) + " " + run.err).constData());
         QVERIFY(run.err.contains("--token"));
         QCOMPARE(m_server.command({"GET", "job"}).text, token);
     }
@@ -122,10 +130,12 @@ private slots:
         const QByteArray token = redisinspect::nodeRedlockToken();
         REDIS_OK(m_server, "SET", "job", token, "PX", "60000");
         QFile::remove(auditLog());
-        const Run run = lockctl({QStringLiteral("release"), QStringLiteral("job"), QStringLiteral("--token"),
-                                 QString::fromLatin1(redisinspect::nodeRedlockToken()), QStringLiteral("--yes"),
-                                 QStringLiteral("--audit-log"), auditLog()});
-        QVERIFY2(run.status == 1, QByteArray(QByteArray::number(run.status) + " " + run.err).constData());
+        const Run run =
+            lockctl({QStringLiteral("release"), QStringLiteral("job"), QStringLiteral("--token"),
+                     QString::fromLatin1(redisinspect::nodeRedlockToken()), QStringLiteral("--yes"),
+                     QStringLiteral("--audit-log"), auditLog()});
+        QVERIFY2(run.status == 1,
+                 QByteArray(QByteArray::number(run.status) + " " + run.err).constData());
         QVERIFY(run.out.startsWith("changed"));
         QCOMPARE(m_server.command({"GET", "job"}).text, token);
         QFile log(auditLog());
@@ -137,9 +147,10 @@ private slots:
     void releaseWithTokenReleases() {
         const QByteArray token = redisinspect::pythonRedisLockToken();
         REDIS_OK(m_server, "SET", "lock:cli", token, "EX", "60");
-        const Run run = lockctl({QStringLiteral("release"), QStringLiteral("lock:cli"), QStringLiteral("--token"),
-                                 QString::fromLatin1(token), QStringLiteral("--yes"), QStringLiteral("--audit-log"),
-                                 auditLog()});
+        const Run run =
+            lockctl({QStringLiteral("release"), QStringLiteral("lock:cli"),
+                     QStringLiteral("--token"), QString::fromLatin1(token), QStringLiteral("--yes"),
+                     QStringLiteral("--audit-log"), auditLog()});
         QVERIFY2(run.status == 0, QByteArray(run.out + run.err).constData());
         QVERIFY(run.out.startsWith("released"));
         QCOMPARE(m_server.command({"EXISTS", "lock:cli"}).integer, 1 - 1);
@@ -150,9 +161,10 @@ private slots:
     void releaseChannelByHolderId() {
         portalocker::RedisLock lock("cli-chan", m_server.options());
         QVERIFY(lock.try_lock());
-        const Run run = lockctl({QStringLiteral("release"), QStringLiteral("cli-chan"), QStringLiteral("--channel"),
-                                 QStringLiteral("--token"), QString::fromStdString(lock.holder_id()),
-                                 QStringLiteral("--yes"), QStringLiteral("--audit-log"), auditLog()});
+        const Run run = lockctl({QStringLiteral("release"), QStringLiteral("cli-chan"),
+                                 QStringLiteral("--channel"), QStringLiteral("--token"),
+                                 QString::fromStdString(lock.holder_id()), QStringLiteral("--yes"),
+                                 QStringLiteral("--audit-log"), auditLog()});
         QVERIFY2(run.status == 0, QByteArray(run.out + run.err).constData());
         QTRY_VERIFY_WITH_TIMEOUT(lock.lost(), 15000);
     }
@@ -165,7 +177,8 @@ private slots:
             QProcess process;
             const QString command = m_lockctl + QStringLiteral(" redis --url ") + m_server.url() +
                                     QStringLiteral(" release lock:tty --audit-log ") + auditLog();
-            process.start(QStringLiteral("script"), {QStringLiteral("-qec"), command, QStringLiteral("/dev/null")});
+            process.start(QStringLiteral("script"),
+                          {QStringLiteral("-qec"), command, QStringLiteral("/dev/null")});
             if (!process.waitForStarted(5000))
                 return Run{};
             process.write(typed + "\n");
@@ -187,27 +200,32 @@ private slots:
     }
 
     void releaseOfNothing() {
-        const Run run = lockctl({QStringLiteral("release"), QStringLiteral("no-such-lock"), QStringLiteral("--token"),
-                                 QStringLiteral("x"), QStringLiteral("--yes"), QStringLiteral("--audit-log"),
-                                 auditLog()});
+        const Run run =
+            lockctl({QStringLiteral("release"), QStringLiteral("no-such-lock"),
+                     QStringLiteral("--token"), QStringLiteral("x"), QStringLiteral("--yes"),
+                     QStringLiteral("--audit-log"), auditLog()});
         QCOMPARE(run.status, 1);
     }
 
     void usageErrors() {
         QCOMPARE(lockctl({QStringLiteral("release")}).status, 2);
-        QCOMPARE(lockctl({QStringLiteral("list"), QStringLiteral("--count"), QStringLiteral("0")}).status, 2);
+        QCOMPARE(lockctl({QStringLiteral("list"), QStringLiteral("--count"), QStringLiteral("0")})
+                     .status,
+                 2);
         QProcess process;
-        process.start(m_lockctl, {QStringLiteral("redis"), QStringLiteral("--url"), QStringLiteral("http://x"),
-                                  QStringLiteral("list")});
+        process.start(m_lockctl, {QStringLiteral("redis"), QStringLiteral("--url"),
+                                  QStringLiteral("http://x"), QStringLiteral("list")});
         QVERIFY(process.waitForFinished(10000));
         QCOMPARE(process.exitCode(), 2);
     }
 
     void serverDownIsAFailure() {
         QProcess process;
-        process.start(m_lockctl, {QStringLiteral("redis"), QStringLiteral("--url"),
-                                  QStringLiteral("redis://127.0.0.1:%1/0").arg(testsupport::freeLoopbackPort()),
-                                  QStringLiteral("list")});
+        process.start(
+            m_lockctl,
+            {QStringLiteral("redis"), QStringLiteral("--url"),
+             QStringLiteral("redis://127.0.0.1:%1/0").arg(testsupport::freeLoopbackPort()),
+             QStringLiteral("list")});
         QVERIFY(process.waitForFinished(20000));
         QCOMPARE(process.exitCode(), 3);
     }

@@ -30,7 +30,7 @@ using testsupport::ChildProcess;
 class TestRedisInspectRelease : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
     std::unique_ptr<QTemporaryDir> m_directory;
 
@@ -56,7 +56,8 @@ private:
     RedisReleaseResult release(const RedisLockRecord& record) {
         return release(record, m_server.options());
     }
-    RedisReleaseResult release(const RedisLockRecord& record, const portalocker::RedisOptions& options) {
+    RedisReleaseResult release(const RedisLockRecord& record,
+                               const portalocker::RedisOptions& options) {
         AuditLog log(logPath().toStdString());
         RedisReleaseOptions releaseOptions;
         releaseOptions.audit_log = &log;
@@ -74,12 +75,12 @@ private:
         return lines;
     }
     QByteArray get(const QByteArray& key) const { return m_server.command({"GET", key}).text; }
-    bool exists(const QByteArray& key) const { return m_server.command({"EXISTS", key}).integer == 1; }
-
-private slots:
-    void initTestCase() {
-        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+    bool exists(const QByteArray& key) const {
+        return m_server.command({"EXISTS", key}).integer == 1;
     }
+
+  private slots:
+    void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.errorString())); }
 
     void init() {
         REDIS_OK(m_server, "FLUSHALL");
@@ -104,8 +105,10 @@ private slots:
         QCOMPARE(lines.size(), 1);
         QCOMPARE(lines[0].value(QStringLiteral("outcome")).toString(), QStringLiteral("changed"));
         QCOMPARE(lines[0].value(QStringLiteral("key")).toString(), QStringLiteral("job"));
-        QCOMPARE(lines[0].value(QStringLiteral("token_seen")).toString(), QString::fromLatin1(seenToken));
-        QCOMPARE(lines[0].value(QStringLiteral("convention")).toString(), QStringLiteral("redsync"));
+        QCOMPARE(lines[0].value(QStringLiteral("token_seen")).toString(),
+                 QString::fromLatin1(seenToken));
+        QCOMPARE(lines[0].value(QStringLiteral("convention")).toString(),
+                 QStringLiteral("redsync"));
         QCOMPARE(lines[0].value(QStringLiteral("user")).toString(), QStringLiteral("tester"));
         QVERIFY(lines[0].value(QStringLiteral("time")).toString().endsWith(QLatin1Char('Z')));
         QCOMPARE(lines[0].value(QStringLiteral("server")).toString(),
@@ -115,7 +118,8 @@ private slots:
         result = release(seen);
         QCOMPARE(result.outcome, RedisReleaseOutcome::gone);
         QCOMPARE(auditLines().size(), 2);
-        QCOMPARE(auditLines()[1].value(QStringLiteral("outcome")).toString(), QStringLiteral("gone"));
+        QCOMPARE(auditLines()[1].value(QStringLiteral("outcome")).toString(),
+                 QStringLiteral("gone"));
     }
 
     void releasesTheTokenSeen() {
@@ -129,15 +133,19 @@ private slots:
         QVERIFY(!exists(key));
         auto lines = auditLines();
         QCOMPARE(lines.size(), 1);
-        QCOMPARE(QByteArray::fromBase64(lines[0].value(QStringLiteral("key_base64")).toString().toLatin1()), key);
-        QCOMPARE(lines[0].value(QStringLiteral("key")).toString(), QStringLiteral("bin\\x00\\xff-lock"));
+        QCOMPARE(QByteArray::fromBase64(
+                     lines[0].value(QStringLiteral("key_base64")).toString().toLatin1()),
+                 key);
+        QCOMPARE(lines[0].value(QStringLiteral("key")).toString(),
+                 QStringLiteral("bin\\x00\\xff-lock"));
     }
 
     void redisPyLockReleased() {
         ChildProcess redisPy;
-        QVERIFY(redisPy.start(redisinspect::python,
-                              {QStringLiteral("-c"), QString::fromUtf8(redisinspect::redisPyLockScript),
-                               QStringLiteral("py-job"), port()}));
+        QVERIFY(
+            redisPy.start(redisinspect::python,
+                          {QStringLiteral("-c"), QString::fromUtf8(redisinspect::redisPyLockScript),
+                           QStringLiteral("py-job"), port()}));
         QVERIFY(redisPy.readLine(20000).startsWith(QStringLiteral("TOKEN ")));
         const RedisLockRecord seen = lookKey("py-job");
         QCOMPARE(seen.convention, RedisConvention::redis_py);
@@ -150,22 +158,26 @@ private slots:
         REDIS_OK(m_server, "SET", "lock:report", holderToken, "NX", "EX", "60");
         ChildProcess waiter;
         QVERIFY(waiter.start(redisinspect::python,
-                             {QStringLiteral("-c"), QString::fromUtf8(redisinspect::pythonRedisLockWaiterScript),
+                             {QStringLiteral("-c"),
+                              QString::fromUtf8(redisinspect::pythonRedisLockWaiterScript),
                               QStringLiteral("report"), port()}));
         QCOMPARE(waiter.readLine(20000), QStringLiteral("WAITING"));
         // Wait until it sits in BLPOP, as the scanner shows it.
         RedisLockRecord seen;
-        QTRY_VERIFY_WITH_TIMEOUT((seen = lookKey("lock:report"), !seen.possible_waiters.empty()), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT((seen = lookKey("lock:report"), !seen.possible_waiters.empty()),
+                                 10000);
         QCOMPARE(seen.convention, RedisConvention::python_redis_lock);
         QCOMPARE(seen.possible_waiters.front().command, std::string("blpop"));
         QElapsedTimer timer;
         timer.start();
         const RedisReleaseResult result = release(seen);
         QCOMPARE(result.outcome, RedisReleaseOutcome::released);
-        QVERIFY2(result.warnings.empty(), result.warnings.empty() ? "" : result.warnings.front().c_str());
+        QVERIFY2(result.warnings.empty(),
+                 result.warnings.empty() ? "" : result.warnings.front().c_str());
         // Its BLPOP timeout is 30 s: only the signal wakes it this soon.
         const QString acquired = waiter.readLine(10000);
-        QVERIFY2(acquired.startsWith(QStringLiteral("ACQUIRED ")), qPrintable(acquired + waiter.standardError()));
+        QVERIFY2(acquired.startsWith(QStringLiteral("ACQUIRED ")),
+                 qPrintable(acquired + waiter.standardError()));
         QVERIFY(timer.elapsed() < testsupport::timeBound(10000));
         QCOMPARE(get("lock:report"), acquired.mid(9).toLatin1());
     }
@@ -239,7 +251,8 @@ private slots:
         QCOMPARE(result.outcome, RedisReleaseOutcome::released);
         QTRY_VERIFY_WITH_TIMEOUT(foo.lost(), 10000);
         QVERIFY(!neighbour.lost());
-        QVERIFY(m_server.clientNames().contains(bytes("foo-lock-bar-lock-" + neighbour.holder_id())));
+        QVERIFY(
+            m_server.clientNames().contains(bytes("foo-lock-bar-lock-" + neighbour.holder_id())));
         // The same view again: that holder is gone, nothing else is killed.
         QCOMPARE(release(seen).outcome, RedisReleaseOutcome::gone);
         QVERIFY(!neighbour.lost());
@@ -250,7 +263,8 @@ private slots:
     void pythonChannelHolderKilled() {
         ChildProcess holder;
         QVERIFY(holder.start(redisinspect::python,
-                             {QStringLiteral("-c"), QString::fromUtf8(redisinspect::portalockerHolderScript),
+                             {QStringLiteral("-c"),
+                              QString::fromUtf8(redisinspect::portalockerHolderScript),
                               QStringLiteral("py-chan"), port()}));
         QCOMPARE(holder.readLine(20000), QStringLiteral("LOCKED"));
         const RedisLockRecord seen = lookChannel("py-chan");
@@ -259,8 +273,10 @@ private slots:
         const qint64 killedId = seen.holders[0].client.id;
         const RedisReleaseResult result = release(seen);
         QCOMPARE(result.outcome, RedisReleaseOutcome::released);
-        QVERIFY(std::any_of(result.warnings.begin(), result.warnings.end(),
-                            [](const std::string& w) { return w.find("resubscribe") != std::string::npos; }));
+        QVERIFY(
+            std::any_of(result.warnings.begin(), result.warnings.end(), [](const std::string& w) {
+                return w.find("resubscribe") != std::string::npos;
+            }));
         const QByteArray clients = m_server.command("CLIENT LIST").text;
         QVERIFY(!clients.contains(QByteArray("id=" + QByteArray::number(killedId) + " ")));
         holder.kill();
@@ -275,7 +291,8 @@ private slots:
     void aclDenialNamesTheCommand() {
         QFETCH(QByteArray, rule);
         QFETCH(QString, command);
-        REDIS_OK(m_server, "ACL", "SETUSER", "operator", "reset", "on", ">secret-pw", "~*", "&*", "+@all", rule);
+        REDIS_OK(m_server, "ACL", "SETUSER", "operator", "reset", "on", ">secret-pw", "~*", "&*",
+                 "+@all", rule);
         const QByteArray token = redisinspect::nodeRedlockToken();
         REDIS_OK(m_server, "SET", "acl-job", token, "PX", "60000");
         const RedisLockRecord seen = lookKey("acl-job");
@@ -285,13 +302,15 @@ private slots:
         const RedisReleaseResult result = release(seen, options);
         QCOMPARE(result.outcome, RedisReleaseOutcome::failed);
         QCOMPARE(QString::fromStdString(result.denied_command), command);
-        QVERIFY2(result.message.find("'" + command.toStdString() + "'") != std::string::npos, result.message.c_str());
+        QVERIFY2(result.message.find("'" + command.toStdString() + "'") != std::string::npos,
+                 result.message.c_str());
         QVERIFY(result.message.find("operator") != std::string::npos);
         QCOMPARE(get("acl-job"), token);
         auto lines = auditLines();
         QCOMPARE(lines.size(), 1);
         QCOMPARE(lines[0].value(QStringLiteral("outcome")).toString(), QStringLiteral("failed"));
-        QCOMPARE(lines[0].value(QStringLiteral("redis_user")).toString(), QStringLiteral("operator"));
+        QCOMPARE(lines[0].value(QStringLiteral("redis_user")).toString(),
+                 QStringLiteral("operator"));
         QFile file(logPath());
         QVERIFY(file.open(QIODevice::ReadOnly));
         QVERIFY(!file.readAll().contains("secret-pw"));
@@ -313,7 +332,8 @@ private slots:
         const QByteArray savedState = qgetenv("XDG_STATE_HOME");
         const QByteArray savedHome = qgetenv("HOME");
         qputenv("XDG_STATE_HOME", "/var/tmp/state");
-        QCOMPARE(AuditLog::default_path().string(), std::string("/var/tmp/state/lockscope/forced-releases.jsonl"));
+        QCOMPARE(AuditLog::default_path().string(),
+                 std::string("/var/tmp/state/lockscope/forced-releases.jsonl"));
         qputenv("XDG_STATE_HOME", "relative/ignored");
         qputenv("HOME", "/home/operator");
         QCOMPARE(AuditLog::default_path().string(),

@@ -22,7 +22,7 @@ using testsupport::ChildProcess;
 class TestRedisInspectScanner : public QObject {
     Q_OBJECT
 
-private:
+  private:
     testsupport::RedisServer m_server;
 
     QString port() const { return QString::number(m_server.port()); }
@@ -41,13 +41,15 @@ private:
         return -1;
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         ChildProcess check;
-        QVERIFY(check.start(redisinspect::python,
-                            {QStringLiteral("-c"), QStringLiteral("import redis, portalocker; print('OK')")}));
+        QVERIFY(check.start(
+            redisinspect::python,
+            {QStringLiteral("-c"), QStringLiteral("import redis, portalocker; print('OK')")}));
         QVERIFY2(check.readLine(20000) == QStringLiteral("OK"),
-                 qPrintable(QStringLiteral("/usr/bin/python3 needs python3-redis and python3-portalocker: ") +
+                 qPrintable(QStringLiteral(
+                                "/usr/bin/python3 needs python3-redis and python3-portalocker: ") +
                             check.standardError()));
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
     }
@@ -57,11 +59,13 @@ private slots:
     void everyConventionIsRecognised() {
         // redis-py: its own Lock, left behind by a process that exited.
         ChildProcess redisPy;
-        QVERIFY(redisPy.start(redisinspect::python,
-                              {QStringLiteral("-c"), QString::fromUtf8(redisinspect::redisPyLockScript),
-                               QStringLiteral("py-job"), port()}));
+        QVERIFY(
+            redisPy.start(redisinspect::python,
+                          {QStringLiteral("-c"), QString::fromUtf8(redisinspect::redisPyLockScript),
+                           QStringLiteral("py-job"), port()}));
         const QString tokenLine = redisPy.readLine(20000);
-        QVERIFY2(tokenLine.startsWith(QStringLiteral("TOKEN ")), qPrintable(tokenLine + redisPy.standardError()));
+        QVERIFY2(tokenLine.startsWith(QStringLiteral("TOKEN ")),
+                 qPrintable(tokenLine + redisPy.standardError()));
         const std::string redisPyToken = tokenLine.mid(6).toStdString();
         // node-redlock / redsync / python-redis-lock: SET NX PX|EX with their token formats.
         const QByteArray nodeToken = redisinspect::nodeRedlockToken();
@@ -87,7 +91,8 @@ private slots:
         QVERIFY(channelLock.try_lock());
         ChildProcess pythonHolder;
         QVERIFY(pythonHolder.start(redisinspect::python,
-                                   {QStringLiteral("-c"), QString::fromUtf8(redisinspect::portalockerHolderScript),
+                                   {QStringLiteral("-c"),
+                                    QString::fromUtf8(redisinspect::portalockerHolderScript),
                                     QStringLiteral("chan-py"), port()}));
         QCOMPARE(pythonHolder.readLine(20000), QStringLiteral("LOCKED"));
 
@@ -138,7 +143,8 @@ private slots:
         QCOMPARE(ours->convention, RedisConvention::portalocker_lease);
         QCOMPARE(ours->confidence, RedisConfidence::certain);
         QCOMPARE(ours->token, lease.token());
-        QCOMPARE(ours->fencing, std::optional<std::int64_t>(static_cast<std::int64_t>(lease.fencing_token())));
+        QCOMPARE(ours->fencing,
+                 std::optional<std::int64_t>(static_cast<std::int64_t>(lease.fencing_token())));
         QCOMPARE(ours->fencing_key, lease.fencing_key());
         const auto* counter = findRecord(snapshot.fencing_counters, lease.fencing_key());
         QVERIFY(counter);
@@ -178,12 +184,15 @@ private slots:
         const auto* record = findRecord(snapshot.locks, "lock:forever");
         QVERIFY(record);
         QVERIFY(record->no_ttl());
-        QVERIFY(std::any_of(record->warnings.begin(), record->warnings.end(),
-                            [](const std::string& w) { return w.find("no TTL") != std::string::npos; }));
+        QVERIFY(
+            std::any_of(record->warnings.begin(), record->warnings.end(), [](const std::string& w) {
+                return w.find("no TTL") != std::string::npos;
+            }));
     }
 
     void scanManyKeysWithProgressAndCancel() {
-        REDIS_OK(m_server, "EVAL", "for i = 1, 20000 do redis.call('SET', 'junk:' .. i, i) end", "0");
+        REDIS_OK(m_server, "EVAL", "for i = 1, 20000 do redis.call('SET', 'junk:' .. i, i) end",
+                 "0");
         REDIS_OK(m_server, "SET", "needle", redisinspect::redsyncToken(), "PX", "60000");
         std::vector<RedisScanProgress> reports;
         RedisScanOptions options;
@@ -228,7 +237,8 @@ private slots:
         const auto* record = findRecord(snapshot.locks, key.toStdString());
         QVERIFY(record);
         QCOMPARE(record->convention, RedisConvention::redsync);
-        QCOMPARE(QString::fromStdString(record->key_printable), QStringLiteral("bin\\x00\\n\\xff\\xfe\\x1b[31m-lock"));
+        QCOMPARE(QString::fromStdString(record->key_printable),
+                 QStringLiteral("bin\\x00\\n\\xff\\xfe\\x1b[31m-lock"));
         RedisScanner scanner(m_server.options());
         std::error_code ec;
         auto direct = scanner.inspect_key(key.toStdString(), ec);
@@ -268,9 +278,11 @@ private slots:
         QVERIFY(record);
         QCOMPARE(record->holders.size(), std::size_t(1));
         QCOMPARE(record->unnamed_subscribers, std::size_t(1));
-        QVERIFY(std::any_of(record->warnings.begin(), record->warnings.end(), [](const std::string& w) {
-            return w.find("without a holder name") != std::string::npos && w.find("forever") != std::string::npos;
-        }));
+        QVERIFY(
+            std::any_of(record->warnings.begin(), record->warnings.end(), [](const std::string& w) {
+                return w.find("without a holder name") != std::string::npos &&
+                       w.find("forever") != std::string::npos;
+            }));
     }
 
     void sharedHoldersShowTheirMode() {

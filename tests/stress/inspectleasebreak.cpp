@@ -41,9 +41,9 @@ void leaseBreakWhileScanning() {
 
     std::atomic<bool> stop{false};
     std::mutex mutex;
-    std::set<std::string> granted;            // every token ever granted
-    std::set<std::string> seen;               // every token a scan reported
-    QStringList violations;                   // garbage a scan returned, or a failure
+    std::set<std::string> granted; // every token ever granted
+    std::set<std::string> seen;    // every token a scan reported
+    QStringList violations;        // garbage a scan returned, or a failure
     std::map<RedisReleaseOutcome, int> outcomes;
     std::atomic<int> grants{0}, lostOnUnlock{0}, scans{0}, scansWithLock{0}, scansFree{0};
     std::atomic<long long> longestScanUs{0};
@@ -65,7 +65,8 @@ void leaseBreakWhileScanning() {
                 std::error_code ec;
                 if (!lease.try_lock_for(200ms, ec)) {
                     if (ec)
-                        violation(QStringLiteral("acquire: ") + QString::fromStdString(ec.message()));
+                        violation(QStringLiteral("acquire: ") +
+                                  QString::fromStdString(ec.message()));
                     continue;
                 }
                 {
@@ -91,7 +92,8 @@ void leaseBreakWhileScanning() {
             std::error_code ec;
             const auto record = finder.inspect_key(key, ec);
             if (ec)
-                violation(QStringLiteral("inspect_key: ") + QString::fromStdString(finder.last_error()));
+                violation(QStringLiteral("inspect_key: ") +
+                          QString::fromStdString(finder.last_error()));
             if (!record)
                 continue;
             const RedisReleaseResult result = releaser.release(*record);
@@ -114,12 +116,15 @@ void leaseBreakWhileScanning() {
             while (!stop) {
                 const RedisSnapshot snapshot = redisScanner.scan();
                 ++scans;
-                const auto us = std::chrono::duration_cast<std::chrono::microseconds>(snapshot.duration).count();
+                const auto us =
+                    std::chrono::duration_cast<std::chrono::microseconds>(snapshot.duration)
+                        .count();
                 long long previous = longestScanUs;
                 while (us > previous && !longestScanUs.compare_exchange_weak(previous, us)) {
                 }
                 if (snapshot.error || !snapshot.complete) {
-                    violation(QStringLiteral("scan: ") + QString::fromStdString(snapshot.error_message));
+                    violation(QStringLiteral("scan: ") +
+                              QString::fromStdString(snapshot.error_message));
                     continue;
                 }
                 int found = 0;
@@ -131,7 +136,8 @@ void leaseBreakWhileScanning() {
                     if (lock.key != key || lock.convention != RedisConvention::portalocker_lease ||
                         !hex || lock.pttl <= 0ms || lock.pttl > ttl || !lock.fencing ||
                         *lock.fencing < 1 || (lastFencing && *lock.fencing < *lastFencing)) {
-                        violation(QStringLiteral("record: key %1 convention %2 token '%3' pttl %4 fencing %5")
+                        violation(QStringLiteral(
+                                      "record: key %1 convention %2 token '%3' pttl %4 fencing %5")
                                       .arg(QString::fromStdString(lock.key_printable),
                                            QString::fromLatin1(to_string(lock.convention)),
                                            QString::fromStdString(lock.token_printable))
@@ -174,7 +180,8 @@ void leaseBreakWhileScanning() {
     for (const std::string& token : seen)
         QVERIFY2(granted.count(token), ("a scan reported a token never granted: " + token).c_str());
     QVERIFY(scans >= 20);
-    QVERIFY2(released > 0 && grants > released, "no lease was broken and taken again: proved nothing");
+    QVERIFY2(released > 0 && grants > released,
+             "no lease was broken and taken again: proved nothing");
     QVERIFY(scansWithLock > 0);
     QCOMPARE(logged, attempts); // every attempt logged, whatever its outcome
 }

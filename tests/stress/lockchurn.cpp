@@ -3,11 +3,11 @@
 //   lockchurn DIRECTORY FILES SECONDS MAX_CHILDREN CONCURRENCY
 //
 // Forks children for SECONDS or until its standard input closes (or a line arrives), at
-// most MAX_CHILDREN in total and at most CONCURRENCY alive at once. Each child opens DIRECTORY/churn-N.lock (N random below FILES), takes an exclusive
-// lock with a backend chosen in turn (flock, posix, ofd) - blocking, so that queues of
-// waiters form - holds it for a random 0-5 ms and exits. The parent reaps every child at
-// once (no zombies left), prints "STARTED <pid>" first, "SPAWNED <n>" every 1000 children and
-// at the end
+// most MAX_CHILDREN in total and at most CONCURRENCY alive at once. Each child opens
+// DIRECTORY/churn-N.lock (N random below FILES), takes an exclusive lock with a backend chosen in
+// turn (flock, posix, ofd) - blocking, so that queues of waiters form - holds it for a random 0-5
+// ms and exits. The parent reaps every child at once (no zombies left), prints "STARTED <pid>"
+// first, "SPAWNED <n>" every 1000 children and at the end
 //   DONE spawned=<n> flock=<n> posix=<n> ofd=<n> failed=<n>
 // Exits 0 when every child exited 0, 3 when some failed, 2 on a usage error. Children die
 // with the parent (PR_SET_PDEATHSIG), so a killed test leaves nothing behind.

@@ -20,7 +20,8 @@
 //         ONLOST <t> <message>
 //       The lease's command connection is named "stress-<pid>" (CLIENT KILL by name).
 //
-// Prints "DONE" at the end ("DONE <first grant> <end>" for counter); exits 2 on a usage error, 3 on a lock or file error.
+// Prints "DONE" at the end ("DONE <first grant> <end>" for counter); exits 2 on a usage error, 3 on
+// a lock or file error.
 
 #include <portalocker/portalocker.hpp>
 
@@ -49,7 +50,7 @@ long long nanosecondsNow() {
 
 /// RedisLock or RedisLease behind one face.
 class Locker {
-public:
+  public:
     Locker(bool lease, const std::string& name, const portalocker::RedisOptions& redis,
            std::chrono::milliseconds ttl, std::function<void(std::error_code)> onLost) {
         if (lease) {
@@ -66,8 +67,7 @@ public:
             m_channel = std::make_unique<portalocker::RedisLock>(name, redis, options);
         }
     }
-    template <class Duration>
-    bool tryLockFor(Duration timeout) {
+    template <class Duration> bool tryLockFor(Duration timeout) {
         return m_lease ? m_lease->try_lock_for(timeout) : m_channel->try_lock_for(timeout);
     }
     void unlock() { m_lease ? m_lease->unlock() : m_channel->unlock(); }
@@ -75,7 +75,7 @@ public:
     unsigned long long fencing() const { return m_lease ? m_lease->fencing_token() : 0; }
     std::string identity() const { return m_lease ? m_lease->token() : m_channel->holder_id(); }
 
-private:
+  private:
     std::unique_ptr<portalocker::RedisLock> m_channel;
     std::unique_ptr<portalocker::RedisLease> m_lease;
 };
@@ -164,8 +164,8 @@ int counter(bool lease, const char* port, const char* name, const std::string& c
         if (holdMicroseconds > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(random() % holdMicroseconds));
         // Fixed width, one pwrite(): a process killed here leaves the old or the new value.
-        int length = std::snprintf(text, sizeof text, "%020ld %020llu", value + 1,
-                                   lease ? fencing : 0ULL);
+        int length =
+            std::snprintf(text, sizeof text, "%020ld %020llu", value + 1, lease ? fencing : 0ULL);
         if (::pwrite(counterFd, text, size_t(length), 0) != length)
             return 3;
         ::unlink(marker.c_str());
@@ -203,11 +203,11 @@ int hold(bool lease, const char* port, const char* name, const char* eventsPath,
         } catch (const portalocker::LockException& error) {
             outcome = std::string("error ") + error.what();
         }
-        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-            Clock::now() - start);
+        const auto elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
         appendLine(eventsFd, std::string("CALL ") + operation + " " +
-                                 std::to_string(elapsed.count()) + " " +
-                                 std::to_string(budgetMs) + " " + outcome);
+                                 std::to_string(elapsed.count()) + " " + std::to_string(budgetMs) +
+                                 " " + outcome);
         return outcome == "ok";
     };
     while (::access(stopPath, F_OK) != 0) {
@@ -233,9 +233,9 @@ int hold(bool lease, const char* port, const char* name, const char* eventsPath,
                 break;
             std::this_thread::sleep_for(1ms);
         }
-        appendLine(eventsFd, "HOLD " + std::to_string(start) + " " +
-                                 std::to_string(lastBelieved) + " " + std::to_string(fencing) +
-                                 (lost ? " lost " : " released ") + pid);
+        appendLine(eventsFd, "HOLD " + std::to_string(start) + " " + std::to_string(lastBelieved) +
+                                 " " + std::to_string(fencing) + (lost ? " lost " : " released ") +
+                                 pid);
         call("unlock", 0, [&] {
             lock.unlock();
             return true;
@@ -254,8 +254,8 @@ int main(int argc, char** argv) {
         const std::string kind = argc > 2 ? argv[2] : "";
         const bool lease = kind == "lease";
         if (mode == "counter" && argc == 12 && (lease || kind == "lock")) {
-            return counter(lease, argv[3], argv[4], argv[5], std::atol(argv[6]), argv[7],
-                           argv[8], std::chrono::milliseconds(std::atol(argv[9])),
+            return counter(lease, argv[3], argv[4], argv[5], std::atol(argv[6]), argv[7], argv[8],
+                           std::chrono::milliseconds(std::atol(argv[9])),
                            std::max(0L, std::atol(argv[10])), std::max(0L, std::atol(argv[11])));
         }
         if (mode == "hold" && argc == 9 && (lease || kind == "lock")) {

@@ -67,9 +67,10 @@ int counter(const char* lockPath, const char* counterPath, long iterations,
 
 int semaphore(const char* directory, const char* name, int maximum, long iterations,
               portalocker::Backend backend, const char* occupancyPath) {
-    portalocker::BoundedSemaphore slots(
-        maximum, {.name = name, .directory = directory, .timeout = portalocker::wait_forever,
-                  .backend = backend});
+    portalocker::BoundedSemaphore slots(maximum, {.name = name,
+                                                  .directory = directory,
+                                                  .timeout = portalocker::wait_forever,
+                                                  .backend = backend});
     std::string mutexPath = std::string(occupancyPath) + ".lock";
     int occupancyFd = ::open(occupancyPath, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (occupancyFd < 0)

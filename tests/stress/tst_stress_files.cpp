@@ -58,9 +58,13 @@ for _ in range(count):
 print('DONE', file=out, flush=True)
 )");
 
-QString worker() { return testsupport::programPath("LOCKSCOPE_STRESSWORKER"); }
+QString worker() {
+    return testsupport::programPath("LOCKSCOPE_STRESSWORKER");
+}
 
-qint64 fileSize(const QString& path) { return QFileInfo(path).size(); }
+qint64 fileSize(const QString& path) {
+    return QFileInfo(path).size();
+}
 
 QList<qint64> numbers(const QString& path) {
     QFile file(path);
@@ -100,7 +104,7 @@ class TestStressFiles : public QObject {
 
     QTemporaryDir m_dir;
 
-private slots:
+  private slots:
     void pythonPortalockerIsInstalled() {
         testsupport::ChildProcess probe;
         QVERIFY(probe.start(python, {QStringLiteral("-c"), QStringLiteral("import portalocker")}));
@@ -167,8 +171,8 @@ private slots:
             const bool started =
                 i < cppProcesses
                     ? child->start(worker(), {QStringLiteral("semaphore"), m_dir.path(), name,
-                                              QString::number(maximum),
-                                              QString::number(iterations), backend, occupancy})
+                                              QString::number(maximum), QString::number(iterations),
+                                              backend, occupancy})
                     : child->start(python, {QStringLiteral("-c"), pythonSemaphore, m_dir.path(),
                                             name, QString::number(maximum),
                                             QString::number(iterations), occupancy});
@@ -181,9 +185,10 @@ private slots:
         }
         const QList<qint64> result = numbers(occupancy);
         QCOMPARE(result.size(), 2);
-        QCOMPARE(result[0], 0);          // everybody left
-        QVERIFY(result[1] <= maximum);   // never more than `maximum` inside at once
-        QVERIFY2(result[1] >= 2, "no two processes were ever inside at once: the test proved nothing");
+        QCOMPARE(result[0], 0);        // everybody left
+        QVERIFY(result[1] <= maximum); // never more than `maximum` inside at once
+        QVERIFY2(result[1] >= 2,
+                 "no two processes were ever inside at once: the test proved nothing");
         qDebug("%s: %d processes x %d entries, at most %lld of %d inside at once",
                qPrintable(backend), cppProcesses + pythonProcesses, iterations, result[1], maximum);
     }
@@ -238,7 +243,9 @@ private slots:
         QVERIFY2(logged > 100, "the workers made no progress");
         QVERIFY2(counted >= logged && counted <= logged + kills,
                  qPrintable(QStringLiteral("counter %1, logged %2, kills %3")
-                                .arg(counted).arg(logged).arg(kills)));
+                                .arg(counted)
+                                .arg(logged)
+                                .arg(kills)));
 
         // Free at once. A waiter killed while its helper process was being granted the lock
         // holds it (through the helper's reference to its files) until the helper, sent
@@ -248,7 +255,8 @@ private slots:
         QElapsedTimer freed;
         freed.start();
         QVERIFY(lock.try_lock_for(std::chrono::seconds(2)));
-        QVERIFY2(freed.elapsed() < testsupport::timeBound(500), qPrintable(QString::number(freed.elapsed())));
+        QVERIFY2(freed.elapsed() < testsupport::timeBound(500),
+                 qPrintable(QString::number(freed.elapsed())));
         QTRY_COMPARE_WITH_TIMEOUT(processesNamed("stressworker"), 0, 5000);
         qDebug("%s: %d workers, %d SIGKILLs, %lld increments logged, counter %lld "
                "(at most one unlogged per kill)",

@@ -37,8 +37,9 @@ namespace {
 constexpr unsigned nobody = 65534;
 
 bool mentions(const std::vector<std::string>& texts, const char* word) {
-    return std::any_of(texts.begin(), texts.end(),
-                       [&](const std::string& text) { return text.find(word) != std::string::npos; });
+    return std::any_of(texts.begin(), texts.end(), [&](const std::string& text) {
+        return text.find(word) != std::string::npos;
+    });
 }
 
 std::string joined(const std::vector<std::string>& texts) {
@@ -82,7 +83,8 @@ QString inconsistency(const Snapshot& snapshot) {
             // A zombie has closed its files: it holds nothing any more, and must say so.
             if (process->state == ProcessState::zombie && process->problem.empty() &&
                 lock.problems.empty())
-                return where + QStringLiteral("holder %1 is a zombie, not reported").arg(holder.pid);
+                return where +
+                       QStringLiteral("holder %1 is a zombie, not reported").arg(holder.pid);
         }
         for (const Waiter& waiter : lock.waiters) {
             const QString who = where + QStringLiteral("waiter %1: ").arg(waiter.pid);
@@ -93,7 +95,8 @@ QString inconsistency(const Snapshot& snapshot) {
                 if (index >= count)
                     return who + QStringLiteral("blocking lock index out of range");
                 const FileLock& blocking = snapshot.file_locks[index];
-                orphanReported = orphanReported && blocking.holders.empty() && !blocking.problems.empty();
+                orphanReported =
+                    orphanReported && blocking.holders.empty() && !blocking.problems.empty();
             }
             if (waiter.blocked_by.empty() && !orphanReported)
                 return who + QStringLiteral("no blocker and not reported as orphan");
@@ -224,7 +227,8 @@ class TestStressInspect : public QObject {
                                             ? "incomplete"
                                             : snapshot.problems.back().message.c_str());
             for (const Problem& problem : snapshot.problems) {
-                QVERIFY2(problem.kind != Problem::Kind::io && problem.kind != Problem::Kind::parse &&
+                QVERIFY2(problem.kind != Problem::Kind::io &&
+                             problem.kind != Problem::Kind::parse &&
                              problem.kind != Problem::Kind::deadline,
                          problem.message.c_str());
                 vanished += problem.kind == Problem::Kind::vanished;
@@ -251,20 +255,21 @@ class TestStressInspect : public QObject {
         churn.process().closeWriteChannel(); // stop
         done = churn.waitFor(QStringLiteral("DONE"), 10000);
         QCOMPARE(churn.waitForExit(10000), 0);
-        const long spawned = done.section(QStringLiteral("spawned="), 1).section(QLatin1Char(' '), 0, 0).toLong();
+        const long spawned =
+            done.section(QStringLiteral("spawned="), 1).section(QLatin1Char(' '), 0, 0).toLong();
         qDebug("churn: %s", qPrintable(done));
         qDebug("snapshots %d (%d saw churn locks) in %lld ms: churn locks %d, waiters %d; "
                "holder gone between /proc/locks and fdinfo: %d locks in plain scans, %d in "
                "scans paused 6 ms there; vanished problems %d; unverified holders %d (zombie "
                "%d); per snapshot mean %.1f ms, longest %.1f ms",
                snapshots, withChurn, scanned, churnLocks, churnWaiters, exitedHolders[0],
-               exitedHolders[1], vanished,
-               unverified, zombies,
+               exitedHolders[1], vanished, unverified, zombies,
                std::chrono::duration<double, std::milli>(total).count() / snapshots,
                std::chrono::duration<double, std::milli>(longest).count());
         QVERIFY2(spawned >= 2000, qPrintable(done));
         QVERIFY(snapshots >= 10);
-        QVERIFY2(withChurn > 0 && churnWaiters > 0, "the scans never met the churn: proved nothing");
+        QVERIFY2(withChurn > 0 && churnWaiters > 0,
+                 "the scans never met the churn: proved nothing");
         QVERIFY2(exitedHolders[1] > 0, "no holder vanished between /proc/locks and fdinfo");
         QVERIFY2(longest < options.timeout + 1s, "a snapshot overran its deadline");
     }
@@ -275,7 +280,8 @@ class TestStressInspect : public QObject {
         // then exits before its facts are read but is not reaped yet. It still exists in
         // /proc, so only its process record can say that it holds nothing any more.
         QFETCH(QString, backend);
-        const QByteArray file = QFile::encodeName(m_dir.filePath(QStringLiteral("zombie-") + backend));
+        const QByteArray file =
+            QFile::encodeName(m_dir.filePath(QStringLiteral("zombie-") + backend));
         const bool useFlock = backend == QLatin1String("flock");
         const int command = backend == QLatin1String("posix") ? F_SETLK : F_OFD_SETLK;
         int ready[2];
@@ -335,7 +341,8 @@ class TestStressInspect : public QObject {
         // (so what nobody cannot see of root's holder below is down to permission alone).
         QFETCH(QString, backend);
         QVERIFY2(::geteuid() == 0, "needs root to run processes as nobody (CI runs as root)");
-        const QString file = m_shared.path() + QStringLiteral("/nobody-") + backend + QStringLiteral(".lock");
+        const QString file =
+            m_shared.path() + QStringLiteral("/nobody-") + backend + QStringLiteral(".lock");
         Agent holder;
         QVERIFY(startHolder(holder, file, backend, int(nobody)));
         QCOMPARE(holder.euid, nobody);
@@ -356,19 +363,20 @@ class TestStressInspect : public QObject {
         QCOMPARE(process->user, std::string("nobody"));
 
         int exitCode = -1;
-        const QStringList lines = runAgent({QStringLiteral("scan"), QString::number(nobody),
-                                            QString::number(holder.inode)}, &exitCode);
+        const QStringList lines = runAgent(
+            {QStringLiteral("scan"), QString::number(nobody), QString::number(holder.inode)},
+            &exitCode);
         QCOMPARE(exitCode, 0);
         QVERIFY2(lines.value(0).startsWith(QStringLiteral("SNAPSHOT euid=65534 complete=1")),
                  qPrintable(lines.join(QLatin1Char('\n'))));
         const QStringList found = lines.filter(QStringLiteral("LOCK "));
         QCOMPARE(found.size(), 1);
         const QStringList fields = found.front().split(QLatin1Char('\t'));
-        QCOMPARE(fields.value(3), QStringLiteral("%1:%2:nobody")
-                                      .arg(holder.pid)
-                                      .arg(backend == QStringLiteral("posix")
-                                               ? QStringLiteral("lock_line")
-                                               : QStringLiteral("descriptor")));
+        QCOMPARE(fields.value(3),
+                 QStringLiteral("%1:%2:nobody")
+                     .arg(holder.pid)
+                     .arg(backend == QStringLiteral("posix") ? QStringLiteral("lock_line")
+                                                             : QStringLiteral("descriptor")));
         QCOMPARE(fields.value(4), file);
     }
 
@@ -379,17 +387,20 @@ class TestStressInspect : public QObject {
         // permission problem.
         QFETCH(QString, backend);
         QVERIFY2(::geteuid() == 0, "needs root to run processes as nobody (CI runs as root)");
-        const QString file = m_dir.filePath(QStringLiteral("root-") + backend + QStringLiteral(".lock"));
+        const QString file =
+            m_dir.filePath(QStringLiteral("root-") + backend + QStringLiteral(".lock"));
         Agent holder;
         QVERIFY(startHolder(holder, file, backend));
         QCOMPARE(holder.euid, 0u);
 
         int exitCode = -1;
-        const QStringList lines = runAgent({QStringLiteral("scan"), QString::number(nobody),
-                                            QString::number(holder.inode)}, &exitCode);
+        const QStringList lines = runAgent(
+            {QStringLiteral("scan"), QString::number(nobody), QString::number(holder.inode)},
+            &exitCode);
         const QString all = lines.join(QLatin1Char('\n'));
         QCOMPARE(exitCode, 0);
-        QVERIFY2(lines.value(0).startsWith(QStringLiteral("SNAPSHOT euid=65534 complete=1")), qPrintable(all));
+        QVERIFY2(lines.value(0).startsWith(QStringLiteral("SNAPSHOT euid=65534 complete=1")),
+                 qPrintable(all));
         QVERIFY2(!lines.filter(QStringLiteral("PROBLEM permission\t")).isEmpty(), qPrintable(all));
         const QStringList found = lines.filter(QStringLiteral("LOCK %1\t").arg(holder.inode));
         QVERIFY2(found.size() == 1, qPrintable(all)); // listed, not silently dropped
@@ -401,7 +412,8 @@ class TestStressInspect : public QObject {
         if (backend == QStringLiteral("posix")) // the printed pid of a POSIX lock is the holder
             QCOMPARE(fields.value(3), QStringLiteral("%1:lock_line:root").arg(holder.pid));
         else if (backend == QStringLiteral("flock")) // printed pid, unconfirmed, and says so
-            QCOMPARE(fields.value(3), QStringLiteral("%1:lock_line_unverified:root").arg(holder.pid));
+            QCOMPARE(fields.value(3),
+                     QStringLiteral("%1:lock_line_unverified:root").arg(holder.pid));
         else // OFD prints -1: nobody can name the holder
             QCOMPARE(fields.value(3), QStringLiteral("-"));
         qDebug("%s held by root, scanned as nobody: %s", qPrintable(backend),
@@ -413,7 +425,8 @@ class TestStressInspect : public QObject {
                                            QStringLiteral("list"), QStringLiteral("--json")},
                                           &exitCode);
         QCOMPARE(exitCode, 0);
-        const QJsonObject listing = QJsonDocument::fromJson(json.join(QLatin1Char('\n')).toUtf8()).object();
+        const QJsonObject listing =
+            QJsonDocument::fromJson(json.join(QLatin1Char('\n')).toUtf8()).object();
         QVERIFY2(!listing.isEmpty(), qPrintable(json.join(QLatin1Char('\n')).left(500)));
         QCOMPARE(listing.value(QStringLiteral("complete")).toBool(), true);
         QJsonObject entry;
@@ -426,8 +439,8 @@ class TestStressInspect : public QObject {
         QVERIFY(!lockProblems.isEmpty());
         bool permission = false;
         for (const QJsonValue value : listing.value(QStringLiteral("problems")).toArray())
-            permission = permission ||
-                         value.toObject().value(QStringLiteral("kind")).toString() == QStringLiteral("permission");
+            permission = permission || value.toObject().value(QStringLiteral("kind")).toString() ==
+                                           QStringLiteral("permission");
         QVERIFY(permission);
     }
 

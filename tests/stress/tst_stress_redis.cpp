@@ -35,9 +35,13 @@ using testsupport::ChildProcess;
 
 const QString python = QStringLiteral("/usr/bin/python3");
 
-QString worker() { return testsupport::programPath("LOCKSCOPE_REDISSTRESSWORKER"); }
+QString worker() {
+    return testsupport::programPath("LOCKSCOPE_REDISSTRESSWORKER");
+}
 /// redisstresscounter.py: Python portalocker 2.2.1's RedisLock as a counter worker.
-QString pythonCounter() { return testsupport::programPath("LOCKSCOPE_REDISSTRESSCOUNTER"); }
+QString pythonCounter() {
+    return testsupport::programPath("LOCKSCOPE_REDISSTRESSCOUNTER");
+}
 
 QByteArray contents(const QString& path) {
     QFile file(path);
@@ -108,8 +112,8 @@ Events readEvents(const QStringList& paths) {
         for (const QByteArray& line : lines) {
             const QList<QByteArray> words = line.split(' ');
             if (words[0] == "GRANT" && words.size() >= 5)
-                events.grants.append({words[1].toLongLong(), words[2].toULongLong(), words[3],
-                                      words[4]});
+                events.grants.append(
+                    {words[1].toLongLong(), words[2].toULongLong(), words[3], words[4]});
             else if (words[0] == "HOLD" && words.size() >= 5)
                 events.holds.append({words[1].toLongLong(), words[2].toLongLong(),
                                      words[3].toULongLong(), words[4] == "lost"});
@@ -144,7 +148,7 @@ class TestStressRedis : public QObject {
         return QStringLiteral("stress-") + base + QString::number(++m_serial);
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         QVERIFY2(m_server.start(m_serverArguments), qPrintable(m_server.errorString()));
         QVERIFY(m_dir.isValid());
@@ -152,8 +156,8 @@ private slots:
 
     void pythonPortalockerIsInstalled() {
         ChildProcess probe;
-        QVERIFY(probe.start(python, {QStringLiteral("-c"),
-                                     QStringLiteral("import portalocker, redis")}));
+        QVERIFY(probe.start(python,
+                            {QStringLiteral("-c"), QStringLiteral("import portalocker, redis")}));
         QVERIFY2(probe.waitForExit() == 0,
                  "Python portalocker and redis are needed: apt-get install python3-portalocker "
                  "python3-redis");
@@ -202,9 +206,8 @@ private slots:
                                               counterPath, QString::number(cppIterations), log,
                                               violations, QStringLiteral("10000"),
                                               QStringLiteral("300"), QString::number(outsideUs)})
-                    : child->start(python, {pythonCounter(), port(), name,
-                                            counterPath, QString::number(pythonIterations), log,
-                                            violations});
+                    : child->start(python, {pythonCounter(), port(), name, counterPath,
+                                            QString::number(pythonIterations), log, violations});
             QVERIFY(started);
             workers.insert(workers.begin(), std::move(child));
         }
@@ -265,11 +268,11 @@ private slots:
         int spawned = 0;
         auto spawn = [&] {
             auto child = std::make_unique<ChildProcess>();
-            child->start(worker(), {QStringLiteral("counter"), kind, port(), name, counterPath,
-                                    QStringLiteral("1000000000"),
-                                    base + QStringLiteral(".log") + QString::number(spawned++),
-                                    violations, QString::number(ttlMs), QStringLiteral("2000"),
-                                    QStringLiteral("0")});
+            child->start(worker(),
+                         {QStringLiteral("counter"), kind, port(), name, counterPath,
+                          QStringLiteral("1000000000"),
+                          base + QStringLiteral(".log") + QString::number(spawned++), violations,
+                          QString::number(ttlMs), QStringLiteral("2000"), QStringLiteral("0")});
             return child;
         };
         std::vector<std::unique_ptr<ChildProcess>> workers;
@@ -302,7 +305,9 @@ private slots:
                                              .arg(logged)));
         QVERIFY2(counted >= logged && counted <= logged + kills,
                  qPrintable(QStringLiteral("counter %1, logged %2, kills %3")
-                                .arg(counted).arg(logged).arg(kills)));
+                                .arg(counted)
+                                .arg(logged)
+                                .arg(kills)));
         QVERIFY2(contents(violations).isEmpty(), contents(violations).constData());
 
         // Acquirable after the documented delay: the TTL for a lease (a killed holder cannot
@@ -313,13 +318,15 @@ private slots:
         if (kind == QStringLiteral("lease")) {
             portalocker::RedisLease lease(name.toStdString(), m_server.options());
             QVERIFY(lease.try_lock_for(std::chrono::milliseconds(ttlMs) + 5s));
-            QVERIFY2(freed.elapsed() < testsupport::timeBound(ttlMs + 2000), qPrintable(QString::number(freed.elapsed())));
+            QVERIFY2(freed.elapsed() < testsupport::timeBound(ttlMs + 2000),
+                     qPrintable(QString::number(freed.elapsed())));
             QVERIFY(lease.fencing_token() > 1);
             lease.unlock();
         } else {
             portalocker::RedisLock lock(name.toStdString(), m_server.options());
             QVERIFY(lock.try_lock_for(5s));
-            QVERIFY2(freed.elapsed() < testsupport::timeBound(2000), qPrintable(QString::number(freed.elapsed())));
+            QVERIFY2(freed.elapsed() < testsupport::timeBound(2000),
+                     qPrintable(QString::number(freed.elapsed())));
             lock.unlock();
         }
         const qint64 freeAfter = freed.elapsed();
@@ -345,14 +352,14 @@ void TestStressRedis::serverFaults_data() {
     QTest::newRow("lease, restart, down beyond the TTL")
         << QStringLiteral("lease") << QStringLiteral("restart") << true;
     // The lease's connection reconnects and renewal goes on: the lease is kept.
-    QTest::newRow("lease, CLIENT KILL") << QStringLiteral("lease") << QStringLiteral("kill")
-                                        << false;
+    QTest::newRow("lease, CLIENT KILL")
+        << QStringLiteral("lease") << QStringLiteral("kill") << false;
     // A channel lock is its connection: killed or closed connection, lost lock.
     QTest::newRow("lock, CLIENT KILL") << QStringLiteral("lock") << QStringLiteral("kill") << true;
     QTest::newRow("lock, restart") << QStringLiteral("lock") << QStringLiteral("restart") << true;
     // A pause closes no connection and is shorter than the health-check interval (10 s).
-    QTest::newRow("lock, CLIENT PAUSE") << QStringLiteral("lock") << QStringLiteral("pause")
-                                        << false;
+    QTest::newRow("lock, CLIENT PAUSE")
+        << QStringLiteral("lock") << QStringLiteral("pause") << false;
 }
 
 void TestStressRedis::serverFaults() {
@@ -370,8 +377,8 @@ void TestStressRedis::serverFaults() {
     std::vector<std::unique_ptr<ChildProcess>> workers;
     for (const QString& events : eventFiles) {
         workers.push_back(std::make_unique<ChildProcess>());
-        QVERIFY(workers.back()->start(worker(), {QStringLiteral("hold"), kind, port(), name,
-                                                 events, QString::number(ttlMs),
+        QVERIFY(workers.back()->start(worker(), {QStringLiteral("hold"), kind, port(), name, events,
+                                                 QString::number(ttlMs),
                                                  QString::number(commandTimeoutMs), stopFile}));
     }
     auto grants = [&] { return readEvents(eventFiles).grants; };
@@ -383,7 +390,8 @@ void TestStressRedis::serverFaults() {
     const Grant victim = grants().last();
     const qint64 faultAt = steadyNanoseconds();
     if (fault == QStringLiteral("pause")) {
-        const auto reply = m_server.command({"CLIENT", "PAUSE", QByteArray::number(faultMs), "ALL"});
+        const auto reply =
+            m_server.command({"CLIENT", "PAUSE", QByteArray::number(faultMs), "ALL"});
         QVERIFY2(!reply.isError(), qPrintable(reply.toString()));
         QTest::qWait(int(faultMs));
     } else if (fault == QStringLiteral("sleep")) {
@@ -436,16 +444,16 @@ void TestStressRedis::serverFaults() {
     // no expiry to count on: when its connection is killed the server frees it at once and
     // the holder learns it when the connection reset reaches its thread (the loss-detection
     // slack); we allow up to 1 s for that and report what we saw.
-    const qint64 slackNs = kind == QStringLiteral("lock") && fault == QStringLiteral("kill")
-                               ? 1000000000
-                               : 0;
+    const qint64 slackNs =
+        kind == QStringLiteral("lock") && fault == QStringLiteral("kill") ? 1000000000 : 0;
     qint64 worstOverlapNs = 0;
     for (qsizetype i = 0; i < events.holds.size(); ++i)
         for (qsizetype j = i + 1; j < events.holds.size(); ++j)
-            worstOverlapNs = std::max(worstOverlapNs,
-                                      events.holds[i].lastBelieved - events.holds[j].start);
-    QVERIFY2(worstOverlapNs <= slackNs,
-             qPrintable(QStringLiteral("two holders at once for %1 us").arg(worstOverlapNs / 1000)));
+            worstOverlapNs =
+                std::max(worstOverlapNs, events.holds[i].lastBelieved - events.holds[j].start);
+    QVERIFY2(
+        worstOverlapNs <= slackNs,
+        qPrintable(QStringLiteral("two holders at once for %1 us").arg(worstOverlapNs / 1000)));
 
     // Fencing tokens never go backwards, across processes and the fault.
     if (kind == QStringLiteral("lease"))
@@ -490,8 +498,8 @@ void TestStressRedis::serverFaults() {
            qint64(std::count_if(events.holds.begin(), events.holds.end(),
                                 [](const Hold& hold) { return hold.lost; })),
            held->lost ? "lost it" : "kept it", worstOverlapNs / 1000, worstOverrunMs,
-           worstCall.left(60).constData(), errors,
-           example.isEmpty() ? "" : ", e.g. ", example.constData());
+           worstCall.left(60).constData(), errors, example.isEmpty() ? "" : ", e.g. ",
+           example.constData());
 }
 
 QTEST_GUILESS_MAIN(TestStressRedis)

@@ -24,7 +24,7 @@ namespace {
 // --- a minimal RESP client: enough for setting up and inspecting the server ---
 
 class Socket {
-public:
+  public:
     explicit Socket(int fd = -1) : m_fd(fd) {}
     ~Socket() {
         if (m_fd >= 0)
@@ -34,7 +34,7 @@ public:
     Socket& operator=(const Socket&) = delete;
     int fd() const { return m_fd; }
 
-private:
+  private:
     int m_fd;
 };
 
@@ -81,9 +81,18 @@ std::optional<RedisReply> parseReply(const QByteArray& buffer, qsizetype& positi
     qsizetype next = lineEnd + 2;
     RedisReply reply;
     switch (kind) {
-    case '+': reply.type = RedisReply::Type::Status; reply.text = line; break;
-    case '-': reply.type = RedisReply::Type::Error; reply.text = line; break;
-    case ':': reply.type = RedisReply::Type::Integer; reply.integer = line.toLongLong(); break;
+    case '+':
+        reply.type = RedisReply::Type::Status;
+        reply.text = line;
+        break;
+    case '-':
+        reply.type = RedisReply::Type::Error;
+        reply.text = line;
+        break;
+    case ':':
+        reply.type = RedisReply::Type::Integer;
+        reply.integer = line.toLongLong();
+        break;
     case '$': {
         const qsizetype length = line.toLongLong();
         if (length < 0) {
@@ -150,8 +159,8 @@ RedisReply runCommands(int port, const QList<QList<QByteArray>>& commands, int t
         pollfd descriptor{socket.fd(), POLLOUT, 0};
         if (::poll(&descriptor, 1, int(qMax<qint64>(1, deadline.remainingTime()))) != 1)
             return failed("send timed out");
-        ssize_t written = ::send(socket.fd(), wire.constData() + sent, size_t(wire.size() - sent),
-                                 MSG_NOSIGNAL);
+        ssize_t written =
+            ::send(socket.fd(), wire.constData() + sent, size_t(wire.size() - sent), MSG_NOSIGNAL);
         if (written < 0 && errno != EAGAIN && errno != EINTR)
             return failed("send: " + QByteArray(strerror(errno)));
         sent += qMax<ssize_t>(0, written);
@@ -186,12 +195,18 @@ RedisReply runCommands(int port, const QList<QList<QByteArray>>& commands, int t
 
 QString RedisReply::toString() const {
     switch (type) {
-    case Type::Nil: return QStringLiteral("(nil)");
-    case Type::Status: return QString::fromUtf8(text);
-    case Type::Error: return QStringLiteral("(error) ") + QString::fromUtf8(text);
-    case Type::Failed: return QStringLiteral("(failed) ") + QString::fromUtf8(text);
-    case Type::Integer: return QStringLiteral("(integer) ") + QString::number(integer);
-    case Type::String: return u'"' + QString::fromUtf8(text) + u'"';
+    case Type::Nil:
+        return QStringLiteral("(nil)");
+    case Type::Status:
+        return QString::fromUtf8(text);
+    case Type::Error:
+        return QStringLiteral("(error) ") + QString::fromUtf8(text);
+    case Type::Failed:
+        return QStringLiteral("(failed) ") + QString::fromUtf8(text);
+    case Type::Integer:
+        return QStringLiteral("(integer) ") + QString::number(integer);
+    case Type::String:
+        return u'"' + QString::fromUtf8(text) + u'"';
     case Type::Array: {
         QStringList parts;
         for (const RedisReply& element : elements)
@@ -225,7 +240,9 @@ int freeLoopbackPort() {
 
 RedisServer::RedisServer() = default;
 
-RedisServer::~RedisServer() { stop(); }
+RedisServer::~RedisServer() {
+    stop();
+}
 
 QString RedisServer::serverProgram() {
     QString program = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
@@ -290,8 +307,8 @@ bool RedisServer::start(const QStringList& extraArguments) {
         stop();
     }
     if (m_error.isEmpty())
-        m_error = QStringLiteral("redis-server did not answer on port ") +
-                  QString::number(m_port) + QStringLiteral(": ") + log();
+        m_error = QStringLiteral("redis-server did not answer on port ") + QString::number(m_port) +
+                  QStringLiteral(": ") + log();
     return false;
 }
 
@@ -336,7 +353,9 @@ bool RedisServer::isRunning() const {
     return m_process && m_process->state() == QProcess::Running;
 }
 
-qint64 RedisServer::pid() const { return isRunning() ? m_process->processId() : 0; }
+qint64 RedisServer::pid() const {
+    return isRunning() ? m_process->processId() : 0;
+}
 
 QString RedisServer::url() const {
     return QStringLiteral("redis://127.0.0.1:") + QString::number(m_port) + QStringLiteral("/0");

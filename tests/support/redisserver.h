@@ -31,7 +31,7 @@ struct RedisReply {
 };
 
 class RedisServer {
-public:
+  public:
     RedisServer();
     ~RedisServer(); ///< stops the server
     RedisServer(const RedisServer&) = delete;
@@ -76,7 +76,7 @@ public:
     /// All client names currently connected.
     QList<QByteArray> clientNames() const;
 
-private:
+  private:
     bool waitUntilReady(int timeoutMs);
 
     std::unique_ptr<QTemporaryDir> m_directory;

@@ -20,7 +20,9 @@ qint64 timeBound(qint64 ms) {
 
 ChildProcess::ChildProcess() : m_process(std::make_unique<QProcess>()) {}
 
-ChildProcess::~ChildProcess() { kill(); }
+ChildProcess::~ChildProcess() {
+    kill();
+}
 
 bool ChildProcess::start(const QString& program, const QStringList& arguments) {
     m_process->start(program, arguments);
@@ -75,7 +77,9 @@ void ChildProcess::writeLine(const QString& line) {
     m_process->waitForBytesWritten(5000);
 }
 
-qint64 ChildProcess::pid() const { return m_process->processId(); }
+qint64 ChildProcess::pid() const {
+    return m_process->processId();
+}
 
 int ChildProcess::waitForExit(int timeoutMs) {
     if (m_process->state() != QProcess::NotRunning && !m_process->waitForFinished(timeoutMs))

@@ -21,7 +21,7 @@ qint64 timeBound(qint64 ms);
 
 /// A child process whose standard output is read line by line ("READY", "LOCKED 123", ...).
 class ChildProcess {
-public:
+  public:
     ChildProcess();
     ~ChildProcess(); ///< kills the process if still running
     ChildProcess(const ChildProcess&) = delete;
@@ -45,7 +45,7 @@ public:
     /// Everything the process wrote to standard error so far.
     QString standardError();
 
-private:
+  private:
     std::unique_ptr<QProcess> m_process;
     QByteArray m_buffer;
     QByteArray m_stderr;

@@ -27,7 +27,7 @@ using testsupport::ChildProcess;
 class TestUiAcquire : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void init();
     void cleanup();
     void takeAndReleaseFileLock();
@@ -36,7 +36,7 @@ private slots:
     void waitEndsWhenReleased();
     void semaphoreSlots();
 
-private:
+  private:
     bool othersCanLock(const QString& path);
     QModelIndex ourLock(const QString& path) const;
 

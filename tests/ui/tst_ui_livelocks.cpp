@@ -27,14 +27,14 @@ namespace inspect = portalocker::inspect;
 class TestUiLiveLocks : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void init();
     void cleanup();
     void fileLockAppearsAndGoes();
     void waiterAndStoppedHolder();
     void semaphoreSlot();
 
-private:
+  private:
     /// The top-level row of the lock on `path`, or an invalid index.
     QModelIndex lockRow(const QString& path) const;
     qint64 startHolder(ChildProcess& child, const QString& path);
@@ -144,22 +144,27 @@ void TestUiLiveLocks::waiterAndStoppedHolder() {
     // the kernel names that one, and its parent is the program that waits.
     const ProcessRow& waiting = *model->waiterAt(waiterRow)->process;
     QVERIFY2(waiting.pid == waiterPid || waiting.parentPid == waiterPid,
-             qPrintable(u"%1 (parent %2), expected %3"_s.arg(waiting.pid).arg(waiting.parentPid).arg(waiterPid)));
+             qPrintable(u"%1 (parent %2), expected %3"_s.arg(waiting.pid)
+                            .arg(waiting.parentPid)
+                            .arg(waiterPid)));
     QVERIFY(model->waiterAt(waiterRow)->blockedBy.contains(holderPid));
     QCOMPARE(static_cast<LockHealth>(lockRow(path).data(FileLockModel::HealthRole).toInt()),
              LockHealth::contended);
 
     ::kill(static_cast<pid_t>(holderPid), SIGSTOP);
-    QTRY_COMPARE_WITH_TIMEOUT(static_cast<LockHealth>(lockRow(path).data(FileLockModel::HealthRole).toInt()),
-                              LockHealth::holderStopped, 10000);
-    QCOMPARE(model->index(lockRow(path).row(), FileLockModel::StateColumn).data().toString(), u"stopped"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        static_cast<LockHealth>(lockRow(path).data(FileLockModel::HealthRole).toInt()),
+        LockHealth::holderStopped, 10000);
+    QCOMPARE(model->index(lockRow(path).row(), FileLockModel::StateColumn).data().toString(),
+             u"stopped"_s);
     ::kill(static_cast<pid_t>(holderPid), SIGCONT);
 
     holder.writeLine(u"release"_s);
     // The waiter gets the lock: it becomes the holder, with nobody waiting.
     QCOMPARE(waiter.waitFor(u"LOCKED"_s).section(u' ', 1, 1).toLongLong(), waiterPid);
     QTRY_VERIFY_WITH_TIMEOUT(lockRow(path).isValid() &&
-                                 lockRow(path).data(FileLockModel::PidRole).toLongLong() == waiterPid &&
+                                 lockRow(path).data(FileLockModel::PidRole).toLongLong() ==
+                                     waiterPid &&
                                  waiters().isEmpty(),
                              10000);
 }
@@ -175,19 +180,22 @@ void TestUiLiveLocks::semaphoreSlot() {
     ChildProcess holder;
     const qint64 pid = startHolder(holder, directory + u"/jobs.01.lock"_s);
     QVERIFY(pid > 0);
-    QTRY_COMPARE_WITH_TIMEOUT(watches->index(1, 0, watches->index(0, 0)).data(WatchModel::PidRole).toLongLong(),
-                              pid, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        watches->index(1, 0, watches->index(0, 0)).data(WatchModel::PidRole).toLongLong(), pid,
+        10000);
     const QModelIndex slot = watches->index(1, 0, watches->index(0, 0));
     QCOMPARE(static_cast<LockHealth>(slot.data(WatchModel::HealthRole).toInt()), LockHealth::held);
     QVERIFY(watches->index(0, WatchModel::UsageColumn).data().toString().startsWith(u"1 / 2"_s));
-    QCOMPARE(static_cast<LockHealth>(watches->index(0, 0, watches->index(0, 0)).data(WatchModel::HealthRole).toInt()),
+    QCOMPARE(static_cast<LockHealth>(
+                 watches->index(0, 0, watches->index(0, 0)).data(WatchModel::HealthRole).toInt()),
              LockHealth::free);
 
     holder.writeLine(u"release"_s);
     QCOMPARE(holder.waitFor(u"RELEASED"_s), u"RELEASED"_s);
-    QTRY_COMPARE_WITH_TIMEOUT(static_cast<LockHealth>(
-                                  watches->index(1, 0, watches->index(0, 0)).data(WatchModel::HealthRole).toInt()),
-                              LockHealth::free, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        static_cast<LockHealth>(
+            watches->index(1, 0, watches->index(0, 0)).data(WatchModel::HealthRole).toInt()),
+        LockHealth::free, 10000);
     QVERIFY(watches->index(0, WatchModel::UsageColumn).data().toString().startsWith(u"0 / 2"_s));
     // The watch was saved in the settings.
     QCOMPARE(m_settings->watches().size(), std::size_t(1));

@@ -52,7 +52,7 @@ void feed(FileLockModel& model, const inspect::Snapshot& snapshot) {
 class TestUiModels : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void fileLockModel_data();
     void fileLockModel();
     void fileLockHealth();
@@ -83,7 +83,8 @@ void TestUiModels::fileLockModel() {
     FileLockProxyModel proxy;
     proxy.setSourceModel(&model);
     proxy.sort(FileLockModel::StatusColumn, Qt::DescendingOrder);
-    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy,
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
 
     // Locks appear, gain waiters, lose them, vanish; bulk inserts and removals in between.
     inspect::Snapshot snapshot = uitest::emptySnapshot();
@@ -103,7 +104,8 @@ void TestUiModels::fileLockModel() {
     const QModelIndexList waitersA = model.waiterRowsOf(idA);
     QCOMPARE(waitersA.size(), 2);
     QCOMPARE(model.index(waitersA[0].row(), FileLockModel::PidColumn).data().toString(), u"200"_s);
-    QCOMPARE(static_cast<LockHealth>(lockA.data(FileLockModel::HealthRole).toInt()), LockHealth::contended);
+    QCOMPARE(static_cast<LockHealth>(lockA.data(FileLockModel::HealthRole).toInt()),
+             LockHealth::contended);
     // In the sorted proxy the waiters sit right under their lock, in both orders.
     for (Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
         proxy.sort(FileLockModel::PathColumn, order);
@@ -157,8 +159,10 @@ void TestUiModels::fileLockHealth() {
     const auto health = [&](const char* path) {
         for (int row = 0; row < model.rowCount(); ++row)
             if (!model.index(row, 0).data(FileLockModel::IsWaiterRole).toBool() &&
-                model.index(row, FileLockModel::PathColumn).data().toString() == QLatin1String(path))
-                return static_cast<LockHealth>(model.index(row, 0).data(FileLockModel::HealthRole).toInt());
+                model.index(row, FileLockModel::PathColumn).data().toString() ==
+                    QLatin1String(path))
+                return static_cast<LockHealth>(
+                    model.index(row, 0).data(FileLockModel::HealthRole).toInt());
         return LockHealth::free;
     };
     QCOMPARE(health("/tmp/fresh.lock"), LockHealth::held);
@@ -259,7 +263,8 @@ void TestUiModels::eventLogModel() {
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     EventLogProxyModel proxy;
     proxy.setSourceModel(&model);
-    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy,
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
     QList<EventRow> events;
     for (int i = 0; i < 150; ++i) {
         EventRow event;
@@ -286,8 +291,10 @@ void TestUiModels::eventLogModel() {
 void TestUiModels::timelineModel() {
     TimelineModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    TimelineLane a{u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}};
-    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500, {}};
+    TimelineLane a{
+        u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}};
+    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500,
+                   {}};
     model.setLanes({a, b});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(1, TimelineModel::WaitCountColumn).data().toString(), u"1"_s);
@@ -345,7 +352,8 @@ void TestUiModels::heldLockModel() {
     AcquireJob* job = model.acquire(request);
     QTRY_COMPARE(job->state(), AcquireJob::State::held);
     QCOMPARE(model.rowCount(), 1);
-    QCOMPARE(model.index(0, HeldLockModel::StateColumn).data().toString(), AcquireJob::stateName(AcquireJob::State::held));
+    QCOMPARE(model.index(0, HeldLockModel::StateColumn).data().toString(),
+             AcquireJob::stateName(AcquireJob::State::held));
     job->release();
     QTRY_COMPARE(job->state(), AcquireJob::State::released);
     model.clearFinished();
@@ -381,8 +389,8 @@ void TestUiModels::redisModels() {
 
     QThreadPool pool;
     RedisConnectionModel connections;
-    QAbstractItemModelTester connectionTester(&connections,
-                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester connectionTester(
+        &connections, QAbstractItemModelTester::FailureReportingMode::QtTest);
     RedisConnectionConfig config;
     config.id = u"one"_s;
     config.name = u"nowhere"_s;

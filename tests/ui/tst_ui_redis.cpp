@@ -36,7 +36,7 @@ using namespace std::chrono_literals;
 class TestUiRedis : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void initTestCase();
     void init();
     void cleanup();
@@ -47,7 +47,7 @@ private slots:
     void forceReleaseOfChangedLockDeletesNothing();
     void acquireLeaseAndChannelFromThePanel();
 
-private:
+  private:
     QModelIndex lockRow(const QString& key) const;
     ForceReleaseDialog* openForceRelease(const QString& key);
     portalocker::LeaseOptions leaseOptions() const;
@@ -135,19 +135,22 @@ void TestUiRedis::leaseAppearsWithTtlAndGoes() {
     bool released = false;
     for (int i = 0; i < log->rowCount(); ++i) {
         const EventRow* event = log->eventAt(log->index(i, 0));
-        released = released || (event->source == u"redis"_s && event->resource == u"jobs:nightly"_s &&
-                                event->kind == EventRow::Kind::released);
+        released =
+            released || (event->source == u"redis"_s && event->resource == u"jobs:nightly"_s &&
+                         event->kind == EventRow::Kind::released);
     }
     QVERIFY(released);
 }
 
 void TestUiRedis::keyWithoutTtlIsFlagged() {
-    QVERIFY(!m_server.command({"SET", "lock:report", "0123456789abcdef0123456789abcdef"}).isError());
+    QVERIFY(
+        !m_server.command({"SET", "lock:report", "0123456789abcdef0123456789abcdef"}).isError());
     QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"lock:report"_s).isValid(), 10000);
     const QModelIndex row = lockRow(u"lock:report"_s);
     QCOMPARE(row.data(RedisLockModel::RemainingRole).toLongLong(), -1);
-    QCOMPARE(m_session->redis()->locks()->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
-             u"no TTL"_s);
+    QCOMPARE(
+        m_session->redis()->locks()->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
+        u"no TTL"_s);
     QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
 }
 
@@ -159,14 +162,16 @@ void TestUiRedis::connectionDialogTest() {
     dialog.setConfig(config);
     dialog.test();
     QTRY_VERIFY_WITH_TIMEOUT(dialog.testButton()->isEnabled(), 10000);
-    QVERIFY2(dialog.testResult()->text().contains(u"OK"_s), qPrintable(dialog.testResult()->text()));
+    QVERIFY2(dialog.testResult()->text().contains(u"OK"_s),
+             qPrintable(dialog.testResult()->text()));
 
     config.port = testsupport::freeLoopbackPort();
     config.connectTimeoutMs = 500;
     dialog.setConfig(config);
     dialog.test();
     QTRY_VERIFY_WITH_TIMEOUT(dialog.testButton()->isEnabled(), 10000);
-    QVERIFY2(dialog.testResult()->text().contains(u"Failed"_s), qPrintable(dialog.testResult()->text()));
+    QVERIFY2(dialog.testResult()->text().contains(u"Failed"_s),
+             qPrintable(dialog.testResult()->text()));
 }
 
 void TestUiRedis::forceReleaseThroughDialog() {
@@ -192,7 +197,8 @@ void TestUiRedis::forceReleaseThroughDialog() {
     bool logged = false;
     for (int i = 0; i < log->rowCount(); ++i) {
         const EventRow* event = log->eventAt(log->index(i, 0));
-        logged = logged || (event->kind == EventRow::Kind::forceReleased && event->resource == u"jobs:stuck"_s);
+        logged = logged || (event->kind == EventRow::Kind::forceReleased &&
+                            event->resource == u"jobs:stuck"_s);
     }
     QVERIFY(logged);
     QFile audit(m_session->redis()->auditLogPath());
@@ -211,11 +217,13 @@ void TestUiRedis::forceReleaseOfChangedLockDeletesNothing() {
     ForceReleaseDialog* dialog = openForceRelease(u"jobs:moving"_s);
     QVERIFY(dialog);
     // Another holder took over since the operator looked.
-    QVERIFY(!m_server.command({"SET", "jobs:moving", "ffffffffffffffffffffffffffffffff", "KEEPTTL"}).isError());
+    QVERIFY(!m_server.command({"SET", "jobs:moving", "ffffffffffffffffffffffffffffffff", "KEEPTTL"})
+                 .isError());
     QTest::keyClicks(dialog->confirmation(), u"jobs:moving"_s);
     QTest::mouseClick(dialog->releaseButton(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(dialog->outcomeLabel()->text().contains(u"changed"_s), 10000);
-    QCOMPARE(m_server.command({"GET", "jobs:moving"}).text, QByteArray("ffffffffffffffffffffffffffffffff"));
+    QCOMPARE(m_server.command({"GET", "jobs:moving"}).text,
+             QByteArray("ffffffffffffffffffffffffffffffff"));
     dialog->close();
 }
 

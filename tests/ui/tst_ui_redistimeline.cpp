@@ -77,7 +77,7 @@ int countBars(const TimelineLane& lane, bool wait) {
 class TestUiRedisTimeline : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // The diff, on synthetic scans.
     void holdOpensAndCloses();
     void incompleteScanKeepsHoldsOpen();
@@ -90,7 +90,7 @@ private slots:
     void leaseIsAHoldBar();
     void blockedLeaseIsAWaitBar();
 
-private:
+  private:
     testsupport::RedisServer m_server;
     QTemporaryDir m_directory;
 };

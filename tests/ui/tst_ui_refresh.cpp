@@ -39,7 +39,7 @@ inspect::Snapshot snapshotOf(const QStringList& paths) {
 class TestUiRefresh : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void selectionSurvives_data();
     void selectionSurvives();
     void selectionSurvivesSlicedMerge();
@@ -51,10 +51,12 @@ void TestUiRefresh::selectionSurvives_data() {
     QTest::addColumn<QStringList>("before");
     QTest::addColumn<QStringList>("after");
     const QStringList base{u"/b.lock"_s, u"/d.lock"_s, u"/m.lock"_s, u"/x.lock"_s};
-    QTest::newRow("rows appear above") << base << QStringList{u"/a.lock"_s, u"/aa.lock"_s, u"/b.lock"_s,
-                                                              u"/c.lock"_s, u"/d.lock"_s, u"/m.lock"_s, u"/x.lock"_s};
+    QTest::newRow("rows appear above")
+        << base << QStringList{u"/a.lock"_s, u"/aa.lock"_s, u"/b.lock"_s, u"/c.lock"_s,
+                               u"/d.lock"_s, u"/m.lock"_s,  u"/x.lock"_s};
     QTest::newRow("rows vanish above") << base << QStringList{u"/m.lock"_s, u"/x.lock"_s};
-    QTest::newRow("both, and below") << base << QStringList{u"/a.lock"_s, u"/m.lock"_s, u"/z.lock"_s};
+    QTest::newRow("both, and below")
+        << base << QStringList{u"/a.lock"_s, u"/m.lock"_s, u"/z.lock"_s};
 }
 
 void TestUiRefresh::selectionSurvives() {
@@ -88,7 +90,8 @@ void TestUiRefresh::selectionSurvives() {
     const QModelIndex selected = proxy.mapFromSource(model.indexOfLock(u"FLOCK /m.lock 4242"_s));
     QVERIFY(selected.isValid());
     view.setCurrentIndex(selected);
-    view.selectionModel()->select(selected, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    view.selectionModel()->select(selected,
+                                  QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 
     feed(model, second);
     const QModelIndex current = view.currentIndex();
@@ -167,7 +170,8 @@ void TestUiRefresh::newerRowsReplaceALandingMerge() {
     QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), 60000);
     QCOMPARE(model.rowCount(), 1000 + 500);
     for (int row = 0; row < model.rowCount(); ++row)
-        QVERIFY(secondResult.fileLockIndex.contains(model.index(row, 0).data(FileLockModel::IdRole).toString()));
+        QVERIFY(secondResult.fileLockIndex.contains(
+            model.index(row, 0).data(FileLockModel::IdRole).toString()));
 }
 
 void TestUiRefresh::waitersStayUnderTheirLock() {

@@ -18,7 +18,7 @@ using namespace Qt::StringLiterals;
 class TestUiScreenshot : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void startsAndRenders();
 };
 
@@ -47,7 +47,8 @@ void TestUiScreenshot::startsAndRenders() {
     QVERIFY2(process.waitForStarted(10000), qPrintable(process.errorString()));
     QVERIFY2(process.waitForFinished(60000), "lockscope did not finish within 60 s");
     const QString output = QString::fromLocal8Bit(process.readAll());
-    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0, qPrintable(output));
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+             qPrintable(output));
 
     QVERIFY2(QFileInfo(screenshot).size() > 0, qPrintable(output));
     const QImage image(screenshot);

@@ -54,8 +54,7 @@ std::string text_of(const fs::path& path) {
 }
 
 /// The error code of the LockException `action` throws, or an empty code.
-template <class Action>
-std::error_code lock_error_of(Action&& action) {
+template <class Action> std::error_code lock_error_of(Action&& action) {
     try {
         action();
     } catch (const portalocker::LockException& e) {
@@ -89,11 +88,12 @@ int run_holder(const std::vector<std::wstring>& arguments) {
 
 /// Another process that holds the lock on a file until released or killed.
 class Holder {
-public:
+  public:
     explicit Holder(const fs::path& path) {
         static int serial = 0;
-        std::wstring prefix = L"Local\\lockscope-smoke-" + std::to_wstring(::GetCurrentProcessId()) +
-                              L"-" + std::to_wstring(++serial);
+        std::wstring prefix = L"Local\\lockscope-smoke-" +
+                              std::to_wstring(::GetCurrentProcessId()) + L"-" +
+                              std::to_wstring(++serial);
         std::wstring readyName = prefix + L"-ready", releaseName = prefix + L"-release";
         m_ready = ::CreateEventW(nullptr, TRUE, FALSE, readyName.c_str());
         m_release = ::CreateEventW(nullptr, TRUE, FALSE, releaseName.c_str());
@@ -134,7 +134,7 @@ public:
         ::WaitForSingleObject(m_process.hProcess, 10000);
     }
 
-private:
+  private:
     HANDLE m_ready = nullptr;
     HANDLE m_release = nullptr;
     PROCESS_INFORMATION m_process{};
@@ -223,9 +223,8 @@ void check_free_functions(const fs::path& path) {
     }
     check(portalocker::native_handle(a) != portalocker::invalid_native_handle(),
           "native_handle(FILE*) gives a HANDLE");
-    bool locked = !lock_error_of([&] {
-        portalocker::lock(a, LockFlags::EXCLUSIVE | LockFlags::NON_BLOCKING);
-    });
+    bool locked = !lock_error_of(
+        [&] { portalocker::lock(a, LockFlags::EXCLUSIVE | LockFlags::NON_BLOCKING); });
     check(locked, "lock(FILE*, EXCLUSIVE | NON_BLOCKING) locks");
     bool refused = false;
     try {
@@ -241,7 +240,8 @@ void check_free_functions(const fs::path& path) {
           "the error_code form reports errc::already_locked", ec.message());
     bool unlocked = !lock_error_of([&] { portalocker::unlock(a); });
     bool blocking = !lock_error_of([&] { portalocker::lock(b, LockFlags::EXCLUSIVE); });
-    check(unlocked && blocking, "after unlock(FILE*) a blocking lock() of the other FILE* succeeds");
+    check(unlocked && blocking,
+          "after unlock(FILE*) a blocking lock() of the other FILE* succeeds");
     std::error_code unlockedTwice = lock_error_of([&] {
         portalocker::unlock(b);
         portalocker::unlock(b);
@@ -345,8 +345,8 @@ int main() {
     if (arguments.size() == 5 && arguments[1] == L"--hold")
         return run_holder(arguments);
 
-    fs::path directory = fs::temp_directory_path() /
-                         ("lockscope-smoke-" + std::to_string(::GetCurrentProcessId()));
+    fs::path directory =
+        fs::temp_directory_path() / ("lockscope-smoke-" + std::to_string(::GetCurrentProcessId()));
     fs::create_directories(directory);
     fs::path path = directory / "smoke.lock";
     std::printf("windows_smoke: lock file %s\n", path.string().c_str());

@@ -56,7 +56,7 @@ struct BoundedSemaphoreOptions {
 /// With the posix backend, slots held by two objects of one process do not exclude each
 /// other (fcntl locks belong to the process); flock and ofd do.
 class BoundedSemaphore {
-public:
+  public:
     explicit BoundedSemaphore(int maximum, BoundedSemaphoreOptions options = {});
     BoundedSemaphore(BoundedSemaphore&& other) noexcept;
     BoundedSemaphore& operator=(BoundedSemaphore&& other) noexcept;
@@ -121,15 +121,14 @@ public:
     const std::filesystem::path& directory() const noexcept { return m_directory; }
     const BoundedSemaphoreOptions& options() const noexcept { return m_options; }
 
-protected:
+  protected:
     /// For NamedBoundedSemaphore: `name` replaces options.name.
     BoundedSemaphore(int maximum, BoundedSemaphoreOptions options, std::string name);
 
-private:
+  private:
     using Deadline = std::optional<std::chrono::steady_clock::time_point>;
     /// The core of every acquisition form; time_point::max() waits forever.
-    bool acquire_slot(std::chrono::steady_clock::time_point deadline,
-                      std::error_code& ec) noexcept;
+    bool acquire_slot(std::chrono::steady_clock::time_point deadline, std::error_code& ec) noexcept;
     bool acquire_checked(std::chrono::steady_clock::time_point deadline);
     std::chrono::steady_clock::time_point default_deadline() const noexcept;
     [[noreturn]] void throw_error(std::error_code ec) const;

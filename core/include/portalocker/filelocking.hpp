@@ -11,11 +11,15 @@ namespace portalocker {
 #ifdef _WIN32
 using native_handle_type = void*; ///< a Windows HANDLE
 /// The value of a handle that refers to no file.
-inline native_handle_type invalid_native_handle() noexcept { return reinterpret_cast<void*>(-1); }
+inline native_handle_type invalid_native_handle() noexcept {
+    return reinterpret_cast<void*>(-1);
+}
 #else
-using native_handle_type = int;   ///< a file descriptor
+using native_handle_type = int; ///< a file descriptor
 /// The value of a handle that refers to no file.
-constexpr native_handle_type invalid_native_handle() noexcept { return -1; }
+constexpr native_handle_type invalid_native_handle() noexcept {
+    return -1;
+}
 #endif
 
 /// Locks the whole file behind `handle` with `backend`.
@@ -25,7 +29,8 @@ constexpr native_handle_type invalid_native_handle() noexcept { return -1; }
 /// errno. On Windows only Backend::windows exists.
 void lock(native_handle_type handle, LockFlags flags, Backend backend = default_backend());
 /// As above; contention sets `ec` to errc::already_locked instead of throwing.
-void lock(native_handle_type handle, LockFlags flags, Backend backend, std::error_code& ec) noexcept;
+void lock(native_handle_type handle, LockFlags flags, Backend backend,
+          std::error_code& ec) noexcept;
 /// Locks fileno(file); flushes nothing.
 void lock(std::FILE* file, LockFlags flags, Backend backend = default_backend());
 

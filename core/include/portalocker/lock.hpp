@@ -27,7 +27,7 @@ namespace portalocker {
 /// each other with the flock and ofd backends, also inside one process; fcntl (posix) locks
 /// belong to the whole process and are dropped when *any* descriptor of the file is closed.
 class Lock {
-public:
+  public:
     explicit Lock(std::filesystem::path path, LockOptions options = {});
     Lock(Lock&& other) noexcept;
     Lock& operator=(Lock&& other) noexcept;
@@ -107,7 +107,7 @@ public:
     const std::filesystem::path& path() const noexcept { return m_path; }
     const LockOptions& options() const noexcept { return m_options; }
 
-protected:
+  protected:
     /// Called with the lock just granted on `fd`; an error releases it again.
     virtual std::error_code after_lock(native_handle_type fd) noexcept;
     /// Called while still holding, just before unlocking.
@@ -119,7 +119,7 @@ protected:
     /// here when after_lock() finds the file replaced); an override must call Lock::acquire.
     virtual bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept;
 
-private:
+  private:
     LockFlags exclusive_flags() const noexcept;
     Deadline default_deadline() const noexcept;
     bool acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline);

@@ -23,8 +23,12 @@ constexpr LockFlags operator&(LockFlags a, LockFlags b) noexcept {
 constexpr LockFlags operator~(LockFlags a) noexcept {
     return static_cast<LockFlags>(~static_cast<unsigned>(a) & 15u);
 }
-constexpr LockFlags& operator|=(LockFlags& a, LockFlags b) noexcept { return a = a | b; }
-constexpr LockFlags& operator&=(LockFlags& a, LockFlags b) noexcept { return a = a & b; }
+constexpr LockFlags& operator|=(LockFlags& a, LockFlags b) noexcept {
+    return a = a | b;
+}
+constexpr LockFlags& operator&=(LockFlags& a, LockFlags b) noexcept {
+    return a = a & b;
+}
 /// True when any flag of `wanted` is set in `flags`.
 constexpr bool has(LockFlags flags, LockFlags wanted) noexcept {
     return static_cast<unsigned>(flags & wanted) != 0;
@@ -35,9 +39,9 @@ inline constexpr LockFlags LOCK_METHOD = LockFlags::EXCLUSIVE | LockFlags::NON_B
 
 /// The operating-system primitive behind a lock.
 enum class Backend {
-    flock,   ///< BSD flock(): whole file, per open file; what Python portalocker uses on POSIX
-    posix,   ///< fcntl() record locks: per process, works over NFS; any close() of the file drops it
-    ofd,     ///< Linux open-file-description locks: per open file like flock, NFS-capable like fcntl
+    flock, ///< BSD flock(): whole file, per open file; what Python portalocker uses on POSIX
+    posix, ///< fcntl() record locks: per process, works over NFS; any close() of the file drops it
+    ofd,   ///< Linux open-file-description locks: per open file like flock, NFS-capable like fcntl
     windows, ///< LockFileEx over the byte range Python portalocker uses
 };
 

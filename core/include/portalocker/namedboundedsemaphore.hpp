@@ -11,7 +11,7 @@ namespace portalocker {
 /// semaphore then do not share slots by accident; processes that mean to share one must pass
 /// the same name (name() tells the one made up). Everything else is BoundedSemaphore's.
 class NamedBoundedSemaphore : public BoundedSemaphore {
-public:
+  public:
     explicit NamedBoundedSemaphore(int maximum, BoundedSemaphoreOptions options = {});
 };
 

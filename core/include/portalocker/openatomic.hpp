@@ -29,7 +29,7 @@ namespace portalocker {
 /// errno (EEXIST for an existing target); every throwing call has a noexcept twin taking
 /// std::error_code&.
 class AtomicFile {
-public:
+  public:
     /// Refuses an existing target (EEXIST) and creates the temporary file.
     explicit AtomicFile(std::filesystem::path target);
     /// As above; on failure `ec` is set and the object is closed (stream() is then bad).
@@ -58,7 +58,7 @@ public:
     /// The temporary file while open; empty otherwise.
     const std::filesystem::path& temporary_path() const noexcept { return m_temporary; }
 
-private:
+  private:
     struct Stream;
     std::filesystem::path m_target;
     std::filesystem::path m_temporary;

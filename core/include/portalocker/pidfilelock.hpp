@@ -41,7 +41,7 @@ using pid_type = pid_t;
 /// throw LockException naming the path and leave no file behind; every throwing call has a
 /// noexcept twin taking std::error_code&. The destructor releases.
 class PidFileLock {
-public:
+  public:
     /// The outcome of acquire(): held by this object, or the holder as far as it is known.
     struct Attempt {
         bool acquired = false;
@@ -108,7 +108,7 @@ public:
         return m_sidecar.temporary_options();
     }
 
-private:
+  private:
     /// After the sidecar was granted: writes the PID file; on failure releases again.
     bool publish(bool granted, std::error_code& ec) noexcept;
     bool publish(bool granted);

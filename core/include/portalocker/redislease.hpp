@@ -51,7 +51,7 @@ struct LeaseHolder {
     /// The value's full length in bytes; greater than token.size() when token was cut.
     std::size_t token_size = 0;
     std::chrono::milliseconds pttl{}; ///< remaining TTL; -1 ms means the key never expires
-    std::uint64_t fencing = 0;       ///< the last fencing token granted for this key
+    std::uint64_t fencing = 0;        ///< the last fencing token granted for this key
     /// False when `token` is only the start of the value.
     bool token_complete() const noexcept { return token.size() == token_size; }
 };
@@ -91,7 +91,7 @@ struct LeaseHolder {
 /// parked between grants). One object is meant for one thread at a time; lost() and
 /// fencing_token() may be read from any thread.
 class RedisLease {
-public:
+  public:
     explicit RedisLease(std::string key, RedisOptions redis = {}, LeaseOptions options = {});
     RedisLease(RedisLease&& other) noexcept;
     RedisLease& operator=(RedisLease&& other) noexcept;
@@ -168,7 +168,7 @@ public:
     std::optional<LeaseHolder> holder();
     std::optional<LeaseHolder> holder(std::error_code& ec) noexcept;
 
-private:
+  private:
     bool acquire(std::chrono::steady_clock::time_point deadline, std::error_code& ec) noexcept;
     bool acquire_checked(std::chrono::steady_clock::time_point deadline);
 

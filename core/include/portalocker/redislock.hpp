@@ -77,10 +77,9 @@ struct RedisLockHolder {
 /// acquisitions. One object is meant for one thread at a time; lost() may be read from any
 /// thread.
 class RedisLock {
-public:
+  public:
     /// `channel` must be a valid Redis client-name fragment (printable ASCII, no spaces).
-    explicit RedisLock(std::string channel, RedisOptions redis = {},
-                       RedisLockOptions options = {});
+    explicit RedisLock(std::string channel, RedisOptions redis = {}, RedisLockOptions options = {});
     RedisLock(RedisLock&& other) noexcept;
     RedisLock& operator=(RedisLock&& other) noexcept;
     RedisLock(const RedisLock&) = delete;
@@ -160,7 +159,7 @@ public:
     std::vector<RedisLockHolder> holders();
     std::vector<RedisLockHolder> holders(std::error_code& ec) noexcept;
 
-private:
+  private:
     bool acquire(bool shared, std::chrono::steady_clock::time_point deadline,
                  std::error_code& ec) noexcept;
     bool acquire_checked(bool shared, std::chrono::steady_clock::time_point deadline);

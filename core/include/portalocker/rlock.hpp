@@ -22,7 +22,7 @@ namespace portalocker {
 /// LockException with errc::not_locked ("Cannot release more times than acquired") and
 /// changes nothing. Every throwing call has a noexcept twin taking std::error_code&.
 class RLock {
-public:
+  public:
     explicit RLock(std::filesystem::path path, LockOptions options = {});
     RLock(RLock&& other) noexcept;
     RLock& operator=(RLock&& other) noexcept;
@@ -79,7 +79,7 @@ public:
     const std::filesystem::path& path() const noexcept { return m_lock.path(); }
     const LockOptions& options() const noexcept { return m_lock.options(); }
 
-private:
+  private:
     /// True (and one more in the count) when already held.
     bool reenter() noexcept {
         if (m_count == 0)

@@ -42,7 +42,7 @@ struct TemporaryFileLockOptions {
 /// unlock() reports a failure to delete the file (EACCES, EROFS, ...) after releasing the
 /// lock anyway. The destructor releases.
 class TemporaryFileLock : public Lock {
-public:
+  public:
     explicit TemporaryFileLock(std::filesystem::path path = ".lock",
                                TemporaryFileLockOptions options = {});
     TemporaryFileLock(TemporaryFileLock&&) noexcept = default;
@@ -61,7 +61,7 @@ public:
     /// The options as given (options() gives the LockOptions the lock runs with).
     const TemporaryFileLockOptions& temporary_options() const noexcept { return m_temporary; }
 
-protected:
+  protected:
     /// Lock::acquire, again while the file turns out to have been replaced.
     bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept override;
     /// errc::file_replaced when the open file is no longer the file at path().
@@ -69,7 +69,7 @@ protected:
     /// Deletes the file while the lock is still held.
     void before_unlock() noexcept override;
 
-private:
+  private:
     TemporaryFileLockOptions m_temporary;
     std::error_code m_remove_error; ///< what before_unlock() could not do, for unlock()
 };

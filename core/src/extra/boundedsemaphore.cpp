@@ -40,8 +40,7 @@ struct OpenSlots {
 BoundedSemaphore::BoundedSemaphore(int maximum, BoundedSemaphoreOptions options)
     : BoundedSemaphore(maximum, options, options.name.value_or("bounded_semaphore")) {}
 
-BoundedSemaphore::BoundedSemaphore(int maximum, BoundedSemaphoreOptions options,
-                                   std::string name)
+BoundedSemaphore::BoundedSemaphore(int maximum, BoundedSemaphoreOptions options, std::string name)
     : m_maximum(maximum), m_options(std::move(options)), m_name(std::move(name)),
       m_directory(resolve_directory(m_options.directory)) {}
 
@@ -64,7 +63,9 @@ BoundedSemaphore& BoundedSemaphore::operator=(BoundedSemaphore&& other) noexcept
     return *this;
 }
 
-BoundedSemaphore::~BoundedSemaphore() { release(); }
+BoundedSemaphore::~BoundedSemaphore() {
+    release();
+}
 
 std::filesystem::path BoundedSemaphore::filename(int number, std::error_code& ec) const {
     std::string name = detail::format_slot_name(m_options.filename_pattern, m_name, number, ec);
@@ -205,7 +206,9 @@ bool BoundedSemaphore::try_lock(std::error_code& ec) noexcept {
     return acquire_slot(std::chrono::steady_clock::now(), ec);
 }
 
-bool BoundedSemaphore::try_lock() { return acquire_checked(std::chrono::steady_clock::now()); }
+bool BoundedSemaphore::try_lock() {
+    return acquire_checked(std::chrono::steady_clock::now());
+}
 
 void BoundedSemaphore::unlock(std::error_code& ec) noexcept {
     ec.clear();

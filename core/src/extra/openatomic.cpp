@@ -24,7 +24,9 @@ namespace portalocker {
 
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+std::error_code last_error() noexcept {
+    return {errno, std::system_category()};
+}
 
 std::filesystem::path directory_of(const std::filesystem::path& target) {
     auto parent = target.parent_path();
@@ -47,8 +49,8 @@ std::filesystem::path temporary_name(const std::filesystem::path& target) {
 }
 
 /// Publishes `from` at `to` unless something exists there already.
-std::error_code link_no_replace(const std::filesystem::path& from,
-                                const std::filesystem::path& to, bool& renamed) noexcept {
+std::error_code link_no_replace(const std::filesystem::path& from, const std::filesystem::path& to,
+                                bool& renamed) noexcept {
     renamed = false;
     if (::link(from.c_str(), to.c_str()) == 0)
         return {};
@@ -83,7 +85,7 @@ std::error_code sync_directory(const std::filesystem::path& directory) noexcept 
 
 /// A write-only stream buffer over a descriptor that remembers the first write error.
 class DescriptorBuffer : public std::streambuf {
-public:
+  public:
     explicit DescriptorBuffer(int fd) : m_fd(fd) { setp(m_buffer, m_buffer + sizeof m_buffer); }
     int fd() const noexcept { return m_fd; }
     std::error_code error() const noexcept { return m_error; }
@@ -94,7 +96,7 @@ public:
         return ok;
     }
 
-protected:
+  protected:
     int_type overflow(int_type ch) override {
         if (!drain())
             return traits_type::eof();
@@ -114,7 +116,7 @@ protected:
     }
     int sync() override { return drain() ? 0 : -1; }
 
-private:
+  private:
     bool write_all(const char* data, std::size_t size) noexcept {
         while (!m_error && size > 0) {
             ssize_t written = ::write(m_fd, data, size);
@@ -162,8 +164,8 @@ AtomicFile::AtomicFile(std::filesystem::path target, std::error_code& ec) noexce
         // O_EXCL: a name nobody else uses; a handful of tries against a clash of names.
         for (int attempt = 0; attempt < 16; ++attempt) {
             auto candidate = temporary_name(m_target);
-            int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-                            0666);
+            int fd =
+                ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
             if (fd >= 0) {
                 try {
                     m_stream = std::make_unique<Stream>(fd);
@@ -212,9 +214,13 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
     return *this;
 }
 
-AtomicFile::~AtomicFile() { discard(); }
+AtomicFile::~AtomicFile() {
+    discard();
+}
 
-bool AtomicFile::is_open() const noexcept { return m_stream != nullptr; }
+bool AtomicFile::is_open() const noexcept {
+    return m_stream != nullptr;
+}
 
 std::ostream& AtomicFile::stream() {
     if (m_stream)
@@ -265,13 +271,15 @@ void AtomicFile::commit() {
     commit(ec);
     if (!ec)
         return;
-    const char* action = !wasOpen                          ? "cannot commit a closed AtomicFile for"
+    const char* action = !wasOpen                       ? "cannot commit a closed AtomicFile for"
                          : ec == std::errc::file_exists ? "refusing to overwrite"
-                                                          : "cannot publish";
+                                                        : "cannot publish";
     throw LockException(ec, detail::describe(action, m_target, ec));
 }
 
-AtomicFile open_atomic(std::filesystem::path target) { return AtomicFile(std::move(target)); }
+AtomicFile open_atomic(std::filesystem::path target) {
+    return AtomicFile(std::move(target));
+}
 
 void open_atomic(const std::filesystem::path& target,
                  const std::function<void(std::ostream&)>& writer) {

@@ -23,7 +23,9 @@ std::filesystem::path sidecar_of(const std::filesystem::path& pid_file) {
     return sidecar;
 }
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+std::error_code last_error() noexcept {
+    return {errno, std::system_category()};
+}
 
 /// Truncates `path` and writes our pid in decimal, no newline, then fsyncs, so that a reader
 /// sees it even after a crash of the machine.
@@ -71,7 +73,9 @@ PidFileLock& PidFileLock::operator=(PidFileLock&& other) noexcept {
     return *this;
 }
 
-PidFileLock::~PidFileLock() { release(); }
+PidFileLock::~PidFileLock() {
+    release();
+}
 
 bool PidFileLock::publish(bool granted, std::error_code& ec) noexcept {
     if (!granted)
@@ -107,7 +111,9 @@ bool PidFileLock::try_lock(std::error_code& ec) noexcept {
     return publish(m_sidecar.try_lock(ec), ec);
 }
 
-bool PidFileLock::try_lock() { return publish(m_sidecar.try_lock()); }
+bool PidFileLock::try_lock() {
+    return publish(m_sidecar.try_lock());
+}
 
 void PidFileLock::unlock(std::error_code& ec) noexcept {
     ec.clear();

@@ -40,7 +40,9 @@ bool RLock::try_lock(std::error_code& ec) noexcept {
     return reenter() || counted(m_lock.try_lock(ec));
 }
 
-bool RLock::try_lock() { return reenter() || counted(m_lock.try_lock()); }
+bool RLock::try_lock() {
+    return reenter() || counted(m_lock.try_lock());
+}
 
 void RLock::unlock(std::error_code& ec) noexcept {
     ec.clear();

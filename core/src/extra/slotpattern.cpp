@@ -12,7 +12,7 @@ namespace {
 struct FormatSpec {
     char fill = ' ';
     bool fill_given = false;
-    char align = 0; ///< '<', '>', '^', '=' or 0 for the type's default
+    char align = 0;    ///< '<', '>', '^', '=' or 0 for the type's default
     bool zero = false; ///< the '0' flag: zero fill, sign-aware for numbers without an align
     char sign = '-';
     bool alternate = false;
@@ -21,7 +21,9 @@ struct FormatSpec {
     char type = 0;
 };
 
-bool is_align(char c) { return c == '<' || c == '>' || c == '^' || c == '='; }
+bool is_align(char c) {
+    return c == '<' || c == '>' || c == '^' || c == '=';
+}
 
 bool read_number(std::string_view& text, std::size_t& value) {
     const char* begin = text.data();
@@ -77,8 +79,8 @@ std::optional<FormatSpec> parse_spec(std::string_view text) {
     return spec;
 }
 
-void pad(std::string& out, std::string_view body, std::size_t prefixLength,
-         const FormatSpec& spec, char defaultAlign) {
+void pad(std::string& out, std::string_view body, std::size_t prefixLength, const FormatSpec& spec,
+         char defaultAlign) {
     const std::size_t fillCount = spec.width > body.size() ? spec.width - body.size() : 0;
     const char align = spec.align ? spec.align : defaultAlign;
     std::size_t before = 0;
@@ -99,8 +101,7 @@ void pad(std::string& out, std::string_view body, std::size_t prefixLength,
 }
 
 bool format_name(std::string& out, std::string_view name, const FormatSpec& spec) {
-    if ((spec.type && spec.type != 's') || spec.sign != '-' || spec.alternate ||
-        spec.align == '=')
+    if ((spec.type && spec.type != 's') || spec.sign != '-' || spec.alternate || spec.align == '=')
         return false;
     if (spec.precision && *spec.precision < name.size())
         name = name.substr(0, *spec.precision);
@@ -113,12 +114,26 @@ bool format_number(std::string& out, int number, const FormatSpec& spec) {
     std::string_view prefix;
     switch (spec.type) {
     case 0:
-    case 'd': break;
-    case 'x': base = 16; prefix = "0x"; break;
-    case 'X': base = 16; prefix = "0X"; break;
-    case 'o': base = 8; prefix = "0o"; break;
-    case 'b': base = 2; prefix = "0b"; break;
-    default: return false;
+    case 'd':
+        break;
+    case 'x':
+        base = 16;
+        prefix = "0x";
+        break;
+    case 'X':
+        base = 16;
+        prefix = "0X";
+        break;
+    case 'o':
+        base = 8;
+        prefix = "0o";
+        break;
+    case 'b':
+        base = 2;
+        prefix = "0b";
+        break;
+    default:
+        return false;
     }
     if (spec.precision)
         return false; // Python: precision not allowed in integer format specifier

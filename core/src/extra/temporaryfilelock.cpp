@@ -85,9 +85,8 @@ void TemporaryFileLock::unlock() {
     if (ec)
         throw LockException(ec, detail::describe("cannot unlock", path(), ec));
     if (auto removeError = std::exchange(m_remove_error, {}))
-        throw LockException(removeError,
-                            detail::describe("released the lock but cannot delete", path(),
-                                             removeError));
+        throw LockException(removeError, detail::describe("released the lock but cannot delete",
+                                                          path(), removeError));
 }
 
 } // namespace portalocker

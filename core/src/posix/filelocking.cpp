@@ -41,8 +41,8 @@ std::error_code lock_once(int fd, LockFlags flags, Backend backend, bool blockin
     int rc;
     switch (backend) {
     case Backend::flock: {
-        int operation = unlocking ? LOCK_UN
-                                  : (has(flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH);
+        int operation =
+            unlocking ? LOCK_UN : (has(flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH);
         if (!blocking && !unlocking)
             operation |= LOCK_NB;
         do
@@ -77,7 +77,8 @@ std::error_code lock_once(int fd, LockFlags flags, Backend backend, bool blockin
 
 } // namespace detail
 
-void lock(native_handle_type handle, LockFlags flags, Backend backend, std::error_code& ec) noexcept {
+void lock(native_handle_type handle, LockFlags flags, Backend backend,
+          std::error_code& ec) noexcept {
     ec = detail::lock_once(handle, flags & ~LockFlags::UNBLOCK, backend,
                            !has(flags, LockFlags::NON_BLOCKING));
 }
@@ -110,6 +111,8 @@ void unlock(std::FILE* file, Backend backend) {
     unlock(native_handle(file), backend);
 }
 
-native_handle_type native_handle(std::FILE* file) noexcept { return ::fileno(file); }
+native_handle_type native_handle(std::FILE* file) noexcept {
+    return ::fileno(file);
+}
 
 } // namespace portalocker

@@ -59,7 +59,9 @@ native_handle_type open_file(const std::filesystem::path& path, const OpenMode& 
     return fd;
 }
 
-void close_handle(native_handle_type handle) noexcept { ::close(handle); }
+void close_handle(native_handle_type handle) noexcept {
+    ::close(handle);
+}
 
 std::error_code truncate_file(native_handle_type handle) noexcept {
     int rc;

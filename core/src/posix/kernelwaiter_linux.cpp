@@ -82,8 +82,8 @@ struct HelperArgs {
     int flock_operation;
     RecordLockCall record;
     pid_t parent;
-    int doorbell;   ///< eventfd the helper rings as soon as its lock call returns
-    int outcome;    ///< -1 while blocked; then 0 when granted, else the errno
+    int doorbell; ///< eventfd the helper rings as soon as its lock call returns
+    int outcome;  ///< -1 while blocked; then 0 when granted, else the errno
 };
 
 // Runs in the helper process: one blocking lock call, then the outcome is published and the
@@ -115,7 +115,7 @@ constexpr std::size_t helper_stack_size = 64 * 1024;
 // Stacks are kept per thread for the next wait: unmapping memory shared with running threads
 // costs a TLB shoot-down on every core, which would sit on the hand-off path.
 class StackPool {
-public:
+  public:
     ~StackPool() {
         for (void* stack : m_free)
             ::munmap(stack, helper_stack_size);
@@ -138,7 +138,7 @@ public:
         }
     }
 
-private:
+  private:
     std::vector<void*> m_free;
 };
 
@@ -146,7 +146,7 @@ thread_local StackPool t_stacks;
 
 /// One helper process blocked in one lock call.
 class Helper {
-public:
+  public:
     Helper() = default;
     Helper(const Helper&) = delete;
     Helper& operator=(const Helper&) = delete;
@@ -163,8 +163,8 @@ public:
         m_args.fd = request.handle;
         m_args.use_flock = request.backend == Backend::flock;
         m_args.flock_operation = has(request.flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH;
-        m_args.record = record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend,
-                                         true);
+        m_args.record =
+            record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend, true);
         m_args.parent = ::getpid();
         m_args.doorbell = doorbell;
         m_args.outcome = -1;
@@ -176,7 +176,8 @@ public:
         pthread_sigmask(SIG_SETMASK, &all, &previous);
         int pidfd = -1;
         m_pid = PORTALOCKER_CLONE(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
-                        CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, &m_args, &pidfd);
+                                  CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, &m_args,
+                                  &pidfd);
         int cloneErrno = errno;
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
         if (m_pid == -1)
@@ -205,7 +206,7 @@ public:
         return outcome();
     }
 
-private:
+  private:
     HelperArgs m_args{};
     void* m_stack = nullptr;
     pid_t m_pid = -1;
@@ -219,7 +220,7 @@ bool helpers_unavailable(std::error_code ec) {
 }
 
 class EventFd {
-public:
+  public:
     EventFd() noexcept : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
     ~EventFd() {
         if (m_fd >= 0)
@@ -229,7 +230,7 @@ public:
     EventFd& operator=(const EventFd&) = delete;
     int get() const noexcept { return m_fd; }
 
-private:
+  private:
     int m_fd;
 };
 

@@ -29,9 +29,12 @@ bool blocks(const Answer& answer, bool shared) noexcept {
     if (answer.kind != Answer::Kind::protocol1)
         return true;
     switch (answer.mode) {
-    case Mode::exclusive: return true;
-    case Mode::pending: return shared;
-    case Mode::shared: return !shared;
+    case Mode::exclusive:
+        return true;
+    case Mode::pending:
+        return shared;
+    case Mode::shared:
+        return !shared;
     }
     return true;
 }

@@ -18,8 +18,7 @@ bool any_blocks(const std::vector<Answer>& answers, bool shared) noexcept;
 
 /// "held exclusively by holder <id>", "held shared by 2 reader(s)", ...: who is in the way,
 /// for messages; empty when nobody is.
-std::string describe_conflict(const std::vector<Answer>& answers, std::size_t missing,
-                              bool shared);
+std::string describe_conflict(const std::vector<Answer>& answers, std::size_t missing, bool shared);
 
 /// A subscriber that may be reaped: it carries one of the channel's holder names exactly.
 struct ReapCandidate {

@@ -32,8 +32,8 @@ std::string ChannelHolder::client_name() const {
     return channel::holder_client_name(m_channel, m_holderId);
 }
 
-bool ChannelHolder::subscribe(const std::string& holder_id, channel::Mode mode,
-                              std::error_code& ec, std::string& message) noexcept {
+bool ChannelHolder::subscribe(const std::string& holder_id, channel::Mode mode, std::error_code& ec,
+                              std::string& message) noexcept {
     ec.clear();
     unsubscribe();
     if (m_wakeRead < 0) {
@@ -216,11 +216,13 @@ void ChannelHolder::run() noexcept {
                 return;
             }
         }
-        Deadline until = unsubscribing ? unsubscribeDeadline
-                                       : std::min({nextHealthCheck, pongDeadline});
+        Deadline until =
+            unsubscribing ? unsubscribeDeadline : std::min({nextHealthCheck, pongDeadline});
         Reply reply;
         switch (m_connection.read(reply, until, ec, m_wakeRead)) {
-        case Connection::ReadStatus::woken: drain_wake(); continue;
+        case Connection::ReadStatus::woken:
+            drain_wake();
+            continue;
         case Connection::ReadStatus::failed:
             if (!unsubscribing)
                 report_broken(ec);
@@ -249,7 +251,8 @@ void ChannelHolder::run() noexcept {
             }
             continue;
         }
-        case Connection::ReadStatus::reply: break;
+        case Connection::ReadStatus::reply:
+            break;
         }
         const std::string& kind = reply.at(0).text;
         if (kind == "message" && reply.at(1).text == m_channel) {
@@ -258,8 +261,7 @@ void ChannelHolder::run() noexcept {
         } else if (kind == "pong") {
             pongDeadline = Deadline::max();
             nextHealthCheck = deadline_after(m_healthCheckInterval);
-        } else if (kind == "unsubscribe" && reply.at(2).is_integer() &&
-                   reply.at(2).integer == 0) {
+        } else if (kind == "unsubscribe" && reply.at(2).is_integer() && reply.at(2).integer == 0) {
             return; // clean: the connection is back in normal mode for the next subscribe
         }
     }

@@ -29,7 +29,7 @@
 namespace portalocker::redis {
 
 class ChannelHolder {
-public:
+  public:
     /// Publishes an answer (channel, message); runs on the answering thread.
     using Publisher = std::function<void(const std::string&, const std::string&)>;
     using LostCallback = std::function<void(std::error_code)>;
@@ -66,7 +66,7 @@ public:
     std::string holder_id() const;
     std::string client_name() const;
 
-private:
+  private:
     void run() noexcept;
     void answer(const std::string& responseChannel) noexcept;
     void report_broken(std::error_code ec) noexcept;

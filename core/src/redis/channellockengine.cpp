@@ -54,9 +54,9 @@ ChannelLockEngine::ChannelLockEngine(std::string channel, RedisOptions redis,
                 return;
         }
     };
-    m_holder = std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel,
-                                               std::move(publish),
-                                               m_options.health_check_interval, m_options.on_lost);
+    m_holder =
+        std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel, std::move(publish),
+                                        m_options.health_check_interval, m_options.on_lost);
 }
 
 ChannelLockEngine::~ChannelLockEngine() {
@@ -285,8 +285,7 @@ bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec)
     if (!value) {
         fail(ec, make_error_code(errc::protocol_error),
              "unexpected answer to PUBSUB NUMSUB from Redis at " +
-                 detail::printable_text(m_redis.address(), 256) + ": " +
-                 reply.describe());
+                 detail::printable_text(m_redis.address(), 256) + ": " + reply.describe());
         return false;
     }
     count = *value;
@@ -335,8 +334,8 @@ bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
     const bool counted = subscribed && !m_holder->broken();
     const auto others = static_cast<std::size_t>(std::max<long long>(0, *subscribers - counted));
     const std::string ownId = subscribed ? m_holder->holder_id() : std::string();
-    bool collected = probeWatcher.collect(others, ownId, deadline_after(m_options.unavailable_timeout),
-                                          result.answers, ec);
+    bool collected = probeWatcher.collect(
+        others, ownId, deadline_after(m_options.unavailable_timeout), result.answers, ec);
     probeWatcher.close_probe();
     if (!collected) {
         fail_from(ec, probeWatcher.last_error());

@@ -36,7 +36,7 @@
 namespace portalocker::redis {
 
 class ChannelLockEngine {
-public:
+  public:
     ChannelLockEngine(std::string channel, RedisOptions redis, RedisLockOptions options);
     ~ChannelLockEngine();
     ChannelLockEngine(const ChannelLockEngine&) = delete;
@@ -63,7 +63,7 @@ public:
     const std::string& last_error() const noexcept { return m_lastError; }
     const std::string& last_conflict() const noexcept { return m_lastConflict; }
 
-private:
+  private:
     enum class Outcome { granted, locked, retry, failed };
     struct Probe {
         std::vector<channel::Answer> answers;

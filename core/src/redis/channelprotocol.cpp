@@ -14,9 +14,12 @@ constexpr std::size_t holder_id_length = 32;
 
 std::string_view to_string(Mode mode) noexcept {
     switch (mode) {
-    case Mode::exclusive: return "exclusive";
-    case Mode::pending: return "pending";
-    case Mode::shared: return "shared";
+    case Mode::exclusive:
+        return "exclusive";
+    case Mode::pending:
+        return "pending";
+    case Mode::shared:
+        return "shared";
     }
     return "exclusive";
 }
@@ -109,8 +112,7 @@ std::optional<std::string> parse_ping(std::string_view payload) noexcept {
 }
 
 std::string make_answer(std::string_view holder_id, Mode mode) {
-    nlohmann::json answer = {
-        {"holder_id", holder_id}, {"mode", to_string(mode)}, {"protocol", 1}};
+    nlohmann::json answer = {{"holder_id", holder_id}, {"mode", to_string(mode)}, {"protocol", 1}};
     return answer.dump();
 }
 

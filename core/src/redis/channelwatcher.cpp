@@ -56,10 +56,15 @@ bool ChannelWatcher::read_until(Deadline deadline, std::error_code& ec, bool& ti
     timedOut = false;
     Reply reply;
     switch (m_connection.read(reply, deadline, ec)) {
-    case Connection::ReadStatus::reply: dispatch(reply); return true;
+    case Connection::ReadStatus::reply:
+        dispatch(reply);
+        return true;
     case Connection::ReadStatus::timeout:
-    case Connection::ReadStatus::woken: timedOut = true; return true;
-    case Connection::ReadStatus::failed: return false;
+    case Connection::ReadStatus::woken:
+        timedOut = true;
+        return true;
+    case Connection::ReadStatus::failed:
+        return false;
     }
     return false;
 }

@@ -19,7 +19,7 @@
 namespace portalocker::redis {
 
 class ChannelWatcher {
-public:
+  public:
     ChannelWatcher(RedisOptions options, std::string channel);
 
     /// Connects and subscribes to the release channel unless done already.
@@ -40,7 +40,7 @@ public:
 
     const std::string& last_error() const noexcept { return m_connection.last_error(); }
 
-private:
+  private:
     bool read_until(Deadline deadline, std::error_code& ec, bool& timedOut) noexcept;
     void dispatch(const Reply& reply) noexcept;
 

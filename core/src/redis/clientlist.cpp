@@ -5,8 +5,7 @@
 namespace portalocker::redis {
 namespace {
 
-template <class Number>
-Number to_number(std::string_view text) {
+template <class Number> Number to_number(std::string_view text) {
     Number value{};
     std::from_chars(text.data(), text.data() + text.size(), value);
     return value;

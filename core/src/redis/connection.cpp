@@ -23,12 +23,24 @@ namespace {
 Reply convert(const redisReply* raw) {
     Reply reply;
     switch (raw->type) {
-    case REDIS_REPLY_STATUS: reply.type = Reply::Type::status; break;
-    case REDIS_REPLY_ERROR: reply.type = Reply::Type::error; break;
-    case REDIS_REPLY_STRING: reply.type = Reply::Type::string; break;
-    case REDIS_REPLY_INTEGER: reply.type = Reply::Type::integer; break;
-    case REDIS_REPLY_ARRAY: reply.type = Reply::Type::array; break;
-    default: reply.type = Reply::Type::nil; break;
+    case REDIS_REPLY_STATUS:
+        reply.type = Reply::Type::status;
+        break;
+    case REDIS_REPLY_ERROR:
+        reply.type = Reply::Type::error;
+        break;
+    case REDIS_REPLY_STRING:
+        reply.type = Reply::Type::string;
+        break;
+    case REDIS_REPLY_INTEGER:
+        reply.type = Reply::Type::integer;
+        break;
+    case REDIS_REPLY_ARRAY:
+        reply.type = Reply::Type::array;
+        break;
+    default:
+        reply.type = Reply::Type::nil;
+        break;
     }
     if (raw->type == REDIS_REPLY_STATUS || raw->type == REDIS_REPLY_ERROR ||
         raw->type == REDIS_REPLY_STRING)
@@ -93,19 +105,20 @@ std::string command_name(std::span<const std::string_view> argv) {
                                                       "CONFIG", "MEMORY", "OBJECT",  "PUBSUB",
                                                       "SCRIPT", "XINFO",  "FUNCTION"};
     std::string name = upper(argv[0]);
-    if (argv.size() > 1 && std::find(std::begin(containers), std::end(containers), name) !=
-                               std::end(containers))
+    if (argv.size() > 1 &&
+        std::find(std::begin(containers), std::end(containers), name) != std::end(containers))
         name += ' ' + upper(argv[1]);
     return detail::printable_text(name, 256);
 }
 
 Connection::Connection(RedisOptions options) : m_options(std::move(options)) {}
 
-Connection::~Connection() { close(); }
+Connection::~Connection() {
+    close();
+}
 
 Connection::Connection(Connection&& other) noexcept
-    : m_options(std::move(other.m_options)),
-      m_context(std::exchange(other.m_context, nullptr)),
+    : m_options(std::move(other.m_options)), m_context(std::exchange(other.m_context, nullptr)),
       m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
@@ -131,7 +144,9 @@ std::string Connection::printable_address() const {
     return detail::printable_text(m_options.address(), 256);
 }
 
-int Connection::fd() const noexcept { return m_context ? m_context->fd : -1; }
+int Connection::fd() const noexcept {
+    return m_context ? m_context->fd : -1;
+}
 
 bool Connection::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
     ec = code;
@@ -158,8 +173,7 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
     if (!context)
         return fail(ec, code, std::move(message));
     m_context = context;
-    if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name,
-               ec)) {
+    if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name, ec)) {
         close();
         return false;
     }
@@ -226,7 +240,7 @@ namespace {
 // SIGPIPE is blocked in this thread around the write and a SIGPIPE the write raised is taken
 // back (it is thread-directed), as libpq does.
 class SigpipeGuard {
-public:
+  public:
     SigpipeGuard() {
         sigemptyset(&m_pipe);
         sigaddset(&m_pipe, SIGPIPE);
@@ -252,7 +266,7 @@ public:
     SigpipeGuard(const SigpipeGuard&) = delete;
     SigpipeGuard& operator=(const SigpipeGuard&) = delete;
 
-private:
+  private:
     sigset_t m_pipe{};
     sigset_t m_previous{};
     bool m_wasPending = false;
@@ -282,8 +296,8 @@ bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
         std::string reason = std::strerror(errno);
         close();
         return fail(ec, make_error_code(errc::connection_lost),
-                    "connection to Redis at " + printable_address() + " lost while sending: " +
-                        reason);
+                    "connection to Redis at " + printable_address() +
+                        " lost while sending: " + reason);
     }
     m_outgoing.erase(0, static_cast<std::size_t>(written));
     done = m_outgoing.empty();
@@ -413,16 +427,19 @@ Reply Connection::command(std::span<const std::string_view> argv, Deadline deadl
     if (!send(argv, deadline, ec))
         return reply;
     switch (read(reply, deadline, ec)) {
-    case ReadStatus::reply: check_reply(reply, argv, ec); return reply;
+    case ReadStatus::reply:
+        check_reply(reply, argv, ec);
+        return reply;
     case ReadStatus::timeout:
         close(); // the late reply would be taken for the next command's
         fail(ec, make_error_code(errc::timeout),
              "Redis at " + printable_address() + " did not answer " + command_name(argv) +
-                 " in time (command timeout " +
-                 std::to_string(m_options.command_timeout.count()) + " ms)");
+                 " in time (command timeout " + std::to_string(m_options.command_timeout.count()) +
+                 " ms)");
         return Reply{};
     case ReadStatus::woken:
-    case ReadStatus::failed: return Reply{};
+    case ReadStatus::failed:
+        return Reply{};
     }
     return reply;
 }
@@ -452,8 +469,8 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
         if (status == ReadStatus::timeout) {
             close();
             fail(ec, make_error_code(errc::timeout),
-                 "Redis at " + printable_address() + " did not answer " +
-                     command_name(arguments) + " in time (command timeout " +
+                 "Redis at " + printable_address() + " did not answer " + command_name(arguments) +
+                     " in time (command timeout " +
                      std::to_string(m_options.command_timeout.count()) + " ms)");
         }
         if (status != ReadStatus::reply)

@@ -45,7 +45,7 @@ std::error_code classify_error_reply(const Reply& reply) noexcept;
 std::string command_name(std::span<const std::string_view> argv);
 
 class Connection {
-public:
+  public:
     explicit Connection(RedisOptions options = {});
     ~Connection();
     Connection(Connection&& other) noexcept;
@@ -100,7 +100,7 @@ public:
     /// the server said (never the password).
     const std::string& last_error() const noexcept { return m_lastError; }
 
-private:
+  private:
     /// options().address() for messages (a host or socket path set directly can hold any
     /// byte).
     std::string printable_address() const;

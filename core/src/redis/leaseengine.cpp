@@ -43,8 +43,8 @@ std::string seconds_text(milliseconds timeout) {
 
 LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options)
     : m_key(std::move(key)), m_printableKey(detail::printable_text(m_key, 256)),
-      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
-      m_redis(std::move(redis)), m_options(std::move(options)), m_connection(m_redis) {}
+      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"), m_redis(std::move(redis)),
+      m_options(std::move(options)), m_connection(m_redis) {}
 
 LeaseEngine::~LeaseEngine() {
     std::error_code ignored;
@@ -128,8 +128,7 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
     if (!granted || !value) {
         fail(ec, make_error_code(errc::protocol_error),
              "unexpected answer to the lease script from Redis at " +
-                 detail::printable_text(m_redis.address(), 256) + ": " +
-                 reply.describe());
+                 detail::printable_text(m_redis.address(), 256) + ": " + reply.describe());
         return Attempt::failed;
     }
     if (*granted != 1) {
@@ -193,7 +192,9 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     for (;;) {
         milliseconds holderTtl{-1};
         switch (attempt(token, holderTtl, ec)) {
-        case Attempt::granted: ensure_renewer(); return true;
+        case Attempt::granted:
+            ensure_renewer();
+            return true;
         case Attempt::failed:
             // The script may have run without us seeing its answer, or failed after the SET
             // (INCR on a fencing key that is not a number): take back a grant we might hold
@@ -201,7 +202,8 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
             if (ec == errc::timeout || ec == errc::connection_lost || ec == errc::server_error)
                 release_uncertain_grant(token);
             return false;
-        case Attempt::locked: break;
+        case Attempt::locked:
+            break;
         }
         auto now = Clock::now();
         if (now >= deadline) {
@@ -294,9 +296,9 @@ std::optional<LeaseHolder> LeaseEngine::holder(std::error_code& ec) noexcept {
         return std::nullopt; // free (or expired between the commands)
     LeaseHolder current;
     current.token = std::move(replies[1].text);
-    current.token_size = std::max(static_cast<std::size_t>(std::max<long long>(
-                                      replies[2].as_integer().value_or(0), 0)),
-                                  current.token.size());
+    current.token_size = std::max(
+        static_cast<std::size_t>(std::max<long long>(replies[2].as_integer().value_or(0), 0)),
+        current.token.size());
     current.pttl = milliseconds(pttl);
     current.fencing = static_cast<std::uint64_t>(replies[4].as_integer().value_or(0));
     return current;
@@ -341,8 +343,8 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
         }
         if (ec)
             m_lastError = "the lease '" + m_printableKey +
-                          "' expired before it could be renewed (" +
-                          m_connection.last_error() + ")";
+                          "' expired before it could be renewed (" + m_connection.last_error() +
+                          ")";
     }
     if (ec) {
         mark_lost(generation, make_error_code(errc::lock_lost));
@@ -425,8 +427,8 @@ void LeaseEngine::ensure_renewer() noexcept {
 }
 
 void LeaseEngine::renew_loop() noexcept {
-    const auto interval = std::chrono::duration_cast<Clock::duration>(
-        m_options.ttl * m_options.renew_fraction);
+    const auto interval =
+        std::chrono::duration_cast<Clock::duration>(m_options.ttl * m_options.renew_fraction);
     std::uint64_t generation = 0;             // the grant being renewed
     std::uint64_t finishedGeneration = 0;     // a grant found lost: not renewed again
     std::optional<Clock::time_point> retryAt; // after a connection problem, for `generation`
@@ -481,9 +483,9 @@ void LeaseEngine::renew_loop() noexcept {
         }
         // A connection problem with time left: retry soon, but not in a tight loop.
         auto left = validUntil - Clock::now();
-        retryAt = Clock::now() + std::clamp<Clock::duration>(left / 4,
-                                                             std::chrono::milliseconds(10),
-                                                             std::chrono::milliseconds(1000));
+        retryAt =
+            Clock::now() + std::clamp<Clock::duration>(left / 4, std::chrono::milliseconds(10),
+                                                       std::chrono::milliseconds(1000));
     }
 }
 

@@ -27,7 +27,7 @@
 namespace portalocker::redis {
 
 class LeaseEngine {
-public:
+  public:
     LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options);
     ~LeaseEngine();
     LeaseEngine(const LeaseEngine&) = delete;
@@ -57,7 +57,7 @@ public:
     const std::string& last_error() const noexcept { return m_lastError; }
     const std::string& last_conflict() const noexcept { return m_lastConflict; }
 
-private:
+  private:
     enum class Attempt { granted, locked, failed };
     Attempt attempt(const std::string& token, std::chrono::milliseconds& holderTtl,
                     std::error_code& ec) noexcept;

@@ -60,6 +60,8 @@ std::string random_uuid4_hex() {
     return to_hex(bytes);
 }
 
-std::string random_token_hex() { return to_hex(random_bytes()); }
+std::string random_token_hex() {
+    return to_hex(random_bytes());
+}
 
 } // namespace portalocker::redis

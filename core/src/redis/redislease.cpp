@@ -29,7 +29,9 @@ std::string what(const redis::LeaseEngine& engine) {
            "': " + detail::printable_text(engine.last_error());
 }
 
-std::error_code moved_from() { return make_error_code(errc::invalid_argument); }
+std::error_code moved_from() {
+    return make_error_code(errc::invalid_argument);
+}
 
 [[noreturn]] void throw_moved_from() {
     throw LockException(moved_from(), "use of a moved-from RedisLease");
@@ -91,7 +93,7 @@ void RedisLease::lock() {
     const std::string& conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
                         (conflict.empty() ? std::string("held by another client")
-                                            : detail::printable_text(conflict)));
+                                          : detail::printable_text(conflict)));
 }
 
 void RedisLease::lock(std::error_code& ec) noexcept {
@@ -103,7 +105,9 @@ void RedisLease::lock(std::error_code& ec) noexcept {
         ec = make_error_code(errc::already_locked);
 }
 
-bool RedisLease::try_lock() { return acquire_checked(std::chrono::steady_clock::now()); }
+bool RedisLease::try_lock() {
+    return acquire_checked(std::chrono::steady_clock::now());
+}
 
 bool RedisLease::try_lock(std::error_code& ec) noexcept {
     return acquire(std::chrono::steady_clock::now(), ec);
@@ -124,9 +128,9 @@ void RedisLease::unlock() {
     // A lost lease was reported by lost() and on_lost; its clean-up is not an error, and
     // std::unique_lock calls unlock() from a destructor.
     if (ec && ec != errc::lock_lost)
-        throw LockException(ec, "cannot unlock " +
-                                    (m_impl ? what(m_impl->engine)
-                                            : std::string("a moved-from RedisLease")));
+        throw LockException(ec,
+                            "cannot unlock " + (m_impl ? what(m_impl->engine)
+                                                       : std::string("a moved-from RedisLease")));
 }
 
 bool RedisLease::extend() {
@@ -139,9 +143,9 @@ bool RedisLease::extend(std::chrono::milliseconds ttl) {
     std::error_code ec;
     bool extended = extend(ttl, ec);
     if (ec)
-        throw LockException(ec, "cannot extend " +
-                                    (m_impl ? what(m_impl->engine)
-                                            : std::string("a moved-from RedisLease")));
+        throw LockException(ec,
+                            "cannot extend " + (m_impl ? what(m_impl->engine)
+                                                       : std::string("a moved-from RedisLease")));
     return extended;
 }
 
@@ -153,22 +157,36 @@ bool RedisLease::extend(std::chrono::milliseconds ttl, std::error_code& ec) noex
     return m_impl->engine.extend(ttl, ec);
 }
 
-bool RedisLease::owns_lock() const noexcept { return m_impl && m_impl->engine.held(); }
-bool RedisLease::lost() const noexcept { return m_impl && m_impl->engine.lost(); }
+bool RedisLease::owns_lock() const noexcept {
+    return m_impl && m_impl->engine.held();
+}
+bool RedisLease::lost() const noexcept {
+    return m_impl && m_impl->engine.lost();
+}
 std::uint64_t RedisLease::fencing_token() const noexcept {
     return m_impl ? m_impl->engine.fencing_token() : 0;
 }
-std::string RedisLease::token() const { return m_impl ? m_impl->engine.token() : ""; }
+std::string RedisLease::token() const {
+    return m_impl ? m_impl->engine.token() : "";
+}
 std::chrono::steady_clock::time_point RedisLease::valid_until() const noexcept {
     return m_impl ? m_impl->engine.valid_until() : std::chrono::steady_clock::time_point::min();
 }
-const std::string& RedisLease::key() const noexcept { return m_impl->engine.key(); }
-std::string RedisLease::fencing_key() const { return m_impl->engine.fencing_key(); }
-std::string RedisLease::signal_key() const { return m_impl->engine.signal_key(); }
+const std::string& RedisLease::key() const noexcept {
+    return m_impl->engine.key();
+}
+std::string RedisLease::fencing_key() const {
+    return m_impl->engine.fencing_key();
+}
+std::string RedisLease::signal_key() const {
+    return m_impl->engine.signal_key();
+}
 const RedisOptions& RedisLease::redis_options() const noexcept {
     return m_impl->engine.redis_options();
 }
-const LeaseOptions& RedisLease::options() const noexcept { return m_impl->engine.options(); }
+const LeaseOptions& RedisLease::options() const noexcept {
+    return m_impl->engine.options();
+}
 
 std::optional<LeaseHolder> RedisLease::holder(std::error_code& ec) noexcept {
     ec.clear();
@@ -183,9 +201,9 @@ std::optional<LeaseHolder> RedisLease::holder() {
     std::error_code ec;
     auto current = holder(ec);
     if (ec)
-        throw LockException(ec, "cannot read the holder of " +
-                                    (m_impl ? what(m_impl->engine)
-                                            : std::string("a moved-from RedisLease")));
+        throw LockException(
+            ec, "cannot read the holder of " +
+                    (m_impl ? what(m_impl->engine) : std::string("a moved-from RedisLease")));
     return current;
 }
 

@@ -29,7 +29,9 @@ std::string what(const redis::ChannelLockEngine& engine) {
            "': " + detail::printable_text(engine.last_error());
 }
 
-std::error_code moved_from() { return make_error_code(errc::invalid_argument); }
+std::error_code moved_from() {
+    return make_error_code(errc::invalid_argument);
+}
 
 } // namespace
 
@@ -82,7 +84,7 @@ void RedisLock::lock_mode(bool shared) {
     std::string conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
                         (conflict.empty() ? std::string("held by another client")
-                                            : detail::printable_text(conflict)));
+                                          : detail::printable_text(conflict)));
 }
 
 void RedisLock::lock() {
@@ -112,7 +114,9 @@ bool RedisLock::try_lock(std::error_code& ec) noexcept {
                    std::chrono::steady_clock::now(), ec);
 }
 
-void RedisLock::lock_shared() { lock_mode(true); }
+void RedisLock::lock_shared() {
+    lock_mode(true);
+}
 
 bool RedisLock::try_lock_shared() {
     return acquire_checked(true, std::chrono::steady_clock::now());
@@ -153,15 +157,27 @@ void RedisLock::release() noexcept {
         unlock(ignored);
 }
 
-bool RedisLock::owns_lock() const noexcept { return m_impl && m_impl->engine.held(); }
-bool RedisLock::lost() const noexcept { return m_impl && m_impl->engine.lost(); }
-bool RedisLock::shared() const noexcept { return m_impl && m_impl->engine.held_shared(); }
-std::string RedisLock::holder_id() const { return m_impl ? m_impl->engine.holder_id() : ""; }
-const std::string& RedisLock::channel() const noexcept { return m_impl->engine.channel(); }
+bool RedisLock::owns_lock() const noexcept {
+    return m_impl && m_impl->engine.held();
+}
+bool RedisLock::lost() const noexcept {
+    return m_impl && m_impl->engine.lost();
+}
+bool RedisLock::shared() const noexcept {
+    return m_impl && m_impl->engine.held_shared();
+}
+std::string RedisLock::holder_id() const {
+    return m_impl ? m_impl->engine.holder_id() : "";
+}
+const std::string& RedisLock::channel() const noexcept {
+    return m_impl->engine.channel();
+}
 const RedisOptions& RedisLock::redis_options() const noexcept {
     return m_impl->engine.redis_options();
 }
-const RedisLockOptions& RedisLock::options() const noexcept { return m_impl->engine.options(); }
+const RedisLockOptions& RedisLock::options() const noexcept {
+    return m_impl->engine.options();
+}
 
 std::vector<RedisLockHolder> RedisLock::holders(std::error_code& ec) noexcept {
     ec.clear();
@@ -176,9 +192,9 @@ std::vector<RedisLockHolder> RedisLock::holders() {
     std::error_code ec;
     auto result = holders(ec);
     if (ec)
-        throw LockException(ec, "cannot list the holders of " +
-                                    (m_impl ? what(m_impl->engine)
-                                            : std::string("a moved-from RedisLock")));
+        throw LockException(
+            ec, "cannot list the holders of " +
+                    (m_impl ? what(m_impl->engine) : std::string("a moved-from RedisLock")));
     return result;
 }
 

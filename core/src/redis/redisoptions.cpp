@@ -23,8 +23,8 @@ std::string redact(std::string_view url) {
     if (scheme != std::string_view::npos && at != std::string_view::npos && at >= authorityStart) {
         const auto colon = beforeQuery.find(':', authorityStart);
         if (colon != std::string_view::npos && colon < at)
-            result = std::string(url.substr(0, colon + 1)) + "***" +
-                     std::string(beforeQuery.substr(at));
+            result =
+                std::string(url.substr(0, colon + 1)) + "***" + std::string(beforeQuery.substr(at));
         else
             result = std::string(beforeQuery);
     } else {
@@ -122,7 +122,7 @@ std::optional<int> parse_number(std::string_view text, int minimum, int maximum)
 
 // Any syntax error: the reason goes to `why`, the result is nullopt.
 class Parser {
-public:
+  public:
     explicit Parser(std::string& why) : m_why(why) {}
 
     std::optional<RedisOptions> parse(std::string_view url) {
@@ -152,7 +152,7 @@ public:
         return options;
     }
 
-private:
+  private:
     std::nullopt_t error(std::string reason) {
         m_why = std::move(reason);
         return std::nullopt;
@@ -217,8 +217,8 @@ private:
         rest = rest.substr(0, question);
         auto slash = rest.find('/');
         std::string_view authority = rest.substr(0, slash);
-        std::string_view path = slash == std::string_view::npos ? std::string_view{}
-                                                                : rest.substr(slash + 1);
+        std::string_view path =
+            slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
         if (path.find('@') != std::string_view::npos)
             return fail("'@' after the host name: a password containing '/' must be "
                         "percent-encoded (%2F)");
@@ -285,8 +285,7 @@ private:
         if (!path.empty()) {
             auto db = parse_number(path, 0, 1 << 30);
             if (!db)
-                return fail("the path must be a database number, not '" + std::string(path) +
-                            "'");
+                return fail("the path must be a database number, not '" + std::string(path) + "'");
             options.db = *db;
         }
         return parse_query(query, options);
@@ -370,7 +369,9 @@ RedisOptions RedisOptions::from_url(std::string_view url) {
     return options;
 }
 
-RedisOptions parse_redis_url(std::string_view url) { return RedisOptions::from_url(url); }
+RedisOptions parse_redis_url(std::string_view url) {
+    return RedisOptions::from_url(url);
+}
 
 std::string RedisOptions::address() const {
     if (!unix_socket.empty())

@@ -35,11 +35,16 @@ std::string Reply::describe() const {
         return value.size() <= limit ? value : value.substr(0, limit) + "...";
     };
     switch (type) {
-    case Type::nil: return "(nil)";
-    case Type::status: return clip(text);
-    case Type::error: return "(error) " + clip(text);
-    case Type::integer: return "(integer) " + std::to_string(integer);
-    case Type::string: return '"' + clip(text) + '"';
+    case Type::nil:
+        return "(nil)";
+    case Type::status:
+        return clip(text);
+    case Type::error:
+        return "(error) " + clip(text);
+    case Type::integer:
+        return "(integer) " + std::to_string(integer);
+    case Type::string:
+        return '"' + clip(text) + '"';
     case Type::array: {
         std::string result = "[";
         for (std::size_t i = 0; i < elements.size() && i < 8; ++i)

@@ -13,8 +13,8 @@ struct Reply {
     enum class Type { nil, status, error, integer, string, array };
 
     Type type = Type::nil;
-    std::string text;           ///< status, error and string replies
-    long long integer = 0;      ///< integer replies
+    std::string text;            ///< status, error and string replies
+    long long integer = 0;       ///< integer replies
     std::vector<Reply> elements; ///< array replies
 
     bool is_nil() const noexcept { return type == Type::nil; }

@@ -91,10 +91,10 @@ std::vector<std::string> resolve_host(const std::string& host, Deadline deadline
             return {};
         }
         auto seconds = std::chrono::duration_cast<std::chrono::seconds>(remaining);
-        timespec wait{static_cast<time_t>(seconds.count()),
-                      static_cast<long>(
-                          std::chrono::duration_cast<std::chrono::nanoseconds>(remaining - seconds)
-                              .count())};
+        timespec wait{
+            static_cast<time_t>(seconds.count()),
+            static_cast<long>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(remaining - seconds).count())};
         const gaicb* waiting[1] = {&lookup->request};
         gai_suspend(waiting, 1, &wait); // wakes on completion, timeout or a signal: re-check
     }

@@ -50,8 +50,7 @@ void process_block(std::array<std::uint32_t, 5>& state, const unsigned char* blo
 } // namespace
 
 std::string sha1_hex(std::string_view data) {
-    std::array<std::uint32_t, 5> state{0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
-                                       0xC3D2E1F0};
+    std::array<std::uint32_t, 5> state{0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
     const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
     std::size_t full = data.size() / 64 * 64;
     for (std::size_t offset = 0; offset < full; offset += 64)

@@ -103,7 +103,8 @@ std::string handle_text(native_handle_type handle) {
 } // namespace
 } // namespace detail
 
-void lock(native_handle_type handle, LockFlags flags, Backend backend, std::error_code& ec) noexcept {
+void lock(native_handle_type handle, LockFlags flags, Backend backend,
+          std::error_code& ec) noexcept {
     ec = detail::lock_once(handle, flags & ~LockFlags::UNBLOCK, backend,
                            !has(flags, LockFlags::NON_BLOCKING));
 }

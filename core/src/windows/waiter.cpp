@@ -49,7 +49,7 @@ namespace {
 /// std::this_thread::sleep_for() round to whole milliseconds (or to a 15.6 ms tick), which
 /// would make the first steps of the backoff either busy spins or 15 ms naps.
 class PauseTimer {
-public:
+  public:
     PauseTimer() = default;
     PauseTimer(const PauseTimer&) = delete;
     PauseTimer& operator=(const PauseTimer&) = delete;
@@ -83,7 +83,7 @@ public:
         ::Sleep(static_cast<DWORD>(std::min<std::int64_t>(milliseconds, INFINITE - 1)));
     }
 
-private:
+  private:
     HANDLE m_timer = nullptr;
     bool m_created = false;
 };

@@ -14,20 +14,20 @@ namespace portalocker::inspect {
 
 /// One forced release attempt, whatever its outcome.
 struct AuditEntry {
-    TimePoint time;          ///< written as ISO-8601 UTC ("2024-05-01T12:00:00.123Z")
-    std::string user;        ///< the operator (login name; "alice (sudo from bob)")
-    std::string server;      ///< address and database, never a password ("127.0.0.1:6379/0")
-    std::string redis_user;  ///< the ACL user the release ran as ("default" when none)
-    std::string key;         ///< raw bytes: logged printable and as base64
-    std::string convention;  ///< to_string(RedisConvention)
-    std::string token_seen;  ///< raw bytes of the token the operator saw (printable + base64)
-    std::string holder;      ///< channel locks: the client(s) seen; otherwise owner summary
-    std::string outcome;     ///< "released", "changed", "gone", "refused", "failed"
-    std::string message;     ///< what happened, in words
+    TimePoint time;         ///< written as ISO-8601 UTC ("2024-05-01T12:00:00.123Z")
+    std::string user;       ///< the operator (login name; "alice (sudo from bob)")
+    std::string server;     ///< address and database, never a password ("127.0.0.1:6379/0")
+    std::string redis_user; ///< the ACL user the release ran as ("default" when none)
+    std::string key;        ///< raw bytes: logged printable and as base64
+    std::string convention; ///< to_string(RedisConvention)
+    std::string token_seen; ///< raw bytes of the token the operator saw (printable + base64)
+    std::string holder;     ///< channel locks: the client(s) seen; otherwise owner summary
+    std::string outcome;    ///< "released", "changed", "gone", "refused", "failed"
+    std::string message;    ///< what happened, in words
 };
 
 class AuditLog {
-public:
+  public:
     /// $XDG_STATE_HOME/lockscope/forced-releases.jsonl, else
     /// ~/.local/state/lockscope/forced-releases.jsonl (home from $HOME, else the password
     /// database).
@@ -56,7 +56,7 @@ public:
     /// What went wrong last, naming the path.
     const std::string& last_error() const noexcept { return m_lastError; }
 
-private:
+  private:
     std::filesystem::path m_path;
     int m_fd = -1;
     std::string m_lastError;

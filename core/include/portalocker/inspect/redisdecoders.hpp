@@ -24,9 +24,9 @@ struct RedisRecognition {
 /// Facts about a string key, as read with a size cap.
 struct RedisStringFacts {
     std::string_view key;
-    std::string_view value;   ///< the value, or its first bytes when !value_complete
+    std::string_view value; ///< the value, or its first bytes when !value_complete
     bool value_complete = true;
-    std::uint64_t size = 0;   ///< STRLEN
+    std::uint64_t size = 0; ///< STRLEN
     std::chrono::milliseconds pttl{-1};
     /// Whether `<key>:fencing` holds an integer (RedisLease's counter); nullopt = not checked.
     std::optional<bool> has_fencing_counter;
@@ -57,8 +57,7 @@ recognise_hash_lock(std::string_view key,
 std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept;
 
 /// Decodes a Redisson owner field `<uuid>:<threadId>` and its count.
-std::optional<RedissonOwner> decode_redisson_field(std::string_view field,
-                                                   std::string_view count);
+std::optional<RedissonOwner> decode_redisson_field(std::string_view field, std::string_view count);
 
 /// True for exactly `length` lowercase hex digits.
 bool is_lower_hex(std::string_view text, std::size_t length) noexcept;

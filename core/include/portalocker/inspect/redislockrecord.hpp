@@ -46,30 +46,30 @@ std::string_view to_string(RedisConfidence confidence) noexcept;
 
 /// What a version-1 UUID (redis-py's token) says about the acquisition.
 struct Uuid1Info {
-    TimePoint time;                  ///< when the token was made, i.e. about when it was acquired
-    std::string node;                ///< "aa:bb:cc:dd:ee:ff"
-    bool node_is_random = false;     ///< multicast bit set: not a MAC (no interface found)
+    TimePoint time;              ///< when the token was made, i.e. about when it was acquired
+    std::string node;            ///< "aa:bb:cc:dd:ee:ff"
+    bool node_is_random = false; ///< multicast bit set: not a MAC (no interface found)
     std::uint16_t clock_sequence = 0;
 };
 
 /// One owner entry of a Redisson lock hash.
 struct RedissonOwner {
-    std::string field;            ///< raw `<uuid>:<threadId>`
-    std::string client_uuid;      ///< the Redisson client instance (UUID, 36 characters)
-    std::uint64_t thread_id = 0;  ///< the Java thread that holds it
+    std::string field;              ///< raw `<uuid>:<threadId>`
+    std::string client_uuid;        ///< the Redisson client instance (UUID, 36 characters)
+    std::uint64_t thread_id = 0;    ///< the Java thread that holds it
     std::int64_t reentry_count = 0; ///< how many times that thread locked it
 };
 
 /// A connected client as CLIENT LIST shows it.
 struct RedisClient {
-    long long id = 0;        ///< what CLIENT KILL ID takes; never reused while the server runs
-    std::string name;        ///< client name (no spaces; empty when unnamed)
-    std::string address;     ///< "127.0.0.1:51234"
-    std::string user;        ///< ACL user
-    std::string flags;       ///< "N", "P" (subscriber), "b" (blocked), ...
-    std::string command;     ///< last command ("blpop", "subscribe", ...)
+    long long id = 0;    ///< what CLIENT KILL ID takes; never reused while the server runs
+    std::string name;    ///< client name (no spaces; empty when unnamed)
+    std::string address; ///< "127.0.0.1:51234"
+    std::string user;    ///< ACL user
+    std::string flags;   ///< "N", "P" (subscriber), "b" (blocked), ...
+    std::string command; ///< last command ("blpop", "subscribe", ...)
     int db = 0;
-    int subscriptions = 0;   ///< channels it is subscribed to
+    int subscriptions = 0;      ///< channels it is subscribed to
     long long age_seconds = 0;  ///< connected since
     long long idle_seconds = 0; ///< since its last command
 };
@@ -82,10 +82,10 @@ struct RedisChannelHolder {
         silent,     ///< did not answer in time: dead or stuck (portalocker would reap it)
     };
     RedisClient client;
-    std::string holder_id;    ///< 32 hex digits (protocol 1); empty for legacy holders
-    bool legacy = false;      ///< portalocker <= 3.2 client name `<channel>-lock`
+    std::string holder_id; ///< 32 hex digits (protocol 1); empty for legacy holders
+    bool legacy = false;   ///< portalocker <= 3.2 client name `<channel>-lock`
     Answer answer = Answer::not_pinged;
-    std::string mode;         ///< "exclusive", "pending", "shared"; "" when unknown
+    std::string mode; ///< "exclusive", "pending", "shared"; "" when unknown
 };
 std::string_view to_string(RedisChannelHolder::Answer answer) noexcept;
 
@@ -103,7 +103,7 @@ struct RedisLockRecord {
     /// value is longer), a Redisson owner field, or "" for channel locks (see holders).
     std::string token;
     std::string token_printable;
-    bool token_complete = true;  ///< false when only the beginning of a large value was read
+    bool token_complete = true;   ///< false when only the beginning of a large value was read
     std::uint64_t value_size = 0; ///< STRLEN, hash fields, or channel subscribers
     /// Remaining TTL: -1 ms = no TTL (never expires if its holder dies), -2 ms = not a key.
     std::chrono::milliseconds pttl{-2};
@@ -111,12 +111,12 @@ struct RedisLockRecord {
     std::optional<Uuid1Info> uuid1;             ///< redis-py tokens
     std::vector<RedissonOwner> redisson_owners; ///< Redisson hashes
     std::optional<std::int64_t> fencing;        ///< RedisLease: the last fencing token granted
-    std::string fencing_key;  ///< RedisLease's counter; for a counter: the lock key it guards
-    std::string signal_key;   ///< the list waiters BLPOP on (python-redis-lock, RedisLease)
+    std::string fencing_key; ///< RedisLease's counter; for a counter: the lock key it guards
+    std::string signal_key;  ///< the list waiters BLPOP on (python-redis-lock, RedisLease)
     bool signal_key_exists = false;
 
     std::vector<RedisChannelHolder> holders; ///< channel locks: the named holder clients
-    std::size_t unnamed_subscribers = 0; ///< channel locks: subscribers without a holder name
+    std::size_t unnamed_subscribers = 0;     ///< channel locks: subscribers without a holder name
     std::size_t contenders = 0; ///< channel locks: C++ RedisLock objects awaiting its release
 
     /// Clients blocked in BLPOP in this database while this is the only lock there whose
@@ -139,11 +139,11 @@ struct RedisLockRecord {
 /// Everything one scan saw.
 struct RedisSnapshot {
     TimePoint taken_at;
-    std::string server;     ///< address only ("127.0.0.1:6379", "unix:/path"): no credentials
+    std::string server; ///< address only ("127.0.0.1:6379", "unix:/path"): no credentials
     int db = 0;
-    bool complete = true;   ///< false when cancelled, cut by the deadline, or failed midway
+    bool complete = true; ///< false when cancelled, cut by the deadline, or failed midway
     bool cancelled = false;
-    std::error_code error;  ///< set when the scan could not run to the end
+    std::error_code error; ///< set when the scan could not run to the end
     std::string error_message;
     std::size_t keys_scanned = 0;
     std::vector<RedisLockRecord> locks;            ///< keys first (by key), then channels

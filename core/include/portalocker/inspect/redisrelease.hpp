@@ -41,12 +41,12 @@ std::string_view to_string(RedisReleaseOutcome outcome) noexcept;
 
 struct RedisReleaseResult {
     RedisReleaseOutcome outcome = RedisReleaseOutcome::failed;
-    std::string message;            ///< what happened, for the operator
-    std::vector<std::string> steps; ///< each command done and its answer, in order
+    std::string message;               ///< what happened, for the operator
+    std::vector<std::string> steps;    ///< each command done and its answer, in order
     std::vector<std::string> warnings; ///< e.g. a wake-up step that failed
-    std::error_code error;          ///< for failed: acl_denied, timeout, connect_failed, ...
-    std::string denied_command;     ///< for ACL denials: "eval", "del", "publish", "client|kill"
-    bool audit_logged = false;      ///< the audit line was written
+    std::error_code error;             ///< for failed: acl_denied, timeout, connect_failed, ...
+    std::string denied_command;        ///< for ACL denials: "eval", "del", "publish", "client|kill"
+    bool audit_logged = false;         ///< the audit line was written
 };
 
 struct RedisReleaseOptions {
@@ -57,7 +57,7 @@ struct RedisReleaseOptions {
 };
 
 class RedisReleaser {
-public:
+  public:
     explicit RedisReleaser(RedisOptions server, RedisReleaseOptions options = {});
     ~RedisReleaser();
     RedisReleaser(RedisReleaser&&) noexcept;
@@ -71,7 +71,7 @@ public:
     /// remove holders from the record to kill fewer.
     RedisReleaseResult release(const RedisLockRecord& seen);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -67,7 +67,7 @@ struct RedisScanOptions {
 };
 
 class RedisScanner {
-public:
+  public:
     explicit RedisScanner(RedisOptions server, RedisScanOptions options = {});
     ~RedisScanner();
     RedisScanner(RedisScanner&&) noexcept;
@@ -93,7 +93,7 @@ public:
     /// the command; never the password).
     const std::string& last_error() const noexcept;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -21,7 +21,8 @@ namespace {
 std::string iso_utc(TimePoint time) {
     const auto sinceEpoch = time.time_since_epoch();
     const auto seconds = std::chrono::floor<std::chrono::seconds>(sinceEpoch);
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(sinceEpoch - seconds).count();
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(sinceEpoch - seconds).count();
     const std::time_t whole = static_cast<std::time_t>(seconds.count());
     std::tm parts{};
     gmtime_r(&whole, &parts);
@@ -62,7 +63,8 @@ std::string AuditLog::current_user() {
     std::string user = password_entry_field(false);
     if (user.empty()) {
         const char* fromEnvironment = std::getenv("USER");
-        user = fromEnvironment && *fromEnvironment ? fromEnvironment : "uid " + std::to_string(geteuid());
+        user = fromEnvironment && *fromEnvironment ? fromEnvironment
+                                                   : "uid " + std::to_string(geteuid());
     }
     // Root acting for somebody: the log should name the person.
     if (const char* sudoUser = std::getenv("SUDO_USER"); sudoUser && *sudoUser && user != sudoUser)
@@ -121,7 +123,8 @@ bool AuditLog::open(std::error_code& ec) noexcept {
             if (!ec) // who did what to which lock is nobody else's business
                 std::filesystem::permissions(directory, std::filesystem::perms::owner_all, ec);
             if (ec) {
-                m_lastError = "cannot create the audit log directory " + directory.string() + ": " + ec.message();
+                m_lastError = "cannot create the audit log directory " + directory.string() + ": " +
+                              ec.message();
                 return false;
             }
         }

@@ -69,9 +69,9 @@ bool ChannelInspector::load_clients(std::error_code& ec) {
     redis::Reply reply = m_session.command({"CLIENT", "LIST"}, ec);
     if (ec == errc::acl_denied || ec == errc::server_error) {
         note(Problem::Kind::permission,
-             (ec == errc::acl_denied
-                  ? acl_denial_message(m_session.options(), denied_command(reply.text, "client|list"))
-                  : "CLIENT LIST failed") +
+             (ec == errc::acl_denied ? acl_denial_message(m_session.options(),
+                                                          denied_command(reply.text, "client|list"))
+                                     : "CLIENT LIST failed") +
                  ": channel-lock holders and blocked waiters cannot be seen (" + reply.text + ")");
         ec.clear();
         return true;
@@ -106,13 +106,17 @@ bool ChannelInspector::inspect(std::optional<std::string_view> only,
                 continue;
             if (auto name = channel::channel_of_holder_name(client.name))
                 candidates[*name].named = true;
-            else if (client.name.size() > legacy_suffix.size() && client.name.ends_with(legacy_suffix))
-                candidates[client.name.substr(0, client.name.size() - legacy_suffix.size())].named = true;
+            else if (client.name.size() > legacy_suffix.size() &&
+                     client.name.ends_with(legacy_suffix))
+                candidates[client.name.substr(0, client.name.size() - legacy_suffix.size())].named =
+                    true;
         }
-        redis::Reply waited = m_session.command({"PUBSUB", "CHANNELS", escape_glob(releasePrefix) + "*"}, ec);
+        redis::Reply waited =
+            m_session.command({"PUBSUB", "CHANNELS", escape_glob(releasePrefix) + "*"}, ec);
         if (ec == errc::acl_denied || ec == errc::server_error) {
             note(Problem::Kind::permission, "PUBSUB CHANNELS failed: C++ contenders of channel "
-                                            "locks cannot be seen (" + waited.text + ")");
+                                            "locks cannot be seen (" +
+                                                waited.text + ")");
             ec.clear();
         } else if (ec) {
             return false;
@@ -162,7 +166,8 @@ bool ChannelInspector::inspect(std::optional<std::string_view> only,
         record.db = -1;
         record.type = "pubsub";
         record.value_size = static_cast<std::uint64_t>(subscribers);
-        record.contenders = static_cast<std::size_t>(std::max(0LL, reply.at(at + 3).as_integer().value_or(0)));
+        record.contenders =
+            static_cast<std::size_t>(std::max(0LL, reply.at(at + 3).as_integer().value_or(0)));
         bool protocol1 = false;
         bool legacy = false;
         for (const RedisClient& client : m_clients) {
@@ -179,10 +184,12 @@ bool ChannelInspector::inspect(std::optional<std::string_view> only,
             }
         }
         if (m_clientsKnown && static_cast<std::size_t>(subscribers) > record.holders.size())
-            record.unnamed_subscribers = static_cast<std::size_t>(subscribers) - record.holders.size();
+            record.unnamed_subscribers =
+                static_cast<std::size_t>(subscribers) - record.holders.size();
         if (protocol1) {
             record.confidence = RedisConfidence::certain;
-            record.evidence = "subscribers named '<channel>-lock-<holder id>' (portalocker protocol 1)";
+            record.evidence =
+                "subscribers named '<channel>-lock-<holder id>' (portalocker protocol 1)";
         } else if (legacy) {
             record.confidence = RedisConfidence::high;
             record.evidence = "a subscriber named '<channel>-lock' (portalocker <= 3.2)";
@@ -230,7 +237,8 @@ void ChannelInspector::ping(std::vector<RedisLockRecord>& records) {
         std::min(redis::deadline_after(m_options.ping_timeout), m_session.next_deadline());
     if (!pinger.ping(m_session, channels, expected, deadline, answers, ec)) {
         note(ec == errc::acl_denied ? Problem::Kind::permission : Problem::Kind::io,
-             "channel-lock holders were not pinged (their mode is unknown): " + pinger.last_error());
+             "channel-lock holders were not pinged (their mode is unknown): " +
+                 pinger.last_error());
         return;
     }
     const std::string waited = std::to_string(m_options.ping_timeout.count()) + " ms";
@@ -238,13 +246,14 @@ void ChannelInspector::ping(std::vector<RedisLockRecord>& records) {
         RedisLockRecord& record = records[i];
         std::size_t unidentified = 0;
         for (const channel::Answer& answer : answers[i]) {
-            auto holder = std::find_if(record.holders.begin(), record.holders.end(), [&](const auto& h) {
-                if (h.answer == RedisChannelHolder::Answer::answered)
-                    return false;
-                if (answer.kind == channel::Answer::Kind::protocol1)
-                    return !h.legacy && h.holder_id == answer.holder_id;
-                return h.legacy && answer.kind == channel::Answer::Kind::legacy;
-            });
+            auto holder =
+                std::find_if(record.holders.begin(), record.holders.end(), [&](const auto& h) {
+                    if (h.answer == RedisChannelHolder::Answer::answered)
+                        return false;
+                    if (answer.kind == channel::Answer::Kind::protocol1)
+                        return !h.legacy && h.holder_id == answer.holder_id;
+                    return h.legacy && answer.kind == channel::Answer::Kind::legacy;
+                });
             if (holder == record.holders.end()) {
                 ++unidentified;
                 continue;

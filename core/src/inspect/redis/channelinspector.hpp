@@ -25,7 +25,7 @@
 namespace portalocker::inspect::detail {
 
 class ChannelInspector {
-public:
+  public:
     ChannelInspector(RedisSession& session, const RedisScanOptions& options,
                      std::vector<Problem>& problems);
 
@@ -42,7 +42,7 @@ public:
     bool inspect(std::optional<std::string_view> channel, std::vector<RedisLockRecord>& out,
                  std::error_code& ec);
 
-private:
+  private:
     void ping(std::vector<RedisLockRecord>& records);
     void note(Problem::Kind kind, std::string message);
 

@@ -49,7 +49,8 @@ bool ChannelPinger::ping(RedisSession& publisher, std::span<const std::string> c
             return fail(ec, m_connection.last_error());
         if (status != redis::Connection::ReadStatus::reply)
             return fail(make_error_code(errc::timeout),
-                        "no confirmation of SUBSCRIBE from Redis at " + m_connection.options().address());
+                        "no confirmation of SUBSCRIBE from Redis at " +
+                            m_connection.options().address());
         if (reply.is_error()) {
             std::error_code code = redis::classify_error_reply(reply);
             return fail(code, (code == errc::acl_denied
@@ -70,9 +71,10 @@ bool ChannelPinger::ping(RedisSession& publisher, std::span<const std::string> c
     for (const redis::Reply& reply : published)
         if (reply.is_error())
             return fail(redis::classify_error_reply(reply),
-                        (is_acl_denial(reply) ? acl_denial_message(publisher.options(),
-                                                                   denied_command(reply.text, "publish"))
-                                              : std::string("PUBLISH failed")) +
+                        (is_acl_denial(reply)
+                             ? acl_denial_message(publisher.options(),
+                                                  denied_command(reply.text, "publish"))
+                             : std::string("PUBLISH failed")) +
                             ": " + reply.text);
     auto satisfied = [&] {
         for (std::size_t i = 0; i < channels.size(); ++i)

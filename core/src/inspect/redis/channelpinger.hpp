@@ -17,7 +17,7 @@
 namespace portalocker::inspect::detail {
 
 class ChannelPinger {
-public:
+  public:
     explicit ChannelPinger(RedisOptions options);
 
     /// Pings `channels`; `answers[i]` gets the answers to channels[i]'s ping. Waits until
@@ -30,7 +30,7 @@ public:
 
     const std::string& last_error() const noexcept { return m_lastError; }
 
-private:
+  private:
     redis::Connection m_connection;
     std::string m_lastError;
 };

@@ -37,7 +37,7 @@ void KeyInspector::note(Problem::Kind kind, std::string message) {
 }
 
 bool KeyInspector::skipped(const redis::Reply& reply, std::string_view command,
-                          const std::string& key) {
+                           const std::string& key) {
     if (!reply.is_error())
         return false;
     // Other error replies (WRONGTYPE after the key changed type between two round trips)
@@ -92,7 +92,8 @@ bool KeyInspector::inspect(std::span<const std::string> keys, std::error_code& e
     }
     commands.clear();
     // GETRANGE 0 -1 would read everything: the cap is at least one byte.
-    const std::string lastByte = std::to_string(std::max<std::size_t>(1, m_options.max_value_bytes) - 1);
+    const std::string lastByte =
+        std::to_string(std::max<std::size_t>(1, m_options.max_value_bytes) - 1);
     for (const Candidate& candidate : strings) {
         commands.push_back({"STRLEN", candidate.key});
         commands.push_back({"GETRANGE", candidate.key, "0", lastByte});
@@ -107,7 +108,8 @@ bool KeyInspector::inspect(std::span<const std::string> keys, std::error_code& e
     if (ec)
         return false;
     examine_strings(strings, std::span<const redis::Reply>(replies).first(hashCommandsAt));
-    return examine_hashes(hashes, std::span<const redis::Reply>(replies).subspan(hashCommandsAt), ec);
+    return examine_hashes(hashes, std::span<const redis::Reply>(replies).subspan(hashCommandsAt),
+                          ec);
 }
 
 void KeyInspector::examine_strings(const std::vector<Candidate>& strings,
@@ -118,15 +120,18 @@ void KeyInspector::examine_strings(const std::vector<Candidate>& strings,
         const redis::Reply& value = replies[2 * i + 1];
         if (skipped(length, "strlen", candidate.key) || skipped(value, "getrange", candidate.key))
             continue;
-        const auto size = static_cast<std::uint64_t>(std::max<long long>(0, length.as_integer().value_or(0)));
+        const auto size =
+            static_cast<std::uint64_t>(std::max<long long>(0, length.as_integer().value_or(0)));
         const bool complete = size <= value.text.size();
         if (auto lockKey = lock_key_of_fencing_counter(candidate.key)) {
             if (auto number = complete ? parse_redis_integer(value.text) : std::nullopt) {
                 RedisLockRecord counter;
                 counter.convention = RedisConvention::fencing_counter;
                 counter.confidence = RedisConfidence::medium;
-                counter.evidence = "integer under '<key>:fencing' (portalocker RedisLease's fencing "
-                                   "counter for '" + printable_bytes(*lockKey) + "')";
+                counter.evidence =
+                    "integer under '<key>:fencing' (portalocker RedisLease's fencing "
+                    "counter for '" +
+                    printable_bytes(*lockKey) + "')";
                 counter.key = candidate.key;
                 counter.key_printable = printable_bytes(candidate.key);
                 counter.db = m_session.options().db;
@@ -171,7 +176,8 @@ bool KeyInspector::examine_hashes(const std::vector<Candidate>& hashes,
                                   std::span<const redis::Reply> replies, std::error_code& ec) {
     // MEMORY USAGE counts the whole hash (fields, values, overhead), so a hash with a huge
     // value is never read; a Redisson hash takes about a hundred bytes.
-    const std::uint64_t byteLimit = 4 * static_cast<std::uint64_t>(m_options.max_value_bytes) + 1024;
+    const std::uint64_t byteLimit =
+        4 * static_cast<std::uint64_t>(m_options.max_value_bytes) + 1024;
     const bool withMemory = !m_memoryUsageDenied;
     const std::size_t stride = withMemory ? 2 : 1;
     std::vector<const Candidate*> small;
@@ -188,11 +194,12 @@ bool KeyInspector::examine_hashes(const std::vector<Candidate>& hashes,
             if (memory.is_error()) {
                 if (!m_memoryUsageDenied)
                     note(Problem::Kind::permission,
-                         "MEMORY USAGE is not available (" + memory.text +
-                             "): hashes of up to " + std::to_string(m_options.max_hash_fields) +
+                         "MEMORY USAGE is not available (" + memory.text + "): hashes of up to " +
+                             std::to_string(m_options.max_hash_fields) +
                              " fields are read without knowing their size first");
                 m_memoryUsageDenied = true;
-            } else if (auto bytes = memory.as_integer(); bytes && static_cast<std::uint64_t>(*bytes) > byteLimit) {
+            } else if (auto bytes = memory.as_integer();
+                       bytes && static_cast<std::uint64_t>(*bytes) > byteLimit) {
                 continue;
             }
         }
@@ -238,7 +245,8 @@ bool KeyInspector::finish(std::error_code& ec) {
     }
     std::vector<std::size_t> withSignal;
     for (std::size_t i = 0; i < m_locks.size(); ++i)
-        if (m_locks[i].convention == RedisConvention::python_redis_lock && !m_locks[i].signal_key.empty()) {
+        if (m_locks[i].convention == RedisConvention::python_redis_lock &&
+            !m_locks[i].signal_key.empty()) {
             withSignal.push_back(i);
             commands.push_back({"EXISTS", m_locks[i].signal_key});
         }
@@ -251,7 +259,8 @@ bool KeyInspector::finish(std::error_code& ec) {
         auto number = counter.is_string() ? parse_redis_integer(counter.text) : std::nullopt;
         if (!number)
             continue;
-        RedisStringFacts facts{record.key, record.token, true, record.value_size, record.pttl, true};
+        RedisStringFacts facts{record.key,        record.token, true,
+                               record.value_size, record.pttl,  true};
         if (auto recognition = recognise_string_lock(facts)) {
             record.convention = recognition->convention;
             record.confidence = recognition->confidence;
@@ -265,7 +274,8 @@ bool KeyInspector::finish(std::error_code& ec) {
     }
     const std::size_t signalsAt = 2 * m_undecidedHex.size();
     for (std::size_t n = 0; n < withSignal.size(); ++n)
-        m_locks[withSignal[n]].signal_key_exists = replies[signalsAt + n].as_integer().value_or(0) > 0;
+        m_locks[withSignal[n]].signal_key_exists =
+            replies[signalsAt + n].as_integer().value_or(0) > 0;
     m_undecidedHex.clear();
 
     for (RedisLockRecord& record : m_locks) {
@@ -284,8 +294,8 @@ bool KeyInspector::finish(std::error_code& ec) {
             counter.warnings.push_back("the fencing counter has a TTL: when it expires, fencing "
                                        "tokens start again from 1 and stop protecting anything");
     if (m_deniedKeys > max_key_problems)
-        note(Problem::Kind::permission,
-             std::to_string(m_deniedKeys - max_key_problems) + " more key(s) could not be read (ACL)");
+        note(Problem::Kind::permission, std::to_string(m_deniedKeys - max_key_problems) +
+                                            " more key(s) could not be read (ACL)");
     return true;
 }
 

@@ -21,7 +21,7 @@
 namespace portalocker::inspect::detail {
 
 class KeyInspector {
-public:
+  public:
     KeyInspector(RedisSession& session, const RedisScanOptions& options,
                  std::vector<Problem>& problems);
 
@@ -33,7 +33,7 @@ public:
     std::vector<RedisLockRecord>& locks() noexcept { return m_locks; }
     std::vector<RedisLockRecord>& counters() noexcept { return m_counters; }
 
-private:
+  private:
     struct Candidate {
         std::string key;
         std::string type;
@@ -41,8 +41,8 @@ private:
     };
     void examine_strings(const std::vector<Candidate>& strings,
                          std::span<const redis::Reply> replies);
-    bool examine_hashes(const std::vector<Candidate>& hashes,
-                        std::span<const redis::Reply> replies, std::error_code& ec);
+    bool examine_hashes(const std::vector<Candidate>& hashes, std::span<const redis::Reply> replies,
+                        std::error_code& ec);
     void add_record(const Candidate& candidate, RedisRecognition recognition);
     void note(Problem::Kind kind, std::string message);
     /// True for an error reply (the key is skipped); ACL denials are noted as problems.

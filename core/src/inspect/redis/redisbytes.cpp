@@ -176,9 +176,10 @@ std::string base64_encode(std::string_view raw) {
     out.reserve((raw.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= raw.size(); i += 3) {
-        const std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(raw[i])) << 16 |
-                                    static_cast<std::uint32_t>(static_cast<unsigned char>(raw[i + 1])) << 8 |
-                                    static_cast<unsigned char>(raw[i + 2]);
+        const std::uint32_t group =
+            static_cast<std::uint32_t>(static_cast<unsigned char>(raw[i])) << 16 |
+            static_cast<std::uint32_t>(static_cast<unsigned char>(raw[i + 1])) << 8 |
+            static_cast<unsigned char>(raw[i + 2]);
         out += base64_alphabet[(group >> 18) & 63];
         out += base64_alphabet[(group >> 12) & 63];
         out += base64_alphabet[(group >> 6) & 63];
@@ -250,7 +251,8 @@ bool redis_glob_match(std::string_view pattern, std::string_view text) noexcept 
             continue;
         }
         std::size_t next = 0;
-        if (p < pattern.size() && match_token(pattern, p, static_cast<unsigned char>(text[t]), next)) {
+        if (p < pattern.size() &&
+            match_token(pattern, p, static_cast<unsigned char>(text[t]), next)) {
             p = next;
             ++t;
             continue;

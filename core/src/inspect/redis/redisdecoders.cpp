@@ -21,7 +21,7 @@ constexpr std::string_view prl_signal_prefix = "lock-signal:";
 constexpr std::uint64_t uuid_epoch_offset = 0x01B21DD213814000ULL;
 // redis-py tokens made outside 2000..2100 are taken for random hex that happens to carry
 // the version-1 bits (1 in 64 random tokens do).
-constexpr std::int64_t plausible_from = 946684800;  // 2000-01-01
+constexpr std::int64_t plausible_from = 946684800;   // 2000-01-01
 constexpr std::int64_t plausible_until = 4102444800; // 2100-01-01
 
 int hex_value(char c) noexcept {
@@ -53,9 +53,13 @@ bool is_uuid_text(std::string_view text) noexcept {
     return true;
 }
 
-bool is_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_letter(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // A name an application gives a lock: "lock" or "mutex" as a word of it ("job:lock",
 // "lock_orders", "redlock:x"), not inside another word ("blocklist").
@@ -68,7 +72,8 @@ bool is_lock_like_name(std::string_view key) noexcept {
             if (!equal)
                 continue;
             const bool startsWord = at == 0 || !is_letter(key[at - 1]);
-            const bool endsWord = at + word.size() == key.size() || !is_letter(key[at + word.size()]);
+            const bool endsWord =
+                at + word.size() == key.size() || !is_letter(key[at + word.size()]);
             if (startsWord || endsWord)
                 return true;
         }
@@ -110,7 +115,8 @@ std::string ttl_words(milliseconds pttl) {
     return "TTL " + std::to_string(pttl.count()) + " ms";
 }
 
-RedisRecognition make(RedisConvention convention, RedisConfidence confidence, std::string evidence) {
+RedisRecognition make(RedisConvention convention, RedisConfidence confidence,
+                      std::string evidence) {
     return RedisRecognition{convention, confidence, std::move(evidence)};
 }
 
@@ -142,7 +148,8 @@ std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept {
     const std::uint64_t timeMid = hex_number(token.substr(8, 4));
     const std::uint64_t timeHigh = hex_number(token.substr(13, 3));
     const std::uint64_t ticks = timeHigh << 48 | timeMid << 32 | timeLow;
-    const auto sinceUnix = static_cast<std::int64_t>(ticks) - static_cast<std::int64_t>(uuid_epoch_offset);
+    const auto sinceUnix =
+        static_cast<std::int64_t>(ticks) - static_cast<std::int64_t>(uuid_epoch_offset);
     // UUID1 times run from 1582 to 5236; a system_clock time point holds about 1678-2262.
     // Times it cannot hold are not redis-py tokens (found by fuzz_redisdecoders).
     constexpr std::int64_t representable_micros =
@@ -150,8 +157,8 @@ std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept {
     if (sinceUnix / 10 > representable_micros || sinceUnix / 10 < -representable_micros)
         return std::nullopt;
     Uuid1Info info;
-    info.time = TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-        std::chrono::microseconds(sinceUnix / 10)));
+    info.time = TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(sinceUnix / 10)));
     info.clock_sequence = static_cast<std::uint16_t>(hex_number(token.substr(16, 4)) & 0x3FFF);
     std::string node;
     for (std::size_t i = 20; i < 32; i += 2) {
@@ -183,7 +190,9 @@ std::optional<RedissonOwner> decode_redisson_field(std::string_view field, std::
     return owner;
 }
 
-bool needs_fencing_check(std::string_view value) noexcept { return is_lower_hex(value, 32); }
+bool needs_fencing_check(std::string_view value) noexcept {
+    return is_lower_hex(value, 32);
+}
 
 std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& facts) {
     const std::string_view key = facts.key;
@@ -207,9 +216,9 @@ std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& fa
                         "32-hex token with the fencing counter '" +
                             printable_bytes(lease_fencing_key(key)) + "' beside it, " + ttl);
         if (auto uuid = decode_uuid1_hex(value)) {
-            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                                     uuid->time.time_since_epoch())
-                                     .count();
+            const auto seconds =
+                std::chrono::duration_cast<std::chrono::seconds>(uuid->time.time_since_epoch())
+                    .count();
             if (seconds >= plausible_from && seconds < plausible_until)
                 return make(RedisConvention::redis_py, RedisConfidence::high,
                             "value is a version-1 UUID in hex (redis-py Lock's token), " + ttl);
@@ -225,15 +234,17 @@ std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& fa
     if (value.size() == 24 && decoded && decoded->size() == 18)
         return make(RedisConvention::token_lease, RedisConfidence::medium,
                     "value is base64 of 18 bytes like python-redis-lock's id, but the key "
-                    "lacks its 'lock:' prefix, " + ttl);
+                    "lacks its 'lock:' prefix, " +
+                        ttl);
     const bool lockName = is_lock_like_name(key);
     if (is_uuid_text(value) && (facts.pttl.count() >= 0 || lockName))
         return make(RedisConvention::token_lease, RedisConfidence::medium,
                     "value is a UUID (a common owner token), " + ttl);
     if (is_random_looking(value) && (facts.pttl.count() >= 0 || lockName))
         return make(RedisConvention::token_lease, RedisConfidence::low,
-                    "random-looking value" + std::string(lockName ? " under a lock-like name" : "") +
-                        ", " + ttl + ": token lease (unknown library)");
+                    "random-looking value" +
+                        std::string(lockName ? " under a lock-like name" : "") + ", " + ttl +
+                        ": token lease (unknown library)");
     if (lockName && value.size() <= 64)
         return make(RedisConvention::flag_lock, RedisConfidence::low,
                     "lock-like key name with a short value that names no owner, " + ttl);
@@ -241,7 +252,8 @@ std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& fa
 }
 
 std::optional<RedisRecognition>
-recognise_hash_lock(std::string_view key, const std::vector<std::pair<std::string, std::string>>& fields,
+recognise_hash_lock(std::string_view key,
+                    const std::vector<std::pair<std::string, std::string>>& fields,
                     milliseconds pttl) {
     (void)key;
     if (fields.empty())
@@ -251,7 +263,8 @@ recognise_hash_lock(std::string_view key, const std::vector<std::pair<std::strin
             return std::nullopt;
     return make(RedisConvention::redisson, RedisConfidence::high,
                 std::string(fields.size() == 1 ? "hash field" : "hash fields") +
-                    " '<uuid>:<threadId>' with a reentry count (Redisson RLock), " + ttl_words(pttl));
+                    " '<uuid>:<threadId>' with a reentry count (Redisson RLock), " +
+                    ttl_words(pttl));
 }
 
 std::string lease_fencing_key(std::string_view key) {

@@ -16,14 +16,16 @@ struct ConventionName {
 };
 
 constexpr std::array convention_names{
-    ConventionName{RedisConvention::portalocker_lease, "portalocker-lease", "portalocker RedisLease"},
+    ConventionName{RedisConvention::portalocker_lease, "portalocker-lease",
+                   "portalocker RedisLease"},
     ConventionName{RedisConvention::redis_py, "redis-py", "redis-py Lock"},
     ConventionName{RedisConvention::node_redlock, "node-redlock", "node-redlock / Redlock"},
     ConventionName{RedisConvention::redsync, "redsync", "Go redsync"},
     ConventionName{RedisConvention::python_redis_lock, "python-redis-lock", "python-redis-lock"},
     ConventionName{RedisConvention::redisson, "redisson", "Redisson RLock"},
     ConventionName{RedisConvention::token_lease, "token-lease", "token lease (unknown library)"},
-    ConventionName{RedisConvention::flag_lock, "flag-lock", "flag lock (unknown library, no owner)"},
+    ConventionName{RedisConvention::flag_lock, "flag-lock",
+                   "flag lock (unknown library, no owner)"},
     ConventionName{RedisConvention::channel_lock, "channel-lock", "portalocker channel lock"},
     ConventionName{RedisConvention::fencing_counter, "fencing-counter",
                    "RedisLease fencing counter (not a lock)"},
@@ -68,28 +70,38 @@ std::string_view describe(RedisConvention convention) noexcept {
 
 std::string_view to_string(RedisConfidence confidence) noexcept {
     switch (confidence) {
-    case RedisConfidence::low: return "low";
-    case RedisConfidence::medium: return "medium";
-    case RedisConfidence::high: return "high";
-    case RedisConfidence::certain: break;
+    case RedisConfidence::low:
+        return "low";
+    case RedisConfidence::medium:
+        return "medium";
+    case RedisConfidence::high:
+        return "high";
+    case RedisConfidence::certain:
+        break;
     }
     return "certain";
 }
 
 std::string_view to_string(RedisChannelHolder::Answer answer) noexcept {
     switch (answer) {
-    case RedisChannelHolder::Answer::answered: return "answered";
-    case RedisChannelHolder::Answer::silent: return "silent";
-    case RedisChannelHolder::Answer::not_pinged: break;
+    case RedisChannelHolder::Answer::answered:
+        return "answered";
+    case RedisChannelHolder::Answer::silent:
+        return "silent";
+    case RedisChannelHolder::Answer::not_pinged:
+        break;
     }
     return "not_pinged";
 }
 
 bool RedisLockRecord::releasable() const noexcept {
     switch (convention) {
-    case RedisConvention::fencing_counter: return false;
-    case RedisConvention::channel_lock: return !holders.empty();
-    default: return token_complete;
+    case RedisConvention::fencing_counter:
+        return false;
+    case RedisConvention::channel_lock:
+        return !holders.empty();
+    default:
+        return token_complete;
     }
 }
 
@@ -134,7 +146,8 @@ std::string RedisLockRecord::owner_summary() const {
     case RedisConvention::fencing_counter:
         return "last fencing token " + (fencing ? std::to_string(*fencing) : std::string("?")) +
                " of '" + printable_bytes(fencing_key) + "'";
-    default: break;
+    default:
+        break;
     }
     std::string text = short_token(token_printable);
     if (!token_complete)

@@ -28,11 +28,16 @@ constexpr std::string_view old_holder_warning =
 
 std::string_view to_string(RedisReleaseOutcome outcome) noexcept {
     switch (outcome) {
-    case RedisReleaseOutcome::released: return "released";
-    case RedisReleaseOutcome::changed: return "changed";
-    case RedisReleaseOutcome::gone: return "gone";
-    case RedisReleaseOutcome::refused: return "refused";
-    case RedisReleaseOutcome::failed: break;
+    case RedisReleaseOutcome::released:
+        return "released";
+    case RedisReleaseOutcome::changed:
+        return "changed";
+    case RedisReleaseOutcome::gone:
+        return "gone";
+    case RedisReleaseOutcome::refused:
+        return "refused";
+    case RedisReleaseOutcome::failed:
+        break;
     }
     return "failed";
 }
@@ -41,9 +46,12 @@ struct RedisReleaser::Impl {
     Impl(RedisOptions server, RedisReleaseOptions options)
         : server(std::move(server)), options(std::move(options)) {}
 
-    void release_key(RedisSession& session, const RedisLockRecord& seen, RedisReleaseResult& result);
-    void wake_key_waiters(RedisSession& session, const RedisLockRecord& seen, RedisReleaseResult& result);
-    void release_channel(RedisSession& session, const RedisLockRecord& seen, RedisReleaseResult& result);
+    void release_key(RedisSession& session, const RedisLockRecord& seen,
+                     RedisReleaseResult& result);
+    void wake_key_waiters(RedisSession& session, const RedisLockRecord& seen,
+                          RedisReleaseResult& result);
+    void release_channel(RedisSession& session, const RedisLockRecord& seen,
+                         RedisReleaseResult& result);
     void fail(RedisReleaseResult& result, const RedisSession& session, std::error_code ec,
               const redis::Reply& reply, std::string_view sent, std::string_view consequence);
 
@@ -83,7 +91,8 @@ void RedisReleaser::Impl::release_key(RedisSession& session, const RedisLockReco
                            seen.token_printable + "': " + reply.describe());
     if (answer == -1) {
         result.outcome = RedisReleaseOutcome::gone;
-        result.message = "'" + seen.key_printable + "' no longer exists (released or expired "
+        result.message = "'" + seen.key_printable +
+                         "' no longer exists (released or expired "
                          "meanwhile): nothing was deleted";
         return;
     }
@@ -99,12 +108,14 @@ void RedisReleaser::Impl::release_key(RedisSession& session, const RedisLockReco
         if (!ignored && now.is_string())
             result.message += "; it now holds '" + printable_bytes(now.text) + "'";
         else if (!ignored && now.is_array() && !now.elements.empty())
-            result.message += "; its owner now is '" + printable_bytes(now.elements.front().text) + "'";
+            result.message +=
+                "; its owner now is '" + printable_bytes(now.elements.front().text) + "'";
         return;
     }
     result.outcome = RedisReleaseOutcome::released;
-    result.message = "deleted '" + seen.key_printable + "' (" + std::string(describe(seen.convention)) +
-                     ") that held " + (redisson ? "owner '" : "token '") + seen.token_printable + "'";
+    result.message = "deleted '" + seen.key_printable + "' (" +
+                     std::string(describe(seen.convention)) + ") that held " +
+                     (redisson ? "owner '" : "token '") + seen.token_printable + "'";
     wake_key_waiters(session, seen, result);
     result.message += "; " + std::string(old_holder_warning);
 }
@@ -117,15 +128,18 @@ void RedisReleaser::Impl::wake_key_waiters(RedisSession& session, const RedisLoc
     case RedisConvention::python_redis_lock:
         if (auto signal = python_redis_lock_signal_key(seen.key)) {
             // What python-redis-lock's own release does: exactly one wake-up entry, expiring.
-            steps = {{"DEL", *signal}, {"LPUSH", *signal, "1"}, {"PEXPIRE", *signal, signal_ttl_ms}};
+            steps = {
+                {"DEL", *signal}, {"LPUSH", *signal, "1"}, {"PEXPIRE", *signal, signal_ttl_ms}};
             how = "woke waiters through '" + printable_bytes(*signal) + "'";
         }
         break;
     case RedisConvention::portalocker_lease: {
         // RedisLease's release script pushes the released token to `<key>:signal`.
         const std::string signal = lease_signal_key(seen.key);
-        steps = {{"DEL", signal}, {"LPUSH", signal, seen.token}, {"PEXPIRE", signal, signal_ttl_ms}};
-        how = "woke a waiter through '" + printable_bytes(signal) + "' (the fencing counter is untouched)";
+        steps = {
+            {"DEL", signal}, {"LPUSH", signal, seen.token}, {"PEXPIRE", signal, signal_ttl_ms}};
+        how = "woke a waiter through '" + printable_bytes(signal) +
+              "' (the fencing counter is untouched)";
         break;
     }
     case RedisConvention::redisson: {
@@ -146,7 +160,8 @@ void RedisReleaser::Impl::wake_key_waiters(RedisSession& session, const RedisLoc
     std::vector<redis::Reply> replies = session.pipeline(steps, ec);
     bool woken = !ec;
     for (std::size_t i = 0; i < replies.size(); ++i) {
-        std::string step = steps[i][0] + " " + printable_bytes(steps[i][1]) + ": " + replies[i].describe();
+        std::string step =
+            steps[i][0] + " " + printable_bytes(steps[i][1]) + ": " + replies[i].describe();
         result.steps.push_back(step);
         if (replies[i].is_error()) {
             woken = false;
@@ -175,9 +190,11 @@ void RedisReleaser::Impl::release_channel(RedisSession& session, const RedisLock
     std::size_t renamed = 0;
     bool legacyKilled = false;
     for (const RedisChannelHolder& holder : seen.holders) {
-        auto current = std::find_if(clients.begin(), clients.end(),
-                                    [&](const redis::ClientInfo& c) { return c.id == holder.client.id; });
-        const std::string who = "client " + std::to_string(holder.client.id) + " '" + holder.client.name + "'";
+        auto current =
+            std::find_if(clients.begin(), clients.end(),
+                         [&](const redis::ClientInfo& c) { return c.id == holder.client.id; });
+        const std::string who =
+            "client " + std::to_string(holder.client.id) + " '" + holder.client.name + "'";
         if (current == clients.end() || current->subscriptions < 1) {
             result.steps.push_back(who + ": gone (or no longer subscribed), not killed");
             continue;
@@ -190,7 +207,8 @@ void RedisReleaser::Impl::release_channel(RedisSession& session, const RedisLock
             result.steps.push_back(who + ": now named '" + current->name + "', not killed");
             continue;
         }
-        redis::Reply reply = session.command({"CLIENT", "KILL", "ID", std::to_string(holder.client.id)}, ec);
+        redis::Reply reply =
+            session.command({"CLIENT", "KILL", "ID", std::to_string(holder.client.id)}, ec);
         if (ec) {
             fail(result, session, ec, reply, "client|kill",
                  killed > 0 ? "some holders were killed already" : "nothing was killed");
@@ -211,21 +229,24 @@ void RedisReleaser::Impl::release_channel(RedisSession& session, const RedisLock
         result.message = result.outcome == RedisReleaseOutcome::changed
                              ? "the holders seen of channel '" + seen.key_printable +
                                    "' are gone or changed and the channel has " +
-                                   std::to_string(subscribers) + " subscriber(s) now: nothing was killed"
+                                   std::to_string(subscribers) +
+                                   " subscriber(s) now: nothing was killed"
                              : "the holders seen of channel '" + seen.key_printable +
                                    "' are gone and nobody holds it: nothing was killed";
         return;
     }
     result.outcome = RedisReleaseOutcome::released;
-    result.message = "killed " + std::to_string(killed) + " of " + std::to_string(seen.holders.size()) +
-                     " holder connection(s) of channel '" + seen.key_printable + "'";
+    result.message = "killed " + std::to_string(killed) + " of " +
+                     std::to_string(seen.holders.size()) + " holder connection(s) of channel '" +
+                     seen.key_printable + "'";
     // C++ contenders wait for this message; Python ones notice at their next poll.
     const std::string channel = redis::channel::release_channel(seen.key);
     redis::Reply published = session.command({"PUBLISH", channel, seen.key}, ec);
     if (ec) {
         result.warnings.push_back("could not announce the release (" +
-                                  (ec == errc::acl_denied ? detail::denied_command(published.text, "publish")
-                                                          : session.last_error()) +
+                                  (ec == errc::acl_denied
+                                       ? detail::denied_command(published.text, "publish")
+                                       : session.last_error()) +
                                   "): C++ contenders notice at their next poll");
     } else {
         result.steps.push_back("PUBLISH " + printable_bytes(channel) + ": " + published.describe());
@@ -251,7 +272,8 @@ RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
     std::error_code ec;
     if (!log.open(ec)) {
         result.error = ec;
-        result.message = log.last_error() + ": nothing was released (every forced release is logged)";
+        result.message =
+            log.last_error() + ": nothing was released (every forced release is logged)";
         return result;
     }
     RedisOptions server = impl.server;
@@ -262,7 +284,8 @@ RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
     AuditEntry entry;
     entry.time = std::chrono::system_clock::now();
     entry.user = impl.options.user.empty() ? AuditLog::current_user() : impl.options.user;
-    entry.server = server.address() + (seen.db >= 0 ? "/" + std::to_string(seen.db) : std::string());
+    entry.server =
+        server.address() + (seen.db >= 0 ? "/" + std::to_string(seen.db) : std::string());
     entry.redis_user = server.username.empty() ? "default" : server.username;
     entry.key = seen.key;
     entry.convention = std::string(to_string(seen.convention));
@@ -272,7 +295,8 @@ RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
     if (!seen.releasable()) {
         result.outcome = RedisReleaseOutcome::refused;
         result.message = seen.convention == RedisConvention::fencing_counter
-                             ? "'" + seen.key_printable + "' is a fencing counter, not a lock: it is never deleted"
+                             ? "'" + seen.key_printable +
+                                   "' is a fencing counter, not a lock: it is never deleted"
                          : seen.convention == RedisConvention::channel_lock
                              ? "no holder of channel '" + seen.key_printable +
                                    "' carries a name, so there is no client to kill safely"
@@ -280,7 +304,8 @@ RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
                                    "' was too large to read whole, so it cannot be compared safely";
     } else if (seen.convention == RedisConvention::redisson && seen.token.empty()) {
         result.outcome = RedisReleaseOutcome::refused;
-        result.message = "the Redisson hash '" + seen.key_printable + "' has no single owner field to compare";
+        result.message =
+            "the Redisson hash '" + seen.key_printable + "' has no single owner field to compare";
     } else if (!session.connect(ec)) {
         result.outcome = RedisReleaseOutcome::failed;
         result.error = ec;

@@ -53,11 +53,13 @@ bool RedisScanner::Impl::scan_keys(RedisSnapshot& snapshot, KeyInspector& keys) 
     const std::string count = std::to_string(std::max<std::size_t>(1, options.count));
     std::string cursor = "0";
     do {
-        redis::Reply reply = session.command({"SCAN", cursor, "MATCH", options.match, "COUNT", count}, ec);
+        redis::Reply reply =
+            session.command({"SCAN", cursor, "MATCH", options.match, "COUNT", count}, ec);
         if (ec) {
             fail(snapshot, ec,
-                 ec == errc::acl_denied ? detail::acl_denial_message(session.options(), "scan") + ": " + reply.text
-                                        : session.last_error());
+                 ec == errc::acl_denied
+                     ? detail::acl_denial_message(session.options(), "scan") + ": " + reply.text
+                     : session.last_error());
             return false;
         }
         cursor = reply.at(0).text;
@@ -129,9 +131,15 @@ RedisScanner::~RedisScanner() = default;
 RedisScanner::RedisScanner(RedisScanner&&) noexcept = default;
 RedisScanner& RedisScanner::operator=(RedisScanner&&) noexcept = default;
 
-const RedisOptions& RedisScanner::server() const noexcept { return m_impl->session.options(); }
-const RedisScanOptions& RedisScanner::options() const noexcept { return m_impl->options; }
-const std::string& RedisScanner::last_error() const noexcept { return m_impl->lastError; }
+const RedisOptions& RedisScanner::server() const noexcept {
+    return m_impl->session.options();
+}
+const RedisScanOptions& RedisScanner::options() const noexcept {
+    return m_impl->options;
+}
+const std::string& RedisScanner::last_error() const noexcept {
+    return m_impl->lastError;
+}
 
 RedisSnapshot RedisScanner::scan() {
     Impl& impl = *m_impl;
@@ -162,15 +170,17 @@ RedisSnapshot RedisScanner::scan() {
         } else {
             snapshot.blocked_clients = channels.blocked_in_blpop();
             impl.attribute_waiters(snapshot, snapshot.blocked_clients);
-            if (impl.options.include_channel_locks && !channels.inspect(std::nullopt, snapshot.locks, ec))
+            if (impl.options.include_channel_locks &&
+                !channels.inspect(std::nullopt, snapshot.locks, ec))
                 impl.fail(snapshot, ec, impl.session.last_error());
         }
     }
-    std::stable_sort(snapshot.locks.begin(), snapshot.locks.end(), [](const auto& a, const auto& b) {
-        const bool aChannel = a.convention == RedisConvention::channel_lock;
-        const bool bChannel = b.convention == RedisConvention::channel_lock;
-        return aChannel != bChannel ? bChannel : a.key < b.key;
-    });
+    std::stable_sort(snapshot.locks.begin(), snapshot.locks.end(),
+                     [](const auto& a, const auto& b) {
+                         const bool aChannel = a.convention == RedisConvention::channel_lock;
+                         const bool bChannel = b.convention == RedisConvention::channel_lock;
+                         return aChannel != bChannel ? bChannel : a.key < b.key;
+                     });
     std::sort(snapshot.fencing_counters.begin(), snapshot.fencing_counters.end(),
               [](const auto& a, const auto& b) { return a.key < b.key; });
     if (impl.options.progress) {
@@ -185,7 +195,8 @@ RedisSnapshot RedisScanner::scan() {
     return snapshot;
 }
 
-std::optional<RedisLockRecord> RedisScanner::inspect_key(std::string_view key, std::error_code& ec) {
+std::optional<RedisLockRecord> RedisScanner::inspect_key(std::string_view key,
+                                                         std::error_code& ec) {
     Impl& impl = *m_impl;
     impl.session.start_clock(impl.options.max_duration);
     std::vector<Problem> problems;

@@ -18,7 +18,7 @@
 namespace portalocker::inspect::detail {
 
 class RedisSession {
-public:
+  public:
     explicit RedisSession(RedisOptions options);
 
     /// Starts the overall deadline (`limit` from now; zero = none).
@@ -42,7 +42,7 @@ public:
     const std::string& last_error() const noexcept { return m_lastError; }
     void set_last_error(std::string message) { m_lastError = std::move(message); }
 
-private:
+  private:
     redis::Connection m_connection;
     std::optional<redis::Deadline> m_overall;
     long long m_clientId = 0;

@@ -12,16 +12,16 @@
 namespace portalocker::inspect::detail::release_scripts {
 
 // Shared prologue: call() that names a refused command.
-#define LOCKSCOPE_RELEASE_PROLOGUE                                                        \
-    "local function call(name, ...)\n"                                                    \
-    "    local result = redis.pcall(name, ...)\n"                                         \
-    "    if type(result) == 'table' and result.err then\n"                                 \
-    "        local kind = 'ERR'\n"                                                         \
-    "        if string.find(result.err, \"can't run this command\", 1, true) or\n"        \
-    "           string.find(result.err, 'NOPERM', 1, true) then kind = 'NOPERM' end\n"   \
-    "        error({err = kind .. ' script-' .. name .. ' ' .. result.err})\n"            \
-    "    end\n"                                                                            \
-    "    return result\n"                                                                  \
+#define LOCKSCOPE_RELEASE_PROLOGUE                                                                 \
+    "local function call(name, ...)\n"                                                             \
+    "    local result = redis.pcall(name, ...)\n"                                                  \
+    "    if type(result) == 'table' and result.err then\n"                                         \
+    "        local kind = 'ERR'\n"                                                                 \
+    "        if string.find(result.err, \"can't run this command\", 1, true) or\n"                 \
+    "           string.find(result.err, 'NOPERM', 1, true) then kind = 'NOPERM' end\n"             \
+    "        error({err = kind .. ' script-' .. name .. ' ' .. result.err})\n"                     \
+    "    end\n"                                                                                    \
+    "    return result\n"                                                                          \
     "end\n"
 
 /// KEYS: lock. ARGV: the token seen. A string lock (every token convention).
