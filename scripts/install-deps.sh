@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev qt6-svg-dev qt6-qpa-plugins qtkeychain-qt6-dev
-    libhiredis-dev nlohmann-json3-dev
+    libhiredis-dev nlohmann-json3-dev libcli11-dev
 )
 test_packages=(
     redis-server xvfb xauth util-linux
@@ -15,6 +15,7 @@ test_packages=(
     python3 python3-portalocker python3-redis
     g++-mingw-w64-x86-64-posix wine64
     clang libclang-rt-14-dev
+    man-db groff-base
 )
 
 wanted=("${build_packages[@]}")
