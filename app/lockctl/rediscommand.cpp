@@ -1,6 +1,7 @@
 // lockctl redis [--url URL] SUBCOMMAND ...: parses the server URL and dispatches.
 
 #include "rediscommand.hpp"
+#include "commandline.hpp"
 #include "redislistcommand.hpp"
 #include "redisreleasecommand.hpp"
 
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace lockctl {
 namespace {
@@ -30,20 +32,19 @@ constexpr std::array subcommands{
                       "force-release a lock if it still holds TOKEN; logged", redis::runRelease},
 };
 
-void printHelp(std::FILE* out) {
-    std::fputs("usage: lockctl redis [--url URL] SUBCOMMAND [ARGUMENTS...]\n\n"
-               "Take and inspect Redis locks.\n\n"
-               "  --url URL   redis://[user:password@]host[:port][/db] or unix:///path[?db=N]\n"
-               "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n\n"
-               "subcommands:\n",
-               out);
+std::string usage() {
+    std::string text =
+        "usage: lockctl redis [--url URL] SUBCOMMAND [ARGUMENTS...]\n\n"
+        "Take and inspect Redis locks.\n\n"
+        "  --url URL   redis://[user:password@]host[:port][/db] or unix:///path[?db=N]\n"
+        "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n\n"
+        "subcommands:\n";
     for (const auto& subcommand : subcommands)
-        std::fprintf(out, "  %.*s\n      %.*s\n", static_cast<int>(subcommand.usage.size()),
-                     subcommand.usage.data(), static_cast<int>(subcommand.summary.size()),
-                     subcommand.summary.data());
-    std::fputs("\nexit status: 0 success (or COMMAND's status), 1 lock not acquired in time,\n"
-               "2 usage error, 3 other failure (server down, authentication, ACL).\n",
-               out);
+        text += "  " + std::string(subcommand.usage) + "\n      " +
+                std::string(subcommand.summary) + "\n";
+    text += "\nexit status: 0 success (or COMMAND's status), 1 lock not acquired in time,\n"
+            "2 usage error, 3 other failure (server down, authentication, ACL).\n";
+    return text;
 }
 
 } // namespace
@@ -55,29 +56,15 @@ int runRedis(Arguments arguments) {
         url = fromEnvironment;
     else
         url = default_url;
-    std::size_t next = 0;
-    for (; next < arguments.size(); ++next) {
-        const std::string& word = arguments[next];
-        if (word == "--help" || word == "-h") {
-            printHelp(stdout);
-            return exit_ok;
-        }
-        if (word == "--url") {
-            if (next + 1 >= arguments.size()) {
-                std::fputs("lockctl redis: --url needs a value\n", stderr);
-                return exit_usage;
-            }
-            url = arguments[++next];
-        } else if (word.starts_with("--url=")) {
-            url = word.substr(6);
-        } else {
-            break;
-        }
-    }
-    if (next >= arguments.size()) {
-        printHelp(stderr);
-        return exit_usage;
-    }
+    const std::string help = usage();
+    CLI::App parser("", "lockctl redis");
+    parser.add_option("--url", url);
+    // SUBCOMMAND and its words are what parseCommandLine() leaves: the subcommand parses them.
+    std::vector<std::string> subcommandWords;
+    if (auto status = parseCommandLine(parser, arguments, help, &subcommandWords))
+        return *status;
+    if (subcommandWords.empty())
+        return usageError(parser, "SUBCOMMAND is missing", help);
     std::error_code ec;
     std::string why;
     portalocker::RedisOptions server = portalocker::RedisOptions::from_url(url, ec, &why);
@@ -85,13 +72,11 @@ int runRedis(Arguments arguments) {
         std::fprintf(stderr, "lockctl redis: %s\n", why.c_str());
         return exit_usage;
     }
-    const std::string& name = arguments[next];
+    const std::string& name = subcommandWords.front();
     for (const auto& subcommand : subcommands)
         if (subcommand.name == name)
-            return subcommand.run(server, arguments.subspan(next + 1));
-    std::fprintf(stderr, "lockctl redis: unknown subcommand '%s' (see lockctl redis --help)\n",
-                 name.c_str());
-    return exit_usage;
+            return subcommand.run(server, Arguments(subcommandWords).subspan(1));
+    return usageError(parser, "unknown subcommand '" + name + "' (see lockctl redis --help)", help);
 }
 
 } // namespace lockctl

@@ -2,6 +2,7 @@
 // waiters of one file, or of each slot of a bounded semaphore in directory PATH.
 
 #include "command.hpp"
+#include "commandline.hpp"
 #include "lockformat.hpp"
 
 #include <portalocker/inspect/redisbytes.hpp>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace lockctl {
@@ -43,9 +45,47 @@ struct WhoOptions {
     std::string pattern = std::string(inspect::default_slot_pattern);
 };
 
-int usage_error(const std::string& message) {
-    std::fprintf(stderr, "lockctl who: %s\n%s", message.c_str(), who_usage);
-    return exit_usage;
+/// MAXIMUM of --semaphore: 1 to 10000 slots.
+std::optional<unsigned> parse_maximum(const std::string& text) {
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 10000)
+        return std::nullopt;
+    return value;
+}
+
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `options`.
+std::optional<int> parse(Arguments arguments, WhoOptions& options) {
+    CLI::App parser("", "lockctl who");
+    parser.add_option("PATH", options.path)->required();
+    parser.add_flag("--json", options.json);
+    auto* semaphore =
+        parser
+            .add_option_function<std::vector<std::string>>(
+                "--semaphore",
+                [&options](const std::vector<std::string>& words) {
+                    options.semaphore_name = words[0];
+                    options.maximum = *parse_maximum(words[1]);
+                })
+            ->expected(2)
+            ->type_name("NAME MAXIMUM")
+            ->check(checkWith([](const std::string& text) {
+                        return parse_maximum(text)
+                                   ? std::string()
+                                   : "MAXIMUM must be a number from 1 to 10000, not '" + text + "'";
+                    }).application_index(1));
+    parser.add_option("--pattern", options.pattern)->needs(semaphore);
+    if (auto status = parseCommandLine(parser, arguments, who_usage))
+        return status;
+    // CLI11 counts an empty word as given; no file has an empty name.
+    if (options.path.empty())
+        return usageError(parser, "missing PATH", who_usage);
+    std::string pattern_error;
+    if (options.semaphore_name &&
+        !inspect::format_slot_name(options.pattern, *options.semaphore_name, 0, &pattern_error))
+        return usageError(parser, "bad --pattern: " + pattern_error, who_usage);
+    return std::nullopt;
 }
 
 void write_watched(JsonWriter& json, const inspect::Snapshot& snapshot,
@@ -206,46 +246,8 @@ void print_semaphore(const WhoOptions& options, const inspect::Snapshot& snapsho
 
 int runWho(Arguments arguments) {
     WhoOptions options;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--help" || argument == "-h") {
-            std::fputs(who_usage, stdout);
-            return exit_ok;
-        }
-        if (argument == "--json") {
-            options.json = true;
-        } else if (argument == "--semaphore") {
-            if (i + 2 >= arguments.size())
-                return usage_error("--semaphore needs NAME and MAXIMUM");
-            const std::string& maximum = arguments[i + 2];
-            auto [end, error] =
-                std::from_chars(maximum.data(), maximum.data() + maximum.size(), options.maximum);
-            if (error != std::errc() || end != maximum.data() + maximum.size() ||
-                options.maximum == 0 || options.maximum > 10000)
-                return usage_error("MAXIMUM must be a number from 1 to 10000, not '" + maximum +
-                                   "'");
-            options.semaphore_name = arguments[i + 1];
-            i += 2;
-        } else if (argument == "--pattern") {
-            if (i + 1 >= arguments.size())
-                return usage_error("--pattern needs a PATTERN");
-            options.pattern = arguments[++i];
-        } else if (!argument.empty() && argument.front() == '-' && argument != "-") {
-            return usage_error("unknown option '" + argument + "'");
-        } else if (options.path.empty()) {
-            options.path = argument;
-        } else {
-            return usage_error("only one PATH, got '" + argument + "' too");
-        }
-    }
-    if (options.path.empty())
-        return usage_error("missing PATH");
-    if (!options.semaphore_name && options.pattern != std::string(inspect::default_slot_pattern))
-        return usage_error("--pattern needs --semaphore");
-    std::string pattern_error;
-    if (options.semaphore_name &&
-        !inspect::format_slot_name(options.pattern, *options.semaphore_name, 0, &pattern_error))
-        return usage_error("bad --pattern: " + pattern_error);
+    if (auto status = parse(arguments, options))
+        return *status;
 
     inspect::ScanOptions scan;
     scan.watches.push_back(options.semaphore_name

@@ -1,5 +1,5 @@
 #pragma once
-// The inspection tests' view of a lockmaker process (tests/inspect/lockmaker.cpp): start it,
+// The inspection tests' view of a lockmaker process (tests/helpers/lockmaker.cpp): start it,
 // send it a command, read its answer; and a scanner loop that waits for a condition.
 
 #include "testsupport.h"
