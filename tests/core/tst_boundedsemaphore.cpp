@@ -81,6 +81,7 @@ class TestBoundedSemaphore : public QObject {
         patternRow("plain", "{name}-{number}", 7, "jobs-7");
         patternRow("braces", "{{{name}}}{number}", 1, "{jobs}1");
         patternRow("right", "{number:>4}{name}", 5, "   5jobs");
+        patternRow("aligned", "{name}.{number:>3}.lock", 5, "jobs.  5.lock"); // watched too
         patternRow("fill center", "{number:*^5d}", 12, "*12**");
         patternRow("sign", "{number:+d}", 3, "+3");
         patternRow("space sign", "{number: d}", 3, " 3");
@@ -142,6 +143,18 @@ class TestBoundedSemaphore : public QObject {
             QVERIFY_THROWS_EXCEPTION(portalocker::LockException, (void)semaphore.filename(0));
         QVERIFY(QDir(empty.path()).isEmpty()); // no file created
         QVERIFY(!semaphore.owns_lock());
+    }
+
+    void badPatternSaysWhy() {
+        BoundedSemaphore semaphore(2, {.name = "bad", .filename_pattern = "{foo}{number}"});
+        try {
+            (void)semaphore.filename(0);
+            QFAIL("filename() accepted an unknown field");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY2(std::string_view(error.what()).find("unknown field '{foo}'") !=
+                         std::string_view::npos,
+                     error.what());
+        }
     }
 
     void slotsInOneProcess() {

@@ -5,6 +5,7 @@
 #include <portalocker/filelocking.hpp>
 #include <portalocker/deadline.hpp>
 #include <portalocker/lockoptions.hpp>
+#include <portalocker/slotpattern.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -22,7 +23,7 @@ struct BoundedSemaphoreOptions {
     /// BoundedSemaphore, a random name for a NamedBoundedSemaphore.
     std::optional<std::string> name = std::nullopt;
     /// Python str.format() syntax with the fields {name} and {number}; see filename().
-    std::string filename_pattern = "{name}.{number:02d}.lock";
+    std::string filename_pattern = std::string(default_slot_pattern);
     /// Where the slot files live; empty: the system's temporary directory (as Python's
     /// tempfile.gettempdir()). Use "." for the current directory.
     std::filesystem::path directory = {};

@@ -76,11 +76,13 @@ std::filesystem::path BoundedSemaphore::filename(int number, std::error_code& ec
 
 std::filesystem::path BoundedSemaphore::filename(int number) const {
     std::error_code ec;
-    auto path = filename(number, ec);
+    std::string problem;
+    std::string name =
+        detail::format_slot_name(m_options.filename_pattern, m_name, number, ec, &problem);
     if (ec)
         throw LockException(ec, "invalid bounded semaphore filename pattern '" +
-                                    m_options.filename_pattern + "'");
-    return path;
+                                    m_options.filename_pattern + "': " + problem);
+    return m_directory / name;
 }
 
 std::vector<std::filesystem::path> BoundedSemaphore::filenames() const {
