@@ -36,14 +36,19 @@ Lock::~Lock() {
         unlock(ignored);
 }
 
-LockFlags Lock::exclusive_flags() const noexcept {
-    return has(m_options.flags, LockFlags::SHARED) ? LockFlags::SHARED : LockFlags::EXCLUSIVE;
+namespace detail {
+
+std::chrono::steady_clock::time_point lock_deadline(const LockOptions& options) noexcept {
+    if (!has(options.flags, LockFlags::NON_BLOCKING) || options.timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return steady_deadline_after(options.timeout);
 }
 
-bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept {
+} // namespace detail
+
+bool Lock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                         std::error_code& ec) noexcept {
     ec.clear();
-    if (deadline == std::chrono::steady_clock::time_point::max())
-        deadline.reset(); // what steady_deadline_after() gives for "forever"
     if (owns_lock()) {
         ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
         return false;
@@ -53,13 +58,19 @@ bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noex
         ec = make_error_code(errc::invalid_argument);
         return false;
     }
+    const LockFlags flags = access == LockAccess::shared || has(m_options.flags, LockFlags::SHARED)
+                                ? LockFlags::SHARED
+                                : LockFlags::EXCLUSIVE;
     native_handle_type fd = detail::open_file(m_path, *mode, ec);
     if (ec)
         return false;
+    detail::Deadline limit; // none: wait forever
     if (m_options.fail_when_locked)
-        deadline = std::chrono::steady_clock::now();
+        limit = std::chrono::steady_clock::now();
+    else if (deadline != std::chrono::steady_clock::time_point::max())
+        limit = deadline;
     detail::LockRequest request{fd, flags, m_options.backend};
-    int granted = detail::wait_for_any({&request, 1}, deadline, m_options.check_interval, ec);
+    int granted = detail::wait_for_any({&request, 1}, limit, m_options.check_interval, ec);
     if (granted != 0) {
         detail::close_handle(fd);
         return false;
@@ -80,52 +91,16 @@ std::error_code Lock::after_lock(native_handle_type) noexcept {
     return {};
 }
 
-bool Lock::acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline) {
-    std::error_code ec;
-    if (acquire(flags, deadline, ec))
-        return true;
-    if (ec && ec != errc::already_locked)
-        throw LockException(ec, detail::describe("cannot lock", m_path, ec));
-    return false;
+std::chrono::steady_clock::time_point Lock::lock_deadline() const noexcept {
+    return detail::lock_deadline(m_options);
 }
 
-Lock::Deadline Lock::default_deadline() const noexcept {
-    // Python: without NON_BLOCKING the lock call blocks and the timeout has no effect.
-    if (!has(m_options.flags, LockFlags::NON_BLOCKING) || m_options.timeout == wait_forever)
-        return std::nullopt;
-    return detail::steady_deadline_after(m_options.timeout);
+void Lock::raise_lock_error(std::error_code ec) const {
+    detail::throw_lock_error(ec, detail::describe("cannot lock", m_path, ec));
 }
 
-void Lock::lock(std::error_code& ec) noexcept {
-    if (!acquire(exclusive_flags(), default_deadline(), ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-}
-
-void Lock::lock() {
-    std::error_code ec;
-    lock(ec);
-    if (ec)
-        detail::throw_lock_error(ec, detail::describe("cannot lock", m_path, ec));
-}
-
-bool Lock::try_lock(std::error_code& ec) noexcept {
-    return acquire(exclusive_flags(), std::chrono::steady_clock::now(), ec);
-}
-
-bool Lock::try_lock() {
-    return acquire_checked(exclusive_flags(), std::chrono::steady_clock::now());
-}
-
-void Lock::lock_shared() {
-    std::error_code ec;
-    if (!acquire(LockFlags::SHARED, default_deadline(), ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-    if (ec)
-        detail::throw_lock_error(ec, detail::describe("cannot lock", m_path, ec));
-}
-
-bool Lock::try_lock_shared() {
-    return acquire_checked(LockFlags::SHARED, std::chrono::steady_clock::now());
+void Lock::raise_unlock_error(std::error_code ec) const {
+    throw LockException(ec, detail::describe("cannot unlock", m_path, ec));
 }
 
 void Lock::close_file() noexcept {
@@ -138,7 +113,7 @@ void Lock::close_file() noexcept {
     m_fd = invalid_native_handle();
 }
 
-void Lock::unlock(std::error_code& ec) noexcept {
+void Lock::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (!owns_lock()) {
         ec = make_error_code(errc::not_locked);
@@ -146,16 +121,11 @@ void Lock::unlock(std::error_code& ec) noexcept {
     }
     if (m_file)
         std::fflush(m_file);
-    before_unlock();
+    std::error_code cleanup = before_unlock();
     portalocker::unlock(m_fd, m_options.backend, ec);
     close_file(); // closing drops the lock too, so the lock is gone even if unlock failed
-}
-
-void Lock::unlock() {
-    std::error_code ec;
-    unlock(ec);
-    if (ec)
-        throw LockException(ec, detail::describe("cannot unlock", m_path, ec));
+    if (!ec)
+        ec = cleanup;
 }
 
 std::FILE* Lock::acquire() {

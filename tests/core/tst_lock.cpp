@@ -148,6 +148,38 @@ class TestLock : public QObject {
         QCOMPARE(writer.readLine(), QStringLiteral("TIMEOUT"));
     }
 
+    // The shared forms have error_code twins like the exclusive ones: contention is false
+    // with an empty code, a real failure a code, never an exception.
+    void sharedFormsHaveErrorCodeTwins() {
+        const QString file = path("sharedtwins.lock");
+        Lock reader(fs(file), {.mode = "a+"});
+        std::error_code ec;
+        reader.lock_shared(ec);
+        QVERIFY2(!ec, ec.message().c_str());
+        QVERIFY(reader.owns_lock());
+        Lock other(fs(file), {.mode = "a+"});
+        QVERIFY(other.try_lock_shared(ec));
+        other.unlock_shared(ec);
+        QVERIFY(!ec);
+        QVERIFY(other.try_lock_shared_for(10ms, ec));
+        other.unlock(ec);
+        QVERIFY(other.try_lock_shared_until(std::chrono::system_clock::now() + 10ms, ec));
+        other.unlock(ec);
+        Lock writer(fs(file));
+        QVERIFY(!writer.try_lock_for(20ms, ec));
+        QVERIFY(!ec);
+        reader.unlock_shared(ec);
+        QVERIFY(!ec);
+
+        Lock missing(fs(m_dir.filePath(QStringLiteral("no/such/dir/x.lock"))));
+        QVERIFY(!missing.try_lock_shared(ec));
+        QCOMPARE(ec.value(), ENOENT);
+        missing.lock_shared(ec);
+        QCOMPARE(ec.value(), ENOENT);
+        QVERIFY(!missing.try_lock_shared_for(10ms, ec));
+        QCOMPARE(ec.value(), ENOENT);
+    }
+
     void waiterWakesOnRelease_data() { backends_data(); }
     void waiterWakesOnRelease() {
         QFETCH(Backend, backend);
