@@ -39,6 +39,11 @@ int poll_for_any(std::span<const LockRequest> requests, Deadline deadline,
 
 /// One non-blocking attempt on `request`; errc::already_locked on contention.
 std::error_code try_request(const LockRequest& request) noexcept;
+/// One non-blocking attempt on each request, in order, until one is granted: its index; -1
+/// when all are held by others (`ec` clear) or on the first real failure (`ec` set).
+int try_each(std::span<const LockRequest> requests, std::error_code& ec) noexcept;
+/// Sleeps about `pause` (per platform: as finely as it allows, sub-millisecond if it can).
+void pause_for(std::chrono::nanoseconds pause) noexcept;
 /// Releases `request`'s lock, ignoring errors (used to undo extra grants).
 void release_request(const LockRequest& request) noexcept;
 

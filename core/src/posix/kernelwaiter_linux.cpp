@@ -240,16 +240,9 @@ class EventFd {
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
     using namespace std::chrono;
-    ec.clear();
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        std::error_code attempt = try_request(requests[i]);
-        if (!attempt)
-            return static_cast<int>(i);
-        if (attempt != errc::already_locked) {
-            ec = attempt;
-            return -1;
-        }
-    }
+    int granted = try_each(requests, ec);
+    if (granted >= 0 || ec)
+        return granted;
     if (deadline && steady_clock::now() >= *deadline)
         return -1;
 #ifndef PORTALOCKER_KERNEL_WAITER
