@@ -49,8 +49,8 @@ std::optional<FileIdentity> identity_of(const std::filesystem::path& path) noexc
 /// (`\n`, `\t`, `\xNN`), everything else as it is.
 std::string printable_path(const std::filesystem::path& path);
 
-/// "cannot lock '<path>': <reason>" and the like, for exception messages (the path as
-/// printable_path() shows it).
+/// "cannot lock '<path>'" and the like, for exception messages (the path as printable_path()
+/// shows it). Without the error's text: std::system_error's what() appends that itself.
 std::string describe(std::string_view action, const std::filesystem::path& path,
                      std::error_code ec);
 

@@ -3,6 +3,7 @@
 #include <portalocker/exceptions.hpp>
 
 #include "fileops.hpp"
+#include "printable.hpp"
 #include "waiter.hpp"
 
 #include <utility>
@@ -36,6 +37,17 @@ Lock::~Lock() {
         unlock(ignored);
 }
 
+namespace {
+
+/// As Python: a lock request names exactly one lock type (NON_BLOCKING aside); flags 0,
+/// NON_BLOCKING alone or EXCLUSIVE | SHARED raise instead of picking one.
+bool valid_flags(LockFlags flags) noexcept {
+    return has(flags, LockFlags::EXCLUSIVE) != has(flags, LockFlags::SHARED) &&
+           !has(flags, LockFlags::UNBLOCK);
+}
+
+} // namespace
+
 namespace detail {
 
 std::chrono::steady_clock::time_point lock_deadline(const LockOptions& options) noexcept {
@@ -54,7 +66,7 @@ bool Lock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAcc
         return false;
     }
     auto mode = detail::parse_mode(m_options.mode);
-    if (!mode) {
+    if (!mode || !valid_flags(m_options.flags)) {
         ec = make_error_code(errc::invalid_argument);
         return false;
     }
@@ -96,7 +108,13 @@ std::chrono::steady_clock::time_point Lock::lock_deadline() const noexcept {
 }
 
 void Lock::raise_lock_error(std::error_code ec) const {
-    detail::throw_lock_error(ec, detail::describe("cannot lock", m_path, ec));
+    std::string what = detail::describe("cannot lock", m_path, ec);
+    if (ec == errc::invalid_argument && !valid_flags(m_options.flags))
+        what += " (the flags must hold exactly one of EXCLUSIVE and SHARED, with or without "
+                "NON_BLOCKING)";
+    else if (ec == errc::invalid_argument && !detail::parse_mode(m_options.mode))
+        what += " (invalid mode '" + detail::printable_text(m_options.mode, 32) + "')";
+    detail::throw_lock_error(ec, what);
 }
 
 void Lock::raise_unlock_error(std::error_code ec) const {

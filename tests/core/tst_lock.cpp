@@ -410,6 +410,65 @@ class TestLock : public QObject {
         QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("no"))));
     }
 
+    // Python raises LockException for flags that name no lock type or both; so does every
+    // acquisition form here, before opening anything (flags 0 used to block without a
+    // timeout, EXCLUSIVE | SHARED used to take a shared lock).
+    void invalidFlagsRaiseLikePython_data() {
+        QTest::addColumn<unsigned>("flags");
+        QTest::newRow("none") << 0u;
+        QTest::newRow("NON_BLOCKING alone") << unsigned(LockFlags::NON_BLOCKING);
+        QTest::newRow("EXCLUSIVE | SHARED") << unsigned(LockFlags::EXCLUSIVE | LockFlags::SHARED);
+        QTest::newRow("EXCLUSIVE | SHARED | NON_BLOCKING")
+            << unsigned(LockFlags::EXCLUSIVE | LockFlags::SHARED | LockFlags::NON_BLOCKING);
+        QTest::newRow("UNBLOCK") << unsigned(LockFlags::EXCLUSIVE | LockFlags::UNBLOCK);
+    }
+    void invalidFlagsRaiseLikePython() {
+        QFETCH(unsigned, flags);
+        const QString file = path("flags.lock");
+        QFile::remove(file);
+        const portalocker::LockOptions options{.flags = static_cast<LockFlags>(flags)};
+        Lock lock(fs(file), options);
+        try {
+            lock.lock();
+            QFAIL("lock() with invalid flags took a lock");
+        } catch (const portalocker::AlreadyLocked&) {
+            QFAIL("invalid flags reported as contention");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::invalid_argument);
+            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("EXCLUSIVE")),
+                     error.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(portalocker::LockException, lock.try_lock_for(10ms));
+        QVERIFY_THROWS_EXCEPTION(portalocker::LockException, lock.try_lock_shared());
+        std::error_code ec;
+        QVERIFY(!lock.try_lock(ec));
+        QVERIFY(ec == portalocker::errc::invalid_argument);
+        QVERIFY(!lock.owns_lock());
+        QVERIFY(!QFile::exists(file)); // refused before opening (creating) anything
+
+        portalocker::RLock reentrant(fs(file), options);
+        QVERIFY_THROWS_EXCEPTION(portalocker::LockException, reentrant.lock());
+        portalocker::TemporaryFileLock temporary(fs(file),
+                                                 {.flags = static_cast<LockFlags>(flags)});
+        QVERIFY(!temporary.try_lock(ec));
+        QVERIFY(ec == portalocker::errc::invalid_argument);
+        QVERIFY(!QFile::exists(file));
+    }
+
+    // std::system_error appends the error text to what(): the description must not say it too.
+    void messagesSayTheErrorOnce() {
+        Lock lock(fs(m_dir.filePath(QStringLiteral("no/such/dir/x.lock"))));
+        try {
+            lock.lock();
+            QFAIL("lock() succeeded in a missing directory");
+        } catch (const portalocker::LockException& error) {
+            const QString what = QString::fromUtf8(error.what());
+            const QString text = QString::fromStdString(error.code().message());
+            QCOMPARE(what.count(text), 1);
+            QVERIFY2(what.endsWith(text), error.what());
+        }
+    }
+
     void permissionDenied() {
         const QString file = path("forbidden.lock");
         QFile create(file);

@@ -31,8 +31,11 @@ struct BoundedSemaphoreOptions {
     std::chrono::nanoseconds timeout = std::chrono::seconds(5);
     /// Accepted for compatibility: waiting does not poll (see LockOptions::check_interval).
     std::chrono::nanoseconds check_interval = std::chrono::milliseconds(250);
-    /// Give up after the first pass over the slots instead of waiting.
-    bool fail_when_locked = false;
+    /// What the Python-style acquire() does when no slot was freed within the whole timeout:
+    /// throw AlreadyLocked (true, Python's default) or return nullopt (false). As in Python it
+    /// never shortens the wait. The std forms ignore it: lock() throws AlreadyLocked and the
+    /// try_* forms answer false, each after its own deadline.
+    bool fail_when_locked = true;
     /// The OS primitive; flock shares slots with Python portalocker on POSIX.
     Backend backend = default_backend();
 };
@@ -71,8 +74,10 @@ class BoundedSemaphore : public LockVocabulary<BoundedSemaphore> {
 
     // --- Python-style ---
 
-    /// portalocker's acquire(): lock() and return the slot number.
-    int acquire();
+    /// portalocker's acquire(): waits up to options().timeout for a slot and returns its
+    /// number; when none was freed in time, throws AlreadyLocked if fail_when_locked (the
+    /// default), else returns nullopt. Real failures throw LockException.
+    std::optional<int> acquire();
     /// portalocker's release(): releases if held, does nothing otherwise.
     void release() noexcept;
 

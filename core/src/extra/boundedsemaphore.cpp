@@ -145,10 +145,8 @@ bool BoundedSemaphore::acquire_until(std::chrono::steady_clock::time_point deadl
             }
         }
         // All taken: wait for whichever is released first (one kernel wait per slot).
-        detail::Deadline limit;
-        if (m_options.fail_when_locked)
-            limit = steady_clock::now();
-        else if (deadline != steady_clock::time_point::max())
+        detail::Deadline limit; // none: wait forever
+        if (deadline != steady_clock::time_point::max())
             limit = deadline;
         if (limit && steady_clock::now() >= *limit)
             return false;
@@ -201,9 +199,14 @@ void BoundedSemaphore::raise_unlock_error(std::error_code ec) const {
                                              held.empty() ? m_directory : held, ec));
 }
 
-int BoundedSemaphore::acquire() {
-    lock();
-    return *m_slot;
+std::optional<int> BoundedSemaphore::acquire() {
+    std::error_code ec;
+    lock(ec);
+    if (!ec)
+        return m_slot;
+    if (ec == errc::already_locked && !m_options.fail_when_locked)
+        return std::nullopt; // Python returns None after the whole timeout
+    raise_lock_error(ec);
 }
 
 void BoundedSemaphore::release() noexcept {
