@@ -16,6 +16,7 @@ Lock::Lock(std::filesystem::path path, LockOptions options)
 Lock::Lock(Lock&& other) noexcept
     : m_path(std::move(other.m_path)), m_options(std::move(other.m_options)),
       m_fd(std::exchange(other.m_fd, invalid_native_handle())),
+      m_nonblocking(std::exchange(other.m_nonblocking, false)),
       m_file(std::exchange(other.m_file, nullptr)) {}
 
 Lock& Lock::operator=(Lock&& other) noexcept {
@@ -24,6 +25,7 @@ Lock& Lock::operator=(Lock&& other) noexcept {
         m_path = std::move(other.m_path);
         m_options = std::move(other.m_options);
         m_fd = std::exchange(other.m_fd, invalid_native_handle());
+        m_nonblocking = std::exchange(other.m_nonblocking, false);
         m_file = std::exchange(other.m_file, nullptr);
     }
     return *this;
@@ -73,7 +75,8 @@ bool Lock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAcc
     const LockFlags flags = access == LockAccess::shared || has(m_options.flags, LockFlags::SHARED)
                                 ? LockFlags::SHARED
                                 : LockFlags::EXCLUSIVE;
-    native_handle_type fd = detail::open_file(m_path, *mode, ec);
+    bool nonblocking = false;
+    native_handle_type fd = detail::open_file(m_path, *mode, ec, &nonblocking);
     if (ec)
         return false;
     detail::Deadline limit; // none: wait forever
@@ -96,6 +99,7 @@ bool Lock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAcc
         return false;
     }
     m_fd = fd;
+    m_nonblocking = nonblocking;
     return true;
 }
 
@@ -129,6 +133,15 @@ void Lock::close_file() noexcept {
         detail::close_handle(m_fd);
     }
     m_fd = invalid_native_handle();
+    m_nonblocking = false;
+}
+
+native_handle_type Lock::fd() const noexcept {
+    if (m_nonblocking) {
+        detail::make_blocking(m_fd);
+        m_nonblocking = false;
+    }
+    return m_fd;
 }
 
 void Lock::release_lock(std::error_code& ec) noexcept {
@@ -142,6 +155,7 @@ void Lock::release_lock(std::error_code& ec) noexcept {
     std::error_code cleanup = before_unlock();
     portalocker::unlock(m_fd, m_options.backend, ec);
     close_file(); // closing drops the lock too, so the lock is gone even if unlock failed
+    detail::reap_exited_helpers(); // the one that brought us the lock, if it waited for it
     if (!ec)
         ec = cleanup;
 }
@@ -163,7 +177,7 @@ std::FILE* Lock::file() {
         return nullptr;
     if (!m_file) {
         auto mode = detail::parse_mode(m_options.mode);
-        m_file = detail::open_stream(m_fd, *mode);
+        m_file = detail::open_stream(fd(), *mode);
         if (!m_file) {
             std::error_code ec(errno, std::system_category());
             throw LockException(ec, detail::describe("cannot open a stream on", m_path, ec));

@@ -33,6 +33,12 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept;
 
+/// Reaps the helper processes of earlier waits that were granted their lock and were still
+/// exiting when the wait returned (wait_for_any does not make the hand-off wait for a
+/// helper's exit). Called at every wait and release, so no helper outlives the hold it
+/// served; a no-op where waits use no helpers.
+void reap_exited_helpers() noexcept;
+
 /// The polling fallback: attempts with an exponential backoff from 50 µs up to `poll_cap`.
 int poll_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept;

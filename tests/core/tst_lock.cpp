@@ -18,6 +18,7 @@
 
 #include <csignal>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -238,6 +239,58 @@ class TestLock : public QObject {
         }
         QCOMPARE(threadCount(), threads);
         QCOMPARE(childCount(), children);
+    }
+
+    // A waiter returns as soon as its helper reports the grant, without waiting for the
+    // helper's exit; the helper is reaped at the latest when the lock is released, so no
+    // process outlives the hold it served.
+    void grantingHelperReapedByRelease_data() { backends_data(); }
+    void grantingHelperReapedByRelease() {
+        QFETCH(Backend, backend);
+        const QString file = path("handoff-reap.lock");
+        const QString backendName = QString::fromLatin1(portalocker::to_string(backend).data());
+        const int children = childCount();
+        const int threads = threadCount();
+        for (int round = 0; round < 5; ++round) {
+            testsupport::ChildProcess holder;
+            QVERIFY(holder.startHelper(
+                {QStringLiteral("hold"), file, QStringLiteral("--backend"), backendName}));
+            QVERIFY(holder.readLine().startsWith(QStringLiteral("LOCKED")));
+            Lock waiter(fs(file), {.backend = backend});
+            std::thread releaser([&] {
+                std::this_thread::sleep_for(20ms);
+                holder.writeLine(QStringLiteral("release"));
+            });
+            const bool granted = waiter.try_lock_for(10s);
+            releaser.join();
+            QVERIFY(granted);
+            QCOMPARE(holder.readLine(), QStringLiteral("RELEASED"));
+            holder.writeLine(QStringLiteral("exit"));
+            QCOMPARE(holder.waitForExit(), 0);
+            waiter.unlock();
+            QCOMPARE(childCount(), children);
+            QCOMPARE(threadCount(), threads);
+        }
+    }
+
+    // Opened for writing, the descriptor keeps the O_NONBLOCK of its open until fd() or
+    // file() hands it out: on a FIFO it must then be blocking, as Python's.
+    void descriptorHandedOutBlocking() {
+        const QString fifo = path("handed.fifo");
+        QVERIFY(::mkfifo(qPrintable(fifo), 0600) == 0);
+        const int reader = ::open(qPrintable(fifo), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        QVERIFY(reader >= 0);
+        Lock lock(fs(fifo), {.mode = "a"});
+        QVERIFY(lock.try_lock());
+        QCOMPARE(::fcntl(lock.fd(), F_GETFL) & O_NONBLOCK, 0);
+        QVERIFY(lock.file() != nullptr);
+        lock.unlock();
+        Lock again(fs(fifo), {.mode = "a"});
+        QVERIFY(again.try_lock());
+        QVERIFY(again.file() != nullptr); // file() first also readies the descriptor
+        QCOMPARE(::fcntl(again.fd(), F_GETFL) & O_NONBLOCK, 0);
+        again.unlock();
+        ::close(reader);
     }
 
     void zeroTimeoutTriesOnce() {

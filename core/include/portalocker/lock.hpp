@@ -58,7 +58,7 @@ class Lock : public LockVocabulary<Lock, SharedForms::yes> {
     /// truncation); nullptr otherwise. Owned by the Lock: do not fclose it.
     std::FILE* file();
     /// The descriptor (HANDLE on Windows) while held, invalid_native_handle() otherwise.
-    native_handle_type fd() const noexcept { return m_fd; }
+    native_handle_type fd() const noexcept;
     /// fflush + fsync of the file while held (a no-op otherwise).
     void sync();
 
@@ -85,12 +85,19 @@ class Lock : public LockVocabulary<Lock, SharedForms::yes> {
     /// Virtual so that a derived lock can name what its before_unlock() failed to do.
     virtual void raise_unlock_error(std::error_code ec) const;
 
+    /// The held descriptor as it is, for derived classes that only inspect it (fd() readies
+    /// it for I/O first).
+    native_handle_type held_handle() const noexcept { return m_fd; }
+
   private:
     void close_file() noexcept;
 
     std::filesystem::path m_path;
     LockOptions m_options;
     native_handle_type m_fd = invalid_native_handle();
+    /// m_fd still carries the O_NONBLOCK of its open (see detail::open_file): cleared at the
+    /// first fd() or file(), so an acquisition that never does I/O spares the calls.
+    mutable bool m_nonblocking = false;
     std::FILE* m_file = nullptr;
 };
 

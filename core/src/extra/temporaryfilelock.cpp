@@ -65,7 +65,7 @@ std::error_code TemporaryFileLock::after_lock(native_handle_type fd) noexcept {
 std::error_code TemporaryFileLock::before_unlock() noexcept {
     m_remove_error.clear();
     // Only our own file: if somebody replaced it regardless, theirs is not ours to delete.
-    if (!still_named(fd(), path()))
+    if (!still_named(held_handle(), path()))
         return {};
     std::filesystem::remove(path(), m_remove_error);
     return m_remove_error;

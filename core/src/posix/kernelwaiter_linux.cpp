@@ -28,7 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #ifndef P_PIDFD
@@ -112,8 +115,9 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
 
 constexpr std::size_t helper_stack_size = 64 * 1024;
 
-// Stacks are kept per thread for the next wait: unmapping memory shared with running threads
-// costs a TLB shoot-down on every core, which would sit on the hand-off path.
+// Stacks are kept for the next wait: unmapping memory shared with running threads costs a
+// TLB shoot-down on every core, which would sit on the hand-off path. Process-wide, because
+// a helper that was still exiting when its wait returned is reaped later, on any thread.
 class StackPool {
   public:
     ~StackPool() {
@@ -121,10 +125,13 @@ class StackPool {
             ::munmap(stack, helper_stack_size);
     }
     void* take() noexcept {
-        if (!m_free.empty()) {
-            void* stack = m_free.back();
-            m_free.pop_back();
-            return stack;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_free.empty()) {
+                void* stack = m_free.back();
+                m_free.pop_back();
+                return stack;
+            }
         }
         void* stack = ::mmap(nullptr, helper_stack_size, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -132,6 +139,7 @@ class StackPool {
     }
     void give_back(void* stack) noexcept {
         try {
+            std::lock_guard lock(m_mutex);
             m_free.push_back(stack);
         } catch (...) {
             ::munmap(stack, helper_stack_size);
@@ -139,10 +147,81 @@ class StackPool {
     }
 
   private:
+    std::mutex m_mutex;
     std::vector<void*> m_free;
 };
 
-thread_local StackPool t_stacks;
+/// A helper that was granted its lock and was still on its way out when its wait returned.
+/// Until it has exited it may still use its stack and ring its doorbell, so it keeps both.
+struct ExitingHelper {
+    int pidfd;
+    void* stack;
+    int doorbell;
+};
+
+/// Waits for `helper` to end and frees what it kept.
+void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept;
+
+/// Helpers handed over by waits that returned before they had exited: reaping them would
+/// have put their exit on the hand-off path. They are reaped at the next wait or release in
+/// the process (by then they are long gone: waitid() returns at once), and at exit.
+class ExitingHelpers {
+  public:
+    explicit ExitingHelpers(StackPool& stacks) : m_stacks(stacks) {}
+    ~ExitingHelpers() { reap_all(); }
+    void add(const ExitingHelper& helper) noexcept {
+        try {
+            std::lock_guard lock(m_mutex);
+            m_helpers.push_back(helper);
+            m_pending.store(true, std::memory_order_release);
+        } catch (...) {
+            reap_now(helper, m_stacks); // no memory to remember it: wait for it here
+        }
+    }
+    void reap_all() noexcept {
+        if (!m_pending.load(std::memory_order_acquire))
+            return;
+        std::lock_guard lock(m_mutex);
+        for (const ExitingHelper& helper : m_helpers)
+            reap_now(helper, m_stacks);
+        m_helpers.clear();
+        m_pending.store(false, std::memory_order_release);
+    }
+
+  private:
+    StackPool& m_stacks;
+    std::mutex m_mutex;
+    std::vector<ExitingHelper> m_helpers;
+    std::atomic<bool> m_pending{false};
+};
+
+/// Both, destroyed in the right order at exit (the helpers before their stacks).
+struct HelperResources {
+    StackPool stacks;
+    ExitingHelpers exiting{stacks};
+};
+
+HelperResources& resources() noexcept {
+    static HelperResources instance;
+    return instance;
+}
+
+int wait_for_exit(int pidfd) noexcept {
+    siginfo_t info{};
+    int rc;
+    do
+        rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+                      WEXITED | __WALL);
+    while (rc == -1 && errno == EINTR);
+    return rc;
+}
+
+void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept {
+    wait_for_exit(helper.pidfd);
+    ::close(helper.pidfd);
+    stacks.give_back(helper.stack);
+    ::close(helper.doorbell);
+}
 
 /// One helper process blocked in one lock call.
 class Helper {
@@ -156,7 +235,7 @@ class Helper {
             reap();
         }
         if (m_stack)
-            t_stacks.give_back(m_stack);
+            resources().stacks.give_back(m_stack);
     }
 
     std::error_code start(const LockRequest& request, int doorbell) noexcept {
@@ -168,7 +247,7 @@ class Helper {
         m_args.parent = ::getpid();
         m_args.doorbell = doorbell;
         m_args.outcome = -1;
-        m_stack = t_stacks.take();
+        m_stack = resources().stacks.take();
         if (!m_stack)
             return {ENOMEM, std::system_category()};
         sigset_t all, previous;
@@ -195,15 +274,33 @@ class Helper {
 
     /// Waits for the helper to end; returns its outcome (-1: killed while blocked).
     int reap() noexcept {
+        wait_for_exit(m_pidfd);
+        ::close(m_pidfd);
+        m_pidfd = -1;
+        return outcome();
+    }
+
+    /// Reaps the helper if it has exited already; true when it has.
+    bool reap_if_exited() noexcept {
         siginfo_t info{};
         int rc;
         do
             rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(m_pidfd), &info,
-                          WEXITED | __WALL);
+                          WEXITED | WNOHANG | __WALL);
         while (rc == -1 && errno == EINTR);
+        if (rc == 0 && info.si_pid == 0)
+            return false; // still exiting
         ::close(m_pidfd);
         m_pidfd = -1;
-        return outcome();
+        return true;
+    }
+
+    /// Hands the helper, which has published its outcome and is on its way out, over to
+    /// the exiting helpers together with `doorbell`, which it may still ring.
+    void hand_over(int doorbell) noexcept {
+        resources().exiting.add({m_pidfd, m_stack, doorbell});
+        m_pidfd = -1;
+        m_stack = nullptr;
     }
 
   private:
@@ -229,17 +326,28 @@ class EventFd {
     EventFd(const EventFd&) = delete;
     EventFd& operator=(const EventFd&) = delete;
     int get() const noexcept { return m_fd; }
+    /// The descriptor, no longer closed by this object.
+    int release() noexcept { return std::exchange(m_fd, -1); }
 
   private:
     int m_fd;
 };
 
 } // namespace
+
+void reap_exited_helpers() noexcept {
+    resources().exiting.reap_all();
+}
+#else
+void reap_exited_helpers() noexcept {}
 #endif // PORTALOCKER_KERNEL_WAITER
 
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
     using namespace std::chrono;
+#ifdef PORTALOCKER_KERNEL_WAITER
+    reap_exited_helpers();
+#endif
     int granted = try_each(requests, ec);
     if (granted >= 0 || ec)
         return granted;
@@ -315,6 +423,8 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
             helpers[i].kill();
     }
     for (std::size_t i = 0; i < helpers.size(); ++i) {
+        if (static_cast<int>(i) == winner && !failure)
+            continue; // its exit is not waited for: see below
         int outcome = helpers[i].reap();
         if (static_cast<int>(i) == winner || outcome > 0)
             continue;
@@ -331,6 +441,15 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
             release_request(requests[static_cast<std::size_t>(winner)]);
         ec = failure;
         return -1;
+    }
+    if (winner >= 0 && helpers[static_cast<std::size_t>(winner)].running()) {
+        // The winner published its grant; all that is left for it is to ring and exit. Waiting
+        // for that would put a process exit on the hand-off path, so unless it is over
+        // already it is reaped later (with the doorbell it may still ring): at the next wait
+        // or release in this process.
+        Helper& granted = helpers[static_cast<std::size_t>(winner)];
+        if (!granted.reap_if_exited())
+            granted.hand_over(doorbell.release());
     }
     if (winner >= 0 && requests[static_cast<std::size_t>(winner)].backend == Backend::posix) {
         // fcntl locks record the pid of the process that was granted them, which was the
