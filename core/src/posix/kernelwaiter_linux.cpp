@@ -280,21 +280,6 @@ class Helper {
         return outcome();
     }
 
-    /// Reaps the helper if it has exited already; true when it has.
-    bool reap_if_exited() noexcept {
-        siginfo_t info{};
-        int rc;
-        do
-            rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(m_pidfd), &info,
-                          WEXITED | WNOHANG | __WALL);
-        while (rc == -1 && errno == EINTR);
-        if (rc == 0 && info.si_pid == 0)
-            return false; // still exiting
-        ::close(m_pidfd);
-        m_pidfd = -1;
-        return true;
-    }
-
     /// Hands the helper, which has published its outcome and is on its way out, over to
     /// the exiting helpers together with `doorbell`, which it may still ring.
     void hand_over(int doorbell) noexcept {
@@ -444,12 +429,10 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
     }
     if (winner >= 0 && helpers[static_cast<std::size_t>(winner)].running()) {
         // The winner published its grant; all that is left for it is to ring and exit. Waiting
-        // for that would put a process exit on the hand-off path, so unless it is over
-        // already it is reaped later (with the doorbell it may still ring): at the next wait
-        // or release in this process.
-        Helper& granted = helpers[static_cast<std::size_t>(winner)];
-        if (!granted.reap_if_exited())
-            granted.hand_over(doorbell.release());
+        // for that would put a process exit on the hand-off path (and even asking whether it
+        // is over costs a system call there), so it is reaped later, with the doorbell it may
+        // still ring: at the next wait or release in this process.
+        helpers[static_cast<std::size_t>(winner)].hand_over(doorbell.release());
     }
     if (winner >= 0 && requests[static_cast<std::size_t>(winner)].backend == Backend::posix) {
         // fcntl locks record the pid of the process that was granted them, which was the
