@@ -31,6 +31,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -79,6 +80,9 @@ namespace {
 }
 #endif
 
+/// What a helper gets and gives. It lives at the bottom of the helper's stack mapping, so it
+/// stays valid until the helper is reaped: a granted helper may still read `doorbell` after
+/// its wait has returned (another helper's ring can end the wait first).
 struct HelperArgs {
     int fd;
     bool use_flock;
@@ -239,23 +243,24 @@ class Helper {
     }
 
     std::error_code start(const LockRequest& request, int doorbell) noexcept {
-        m_args.fd = request.handle;
-        m_args.use_flock = request.backend == Backend::flock;
-        m_args.flock_operation = has(request.flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH;
-        m_args.record =
-            record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend, true);
-        m_args.parent = ::getpid();
-        m_args.doorbell = doorbell;
-        m_args.outcome = -1;
         m_stack = resources().stacks.take();
         if (!m_stack)
             return {ENOMEM, std::system_category()};
+        m_args = new (m_stack) HelperArgs{};
+        m_args->fd = request.handle;
+        m_args->use_flock = request.backend == Backend::flock;
+        m_args->flock_operation = has(request.flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH;
+        m_args->record =
+            record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend, true);
+        m_args->parent = ::getpid();
+        m_args->doorbell = doorbell;
+        m_args->outcome = -1;
         sigset_t all, previous;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &previous);
         int pidfd = -1;
         m_pid = PORTALOCKER_CLONE(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
-                                  CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, &m_args,
+                                  CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, m_args,
                                   &pidfd);
         int cloneErrno = errno;
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -268,7 +273,7 @@ class Helper {
     int pidfd() const noexcept { return m_pidfd; }
     bool running() const noexcept { return m_pidfd >= 0; }
     /// -1 while the lock call is still blocked, then 0 (granted) or the errno.
-    int outcome() const noexcept { return __atomic_load_n(&m_args.outcome, __ATOMIC_ACQUIRE); }
+    int outcome() const noexcept { return __atomic_load_n(&m_args->outcome, __ATOMIC_ACQUIRE); }
 
     void kill() noexcept { ::kill(m_pid, SIGKILL); }
 
@@ -286,10 +291,11 @@ class Helper {
         resources().exiting.add({m_pidfd, m_stack, doorbell});
         m_pidfd = -1;
         m_stack = nullptr;
+        m_args = nullptr;
     }
 
   private:
-    HelperArgs m_args{};
+    HelperArgs* m_args = nullptr; ///< at the bottom of m_stack
     void* m_stack = nullptr;
     pid_t m_pid = -1;
     int m_pidfd = -1;
