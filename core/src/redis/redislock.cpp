@@ -50,36 +50,32 @@ RedisLock& RedisLock::operator=(RedisLock&& other) noexcept {
 
 RedisLock::~RedisLock() = default; // the engine releases and joins its thread
 
-bool RedisLock::acquire(bool shared, std::chrono::steady_clock::time_point deadline,
-                        std::error_code& ec) noexcept {
+bool RedisLock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                              std::error_code& ec) noexcept {
     if (!m_impl) {
         ec = moved_from();
         return false;
     }
+    const bool shared =
+        access == LockAccess::shared || has(m_impl->engine.options().flags, LockFlags::SHARED);
     return m_impl->engine.acquire(shared, deadline, ec);
 }
 
-bool RedisLock::acquire_checked(bool shared, std::chrono::steady_clock::time_point deadline) {
-    std::error_code ec;
-    if (acquire(shared, deadline, ec))
-        return true;
-    if (ec)
-        throw LockException(ec, "cannot lock " + what(m_impl->engine));
-    return false;
-}
-
-void RedisLock::lock_mode(bool shared) {
-    if (!m_impl)
-        throw LockException(moved_from(), "use of a moved-from RedisLock");
-    const RedisLockOptions& options = m_impl->engine.options();
+std::chrono::steady_clock::time_point RedisLock::lock_deadline() const noexcept {
     auto deadline = std::chrono::steady_clock::time_point::max();
+    if (!m_impl)
+        return deadline;
     // As for file locks: without NON_BLOCKING lock() waits forever.
+    const RedisLockOptions& options = m_impl->engine.options();
     if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
         deadline = detail::steady_deadline_after(options.timeout);
-    std::error_code ec;
-    if (acquire(shared, deadline, ec))
-        return;
-    if (ec)
+    return deadline;
+}
+
+void RedisLock::raise_lock_error(std::error_code ec) const {
+    if (!m_impl)
+        throw LockException(ec, "use of a moved-from RedisLock");
+    if (ec != errc::already_locked)
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
     std::string conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
@@ -87,42 +83,7 @@ void RedisLock::lock_mode(bool shared) {
                                           : detail::printable_text(conflict)));
 }
 
-void RedisLock::lock() {
-    lock_mode(m_impl && has(m_impl->engine.options().flags, LockFlags::SHARED));
-}
-
-void RedisLock::lock(std::error_code& ec) noexcept {
-    if (!m_impl) {
-        ec = moved_from();
-        return;
-    }
-    const RedisLockOptions& options = m_impl->engine.options();
-    auto deadline = std::chrono::steady_clock::time_point::max();
-    if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
-        deadline = detail::steady_deadline_after(options.timeout);
-    if (!acquire(has(options.flags, LockFlags::SHARED), deadline, ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-}
-
-bool RedisLock::try_lock() {
-    return acquire_checked(m_impl && has(m_impl->engine.options().flags, LockFlags::SHARED),
-                           std::chrono::steady_clock::now());
-}
-
-bool RedisLock::try_lock(std::error_code& ec) noexcept {
-    return acquire(m_impl && has(m_impl->engine.options().flags, LockFlags::SHARED),
-                   std::chrono::steady_clock::now(), ec);
-}
-
-void RedisLock::lock_shared() {
-    lock_mode(true);
-}
-
-bool RedisLock::try_lock_shared() {
-    return acquire_checked(true, std::chrono::steady_clock::now());
-}
-
-void RedisLock::unlock(std::error_code& ec) noexcept {
+void RedisLock::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (!m_impl) {
         ec = moved_from();
@@ -136,12 +97,10 @@ void RedisLock::unlock(std::error_code& ec) noexcept {
     m_impl->engine.release(ec);
 }
 
-void RedisLock::unlock() {
-    std::error_code ec;
-    unlock(ec);
+void RedisLock::raise_unlock_error(std::error_code ec) const {
     // A lost lock was reported by lost() and on_lost; unlocking it is the normal clean-up,
     // and std::unique_lock calls unlock() from a destructor.
-    if (ec && ec != errc::lock_lost)
+    if (ec != errc::lock_lost)
         throw LockException(ec, "cannot unlock " +
                                     (m_impl ? what(m_impl->engine) : std::string("RedisLock")));
 }
