@@ -28,7 +28,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -68,6 +67,9 @@ class ChannelLockEngine {
     struct Probe {
         std::vector<channel::Answer> answers;
         std::size_t missing = 0;
+        /// Answers were missing and the channel lost subscribers since the ping: the probe
+        /// stopped early and proves nothing about the silent ones (they may be gone).
+        bool departed = false;
     };
 
     Outcome attempt(bool shared, std::error_code& ec) noexcept;
@@ -88,8 +90,7 @@ class ChannelLockEngine {
     const RedisOptions m_redis;
     const RedisLockOptions m_options;
 
-    std::mutex m_commandMutex; // m_commands is shared with the answering thread
-    Connection m_commands;
+    Connection m_commands; // this object's thread only (answers have their own connection)
     std::unique_ptr<ChannelHolder> m_holder; // never null
     std::unique_ptr<ChannelWatcher> m_watcher;
     // Atomic: owns_lock() may be asked from the lost callback's thread.

@@ -33,10 +33,34 @@ std::error_code moved_from() {
     return make_error_code(errc::invalid_argument);
 }
 
+// Python's RedisLock accepts exactly EXCLUSIVE or SHARED and raises ValueError for anything
+// else. NON_BLOCKING is C++ vocabulary (LOCK_METHOD is the default) and changes nothing here:
+// lock() always waits up to the timeout, as Python's acquire() does.
+RedisLockOptions validated(const std::string& channel, RedisLockOptions options) {
+    const bool exclusive = has(options.flags, LockFlags::EXCLUSIVE);
+    const bool shared = has(options.flags, LockFlags::SHARED);
+    if (exclusive == shared)
+        throw LockException(make_error_code(errc::invalid_argument),
+                            "RedisLock '" + detail::printable_text(channel, 256) +
+                                "': the flags must contain exactly one of EXCLUSIVE or SHARED "
+                                "(flags " +
+                                std::to_string(static_cast<unsigned>(options.flags)) + ")");
+    return options;
+}
+
+// lock()'s deadline: options().timeout from now, whatever the flags say (Python applies its
+// timeout to every RedisLock; only wait_forever waits forever).
+std::chrono::steady_clock::time_point lock_deadline(const RedisLockOptions& options) {
+    if (options.timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return detail::steady_deadline_after(options.timeout);
+}
+
 } // namespace
 
 RedisLock::RedisLock(std::string channel, RedisOptions redis, RedisLockOptions options)
-    : m_impl(std::make_unique<Impl>(std::move(channel), std::move(redis), std::move(options))) {}
+    : m_impl(std::make_unique<Impl>(channel, std::move(redis),
+                                    validated(channel, std::move(options)))) {}
 
 RedisLock::RedisLock(RedisLock&& other) noexcept = default;
 
@@ -71,13 +95,8 @@ bool RedisLock::acquire_checked(bool shared, std::chrono::steady_clock::time_poi
 void RedisLock::lock_mode(bool shared) {
     if (!m_impl)
         throw LockException(moved_from(), "use of a moved-from RedisLock");
-    const RedisLockOptions& options = m_impl->engine.options();
-    auto deadline = std::chrono::steady_clock::time_point::max();
-    // As for file locks: without NON_BLOCKING lock() waits forever.
-    if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
-        deadline = detail::steady_deadline_after(options.timeout);
     std::error_code ec;
-    if (acquire(shared, deadline, ec))
+    if (acquire(shared, lock_deadline(m_impl->engine.options()), ec))
         return;
     if (ec)
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
@@ -97,10 +116,7 @@ void RedisLock::lock(std::error_code& ec) noexcept {
         return;
     }
     const RedisLockOptions& options = m_impl->engine.options();
-    auto deadline = std::chrono::steady_clock::time_point::max();
-    if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
-        deadline = detail::steady_deadline_after(options.timeout);
-    if (!acquire(has(options.flags, LockFlags::SHARED), deadline, ec) && !ec)
+    if (!acquire(has(options.flags, LockFlags::SHARED), lock_deadline(options), ec) && !ec)
         ec = make_error_code(errc::already_locked);
 }
 
