@@ -5,17 +5,17 @@
 
 #include "redisserver.h"
 
-#include "acquirejob.h"
-#include "acquirepage.h"
-#include "appsettings.h"
-#include "eventlogmodel.h"
-#include "forcereleasedialog.h"
-#include "inspectorsession.h"
-#include "mainwindow.h"
-#include "redisconnectiondialog.h"
-#include "redishub.h"
-#include "redislockmodel.h"
-#include "redispage.h"
+#include "workers/acquirejob.h"
+#include "widgets/acquirepage.h"
+#include "session/appsettings.h"
+#include "models/eventlogmodel.h"
+#include "widgets/forcereleasedialog.h"
+#include "session/inspectorsession.h"
+#include "widgets/mainwindow.h"
+#include "widgets/redisconnectiondialog.h"
+#include "session/redishub.h"
+#include "models/redislockmodel.h"
+#include "widgets/redispage.h"
 
 #include <portalocker/redislease.hpp>
 
