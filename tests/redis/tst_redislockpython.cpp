@@ -128,9 +128,10 @@ class TestRedisLockPython : public QObject {
             }
             done = true;
         });
-        QTest::qWaitFor([&] { return done.load(); }, testsupport::timeBound(5000));
+        const bool returned =
+            QTest::qWaitFor([&] { return done.load(); }, testsupport::timeBound(5000));
         const qint64 waited = timer.elapsed();
-        if (!done) {
+        if (!returned) {
             holder.kill(); // frees the lock, so that the hanging lock() returns and joins
             contender.join();
             QFAIL(qPrintable(QStringLiteral("lock() ignored the timeout: still waiting after "

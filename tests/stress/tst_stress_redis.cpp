@@ -42,6 +42,10 @@ QString worker() {
 QString pythonCounter() {
     return testsupport::programPath("LOCKSCOPE_REDISSTRESSCOUNTER");
 }
+/// tests/support/portalocker4.py: a participant that behaves as portalocker 4.x.
+QString portalocker4() {
+    return testsupport::programPath("LOCKSCOPE_PORTALOCKER4");
+}
 
 QByteArray contents(const QString& path) {
     QFile file(path);
@@ -171,12 +175,18 @@ class TestStressRedis : public QObject {
         QTest::addColumn<int>("pythonProcesses");
         QTest::addColumn<int>("pythonIterations");
         QTest::addColumn<int>("outsideUs");
+        QTest::addColumn<bool>("four"); // the Python workers are the scripted 4.x participant
         // Python 2.2.1 polls (check_interval) and sleeps on release: a few rounds only, and
         // the C++ workers leave the lock idle at times (up to 6 ms after each release), or a
         // polling Python waiter would never find it free among C++ waiters woken at once.
         QTest::newRow("RedisLock, C++ and Python 2.2.1")
-            << QStringLiteral("lock") << 3 << 100 << 2 << 5 << 6000;
-        QTest::newRow("RedisLease") << QStringLiteral("lease") << 5 << 200 << 0 << 0 << 500;
+            << QStringLiteral("lock") << 3 << 100 << 2 << 5 << 6000 << false;
+        // portalocker 4.x probes, sweeps silent names and elects writers: the same run with
+        // the scripted 4.x participant in place of 2.2.1.
+        QTest::newRow("RedisLock, C++ and portalocker 4.x (scripted)")
+            << QStringLiteral("lock") << 3 << 100 << 2 << 5 << 6000 << true;
+        QTest::newRow("RedisLease")
+            << QStringLiteral("lease") << 5 << 200 << 0 << 0 << 500 << false;
     }
     void counterIsExact() {
         QFETCH(QString, kind);
@@ -185,6 +195,7 @@ class TestStressRedis : public QObject {
         QFETCH(int, pythonProcesses);
         QFETCH(int, pythonIterations);
         QFETCH(int, outsideUs);
+        QFETCH(bool, four);
         const QString name = uniqueName(kind);
         const QString base = m_dir.filePath(name);
         const QString counterPath = base + QStringLiteral(".count");
@@ -206,8 +217,10 @@ class TestStressRedis : public QObject {
                                               counterPath, QString::number(cppIterations), log,
                                               violations, QStringLiteral("10000"),
                                               QStringLiteral("300"), QString::number(outsideUs)})
-                    : child->start(python, {pythonCounter(), port(), name, counterPath,
-                                            QString::number(pythonIterations), log, violations});
+                    : child->start(python,
+                                   QStringList{pythonCounter(), port(), name, counterPath,
+                                               QString::number(pythonIterations), log, violations} +
+                                       (four ? QStringList{portalocker4()} : QStringList{}));
             QVERIFY(started);
             workers.insert(workers.begin(), std::move(child));
         }
