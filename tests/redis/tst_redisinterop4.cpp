@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using portalocker::LockFlags;
@@ -234,6 +235,37 @@ class TestRedisInterop4 : public QObject {
         QVERIFY2(!ec, ec.message().c_str());
         QVERIFY2(reader.try_lock_shared(), "reader after its connections were killed");
         reader.unlock();
+    }
+
+    // Many C++ writers waiting: only the one next in line stays subscribed, so a 4.x prober
+    // (which reads about ten answers a second) collects every answer within its 1 s and
+    // never sweeps the live holder or the waiters.
+    void waitingWritersDoNotCrowdFourProbes() {
+        const std::string name = channel("crowd");
+        RedisLock holder(name, m_server.options(), fastOptions());
+        QVERIFY(holder.try_lock());
+        std::atomic<int> acquired{0};
+        std::vector<std::thread> writers;
+        for (int i = 0; i < 12; ++i)
+            writers.emplace_back([&] {
+                RedisLock writer(name, m_server.options(), fastOptions());
+                if (writer.try_lock_for(60s)) {
+                    ++acquired;
+                    writer.unlock();
+                }
+            });
+        QTest::qWait(1000); // all of them have tried at least once
+        QTRY_VERIFY_WITH_TIMEOUT(subscribers(name) <= 2, 5000);
+        ChildProcess prober;
+        QVERIFY(prober.start(python, {participant(), QStringLiteral("probe"),
+                                      QString::fromStdString(name), port(), QStringLiteral("3")}));
+        const QString report = prober.readLine(60000);
+        QVERIFY2(report.contains(QStringLiteral("SWEPT -")), qPrintable(report));
+        QVERIFY(!holder.lost());
+        holder.unlock();
+        for (auto& writer : writers)
+            writer.join();
+        QCOMPARE(acquired.load(), 12);
     }
 
     // A live C++ holder answers every 4.x probe within its unavailable_timeout (1 s), also

@@ -26,7 +26,11 @@
 #       RELEASED. LOST when its subscription connection dies while holding.
 #   portalocker4.py probe CHANNEL PORT COUNT
 #       COUNT probes of the channel as a 4.x contender would make them (sweeping when one
-#       comes up short), without ever holding; prints "PROBES <n> SHORT <k>".
+#       comes up short), without ever holding; prints "PROBES <n> SHORT <k> SWEPT <names>".
+#   portalocker4.py latency CHANNEL PORT COUNT
+#       COUNT pings, one at a time, each answered by every holder: prints how long the
+#       answers took (median, 99th percentile, worst, in ms) against the 1 s after which a
+#       4.x prober kills a holder.
 
 import json
 import random
@@ -277,8 +281,35 @@ def probe_command(argv):
     return 0
 
 
+def latency_command(argv):
+    channel, port, count = argv[0], int(argv[1]), int(argv[2])
+    connection = redis.Redis(host='127.0.0.1', port=port)
+    pubsub = connection.pubsub()
+    response_channel = '%s-%s' % (channel, uuid.uuid4().hex)
+    pubsub.subscribe(response_channel)
+    pubsub.get_message(timeout=2)
+    samples = []
+    for _ in range(count):
+        start = time.monotonic()
+        # PUBLISH answers how many subscribers got the ping: exactly the answers to wait for.
+        holders = connection.publish(channel, json.dumps(
+            {'message': 'ping', 'response_channel': response_channel}))
+        answers = 0
+        while answers < holders and time.monotonic() - start < 5:
+            message = pubsub.get_message(timeout=1)
+            if message and message.get('type') == 'message':
+                answers += 1
+        samples.append((time.monotonic() - start) * 1000)
+        time.sleep(0.005)
+    samples.sort()
+    print('PINGS %d median %.2f ms p99 %.2f ms worst %.2f ms' % (
+        count, samples[len(samples) // 2], samples[min(len(samples) - 1, len(samples) * 99 // 100)],
+        samples[-1]), flush=True)
+    return 0
+
+
 if __name__ == '__main__':
-    commands = {'lock': lock_command, 'probe': probe_command}
+    commands = {'lock': lock_command, 'probe': probe_command, 'latency': latency_command}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__ or 'usage: portalocker4.py lock|probe ...', file=sys.stderr)
         sys.exit(2)

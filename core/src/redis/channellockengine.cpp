@@ -130,6 +130,10 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
             leave(true);
             return false;
         }
+        // About to sleep: only the writer next in line sleeps subscribed (see attempt()); a
+        // reader, or a writer behind another, that is still subscribed after a retry leaves.
+        if (shared || m_behind)
+            leave(shared);
         retries = 0;
         if (!watching) {
             // Subscribe to release notifications, then look again before sleeping: a release
@@ -153,6 +157,7 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
 ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_code& ec) noexcept {
     const Mode intent = shared ? Mode::shared : Mode::pending;
     ChannelHolder* subscriber = m_holder.get();
+    m_behind = false;
     if (subscriber->subscribed() && subscriber->broken())
         subscriber->unsubscribe();
     if (shared && !subscriber->subscribed()) {
@@ -193,6 +198,18 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     if (!probe(first, ec))
         return Outcome::failed;
     const bool conflict = any_blocks(first.answers, shared);
+    // Only the writer next in line (the lowest pending id) waits subscribed as "pending",
+    // which is enough to make new readers back off. Every other waiting writer leaves: each
+    // subscriber costs every prober an answer to collect, and a portalocker 4.x prober reads
+    // about ten answers a second and kills every holder name it did not read within its
+    // unavailable_timeout (1 s), live holders included.
+    const std::string ownId = subscriber->holder_id();
+    const auto ahead =
+        std::find_if(first.answers.begin(), first.answers.end(), [&](const Answer& answer) {
+            return answer.kind == Answer::Kind::protocol1 && answer.mode == Mode::pending &&
+                   answer.holder_id < ownId;
+        });
+    m_behind = ahead != first.answers.end();
     if (!conflict && first.departed)
         return Outcome::retry; // somebody left while we asked: ask again
     if (!conflict && first.missing > 0) {
@@ -214,16 +231,16 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     }
     if (conflict || first.missing > 0) {
         describe_conflict(first, shared);
-        return Outcome::locked; // wait subscribed as "pending": new readers now back off
+        if (ahead != first.answers.end())
+            leave(false); // nobody waits for a writer that is not next in line
+        return Outcome::locked;
     }
     if (first.answers.empty())
         return Outcome::retry; // everybody else left since we counted: G1 again is cheaper
-    const std::string ownId = subscriber->holder_id();
-    for (const Answer& answer : first.answers) {
-        if (answer.holder_id < ownId) {
-            m_lastConflict = "writer " + answer.holder_id + " is pending ahead of us";
-            return Outcome::locked; // the lowest pending id is elected; not us
-        }
+    if (ahead != first.answers.end()) {
+        m_lastConflict = "writer " + ahead->holder_id + " is pending ahead of us";
+        leave(false);
+        return Outcome::locked; // the lowest pending id is elected; not us
     }
     // G2 for the elected writer: announce exclusive, then check that all others are pending.
     subscriber->decide(Mode::exclusive);

@@ -10,11 +10,12 @@
 //     answer. A writer needs all others pending, a reader all others shared. Two parties
 //     that announce and check concurrently see at least one of each other's announcements,
 //     so they cannot both pass.
-// Writers wait subscribed as "pending" (new readers back off, the lowest pending id is
-// elected to announce). Readers look (ping) before they subscribe and wait unsubscribed
-// while a writer holds or waits, so that they do not keep disturbing the writer's check; a
-// reader that meets a writer after subscribing unsubscribes again. A C++ holder that leaves
-// publishes on the release channel, which wakes every C++ waiter.
+// The writer next in line (the lowest pending id, elected to announce) waits subscribed as
+// "pending", so that new readers back off; other writers wait unsubscribed, as readers do. Readers
+// look (ping) before they subscribe and wait unsubscribed while a writer holds or waits, so that
+// they do not keep disturbing the writer's check; a reader that meets a writer after subscribing
+// unsubscribes again. A C++ holder that leaves publishes on the release channel, which wakes every
+// C++ waiter.
 //
 // Silent subscribers are reaped only when their name is exactly one of this channel's holder
 // names and they stayed silent through two pings while continuously subscribed.
@@ -96,6 +97,8 @@ class ChannelLockEngine {
     // Atomic: owns_lock() may be asked from the lost callback's thread.
     std::atomic<bool> m_held{false};
     std::atomic<bool> m_heldShared{false};
+    // The last attempt saw a pending writer with a lower id: not next in line.
+    bool m_behind = false;
     std::string m_lastError;
     std::string m_lastConflict;
 };
