@@ -1,6 +1,8 @@
 # Python portalocker 2.2.1's RedisLock doing what `redisstressworker counter lock` does (see
-# redisstressworker.cpp): PORT CHANNEL COUNTER ITERATIONS LOG VIOLATIONS. Prints READY once
-# connected, then "DONE <first grant> <end>" (time.monotonic_ns(), i.e. CLOCK_MONOTONIC).
+# redisstressworker.cpp): PORT CHANNEL COUNTER ITERATIONS LOG VIOLATIONS [PORTALOCKER4]. With
+# PORTALOCKER4 (the path of tests/support/portalocker4.py), the scripted portalocker 4.x
+# participant instead. Prints READY once connected, then "DONE <first grant> <end>"
+# (time.monotonic_ns(), i.e. CLOCK_MONOTONIC).
 import os, sys, time, portalocker
 port, channel, counter_path, count = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 log = os.open(sys.argv[5], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
@@ -10,9 +12,15 @@ marker = counter_path + '.inside'
 ours = '%s.%d' % (marker, os.getpid())
 with open(ours, 'w') as f:
     f.write('%d\n' % os.getpid())
-lock = portalocker.RedisLock(channel, timeout=120, check_interval=0.01,
-                             redis_kwargs=dict(host='127.0.0.1', port=port))
-lock.get_connection().ping()
+if len(sys.argv) > 7:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[7])))
+    import portalocker4
+    lock = portalocker4.RedisLock4(channel, port, timeout=120, check_interval=0.01)
+    lock.connection.ping()
+else:
+    lock = portalocker.RedisLock(channel, timeout=120, check_interval=0.01,
+                                 redis_kwargs=dict(host='127.0.0.1', port=port))
+    lock.get_connection().ping()
 print('READY', flush=True)
 first = None
 for _ in range(count):

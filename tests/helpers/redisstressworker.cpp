@@ -96,18 +96,29 @@ void appendLine(int fd, const std::string& line) {
         std::exit(3);
 }
 
-/// True unless /proc says `pid` is gone or a zombie: a marker it left is stale.
+/// True unless /proc says `pid` is gone, a zombie or exiting: a marker it left is stale. A
+/// SIGKILLed process closes its files (and so its Redis connection, which frees a channel
+/// lock) before it turns into a zombie; PF_EXITING is set before either, so a holder that
+/// is dying is not taken for one still inside.
 bool processAlive(long pid) {
     std::string path = "/proc/" + std::to_string(pid) + "/stat";
     std::FILE* stat = std::fopen(path.c_str(), "r");
     if (!stat)
         return false;
-    char text[512] = {};
+    char text[1024] = {};
     size_t length = std::fread(text, 1, sizeof text - 1, stat);
     std::fclose(stat);
     std::string content(text, length);
     size_t close = content.rfind(')');
-    return close == std::string::npos || close + 2 >= content.size() || content[close + 2] != 'Z';
+    if (close == std::string::npos || close + 2 >= content.size())
+        return true;
+    if (content[close + 2] == 'Z' || content[close + 2] == 'X')
+        return false;
+    // After ") ": state ppid pgrp session tty_nr tpgid flags (field 9).
+    unsigned long flags = 0;
+    if (std::sscanf(content.c_str() + close + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) == 1)
+        return (flags & 0x4UL) == 0; // PF_EXITING
+    return true;
 }
 
 int counter(bool lease, const char* port, const char* name, const std::string& counterPath,

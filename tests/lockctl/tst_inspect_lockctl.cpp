@@ -3,9 +3,11 @@
 // same state.
 
 #include <portalocker/inspect/inspect.hpp>
+#include <portalocker/pidfilelock.hpp>
 
 #include "lockmakerprocess.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -229,6 +231,40 @@ class TestInspectLockctl : public QObject {
         QCOMPARE(free.exitCode, 0);
         QCOMPARE(free.out,
                  (path("free.lock") + QStringLiteral(": free (no such file)\n")).toUtf8());
+    }
+
+    // A PidFileLock locks "<pid file>.lock", not the PID file: `who app.pid` says so and
+    // who holds it, instead of calling the PID file free.
+    void whoFollowsAPidFileToItsLock() {
+        const QString pidFile = path("app.pid");
+        portalocker::PidFileLock lock(pidFile.toStdString());
+        QVERIFY(lock.try_lock());
+        const qint64 ourPid = QCoreApplication::applicationPid();
+
+        const Run text = lockctl({QStringLiteral("who"), pidFile});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.startsWith(
+                     (pidFile + QStringLiteral(": PID file of a PidFileLock (it names pid %1); "
+                                               "the lock is on %2.lock\n%2.lock: HELD")
+                                    .arg(ourPid)
+                                    .arg(pidFile))
+                         .toUtf8()),
+                 text.out.constData());
+
+        const QJsonObject who =
+            jsonOf(lockctl({QStringLiteral("who"), pidFile, QStringLiteral("--json")}));
+        QCOMPARE(who.value(QStringLiteral("state")).toString(), QStringLiteral("free"));
+        const QJsonObject pidInfo = who.value(QStringLiteral("pid_file")).toObject();
+        QCOMPARE(pidInfo.value(QStringLiteral("pid")).toInteger(), ourPid);
+        const QJsonObject sidecar = pidInfo.value(QStringLiteral("lock")).toObject();
+        QCOMPARE(sidecar.value(QStringLiteral("path")).toString(),
+                 pidFile + QStringLiteral(".lock"));
+        QCOMPARE(sidecar.value(QStringLiteral("state")).toString(), QStringLiteral("held"));
+        QCOMPARE(pidsOf(sidecar.value(QStringLiteral("holders")).toArray()), QList<qint64>{ourPid});
+
+        lock.unlock(); // deletes both files: nothing left to follow
+        const Run after = lockctl({QStringLiteral("who"), pidFile});
+        QCOMPARE(after.out, (pidFile + QStringLiteral(": free (no such file)\n")).toUtf8());
     }
 
     void whoSemaphoreSlots() {

@@ -18,9 +18,8 @@ namespace portalocker {
 
 /// Options of RedisLock; the defaults are Python portalocker's.
 struct RedisLockOptions {
-    /// How long lock() waits before throwing AlreadyLocked (only with NON_BLOCKING in
-    /// `flags`, as for file locks; without it lock() waits forever). wait_forever never
-    /// gives up.
+    /// How long lock() waits before throwing AlreadyLocked, whatever `flags` says (as in
+    /// Python). wait_forever never gives up.
     std::chrono::nanoseconds timeout = std::chrono::seconds(5);
     /// The fallback poll while waiting. Releases by C++ holders wake waiters at once (a
     /// release notification); a Python holder's release or a dead holder's connection is
@@ -36,7 +35,9 @@ struct RedisLockOptions {
     /// a dead holder after one silent ping, a holder is killed only after it stayed silent
     /// through two pings, i.e. up to twice this long.
     std::chrono::nanoseconds unavailable_timeout = std::chrono::seconds(1);
-    /// EXCLUSIVE (the default) or SHARED, with NON_BLOCKING to honour `timeout`.
+    /// Exactly one of EXCLUSIVE (the default) or SHARED; NON_BLOCKING may be added and changes
+    /// nothing. The constructor throws LockException (errc::invalid_argument) otherwise, as
+    /// Python raises ValueError.
     LockFlags flags = LOCK_METHOD;
     /// While holding, the answering thread PINGs the server this often and declares the lock
     /// lost when no answer arrives within the command timeout (detects dead networks where

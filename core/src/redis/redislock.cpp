@@ -33,10 +33,26 @@ std::error_code moved_from() {
     return make_error_code(errc::invalid_argument);
 }
 
+// Python's RedisLock accepts exactly EXCLUSIVE or SHARED and raises ValueError for anything
+// else. NON_BLOCKING is C++ vocabulary (LOCK_METHOD is the default) and changes nothing here:
+// lock() always waits up to the timeout, as Python's acquire() does.
+RedisLockOptions validated(const std::string& channel, RedisLockOptions options) {
+    const bool exclusive = has(options.flags, LockFlags::EXCLUSIVE);
+    const bool shared = has(options.flags, LockFlags::SHARED);
+    if (exclusive == shared)
+        throw LockException(make_error_code(errc::invalid_argument),
+                            "RedisLock '" + detail::printable_text(channel, 256) +
+                                "': the flags must contain exactly one of EXCLUSIVE or SHARED "
+                                "(flags " +
+                                std::to_string(static_cast<unsigned>(options.flags)) + ")");
+    return options;
+}
+
 } // namespace
 
 RedisLock::RedisLock(std::string channel, RedisOptions redis, RedisLockOptions options)
-    : m_impl(std::make_unique<Impl>(std::move(channel), std::move(redis), std::move(options))) {}
+    : m_impl(std::make_unique<Impl>(channel, std::move(redis),
+                                    validated(channel, std::move(options)))) {}
 
 RedisLock::RedisLock(RedisLock&& other) noexcept = default;
 
@@ -62,14 +78,11 @@ bool RedisLock::acquire_until(std::chrono::steady_clock::time_point deadline, Lo
 }
 
 std::chrono::steady_clock::time_point RedisLock::lock_deadline() const noexcept {
-    auto deadline = std::chrono::steady_clock::time_point::max();
-    if (!m_impl)
-        return deadline;
-    // As for file locks: without NON_BLOCKING lock() waits forever.
-    const RedisLockOptions& options = m_impl->engine.options();
-    if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
-        deadline = detail::steady_deadline_after(options.timeout);
-    return deadline;
+    // options().timeout from now, whatever the flags say: Python applies its timeout to every
+    // RedisLock; only wait_forever waits forever.
+    if (!m_impl || m_impl->engine.options().timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return detail::steady_deadline_after(m_impl->engine.options().timeout);
 }
 
 void RedisLock::raise_lock_error(std::error_code ec) const {
