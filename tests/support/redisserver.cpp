@@ -312,6 +312,19 @@ bool RedisServer::start(const QStringList& extraArguments) {
     return false;
 }
 
+bool RedisServer::startTls(const QString& certificate, const QString& key, const QString& caFile,
+                           bool authClients, const QStringList& extraArguments) {
+    if (m_tlsPort == 0)
+        m_tlsPort = freeLoopbackPort();
+    return start(QStringList{QStringLiteral("--tls-port"), QString::number(m_tlsPort),
+                             QStringLiteral("--tls-cert-file"), certificate,
+                             QStringLiteral("--tls-key-file"), key,
+                             QStringLiteral("--tls-ca-cert-file"), caFile,
+                             QStringLiteral("--tls-auth-clients"),
+                             authClients ? QStringLiteral("yes") : QStringLiteral("no")} +
+                 extraArguments);
+}
+
 bool RedisServer::waitUntilReady(int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);
     while (!deadline.hasExpired()) {

@@ -177,9 +177,13 @@ bool TlsSession::set_up(int fd, const RedisTlsOptions& options, const std::strin
             return fail("cannot load the client certificate '" + options.cert_file +
                         "' (--cert): " + openssl_errors());
         if (SSL_CTX_use_PrivateKey_file(m_context, options.key_file.c_str(), SSL_FILETYPE_PEM) !=
-            1)
-            return fail("cannot load the client key '" + options.key_file +
-                        "' (--key): " + openssl_errors());
+            1) {
+            std::string reason = openssl_errors();
+            if (reason.find("key values mismatch") != std::string::npos)
+                return fail("the client key '" + options.key_file +
+                            "' does not belong to the certificate '" + options.cert_file + "'");
+            return fail("cannot load the client key '" + options.key_file + "' (--key): " + reason);
+        }
         if (SSL_CTX_check_private_key(m_context) != 1)
             return fail("the client key '" + options.key_file +
                         "' does not belong to the certificate '" + options.cert_file + "'");

@@ -1,0 +1,265 @@
+// Redis over TLS against a real redis-server with certificates made by `openssl` at test
+// time: verification on by default (CA file, CA directory, host name, SNI), client
+// certificates, and every bad input named in its error within the connect timeout (unknown
+// CA, expired, not yet valid, host name mismatch, a plain port spoken to with TLS, a TLS port
+// spoken to in plain text, a client certificate missing or rejected). The locks work over it.
+
+#include "connection.hpp"
+
+#include <portalocker/exceptions.hpp>
+#include <portalocker/redislease.hpp>
+#include <portalocker/redislock.hpp>
+
+#include "redisserver.h"
+#include "testcertificates.h"
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <memory>
+
+using namespace std::chrono_literals;
+using portalocker::errc;
+using portalocker::RedisOptions;
+using portalocker::redis::Connection;
+using testsupport::TestCertificates;
+using namespace Qt::Literals::StringLiterals;
+
+namespace {
+
+QString text(const std::string& value) {
+    return QString::fromStdString(value);
+}
+
+} // namespace
+
+class TestRedisTls : public QObject {
+    Q_OBJECT
+
+  private:
+    TestCertificates m_certificates;
+    testsupport::RedisServer m_server;          // the CA's server certificate, no client certs
+    testsupport::RedisServer m_clientAuthServer; // demands a client certificate
+
+    RedisOptions tlsOptions(const testsupport::RedisServer& server) const {
+        RedisOptions options = server.options();
+        options.port = server.tlsPort();
+        options.tls.enabled = true;
+        options.tls.ca_file = m_certificates.caFile().toStdString();
+        options.connect_timeout = std::chrono::milliseconds(testsupport::timeBound(3000));
+        return options;
+    }
+
+    // Connecting with `options` fails with `code` and a message containing `cause`, well
+    // within the connect timeout.
+    void expectFailure(const RedisOptions& options, errc code, const char* cause) {
+        Connection connection(options);
+        std::error_code ec;
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(!connection.connect(ec));
+        QVERIFY2(ec == code, (ec.message() + ": " + connection.last_error()).c_str());
+        QVERIFY2(connection.last_error().find(cause) != std::string::npos,
+                 connection.last_error().c_str());
+        QVERIFY2(timer.elapsed() <= options.connect_timeout.count() + testsupport::timeBound(1000),
+                 qPrintable(QString::number(timer.elapsed())));
+        qInfo("%s", connection.last_error().c_str());
+        QVERIFY(!connection.connected());
+    }
+
+  private slots:
+    void initTestCase() {
+        QVERIFY2(m_certificates.create(), qPrintable(m_certificates.errorString()));
+        auto server = m_certificates.server();
+        QVERIFY2(m_server.startTls(server.certificate, server.key, m_certificates.caFile(), false),
+                 qPrintable(m_server.errorString()));
+        QVERIFY2(m_clientAuthServer.startTls(server.certificate, server.key,
+                                             m_certificates.caFile(), true),
+                 qPrintable(m_clientAuthServer.errorString()));
+    }
+
+    void commandsOverVerifiedTls() {
+        Connection connection(tlsOptions(m_server));
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QVERIFY2(text(connection.transport_description()).startsWith(u"TLSv1."),
+                 connection.transport_description().c_str());
+        connection.command({"SET", "tls:key", "value"}, ec);
+        QVERIFY2(!ec, connection.last_error().c_str());
+        // A reply larger than one TLS record, so that it arrives in pieces.
+        std::string large(100000, 'x');
+        connection.command({"SET", "tls:large", large}, ec);
+        QVERIFY(!ec);
+        auto reply = connection.command({"GET", "tls:large"}, ec);
+        QVERIFY(!ec);
+        QCOMPARE(reply.text.size(), large.size());
+        // A pipeline too.
+        std::vector<portalocker::redis::Command> commands(50, {"GET", "tls:key"});
+        auto replies = connection.pipeline(commands, ec);
+        QVERIFY(!ec);
+        QCOMPARE(replies.size(), std::size_t(50));
+        QCOMPARE(text(replies.back().text), u"value"_s);
+        // The plain port sees the same data: it is the same server.
+        QCOMPARE(m_server.command("GET tls:key").text, QByteArray("value"));
+    }
+
+    void caDirectoryAndHostName() {
+        RedisOptions options = tlsOptions(m_server);
+        options.tls.ca_file.clear();
+        options.tls.ca_dir = m_certificates.caDirectory().toStdString();
+        options.host = "localhost"; // the certificate names localhost as well
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QCOMPARE(text(connection.command({"PING"}, ec).text), u"PONG"_s);
+    }
+
+    void systemTrustStoreDoesNotKnowTheTestCa() {
+        RedisOptions options = tlsOptions(m_server);
+        options.tls.ca_file.clear();
+        expectFailure(options, errc::tls_failed, "not signed by a trusted CA");
+        expectFailure(options, errc::tls_failed, "system trust store");
+    }
+
+    void badServerCertificates_data() {
+        QTest::addColumn<QString>("which");
+        QTest::addColumn<QString>("cause");
+        QTest::newRow("unknown CA") << u"unknownca"_s << u"unknown CA"_s;
+        QTest::newRow("expired") << u"expired"_s << u"has expired"_s;
+        QTest::newRow("not yet valid") << u"future"_s << u"not valid yet"_s;
+        QTest::newRow("host name mismatch") << u"wrongname"_s << u"host name mismatch"_s;
+    }
+    void badServerCertificates() {
+        QFETCH(QString, which);
+        QFETCH(QString, cause);
+        TestCertificates::Pair pair = which == u"unknownca"_s ? m_certificates.unknownCaServer()
+                                      : which == u"expired"_s ? m_certificates.expiredServer()
+                                      : which == u"future"_s  ? m_certificates.futureServer()
+                                                               : m_certificates.wrongNameServer();
+        testsupport::RedisServer server;
+        QVERIFY2(server.startTls(pair.certificate, pair.key, m_certificates.caFile(), false),
+                 qPrintable(server.errorString()));
+        expectFailure(tlsOptions(server), errc::tls_failed, cause.toUtf8().constData());
+        // --insecure accepts any of them (and is the caller's to warn about).
+        RedisOptions insecure = tlsOptions(server);
+        insecure.tls.verify = false;
+        Connection connection(insecure);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+    }
+
+    void sniNamesTheExpectedHost() {
+        auto pair = m_certificates.wrongNameServer();
+        testsupport::RedisServer server;
+        QVERIFY2(server.startTls(pair.certificate, pair.key, m_certificates.caFile(), false),
+                 qPrintable(server.errorString()));
+        RedisOptions options = tlsOptions(server);
+        options.tls.sni = "elsewhere.example";
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        options.tls.sni = "other.example";
+        expectFailure(options, errc::tls_failed, "'other.example'");
+    }
+
+    void tlsSpokenToAPlainPort() {
+        RedisOptions options = tlsOptions(m_server);
+        options.port = m_server.port();
+        options.connect_timeout = std::chrono::milliseconds(testsupport::timeBound(1500));
+        Connection connection(options);
+        std::error_code ec;
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(!connection.connect(ec));
+        // Either the server's plain-text answer or its silence is named as such.
+        QVERIFY2(ec == errc::tls_failed || ec == errc::timeout, ec.message().c_str());
+        QVERIFY2(connection.last_error().find("does not speak TLS") != std::string::npos ||
+                     connection.last_error().find("check that this port speaks TLS") !=
+                         std::string::npos,
+                 connection.last_error().c_str());
+        QVERIFY(timer.elapsed() <= options.connect_timeout.count() + testsupport::timeBound(1000));
+    }
+
+    void plainSpokenToATlsPort_data() {
+        QTest::addColumn<bool>("withPassword");
+        QTest::newRow("no login") << false;
+        QTest::newRow("AUTH at login") << true;
+    }
+    void plainSpokenToATlsPort() {
+        QFETCH(bool, withPassword);
+        RedisOptions options = m_server.options();
+        options.port = m_server.tlsPort();
+        if (withPassword)
+            options.password = "secret";
+        Connection connection(options);
+        std::error_code ec;
+        // Without a login nothing is sent at connect; the first command meets the refusal.
+        if (connection.connect(ec))
+            connection.command({"PING"}, ec);
+        QVERIFY(ec);
+        QVERIFY2(connection.last_error().find("expects TLS") != std::string::npos,
+                 connection.last_error().c_str());
+    }
+
+    void clientCertificates() {
+        RedisOptions options = tlsOptions(m_clientAuthServer);
+        expectFailure(options, errc::tls_failed, "requires a client certificate");
+
+        auto client = m_certificates.client();
+        options.tls.cert_file = client.certificate.toStdString();
+        options.tls.key_file = client.key.toStdString();
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QCOMPARE(text(connection.command({"PING"}, ec).text), u"PONG"_s);
+
+        auto stranger = m_certificates.unknownCaClient();
+        options.tls.cert_file = stranger.certificate.toStdString();
+        options.tls.key_file = stranger.key.toStdString();
+        expectFailure(options, errc::tls_failed, "rejected the client certificate");
+    }
+
+    void unusableFiles() {
+        RedisOptions options = tlsOptions(m_server);
+        options.tls.ca_file = "/nonexistent/ca.pem";
+        expectFailure(options, errc::tls_failed, "cannot load the CA certificates from "
+                                                 "'/nonexistent/ca.pem'");
+        options = tlsOptions(m_server);
+        options.tls.cert_file = m_certificates.client().certificate.toStdString();
+        expectFailure(options, errc::tls_failed, "needs its private key (--key)");
+        options.tls.key_file = m_certificates.server().key.toStdString();
+        expectFailure(options, errc::tls_failed, "does not belong to the certificate");
+    }
+
+    void locksOverTls() {
+        RedisOptions options = tlsOptions(m_server);
+        portalocker::RedisLease lease("tls:lease", options);
+        std::error_code ec;
+        QVERIFY2(lease.try_lock(ec), ec.message().c_str());
+        QVERIFY(lease.fencing_token() > 0);
+        portalocker::RedisLease other("tls:lease", options);
+        QVERIFY(!other.try_lock(ec));
+        QVERIFY(!ec);
+        lease.unlock();
+        QVERIFY(other.try_lock(ec));
+        other.unlock();
+
+        portalocker::RedisLock lock("tls:channel", options);
+        QVERIFY(lock.try_lock(ec));
+        portalocker::RedisLock rival("tls:channel", options);
+        QVERIFY(!rival.try_lock(ec));
+        QVERIFY(!ec);
+        lock.unlock();
+        QVERIFY(rival.try_lock(ec));
+        rival.unlock();
+    }
+
+    void cleanupTestCase() {
+        m_server.stop();
+        m_clientAuthServer.stop();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRedisTls)
+#include "tst_redistls.moc"
