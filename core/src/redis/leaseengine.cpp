@@ -173,6 +173,10 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     if (m_held)
         return fail(ec, std::make_error_code(std::errc::resource_deadlock_would_occur),
                     "the lease '" + m_printableKey + "' is already held by this object");
+    if (m_redis.read_only)
+        return fail(ec, make_error_code(errc::read_only),
+                    "acquiring is refused: the connection to Redis at " +
+                        detail::printable_text(m_redis.address(), 256) + " is read-only");
     if (m_options.ttl <= milliseconds::zero() ||
         (m_options.auto_renew && !(m_options.renew_fraction > 0 && m_options.renew_fraction < 1)))
         return fail(ec, make_error_code(errc::invalid_argument),

@@ -56,6 +56,12 @@ bool RedisLock::acquire(bool shared, std::chrono::steady_clock::time_point deadl
         ec = moved_from();
         return false;
     }
+    // Checked here, not left to the connection: a channel lock is taken by subscribing,
+    // which a read-only connection allows (the inspector's probes subscribe).
+    if (m_impl->engine.redis_options().read_only) {
+        ec = make_error_code(errc::read_only);
+        return false;
+    }
     return m_impl->engine.acquire(shared, deadline, ec);
 }
 
@@ -63,6 +69,13 @@ bool RedisLock::acquire_checked(bool shared, std::chrono::steady_clock::time_poi
     std::error_code ec;
     if (acquire(shared, deadline, ec))
         return true;
+    if (ec == errc::read_only)
+        throw LockException(ec, "cannot lock Redis lock '" +
+                                    detail::printable_text(m_impl->engine.channel(), 256) +
+                                    "': acquiring is refused, the connection to Redis at " +
+                                    detail::printable_text(
+                                        m_impl->engine.redis_options().address(), 256) +
+                                    " is read-only");
     if (ec)
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
     return false;
