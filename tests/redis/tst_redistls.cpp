@@ -15,6 +15,7 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QTest>
 
 #include <memory>
@@ -253,6 +254,52 @@ class TestRedisTls : public QObject {
         lock.unlock();
         QVERIFY(rival.try_lock(ec));
         rival.unlock();
+    }
+
+    void lockctlOverTls() {
+        const QString lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
+        const QString url = u"rediss://127.0.0.1:"_s + QString::number(m_server.tlsPort());
+        auto run = [&](const QStringList& arguments, QString& errors) {
+            QProcess process;
+            process.start(lockctl, arguments);
+            if (!process.waitForFinished(int(testsupport::timeBound(20000))))
+                return -1;
+            errors = QString::fromUtf8(process.readAllStandardError());
+            return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+        };
+        QString errors;
+        QCOMPARE(run({u"redis"_s, u"--url"_s, url, u"--cacert"_s, m_certificates.caFile(),
+                      u"hold"_s, u"tls:cli"_s, u"--lease"_s, u"5000"_s, u"--"_s, u"true"_s},
+                     errors),
+                 0);
+        QVERIFY2(!errors.contains(u"warning"_s), qPrintable(errors));
+        // --tls with a redis:// URL, and a client certificate.
+        auto client = m_certificates.client();
+        const QString plainUrl = u"redis://127.0.0.1:"_s + QString::number(m_clientAuthServer.tlsPort());
+        QCOMPARE(run({u"redis"_s, u"--url"_s, plainUrl, u"--tls"_s, u"--cacert"_s,
+                      m_certificates.caFile(), u"--cert"_s, client.certificate, u"--key"_s,
+                      client.key, u"hold"_s, u"tls:cli"_s, u"--lease"_s, u"5000"_s, u"--"_s,
+                      u"true"_s},
+                     errors),
+                 0);
+        // Unverifiable: refused with the cause; --insecure passes with a warning.
+        QCOMPARE(run({u"redis"_s, u"--url"_s, url, u"hold"_s, u"tls:cli"_s, u"--lease"_s,
+                      u"5000"_s, u"--"_s, u"true"_s},
+                     errors),
+                 3);
+        QVERIFY2(errors.contains(u"not signed by a trusted CA"_s), qPrintable(errors));
+        QCOMPARE(run({u"redis"_s, u"--url"_s, url, u"--insecure"_s, u"hold"_s, u"tls:cli"_s,
+                      u"--lease"_s, u"5000"_s, u"--"_s, u"true"_s},
+                     errors),
+                 0);
+        QVERIFY2(errors.contains(u"warning: --insecure"_s), qPrintable(errors));
+        // Read-only: holding is refused, nothing is taken.
+        QVERIFY(run({u"redis"_s, u"--url"_s, url, u"--cacert"_s, m_certificates.caFile(),
+                     u"--readonly"_s, u"hold"_s, u"tls:ro"_s, u"--lease"_s, u"5000"_s, u"--"_s,
+                     u"true"_s},
+                    errors) != 0);
+        QVERIFY2(errors.contains(u"read-only"_s), qPrintable(errors));
+        QCOMPARE(m_server.command("EXISTS tls:ro").integer, 0);
     }
 
     void cleanupTestCase() {

@@ -292,12 +292,29 @@ bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
         case IoResult::want_write:
             return true;
         case IoResult::closed:
-            return fail_io(ec, "sending");
         case IoResult::failed:
+            explain_send_failure(code, reason);
             return fail_io(ec, "sending", code, reason);
         }
     }
     return true;
+}
+
+void Connection::explain_send_failure(std::error_code& code, std::string& reason) noexcept {
+    // A TLS server that refuses the client certificate sends an alert and closes; the reset
+    // that follows can fail our next send before we read the alert. The alert is still in
+    // the receive queue: read it, so that the error names the refusal.
+    if (!m_transport.is_tls())
+        return;
+    char buffer[512];
+    std::size_t got = 0;
+    std::error_code alertCode;
+    std::string alert;
+    if (m_transport.read(buffer, sizeof buffer, got, alertCode, alert) == IoResult::failed &&
+        alertCode == errc::tls_failed) {
+        code = alertCode;
+        reason = alert;
+    }
 }
 
 bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {

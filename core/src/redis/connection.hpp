@@ -116,6 +116,7 @@ class Connection {
     bool receive(std::error_code& ec) noexcept;
     bool flush(Deadline deadline, std::error_code& ec) noexcept;
     bool write_some(bool& done, std::error_code& ec) noexcept;
+    void explain_send_failure(std::error_code& code, std::string& reason) noexcept;
     bool append(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
