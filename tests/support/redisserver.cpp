@@ -193,6 +193,10 @@ RedisReply runCommands(int port, const QList<QList<QByteArray>>& commands, int t
 
 } // namespace
 
+RedisReply commandAt(int port, const QList<QByteArray>& arguments, int timeoutMs) {
+    return runCommands(port, {arguments}, timeoutMs);
+}
+
 QString RedisReply::toString() const {
     switch (type) {
     case Type::Nil:

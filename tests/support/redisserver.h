@@ -95,6 +95,9 @@ class RedisServer {
     QByteArray m_adminPassword;
 };
 
+/// One command to the server (or sentinel) on 127.0.0.1:`port`, without logging in.
+RedisReply commandAt(int port, const QList<QByteArray>& arguments, int timeoutMs = 5000);
+
 /// A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again
 /// at once).
 int freeLoopbackPort();

@@ -2,6 +2,7 @@
 
 #include "dial.hpp"
 #include "readonlycommands.hpp"
+#include "sentinel.hpp"
 
 #include "../printable.hpp"
 
@@ -120,7 +121,10 @@ Connection::Connection(Connection&& other) noexcept
     : m_options(std::move(other.m_options)), m_transport(std::move(other.m_transport)),
       m_reader(std::exchange(other.m_reader, nullptr)), m_answered(other.m_answered),
       m_wantWrite(other.m_wantWrite), m_outgoing(std::move(other.m_outgoing)),
-      m_lastError(std::move(other.m_lastError)) {}
+      m_lastError(std::move(other.m_lastError)),
+      m_sentinelMaster(std::move(other.m_sentinelMaster)),
+      m_sentinel(std::move(other.m_sentinel)), m_master(std::move(other.m_master)),
+      m_masterCheckedAt(other.m_masterCheckedAt) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -132,6 +136,10 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         m_wantWrite = other.m_wantWrite;
         m_outgoing = std::move(other.m_outgoing);
         m_lastError = std::move(other.m_lastError);
+        m_sentinelMaster = std::move(other.m_sentinelMaster);
+        m_sentinel = std::move(other.m_sentinel);
+        m_master = std::move(other.m_master);
+        m_masterCheckedAt = other.m_masterCheckedAt;
     }
     return *this;
 }
@@ -148,6 +156,8 @@ void Connection::close() noexcept {
 }
 
 std::string Connection::printable_address() const {
+    if (!m_sentinelMaster.empty())
+        return m_sentinelMaster;
     return detail::printable_text(m_options.address(), 256);
 }
 
@@ -186,12 +196,35 @@ bool Connection::fail_io(std::error_code& ec, std::string_view what, std::error_
 
 bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
     ec.clear();
-    if (m_transport.is_open())
-        return true;
-    // The transport first (dial.cpp), then the login on it.
+    const bool sentinel = !m_options.sentinel.master_name.empty();
+    if (m_transport.is_open()) {
+        if (!sentinel || !master_moved())
+            return true;
+        close(); // and connect to the master the sentinels name now
+    }
+    // With Sentinel, the master of the moment: asked anew on every connect, so that a
+    // reconnection after a failover reaches the new master.
     std::error_code code;
     std::string message;
-    Transport transport = dial(m_options, code, message);
+    RedisOptions target = m_options;
+    m_sentinelMaster.clear();
+    if (sentinel) {
+        try {
+            if (!m_sentinel)
+                m_sentinel = std::make_unique<SentinelClient>(m_options);
+        } catch (...) {
+            return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                        "out of memory connecting to Redis at " + printable_address());
+        }
+        if (!m_sentinel->locate_master(m_master, code, message))
+            return fail(ec, code, std::move(message));
+        m_masterCheckedAt = Clock::now();
+        target.sentinel = {};
+        target.host = m_master.host;
+        target.port = m_master.port;
+    }
+    // The transport first (dial.cpp), then the login on it.
+    Transport transport = dial(target, code, message);
     if (!transport.is_open())
         return fail(ec, code, std::move(message));
     m_reader = redisReaderCreate();
@@ -199,11 +232,63 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory connecting to Redis at " + printable_address());
     m_transport = std::move(transport);
+    if (sentinel)
+        m_sentinelMaster = "master '" +
+                           detail::printable_text(m_options.sentinel.master_name, 256) + "' at " +
+                           detail::printable_text(target.address(), 256);
     if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name, ec)) {
         close();
         return false;
     }
+    if (sentinel && !verify_master(ec)) {
+        close();
+        return false;
+    }
     return true;
+}
+
+bool Connection::master_moved() noexcept {
+    // Sentinel demotes an old master that still answers only seconds after the failover;
+    // until then it accepts writes, and a lease renewed there would be believed while the
+    // new master lacks it. So a connected client asks again, at most once a second (a lease
+    // renews every third of its TTL). Sentinels that cannot answer leave the connection be.
+    const auto now = Clock::now();
+    if (now - m_masterCheckedAt < std::chrono::seconds(1))
+        return false;
+    m_masterCheckedAt = now;
+    RedisEndpoint current;
+    std::error_code ignored;
+    std::string message;
+    if (!m_sentinel || !m_sentinel->locate_master(current, ignored, message))
+        return false;
+    return current.host != m_master.host || current.port != m_master.port;
+}
+
+bool Connection::verify_master(std::error_code& ec) noexcept {
+    // During a failover the sentinels can still name the old master, already demoted: a
+    // lease must never be granted, renewed or believed on a replica.
+    Reply role = command({"ROLE"}, ec);
+    if (ec)
+        return false;
+    if (role.at(0).text != "master")
+        return fail(ec, make_error_code(errc::connect_failed),
+                    "Redis " + printable_address() + ", named by the sentinels, is a " +
+                        detail::printable_text(role.at(0).text, 64) +
+                        ", not a master (a failover is under way; try again)");
+    return true;
+}
+
+void Connection::drop_if_replica(const Reply& reply, std::error_code& ec) noexcept {
+    // A master demoted by a failover answers writes with READONLY. With Sentinel, the next
+    // connect() asks for the new master: report the connection as lost so that callers
+    // reconnect (a lease re-checks its grant there) instead of treating it as final.
+    if (!ec || m_options.sentinel.master_name.empty() || reply.error_kind() != "READONLY")
+        return;
+    const std::string where = printable_address();
+    close();
+    fail(ec, make_error_code(errc::connection_lost),
+         "Redis " + where + " is a replica now (failover): " +
+             detail::printable_text(reply.text, 256));
 }
 
 bool Connection::login(std::string_view client_name, std::error_code& ec) noexcept {
@@ -484,6 +569,7 @@ Reply Connection::command(std::span<const std::string_view> argv, Deadline deadl
     switch (read(reply, deadline, ec)) {
     case ReadStatus::reply:
         check_reply(reply, argv, ec);
+        drop_if_replica(reply, ec);
         return reply;
     case ReadStatus::timeout:
         close(); // the late reply would be taken for the next command's
@@ -535,8 +621,12 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
         replies.push_back(std::move(reply));
     }
     ec = first;
-    if (first)
+    if (first) {
         m_lastError = firstMessage;
+        for (const Reply& reply : replies)
+            if (reply.error_kind() == "READONLY")
+                drop_if_replica(reply, ec);
+    }
     return replies;
 }
 

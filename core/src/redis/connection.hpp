@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,8 @@ std::error_code classify_error_reply(const Reply& reply) noexcept;
 
 /// "CLIENT KILL", "PUBLISH": the command name for messages (subcommand included).
 std::string command_name(std::span<const std::string_view> argv);
+
+class SentinelClient;
 
 class Connection {
   public:
@@ -121,6 +124,10 @@ class Connection {
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
     bool login(std::string_view client_name, std::error_code& ec) noexcept;
+    bool verify_master(std::error_code& ec) noexcept;
+    /// Sentinel mode, connected: true when the sentinels now name another master.
+    bool master_moved() noexcept;
+    void drop_if_replica(const Reply& reply, std::error_code& ec) noexcept;
 
     RedisOptions m_options;
     Transport m_transport;
@@ -129,6 +136,10 @@ class Connection {
     bool m_wantWrite = false; // TLS: the last read needs the socket writable first
     std::string m_outgoing; // formatted commands not yet sent
     std::string m_lastError;
+    std::string m_sentinelMaster; // "master 'NAME' at host:port" once Sentinel named it
+    std::unique_ptr<SentinelClient> m_sentinel;
+    RedisEndpoint m_master; // the master connected to (Sentinel mode)
+    Clock::time_point m_masterCheckedAt;
 };
 
 } // namespace portalocker::redis
