@@ -42,8 +42,7 @@ class TestRedisReadOnly : public QObject {
         QTest::newRow("CLIENT KILL") << QStringList{u"CLIENT"_s, u"KILL"_s, u"ID"_s, u"1"_s};
         QTest::newRow("PUBLISH") << QStringList{u"PUBLISH"_s, u"ro:channel"_s, u"0"_s};
         QTest::newRow("FLUSHALL") << QStringList{u"FLUSHALL"_s};
-        QTest::newRow("CONFIG SET") << QStringList{u"CONFIG"_s, u"SET"_s, u"maxclients"_s,
-                                                   u"5"_s};
+        QTest::newRow("CONFIG SET") << QStringList{u"CONFIG"_s, u"SET"_s, u"maxclients"_s, u"5"_s};
         QTest::newRow("bare CLIENT") << QStringList{u"CLIENT"_s};
     }
     void writesNeverReachTheServer() {

@@ -40,7 +40,7 @@ class TestRedisTls : public QObject {
 
   private:
     TestCertificates m_certificates;
-    testsupport::RedisServer m_server;          // the CA's server certificate, no client certs
+    testsupport::RedisServer m_server;           // the CA's server certificate, no client certs
     testsupport::RedisServer m_clientAuthServer; // demands a client certificate
 
     RedisOptions tlsOptions(const testsupport::RedisServer& server) const {
@@ -137,7 +137,7 @@ class TestRedisTls : public QObject {
         TestCertificates::Pair pair = which == u"unknownca"_s ? m_certificates.unknownCaServer()
                                       : which == u"expired"_s ? m_certificates.expiredServer()
                                       : which == u"future"_s  ? m_certificates.futureServer()
-                                                               : m_certificates.wrongNameServer();
+                                                              : m_certificates.wrongNameServer();
         testsupport::RedisServer server;
         QVERIFY2(server.startTls(pair.certificate, pair.key, m_certificates.caFile(), false),
                  qPrintable(server.errorString()));
@@ -224,8 +224,9 @@ class TestRedisTls : public QObject {
     void unusableFiles() {
         RedisOptions options = tlsOptions(m_server);
         options.tls.ca_file = "/nonexistent/ca.pem";
-        expectFailure(options, errc::tls_failed, "cannot load the CA certificates from "
-                                                 "'/nonexistent/ca.pem'");
+        expectFailure(options, errc::tls_failed,
+                      "cannot load the CA certificates from "
+                      "'/nonexistent/ca.pem'");
         options = tlsOptions(m_server);
         options.tls.cert_file = m_certificates.client().certificate.toStdString();
         expectFailure(options, errc::tls_failed, "needs its private key (--key)");
@@ -275,16 +276,17 @@ class TestRedisTls : public QObject {
         QVERIFY2(!errors.contains(u"warning"_s), qPrintable(errors));
         // --tls with a redis:// URL, and a client certificate.
         auto client = m_certificates.client();
-        const QString plainUrl = u"redis://127.0.0.1:"_s + QString::number(m_clientAuthServer.tlsPort());
-        QCOMPARE(run({u"redis"_s, u"--url"_s, plainUrl, u"--tls"_s, u"--cacert"_s,
-                      m_certificates.caFile(), u"--cert"_s, client.certificate, u"--key"_s,
-                      client.key, u"hold"_s, u"tls:cli"_s, u"--lease"_s, u"5000"_s, u"--"_s,
-                      u"true"_s},
-                     errors),
-                 0);
+        const QString plainUrl =
+            u"redis://127.0.0.1:"_s + QString::number(m_clientAuthServer.tlsPort());
+        QCOMPARE(
+            run({u"redis"_s, u"--url"_s, plainUrl, u"--tls"_s, u"--cacert"_s,
+                 m_certificates.caFile(), u"--cert"_s, client.certificate, u"--key"_s, client.key,
+                 u"hold"_s, u"tls:cli"_s, u"--lease"_s, u"5000"_s, u"--"_s, u"true"_s},
+                errors),
+            0);
         // Unverifiable: refused with the cause; --insecure passes with a warning.
-        QCOMPARE(run({u"redis"_s, u"--url"_s, url, u"hold"_s, u"tls:cli"_s, u"--lease"_s,
-                      u"5000"_s, u"--"_s, u"true"_s},
+        QCOMPARE(run({u"redis"_s, u"--url"_s, url, u"hold"_s, u"tls:cli"_s, u"--lease"_s, u"5000"_s,
+                      u"--"_s, u"true"_s},
                      errors),
                  3);
         QVERIFY2(errors.contains(u"not signed by a trusted CA"_s), qPrintable(errors));

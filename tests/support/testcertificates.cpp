@@ -81,19 +81,18 @@ bool TestCertificates::openssl(const QStringList& arguments) {
 }
 
 bool TestCertificates::makeCa(const QString& name, const QString& subject) {
-    return openssl({u"req"_s, u"-x509"_s, u"-config"_s, path(u"openssl.cnf"),
-                    u"-extensions"_s, u"v3_ca"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-                    u"ec_paramgen_curve:P-256"_s, u"-nodes"_s, u"-days"_s, u"3"_s,
-                    u"-subj"_s, subject, u"-keyout"_s, name + u".key"_s, u"-out"_s,
-                    name + u".crt"_s});
+    return openssl({u"req"_s, u"-x509"_s, u"-config"_s, path(u"openssl.cnf"), u"-extensions"_s,
+                    u"v3_ca"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:P-256"_s,
+                    u"-nodes"_s, u"-days"_s, u"3"_s, u"-subj"_s, subject, u"-keyout"_s,
+                    name + u".key"_s, u"-out"_s, name + u".crt"_s});
 }
 
 bool TestCertificates::makeLeaf(const QString& name, const QString& ca, const QString& extensions,
                                 const QStringList& validity) {
-    if (!openssl({u"req"_s, u"-new"_s, u"-config"_s, path(u"openssl.cnf"), u"-newkey"_s,
-                  u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:P-256"_s, u"-nodes"_s,
-                  u"-subj"_s, u"/CN=lockscope-test-"_s + name, u"-keyout"_s,
-                  name + u".key"_s, u"-out"_s, name + u".csr"_s}))
+    if (!openssl({u"req"_s, u"-new"_s, u"-config"_s, path(u"openssl.cnf"), u"-newkey"_s, u"ec"_s,
+                  u"-pkeyopt"_s, u"ec_paramgen_curve:P-256"_s, u"-nodes"_s, u"-subj"_s,
+                  u"/CN=lockscope-test-"_s + name, u"-keyout"_s, name + u".key"_s, u"-out"_s,
+                  name + u".csr"_s}))
         return false;
     return openssl(QStringList{u"ca"_s, u"-batch"_s, u"-notext"_s, u"-config"_s,
                                path(u"openssl.cnf"), u"-cert"_s, ca + u".crt"_s, u"-keyfile"_s,
@@ -129,11 +128,9 @@ bool TestCertificates::create() {
         !makeLeaf(u"unknownclient"_s, u"otherca"_s, u"client_ext"_s, valid) ||
         !makeLeaf(u"wrongname"_s, u"ca"_s, u"wrongname_ext"_s, valid) ||
         !makeLeaf(u"expired"_s, u"ca"_s, u"server_ext"_s,
-                  {u"-startdate"_s, u"20200101000000Z"_s, u"-enddate"_s,
-                   u"20200102000000Z"_s}) ||
+                  {u"-startdate"_s, u"20200101000000Z"_s, u"-enddate"_s, u"20200102000000Z"_s}) ||
         !makeLeaf(u"future"_s, u"ca"_s, u"server_ext"_s,
-                  {u"-startdate"_s, u"20900101000000Z"_s, u"-enddate"_s,
-                   u"20900102000000Z"_s}))
+                  {u"-startdate"_s, u"20900101000000Z"_s, u"-enddate"_s, u"20900102000000Z"_s}))
         return false;
     // --cacertdir wants the CA under its subject hash (what c_rehash makes).
     QProcess hash;

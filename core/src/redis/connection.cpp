@@ -122,9 +122,8 @@ Connection::Connection(Connection&& other) noexcept
       m_reader(std::exchange(other.m_reader, nullptr)), m_answered(other.m_answered),
       m_wantWrite(other.m_wantWrite), m_outgoing(std::move(other.m_outgoing)),
       m_lastError(std::move(other.m_lastError)),
-      m_sentinelMaster(std::move(other.m_sentinelMaster)),
-      m_sentinel(std::move(other.m_sentinel)), m_master(std::move(other.m_master)),
-      m_masterCheckedAt(other.m_masterCheckedAt) {}
+      m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
+      m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -287,8 +286,8 @@ void Connection::drop_if_replica(const Reply& reply, std::error_code& ec) noexce
     const std::string where = printable_address();
     close();
     fail(ec, make_error_code(errc::connection_lost),
-         "Redis " + where + " is a replica now (failover): " +
-             detail::printable_text(reply.text, 256));
+         "Redis " + where +
+             " is a replica now (failover): " + detail::printable_text(reply.text, 256));
 }
 
 bool Connection::login(std::string_view client_name, std::error_code& ec) noexcept {
@@ -329,7 +328,8 @@ bool Connection::refuse_if_read_only(std::span<const std::string_view> argv,
         return true;
     return fail(ec, make_error_code(errc::read_only),
                 "refused: the connection to Redis at " + printable_address() +
-                    " is read-only, and " + command_name(argv) + " could change data or another "
+                    " is read-only, and " + command_name(argv) +
+                    " could change data or another "
                     "client");
 }
 

@@ -132,9 +132,9 @@ class Connection {
     RedisOptions m_options;
     Transport m_transport;
     redisReader* m_reader = nullptr;
-    bool m_answered = false; // a byte came from the server on this connection
+    bool m_answered = false;  // a byte came from the server on this connection
     bool m_wantWrite = false; // TLS: the last read needs the socket writable first
-    std::string m_outgoing; // formatted commands not yet sent
+    std::string m_outgoing;   // formatted commands not yet sent
     std::string m_lastError;
     std::string m_sentinelMaster; // "master 'NAME' at host:port" once Sentinel named it
     std::unique_ptr<SentinelClient> m_sentinel;

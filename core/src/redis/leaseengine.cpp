@@ -265,8 +265,7 @@ bool LeaseEngine::replicated(const std::string& token, std::error_code& ec) noex
                    {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
     return fail(ec, ec ? ec : make_error_code(errc::timeout),
                 "the grant of lease '" + m_printableKey + "' at Redis " +
-                    detail::printable_text(m_redis.address(), 256) +
-                    " was given back: " + reason);
+                    detail::printable_text(m_redis.address(), 256) + " was given back: " + reason);
 }
 
 void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {

@@ -8,8 +8,7 @@ namespace portalocker::redis {
 namespace {
 
 bool equal_nocase(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::toupper(static_cast<unsigned char>(x)) ==
                       std::toupper(static_cast<unsigned char>(y));
            });
@@ -23,14 +22,14 @@ bool listed(const std::string_view (&names)[N], std::string_view name) noexcept 
 
 // Commands that read data, or change nothing but the calling connection.
 constexpr std::string_view plain_commands[] = {
-    "GET",      "MGET",      "EXISTS",     "TYPE",        "TTL",          "PTTL",
-    "STRLEN",   "GETRANGE",  "SCAN",       "HGET",        "HGETALL",      "HMGET",
-    "HKEYS",    "HVALS",     "HLEN",       "HEXISTS",     "HSCAN",        "LRANGE",
-    "LLEN",     "LINDEX",    "SMEMBERS",   "SCARD",       "SISMEMBER",    "SSCAN",
-    "ZRANGE",   "ZCARD",     "ZSCORE",     "ZSCAN",       "XLEN",         "XRANGE",
-    "DBSIZE",   "INFO",      "PING",       "ECHO",        "TIME",         "ROLE",
-    "AUTH",     "SELECT",    "HELLO",      "SUBSCRIBE",   "UNSUBSCRIBE",  "PSUBSCRIBE",
-    "PUNSUBSCRIBE", "READONLY", "EXPIRETIME", "PEXPIRETIME", "LASTSAVE", "COMMAND",
+    "GET",          "MGET",     "EXISTS",     "TYPE",        "TTL",         "PTTL",
+    "STRLEN",       "GETRANGE", "SCAN",       "HGET",        "HGETALL",     "HMGET",
+    "HKEYS",        "HVALS",    "HLEN",       "HEXISTS",     "HSCAN",       "LRANGE",
+    "LLEN",         "LINDEX",   "SMEMBERS",   "SCARD",       "SISMEMBER",   "SSCAN",
+    "ZRANGE",       "ZCARD",    "ZSCORE",     "ZSCAN",       "XLEN",        "XRANGE",
+    "DBSIZE",       "INFO",     "PING",       "ECHO",        "TIME",        "ROLE",
+    "AUTH",         "SELECT",   "HELLO",      "SUBSCRIBE",   "UNSUBSCRIBE", "PSUBSCRIBE",
+    "PUNSUBSCRIBE", "READONLY", "EXPIRETIME", "PEXPIRETIME", "LASTSAVE",    "COMMAND",
 };
 
 // Container commands and the subcommands of theirs that only read.
@@ -39,8 +38,8 @@ struct Container {
     std::span<const std::string_view> subcommands;
 };
 constexpr std::string_view client_reads[] = {"LIST", "INFO", "ID", "GETNAME", "SETNAME"};
-constexpr std::string_view cluster_reads[] = {"SLOTS", "SHARDS", "NODES", "INFO", "KEYSLOT",
-                                              "MYID"};
+constexpr std::string_view cluster_reads[] = {"SLOTS", "SHARDS",  "NODES",
+                                              "INFO",  "KEYSLOT", "MYID"};
 constexpr std::string_view config_reads[] = {"GET"};
 constexpr std::string_view memory_reads[] = {"USAGE"};
 constexpr std::string_view object_reads[] = {"ENCODING", "IDLETIME", "FREQ", "REFCOUNT"};

@@ -70,12 +70,11 @@ bool RedisLock::acquire_checked(bool shared, std::chrono::steady_clock::time_poi
     if (acquire(shared, deadline, ec))
         return true;
     if (ec == errc::read_only)
-        throw LockException(ec, "cannot lock Redis lock '" +
-                                    detail::printable_text(m_impl->engine.channel(), 256) +
-                                    "': acquiring is refused, the connection to Redis at " +
-                                    detail::printable_text(
-                                        m_impl->engine.redis_options().address(), 256) +
-                                    " is read-only");
+        throw LockException(
+            ec, "cannot lock Redis lock '" + detail::printable_text(m_impl->engine.channel(), 256) +
+                    "': acquiring is refused, the connection to Redis at " +
+                    detail::printable_text(m_impl->engine.redis_options().address(), 256) +
+                    " is read-only");
     if (ec)
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
     return false;

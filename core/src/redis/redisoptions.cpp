@@ -498,8 +498,8 @@ std::string RedisOptions::address() const {
         if (sentinel.sentinels.empty())
             return text + endpoint_text(host, port);
         for (std::size_t i = 0; i < sentinel.sentinels.size(); ++i)
-            text += (i ? "," : "") + endpoint_text(sentinel.sentinels[i].host,
-                                                   sentinel.sentinels[i].port);
+            text += (i ? "," : "") +
+                    endpoint_text(sentinel.sentinels[i].host, sentinel.sentinels[i].port);
         return text;
     }
     return endpoint_text(host, port);
@@ -562,8 +562,8 @@ std::string RedisOptions::to_url(bool with_password) const {
     std::string hosts;
     if (!sentinel.master_name.empty() && !sentinel.sentinels.empty()) {
         for (std::size_t i = 0; i < sentinel.sentinels.size(); ++i)
-            hosts += (i ? "," : "") + endpoint_text(sentinel.sentinels[i].host,
-                                                    sentinel.sentinels[i].port);
+            hosts += (i ? "," : "") +
+                     endpoint_text(sentinel.sentinels[i].host, sentinel.sentinels[i].port);
     } else {
         hosts = endpoint_text(host, port);
     }

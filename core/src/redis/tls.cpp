@@ -54,8 +54,8 @@ int socket_create(BIO* bio) {
 BIO_METHOD* socket_method() {
     // Created once (thread-safe static initialisation) and kept for the process's life.
     static BIO_METHOD* method = [] {
-        BIO_METHOD* created = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-                                           "portalocker nosignal socket");
+        BIO_METHOD* created =
+            BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "portalocker nosignal socket");
         if (created) {
             BIO_meth_set_write(created, socket_write);
             BIO_meth_set_read(created, socket_read);
@@ -122,8 +122,8 @@ TlsSession::~TlsSession() {
 int TlsSession::verify_callback(int preverified, x509_store_ctx_st* store) noexcept {
     if (preverified)
         return 1;
-    auto* ssl = static_cast<SSL*>(
-        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto* session = ssl ? static_cast<TlsSession*>(SSL_get_app_data(ssl)) : nullptr;
     if (session && session->m_verifyError == 0) {
         session->m_verifyError = X509_STORE_CTX_get_error(store);
@@ -150,8 +150,8 @@ bool TlsSession::set_up(int fd, const RedisTlsOptions& options, const std::strin
     if (!m_context)
         return fail("cannot set up OpenSSL: " + openssl_errors());
     SSL_CTX_set_min_proto_version(m_context, TLS1_2_VERSION);
-    SSL_CTX_set_mode(m_context, SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(m_context,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (options.verify) {
         SSL_CTX_set_verify(m_context, SSL_VERIFY_PEER, verify_callback);
         if (!options.ca_file.empty() || !options.ca_dir.empty()) {
@@ -286,12 +286,14 @@ std::string TlsSession::handshake_failure(const RedisTlsOptions& options, const 
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_UNTRUSTED:
-        text = "the server's certificate" + subject + " is not signed by a trusted CA (unknown CA; "
-               "trusted are " +
-               (options.ca_file.empty() && options.ca_dir.empty()
-                    ? std::string("the system trust store")
-                    : "the CAs in " + (options.ca_file.empty() ? options.ca_dir : options.ca_file)) +
-               "): give its CA with --cacert";
+        text =
+            "the server's certificate" + subject +
+            " is not signed by a trusted CA (unknown CA; "
+            "trusted are " +
+            (options.ca_file.empty() && options.ca_dir.empty()
+                 ? std::string("the system trust store")
+                 : "the CAs in " + (options.ca_file.empty() ? options.ca_dir : options.ca_file)) +
+            "): give its CA with --cacert";
         break;
     case X509_V_ERR_CERT_HAS_EXPIRED:
         text = "the server's certificate" + subject + " has expired (valid until " +
@@ -307,8 +309,8 @@ std::string TlsSession::handshake_failure(const RedisTlsOptions& options, const 
                expected + "' (--sni NAME checks the name the certificate carries)";
         break;
     default:
-        text = std::string("the server's certificate") + subject + " was not accepted: " +
-               X509_verify_cert_error_string(m_verifyError);
+        text = std::string("the server's certificate") + subject +
+               " was not accepted: " + X509_verify_cert_error_string(m_verifyError);
         break;
     }
     if (!text.empty())
@@ -358,8 +360,8 @@ IoResult TlsSession::classify(int result, std::error_code& ec, std::string& mess
         // its handshake: the refusal arrives as an alert on the first read.
         ec = make_error_code(errc::tls_failed);
         if (reason.find("certificate required") != std::string::npos)
-            message = "the server requires a client certificate (--cert FILE --key FILE): " +
-                      reason;
+            message =
+                "the server requires a client certificate (--cert FILE --key FILE): " + reason;
         else if (reason.find("alert bad certificate") != std::string::npos ||
                  reason.find("alert unknown ca") != std::string::npos ||
                  reason.find("alert certificate unknown") != std::string::npos ||

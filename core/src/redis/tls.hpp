@@ -53,8 +53,8 @@ class TlsSession {
                   std::string& message) noexcept;
     /// Writes a prefix of `data`; the next call must repeat the bytes not yet written (the
     /// buffer may move).
-    IoResult write(const char* data, std::size_t size, std::size_t& written,
-                   std::error_code& ec, std::string& message) noexcept;
+    IoResult write(const char* data, std::size_t size, std::size_t& written, std::error_code& ec,
+                   std::string& message) noexcept;
     /// Decrypted or received bytes are waiting inside OpenSSL: read before polling.
     bool has_pending() const noexcept;
     /// "TLSv1.3, TLS_AES_256_GCM_SHA384", for the connection's description.

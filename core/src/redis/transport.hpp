@@ -35,8 +35,8 @@ class Transport {
     IoResult read(char* buffer, std::size_t size, std::size_t& got, std::error_code& ec,
                   std::string& message) noexcept;
     /// Writes a prefix of `data`; repeat the rest later (the buffer may move in between).
-    IoResult write(const char* data, std::size_t size, std::size_t& written,
-                   std::error_code& ec, std::string& message) noexcept;
+    IoResult write(const char* data, std::size_t size, std::size_t& written, std::error_code& ec,
+                   std::string& message) noexcept;
     /// Bytes are already buffered inside (TLS): read() without waiting for the socket.
     bool has_pending() const noexcept { return m_tls && m_tls->has_pending(); }
 
