@@ -29,6 +29,28 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace {
 
+// argv: channel port cafile timeout hold|try. Debian's portalocker 2.2.1 RedisLock over TLS
+// (redis-py ssl=True). Prints LOCKED / ALREADY_LOCKED; on "release" releases, RELEASED.
+const char* portalockerTlsScript = R"py(
+import sys
+import portalocker
+lock = portalocker.RedisLock(sys.argv[1], timeout=float(sys.argv[4]), check_interval=0.05,
+                             redis_kwargs=dict(host='127.0.0.1', port=int(sys.argv[2]), ssl=True,
+                                               ssl_ca_certs=sys.argv[3]))
+try:
+    lock.acquire()
+except portalocker.AlreadyLocked:
+    print('ALREADY_LOCKED', flush=True)
+    sys.exit(1)
+print('LOCKED', flush=True)
+if sys.argv[5] == 'hold':
+    for line in sys.stdin:
+        if line.strip() == 'release':
+            break
+lock.release()
+print('RELEASED', flush=True)
+)py";
+
 QString text(const std::string& value) {
     return QString::fromStdString(value);
 }
@@ -255,6 +277,36 @@ class TestRedisTls : public QObject {
         lock.unlock();
         QVERIFY(rival.try_lock(ec));
         rival.unlock();
+    }
+
+    void pythonPortalockerOverTls() {
+        const QString python = u"/usr/bin/python3"_s;
+        const QString port = QString::number(m_server.tlsPort());
+        const std::string channel = "tls-interop";
+        RedisOptions options = tlsOptions(m_server);
+        portalocker::RedisLockOptions fast;
+        fast.check_interval = 50ms;
+        fast.unavailable_timeout = 500ms;
+        {
+            testsupport::ChildProcess holder;
+            QVERIFY(holder.start(python, {u"-c"_s, QString::fromUtf8(portalockerTlsScript),
+                                          QString::fromStdString(channel), port,
+                                          m_certificates.caFile(), u"5"_s, u"hold"_s}));
+            QCOMPARE(holder.readLine(int(testsupport::timeBound(20000))), u"LOCKED"_s);
+            portalocker::RedisLock lock(channel, options, fast);
+            QVERIFY(!lock.try_lock_for(300ms));
+            holder.writeLine(u"release"_s);
+            QCOMPARE(holder.readLine(int(testsupport::timeBound(10000))), u"RELEASED"_s);
+            QVERIFY(lock.try_lock_for(5s));
+            // Ours over TLS blocks Python's over TLS.
+            testsupport::ChildProcess contender;
+            QVERIFY(contender.start(python, {u"-c"_s, QString::fromUtf8(portalockerTlsScript),
+                                             QString::fromStdString(channel), port,
+                                             m_certificates.caFile(), u"0.5"_s, u"try"_s}));
+            QCOMPARE(contender.readLine(int(testsupport::timeBound(20000))), u"ALREADY_LOCKED"_s);
+            QVERIFY(!lock.lost());
+            lock.unlock();
+        }
     }
 
     void lockctlOverTls() {
