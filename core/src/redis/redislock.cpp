@@ -72,6 +72,12 @@ bool RedisLock::acquire_until(std::chrono::steady_clock::time_point deadline, Lo
         ec = moved_from();
         return false;
     }
+    // Checked here, not left to the connection: a channel lock is taken by subscribing,
+    // which a read-only connection allows (the inspector's probes subscribe).
+    if (m_impl->engine.redis_options().read_only) {
+        ec = make_error_code(errc::read_only);
+        return false;
+    }
     const bool shared =
         access == LockAccess::shared || has(m_impl->engine.options().flags, LockFlags::SHARED);
     return m_impl->engine.acquire(shared, deadline, ec);
@@ -88,6 +94,12 @@ std::chrono::steady_clock::time_point RedisLock::lock_deadline() const noexcept 
 void RedisLock::raise_lock_error(std::error_code ec) const {
     if (!m_impl)
         throw LockException(ec, "use of a moved-from RedisLock");
+    if (ec == errc::read_only)
+        throw LockException(
+            ec, "cannot lock Redis lock '" + detail::printable_text(m_impl->engine.channel(), 256) +
+                    "': acquiring is refused, the connection to Redis at " +
+                    detail::printable_text(m_impl->engine.redis_options().address(), 256) +
+                    " is read-only");
     if (ec != errc::already_locked)
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
     std::string conflict = m_impl->engine.last_conflict();
