@@ -263,16 +263,18 @@ void ChannelInspector::ping(std::vector<RedisLockRecord>& records) {
         }
         std::size_t exclusive = 0;
         for (RedisChannelHolder& holder : record.holders) {
-            if (holder.answer == RedisChannelHolder::Answer::answered) {
-                exclusive += holder.mode == "exclusive";
-                continue;
-            }
-            holder.answer = RedisChannelHolder::Answer::silent;
-            record.warnings.push_back(
-                (holder.legacy ? std::string("legacy holder") : "holder " + holder.holder_id) +
-                " (client " + std::to_string(holder.client.id) + ") did not answer a ping within " +
-                waited + ": dead or stuck; portalocker contenders kill such holders");
+            if (holder.answer != RedisChannelHolder::Answer::answered)
+                holder.answer = RedisChannelHolder::Answer::silent;
+            exclusive += holder.mode == "exclusive";
         }
+        separate_waiters(record);
+        for (const RedisChannelHolder& holder : record.holders)
+            if (holder.answer == RedisChannelHolder::Answer::silent)
+                record.warnings.push_back(
+                    (holder.legacy ? std::string("legacy holder") : "holder " + holder.holder_id) +
+                    " (client " + std::to_string(holder.client.id) +
+                    ") did not answer a ping within " + waited +
+                    ": dead or stuck; portalocker contenders kill such holders");
         if (unidentified > 0)
             record.warnings.push_back(std::to_string(unidentified) +
                                       " answer(s) came from subscribers without a matching holder "
@@ -282,6 +284,23 @@ void ChannelInspector::ping(std::vector<RedisLockRecord>& records) {
                                       " exclusive holders at once: the lock is broken (a holder "
                                       "resubscribed after its connection was killed?)");
     }
+}
+
+void ChannelInspector::separate_waiters(RedisLockRecord& record) {
+    // A subscriber that answered "pending" is a writer waiting, never a holder. One that did
+    // not answer is a holder only if nobody answered as one: while a holder answered, a silent
+    // subscriber is an acquirer deciding (it holds its answers back) or a frozen waiter.
+    const auto holds = [](const RedisChannelHolder& holder) {
+        return holder.answer == RedisChannelHolder::Answer::answered && holder.mode != "pending";
+    };
+    const bool answeredHolder = std::any_of(record.holders.begin(), record.holders.end(), holds);
+    std::vector<RedisChannelHolder> holders;
+    for (RedisChannelHolder& holder : record.holders) {
+        const bool waits =
+            holder.answer == RedisChannelHolder::Answer::answered ? !holds(holder) : answeredHolder;
+        (waits ? record.waiters : holders).push_back(std::move(holder));
+    }
+    record.holders = std::move(holders);
 }
 
 } // namespace portalocker::inspect::detail

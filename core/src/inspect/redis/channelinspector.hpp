@@ -44,6 +44,8 @@ class ChannelInspector {
 
   private:
     void ping(std::vector<RedisLockRecord>& records);
+    /// Moves the subscribers the ping showed waiting from `holders` to `waiters`.
+    static void separate_waiters(RedisLockRecord& record);
     void note(Problem::Kind kind, std::string message);
 
     RedisSession& m_session;
