@@ -152,6 +152,26 @@ void write_record(JsonWriter& json, const RedisLockRecord& record) {
     json.field("fencing_key", inspect::printable_bytes(record.fencing_key));
     json.field("signal_key", inspect::printable_bytes(record.signal_key));
     json.field("signal_key_exists", record.signal_key_exists);
+    json.key("lease_owner");
+    if (record.lease_owner) {
+        json.begin_object();
+        json.field("host", inspect::printable_bytes(record.lease_owner->host));
+        json.field("pid", static_cast<std::int64_t>(record.lease_owner->pid));
+        json.field("program", inspect::printable_bytes(record.lease_owner->program));
+        json.key("since");
+        if (record.lease_owner->since)
+            json.value(iso_time(*record.lease_owner->since));
+        else
+            json.null();
+        json.end_object();
+    } else {
+        json.null();
+    }
+    json.key("holder_clients").begin_array();
+    for (const auto& client : record.holder_clients)
+        write_client(json, client);
+    json.end_array();
+    json.field("holder_note", record.holder_note);
     json.key("holders").begin_array();
     for (const RedisChannelHolder& holder : record.holders)
         write_subscriber(json, holder);
@@ -285,6 +305,10 @@ void print_record_details(std::FILE* out, const RedisLockRecord& record) {
                                               : ("holder id " + waiter.holder_id + " ").c_str(),
                      waiter.mode.empty() ? "(did not answer)" : waiter.mode.c_str(),
                      describe_client(waiter.client).c_str());
+    for (const auto& client : record.holder_clients)
+        std::fprintf(out, "  %-11s %s\n", "holder:", describe_client(client).c_str());
+    if (!record.holder_note.empty())
+        std::fprintf(out, "  %-11s %s\n", "", record.holder_note.c_str());
     for (const auto& waiter : record.possible_waiters)
         std::fprintf(out, "  %-11s %s\n", "waiter?", describe_client(waiter).c_str());
     for (const auto& warning : record.warnings)

@@ -74,6 +74,16 @@ struct RedisClient {
     long long idle_seconds = 0; ///< since its last command
 };
 
+/// What a portalocker RedisLease publishes about its holder beside its key: the hash
+/// `<key>:owner` (fields token, host, pid, program, since), written in the same step as the
+/// grant and expiring with the lease. Only taken when its token is the lease's.
+struct RedisLeaseOwner {
+    std::string host;
+    long long pid = 0;
+    std::string program;
+    std::optional<TimePoint> since; ///< the holder's clock at the grant
+};
+
 /// A subscriber that holds (or is about to hold) a channel lock.
 struct RedisChannelHolder {
     enum class Answer {
@@ -119,6 +129,12 @@ struct RedisLockRecord {
     /// answered "exclusive" or "shared" - or, when none did, those that could not be asked
     /// (silent, not pinged): somebody holds it, and they cannot be ruled out.
     std::vector<RedisChannelHolder> holders;
+    /// portalocker RedisLease: who holds it, as the holder published it.
+    std::optional<RedisLeaseOwner> lease_owner;
+    /// Connected clients that are the holder's (leases: named after the published owner).
+    std::vector<RedisClient> holder_clients;
+    /// Leases: how the holder was named, or why the server cannot say who it is.
+    std::string holder_note;
     /// Channel locks: named subscribers that wait - writers answering "pending", and silent
     /// ones while another subscriber answered as the holder (an acquirer deciding, a frozen
     /// waiter). Never holders: a forced release does not disconnect them.

@@ -3,6 +3,7 @@
 #include "channelpinger.hpp"
 #include "redis/channelprotocol.hpp"
 #include "redis/clientlist.hpp"
+#include "redis/leaseowner.hpp"
 
 #include <portalocker/exceptions.hpp>
 #include <portalocker/inspect/redisbytes.hpp>
@@ -83,6 +84,48 @@ bool ChannelInspector::load_clients(std::error_code& ec) {
             m_clients.push_back(to_client(info));
     m_clientsKnown = true;
     return true;
+}
+
+void ChannelInspector::name_lease_holders(std::vector<RedisLockRecord>& locks) const {
+    for (RedisLockRecord& record : locks) {
+        if (record.convention == RedisConvention::channel_lock ||
+            record.convention == RedisConvention::fencing_counter)
+            continue;
+        if (record.lease_owner) {
+            const RedisLeaseOwner& owner = *record.lease_owner;
+            for (const RedisClient& client : m_clients) {
+                const auto name = redis::parse_lease_client_name(client.name);
+                if (name && name->pid == owner.pid && name->host == owner.host)
+                    record.holder_clients.push_back(client);
+            }
+            if (!m_clientsKnown)
+                record.holder_note += "; CLIENT LIST is not allowed, so its connection is unknown";
+            else if (record.holder_clients.empty())
+                record.holder_note += "; no connected client carries the name "
+                                      "'portalocker-lease:" +
+                                      owner.host + ":" + std::to_string(owner.pid) +
+                                      "' (its connection was given a name of its own, or is "
+                                      "closed between renewals)";
+            continue;
+        }
+        if (!record.holder_note.empty())
+            continue;
+        switch (record.convention) {
+        case RedisConvention::redis_py:
+            record.holder_note = "Redis does not record which client set a key; a redis-py "
+                                 "token tells only when and on which machine it was made";
+            break;
+        case RedisConvention::redisson:
+            record.holder_note = "Redis does not record which client set a key; Redisson's "
+                                 "owner names a client instance and thread, not a connection";
+            break;
+        default:
+            record.holder_note = "Redis does not record which client set a key, and this "
+                                 "library's token is random: the holder cannot be named from "
+                                 "the server";
+            break;
+        }
+    }
 }
 
 std::vector<RedisClient> ChannelInspector::blocked_in_blpop() const {

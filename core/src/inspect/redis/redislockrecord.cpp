@@ -176,7 +176,19 @@ std::string RedisLockRecord::owner_summary() const {
     default:
         break;
     }
-    std::string text = short_token(token_printable);
+    std::string text;
+    if (lease_owner) {
+        // Who first: that is what an operator looks for; the token says which grant.
+        text = "pid " + std::to_string(lease_owner->pid);
+        if (!lease_owner->program.empty())
+            text += " " + printable_bytes(lease_owner->program);
+        if (!lease_owner->host.empty())
+            text += " on " + printable_bytes(lease_owner->host);
+        if (lease_owner->since)
+            text += " since " + utc_seconds(*lease_owner->since);
+        text += ", token ";
+    }
+    text += short_token(token_printable);
     if (!token_complete)
         text += " (" + std::to_string(value_size) + " bytes, not read whole)";
     if (uuid1)
