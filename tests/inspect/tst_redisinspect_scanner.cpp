@@ -13,6 +13,8 @@
 
 #include <QTest>
 
+#include <unistd.h>
+
 using namespace std::chrono_literals;
 using namespace portalocker::inspect;
 using redisinspect::bytes;
@@ -283,6 +285,55 @@ class TestRedisInspectScanner : public QObject {
                 return w.find("without a holder name") != std::string::npos &&
                        w.find("forever") != std::string::npos;
             }));
+    }
+
+    // A RedisLease held by another process (lockctl) publishes who holds it: host, pid and
+    // program in `<key>:owner` with the lease's TTL, and its connection named after it; the
+    // scan shows both. Another library's lease says why its holder cannot be named.
+    void leaseTellsWhoHoldsIt() {
+        const QString lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
+        QVERIFY(!lockctl.isEmpty());
+        ChildProcess holder;
+        QVERIFY(holder.start(lockctl, {QStringLiteral("redis"), QStringLiteral("--url"),
+                                       m_server.url(), QStringLiteral("hold"),
+                                       QStringLiteral("owned:job"), QStringLiteral("--lease"),
+                                       QStringLiteral("20000")}));
+        QVERIFY2(!holder.waitFor(QStringLiteral("holding"), 20000).isEmpty(),
+                 qPrintable(holder.standardError()));
+        REDIS_OK(m_server, "SET", "owned:py", redisinspect::nodeRedlockToken(), "PX", "60000");
+
+        const RedisSnapshot snapshot = scan();
+        const auto* record = findRecord(snapshot.locks, "owned:job");
+        QVERIFY(record);
+        QCOMPARE(record->convention, RedisConvention::portalocker_lease);
+        QVERIFY(record->lease_owner);
+        QCOMPARE(record->lease_owner->pid, holder.pid());
+        QCOMPARE(record->lease_owner->program, std::string("lockctl"));
+        char host[256] = {};
+        QCOMPARE(::gethostname(host, sizeof host - 1), 0);
+        QCOMPARE(record->lease_owner->host, std::string(host));
+        QVERIFY(record->lease_owner->since);
+        QCOMPARE(record->holder_clients.size(), std::size_t(1));
+        QVERIFY2(record->owner_summary().starts_with("pid " + std::to_string(holder.pid()) +
+                                                     " lockctl on "),
+                 record->owner_summary().c_str());
+        QVERIFY(!findRecord(snapshot.locks, "owned:job:owner")); // not a lock of its own
+        const auto* other = findRecord(snapshot.locks, "owned:py");
+        QVERIFY(other);
+        QVERIFY(!other->lease_owner);
+        QVERIFY2(other->holder_note.find("cannot be named") != std::string::npos,
+                 other->holder_note.c_str());
+
+        // The owner hash expires with the lease: a holder that dies leaves nothing behind.
+        const qint64 leaseTtl = m_server.command({"PTTL", "owned:job"}).integer;
+        const qint64 ownerTtl = m_server.command({"PTTL", "owned:job:owner"}).integer;
+        QVERIFY2(ownerTtl > 0 && ownerTtl <= 20000 && std::abs(ownerTtl - leaseTtl) < 2000,
+                 qPrintable(QString::number(ownerTtl) + QLatin1Char(' ') +
+                            QString::number(leaseTtl)));
+        // And a release takes it away with the lease.
+        holder.process().terminate();
+        QCOMPARE(holder.waitForExit(20000), 0);
+        QCOMPARE(m_server.command({"EXISTS", "owned:job:owner"}).integer, 0);
     }
 
     void sharedHoldersShowTheirMode() {

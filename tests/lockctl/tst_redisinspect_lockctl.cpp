@@ -104,6 +104,55 @@ class TestRedisInspectLockctl : public QObject {
         QCOMPARE(holder.value(QStringLiteral("mode")).toString(), QStringLiteral("exclusive"));
     }
 
+    // A channel lock held by one process while another waits for it (a writer waits
+    // subscribed, answering "pending"): the holder is under "holders", the contender under
+    // "waiters", in every one of several scans, whatever order CLIENT LIST gives.
+    void pendingContenderIsAWaiter() {
+        const QStringList hold{
+            QStringLiteral("redis"), QStringLiteral("--url"),     m_server.url(),
+            QStringLiteral("hold"),  QStringLiteral("pend-chan"), QStringLiteral("--channel")};
+        testsupport::ChildProcess holder;
+        QVERIFY(holder.start(m_lockctl, hold));
+        QVERIFY2(!holder.waitFor(QStringLiteral("holding"), 20000).isEmpty(),
+                 qPrintable(holder.standardError()));
+        testsupport::ChildProcess contender;
+        QVERIFY(contender.start(
+            m_lockctl, hold + QStringList{QStringLiteral("--timeout"), QStringLiteral("60")}));
+        QString holderId;
+        int tries = 0;
+        for (int scan = 0; scan < 5; ++scan) {
+            const Run run = lockctl({QStringLiteral("list"), QStringLiteral("--json")});
+            QVERIFY2(run.status == 0, run.err.constData());
+            const QJsonArray locks =
+                QJsonDocument::fromJson(run.out).object().value(QStringLiteral("locks")).toArray();
+            QJsonObject channel;
+            for (const QJsonValue& lock : locks)
+                if (lock.toObject().value(QStringLiteral("key")).toString() ==
+                    QStringLiteral("pend-chan"))
+                    channel = lock.toObject();
+            const QJsonArray holders = channel.value(QStringLiteral("holders")).toArray();
+            const QJsonArray waiters = channel.value(QStringLiteral("waiters")).toArray();
+            if (scan == 0 && waiters.isEmpty() && ++tries < 100) { // not subscribed yet
+                --scan;
+                QTest::qWait(100);
+                continue;
+            }
+            QCOMPARE(holders.size(), 1);
+            QCOMPARE(holders.at(0).toObject().value(QStringLiteral("mode")).toString(),
+                     QStringLiteral("exclusive"));
+            if (holderId.isEmpty())
+                holderId = holders.at(0).toObject().value(QStringLiteral("holder_id")).toString();
+            QCOMPARE(holders.at(0).toObject().value(QStringLiteral("holder_id")).toString(),
+                     holderId);
+            QCOMPARE(waiters.size(), 1);
+            QVERIFY(waiters.at(0).toObject().value(QStringLiteral("holder_id")).toString() !=
+                    holderId);
+            const QString mode = waiters.at(0).toObject().value(QStringLiteral("mode")).toString();
+            QVERIFY2(mode == QStringLiteral("pending") || mode.isEmpty(), qPrintable(mode));
+            QTest::qWait(300);
+        }
+    }
+
     void listText() {
         REDIS_OK(m_server, "SET", "text-job", redisinspect::nodeRedlockToken(), "PX", "60000");
         const Run run =

@@ -268,6 +268,10 @@ std::string lease_signal_key(std::string_view key) {
     return std::string(key) + std::string(signal_suffix);
 }
 
+std::string lease_owner_key(std::string_view key) {
+    return std::string(key) + ":owner";
+}
+
 std::optional<std::string> lock_key_of_fencing_counter(std::string_view key) {
     if (key.size() <= fencing_suffix.size() || !key.ends_with(fencing_suffix))
         return std::nullopt;
