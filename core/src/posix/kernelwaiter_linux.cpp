@@ -12,6 +12,7 @@
 // program never sees it (only __WALL does), and it starts with every signal blocked, so a
 // terminal's Ctrl-C for the process group never runs a handler on its stack.
 
+#include "../filewaitnotice.hpp"
 #include "../waiter.hpp"
 #include "lockcall.hpp"
 
@@ -80,6 +81,10 @@ namespace {
 }
 #endif
 
+// The helper's command name (see portalocker::wait_helper_name), in memory it shares with us.
+constexpr char helper_name[] = "plk-wait-helper";
+static_assert(sizeof helper_name <= 16, "a command name has at most 15 bytes");
+
 /// What a helper gets and gives. It lives at the bottom of the helper's stack mapping, so it
 /// stays valid until the helper is reaped: a granted helper may still read `doorbell` after
 /// its wait has returned (another helper's ring can end the wait first).
@@ -100,6 +105,10 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
     auto* args = static_cast<HelperArgs*>(opaque);
     // Die with the thread that waits for us; if it is already gone, give up at once.
     raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    // A recognisable name, so that an inspector that finds this process waiting in
+    // /proc/locks maps it back to the waiting process (our parent) instead of listing a
+    // helper with a borrowed command line (see portalocker::wait_helper_name).
+    raw_syscall(SYS_prctl, PR_SET_NAME, reinterpret_cast<long>(helper_name));
     long rc = -ECHILD;
     if (raw_syscall(SYS_getppid, 0) == args->parent) {
         do {
@@ -344,6 +353,8 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
         return granted;
     if (deadline && steady_clock::now() >= *deadline)
         return -1;
+    // Contended: from here on the wait is visible to inspectors with its deadline.
+    const WaitNotice notice = publish_file_wait(requests, deadline);
 #ifndef PORTALOCKER_KERNEL_WAITER
     return poll_for_any(requests, deadline, poll_cap, ec);
 #else
