@@ -100,7 +100,8 @@ std::string iso_time(TimePoint time) {
     return entry.text;
 }
 
-void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock, TimePoint now) {
+void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock, TimePoint now,
+                bool with_age) {
     json.begin_object();
     json.field("id", lock.id);
     json.field("kind", to_string(lock.kind));
@@ -138,7 +139,7 @@ void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock
     json.end_array();
     write_time(json, "held_since", lock.held_since);
     json.field("held_since_exact", lock.held_since_exact);
-    if (lock.held_since)
+    if (lock.held_since && with_age)
         json.field("held_seconds", std::chrono::duration<double>(now - *lock.held_since).count());
     json.key("waiters").begin_array();
     for (const Waiter& waiter : lock.waiters) {
