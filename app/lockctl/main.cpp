@@ -1,6 +1,7 @@
 // lockctl: take, inspect and release file, semaphore and Redis locks from the command line.
 
 #include "command.hpp"
+#include "remotehost.hpp"
 
 #include <array>
 #include <cstdio>
@@ -29,7 +30,7 @@ constexpr std::array commands{
 };
 
 void printHelp(std::FILE* out) {
-    std::fputs("usage: lockctl COMMAND [ARGUMENTS...]\n"
+    std::fputs("usage: lockctl [--host SSH_DESTINATION] COMMAND [ARGUMENTS...]\n"
                "       lockctl COMMAND --help\n\n"
                "Take, inspect and release file, semaphore and Redis locks.\n\ncommands:\n",
                out);
@@ -37,6 +38,11 @@ void printHelp(std::FILE* out) {
         std::fprintf(out, "  %-11s %.*s\n", std::string(command.name).c_str(),
                      static_cast<int>(command.summary.size()), command.summary.data());
     std::fputs("\noptions:\n  --help      show this help\n  --version   show the version\n"
+               "  --host SSH_DESTINATION\n"
+               "              run the command with the lockctl of that host, over ssh\n"
+               "              (user@host, a Host alias of ~/.ssh/config, ssh://user@host:port);\n"
+               "              its lockctl is found on PATH, else ~/.cache/lockscope/lockctl.\n"
+               "              LOCKSCOPE_SSH_COMMAND replaces `ssh` (e.g. \"ssh -F file\")\n"
                "\nexit status: 0 success (or the command's status), 1 lock not acquired in "
                "time,\n2 usage error, 3 other failure.\n",
                out);
@@ -49,6 +55,22 @@ int main(int argc, char** argv) {
     if (arguments.empty()) {
         printHelp(stderr);
         return lockctl::exit_usage;
+    }
+    if (arguments.front() == "--host" || arguments.front().starts_with("--host=")) {
+        const bool joined = arguments.front() != "--host";
+        if (!joined && arguments.size() < 2) {
+            std::fputs("lockctl: --host needs an ssh destination (see lockctl --help)\n", stderr);
+            return lockctl::exit_usage;
+        }
+        const std::string destination =
+            joined ? arguments.front().substr(std::string_view("--host=").size()) : arguments[1];
+        const auto command = lockctl::Arguments(arguments).subspan(joined ? 1 : 2);
+        if (command.empty()) {
+            std::fputs("lockctl: --host needs a command to run there (see lockctl --help)\n",
+                       stderr);
+            return lockctl::exit_usage;
+        }
+        return lockctl::runOnHost(destination, command);
     }
     const std::string& name = arguments.front();
     if (name == "--help" || name == "-h" || name == "help") {
