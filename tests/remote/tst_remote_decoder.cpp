@@ -160,37 +160,43 @@ class TestRemoteDecoder : public QObject {
     void refusesWhatIsNotTheProtocol_data() {
         QTest::addColumn<QList<QByteArray>>("lines");
         QTest::addColumn<QString>("message");
+        QTest::addColumn<bool>("version");
         lockctl::AgentStream stream;
         const QByteArray first = line(stream, sample(0));
         const QByteArray second = line(stream, sample(1));
         const QByteArray third = line(stream, sample(2));
         QTest::newRow("garbage") << QList<QByteArray>{"Welcome to the host!"}
                                  << QStringLiteral(
-                                        "not the agent protocol: \"Welcome to the host!\"");
+                                        "not the agent protocol: \"Welcome to the host!\"")
+                                 << false;
         QTest::newRow("a JSON array")
-            << QList<QByteArray>{"[1,2]"} << QStringLiteral("not the agent protocol");
+            << QList<QByteArray>{"[1,2]"} << QStringLiteral("not the agent protocol") << false;
         QTest::newRow("another protocol")
             << QList<QByteArray>{"{\"protocol\":2,\"type\":\"snapshot\",\"seq\":1}"}
-            << QStringLiteral("speaks agent protocol 2; this Lock Inspector speaks protocol 1");
+            << QStringLiteral("speaks agent protocol 2; this Lock Inspector speaks protocol 1")
+            << true;
         QTest::newRow("no protocol") << QList<QByteArray>{"{\"type\":\"snapshot\",\"seq\":1}"}
-                                     << QStringLiteral("speaks agent protocol (none)");
+                                     << QStringLiteral("speaks agent protocol (none)") << true;
         QTest::newRow("starts with a delta")
-            << QList<QByteArray>{second} << QStringLiteral("did not start with a snapshot");
+            << QList<QByteArray>{second} << QStringLiteral("did not start with a snapshot")
+            << false;
         QTest::newRow("a lost line")
-            << QList<QByteArray>{first, third} << QStringLiteral("expected line 2, got 3");
+            << QList<QByteArray>{first, third} << QStringLiteral("expected line 2, got 3") << false;
         QTest::newRow("two snapshots")
-            << QList<QByteArray>{first, first} << QStringLiteral("second snapshot");
+            << QList<QByteArray>{first, first} << QStringLiteral("second snapshot") << false;
     }
 
     void refusesWhatIsNotTheProtocol() {
         QFETCH(QList<QByteArray>, lines);
         QFETCH(QString, message);
+        QFETCH(bool, version);
         AgentSnapshotDecoder decoder;
         bool accepted = true;
         for (const QByteArray& text : lines)
             accepted = decoder.apply(text) && accepted;
         QVERIFY(!accepted);
         QVERIFY2(decoder.error().contains(message), qPrintable(decoder.error()));
+        QCOMPARE(decoder.errorIsVersion(), version);
         // Once failed, it stays failed until reset.
         lockctl::AgentStream fresh;
         const QByteArray good = line(fresh, sample(0));

@@ -2,7 +2,7 @@
 // sshserver): the command runs on the host it names (a second "host" in its own pid namespace
 // sees other locks), arguments arrive intact, and every way of failing says why.
 
-#include "sshserver.h"
+#include "remotehosts.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -38,11 +38,8 @@ QStringList pathsOf(const QJsonObject& list) {
 class TestRemoteLockctl : public QObject {
     Q_OBJECT
 
-    QTemporaryDir m_scratch;
+    RemoteHosts m_hosts;
     QString m_lockctl;
-    SshServer m_machine;   ///< this machine over ssh, and its variants
-    SshServer m_otherHost; ///< its own pid namespace: another machine's view of /proc/locks
-    QString m_fakeBin;     ///< lockctl impostors (garbage, another protocol)
 
     Run lockctl(const QStringList& arguments, bool withSshCommand = true,
                 const SshServer* server = nullptr) {
@@ -50,7 +47,7 @@ class TestRemoteLockctl : public QObject {
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         if (withSshCommand)
             environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"),
-                               (server ? server : &m_machine)->sshCommand());
+                               (server ? server : &m_hosts.machine())->sshCommand());
         else
             environment.remove(QStringLiteral("LOCKSCOPE_SSH_COMMAND"));
         process.setProcessEnvironment(environment);
@@ -76,74 +73,20 @@ class TestRemoteLockctl : public QObject {
         return document.object();
     }
 
-    bool writeScript(const QString& name, const QByteArray& body) {
-        QFile file(QDir(m_fakeBin).filePath(name));
-        if (!file.open(QIODevice::WriteOnly) || file.write("#!/bin/sh\n" + body) < 0)
-            return false;
-        file.close();
-        return file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                   QFileDevice::ExeOwner);
-    }
-
   private slots:
     void initTestCase() {
-        QVERIFY(m_scratch.isValid());
         m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
-        const QString lockctlDir = QFileInfo(m_lockctl).absolutePath();
-        const QString system = QStringLiteral("/usr/local/bin:/usr/bin:/bin");
-        const QDir scratch(m_scratch.path());
-        // A home whose cache holds lockctl (the copy a Lock Inspector installs), and one
-        // without.
-        QVERIFY(scratch.mkpath(QStringLiteral("cached/.cache/lockscope")));
-        QVERIFY(QFile::link(m_lockctl,
-                            scratch.filePath(QStringLiteral("cached/.cache/lockscope/lockctl"))));
-        QVERIFY(scratch.mkpath(QStringLiteral("empty")));
-        QVERIFY(scratch.mkpath(QStringLiteral("fake/garbage")));
-        QVERIFY(scratch.mkpath(QStringLiteral("fake/future")));
-        m_fakeBin = scratch.filePath(QStringLiteral("fake/garbage"));
-        QVERIFY(writeScript(QStringLiteral("lockctl"),
-                            "echo 'Welcome to the host!'\necho '{not json'\n"));
-        m_fakeBin = scratch.filePath(QStringLiteral("fake/future"));
-        QVERIFY(writeScript(QStringLiteral("lockctl"),
-                            "echo 'lockctl list: agent protocol 1 is not supported; this lockctl "
-                            "(9.0) speaks protocol 2' >&2\nexit 2\n"));
-
-        const QString home = QStringLiteral("HOME=");
-        QVERIFY2(m_machine.start({
-                     {QStringLiteral("machine"),
-                      {QStringLiteral("PATH=") + lockctlDir + QLatin1Char(':') + system}},
-                     {QStringLiteral("cached"),
-                      {QStringLiteral("PATH=") + system,
-                       home + scratch.filePath(QStringLiteral("cached"))}},
-                     {QStringLiteral("bare"),
-                      {QStringLiteral("PATH=") + system,
-                       home + scratch.filePath(QStringLiteral("empty"))}},
-                     {QStringLiteral("garbage"),
-                      {QStringLiteral("PATH=") + scratch.filePath(QStringLiteral("fake/garbage")) +
-                       QLatin1Char(':') + system}},
-                     {QStringLiteral("future"),
-                      {QStringLiteral("PATH=") + scratch.filePath(QStringLiteral("fake/future")) +
-                       QLatin1Char(':') + system}},
-                 }),
-                 qPrintable(m_machine.errorString()));
-        QVERIFY2(m_otherHost.start(
-                     {{QStringLiteral("other"),
-                       {QStringLiteral("PATH=") + lockctlDir + QLatin1Char(':') + system}}},
-                     true),
-                 qPrintable(m_otherHost.errorString()));
+        QVERIFY2(m_hosts.start(m_lockctl), qPrintable(m_hosts.error()));
     }
 
-    void cleanupTestCase() {
-        m_machine.stop();
-        m_otherHost.kill();
-    }
+    void cleanupTestCase() { m_hosts.stop(); }
 
     void commandRunsOnTheNamedHost() {
         // A lock taken here shows through "machine" (this machine) but not through "other",
         // whose /proc/locks only has what runs in its namespace; a lock taken there shows
         // there, with its path.
-        const QString here = QDir(m_scratch.path()).filePath(QStringLiteral("here.lock"));
-        const QString there = QDir(m_scratch.path()).filePath(QStringLiteral("there.lock"));
+        const QString here = m_hosts.scratch(QStringLiteral("here.lock"));
+        const QString there = m_hosts.scratch(QStringLiteral("there.lock"));
         testsupport::ChildProcess localHolder;
         QVERIFY(localHolder.start(m_lockctl, {QStringLiteral("hold"), here, QStringLiteral("--"),
                                               QStringLiteral("sh"), QStringLiteral("-c"),
@@ -152,7 +95,8 @@ class TestRemoteLockctl : public QObject {
 
         QProcess remoteHolder;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"), m_otherHost.sshCommand());
+        environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"),
+                           m_hosts.otherHost().sshCommand());
         remoteHolder.setProcessEnvironment(environment);
         remoteHolder.start(m_lockctl, {QStringLiteral("--host"), QStringLiteral("other"),
                                        QStringLiteral("hold"), there, QStringLiteral("--"),
@@ -166,7 +110,7 @@ class TestRemoteLockctl : public QObject {
                                     QStringLiteral("list"), QStringLiteral("--json")})));
         const QStringList onOther = pathsOf(jsonOf(lockctl(
             {QStringLiteral("--host=other"), QStringLiteral("list"), QStringLiteral("--json")},
-            true, &m_otherHost)));
+            true, &m_hosts.otherHost())));
         QVERIFY2(onMachine.contains(here), qPrintable(onMachine.join(QLatin1Char(' '))));
         QVERIFY2(!onOther.contains(here), qPrintable(onOther.join(QLatin1Char(' '))));
         QVERIFY2(onOther.contains(there), qPrintable(onOther.join(QLatin1Char(' '))));
@@ -180,8 +124,8 @@ class TestRemoteLockctl : public QObject {
     void argumentsArriveIntact() {
         // Quotes, spaces, $, backslashes and a newline: the remote lockctl gets the exact
         // bytes (who --json echoes the path it was given).
-        const QString odd = QDir(m_scratch.path())
-                                .filePath(QStringLiteral("it's a \"lock\" $HOME `id` \\n;\nnext"));
+        const QString odd =
+            m_hosts.scratch(QStringLiteral("it's a \"lock\" $HOME `id` \\n;\nnext"));
         const QJsonObject who =
             jsonOf(lockctl({QStringLiteral("--host"), QStringLiteral("machine"),
                             QStringLiteral("who"), odd, QStringLiteral("--json")}));
@@ -198,7 +142,8 @@ class TestRemoteLockctl : public QObject {
     void agentStreamsOverSsh() {
         QProcess agent;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"), m_otherHost.sshCommand());
+        environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"),
+                           m_hosts.otherHost().sshCommand());
         agent.setProcessEnvironment(environment);
         agent.start(m_lockctl,
                     {QStringLiteral("--host"), QStringLiteral("other"), QStringLiteral("list"),

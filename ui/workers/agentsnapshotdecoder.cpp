@@ -166,8 +166,9 @@ void decodeLock(const QJsonObject& object, inspect::FileLock& lock,
 
 } // namespace
 
-bool AgentSnapshotDecoder::fail(const QString& message) {
+bool AgentSnapshotDecoder::fail(const QString& message, bool version) {
     m_error = message;
+    m_errorIsVersion = version;
     return false;
 }
 
@@ -189,8 +190,10 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
     const int protocol = object.value(u"protocol"_s).toInt(-1);
     if (protocol != protocolVersion)
         return fail(u"the remote lockctl speaks agent protocol "_s +
-                    (protocol < 0 ? u"(none)"_s : QString::number(protocol)) +
-                    u"; this Lock Inspector speaks protocol "_s + QString::number(protocolVersion));
+                        (protocol < 0 ? u"(none)"_s : QString::number(protocol)) +
+                        u"; this Lock Inspector speaks protocol "_s +
+                        QString::number(protocolVersion),
+                    true);
     const QString type = object.value(u"type"_s).toString();
     const auto sequence = static_cast<quint64>(object.value(u"seq"_s).toInteger());
     if (m_sequence == 0 && type != u"snapshot"_s)

@@ -31,6 +31,9 @@ class AgentSnapshotDecoder {
     /// The host as of the last line applied; held_since / waiting_since are the host's.
     portalocker::inspect::Snapshot snapshot() const;
     const QString& error() const { return m_error; }
+    /// True when the error is a protocol version this decoder does not speak (the host needs
+    /// another lockctl), false for garbage or a broken stream.
+    bool errorIsVersion() const { return m_errorIsVersion; }
     quint64 sequence() const { return m_sequence; }
     /// `taken_at` of the last line, ms since the epoch (the host's clock).
     qint64 takenAtMs() const { return m_takenAtMs; }
@@ -46,7 +49,7 @@ class AgentSnapshotDecoder {
         std::vector<std::string> edgeLocks;      ///< the lock id of each edge
     };
 
-    bool fail(const QString& message);
+    bool fail(const QString& message, bool version = false);
 
     std::map<std::string, Entry> m_locks;
     std::vector<DeadlockDetail> m_deadlocks;
@@ -55,4 +58,5 @@ class AgentSnapshotDecoder {
     quint64 m_sequence = 0;
     qint64 m_takenAtMs = 0;
     QString m_error;
+    bool m_errorIsVersion = false;
 };

@@ -23,6 +23,7 @@ struct HostConnection::Inbox {
     QList<QByteArray> lines;
     bool reset = false; ///< a new connection: forget the old stream first
     QString error;      ///< the decoder's, once it failed
+    bool errorIsVersion = false;
     quint64 sequence = 0;
     AgentSnapshotDecoder decoder; ///< poller thread only
 };
@@ -67,6 +68,7 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 break;
         QMutexLocker locker(&inbox->mutex);
         inbox->error = inbox->decoder.error();
+        inbox->errorIsVersion = inbox->decoder.errorIsVersion();
         inbox->sequence = inbox->decoder.sequence();
         return inbox->decoder.snapshot();
     });
@@ -179,17 +181,18 @@ void HostConnection::onReadyRead() {
 
 void HostConnection::onPollDone() {
     QString error;
+    bool errorIsVersion = false;
     quint64 sequence = 0;
     {
         QMutexLocker locker(&m_inbox->mutex);
         error = m_inbox->error;
+        errorIsVersion = m_inbox->errorIsVersion;
         sequence = m_inbox->sequence;
     }
     if (!m_process)
         return;
     if (!error.isEmpty()) {
-        const Failure failure =
-            error.contains(u"agent protocol"_s) ? Failure::Protocol : Failure::Garbage;
+        const Failure failure = errorIsVersion ? Failure::Protocol : Failure::Garbage;
         m_process->disconnect(this);
         m_process->kill();
         m_process->waitForFinished(2000);
