@@ -1,6 +1,7 @@
 // lockctl list [--json] [--watch SECONDS]: every file lock on the system, its holders, its
 // waiters and what blocks them, and deadlocks; --watch refreshes and prints events.
 
+#include "agentstream.hpp"
 #include "command.hpp"
 #include "commandline.hpp"
 #include "lockformat.hpp"
@@ -26,15 +27,18 @@ namespace {
 namespace inspect = portalocker::inspect;
 
 constexpr const char* list_usage =
-    "usage: lockctl list [--json] [--watch SECONDS]\n\n"
+    "usage: lockctl list [--json] [--watch SECONDS] [--protocol VERSION]\n\n"
     "Lists every file lock on the system (/proc/locks): kind, mode, byte range, how long it\n"
     "has been held (since lockctl first saw it; \"≥\" = already held when it started), the\n"
     "holder (pid, command, state, user), the path, the waiters and who blocks them, and\n"
     "deadlocks (cycles of waiting processes, which the kernel detects only for POSIX locks).\n\n"
     "options:\n"
-    "  --json           one JSON object (with --watch: one per line, with \"events\")\n"
+    "  --json           one JSON object; with --watch the agent stream a Lock Inspector\n"
+    "                   reads over ssh: JSON lines, a snapshot, then only the changes\n"
+    "                   (docs/AGENT-PROTOCOL.md)\n"
     "  --watch SECONDS  refresh every SECONDS until interrupted; print acquired, released,\n"
     "                   wait-started and wait-ended events\n"
+    "  --protocol VERSION  fail unless this lockctl speaks that agent protocol version\n"
     "  --help           show this help\n\n"
     "Run as root to see the holders and paths of other users' locks.\n"
     "exit status: 0 success, 2 usage error, 3 /proc/locks unreadable.\n";
@@ -42,6 +46,7 @@ constexpr const char* list_usage =
 struct ListOptions {
     bool json = false;
     std::optional<double> watch_seconds;
+    std::optional<std::string> protocol; ///< the agent protocol the reader asked for
 };
 
 /// A --watch interval: seconds, more than 0 and at most a day.
@@ -59,6 +64,7 @@ std::optional<double> parse_interval(const std::string& text) {
 std::optional<int> parse(Arguments arguments, ListOptions& options) {
     CLI::App parser("", "lockctl list");
     parser.add_flag("--json", options.json);
+    parser.add_option("--protocol", options.protocol);
     parser
         .add_option_function<std::string>(
             "--watch",
@@ -126,6 +132,7 @@ int run_watch(const ListOptions& options) {
     inspect::FileLockScanner scanner;
     inspect::SnapshotTracker tracker;
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    AgentStream stream;
     std::deque<std::string> recent; // the last events, shown under the table on a terminal
     bool first = true;
     do {
@@ -133,16 +140,8 @@ int run_watch(const ListOptions& options) {
         const auto events = tracker.update(snapshot);
         const auto now = std::chrono::system_clock::now();
         if (options.json) {
-            // One object per line (JSON lines), with the events since the previous one.
-            JsonWriter json(stdout, false);
-            json.begin_object();
-            write_snapshot_fields(json, snapshot, now);
-            json.key("events").begin_array();
-            for (const auto& event : events)
-                write_event(json, event);
-            json.end_array().end_object();
-            json.flush();
-            std::fputc('\n', stdout);
+            const std::string line = stream.next(snapshot);
+            std::fwrite(line.data(), 1, line.size(), stdout);
         } else if (terminal) {
             for (const auto& event : events) {
                 recent.push_back(format_event(event));
@@ -180,6 +179,15 @@ int runList(Arguments arguments) {
     ListOptions options;
     if (auto status = parse(arguments, options))
         return *status;
+    if (options.protocol && *options.protocol != std::to_string(AgentStream::protocol_version)) {
+        // A reader that asks for a version we do not speak must not get lines it would
+        // misread: a clear refusal that names both versions.
+        std::fprintf(stderr,
+                     "lockctl list: agent protocol %s is not supported; this lockctl (%s) "
+                     "speaks protocol %d\n",
+                     options.protocol->c_str(), LOCKSCOPE_VERSION, AgentStream::protocol_version);
+        return exit_usage;
+    }
     if (options.watch_seconds)
         return run_watch(options);
 

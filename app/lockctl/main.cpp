@@ -2,6 +2,7 @@
 
 #include "command.hpp"
 #include "commandline.hpp"
+#include "remotehost.hpp"
 
 #include <array>
 #include <cstdio>
@@ -30,7 +31,7 @@ constexpr std::array commands{
 };
 
 std::string usage() {
-    std::string text = "usage: lockctl COMMAND [ARGUMENTS...]\n"
+    std::string text = "usage: lockctl [--host SSH_DESTINATION] COMMAND [ARGUMENTS...]\n"
                        "       lockctl COMMAND --help\n\n"
                        "Take, inspect and release file, semaphore and Redis locks.\n\n"
                        "commands:\n";
@@ -40,6 +41,11 @@ std::string usage() {
                 std::string(command.summary) + "\n";
     }
     text += "\noptions:\n  --help      show this help\n  --version   show the version\n"
+            "  --host SSH_DESTINATION\n"
+            "              run the command with the lockctl of that host, over ssh\n"
+            "              (user@host, a Host alias of ~/.ssh/config, ssh://user@host:port);\n"
+            "              its lockctl is found on PATH, else ~/.cache/lockscope/lockctl.\n"
+            "              LOCKSCOPE_SSH_COMMAND replaces `ssh` (e.g. \"ssh -F file\")\n"
             "\nexit status: 0 success (or the command's status), 1 lock not acquired in "
             "time,\n2 usage error, 3 other failure.\n";
     return text;
@@ -53,6 +59,24 @@ int main(int argc, char** argv) {
     if (arguments.empty()) {
         std::fputs(help.c_str(), stderr);
         return lockctl::exit_usage;
+    }
+    // --host goes before COMMAND and hands the rest, unparsed, to that host's lockctl: its
+    // words are the remote command's, not ours to parse.
+    if (arguments.front() == "--host" || arguments.front().starts_with("--host=")) {
+        const bool joined = arguments.front() != "--host";
+        if (!joined && arguments.size() < 2) {
+            std::fputs("lockctl: --host needs an ssh destination (see lockctl --help)\n", stderr);
+            return lockctl::exit_usage;
+        }
+        const std::string destination =
+            joined ? arguments.front().substr(std::string_view("--host=").size()) : arguments[1];
+        const auto command = lockctl::Arguments(arguments).subspan(joined ? 1 : 2);
+        if (command.empty()) {
+            std::fputs("lockctl: --host needs a command to run there (see lockctl --help)\n",
+                       stderr);
+            return lockctl::exit_usage;
+        }
+        return lockctl::runOnHost(destination, command);
     }
     CLI::App parser("", "lockctl");
     bool version = false;
