@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks portalocker's Windows backend for real: cross-compiles core/ and the Qt-free smoke
-# test (tests/windows) with Debian's mingw-w64, warnings as errors, and runs the smoke test
-# under wine in a throw-away prefix. Headless, works as root. Exits non-zero on any failure;
+# Checks portalocker's Windows backend for real: cross-compiles core/ and the Qt-free tests
+# (tests/windows) with Debian's mingw-w64, warnings as errors, and runs them under wine in a
+# throw-away prefix: windows_smoke (one process against the backend) and windows_contention
+# (two processes contending for one lock file and for one semaphore). Headless, works as root. Exits non-zero on any failure;
 # the last line is a one-line summary.
 #
 #   .ci/windows-check.sh            (build tree: build/windows)
@@ -47,12 +48,18 @@ echo "windows-check: configuring into ${build#"$root"/}"
 mkdir -p "$build"
 cmake -S "$root" -B "$build" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="$root/core/cmake/mingw-w64-x86_64.cmake" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCKSCOPE_WERROR=ON >"$build/configure.log" 2>&1 ||
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCKSCOPE_WERROR=ON \
+    $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) \
+    >"$build/configure.log" 2>&1 ||
     { cat "$build/configure.log" >&2; fail "cmake configure failed"; }
-echo "windows-check: building portalocker and windows_smoke.exe (mingw-w64, -Werror)"
-cmake --build "$build" --target portalocker windows_smoke || fail "build failed"
+echo "windows-check: building portalocker, windows_smoke.exe and windows_contention.exe (mingw-w64, -Werror)"
+cmake --build "$build" --target portalocker windows_smoke windows_contention ||
+    fail "build failed"
+programs=(windows_smoke windows_contention)
+for program in "${programs[@]}"; do
+    [[ -f $build/tests/windows/$program.exe ]] || fail "$program.exe was not built"
+done
 exe="$build/tests/windows/windows_smoke.exe"
-[[ -f $exe ]] || fail "$exe was not built"
 
 # The smoke test links statically; the runtime DLLs are copied anyway so that a non-static
 # build still runs (wine looks next to the .exe first).
@@ -82,12 +89,14 @@ echo "windows-check: creating a wine prefix with $wine"
 timeout 120 "$wine" wineboot --init >"$build/wineboot.log" 2>&1 ||
     { cat "$build/wineboot.log" >&2; fail "wineboot failed (see above)"; }
 
-echo "windows-check: running windows_smoke.exe under wine"
-status=0
-timeout 180 "$wine" "$exe" || status=$?
-if ((status == 124)); then
-    fail "windows_smoke.exe did not finish within 180 s"
-elif ((status != 0)); then
-    fail "windows_smoke.exe exited with status $status"
-fi
+for program in "${programs[@]}"; do
+    echo "windows-check: running $program.exe under wine"
+    status=0
+    timeout 300 "$wine" "$build/tests/windows/$program.exe" || status=$?
+    if ((status == 124)); then
+        fail "$program.exe did not finish within 300 s"
+    elif ((status != 0)); then
+        fail "$program.exe exited with status $status"
+    fi
+done
 summary "PASSED"

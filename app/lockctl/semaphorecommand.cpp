@@ -36,8 +36,25 @@ struct SemaphoreRequest : HoldOptions {
     int maximum = 0;
 };
 
-/// Checks DIRECTORY and NAME once parsed; the exit status of a usage error, else nullopt.
-std::optional<int> checkOperands(const CLI::App& parser, const SemaphoreRequest& request) {
+std::optional<int> parseMaximum(const std::string& text) {
+    int value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 1)
+        return std::nullopt;
+    return value;
+}
+
+/// Checks the operands once parsed and takes MAXIMUM into `request`; the exit status of a
+/// usage error, else nullopt. (Checked here rather than with CLI11 checks, whose messages
+/// would read "MAXIMUM: must be ..." instead of the documented "MAXIMUM must be ...".)
+std::optional<int> takeOperands(const CLI::App& parser, const std::string& maximum,
+                                SemaphoreRequest& request) {
+    auto value = parseMaximum(maximum);
+    if (!value)
+        return usageError(parser,
+                          "MAXIMUM must be a whole number of at least 1, not '" + maximum + "'",
+                          semaphoreUsage);
+    request.maximum = *value;
     if (request.directory.empty() || request.name.empty())
         return usageError(parser, "DIRECTORY and NAME must not be empty", semaphoreUsage);
     // The slot files belong in DIRECTORY: a NAME such as "../x" would put them elsewhere.
@@ -53,21 +70,14 @@ std::optional<int> checkOperands(const CLI::App& parser, const SemaphoreRequest&
 /// nullopt to go on with `request`.
 std::optional<int> parse(Arguments arguments, SemaphoreRequest& request) {
     CLI::App parser("", "lockctl semaphore");
+    std::string maximum;
     parser.add_option("DIRECTORY", request.directory)->required();
     parser.add_option("NAME", request.name)->required();
-    parser.add_option("MAXIMUM", request.maximum)
-        ->required()
-        ->check(checkWith([](const std::string& text) {
-            int value = 0;
-            auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-            if (error != std::errc() || end != text.data() + text.size() || value < 1)
-                return "must be a whole number of at least 1, not '" + text + "'";
-            return std::string();
-        }));
+    parser.add_option("MAXIMUM", maximum)->required();
     addHoldOptions(parser, request);
     if (auto status = parseCommandLine(parser, arguments, semaphoreUsage, &request.command))
         return status;
-    return checkOperands(parser, request);
+    return takeOperands(parser, maximum, request);
 }
 
 /// " by pid 12 (python3), pid 34 (lockctl)": the holders of every slot, where the system says.

@@ -6,14 +6,7 @@
 // cross-process checks: it locks PATH, signals READY_EVENT and unlocks once RELEASE_EVENT is
 // signalled (or when it is killed).
 
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
-#include <shellapi.h>
+#include "helperprocess.hpp"
 
 #include <portalocker/portalocker.hpp>
 
@@ -28,25 +21,11 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using wintest::check;
+using wintest::Clock;
+using wintest::milliseconds_since;
 
 namespace {
-
-int g_checks = 0;
-int g_failures = 0;
-
-void check(bool passed, const std::string& what, const std::string& detail = {}) {
-    ++g_checks;
-    if (!passed)
-        ++g_failures;
-    std::printf("%s  %s%s%s\n", passed ? "PASS" : "FAIL", what.c_str(),
-                detail.empty() ? "" : " -- ", detail.c_str());
-    std::fflush(stdout);
-}
-
-long long milliseconds_since(Clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
 
 std::string text_of(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -65,80 +44,19 @@ template <class Action> std::error_code lock_error_of(Action&& action) {
 
 // --- the helper process ---
 
-std::vector<std::wstring> wide_arguments() {
-    int count = 0;
-    LPWSTR* arguments = ::CommandLineToArgvW(::GetCommandLineW(), &count);
-    std::vector<std::wstring> result(arguments, arguments + (arguments ? count : 0));
-    ::LocalFree(arguments);
-    return result;
-}
-
 int run_holder(const std::vector<std::wstring>& arguments) {
     portalocker::Lock lock{fs::path(arguments[2]), {.timeout = 10s}};
     lock.lock();
-    HANDLE ready = ::OpenEventW(EVENT_MODIFY_STATE, FALSE, arguments[3].c_str());
-    HANDLE release = ::OpenEventW(SYNCHRONIZE, FALSE, arguments[4].c_str());
-    if (!ready || !release)
+    if (!wintest::helper_events(arguments).ready_then_wait())
         return 3;
-    ::SetEvent(ready);
-    ::WaitForSingleObject(release, 30000);
     lock.unlock();
     return 0;
 }
 
 /// Another process that holds the lock on a file until released or killed.
-class Holder {
+class Holder : public wintest::HelperProcess {
   public:
-    explicit Holder(const fs::path& path) {
-        static int serial = 0;
-        std::wstring prefix = L"Local\\lockscope-smoke-" +
-                              std::to_wstring(::GetCurrentProcessId()) + L"-" +
-                              std::to_wstring(++serial);
-        std::wstring readyName = prefix + L"-ready", releaseName = prefix + L"-release";
-        m_ready = ::CreateEventW(nullptr, TRUE, FALSE, readyName.c_str());
-        m_release = ::CreateEventW(nullptr, TRUE, FALSE, releaseName.c_str());
-        wchar_t self[MAX_PATH * 2];
-        ::GetModuleFileNameW(nullptr, self, MAX_PATH * 2);
-        std::wstring commandLine = L"\"" + std::wstring(self) + L"\" --hold \"" + path.wstring() +
-                                   L"\" " + readyName + L" " + releaseName;
-        STARTUPINFOW startup{};
-        startup.cb = sizeof startup;
-        m_started = ::CreateProcessW(nullptr, commandLine.data(), nullptr, nullptr, FALSE, 0,
-                                     nullptr, nullptr, &startup, &m_process);
-        if (m_started)
-            ::CloseHandle(m_process.hThread);
-    }
-    ~Holder() {
-        if (m_started) {
-            release();
-            if (::WaitForSingleObject(m_process.hProcess, 10000) != WAIT_OBJECT_0)
-                kill();
-            ::CloseHandle(m_process.hProcess);
-        }
-        ::CloseHandle(m_ready);
-        ::CloseHandle(m_release);
-    }
-    Holder(const Holder&) = delete;
-    Holder& operator=(const Holder&) = delete;
-
-    /// True once the helper holds the lock.
-    bool wait_until_holding() {
-        if (!m_started)
-            return false;
-        HANDLE events[] = {m_ready, m_process.hProcess};
-        return ::WaitForMultipleObjects(2, events, FALSE, 30000) == WAIT_OBJECT_0;
-    }
-    void release() { ::SetEvent(m_release); }
-    void kill() {
-        ::TerminateProcess(m_process.hProcess, 9);
-        ::WaitForSingleObject(m_process.hProcess, 10000);
-    }
-
-  private:
-    HANDLE m_ready = nullptr;
-    HANDLE m_release = nullptr;
-    PROCESS_INFORMATION m_process{};
-    bool m_started = false;
+    explicit Holder(const fs::path& path) : HelperProcess({L"--hold", path.wstring()}) {}
 };
 
 // --- the checks ---
@@ -341,7 +259,7 @@ void check_delete_while_held(const fs::path& path) {
 } // namespace
 
 int main() {
-    std::vector<std::wstring> arguments = wide_arguments();
+    std::vector<std::wstring> arguments = wintest::wide_arguments();
     if (arguments.size() == 5 && arguments[1] == L"--hold")
         return run_holder(arguments);
 
@@ -362,6 +280,6 @@ int main() {
     }
     std::error_code ignored;
     fs::remove_all(directory, ignored);
-    std::printf("windows_smoke: %d checks, %d failed\n", g_checks, g_failures);
-    return g_failures == 0 ? 0 : 1;
+    std::printf("windows_smoke: %d checks, %d failed\n", wintest::g_checks, wintest::g_failures);
+    return wintest::g_failures == 0 ? 0 : 1;
 }
