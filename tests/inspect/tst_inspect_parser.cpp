@@ -1,5 +1,6 @@
-// The /proc/locks and fdinfo parsers from captured text: the samples of PROTOCOLS.md, every
-// field variant, waiter depths, malformed lines and random garbage.
+// The /proc/locks and fdinfo parsers from captured text: the captured sample (tests/support/data,
+// format in docs/PROTOCOLS.md section 1), every field variant, waiter depths, malformed lines
+// and random garbage.
 
 #include <portalocker/inspect/inspect.hpp>
 
