@@ -147,6 +147,8 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
         return false;
     case SinceRole:
         return row.heldSinceMs;
+    case HostRole:
+        return row.host;
     case Qt::BackgroundRole:
         return HealthStyle::rowBackground(row.health);
     default:
@@ -180,6 +182,8 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
             if (sort)
                 return static_cast<int>(row.waiters.size());
             return row.waiters.isEmpty() ? QString() : QString::number(row.waiters.size());
+        case HostColumn:
+            return hostData(row, role);
         default:
             return {};
         }
@@ -247,6 +251,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         return true;
     case SinceRole:
         return waiter.waitingSinceMs;
+    case HostRole:
+        return lock.host;
     case Qt::BackgroundRole:
         return HealthStyle::rowBackground(waiter.health);
     default:
@@ -281,6 +287,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         case HeldForColumn:
             return sort ? QVariant(-waiter.waitingSinceMs)
                         : heldForText(waiter.waitingSinceMs, waiter.waitingSinceExact);
+        case HostColumn:
+            return hostData(lock, role);
         default:
             return sort ? QVariant(QString()) : QVariant();
         }
@@ -335,7 +343,16 @@ QVariant FileLockModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Held for");
     case WaitersColumn:
         return tr("Waiters");
+    case HostColumn:
+        return tr("Host");
     default:
         return {};
     }
+}
+
+QVariant FileLockModel::hostData(const FileLockRow& row, int role) {
+    if (role == SortRole)
+        return row.host; // this computer ("") first
+    const QString name = row.host.isEmpty() ? tr("This computer") : row.host;
+    return row.hostStale ? QString(name + tr(" (disconnected, last known)")) : name;
 }

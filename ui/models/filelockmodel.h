@@ -33,6 +33,7 @@ class FileLockModel : public QAbstractTableModel,
         StateColumn,
         HeldForColumn,
         WaitersColumn,
+        HostColumn, ///< "This computer" or the ssh destination (remote hosts)
         ColumnCount
     };
     enum Role {
@@ -44,6 +45,7 @@ class FileLockModel : public QAbstractTableModel,
         PathRole,                      ///< the lock's path (also on waiter rows)
         IsWaiterRole,                  ///< true on waiter rows
         SinceRole,                     ///< held / waiting since, ms since the epoch (-1)
+        HostRole,                      ///< FileLockRow::host ("" for this computer)
     };
 
     explicit FileLockModel(QObject* parent = nullptr);
@@ -93,6 +95,7 @@ class FileLockModel : public QAbstractTableModel,
     void onMergeContinuing() override { emit mergeContinuing(); }
     void onMergeFinished() override { emit mergeFinished(); }
 
+    static QVariant hostData(const FileLockRow& row, int role);
     QVariant lockData(const FileLockRow& row, int column, int role) const;
     QVariant waiterData(const FileLockRow& lock, const WaiterRow& waiter, int column,
                         int role) const;

@@ -159,7 +159,8 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
                 u"token: "_s + (row.token.isEmpty() ? u"\x2013"_s : row.token) +
                 (row.tokenComplete ? QString() : u" (truncated)"_s) +
                 (row.fencing >= 0 ? u"\nfencing: "_s + QString::number(row.fencing) : QString()) +
-                u"\n"_s + row.owner);
+                u"\n"_s + row.owner +
+                (row.channelWaiters.isEmpty() ? QString() : u"\nwaiting: "_s + row.channelWaiters));
         case WarningsColumn:
             return row.warnings.join(u'\n');
         default:
