@@ -44,6 +44,8 @@ class JsonWriter {
     JsonWriter& value(unsigned number) { return value(static_cast<std::uint64_t>(number)); }
     JsonWriter& value(double number);
     JsonWriter& null();
+    /// `text`, or null when it is empty: for a value that is unknown rather than blank.
+    JsonWriter& text_or_null(std::string_view text) { return text.empty() ? null() : value(text); }
     template <class T> JsonWriter& value(const std::optional<T>& maybe) {
         return maybe ? value(*maybe) : null();
     }

@@ -28,18 +28,10 @@ void write_process_fields(JsonWriter& json, const Snapshot& snapshot, Pid pid) {
         json.key("command").null().field("state", "unknown").key("user").null();
         return;
     }
-    json.key("command");
-    if (process->command.empty())
-        json.null();
-    else
-        json.value(process->command);
+    json.key("command").text_or_null(process->command);
     json.field("command_line", process->command_line);
     json.field("state", to_string(process->state));
-    json.key("user");
-    if (process->user.empty())
-        json.null();
-    else
-        json.value(process->user);
+    json.key("user").text_or_null(process->user);
     json.field("uid", process->uid);
     write_time(json, "start_time", process->start_time);
     json.field("threads", process->threads);
@@ -134,11 +126,7 @@ void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock
     json.field("kind", to_string(lock.kind));
     json.field("qualifier", to_string(lock.qualifier));
     json.field("mode", to_string(lock.mode));
-    json.key("path");
-    if (lock.path.empty())
-        json.null();
-    else
-        json.value(lock.path);
+    json.key("path").text_or_null(lock.path);
     json.field("path_deleted", lock.path_deleted);
     json.field("path_source", to_string(lock.path_source));
     json.key("inode");
@@ -255,11 +243,7 @@ void write_deadlock_details(JsonWriter& json, const Snapshot& snapshot,
             json.field("waiter", edge.waiter);
             json.field("holder", edge.holder);
             json.field("lock", lock.id);
-            json.key("path");
-            if (lock.path.empty())
-                json.null();
-            else
-                json.value(lock.path);
+            json.key("path").text_or_null(lock.path);
             json.end_object();
         }
         json.end_array();

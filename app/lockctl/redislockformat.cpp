@@ -65,11 +65,7 @@ void write_subscriber(JsonWriter& json, const RedisChannelHolder& holder) {
     json.field("holder_id", holder.holder_id);
     json.field("legacy", holder.legacy);
     json.field("answer", inspect::to_string(holder.answer));
-    json.key("mode");
-    if (holder.mode.empty())
-        json.null();
-    else
-        json.value(holder.mode);
+    json.key("mode").text_or_null(holder.mode);
     json.end_object();
 }
 

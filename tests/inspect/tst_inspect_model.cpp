@@ -4,6 +4,8 @@
 
 #include <portalocker/inspect/inspect.hpp>
 
+#include "testsupport.h"
+
 #include <QTest>
 
 #include <string>
@@ -13,16 +15,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// PROTOCOLS.md section 1, as captured on Debian 12 (several captures concatenated).
-const char* const protocolsSample = "1: FLOCK  ADVISORY  READ 4039 fe:00:10953018 0 EOF\n"
-                                    "2: FLOCK  ADVISORY  READ 4042 fe:00:10953018 0 EOF\n"
-                                    "2: -> FLOCK  ADVISORY  WRITE 4078 fe:00:10953018 0 EOF\n"
-                                    "3: OFDLCK ADVISORY  WRITE -1 fe:00:10953017 0 EOF\n"
-                                    "3: -> OFDLCK ADVISORY  WRITE -1 fe:00:10953017 0 EOF\n"
-                                    "6: POSIX  ADVISORY  WRITE 3944 fe:00:10953016 0 9\n"
-                                    "6: -> POSIX  ADVISORY  WRITE 3969 fe:00:10953016 0 EOF\n"
-                                    "1: LEASE  BREAKING  UNLCK 6373 fe:00:10953244 0 EOF\n"
-                                    "1: -> LEASE  BREAKER   WRITE 6381 <none>:0 0 EOF\n";
+/// /proc/locks as captured on Debian 12, every kind of line (tests/support/data).
+std::string procLocksSample() {
+    return testsupport::dataFile("proclocks-sample.txt").toStdString();
+}
 
 } // namespace
 
@@ -201,7 +197,7 @@ class TestInspectModel : public QObject {
 
     void scannerKeepsGoodLinesAndReportsBadOnes() {
         ScanOptions options;
-        options.proc_locks_text = std::string(::protocolsSample) + "7: GARBAGE LINE\n";
+        options.proc_locks_text = procLocksSample() + "7: GARBAGE LINE\n";
         options.resolve_descriptors = false;
         const Snapshot snapshot = FileLockScanner(options).scan();
         QCOMPARE(snapshot.file_locks.size(), std::size_t(5));
@@ -242,7 +238,7 @@ class TestInspectModel : public QObject {
 
     void deadlineStopsTheScan() {
         ScanOptions options;
-        options.proc_locks_text = ::protocolsSample;
+        options.proc_locks_text = procLocksSample();
         options.deadline = std::chrono::steady_clock::now() - 1s;
         const Snapshot snapshot = FileLockScanner(options).scan();
         QVERIFY(!snapshot.complete);

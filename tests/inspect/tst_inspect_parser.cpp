@@ -1,9 +1,12 @@
-// The /proc/locks and fdinfo parsers from captured text: the samples of PROTOCOLS.md, every
-// field variant, waiter depths, malformed lines and random garbage.
+// The /proc/locks and fdinfo parsers from captured text: the captured sample (tests/support/data,
+// format in docs/PROTOCOLS.md section 1), every field variant, waiter depths, malformed lines
+// and random garbage.
 
 #include <portalocker/inspect/inspect.hpp>
 
 #include "procfs.hpp"
+
+#include "testsupport.h"
 
 #include <QTest>
 
@@ -18,16 +21,10 @@ Q_DECLARE_METATYPE(portalocker::inspect::LockMode)
 
 namespace {
 
-// PROTOCOLS.md section 1, as captured on Debian 12 (several captures concatenated).
-const char* const protocolsSample = "1: FLOCK  ADVISORY  READ 4039 fe:00:10953018 0 EOF\n"
-                                    "2: FLOCK  ADVISORY  READ 4042 fe:00:10953018 0 EOF\n"
-                                    "2: -> FLOCK  ADVISORY  WRITE 4078 fe:00:10953018 0 EOF\n"
-                                    "3: OFDLCK ADVISORY  WRITE -1 fe:00:10953017 0 EOF\n"
-                                    "3: -> OFDLCK ADVISORY  WRITE -1 fe:00:10953017 0 EOF\n"
-                                    "6: POSIX  ADVISORY  WRITE 3944 fe:00:10953016 0 9\n"
-                                    "6: -> POSIX  ADVISORY  WRITE 3969 fe:00:10953016 0 EOF\n"
-                                    "1: LEASE  BREAKING  UNLCK 6373 fe:00:10953244 0 EOF\n"
-                                    "1: -> LEASE  BREAKER   WRITE 6381 <none>:0 0 EOF\n";
+/// /proc/locks as captured on Debian 12, every kind of line (tests/support/data).
+std::string procLocksSample() {
+    return testsupport::dataFile("proclocks-sample.txt").toStdString();
+}
 
 LockRecord parseLine(const char* line, bool* ok = nullptr) {
     LockRecord record;
@@ -47,7 +44,8 @@ class TestInspectParser : public QObject {
 
   private slots:
     void protocolsSample() {
-        const ProcLocksParse parsed = parse_proc_locks(::protocolsSample);
+        const std::string sample = procLocksSample();
+        const ProcLocksParse parsed = parse_proc_locks(sample);
         QVERIFY(parsed.problems.empty());
         QCOMPARE(parsed.records.size(), std::size_t(9));
         const auto& r = parsed.records;
@@ -293,7 +291,7 @@ class TestInspectParser : public QObject {
     void garbageNeverCrashes() {
         std::mt19937 random(42);
         const std::string alphabet = "0123456789abcdef:-> \n\tEOFLCKPOSIXRDWTEnoe<>*";
-        const std::string base = ::protocolsSample;
+        const std::string base = procLocksSample();
         for (int round = 0; round < 2000; ++round) {
             std::string text = base;
             const int edits = 1 + static_cast<int>(random() % 20);

@@ -142,11 +142,10 @@ class TestRedisInspectRelease : public QObject {
 
     void redisPyLockReleased() {
         ChildProcess redisPy;
-        QVERIFY(
-            redisPy.start(redisinspect::python,
-                          {QStringLiteral("-c"), QString::fromUtf8(redisinspect::redisPyLockScript),
-                           QStringLiteral("py-job"), port()}));
-        QVERIFY(redisPy.readLine(20000).startsWith(QStringLiteral("TOKEN ")));
+        QVERIFY(redisPy.start(redisinspect::python,
+                              {testsupport::dataPath("redis_py_lock_holder.py"),
+                               QStringLiteral("py-job"), port(), QStringLiteral("leave")}));
+        QVERIFY(redisPy.readLine(20000).startsWith(QStringLiteral("LOCKED ")));
         const RedisLockRecord seen = lookKey("py-job");
         QCOMPARE(seen.convention, RedisConvention::redis_py);
         QCOMPARE(release(seen).outcome, RedisReleaseOutcome::released);
@@ -263,8 +262,7 @@ class TestRedisInspectRelease : public QObject {
     void pythonChannelHolderKilled() {
         ChildProcess holder;
         QVERIFY(holder.start(redisinspect::python,
-                             {QStringLiteral("-c"),
-                              QString::fromUtf8(redisinspect::portalockerHolderScript),
+                             {testsupport::dataPath("portalocker_redis_holder.py"),
                               QStringLiteral("py-chan"), port()}));
         QCOMPARE(holder.readLine(20000), QStringLiteral("LOCKED"));
         const RedisLockRecord seen = lookChannel("py-chan");

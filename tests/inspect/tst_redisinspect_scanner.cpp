@@ -61,14 +61,13 @@ class TestRedisInspectScanner : public QObject {
     void everyConventionIsRecognised() {
         // redis-py: its own Lock, left behind by a process that exited.
         ChildProcess redisPy;
-        QVERIFY(
-            redisPy.start(redisinspect::python,
-                          {QStringLiteral("-c"), QString::fromUtf8(redisinspect::redisPyLockScript),
-                           QStringLiteral("py-job"), port()}));
+        QVERIFY(redisPy.start(redisinspect::python,
+                              {testsupport::dataPath("redis_py_lock_holder.py"),
+                               QStringLiteral("py-job"), port(), QStringLiteral("leave")}));
         const QString tokenLine = redisPy.readLine(20000);
-        QVERIFY2(tokenLine.startsWith(QStringLiteral("TOKEN ")),
+        QVERIFY2(tokenLine.startsWith(QStringLiteral("LOCKED ")),
                  qPrintable(tokenLine + redisPy.standardError()));
-        const std::string redisPyToken = tokenLine.mid(6).toStdString();
+        const std::string redisPyToken = tokenLine.mid(7).toStdString();
         // node-redlock / redsync / python-redis-lock: SET NX PX|EX with their token formats.
         const QByteArray nodeToken = redisinspect::nodeRedlockToken();
         REDIS_OK(m_server, "SET", "node-job", nodeToken, "NX", "PX", "10000");
@@ -93,8 +92,7 @@ class TestRedisInspectScanner : public QObject {
         QVERIFY(channelLock.try_lock());
         ChildProcess pythonHolder;
         QVERIFY(pythonHolder.start(redisinspect::python,
-                                   {QStringLiteral("-c"),
-                                    QString::fromUtf8(redisinspect::portalockerHolderScript),
+                                   {testsupport::dataPath("portalocker_redis_holder.py"),
                                     QStringLiteral("chan-py"), port()}));
         QCOMPARE(pythonHolder.readLine(20000), QStringLiteral("LOCKED"));
 

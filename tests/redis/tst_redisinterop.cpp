@@ -22,27 +22,6 @@ namespace {
 
 const QString python = QStringLiteral("/usr/bin/python3");
 
-// argv: channel port timeout hold|try. Prints LOCKED / ALREADY_LOCKED, then on "release"
-// releases and prints RELEASED.
-const char* portalockerScript = R"py(
-import sys
-import portalocker
-lock = portalocker.RedisLock(sys.argv[1], timeout=float(sys.argv[3]), check_interval=0.05,
-                             redis_kwargs=dict(host='127.0.0.1', port=int(sys.argv[2])))
-try:
-    lock.acquire()
-except portalocker.AlreadyLocked:
-    print('ALREADY_LOCKED', flush=True)
-    sys.exit(1)
-print('LOCKED', flush=True)
-if sys.argv[4] == 'hold':
-    for line in sys.stdin:
-        if line.strip() == 'release':
-            break
-lock.release()
-print('RELEASED', flush=True)
-)py";
-
 // argv: channel port. Pings the channel like portalocker and prints the first answer.
 const char* pingScript = R"py(
 import json, sys, time, uuid
@@ -61,23 +40,6 @@ while time.monotonic() < deadline:
         sys.exit(0)
 print('NO ANSWER', flush=True)
 sys.exit(1)
-)py";
-
-// argv: key port. redis-py Lock: LOCKED <token> or ALREADY_LOCKED; "release" releases.
-const char* redisPyLockScript = R"py(
-import sys
-import redis
-connection = redis.Redis(host='127.0.0.1', port=int(sys.argv[2]))
-lock = connection.lock(sys.argv[1], timeout=30)
-if not lock.acquire(blocking=False):
-    print('ALREADY_LOCKED', flush=True)
-    sys.exit(1)
-print('LOCKED ' + lock.local.token.decode(), flush=True)
-for line in sys.stdin:
-    if line.strip() == 'release':
-        break
-lock.release()
-print('RELEASED', flush=True)
 )py";
 
 portalocker::RedisLockOptions fastOptions() {
@@ -115,7 +77,7 @@ class TestRedisInterop : public QObject {
     void pythonHolderBlocksOurs() {
         const std::string channel = "interop-python-holds";
         ChildProcess holder;
-        QVERIFY(holder.start(python, {QStringLiteral("-c"), QString::fromUtf8(portalockerScript),
+        QVERIFY(holder.start(python, {testsupport::dataPath("portalocker_redis_holder.py"),
                                       QString::fromStdString(channel), port(), QStringLiteral("5"),
                                       QStringLiteral("hold")}));
         QCOMPARE(holder.readLine(20000), QStringLiteral("LOCKED"));
@@ -151,7 +113,7 @@ class TestRedisInterop : public QObject {
         RedisLock lock(channel, m_server.options(), fastOptions());
         QVERIFY(lock.try_lock());
         ChildProcess contender;
-        QVERIFY(contender.start(python, {QStringLiteral("-c"), QString::fromUtf8(portalockerScript),
+        QVERIFY(contender.start(python, {testsupport::dataPath("portalocker_redis_holder.py"),
                                          QString::fromStdString(channel), port(),
                                          QStringLiteral("0.5"), QStringLiteral("try")}));
         QCOMPARE(contender.readLine(20000), QStringLiteral("ALREADY_LOCKED"));
@@ -160,7 +122,7 @@ class TestRedisInterop : public QObject {
         QVERIFY(!lock.lost());
         lock.unlock();
         ChildProcess again;
-        QVERIFY(again.start(python, {QStringLiteral("-c"), QString::fromUtf8(portalockerScript),
+        QVERIFY(again.start(python, {testsupport::dataPath("portalocker_redis_holder.py"),
                                      QString::fromStdString(channel), port(), QStringLiteral("2"),
                                      QStringLiteral("try")}));
         QCOMPARE(again.readLine(20000), QStringLiteral("LOCKED"));
@@ -187,7 +149,7 @@ class TestRedisInterop : public QObject {
     void redisPyLockAndLeaseExcludeEachOther() {
         const std::string key = "interop-lease";
         ChildProcess holder;
-        QVERIFY(holder.start(python, {QStringLiteral("-c"), QString::fromUtf8(redisPyLockScript),
+        QVERIFY(holder.start(python, {testsupport::dataPath("redis_py_lock_holder.py"),
                                       QString::fromStdString(key), port()}));
         const QString line = holder.readLine(20000);
         QVERIFY2(line.startsWith(QStringLiteral("LOCKED ")), qPrintable(line));
@@ -201,7 +163,7 @@ class TestRedisInterop : public QObject {
         QVERIFY(lease.try_lock_for(5s));
 
         ChildProcess contender;
-        QVERIFY(contender.start(python, {QStringLiteral("-c"), QString::fromUtf8(redisPyLockScript),
+        QVERIFY(contender.start(python, {testsupport::dataPath("redis_py_lock_holder.py"),
                                          QString::fromStdString(key), port()}));
         QCOMPARE(contender.readLine(20000), QStringLiteral("ALREADY_LOCKED"));
         lease.unlock();

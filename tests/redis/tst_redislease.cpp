@@ -65,14 +65,7 @@ class TestRedisLease : public QObject {
         QStringList arguments{QStringLiteral("lease"), QString::fromStdString(name),
                               QStringLiteral("--url"), m_server.url()};
         arguments += extra;
-        if (!process.start(testsupport::programPath("LOCKSCOPE_REDISHELPER"), arguments))
-            return false;
-        const QString line = process.readLine(10000);
-        if (!line.startsWith(QStringLiteral("LOCKED"))) {
-            qWarning("helper: %s %s", qPrintable(line), qPrintable(process.standardError()));
-            return false;
-        }
-        return true;
+        return testsupport::startRedisHolder(process, arguments);
     }
 
   private slots:

@@ -74,14 +74,7 @@ class TestRedisLock : public QObject {
                               QStringLiteral("--unavailable-ms"),
                               QStringLiteral("300")};
         arguments += extra;
-        if (!process.start(testsupport::programPath("LOCKSCOPE_REDISHELPER"), arguments))
-            return false;
-        const QString line = process.readLine(10000);
-        if (!line.startsWith(QStringLiteral("LOCKED"))) {
-            qWarning("helper: %s %s", qPrintable(line), qPrintable(process.standardError()));
-            return false;
-        }
-        return true;
+        return testsupport::startRedisHolder(process, arguments);
     }
 
   private slots:

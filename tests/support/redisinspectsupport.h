@@ -1,7 +1,8 @@
 #pragma once
 // Shared by the Redis inspection suites: how each lock library writes its keys (the same
-// commands the libraries send, or the library itself through /usr/bin/python3), and small
-// helpers around the fixture server.
+// commands the libraries send, or the library itself through /usr/bin/python3 - the holder
+// scripts of redis-py and Python portalocker are in tests/support/data), and small helpers
+// around the fixture server.
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -19,32 +20,6 @@
 namespace redisinspect {
 
 inline const QString python = QStringLiteral("/usr/bin/python3");
-
-/// argv: key port. redis-py's own Lock (uuid1 token, PX 30 s); prints TOKEN <hex> and exits
-/// without releasing, as a crashed holder would.
-inline const char* redisPyLockScript = R"py(
-import sys
-import redis
-connection = redis.Redis(host='127.0.0.1', port=int(sys.argv[2]))
-lock = connection.lock(sys.argv[1], timeout=30)
-assert lock.acquire(blocking=False)
-print('TOKEN ' + lock.local.token.decode(), flush=True)
-)py";
-
-/// argv: channel port. Debian's portalocker 2.2.1 RedisLock holding until "release".
-inline const char* portalockerHolderScript = R"py(
-import sys
-import portalocker
-lock = portalocker.RedisLock(sys.argv[1], timeout=5, check_interval=0.05,
-                             redis_kwargs=dict(host='127.0.0.1', port=int(sys.argv[2])))
-lock.acquire()
-print('LOCKED', flush=True)
-for line in sys.stdin:
-    if line.strip() == 'release':
-        break
-lock.release()
-print('RELEASED', flush=True)
-)py";
 
 /// argv: NAME port. A python-redis-lock waiter: the commands of its acquire(blocking=True):
 /// SET lock:NAME <base64 of 18 bytes> NX EX, else BLPOP lock-signal:NAME with the timeout

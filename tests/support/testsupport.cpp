@@ -1,6 +1,7 @@
 #include "testsupport.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QTest>
 
 namespace testsupport {
@@ -10,6 +11,24 @@ QString programPath(const char* environmentVariable) {
     if (path.isEmpty())
         qWarning("%s is not set: run the tests through ctest", environmentVariable);
     return path;
+}
+
+QString dataPath(const char* name) {
+    const QString path = QStringLiteral(LOCKSCOPE_TEST_DATA_DIR "/") + QString::fromUtf8(name);
+    if (!QFile::exists(path))
+        QTest::qFail(qPrintable(QStringLiteral("missing test data file ") + path), __FILE__,
+                     __LINE__);
+    return path;
+}
+
+QByteArray dataFile(const char* name) {
+    QFile file(dataPath(name));
+    if (!file.open(QIODevice::ReadOnly)) {
+        QTest::qFail(qPrintable(u"cannot read " + file.fileName() + u": " + file.errorString()),
+                     __FILE__, __LINE__);
+        return {};
+    }
+    return file.readAll();
 }
 
 qint64 timeBound(qint64 ms) {
@@ -101,6 +120,18 @@ void ChildProcess::kill() {
 QString ChildProcess::standardError() {
     m_stderr += m_process->readAllStandardError();
     return QString::fromUtf8(m_stderr);
+}
+
+bool startRedisHolder(ChildProcess& process, const QStringList& arguments) {
+    if (!process.start(programPath("LOCKSCOPE_REDISHELPER"), arguments))
+        return false;
+    const QString line = process.readLine(10000);
+    if (!line.startsWith(QStringLiteral("LOCKED"))) {
+        qWarning("redis helper said '%s' instead of LOCKED: %s", qPrintable(line),
+                 qPrintable(process.standardError()));
+        return false;
+    }
+    return true;
 }
 
 } // namespace testsupport

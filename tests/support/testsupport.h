@@ -14,6 +14,12 @@ namespace testsupport {
 /// LOCKSCOPE_LOCKCTL); fails the test if it is missing.
 QString programPath(const char* environmentVariable);
 
+/// Path of a file in tests/support/data (shared test data: the /proc/locks sample, the
+/// Python holder scripts); a missing file fails the test.
+QString dataPath(const char* name);
+/// The contents of a file in tests/support/data; empty, with a test failure, if unreadable.
+QByteArray dataFile(const char* name);
+
 /// An upper bound on how long something may take, in ms: `ms` times LOCKSCOPE_TIME_SCALE
 /// (default 1). The tsan test preset sets a scale, because ThreadSanitizer slows every
 /// process several times; everywhere else the bounds stay as written.
@@ -50,5 +56,10 @@ class ChildProcess {
     QByteArray m_buffer;
     QByteArray m_stderr;
 };
+
+/// Starts the Redis helper program (LOCKSCOPE_REDISHELPER, tests/redis) with `arguments`
+/// and waits until it holds its lock (a line starting LOCKED); false, with a warning that
+/// quotes what it said instead, if it does not.
+bool startRedisHolder(ChildProcess& process, const QStringList& arguments);
 
 } // namespace testsupport

@@ -1,5 +1,6 @@
 #include <portalocker/inspect/processinfo.hpp>
 
+#include "linereader.hpp"
 #include "procfs.hpp"
 
 #include <cerrno>
@@ -15,19 +16,15 @@ namespace portalocker::inspect {
 namespace {
 
 std::string_view line_value(std::string_view text, std::string_view key) {
-    std::size_t position = 0;
-    while (position < text.size()) {
-        std::size_t newline = text.find('\n', position);
-        if (newline == std::string_view::npos)
-            newline = text.size();
-        const std::string_view line = text.substr(position, newline - position);
+    detail::LineReader lines(text);
+    std::string_view line;
+    while (lines.next(line)) {
         if (line.substr(0, key.size()) == key) {
             std::string_view value = line.substr(key.size());
             while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
                 value.remove_prefix(1);
             return value;
         }
-        position = newline + 1;
     }
     return {};
 }

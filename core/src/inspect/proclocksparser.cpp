@@ -1,5 +1,7 @@
 #include <portalocker/inspect/proclocksparser.hpp>
 
+#include "linereader.hpp"
+
 #include <array>
 #include <charconv>
 
@@ -159,16 +161,10 @@ ProcLocksParse parse_proc_locks(std::string_view text) {
     ProcLocksParse result;
     // The last line seen at each depth, to hang the next deeper waiter under it.
     std::vector<std::size_t> last_at_depth;
-    std::size_t line_number = 0;
-    std::size_t position = 0;
-    while (position < text.size()) {
-        std::size_t newline = text.find('\n', position);
-        if (newline == std::string_view::npos)
-            newline = text.size();
-        const std::string_view line = text.substr(position, newline - position);
-        position = newline + 1;
-        ++line_number;
-
+    detail::LineReader lines(text);
+    std::string_view line;
+    while (lines.next(line)) {
+        const std::size_t line_number = lines.number();
         bool blank = true;
         for (char c : line)
             blank = blank && is_space(c);
@@ -210,16 +206,11 @@ ProcLocksParse parse_proc_locks(std::string_view text) {
 
 ProcLocksParse parse_fdinfo_locks(std::string_view text) {
     ProcLocksParse result;
-    std::size_t line_number = 0;
-    std::size_t position = 0;
     constexpr std::string_view prefix = "lock:";
-    while (position < text.size()) {
-        std::size_t newline = text.find('\n', position);
-        if (newline == std::string_view::npos)
-            newline = text.size();
-        const std::string_view line = text.substr(position, newline - position);
-        position = newline + 1;
-        ++line_number;
+    detail::LineReader lines(text);
+    std::string_view line;
+    while (lines.next(line)) {
+        const std::size_t line_number = lines.number();
         if (line.substr(0, prefix.size()) != prefix)
             continue;
         LockRecord record;

@@ -1,5 +1,5 @@
 #pragma once
-// The portalocker channel-lock protocol (facts in shared/PROTOCOLS.md section 3): client
+// The portalocker channel-lock protocol (facts in docs/PROTOCOLS.md section 3): client
 // names, ping and answer messages. Pure functions, shared by RedisLock and the inspector.
 
 #include <optional>

@@ -1,7 +1,8 @@
 #include "leaseowner.hpp"
 
+#include "../processname.hpp"
+
 #include <charconv>
-#include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -19,19 +20,6 @@ std::string name_safe(std::string_view text) {
     return safe;
 }
 
-std::string short_program_name() {
-    char name[64] = {};
-    const int fd = ::open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return {};
-    const ssize_t length = ::read(fd, name, sizeof name - 1);
-    ::close(fd);
-    std::string text(name, length > 0 ? static_cast<std::size_t>(length) : 0);
-    while (!text.empty() && text.back() == '\n')
-        text.pop_back();
-    return text;
-}
-
 } // namespace
 
 LeaseOwnerFacts current_lease_owner() {
@@ -40,7 +28,7 @@ LeaseOwnerFacts current_lease_owner() {
     if (::gethostname(host, sizeof host - 1) == 0)
         owner.host = host;
     owner.pid = std::to_string(::getpid());
-    owner.program = short_program_name();
+    owner.program = portalocker::detail::current_program_name();
     return owner;
 }
 

@@ -29,7 +29,8 @@ struct ProcLocksParse {
 /// Parses the whole of /proc/locks. Each line is
 ///     ID: [n-1 spaces]-> KIND QUAL MODE PID MAJ:MIN:INODE START END     (waiter, depth n)
 ///     ID: KIND QUAL MODE PID MAJ:MIN:INODE START END                    (granted)
-/// with MAJ and MIN in hex, "<none>:0" for no inode and END possibly "EOF".
+/// with MAJ and MIN in hex, "<none>:0" for no inode and END possibly "EOF" (every variant
+/// of the fields: docs/PROTOCOLS.md section 1).
 /// Malformed lines, waiters without a lock above them and waiters whose ID differs from their
 /// lock's are reported in `problems` (the orphan waiter is still kept, with parent npos).
 /// Empty lines are ignored.

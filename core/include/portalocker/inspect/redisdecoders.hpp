@@ -1,7 +1,7 @@
 #pragma once
 // Recognising lock conventions from bytes: pure functions over a key's name, type, value and
 // TTL (no I/O), so that they can be tested from tables and fuzzed. The scanner gathers the
-// facts; these decide what the facts mean. Facts: shared/PROTOCOLS.md section 4.
+// facts; these decide what the facts mean. Facts: docs/PROTOCOLS.md section 4.
 
 #include <portalocker/inspect/redislockrecord.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 // The values the Redis inspector returns: one record per lock it recognised (a key of one of
-// the lease conventions in shared/PROTOCOLS.md section 4, or a portalocker channel lock),
+// the lease conventions in docs/PROTOCOLS.md section 4, or a portalocker channel lock),
 // and a snapshot of a whole scan. Plain copyable values, no handles, no I/O, so they can be
 // handed from a worker thread to the GUI and compared between two scans.
 //

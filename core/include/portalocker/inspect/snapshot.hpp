@@ -2,9 +2,10 @@
 // A snapshot: everything seen at one instant, as plain values (copyable, no handles, no I/O),
 // so that it can be handed between threads and diffed against the previous one.
 //
-// File locks are one family of records; Redis locks will sit beside them (a `redis_locks`
-// vector of their own record type) sharing Problem, the event vocabulary of
-// snapshottracker.hpp and the "held since / waiting since" fields.
+// It holds the file locks of this machine (from /proc/locks, see docs/PROTOCOLS.md section
+// 1), their processes and the watched files. Redis locks are not part of it: each Redis
+// server is scanned on its own schedule into a RedisSnapshot (redislockrecord.hpp), which
+// shares Problem and TimePoint with this one.
 
 #include <portalocker/inspect/lockrecord.hpp>
 #include <portalocker/inspect/processinfo.hpp>

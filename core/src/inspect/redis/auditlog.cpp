@@ -2,6 +2,8 @@
 
 #include <portalocker/inspect/redisbytes.hpp>
 
+#include "processname.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -40,20 +42,6 @@ std::string password_entry_field(bool wantHome) {
         return {};
     return wantHome ? std::string(found->pw_dir ? found->pw_dir : "")
                     : std::string(found->pw_name ? found->pw_name : "");
-}
-
-// The short name the kernel knows the process by ("lockctl"), as ps shows it.
-std::string current_program() {
-    char name[64] = {};
-    const int fd = ::open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return {};
-    const ssize_t length = ::read(fd, name, sizeof name - 1);
-    ::close(fd);
-    std::string text(name, length > 0 ? static_cast<std::size_t>(length) : 0);
-    while (!text.empty() && text.back() == '\n')
-        text.pop_back();
-    return text;
 }
 
 } // namespace
@@ -167,7 +155,7 @@ bool AuditLog::append(const AuditEntry& entry, std::error_code& ec) noexcept {
         if (complete.pid == 0)
             complete.pid = static_cast<long long>(::getpid());
         if (complete.program.empty())
-            complete.program = current_program();
+            complete.program = portalocker::detail::current_program_name();
         line = format(complete);
     } catch (const std::exception& error) {
         ec = std::make_error_code(std::errc::not_enough_memory);

@@ -58,10 +58,7 @@ ChannelInspector::ChannelInspector(RedisSession& session, const RedisScanOptions
     : m_session(session), m_options(options), m_problems(problems) {}
 
 void ChannelInspector::note(Problem::Kind kind, std::string message) {
-    Problem problem;
-    problem.kind = kind;
-    problem.message = std::move(message);
-    m_problems.push_back(std::move(problem));
+    m_problems.push_back({.kind = kind, .message = std::move(message)});
 }
 
 bool ChannelInspector::load_clients(std::error_code& ec) {

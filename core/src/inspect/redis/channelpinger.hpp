@@ -1,6 +1,6 @@
 #pragma once
 // ChannelPinger: asks the holders of several channel locks at once who they are, the way the
-// portalocker protocol allows any contender to (shared/PROTOCOLS.md section 3): one fresh
+// portalocker protocol allows any contender to (docs/PROTOCOLS.md section 3): one fresh
 // response channel per lock channel on a subscriber connection of its own, one ping
 // published on each lock channel, answers collected until all expected arrived or the short
 // deadline passed. Holders answer pings from anybody; a ping changes nothing.

@@ -30,10 +30,7 @@ KeyInspector::KeyInspector(RedisSession& session, const RedisScanOptions& option
     : m_session(session), m_options(options), m_problems(problems) {}
 
 void KeyInspector::note(Problem::Kind kind, std::string message) {
-    Problem problem;
-    problem.kind = kind;
-    problem.message = std::move(message);
-    m_problems.push_back(std::move(problem));
+    m_problems.push_back({.kind = kind, .message = std::move(message)});
 }
 
 bool KeyInspector::skipped(const redis::Reply& reply, std::string_view command,

@@ -47,14 +47,18 @@ bool RedisSession::connect(std::error_code& ec) noexcept {
     return true;
 }
 
-redis::Reply RedisSession::command(const redis::Command& argv, std::error_code& ec) noexcept {
-    ec.clear();
+bool RedisSession::ready(std::error_code& ec) noexcept {
     if (out_of_time()) {
         ec = make_error_code(errc::timeout);
         m_lastError = "the scan reached its time limit";
-        return {};
+        return false;
     }
-    if (!connect(ec))
+    return connect(ec);
+}
+
+redis::Reply RedisSession::command(const redis::Command& argv, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!ready(ec))
         return {};
     redis::Reply reply = m_connection.command(argv, next_deadline(), ec);
     if (ec)
@@ -65,14 +69,7 @@ redis::Reply RedisSession::command(const redis::Command& argv, std::error_code& 
 std::vector<redis::Reply> RedisSession::pipeline(std::span<const redis::Command> commands,
                                                  std::error_code& ec) noexcept {
     ec.clear();
-    if (commands.empty())
-        return {};
-    if (out_of_time()) {
-        ec = make_error_code(errc::timeout);
-        m_lastError = "the scan reached its time limit";
-        return {};
-    }
-    if (!connect(ec))
+    if (commands.empty() || !ready(ec))
         return {};
     std::vector<redis::Reply> replies = m_connection.pipeline(commands, next_deadline(), ec);
     if (replies.size() == commands.size()) {

@@ -43,6 +43,9 @@ class RedisSession {
     void set_last_error(std::string message) { m_lastError = std::move(message); }
 
   private:
+    /// Connected and within the overall deadline; otherwise false with `ec` and last_error().
+    bool ready(std::error_code& ec) noexcept;
+
     redis::Connection m_connection;
     std::optional<redis::Deadline> m_overall;
     long long m_clientId = 0;
