@@ -26,10 +26,11 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 /// deadline passed first (none held) or on failure (`ec` set, none held).
 ///
 /// On Linux the wait is a kernel wait: a small helper process per request that shares this
-/// process's memory and file table blocks in the lock call and exits when it is granted;
-/// this thread sleeps on the helpers' pidfds until then or until the deadline, when the
-/// helpers are killed. No signal handler is installed and nothing is left running after the
-/// call. Where that is not possible the wait polls with a backoff capped at `poll_cap`.
+/// process's memory and file table blocks in the lock call, rings when it returns and exits;
+/// this thread sleeps until a ring or the deadline, when the helpers are killed. No signal
+/// handler is installed and nothing is left running after the call; the helper that was
+/// granted may still be exiting, and is reaped by reap_exited_helpers(). Where that is not
+/// possible the wait polls with a backoff capped at `poll_cap`.
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept;
 

@@ -15,4 +15,6 @@ class NamedBoundedSemaphore : public BoundedSemaphore {
     explicit NamedBoundedSemaphore(int maximum, BoundedSemaphoreOptions options = {});
 };
 
+static_assert(TimedLockableWithErrorCodes<NamedBoundedSemaphore>);
+
 } // namespace portalocker

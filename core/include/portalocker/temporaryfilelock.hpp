@@ -75,4 +75,7 @@ class TemporaryFileLock : public Lock {
     friend class PidFileLock; // names its sidecar's unlock errors as the sidecar does
 };
 
+static_assert(TimedLockableWithErrorCodes<TemporaryFileLock> &&
+              SharedTimedLockableWithErrorCodes<TemporaryFileLock>);
+
 } // namespace portalocker

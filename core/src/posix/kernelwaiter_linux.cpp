@@ -6,8 +6,11 @@
 // install. So the blocking call runs in a tiny helper *process* created with
 // CLONE_VM | CLONE_FILES: it shares our memory (no copy, cheap to start and to end) and our file
 // table (so a lock it is granted belongs to our open file, or for fcntl locks to our file
-// table, exactly as if we had taken it). We sleep on its pidfd until it exits or the deadline
-// passes; at the deadline SIGKILL ends it, which the kernel honours even inside the lock call.
+// table, exactly as if we had taken it). It rings an eventfd as soon as its call returns; we
+// sleep on that and on its pidfd (which catches a helper killed from outside) until then or
+// until the deadline, when SIGKILL ends it, which the kernel honours even inside the lock call.
+// A helper that was granted the lock is not waited for: the call returns at once and the
+// helper, which only has to exit, is reaped at the next wait or release in the process.
 // The helper has exit signal 0, so no SIGCHLD reaches the program and waitpid(-1) in the
 // program never sees it (only __WALL does), and it starts with every signal blocked, so a
 // terminal's Ctrl-C for the process group never runs a handler on its stack.
