@@ -6,6 +6,7 @@
 
 #include <portalocker/exceptions.hpp>
 #include <portalocker/redislease.hpp>
+#include <portalocker/redisprobe.hpp>
 
 #include "redisserver.h"
 #include "sentinelsetup.h"
@@ -80,6 +81,26 @@ class TestRedisSentinel : public QObject {
         QVERIFY2(unknown.last_error().find("does not monitor a master named 'nosuchmaster'") !=
                      std::string::npos,
                  unknown.last_error().c_str());
+    }
+
+    void probeNamesMasterReplicaAndSentinels() {
+        std::error_code ec;
+        std::string why;
+        auto probe = portalocker::probe_redis(m_setup->options(), ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QCOMPARE(probe.role, std::string("master"));
+        const std::string masterPort = std::to_string(m_setup->currentMasterPort());
+        QVERIFY2(probe.address.find("mymaster") != std::string::npos &&
+                     probe.address.find(masterPort) != std::string::npos,
+                 probe.address.c_str());
+        int replicas = 0;
+        int sentinels = 0;
+        for (const auto& node : probe.nodes) {
+            replicas += node.role == "replica";
+            sentinels += node.role == "sentinel";
+        }
+        QCOMPARE(replicas, 1);
+        QCOMPARE(sentinels, 3);
     }
 
     void holderAndWaiterFollowAFailover_data() {
