@@ -10,6 +10,7 @@
 
 #include "redisserver.h"
 #include "sentinelsetup.h"
+#include "testcertificates.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
@@ -46,12 +47,15 @@ class TestRedisSentinel : public QObject {
   private:
     std::unique_ptr<SentinelSetup> m_setup;
 
-    testsupport::RedisServer& master() {
-        return m_setup->server(0).port() == m_setup->currentMasterPort() ? m_setup->server(0)
-                                                                         : m_setup->server(1);
-    }
+    testsupport::TestCertificates m_certificates;
+
+    testsupport::RedisServer& master() { return m_setup->currentMaster(); }
 
   private slots:
+    void initTestCase() {
+        QVERIFY2(m_certificates.create(), qPrintable(m_certificates.errorString()));
+    }
+
     void init() {
         // Each case gets a fresh setup: a failover leaves the servers swapped.
         m_setup = std::make_unique<SentinelSetup>();
@@ -179,6 +183,49 @@ class TestRedisSentinel : public QObject {
         QVERIFY2(waitUntil([&] { return lostCalled.load(); }, leaseOptions.ttl.count()),
                  "the holder believed a grant the new master does not have");
         QVERIFY(holder.lost());
+    }
+
+    void sentinelsOverTlsWithTheirOwnPassword() {
+        m_setup = std::make_unique<SentinelSetup>();
+        const SentinelSetup::Tls tls{m_certificates.server().certificate,
+                                     m_certificates.server().key, m_certificates.caFile()};
+        QVERIFY2(m_setup->start(&tls, "sentinel-secret"), qPrintable(m_setup->errorString()));
+        RedisOptions options = m_setup->options();
+        QVERIFY(options.tls.enabled);
+        QCOMPARE(options.sentinel.password, std::string("sentinel-secret"));
+
+        std::error_code ec;
+        std::string why;
+        auto probe = portalocker::probe_redis(options, ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QVERIFY2(QString::fromStdString(probe.transport).startsWith(u"TLSv1."),
+                 probe.transport.c_str());
+
+        portalocker::LeaseOptions leaseOptions;
+        leaseOptions.ttl = std::chrono::milliseconds(testsupport::timeBound(6000));
+        portalocker::RedisLease holder("sentinel:tls", options, leaseOptions);
+        QVERIFY2(holder.try_lock(ec), ec.message().c_str());
+        QVERIFY2(m_setup->failover(int(testsupport::timeBound(20000))),
+                 qPrintable(m_setup->errorString()));
+        QThread::msleep(leaseOptions.ttl.count() / 2);
+        QVERIFY(holder.owns_lock());
+        QVERIFY(!holder.lost());
+        QVERIFY(!master().command("GET sentinel:tls").text.isEmpty());
+        holder.unlock();
+
+        // The sentinels' password is theirs: a wrong one is named, per sentinel.
+        options.sentinel.password = "wrong";
+        Connection refused(options);
+        QVERIFY(!refused.connect(ec));
+        QVERIFY(ec == errc::connect_failed);
+        QVERIFY2(refused.last_error().find("authentication") != std::string::npos ||
+                     refused.last_error().find("WRONGPASS") != std::string::npos,
+                 refused.last_error().c_str());
+        // And without TLS the sentinels' TLS ports do not answer.
+        options = m_setup->options();
+        options.tls.enabled = false;
+        Connection plain(options);
+        QVERIFY(!plain.connect(ec));
     }
 
     void waitForReplicasGivesBackAnUnreplicatedGrant() {

@@ -20,12 +20,12 @@ struct RedisNodeInfo {
 };
 
 struct RedisProbeResult {
-    std::string address;        ///< the server connected to (with Sentinel: the master found)
-    std::string server_version; ///< INFO server redis_version, e.g. "7.0.15"
-    std::string role;           ///< "master" or "replica" (ROLE)
-    std::string mode;           ///< "standalone", "sentinel" or "cluster" (INFO server)
-    std::string transport;      ///< "plain" or "TLSv1.3, TLS_AES_256_GCM_SHA384"
-    bool read_only = false;     ///< the options mark the connection read-only
+    std::string address;              ///< the server connected to (with Sentinel: the master found)
+    std::string server_version;       ///< INFO server redis_version, e.g. "7.0.15"
+    std::string role;                 ///< "master" or "replica" (ROLE)
+    std::string mode;                 ///< "standalone", "sentinel" or "cluster" (INFO server)
+    std::string transport;            ///< "plain" or "TLSv1.3, TLS_AES_256_GCM_SHA384"
+    bool read_only = false;           ///< the options mark the connection read-only
     std::vector<RedisNodeInfo> nodes; ///< replicas of the master; the sentinels asked
     std::chrono::microseconds round_trip{0}; ///< one PING
     /// Things an operator should see: no certificate verification (--insecure), a replica
