@@ -1,6 +1,7 @@
 // lockctl redis [--url URL] SUBCOMMAND ...: parses the server URL and dispatches.
 
 #include "rediscommand.hpp"
+#include "commandline.hpp"
 #include "redislistcommand.hpp"
 #include "redisreleasecommand.hpp"
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace lockctl {
 namespace {
@@ -33,33 +35,32 @@ constexpr std::array subcommands{
                       "force-release a lock if it still holds TOKEN; logged", redis::runRelease},
 };
 
-void printHelp(std::FILE* out) {
-    std::fputs("usage: lockctl redis [--url URL] SUBCOMMAND [ARGUMENTS...]\n\n"
-               "Take and inspect Redis locks.\n\n"
-               "  --url URL   redis://[user:password@]host[:port][/db], rediss://... (TLS),\n"
-               "              redis://sentinel1:26379,sentinel2:26379 with --sentinel,\n"
-               "              or unix:///path[?db=N]\n"
-               "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n"
-               "  --tls               TLS (as rediss://); the certificate and host name are\n"
-               "                      verified against --cacert/--cacertdir or the system store\n"
-               "  --cacert FILE       CA certificates to trust (PEM)\n"
-               "  --cacertdir DIR     directory of hashed CA certificates\n"
-               "  --cert FILE         client certificate (PEM), with --key FILE\n"
-               "  --key FILE          the client certificate's private key (PEM)\n"
-               "  --sni NAME          server name to send and to verify the certificate against\n"
-               "  --insecure          no certificate verification (warned about)\n"
-               "  --sentinel MASTER   the URL names sentinels; connect to MASTER's master\n"
-               "  --readonly          refuse anything that acquires, releases or kills\n"
-               "  --wait-replicas N   a lease counts as granted once N replicas have it (WAIT)\n\n"
-               "subcommands:\n",
-               out);
+std::string usage() {
+    std::string text =
+        "usage: lockctl redis [--url URL] SUBCOMMAND [ARGUMENTS...]\n\n"
+        "Take and inspect Redis locks.\n\n"
+        "  --url URL   redis://[user:password@]host[:port][/db], rediss://... (TLS),\n"
+        "              redis://sentinel1:26379,sentinel2:26379 with --sentinel,\n"
+        "              or unix:///path[?db=N]\n"
+        "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n"
+        "  --tls               TLS (as rediss://); the certificate and host name are\n"
+        "                      verified against --cacert/--cacertdir or the system store\n"
+        "  --cacert FILE       CA certificates to trust (PEM)\n"
+        "  --cacertdir DIR     directory of hashed CA certificates\n"
+        "  --cert FILE         client certificate (PEM), with --key FILE\n"
+        "  --key FILE          the client certificate's private key (PEM)\n"
+        "  --sni NAME          server name to send and to verify the certificate against\n"
+        "  --insecure          no certificate verification (warned about)\n"
+        "  --sentinel MASTER   the URL names sentinels; connect to MASTER's master\n"
+        "  --readonly          refuse anything that acquires, releases or kills\n"
+        "  --wait-replicas N   a lease counts as granted once N replicas have it (WAIT)\n\n"
+        "subcommands:\n";
     for (const auto& subcommand : subcommands)
-        std::fprintf(out, "  %.*s\n      %.*s\n", static_cast<int>(subcommand.usage.size()),
-                     subcommand.usage.data(), static_cast<int>(subcommand.summary.size()),
-                     subcommand.summary.data());
-    std::fputs("\nexit status: 0 success (or COMMAND's status), 1 lock not acquired in time,\n"
-               "2 usage error, 3 other failure (server down, authentication, ACL).\n",
-               out);
+        text += "  " + std::string(subcommand.usage) + "\n      " +
+                std::string(subcommand.summary) + "\n";
+    text += "\nexit status: 0 success (or COMMAND's status), 1 lock not acquired in time,\n"
+            "2 usage error, 3 other failure (server down, authentication, ACL).\n";
+    return text;
 }
 
 } // namespace
@@ -74,49 +75,6 @@ struct ConnectionFlags {
     bool readOnly = false;
     std::optional<int> waitReplicas;
 };
-
-// 1 consumed a flag (and maybe its value), 0 not a connection flag, -1 usage error.
-int parseConnectionFlag(Arguments arguments, std::size_t& next, ConnectionFlags& flags) {
-    const std::string& word = arguments[next];
-    if (word == "--tls") {
-        flags.tls = true;
-        return 1;
-    }
-    if (word == "--insecure") {
-        flags.insecure = true;
-        return 1;
-    }
-    if (word == "--readonly" || word == "--read-only") {
-        flags.readOnly = true;
-        return 1;
-    }
-    const std::pair<const char*, std::optional<std::string>*> valued[] = {
-        {"--cacert", &flags.caFile}, {"--cacertdir", &flags.caDir}, {"--cert", &flags.certFile},
-        {"--key", &flags.keyFile},   {"--sni", &flags.sni},         {"--sentinel", &flags.sentinel},
-    };
-    std::optional<std::string> waitReplicas;
-    std::optional<std::string>* target = word == "--wait-replicas" ? &waitReplicas : nullptr;
-    for (const auto& [name, field] : valued)
-        if (word == name)
-            target = field;
-    if (!target)
-        return 0;
-    if (next + 1 >= arguments.size()) {
-        std::fprintf(stderr, "lockctl redis: %s needs a value\n", word.c_str());
-        return -1;
-    }
-    *target = arguments[++next];
-    if (waitReplicas) {
-        char* end = nullptr;
-        long value = std::strtol(waitReplicas->c_str(), &end, 10);
-        if (waitReplicas->empty() || *end != '\0' || value < 0 || value > 1000) {
-            std::fprintf(stderr, "lockctl redis: --wait-replicas needs a number from 0 to 1000\n");
-            return -1;
-        }
-        flags.waitReplicas = static_cast<int>(value);
-    }
-    return 1;
-}
 
 std::string percentEncode(std::string_view text) {
     static constexpr char digits[] = "0123456789ABCDEF";
@@ -163,32 +121,30 @@ int runRedis(Arguments arguments) {
         url = fromEnvironment;
     else
         url = default_url;
+    const std::string help = usage();
+    CLI::App parser("", "lockctl redis");
+    parser.add_option("--url", url);
     ConnectionFlags flags;
-    std::size_t next = 0;
-    for (; next < arguments.size(); ++next) {
-        const std::string& word = arguments[next];
-        if (word == "--help" || word == "-h") {
-            printHelp(stdout);
-            return exit_ok;
-        }
-        if (word == "--url") {
-            if (next + 1 >= arguments.size()) {
-                std::fputs("lockctl redis: --url needs a value\n", stderr);
-                return exit_usage;
-            }
-            url = arguments[++next];
-        } else if (word.starts_with("--url=")) {
-            url = word.substr(6);
-        } else if (int consumed = parseConnectionFlag(arguments, next, flags); consumed < 0) {
-            return exit_usage;
-        } else if (consumed == 0) {
-            break;
-        }
-    }
-    if (next >= arguments.size()) {
-        printHelp(stderr);
-        return exit_usage;
-    }
+    bool tls = false;
+    parser.add_flag("--tls", tls);
+    parser.add_option("--cacert", flags.caFile);
+    parser.add_option("--cacertdir", flags.caDir);
+    parser.add_option("--cert", flags.certFile);
+    parser.add_option("--key", flags.keyFile);
+    parser.add_option("--sni", flags.sni);
+    parser.add_flag("--insecure", flags.insecure);
+    parser.add_option("--sentinel", flags.sentinel);
+    parser.add_flag("--readonly,--read-only", flags.readOnly);
+    parser.add_option("--wait-replicas", flags.waitReplicas)
+        ->check(CLI::Range(0, 1000).description(""));
+    // SUBCOMMAND and its words are what parseCommandLine() leaves: the subcommand parses them.
+    std::vector<std::string> subcommandWords;
+    if (auto status = parseCommandLine(parser, arguments, help, &subcommandWords))
+        return *status;
+    if (subcommandWords.empty())
+        return usageError(parser, "SUBCOMMAND is missing", help);
+    if (tls)
+        flags.tls = true;
     // The sentinel name goes into the URL, whose several hosts are only valid with it.
     if (flags.sentinel)
         url += (url.find('?') == std::string::npos ? "?sentinel=" : "&sentinel=") +
@@ -205,13 +161,11 @@ int runRedis(Arguments arguments) {
         std::fputs("lockctl redis: warning: --insecure: the server's TLS certificate is not "
                    "verified; anybody on the network path can read and change this session\n",
                    stderr);
-    const std::string& name = arguments[next];
+    const std::string& name = subcommandWords.front();
     for (const auto& subcommand : subcommands)
         if (subcommand.name == name)
-            return subcommand.run(server, arguments.subspan(next + 1));
-    std::fprintf(stderr, "lockctl redis: unknown subcommand '%s' (see lockctl redis --help)\n",
-                 name.c_str());
-    return exit_usage;
+            return subcommand.run(server, Arguments(subcommandWords).subspan(1));
+    return usageError(parser, "unknown subcommand '" + name + "' (see lockctl redis --help)", help);
 }
 
 } // namespace lockctl

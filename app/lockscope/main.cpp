@@ -1,9 +1,9 @@
 // lockscope: the Lock Inspector window. Only wiring: arguments, settings, session, window.
 
-#include "appsettings.h"
-#include "inspectorsession.h"
-#include "mainwindow.h"
-#include "snapshotpoller.h"
+#include "session/appsettings.h"
+#include "session/inspectorsession.h"
+#include "widgets/mainwindow.h"
+#include "workers/snapshotpoller.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -14,11 +14,11 @@
 
 #include "guibenchsupport.h"
 
-#include "appsettings.h"
-#include "filelockmodel.h"
-#include "inspectorsession.h"
-#include "mainwindow.h"
-#include "snapshotpoller.h"
+#include "session/appsettings.h"
+#include "models/filelockmodel.h"
+#include "session/inspectorsession.h"
+#include "widgets/mainwindow.h"
+#include "workers/snapshotpoller.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

@@ -19,14 +19,14 @@
 #include "guibenchsupport.h"
 #include "redisserver.h"
 
-#include "appsettings.h"
-#include "inspectorsession.h"
-#include "mainwindow.h"
-#include "redishub.h"
-#include "redisconnectionmodel.h"
-#include "redislockmodel.h"
-#include "redismonitor.h"
-#include "redispage.h"
+#include "session/appsettings.h"
+#include "session/inspectorsession.h"
+#include "widgets/mainwindow.h"
+#include "session/redishub.h"
+#include "models/redisconnectionmodel.h"
+#include "models/redislockmodel.h"
+#include "workers/redismonitor.h"
+#include "widgets/redispage.h"
 
 #include <QApplication>
 #include <QDateTime>

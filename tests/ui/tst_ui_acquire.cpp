@@ -4,12 +4,12 @@
 
 #include "testsupport.h"
 
-#include "acquirejob.h"
-#include "acquirepage.h"
-#include "appsettings.h"
-#include "filelockmodel.h"
-#include "heldlockmodel.h"
-#include "inspectorsession.h"
+#include "workers/acquirejob.h"
+#include "widgets/acquirepage.h"
+#include "session/appsettings.h"
+#include "models/filelockmodel.h"
+#include "models/heldlockmodel.h"
+#include "session/inspectorsession.h"
 
 #include <portalocker/boundedsemaphore.hpp>
 #include <portalocker/lock.hpp>

@@ -5,14 +5,14 @@
 
 #include "testsupport.h"
 
-#include "appsettings.h"
-#include "eventlogmodel.h"
-#include "filelockmodel.h"
-#include "filelockproxymodel.h"
-#include "filelockspage.h"
-#include "inspectorsession.h"
-#include "mainwindow.h"
-#include "watchmodel.h"
+#include "session/appsettings.h"
+#include "models/eventlogmodel.h"
+#include "models/filelockmodel.h"
+#include "models/filelockproxymodel.h"
+#include "widgets/filelockspage.h"
+#include "session/inspectorsession.h"
+#include "widgets/mainwindow.h"
+#include "models/watchmodel.h"
 
 #include <QTemporaryDir>
 #include <QTest>

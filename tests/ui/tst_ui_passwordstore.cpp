@@ -4,7 +4,7 @@
 // "noKeychain" run points the session bus at nothing: the store must then fail with a
 // message (and the caller keeps the password for the session only).
 
-#include "passwordstore.h"
+#include "workers/passwordstore.h"
 
 #include <QSignalSpy>
 #include <QTest>

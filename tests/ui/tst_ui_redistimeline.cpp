@@ -7,11 +7,11 @@
 
 #include "redisserver.h"
 
-#include "appsettings.h"
-#include "inspectorsession.h"
-#include "redishub.h"
-#include "redistimelinefeed.h"
-#include "timelinemodel.h"
+#include "session/appsettings.h"
+#include "session/inspectorsession.h"
+#include "session/redishub.h"
+#include "models/redistimelinefeed.h"
+#include "models/timelinemodel.h"
 
 #include <portalocker/inspect/redislockrecord.hpp>
 #include <portalocker/redislease.hpp>

@@ -4,10 +4,10 @@
 
 #include "syntheticsnapshot.h"
 
-#include "filelockmodel.h"
-#include "filelockproxymodel.h"
-#include "pollresultbuilder.h"
-#include "textformat.h"
+#include "models/filelockmodel.h"
+#include "models/filelockproxymodel.h"
+#include "workers/pollresultbuilder.h"
+#include "session/textformat.h"
 
 #include <QAbstractItemModelTester>
 #include <QTest>

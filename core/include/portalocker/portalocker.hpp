@@ -16,3 +16,4 @@
 #include <portalocker/redislock.hpp>
 #include <portalocker/redisoptions.hpp>
 #include <portalocker/redisprobe.hpp>
+#include <portalocker/version.hpp>

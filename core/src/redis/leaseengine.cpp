@@ -1,6 +1,7 @@
 #include "leaseengine.hpp"
 
 #include "../printable.hpp"
+#include "leaseowner.hpp"
 #include "leasescripts.hpp"
 #include "random.hpp"
 #include "sha1.hpp"
@@ -39,12 +40,29 @@ std::string seconds_text(milliseconds timeout) {
     return text;
 }
 
+std::string epoch_ms_now() {
+    return std::to_string(std::chrono::duration_cast<milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
+// Without a name of the caller's choosing, the lease's connection is named after its
+// process, so that an inspector can map the owner hash to a connected client (and a waiter
+// blocked in BLPOP to its process).
+RedisOptions named_after_process(RedisOptions redis, const LeaseOwnerFacts& owner) {
+    if (redis.client_name.empty())
+        redis.client_name = lease_client_name(owner);
+    return redis;
+}
+
 } // namespace
 
 LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options)
     : m_key(std::move(key)), m_printableKey(detail::printable_text(m_key, 256)),
-      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"), m_redis(std::move(redis)),
-      m_options(std::move(options)), m_connection(m_redis) {}
+      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
+      m_ownerKey(m_key + ":owner"), m_owner(current_lease_owner()),
+      m_redis(named_after_process(std::move(redis), m_owner)), m_options(std::move(options)),
+      m_connection(m_redis) {}
 
 LeaseEngine::~LeaseEngine() {
     std::error_code ignored;
@@ -112,7 +130,9 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
             return Attempt::failed;
         }
         reply = run_script(lease_scripts::acquire, acquire_sha(),
-                           {"2", m_key, m_fencingKey, token, std::to_string(m_options.ttl.count())},
+                           {"3", m_key, m_fencingKey, m_ownerKey, token,
+                            std::to_string(m_options.ttl.count()), m_owner.host,
+                            m_owner.pid, m_owner.program, epoch_ms_now()},
                            ec);
         if (ec) {
             m_lastError = m_connection.last_error();
@@ -273,7 +293,7 @@ void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
     std::error_code ignored;
     if (m_connection.connect(ignored))
         run_script(lease_scripts::release, release_sha(),
-                   {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
+                   {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())}, ignored);
 }
 
 bool LeaseEngine::fail_wrong_type(std::error_code& ec, std::string_view type) noexcept {
@@ -382,7 +402,7 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
             reply = run_script(lease_scripts::release, release_sha(),
-                               {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
+                               {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
                                ec);
         if (ec && !expired) {
             m_lastError = m_connection.last_error() +
@@ -426,7 +446,7 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
             reply = run_script(lease_scripts::extend, extend_sha(),
-                               {"1", m_key, token, std::to_string(ttl.count())}, ec);
+                               {"2", m_key, m_ownerKey, token, std::to_string(ttl.count())}, ec);
         if (ec) {
             m_lastError = m_connection.last_error();
             return false;
@@ -509,7 +529,7 @@ void LeaseEngine::renew_loop() noexcept {
             std::lock_guard connectionLock(m_connectionMutex);
             if (m_connection.connect(ec))
                 reply = run_script(lease_scripts::extend, extend_sha(),
-                                   {"1", m_key, token, std::to_string(m_options.ttl.count())}, ec);
+                                   {"2", m_key, m_ownerKey, token, std::to_string(m_options.ttl.count())}, ec);
         }
         lock.lock();
         if (!m_holding || m_generation != generation)

@@ -12,6 +12,7 @@
 // later one.
 
 #include "connection.hpp"
+#include "leaseowner.hpp"
 
 #include <portalocker/redislease.hpp>
 
@@ -86,6 +87,8 @@ class LeaseEngine {
     const std::string m_printableKey;
     const std::string m_fencingKey;
     const std::string m_signalKey;
+    const std::string m_ownerKey; ///< `<key>:owner`: who holds it, for inspectors
+    const LeaseOwnerFacts m_owner;
     const RedisOptions m_redis;
     const LeaseOptions m_options;
 

@@ -2,6 +2,8 @@
 
 #include <portalocker/exceptions.hpp>
 
+#include "../hexdigits.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -84,16 +86,6 @@ std::string printable(std::string_view text) {
 // Longer ones would be cut short by the connect call, reaching another socket.
 constexpr std::size_t max_unix_socket_path = 107;
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<std::string> percent_decode(std::string_view text) {
     std::string result;
     result.reserve(text.size());
@@ -104,8 +96,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
         }
         if (i + 2 >= text.size())
             return std::nullopt;
-        int high = hex_value(text[i + 1]);
-        int low = hex_value(text[i + 2]);
+        int high = detail::hex_value(text[i + 1]);
+        int low = detail::hex_value(text[i + 2]);
         if (high < 0 || low < 0)
             return std::nullopt;
         result += static_cast<char>(high * 16 + low);

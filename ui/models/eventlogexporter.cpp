@@ -1,0 +1,98 @@
+#include "models/eventlogexporter.h"
+
+#include "models/eventlogmodel.h"
+#include "session/textformat.h"
+
+#include <QAbstractProxyModel>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString csvField(const QString& text) {
+    if (!text.contains(u',') && !text.contains(u'"') && !text.contains(u'\n'))
+        return text;
+    QString quoted = text;
+    quoted.replace(u"\""_s, u"\"\""_s);
+    return u'"' + quoted + u'"';
+}
+
+const EventRow* eventOf(const QAbstractItemModel& model, int row) {
+    QModelIndex index = model.index(row, 0);
+    while (const auto* proxy = qobject_cast<const QAbstractProxyModel*>(index.model()))
+        index = proxy->mapToSource(index);
+    const auto* log = qobject_cast<const EventLogModel*>(index.model());
+    return log ? log->eventAt(index) : nullptr;
+}
+
+} // namespace
+
+EventLogExporter::Format EventLogExporter::formatForFileName(const QString& fileName) {
+    return fileName.endsWith(u".json"_s, Qt::CaseInsensitive) ||
+                   fileName.endsWith(u".jsonl"_s, Qt::CaseInsensitive)
+               ? Format::jsonLines
+               : Format::csv;
+}
+
+qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& device, Format format,
+                                  QString* error) {
+    qsizetype written = 0;
+    auto put = [&](const QString& line) {
+        if (device.write(line.toUtf8()) < 0) {
+            if (error)
+                *error = device.errorString();
+            return false;
+        }
+        return true;
+    };
+    if (format == Format::csv &&
+        !put(
+            u"time,event,source,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
+        return -1;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const EventRow* event = eventOf(model, row);
+        if (!event)
+            continue;
+        QString line;
+        if (format == Format::csv) {
+            const QStringList fields = {TextFormat::timestamp(event->timeMs),
+                                        EventLogModel::kindLabel(event->kind),
+                                        event->source,
+                                        event->resource,
+                                        event->lockKind,
+                                        event->mode,
+                                        event->pid > 0 ? QString::number(event->pid) : QString(),
+                                        event->command,
+                                        event->durationMs >= 0 ? QString::number(event->durationMs)
+                                                               : QString(),
+                                        event->durationExact ? u"true"_s : u"false"_s,
+                                        event->detail};
+            QStringList quoted;
+            for (const QString& field : fields)
+                quoted << csvField(field);
+            line = quoted.join(u',') + u'\n';
+        } else {
+            QJsonObject object{{u"time"_s, TextFormat::timestamp(event->timeMs)},
+                               {u"time_ms"_s, event->timeMs},
+                               {u"event"_s, EventLogModel::kindLabel(event->kind)},
+                               {u"source"_s, event->source},
+                               {u"resource"_s, event->resource},
+                               {u"lock_kind"_s, event->lockKind},
+                               {u"mode"_s, event->mode},
+                               {u"pid"_s, event->pid},
+                               {u"command"_s, event->command},
+                               {u"detail"_s, event->detail}};
+            if (event->durationMs >= 0) {
+                object.insert(u"duration_ms"_s, event->durationMs);
+                object.insert(u"duration_exact"_s, event->durationExact);
+            }
+            line = QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) + u'\n';
+        }
+        if (!put(line))
+            return -1;
+        ++written;
+    }
+    return written;
+}

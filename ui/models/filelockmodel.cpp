@@ -1,0 +1,358 @@
+#include "models/filelockmodel.h"
+
+#include "models/healthstyle.h"
+#include "session/textformat.h"
+
+#include <QDateTime>
+#include <QFont>
+#include <QGuiApplication>
+#include <QPalette>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString heldForText(qint64 sinceMs, bool exact) {
+    if (sinceMs < 0)
+        return {};
+    const qint64 elapsed = QDateTime::currentMSecsSinceEpoch() - sinceMs;
+    return (exact ? QString() : u"\x2265 "_s) +
+           TextFormat::durationCoarse(std::max<qint64>(0, elapsed));
+}
+
+QString sinceTooltip(qint64 sinceMs, bool exact) {
+    if (sinceMs < 0)
+        return {};
+    return (exact ? u"Since "_s : u"Already held when first seen at "_s) +
+           TextFormat::timestamp(sinceMs);
+}
+
+} // namespace
+
+FileLockModel::FileLockModel(QObject* parent) : QAbstractTableModel(parent) {
+    // A removal costs the proxy and the view time in proportion to its size, so huge runs are
+    // cut into pieces that fit a slice; a dataChanged run costs little and is not cut.
+    SlicedMerge<std::vector<FileLockEntry>>::Limits& limits = m_merge.limits();
+    limits.checkEvery = 256;
+    limits.maxRemovalRun = 4096;
+    limits.minChunk = 64;
+    limits.maxChunk = 16384;
+}
+
+FileLockModel::~FileLockModel() = default;
+
+void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index) {
+    Q_ASSERT(entries.size() == index.size());
+    m_merge.submit({{}, std::move(entries), std::move(index), true});
+}
+
+bool FileLockModel::sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const {
+    // The builder hands back the very same row when nothing changed: compare pointers first.
+    return (shown.lock == incoming.lock && shown.waiter == incoming.waiter) ||
+           shown.sameDisplay(incoming);
+}
+
+void FileLockModel::dropRows(qsizetype first, qsizetype last) {
+    beginRemoveRows({}, static_cast<int>(first), static_cast<int>(last));
+    for (qsizetype i = first; i <= last; ++i)
+        m_lockCount -= m_entries[static_cast<std::size_t>(i)].waiter < 0 ? 1 : 0;
+    m_entries.erase(m_entries.begin() + first, m_entries.begin() + last + 1);
+    endRemoveRows();
+}
+
+void FileLockModel::appendRows(const QList<FileLockEntry>& source,
+                               std::span<const qsizetype> picks) {
+    const int first = entryCount();
+    beginInsertRows({}, first, first + static_cast<int>(picks.size()) - 1);
+    for (const qsizetype pick : picks) {
+        const FileLockEntry& entry = source.at(pick);
+        m_lockCount += entry.waiter < 0 ? 1 : 0;
+        m_entries.push_back(entry);
+    }
+    endInsertRows();
+}
+
+void FileLockModel::rowsRefreshed(qsizetype first, qsizetype last) {
+    emit dataChanged(index(static_cast<int>(first), 0),
+                     index(static_cast<int>(last), ColumnCount - 1));
+}
+
+const FileLockEntry* FileLockModel::entryAt(const QModelIndex& index) const {
+    if (!index.isValid() || index.model() != this || index.row() >= entryCount())
+        return nullptr;
+    return &m_entries[static_cast<std::size_t>(index.row())];
+}
+
+const FileLockRow* FileLockModel::lockAt(const QModelIndex& index) const {
+    const FileLockEntry* entry = entryAt(index);
+    return entry ? entry->lock.get() : nullptr;
+}
+
+const WaiterRow* FileLockModel::waiterAt(const QModelIndex& index) const {
+    const FileLockEntry* entry = entryAt(index);
+    return entry ? entry->waiterRow() : nullptr;
+}
+
+QModelIndex FileLockModel::indexOfLock(const QString& id) const {
+    for (std::size_t i = 0; i < m_entries.size(); ++i)
+        if (m_entries[i].waiter < 0 && m_entries[i].key == id)
+            return index(static_cast<int>(i), 0);
+    return {};
+}
+
+QModelIndexList FileLockModel::waiterRowsOf(const QString& lockId) const {
+    QList<std::pair<int, int>> found; // (waiter index, row)
+    for (std::size_t i = 0; i < m_entries.size(); ++i)
+        if (m_entries[i].waiter >= 0 && m_entries[i].lock->id == lockId)
+            found.append({m_entries[i].waiter, static_cast<int>(i)});
+    std::sort(found.begin(), found.end());
+    QModelIndexList rows;
+    for (const auto& [waiter, row] : found)
+        rows << index(row, 0);
+    return rows;
+}
+
+int FileLockModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : entryCount();
+}
+
+int FileLockModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant FileLockModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const FileLockEntry& entry = m_entries[static_cast<std::size_t>(index.row())];
+    if (role == LockIdRole)
+        return entry.lock->id;
+    if (const WaiterRow* waiter = entry.waiterRow())
+        return waiterData(*entry.lock, *waiter, index.column(), role);
+    return lockData(*entry.lock, index.column(), role);
+}
+
+QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) const {
+    switch (role) {
+    case HealthRole:
+        return static_cast<int>(row.health);
+    case IdRole:
+        return row.id;
+    case PidRole:
+        return row.firstPid;
+    case PathRole:
+        return row.path;
+    case IsWaiterRole:
+        return false;
+    case SinceRole:
+        return row.heldSinceMs;
+    case HostRole:
+        return row.host;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(row.health);
+    default:
+        break;
+    }
+    if (role == Qt::DisplayRole || role == SortRole) {
+        const bool sort = role == SortRole;
+        switch (column) {
+        case StatusColumn:
+            return sort ? QVariant(static_cast<int>(row.health)) : HealthStyle::label(row.health);
+        case PathColumn:
+            return row.pathDeleted && !sort ? row.path + u" (deleted)"_s : row.path;
+        case KindColumn:
+            return row.kind;
+        case ModeColumn:
+            return row.mode;
+        case RangeColumn:
+            return sort ? QVariant(row.start) : TextFormat::byteRange(row.start, row.end);
+        case PidColumn:
+            return sort ? QVariant(row.firstPid) : QVariant(row.pidsText());
+        case CommandColumn:
+            return row.command;
+        case UserColumn:
+            return row.user;
+        case StateColumn:
+            return row.state;
+        case HeldForColumn:
+            return sort ? QVariant(-row.heldSinceMs)
+                        : heldForText(row.heldSinceMs, row.heldSinceExact);
+        case WaitersColumn:
+            if (sort)
+                return static_cast<int>(row.waiters.size());
+            return row.waiters.isEmpty() ? QString() : QString::number(row.waiters.size());
+        case HostColumn:
+            return hostData(row, role);
+        default:
+            return {};
+        }
+    }
+    switch (role) {
+    case Qt::DecorationRole:
+        return column == StatusColumn ? QVariant(HealthStyle::icon(row.health)) : QVariant();
+    case Qt::ToolTipRole:
+        switch (column) {
+        case StatusColumn:
+            return QString(HealthStyle::explanation(row.health) +
+                           (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
+        case PathColumn:
+            return QString(
+                row.path + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
+                (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s));
+        case HeldForColumn:
+            return sinceTooltip(row.heldSinceMs, row.heldSinceExact);
+        case PidColumn: {
+            QStringList holders;
+            for (const HolderRow& holder : row.holders)
+                holders << QString::number(holder.process->pid) + u" ("_s +
+                               holder.process->command + u", "_s + holder.process->state + u')';
+            return holders.join(u'\n');
+        }
+        case CommandColumn:
+            return row.holders.isEmpty() ? QString() : row.holders.front().process->commandLine;
+        default:
+            return {};
+        }
+    case Qt::ForegroundRole:
+        if (column == PathColumn && !row.pathKnown)
+            return QGuiApplication::palette().color(QPalette::PlaceholderText);
+        if (column == StateColumn && row.health == LockHealth::holderStopped)
+            return HealthStyle::accent(LockHealth::holderStopped);
+        return {};
+    case Qt::FontRole:
+        if (column == StatusColumn && isAlarming(row.health)) {
+            QFont font;
+            font.setBold(true);
+            return font;
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == PidColumn || column == WaitersColumn || column == HeldForColumn)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& waiter, int column,
+                                   int role) const {
+    switch (role) {
+    case HealthRole:
+        return static_cast<int>(waiter.health);
+    case IdRole:
+        return QString(u"W "_s + waiter.id);
+    case PidRole:
+        return waiter.process->pid;
+    case PathRole:
+        return lock.path;
+    case IsWaiterRole:
+        return true;
+    case SinceRole:
+        return waiter.waitingSinceMs;
+    case HostRole:
+        return lock.host;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(waiter.health);
+    default:
+        break;
+    }
+    if (role == Qt::DisplayRole || role == SortRole) {
+        const bool sort = role == SortRole;
+        switch (column) {
+        case StatusColumn:
+            return sort ? QVariant(static_cast<int>(waiter.health))
+                        : HealthStyle::label(waiter.health);
+        case PathColumn:
+            return QString(u"    \x21B3 waits for "_s +
+                           (waiter.blockedByText.isEmpty() ? u"?"_s : waiter.blockedByText) +
+                           (waiter.depth > 1 ? u" (behind a waiter)"_s : QString()));
+        case KindColumn:
+            return waiter.kind;
+        case ModeColumn:
+            return waiter.mode;
+        case RangeColumn:
+            return sort ? QVariant(waiter.start) : TextFormat::byteRange(waiter.start, waiter.end);
+        case PidColumn:
+            return sort ? QVariant(waiter.process->pid)
+                        : QVariant(waiter.process->pid > 0 ? QString::number(waiter.process->pid)
+                                                           : u"?"_s);
+        case CommandColumn:
+            return waiter.process->command;
+        case UserColumn:
+            return waiter.process->user;
+        case StateColumn:
+            return waiter.process->state;
+        case HeldForColumn:
+            return sort ? QVariant(-waiter.waitingSinceMs)
+                        : heldForText(waiter.waitingSinceMs, waiter.waitingSinceExact);
+        case HostColumn:
+            return hostData(lock, role);
+        default:
+            return sort ? QVariant(QString()) : QVariant();
+        }
+    }
+    switch (role) {
+    case Qt::DecorationRole:
+        return column == StatusColumn ? QVariant(HealthStyle::icon(waiter.health)) : QVariant();
+    case Qt::ToolTipRole:
+        if (column == CommandColumn)
+            return waiter.process->commandLine;
+        if (column == PathColumn)
+            return QString(tr("blocked by ") + waiter.blockedByAll);
+        if (column == HeldForColumn)
+            return sinceTooltip(waiter.waitingSinceMs, waiter.waitingSinceExact);
+        return HealthStyle::explanation(waiter.health);
+    case Qt::ForegroundRole:
+        if (column == PathColumn)
+            return QGuiApplication::palette().color(QPalette::PlaceholderText);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == PidColumn || column == HeldForColumn)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant FileLockModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractItemModel::headerData(section, orientation, role);
+    switch (section) {
+    case StatusColumn:
+        return tr("Status");
+    case PathColumn:
+        return tr("Path");
+    case KindColumn:
+        return tr("Kind");
+    case ModeColumn:
+        return tr("Mode");
+    case RangeColumn:
+        return tr("Range");
+    case PidColumn:
+        return tr("PID");
+    case CommandColumn:
+        return tr("Command");
+    case UserColumn:
+        return tr("User");
+    case StateColumn:
+        return tr("State");
+    case HeldForColumn:
+        return tr("Held for");
+    case WaitersColumn:
+        return tr("Waiters");
+    case HostColumn:
+        return tr("Host");
+    default:
+        return {};
+    }
+}
+
+QVariant FileLockModel::hostData(const FileLockRow& row, int role) {
+    if (role == SortRole)
+        return row.host; // this computer ("") first
+    const QString name = row.host.isEmpty() ? tr("This computer") : row.host;
+    return row.hostStale ? QString(name + tr(" (disconnected, last known)")) : name;
+}

@@ -1,0 +1,205 @@
+#include "models/redislockmodel.h"
+
+#include "models/healthstyle.h"
+#include "session/textformat.h"
+
+#include <QDateTime>
+#include <QFont>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
+    // The sorting proxy's work is proportional to the rows one removal or dataChanged covers,
+    // and it has to fit in a slice.
+    SlicedMerge<QList<RedisLockRow>>::Limits& limits = m_merge.limits();
+    limits.checkEvery = 128;
+    limits.maxRemovalRun = 1024;
+    limits.maxChangedRun = 1024;
+    limits.minChunk = 32;
+    limits.maxChunk = 4096;
+}
+
+RedisLockModel::~RedisLockModel() = default;
+
+void RedisLockModel::setConnectionRows(const QString& connectionId, const QList<RedisLockRow>& rows,
+                                       bool complete) {
+    m_merge.submit({connectionId, rows, {}, complete});
+}
+
+void RedisLockModel::removeConnection(const QString& connectionId) {
+    m_merge.discardWaiting(connectionId);
+    setConnectionRows(connectionId, {});
+}
+
+void RedisLockModel::dropRows(qsizetype first, qsizetype last) {
+    beginRemoveRows({}, static_cast<int>(first), static_cast<int>(last));
+    m_rows.remove(first, last - first + 1);
+    endRemoveRows();
+}
+
+void RedisLockModel::appendRows(const QList<RedisLockRow>& source,
+                                std::span<const qsizetype> picks) {
+    const auto first = static_cast<int>(m_rows.size());
+    beginInsertRows({}, first, first + static_cast<int>(picks.size()) - 1);
+    for (const qsizetype pick : picks)
+        m_rows.append(source.at(pick));
+    endInsertRows();
+}
+
+void RedisLockModel::rowsRefreshed(qsizetype first, qsizetype last) {
+    emit dataChanged(index(static_cast<int>(first), 0),
+                     index(static_cast<int>(last), ColumnCount - 1));
+}
+
+const RedisLockRow* RedisLockModel::rowAt(const QModelIndex& index) const {
+    return index.isValid() && index.model() == this && index.row() < m_rows.size()
+               ? &m_rows[index.row()]
+               : nullptr;
+}
+
+QModelIndex RedisLockModel::indexOfKey(const QString& connectionId, const QString& key) const {
+    for (qsizetype i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].connectionId == connectionId && m_rows[i].key == key)
+            return index(static_cast<int>(i), 0);
+    return {};
+}
+
+int RedisLockModel::countFor(const QString& connectionId) const {
+    int count = 0;
+    for (const RedisLockRow& row : m_rows)
+        count += row.connectionId == connectionId ? 1 : 0;
+    return count;
+}
+
+int RedisLockModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int RedisLockModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const RedisLockRow& row = m_rows[index.row()];
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    switch (role) {
+    case HealthRole:
+        return static_cast<int>(row.health);
+    case RemainingRole:
+        return row.remainingMs(now);
+    case TotalTtlRole:
+        return row.ttlScaleMs;
+    case RowKeyRole:
+        return row.rowKey;
+    case KeyRole:
+        return row.key;
+    case TokenRole:
+        return row.token;
+    case Qt::BackgroundRole:
+        return HealthStyle::rowBackground(row.health);
+    case SortRole:
+        switch (index.column()) {
+        case StatusColumn:
+            return static_cast<int>(row.health);
+        case TtlColumn: {
+            // No TTL sorts as the longest (it never runs out); channel locks after it.
+            const qint64 remaining = row.remainingMs(now);
+            return remaining == -1 ? std::numeric_limits<qint64>::max() - 1
+                   : remaining < 0 ? std::numeric_limits<qint64>::max()
+                                   : remaining;
+        }
+        case WaitersColumn:
+            return row.waiters;
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case StatusColumn:
+            return HealthStyle::label(row.health);
+        case KeyColumn:
+            return row.key;
+        case ServerColumn:
+            return row.connectionName;
+        case ConventionColumn:
+            return row.convention;
+        case OwnerColumn:
+            return row.holders.isEmpty() ? row.owner : row.holders;
+        case TtlColumn: {
+            const qint64 remaining = row.remainingMs(now);
+            if (remaining == -1)
+                return tr("no TTL");
+            if (remaining < 0)
+                return tr("while subscribed");
+            return TextFormat::duration(remaining);
+        }
+        case WaitersColumn:
+            return row.waiters ? QString::number(row.waiters) : QString();
+        case WarningsColumn:
+            return row.warnings.join(u"; "_s);
+        default:
+            return {};
+        }
+    case Qt::DecorationRole:
+        return index.column() == StatusColumn ? QVariant(HealthStyle::icon(row.health))
+                                              : QVariant();
+    case Qt::ToolTipRole:
+        switch (index.column()) {
+        case StatusColumn:
+            return QString(HealthStyle::explanation(row.health) +
+                           (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
+        case ConventionColumn:
+            return QString(row.convention + u" ("_s + row.confidence + u")\n"_s + row.evidence);
+        case OwnerColumn:
+            return QString(
+                u"token: "_s + (row.token.isEmpty() ? u"\x2013"_s : row.token) +
+                (row.tokenComplete ? QString() : u" (truncated)"_s) +
+                (row.fencing >= 0 ? u"\nfencing: "_s + QString::number(row.fencing) : QString()) +
+                u"\n"_s + row.owner +
+                (row.channelWaiters.isEmpty() ? QString() : u"\nwaiting: "_s + row.channelWaiters));
+        case WarningsColumn:
+            return row.warnings.join(u'\n');
+        default:
+            return row.key;
+        }
+    case Qt::FontRole:
+        if (index.column() == KeyColumn) {
+            QFont font;
+            font.setFamily(u"monospace"_s);
+            font.setStyleHint(QFont::Monospace);
+            return font;
+        }
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant RedisLockModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case StatusColumn:
+        return tr("Status");
+    case KeyColumn:
+        return tr("Key / channel");
+    case ServerColumn:
+        return tr("Server");
+    case ConventionColumn:
+        return tr("Convention");
+    case OwnerColumn:
+        return tr("Owner / holder");
+    case TtlColumn:
+        return tr("TTL");
+    case WaitersColumn:
+        return tr("Waiters");
+    case WarningsColumn:
+        return tr("Warnings");
+    default:
+        return {};
+    }
+}

@@ -1,0 +1,236 @@
+#include "models/redistimelinefeed.h"
+
+#include "session/textformat.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QThread>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+RedisTimelineFeed::RedisTimelineFeed(QObject* parent)
+    : QObject(parent), m_clock([] { return QDateTime::currentMSecsSinceEpoch(); }) {
+    m_continue.setSingleShot(true);
+    m_continue.setInterval(0);
+    connect(&m_continue, &QTimer::timeout, this, &RedisTimelineFeed::continueDiff);
+}
+
+QString RedisTimelineFeed::laneName(const QString& connectionName, const QString& key) {
+    return u"redis "_s + connectionName + u": "_s + key;
+}
+
+int RedisTimelineFeed::openHolds() const {
+    qsizetype count = 0;
+    for (const Connection& connection : m_connections)
+        count += connection.holds.size();
+    return static_cast<int>(count);
+}
+
+int RedisTimelineFeed::openWaits() const {
+    qsizetype count = 0;
+    for (const Connection& connection : m_connections)
+        count += connection.waits.size();
+    return static_cast<int>(count);
+}
+
+void RedisTimelineFeed::openHold(Connection& connection, const QString& rowKey,
+                                 const RedisLockRow& row, const QString& owner, qint64 startMs) {
+    Hold hold;
+    hold.resource = laneName(row.connectionName, row.key).toStdString();
+    hold.owner = owner;
+    hold.id = m_nextId++;
+    hold.seenIn = connection.scans;
+    m_store.openInterval(hold.resource, hold.id, false, startMs,
+                         row.owner.isEmpty() ? owner : row.owner);
+    connection.holds.insert(rowKey, std::move(hold));
+}
+
+void RedisTimelineFeed::diffWaiters(Connection& connection, const QString& rowKey,
+                                    const RedisLockRow& row, const std::string& resource,
+                                    qint64 nowMs) {
+    // Blocked in BLPOP on its signal list, or subscribed to its channel as a pending writer.
+    std::vector<inspect::RedisClient> clients = row.record->possible_waiters;
+    for (const inspect::RedisChannelHolder& waiter : row.record->waiters)
+        clients.push_back(waiter.client);
+    // A scan that could not tell holder from waiter (neither answered its ping) lists both as
+    // holders; the one that did not begin this hold still waits.
+    const QStringList holding = row.holdKey.split(u'\n');
+    for (const inspect::RedisChannelHolder& holder : row.record->holders) {
+        const std::string id =
+            holder.legacy ? "legacy client " + std::to_string(holder.client.id) : holder.holder_id;
+        if (!row.holdKey.isEmpty() && !holding.contains(TextFormat::fromStd(id)))
+            clients.push_back(holder.client);
+    }
+    for (const inspect::RedisClient& client : clients) {
+        const QString waitKey = rowKey + u'\n' + QString::number(client.id);
+        const auto found = connection.waits.find(waitKey);
+        if (found != connection.waits.end() && found->resource == resource) {
+            found->seenIn = connection.scans;
+            continue;
+        }
+        if (found != connection.waits.end()) // the lock changed lanes (renamed connection)
+            m_store.closeInterval(found->resource, found->id, true, nowMs);
+        Wait wait;
+        wait.resource = resource;
+        wait.rowKey = rowKey;
+        wait.id = m_nextId++;
+        wait.seenIn = connection.scans;
+        QString who = u"client "_s + QString::number(client.id);
+        if (!client.address.empty())
+            who += u' ' + TextFormat::fromStd(client.address);
+        if (!client.name.empty())
+            who += u" ("_s + TextFormat::fromStd(client.name) + u')';
+        // Seen blocked by this scan; when it started blocking, Redis does not say.
+        m_store.openInterval(resource, wait.id, true, row.scannedAtMs > 0 ? row.scannedAtMs : nowMs,
+                             who);
+        connection.waits.insert(waitKey, std::move(wait));
+    }
+}
+
+void RedisTimelineFeed::addScan(const QString& connectionId, const QList<RedisLockRow>& rows,
+                                bool complete) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    PendingScan scan;
+    scan.connectionId = connectionId;
+    scan.rows = rows; // shared with the lock table's merge, not copied
+    scan.complete = complete;
+    scan.nowMs = m_clock(); // when the scan was seen: the end of what it saw gone
+    m_pending.push_back(std::move(scan));
+    if (m_pending.size() == 1)
+        continueDiff();
+}
+
+void RedisTimelineFeed::continueDiff() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    QElapsedTimer clock;
+    clock.start();
+    constexpr qsizetype checkEvery = 64;
+    while (!m_pending.empty()) {
+        PendingScan& scan = m_pending.front();
+        Connection& connection = m_connections[scan.connectionId];
+        if (!scan.started) {
+            scan.started = true;
+            ++connection.scans;
+            if (connection.lastScanMs >= 0)
+                connection.periodMs = scan.nowMs - connection.lastScanMs;
+            connection.lastScanMs = scan.nowMs;
+        }
+        while (scan.cursor < scan.rows.size()) {
+            diffRow(connection, scan.rows.at(scan.cursor++));
+            if (scan.cursor % checkEvery == 0 && clock.elapsed() >= m_sliceBudgetMs) {
+                m_continue.start(); // out of budget: after the event loop had its turn
+                return;
+            }
+        }
+        finishScan(connection, scan.complete, scan.nowMs);
+        m_pending.pop_front();
+    }
+    emit changed();
+}
+
+void RedisTimelineFeed::diffRow(Connection& connection, const RedisLockRow& row) {
+    // The holder as of when the hold began (rows built elsewhere may lack it: their token or,
+    // for channel locks, their holders).
+    const QString& owner = !row.holdKey.isEmpty() ? row.holdKey
+                           : row.token.isEmpty()  ? row.holders
+                                                  : row.token;
+    const qint64 nowMs = m_pending.front().nowMs;
+    // The row builder dates a token from the scan that first showed it (-1: it was there at
+    // the connection's first scan, held since who knows when; from then on, then).
+    const qint64 startMs = row.firstSeenMs >= 0  ? row.firstSeenMs
+                           : row.scannedAtMs > 0 ? row.scannedAtMs
+                                                 : nowMs;
+    auto hold = connection.holds.find(row.rowKey);
+    if (hold == connection.holds.end()) {
+        openHold(connection, row.rowKey, row, owner, startMs);
+        hold = connection.holds.find(row.rowKey);
+    } else if (hold->owner != owner) {
+        // Another owner: the old hold ended when the new one was first seen (adjacent bars).
+        m_store.closeInterval(hold->resource, hold->id, false, startMs);
+        openHold(connection, row.rowKey, row, owner, startMs);
+        hold = connection.holds.find(row.rowKey);
+    } else {
+        hold->seenIn = connection.scans;
+    }
+    if (row.record && (!row.record->possible_waiters.empty() || !row.record->waiters.empty() ||
+                       row.record->holders.size() > 1))
+        diffWaiters(connection, row.rowKey, row, hold->resource, nowMs);
+}
+
+void RedisTimelineFeed::finishScan(Connection& connection, bool complete, qint64 nowMs) {
+    const quint64 scan = connection.scans;
+    // What a complete scan did not show is gone; an incomplete one cannot tell.
+    if (complete) {
+        for (auto hold = connection.holds.begin(); hold != connection.holds.end();) {
+            if (hold->seenIn == scan) {
+                ++hold;
+                continue;
+            }
+            m_store.closeInterval(hold->resource, hold->id, false, nowMs);
+            hold = connection.holds.erase(hold);
+        }
+    }
+    // A wait ended when the scan saw its lock without it, or (complete scan) the lock gone.
+    for (auto wait = connection.waits.begin(); wait != connection.waits.end();) {
+        if (wait->seenIn == scan) {
+            ++wait;
+            continue;
+        }
+        const auto hold = connection.holds.constFind(wait->rowKey);
+        const bool lockSeen = hold != connection.holds.cend() && hold->seenIn == scan;
+        if (!complete && !lockSeen) {
+            ++wait;
+            continue;
+        }
+        m_store.closeInterval(wait->resource, wait->id, true, nowMs);
+        wait = connection.waits.erase(wait);
+    }
+}
+
+void RedisTimelineFeed::removeConnection(const QString& connectionId) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    // Its scans not diffed yet go (the one in progress too: what it diffed so far stays).
+    const bool inProgress = !m_pending.empty() && m_pending.front().connectionId == connectionId &&
+                            m_pending.front().started;
+    std::erase_if(m_pending,
+                  [&](const PendingScan& scan) { return scan.connectionId == connectionId; });
+    if (inProgress) {
+        m_continue.stop();
+        if (!m_pending.empty())
+            m_continue.start();
+    }
+    const auto found = m_connections.find(connectionId);
+    if (found == m_connections.end())
+        return;
+    const qint64 nowMs = m_clock();
+    for (const Hold& hold : std::as_const(found->holds))
+        m_store.closeInterval(hold.resource, hold.id, false, nowMs);
+    for (const Wait& wait : std::as_const(found->waits))
+        m_store.closeInterval(wait.resource, wait.id, true, nowMs);
+    m_connections.erase(found);
+    emit changed();
+}
+
+QString RedisTimelineFeed::note() const {
+    qint64 periodMs = -1;
+    for (const Connection& connection : m_connections)
+        periodMs = std::max(periodMs, connection.periodMs);
+    const QString period = periodMs > 0 ? tr("about every %1").arg(TextFormat::duration(periodMs))
+                                        : tr("periodically");
+    return tr("Seen by Redis scans (%1): a hold or wait began and ended up to one scan period "
+              "before its bar does, and one shorter than that may not show at all.")
+        .arg(period);
+}
+
+QList<TimelineLane> RedisTimelineFeed::lanes(qint64 nowMs, qint64 windowMs, int maxLanes) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_store.forget(nowMs, windowMs);
+    QList<TimelineLane> result = m_store.lanes(nowMs, windowMs, maxLanes);
+    const QString text = note();
+    for (TimelineLane& lane : result)
+        lane.note = text;
+    return result;
+}

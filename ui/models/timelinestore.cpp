@@ -1,0 +1,256 @@
+#include "models/timelinestore.h"
+
+#include "session/textformat.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+namespace {
+
+std::string resourceOf(const inspect::FileLock& lock) {
+    if (!lock.path.empty())
+        return lock.path;
+    return lock.file ? inspect::to_string(*lock.file) : std::string("(no inode)");
+}
+
+QString whoOf(const inspect::Snapshot& snapshot, inspect::Pid pid) {
+    const inspect::ProcessInfo* process = snapshot.process(pid);
+    if (!process || process->command.empty())
+        return QString::number(pid);
+    return QString::number(pid) + u" ("_s + TextFormat::fromStd(process->command) + u')';
+}
+
+/// Two closed intervals of one process closer than this are drawn as one bar.
+constexpr qint64 coalesceGapMs = 250;
+
+} // namespace
+
+void TimelineStore::addClosed(History& history, Interval interval) {
+    // Only the last few bars can touch a new interval: intervals arrive in end order.
+    const std::size_t look = std::min<std::size_t>(history.bars.size(), 8);
+    for (auto it = history.bars.rbegin(); it != history.bars.rbegin() + static_cast<long>(look);
+         ++it) {
+        if (it->pid == interval.pid && it->wait == interval.wait &&
+            interval.startMs <= it->endMs + coalesceGapMs &&
+            it->startMs <= interval.endMs + coalesceGapMs) {
+            it->startMs = std::min(it->startMs, interval.startMs);
+            it->endMs = std::max(it->endMs, interval.endMs);
+            return;
+        }
+    }
+    history.bars.push_back(std::move(interval));
+}
+
+void TimelineStore::prune(History& history, qint64 horizonMs) {
+    // Vectors, not deques: a deque allocates a block even when empty, and there can be tens
+    // of thousands of histories. Entries are appended in end order, so the old ones lead.
+    const auto dropOld = [horizonMs](auto& entries) {
+        auto firstKept =
+            std::find_if(entries.begin(), entries.end(),
+                         [horizonMs](const auto& entry) { return entry.endMs >= horizonMs; });
+        entries.erase(entries.begin(), firstKept);
+    };
+    dropOld(history.bars);
+    dropOld(history.holds);
+    dropOld(history.waits);
+}
+
+void TimelineStore::update(const inspect::Snapshot& snapshot,
+                           const std::vector<inspect::Event>& events, qint64 nowMs,
+                           qint64 retentionMs) {
+    for (auto& [resource, history] : m_history)
+        history.open.clear();
+
+    for (const inspect::Event& event : events) {
+        History& history = m_history[event.resource];
+        const qint64 timeMs = TextFormat::msecsSinceEpoch(event.time);
+        history.lastActivityMs = std::max(history.lastActivityMs, timeMs);
+        const bool wait = event.kind == inspect::EventKind::wait_ended;
+        if (event.kind != inspect::EventKind::released && !wait)
+            continue;
+        const qint64 durationMs = event.duration ? event.duration->count() : 0;
+        Interval interval;
+        interval.startMs = timeMs - durationMs;
+        interval.endMs = timeMs;
+        interval.wait = wait;
+        interval.pid = event.pid;
+        interval.who = event.command.empty() ? QString::number(event.pid)
+                                             : QString::number(event.pid) + u" ("_s +
+                                                   TextFormat::fromStd(event.command) + u')';
+        addClosed(history, interval);
+        (wait ? history.waits : history.holds).push_back({timeMs, durationMs});
+    }
+
+    // Ongoing holds and waits, one per process and resource (a process holding 50,000 byte
+    // ranges of one file is one bar).
+    for (const inspect::FileLock& lock : snapshot.file_locks) {
+        const std::string resource = resourceOf(lock);
+        auto addOpen = [&](inspect::Pid pid, const std::optional<inspect::TimePoint>& since,
+                           bool wait) {
+            if (!since)
+                return;
+            History& history = m_history[resource];
+            const qint64 sinceMs = TextFormat::msecsSinceEpoch(*since);
+            for (Interval& open : history.open)
+                if (open.pid == pid && open.wait == wait) {
+                    open.startMs = std::min(open.startMs, sinceMs);
+                    return;
+                }
+            Interval interval;
+            interval.startMs = sinceMs;
+            interval.wait = wait;
+            interval.pid = pid;
+            interval.who = whoOf(snapshot, pid);
+            history.open.push_back(std::move(interval));
+        };
+        for (const inspect::Holder& holder : lock.holders)
+            addOpen(holder.pid, holder.held_since ? holder.held_since : lock.held_since, false);
+        if (lock.holders.empty())
+            addOpen(0, lock.held_since, false);
+        for (const inspect::Waiter& waiter : lock.waiters)
+            addOpen(waiter.pid, waiter.waiting_since, true);
+    }
+
+    forget(nowMs, retentionMs);
+}
+
+void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
+                                 const QString& who) {
+    History& history = m_history[resource];
+    for (const Interval& open : history.open)
+        if (open.pid == id && open.wait == wait)
+            return;
+    Interval interval;
+    interval.startMs = startMs;
+    interval.wait = wait;
+    interval.pid = id;
+    interval.who = who;
+    history.open.push_back(std::move(interval));
+    history.lastActivityMs = std::max(history.lastActivityMs, startMs);
+}
+
+void TimelineStore::closeInterval(const std::string& resource, qint64 id, bool wait, qint64 endMs) {
+    const auto found = m_history.find(resource);
+    if (found == m_history.end())
+        return;
+    History& history = found->second;
+    const auto open =
+        std::find_if(history.open.begin(), history.open.end(), [&](const Interval& interval) {
+            return interval.pid == id && interval.wait == wait;
+        });
+    if (open == history.open.end())
+        return;
+    Interval interval = std::move(*open);
+    history.open.erase(open);
+    interval.endMs = std::max(endMs, interval.startMs);
+    const qint64 durationMs = interval.endMs - interval.startMs;
+    history.lastActivityMs = std::max(history.lastActivityMs, interval.endMs);
+    (wait ? history.waits : history.holds).push_back({interval.endMs, durationMs});
+    addClosed(history, std::move(interval));
+}
+
+void TimelineStore::forget(qint64 nowMs, qint64 retentionMs) {
+    const qint64 horizon = nowMs - retentionMs;
+    for (auto it = m_history.begin(); it != m_history.end();) {
+        History& history = it->second;
+        prune(history, horizon);
+        if (history.bars.empty() && history.open.empty() && history.holds.empty() &&
+            history.waits.empty())
+            it = m_history.erase(it);
+        else
+            ++it;
+    }
+}
+
+DurationSummary TimelineStore::summarize(std::vector<qint64>& durations) {
+    DurationSummary summary;
+    summary.count = static_cast<int>(durations.size());
+    if (durations.empty())
+        return summary;
+    auto at = [&](double fraction) {
+        // Nearest-rank percentile.
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(durations.size())));
+        const std::size_t index = rank == 0 ? 0 : rank - 1;
+        std::nth_element(durations.begin(), durations.begin() + static_cast<long>(index),
+                         durations.end());
+        return durations[index];
+    };
+    summary.medianMs = at(0.5);
+    summary.p95Ms = at(0.95);
+    summary.maxMs = *std::max_element(durations.begin(), durations.end());
+    return summary;
+}
+
+QList<TimelineLane> TimelineStore::lanes(qint64 nowMs, qint64 windowMs, int maxLanes) const {
+    const qint64 windowStart = nowMs - windowMs;
+    struct Candidate {
+        const std::string* resource;
+        const History* history;
+        bool waits;
+        qint64 activity;
+    };
+    std::vector<Candidate> candidates;
+    candidates.reserve(m_history.size());
+    for (const auto& [resource, history] : m_history) {
+        bool waits = false;
+        for (const Interval& open : history.open)
+            waits = waits || open.wait;
+        for (auto it = history.waits.rbegin(); !waits && it != history.waits.rend(); ++it)
+            waits = it->endMs >= windowStart;
+        qint64 activity = history.lastActivityMs;
+        if (!history.bars.empty())
+            activity = std::max(activity, history.bars.back().endMs);
+        for (const Interval& open : history.open)
+            activity = std::max(activity, open.startMs);
+        const bool visible = !history.open.empty() || activity >= windowStart;
+        if (visible)
+            candidates.push_back({&resource, &history, waits, activity});
+    }
+    const auto rank = [](const Candidate& a, const Candidate& b) {
+        if (a.waits != b.waits)
+            return a.waits;
+        if (a.activity != b.activity)
+            return a.activity > b.activity;
+        return *a.resource < *b.resource;
+    };
+    const std::size_t keep = std::min(candidates.size(), static_cast<std::size_t>(maxLanes));
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<long>(keep),
+                      candidates.end(), rank);
+    candidates.resize(keep);
+
+    QList<TimelineLane> result;
+    result.reserve(static_cast<qsizetype>(keep));
+    for (const Candidate& candidate : candidates) {
+        const History& history = *candidate.history;
+        TimelineLane lane;
+        lane.resource = TextFormat::fromStd(*candidate.resource);
+        lane.lastActivityMs = candidate.activity;
+        std::vector<qint64> holds;
+        std::vector<qint64> waits;
+        for (const Interval& bar : history.bars) {
+            if (bar.endMs < windowStart)
+                continue;
+            lane.bars.push_back(
+                {std::max(bar.startMs, windowStart), bar.endMs, bar.wait, bar.pid, bar.who});
+        }
+        for (const Interval& open : history.open) {
+            lane.bars.push_back(
+                {std::max(open.startMs, windowStart), -1, open.wait, open.pid, open.who});
+            (open.wait ? waits : holds).push_back(nowMs - open.startMs);
+        }
+        for (const Ended& ended : history.holds)
+            if (ended.endMs >= windowStart)
+                holds.push_back(ended.durationMs);
+        for (const Ended& ended : history.waits)
+            if (ended.endMs >= windowStart)
+                waits.push_back(ended.durationMs);
+        lane.holds = summarize(holds);
+        lane.waits = summarize(waits);
+        result.push_back(std::move(lane));
+    }
+    return result;
+}

@@ -1,0 +1,36 @@
+#pragma once
+// Display-ready values for one watch (a file, directory, glob or bounded semaphore) and the
+// files or slots it stands for.
+
+#include "models/lockhealth.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+struct WatchTargetRow {
+    QString path;
+    int slot = -1; ///< semaphore slot number, -1 for other watches
+    bool exists = false;
+    LockHealth health = LockHealth::free;
+    QString stateText; ///< "free", "held by 4242 (python3)", "held by 4242, 2 waiting"
+    QList<qint64> holders;
+    QList<qint64> waiters;
+    QString holdersText; ///< "4242 (python3)"
+    qint64 heldSinceMs = -1;
+    QString problem;
+    bool operator==(const WatchTargetRow&) const = default;
+};
+
+struct WatchRow {
+    QString key;         ///< identifies the watch across refreshes (its description)
+    QString description; ///< "semaphore jobs (3 slots) in /tmp"
+    QString type;        ///< "file", "directory", "glob", "semaphore"
+    int used = 0;        ///< targets held
+    int total = 0;       ///< targets (slots) in all
+    int waiting = 0;     ///< waiter processes over all targets
+    LockHealth health = LockHealth::free; ///< the worst of its targets
+    QList<WatchTargetRow> targets;
+    QStringList problems;
+    bool operator==(const WatchRow&) const = default;
+};

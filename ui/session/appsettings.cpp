@@ -1,0 +1,172 @@
+#include "session/appsettings.h"
+
+#include "session/textformat.h"
+
+#include <QSettings>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+namespace {
+
+QString typeName(inspect::Watch::Type type) {
+    switch (type) {
+    case inspect::Watch::Type::path:
+        return u"file"_s;
+    case inspect::Watch::Type::directory:
+        return u"directory"_s;
+    case inspect::Watch::Type::glob:
+        return u"glob"_s;
+    case inspect::Watch::Type::semaphore:
+        return u"semaphore"_s;
+    }
+    return u"file"_s;
+}
+
+inspect::Watch::Type typeFromName(const QString& name) {
+    if (name == u"directory"_s)
+        return inspect::Watch::Type::directory;
+    if (name == u"glob"_s)
+        return inspect::Watch::Type::glob;
+    if (name == u"semaphore"_s)
+        return inspect::Watch::Type::semaphore;
+    return inspect::Watch::Type::path;
+}
+
+} // namespace
+
+AppSettings::AppSettings()
+    : m_settings(std::make_unique<QSettings>(u"Lockscope"_s, u"lockscope"_s)) {}
+
+AppSettings::AppSettings(const QString& iniFile)
+    : m_settings(std::make_unique<QSettings>(iniFile, QSettings::IniFormat)) {}
+
+AppSettings::~AppSettings() = default;
+
+int AppSettings::refreshIntervalMs() const {
+    return m_settings->value(u"refresh/intervalMs"_s, 1000).toInt();
+}
+void AppSettings::setRefreshIntervalMs(int milliseconds) {
+    m_settings->setValue(u"refresh/intervalMs"_s, milliseconds);
+}
+
+qint64 AppSettings::stuckThresholdMs() const {
+    return m_settings->value(u"thresholds/stuckMs"_s, 5 * 60 * 1000).toLongLong();
+}
+void AppSettings::setStuckThresholdMs(qint64 milliseconds) {
+    m_settings->setValue(u"thresholds/stuckMs"_s, milliseconds);
+}
+
+qint64 AppSettings::timelineWindowMs() const {
+    return m_settings->value(u"timeline/windowMs"_s, 5 * 60 * 1000).toLongLong();
+}
+void AppSettings::setTimelineWindowMs(qint64 milliseconds) {
+    m_settings->setValue(u"timeline/windowMs"_s, milliseconds);
+}
+
+int AppSettings::redisScanIntervalMs() const {
+    return m_settings->value(u"redis/scanIntervalMs"_s, 2000).toInt();
+}
+void AppSettings::setRedisScanIntervalMs(int milliseconds) {
+    m_settings->setValue(u"redis/scanIntervalMs"_s, milliseconds);
+}
+
+std::vector<inspect::Watch> AppSettings::watches() const {
+    std::vector<inspect::Watch> result;
+    const int count = m_settings->beginReadArray(u"watches"_s);
+    for (int i = 0; i < count; ++i) {
+        m_settings->setArrayIndex(i);
+        inspect::Watch watch;
+        watch.type = typeFromName(m_settings->value(u"type"_s).toString());
+        watch.path = m_settings->value(u"path"_s).toString().toStdString();
+        watch.name = m_settings->value(u"name"_s).toString().toStdString();
+        watch.maximum = m_settings->value(u"maximum"_s, 0).toUInt();
+        const QString pattern = m_settings->value(u"pattern"_s).toString();
+        if (!pattern.isEmpty())
+            watch.pattern = pattern.toStdString();
+        if (!watch.path.empty())
+            result.push_back(std::move(watch));
+    }
+    m_settings->endArray();
+    return result;
+}
+
+void AppSettings::setWatches(const std::vector<inspect::Watch>& watches) {
+    m_settings->remove(u"watches"_s);
+    m_settings->beginWriteArray(u"watches"_s, static_cast<int>(watches.size()));
+    for (std::size_t i = 0; i < watches.size(); ++i) {
+        const inspect::Watch& watch = watches[i];
+        m_settings->setArrayIndex(static_cast<int>(i));
+        m_settings->setValue(u"type"_s, typeName(watch.type));
+        m_settings->setValue(u"path"_s, TextFormat::fromStd(watch.path));
+        m_settings->setValue(u"name"_s, TextFormat::fromStd(watch.name));
+        m_settings->setValue(u"maximum"_s, watch.maximum);
+        m_settings->setValue(u"pattern"_s, TextFormat::fromStd(watch.pattern));
+    }
+    m_settings->endArray();
+}
+
+QList<RedisConnectionConfig> AppSettings::connections() const {
+    QList<RedisConnectionConfig> result;
+    const int count = m_settings->beginReadArray(u"redis/connections"_s);
+    for (int i = 0; i < count; ++i) {
+        m_settings->setArrayIndex(i);
+        RedisConnectionConfig config;
+        config.id = m_settings->value(u"id"_s).toString();
+        config.name = m_settings->value(u"name"_s).toString();
+        config.host = m_settings->value(u"host"_s, config.host).toString();
+        config.port = m_settings->value(u"port"_s, config.port).toInt();
+        config.unixSocket = m_settings->value(u"unixSocket"_s).toString();
+        config.db = m_settings->value(u"db"_s, 0).toInt();
+        config.username = m_settings->value(u"username"_s).toString();
+        config.rememberPassword = m_settings->value(u"rememberPassword"_s, false).toBool();
+        config.password = m_settings->value(u"plainPassword"_s).toString();
+        config.connectTimeoutMs = m_settings->value(u"connectTimeoutMs"_s, 2000).toInt();
+        config.commandTimeoutMs = m_settings->value(u"commandTimeoutMs"_s, 2000).toInt();
+        config.match = m_settings->value(u"match"_s, config.match).toString();
+        if (!config.id.isEmpty())
+            result << config;
+    }
+    m_settings->endArray();
+    return result;
+}
+
+void AppSettings::setConnections(const QList<RedisConnectionConfig>& connections,
+                                 const QStringList& plainPasswordIds) {
+    m_settings->remove(u"redis/connections"_s);
+    m_settings->beginWriteArray(u"redis/connections"_s, static_cast<int>(connections.size()));
+    for (qsizetype i = 0; i < connections.size(); ++i) {
+        const RedisConnectionConfig& config = connections[i];
+        m_settings->setArrayIndex(static_cast<int>(i));
+        m_settings->setValue(u"id"_s, config.id);
+        m_settings->setValue(u"name"_s, config.name);
+        m_settings->setValue(u"host"_s, config.host);
+        m_settings->setValue(u"port"_s, config.port);
+        m_settings->setValue(u"unixSocket"_s, config.unixSocket);
+        m_settings->setValue(u"db"_s, config.db);
+        m_settings->setValue(u"username"_s, config.username);
+        m_settings->setValue(u"rememberPassword"_s, config.rememberPassword);
+        if (plainPasswordIds.contains(config.id) && !config.password.isEmpty())
+            m_settings->setValue(u"plainPassword"_s, config.password);
+        m_settings->setValue(u"connectTimeoutMs"_s, config.connectTimeoutMs);
+        m_settings->setValue(u"commandTimeoutMs"_s, config.commandTimeoutMs);
+        m_settings->setValue(u"match"_s, config.match);
+    }
+    m_settings->endArray();
+}
+
+QByteArray AppSettings::value(const QString& key) const {
+    return m_settings->value(key).toByteArray();
+}
+
+void AppSettings::setValue(const QString& key, const QByteArray& value) {
+    m_settings->setValue(key, value);
+}
+
+QString AppSettings::fileName() const {
+    return m_settings->fileName();
+}
+
+void AppSettings::sync() {
+    m_settings->sync();
+}

@@ -1,0 +1,53 @@
+#pragma once
+// AppSettings: what Lock Inspector remembers between runs (QSettings): refresh interval,
+// thresholds, watches, Redis connections (without passwords: see PasswordStore), window
+// geometry and state, column layouts.
+
+#include "session/redisconnectionconfig.h"
+
+#include <portalocker/inspect/watch.hpp>
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+class QSettings;
+
+class AppSettings {
+  public:
+    /// The user's settings (organization "Lockscope", application "lockscope").
+    AppSettings();
+    /// Settings in an INI file of its own (tests, --settings).
+    explicit AppSettings(const QString& iniFile);
+    ~AppSettings();
+
+    int refreshIntervalMs() const;
+    void setRefreshIntervalMs(int milliseconds);
+    qint64 stuckThresholdMs() const;
+    void setStuckThresholdMs(qint64 milliseconds);
+    qint64 timelineWindowMs() const;
+    void setTimelineWindowMs(qint64 milliseconds);
+    int redisScanIntervalMs() const;
+    void setRedisScanIntervalMs(int milliseconds);
+
+    std::vector<portalocker::inspect::Watch> watches() const;
+    void setWatches(const std::vector<portalocker::inspect::Watch>& watches);
+
+    QList<RedisConnectionConfig> connections() const;
+    /// Saves everything but the password, which is saved here only when `plainPasswords`
+    /// is set for that connection (the operator chose "remember" with no keychain).
+    void setConnections(const QList<RedisConnectionConfig>& connections,
+                        const QStringList& plainPasswordIds);
+
+    QByteArray value(const QString& key) const;
+    void setValue(const QString& key, const QByteArray& value);
+
+    QString fileName() const;
+    void sync();
+
+  private:
+    std::unique_ptr<QSettings> m_settings;
+};

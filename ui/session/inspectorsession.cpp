@@ -1,0 +1,167 @@
+#include "session/inspectorsession.h"
+
+#include "session/appsettings.h"
+#include "models/deadlockmodel.h"
+#include "models/eventlogmodel.h"
+#include "models/filelockmodel.h"
+#include "models/heldlockmodel.h"
+#include "session/redishub.h"
+#include "session/remotehub.h"
+#include "models/redistimelinefeed.h"
+#include "workers/snapshotpoller.h"
+#include "session/textformat.h"
+#include "models/timelinemodel.h"
+#include "models/watchmodel.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
+    : QObject(parent), m_settings(settings), m_poller(new SnapshotPoller(this)),
+      m_fileLocks(new FileLockModel(this)), m_watches(new WatchModel(this)),
+      m_deadlocks(new DeadlockModel(this)), m_eventLog(new EventLogModel(this)),
+      m_timeline(new TimelineModel(this)), m_heldLocks(new HeldLockModel(this)),
+      m_redis(new RedisHub(settings, this)), m_remote(new RemoteHub(settings, this)) {
+    m_watchList = settings->watches();
+    m_stuckThresholdMs = settings->stuckThresholdMs();
+    m_timelineWindowMs = settings->timelineWindowMs();
+    m_timeline->setWindow(m_timelineWindowMs);
+    m_poller->setInterval(settings->refreshIntervalMs());
+    pushPollSettings();
+    m_remote->setRefreshInterval(m_poller->interval());
+    // Every host's rows go through the merger, this computer's as host "".
+    connect(m_poller, &SnapshotPoller::resultReady, this,
+            [this](const PollResult& result) { applyResult(m_merger.update(QString(), result)); });
+    connect(m_remote, &RemoteHub::hostResult, this,
+            [this](const QString& host, const PollResult& result) {
+                applyResult(m_merger.update(host, result));
+            });
+    connect(m_remote, &RemoteHub::hostStateChanged, this, [this](const QString& host, bool stale) {
+        if (m_merger.hasHost(host) && m_merger.isStale(host) != stale)
+            applyResult(m_merger.setStale(host, stale));
+    });
+    connect(m_remote, &RemoteHub::hostRemoved, this,
+            [this](const QString& host) { applyResult(m_merger.remove(host)); });
+    connect(m_heldLocks, &HeldLockModel::operatorEvent, m_eventLog,
+            qOverload<const EventRow&>(&EventLogModel::append));
+    connect(m_redis, &RedisHub::events, m_eventLog,
+            qOverload<const QList<EventRow>&>(&EventLogModel::append));
+    connect(m_redis->timeline(), &RedisTimelineFeed::changed, this,
+            &InspectorSession::updateTimeline);
+    // Something the operator did changes what there is to see: look again at once.
+    connect(m_heldLocks, &HeldLockModel::jobStateChanged, m_poller, &SnapshotPoller::refreshNow);
+}
+
+InspectorSession::~InspectorSession() = default;
+
+void InspectorSession::start() {
+    m_poller->start();
+    m_redis->start();
+    m_remote->start();
+}
+
+void InspectorSession::pushPollSettings() {
+    PollSettings settings;
+    settings.watches = m_watchList;
+    settings.stuckThresholdMs = m_stuckThresholdMs;
+    settings.timelineWindowMs = m_timelineWindowMs;
+    m_remote->setPollSettings(settings);
+    m_poller->setSettings(std::move(settings));
+}
+
+void InspectorSession::addWatch(const inspect::Watch& watch) {
+    const std::string key = inspect::describe(watch);
+    for (const inspect::Watch& existing : m_watchList)
+        if (inspect::describe(existing) == key)
+            return;
+    m_watchList.push_back(watch);
+    m_settings->setWatches(m_watchList);
+    pushPollSettings();
+    m_poller->refreshNow();
+}
+
+void InspectorSession::removeWatch(const QString& key) {
+    std::erase_if(m_watchList, [&key](const inspect::Watch& watch) {
+        return TextFormat::fromStd(inspect::describe(watch)) == key;
+    });
+    m_settings->setWatches(m_watchList);
+    pushPollSettings();
+    m_poller->refreshNow();
+}
+
+void InspectorSession::setRefreshInterval(int milliseconds, bool persist) {
+    m_poller->setInterval(milliseconds);
+    m_remote->setRefreshInterval(m_poller->interval());
+    if (persist)
+        m_settings->setRefreshIntervalMs(m_poller->interval());
+}
+
+int InspectorSession::refreshInterval() const {
+    return m_poller->interval();
+}
+
+void InspectorSession::setStuckThreshold(qint64 milliseconds, bool persist) {
+    m_stuckThresholdMs = milliseconds;
+    if (persist)
+        m_settings->setStuckThresholdMs(milliseconds);
+    m_redis->setStuckThreshold(milliseconds);
+    pushPollSettings();
+    m_poller->refreshNow();
+}
+
+qint64 InspectorSession::stuckThreshold() const {
+    return m_stuckThresholdMs;
+}
+
+void InspectorSession::setTimelineWindow(qint64 milliseconds) {
+    m_timelineWindowMs = milliseconds;
+    m_settings->setTimelineWindowMs(milliseconds);
+    m_timeline->setWindow(milliseconds);
+    pushPollSettings();
+    m_poller->refreshNow();
+}
+
+qint64 InspectorSession::timelineWindow() const {
+    return m_timelineWindowMs;
+}
+
+void InspectorSession::updateTimeline() {
+    m_timeline->setLanes(m_fileLanes + m_redis->timeline()->lanes(
+                                           QDateTime::currentMSecsSinceEpoch(), m_timelineWindowMs,
+                                           m_poller->settings().timelineMaxLanes));
+}
+
+void InspectorSession::applyResult(const PollResult& result) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    QElapsedTimer clock;
+    clock.start();
+    m_fileLocks->setRows(result.fileLocks, result.fileLockIndex);
+    m_watches->setRows(result.watches);
+    m_deadlocks->setRows(result.deadlocks);
+    m_fileLanes = result.timeline;
+    updateTimeline();
+    if (m_lastRefreshMs == 0) {
+        // The first look has no events (nothing to diff against): say what was already there.
+        EventRow first;
+        first.timeMs = result.takenAtMs;
+        first.kind = EventRow::Kind::operatorAction;
+        first.source = u"file"_s;
+        first.detail = tr("first look: %1 locks already held, %2 waiting, %3 deadlocks; their "
+                          "hold times count from now")
+                           .arg(result.counts.locks)
+                           .arg(result.counts.waiters)
+                           .arg(result.counts.deadlocks);
+        m_eventLog->append(first);
+    }
+    m_eventLog->append(result.events);
+    m_counts = result.counts;
+    m_lastRefreshMs = result.takenAtMs;
+    m_lastScanMs = result.scanMs + result.buildMs;
+    m_lastApplyMs = clock.elapsed();
+    m_lastProblems = result.problems;
+    emit refreshed();
+}

@@ -1,0 +1,96 @@
+#pragma once
+// InspectorSession: the window's state without the window. Owns the poller and every model,
+// routes each poll's result into the models, and keeps the settings in step. Widgets only
+// display it; tests drive it headless.
+
+#include "session/hostresultmerger.h"
+#include "workers/pollresult.h"
+
+#include <portalocker/inspect/watch.hpp>
+
+#include <QObject>
+
+#include <vector>
+
+class AppSettings;
+class DeadlockModel;
+class EventLogModel;
+class FileLockModel;
+class HeldLockModel;
+class RedisHub;
+class RemoteHub;
+class SnapshotPoller;
+class TimelineModel;
+class WatchModel;
+
+class InspectorSession : public QObject {
+    Q_OBJECT
+  public:
+    explicit InspectorSession(AppSettings* settings, QObject* parent = nullptr);
+    ~InspectorSession() override;
+
+    AppSettings* settings() const { return m_settings; }
+    SnapshotPoller* poller() const { return m_poller; }
+    FileLockModel* fileLocks() const { return m_fileLocks; }
+    WatchModel* watches() const { return m_watches; }
+    DeadlockModel* deadlocks() const { return m_deadlocks; }
+    EventLogModel* eventLog() const { return m_eventLog; }
+    TimelineModel* timeline() const { return m_timeline; }
+    HeldLockModel* heldLocks() const { return m_heldLocks; }
+    RedisHub* redis() const { return m_redis; }
+    /// The remote hosts (issue 13); their rows join this computer's in the same models.
+    RemoteHub* remote() const { return m_remote; }
+
+    /// Starts polling (and Redis scanning of the saved connections).
+    void start();
+
+    const std::vector<portalocker::inspect::Watch>& watchList() const { return m_watchList; }
+    void addWatch(const portalocker::inspect::Watch& watch);
+    void removeWatch(const QString& key);
+
+    /// `persist` false: for this run only (command-line overrides).
+    void setRefreshInterval(int milliseconds, bool persist = true);
+    int refreshInterval() const;
+    void setStuckThreshold(qint64 milliseconds, bool persist = true);
+    qint64 stuckThreshold() const;
+    void setTimelineWindow(qint64 milliseconds);
+    qint64 timelineWindow() const;
+
+    const PollCounts& counts() const { return m_counts; }
+    qint64 lastRefreshMs() const { return m_lastRefreshMs; }
+    qint64 lastScanCostMs() const { return m_lastScanMs; }
+    qint64 lastApplyCostMs() const { return m_lastApplyMs; }
+    const QStringList& lastProblems() const { return m_lastProblems; }
+
+  signals:
+    /// A poll's result has been handed to the models (the file-lock table may still be
+    /// landing a large merge: see FileLockModel::mergeFinished).
+    void refreshed();
+
+  private:
+    void applyResult(const PollResult& result);
+    void pushPollSettings();
+    /// The file lanes of the last poll plus the Redis lanes as of now.
+    void updateTimeline();
+
+    AppSettings* m_settings;
+    SnapshotPoller* m_poller;
+    FileLockModel* m_fileLocks;
+    WatchModel* m_watches;
+    DeadlockModel* m_deadlocks;
+    EventLogModel* m_eventLog;
+    TimelineModel* m_timeline;
+    HeldLockModel* m_heldLocks;
+    RedisHub* m_redis;
+    RemoteHub* m_remote;
+    HostResultMerger m_merger;
+    std::vector<portalocker::inspect::Watch> m_watchList;
+    qint64 m_stuckThresholdMs = 0;
+    qint64 m_timelineWindowMs = 0;
+    PollCounts m_counts;
+    qint64 m_lastRefreshMs = 0;
+    qint64 m_lastScanMs = 0;
+    qint64 m_lastApplyMs = 0;
+    QStringList m_lastProblems;
+    QList<TimelineLane> m_fileLanes;
+};

@@ -1,0 +1,217 @@
+#include "session/redishub.h"
+
+#include "session/appsettings.h"
+#include "workers/auditlogfollower.h"
+#include "workers/forcereleasejob.h"
+#include "workers/passwordstore.h"
+#include "models/redisconnectionmodel.h"
+#include "models/redislockmodel.h"
+#include "workers/redismonitor.h"
+#include "models/redistimelinefeed.h"
+#include "session/textformat.h"
+
+#include <portalocker/inspect/auditlog.hpp>
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QThread>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+
+RedisHub::RedisHub(AppSettings* settings, QObject* parent)
+    : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
+      m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
+      m_timeline(new RedisTimelineFeed(this)), m_scanIntervalMs(settings->redisScanIntervalMs()),
+      m_stuckThresholdMs(settings->stuckThresholdMs()),
+      m_auditLogPath(
+          QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())),
+      m_auditFollower(new AuditLogFollower(this)) {
+    m_pool.setMaxThreadCount(4);
+    connect(m_auditFollower, &AuditLogFollower::events, this, &RedisHub::events);
+    m_auditFollower->start(m_auditLogPath);
+    connect(m_passwords, &PasswordStore::writeFinished, this,
+            [this](const QString& id, const QString& error) {
+                if (error.isEmpty())
+                    return;
+                emit warning(tr("The password of a Redis connection could not be stored in the "
+                                "keychain (%1); it is kept for this session only.")
+                                 .arg(error));
+                Q_UNUSED(id);
+            });
+    connect(m_passwords, &PasswordStore::readFinished, this,
+            [this](const QString& id, const QString& password, const QString& error) {
+                RedisMonitor* found = monitor(id);
+                if (!found)
+                    return;
+                if (!error.isEmpty())
+                    emit warning(
+                        tr("Could not read a Redis password from the keychain: %1").arg(error));
+                RedisConnectionConfig config = found->config();
+                config.password = password;
+                found->setConfig(config);
+                found->start();
+            });
+}
+
+RedisHub::~RedisHub() {
+    // Monitors stop their scans; the pool (destroyed after them) waits for the scans to end.
+    qDeleteAll(m_monitors);
+    m_monitors.clear();
+}
+
+QList<RedisConnectionConfig> RedisHub::configs() const {
+    QList<RedisConnectionConfig> result;
+    for (const RedisMonitor* monitor : m_monitors)
+        result << monitor->config();
+    return result;
+}
+
+RedisMonitor* RedisHub::monitor(const QString& connectionId) const {
+    for (RedisMonitor* monitor : m_monitors)
+        if (monitor->config().id == connectionId)
+            return monitor;
+    return nullptr;
+}
+
+void RedisHub::start() {
+    if (!m_monitors.isEmpty())
+        return;
+    for (const RedisConnectionConfig& config : m_settings->connections()) {
+        const bool fromKeychain = config.rememberPassword && config.password.isEmpty() &&
+                                  PasswordStore::keychainCompiledIn();
+        if (config.rememberPassword && !config.password.isEmpty())
+            m_plainPasswordIds << config.id;
+        createMonitor(config, !fromKeychain);
+        if (fromKeychain)
+            m_passwords->read(config.id);
+    }
+}
+
+RedisMonitor* RedisHub::createMonitor(const RedisConnectionConfig& config, bool startNow) {
+    auto* monitor = new RedisMonitor(config, &m_pool, this);
+    monitor->setInterval(m_scanIntervalMs);
+    monitor->setStuckThreshold(m_stuckThresholdMs);
+    connect(monitor, &RedisMonitor::rowsReady, m_locks, &RedisLockModel::setConnectionRows);
+    connect(monitor, &RedisMonitor::rowsReady, m_timeline, &RedisTimelineFeed::addScan);
+    connect(monitor, &RedisMonitor::events, this, &RedisHub::events);
+    m_monitors << monitor;
+    m_connectionModel->addMonitor(monitor);
+    if (startNow)
+        monitor->start();
+    emit connectionsChanged();
+    return monitor;
+}
+
+QString RedisHub::addConnection(RedisConnectionConfig config) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (config.id.isEmpty())
+        config.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    createMonitor(config, true);
+    storePassword(config);
+    persist();
+    return config.id;
+}
+
+void RedisHub::updateConnection(const RedisConnectionConfig& config) {
+    RedisMonitor* found = monitor(config.id);
+    if (!found)
+        return;
+    found->setConfig(config);
+    storePassword(config);
+    persist();
+    emit connectionsChanged();
+}
+
+void RedisHub::removeConnection(const QString& connectionId) {
+    RedisMonitor* found = monitor(connectionId);
+    if (!found)
+        return;
+    m_connectionModel->removeMonitor(found);
+    m_locks->removeConnection(connectionId);
+    m_timeline->removeConnection(connectionId);
+    m_monitors.removeAll(found);
+    delete found;
+    m_passwords->remove(connectionId);
+    m_plainPasswordIds.removeAll(connectionId);
+    persist();
+    emit connectionsChanged();
+}
+
+void RedisHub::scanAll() {
+    for (RedisMonitor* monitor : std::as_const(m_monitors))
+        monitor->scanNow();
+}
+
+void RedisHub::cancelAll() {
+    for (RedisMonitor* monitor : std::as_const(m_monitors))
+        monitor->cancel();
+}
+
+void RedisHub::setScanInterval(int milliseconds) {
+    m_scanIntervalMs = milliseconds;
+    m_settings->setRedisScanIntervalMs(milliseconds);
+    for (RedisMonitor* monitor : std::as_const(m_monitors))
+        monitor->setInterval(milliseconds);
+}
+
+void RedisHub::setStuckThreshold(qint64 milliseconds) {
+    m_stuckThresholdMs = milliseconds;
+    for (RedisMonitor* monitor : std::as_const(m_monitors))
+        monitor->setStuckThreshold(milliseconds);
+}
+
+void RedisHub::setAuditLogPath(const QString& path) {
+    m_auditLogPath = path;
+    m_auditFollower->start(path);
+}
+
+ForceReleaseJob* RedisHub::forceRelease(const RedisLockRow& row) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    RedisMonitor* found = monitor(row.connectionId);
+    if (!found || !row.record)
+        return nullptr;
+    auto* job = new ForceReleaseJob(found->config().toOptions(), row.record, m_auditLogPath, this);
+    connect(job, &ForceReleaseJob::finished, this,
+            [this, job, row](const ForceReleaseOutcome& outcome) {
+                EventRow event;
+                event.timeMs = QDateTime::currentMSecsSinceEpoch();
+                event.kind = outcome.result == ForceReleaseOutcome::Result::released
+                                 ? EventRow::Kind::forceReleased
+                                 : EventRow::Kind::operatorAction;
+                event.source = u"redis"_s;
+                event.resource = row.key;
+                event.lockKind = row.convention;
+                event.pid = QCoreApplication::applicationPid();
+                event.command = u"lockscope"_s;
+                event.detail = row.connectionName + u": force release "_s + outcome.resultName +
+                               u" - "_s + outcome.message +
+                               (outcome.auditLogged ? QString() : u" (not in the audit log)"_s);
+                reportEvent(event);
+                if (RedisMonitor* scanned = monitor(row.connectionId))
+                    scanned->scanNow();
+                job->deleteLater();
+            });
+    job->start();
+    return job;
+}
+
+void RedisHub::reportEvent(const EventRow& event) {
+    emit events({event});
+}
+
+void RedisHub::storePassword(const RedisConnectionConfig& config) {
+    m_plainPasswordIds.removeAll(config.id);
+    if (!config.rememberPassword || config.password.isEmpty()) {
+        m_passwords->remove(config.id);
+        return;
+    }
+    if (PasswordStore::keychainCompiledIn())
+        m_passwords->write(config.id, config.password);
+    else
+        m_plainPasswordIds << config.id; // the operator ticked "remember" and was warned
+}
+
+void RedisHub::persist() {
+    m_settings->setConnections(configs(), m_plainPasswordIds);
+}

@@ -1,0 +1,153 @@
+#include "widgets/activitylogpage.h"
+
+#include "models/eventlogexporter.h"
+#include "models/eventlogmodel.h"
+#include "models/eventlogproxymodel.h"
+#include "session/inspectorsession.h"
+
+#include <QCheckBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScrollBar>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
+    : QWidget(parent), m_session(session), m_proxy(new EventLogProxyModel(this)),
+      m_filter(new QLineEdit(this)), m_follow(new QCheckBox(tr("Follow"), this)),
+      m_count(new QLabel(this)), m_view(new QTableView(this)) {
+    m_proxy->setSourceModel(session->eventLog());
+    m_filter->setPlaceholderText(tr("Filter by path, key, pid, command…"));
+    m_filter->setClearButtonEnabled(true);
+    m_follow->setChecked(true);
+    m_follow->setToolTip(tr("Keep the newest event in view"));
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(m_filter, 2);
+    const QList<std::pair<EventRow::Kind, QString>> kinds = {
+        {EventRow::Kind::acquired, tr("Acquired")},
+        {EventRow::Kind::released, tr("Released")},
+        {EventRow::Kind::waitStarted, tr("Wait started")},
+        {EventRow::Kind::waitEnded, tr("Wait ended")},
+        {EventRow::Kind::expired, tr("Expired")},
+        {EventRow::Kind::forceReleased, tr("Forced")},
+        {EventRow::Kind::operatorAction, tr("Operator")}};
+    for (const auto& [kind, label] : kinds) {
+        auto* toggle = new QToolButton(this);
+        toggle->setText(label);
+        toggle->setCheckable(true);
+        toggle->setChecked(true);
+        toggle->setAutoRaise(true);
+        toggle->setToolTip(tr("Show or hide these events"));
+        connect(toggle, &QToolButton::toggled, this,
+                [this, kind = kind](bool shown) { m_proxy->setKindVisible(kind, shown); });
+        bar->addWidget(toggle);
+    }
+    bar->addStretch(1);
+    bar->addWidget(m_count);
+    bar->addWidget(m_follow);
+    auto* exportButton = new QPushButton(tr("Export…"), this);
+    auto* clear = new QPushButton(tr("Clear"), this);
+    bar->addWidget(exportButton);
+    bar->addWidget(clear);
+
+    m_view->setModel(m_proxy);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_view->setWordWrap(false);
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    m_view->setSortingEnabled(false);
+    QHeaderView* header = m_view->horizontalHeader();
+    const int widths[] = {100, 110, 420, 70, 120, 110, 90, 300};
+    for (int column = 0; column < EventLogModel::ColumnCount; ++column)
+        header->resizeSection(column, widths[column]);
+    header->setStretchLastSection(true);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(bar);
+    layout->addWidget(m_view, 1);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &EventLogProxyModel::setFilterText);
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &ActivityLogPage::rowsAdded);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ActivityLogPage::updateCount);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &ActivityLogPage::updateCount);
+    connect(exportButton, &QPushButton::clicked, this, &ActivityLogPage::exportLog);
+    connect(clear, &QPushButton::clicked, session->eventLog(), &EventLogModel::clear);
+    // Scrolling up to read stops following; scrolling back to the end resumes it.
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        m_follow->setChecked(value >= m_view->verticalScrollBar()->maximum());
+    });
+    updateCount();
+}
+
+void ActivityLogPage::focusFilter() {
+    m_filter->setFocus(Qt::ShortcutFocusReason);
+    m_filter->selectAll();
+}
+
+void ActivityLogPage::rowsAdded() {
+    updateCount();
+    if (m_follow->isChecked())
+        m_view->scrollToBottom();
+}
+
+void ActivityLogPage::updateCount() {
+    const int shown = m_proxy->rowCount();
+    const int total = m_session->eventLog()->rowCount();
+    m_count->setText(shown == total ? tr("%1 events").arg(total)
+                                    : tr("%1 of %2 events").arg(shown).arg(total));
+}
+
+void ActivityLogPage::exportLog() {
+    auto* dialog = new QFileDialog(this, tr("Export activity log"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setNameFilters({tr("CSV (*.csv)"), tr("JSON Lines (*.jsonl *.json)")});
+    dialog->setDefaultSuffix(u"csv"_s);
+    dialog->selectFile(u"lockscope-activity.csv"_s);
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString& fileName) {
+        QString error;
+        if (!exportTo(fileName, &error))
+            m_count->setText(tr("Export failed: %1").arg(error));
+    });
+    dialog->open();
+}
+
+bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
+    QSaveFile file(fileName);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    const qsizetype written = EventLogExporter::write(
+        *m_proxy, file, EventLogExporter::formatForFileName(fileName), error);
+    if (written < 0 || !file.commit()) {
+        if (error && error->isEmpty())
+            *error = file.errorString();
+        return false;
+    }
+    m_count->setText(tr("Exported %1 events to %2").arg(written).arg(fileName));
+    return true;
+}
+
+QByteArray ActivityLogPage::saveState() const {
+    return m_view->horizontalHeader()->saveState();
+}
+
+void ActivityLogPage::restoreState(const QByteArray& state) {
+    m_view->horizontalHeader()->restoreState(state);
+}

@@ -1,0 +1,165 @@
+#include "widgets/addwatchdialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+namespace {
+enum TypeIndex { FileType, DirectoryType, GlobType, SemaphoreType };
+}
+
+AddWatchDialog::AddWatchDialog(QWidget* parent)
+    : QDialog(parent), m_type(new QComboBox(this)), m_pages(new QStackedWidget(this)),
+      m_path(new QLineEdit(this)), m_directory(new QLineEdit(this)), m_name(new QLineEdit(this)),
+      m_maximum(new QSpinBox(this)), m_pattern(new QLineEdit(this)), m_hint(new QLabel(this)),
+      m_error(new QLabel(this)) {
+    setWindowTitle(tr("Add watch"));
+    m_type->addItem(tr("File"));
+    m_type->addItem(tr("Directory of lock files"));
+    m_type->addItem(tr("Glob pattern"));
+    m_type->addItem(tr("Bounded semaphore"));
+
+    auto* pathPage = new QWidget(this);
+    auto* pathLayout = new QHBoxLayout(pathPage);
+    pathLayout->setContentsMargins(0, 0, 0, 0);
+    auto* browse = new QPushButton(tr("Browse…"), pathPage);
+    pathLayout->addWidget(m_path, 1);
+    pathLayout->addWidget(browse);
+    m_pages->addWidget(pathPage);
+
+    auto* semaphorePage = new QWidget(this);
+    auto* semaphoreForm = new QFormLayout(semaphorePage);
+    semaphoreForm->setContentsMargins(0, 0, 0, 0);
+    m_directory->setText(QDir::tempPath());
+    m_name->setText(u"bounded_semaphore"_s);
+    m_maximum->setRange(1, 10000);
+    m_maximum->setValue(3);
+    m_pattern->setText(
+        QString::fromUtf8(inspect::default_slot_pattern.data(),
+                          static_cast<qsizetype>(inspect::default_slot_pattern.size())));
+    semaphoreForm->addRow(tr("Directory"), m_directory);
+    semaphoreForm->addRow(tr("Name"), m_name);
+    semaphoreForm->addRow(tr("Slots"), m_maximum);
+    semaphoreForm->addRow(tr("Slot file pattern"), m_pattern);
+    m_pages->addWidget(semaphorePage);
+
+    m_hint->setWordWrap(true);
+    m_hint->setForegroundRole(QPalette::PlaceholderText);
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(u"color: #d32f2f"_s);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Add watch"));
+    auto* form = new QFormLayout;
+    form->addRow(tr("Watch"), m_type);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_pages);
+    layout->addWidget(m_hint);
+    layout->addWidget(m_error);
+    layout->addStretch(1);
+    layout->addWidget(buttons);
+    resize(520, sizeHint().height());
+
+    connect(m_type, &QComboBox::currentIndexChanged, this, &AddWatchDialog::updateState);
+    connect(browse, &QPushButton::clicked, this, &AddWatchDialog::browse);
+    connect(buttons, &QDialogButtonBox::accepted, this, &AddWatchDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &AddWatchDialog::reject);
+    for (QLineEdit* edit : {m_path, m_directory, m_name, m_pattern})
+        connect(edit, &QLineEdit::textChanged, m_error, &QLabel::clear);
+    updateState();
+}
+
+void AddWatchDialog::setPath(const QString& path) {
+    m_type->setCurrentIndex(FileType);
+    m_path->setText(path);
+}
+
+void AddWatchDialog::updateState() {
+    const int type = m_type->currentIndex();
+    m_pages->setCurrentIndex(type == SemaphoreType ? 1 : 0);
+    switch (type) {
+    case FileType:
+        m_path->setPlaceholderText(u"/var/lock/myjob.lock"_s);
+        m_hint->setText(tr("Shown even while free; the file need not exist yet."));
+        break;
+    case DirectoryType:
+        m_path->setPlaceholderText(u"/var/lock"_s);
+        m_hint->setText(tr("Every regular file directly inside the directory."));
+        break;
+    case GlobType:
+        m_path->setPlaceholderText(u"/tmp/*.lock"_s);
+        m_hint->setText(tr("Every file matching the pattern (glob(3) syntax)."));
+        break;
+    case SemaphoreType:
+        m_hint->setText(tr("Python portalocker's BoundedSemaphore: one slot file per slot, each "
+                           "held by at most one process."));
+        break;
+    }
+    m_error->clear();
+}
+
+void AddWatchDialog::browse() {
+    // open(), not exec(): the window keeps refreshing behind the file dialog.
+    auto* dialog = new QFileDialog(this, tr("Choose what to watch"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(m_type->currentIndex() == DirectoryType ? QFileDialog::Directory
+                                                                : QFileDialog::AnyFile);
+    if (!m_path->text().isEmpty())
+        dialog->selectFile(m_path->text());
+    connect(dialog, &QFileDialog::fileSelected, m_path, &QLineEdit::setText);
+    dialog->open();
+}
+
+inspect::Watch AddWatchDialog::watch() const {
+    switch (m_type->currentIndex()) {
+    case DirectoryType:
+        return inspect::Watch::directory(m_path->text().trimmed().toStdString());
+    case GlobType:
+        return inspect::Watch::glob(m_path->text().trimmed().toStdString());
+    case SemaphoreType:
+        return inspect::Watch::semaphore(
+            m_directory->text().trimmed().toStdString(), m_name->text().trimmed().toStdString(),
+            static_cast<unsigned>(m_maximum->value()), m_pattern->text().trimmed().toStdString());
+    default:
+        return inspect::Watch::file(m_path->text().trimmed().toStdString());
+    }
+}
+
+QString AddWatchDialog::validationError() const {
+    if (m_type->currentIndex() == SemaphoreType) {
+        if (m_directory->text().trimmed().isEmpty() || m_name->text().trimmed().isEmpty())
+            return tr("A semaphore needs a directory and a name.");
+        std::string error;
+        if (!inspect::format_slot_name(m_pattern->text().trimmed().toStdString(),
+                                       m_name->text().trimmed().toStdString(), 0, &error))
+            return tr("The slot file pattern is not valid: %1").arg(QString::fromStdString(error));
+        return {};
+    }
+    if (m_path->text().trimmed().isEmpty())
+        return tr("Enter a path.");
+    if (m_type->currentIndex() != GlobType && !QDir::isAbsolutePath(m_path->text().trimmed()))
+        return tr("Use an absolute path.");
+    return {};
+}
+
+void AddWatchDialog::accept() {
+    const QString error = validationError();
+    if (!error.isEmpty()) {
+        m_error->setText(error);
+        return;
+    }
+    QDialog::accept();
+}

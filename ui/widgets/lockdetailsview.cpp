@@ -1,0 +1,150 @@
+#include "widgets/lockdetailsview.h"
+
+#include "models/healthstyle.h"
+#include "session/textformat.h"
+
+#include <QDateTime>
+#include <QScrollBar>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString esc(const QString& text) {
+    return text.toHtmlEscaped();
+}
+
+QString sinceText(qint64 sinceMs, bool exact, qint64 nowMs) {
+    if (sinceMs < 0)
+        return u"unknown"_s;
+    return (exact ? QString() : u"at least "_s) + TextFormat::durationCoarse(nowMs - sinceMs) +
+           u" (since "_s + TextFormat::clockTime(sinceMs) + u')';
+}
+
+QString processBlock(const ProcessRow& process) {
+    QString html;
+    html += u"<b>"_s + (process.pid > 0 ? QString::number(process.pid) : u"?"_s) + u"</b> "_s +
+            esc(process.command);
+    if (!process.state.isEmpty()) {
+        const QString colour = process.stoppedOrZombie
+                                   ? HealthStyle::accent(LockHealth::holderStopped).name()
+                                   : QString();
+        if (colour.isEmpty())
+            html += u" &middot; "_s + esc(process.state);
+        else
+            html += u" &middot; <b style='color:"_s + colour + u"'>"_s +
+                    esc(process.state).toUpper() + u"</b>"_s;
+    }
+    if (!process.user.isEmpty())
+        html += u" &middot; user "_s + esc(process.user);
+    if (process.parentPid > 1)
+        html += u" &middot; parent "_s + QString::number(process.parentPid);
+    if (process.threads > 1)
+        html += u" &middot; "_s + QString::number(process.threads) + u" threads"_s;
+    if (process.startedMs >= 0)
+        html += u" &middot; started "_s + TextFormat::clockTime(process.startedMs);
+    if (!process.commandLine.isEmpty())
+        html += u"<br><code>"_s + esc(process.commandLine) + u"</code>"_s;
+    if (!process.problem.isEmpty())
+        html += u"<br><i>"_s + esc(process.problem) + u"</i>"_s;
+    return html;
+}
+
+} // namespace
+
+LockDetailsView::LockDetailsView(QWidget* parent) : QTextBrowser(parent) {
+    setOpenLinks(false);
+    setPlaceholderText(tr("Select a lock to see its holders, waiters and byte range."));
+}
+
+void LockDetailsView::showLock(const FileLockRow* row, bool force) {
+    if (!row) {
+        if (m_shown) {
+            m_shown.reset();
+            clear();
+        }
+        return;
+    }
+    if (!force && m_shown && *m_shown == *row)
+        return;
+    m_shown = *row;
+    const int scroll = verticalScrollBar()->value();
+    setHtml(html(*row, QDateTime::currentMSecsSinceEpoch()));
+    verticalScrollBar()->setValue(scroll);
+}
+
+QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
+    QString html;
+    const QColor accent = HealthStyle::accent(row.health);
+    html += u"<p style='margin:0'><span style='font-size:large'><b>"_s + esc(row.path) +
+            u"</b></span>"_s;
+    if (row.pathDeleted)
+        html += u" <i>(deleted)</i>"_s;
+    html += u"<br><span style='color:"_s + accent.name() + u"'><b>"_s +
+            HealthStyle::label(row.health) + u"</b></span>"_s;
+    if (!row.healthReason.isEmpty())
+        html += u" &mdash; "_s + esc(row.healthReason);
+    html += u"</p>"_s;
+
+    html += u"<table cellspacing=0 cellpadding=1>"_s;
+    const auto line = [&html](const QString& label, const QString& value) {
+        html += u"<tr><td style='color:gray;padding-right:8px'>"_s + label + u"</td><td>"_s +
+                value + u"</td></tr>"_s;
+    };
+    line(tr("Lock"), esc(row.kind) + u", "_s + esc(row.mode));
+    line(tr("Bytes"), TextFormat::byteRange(row.start, row.end) + u" ("_s +
+                          TextFormat::rangeLength(row.start, row.end) + u')');
+    line(tr("Held for"), sinceText(row.heldSinceMs, row.heldSinceExact, nowMs));
+    if (!row.fileId.isEmpty())
+        line(tr("Inode"), row.fileId);
+    if (!row.pathKnown)
+        line(tr("Path"), tr("unknown: no process with the file open could be read"));
+    html += u"</table>"_s;
+
+    html += u"<h4 style='margin-bottom:2px'>"_s + tr("Holders (%1)").arg(row.holders.size()) +
+            u"</h4>"_s;
+    if (row.holders.isEmpty())
+        html += u"<p><i>"_s +
+                tr("No holder could be named (pid in /proc/locks: %1).").arg(row.linePid) +
+                u"</i></p>"_s;
+    for (const HolderRow& holder : row.holders) {
+        html += u"<p style='margin-top:2px'>"_s + processBlock(*holder.process);
+        html += u"<br><span style='color:gray'>"_s + tr("found via %1").arg(esc(holder.source));
+        if (!holder.fds.isEmpty()) {
+            QStringList fds;
+            for (int fd : holder.fds)
+                fds << QString::number(fd);
+            html += u", fd "_s + fds.join(u", "_s);
+        }
+        html += u", held "_s + sinceText(holder.heldSinceMs, holder.heldSinceExact, nowMs) +
+                u"</span></p>"_s;
+    }
+
+    html += u"<h4 style='margin-bottom:2px'>"_s + tr("Waiters (%1)").arg(row.waiters.size()) +
+            u"</h4>"_s;
+    if (row.waiters.isEmpty())
+        html += u"<p style='color:gray'>"_s + tr("Nobody is waiting.") + u"</p>"_s;
+    for (const WaiterRow& waiter : row.waiters) {
+        html += u"<p style='margin-top:2px'>"_s + processBlock(*waiter.process);
+        html += u"<br>"_s + tr("wants %1 %2 of bytes %3")
+                                .arg(esc(waiter.kind), esc(waiter.mode),
+                                     TextFormat::byteRange(waiter.start, waiter.end));
+        html += u"<br>"_s + tr("blocked by ") +
+                (waiter.blockedByAll.isEmpty() ? u"?"_s
+                                               : u"<b>"_s + esc(waiter.blockedByAll) + u"</b>"_s);
+        if (waiter.depth > 1)
+            html += u" "_s + tr("(queued behind another waiter)");
+        html += u"<br><span style='color:gray'>"_s + tr("waiting ") +
+                sinceText(waiter.waitingSinceMs, waiter.waitingSinceExact, nowMs) + u"</span>"_s;
+        for (const QString& problem : waiter.problems)
+            html += u"<br><i>"_s + esc(problem) + u"</i>"_s;
+        html += u"</p>"_s;
+    }
+    if (!row.problems.isEmpty()) {
+        html += u"<h4 style='margin-bottom:2px'>"_s + tr("Not seen") + u"</h4><ul>"_s;
+        for (const QString& problem : row.problems)
+            html += u"<li>"_s + esc(problem) + u"</li>"_s;
+        html += u"</ul>"_s;
+    }
+    return html;
+}

@@ -1,0 +1,327 @@
+#include "widgets/redispage.h"
+
+#include "session/desktopactions.h"
+#include "widgets/forcereleasedialog.h"
+#include "models/healthstyle.h"
+#include "session/inspectorsession.h"
+#include "widgets/redisconnectiondialog.h"
+#include "models/redisconnectionmodel.h"
+#include "session/redishub.h"
+#include "models/redislockmodel.h"
+#include "models/redislockproxymodel.h"
+#include "workers/redismonitor.h"
+#include "session/textformat.h"
+#include "widgets/ttlbardelegate.h"
+
+#include <QCheckBox>
+#include <QDataStream>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QIODevice>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+void configureTable(QTableView* view) {
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->setWordWrap(false);
+    view->setContextMenuPolicy(Qt::CustomContextMenu);
+}
+
+} // namespace
+
+RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
+    : QWidget(parent), m_session(session), m_connections(new QTableView(this)),
+      m_edit(new QPushButton(tr("Edit…"), this)), m_remove(new QPushButton(tr("Remove"), this)),
+      m_progress(new QProgressBar(this)), m_filter(new QLineEdit(this)),
+      m_onlyProblems(new QCheckBox(tr("Needs attention only"), this)),
+      m_locks(new QTableView(this)), m_proxy(new RedisLockProxyModel(this)),
+      m_details(new QTextBrowser(this)),
+      m_forceRelease(new QPushButton(tr("Force release…"), this)), m_emptyHint(new QLabel(this)),
+      m_splitter(new QSplitter(Qt::Horizontal, this)),
+      m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
+    RedisHub* hub = session->redis();
+
+    // Connections.
+    auto* left = new QWidget(this);
+    auto* add = new QPushButton(tr("Add…"), this);
+    auto* scan = new QPushButton(tr("Scan now"), this);
+    auto* cancel = new QPushButton(tr("Cancel scan"), this);
+    m_connections->setModel(hub->connections());
+    configureTable(m_connections);
+    m_connections->setColumnHidden(RedisConnectionModel::AddressColumn, true);
+    m_connections->horizontalHeader()->setSectionResizeMode(RedisConnectionModel::StateColumn,
+                                                            QHeaderView::Stretch);
+    m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 130);
+    m_connections->setColumnWidth(RedisConnectionModel::LocksColumn, 56);
+    m_progress->setTextVisible(true);
+    m_progress->setVisible(false);
+    auto* connectionButtons = new QHBoxLayout;
+    connectionButtons->addWidget(add);
+    connectionButtons->addWidget(m_edit);
+    connectionButtons->addWidget(m_remove);
+    auto* scanButtons = new QHBoxLayout;
+    scanButtons->addWidget(scan);
+    scanButtons->addWidget(cancel);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(new QLabel(tr("<b>Connections</b>"), this));
+    leftLayout->addWidget(m_connections, 1);
+    leftLayout->addWidget(m_progress);
+    leftLayout->addLayout(connectionButtons);
+    leftLayout->addLayout(scanButtons);
+
+    // Locks.
+    auto* right = new QWidget(this);
+    m_filter->setPlaceholderText(tr("Filter by key, owner, convention, server…"));
+    m_filter->setClearButtonEnabled(true);
+    auto* filterBar = new QHBoxLayout;
+    filterBar->addWidget(m_filter, 1);
+    filterBar->addWidget(m_onlyProblems);
+    filterBar->addWidget(m_forceRelease);
+    m_forceRelease->setEnabled(false);
+    m_proxy->setSourceModel(hub->locks());
+    m_proxy->setSortRole(RedisLockModel::SortRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setDynamicSortFilter(true);
+    m_locks->setModel(m_proxy);
+    configureTable(m_locks);
+    m_locks->setSortingEnabled(true);
+    m_locks->sortByColumn(RedisLockModel::StatusColumn, Qt::DescendingOrder);
+    m_locks->setTextElideMode(Qt::ElideMiddle);
+    m_locks->setItemDelegateForColumn(
+        RedisLockModel::TtlColumn,
+        new TtlBarDelegate(RedisLockModel::RemainingRole, RedisLockModel::TotalTtlRole, m_locks));
+    const int widths[] = {100, 240, 110, 170, 260, 150, 64, 200};
+    for (int column = 0; column < RedisLockModel::ColumnCount; ++column)
+        m_locks->setColumnWidth(column, widths[column]);
+    m_locks->horizontalHeader()->setStretchLastSection(true);
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setForegroundRole(QPalette::PlaceholderText);
+    m_details->setPlaceholderText(
+        tr("Select a lock to see its token, holder, evidence and warnings."));
+    m_rightSplitter->addWidget(m_locks);
+    m_rightSplitter->addWidget(m_details);
+    m_rightSplitter->setStretchFactor(0, 3);
+    m_rightSplitter->setStretchFactor(1, 1);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addLayout(filterBar);
+    rightLayout->addWidget(m_emptyHint);
+    rightLayout->addWidget(m_rightSplitter, 1);
+
+    m_splitter->addWidget(left);
+    m_splitter->addWidget(right);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setSizes({330, 1200});
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_splitter);
+
+    const auto selectedConnection = [this] {
+        return m_connections->currentIndex().data(RedisConnectionModel::IdRole).toString();
+    };
+    connect(add, &QPushButton::clicked, this, [this] { editConnection(); });
+    connect(m_edit, &QPushButton::clicked, this,
+            [this, selectedConnection] { editConnection(selectedConnection()); });
+    connect(m_connections, &QTableView::doubleClicked, this,
+            [this, selectedConnection] { editConnection(selectedConnection()); });
+    connect(m_remove, &QPushButton::clicked, this, [this, selectedConnection] {
+        m_session->redis()->removeConnection(selectedConnection());
+    });
+    connect(scan, &QPushButton::clicked, hub, &RedisHub::scanAll);
+    connect(cancel, &QPushButton::clicked, hub, &RedisHub::cancelAll);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_onlyProblems, &QCheckBox::toggled, m_proxy, &RedisLockProxyModel::setOnlyProblems);
+    connect(m_locks->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &RedisPage::updateDetails);
+    connect(m_proxy, &QAbstractItemModel::dataChanged, this, &RedisPage::updateDetails);
+    connect(m_locks, &QTableView::customContextMenuRequested, this, &RedisPage::showLockMenu);
+    // As on the file-lock page: the worst lock is explained without a click.
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (!m_locks->currentIndex().isValid() && m_proxy->rowCount() > 0)
+            m_locks->setCurrentIndex(m_proxy->index(0, 0));
+    });
+    connect(m_locks, &QTableView::activated, this, &RedisPage::updateDetails);
+    connect(m_forceRelease, &QPushButton::clicked, this, &RedisPage::forceReleaseSelected);
+    connect(hub->connections(), &QAbstractItemModel::dataChanged, this, &RedisPage::updateProgress);
+    connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateProgress);
+    // The TTL bars count down between scans.
+    m_tick.setInterval(250);
+    connect(&m_tick, &QTimer::timeout, this, [this] {
+        const int x = m_locks->columnViewportPosition(RedisLockModel::TtlColumn);
+        if (x >= 0 && m_proxy->rowCount() > 0)
+            m_locks->viewport()->update(x, 0, m_locks->columnWidth(RedisLockModel::TtlColumn),
+                                        m_locks->viewport()->height());
+    });
+    m_tick.start();
+    updateProgress();
+    updateDetails();
+}
+
+void RedisPage::focusFilter() {
+    m_filter->setFocus(Qt::ShortcutFocusReason);
+    m_filter->selectAll();
+}
+
+RedisConnectionDialog* RedisPage::editConnection(const QString& connectionId) {
+    auto* dialog = new RedisConnectionDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (RedisMonitor* monitor = m_session->redis()->monitor(connectionId))
+        dialog->setConfig(monitor->config());
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const RedisConnectionConfig config = dialog->config();
+        if (config.id.isEmpty())
+            m_session->redis()->addConnection(config);
+        else
+            m_session->redis()->updateConnection(config);
+    });
+    dialog->open();
+    return dialog;
+}
+
+const RedisLockRow* RedisPage::selectedLock() const {
+    return m_session->redis()->locks()->rowAt(m_proxy->mapToSource(m_locks->currentIndex()));
+}
+
+ForceReleaseDialog* RedisPage::forceReleaseSelected() {
+    const RedisLockRow* row = selectedLock();
+    RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
+    if (!row || !monitor)
+        return nullptr;
+    auto* dialog = new ForceReleaseDialog(*row, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ForceReleaseDialog::releaseConfirmed, this,
+            [this, dialog](const RedisLockRow& confirmed) {
+                dialog->follow(m_session->redis()->forceRelease(confirmed));
+            });
+    dialog->open();
+    return dialog;
+}
+
+void RedisPage::updateProgress() {
+    RedisHub* hub = m_session->redis();
+    qint64 keys = 0;
+    qint64 lastTotals = 0; // keys of the scanning connections' previous complete scans
+    bool totalsKnown = true;
+    int scanning = 0;
+    for (const RedisConnectionConfig& config : hub->configs()) {
+        RedisMonitor* monitor = hub->monitor(config.id);
+        if (monitor && monitor->isScanning()) {
+            ++scanning;
+            keys += monitor->keysScanned();
+            lastTotals += monitor->lastKeysTotal();
+            totalsKnown = totalsKnown && monitor->lastKeysTotal() > 0;
+        }
+    }
+    const qint64 expected = totalsKnown ? lastTotals : 0;
+    m_progress->setVisible(scanning > 0);
+    // A busy bar shows no text: with no earlier scan to go by, the connection's state column
+    // counts the keys; after one, the bar measures this scan against it.
+    const qint64 scale = expected > 1000000 ? 1000 : 1; // QProgressBar counts in int
+    m_progress->setRange(0, static_cast<int>(expected / scale));
+    m_progress->setValue(static_cast<int>(std::min(keys, expected) / scale));
+    m_progress->setFormat(expected > 0
+                              ? tr("scanning: %1 of ~%2 keys")
+                                    .arg(TextFormat::count(keys), TextFormat::count(expected))
+                              : tr("scanning: %1 keys").arg(TextFormat::count(keys)));
+    const bool any = !hub->configs().isEmpty();
+    m_edit->setEnabled(any);
+    m_remove->setEnabled(any);
+    m_emptyHint->setVisible(!any);
+    m_emptyHint->setText(tr("No Redis connection yet. Add one on the left to see the locks on a "
+                            "server: leases (redis-py, Redlock, redsync, python-redis-lock, "
+                            "Redisson, portalocker) and portalocker channel locks."));
+}
+
+void RedisPage::updateDetails() {
+    const RedisLockRow* row = selectedLock();
+    m_forceRelease->setEnabled(row && row->releasable);
+    if (!row) {
+        m_details->clear();
+        return;
+    }
+    QString html = u"<b style='font-size:large'>"_s + row->key.toHtmlEscaped() + u"</b> &nbsp; "_s +
+                   u"<span style='color:%1'><b>%2</b></span> "_s.arg(
+                       HealthStyle::accent(row->health).name(), HealthStyle::label(row->health)) +
+                   row->healthReason.toHtmlEscaped() + u"<table>"_s;
+    const auto line = [&html](const QString& label, const QString& value) {
+        html += u"<tr><td style='color:gray;padding-right:8px'>"_s + label + u"</td><td>"_s +
+                value + u"</td></tr>"_s;
+    };
+    line(tr("Server"), row->connectionName.toHtmlEscaped());
+    line(tr("Convention"), row->convention.toHtmlEscaped() + u" ("_s + row->confidence +
+                               u") &mdash; "_s + row->evidence.toHtmlEscaped());
+    line(tr("Type"), row->type.toHtmlEscaped());
+    if (!row->token.isEmpty())
+        line(tr("Token"), u"<code>"_s + row->token.toHtmlEscaped() + u"</code>"_s);
+    line(tr("Owner"), row->owner.toHtmlEscaped());
+    if (!row->holders.isEmpty())
+        line(tr("Holders"), row->holders.toHtmlEscaped());
+    if (row->fencing >= 0)
+        line(tr("Fencing"), QString::number(row->fencing));
+    if (row->firstSeenMs >= 0)
+        line(tr("Seen since"), TextFormat::clockTime(row->firstSeenMs));
+    for (const QString& warning : row->warnings)
+        line(tr("Warning"), u"<b>"_s + warning.toHtmlEscaped() + u"</b>"_s);
+    html += u"</table>"_s;
+    m_details->setHtml(html);
+}
+
+void RedisPage::showLockMenu(const QPoint& position) {
+    const QModelIndex index = m_locks->indexAt(position);
+    const RedisLockRow* row = m_session->redis()->locks()->rowAt(m_proxy->mapToSource(index));
+    if (!row)
+        return;
+    auto* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    const QString key = row->key;
+    const QString token = row->token;
+    menu->addAction(tr("Copy key"), this, [key] { DesktopActions::copyText(key); });
+    menu->addAction(tr("Copy token"), this, [token] { DesktopActions::copyText(token); })
+        ->setEnabled(!token.isEmpty());
+    menu->addSeparator();
+    menu->addAction(tr("Force release…"), this, &RedisPage::forceReleaseSelected)
+        ->setEnabled(row->releasable);
+    menu->popup(m_locks->viewport()->mapToGlobal(position));
+}
+
+QByteArray RedisPage::saveState() const {
+    QByteArray state;
+    QDataStream stream(&state, QIODevice::WriteOnly);
+    stream << m_splitter->saveState() << m_rightSplitter->saveState()
+           << m_locks->horizontalHeader()->saveState();
+    return state;
+}
+
+void RedisPage::restoreState(const QByteArray& state) {
+    QDataStream stream(state);
+    QByteArray splitter, right, header;
+    stream >> splitter >> right >> header;
+    if (stream.status() != QDataStream::Ok)
+        return;
+    m_splitter->restoreState(splitter);
+    m_rightSplitter->restoreState(right);
+    m_locks->horizontalHeader()->restoreState(header);
+}

@@ -1,0 +1,140 @@
+#include "widgets/watchespage.h"
+
+#include "widgets/addwatchdialog.h"
+#include "session/desktopactions.h"
+#include "session/inspectorsession.h"
+#include "widgets/slotcellsdelegate.h"
+#include "models/watchmodel.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
+    : QWidget(parent), m_session(session), m_view(new QTreeView(this)),
+      m_remove(new QPushButton(tr("Remove"), this)) {
+    auto* add = new QPushButton(tr("Add watch…"), this);
+    add->setToolTip(tr("Watch a file, a lock directory, a glob or a bounded semaphore (Ctrl+W)"));
+    auto* hint =
+        new QLabel(tr("Watched files and semaphore slots are shown even while free."), this);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(add);
+    bar->addWidget(m_remove);
+    bar->addSpacing(12);
+    bar->addWidget(hint, 1);
+
+    m_view->setModel(session->watches());
+    m_view->setAlternatingRowColors(true);
+    m_view->setAllColumnsShowFocus(true);
+    m_view->setUniformRowHeights(true);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->setItemDelegateForColumn(
+        WatchModel::SlotsColumn,
+        new SlotCellsDelegate(WatchModel::SlotHealthsRole, WatchModel::SlotLabelsRole, m_view));
+    QHeaderView* header = m_view->header();
+    header->setStretchLastSection(false);
+    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    const int widths[] = {420, 100, 210, 200, 260, 90};
+    for (int column = 0; column < WatchModel::ColumnCount; ++column)
+        header->resizeSection(column, widths[column]);
+    header->setSectionResizeMode(WatchModel::NameColumn, QHeaderView::Stretch);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(bar);
+    layout->addWidget(m_view, 1);
+
+    connect(add, &QPushButton::clicked, this, [this] { addWatch(); });
+    connect(m_remove, &QPushButton::clicked, this, &WatchesPage::removeSelected);
+    auto* remove = new QAction(tr("Remove watch"), m_view);
+    remove->setShortcut(QKeySequence::Delete);
+    remove->setShortcutContext(Qt::WidgetShortcut);
+    m_view->addAction(remove);
+    connect(remove, &QAction::triggered, this, &WatchesPage::removeSelected);
+    connect(m_view, &QTreeView::customContextMenuRequested, this, &WatchesPage::showContextMenu);
+    // New watches open up to show their files or slots.
+    connect(session->watches(), &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex& parent, int first, int last) {
+                if (parent.isValid())
+                    return;
+                for (int row = first; row <= last; ++row)
+                    m_view->expand(m_session->watches()->index(row, 0));
+            });
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, m_view->viewport(), qOverload<>(&QWidget::update));
+    m_tick.start();
+}
+
+void WatchesPage::addWatch(const QString& path) {
+    auto* dialog = new AddWatchDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!path.isEmpty())
+        dialog->setPath(path);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { m_session->addWatch(dialog->watch()); });
+    dialog->open();
+}
+
+void WatchesPage::removeSelected() {
+    const QModelIndex index = m_view->currentIndex();
+    const QString key = index.data(WatchModel::KeyRole).toString();
+    if (!key.isEmpty())
+        m_session->removeWatch(key);
+}
+
+void WatchesPage::showContextMenu(const QPoint& position) {
+    const QModelIndex index = m_view->indexAt(position);
+    auto* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(tr("Add watch…"), this, [this] { addWatch(); });
+    if (index.isValid()) {
+        const QString key = index.data(WatchModel::KeyRole).toString();
+        const QString path = index.data(WatchModel::PathRole).toString();
+        const qint64 pid = index.data(WatchModel::PidRole).toLongLong();
+        if (!path.isEmpty()) {
+            menu->addAction(tr("Copy path"), this, [path] { DesktopActions::copyText(path); });
+            menu->addAction(tr("Copy holder PID"), this,
+                            [pid] { DesktopActions::copyText(QString::number(pid)); })
+                ->setEnabled(pid > 0);
+            menu->addAction(tr("Show in file manager"), this,
+                            [path] { DesktopActions::showInFileManager(path); });
+        }
+        // Acquire: a slot of a semaphore, or the file itself.
+        for (const inspect::Watch& watch : m_session->watchList()) {
+            if (QString::fromStdString(inspect::describe(watch)) != key)
+                continue;
+            if (watch.type == inspect::Watch::Type::semaphore) {
+                const QString directory = QString::fromStdString(watch.path);
+                const QString name = QString::fromStdString(watch.name);
+                const int maximum = static_cast<int>(watch.maximum);
+                menu->addAction(tr("Take a slot…"), this, [this, directory, name, maximum] {
+                    emit acquireSemaphoreRequested(directory, name, maximum);
+                });
+            } else if (!path.isEmpty()) {
+                menu->addAction(tr("Try to acquire it…"), this,
+                                [this, path] { emit acquireFileRequested(path); });
+            }
+        }
+        menu->addSeparator();
+        menu->addAction(tr("Remove watch"), this, [this, key] { m_session->removeWatch(key); });
+    }
+    menu->popup(m_view->viewport()->mapToGlobal(position));
+}
+
+QByteArray WatchesPage::saveState() const {
+    return m_view->header()->saveState();
+}
+
+void WatchesPage::restoreState(const QByteArray& state) {
+    m_view->header()->restoreState(state);
+}

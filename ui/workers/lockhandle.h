@@ -1,0 +1,44 @@
+#pragma once
+// LockHandle: one lock of the acquire panel, whatever its kind (file lock, semaphore slot,
+// Redis lease, Redis channel lock), behind one small interface. Blocking calls; the caller
+// runs them on a worker thread. One thread at a time, as the library's lock objects are.
+
+#include "workers/acquirerequest.h"
+
+#include <portalocker/boundedsemaphore.hpp>
+#include <portalocker/lock.hpp>
+#include <portalocker/redislease.hpp>
+#include <portalocker/redislock.hpp>
+
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <system_error>
+#include <variant>
+
+class LockHandle {
+  public:
+    explicit LockHandle(const AcquireRequest& request);
+    ~LockHandle();
+    LockHandle(const LockHandle&) = delete;
+    LockHandle& operator=(const LockHandle&) = delete;
+
+    /// One attempt that may wait up to `slice`. True when held; false on contention
+    /// (ec clear) or failure (ec set, `error` says what).
+    bool tryAcquireFor(std::chrono::milliseconds slice, std::error_code& ec, QString& error);
+    /// Releases; errors are reported, the handle is not held afterwards either way.
+    void release(std::error_code& ec, QString& error);
+    /// True once a held Redis lock was lost (renewal failed, connection killed).
+    bool lost() const { return m_lost->load(); }
+    /// What identifies the hold: slot, token, fencing number, holder id.
+    QString holdDetails() const;
+
+  private:
+    AcquireRequest m_request;
+    std::shared_ptr<std::atomic<bool>> m_lost = std::make_shared<std::atomic<bool>>(false);
+    std::variant<std::monostate, portalocker::Lock, portalocker::BoundedSemaphore,
+                 portalocker::RedisLease, portalocker::RedisLock>
+        m_lock;
+};

@@ -1,0 +1,159 @@
+#include "workers/redismonitor.h"
+
+#include "workers/redisrowbuilder.h"
+#include "session/textformat.h"
+
+#include <portalocker/inspect/redisscanner.hpp>
+
+#include <QThread>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
+RedisMonitor::RedisMonitor(RedisConnectionConfig config, QThreadPool* pool, QObject* parent)
+    : QObject(parent), m_config(std::move(config)), m_pool(pool) {
+    m_next.setSingleShot(true);
+    connect(&m_next, &QTimer::timeout, this, &RedisMonitor::scanNow);
+    m_progressTick.setInterval(200);
+    connect(&m_progressTick, &QTimer::timeout, this, [this] { emit progress(keysScanned()); });
+    connect(&m_watcher, &QFutureWatcher<RedisScanResult>::finished, this,
+            &RedisMonitor::onFinished);
+}
+
+RedisMonitor::~RedisMonitor() {
+    m_watcher.disconnect(this);
+    if (m_job)
+        m_job->stop.request_stop(); // the scan returns soon; its result goes nowhere
+}
+
+void RedisMonitor::setConfig(const RedisConnectionConfig& config) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    const bool serverChanged =
+        config.toOptions().to_url(true) != m_config.toOptions().to_url(true) ||
+        config.match != m_config.match;
+    m_config = config;
+    if (!serverChanged)
+        return;
+    ++m_generation;
+    m_seen.clear();
+    m_firstScan = true;
+    scanNow();
+}
+
+void RedisMonitor::setInterval(int milliseconds) {
+    m_intervalMs = std::max(0, milliseconds);
+    if (m_intervalMs == 0)
+        m_next.stop();
+}
+
+qint64 RedisMonitor::keysScanned() const {
+    return m_job ? m_job->keys.load() : 0;
+}
+
+void RedisMonitor::start() {
+    scanNow();
+}
+
+void RedisMonitor::scanNow() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_watcher.isRunning()) {
+        m_rescanQueued = true;
+        return;
+    }
+    m_next.stop();
+    m_rescanQueued = false;
+    m_job = std::make_shared<Job>();
+    RedisRowBuilder::Context context;
+    context.connectionId = m_config.id;
+    context.connectionName = m_config.name.isEmpty() ? m_config.url() : m_config.name;
+    context.stuckThresholdMs = m_stuckThresholdMs;
+    context.firstScan = m_firstScan;
+    context.previous = m_seen;
+    inspect::RedisScanOptions options;
+    options.match = m_config.match.isEmpty() ? std::string("*") : m_config.match.toStdString();
+    options.stop = m_job->stop.get_token();
+    options.progress = [job = m_job](const inspect::RedisScanProgress& progress) {
+        job->keys = static_cast<qint64>(progress.keys_scanned);
+        return !job->stop.stop_requested();
+    };
+    const portalocker::RedisOptions server = m_config.toOptions();
+    const quint64 generation = m_generation;
+    setState(State::scanning);
+    m_progressTick.start();
+    m_watcher.setFuture(QtConcurrent::run(m_pool, [server, options, context, generation] {
+        inspect::RedisScanner scanner(server, options);
+        const inspect::RedisSnapshot snapshot = scanner.scan();
+        RedisScanResult result;
+        result.generation = generation;
+        RedisRowBuilder::build(snapshot, context, result);
+        return result;
+    }));
+}
+
+void RedisMonitor::cancel() {
+    m_next.stop();
+    m_rescanQueued = false;
+    if (m_job && m_watcher.isRunning())
+        m_job->stop.request_stop();
+}
+
+void RedisMonitor::onFinished() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_progressTick.stop();
+    RedisScanResult result = m_watcher.result();
+    if (result.generation != m_generation) {
+        scanNow();
+        return;
+    }
+    m_lastDurationMs = result.durationMs;
+    if (!result.ok) {
+        m_error = result.error;
+        setState(State::failed);
+    } else {
+        m_firstScan = false;
+        m_seen = result.seen;
+        m_lockCount = static_cast<int>(result.rows.size());
+        m_lastScanAtMs = result.takenAtMs;
+        m_error = result.complete ? QString() : result.error;
+        if (result.complete)
+            m_lastKeysTotal = result.keysScanned;
+        if (!result.events.isEmpty())
+            emit events(result.events);
+        emit rowsReady(m_config.id, result.rows, result.complete);
+        setState(result.cancelled ? State::cancelled : State::ok);
+    }
+    emit progress(result.keysScanned);
+    if (m_rescanQueued)
+        scanNow();
+    else if (m_intervalMs > 0 && !result.cancelled)
+        m_next.start(static_cast<int>(std::min<qint64>(nextPause(), 24 * 3600 * 1000)));
+}
+
+qint64 RedisMonitor::nextPause() const {
+    return std::max<qint64>(m_intervalMs, m_lastDurationMs * costFactor);
+}
+
+void RedisMonitor::setState(State state) {
+    m_state = state;
+    emit stateChanged();
+}
+
+QString RedisMonitor::stateText() const {
+    switch (m_state) {
+    case State::idle:
+        return tr("not scanned");
+    case State::scanning:
+        return tr("scanning… %1 keys").arg(TextFormat::count(keysScanned()));
+    case State::ok:
+        return m_error.isEmpty() ? tr("connected") : tr("incomplete: %1").arg(m_error);
+    case State::failed:
+        return tr("error: %1").arg(m_error);
+    case State::cancelled:
+        return tr("scan cancelled");
+    }
+    return {};
+}

@@ -1,0 +1,167 @@
+#include "workers/snapshotpoller.h"
+
+#include "workers/pollresultbuilder.h"
+#include "session/textformat.h"
+#include "models/timelinestore.h"
+
+#include <portalocker/inspect/snapshottracker.hpp>
+
+#include <QThread>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <chrono>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+namespace inspect = portalocker::inspect;
+
+/// The state a poll works on. Polls never overlap, so exactly one thread at a time touches it
+/// (the QFuture hand-over orders the accesses); the GUI thread only replaces `source` while
+/// no poll runs.
+struct SnapshotPoller::Engine {
+    inspect::FileLockScanner scanner;
+    inspect::SnapshotTracker tracker;
+    TimelineStore timeline;
+    SnapshotSource source;
+    PollResult previous; ///< the last result, whose unchanged rows the next one reuses
+};
+
+namespace {
+
+/// Polls run on a thread of their own. Polls never overlap, so one thread is enough; and a
+/// poll of 50,000 locks allocates tens of megabytes: on one thread they all come from the
+/// same malloc arena, where the next poll finds the memory the last one (and the GUI thread,
+/// freeing the rows a merge replaced) gave back. Spread over the shared pool's threads, each
+/// thread's arena can grow to a full poll's worth, and the peak RSS with them.
+Q_GLOBAL_STATIC(QThreadPool, pollThread)
+
+QThreadPool* pollPool() {
+    QThreadPool* pool = pollThread();
+    if (pool->maxThreadCount() != 1) {
+        pool->setMaxThreadCount(1);
+        pool->setExpiryTimeout(-1); // keep the thread, and with it its arena
+    }
+    return pool;
+}
+
+} // namespace
+
+SnapshotPoller::SnapshotPoller(QObject* parent)
+    : QObject(parent), m_engine(std::make_shared<Engine>()) {
+    m_nextPoll.setSingleShot(true);
+    connect(&m_nextPoll, &QTimer::timeout, this, &SnapshotPoller::runPoll);
+    connect(&m_watcher, &QFutureWatcher<PollResult>::finished, this,
+            &SnapshotPoller::onPollFinished);
+}
+
+SnapshotPoller::~SnapshotPoller() {
+    // A running poll keeps the engine alive through its shared_ptr and finishes on its own;
+    // its result goes nowhere.
+    m_watcher.disconnect(this);
+}
+
+void SnapshotPoller::setSettings(PollSettings settings) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_settings = std::move(settings);
+    ++m_generation;
+}
+
+void SnapshotPoller::setInterval(int milliseconds) {
+    m_intervalMs = std::max(50, milliseconds);
+    if (m_nextPoll.isActive())
+        m_nextPoll.start(m_intervalMs);
+}
+
+void SnapshotPoller::setPaused(bool paused) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    if (m_paused)
+        m_nextPoll.stop();
+    else if (m_started && !m_watcher.isRunning())
+        runPoll();
+    emit pausedChanged(m_paused);
+}
+
+void SnapshotPoller::setSnapshotSource(SnapshotSource source) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    Q_ASSERT(!m_watcher.isRunning());
+    m_engine->source = std::move(source);
+}
+
+void SnapshotPoller::start() {
+    m_started = true;
+    if (!m_watcher.isRunning())
+        runPoll();
+}
+
+void SnapshotPoller::refreshNow() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_started = true;
+    if (m_watcher.isRunning()) {
+        m_refreshQueued = true;
+        return;
+    }
+    runPoll();
+}
+
+void SnapshotPoller::runPoll() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    Q_ASSERT(!m_watcher.isRunning());
+    m_nextPoll.stop();
+    m_refreshQueued = false;
+    emit pollStarted();
+    m_watcher.setFuture(QtConcurrent::run(
+        pollPool(), [engine = m_engine, settings = m_settings, generation = m_generation] {
+            return pollOnce(engine, settings, generation);
+        }));
+}
+
+void SnapshotPoller::onPollFinished() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    PollResult result = m_watcher.result();
+    if (result.generation != m_generation) {
+        m_carriedEvents += result.events;
+        runPoll();
+        return;
+    }
+    if (!m_carriedEvents.isEmpty()) {
+        result.events = m_carriedEvents + result.events;
+        m_carriedEvents.clear();
+    }
+    emit resultReady(result);
+    if (m_refreshQueued)
+        runPoll();
+    else if (!m_paused)
+        m_nextPoll.start(m_intervalMs);
+}
+
+PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
+                                    const PollSettings& settings, quint64 generation) {
+    inspect::ScanOptions& options = engine->scanner.options();
+    options.watches = settings.watches;
+    options.timeout = std::chrono::milliseconds(settings.scanTimeoutMs);
+    inspect::Snapshot snapshot = engine->source ? engine->source(options) : engine->scanner.scan();
+    const std::vector<inspect::Event> events = engine->tracker.update(snapshot);
+    const qint64 nowMs = TextFormat::msecsSinceEpoch(std::chrono::system_clock::now());
+    PollResultBuilder builder(snapshot, settings, nowMs);
+    PollResult result = builder.build(events, &engine->previous);
+    engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs);
+    result.timeline =
+        engine->timeline.lanes(nowMs, settings.timelineWindowMs, settings.timelineMaxLanes);
+    result.generation = generation;
+    engine->previous.fileLocks = result.fileLocks; // shared, not copied
+    engine->previous.fileLockIndex = result.fileLockIndex;
+    snapshot = {};
+#ifdef __GLIBC__
+    // A poll of 50,000 locks allocates and frees tens of megabytes on a pool thread; glibc
+    // keeps freed memory of non-main arenas mapped. Hand it back while still off the GUI thread.
+    if (result.counts.locks > 5000)
+        malloc_trim(0);
+#endif
+    return result;
+}

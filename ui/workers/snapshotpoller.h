@@ -1,0 +1,78 @@
+#pragma once
+// SnapshotPoller: reads the system's file locks off the GUI thread, one poll at a time:
+// run (QtConcurrent) -> QFutureWatcher::finished -> resultReady -> single-shot timer -> run.
+// A poll that was started with settings that have changed since is stale: its rows are
+// dropped and a fresh poll starts at once (its events are kept for the next result, so the
+// log and timeline lose nothing).
+
+#include "workers/pollresult.h"
+#include "workers/pollsettings.h"
+
+#include <portalocker/inspect/filelockscanner.hpp>
+#include <portalocker/inspect/snapshot.hpp>
+
+#include <QFutureWatcher>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+class SnapshotPoller : public QObject {
+    Q_OBJECT
+  public:
+    /// Produces a snapshot instead of reading /proc (tests, benchmark). Runs on a worker thread.
+    using SnapshotSource =
+        std::function<portalocker::inspect::Snapshot(const portalocker::inspect::ScanOptions&)>;
+
+    explicit SnapshotPoller(QObject* parent = nullptr);
+    ~SnapshotPoller() override;
+
+    /// Takes effect at the next poll; a poll already running becomes stale.
+    void setSettings(PollSettings settings);
+    const PollSettings& settings() const { return m_settings; }
+
+    /// Pause between the end of one poll and the start of the next.
+    void setInterval(int milliseconds);
+    int interval() const { return m_intervalMs; }
+
+    /// A paused poller finishes the poll it is running and starts no other until resumed
+    /// (refreshNow() still polls once).
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
+    bool isPolling() const { return m_watcher.isRunning(); }
+
+    void setSnapshotSource(SnapshotSource source);
+
+  public slots:
+    /// Starts polling (the first poll at once).
+    void start();
+    /// Polls now; if a poll is running, polls again right after it.
+    void refreshNow();
+
+  signals:
+    void pollStarted();
+    void resultReady(const PollResult& result);
+    void pausedChanged(bool paused);
+
+  private:
+    struct Engine;
+
+    /// One poll, on a worker thread.
+    static PollResult pollOnce(const std::shared_ptr<Engine>& engine, const PollSettings& settings,
+                               quint64 generation);
+    void runPoll();
+    void onPollFinished();
+
+    std::shared_ptr<Engine> m_engine;
+    QFutureWatcher<PollResult> m_watcher;
+    QTimer m_nextPoll;
+    PollSettings m_settings;
+    quint64 m_generation = 1;
+    int m_intervalMs = 1000;
+    bool m_started = false;
+    bool m_paused = false;
+    bool m_refreshQueued = false;
+    QList<EventRow> m_carriedEvents; ///< events of dropped stale results
+};
