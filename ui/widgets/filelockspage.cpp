@@ -8,7 +8,10 @@
 #include "models/healthstyle.h"
 #include "models/heldlockmodel.h"
 #include "session/inspectorsession.h"
+#include "widgets/hostfilterbox.h"
 #include "widgets/lockdetailsview.h"
+#include "models/hostlistmodel.h"
+#include "session/remotehub.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -47,6 +50,10 @@ FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
     auto* filterBar = new QHBoxLayout;
     filterBar->addWidget(m_filter, 3);
     filterBar->addWidget(m_onlyAttention);
+    // Remote hosts (issue 13): a host filter, and the Host column while there are any.
+    auto* hostFilter = new HostFilterBox(session->remote()->model(), this);
+    filterBar->addWidget(hostFilter);
+    connect(hostFilter, &HostFilterBox::hostChanged, m_proxy, &FileLockProxyModel::setHostFilter);
     filterBar->addStretch(1);
     filterBar->addWidget(m_summary);
 
@@ -68,9 +75,16 @@ FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 86, 64};
+    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 86, 64, 160};
+    static_assert(std::size(widths) == FileLockModel::ColumnCount);
     for (int column = 0; column < FileLockModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
+    auto showHostColumn = [header, hosts = session->remote()->model()] {
+        header->setSectionHidden(FileLockModel::HostColumn, hosts->rowCount() <= 1);
+    };
+    showHostColumn();
+    connect(session->remote()->model(), &QAbstractItemModel::rowsInserted, this, showHostColumn);
+    connect(session->remote()->model(), &QAbstractItemModel::rowsRemoved, this, showHostColumn);
     header->setSectionResizeMode(FileLockModel::PathColumn, QHeaderView::Stretch);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(header, &QHeaderView::customContextMenuRequested, this,
