@@ -70,8 +70,8 @@ int runList(const portalocker::RedisOptions& server, Arguments arguments) {
     const bool showProgress = !json && ::isatty(STDERR_FILENO) == 1;
     if (showProgress)
         options.progress = [](const inspect::RedisScanProgress& progress) {
-            std::fprintf(stderr, "\rscanned %zu keys, %zu lock(s) so far...", progress.keys_scanned,
-                         progress.locks_found);
+            std::fprintf(stderr, "\rscanned %zu keys, locks found so far: %zu",
+                         progress.keys_scanned, progress.locks_found);
             if (progress.keys_done)
                 std::fputs("\r\033[K", stderr);
             std::fflush(stderr);

@@ -40,6 +40,11 @@ std::string pad(const std::string& text, std::size_t width) {
     return shown >= width ? text : text + std::string(width - shown, ' ');
 }
 
+/// "1 lock", "2 locks".
+std::string counted(std::size_t count, const char* one, const char* many) {
+    return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
 std::string key_column(const RedisLockRecord& record) {
     if (record.convention == RedisConvention::channel_lock)
         return record.key_printable + " (channel)";
@@ -222,9 +227,10 @@ void write_snapshot_fields(JsonWriter& json, const inspect::RedisSnapshot& snaps
 
 void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
     std::fprintf(
-        out, "Redis %s db %d: %zu lock(s), %zu fencing counter(s); %zu key(s) scanned in %s%s\n",
-        snapshot.server.c_str(), snapshot.db, snapshot.locks.size(),
-        snapshot.fencing_counters.size(), snapshot.keys_scanned,
+        out, "Redis %s db %d: %s, %s; %s scanned in %s%s\n", snapshot.server.c_str(), snapshot.db,
+        counted(snapshot.locks.size(), "lock", "locks").c_str(),
+        counted(snapshot.fencing_counters.size(), "fencing counter", "fencing counters").c_str(),
+        counted(snapshot.keys_scanned, "key", "keys").c_str(),
         format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(snapshot.duration))
             .c_str(),
         snapshot.complete ? "" : " (INCOMPLETE)");
@@ -283,9 +289,9 @@ void print_record_details(std::FILE* out, const RedisLockRecord& record) {
                  std::string(inspect::to_string(record.confidence)).c_str(),
                  record.evidence.c_str());
     if (!channel) {
-        std::fprintf(out, "  %-11s %s, db %d, %llu %s\n", "type:", record.type.c_str(), record.db,
-                     static_cast<unsigned long long>(record.value_size),
-                     record.type == "hash" ? "field(s)" : "byte(s)");
+        std::fprintf(out, "  %-11s %s, db %d, %s\n", "type:", record.type.c_str(), record.db,
+                     record.type == "hash" ? counted(record.value_size, "field", "fields").c_str()
+                                           : counted(record.value_size, "byte", "bytes").c_str());
         std::fprintf(out, "  %-11s %s\n", "token:", record.token_printable.c_str());
         std::fprintf(out, "  %-11s %s\n", "ttl:", format_ttl(record.pttl).c_str());
     }

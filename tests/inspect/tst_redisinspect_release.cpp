@@ -209,6 +209,23 @@ class TestRedisInspectRelease : public QObject {
         QVERIFY(holder.lost());
     }
 
+    // The owner hash a RedisLease publishes goes with the lease it describes, and only then.
+    void leaseOwnerGoesWithIt() {
+        portalocker::RedisLease holder("owned-job", m_server.options());
+        QVERIFY(holder.try_lock());
+        QCOMPARE(m_server.command({"EXISTS", "owned-job:owner"}).integer, 1);
+        QCOMPARE(release(lookKey("owned-job")).outcome, RedisReleaseOutcome::released);
+        QCOMPARE(m_server.command({"EXISTS", "owned-job:owner"}).integer, 0);
+        // An owner hash of another grant (the next holder's) is left alone.
+        REDIS_OK(m_server, "SET", "other-job", "0123456789abcdef0123456789abcdef", "PX", "60000");
+        REDIS_OK(m_server, "SET", "other-job:fencing", "7");
+        REDIS_OK(m_server, "HSET", "other-job:owner", "token", "ffffffffffffffffffffffffffffffff");
+        const RedisLockRecord seen = lookKey("other-job");
+        QCOMPARE(seen.convention, RedisConvention::portalocker_lease);
+        QCOMPARE(release(seen).outcome, RedisReleaseOutcome::released);
+        QCOMPARE(m_server.command({"EXISTS", "other-job:owner"}).integer, 1);
+    }
+
     void redissonSubscribersAreTold() {
         REDIS_OK(m_server, "HSET", "orders", redisinspect::redissonField(7), "1");
         REDIS_OK(m_server, "PEXPIRE", "orders", "30000");

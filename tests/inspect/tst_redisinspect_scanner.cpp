@@ -292,10 +292,10 @@ class TestRedisInspectScanner : public QObject {
         const QString lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
         QVERIFY(!lockctl.isEmpty());
         ChildProcess holder;
-        QVERIFY(holder.start(lockctl, {QStringLiteral("redis"), QStringLiteral("--url"),
-                                       m_server.url(), QStringLiteral("hold"),
-                                       QStringLiteral("owned:job"), QStringLiteral("--lease"),
-                                       QStringLiteral("20000")}));
+        QVERIFY(
+            holder.start(lockctl, {QStringLiteral("redis"), QStringLiteral("--url"), m_server.url(),
+                                   QStringLiteral("hold"), QStringLiteral("owned:job"),
+                                   QStringLiteral("--lease"), QStringLiteral("20000")}));
         QVERIFY2(!holder.waitFor(QStringLiteral("holding"), 20000).isEmpty(),
                  qPrintable(holder.standardError()));
         REDIS_OK(m_server, "SET", "owned:py", redisinspect::nodeRedlockToken(), "PX", "60000");
@@ -325,9 +325,9 @@ class TestRedisInspectScanner : public QObject {
         // The owner hash expires with the lease: a holder that dies leaves nothing behind.
         const qint64 leaseTtl = m_server.command({"PTTL", "owned:job"}).integer;
         const qint64 ownerTtl = m_server.command({"PTTL", "owned:job:owner"}).integer;
-        QVERIFY2(ownerTtl > 0 && ownerTtl <= 20000 && std::abs(ownerTtl - leaseTtl) < 2000,
-                 qPrintable(QString::number(ownerTtl) + QLatin1Char(' ') +
-                            QString::number(leaseTtl)));
+        QVERIFY2(
+            ownerTtl > 0 && ownerTtl <= 20000 && std::abs(ownerTtl - leaseTtl) < 2000,
+            qPrintable(QString::number(ownerTtl) + QLatin1Char(' ') + QString::number(leaseTtl)));
         // And a release takes it away with the lease.
         holder.process().terminate();
         QCOMPARE(holder.waitForExit(20000), 0);

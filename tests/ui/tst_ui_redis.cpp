@@ -23,8 +23,11 @@
 #include <portalocker/redislease.hpp>
 
 #include <QAbstractProxyModel>
+#include <QApplication>
 #include <QFile>
+#include <QHeaderView>
 #include <QPointer>
+#include <QTabWidget>
 #include <QProcess>
 #include <QLabel>
 #include <QLineEdit>
@@ -52,6 +55,7 @@ class TestUiRedis : public QObject {
     void forceReleaseOfChangedLockDeletesNothing();
     void enterReleasesAndKeepsTheOutcome();
     void releaseByLockctlIsInTheActivityLog();
+    void smallWindowEmptyTableAndHiddenColumns();
     void acquireLeaseAndChannelFromThePanel();
 
   private:
@@ -298,6 +302,43 @@ void TestUiRedis::releaseByLockctlIsInTheActivityLog() {
     const EventRow event = logged(u"jobs:cli"_s, EventRow::Kind::forceReleased).front();
     QVERIFY2(event.detail.contains(u"lockctl"_s), qPrintable(event.detail));
     QVERIFY(event.pid > 0 && event.pid != QCoreApplication::applicationPid());
+}
+
+void TestUiRedis::smallWindowEmptyTableAndHiddenColumns() {
+    RedisPage* page = m_window->redisPage();
+    m_window->tabs()->setCurrentWidget(page);
+    m_window->resize(1024, 700);
+    // No lock yet: the table says so rather than staying blank.
+    QTRY_VERIFY_WITH_TIMEOUT(page->emptyHint()->isVisible() &&
+                                 page->emptyHint()->text().contains(u"No Redis locks"_s),
+                             10000);
+    portalocker::RedisLease lease("jobs:small", m_server.options(), leaseOptions());
+    QVERIFY(lease.try_lock());
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:small"_s).isValid(), 10000);
+    QTRY_VERIFY(!page->emptyHint()->isVisible());
+    // At 1024 x 700 the TTL column is in view, whole.
+    QTableView* view = page->locksView();
+    QApplication::processEvents();
+    const int ttlLeft = view->columnViewportPosition(RedisLockModel::TtlColumn);
+    QVERIFY2(ttlLeft >= 0 && ttlLeft + view->columnWidth(RedisLockModel::TtlColumn) <=
+                                 view->viewport()->width(),
+             qPrintable(QString::number(ttlLeft) + u" + "_s +
+                        QString::number(view->columnWidth(RedisLockModel::TtlColumn)) + u" > "_s +
+                        QString::number(view->viewport()->width())));
+    QCOMPARE(view->textElideMode(), Qt::ElideRight); // never "client 1…1"
+    // Everything filtered out: how many there are, and how to get them back (one, singular).
+    page->focusFilter();
+    QTest::keyClicks(QApplication::focusWidget(), u"no-such-key"_s);
+    QTRY_VERIFY(page->emptyHint()->isVisible());
+    QVERIFY2(page->emptyHint()->text().contains(u"0 of 1 lock shown"_s),
+             qPrintable(page->emptyHint()->text()));
+    // A hidden column stays hidden in the next session (the header's state is saved).
+    view->horizontalHeader()->setSectionHidden(RedisLockModel::ConventionColumn, true);
+    const QByteArray state = page->saveState();
+    RedisPage next(m_session.get());
+    next.restoreState(state);
+    QVERIFY(
+        next.locksView()->horizontalHeader()->isSectionHidden(RedisLockModel::ConventionColumn));
 }
 
 void TestUiRedis::acquireLeaseAndChannelFromThePanel() {

@@ -166,6 +166,9 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
         default:
             return row.key;
         }
+    case Qt::TextAlignmentRole:
+        return index.column() == WaitersColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                               : QVariant();
     case Qt::FontRole:
         if (index.column() == KeyColumn) {
             QFont font;

@@ -17,14 +17,16 @@
 class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<RedisLockRow>>::Host {
     Q_OBJECT
   public:
+    // The TTL and waiters come right after the key, so that they stay in view in a small
+    // window (1024 px wide): they are what an operator looks at first.
     enum Column {
         StatusColumn,
         KeyColumn,
-        ServerColumn,
-        ConventionColumn,
-        OwnerColumn,
         TtlColumn,
         WaitersColumn,
+        OwnerColumn,
+        ConventionColumn,
+        ServerColumn,
         WarningsColumn,
         ColumnCount
     };

@@ -59,39 +59,53 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
       m_forceRelease(new QPushButton(tr("Force release…"), this)), m_emptyHint(new QLabel(this)),
       m_splitter(new QSplitter(Qt::Horizontal, this)),
       m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
-    RedisHub* hub = session->redis();
+    m_splitter->addWidget(buildConnectionsPane());
+    m_splitter->addWidget(buildLocksPane());
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setSizes({260, 1200});
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_splitter);
+    connectSignals();
+    startTtlTick();
+    updateProgress();
+    updateEmptyHint();
+    updateDetails();
+}
 
-    // Connections.
-    auto* left = new QWidget(this);
-    auto* add = new QPushButton(tr("Add…"), this);
-    auto* scan = new QPushButton(tr("Scan now"), this);
-    auto* cancel = new QPushButton(tr("Cancel scan"), this);
-    m_connections->setModel(hub->connections());
+QWidget* RedisPage::buildConnectionsPane() {
+    auto* pane = new QWidget(this);
+    m_add = new QPushButton(tr("Add…"), this);
+    m_scan = new QPushButton(tr("Scan now"), this);
+    m_cancel = new QPushButton(tr("Cancel scan"), this);
+    m_connections->setModel(m_session->redis()->connections());
     configureTable(m_connections);
     m_connections->setColumnHidden(RedisConnectionModel::AddressColumn, true);
     m_connections->horizontalHeader()->setSectionResizeMode(RedisConnectionModel::StateColumn,
                                                             QHeaderView::Stretch);
-    m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 130);
+    m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 110);
     m_connections->setColumnWidth(RedisConnectionModel::LocksColumn, 56);
     m_progress->setTextVisible(true);
     m_progress->setVisible(false);
     auto* connectionButtons = new QHBoxLayout;
-    connectionButtons->addWidget(add);
+    connectionButtons->addWidget(m_add);
     connectionButtons->addWidget(m_edit);
     connectionButtons->addWidget(m_remove);
     auto* scanButtons = new QHBoxLayout;
-    scanButtons->addWidget(scan);
-    scanButtons->addWidget(cancel);
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(new QLabel(tr("<b>Connections</b>"), this));
-    leftLayout->addWidget(m_connections, 1);
-    leftLayout->addWidget(m_progress);
-    leftLayout->addLayout(connectionButtons);
-    leftLayout->addLayout(scanButtons);
+    scanButtons->addWidget(m_scan);
+    scanButtons->addWidget(m_cancel);
+    auto* layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("<b>Connections</b>"), this));
+    layout->addWidget(m_connections, 1);
+    layout->addWidget(m_progress);
+    layout->addLayout(connectionButtons);
+    layout->addLayout(scanButtons);
+    return pane;
+}
 
-    // Locks.
-    auto* right = new QWidget(this);
+QWidget* RedisPage::buildLocksPane() {
+    auto* pane = new QWidget(this);
     m_filter->setPlaceholderText(tr("Filter by key, owner, convention, server…"));
     m_filter->setClearButtonEnabled(true);
     auto* filterBar = new QHBoxLayout;
@@ -99,7 +113,26 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     filterBar->addWidget(m_onlyProblems);
     filterBar->addWidget(m_forceRelease);
     m_forceRelease->setEnabled(false);
-    m_proxy->setSourceModel(hub->locks());
+    buildLocksTable();
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setForegroundRole(QPalette::PlaceholderText);
+    m_emptyHint->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_details->setPlaceholderText(
+        tr("Select a lock to see its token, holder, evidence and warnings."));
+    m_rightSplitter->addWidget(m_locks);
+    m_rightSplitter->addWidget(m_details);
+    m_rightSplitter->setStretchFactor(0, 3);
+    m_rightSplitter->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(filterBar);
+    layout->addWidget(m_emptyHint);
+    layout->addWidget(m_rightSplitter, 1);
+    return pane;
+}
+
+void RedisPage::buildLocksTable() {
+    m_proxy->setSourceModel(m_session->redis()->locks());
     m_proxy->setSortRole(RedisLockModel::SortRole);
     m_proxy->setFilterKeyColumn(-1);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
@@ -108,40 +141,29 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     configureTable(m_locks);
     m_locks->setSortingEnabled(true);
     m_locks->sortByColumn(RedisLockModel::StatusColumn, Qt::DescendingOrder);
-    m_locks->setTextElideMode(Qt::ElideMiddle);
+    // Cut at the end, never in the middle: a client id or pid must not lose its middle
+    // digits ("client 1…1"); the whole text is in the tooltip and the details.
+    m_locks->setTextElideMode(Qt::ElideRight);
     m_locks->setItemDelegateForColumn(
         RedisLockModel::TtlColumn,
         new TtlBarDelegate(RedisLockModel::RemainingRole, RedisLockModel::TotalTtlRole, m_locks));
-    const int widths[] = {100, 240, 110, 170, 260, 150, 64, 200};
+    // Status, key, TTL and waiters fit in the locks pane of a 1024 px window.
+    const int widths[RedisLockModel::ColumnCount] = {96, 200, 130, 64, 260, 170, 110, 200};
     for (int column = 0; column < RedisLockModel::ColumnCount; ++column)
         m_locks->setColumnWidth(column, widths[column]);
-    m_locks->horizontalHeader()->setStretchLastSection(true);
-    m_emptyHint->setWordWrap(true);
-    m_emptyHint->setForegroundRole(QPalette::PlaceholderText);
-    m_details->setPlaceholderText(
-        tr("Select a lock to see its token, holder, evidence and warnings."));
-    m_rightSplitter->addWidget(m_locks);
-    m_rightSplitter->addWidget(m_details);
-    m_rightSplitter->setStretchFactor(0, 3);
-    m_rightSplitter->setStretchFactor(1, 1);
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addLayout(filterBar);
-    rightLayout->addWidget(m_emptyHint);
-    rightLayout->addWidget(m_rightSplitter, 1);
+    QHeaderView* header = m_locks->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setSectionsMovable(true);
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(header, &QHeaderView::customContextMenuRequested, this, &RedisPage::showColumnMenu);
+}
 
-    m_splitter->addWidget(left);
-    m_splitter->addWidget(right);
-    m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({330, 1200});
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(6, 6, 6, 6);
-    layout->addWidget(m_splitter);
-
+void RedisPage::connectSignals() {
+    RedisHub* hub = m_session->redis();
     const auto selectedConnection = [this] {
         return m_connections->currentIndex().data(RedisConnectionModel::IdRole).toString();
     };
-    connect(add, &QPushButton::clicked, this, [this] { editConnection(); });
+    connect(m_add, &QPushButton::clicked, this, [this] { editConnection(); });
     connect(m_edit, &QPushButton::clicked, this,
             [this, selectedConnection] { editConnection(selectedConnection()); });
     connect(m_connections, &QTableView::doubleClicked, this,
@@ -149,8 +171,8 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     connect(m_remove, &QPushButton::clicked, this, [this, selectedConnection] {
         m_session->redis()->removeConnection(selectedConnection());
     });
-    connect(scan, &QPushButton::clicked, hub, &RedisHub::scanAll);
-    connect(cancel, &QPushButton::clicked, hub, &RedisHub::cancelAll);
+    connect(m_scan, &QPushButton::clicked, hub, &RedisHub::scanAll);
+    connect(m_cancel, &QPushButton::clicked, hub, &RedisHub::cancelAll);
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_onlyProblems, &QCheckBox::toggled, m_proxy, &RedisLockProxyModel::setOnlyProblems);
@@ -163,10 +185,26 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
         if (!m_locks->currentIndex().isValid() && m_proxy->rowCount() > 0)
             m_locks->setCurrentIndex(m_proxy->index(0, 0));
     });
+    // The hint under the filter says why the table is empty (none, or all filtered out).
+    for (const QAbstractItemModel* model :
+         {static_cast<QAbstractItemModel*>(m_proxy), m_proxy->sourceModel()}) {
+        connect(model, &QAbstractItemModel::rowsInserted, this, &RedisPage::updateEmptyHint);
+        connect(model, &QAbstractItemModel::rowsRemoved, this, &RedisPage::updateEmptyHint);
+        connect(model, &QAbstractItemModel::modelReset, this, &RedisPage::updateEmptyHint);
+        connect(model, &QAbstractItemModel::layoutChanged, this, &RedisPage::updateEmptyHint);
+    }
+    connect(m_emptyHint, &QLabel::linkActivated, this, [this] {
+        m_filter->clear();
+        m_onlyProblems->setChecked(false);
+    });
     connect(m_locks, &QTableView::activated, this, &RedisPage::updateDetails);
     connect(m_forceRelease, &QPushButton::clicked, this, &RedisPage::forceReleaseSelected);
     connect(hub->connections(), &QAbstractItemModel::dataChanged, this, &RedisPage::updateProgress);
     connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateProgress);
+    connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateEmptyHint);
+}
+
+void RedisPage::startTtlTick() {
     // The TTL bars count down between scans.
     m_tick.setInterval(250);
     connect(&m_tick, &QTimer::timeout, this, [this] {
@@ -176,8 +214,45 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
                                         m_locks->viewport()->height());
     });
     m_tick.start();
-    updateProgress();
-    updateDetails();
+}
+
+void RedisPage::showColumnMenu(const QPoint& position) {
+    // Columns can be hidden and shown again from the header's menu; the header's state
+    // (saveState) keeps them hidden across restarts. popup(), not exec(): no nested event
+    // loop while scans keep landing.
+    QHeaderView* header = m_locks->horizontalHeader();
+    auto* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    for (int column = 0; column < RedisLockModel::ColumnCount; ++column) {
+        QAction* action = menu->addAction(m_proxy->headerData(column, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!header->isSectionHidden(column));
+        action->setEnabled(column != RedisLockModel::KeyColumn);
+        connect(action, &QAction::toggled, header,
+                [header, column](bool shown) { header->setSectionHidden(column, !shown); });
+    }
+    menu->popup(header->mapToGlobal(position));
+}
+
+void RedisPage::updateEmptyHint() {
+    RedisHub* hub = m_session->redis();
+    const int total = m_proxy->sourceModel()->rowCount();
+    const int shown = m_proxy->rowCount();
+    QString text;
+    if (hub->configs().isEmpty())
+        text = tr("No Redis connection yet. Add one on the left to see the locks on a "
+                  "server: leases (redis-py, Redlock, redsync, python-redis-lock, "
+                  "Redisson, portalocker) and portalocker channel locks.");
+    else if (total == 0 && hub->configs().size() == 1)
+        text = tr("No Redis locks on the connected server right now.");
+    else if (total == 0)
+        text =
+            tr("No Redis locks on the %1 connected servers right now.").arg(hub->configs().size());
+    else if (shown == 0)
+        text = tr("0 of %1 shown — <a href=\"clear\">clear the filter</a>")
+                   .arg(total == 1 ? tr("1 lock") : tr("%1 locks").arg(total));
+    m_emptyHint->setText(text);
+    m_emptyHint->setVisible(!text.isEmpty());
 }
 
 void RedisPage::focusFilter() {
@@ -249,10 +324,6 @@ void RedisPage::updateProgress() {
     const bool any = !hub->configs().isEmpty();
     m_edit->setEnabled(any);
     m_remove->setEnabled(any);
-    m_emptyHint->setVisible(!any);
-    m_emptyHint->setText(tr("No Redis connection yet. Add one on the left to see the locks on a "
-                            "server: leases (redis-py, Redlock, redsync, python-redis-lock, "
-                            "Redisson, portalocker) and portalocker channel locks."));
 }
 
 void RedisPage::updateDetails() {
@@ -279,6 +350,18 @@ void RedisPage::updateDetails() {
     line(tr("Owner"), row->owner.toHtmlEscaped());
     if (!row->holders.isEmpty())
         line(tr("Holders"), row->holders.toHtmlEscaped());
+    if (!row->channelWaiters.isEmpty())
+        line(tr("Waiting"), row->channelWaiters.toHtmlEscaped());
+    if (row->record) {
+        for (const auto& client : row->record->holder_clients)
+            line(tr("Holder's connection"),
+                 tr("client %1 %2 '%3'")
+                     .arg(QString::number(client.id), TextFormat::fromStd(client.address),
+                          TextFormat::fromStd(client.name))
+                     .toHtmlEscaped());
+        if (!row->record->holder_note.empty())
+            line(tr("Holder"), TextFormat::fromStd(row->record->holder_note).toHtmlEscaped());
+    }
     if (row->fencing >= 0)
         line(tr("Fencing"), QString::number(row->fencing));
     if (row->firstSeenMs >= 0)

@@ -34,10 +34,18 @@ class RedisPage : public QWidget {
     RedisConnectionDialog* editConnection(const QString& connectionId = {});
     /// Opens the force-release confirmation for the selected lock (nullptr if none).
     ForceReleaseDialog* forceReleaseSelected();
+    QLabel* emptyHint() const { return m_emptyHint; }
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
   private:
+    QWidget* buildConnectionsPane();
+    QWidget* buildLocksPane();
+    void buildLocksTable();
+    void connectSignals();
+    void startTtlTick();
+    void showColumnMenu(const QPoint& position);
+    void updateEmptyHint();
     void updateDetails();
     void updateProgress();
     void showLockMenu(const QPoint& position);
@@ -45,6 +53,9 @@ class RedisPage : public QWidget {
 
     InspectorSession* m_session;
     QTableView* m_connections;
+    QPushButton* m_add = nullptr;
+    QPushButton* m_scan = nullptr;
+    QPushButton* m_cancel = nullptr;
     QPushButton* m_edit;
     QPushButton* m_remove;
     QProgressBar* m_progress;

@@ -90,13 +90,19 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
     QStringList holders;
     bool silent = false;
     for (const inspect::RedisChannelHolder& holder : record.holders) {
-        holders << describe(holder);
+        // Short, for the Owner column: who and how; the address and ping answer are in the
+        // details (a narrow column must not cut the client number).
+        holders << u"client "_s + QString::number(holder.client.id) +
+                       (holder.mode.empty() ? QString() : u' ' + TextFormat::fromStd(holder.mode)) +
+                       (holder.answer == inspect::RedisChannelHolder::Answer::silent
+                            ? u" (did not answer)"_s
+                            : QString());
         silent = silent || holder.answer == inspect::RedisChannelHolder::Answer::silent;
     }
     if (record.unnamed_subscribers > 0)
         holders << countOf(static_cast<qint64>(record.unnamed_subscribers), u"unnamed subscriber"_s,
                            u"unnamed subscribers"_s);
-    row.holders = holders.join(u", "_s);
+    row.holders = holders.join(u"; "_s);
     QStringList waiting;
     for (const inspect::RedisChannelHolder& waiter : record.waiters)
         waiting << describe(waiter);

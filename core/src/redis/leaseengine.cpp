@@ -131,8 +131,8 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
         }
         reply = run_script(lease_scripts::acquire, acquire_sha(),
                            {"3", m_key, m_fencingKey, m_ownerKey, token,
-                            std::to_string(m_options.ttl.count()), m_owner.host,
-                            m_owner.pid, m_owner.program, epoch_ms_now()},
+                            std::to_string(m_options.ttl.count()), m_owner.host, m_owner.pid,
+                            m_owner.program, epoch_ms_now()},
                            ec);
         if (ec) {
             m_lastError = m_connection.last_error();
@@ -293,7 +293,8 @@ void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
     std::error_code ignored;
     if (m_connection.connect(ignored))
         run_script(lease_scripts::release, release_sha(),
-                   {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())}, ignored);
+                   {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
+                   ignored);
 }
 
 bool LeaseEngine::fail_wrong_type(std::error_code& ec, std::string_view type) noexcept {
@@ -401,9 +402,10 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
         // Waits for a renewal in flight; it cannot extend what this deletes afterwards.
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
-            reply = run_script(lease_scripts::release, release_sha(),
-                               {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
-                               ec);
+            reply = run_script(
+                lease_scripts::release, release_sha(),
+                {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
+                ec);
         if (ec && !expired) {
             m_lastError = m_connection.last_error() +
                           " (the key stays until its TTL ends unless another release succeeds)";
@@ -528,8 +530,9 @@ void LeaseEngine::renew_loop() noexcept {
         {
             std::lock_guard connectionLock(m_connectionMutex);
             if (m_connection.connect(ec))
-                reply = run_script(lease_scripts::extend, extend_sha(),
-                                   {"2", m_key, m_ownerKey, token, std::to_string(m_options.ttl.count())}, ec);
+                reply = run_script(
+                    lease_scripts::extend, extend_sha(),
+                    {"2", m_key, m_ownerKey, token, std::to_string(m_options.ttl.count())}, ec);
         }
         lock.lock();
         if (!m_holding || m_generation != generation)

@@ -30,8 +30,9 @@ return {0, redis.call('PTTL', KEYS[1])}
 
 /// KEYS: lock, signal list, owner hash. ARGV: token, signal ttl ms.
 /// Deletes the lock (and its owner hash) only if it still holds our token (a holder whose
-/// lease expired must not delete its successor's), then leaves exactly one entry in the signal list that waiters
-/// BLPOP on; the entry expires so that it cannot pile up without waiters. Returns 1 when
+/// lease expired must not delete its successor's), then leaves exactly one entry in the
+/// signal list that waiters BLPOP on; the entry expires so that it cannot pile up without
+/// waiters. Returns 1 when
 /// released, 0 when the token was gone.
 inline constexpr const char* release = R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then

@@ -163,7 +163,8 @@ std::string RedisLockRecord::owner_summary() const {
         if (unnamed_subscribers > 0) {
             if (!text.empty())
                 text += "; ";
-            text += std::to_string(unnamed_subscribers) + " unnamed subscriber(s)";
+            text += std::to_string(unnamed_subscribers) +
+                    (unnamed_subscribers == 1 ? " unnamed subscriber" : " unnamed subscribers");
         }
         if (!waiters.empty())
             text += "; " + std::to_string(waiters.size()) +

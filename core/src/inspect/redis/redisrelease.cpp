@@ -80,7 +80,10 @@ void RedisReleaser::Impl::release_key(RedisSession& session, const RedisLockReco
     const char* script = redisson ? detail::release_scripts::compare_and_delete_redisson
                                   : detail::release_scripts::compare_and_delete_string;
     std::error_code ec;
-    redis::Reply reply = session.command({"EVAL", script, "1", seen.key, seen.token}, ec);
+    redis::Command eval{"EVAL", script, "1", seen.key, seen.token};
+    if (seen.convention == RedisConvention::portalocker_lease) // its owner hash goes with it
+        eval = {"EVAL", script, "2", seen.key, lease_owner_key(seen.key), seen.token};
+    redis::Reply reply = session.command(eval, ec);
     if (ec) {
         fail(result, session, ec, reply, "eval", "nothing was deleted");
         return;

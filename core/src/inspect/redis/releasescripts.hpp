@@ -24,8 +24,10 @@ namespace portalocker::inspect::detail::release_scripts {
     "    return result\n"                                                                          \
     "end\n"
 
-/// KEYS: lock. ARGV: the token seen. A string lock (every token convention).
-/// STRLEN first, so that a lock that became a 100 MB value is not copied to compare.
+/// KEYS: lock [, RedisLease owner hash]. ARGV: the token seen. A string lock (every token
+/// convention). STRLEN first, so that a lock that became a 100 MB value is not copied to
+/// compare. The owner hash of a RedisLease goes with it when it describes this token; that
+/// tidy-up is best effort (pcall: a refused HGET must not turn a release into a failure).
 inline constexpr const char* compare_and_delete_string = LOCKSCOPE_RELEASE_PROLOGUE R"lua(
 local kind = call('TYPE', KEYS[1])['ok']
 if kind == 'none' then return -1 end
@@ -33,6 +35,9 @@ if kind ~= 'string' then return 0 end
 if call('STRLEN', KEYS[1]) ~= string.len(ARGV[1]) then return 0 end
 if call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 call('DEL', KEYS[1])
+if KEYS[2] and redis.pcall('HGET', KEYS[2], 'token') == ARGV[1] then
+    redis.pcall('DEL', KEYS[2])
+end
 return 1
 )lua";
 
