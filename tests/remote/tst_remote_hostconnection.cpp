@@ -137,6 +137,7 @@ class TestRemoteHostConnection : public QObject {
         QVERIFY2(bad->message().contains(message), qPrintable(bad->message()));
         QVERIFY(bad->state() == HostConnection::State::Waiting);
         QVERIFY(bad->retryDelayMs() > 0);
+        QVERIFY(bad->retryAtMs() > 0);
         const int before = goodResults;
         QTRY_VERIFY_WITH_TIMEOUT(goodResults > before + 1, bound);
         QCOMPARE(good->state(), HostConnection::State::Connected);

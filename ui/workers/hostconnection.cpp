@@ -227,7 +227,11 @@ void HostConnection::onFinished(int exitCode, QProcess::ExitStatus status) {
         message = u"cannot run ssh: "_s + (said.isEmpty() ? u"not found"_s : said);
     } else if (exitCode == 255) {
         failure = Failure::Ssh;
-        message = u"ssh: "_s + (said.isEmpty() ? u"connection failed"_s : said);
+        // ssh's own words ("ssh: connect to host ...: Connection refused", "Host key
+        // verification failed.", "...: Permission denied (publickey).").
+        message = said.isEmpty() ? u"ssh could not connect to "_s + m_destination
+                  : said.startsWith(u"ssh:"_s) ? said
+                                               : u"ssh: "_s + said;
     } else if (errors.contains(
                    QByteArrayView(inspect::remote_not_installed_message.data(),
                                   qsizetype(inspect::remote_not_installed_message.size())))) {
@@ -254,6 +258,7 @@ void HostConnection::scheduleRetry() {
     if (m_stopping)
         return;
     m_retry.start(m_backoffMs);
+    m_retryAtMs = QDateTime::currentMSecsSinceEpoch() + m_backoffMs;
     m_backoffMs = std::min(maximumBackoffMs, m_backoffMs * 2);
     emit stateChanged();
 }

@@ -71,7 +71,9 @@ class HostConnection : public QObject {
     /// How late the last line was beyond the refresh interval, ms.
     qint64 lagMs() const { return m_lagMs; }
     /// The pending retry's delay, ms (0 when none).
-    int retryDelayMs() const { return m_retry.isActive() ? m_backoffMs : 0; }
+    int retryDelayMs() const { return m_retry.isActive() ? m_retry.remainingTime() : 0; }
+    /// When the pending retry is due, ms since the epoch (0 when none).
+    qint64 retryAtMs() const { return m_retry.isActive() ? m_retryAtMs : 0; }
     /// The ssh argv this host runs `lockctl arguments...` with (for actions such as signal).
     QStringList lockctlCommand(const QStringList& arguments) const;
 
@@ -105,5 +107,6 @@ class HostConnection : public QObject {
     QString m_message;
     qint64 m_lastLineMs = 0;
     qint64 m_lagMs = 0;
+    qint64 m_retryAtMs = 0;
     bool m_stopping = false;
 };
