@@ -128,7 +128,7 @@ class TestRemoteHostConnection : public QObject {
         auto good = connection(QStringLiteral("machine"), m_hosts.machine());
         auto bad = connection(alias, m_hosts.machine());
         int goodResults = 0;
-        connect(good->poller(), &SnapshotPoller::resultReady, this, [&] { ++goodResults; });
+        connect(good.get(), &HostConnection::upToDate, this, [&] { ++goodResults; });
         good->start();
         bad->start();
         const int bound = static_cast<int>(testsupport::timeBound(20000));

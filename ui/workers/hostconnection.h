@@ -6,6 +6,7 @@
 // host is one more source for the models. A lost connection is retried with backoff (1 s
 // doubling to 60 s) while the last result stays, marked stale by state().
 
+#include "workers/pollresult.h"
 #include "workers/pollsettings.h"
 
 #include <QElapsedTimer>
@@ -74,11 +75,18 @@ class HostConnection : public QObject {
     int retryDelayMs() const { return m_retry.isActive() ? m_retry.remainingTime() : 0; }
     /// When the pending retry is due, ms since the epoch (0 when none).
     qint64 retryAtMs() const { return m_retry.isActive() ? m_retryAtMs : 0; }
+    /// Bytes and lines of agent output received since start() (what a refresh costs).
+    qint64 bytesReceived() const { return m_bytesReceived; }
+    qint64 linesReceived() const { return m_linesReceived; }
     /// The ssh argv this host runs `lockctl arguments...` with (for actions such as signal).
     QStringList lockctlCommand(const QStringList& arguments) const;
 
   signals:
     void stateChanged();
+    /// The GUI's view of the host is as of the host's scan at `takenAtMs` (host clock): after
+    /// a heartbeat at once (nothing changed, no rows to rebuild), else when the poller's
+    /// result for the new lines is out.
+    void upToDate(qint64 takenAtMs);
 
   private:
     struct Inbox;
@@ -86,7 +94,7 @@ class HostConnection : public QObject {
     void connectNow();
     void onReadyRead();
     void onFinished(int exitCode, QProcess::ExitStatus status);
-    void onPollDone();
+    void onPollDone(const PollResult& result);
     void setState(State state, Failure failure = Failure::None, const QString& message = {});
     void scheduleRetry();
 
@@ -108,5 +116,8 @@ class HostConnection : public QObject {
     qint64 m_lastLineMs = 0;
     qint64 m_lagMs = 0;
     qint64 m_retryAtMs = 0;
+    qint64 m_bytesReceived = 0;
+    qint64 m_linesReceived = 0;
+    bool m_pollPending = false; ///< lines were handed to the poller, its result not yet out
     bool m_stopping = false;
 };
