@@ -82,6 +82,8 @@ HostConnection::~HostConnection() {
 }
 
 QStringList HostConnection::lockctlCommand(const QStringList& arguments) const {
+    if (isLocal())
+        return m_elevation + QStringList{m_localLockctl} + arguments;
     std::vector<std::string> words;
     for (const QString& argument : arguments)
         words.push_back(argument.toStdString());
@@ -123,8 +125,9 @@ void HostConnection::stop() {
 
 void HostConnection::connectNow() {
     Q_ASSERT(!m_process);
-    if (const std::string problem = inspect::ssh_destination_problem(m_destination.toStdString());
-        !problem.empty()) {
+    const std::string problem =
+        isLocal() ? std::string() : inspect::ssh_destination_problem(m_destination.toStdString());
+    if (!problem.empty()) {
         setState(State::Stopped, Failure::Ssh, QString::fromStdString(problem));
         return;
     }

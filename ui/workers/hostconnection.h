@@ -49,6 +49,13 @@ class HostConnection : public QObject {
     const QString& destination() const { return m_destination; }
     /// The shell text that replaces `ssh` (LOCKSCOPE_SSH_COMMAND); default: that variable.
     void setSshCommand(std::optional<QString> command) { m_sshCommand = std::move(command); }
+    /// Runs the agent on this computer instead of over ssh: `elevation` (e.g. {"pkexec"}) then
+    /// `lockctl` and its arguments ("Inspect as administrator"). Empty `lockctl`: over ssh.
+    void setLocalCommand(QStringList elevation, QString lockctl) {
+        m_elevation = std::move(elevation);
+        m_localLockctl = std::move(lockctl);
+    }
+    bool isLocal() const { return !m_localLockctl.isEmpty(); }
     /// The agent's refresh interval; takes effect at the next connection.
     void setRefreshSeconds(double seconds) { m_refreshSeconds = seconds; }
     double refreshSeconds() const { return m_refreshSeconds; }
@@ -100,6 +107,8 @@ class HostConnection : public QObject {
 
     QString m_destination;
     std::optional<QString> m_sshCommand;
+    QStringList m_elevation;
+    QString m_localLockctl;
     double m_refreshSeconds = 1.0;
     int m_initialBackoffMs = 1000;
     int m_backoffMs = 0;
