@@ -3,6 +3,7 @@
 
 #include "agentstream.hpp"
 #include "command.hpp"
+#include "commandline.hpp"
 #include "lockformat.hpp"
 
 #include <portalocker/inspect/filelockscanner.hpp>
@@ -14,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -47,15 +49,33 @@ struct ListOptions {
     std::optional<std::string> protocol; ///< the agent protocol the reader asked for
 };
 
-int usage_error(const std::string& message) {
-    std::fprintf(stderr, "lockctl list: %s\n%s", message.c_str(), list_usage);
-    return exit_usage;
+/// A --watch interval: seconds, more than 0 and at most a day.
+std::optional<double> parse_interval(const std::string& text) {
+    double seconds = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
+        seconds <= 0 || seconds > 86400)
+        return std::nullopt;
+    return seconds;
 }
 
-bool parse_seconds(const std::string& text, double& seconds) {
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    return error == std::errc() && end == text.data() + text.size() && std::isfinite(seconds) &&
-           seconds > 0 && seconds <= 86400;
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `options`.
+std::optional<int> parse(Arguments arguments, ListOptions& options) {
+    CLI::App parser("", "lockctl list");
+    parser.add_flag("--json", options.json);
+    parser.add_option("--protocol", options.protocol);
+    parser
+        .add_option_function<std::string>(
+            "--watch",
+            [&options](const std::string& text) { options.watch_seconds = parse_interval(text); })
+        ->check(checkWith([](const std::string& text) {
+            return parse_interval(text) ? std::string()
+                                        : "needs a number of seconds (0 < SECONDS <= 86400), "
+                                          "not '" +
+                                              text + "'";
+        }));
+    return parseCommandLine(parser, arguments, list_usage);
 }
 
 bool failed(const inspect::Snapshot& snapshot) {
@@ -157,28 +177,8 @@ int run_watch(const ListOptions& options) {
 
 int runList(Arguments arguments) {
     ListOptions options;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--help" || argument == "-h") {
-            std::fputs(list_usage, stdout);
-            return exit_ok;
-        }
-        if (argument == "--json") {
-            options.json = true;
-        } else if (argument == "--watch") {
-            double seconds = 0;
-            if (i + 1 >= arguments.size() || !parse_seconds(arguments[i + 1], seconds))
-                return usage_error("--watch needs a number of seconds (0 < SECONDS <= 86400)");
-            options.watch_seconds = seconds;
-            ++i;
-        } else if (argument == "--protocol") {
-            if (i + 1 >= arguments.size())
-                return usage_error("--protocol needs a version number");
-            options.protocol = arguments[++i];
-        } else {
-            return usage_error("unexpected argument '" + argument + "'");
-        }
-    }
+    if (auto status = parse(arguments, options))
+        return *status;
     if (options.protocol && *options.protocol != std::to_string(AgentStream::protocol_version)) {
         // A reader that asks for a version we do not speak must not get lines it would
         // misread: a clear refusal that names both versions.

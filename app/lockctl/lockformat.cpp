@@ -69,6 +69,33 @@ std::string pid_list(const std::vector<Pid>& pids) {
     return text;
 }
 
+/// "notice": what the waiter published (docs/WAIT-NOTICES.md), or null.
+// `gives_up_in_seconds` changes with every refresh: written only `with_age` (the deadline,
+// which does not change, is always there).
+void write_wait_notice(JsonWriter& json, const Waiter& waiter, TimePoint now, bool with_age) {
+    json.key("notice");
+    if (!waiter.notice) {
+        json.null();
+        return;
+    }
+    const WaitNoticeRecord& notice = *waiter.notice;
+    json.begin_object();
+    json.field("resources", notice.resources);
+    json.field("kind", notice.kind);
+    json.field("mode", notice.mode);
+    json.field("label", notice.label);
+    write_time(json, "started", notice.started);
+    write_time(json, "deadline", notice.deadline);
+    if (with_age) {
+        json.key("gives_up_in_seconds");
+        if (notice.deadline)
+            json.value(std::chrono::duration<double>(*notice.deadline - now).count());
+        else
+            json.null();
+    }
+    json.end_object();
+}
+
 } // namespace
 
 std::string iso_time(TimePoint time) {
@@ -134,13 +161,26 @@ void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock
         json.field("fds", holder.fds);
         json.field("source", to_string(holder.source));
         write_time(json, "held_since", holder.held_since);
+        write_time(json, "held_since_earliest", holder.held_since_earliest);
         json.end_object();
     }
     json.end_array();
     write_time(json, "held_since", lock.held_since);
     json.field("held_since_exact", lock.held_since_exact);
+    // Honest bounds: held at least held_seconds (since first sight), at most
+    // held_seconds_at_most (since its holder started) when held_since is not exact.
+    write_time(json, "held_since_earliest", lock.held_since_earliest);
     if (lock.held_since && with_age)
         json.field("held_seconds", std::chrono::duration<double>(now - *lock.held_since).count());
+    if (with_age) {
+        json.key("held_seconds_at_most");
+        if (lock.held_since_exact && lock.held_since)
+            json.value(std::chrono::duration<double>(now - *lock.held_since).count());
+        else if (lock.held_since_earliest)
+            json.value(std::chrono::duration<double>(now - *lock.held_since_earliest).count());
+        else
+            json.null();
+    }
     json.key("waiters").begin_array();
     for (const Waiter& waiter : lock.waiters) {
         json.begin_object();
@@ -162,6 +202,13 @@ void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock
         json.field("blocked_by", waiter.blocked_by);
         write_time(json, "waiting_since", waiter.waiting_since);
         json.field("waiting_since_exact", waiter.waiting_since_exact);
+        write_time(json, "waiting_since_earliest", waiter.waiting_since_earliest);
+        json.key("helper_pid");
+        if (waiter.helper_pid > 0)
+            json.value(waiter.helper_pid);
+        else
+            json.null();
+        write_wait_notice(json, waiter, now, with_age);
         if (waiter.fd)
             json.field("fd", *waiter.fd);
         json.field("problems", waiter.problems);
@@ -278,11 +325,44 @@ std::string format_duration(std::chrono::milliseconds duration, bool exact) {
     return exact ? std::string(buffer) : "≥" + std::string(buffer);
 }
 
-std::string format_age(const std::optional<TimePoint>& since, bool exact, TimePoint now) {
+std::string format_age(const std::optional<TimePoint>& since, bool exact, TimePoint now,
+                       const std::optional<TimePoint>& earliest) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
     if (!since)
         return {};
-    return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - *since),
-                           exact);
+    const auto observed = duration_cast<milliseconds>(now - *since);
+    if (exact || !earliest)
+        return format_duration(observed, exact);
+    const std::string at_most = "≤" + format_duration(duration_cast<milliseconds>(now - *earliest));
+    // Seen for less than a second: only the upper bound says anything.
+    if (observed < std::chrono::seconds(1))
+        return at_most;
+    return format_duration(observed, false) + ' ' + at_most;
+}
+
+std::string format_deadline(const Waiter& waiter, TimePoint now) {
+    if (!waiter.notice)
+        return {};
+    std::string text;
+    if (!waiter.notice->deadline) {
+        text = "no time limit";
+    } else {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*waiter.notice->deadline - now);
+        char buffer[48];
+        if (left.count() <= 0)
+            std::snprintf(buffer, sizeof buffer, "gives up now");
+        else if (left < std::chrono::seconds(60))
+            std::snprintf(buffer, sizeof buffer, "gives up in %.1fs",
+                          static_cast<double>(left.count()) / 1000.0);
+        else
+            std::snprintf(buffer, sizeof buffer, "gives up in %s", format_duration(left).c_str());
+        text = buffer;
+    }
+    if (!waiter.notice->label.empty())
+        text += ", \"" + inspect::printable_bytes(waiter.notice->label) + '"';
+    return text;
 }
 
 std::string format_range(std::uint64_t start, const std::optional<std::uint64_t>& end) {
@@ -340,13 +420,14 @@ void print_lock_table(std::FILE* out, const Snapshot& snapshot,
     rows.push_back({{"KIND", "MODE", "RANGE", "HELD", "HOLDER", "PATH"}, {}});
     for (const FileLock* lock : locks) {
         Row row;
-        row.cells = {std::string(proc_name(lock->kind)),
-                     std::string(proc_name(lock->mode)),
-                     format_range(lock->start, lock->end),
-                     format_age(lock->held_since, lock->held_since_exact, now),
-                     lock->holders.empty() ? std::string("? (holder unknown)")
-                                           : format_process(snapshot, lock->holders.front().pid),
-                     format_path(*lock)};
+        row.cells = {
+            std::string(proc_name(lock->kind)),
+            std::string(proc_name(lock->mode)),
+            format_range(lock->start, lock->end),
+            format_age(lock->held_since, lock->held_since_exact, now, lock->held_since_earliest),
+            lock->holders.empty() ? std::string("? (holder unknown)")
+                                  : format_process(snapshot, lock->holders.front().pid),
+            format_path(*lock)};
         if (lock->qualifier == LockQualifier::breaking)
             row.cells[1] += " (breaking)";
         rows.push_back(std::move(row));
@@ -365,15 +446,23 @@ void print_lock_table(std::FILE* out, const Snapshot& snapshot,
                 line += ' ' + format_range(waiter.start, waiter.end);
             line += ", blocked by " +
                     (waiter.blocked_by.empty() ? std::string("?") : pid_list(waiter.blocked_by));
-            const std::string age =
-                format_age(waiter.waiting_since, waiter.waiting_since_exact, now);
-            if (show_ages && !age.empty())
+            const std::string age = format_age(waiter.waiting_since, waiter.waiting_since_exact,
+                                               now, waiter.waiting_since_earliest);
+            if ((show_ages || waiter.waiting_since_exact || waiter.waiting_since_earliest) &&
+                !age.empty())
                 line += ", for " + age;
+            if (const std::string deadline = format_deadline(waiter, now); !deadline.empty())
+                line += ", " + deadline;
             rows.back().notes.push_back(line);
             for (const std::string& problem : waiter.problems)
                 rows.back().notes.push_back("  note: " + problem);
         }
     }
+    // The HELD column also means something in a one-shot listing when a bound is known.
+    const bool show_held =
+        show_ages || std::any_of(locks.begin(), locks.end(), [](const FileLock* lock) {
+            return lock->held_since_exact || lock->held_since_earliest.has_value();
+        });
     std::array<std::size_t, 6> widths{};
     for (const Row& row : rows)
         for (std::size_t column = 0; column < widths.size(); ++column)
@@ -382,7 +471,7 @@ void print_lock_table(std::FILE* out, const Snapshot& snapshot,
     for (const Row& row : rows) {
         std::string line;
         for (std::size_t column = 0; column < widths.size(); ++column)
-            if (column != 3 || show_ages)
+            if (column != 3 || show_held)
                 line += column + 1 == widths.size() ? row.cells[column]
                                                     : pad(row.cells[column], widths[column] + 2);
         while (!line.empty() && line.back() == ' ')

@@ -39,9 +39,15 @@ void write_snapshot_fields(JsonWriter& json, const inspect::Snapshot& snapshot,
 
 /// "850ms", "42s", "3m07s", "2h05m", "3d04h"; with "≥" in front when not exact.
 std::string format_duration(std::chrono::milliseconds duration, bool exact = true);
-/// How long since `since`, "" when unknown.
+/// How long since `since`, "" when unknown. Not exact and with `earliest` (the holder's or
+/// waiter's process start), both bounds: "≥14s ≤10m00s" (only "≤10m00s" when seen for less
+/// than a second).
 std::string format_age(const std::optional<inspect::TimePoint>& since, bool exact,
-                       inspect::TimePoint now);
+                       inspect::TimePoint now,
+                       const std::optional<inspect::TimePoint>& earliest = std::nullopt);
+/// "gives up in 3.2s", "no time limit", with the label: from the waiter's wait notice; ""
+/// when it published none.
+std::string format_deadline(const inspect::Waiter& waiter, inspect::TimePoint now);
 /// "0-9", "whole file", "100-EOF".
 std::string format_range(std::uint64_t start, const std::optional<std::uint64_t>& end);
 /// "4039 python3 (sleeping, alice)"; states an operator must notice are upper case.

@@ -299,6 +299,8 @@ Snapshot FileLockScanner::scan() {
     if (m_options.resolve_descriptors && m_options.resolve_ofd_waiters &&
         !context.expired("before identifying OFD waiters"))
         detail::resolve_ofd_waiters(context);
+    if (!context.expired("before identifying waiting processes"))
+        detail::identify_waiting_processes(context);
 
     phase(ScanPhase::processes);
     read_processes(context);

@@ -70,7 +70,7 @@ void add_holder(FileLock& lock, Pid pid, Holder::Source source, std::optional<in
     auto holder = std::find_if(lock.holders.begin(), lock.holders.end(),
                                [&](const Holder& h) { return h.pid == pid; });
     if (holder == lock.holders.end()) {
-        lock.holders.push_back({pid, source, {}, std::nullopt, false});
+        lock.holders.push_back({pid, source, {}, std::nullopt, false, std::nullopt});
         holder = lock.holders.end() - 1;
     }
     if (fd && std::find(holder->fds.begin(), holder->fds.end(), *fd) == holder->fds.end())

@@ -9,4 +9,5 @@
 #include <portalocker/inspect/snapshot.hpp>
 #include <portalocker/inspect/snapshottracker.hpp>
 #include <portalocker/inspect/waitgraph.hpp>
+#include <portalocker/inspect/waitnotices.hpp>
 #include <portalocker/inspect/watch.hpp>

@@ -8,6 +8,7 @@
 
 #include <portalocker/inspect/lockrecord.hpp>
 #include <portalocker/inspect/processinfo.hpp>
+#include <portalocker/inspect/waitnotices.hpp>
 #include <portalocker/inspect/watch.hpp>
 
 #include <chrono>
@@ -51,6 +52,9 @@ struct Holder {
     std::vector<int> fds;                ///< its descriptors on the locked open file, when known
     std::optional<TimePoint> held_since; ///< set by SnapshotTracker: first sight of this holder
     bool held_since_exact = false; ///< false when already held at the tracker's first snapshot
+    /// When held_since is not exact: the earliest it can have started, the holder process's
+    /// start (it cannot have held the lock before it existed). nullopt when exact or unknown.
+    std::optional<TimePoint> held_since_earliest;
 };
 std::string_view to_string(Holder::Source source) noexcept;
 
@@ -59,6 +63,12 @@ struct Waiter {
     std::string id;   ///< stable across snapshots while the same process waits for the same thing
     Pid pid = 0;      ///< 0 when unknown (an OFD waiter whose task could not be identified)
     Pid line_pid = 0; ///< as printed in /proc/locks (-1 for OFD)
+    /// The portalocker wait helper that blocks in the kernel on the waiter's behalf (its pid is
+    /// the one /proc/locks shows), 0 when the waiter blocks itself. `pid` is the waiting
+    /// process (the helper's parent) either way.
+    Pid helper_pid = 0;
+    /// What the waiter published about its wait (deadline, label), when it did.
+    std::optional<WaitNoticeRecord> notice;
     std::optional<int> fd; ///< the descriptor it waits on (known for OFD waiters found by syscall)
     LockKind kind = LockKind::unknown;
     LockQualifier qualifier = LockQualifier::unknown;
@@ -74,6 +84,9 @@ struct Waiter {
     std::vector<std::size_t> blocking_locks;
     std::optional<TimePoint> waiting_since; ///< set by SnapshotTracker
     bool waiting_since_exact = false;
+    /// When waiting_since is not exact: the earliest the wait can have started (the notice's
+    /// start, else the waiting process's start). nullopt when exact or unknown.
+    std::optional<TimePoint> waiting_since_earliest;
     std::vector<std::string> problems;
 };
 
@@ -104,6 +117,9 @@ struct FileLock {
     std::vector<Waiter> waiters; ///< in /proc/locks order (depth-first)
     std::optional<TimePoint> held_since; ///< set by SnapshotTracker: first sight of the lock
     bool held_since_exact = false;
+    /// When held_since is not exact: the earliest start of its holders' processes (the lock,
+    /// as held by them, is no older). nullopt when exact or unknown.
+    std::optional<TimePoint> held_since_earliest;
     std::vector<std::string> problems; ///< why a holder or the path is missing, ...
 
     bool whole_file() const noexcept { return start == 0 && !end; }
@@ -148,7 +164,8 @@ struct WatchedFile {
     std::vector<Pid> waiters;            ///< distinct waiter pids
     std::optional<TimePoint> held_since; ///< the earliest held_since of its locks
     bool held_since_exact = false;
-    std::string problem; ///< e.g. "permission denied" from stat()
+    std::optional<TimePoint> held_since_earliest; ///< that lock's held_since_earliest
+    std::string problem;                          ///< e.g. "permission denied" from stat()
 };
 std::string_view to_string(WatchedFile::State state) noexcept;
 

@@ -71,6 +71,27 @@ class SnapshotTracker {
     };
     using SeenMap = std::unordered_map<std::string, Seen>;
 
+    /// The state of one update() while it runs: the maps being rebuilt and the new sightings.
+    struct Pass {
+        TimePoint now;
+        bool first = false;
+        SeenMap locks, holds, waits;
+        std::vector<Event> started; ///< acquired and wait_started, in snapshot order
+        std::size_t order = 0;
+    };
+
+    /// Carries the first sighting of `key` over from `previous` into `current`, or records a
+    /// new one (and its start event).
+    static Seen& carry(Pass& pass, SeenMap& previous, SeenMap& current, const std::string& key,
+                       Event event);
+    /// Phase 1: dates one lock, its holders and its waiters.
+    void date_lock(Pass& pass, const Snapshot& snapshot, FileLock& lock);
+    /// Phase 2: the watched files take the dates of their locks.
+    static void date_watched_files(Snapshot& snapshot);
+    /// Phase 3: what is left in the previous maps has gone: released and wait_ended events.
+    static void report_gone(SeenMap& previous, EventKind kind, TimePoint now,
+                            std::vector<Event>& events);
+
     Clock m_clock;
     SeenMap m_locks;
     SeenMap m_holds;
