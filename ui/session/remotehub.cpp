@@ -29,7 +29,14 @@ RemoteHub::RemoteHub(AppSettings* settings, QObject* parent)
             createHost(QString::fromUtf8(line.trimmed()));
 }
 
-RemoteHub::~RemoteHub() = default;
+RemoteHub::~RemoteHub() {
+    // Connections say "stopped" as they go: not to this hub and its model, which QObject
+    // would delete first (the model is the older child).
+    for (HostConnection* connection : std::as_const(m_hosts)) {
+        connection->disconnect(this);
+        delete connection;
+    }
+}
 
 HostConnection* RemoteHub::createHost(const QString& destination) {
     auto* connection = new HostConnection(destination, this);
