@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
                                     u"Start with live refresh paused (after one refresh)."_s);
     const QCommandLineOption settingsFile(
         u"settings"_s, u"Keep settings in this INI file instead of the user's."_s, u"file"_s);
-    const QCommandLineOption tab(u"tab"_s, u"Tab to show first (0-5)."_s, u"index"_s);
+    const QCommandLineOption tab(u"tab"_s, u"Tab to show first (0-6; 6: Hosts)."_s, u"index"_s);
     const QCommandLineOption screenshot(
         u"screenshot"_s, u"Save a PNG of the window after the first refresh and quit."_s,
         u"path"_s);

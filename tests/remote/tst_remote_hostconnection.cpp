@@ -128,7 +128,7 @@ class TestRemoteHostConnection : public QObject {
         auto good = connection(QStringLiteral("machine"), m_hosts.machine());
         auto bad = connection(alias, m_hosts.machine());
         int goodResults = 0;
-        connect(good->poller(), &SnapshotPoller::resultReady, this, [&] { ++goodResults; });
+        connect(good.get(), &HostConnection::upToDate, this, [&] { ++goodResults; });
         good->start();
         bad->start();
         const int bound = static_cast<int>(testsupport::timeBound(20000));
@@ -137,6 +137,7 @@ class TestRemoteHostConnection : public QObject {
         QVERIFY2(bad->message().contains(message), qPrintable(bad->message()));
         QVERIFY(bad->state() == HostConnection::State::Waiting);
         QVERIFY(bad->retryDelayMs() > 0);
+        QVERIFY(bad->retryAtMs() > 0);
         const int before = goodResults;
         QTRY_VERIFY_WITH_TIMEOUT(goodResults > before + 1, bound);
         QCOMPARE(good->state(), HostConnection::State::Connected);

@@ -280,6 +280,13 @@ void SshServer::kill() {
     m_process.reset();
 }
 
+qint64 SshServer::namespacePid() const {
+    if (!m_ownPidNamespace || !isRunning())
+        return 0;
+    const QList<pid_t> below = descendantsOf(static_cast<pid_t>(m_process->processId()));
+    return below.isEmpty() ? 0 : below.front(); // unshare's child: the namespace's init
+}
+
 bool SshServer::isRunning() const {
     return m_process && m_process->state() == QProcess::Running;
 }

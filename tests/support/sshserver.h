@@ -46,6 +46,9 @@ class SshServer {
     /// connection.
     void kill();
     bool isRunning() const;
+    /// With its own pid namespace: the pid (here) of the namespace's first process, to join
+    /// it with setns(); 0 otherwise.
+    qint64 namespacePid() const;
 
     int port(const QString& alias) const { return m_ports.value(alias); }
     /// The ssh client configuration for `ssh -F`.

@@ -54,8 +54,9 @@ QString HostListModel::stateText(const HostConnection& host) {
     case HostConnection::State::Connected:
         return tr("connected");
     case HostConnection::State::Waiting:
-        return host.retryDelayMs() > 0
-                   ? tr("disconnected, retrying in %1 s").arg((host.retryDelayMs() + 999) / 1000)
+        // A time, not a countdown: the text stays true without a refresh every second.
+        return host.retryAtMs() > 0
+                   ? tr("disconnected, retry at %1").arg(TextFormat::clockTime(host.retryAtMs()))
                    : tr("disconnected");
     }
     return {};

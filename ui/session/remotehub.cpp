@@ -7,11 +7,17 @@
 
 #include <portalocker/inspect/sshcommand.hpp>
 
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+
 using namespace Qt::StringLiterals;
 
 namespace {
 
 const QString hostsKey = u"hosts/destinations"_s;
+const QString elevationKey = u"hosts/elevation_command"_s;
 
 } // namespace
 
@@ -23,7 +29,14 @@ RemoteHub::RemoteHub(AppSettings* settings, QObject* parent)
             createHost(QString::fromUtf8(line.trimmed()));
 }
 
-RemoteHub::~RemoteHub() = default;
+RemoteHub::~RemoteHub() {
+    // Connections say "stopped" as they go: not to this hub and its model, which QObject
+    // would delete first (the model is the older child).
+    for (HostConnection* connection : std::as_const(m_hosts)) {
+        connection->disconnect(this);
+        delete connection;
+    }
+}
 
 HostConnection* RemoteHub::createHost(const QString& destination) {
     auto* connection = new HostConnection(destination, this);
@@ -99,9 +112,47 @@ void RemoteHub::setRefreshInterval(int milliseconds) {
         connection->setRefreshSeconds(m_refreshSeconds);
 }
 
+QString RemoteHub::administratorName() {
+    return tr("This computer (administrator)");
+}
+
+QStringList RemoteHub::elevationCommand() const {
+    const QString saved = QString::fromUtf8(m_settings->value(elevationKey)).trimmed();
+    return saved.isEmpty() ? QStringList{u"pkexec"_s} : saved.split(u' ', Qt::SkipEmptyParts);
+}
+
+void RemoteHub::setElevationCommand(const QStringList& command) {
+    m_settings->setValue(elevationKey, command.join(u' ').toUtf8());
+}
+
+QString RemoteHub::ownLockctl() {
+    const QDir here(QCoreApplication::applicationDirPath());
+    for (const QString& candidate :
+         {here.filePath(u"lockctl"_s), here.filePath(u"../lockctl/lockctl"_s)}) // build tree
+        if (QFileInfo(candidate).isExecutable())
+            return QFileInfo(candidate).canonicalFilePath();
+    return QStandardPaths::findExecutable(u"lockctl"_s);
+}
+
+void RemoteHub::setAdministrator(bool on) {
+    if (on == isAdministrator())
+        return;
+    if (!on) {
+        removeHost(administratorName());
+        return;
+    }
+    HostConnection* connection = createHost(administratorName());
+    // Without a lockctl of our own, the elevation command's "not found" says so.
+    const QString lockctl = ownLockctl();
+    connection->setLocalCommand(elevationCommand(), lockctl.isEmpty() ? u"lockctl"_s : lockctl);
+    if (m_started)
+        connection->start();
+}
+
 void RemoteHub::save() const {
     QStringList destinations;
     for (const HostConnection* connection : m_hosts)
-        destinations << connection->destination();
+        if (!connection->isLocal())
+            destinations << connection->destination();
     m_settings->setValue(hostsKey, destinations.join(u'\n').toUtf8());
 }

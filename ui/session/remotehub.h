@@ -31,6 +31,19 @@ class RemoteHub : public QObject {
     HostConnection* host(const QString& destination) const;
     HostListModel* model() const { return m_model; }
 
+    /// "This computer (administrator)": the same agent on this computer, started through the
+    /// elevation command (settings key hosts/elevation_command, default "pkexec"), so that
+    /// the holders and paths of every user's locks can be read. Not saved: asked each run.
+    void setAdministrator(bool on);
+    bool isAdministrator() const { return host(administratorName()) != nullptr; }
+    static QString administratorName();
+    /// The elevation command line (words), from the settings.
+    QStringList elevationCommand() const;
+    void setElevationCommand(const QStringList& command);
+    /// This build's lockctl: beside the lockscope program (installed or in the build tree),
+    /// else on PATH; "" when none.
+    static QString ownLockctl();
+
     /// Settings of every host's poller (stuck threshold, timeline window).
     void setPollSettings(const PollSettings& settings);
     /// The agent refresh interval of every host (next connection).

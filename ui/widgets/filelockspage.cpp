@@ -75,7 +75,7 @@ FileLocksPage::FileLocksPage(InspectorSession* session, QWidget* parent)
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 86, 64, 160};
+    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 86, 64, 120};
     static_assert(std::size(widths) == FileLockModel::ColumnCount);
     for (int column = 0; column < FileLockModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);

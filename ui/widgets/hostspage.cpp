@@ -16,7 +16,12 @@
 HostsPage::HostsPage(InspectorSession* session, QWidget* parent)
     : QWidget(parent), m_session(session), m_view(new QTableView(this)),
       m_add(new QPushButton(tr("Add host…"), this)),
-      m_remove(new QPushButton(tr("Remove host"), this)) {
+      m_remove(new QPushButton(tr("Remove host"), this)),
+      m_administrator(new QPushButton(tr("Inspect as administrator"), this)) {
+    m_administrator->setCheckable(true);
+    m_administrator->setToolTip(
+        tr("Run lockctl as root through %1 to see the holders and paths of every user's locks")
+            .arg(session->remote()->elevationCommand().join(u' ')));
     m_view->setModel(session->remote()->model());
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -34,6 +39,7 @@ HostsPage::HostsPage(InspectorSession* session, QWidget* parent)
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_add);
     buttons->addWidget(m_remove);
+    buttons->addWidget(m_administrator);
     buttons->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(hint);
@@ -42,6 +48,8 @@ HostsPage::HostsPage(InspectorSession* session, QWidget* parent)
 
     connect(m_add, &QPushButton::clicked, this, &HostsPage::addHost);
     connect(m_remove, &QPushButton::clicked, this, &HostsPage::removeSelected);
+    connect(m_administrator, &QPushButton::toggled, session->remote(),
+            &RemoteHub::setAdministrator);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &HostsPage::updateButtons);
     updateButtons();
@@ -70,7 +78,9 @@ void HostsPage::removeSelected() {
     if (rows.isEmpty())
         return;
     const QString destination = rows.front().data(HostListModel::DestinationRole).toString();
-    if (!destination.isEmpty())
+    if (destination == RemoteHub::administratorName())
+        m_administrator->setChecked(false);
+    else if (!destination.isEmpty())
         m_session->remote()->removeHost(destination);
 }
 

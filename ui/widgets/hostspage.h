@@ -26,4 +26,5 @@ class HostsPage : public QWidget {
     QTableView* m_view;
     QPushButton* m_add;
     QPushButton* m_remove;
+    QPushButton* m_administrator;
 };

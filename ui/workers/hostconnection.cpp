@@ -6,6 +6,8 @@
 #include <portalocker/inspect/sshcommand.hpp>
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMutex>
 #include <QMutexLocker>
 #include <QThread>
@@ -80,6 +82,8 @@ HostConnection::~HostConnection() {
 }
 
 QStringList HostConnection::lockctlCommand(const QStringList& arguments) const {
+    if (isLocal())
+        return m_elevation + QStringList{m_localLockctl} + arguments;
     std::vector<std::string> words;
     for (const QString& argument : arguments)
         words.push_back(argument.toStdString());
@@ -121,8 +125,9 @@ void HostConnection::stop() {
 
 void HostConnection::connectNow() {
     Q_ASSERT(!m_process);
-    if (const std::string problem = inspect::ssh_destination_problem(m_destination.toStdString());
-        !problem.empty()) {
+    const std::string problem =
+        isLocal() ? std::string() : inspect::ssh_destination_problem(m_destination.toStdString());
+    if (!problem.empty()) {
         setState(State::Stopped, Failure::Ssh, QString::fromStdString(problem));
         return;
     }
@@ -157,7 +162,9 @@ void HostConnection::connectNow() {
 }
 
 void HostConnection::onReadyRead() {
-    QByteArray data = m_partial + m_process->readAllStandardOutput();
+    const QByteArray received = m_process->readAllStandardOutput();
+    m_bytesReceived += received.size();
+    QByteArray data = m_partial + received;
     const qsizetype end = data.lastIndexOf('\n');
     if (end < 0) {
         m_partial = data;
@@ -166,9 +173,20 @@ void HostConnection::onReadyRead() {
     m_partial = data.mid(end + 1);
     data.truncate(end);
     const QList<QByteArray> lines = data.split('\n');
+    m_linesReceived += lines.size();
+    // Nothing changed on the host: no poll (decode + tracker + rows would rebuild the same
+    // rows). The heartbeats wait in the queue for the decoder's sequence check at the next
+    // real change, or at most maxQueuedHeartbeats of them.
+    constexpr qsizetype maxQueuedHeartbeats = 1000;
+    const bool onlyHeartbeats =
+        std::all_of(lines.cbegin(), lines.cend(), [](const QByteArray& line) {
+            return line.size() < 256 && line.contains("\"type\":\"heartbeat\"");
+        });
+    qsizetype queued = 0;
     {
         QMutexLocker locker(&m_inbox->mutex);
         m_inbox->lines += lines;
+        queued = m_inbox->lines.size();
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (m_sinceLine.isValid())
@@ -176,10 +194,21 @@ void HostConnection::onReadyRead() {
                                           static_cast<qint64>(m_refreshSeconds * 1000));
     m_sinceLine.start();
     m_lastLineMs = now;
+    if (onlyHeartbeats && m_state == State::Connected && !m_pollPending &&
+        queued < maxQueuedHeartbeats) {
+        const QJsonObject heartbeat = QJsonDocument::fromJson(lines.back()).object();
+        const QDateTime takenAt =
+            QDateTime::fromString(heartbeat.value(u"taken_at"_s).toString(), Qt::ISODateWithMs);
+        emit stateChanged();
+        emit upToDate(takenAt.isValid() ? takenAt.toMSecsSinceEpoch() : now);
+        return;
+    }
+    m_pollPending = true;
     m_poller->refreshNow();
 }
 
-void HostConnection::onPollDone() {
+void HostConnection::onPollDone(const PollResult& result) {
+    m_pollPending = false;
     QString error;
     bool errorIsVersion = false;
     quint64 sequence = 0;
@@ -208,6 +237,8 @@ void HostConnection::onPollDone() {
     } else if (sequence > 0) {
         emit stateChanged(); // last update and lag moved
     }
+    if (sequence > 0)
+        emit upToDate(result.takenAtMs);
 }
 
 void HostConnection::onFinished(int exitCode, QProcess::ExitStatus status) {
@@ -227,7 +258,11 @@ void HostConnection::onFinished(int exitCode, QProcess::ExitStatus status) {
         message = u"cannot run ssh: "_s + (said.isEmpty() ? u"not found"_s : said);
     } else if (exitCode == 255) {
         failure = Failure::Ssh;
-        message = u"ssh: "_s + (said.isEmpty() ? u"connection failed"_s : said);
+        // ssh's own words ("ssh: connect to host ...: Connection refused", "Host key
+        // verification failed.", "...: Permission denied (publickey).").
+        message = said.isEmpty()               ? u"ssh could not connect to "_s + m_destination
+                  : said.startsWith(u"ssh:"_s) ? said
+                                               : u"ssh: "_s + said;
     } else if (errors.contains(
                    QByteArrayView(inspect::remote_not_installed_message.data(),
                                   qsizetype(inspect::remote_not_installed_message.size())))) {
@@ -254,6 +289,7 @@ void HostConnection::scheduleRetry() {
     if (m_stopping)
         return;
     m_retry.start(m_backoffMs);
+    m_retryAtMs = QDateTime::currentMSecsSinceEpoch() + m_backoffMs;
     m_backoffMs = std::min(maximumBackoffMs, m_backoffMs * 2);
     emit stateChanged();
 }

@@ -6,6 +6,7 @@
 // host is one more source for the models. A lost connection is retried with backoff (1 s
 // doubling to 60 s) while the last result stays, marked stale by state().
 
+#include "workers/pollresult.h"
 #include "workers/pollsettings.h"
 
 #include <QElapsedTimer>
@@ -48,6 +49,13 @@ class HostConnection : public QObject {
     const QString& destination() const { return m_destination; }
     /// The shell text that replaces `ssh` (LOCKSCOPE_SSH_COMMAND); default: that variable.
     void setSshCommand(std::optional<QString> command) { m_sshCommand = std::move(command); }
+    /// Runs the agent on this computer instead of over ssh: `elevation` (e.g. {"pkexec"}) then
+    /// `lockctl` and its arguments ("Inspect as administrator"). Empty `lockctl`: over ssh.
+    void setLocalCommand(QStringList elevation, QString lockctl) {
+        m_elevation = std::move(elevation);
+        m_localLockctl = std::move(lockctl);
+    }
+    bool isLocal() const { return !m_localLockctl.isEmpty(); }
     /// The agent's refresh interval; takes effect at the next connection.
     void setRefreshSeconds(double seconds) { m_refreshSeconds = seconds; }
     double refreshSeconds() const { return m_refreshSeconds; }
@@ -71,12 +79,21 @@ class HostConnection : public QObject {
     /// How late the last line was beyond the refresh interval, ms.
     qint64 lagMs() const { return m_lagMs; }
     /// The pending retry's delay, ms (0 when none).
-    int retryDelayMs() const { return m_retry.isActive() ? m_backoffMs : 0; }
+    int retryDelayMs() const { return m_retry.isActive() ? m_retry.remainingTime() : 0; }
+    /// When the pending retry is due, ms since the epoch (0 when none).
+    qint64 retryAtMs() const { return m_retry.isActive() ? m_retryAtMs : 0; }
+    /// Bytes and lines of agent output received since start() (what a refresh costs).
+    qint64 bytesReceived() const { return m_bytesReceived; }
+    qint64 linesReceived() const { return m_linesReceived; }
     /// The ssh argv this host runs `lockctl arguments...` with (for actions such as signal).
     QStringList lockctlCommand(const QStringList& arguments) const;
 
   signals:
     void stateChanged();
+    /// The GUI's view of the host is as of the host's scan at `takenAtMs` (host clock): after
+    /// a heartbeat at once (nothing changed, no rows to rebuild), else when the poller's
+    /// result for the new lines is out.
+    void upToDate(qint64 takenAtMs);
 
   private:
     struct Inbox;
@@ -84,12 +101,14 @@ class HostConnection : public QObject {
     void connectNow();
     void onReadyRead();
     void onFinished(int exitCode, QProcess::ExitStatus status);
-    void onPollDone();
+    void onPollDone(const PollResult& result);
     void setState(State state, Failure failure = Failure::None, const QString& message = {});
     void scheduleRetry();
 
     QString m_destination;
     std::optional<QString> m_sshCommand;
+    QStringList m_elevation;
+    QString m_localLockctl;
     double m_refreshSeconds = 1.0;
     int m_initialBackoffMs = 1000;
     int m_backoffMs = 0;
@@ -105,5 +124,9 @@ class HostConnection : public QObject {
     QString m_message;
     qint64 m_lastLineMs = 0;
     qint64 m_lagMs = 0;
+    qint64 m_retryAtMs = 0;
+    qint64 m_bytesReceived = 0;
+    qint64 m_linesReceived = 0;
+    bool m_pollPending = false; ///< lines were handed to the poller, its result not yet out
     bool m_stopping = false;
 };
