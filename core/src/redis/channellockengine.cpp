@@ -157,6 +157,7 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
 ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_code& ec) noexcept {
     const Mode intent = shared ? Mode::shared : Mode::pending;
     ChannelHolder* subscriber = m_holder.get();
+    const bool wasBehind = m_behind;
     m_behind = false;
     if (subscriber->subscribed() && subscriber->broken())
         subscriber->unsubscribe();
@@ -167,9 +168,20 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
         if (look != Outcome::granted)
             return look;
     }
+    if (!shared && wasBehind && !subscriber->subscribed()) {
+        // A writer that was behind another one looks before it subscribes again: while a
+        // writer is next in line it stays out, so that waiting writers do not churn the
+        // subscriber count (a 4.x contender's probe is void whenever the count moves).
+        Outcome look = look_before_writing(ec);
+        if (look != Outcome::granted)
+            return look;
+    }
     if (!subscriber->subscribed()) {
         std::string message;
-        if (!subscriber->subscribe(random_uuid4_hex(), intent, ec, message))
+        // The id a writer looked with, when it looked before subscribing (see below).
+        std::string id = m_nextHolderId.empty() ? random_uuid4_hex() : std::move(m_nextHolderId);
+        m_nextHolderId.clear();
+        if (!subscriber->subscribe(id, intent, ec, message))
             return fail(ec, ec, message);
     } else {
         subscriber->begin_deciding();
@@ -287,6 +299,30 @@ ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_cod
         return reaped;
     }
     return Outcome::granted; // only readers: go ahead and subscribe
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::look_before_writing(std::error_code& ec) noexcept {
+    long long count = 0;
+    if (!count_subscribers(count, ec))
+        return Outcome::failed;
+    if (count == 0)
+        return Outcome::granted;
+    Probe look;
+    if (!probe(look, ec))
+        return Outcome::failed;
+    // The id we would subscribe with decides, as it would after subscribing: stay out only
+    // when we would lose the election anyway (a pending writer with a lower id).
+    m_nextHolderId = random_uuid4_hex();
+    const auto pending =
+        std::find_if(look.answers.begin(), look.answers.end(), [&](const Answer& answer) {
+            return answer.kind == Answer::Kind::protocol1 && answer.mode == Mode::pending &&
+                   answer.holder_id < m_nextHolderId;
+        });
+    if (pending == look.answers.end())
+        return Outcome::granted; // we would be next in line: subscribe and take part
+    m_behind = true;
+    m_lastConflict = "writer " + pending->holder_id + " is pending ahead of us";
+    return Outcome::locked;
 }
 
 bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec) noexcept {

@@ -76,6 +76,9 @@ class ChannelLockEngine {
     Outcome attempt(bool shared, std::error_code& ec) noexcept;
     /// A reader's look at the holders before subscribing: `granted` means "subscribe now".
     Outcome look_before_reading(std::error_code& ec) noexcept;
+    /// A writer's look before subscribing again after it was behind another writer:
+    /// `granted` means "subscribe now", `locked` that a writer is still next in line.
+    Outcome look_before_writing(std::error_code& ec) noexcept;
     bool probe(Probe& result, std::error_code& ec) noexcept;
     Outcome reap(const Probe& first, std::error_code& ec) noexcept;
     bool count_subscribers(long long& count, std::error_code& ec) noexcept;
@@ -99,6 +102,8 @@ class ChannelLockEngine {
     std::atomic<bool> m_heldShared{false};
     // The last attempt saw a pending writer with a lower id: not next in line.
     bool m_behind = false;
+    std::string m_nextHolderId; // chosen by look_before_writing(), used by the next subscribe
+
     std::string m_lastError;
     std::string m_lastConflict;
 };
