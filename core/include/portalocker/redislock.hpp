@@ -75,8 +75,8 @@ struct RedisLockHolder {
 ///
 /// Uses up to four connections per object (commands, the holder subscription, the holder's
 /// answers to pings, and a waiter subscription for release notifications and the answers to
-/// its own pings), reused across acquisitions; an idle one carries no holder name. One object is meant for one thread at a time; lost() may be read from any
-/// thread.
+/// its own pings), reused across acquisitions; an idle one carries no holder name. One object is
+/// meant for one thread at a time; lost() may be read from any thread.
 class RedisLock {
   public:
     /// `channel` must be a valid Redis client-name fragment (printable ASCII, no spaces).
