@@ -419,6 +419,7 @@ bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
 
 bool ChannelLockEngine::list_clients(std::vector<ClientInfo>& clients,
                                      std::error_code& ec) noexcept {
+    drop_if_closed_by_server(m_commands); // holders() may come long after the last use
     if (!m_commands.connect(ec)) {
         m_lastError = m_commands.last_error();
         return false;
