@@ -231,6 +231,7 @@ class TestStressRedis : public QObject {
         }
         // When each process competed: "DONE <first grant> <end>" (CLOCK_MONOTONIC ns).
         qint64 cppFirst = std::numeric_limits<qint64>::max(), cppLast = 0;
+        int pythonOverlapping = 0;
         QString windows;
         for (int i = 0; i < int(workers.size()); ++i) {
             const QString done = workers[i]->waitFor(QStringLiteral("DONE"), 120000);
@@ -247,13 +248,23 @@ class TestStressRedis : public QObject {
                                .arg((words[1].toLongLong() - cppFirst) / 1000000)
                                .arg((words[2].toLongLong() - cppFirst) / 1000000);
                 // Python really competed with C++ holders, not before or after them.
-                QVERIFY2(words[1].toLongLong() < cppLast && words[2].toLongLong() > cppFirst,
+                const bool overlapped =
+                    words[1].toLongLong() < cppLast && words[2].toLongLong() > cppFirst;
+                pythonOverlapping += overlapped;
+                // A 4.x contender can be starved beside fast C++ holders (its probe is void
+                // whenever the subscriber count moves), so one of them competing is enough.
+                QVERIFY2(overlapped || four,
                          qPrintable(QStringLiteral("Python ran %1..%2 ms, C++ 0..%3 ms")
                                         .arg((words[1].toLongLong() - cppFirst) / 1000000)
                                         .arg((words[2].toLongLong() - cppFirst) / 1000000)
                                         .arg((cppLast - cppFirst) / 1000000)));
             }
         }
+        QVERIFY2(pythonProcesses == 0 || pythonOverlapping > 0,
+                 qPrintable(QStringLiteral("no Python worker competed with the C++ ones: C++ "
+                                           "0..%1 ms%2")
+                                .arg((cppLast - cppFirst) / 1000000)
+                                .arg(windows)));
         QVERIFY2(contents(violations).isEmpty(), contents(violations).constData());
         const qint64 expected =
             qint64(cppProcesses) * cppIterations + qint64(pythonProcesses) * pythonIterations;
