@@ -261,7 +261,15 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
         subscriber->decide(Mode::pending);
         return Outcome::failed;
     }
-    const bool checkConflict = any_blocks(check.answers, false);
+    // A writer with a lower id that subscribed after our first probe is elected in our place:
+    // a portalocker 4.x writer takes the lock on the strength of one probe in which all
+    // others were pending (it never checks again), so proceeding past it would let both in.
+    const bool lowerPending =
+        std::any_of(check.answers.begin(), check.answers.end(), [&](const Answer& answer) {
+            return answer.kind == Answer::Kind::protocol1 && answer.mode == Mode::pending &&
+                   answer.holder_id < ownId;
+        });
+    const bool checkConflict = any_blocks(check.answers, false) || lowerPending;
     if (!checkConflict && check.missing == 0) {
         if (subscriber->decide(Mode::exclusive, true))
             return Outcome::granted;
@@ -274,6 +282,7 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     if (!checkConflict && check.departed)
         return Outcome::retry;
     describe_conflict(check, false);
+    m_behind = lowerPending;
     return Outcome::locked;
 }
 

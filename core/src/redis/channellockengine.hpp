@@ -7,9 +7,10 @@
 //     who subscribes later counts us, and anybody pinging us gets the final decision.
 //  G2 "announce, then check": set the wanted mode (a writer: exclusive; a reader: shared),
 //     ping, and wait for every subscriber counted at the ping (MULTI: NUMSUB + PUBLISH) to
-//     answer. A writer needs all others pending, a reader all others shared. Two parties
-//     that announce and check concurrently see at least one of each other's announcements,
-//     so they cannot both pass.
+//     answer. A writer needs all others pending, none of them with a lower id (a
+//     portalocker 4.x writer that is lowest takes the lock from one probe, without a check);
+//     a reader needs all others shared. Two parties that announce and check concurrently see
+//     at least one of each other's announcements, so they cannot both pass.
 // The writer next in line (the lowest pending id, elected to announce) waits subscribed as
 // "pending", so that new readers back off; other writers wait unsubscribed, as readers do. Readers
 // look (ping) before they subscribe and wait unsubscribed while a writer holds or waits, so that
