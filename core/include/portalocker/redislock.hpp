@@ -74,10 +74,10 @@ struct RedisLockHolder {
 /// A held lock can be lost (connection killed or broken): lost() turns true and on_lost is
 /// called; the lock is never silently re-taken. unlock() still cleans up afterwards.
 ///
-/// Uses up to three connections per object (commands, the holder subscription, and a
-/// waiter subscription for release notifications and ping answers), reused across
-/// acquisitions. One object is meant for one thread at a time; lost() may be read from any
-/// thread.
+/// Uses up to four connections per object (commands, the holder subscription, the holder's
+/// answers to pings, and a waiter subscription for release notifications and the answers to
+/// its own pings), reused across acquisitions; an idle one carries no holder name. One object is
+/// meant for one thread at a time; lost() may be read from any thread.
 class RedisLock : public LockVocabulary<RedisLock, SharedForms::yes> {
   public:
     /// `channel` must be a valid Redis client-name fragment (printable ASCII, no spaces).

@@ -157,6 +157,7 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
 ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_code& ec) noexcept {
     const Mode intent = shared ? Mode::shared : Mode::pending;
     ChannelHolder* subscriber = m_holder.get();
+    const bool wasBehind = m_behind;
     m_behind = false;
     if (subscriber->subscribed() && subscriber->broken())
         subscriber->unsubscribe();
@@ -167,9 +168,20 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
         if (look != Outcome::granted)
             return look;
     }
+    if (!shared && wasBehind && !subscriber->subscribed()) {
+        // A writer that was behind another one looks before it subscribes again: while a
+        // writer is next in line it stays out, so that waiting writers do not churn the
+        // subscriber count (a 4.x contender's probe is void whenever the count moves).
+        Outcome look = look_before_writing(ec);
+        if (look != Outcome::granted)
+            return look;
+    }
     if (!subscriber->subscribed()) {
         std::string message;
-        if (!subscriber->subscribe(random_uuid4_hex(), intent, ec, message))
+        // The id a writer looked with, when it looked before subscribing (see below).
+        std::string id = m_nextHolderId.empty() ? random_uuid4_hex() : std::move(m_nextHolderId);
+        m_nextHolderId.clear();
+        if (!subscriber->subscribe(id, intent, ec, message))
             return fail(ec, ec, message);
     } else {
         subscriber->begin_deciding();
@@ -249,7 +261,15 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
         subscriber->decide(Mode::pending);
         return Outcome::failed;
     }
-    const bool checkConflict = any_blocks(check.answers, false);
+    // A writer with a lower id that subscribed after our first probe is elected in our place:
+    // a portalocker 4.x writer takes the lock on the strength of one probe in which all
+    // others were pending (it never checks again), so proceeding past it would let both in.
+    const bool lowerPending =
+        std::any_of(check.answers.begin(), check.answers.end(), [&](const Answer& answer) {
+            return answer.kind == Answer::Kind::protocol1 && answer.mode == Mode::pending &&
+                   answer.holder_id < ownId;
+        });
+    const bool checkConflict = any_blocks(check.answers, false) || lowerPending;
     if (!checkConflict && check.missing == 0) {
         if (subscriber->decide(Mode::exclusive, true))
             return Outcome::granted;
@@ -262,6 +282,7 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     if (!checkConflict && check.departed)
         return Outcome::retry;
     describe_conflict(check, false);
+    m_behind = lowerPending;
     return Outcome::locked;
 }
 
@@ -287,6 +308,30 @@ ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_cod
         return reaped;
     }
     return Outcome::granted; // only readers: go ahead and subscribe
+}
+
+ChannelLockEngine::Outcome ChannelLockEngine::look_before_writing(std::error_code& ec) noexcept {
+    long long count = 0;
+    if (!count_subscribers(count, ec))
+        return Outcome::failed;
+    if (count == 0)
+        return Outcome::granted;
+    Probe look;
+    if (!probe(look, ec))
+        return Outcome::failed;
+    // The id we would subscribe with decides, as it would after subscribing: stay out only
+    // when we would lose the election anyway (a pending writer with a lower id).
+    m_nextHolderId = random_uuid4_hex();
+    const auto pending =
+        std::find_if(look.answers.begin(), look.answers.end(), [&](const Answer& answer) {
+            return answer.kind == Answer::Kind::protocol1 && answer.mode == Mode::pending &&
+                   answer.holder_id < m_nextHolderId;
+        });
+    if (pending == look.answers.end())
+        return Outcome::granted; // we would be next in line: subscribe and take part
+    m_behind = true;
+    m_lastConflict = "writer " + pending->holder_id + " is pending ahead of us";
+    return Outcome::locked;
 }
 
 bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec) noexcept {
@@ -383,6 +428,7 @@ bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
 
 bool ChannelLockEngine::list_clients(std::vector<ClientInfo>& clients,
                                      std::error_code& ec) noexcept {
+    drop_if_closed_by_server(m_commands); // holders() may come long after the last use
     if (!m_commands.connect(ec)) {
         m_lastError = m_commands.last_error();
         return false;

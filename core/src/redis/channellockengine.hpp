@@ -7,9 +7,10 @@
 //     who subscribes later counts us, and anybody pinging us gets the final decision.
 //  G2 "announce, then check": set the wanted mode (a writer: exclusive; a reader: shared),
 //     ping, and wait for every subscriber counted at the ping (MULTI: NUMSUB + PUBLISH) to
-//     answer. A writer needs all others pending, a reader all others shared. Two parties
-//     that announce and check concurrently see at least one of each other's announcements,
-//     so they cannot both pass.
+//     answer. A writer needs all others pending, none of them with a lower id (a
+//     portalocker 4.x writer that is lowest takes the lock from one probe, without a check);
+//     a reader needs all others shared. Two parties that announce and check concurrently see
+//     at least one of each other's announcements, so they cannot both pass.
 // The writer next in line (the lowest pending id, elected to announce) waits subscribed as
 // "pending", so that new readers back off; other writers wait unsubscribed, as readers do. Readers
 // look (ping) before they subscribe and wait unsubscribed while a writer holds or waits, so that
@@ -76,6 +77,9 @@ class ChannelLockEngine {
     Outcome attempt(bool shared, std::error_code& ec) noexcept;
     /// A reader's look at the holders before subscribing: `granted` means "subscribe now".
     Outcome look_before_reading(std::error_code& ec) noexcept;
+    /// A writer's look before subscribing again after it was behind another writer:
+    /// `granted` means "subscribe now", `locked` that a writer is still next in line.
+    Outcome look_before_writing(std::error_code& ec) noexcept;
     bool probe(Probe& result, std::error_code& ec) noexcept;
     Outcome reap(const Probe& first, std::error_code& ec) noexcept;
     bool count_subscribers(long long& count, std::error_code& ec) noexcept;
@@ -99,6 +103,8 @@ class ChannelLockEngine {
     std::atomic<bool> m_heldShared{false};
     // The last attempt saw a pending writer with a lower id: not next in line.
     bool m_behind = false;
+    std::string m_nextHolderId; // chosen by look_before_writing(), used by the next subscribe
+
     std::string m_lastError;
     std::string m_lastConflict;
 };
