@@ -3,6 +3,7 @@
 // routes each poll's result into the models, and keeps the settings in step. Widgets only
 // display it; tests drive it headless.
 
+#include "workers/locksignaljob.h"
 #include "workers/pollresult.h"
 
 #include <portalocker/inspect/watch.hpp>
@@ -50,6 +51,10 @@ class InspectorSession : public QObject {
     void setStuckThreshold(qint64 milliseconds, bool persist = true);
     qint64 stuckThreshold() const;
     void setTimelineWindow(qint64 milliseconds);
+    /// Records an operator's signal to a lock's holder or waiter in the activity log (the
+    /// audit file has it already, written by the job).
+    void logLockSignal(qint64 pid, const QString& path, portalocker::inspect::LockSignal signal,
+                       const LockSignalOutcome& outcome);
     qint64 timelineWindow() const;
 
     const PollCounts& counts() const { return m_counts; }
