@@ -18,20 +18,12 @@ fail() {
     exit 1
 }
 
-# --- 1. tools: install only what is missing ---
+# --- 1. tools (scripts/install-deps.sh, the one place that installs packages, brings them) ---
 missing=()
 for package in g++-mingw-w64-x86-64-posix wine64 cmake ninja-build; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
-if ((${#missing[@]})); then
-    echo "windows-check: installing ${missing[*]}"
-    sudo=()
-    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -q || fail "apt-get update failed"
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-        fail "cannot install ${missing[*]}"
-fi
+((${#missing[@]} == 0)) || fail "missing ${missing[*]}: run scripts/install-deps.sh"
 
 wine=""
 for candidate in wine64 wine /usr/lib/wine/wine64 /usr/lib/wine/wine; do

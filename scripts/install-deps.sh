@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Lockscope needs to build, run and test — only those missing.
+# The one place that installs packages: the CI stages (scripts/ci/) only check for theirs.
 # Usage: scripts/install-deps.sh            (everything)
 #        scripts/install-deps.sh --runtime  (enough to build and run, no test-only tools)
 set -euo pipefail
 
 build_packages=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-charts-dev qt6-svg-dev qt6-qpa-plugins qtkeychain-qt6-dev
-    libhiredis-dev nlohmann-json3-dev
+    qt6-base-dev qt6-svg-dev qt6-qpa-plugins qtkeychain-qt6-dev
+    libhiredis-dev libssl-dev nlohmann-json3-dev libcli11-dev
 )
 test_packages=(
     redis-server xvfb xauth util-linux
     dbus-daemon gnome-keyring
     python3 python3-portalocker python3-redis
     g++-mingw-w64-x86-64-posix wine64
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format
+    openssl openssh-server openssh-client
+    man-db groff-base
 )
 
 wanted=("${build_packages[@]}")

@@ -1,7 +1,6 @@
 #include "commandrunner.hpp"
 
 #include <cerrno>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -79,17 +78,6 @@ std::vector<char*> argvOf(Arguments command) {
         argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
     return argv;
-}
-
-std::optional<double> parseSeconds(const std::string& text) {
-    if (text.empty())
-        return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    double value = std::strtod(text.c_str(), &end);
-    if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(value) || value < 0)
-        return std::nullopt;
-    return value;
 }
 
 } // namespace lockctl

@@ -4,7 +4,6 @@
 
 #include "command.hpp"
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +18,5 @@ int runWhileHolding(Arguments command);
 /// `command` as execvp() and posix_spawnp() take it: its words, then a null pointer. Valid
 /// while `command` is.
 std::vector<char*> argvOf(Arguments command);
-
-/// Parses a non-negative number of seconds ("0", "2.5"); nullopt if invalid.
-std::optional<double> parseSeconds(const std::string& text);
 
 } // namespace lockctl

@@ -1,6 +1,7 @@
 // lockctl hold PATH [--shared] [--timeout SECONDS] [--backend flock|posix|ofd] [-- COMMAND...]
 
 #include "command.hpp"
+#include "commandline.hpp"
 #include "commandrunner.hpp"
 #include "holderlookup.hpp"
 #include "holdoptions.hpp"
@@ -31,37 +32,19 @@ struct HoldRequest : HoldOptions {
     bool shared = false;
 };
 
-/// Parses the arguments; the exit status to end with at once (see parseHoldOptions()), or
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
 /// nullopt to go on with `request`.
 std::optional<int> parse(Arguments arguments, HoldRequest& request) {
-    const HoldSyntax syntax{
-        .name = "hold",
-        .usage = holdUsage,
-        .takeFlag =
-            [&](const std::string& word) {
-                if (word != "--shared" && word != "-s")
-                    return false;
-                request.shared = true;
-                return true;
-            },
-        .isOption = [](const std::string& word) { return !word.empty() && word[0] == '-'; },
-        .takeOperand =
-            [&](const std::string& word) {
-                if (!request.path.empty())
-                    return false;
-                request.path = word;
-                return true;
-            },
-        .check =
-            [&] {
-                if (request.path.empty()) {
-                    std::fputs("lockctl hold: PATH is missing\n", stderr);
-                    return false;
-                }
-                return true;
-            },
-    };
-    return parseHoldOptions(arguments, syntax, request);
+    CLI::App parser("", "lockctl hold");
+    parser.add_option("PATH", request.path)->required();
+    parser.add_flag("-s,--shared", request.shared);
+    addHoldOptions(parser, request);
+    if (auto status = parseCommandLine(parser, arguments, holdUsage, &request.command))
+        return status;
+    // CLI11 counts an empty word as given; no file has an empty name.
+    if (request.path.empty())
+        return usageError(parser, "PATH is missing", holdUsage);
+    return std::nullopt;
 }
 
 bool acquire(portalocker::Lock& lock, const HoldRequest& request, std::error_code& ec) {

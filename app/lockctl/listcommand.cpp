@@ -1,7 +1,9 @@
 // lockctl list [--json] [--watch SECONDS]: every file lock on the system, its holders, its
 // waiters and what blocks them, and deadlocks; --watch refreshes and prints events.
 
+#include "agentstream.hpp"
 #include "command.hpp"
+#include "commandline.hpp"
 #include "lockformat.hpp"
 
 #include <portalocker/inspect/filelockscanner.hpp>
@@ -13,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -24,15 +27,18 @@ namespace {
 namespace inspect = portalocker::inspect;
 
 constexpr const char* list_usage =
-    "usage: lockctl list [--json] [--watch SECONDS]\n\n"
+    "usage: lockctl list [--json] [--watch SECONDS] [--protocol VERSION]\n\n"
     "Lists every file lock on the system (/proc/locks): kind, mode, byte range, how long it\n"
     "has been held (since lockctl first saw it; \"≥\" = already held when it started), the\n"
     "holder (pid, command, state, user), the path, the waiters and who blocks them, and\n"
     "deadlocks (cycles of waiting processes, which the kernel detects only for POSIX locks).\n\n"
     "options:\n"
-    "  --json           one JSON object (with --watch: one per line, with \"events\")\n"
+    "  --json           one JSON object; with --watch the agent stream a Lock Inspector\n"
+    "                   reads over ssh: JSON lines, a snapshot, then only the changes\n"
+    "                   (docs/AGENT-PROTOCOL.md)\n"
     "  --watch SECONDS  refresh every SECONDS until interrupted; print acquired, released,\n"
     "                   wait-started and wait-ended events\n"
+    "  --protocol VERSION  fail unless this lockctl speaks that agent protocol version\n"
     "  --help           show this help\n\n"
     "Run as root to see the holders and paths of other users' locks.\n"
     "exit status: 0 success, 2 usage error, 3 /proc/locks unreadable.\n";
@@ -40,17 +46,36 @@ constexpr const char* list_usage =
 struct ListOptions {
     bool json = false;
     std::optional<double> watch_seconds;
+    std::optional<std::string> protocol; ///< the agent protocol the reader asked for
 };
 
-int usage_error(const std::string& message) {
-    std::fprintf(stderr, "lockctl list: %s\n%s", message.c_str(), list_usage);
-    return exit_usage;
+/// A --watch interval: seconds, more than 0 and at most a day.
+std::optional<double> parse_interval(const std::string& text) {
+    double seconds = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
+        seconds <= 0 || seconds > 86400)
+        return std::nullopt;
+    return seconds;
 }
 
-bool parse_seconds(const std::string& text, double& seconds) {
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    return error == std::errc() && end == text.data() + text.size() && std::isfinite(seconds) &&
-           seconds > 0 && seconds <= 86400;
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `options`.
+std::optional<int> parse(Arguments arguments, ListOptions& options) {
+    CLI::App parser("", "lockctl list");
+    parser.add_flag("--json", options.json);
+    parser.add_option("--protocol", options.protocol);
+    parser
+        .add_option_function<std::string>(
+            "--watch",
+            [&options](const std::string& text) { options.watch_seconds = parse_interval(text); })
+        ->check(checkWith([](const std::string& text) {
+            return parse_interval(text) ? std::string()
+                                        : "needs a number of seconds (0 < SECONDS <= 86400), "
+                                          "not '" +
+                                              text + "'";
+        }));
+    return parseCommandLine(parser, arguments, list_usage);
 }
 
 bool failed(const inspect::Snapshot& snapshot) {
@@ -107,6 +132,7 @@ int run_watch(const ListOptions& options) {
     inspect::FileLockScanner scanner;
     inspect::SnapshotTracker tracker;
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    AgentStream stream;
     std::deque<std::string> recent; // the last events, shown under the table on a terminal
     bool first = true;
     do {
@@ -114,16 +140,8 @@ int run_watch(const ListOptions& options) {
         const auto events = tracker.update(snapshot);
         const auto now = std::chrono::system_clock::now();
         if (options.json) {
-            // One object per line (JSON lines), with the events since the previous one.
-            JsonWriter json(stdout, false);
-            json.begin_object();
-            write_snapshot_fields(json, snapshot, now);
-            json.key("events").begin_array();
-            for (const auto& event : events)
-                write_event(json, event);
-            json.end_array().end_object();
-            json.flush();
-            std::fputc('\n', stdout);
+            const std::string line = stream.next(snapshot);
+            std::fwrite(line.data(), 1, line.size(), stdout);
         } else if (terminal) {
             for (const auto& event : events) {
                 recent.push_back(format_event(event));
@@ -159,23 +177,16 @@ int run_watch(const ListOptions& options) {
 
 int runList(Arguments arguments) {
     ListOptions options;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--help" || argument == "-h") {
-            std::fputs(list_usage, stdout);
-            return exit_ok;
-        }
-        if (argument == "--json") {
-            options.json = true;
-        } else if (argument == "--watch") {
-            double seconds = 0;
-            if (i + 1 >= arguments.size() || !parse_seconds(arguments[i + 1], seconds))
-                return usage_error("--watch needs a number of seconds (0 < SECONDS <= 86400)");
-            options.watch_seconds = seconds;
-            ++i;
-        } else {
-            return usage_error("unexpected argument '" + argument + "'");
-        }
+    if (auto status = parse(arguments, options))
+        return *status;
+    if (options.protocol && *options.protocol != std::to_string(AgentStream::protocol_version)) {
+        // A reader that asks for a version we do not speak must not get lines it would
+        // misread: a clear refusal that names both versions.
+        std::fprintf(stderr,
+                     "lockctl list: agent protocol %s is not supported; this lockctl (%s) "
+                     "speaks protocol %d\n",
+                     options.protocol->c_str(), LOCKSCOPE_VERSION, AgentStream::protocol_version);
+        return exit_usage;
     }
     if (options.watch_seconds)
         return run_watch(options);

@@ -70,7 +70,9 @@ std::string pid_list(const std::vector<Pid>& pids) {
 }
 
 /// "notice": what the waiter published (docs/WAIT-NOTICES.md), or null.
-void write_wait_notice(JsonWriter& json, const Waiter& waiter, TimePoint now) {
+// `gives_up_in_seconds` changes with every refresh: written only `with_age` (the deadline,
+// which does not change, is always there).
+void write_wait_notice(JsonWriter& json, const Waiter& waiter, TimePoint now, bool with_age) {
     json.key("notice");
     if (!waiter.notice) {
         json.null();
@@ -84,11 +86,13 @@ void write_wait_notice(JsonWriter& json, const Waiter& waiter, TimePoint now) {
     json.field("label", notice.label);
     write_time(json, "started", notice.started);
     write_time(json, "deadline", notice.deadline);
-    json.key("gives_up_in_seconds");
-    if (notice.deadline)
-        json.value(std::chrono::duration<double>(*notice.deadline - now).count());
-    else
-        json.null();
+    if (with_age) {
+        json.key("gives_up_in_seconds");
+        if (notice.deadline)
+            json.value(std::chrono::duration<double>(*notice.deadline - now).count());
+        else
+            json.null();
+    }
     json.end_object();
 }
 
@@ -123,7 +127,8 @@ std::string iso_time(TimePoint time) {
     return entry.text;
 }
 
-void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock, TimePoint now) {
+void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock, TimePoint now,
+                bool with_age) {
     json.begin_object();
     json.field("id", lock.id);
     json.field("kind", to_string(lock.kind));
@@ -165,15 +170,17 @@ void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock
     // Honest bounds: held at least held_seconds (since first sight), at most
     // held_seconds_at_most (since its holder started) when held_since is not exact.
     write_time(json, "held_since_earliest", lock.held_since_earliest);
-    if (lock.held_since)
+    if (lock.held_since && with_age)
         json.field("held_seconds", std::chrono::duration<double>(now - *lock.held_since).count());
-    json.key("held_seconds_at_most");
-    if (lock.held_since_exact && lock.held_since)
-        json.value(std::chrono::duration<double>(now - *lock.held_since).count());
-    else if (lock.held_since_earliest)
-        json.value(std::chrono::duration<double>(now - *lock.held_since_earliest).count());
-    else
-        json.null();
+    if (with_age) {
+        json.key("held_seconds_at_most");
+        if (lock.held_since_exact && lock.held_since)
+            json.value(std::chrono::duration<double>(now - *lock.held_since).count());
+        else if (lock.held_since_earliest)
+            json.value(std::chrono::duration<double>(now - *lock.held_since_earliest).count());
+        else
+            json.null();
+    }
     json.key("waiters").begin_array();
     for (const Waiter& waiter : lock.waiters) {
         json.begin_object();
@@ -201,7 +208,7 @@ void write_lock(JsonWriter& json, const Snapshot& snapshot, const FileLock& lock
             json.value(waiter.helper_pid);
         else
             json.null();
-        write_wait_notice(json, waiter, now);
+        write_wait_notice(json, waiter, now, with_age);
         if (waiter.fd)
             json.field("fd", *waiter.fd);
         json.field("problems", waiter.problems);

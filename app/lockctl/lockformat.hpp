@@ -20,8 +20,10 @@ namespace inspect = portalocker::inspect;
 
 /// "2024-05-01T12:00:00.123Z"
 std::string iso_time(inspect::TimePoint time);
+/// One lock object. `held_seconds` (now - held_since) is written only with `with_age`: the
+/// agent stream leaves it out, so that a lock nobody touches serializes the same every time.
 void write_lock(JsonWriter& json, const inspect::Snapshot& snapshot, const inspect::FileLock& lock,
-                inspect::TimePoint now);
+                inspect::TimePoint now, bool with_age = true);
 void write_problems(JsonWriter& json, const std::vector<inspect::Problem>& problems);
 /// [[pid, pid], ...]
 void write_deadlocks(JsonWriter& json, const std::vector<const inspect::Deadlock*>& deadlocks);

@@ -1,15 +1,20 @@
 // lockctl redis [--url URL] SUBCOMMAND ...: parses the server URL and dispatches.
 
 #include "rediscommand.hpp"
+#include "commandline.hpp"
 #include "redislistcommand.hpp"
 #include "redisreleasecommand.hpp"
 
 #include <portalocker/exceptions.hpp>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lockctl {
 namespace {
@@ -30,20 +35,81 @@ constexpr std::array subcommands{
                       "force-release a lock if it still holds TOKEN; logged", redis::runRelease},
 };
 
-void printHelp(std::FILE* out) {
-    std::fputs("usage: lockctl redis [--url URL] SUBCOMMAND [ARGUMENTS...]\n\n"
-               "Take and inspect Redis locks.\n\n"
-               "  --url URL   redis://[user:password@]host[:port][/db] or unix:///path[?db=N]\n"
-               "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n\n"
-               "subcommands:\n",
-               out);
+std::string usage() {
+    std::string text =
+        "usage: lockctl redis [--url URL] SUBCOMMAND [ARGUMENTS...]\n\n"
+        "Take and inspect Redis locks.\n\n"
+        "  --url URL   redis://[user:password@]host[:port][/db], rediss://... (TLS),\n"
+        "              redis://sentinel1:26379,sentinel2:26379 with --sentinel,\n"
+        "              or unix:///path[?db=N]\n"
+        "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n"
+        "  --tls               TLS (as rediss://); the certificate and host name are\n"
+        "                      verified against --cacert/--cacertdir or the system store\n"
+        "  --cacert FILE       CA certificates to trust (PEM)\n"
+        "  --cacertdir DIR     directory of hashed CA certificates\n"
+        "  --cert FILE         client certificate (PEM), with --key FILE\n"
+        "  --key FILE          the client certificate's private key (PEM)\n"
+        "  --sni NAME          server name to send and to verify the certificate against\n"
+        "  --insecure          no certificate verification (warned about)\n"
+        "  --sentinel MASTER   the URL names sentinels; connect to MASTER's master\n"
+        "  --readonly          refuse anything that acquires, releases or kills\n"
+        "  --wait-replicas N   a lease counts as granted once N replicas have it (WAIT)\n\n"
+        "subcommands:\n";
     for (const auto& subcommand : subcommands)
-        std::fprintf(out, "  %.*s\n      %.*s\n", static_cast<int>(subcommand.usage.size()),
-                     subcommand.usage.data(), static_cast<int>(subcommand.summary.size()),
-                     subcommand.summary.data());
-    std::fputs("\nexit status: 0 success (or COMMAND's status), 1 lock not acquired in time,\n"
-               "2 usage error, 3 other failure (server down, authentication, ACL).\n",
-               out);
+        text += "  " + std::string(subcommand.usage) + "\n      " +
+                std::string(subcommand.summary) + "\n";
+    text += "\nexit status: 0 success (or COMMAND's status), 1 lock not acquired in time,\n"
+            "2 usage error, 3 other failure (server down, authentication, ACL).\n";
+    return text;
+}
+
+} // namespace
+
+namespace {
+
+// The connection options named as redis-cli names them; they override the URL's.
+struct ConnectionFlags {
+    std::optional<bool> tls;
+    std::optional<std::string> caFile, caDir, certFile, keyFile, sni, sentinel;
+    bool insecure = false;
+    bool readOnly = false;
+    std::optional<int> waitReplicas;
+};
+
+std::string percentEncode(std::string_view text) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string result;
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+            result += c;
+        } else {
+            result += '%';
+            result += digits[byte >> 4];
+            result += digits[byte & 15];
+        }
+    }
+    return result;
+}
+
+void applyConnectionFlags(const ConnectionFlags& flags, portalocker::RedisOptions& server) {
+    if (flags.tls)
+        server.tls.enabled = *flags.tls;
+    auto set = [](const std::optional<std::string>& flag, std::string& field) {
+        if (flag)
+            field = *flag;
+    };
+    set(flags.caFile, server.tls.ca_file);
+    set(flags.caDir, server.tls.ca_dir);
+    set(flags.certFile, server.tls.cert_file);
+    set(flags.keyFile, server.tls.key_file);
+    set(flags.sni, server.tls.sni);
+    if (flags.insecure)
+        server.tls.verify = false;
+    if (flags.readOnly)
+        server.read_only = true;
+    if (flags.waitReplicas)
+        server.wait_replicas = *flags.waitReplicas;
 }
 
 } // namespace
@@ -55,29 +121,34 @@ int runRedis(Arguments arguments) {
         url = fromEnvironment;
     else
         url = default_url;
-    std::size_t next = 0;
-    for (; next < arguments.size(); ++next) {
-        const std::string& word = arguments[next];
-        if (word == "--help" || word == "-h") {
-            printHelp(stdout);
-            return exit_ok;
-        }
-        if (word == "--url") {
-            if (next + 1 >= arguments.size()) {
-                std::fputs("lockctl redis: --url needs a value\n", stderr);
-                return exit_usage;
-            }
-            url = arguments[++next];
-        } else if (word.starts_with("--url=")) {
-            url = word.substr(6);
-        } else {
-            break;
-        }
-    }
-    if (next >= arguments.size()) {
-        printHelp(stderr);
-        return exit_usage;
-    }
+    const std::string help = usage();
+    CLI::App parser("", "lockctl redis");
+    parser.add_option("--url", url);
+    ConnectionFlags flags;
+    bool tls = false;
+    parser.add_flag("--tls", tls);
+    parser.add_option("--cacert", flags.caFile);
+    parser.add_option("--cacertdir", flags.caDir);
+    parser.add_option("--cert", flags.certFile);
+    parser.add_option("--key", flags.keyFile);
+    parser.add_option("--sni", flags.sni);
+    parser.add_flag("--insecure", flags.insecure);
+    parser.add_option("--sentinel", flags.sentinel);
+    parser.add_flag("--readonly,--read-only", flags.readOnly);
+    parser.add_option("--wait-replicas", flags.waitReplicas)
+        ->check(CLI::Range(0, 1000).description(""));
+    // SUBCOMMAND and its words are what parseCommandLine() leaves: the subcommand parses them.
+    std::vector<std::string> subcommandWords;
+    if (auto status = parseCommandLine(parser, arguments, help, &subcommandWords))
+        return *status;
+    if (subcommandWords.empty())
+        return usageError(parser, "SUBCOMMAND is missing", help);
+    if (tls)
+        flags.tls = true;
+    // The sentinel name goes into the URL, whose several hosts are only valid with it.
+    if (flags.sentinel)
+        url += (url.find('?') == std::string::npos ? "?sentinel=" : "&sentinel=") +
+               percentEncode(*flags.sentinel);
     std::error_code ec;
     std::string why;
     portalocker::RedisOptions server = portalocker::RedisOptions::from_url(url, ec, &why);
@@ -85,13 +156,16 @@ int runRedis(Arguments arguments) {
         std::fprintf(stderr, "lockctl redis: %s\n", why.c_str());
         return exit_usage;
     }
-    const std::string& name = arguments[next];
+    applyConnectionFlags(flags, server);
+    if (server.tls.enabled && !server.tls.verify)
+        std::fputs("lockctl redis: warning: --insecure: the server's TLS certificate is not "
+                   "verified; anybody on the network path can read and change this session\n",
+                   stderr);
+    const std::string& name = subcommandWords.front();
     for (const auto& subcommand : subcommands)
         if (subcommand.name == name)
-            return subcommand.run(server, arguments.subspan(next + 1));
-    std::fprintf(stderr, "lockctl redis: unknown subcommand '%s' (see lockctl redis --help)\n",
-                 name.c_str());
-    return exit_usage;
+            return subcommand.run(server, Arguments(subcommandWords).subspan(1));
+    return usageError(parser, "unknown subcommand '" + name + "' (see lockctl redis --help)", help);
 }
 
 } // namespace lockctl

@@ -7,6 +7,7 @@
 // SIGINT/SIGTERM/SIGCHLD. All of them are blocked before any lock thread exists, so no other
 // thread ever receives them.
 
+#include "commandline.hpp"
 #include "commandrunner.hpp"
 #include "rediscommand.hpp"
 
@@ -15,7 +16,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
@@ -72,86 +72,38 @@ struct Request {
     std::vector<std::string> command;
 };
 
-int usageError(const char* message) {
-    std::fprintf(stderr, "lockctl redis hold: %s\n%s", message, holdUsage);
-    return exit_usage;
-}
-
-std::optional<double> parseSeconds(const std::string& text) {
-    double value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
-        value < 0)
-        return std::nullopt;
-    return value;
-}
-
-// Parses the arguments; on a usage error prints it and returns the exit status instead.
-std::optional<Request> parse(Arguments arguments, int& status) {
-    Request request;
-    bool lease = false;
-    status = exit_usage;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& word = arguments[i];
-        auto value = [&]() -> const std::string* {
-            return i + 1 < arguments.size() ? &arguments[++i] : nullptr;
-        };
-        if (word == "--help" || word == "-h") {
-            std::fputs(holdUsage, stdout);
-            status = exit_ok;
-            return std::nullopt;
-        }
-        if (word == "--") {
-            request.command.assign(arguments.begin() + static_cast<long>(i) + 1, arguments.end());
-            break;
-        }
-        if (word == "--channel") {
-            request.channel = true;
-        } else if (word == "--shared") {
-            request.shared = true;
-        } else if (word == "--lease") {
-            const std::string* ttl = value();
-            long long milliseconds = 0;
-            if (!ttl ||
-                std::from_chars(ttl->data(), ttl->data() + ttl->size(), milliseconds).ec !=
-                    std::errc() ||
-                milliseconds <= 0) {
-                usageError("--lease needs a positive TTL in milliseconds");
-                return std::nullopt;
-            }
-            request.ttl = std::chrono::milliseconds(milliseconds);
-            lease = true;
-        } else if (word == "--timeout") {
-            const std::string* seconds = value();
-            request.timeoutSeconds = seconds ? parseSeconds(*seconds) : std::nullopt;
-            if (!request.timeoutSeconds) {
-                usageError("--timeout needs a number of seconds >= 0");
-                return std::nullopt;
-            }
-        } else if (word.starts_with("-") && word.size() > 1) {
-            usageError(("unknown option " + word).c_str());
-            return std::nullopt;
-        } else if (request.name.empty()) {
-            request.name = word;
-        } else {
-            // flock style: the command may follow the name without "--".
-            request.command.assign(arguments.begin() + static_cast<long>(i), arguments.end());
-            break;
-        }
-    }
-    if (request.name.empty()) {
-        usageError("missing NAME");
-        return std::nullopt;
-    }
-    if (lease && request.channel) {
-        usageError("--lease and --channel exclude each other");
-        return std::nullopt;
-    }
-    if (request.shared && !request.channel) {
-        usageError("--shared needs --channel (a lease is always exclusive)");
-        return std::nullopt;
-    }
-    return request;
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `request`.
+std::optional<int> parse(Arguments arguments, Request& request) {
+    CLI::App parser("", "lockctl redis hold");
+    parser.add_option("NAME", request.name)->required();
+    auto* lease =
+        parser
+            .add_option_function<long long>(
+                "--lease", [&request](long long ttl) { request.ttl = milliseconds(ttl); })
+            ->check(checkWith([](const std::string& text) {
+                long long value = 0;
+                auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+                if (error != std::errc() || end != text.data() + text.size() || value <= 0)
+                    return "needs a positive TTL in milliseconds, not '" + text + "'";
+                return std::string();
+            }));
+    auto* channel = parser.add_flag("--channel", request.channel)->excludes(lease);
+    parser.add_flag("--shared", request.shared)->needs(channel);
+    parser
+        .add_option_function<std::string>(
+            "--timeout",
+            [&request](const std::string& text) { request.timeoutSeconds = parseSeconds(text); })
+        ->check(checkWith([](const std::string& text) {
+            return parseSeconds(text) ? std::string()
+                                      : "needs a number of seconds >= 0, not '" + text + "'";
+        }));
+    if (auto status = parseCommandLine(parser, arguments, holdUsage, &request.command))
+        return status;
+    // CLI11 counts an empty word as given; no lock has an empty name.
+    if (request.name.empty())
+        return usageError(parser, "missing NAME", holdUsage);
+    return std::nullopt;
 }
 
 nanoseconds timeoutOf(const Request& request) {
@@ -335,17 +287,16 @@ int holdWhile(const std::vector<std::string>& command, const sigset_t& signals,
 } // namespace
 
 int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
-    int status = exit_usage;
-    auto request = parse(arguments, status);
-    if (!request)
-        return status;
+    Request request;
+    if (auto status = parse(arguments, request))
+        return *status;
 
     const sigset_t signals = handledSignals();
     sigset_t previous;
     pthread_sigmask(SIG_BLOCK, &signals, &previous);
 
-    HeldLock lock(*request, server);
-    const std::string what = lock.kind() + " '" + shown(request->name) + "' at " + server.address();
+    HeldLock lock(request, server);
+    const std::string what = lock.kind() + " '" + shown(request.name) + "' at " + server.address();
     std::string message;
     int signal = 0;
     switch (acquire(lock, signals, message, signal)) {
@@ -364,7 +315,7 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     }
 
     const std::string held = what + ", " + lock.identity();
-    status = holdWhile(request->command, signals, held);
+    const int status = holdWhile(request.command, signals, held);
     try {
         lock.unlock();
     } catch (const std::exception& error) {

@@ -6,6 +6,8 @@
 
 #include "redislistcommand.hpp"
 
+#include "commandline.hpp"
+
 #include "redislockformat.hpp"
 
 #include <portalocker/inspect/redisscanner.hpp>
@@ -33,17 +35,29 @@ constexpr const char* listUsage =
     "  --max-value-bytes N   read at most N bytes of a value (default 1024)\n\n"
     "exit status: 0 listed, 2 usage error, 3 the scan failed (server down, authentication, ACL)\n";
 
-int usageError(const std::string& message) {
-    std::fprintf(stderr, "lockctl redis list: %s\n%s", message.c_str(), listUsage);
-    return exit_usage;
+/// A CLI11 check for --count and --max-value-bytes: a positive whole number.
+CLI::Validator positiveCount() {
+    return checkWith([](const std::string& text) {
+        std::size_t value = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error != std::errc() || end != text.data() + text.size() || value == 0)
+            return "needs a positive number, not '" + text + "'";
+        return std::string();
+    });
 }
 
-std::optional<std::size_t> parseCount(const std::string& text) {
-    std::size_t value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value == 0)
-        return std::nullopt;
-    return value;
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `options` and `json`.
+std::optional<int> parse(Arguments arguments, inspect::RedisScanOptions& options, bool& json) {
+    CLI::App parser("", "lockctl redis list");
+    parser.add_flag("--json", json);
+    parser.add_flag_callback("--no-ping", [&options] { options.ping_channel_holders = false; });
+    parser.add_flag_callback("--no-channels",
+                             [&options] { options.include_channel_locks = false; });
+    parser.add_option("--match", options.match);
+    parser.add_option("--count", options.count)->check(positiveCount());
+    parser.add_option("--max-value-bytes", options.max_value_bytes)->check(positiveCount());
+    return parseCommandLine(parser, arguments, listUsage);
 }
 
 } // namespace
@@ -51,35 +65,8 @@ std::optional<std::size_t> parseCount(const std::string& text) {
 int runList(const portalocker::RedisOptions& server, Arguments arguments) {
     inspect::RedisScanOptions options;
     bool json = false;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& word = arguments[i];
-        auto needValue = [&]() -> const std::string* {
-            return i + 1 < arguments.size() ? &arguments[++i] : nullptr;
-        };
-        if (word == "--help" || word == "-h") {
-            std::fputs(listUsage, stdout);
-            return exit_ok;
-        } else if (word == "--json") {
-            json = true;
-        } else if (word == "--no-ping") {
-            options.ping_channel_holders = false;
-        } else if (word == "--no-channels") {
-            options.include_channel_locks = false;
-        } else if (word == "--match") {
-            const std::string* value = needValue();
-            if (!value)
-                return usageError("--match needs a pattern");
-            options.match = *value;
-        } else if (word == "--count" || word == "--max-value-bytes") {
-            const std::string* value = needValue();
-            auto number = value ? parseCount(*value) : std::nullopt;
-            if (!number)
-                return usageError(word + " needs a positive number");
-            (word == "--count" ? options.count : options.max_value_bytes) = *number;
-        } else {
-            return usageError("unexpected argument '" + word + "'");
-        }
-    }
+    if (auto status = parse(arguments, options, json))
+        return *status;
     const bool showProgress = !json && ::isatty(STDERR_FILENO) == 1;
     if (showProgress)
         options.progress = [](const inspect::RedisScanProgress& progress) {

@@ -55,6 +55,24 @@ std::string describe_client(const inspect::RedisClient& client) {
     return text;
 }
 
+void write_subscriber(JsonWriter& json, const RedisChannelHolder& holder) {
+    json.begin_object();
+    json.field("client_id", static_cast<std::int64_t>(holder.client.id));
+    json.field("client_name", holder.client.name);
+    json.field("address", holder.client.address);
+    json.field("age_seconds", static_cast<std::int64_t>(holder.client.age_seconds));
+    json.field("idle_seconds", static_cast<std::int64_t>(holder.client.idle_seconds));
+    json.field("holder_id", holder.holder_id);
+    json.field("legacy", holder.legacy);
+    json.field("answer", inspect::to_string(holder.answer));
+    json.key("mode");
+    if (holder.mode.empty())
+        json.null();
+    else
+        json.value(holder.mode);
+    json.end_object();
+}
+
 } // namespace
 
 std::string format_ttl(std::chrono::milliseconds pttl) {
@@ -134,24 +152,34 @@ void write_record(JsonWriter& json, const RedisLockRecord& record) {
     json.field("fencing_key", inspect::printable_bytes(record.fencing_key));
     json.field("signal_key", inspect::printable_bytes(record.signal_key));
     json.field("signal_key_exists", record.signal_key_exists);
-    json.key("holders").begin_array();
-    for (const RedisChannelHolder& holder : record.holders) {
+    json.key("lease_owner");
+    if (record.lease_owner) {
         json.begin_object();
-        json.field("client_id", static_cast<std::int64_t>(holder.client.id));
-        json.field("client_name", holder.client.name);
-        json.field("address", holder.client.address);
-        json.field("age_seconds", static_cast<std::int64_t>(holder.client.age_seconds));
-        json.field("idle_seconds", static_cast<std::int64_t>(holder.client.idle_seconds));
-        json.field("holder_id", holder.holder_id);
-        json.field("legacy", holder.legacy);
-        json.field("answer", inspect::to_string(holder.answer));
-        json.key("mode");
-        if (holder.mode.empty())
-            json.null();
+        json.field("host", inspect::printable_bytes(record.lease_owner->host));
+        json.field("pid", static_cast<std::int64_t>(record.lease_owner->pid));
+        json.field("program", inspect::printable_bytes(record.lease_owner->program));
+        json.key("since");
+        if (record.lease_owner->since)
+            json.value(iso_time(*record.lease_owner->since));
         else
-            json.value(holder.mode);
+            json.null();
         json.end_object();
+    } else {
+        json.null();
     }
+    json.key("holder_clients").begin_array();
+    for (const auto& client : record.holder_clients)
+        write_client(json, client);
+    json.end_array();
+    json.field("holder_note", record.holder_note);
+    json.key("holders").begin_array();
+    for (const RedisChannelHolder& holder : record.holders)
+        write_subscriber(json, holder);
+    json.end_array();
+    // Pending writers (and silent subscribers while a holder answered): waiting, not holding.
+    json.key("waiters").begin_array();
+    for (const RedisChannelHolder& waiter : record.waiters)
+        write_subscriber(json, waiter);
     json.end_array();
     json.field("unnamed_subscribers", static_cast<std::uint64_t>(record.unnamed_subscribers));
     json.field("contenders", static_cast<std::uint64_t>(record.contenders));
@@ -224,6 +252,10 @@ void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
                 format_ttl(record.pttl).c_str(), record.owner_summary().c_str());
             for (const auto& warning : record.warnings)
                 std::fprintf(out, "    ! %s\n", warning.c_str());
+            for (const auto& waiter : record.waiters)
+                std::fprintf(out, "    waiting (%s): %s\n",
+                             waiter.mode.empty() ? "did not answer" : waiter.mode.c_str(),
+                             describe_client(waiter.client).c_str());
             for (const auto& waiter : record.possible_waiters)
                 std::fprintf(out, "    likely waiter (blocked in BLPOP): %s\n",
                              describe_client(waiter).c_str());
@@ -267,6 +299,16 @@ void print_record_details(std::FILE* out, const RedisLockRecord& record) {
                      channel ? "holders:" : "owner:", record.owner_summary().c_str());
     for (const auto& holder : record.holders)
         std::fprintf(out, "  %-11s %s\n", "", describe_client(holder.client).c_str());
+    for (const auto& waiter : record.waiters)
+        std::fprintf(out, "  %-11s %s%s %s\n", "waiting:",
+                     waiter.holder_id.empty() ? ""
+                                              : ("holder id " + waiter.holder_id + " ").c_str(),
+                     waiter.mode.empty() ? "(did not answer)" : waiter.mode.c_str(),
+                     describe_client(waiter.client).c_str());
+    for (const auto& client : record.holder_clients)
+        std::fprintf(out, "  %-11s %s\n", "holder:", describe_client(client).c_str());
+    if (!record.holder_note.empty())
+        std::fprintf(out, "  %-11s %s\n", "", record.holder_note.c_str());
     for (const auto& waiter : record.possible_waiters)
         std::fprintf(out, "  %-11s %s\n", "waiter?", describe_client(waiter).c_str());
     for (const auto& warning : record.warnings)

@@ -9,6 +9,8 @@
 
 #include "redisreleasecommand.hpp"
 
+#include "commandline.hpp"
+
 #include "redislockformat.hpp"
 
 #include <portalocker/inspect/redisbytes.hpp>
@@ -51,51 +53,26 @@ struct Request {
     std::optional<std::string> auditLog;
 };
 
-int usageError(const std::string& message) {
-    std::fprintf(stderr, "lockctl redis release: %s\n%s", message.c_str(), releaseUsage);
-    return exit_usage;
-}
-
-std::optional<Request> parse(Arguments arguments, int& status) {
-    Request request;
-    bool named = false;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& word = arguments[i];
-        const bool hasValue = i + 1 < arguments.size();
-        if (word == "--help" || word == "-h") {
-            std::fputs(releaseUsage, stdout);
-            status = exit_ok;
-            return std::nullopt;
-        } else if (word == "--yes" || word == "-y") {
-            request.yes = true;
-        } else if (word == "--channel") {
-            request.channel = true;
-        } else if (word == "--token" && hasValue) {
-            request.token = arguments[++i];
-        } else if (word == "--token-base64" && hasValue) {
-            request.token = inspect::base64_decode(arguments[++i]);
-            if (!request.token) {
-                status = usageError("--token-base64 needs valid base64");
-                return std::nullopt;
-            }
-        } else if (word == "--audit-log" && hasValue) {
-            request.auditLog = arguments[++i];
-        } else if (word.starts_with("--") && word != "--") {
-            status = usageError("unknown option or missing value: '" + word + "'");
-            return std::nullopt;
-        } else if (!named) {
-            request.name = word;
-            named = true;
-        } else {
-            status = usageError("unexpected argument '" + word + "'");
-            return std::nullopt;
-        }
-    }
-    if (!named) {
-        status = usageError("NAME is missing");
-        return std::nullopt;
-    }
-    return request;
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `request`.
+std::optional<int> parse(Arguments arguments, Request& request) {
+    CLI::App parser("", "lockctl redis release");
+    parser.add_option("NAME", request.name)->required();
+    auto* token = parser.add_option_function<std::string>(
+        "--token", [&request](const std::string& text) { request.token = text; });
+    parser
+        .add_option_function<std::string>(
+            "--token-base64",
+            [&request](const std::string& text) { request.token = inspect::base64_decode(text); })
+        ->check(checkWith([](const std::string& text) {
+            return inspect::base64_decode(text) ? std::string() : "needs valid base64";
+        }))
+        ->excludes(token);
+    parser.add_flag("--channel", request.channel);
+    parser.add_flag("-y,--yes", request.yes);
+    parser.add_option_function<std::string>(
+        "--audit-log", [&request](const std::string& path) { request.auditLog = path; });
+    return parseCommandLine(parser, arguments, releaseUsage);
 }
 
 // Narrows the record to what the operator named: a token to compare, or for channel locks
@@ -138,20 +115,19 @@ bool confirm(const inspect::RedisLockRecord& record) {
 } // namespace
 
 int runRelease(const portalocker::RedisOptions& server, Arguments arguments) {
-    int status = exit_usage;
-    auto request = parse(arguments, status);
-    if (!request)
-        return status;
+    Request request;
+    if (auto status = parse(arguments, request))
+        return *status;
     const bool interactive = ::isatty(STDIN_FILENO) == 1;
 
     inspect::RedisScanOptions scanOptions;
     inspect::RedisScanner scanner(server, scanOptions);
     std::error_code ec;
     std::optional<inspect::RedisLockRecord> record;
-    if (!request->channel)
-        record = scanner.inspect_key(request->name, ec);
+    if (!request.channel)
+        record = scanner.inspect_key(request.name, ec);
     if (!ec && !record)
-        record = scanner.inspect_channel(request->name, ec);
+        record = scanner.inspect_channel(request.name, ec);
     if (ec) {
         std::fprintf(stderr, "lockctl redis release: %s\n", scanner.last_error().c_str());
         return exit_failure;
@@ -160,20 +136,20 @@ int runRelease(const portalocker::RedisOptions& server, Arguments arguments) {
         std::fprintf(stderr,
                      "lockctl redis release: no lock named '%s' (no such key or channel "
                      "holder, or not a lock): nothing released\n",
-                     inspect::printable_bytes(request->name).c_str());
+                     inspect::printable_bytes(request.name).c_str());
         return exit_not_acquired;
     }
-    if (!request->token && !interactive) {
+    if (!request.token && !interactive) {
         std::fprintf(stderr,
                      "lockctl redis release: refusing without --token when stdin is not a "
                      "terminal: '%s' is held by %s; pass the token you expect to delete\n",
                      record->key_printable.c_str(), record->owner_summary().c_str());
         return exit_usage;
     }
-    if (request->token && !applyToken(*record, *request->token))
+    if (request.token && !applyToken(*record, *request.token))
         std::fprintf(stderr, "lockctl redis release: the lock does not hold that token now; "
                              "the release will find it changed\n");
-    if (!request->yes) {
+    if (!request.yes) {
         if (!interactive) {
             std::fputs("lockctl redis release: not a terminal: pass --yes to release without "
                        "confirmation\n",
@@ -185,8 +161,8 @@ int runRelease(const portalocker::RedisOptions& server, Arguments arguments) {
             return exit_not_acquired;
         }
     }
-    inspect::AuditLog log(request->auditLog ? std::filesystem::path(*request->auditLog)
-                                            : inspect::AuditLog::default_path());
+    inspect::AuditLog log(request.auditLog ? std::filesystem::path(*request.auditLog)
+                                           : inspect::AuditLog::default_path());
     inspect::RedisReleaseOptions releaseOptions;
     releaseOptions.audit_log = &log;
     inspect::RedisReleaser releaser(server, releaseOptions);

@@ -1,6 +1,7 @@
 // lockctl semaphore DIRECTORY NAME MAXIMUM [--timeout SECONDS] [--backend B] [-- COMMAND...]
 
 #include "command.hpp"
+#include "commandline.hpp"
 #include "commandrunner.hpp"
 #include "holderlookup.hpp"
 #include "holdoptions.hpp"
@@ -8,12 +9,10 @@
 #include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/portalocker.hpp>
 
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace lockctl {
 
@@ -37,70 +36,38 @@ struct SemaphoreRequest : HoldOptions {
     int maximum = 0;
 };
 
-std::optional<int> parseMaximum(const std::string& text) {
-    int value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < 1)
-        return std::nullopt;
-    return value;
-}
-
-/// Checks DIRECTORY, NAME and MAXIMUM and takes them into `request`; false after printing
-/// why.
-bool takeOperands(const std::vector<std::string>& positional, SemaphoreRequest& request) {
-    if (positional.size() < 3) {
-        std::fputs("lockctl semaphore: DIRECTORY, NAME and MAXIMUM are needed\n", stderr);
-        return false;
-    }
-    request.directory = positional[0];
-    request.name = positional[1];
-    auto maximum = parseMaximum(positional[2]);
-    if (!maximum) {
-        std::fprintf(stderr,
-                     "lockctl semaphore: MAXIMUM must be a whole number of at least 1, "
-                     "not '%s'\n",
-                     positional[2].c_str());
-        return false;
-    }
-    request.maximum = *maximum;
-    if (request.directory.empty() || request.name.empty()) {
-        std::fputs("lockctl semaphore: DIRECTORY and NAME must not be empty\n", stderr);
-        return false;
-    }
+/// Checks DIRECTORY and NAME once parsed; the exit status of a usage error, else nullopt.
+std::optional<int> checkOperands(const CLI::App& parser, const SemaphoreRequest& request) {
+    if (request.directory.empty() || request.name.empty())
+        return usageError(parser, "DIRECTORY and NAME must not be empty", semaphoreUsage);
     // The slot files belong in DIRECTORY: a NAME such as "../x" would put them elsewhere.
-    if (request.name.find('/') != std::string::npos) {
-        std::fprintf(stderr, "lockctl semaphore: NAME must not contain '/': '%s'\n",
-                     portalocker::inspect::printable_bytes(request.name).c_str());
-        return false;
-    }
-    return true;
+    if (request.name.find('/') != std::string::npos)
+        return usageError(parser,
+                          "NAME must not contain '/': '" +
+                              portalocker::inspect::printable_bytes(request.name) + "'",
+                          semaphoreUsage);
+    return std::nullopt;
 }
 
-/// Parses the arguments; the exit status to end with at once (see parseHoldOptions()), or
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
 /// nullopt to go on with `request`.
 std::optional<int> parse(Arguments arguments, SemaphoreRequest& request) {
-    std::vector<std::string> positional;
-    const HoldSyntax syntax{
-        .name = "semaphore",
-        .usage = semaphoreUsage,
-        .takeFlag = {},
-        // (A negative MAXIMUM is not an option: it is refused below as a MAXIMUM.)
-        .isOption =
-            [&](const std::string& word) {
-                return word.size() > 1 && word[0] == '-' &&
-                       !(positional.size() == 2 &&
-                         std::isdigit(static_cast<unsigned char>(word[1])));
-            },
-        .takeOperand =
-            [&](const std::string& word) {
-                if (positional.size() >= 3)
-                    return false; // as with hold: the command may follow without "--"
-                positional.push_back(word);
-                return true;
-            },
-        .check = [&] { return takeOperands(positional, request); },
-    };
-    return parseHoldOptions(arguments, syntax, request);
+    CLI::App parser("", "lockctl semaphore");
+    parser.add_option("DIRECTORY", request.directory)->required();
+    parser.add_option("NAME", request.name)->required();
+    parser.add_option("MAXIMUM", request.maximum)
+        ->required()
+        ->check(checkWith([](const std::string& text) {
+            int value = 0;
+            auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (error != std::errc() || end != text.data() + text.size() || value < 1)
+                return "must be a whole number of at least 1, not '" + text + "'";
+            return std::string();
+        }));
+    addHoldOptions(parser, request);
+    if (auto status = parseCommandLine(parser, arguments, semaphoreUsage, &request.command))
+        return status;
+    return checkOperands(parser, request);
 }
 
 /// " by pid 12 (python3), pid 34 (lockctl)": the holders of every slot, where the system says.

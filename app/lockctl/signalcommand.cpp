@@ -2,6 +2,7 @@
 // of a file lock, only while it still holds or waits for PATH, through a pidfd.
 
 #include "command.hpp"
+#include "commandline.hpp"
 #include "jsonwriter.hpp"
 
 #include <portalocker/inspect/auditlog.hpp>
@@ -38,58 +39,37 @@ struct SignalOptions {
     inspect::Pid pid = 0;
     std::string path;
     inspect::LockSignal signal = inspect::LockSignal::terminate;
-    bool signal_given = false;
     bool json = false;
 };
 
-int usage_error(const std::string& message) {
-    std::fprintf(stderr, "lockctl signal: %s\n%s", message.c_str(), signal_usage);
-    return exit_usage;
-}
-
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `options`.
 std::optional<int> parse(Arguments arguments, SignalOptions& options) {
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& word = arguments[i];
-        auto choose = [&](inspect::LockSignal signal) -> std::optional<int> {
-            if (options.signal_given && options.signal != signal)
-                return usage_error("choose one of --term, --kill, --cont");
-            options.signal = signal;
-            options.signal_given = true;
-            return std::nullopt;
-        };
-        if (word == "--help" || word == "-h") {
-            std::fputs(signal_usage, stdout);
-            return exit_ok;
-        } else if (word == "--json") {
-            options.json = true;
-        } else if (word == "--term") {
-            if (auto status = choose(inspect::LockSignal::terminate))
-                return status;
-        } else if (word == "--kill") {
-            if (auto status = choose(inspect::LockSignal::kill))
-                return status;
-        } else if (word == "--cont") {
-            if (auto status = choose(inspect::LockSignal::cont))
-                return status;
-        } else if (word == "--lock") {
-            if (i + 1 >= arguments.size())
-                return usage_error("--lock needs a PATH");
-            options.path = arguments[++i];
-        } else if (!word.empty() && word[0] == '-') {
-            return usage_error("unknown option '" + word + "'");
-        } else if (options.pid == 0) {
-            const auto [end, error] =
-                std::from_chars(word.data(), word.data() + word.size(), options.pid);
-            if (error != std::errc() || end != word.data() + word.size() || options.pid <= 0)
-                return usage_error("PID must be a positive number, not '" + word + "'");
-        } else {
-            return usage_error("unexpected argument '" + word + "'");
-        }
-    }
-    if (options.pid == 0)
-        return usage_error("PID is missing");
+    CLI::App parser("", "lockctl signal");
+    parser.add_option("PID", options.pid)->required()->check(checkWith([](const std::string& text) {
+        inspect::Pid pid = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
+        return error == std::errc() && end == text.data() + text.size() && pid > 0
+                   ? std::string()
+                   : "PID must be a positive number, not '" + text + "'";
+    }));
+    parser.add_option("--lock", options.path)->required();
+    auto* term = parser.add_flag("--term");
+    auto* kill = parser.add_flag("--kill");
+    auto* cont = parser.add_flag("--cont");
+    term->excludes(kill)->excludes(cont);
+    kill->excludes(cont);
+    parser.add_flag("--json", options.json);
+    if (auto status = parseCommandLine(parser, arguments, signal_usage))
+        return status;
     if (options.path.empty())
-        return usage_error("--lock PATH is missing: the lock the process must hold or wait for");
+        return usageError(parser,
+                          "--lock PATH is missing: the lock the process must hold or "
+                          "wait for",
+                          signal_usage);
+    options.signal = kill->count()   ? inspect::LockSignal::kill
+                     : cont->count() ? inspect::LockSignal::cont
+                                     : inspect::LockSignal::terminate;
     return std::nullopt;
 }
 

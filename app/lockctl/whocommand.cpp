@@ -2,6 +2,7 @@
 // waiters of one file, or of each slot of a bounded semaphore in directory PATH.
 
 #include "command.hpp"
+#include "commandline.hpp"
 #include "lockformat.hpp"
 
 #include <portalocker/inspect/redisbytes.hpp>
@@ -12,8 +13,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace lockctl {
 
@@ -26,6 +30,8 @@ constexpr const char* who_usage =
     "       lockctl who DIRECTORY --semaphore NAME MAXIMUM [--pattern PATTERN] [--json]\n\n"
     "Shows who holds the file locks on PATH and who waits for them (pid, command, state,\n"
     "user, since when, what blocks each waiter). A file nobody locks is shown as free.\n"
+    "The PID file of a PidFileLock (PATH unlocked, PATH.lock beside it) is shown with its\n"
+    "lock, which is on PATH.lock, and the pid written in the file.\n"
     "With --semaphore, shows each slot file of a bounded semaphore in DIRECTORY, named by\n"
     "PATTERN (default \"{name}.{number:02d}.lock\", as Python portalocker).\n\n"
     "options:\n"
@@ -43,9 +49,47 @@ struct WhoOptions {
     std::string pattern = std::string(inspect::default_slot_pattern);
 };
 
-int usage_error(const std::string& message) {
-    std::fprintf(stderr, "lockctl who: %s\n%s", message.c_str(), who_usage);
-    return exit_usage;
+/// MAXIMUM of --semaphore: 1 to 10000 slots.
+std::optional<unsigned> parse_maximum(const std::string& text) {
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 10000)
+        return std::nullopt;
+    return value;
+}
+
+/// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
+/// nullopt to go on with `options`.
+std::optional<int> parse(Arguments arguments, WhoOptions& options) {
+    CLI::App parser("", "lockctl who");
+    parser.add_option("PATH", options.path)->required();
+    parser.add_flag("--json", options.json);
+    auto* semaphore =
+        parser
+            .add_option_function<std::vector<std::string>>(
+                "--semaphore",
+                [&options](const std::vector<std::string>& words) {
+                    options.semaphore_name = words[0];
+                    options.maximum = *parse_maximum(words[1]);
+                })
+            ->expected(2)
+            ->type_name("NAME MAXIMUM")
+            ->check(checkWith([](const std::string& text) {
+                        return parse_maximum(text)
+                                   ? std::string()
+                                   : "MAXIMUM must be a number from 1 to 10000, not '" + text + "'";
+                    }).application_index(1));
+    parser.add_option("--pattern", options.pattern)->needs(semaphore);
+    if (auto status = parseCommandLine(parser, arguments, who_usage))
+        return status;
+    // CLI11 counts an empty word as given; no file has an empty name.
+    if (options.path.empty())
+        return usageError(parser, "missing PATH", who_usage);
+    std::string pattern_error;
+    if (options.semaphore_name &&
+        !inspect::format_slot_name(options.pattern, *options.semaphore_name, 0, &pattern_error))
+        return usageError(parser, "bad --pattern: " + pattern_error, who_usage);
+    return std::nullopt;
 }
 
 void write_watched(JsonWriter& json, const inspect::Snapshot& snapshot,
@@ -202,60 +246,63 @@ void print_semaphore(const WhoOptions& options, const inspect::Snapshot& snapsho
     }
 }
 
+/// The watched file of watch number `watch`, or null.
+const inspect::WatchedFile* watched_of(const inspect::Snapshot& snapshot, std::size_t watch,
+                                       std::size_t* index = nullptr) {
+    for (std::size_t i = 0; i < snapshot.watched_files.size(); ++i)
+        if (snapshot.watched_files[i].watch == watch) {
+            if (index)
+                *index = i;
+            return &snapshot.watched_files[i];
+        }
+    return nullptr;
+}
+
+/// The pid a PidFileLock wrote (decimal, no newline); 0 when unreadable or not a pid.
+std::int64_t pid_in_file(const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "rbe");
+    if (!file)
+        return 0;
+    char text[32] = {};
+    const std::size_t length = std::fread(text, 1, sizeof text - 1, file);
+    std::fclose(file);
+    std::string_view digits(text, length);
+    while (!digits.empty() && (digits.back() == '\n' || digits.back() == '\r'))
+        digits.remove_suffix(1);
+    std::int64_t pid = 0;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (error != std::errc() || end != digits.data() + digits.size() || pid <= 0)
+        return 0;
+    return pid;
+}
+
 } // namespace
 
 int runWho(Arguments arguments) {
     WhoOptions options;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--help" || argument == "-h") {
-            std::fputs(who_usage, stdout);
-            return exit_ok;
-        }
-        if (argument == "--json") {
-            options.json = true;
-        } else if (argument == "--semaphore") {
-            if (i + 2 >= arguments.size())
-                return usage_error("--semaphore needs NAME and MAXIMUM");
-            const std::string& maximum = arguments[i + 2];
-            auto [end, error] =
-                std::from_chars(maximum.data(), maximum.data() + maximum.size(), options.maximum);
-            if (error != std::errc() || end != maximum.data() + maximum.size() ||
-                options.maximum == 0 || options.maximum > 10000)
-                return usage_error("MAXIMUM must be a number from 1 to 10000, not '" + maximum +
-                                   "'");
-            options.semaphore_name = arguments[i + 1];
-            i += 2;
-        } else if (argument == "--pattern") {
-            if (i + 1 >= arguments.size())
-                return usage_error("--pattern needs a PATTERN");
-            options.pattern = arguments[++i];
-        } else if (!argument.empty() && argument.front() == '-' && argument != "-") {
-            return usage_error("unknown option '" + argument + "'");
-        } else if (options.path.empty()) {
-            options.path = argument;
-        } else {
-            return usage_error("only one PATH, got '" + argument + "' too");
-        }
-    }
-    if (options.path.empty())
-        return usage_error("missing PATH");
-    if (!options.semaphore_name && options.pattern != std::string(inspect::default_slot_pattern))
-        return usage_error("--pattern needs --semaphore");
-    std::string pattern_error;
-    if (options.semaphore_name &&
-        !inspect::format_slot_name(options.pattern, *options.semaphore_name, 0, &pattern_error))
-        return usage_error("bad --pattern: " + pattern_error);
+    if (auto status = parse(arguments, options))
+        return *status;
 
     inspect::ScanOptions scan;
     scan.watches.push_back(options.semaphore_name
                                ? inspect::Watch::semaphore(options.path, *options.semaphore_name,
                                                            options.maximum, options.pattern)
                                : inspect::Watch::file(options.path));
+    // A PidFileLock locks `<pid file>.lock`, not the PID file itself: watched as well, so
+    // that `who app.pid` can say where the lock is and who holds it.
+    const std::string sidecar = options.path + ".lock";
+    if (!options.semaphore_name)
+        scan.watches.push_back(inspect::Watch::file(sidecar));
     inspect::FileLockScanner scanner(std::move(scan));
     inspect::Snapshot snapshot = scanner.scan();
     const auto now = std::chrono::system_clock::now();
     inspect::SnapshotTracker::mark_first_sight(snapshot, snapshot.taken_at);
+    std::size_t sidecar_index = 0;
+    const inspect::WatchedFile* target = watched_of(snapshot, 0);
+    const inspect::WatchedFile* sidecar_file =
+        options.semaphore_name ? nullptr : watched_of(snapshot, 1, &sidecar_index);
+    const bool pid_file = target && sidecar_file && target->locks.empty() && sidecar_file->exists;
+    const std::int64_t written_pid = pid_file ? pid_in_file(options.path) : 0;
     const bool unreadable = snapshot.file_locks.empty() && !snapshot.complete &&
                             !snapshot.problems.empty() &&
                             snapshot.problems.front().kind == inspect::Problem::Kind::io;
@@ -283,10 +330,22 @@ int runWho(Arguments arguments) {
             json.key("deadlocks");
             write_deadlocks(json, watched_deadlocks(snapshot));
         } else {
-            if (snapshot.watched_files.empty())
+            if (!target)
                 json.field("path", options.path);
             else
-                write_watched(json, snapshot, snapshot.watched_files.front(), now);
+                write_watched(json, snapshot, *target, now);
+            if (pid_file) {
+                json.key("pid_file").begin_object();
+                json.key("pid");
+                if (written_pid > 0)
+                    json.value(written_pid);
+                else
+                    json.null();
+                json.key("lock").begin_object();
+                write_watched(json, snapshot, *sidecar_file, now);
+                json.end_object();
+                json.end_object();
+            }
             json.key("deadlocks");
             write_deadlocks(json, watched_deadlocks(snapshot));
         }
@@ -300,8 +359,16 @@ int runWho(Arguments arguments) {
     } else {
         if (options.semaphore_name)
             print_semaphore(options, snapshot);
-        else if (!snapshot.watched_files.empty())
-            print_file(snapshot, 0, now);
+        else if (pid_file) {
+            std::printf("%s: PID file of a PidFileLock (%s); the lock is on %s\n",
+                        inspect::printable_bytes(options.path).c_str(),
+                        written_pid > 0 ? ("it names pid " + std::to_string(written_pid)).c_str()
+                                        : "it names no pid",
+                        inspect::printable_bytes(sidecar).c_str());
+            print_file(snapshot, sidecar_index, now);
+        } else if (target) {
+            print_file(snapshot, target - snapshot.watched_files.data(), now);
+        }
         print_problems(stdout, watched_problems(snapshot));
     }
     if (unreadable) {

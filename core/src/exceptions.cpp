@@ -36,6 +36,10 @@ class Category final : public std::error_category {
             return "the Redis server returned an error";
         case errc::invalid_url:
             return "invalid Redis URL";
+        case errc::tls_failed:
+            return "TLS with the Redis server failed";
+        case errc::read_only:
+            return "refused: the Redis connection is read-only";
         }
         return "unknown portalocker error";
     }
@@ -49,6 +53,7 @@ class Category final : public std::error_category {
         case errc::timeout:
             return std::errc::timed_out;
         case errc::acl_denied:
+        case errc::read_only:
             return std::errc::permission_denied;
         default:
             return {value, *this};

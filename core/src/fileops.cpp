@@ -66,8 +66,7 @@ std::string describe(std::string_view action, const std::filesystem::path& path,
     std::string text(action);
     text += " '";
     text += printable_path(path);
-    text += "': ";
-    text += ec.message();
+    text += "'";
     std::error_code ignored;
     if (ec == std::errc::no_such_device_or_address && std::filesystem::is_fifo(path, ignored))
         text += " (a FIFO without a reader: it cannot be opened for writing without blocking)";

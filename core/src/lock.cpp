@@ -3,6 +3,7 @@
 #include <portalocker/exceptions.hpp>
 
 #include "fileops.hpp"
+#include "printable.hpp"
 #include "waiter.hpp"
 
 #include <utility>
@@ -15,6 +16,7 @@ Lock::Lock(std::filesystem::path path, LockOptions options)
 Lock::Lock(Lock&& other) noexcept
     : m_path(std::move(other.m_path)), m_options(std::move(other.m_options)),
       m_fd(std::exchange(other.m_fd, invalid_native_handle())),
+      m_nonblocking(std::exchange(other.m_nonblocking, false)),
       m_file(std::exchange(other.m_file, nullptr)) {}
 
 Lock& Lock::operator=(Lock&& other) noexcept {
@@ -23,6 +25,7 @@ Lock& Lock::operator=(Lock&& other) noexcept {
         m_path = std::move(other.m_path);
         m_options = std::move(other.m_options);
         m_fd = std::exchange(other.m_fd, invalid_native_handle());
+        m_nonblocking = std::exchange(other.m_nonblocking, false);
         m_file = std::exchange(other.m_file, nullptr);
     }
     return *this;
@@ -36,30 +39,53 @@ Lock::~Lock() {
         unlock(ignored);
 }
 
-LockFlags Lock::exclusive_flags() const noexcept {
-    return has(m_options.flags, LockFlags::SHARED) ? LockFlags::SHARED : LockFlags::EXCLUSIVE;
+namespace {
+
+/// As Python: a lock request names exactly one lock type (NON_BLOCKING aside); flags 0,
+/// NON_BLOCKING alone or EXCLUSIVE | SHARED raise instead of picking one.
+bool valid_flags(LockFlags flags) noexcept {
+    return has(flags, LockFlags::EXCLUSIVE) != has(flags, LockFlags::SHARED) &&
+           !has(flags, LockFlags::UNBLOCK);
 }
 
-bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept {
+} // namespace
+
+namespace detail {
+
+std::chrono::steady_clock::time_point lock_deadline(const LockOptions& options) noexcept {
+    if (!has(options.flags, LockFlags::NON_BLOCKING) || options.timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return steady_deadline_after(options.timeout);
+}
+
+} // namespace detail
+
+bool Lock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                         std::error_code& ec) noexcept {
     ec.clear();
-    if (deadline == std::chrono::steady_clock::time_point::max())
-        deadline.reset(); // what steady_deadline_after() gives for "forever"
     if (owns_lock()) {
         ec = std::make_error_code(std::errc::resource_deadlock_would_occur);
         return false;
     }
     auto mode = detail::parse_mode(m_options.mode);
-    if (!mode) {
+    if (!mode || !valid_flags(m_options.flags)) {
         ec = make_error_code(errc::invalid_argument);
         return false;
     }
-    native_handle_type fd = detail::open_file(m_path, *mode, ec);
+    const LockFlags flags = access == LockAccess::shared || has(m_options.flags, LockFlags::SHARED)
+                                ? LockFlags::SHARED
+                                : LockFlags::EXCLUSIVE;
+    bool nonblocking = false;
+    native_handle_type fd = detail::open_file(m_path, *mode, ec, &nonblocking);
     if (ec)
         return false;
+    detail::Deadline limit; // none: wait forever
     if (m_options.fail_when_locked)
-        deadline = std::chrono::steady_clock::now();
+        limit = std::chrono::steady_clock::now();
+    else if (deadline != std::chrono::steady_clock::time_point::max())
+        limit = deadline;
     detail::LockRequest request{fd, flags, m_options.backend};
-    int granted = detail::wait_for_any({&request, 1}, deadline, m_options.check_interval, ec);
+    int granted = detail::wait_for_any({&request, 1}, limit, m_options.check_interval, ec);
     if (granted != 0) {
         detail::close_handle(fd);
         return false;
@@ -73,6 +99,7 @@ bool Lock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noex
         return false;
     }
     m_fd = fd;
+    m_nonblocking = nonblocking;
     return true;
 }
 
@@ -80,52 +107,22 @@ std::error_code Lock::after_lock(native_handle_type) noexcept {
     return {};
 }
 
-bool Lock::acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline) {
-    std::error_code ec;
-    if (acquire(flags, deadline, ec))
-        return true;
-    if (ec && ec != errc::already_locked)
-        throw LockException(ec, detail::describe("cannot lock", m_path, ec));
-    return false;
+std::chrono::steady_clock::time_point Lock::lock_deadline() const noexcept {
+    return detail::lock_deadline(m_options);
 }
 
-Lock::Deadline Lock::default_deadline() const noexcept {
-    // Python: without NON_BLOCKING the lock call blocks and the timeout has no effect.
-    if (!has(m_options.flags, LockFlags::NON_BLOCKING) || m_options.timeout == wait_forever)
-        return std::nullopt;
-    return detail::steady_deadline_after(m_options.timeout);
+void Lock::raise_lock_error(std::error_code ec) const {
+    std::string what = detail::describe("cannot lock", m_path, ec);
+    if (ec == errc::invalid_argument && !valid_flags(m_options.flags))
+        what += " (the flags must hold exactly one of EXCLUSIVE and SHARED, with or without "
+                "NON_BLOCKING)";
+    else if (ec == errc::invalid_argument && !detail::parse_mode(m_options.mode))
+        what += " (invalid mode '" + detail::printable_text(m_options.mode, 32) + "')";
+    detail::throw_lock_error(ec, what);
 }
 
-void Lock::lock(std::error_code& ec) noexcept {
-    if (!acquire(exclusive_flags(), default_deadline(), ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-}
-
-void Lock::lock() {
-    std::error_code ec;
-    lock(ec);
-    if (ec)
-        detail::throw_lock_error(ec, detail::describe("cannot lock", m_path, ec));
-}
-
-bool Lock::try_lock(std::error_code& ec) noexcept {
-    return acquire(exclusive_flags(), std::chrono::steady_clock::now(), ec);
-}
-
-bool Lock::try_lock() {
-    return acquire_checked(exclusive_flags(), std::chrono::steady_clock::now());
-}
-
-void Lock::lock_shared() {
-    std::error_code ec;
-    if (!acquire(LockFlags::SHARED, default_deadline(), ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-    if (ec)
-        detail::throw_lock_error(ec, detail::describe("cannot lock", m_path, ec));
-}
-
-bool Lock::try_lock_shared() {
-    return acquire_checked(LockFlags::SHARED, std::chrono::steady_clock::now());
+void Lock::raise_unlock_error(std::error_code ec) const {
+    throw LockException(ec, detail::describe("cannot unlock", m_path, ec));
 }
 
 void Lock::close_file() noexcept {
@@ -136,9 +133,18 @@ void Lock::close_file() noexcept {
         detail::close_handle(m_fd);
     }
     m_fd = invalid_native_handle();
+    m_nonblocking = false;
 }
 
-void Lock::unlock(std::error_code& ec) noexcept {
+native_handle_type Lock::fd() const noexcept {
+    if (m_nonblocking) {
+        detail::make_blocking(m_fd);
+        m_nonblocking = false;
+    }
+    return m_fd;
+}
+
+void Lock::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (!owns_lock()) {
         ec = make_error_code(errc::not_locked);
@@ -146,16 +152,12 @@ void Lock::unlock(std::error_code& ec) noexcept {
     }
     if (m_file)
         std::fflush(m_file);
-    before_unlock();
+    std::error_code cleanup = before_unlock();
     portalocker::unlock(m_fd, m_options.backend, ec);
     close_file(); // closing drops the lock too, so the lock is gone even if unlock failed
-}
-
-void Lock::unlock() {
-    std::error_code ec;
-    unlock(ec);
-    if (ec)
-        throw LockException(ec, detail::describe("cannot unlock", m_path, ec));
+    detail::reap_exited_helpers(); // the one that brought us the lock, if it waited for it
+    if (!ec)
+        ec = cleanup;
 }
 
 std::FILE* Lock::acquire() {
@@ -175,7 +177,7 @@ std::FILE* Lock::file() {
         return nullptr;
     if (!m_file) {
         auto mode = detail::parse_mode(m_options.mode);
-        m_file = detail::open_stream(m_fd, *mode);
+        m_file = detail::open_stream(fd(), *mode);
         if (!m_file) {
             std::error_code ec(errno, std::system_category());
             throw LockException(ec, detail::describe("cannot open a stream on", m_path, ec));

@@ -1,7 +1,7 @@
 // bench_file: file-lock speed of portalocker::Lock against the raw system calls and against
 // Python portalocker, measured side by side in one run. Prints medians and ratios.
 //
-//   bench_file [--iterations N] [--dir DIRECTORY]
+//   bench_file [--iterations N] [--dir DIRECTORY] [--no-python]
 //
 // uncontended: open + lock + unlock + close of a lock file, N times.
 // hand-off:    a holder releases while another process waits; latency from the release to
@@ -224,14 +224,18 @@ void printRow(const char* what, double ours, double baseline, const char* baseli
 int main(int argc, char** argv) {
     int iterations = 2000;
     std::string directory = "/tmp";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--iterations") == 0)
-            iterations = std::max(10, std::atoi(argv[i + 1]));
-        else if (std::strcmp(argv[i], "--dir") == 0)
-            directory = argv[i + 1];
+    bool python = true;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--no-python") == 0)
+            python = false;
+        else if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
+            iterations = std::max(10, std::atoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            directory = argv[++i];
     }
+    constexpr int rounds = 5;
     const std::string path = directory + "/lockscope-bench-" + std::to_string(::getpid()) + ".lock";
-    const int handoffs = std::max(20, iterations / 10);
+    const int handoffs = std::max(5 * rounds, iterations / 10);
     std::printf("bench_file: %d uncontended cycles, %d hand-offs per row, lock file %s\n"
                 "medians; ratio = ours / baseline (lower is better)\n\n",
                 iterations, handoffs, path.c_str());
@@ -242,14 +246,14 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         // Interleave the two so that machine noise hits both alike.
         std::vector<double> raw, ours;
-        for (int round = 0; round < 4; ++round) {
-            auto r = timeUncontended(iterations / 4, [&] {
+        for (int round = 0; round < rounds; ++round) {
+            auto r = timeUncontended(iterations / rounds, [&] {
                 int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
                 rawLock(fd, backend, false);
                 rawUnlock(fd, backend);
                 ::close(fd);
             });
-            auto o = timeUncontended(iterations / 4, [&] {
+            auto o = timeUncontended(iterations / rounds, [&] {
                 portalocker::Lock lock(path, {.backend = backend});
                 lock.lock();
                 lock.unlock();
@@ -259,30 +263,39 @@ int main(int argc, char** argv) {
         }
         printRow("uncontended Lock acquire+release", median(ours), median(raw), "raw syscalls");
 
+        // Interleaved as well: the machine's load changes over seconds, and a ratio is only
+        // meaningful when both sides ran under the same load.
         int rawWaiterFd = -1;
-        auto rawHandoff = timeHandoff(
-            handoffs, path, backend,
-            [&] {
-                rawWaiterFd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-                rawLock(rawWaiterFd, backend, true);
-            },
-            [&] { ::close(rawWaiterFd); });
         std::optional<portalocker::Lock> waiterLock;
-        auto ourHandoff = timeHandoff(
-            handoffs, path, backend,
-            [&] {
-                waiterLock.emplace(path,
-                                   portalocker::LockOptions{.mode = "a+", .backend = backend});
-                if (!waiterLock->try_lock_for(5s))
-                    std::fputs("bench_file: waiter timed out\n", stderr);
-            },
-            [&] { waiterLock.reset(); });
+        std::vector<double> rawHandoff, ourHandoff;
+        for (int round = 0; round < rounds; ++round) {
+            auto r = timeHandoff(
+                handoffs / rounds, path, backend,
+                [&] {
+                    rawWaiterFd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+                    rawLock(rawWaiterFd, backend, true);
+                },
+                [&] { ::close(rawWaiterFd); });
+            auto o = timeHandoff(
+                handoffs / rounds, path, backend,
+                [&] {
+                    waiterLock.emplace(path,
+                                       portalocker::LockOptions{.mode = "a+", .backend = backend});
+                    if (!waiterLock->try_lock_for(5s))
+                        std::fputs("bench_file: waiter timed out\n", stderr);
+                },
+                [&] { waiterLock.reset(); });
+            rawHandoff.insert(rawHandoff.end(), r.begin(), r.end());
+            ourHandoff.insert(ourHandoff.end(), o.begin(), o.end());
+        }
         printRow("hand-off, Lock.try_lock_for(5s)", median(ourHandoff), median(rawHandoff),
                  "raw blocking call");
     }
 
     std::printf("\nPython portalocker (flock, default check_interval 0.25 s)\n");
-    if (!pythonPortalockerAvailable()) {
+    if (!python) {
+        std::printf("  skipped (--no-python)\n");
+    } else if (!pythonPortalockerAvailable()) {
         std::printf("  /usr/bin/python3 cannot import portalocker: not measured\n");
     } else {
         std::vector<double> ours = timeUncontended(iterations, [&] {

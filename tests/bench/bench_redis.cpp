@@ -10,10 +10,15 @@
 // hand-off:  a holder thread releases while another thread waits; from the start of the
 //            holder's unlock() to the waiter's lock call returning. Next to the floor: a
 //            plain client's LPUSH waking another plain client's BLPOP.
+// TLS:       a second redis-server with TLS (certificates made by openssl for the run):
+//            a PING round trip over TLS on the library's own connection is the baseline
+//            for RedisLease acquire+release over TLS (target: <= 3 TLS RTT; plain: <= 2.5).
 
 #include <portalocker/portalocker.hpp>
 
+#include "connection.hpp"
 #include "redisserver.h"
+#include "testcertificates.h"
 
 #include <hiredis/hiredis.h>
 
@@ -201,6 +206,17 @@ for i in range(int(sys.argv[2])):
 print(statistics.median(samples))
 )py";
 
+// A PING round trip on the library's own connection (TLS or not, as `options` say).
+double connectionPing(const portalocker::RedisOptions& options, int iterations) {
+    portalocker::redis::Connection connection(options);
+    std::error_code ec;
+    if (!connection.connect(ec)) {
+        std::fprintf(stderr, "bench_redis: %s\n", connection.last_error().c_str());
+        return 0;
+    }
+    return measure(iterations, [&] { connection.command({"PING"}, ec); });
+}
+
 void row(const char* name, double value, double roundTrip) {
     if (value <= 0) {
         std::printf("  %-44s %12s\n", name, "n/a");
@@ -268,6 +284,38 @@ int main(int argc, char** argv) {
     auto redisPy = python(redisPyLockScript, {port, QString::number(iterations)});
     auto pythonPortalocker = python(portalockerScript, {port, QStringLiteral("20")});
 
+    // TLS: the same measurements against a TLS port, with a TLS PING as the baseline.
+    testsupport::TestCertificates certificates;
+    testsupport::RedisServer tlsServer;
+    if (!certificates.create() ||
+        !tlsServer.startTls(certificates.server().certificate, certificates.server().key,
+                            certificates.caFile(), false)) {
+        std::fprintf(stderr, "bench_redis: TLS server: %s%s\n",
+                     qPrintable(certificates.errorString()), qPrintable(tlsServer.errorString()));
+        return 1;
+    }
+    auto tlsOptions = tlsServer.options();
+    tlsOptions.port = tlsServer.tlsPort();
+    tlsOptions.tls.enabled = true;
+    tlsOptions.tls.ca_file = certificates.caFile().toStdString();
+    const double connectionPlainPing = connectionPing(options, iterations);
+    const double tlsPing = connectionPing(tlsOptions, iterations);
+    portalocker::RedisLease tlsLease("bench-tls-lease", tlsOptions, renewing);
+    const double tlsLeaseCycle = measure(iterations, [&] {
+        tlsLease.try_lock();
+        tlsLease.unlock();
+    });
+    portalocker::RedisLease tlsPlainLease("bench-tls-lease-plain", tlsOptions, plain);
+    const double tlsPlainLeaseCycle = measure(iterations, [&] {
+        tlsPlainLease.try_lock();
+        tlsPlainLease.unlock();
+    });
+    portalocker::RedisLock tlsChannel("bench-tls-channel", tlsOptions);
+    const double tlsChannelCycle = measure(iterations, [&] {
+        tlsChannel.try_lock();
+        tlsChannel.unlock();
+    });
+
     std::printf("bench_redis: local redis-server %s, medians of %d runs (%d hand-offs)\n",
                 qPrintable(server.url()), iterations, handoffs);
     row("PING round trip (hiredis, baseline)", ping, ping);
@@ -279,5 +327,12 @@ int main(int argc, char** argv) {
     row("RedisLock hand-off (release -> owned)", channelHandoff, ping);
     row("redis-py Lock acquire+release", redisPy.value_or(0), ping);
     row("Python portalocker RedisLock acq+rel (20x)", pythonPortalocker.value_or(0), ping);
+    std::printf("TLS: redis-server on rediss://127.0.0.1:%d, ratios against the TLS PING:\n",
+                tlsServer.tlsPort());
+    row("PING round trip (own connection, plain)", connectionPlainPing, ping);
+    row("PING round trip over TLS (baseline)", tlsPing, tlsPing);
+    row("TLS RedisLease acquire+release (renewal on)", tlsLeaseCycle, tlsPing);
+    row("TLS RedisLease acquire+release (no renewal)", tlsPlainLeaseCycle, tlsPing);
+    row("TLS RedisLock (channel) acquire+release", tlsChannelCycle, tlsPing);
     return 0;
 }

@@ -18,6 +18,7 @@
 
 #include <csignal>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -148,6 +149,38 @@ class TestLock : public QObject {
         QCOMPARE(writer.readLine(), QStringLiteral("TIMEOUT"));
     }
 
+    // The shared forms have error_code twins like the exclusive ones: contention is false
+    // with an empty code, a real failure a code, never an exception.
+    void sharedFormsHaveErrorCodeTwins() {
+        const QString file = path("sharedtwins.lock");
+        Lock reader(fs(file), {.mode = "a+"});
+        std::error_code ec;
+        reader.lock_shared(ec);
+        QVERIFY2(!ec, ec.message().c_str());
+        QVERIFY(reader.owns_lock());
+        Lock other(fs(file), {.mode = "a+"});
+        QVERIFY(other.try_lock_shared(ec));
+        other.unlock_shared(ec);
+        QVERIFY(!ec);
+        QVERIFY(other.try_lock_shared_for(10ms, ec));
+        other.unlock(ec);
+        QVERIFY(other.try_lock_shared_until(std::chrono::system_clock::now() + 10ms, ec));
+        other.unlock(ec);
+        Lock writer(fs(file));
+        QVERIFY(!writer.try_lock_for(20ms, ec));
+        QVERIFY(!ec);
+        reader.unlock_shared(ec);
+        QVERIFY(!ec);
+
+        Lock missing(fs(m_dir.filePath(QStringLiteral("no/such/dir/x.lock"))));
+        QVERIFY(!missing.try_lock_shared(ec));
+        QCOMPARE(ec.value(), ENOENT);
+        missing.lock_shared(ec);
+        QCOMPARE(ec.value(), ENOENT);
+        QVERIFY(!missing.try_lock_shared_for(10ms, ec));
+        QCOMPARE(ec.value(), ENOENT);
+    }
+
     void waiterWakesOnRelease_data() { backends_data(); }
     void waiterWakesOnRelease() {
         QFETCH(Backend, backend);
@@ -206,6 +239,58 @@ class TestLock : public QObject {
         }
         QCOMPARE(threadCount(), threads);
         QCOMPARE(childCount(), children);
+    }
+
+    // A waiter returns as soon as its helper reports the grant, without waiting for the
+    // helper's exit; the helper is reaped at the latest when the lock is released, so no
+    // process outlives the hold it served.
+    void grantingHelperReapedByRelease_data() { backends_data(); }
+    void grantingHelperReapedByRelease() {
+        QFETCH(Backend, backend);
+        const QString file = path("handoff-reap.lock");
+        const QString backendName = QString::fromLatin1(portalocker::to_string(backend).data());
+        const int children = childCount();
+        const int threads = threadCount();
+        for (int round = 0; round < 5; ++round) {
+            testsupport::ChildProcess holder;
+            QVERIFY(holder.startHelper(
+                {QStringLiteral("hold"), file, QStringLiteral("--backend"), backendName}));
+            QVERIFY(holder.readLine().startsWith(QStringLiteral("LOCKED")));
+            Lock waiter(fs(file), {.backend = backend});
+            std::thread releaser([&] {
+                std::this_thread::sleep_for(20ms);
+                holder.writeLine(QStringLiteral("release"));
+            });
+            const bool granted = waiter.try_lock_for(10s);
+            releaser.join();
+            QVERIFY(granted);
+            QCOMPARE(holder.readLine(), QStringLiteral("RELEASED"));
+            holder.writeLine(QStringLiteral("exit"));
+            QCOMPARE(holder.waitForExit(), 0);
+            waiter.unlock();
+            QCOMPARE(childCount(), children);
+            QCOMPARE(threadCount(), threads);
+        }
+    }
+
+    // Opened for writing, the descriptor keeps the O_NONBLOCK of its open until fd() or
+    // file() hands it out: on a FIFO it must then be blocking, as Python's.
+    void descriptorHandedOutBlocking() {
+        const QString fifo = path("handed.fifo");
+        QVERIFY(::mkfifo(qPrintable(fifo), 0600) == 0);
+        const int reader = ::open(qPrintable(fifo), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        QVERIFY(reader >= 0);
+        Lock lock(fs(fifo), {.mode = "a"});
+        QVERIFY(lock.try_lock());
+        QCOMPARE(::fcntl(lock.fd(), F_GETFL) & O_NONBLOCK, 0);
+        QVERIFY(lock.file() != nullptr);
+        lock.unlock();
+        Lock again(fs(fifo), {.mode = "a"});
+        QVERIFY(again.try_lock());
+        QVERIFY(again.file() != nullptr); // file() first also readies the descriptor
+        QCOMPARE(::fcntl(again.fd(), F_GETFL) & O_NONBLOCK, 0);
+        again.unlock();
+        ::close(reader);
     }
 
     void zeroTimeoutTriesOnce() {
@@ -376,6 +461,65 @@ class TestLock : public QObject {
         QVERIFY(!lock.try_lock_for(10ms, ec));
         QCOMPARE(ec.value(), expectedErrno);
         QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("no"))));
+    }
+
+    // Python raises LockException for flags that name no lock type or both; so does every
+    // acquisition form here, before opening anything (flags 0 used to block without a
+    // timeout, EXCLUSIVE | SHARED used to take a shared lock).
+    void invalidFlagsRaiseLikePython_data() {
+        QTest::addColumn<unsigned>("flags");
+        QTest::newRow("none") << 0u;
+        QTest::newRow("NON_BLOCKING alone") << unsigned(LockFlags::NON_BLOCKING);
+        QTest::newRow("EXCLUSIVE | SHARED") << unsigned(LockFlags::EXCLUSIVE | LockFlags::SHARED);
+        QTest::newRow("EXCLUSIVE | SHARED | NON_BLOCKING")
+            << unsigned(LockFlags::EXCLUSIVE | LockFlags::SHARED | LockFlags::NON_BLOCKING);
+        QTest::newRow("UNBLOCK") << unsigned(LockFlags::EXCLUSIVE | LockFlags::UNBLOCK);
+    }
+    void invalidFlagsRaiseLikePython() {
+        QFETCH(unsigned, flags);
+        const QString file = path("flags.lock");
+        QFile::remove(file);
+        const portalocker::LockOptions options{.flags = static_cast<LockFlags>(flags)};
+        Lock lock(fs(file), options);
+        try {
+            lock.lock();
+            QFAIL("lock() with invalid flags took a lock");
+        } catch (const portalocker::AlreadyLocked&) {
+            QFAIL("invalid flags reported as contention");
+        } catch (const portalocker::LockException& error) {
+            QVERIFY(error.code() == portalocker::errc::invalid_argument);
+            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("EXCLUSIVE")),
+                     error.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(portalocker::LockException, lock.try_lock_for(10ms));
+        QVERIFY_THROWS_EXCEPTION(portalocker::LockException, lock.try_lock_shared());
+        std::error_code ec;
+        QVERIFY(!lock.try_lock(ec));
+        QVERIFY(ec == portalocker::errc::invalid_argument);
+        QVERIFY(!lock.owns_lock());
+        QVERIFY(!QFile::exists(file)); // refused before opening (creating) anything
+
+        portalocker::RLock reentrant(fs(file), options);
+        QVERIFY_THROWS_EXCEPTION(portalocker::LockException, reentrant.lock());
+        portalocker::TemporaryFileLock temporary(fs(file),
+                                                 {.flags = static_cast<LockFlags>(flags)});
+        QVERIFY(!temporary.try_lock(ec));
+        QVERIFY(ec == portalocker::errc::invalid_argument);
+        QVERIFY(!QFile::exists(file));
+    }
+
+    // std::system_error appends the error text to what(): the description must not say it too.
+    void messagesSayTheErrorOnce() {
+        Lock lock(fs(m_dir.filePath(QStringLiteral("no/such/dir/x.lock"))));
+        try {
+            lock.lock();
+            QFAIL("lock() succeeded in a missing directory");
+        } catch (const portalocker::LockException& error) {
+            const QString what = QString::fromUtf8(error.what());
+            const QString text = QString::fromStdString(error.code().message());
+            QCOMPARE(what.count(text), 1);
+            QVERIFY2(what.endsWith(text), error.what());
+        }
     }
 
     void permissionDenied() {

@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <stdexcept>
@@ -69,9 +71,55 @@ class TestOpenAtomic : public QObject {
         QCOMPARE(strays({QStringLiteral("result.txt")}), QStringList());
         struct stat status {};
         QCOMPARE(::stat(qPrintable(target), &status), 0);
-        const mode_t mask = ::umask(0);
-        ::umask(mask);
-        QCOMPARE(status.st_mode & 0777, 0666 & ~mask); // a normal file, not mkstemp's 0600
+        QCOMPARE(status.st_mode & 0777, mode_t(0600)); // Python's: its temporary file's mode
+    }
+
+    // Python publishes its NamedTemporaryFile, i.e. mkstemp's 0600, whatever the umask; so
+    // does open_atomic, and the file Python publishes has the same mode (checked with the
+    // real Python portalocker, which must be installed).
+    void publishesPrivateFilesAsPython() {
+        const mode_t previous = ::umask(0);
+        auto restore = qScopeGuard([&] { ::umask(previous); });
+        for (mode_t mask : {mode_t(0), mode_t(022), mode_t(077)}) {
+            ::umask(mask);
+            const QString target = path("private.txt");
+            QFile::remove(target);
+            portalocker::open_atomic(fs(target), [](std::ostream& out) { out << "x"; });
+            struct stat status {};
+            QCOMPARE(::stat(qPrintable(target), &status), 0);
+            QCOMPARE(status.st_mode & 0777, mode_t(0600));
+        }
+        ::umask(022);
+        const QString pythonTarget = path("python.txt");
+        QProcess python;
+        python.start(QStringLiteral("/usr/bin/python3"),
+                     {QStringLiteral("-c"),
+                      QStringLiteral("import portalocker, sys\n"
+                                     "with portalocker.open_atomic(sys.argv[1]) as fh:\n"
+                                     "    fh.write(b'x')\n"),
+                      pythonTarget});
+        QVERIFY(python.waitForFinished(30000));
+        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        struct stat status {};
+        QCOMPARE(::stat(qPrintable(pythonTarget), &status), 0);
+        QCOMPARE(status.st_mode & 0777, mode_t(0600));
+    }
+
+    // std::system_error appends the error text to what(): the description must not say it too.
+    void messagesSayTheErrorOnce() {
+        const QString target = path("twice.txt");
+        QFile existing(target);
+        QVERIFY(existing.open(QIODevice::WriteOnly));
+        existing.close();
+        try {
+            portalocker::open_atomic(fs(target), [](std::ostream&) {});
+            QFAIL("an existing target was overwritten");
+        } catch (const portalocker::LockException& error) {
+            const QString what = QString::fromUtf8(error.what());
+            const QString text = QString::fromStdString(error.code().message());
+            QCOMPARE(what.count(text), 1);
+            QVERIFY2(what.endsWith(text), error.what());
+        }
     }
 
     void binaryContentIsExact() {

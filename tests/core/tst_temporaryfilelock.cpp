@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -15,6 +16,8 @@
 #include <functional>
 
 #include <cstdio>
+#include <cstring>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -198,6 +201,40 @@ class TestTemporaryFileLock : public QObject {
         QVERIFY(count.open(QIODevice::ReadOnly));
         QCOMPARE(count.readAll().trimmed(), QByteArray("800"));
         QVERIFY(!QFile::exists(file));
+    }
+
+    // Used through a Lock&, unlock() still deletes the file and reports when it cannot.
+    // A mount point cannot be deleted, not even by root (EBUSY): a file is bind-mounted over
+    // the lock file (root only; CI runs as root).
+    void removeFailureReportedThroughLockReference() {
+        const QString file = path("busy.lock");
+        const QString source = path("busy.source");
+        for (const QString& name : {file, source}) {
+            QFile created(name);
+            QVERIFY(created.open(QIODevice::WriteOnly));
+        }
+        QVERIFY2(::mount(qPrintable(source), qPrintable(file), nullptr, MS_BIND, nullptr) == 0,
+                 std::strerror(errno));
+        auto unmount = qScopeGuard([&] { ::umount2(qPrintable(file), MNT_DETACH); });
+
+        TemporaryFileLock temporary(fs(file));
+        portalocker::Lock& lock = temporary;
+        QVERIFY(lock.try_lock());
+        std::error_code ec;
+        lock.unlock(ec);
+        QCOMPARE(ec.value(), EBUSY);
+        QVERIFY(!lock.owns_lock()); // released anyway
+
+        QVERIFY(lock.try_lock());
+        try {
+            lock.unlock();
+            QFAIL("unlock() through a Lock& hid that the file could not be deleted");
+        } catch (const portalocker::LockException& error) {
+            QCOMPARE(error.code().value(), EBUSY);
+            QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("cannot delete")),
+                     error.what());
+        }
+        QVERIFY(!lock.owns_lock());
     }
 
     void badInputChangesNothing() {

@@ -124,13 +124,24 @@ class TestInspectModel : public QObject {
                  std::optional<std::string>("x-12.lck"));
         QCOMPARE(format_slot_name("{number:4d}", "x", 7), std::optional<std::string>("   7"));
         QCOMPARE(format_slot_name("{number:03}", "x", 7), std::optional<std::string>("007"));
-        QCOMPARE(format_slot_name("{{{name}}}", "x", 7), std::optional<std::string>("{x}"));
+        QCOMPARE(format_slot_name("{{{name}}}.{number}", "x", 7),
+                 std::optional<std::string>("{x}.7"));
+        // The library's whole spec, not only [0][width][d]: what a semaphore takes is watched.
+        QCOMPARE(format_slot_name("{name}.{number:>3}.lock", "jobs", 5),
+                 std::optional<std::string>("jobs.  5.lock"));
+        QCOMPARE(format_slot_name("{name:_<6}{number:#06x}", "x", 255),
+                 std::optional<std::string>("x_____0x00ff"));
         std::string error;
-        QVERIFY(!format_slot_name("{nam}", "x", 0, &error));
-        QVERIFY(!error.empty());
-        QVERIFY(!format_slot_name("{number:x}", "x", 0));
+        QVERIFY(!format_slot_name("{nam}.{number}", "x", 0, &error));
+        QVERIFY2(error.find("{nam}") != std::string::npos, error.c_str());
+        QVERIFY(!format_slot_name("{name}.lock", "x", 0, &error)); // every slot one file
+        QVERIFY2(error.find("{number}") != std::string::npos, error.c_str());
+        QVERIFY(!format_slot_name("{number:q}", "x", 0, &error));
+        QVERIFY2(error.find("{number:q}") != std::string::npos, error.c_str());
         QVERIFY(!format_slot_name("{name", "x", 0));
-        QVERIFY(!format_slot_name("name}", "x", 0));
+        QVERIFY(!format_slot_name("name}{number}", "x", 0));
+        QVERIFY(!format_slot_name("{number}", "x", 3000000000u, &error));
+        QVERIFY2(error.find("out of range") != std::string::npos, error.c_str());
     }
 
     void trackerDiffsSnapshotsIntoEvents() {

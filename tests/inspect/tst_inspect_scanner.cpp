@@ -2,6 +2,7 @@
 // inherited flocks, stopped holders, processes vanishing mid-scan, deleted files, watches and
 // locks_on_path. Waiters and deadlocks: tst_inspect_waiters.
 
+#include <portalocker/boundedsemaphore.hpp>
 #include <portalocker/inspect/inspect.hpp>
 
 #include "lockmakerprocess.h"
@@ -311,6 +312,37 @@ class TestInspectScanner : public QObject {
         QVERIFY(!snapshot.watched_files[7].exists);
         // A watched path names the lock in the operator's words.
         QCOMPARE(snapshot.file_locks[held.locks.front()].path_source, PathSource::watch);
+    }
+
+    void semaphoreWatchFindsAnyPatternTheLibraryTakes() {
+        // The watch formats slot names with the library's formatter: a pattern beyond
+        // "[0][width][d]" (here right-aligned, space-filled) names the same files.
+        const QString directory = path("aligned");
+        QVERIFY(QDir().mkpath(directory));
+        const std::string pattern = "{name}.{number:>3}.lock";
+        portalocker::BoundedSemaphoreOptions options;
+        options.name = "jobs";
+        options.filename_pattern = pattern;
+        options.directory = directory.toStdString();
+        portalocker::BoundedSemaphore semaphore(2, options);
+        QVERIFY(semaphore.try_lock()); // slot 0, held by this process
+        QCOMPARE(semaphore.filename(0).filename().string(), std::string("jobs.  0.lock"));
+
+        ScanOptions scan;
+        scan.watches = {Watch::semaphore(directory.toStdString(), "jobs", 2, pattern)};
+        const Snapshot snapshot = scanUntil(
+            [](const Snapshot& s) {
+                return !s.watched_files.empty() &&
+                       s.watched_files[0].state == WatchedFile::State::held;
+            },
+            scan);
+        QCOMPARE(snapshot.watched_files.size(), std::size_t(2));
+        const WatchedFile& held = snapshot.watched_files[0];
+        QCOMPARE(held.path, semaphore.filename(0).string());
+        QCOMPARE(held.state, WatchedFile::State::held);
+        QCOMPARE(held.holders, std::vector<Pid>{::getpid()});
+        QCOMPARE(snapshot.watched_files[1].path, semaphore.filename(1).string());
+        QCOMPARE(snapshot.watched_files[1].state, WatchedFile::State::free);
     }
 
     void locksOnOnePath() {

@@ -86,7 +86,11 @@ class TestRedisOptions : public QObject {
         row("", "scheme");
         row("http://cache", "scheme");
         row("cache:6379", "scheme");
-        row("rediss://cache", "TLS");
+        row("redis://a:1,b:2", "sentinel=MASTER_NAME");
+        row("redis://cache?insecure=maybe", "insecure must be 1 or 0");
+        row("redis://cache?sentinel=", "master name");
+        row("redis://cache?wait_replicas=-1", "wait_replicas");
+        row("redis://cache?command_timeout_ms=0", "command_timeout_ms");
         row("redis://", "missing host");
         row("redis://:6379", "missing host");
         row("redis://cache:", "empty port");
@@ -153,6 +157,96 @@ class TestRedisOptions : public QObject {
         QCOMPARE(odd.unix_socket, std::string("/u%db=3&user&bR"));
         QCOMPARE(odd.to_url(), std::string("unix:///u%25db%3D3%26user%26bR"));
         QCOMPARE(RedisOptions::from_url(odd.to_url()).unix_socket, odd.unix_socket);
+    }
+
+    void tlsUrls() {
+        RedisOptions plain = RedisOptions::from_url("redis://cache");
+        QVERIFY(!plain.tls.enabled);
+        QVERIFY(plain.tls.verify);
+
+        RedisOptions options = RedisOptions::from_url(
+            "rediss://alice:pw@cache.example:6380/2?cacert=/etc/ca%20file.pem&cacertdir=/etc/cas&"
+            "cert=/c.pem&key=/k.pem&sni=redis.example");
+        QVERIFY(options.tls.enabled);
+        QVERIFY(options.tls.verify);
+        QCOMPARE(options.host, std::string("cache.example"));
+        QCOMPARE(options.port, 6380);
+        QCOMPARE(options.db, 2);
+        QCOMPARE(options.username, std::string("alice"));
+        QCOMPARE(options.tls.ca_file, std::string("/etc/ca file.pem"));
+        QCOMPARE(options.tls.ca_dir, std::string("/etc/cas"));
+        QCOMPARE(options.tls.cert_file, std::string("/c.pem"));
+        QCOMPARE(options.tls.key_file, std::string("/k.pem"));
+        QCOMPARE(options.tls.sni, std::string("redis.example"));
+
+        // The scheme is case-insensitive; ?tls turns TLS on for redis:// as well.
+        QVERIFY(RedisOptions::from_url("REDISS://cache").tls.enabled);
+        QVERIFY(RedisOptions::from_url("redis://cache?tls=1").tls.enabled);
+        QVERIFY(!RedisOptions::from_url("rediss://cache?insecure=1").tls.verify);
+        QVERIFY(!RedisOptions::from_url("rediss://cache?insecure").tls.verify);
+
+        // Everything survives to_url() and back (a connection dialog saves the URL).
+        RedisOptions back = RedisOptions::from_url(options.to_url(true));
+        QVERIFY(back.tls.enabled);
+        QCOMPARE(back.tls.ca_file, options.tls.ca_file);
+        QCOMPARE(back.tls.ca_dir, options.tls.ca_dir);
+        QCOMPARE(back.tls.cert_file, options.tls.cert_file);
+        QCOMPARE(back.tls.key_file, options.tls.key_file);
+        QCOMPARE(back.tls.sni, options.tls.sni);
+        QCOMPARE(back.password, std::string("pw"));
+        QVERIFY(QString::fromStdString(options.to_url()).startsWith(u"rediss://alice:***@"));
+    }
+
+    void readOnlyAndWaitUrls() {
+        RedisOptions options = RedisOptions::from_url(
+            "redis://cache?readonly=1&wait_replicas=2&wait_timeout_ms=250&connect_timeout_ms=700&"
+            "command_timeout_ms=900");
+        QVERIFY(options.read_only);
+        QCOMPARE(options.wait_replicas, 2);
+        QCOMPARE(options.wait_timeout.count(), 250);
+        QCOMPARE(options.connect_timeout.count(), 700);
+        QCOMPARE(options.command_timeout.count(), 900);
+        RedisOptions back = RedisOptions::from_url(options.to_url());
+        QVERIFY(back.read_only);
+        QCOMPARE(back.wait_replicas, 2);
+        QCOMPARE(back.wait_timeout.count(), 250);
+        QCOMPARE(back.connect_timeout.count(), 700);
+        QCOMPARE(back.command_timeout.count(), 900);
+        QVERIFY(!RedisOptions::from_url("redis://cache").read_only);
+    }
+
+    void sentinelUrls() {
+        RedisOptions options = RedisOptions::from_url(
+            "redis://:masterpw@s1:26380,s2,[::1]:26390/1?sentinel=mymaster&sentinel_password=spw&"
+            "sentinel_username=watch");
+        QCOMPARE(options.sentinel.master_name, std::string("mymaster"));
+        QCOMPARE(options.sentinel.sentinels.size(), std::size_t(3));
+        QCOMPARE(options.sentinel.sentinels[0].host, std::string("s1"));
+        QCOMPARE(options.sentinel.sentinels[0].port, 26380);
+        QCOMPARE(options.sentinel.sentinels[1].host, std::string("s2"));
+        QCOMPARE(options.sentinel.sentinels[1].port, 26379); // the Sentinel default
+        QCOMPARE(options.sentinel.sentinels[2].host, std::string("::1"));
+        QCOMPARE(options.sentinel.sentinels[2].port, 26390);
+        QCOMPARE(options.sentinel.username, std::string("watch"));
+        QCOMPARE(options.sentinel.password, std::string("spw"));
+        QCOMPARE(options.password, std::string("masterpw"));
+        QCOMPARE(options.db, 1);
+        QCOMPARE(options.address(),
+                 std::string("sentinel master 'mymaster' via s1:26380,s2:26379,[::1]:26390"));
+
+        // The sentinels' password is hidden like the master's, in to_url() and errors.
+        const std::string hidden = options.to_url();
+        QVERIFY2(hidden.find("spw") == std::string::npos, hidden.c_str());
+        QVERIFY2(hidden.find("masterpw") == std::string::npos, hidden.c_str());
+        RedisOptions back = RedisOptions::from_url(options.to_url(true));
+        QCOMPARE(back.sentinel.sentinels.size(), std::size_t(3));
+        QCOMPARE(back.sentinel.sentinels[2].port, 26390);
+        QCOMPARE(back.sentinel.password, std::string("spw"));
+        std::error_code ec;
+        std::string why;
+        RedisOptions::from_url("redis://s1,s2?sentinel_password=hunter2&bogus=1", ec, &why);
+        QVERIFY(ec);
+        QVERIFY2(why.find("hunter2") == std::string::npos, why.c_str());
     }
 };
 

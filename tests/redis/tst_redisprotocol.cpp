@@ -77,13 +77,39 @@ class TestRedisProtocol : public QObject {
         QVERIFY(parsed.mode == Mode::shared);
         QVERIFY(channel::parse_answer("1795769577.087925").kind == Answer::Kind::legacy);
         QVERIFY(channel::parse_answer("garbage").kind == Answer::Kind::unknown);
-        Answer future = channel::parse_answer(R"({"holder_id": ")" + idB +
-                                              R"(", "mode": "upgrading", "protocol": 2})");
-        QVERIFY(future.kind == Answer::Kind::protocol1);
-        QVERIFY(future.mode == Mode::exclusive); // unknown modes are taken as exclusive
         QVERIFY(channel::release_channel("jobs") != "jobs");
         QVERIFY(channel::new_response_channel("jobs").starts_with("jobs-"));
         QVERIFY(channel::new_response_channel("jobs") != channel::new_response_channel("jobs"));
+    }
+
+    // As portalocker 4.x reads answers: only "protocol": 1 with a known mode is a record; any
+    // other answer is an unknown holder (exclusive, and not counted as having answered).
+    void answersOfOtherProtocolsAreRejected() {
+        // Plain literals: moc cannot parse some raw strings.
+        const std::string record = "{\"holder_id\": \"" + idB + "\", \"mode\": \"shared\"";
+        QVERIFY(channel::parse_answer(record + ", \"protocol\": 1}").kind ==
+                Answer::Kind::protocol1);
+        const std::vector<std::string> rejected{
+            record + ", \"protocol\": 2}",
+            record + "}",
+            record + ", \"protocol\": \"1\"}",
+            record + ", \"protocol\": 0}",
+            "{\"holder_id\": \"" + idB + "\", \"mode\": \"upgrading\", \"protocol\": 1}",
+            "{\"holder_id\": 7, \"mode\": \"shared\", \"protocol\": 1}"};
+        for (const std::string& payload : rejected) {
+            Answer parsed = channel::parse_answer(payload);
+            QVERIFY2(parsed.kind == Answer::Kind::unknown, payload.c_str());
+            QVERIFY(channel::blocks(parsed, true));
+            QVERIFY(channel::blocks(parsed, false));
+        }
+        // A holder that answered with protocol 2 is still silent as far as reaping goes.
+        const std::string text = "id=7 addr=127.0.0.1:5000 fd=8 name=jobs-lock-" + idB +
+                                 " age=3 idle=0 flags=P db=0 sub=1 psub=0 cmd=subscribe\n";
+        auto candidates =
+            channel::silent_holders(parse_client_list(text), "jobs",
+                                    {channel::parse_answer(record + ", \"protocol\": 2}")}, "");
+        QCOMPARE(candidates.size(), std::size_t(1));
+        QCOMPARE(candidates[0].holder_id, idB);
     }
 
     void whoBlocksWhom() {

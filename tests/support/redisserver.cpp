@@ -193,6 +193,10 @@ RedisReply runCommands(int port, const QList<QList<QByteArray>>& commands, int t
 
 } // namespace
 
+RedisReply commandAt(int port, const QList<QByteArray>& arguments, int timeoutMs) {
+    return runCommands(port, {arguments}, timeoutMs);
+}
+
 QString RedisReply::toString() const {
     switch (type) {
     case Type::Nil:
@@ -310,6 +314,19 @@ bool RedisServer::start(const QStringList& extraArguments) {
         m_error = QStringLiteral("redis-server did not answer on port ") + QString::number(m_port) +
                   QStringLiteral(": ") + log();
     return false;
+}
+
+bool RedisServer::startTls(const QString& certificate, const QString& key, const QString& caFile,
+                           bool authClients, const QStringList& extraArguments) {
+    if (m_tlsPort == 0)
+        m_tlsPort = freeLoopbackPort();
+    return start(QStringList{QStringLiteral("--tls-port"), QString::number(m_tlsPort),
+                             QStringLiteral("--tls-cert-file"), certificate,
+                             QStringLiteral("--tls-key-file"), key,
+                             QStringLiteral("--tls-ca-cert-file"), caFile,
+                             QStringLiteral("--tls-auth-clients"),
+                             authClients ? QStringLiteral("yes") : QStringLiteral("no")} +
+                 extraArguments);
 }
 
 bool RedisServer::waitUntilReady(int timeoutMs) {

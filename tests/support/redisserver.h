@@ -44,6 +44,11 @@ class RedisServer {
     /// appended to the configuration (e.g. {"--requirepass", "secret"}), and waits until it
     /// answers. False with errorString() set when it cannot: the caller QFAILs, never skips.
     bool start(const QStringList& extraArguments = {});
+    /// start() with TLS on tlsPort() as well (the plain port stays, for the fixture's own
+    /// commands): `certificate`/`key` are the server's, `caFile` the CA it trusts for client
+    /// certificates, which it demands when `authClients`.
+    bool startTls(const QString& certificate, const QString& key, const QString& caFile,
+                  bool authClients, const QStringList& extraArguments = {});
     /// Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it to exit.
     void stop();
     /// SIGKILL, no clean shutdown.
@@ -53,6 +58,8 @@ class RedisServer {
     qint64 pid() const;
 
     int port() const { return m_port; }
+    /// The TLS port (startTls()), 0 without TLS.
+    int tlsPort() const { return m_tlsPort; }
     QString host() const { return QStringLiteral("127.0.0.1"); }
     /// The unix socket the server also listens on (in its temporary directory, mode 700).
     QString unixSocket() const;
@@ -82,10 +89,14 @@ class RedisServer {
     std::unique_ptr<QTemporaryDir> m_directory;
     std::unique_ptr<QProcess> m_process;
     int m_port = 0;
+    int m_tlsPort = 0;
     QString m_error;
     QByteArray m_adminUser;
     QByteArray m_adminPassword;
 };
+
+/// One command to the server (or sentinel) on 127.0.0.1:`port`, without logging in.
+RedisReply commandAt(int port, const QList<QByteArray>& arguments, int timeoutMs = 5000);
 
 /// A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again
 /// at once).

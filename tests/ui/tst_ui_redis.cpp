@@ -1,9 +1,12 @@
 // Redis through the window, against a redis-server of the test's own: a RedisLease shows up with
 // its token and a live TTL, goes when released; a key without TTL is flagged; the connection
 // dialog's Test button; forced release through the confirmation dialog's code path, both when
-// the lock is as seen (released, logged, audited) and when it changed meanwhile (left alone).
+// the lock is as seen (released, logged, audited) and when it changed meanwhile (left alone);
+// Enter in the dialog releases once and keeps the outcome on screen; a release by `lockctl`
+// shows in the activity log (followed from the audit file).
 
 #include "redisserver.h"
+#include "testsupport.h"
 
 #include "workers/acquirejob.h"
 #include "widgets/acquirepage.h"
@@ -21,6 +24,8 @@
 
 #include <QAbstractProxyModel>
 #include <QFile>
+#include <QPointer>
+#include <QProcess>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -45,10 +50,14 @@ class TestUiRedis : public QObject {
     void connectionDialogTest();
     void forceReleaseThroughDialog();
     void forceReleaseOfChangedLockDeletesNothing();
+    void enterReleasesAndKeepsTheOutcome();
+    void releaseByLockctlIsInTheActivityLog();
     void acquireLeaseAndChannelFromThePanel();
 
   private:
     QModelIndex lockRow(const QString& key) const;
+    /// The activity-log events about `key` of `kind`.
+    QList<EventRow> logged(const QString& key, EventRow::Kind kind) const;
     ForceReleaseDialog* openForceRelease(const QString& key);
     portalocker::LeaseOptions leaseOptions() const;
 
@@ -100,6 +109,17 @@ QModelIndex TestUiRedis::lockRow(const QString& key) const {
         if (model->index(row, 0).data(RedisLockModel::KeyRole).toString() == key)
             return model->index(row, 0);
     return {};
+}
+
+QList<EventRow> TestUiRedis::logged(const QString& key, EventRow::Kind kind) const {
+    QList<EventRow> found;
+    EventLogModel* log = m_session->eventLog();
+    for (int i = 0; i < log->rowCount(); ++i) {
+        const EventRow* event = log->eventAt(log->index(i, 0));
+        if (event->kind == kind && event->resource == key)
+            found << *event;
+    }
+    return found;
 }
 
 ForceReleaseDialog* TestUiRedis::openForceRelease(const QString& key) {
@@ -225,6 +245,59 @@ void TestUiRedis::forceReleaseOfChangedLockDeletesNothing() {
     QCOMPARE(m_server.command({"GET", "jobs:moving"}).text,
              QByteArray("ffffffffffffffffffffffffffffffff"));
     dialog->close();
+}
+
+void TestUiRedis::enterReleasesAndKeepsTheOutcome() {
+    portalocker::RedisLease lease("jobs:enter", m_server.options(), leaseOptions());
+    QVERIFY(lease.try_lock());
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:enter"_s).isValid(), 10000);
+    QPointer<ForceReleaseDialog> dialog = openForceRelease(u"jobs:enter"_s);
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->activateWindow();
+    dialog->confirmation()->setFocus();
+    // Enter before the key is complete does nothing (no release, no close).
+    QTest::keyClicks(dialog->confirmation(), u"jobs:ent"_s);
+    QTest::keyClick(dialog->confirmation(), Qt::Key_Return);
+    QVERIFY(dialog && dialog->isVisible());
+    QCOMPARE(m_server.command({"EXISTS", "jobs:enter"}).integer, 1);
+    // With the key typed, Enter releases, and the dialog stays to show how it went.
+    QTest::keyClicks(dialog->confirmation(), u"er"_s);
+    QTest::keyClick(dialog->confirmation(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog || dialog->outcomeLabel()->text().contains(u"Released"_s),
+                             10000);
+    QVERIFY2(dialog && dialog->isVisible(), "Enter closed the dialog");
+    QCOMPARE(m_server.command({"EXISTS", "jobs:enter"}).integer, 0);
+    // A second Enter does not release again (nor close the outcome away).
+    QTest::keyClick(dialog, Qt::Key_Return);
+    QVERIFY(dialog && dialog->isVisible());
+    // Exactly one entry, in the activity log and in the audit file.
+    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:enter"_s, EventRow::Kind::forceReleased).size(), 1,
+                              10000);
+    QTest::qWait(2500); // the audit follower's period: it must not add the GUI's own line again
+    QCOMPARE(logged(u"jobs:enter"_s, EventRow::Kind::forceReleased).size(), 1);
+    QFile audit(m_session->redis()->auditLogPath());
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    QCOMPARE(audit.readAll().count("\"key\":\"jobs:enter\""), 1);
+    dialog->close();
+}
+
+void TestUiRedis::releaseByLockctlIsInTheActivityLog() {
+    const QString token = u"0123456789abcdef0123456789abcdef"_s;
+    QVERIFY(!m_server.command({"SET", "jobs:cli", token.toLatin1(), "PX", "60000"}).isError());
+    QProcess lockctl;
+    lockctl.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                  {u"redis"_s, u"--url"_s, m_server.url(), u"release"_s, u"jobs:cli"_s,
+                   u"--token"_s, token, u"--yes"_s, u"--audit-log"_s,
+                   m_session->redis()->auditLogPath()});
+    QVERIFY(lockctl.waitForFinished(30000));
+    QVERIFY2(lockctl.exitCode() == 0, lockctl.readAllStandardError().constData());
+    QCOMPARE(m_server.command({"EXISTS", "jobs:cli"}).integer, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:cli"_s, EventRow::Kind::forceReleased).size(), 1,
+                              10000);
+    const EventRow event = logged(u"jobs:cli"_s, EventRow::Kind::forceReleased).front();
+    QVERIFY2(event.detail.contains(u"lockctl"_s), qPrintable(event.detail));
+    QVERIFY(event.pid > 0 && event.pid != QCoreApplication::applicationPid());
 }
 
 void TestUiRedis::acquireLeaseAndChannelFromThePanel() {

@@ -7,30 +7,12 @@
 #include <QFont>
 #include <QGuiApplication>
 #include <QPalette>
-#include <QThread>
 
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
 
-struct FileLockModel::Merge {
-    enum class Phase { remove, update, insert };
-    QList<FileLockEntry> entries;
-    QHash<QString, qsizetype> index;
-    Phase phase = Phase::remove;
-    qsizetype cursor = -1;
-    std::vector<bool> used;
-    std::vector<qsizetype> toInsert;
-    qsizetype chunk = 256;
-    bool continuing = false;
-};
-
 namespace {
-
-constexpr int budgetCheckEvery = 256;
-/// The most rows one beginRemoveRows may take: a removal costs the proxy and the view time
-/// in proportion to its size, so huge runs are cut into pieces that fit a slice.
-constexpr qsizetype maxRemovalRun = 4096;
 
 /// Honest bounds: exact ("14 s"), or at least since first sight and at most since the
 /// process started ("\u2265 14 s, \u2264 10m 02s"; only the upper bound while the lower one is
@@ -82,181 +64,51 @@ QString deadlineText(const WaiterRow& waiter) {
 } // namespace
 
 FileLockModel::FileLockModel(QObject* parent) : QAbstractTableModel(parent) {
-    m_continue.setSingleShot(true);
-    m_continue.setInterval(0);
-    connect(&m_continue, &QTimer::timeout, this, &FileLockModel::continueMerge);
+    // A removal costs the proxy and the view time in proportion to its size, so huge runs are
+    // cut into pieces that fit a slice; a dataChanged run costs little and is not cut.
+    SlicedMerge<std::vector<FileLockEntry>>::Limits& limits = m_merge.limits();
+    limits.checkEvery = 256;
+    limits.maxRemovalRun = 4096;
+    limits.minChunk = 64;
+    limits.maxChunk = 16384;
 }
 
 FileLockModel::~FileLockModel() = default;
 
 void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index) {
-    Q_ASSERT(QThread::currentThread() == thread());
     Q_ASSERT(entries.size() == index.size());
-    auto merge = std::make_unique<Merge>();
-    merge->entries = std::move(entries);
-    merge->index = std::move(index);
-    // A merge still landing is stale now. Every slice leaves the model consistent, so the new
-    // merge simply starts from wherever the old one got to (what it already applied is kept
-    // where it still matches); the newest rows land without waiting behind older ones.
-    const bool wasContinuing = m_merge && m_merge->continuing;
-    m_merge = std::move(merge);
-    m_merge->continuing = wasContinuing;
-    startMerge();
+    m_merge.submit({{}, std::move(entries), std::move(index), true});
 }
 
-void FileLockModel::startMerge() {
-    m_continue.stop();
-    m_merge->phase = Merge::Phase::remove;
-    m_merge->cursor = static_cast<qsizetype>(m_entries.size());
-    m_merge->used.assign(static_cast<std::size_t>(m_merge->entries.size()), false);
-    continueMerge();
+bool FileLockModel::sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const {
+    // The builder hands back the very same row when nothing changed: compare pointers first.
+    return (shown.lock == incoming.lock && shown.waiter == incoming.waiter) ||
+           shown.sameDisplay(incoming);
 }
 
-void FileLockModel::continueMerge() {
-    Q_ASSERT(QThread::currentThread() == thread());
-    QElapsedTimer clock;
-    clock.start();
-    bool done = false;
-    while (!done) {
-        bool phaseDone = false;
-        switch (m_merge->phase) {
-        case Merge::Phase::remove:
-            phaseDone = removePhase(clock);
-            break;
-        case Merge::Phase::update:
-            phaseDone = updatePhase(clock);
-            break;
-        case Merge::Phase::insert:
-            phaseDone = insertPhase(clock);
-            break;
-        }
-        if (!phaseDone) {
-            m_continue.start(); // out of budget: continue after the event loop had its turn
-            if (!m_merge->continuing) {
-                m_merge->continuing = true;
-                emit mergeContinuing();
-            }
-            return;
-        }
-        switch (m_merge->phase) {
-        case Merge::Phase::remove:
-            m_merge->phase = Merge::Phase::update;
-            m_merge->cursor = 0;
-            break;
-        case Merge::Phase::update:
-            m_merge->phase = Merge::Phase::insert;
-            for (qsizetype i = 0; i < m_merge->entries.size(); ++i)
-                if (!m_merge->used[static_cast<std::size_t>(i)])
-                    m_merge->toInsert.push_back(i);
-            m_merge->cursor = 0;
-            break;
-        case Merge::Phase::insert:
-            done = true;
-            break;
-        }
+void FileLockModel::dropRows(qsizetype first, qsizetype last) {
+    beginRemoveRows({}, static_cast<int>(first), static_cast<int>(last));
+    for (qsizetype i = first; i <= last; ++i)
+        m_lockCount -= m_entries[static_cast<std::size_t>(i)].waiter < 0 ? 1 : 0;
+    m_entries.erase(m_entries.begin() + first, m_entries.begin() + last + 1);
+    endRemoveRows();
+}
+
+void FileLockModel::appendRows(const QList<FileLockEntry>& source,
+                               std::span<const qsizetype> picks) {
+    const int first = entryCount();
+    beginInsertRows({}, first, first + static_cast<int>(picks.size()) - 1);
+    for (const qsizetype pick : picks) {
+        const FileLockEntry& entry = source.at(pick);
+        m_lockCount += entry.waiter < 0 ? 1 : 0;
+        m_entries.push_back(entry);
     }
-    Q_ASSERT(static_cast<qsizetype>(m_entries.size()) == m_merge->entries.size());
-#ifndef QT_NO_DEBUG
-    for (const FileLockEntry& entry : m_entries)
-        Q_ASSERT(m_merge->index.contains(entry.key));
-#endif
-    m_merge.reset();
-    emit mergeFinished();
+    endInsertRows();
 }
 
-bool FileLockModel::removePhase(QElapsedTimer& clock) {
-    // Back to front, so that removing a run leaves the rows still to visit where they are.
-    int sinceCheck = 0;
-    while (m_merge->cursor > 0) {
-        const qsizetype last = m_merge->cursor - 1;
-        if (m_merge->index.contains(m_entries[static_cast<std::size_t>(last)].key)) {
-            m_merge->cursor = last;
-        } else {
-            qsizetype first = last;
-            while (first > 0 && last - first + 1 < maxRemovalRun &&
-                   !m_merge->index.contains(m_entries[static_cast<std::size_t>(first - 1)].key))
-                --first;
-            beginRemoveRows({}, static_cast<int>(first), static_cast<int>(last));
-            for (qsizetype i = first; i <= last; ++i)
-                m_lockCount -= m_entries[static_cast<std::size_t>(i)].waiter < 0 ? 1 : 0;
-            m_entries.erase(m_entries.begin() + first, m_entries.begin() + last + 1);
-            endRemoveRows();
-            m_merge->cursor = first;
-            sinceCheck = budgetCheckEvery; // a removal is worth a look at the clock
-        }
-        if (++sinceCheck >= budgetCheckEvery) {
-            sinceCheck = 0;
-            if (clock.elapsed() >= m_sliceBudgetMs)
-                return m_merge->cursor == 0;
-        }
-    }
-    return true;
-}
-
-bool FileLockModel::updatePhase(QElapsedTimer& clock) {
-    int sinceCheck = 0;
-    qsizetype runStart = -1;
-    const auto flushRun = [&](qsizetype end) {
-        if (runStart >= 0)
-            emit dataChanged(index(static_cast<int>(runStart), 0),
-                             index(static_cast<int>(end - 1), ColumnCount - 1));
-        runStart = -1;
-    };
-    const qsizetype count = static_cast<qsizetype>(m_entries.size());
-    while (m_merge->cursor < count) {
-        const qsizetype position = m_merge->cursor++;
-        FileLockEntry& entry = m_entries[static_cast<std::size_t>(position)];
-        const qsizetype source = m_merge->index.value(entry.key, -1);
-        Q_ASSERT(source >= 0);
-        m_merge->used[static_cast<std::size_t>(source)] = true;
-        const FileLockEntry& incoming = m_merge->entries.at(source);
-        // The builder hands back the very same row when nothing changed: compare pointers first.
-        const bool changed = (entry.lock != incoming.lock || entry.waiter != incoming.waiter) &&
-                             !entry.sameDisplay(incoming);
-        // Take the new row even when it looks the same, so the old poll's rows can be freed.
-        entry = incoming;
-        if (changed) {
-            if (runStart < 0)
-                runStart = position;
-        } else {
-            flushRun(position);
-        }
-        if (++sinceCheck >= budgetCheckEvery) {
-            sinceCheck = 0;
-            if (clock.elapsed() >= m_sliceBudgetMs) {
-                flushRun(m_merge->cursor);
-                return m_merge->cursor >= count;
-            }
-        }
-    }
-    flushRun(m_merge->cursor);
-    return true;
-}
-
-bool FileLockModel::insertPhase(QElapsedTimer& clock) {
-    const auto total = static_cast<qsizetype>(m_merge->toInsert.size());
-    while (m_merge->cursor < total) {
-        const qsizetype chunk = std::min(m_merge->chunk, total - m_merge->cursor);
-        const int first = static_cast<int>(m_entries.size());
-        QElapsedTimer chunkClock;
-        chunkClock.start();
-        beginInsertRows({}, first, first + static_cast<int>(chunk) - 1);
-        for (qsizetype i = 0; i < chunk; ++i) {
-            const FileLockEntry& entry = m_merge->entries.at(
-                m_merge->toInsert[static_cast<std::size_t>(m_merge->cursor + i)]);
-            m_lockCount += entry.waiter < 0 ? 1 : 0;
-            m_entries.push_back(entry);
-        }
-        endInsertRows();
-        m_merge->cursor += chunk;
-        // Size the next chunk so that it takes about a third of the budget.
-        const qint64 spent = std::max<qint64>(1, chunkClock.elapsed());
-        const qint64 target = std::max(1, m_sliceBudgetMs / 3);
-        m_merge->chunk = std::clamp<qsizetype>(chunk * target / spent, 64, 16384);
-        if (clock.elapsed() >= m_sliceBudgetMs)
-            return m_merge->cursor >= total;
-    }
-    return true;
+void FileLockModel::rowsRefreshed(qsizetype first, qsizetype last) {
+    emit dataChanged(index(static_cast<int>(first), 0),
+                     index(static_cast<int>(last), ColumnCount - 1));
 }
 
 const FileLockEntry* FileLockModel::entryAt(const QModelIndex& index) const {
@@ -327,6 +179,8 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
         return false;
     case SinceRole:
         return row.heldSinceMs;
+    case HostRole:
+        return row.host;
     case Qt::BackgroundRole:
         return HealthStyle::rowBackground(row.health);
     default:
@@ -360,6 +214,8 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
             if (sort)
                 return static_cast<int>(row.waiters.size());
             return row.waiters.isEmpty() ? QString() : QString::number(row.waiters.size());
+        case HostColumn:
+            return hostData(row, role);
         default:
             return {};
         }
@@ -428,6 +284,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         return true;
     case SinceRole:
         return waiter.waitingSinceMs;
+    case HostRole:
+        return lock.host;
     case Qt::BackgroundRole:
         return HealthStyle::rowBackground(waiter.health);
     default:
@@ -466,6 +324,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
             return sort ? QVariant(-waiter.waitingSinceMs)
                         : heldForText(waiter.waitingSinceMs, waiter.waitingSinceExact,
                                       waiter.waitingSinceEarliestMs);
+        case HostColumn:
+            return hostData(lock, role);
         default:
             return sort ? QVariant(QString()) : QVariant();
         }
@@ -524,7 +384,16 @@ QVariant FileLockModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Held for");
     case WaitersColumn:
         return tr("Waiters");
+    case HostColumn:
+        return tr("Host");
     default:
         return {};
     }
+}
+
+QVariant FileLockModel::hostData(const FileLockRow& row, int role) {
+    if (role == SortRole)
+        return row.host; // this computer ("") first
+    const QString name = row.host.isEmpty() ? tr("This computer") : row.host;
+    return row.hostStale ? QString(name + tr(" (disconnected, last known)")) : name;
 }

@@ -3,23 +3,22 @@
 // proxy sorts right under its lock. Flat on purpose: a table view lays out 50,000 rows in
 // constant time, a tree view walks all of them after every change.
 //
-// Refreshed by diff (remove / dataChanged / insert, never reset) so that selection, sort and
-// scroll position survive. Large merges are applied in slices of a few milliseconds so the
-// GUI thread never stalls; a newer set of rows that arrives meanwhile replaces the one being
+// Refreshed by diff through SlicedMerge (remove / dataChanged / insert, never reset, in slices
+// of a few milliseconds) so that selection, sort and scroll position survive and the GUI
+// thread never stalls; a newer set of rows that arrives meanwhile replaces the one being
 // applied and continues from where it got to.
 
 #include "models/filelockrow.h"
+#include "models/slicedmerge.h"
 
 #include <QAbstractTableModel>
-#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
-#include <QTimer>
 
-#include <memory>
 #include <vector>
 
-class FileLockModel : public QAbstractTableModel {
+class FileLockModel : public QAbstractTableModel,
+                      private SlicedMerge<std::vector<FileLockEntry>>::Host {
     Q_OBJECT
   public:
     enum Column {
@@ -34,6 +33,7 @@ class FileLockModel : public QAbstractTableModel {
         StateColumn,
         HeldForColumn,
         WaitersColumn,
+        HostColumn, ///< "This computer" or the ssh destination (remote hosts)
         ColumnCount
     };
     enum Role {
@@ -45,6 +45,7 @@ class FileLockModel : public QAbstractTableModel {
         PathRole,                      ///< the lock's path (also on waiter rows)
         IsWaiterRole,                  ///< true on waiter rows
         SinceRole,                     ///< held / waiting since, ms since the epoch (-1)
+        HostRole,                      ///< FileLockRow::host ("" for this computer)
     };
 
     explicit FileLockModel(QObject* parent = nullptr);
@@ -54,9 +55,9 @@ class FileLockModel : public QAbstractTableModel {
     /// in `entries` (built off the GUI thread with them). Replaces a merge still landing.
     void setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index);
     /// True while a merge is being applied in slices.
-    bool isMerging() const { return m_merge != nullptr; }
+    bool isMerging() const { return m_merge.isMerging(); }
     /// The longest time one slice of a merge may take (default 10 ms).
-    void setSliceBudget(int milliseconds) { m_sliceBudgetMs = milliseconds; }
+    void setSliceBudget(int milliseconds) { m_merge.limits().budgetMs = milliseconds; }
 
     /// Rows, locks and waiters together.
     int entryCount() const { return static_cast<int>(m_entries.size()); }
@@ -85,20 +86,21 @@ class FileLockModel : public QAbstractTableModel {
     void mergeFinished();
 
   private:
-    struct Merge;
+    // SlicedMerge::Host
+    const QString& mergeKey(const FileLockEntry& entry) const override { return entry.key; }
+    bool sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const override;
+    void dropRows(qsizetype first, qsizetype last) override;
+    void appendRows(const QList<FileLockEntry>& source, std::span<const qsizetype> picks) override;
+    void rowsRefreshed(qsizetype first, qsizetype last) override;
+    void onMergeContinuing() override { emit mergeContinuing(); }
+    void onMergeFinished() override { emit mergeFinished(); }
 
-    void startMerge();
-    void continueMerge();
-    bool removePhase(QElapsedTimer& clock);
-    bool updatePhase(QElapsedTimer& clock);
-    bool insertPhase(QElapsedTimer& clock);
+    static QVariant hostData(const FileLockRow& row, int role);
     QVariant lockData(const FileLockRow& row, int column, int role) const;
     QVariant waiterData(const FileLockRow& lock, const WaiterRow& waiter, int column,
                         int role) const;
 
     std::vector<FileLockEntry> m_entries;
     int m_lockCount = 0;
-    std::unique_ptr<Merge> m_merge;
-    QTimer m_continue;
-    int m_sliceBudgetMs = 10;
+    SlicedMerge<std::vector<FileLockEntry>> m_merge{m_entries, *this};
 };

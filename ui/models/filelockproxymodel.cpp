@@ -33,6 +33,13 @@ void FileLockProxyModel::setOnlyAttention(bool only) {
     invalidateRowsFilter();
 }
 
+void FileLockProxyModel::setHostFilter(std::optional<QString> host) {
+    if (host == m_hostFilter)
+        return;
+    m_hostFilter = std::move(host);
+    invalidateRowsFilter();
+}
+
 bool FileLockProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
     const auto* model = static_cast<const FileLockModel*>(sourceModel());
     // A waiter is shown whenever its lock is: both are judged by the lock.
@@ -40,6 +47,8 @@ bool FileLockProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sour
     if (!row)
         return false;
     if (m_onlyAttention && !needsAttention(row->health))
+        return false;
+    if (m_hostFilter && row->host != *m_hostFilter)
         return false;
     // Every term must match somewhere (AND), as in most filter boxes.
     return m_terms.isEmpty() || row->matches(m_terms);
@@ -78,6 +87,10 @@ int FileLockProxyModel::compareLocks(const FileLockRow& a, const FileLockRow& b,
         return -threeWay(a.heldSinceMs, b.heldSinceMs);
     case FileLockModel::WaitersColumn:
         return threeWay(a.waiters.size(), b.waiters.size());
+    case FileLockModel::HostColumn:
+        if (const int byHost = QString::compare(a.host, b.host))
+            return byHost;
+        return QString::compare(a.path, b.path, Qt::CaseInsensitive);
     default:
         return 0;
     }

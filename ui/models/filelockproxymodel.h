@@ -7,6 +7,8 @@
 #include <QSortFilterProxyModel>
 #include <QStringList>
 
+#include <optional>
+
 struct FileLockRow;
 
 class FileLockProxyModel : public QSortFilterProxyModel {
@@ -18,6 +20,9 @@ class FileLockProxyModel : public QSortFilterProxyModel {
     QString filterText() const { return m_filterText; }
     void setOnlyAttention(bool only);
     bool onlyAttention() const { return m_onlyAttention; }
+    /// Only the locks of one host ("" = this computer); nullopt: every host.
+    void setHostFilter(std::optional<QString> host);
+    const std::optional<QString>& hostFilter() const { return m_hostFilter; }
 
     /// Compares two locks by a column: < 0, 0, > 0 (public for tests).
     static int compareLocks(const FileLockRow& a, const FileLockRow& b, int column);
@@ -30,4 +35,5 @@ class FileLockProxyModel : public QSortFilterProxyModel {
     QString m_filterText;
     QStringList m_terms;
     bool m_onlyAttention = false;
+    std::optional<QString> m_hostFilter;
 };

@@ -103,6 +103,9 @@ struct FileLockRow {
     QList<HolderRow> holders;
     QList<WaiterRow> waiters;
     QStringList problems;
+    /// The ssh destination of the host it was seen on; "" for this computer (HostResultMerger).
+    QString host;
+    bool hostStale = false; ///< the host's connection is down: the row is its last known state
     bool operator==(const FileLockRow&) const = default;
 
     /// "4242", "4242 +1" (more holders), "?" (none could be named).

@@ -4,21 +4,17 @@
 // TTL at scan time); rows without a TTL are flagged.
 //
 // A scan of a large database hands over thousands of rows at once: like FileLockModel, a merge
-// is applied in slices of a few milliseconds (remove / dataChanged / insert, every slice
-// leaving the model consistent), so the GUI thread never stalls. Newer rows for the connection
-// being merged replace the merge in flight; rows for another connection wait their turn.
+// goes through SlicedMerge, in slices of a few milliseconds, each connection its own scope.
+// Newer rows for the connection being merged replace the merge in flight; rows for another
+// connection wait their turn.
 
 #include "models/redislockrow.h"
+#include "models/slicedmerge.h"
 
 #include <QAbstractTableModel>
-#include <QElapsedTimer>
 #include <QList>
-#include <QTimer>
 
-#include <deque>
-#include <memory>
-
-class RedisLockModel : public QAbstractTableModel {
+class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<RedisLockRow>>::Host {
     Q_OBJECT
   public:
     enum Column {
@@ -55,9 +51,9 @@ class RedisLockModel : public QAbstractTableModel {
     QModelIndex indexOfKey(const QString& connectionId, const QString& key) const;
     int countFor(const QString& connectionId) const;
     /// True while a merge is being applied in slices.
-    bool isMerging() const { return m_merge != nullptr; }
+    bool isMerging() const { return m_merge.isMerging(); }
     /// The longest time one slice of a merge may take (default 10 ms).
-    void setSliceBudget(int milliseconds) { m_sliceBudgetMs = milliseconds; }
+    void setSliceBudget(int milliseconds) { m_merge.limits().budgetMs = milliseconds; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -70,17 +66,19 @@ class RedisLockModel : public QAbstractTableModel {
     void mergeFinished();
 
   private:
-    struct Merge;
-
-    void startMerge(std::unique_ptr<Merge> merge);
-    void continueMerge();
-    bool removePhase(QElapsedTimer& clock);
-    bool updatePhase(QElapsedTimer& clock);
-    bool insertPhase(QElapsedTimer& clock);
+    // SlicedMerge::Host; a row's scope is its connection.
+    const QString& mergeKey(const RedisLockRow& row) const override { return row.rowKey; }
+    bool inMergeScope(const RedisLockRow& row, const QString& connectionId) const override {
+        return row.connectionId == connectionId;
+    }
+    bool sameDisplay(const RedisLockRow& shown, const RedisLockRow& incoming) const override {
+        return shown.sameDisplay(incoming);
+    }
+    void dropRows(qsizetype first, qsizetype last) override;
+    void appendRows(const QList<RedisLockRow>& source, std::span<const qsizetype> picks) override;
+    void rowsRefreshed(qsizetype first, qsizetype last) override;
+    void onMergeFinished() override { emit mergeFinished(); }
 
     QList<RedisLockRow> m_rows;
-    std::unique_ptr<Merge> m_merge;
-    std::deque<std::unique_ptr<Merge>> m_waiting; ///< other connections' rows, in arrival order
-    QTimer m_continue;
-    int m_sliceBudgetMs = 10;
+    SlicedMerge<QList<RedisLockRow>> m_merge{m_rows, *this};
 };

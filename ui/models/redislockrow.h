@@ -29,8 +29,12 @@ struct RedisLockRow {
     qint64 ttlScaleMs = -2;  ///< the longest TTL seen for this hold: full width of the bar
     qint64 firstSeenMs = -1; ///< first scan that showed this key with this token
     qint64 fencing = -1;
-    QString holders; ///< channel locks: "id 14 127.0.0.1:5000 (answered)"
-    int waiters = 0; ///< possible waiters (BLPOP on its signal list)
+    QString holders;        ///< channel locks: "client 14 127.0.0.1:5000 exclusive (answered)"
+    QString channelWaiters; ///< channel locks: the subscribers waiting ("client 15 … pending")
+    /// Who holds it, unchanged for as long as the same holder does (a lease's token; a channel
+    /// lock's holder ids when the hold began): what the timeline's bars follow.
+    QString holdKey;
+    int waiters = 0; ///< waiters seen or likely (pending subscribers, BLPOP on its signal list)
     QStringList warnings;
     bool releasable = false;
     LockHealth health = LockHealth::held;
@@ -51,7 +55,8 @@ struct RedisLockRow {
                 : std::abs((scannedAtMs + pttlMs) - (other.scannedAtMs + other.pttlMs)) < 1000;
         return rowKey == other.rowKey && token == other.token && sameTtl &&
                ttlScaleMs == other.ttlScaleMs && owner == other.owner && holders == other.holders &&
-               waiters == other.waiters && warnings == other.warnings && health == other.health &&
+               channelWaiters == other.channelWaiters && waiters == other.waiters &&
+               warnings == other.warnings && health == other.health &&
                connectionName == other.connectionName && fencing == other.fencing &&
                healthReason == other.healthReason;
     }

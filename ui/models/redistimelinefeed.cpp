@@ -51,7 +51,20 @@ void RedisTimelineFeed::openHold(Connection& connection, const QString& rowKey,
 void RedisTimelineFeed::diffWaiters(Connection& connection, const QString& rowKey,
                                     const RedisLockRow& row, const std::string& resource,
                                     qint64 nowMs) {
-    for (const inspect::RedisClient& client : row.record->possible_waiters) {
+    // Blocked in BLPOP on its signal list, or subscribed to its channel as a pending writer.
+    std::vector<inspect::RedisClient> clients = row.record->possible_waiters;
+    for (const inspect::RedisChannelHolder& waiter : row.record->waiters)
+        clients.push_back(waiter.client);
+    // A scan that could not tell holder from waiter (neither answered its ping) lists both as
+    // holders; the one that did not begin this hold still waits.
+    const QStringList holding = row.holdKey.split(u'\n');
+    for (const inspect::RedisChannelHolder& holder : row.record->holders) {
+        const std::string id =
+            holder.legacy ? "legacy client " + std::to_string(holder.client.id) : holder.holder_id;
+        if (!row.holdKey.isEmpty() && !holding.contains(TextFormat::fromStd(id)))
+            clients.push_back(holder.client);
+    }
+    for (const inspect::RedisClient& client : clients) {
         const QString waitKey = rowKey + u'\n' + QString::number(client.id);
         const auto found = connection.waits.find(waitKey);
         if (found != connection.waits.end() && found->resource == resource) {
@@ -119,8 +132,11 @@ void RedisTimelineFeed::continueDiff() {
 }
 
 void RedisTimelineFeed::diffRow(Connection& connection, const RedisLockRow& row) {
-    // Channel locks have no token: their holders are the owner.
-    const QString& owner = row.token.isEmpty() ? row.holders : row.token;
+    // The holder as of when the hold began (rows built elsewhere may lack it: their token or,
+    // for channel locks, their holders).
+    const QString& owner = !row.holdKey.isEmpty() ? row.holdKey
+                           : row.token.isEmpty()  ? row.holders
+                                                  : row.token;
     const qint64 nowMs = m_pending.front().nowMs;
     // The row builder dates a token from the scan that first showed it (-1: it was there at
     // the connection's first scan, held since who knows when; from then on, then).
@@ -139,7 +155,8 @@ void RedisTimelineFeed::diffRow(Connection& connection, const RedisLockRow& row)
     } else {
         hold->seenIn = connection.scans;
     }
-    if (row.record && !row.record->possible_waiters.empty())
+    if (row.record && (!row.record->possible_waiters.empty() || !row.record->waiters.empty() ||
+                       row.record->holders.size() > 1))
         diffWaiters(connection, row.rowKey, row, hold->resource, nowMs);
 }
 

@@ -6,6 +6,7 @@
 #include "models/filelockmodel.h"
 #include "models/heldlockmodel.h"
 #include "session/redishub.h"
+#include "session/remotehub.h"
 #include "models/redistimelinefeed.h"
 #include "workers/snapshotpoller.h"
 #include "session/textformat.h"
@@ -24,14 +25,27 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
       m_fileLocks(new FileLockModel(this)), m_watches(new WatchModel(this)),
       m_deadlocks(new DeadlockModel(this)), m_eventLog(new EventLogModel(this)),
       m_timeline(new TimelineModel(this)), m_heldLocks(new HeldLockModel(this)),
-      m_redis(new RedisHub(settings, this)) {
+      m_redis(new RedisHub(settings, this)), m_remote(new RemoteHub(settings, this)) {
     m_watchList = settings->watches();
     m_stuckThresholdMs = settings->stuckThresholdMs();
     m_timelineWindowMs = settings->timelineWindowMs();
     m_timeline->setWindow(m_timelineWindowMs);
     m_poller->setInterval(settings->refreshIntervalMs());
     pushPollSettings();
-    connect(m_poller, &SnapshotPoller::resultReady, this, &InspectorSession::applyResult);
+    m_remote->setRefreshInterval(m_poller->interval());
+    // Every host's rows go through the merger, this computer's as host "".
+    connect(m_poller, &SnapshotPoller::resultReady, this,
+            [this](const PollResult& result) { applyResult(m_merger.update(QString(), result)); });
+    connect(m_remote, &RemoteHub::hostResult, this,
+            [this](const QString& host, const PollResult& result) {
+                applyResult(m_merger.update(host, result));
+            });
+    connect(m_remote, &RemoteHub::hostStateChanged, this, [this](const QString& host, bool stale) {
+        if (m_merger.hasHost(host) && m_merger.isStale(host) != stale)
+            applyResult(m_merger.setStale(host, stale));
+    });
+    connect(m_remote, &RemoteHub::hostRemoved, this,
+            [this](const QString& host) { applyResult(m_merger.remove(host)); });
     connect(m_heldLocks, &HeldLockModel::operatorEvent, m_eventLog,
             qOverload<const EventRow&>(&EventLogModel::append));
     connect(m_redis, &RedisHub::events, m_eventLog,
@@ -47,6 +61,7 @@ InspectorSession::~InspectorSession() = default;
 void InspectorSession::start() {
     m_poller->start();
     m_redis->start();
+    m_remote->start();
 }
 
 void InspectorSession::pushPollSettings() {
@@ -54,6 +69,7 @@ void InspectorSession::pushPollSettings() {
     settings.watches = m_watchList;
     settings.stuckThresholdMs = m_stuckThresholdMs;
     settings.timelineWindowMs = m_timelineWindowMs;
+    m_remote->setPollSettings(settings);
     m_poller->setSettings(std::move(settings));
 }
 
@@ -79,6 +95,7 @@ void InspectorSession::removeWatch(const QString& key) {
 
 void InspectorSession::setRefreshInterval(int milliseconds, bool persist) {
     m_poller->setInterval(milliseconds);
+    m_remote->setRefreshInterval(m_poller->interval());
     if (persist)
         m_settings->setRefreshIntervalMs(m_poller->interval());
 }

@@ -3,6 +3,7 @@
 // routes each poll's result into the models, and keeps the settings in step. Widgets only
 // display it; tests drive it headless.
 
+#include "session/hostresultmerger.h"
 #include "workers/locksignaljob.h"
 #include "workers/pollresult.h"
 
@@ -18,6 +19,7 @@ class EventLogModel;
 class FileLockModel;
 class HeldLockModel;
 class RedisHub;
+class RemoteHub;
 class SnapshotPoller;
 class TimelineModel;
 class WatchModel;
@@ -37,6 +39,8 @@ class InspectorSession : public QObject {
     TimelineModel* timeline() const { return m_timeline; }
     HeldLockModel* heldLocks() const { return m_heldLocks; }
     RedisHub* redis() const { return m_redis; }
+    /// The remote hosts (issue 13); their rows join this computer's in the same models.
+    RemoteHub* remote() const { return m_remote; }
 
     /// Starts polling (and Redis scanning of the saved connections).
     void start();
@@ -83,6 +87,8 @@ class InspectorSession : public QObject {
     TimelineModel* m_timeline;
     HeldLockModel* m_heldLocks;
     RedisHub* m_redis;
+    RemoteHub* m_remote;
+    HostResultMerger m_merger;
     std::vector<portalocker::inspect::Watch> m_watchList;
     qint64 m_stuckThresholdMs = 0;
     qint64 m_timelineWindowMs = 0;

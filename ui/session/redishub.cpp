@@ -1,6 +1,8 @@
 #include "session/redishub.h"
 
 #include "session/appsettings.h"
+#include "workers/auditlogfollower.h"
+#include "workers/forcereleasejob.h"
 #include "workers/passwordstore.h"
 #include "models/redisconnectionmodel.h"
 #include "models/redislockmodel.h"
@@ -10,6 +12,8 @@
 
 #include <portalocker/inspect/auditlog.hpp>
 
+#include <QCoreApplication>
+#include <QDateTime>
 #include <QThread>
 #include <QUuid>
 
@@ -21,8 +25,11 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
       m_timeline(new RedisTimelineFeed(this)), m_scanIntervalMs(settings->redisScanIntervalMs()),
       m_stuckThresholdMs(settings->stuckThresholdMs()),
       m_auditLogPath(
-          QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())) {
+          QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())),
+      m_auditFollower(new AuditLogFollower(this)) {
     m_pool.setMaxThreadCount(4);
+    connect(m_auditFollower, &AuditLogFollower::events, this, &RedisHub::events);
+    m_auditFollower->start(m_auditLogPath);
     connect(m_passwords, &PasswordStore::writeFinished, this,
             [this](const QString& id, const QString& error) {
                 if (error.isEmpty())
@@ -152,6 +159,41 @@ void RedisHub::setStuckThreshold(qint64 milliseconds) {
     m_stuckThresholdMs = milliseconds;
     for (RedisMonitor* monitor : std::as_const(m_monitors))
         monitor->setStuckThreshold(milliseconds);
+}
+
+void RedisHub::setAuditLogPath(const QString& path) {
+    m_auditLogPath = path;
+    m_auditFollower->start(path);
+}
+
+ForceReleaseJob* RedisHub::forceRelease(const RedisLockRow& row) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    RedisMonitor* found = monitor(row.connectionId);
+    if (!found || !row.record)
+        return nullptr;
+    auto* job = new ForceReleaseJob(found->config().toOptions(), row.record, m_auditLogPath, this);
+    connect(job, &ForceReleaseJob::finished, this,
+            [this, job, row](const ForceReleaseOutcome& outcome) {
+                EventRow event;
+                event.timeMs = QDateTime::currentMSecsSinceEpoch();
+                event.kind = outcome.result == ForceReleaseOutcome::Result::released
+                                 ? EventRow::Kind::forceReleased
+                                 : EventRow::Kind::operatorAction;
+                event.source = u"redis"_s;
+                event.resource = row.key;
+                event.lockKind = row.convention;
+                event.pid = QCoreApplication::applicationPid();
+                event.command = u"lockscope"_s;
+                event.detail = row.connectionName + u": force release "_s + outcome.resultName +
+                               u" - "_s + outcome.message +
+                               (outcome.auditLogged ? QString() : u" (not in the audit log)"_s);
+                reportEvent(event);
+                if (RedisMonitor* scanned = monitor(row.connectionId))
+                    scanned->scanNow();
+                job->deleteLater();
+            });
+    job->start();
+    return job;
 }
 
 void RedisHub::reportEvent(const EventRow& event) {

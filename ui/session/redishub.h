@@ -5,6 +5,7 @@
 // log settings.
 
 #include "models/eventrow.h"
+#include "models/redislockrow.h"
 #include "session/redisconnectionconfig.h"
 
 #include <QList>
@@ -13,6 +14,8 @@
 #include <QThreadPool>
 
 class AppSettings;
+class AuditLogFollower;
+class ForceReleaseJob;
 class PasswordStore;
 class RedisConnectionModel;
 class RedisLockModel;
@@ -45,10 +48,17 @@ class RedisHub : public QObject {
     int scanInterval() const { return m_scanIntervalMs; }
     void setStuckThreshold(qint64 milliseconds);
 
-    /// Where forced releases are logged (AuditLog::default_path() unless set).
+    /// Where forced releases are logged (AuditLog::default_path() unless set). The hub
+    /// follows this file: releases other programs log there (`lockctl redis release`) show
+    /// in the activity log too.
     QString auditLogPath() const { return m_auditLogPath; }
-    void setAuditLogPath(const QString& path) { m_auditLogPath = path; }
-    /// Logs a forced release in the activity log (the audit log is written by the releaser).
+    void setAuditLogPath(const QString& path);
+    /// Starts the forced release of `row` as the operator saw it (compare-and-delete against
+    /// its record, audit line, wake-up step). The hub owns the job: its outcome reaches the
+    /// activity log and a rescan follows even if the dialog that asked is closed meanwhile.
+    /// nullptr when the row's connection is gone.
+    ForceReleaseJob* forceRelease(const RedisLockRow& row);
+    /// Puts one event into the activity log.
     void reportEvent(const EventRow& event);
 
   signals:
@@ -73,4 +83,5 @@ class RedisHub : public QObject {
     int m_scanIntervalMs = 2000;
     qint64 m_stuckThresholdMs = 5 * 60 * 1000;
     QString m_auditLogPath;
+    AuditLogFollower* m_auditFollower;
 };

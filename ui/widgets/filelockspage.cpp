@@ -13,6 +13,10 @@
 #include "widgets/lockdetailsview.h"
 #include "widgets/locksignaldialog.h"
 #include "widgets/middleelidedelegate.h"
+#include "widgets/hostfilterbox.h"
+#include "widgets/lockdetailsview.h"
+#include "models/hostlistmodel.h"
+#include "session/remotehub.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -69,6 +73,10 @@ QHBoxLayout* FileLocksPage::buildFilterBar() {
     auto* filterBar = new QHBoxLayout;
     filterBar->addWidget(m_filter, 3);
     filterBar->addWidget(m_onlyAttention);
+    // Remote hosts (issue 13): a host filter, and the Host column while there are any.
+    auto* hostFilter = new HostFilterBox(m_session->remote()->model(), this);
+    filterBar->addWidget(hostFilter);
+    connect(hostFilter, &HostFilterBox::hostChanged, m_proxy, &FileLockProxyModel::setHostFilter);
     filterBar->addStretch(1);
     filterBar->addWidget(m_summary);
     m_filterDelay.setSingleShot(true);
@@ -102,9 +110,16 @@ void FileLocksPage::buildTable() {
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 150, 64};
+    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 150, 64, 160};
+    static_assert(std::size(widths) == FileLockModel::ColumnCount);
     for (int column = 0; column < FileLockModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
+    auto showHostColumn = [header, hosts = m_session->remote()->model()] {
+        header->setSectionHidden(FileLockModel::HostColumn, hosts->rowCount() <= 1);
+    };
+    showHostColumn();
+    connect(m_session->remote()->model(), &QAbstractItemModel::rowsInserted, this, showHostColumn);
+    connect(m_session->remote()->model(), &QAbstractItemModel::rowsRemoved, this, showHostColumn);
     // The path column takes what is left, so Held for and Waiters stay in view in a small
     // window (1024 px) instead of being pushed off to the right.
     header->setSectionResizeMode(FileLockModel::PathColumn, QHeaderView::Stretch);

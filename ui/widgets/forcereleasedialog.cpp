@@ -31,13 +31,10 @@ QLabel* valueLabel(const QString& text, bool monospace, QWidget* parent) {
 
 } // namespace
 
-ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, portalocker::RedisOptions server,
-                                       QString auditLogPath, QWidget* parent)
-    : QDialog(parent), m_row(row),
-      m_job(new ForceReleaseJob(std::move(server), row.record, std::move(auditLogPath), this)),
-      m_ttl(new QLabel(this)), m_confirm(new QLineEdit(this)),
-      m_release(new QPushButton(tr("Force release"), this)), m_outcome(new QLabel(this)),
-      m_steps(new QPlainTextEdit(this)) {
+ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, QWidget* parent)
+    : QDialog(parent), m_row(row), m_ttl(new QLabel(this)), m_confirm(new QLineEdit(this)),
+      m_release(new QPushButton(tr("Force release"), this)), m_close(nullptr),
+      m_outcome(new QLabel(this)), m_steps(new QPlainTextEdit(this)) {
     setWindowTitle(tr("Force release %1").arg(row.key));
     auto* warning = new QLabel(
         tr("<b>This removes a lock another program holds.</b> It is deleted only if it still "
@@ -81,6 +78,13 @@ ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, portalocker::Red
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     buttons->addButton(m_release, QDialogButtonBox::DestructiveRole);
+    m_close = buttons->button(QDialogButtonBox::Close);
+    // Enter in the key field goes to the default button. That is Force release (which does
+    // nothing while disabled), never Close: Enter must not throw the outcome away.
+    m_close->setAutoDefault(false);
+    m_close->setDefault(false);
+    m_release->setAutoDefault(false);
+    m_release->setDefault(true);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(warning);
     layout->addLayout(form);
@@ -98,12 +102,12 @@ ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, portalocker::Red
                "large to compare, or a channel lock without a holder to disconnect)."));
     }
     connect(m_confirm, &QLineEdit::textChanged, this, [this](const QString& text) {
-        m_release->setEnabled(m_row.releasable && text == m_row.key && !m_job->isRunning());
+        m_release->setEnabled(m_row.releasable && text == m_row.key && !m_started);
     });
-    connect(m_confirm, &QLineEdit::returnPressed, this, &ForceReleaseDialog::release);
+    // No returnPressed connection: QDialog already turns Enter into a click on the default
+    // button, and a second route would be a second action.
     connect(m_release, &QPushButton::clicked, this, &ForceReleaseDialog::release);
     connect(buttons, &QDialogButtonBox::rejected, this, &ForceReleaseDialog::reject);
-    connect(m_job, &ForceReleaseJob::finished, this, &ForceReleaseDialog::showOutcome);
     m_tick.setInterval(200);
     connect(&m_tick, &QTimer::timeout, this, &ForceReleaseDialog::updateTtl);
     m_tick.start();
@@ -124,12 +128,27 @@ void ForceReleaseDialog::updateTtl() {
 }
 
 void ForceReleaseDialog::release() {
-    if (!m_row.releasable || m_confirm->text() != m_row.key || m_job->isRunning())
+    if (!m_row.releasable || m_confirm->text() != m_row.key || m_started)
         return;
+    m_started = true; // one release per dialog: the outcome describes the lock as seen
     m_release->setEnabled(false);
     m_confirm->setEnabled(false);
     m_outcome->setText(tr("Releasing…"));
-    m_job->start();
+    emit releaseConfirmed(m_row);
+}
+
+void ForceReleaseDialog::follow(ForceReleaseJob* job) {
+    m_job = job;
+    if (!job) {
+        ForceReleaseOutcome outcome;
+        outcome.result = ForceReleaseOutcome::Result::failed;
+        outcome.resultName = u"failed"_s;
+        outcome.message = tr("the connection of this lock was removed: nothing was released");
+        outcome.auditLogged = true; // nothing was attempted, so there is nothing to log
+        showOutcome(outcome);
+        return;
+    }
+    connect(job, &ForceReleaseJob::finished, this, &ForceReleaseDialog::showOutcome);
 }
 
 void ForceReleaseDialog::showOutcome(const ForceReleaseOutcome& outcome) {
@@ -167,5 +186,5 @@ void ForceReleaseDialog::showOutcome(const ForceReleaseOutcome& outcome) {
     m_outcome->setText(text);
     m_steps->setPlainText(outcome.steps.join(u'\n'));
     m_steps->setVisible(!outcome.steps.isEmpty());
-    emit releaseFinished(outcome, m_row);
+    m_close->setFocus(Qt::OtherFocusReason); // the key field is done; Escape or Close leaves
 }

@@ -1,6 +1,7 @@
 #include "widgets/locksignaldialog.h"
 
 #include "models/healthstyle.h"
+#include "session/textformat.h"
 
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -58,7 +59,8 @@ LockSignalDialog::LockSignalDialog(const FileLockRow& lock, const ProcessRow& pr
     line(holds ? tr("Holds") : tr("Waits for"),
          esc(lock.kind) + u" "_s + esc(lock.mode) + u" lock on <b>"_s + esc(lock.path) + u"</b>"_s);
     if (holds && !lock.waiters.isEmpty())
-        line(tr("Waiting for it"), tr("%n process(es)", nullptr, int(lock.waiters.size())));
+        line(tr("Waiting for it"),
+             TextFormat::plural(lock.waiters.size(), tr("process"), tr("processes")));
     html += u"</table><p style='color:gray'>"_s;
     switch (signal) {
     case inspect::LockSignal::cont:

@@ -1,3 +1,4 @@
+#include "widgets/hostspage.h"
 #include "widgets/mainwindow.h"
 
 #include "widgets/acquirepage.h"
@@ -47,6 +48,7 @@ MainWindow::MainWindow(InspectorSession* session, QWidget* parent)
     m_tabs->addTab(m_acquire, tr("Acquire"));
     m_tabs->addTab(m_timeline, tr("Timeline"));
     m_tabs->addTab(m_activity, tr("Activity log"));
+    m_tabs->addTab(new HostsPage(session, this), tr("Hosts"));
     setCentralWidget(m_tabs);
     statusBar()->addPermanentWidget(m_status, 1);
     createActions();

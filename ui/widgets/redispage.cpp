@@ -210,24 +210,11 @@ ForceReleaseDialog* RedisPage::forceReleaseSelected() {
     RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
     if (!row || !monitor)
         return nullptr;
-    auto* dialog = new ForceReleaseDialog(*row, monitor->config().toOptions(),
-                                          m_session->redis()->auditLogPath(), this);
+    auto* dialog = new ForceReleaseDialog(*row, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &ForceReleaseDialog::releaseFinished, this,
-            [this](const ForceReleaseOutcome& outcome, const RedisLockRow& released) {
-                EventRow event;
-                event.timeMs = QDateTime::currentMSecsSinceEpoch();
-                event.kind = outcome.result == ForceReleaseOutcome::Result::released
-                                 ? EventRow::Kind::forceReleased
-                                 : EventRow::Kind::operatorAction;
-                event.source = u"redis"_s;
-                event.resource = released.key;
-                event.lockKind = released.convention;
-                event.detail = released.connectionName + u": force release "_s +
-                               outcome.resultName + u" - "_s + outcome.message;
-                m_session->redis()->reportEvent(event);
-                if (RedisMonitor* scanned = m_session->redis()->monitor(released.connectionId))
-                    scanned->scanNow();
+    connect(dialog, &ForceReleaseDialog::releaseConfirmed, this,
+            [this, dialog](const RedisLockRow& confirmed) {
+                dialog->follow(m_session->redis()->forceRelease(confirmed));
             });
     dialog->open();
     return dialog;

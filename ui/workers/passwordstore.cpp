@@ -24,7 +24,10 @@ bool PasswordStore::keychainCompiledIn() {
 
 void PasswordStore::read(const QString& connectionId) {
 #ifdef LOCKSCOPE_HAVE_QTKEYCHAIN
-    auto* job = new QKeychain::ReadPasswordJob(service, this);
+    // No parent: a job deleted while the Secret Service still owes it a reply crashes in the
+    // reply's callback (a store destroyed mid-job). Jobs delete themselves when done; the
+    // `this` context of the connections below drops their results if the store went first.
+    auto* job = new QKeychain::ReadPasswordJob(service);
     job->setKey(u"redis/"_s + connectionId);
     job->setAutoDelete(true);
     connect(job, &QKeychain::Job::finished, this, [this, connectionId](QKeychain::Job* finished) {
@@ -46,7 +49,7 @@ void PasswordStore::read(const QString& connectionId) {
 
 void PasswordStore::write(const QString& connectionId, const QString& password) {
 #ifdef LOCKSCOPE_HAVE_QTKEYCHAIN
-    auto* job = new QKeychain::WritePasswordJob(service, this);
+    auto* job = new QKeychain::WritePasswordJob(service);
     job->setKey(u"redis/"_s + connectionId);
     job->setTextData(password);
     job->setAutoDelete(true);
@@ -66,7 +69,7 @@ void PasswordStore::write(const QString& connectionId, const QString& password) 
 
 void PasswordStore::remove(const QString& connectionId) {
 #ifdef LOCKSCOPE_HAVE_QTKEYCHAIN
-    auto* job = new QKeychain::DeletePasswordJob(service, this);
+    auto* job = new QKeychain::DeletePasswordJob(service);
     job->setKey(u"redis/"_s + connectionId);
     job->setAutoDelete(true);
     job->start();

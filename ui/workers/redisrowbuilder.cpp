@@ -5,8 +5,53 @@
 #include <QDateTime>
 #include <QSet>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
+
+namespace {
+
+/// "1 waiter", "2 waiters".
+QString countOf(qint64 count, const QString& one, const QString& many) {
+    return QString::number(count) + u' ' + (count == 1 ? one : many);
+}
+
+QSet<QString> holderSet(const QString& holders) {
+    const QStringList ids = holders.split(u'\n', Qt::SkipEmptyParts);
+    return QSet<QString>(ids.begin(), ids.end());
+}
+
+bool allAnswered(const inspect::RedisLockRecord& record) {
+    return std::all_of(record.holders.begin(), record.holders.end(), [](const auto& holder) {
+        return holder.answer == inspect::RedisChannelHolder::Answer::answered;
+    });
+}
+
+} // namespace
+
+bool RedisRowBuilder::sameHolder(const QString& before, const QString& now,
+                                 const inspect::RedisLockRecord& record) {
+    if (before == now)
+        return true;
+    if (record.convention != inspect::RedisConvention::channel_lock)
+        return false; // a lease with another token is another hold
+    // A holder stays subscribed for as long as it holds, so the hold goes on while one of the
+    // holders seen before still holds (readers joining and leaving a shared hold, a waiter
+    // that could not be told from a holder in one scan because neither answered).
+    return holderSet(before).intersects(holderSet(now));
+}
+
+QString RedisRowBuilder::narrowedHolder(const QString& before, const QString& now,
+                                        const inspect::RedisLockRecord& record) {
+    // When the ping could not tell every holder apart from a waiter, keep what was known
+    // before: otherwise the waiter, once it takes over, would look like the same hold.
+    if (record.convention != inspect::RedisConvention::channel_lock || allAnswered(record))
+        return now;
+    QStringList ids = holderSet(before).intersect(holderSet(now)).values();
+    ids.sort();
+    return ids.join(u'\n');
+}
 
 RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const Context& context,
                                   qint64 nowMs, qint64 firstSeenMs) {
@@ -27,24 +72,38 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
     row.scannedAtMs = nowMs;
     row.firstSeenMs = firstSeenMs;
     row.fencing = record.fencing ? *record.fencing : -1;
-    row.waiters = static_cast<int>(record.possible_waiters.size() + record.contenders);
+    // A C++ writer waiting for a channel lock is both a pending subscriber and a contender
+    // listening for its release: count each waiter once.
+    row.waiters = static_cast<int>(record.possible_waiters.size() +
+                                   std::max(record.waiters.size(), record.contenders));
     for (const std::string& warning : record.warnings)
         row.warnings << TextFormat::fromStd(warning);
     row.releasable = record.releasable();
     row.record = std::make_shared<const inspect::RedisLockRecord>(record);
 
+    const auto describe = [](const inspect::RedisChannelHolder& subscriber) -> QString {
+        return u"client "_s + QString::number(subscriber.client.id) + u' ' +
+               TextFormat::fromStd(subscriber.client.address) +
+               (subscriber.mode.empty() ? QString() : u' ' + TextFormat::fromStd(subscriber.mode)) +
+               u" ("_s + TextFormat::fromStd(inspect::to_string(subscriber.answer)) + u')';
+    };
     QStringList holders;
     bool silent = false;
     for (const inspect::RedisChannelHolder& holder : record.holders) {
-        holders << u"client "_s + QString::number(holder.client.id) + u' ' +
-                       TextFormat::fromStd(holder.client.address) +
-                       (holder.mode.empty() ? QString() : u' ' + TextFormat::fromStd(holder.mode)) +
-                       u" ("_s + TextFormat::fromStd(inspect::to_string(holder.answer)) + u')';
+        holders << describe(holder);
         silent = silent || holder.answer == inspect::RedisChannelHolder::Answer::silent;
     }
     if (record.unnamed_subscribers > 0)
-        holders << QString::number(record.unnamed_subscribers) + u" unnamed subscriber(s)"_s;
+        holders << countOf(static_cast<qint64>(record.unnamed_subscribers), u"unnamed subscriber"_s,
+                           u"unnamed subscribers"_s);
     row.holders = holders.join(u", "_s);
+    QStringList waiting;
+    for (const inspect::RedisChannelHolder& waiter : record.waiters)
+        waiting << describe(waiter);
+    row.channelWaiters = waiting.join(u", "_s);
+    if (!waiting.isEmpty())
+        row.holders += (row.holders.isEmpty() ? QString() : u"; "_s) +
+                       countOf(waiting.size(), u"waiter"_s, u"waiters"_s);
 
     const qint64 heldFor = firstSeenMs >= 0 ? nowMs - firstSeenMs : 0;
     if (silent) {
@@ -61,7 +120,7 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
         row.healthReason = u"seen held for "_s + TextFormat::durationCoarse(heldFor);
     } else if (row.waiters > 0) {
         row.health = LockHealth::contended;
-        row.healthReason = QString::number(row.waiters) + u" possible waiter(s)"_s;
+        row.healthReason = countOf(row.waiters, u"waiter"_s, u"waiters"_s);
     }
     return row;
 }
@@ -102,27 +161,30 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
     result.rows.reserve(static_cast<qsizetype>(snapshot.locks.size()));
     for (const inspect::RedisLockRecord& record : snapshot.locks) {
         const QString identity = TextFormat::fromStd(record.identity());
-        const QString token = record.convention == inspect::RedisConvention::channel_lock
-                                  ? TextFormat::fromStd(record.owner_summary())
-                                  : TextFormat::fromStd(record.token_printable);
+        const QString holder = TextFormat::fromStd(record.hold_identity());
         present.insert(identity);
         auto previous = context.previous.constFind(identity);
+        const bool sameHold =
+            previous != context.previous.cend() && sameHolder(previous->token, holder, record);
         qint64 firstSeen = context.firstScan ? -1 : nowMs;
-        if (previous != context.previous.cend()) {
-            if (previous->token == token) {
-                firstSeen = previous->firstSeenMs;
-            } else {
-                result.events << event(EventRow::Kind::released, *previous, u"token changed"_s);
-            }
-        }
+        if (sameHold)
+            firstSeen = previous->firstSeenMs;
+        else if (previous != context.previous.cend())
+            result.events << event(EventRow::Kind::released, *previous, u"holder changed"_s);
         RedisLockRow row = RedisRowBuilder::row(record, context, nowMs, firstSeen);
+        row.holdKey = sameHold ? previous->holdKey : holder;
         row.ttlScaleMs = row.pttlMs;
-        if (previous != context.previous.cend() && previous->token == token)
+        if (sameHold)
             row.ttlScaleMs = std::max(row.pttlMs, previous->maxPttlMs);
-        RedisSeenLock seen{
-            token,      row.key,        row.convention, firstSeen < 0 ? nowMs : firstSeen,
-            row.pttlMs, row.ttlScaleMs, nowMs};
-        if (!context.firstScan && (previous == context.previous.cend() || previous->token != token))
+        RedisSeenLock seen{sameHold ? narrowedHolder(previous->token, holder, record) : holder,
+                           row.holdKey,
+                           row.key,
+                           row.convention,
+                           firstSeen < 0 ? nowMs : firstSeen,
+                           row.pttlMs,
+                           row.ttlScaleMs,
+                           nowMs};
+        if (!context.firstScan && !sameHold)
             result.events << event(EventRow::Kind::acquired, seen, row.owner);
         result.seen.insert(identity, seen);
         result.rows << row;

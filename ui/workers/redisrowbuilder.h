@@ -20,4 +20,10 @@ class RedisRowBuilder {
                       RedisScanResult& result);
     static RedisLockRow row(const portalocker::inspect::RedisLockRecord& record,
                             const Context& context, qint64 nowMs, qint64 firstSeenMs);
+    /// Whether `now` (RedisLockRecord::hold_identity) continues the hold seen as `before`.
+    static bool sameHolder(const QString& before, const QString& now,
+                           const portalocker::inspect::RedisLockRecord& record);
+    /// What to remember of a continued hold for the next scan's comparison.
+    static QString narrowedHolder(const QString& before, const QString& now,
+                                  const portalocker::inspect::RedisLockRecord& record);
 };

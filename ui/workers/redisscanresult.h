@@ -12,7 +12,8 @@
 
 /// What the previous scans knew about a lock, to date it and to tell released from expired.
 struct RedisSeenLock {
-    QString token;
+    QString token;   ///< who held it at the last scan (RedisLockRecord::hold_identity)
+    QString holdKey; ///< who held it when this hold began (RedisLockRow::holdKey)
     QString key;
     QString convention;
     qint64 firstSeenMs = 0;

@@ -5,6 +5,8 @@
 #include <portalocker/filelocking.hpp>
 #include <portalocker/deadline.hpp>
 #include <portalocker/lockoptions.hpp>
+#include <portalocker/lockvocabulary.hpp>
+#include <portalocker/slotpattern.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -22,7 +24,7 @@ struct BoundedSemaphoreOptions {
     /// BoundedSemaphore, a random name for a NamedBoundedSemaphore.
     std::optional<std::string> name = std::nullopt;
     /// Python str.format() syntax with the fields {name} and {number}; see filename().
-    std::string filename_pattern = "{name}.{number:02d}.lock";
+    std::string filename_pattern = std::string(default_slot_pattern);
     /// Where the slot files live; empty: the system's temporary directory (as Python's
     /// tempfile.gettempdir()). Use "." for the current directory.
     std::filesystem::path directory = {};
@@ -30,8 +32,11 @@ struct BoundedSemaphoreOptions {
     std::chrono::nanoseconds timeout = std::chrono::seconds(5);
     /// Accepted for compatibility: waiting does not poll (see LockOptions::check_interval).
     std::chrono::nanoseconds check_interval = std::chrono::milliseconds(250);
-    /// Give up after the first pass over the slots instead of waiting.
-    bool fail_when_locked = false;
+    /// What the Python-style acquire() does when no slot was freed within the whole timeout:
+    /// throw AlreadyLocked (true, Python's default) or return nullopt (false). As in Python it
+    /// never shortens the wait. The std forms ignore it: lock() throws AlreadyLocked and the
+    /// try_* forms answer false, each after its own deadline.
+    bool fail_when_locked = true;
     /// The OS primitive; flock shares slots with Python portalocker on POSIX.
     Backend backend = default_backend();
 };
@@ -55,7 +60,7 @@ struct BoundedSemaphoreOptions {
 ///
 /// With the posix backend, slots held by two objects of one process do not exclude each
 /// other (fcntl locks belong to the process); flock and ofd do.
-class BoundedSemaphore {
+class BoundedSemaphore : public LockVocabulary<BoundedSemaphore> {
   public:
     explicit BoundedSemaphore(int maximum, BoundedSemaphoreOptions options = {});
     BoundedSemaphore(BoundedSemaphore&& other) noexcept;
@@ -64,38 +69,16 @@ class BoundedSemaphore {
     BoundedSemaphore& operator=(const BoundedSemaphore&) = delete;
     virtual ~BoundedSemaphore();
 
-    /// Waits up to options().timeout for a slot; AlreadyLocked when none was freed in time.
-    void lock();
-    void lock(std::error_code& ec) noexcept;
-    /// One pass over the slots, never waits.
-    bool try_lock();
-    bool try_lock(std::error_code& ec) noexcept;
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return try_lock_until(detail::steady_deadline_after(timeout));
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                      std::error_code& ec) noexcept {
-        return try_lock_until(detail::steady_deadline_after(timeout), ec);
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(detail::to_steady_deadline(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                        std::error_code& ec) noexcept {
-        return acquire_slot(detail::to_steady_deadline(deadline), ec);
-    }
-    /// Releases the slot. LockException (errc::not_locked) when no slot is held.
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
+    // The standard vocabulary comes from LockVocabulary: lock() waits up to options().timeout
+    // for a slot (AlreadyLocked when none was freed in time), try_lock() is one pass over the
+    // slots, unlock() releases the slot (LockException errc::not_locked when none is held).
 
     // --- Python-style ---
 
-    /// portalocker's acquire(): lock() and return the slot number.
-    int acquire();
+    /// portalocker's acquire(): waits up to options().timeout for a slot and returns its
+    /// number; when none was freed in time, throws AlreadyLocked if fail_when_locked (the
+    /// default), else returns nullopt. Real failures throw LockException.
+    std::optional<int> acquire();
     /// portalocker's release(): releases if held, does nothing otherwise.
     void release() noexcept;
 
@@ -126,19 +109,23 @@ class BoundedSemaphore {
     BoundedSemaphore(int maximum, BoundedSemaphoreOptions options, std::string name);
 
   private:
-    using Deadline = std::optional<std::chrono::steady_clock::time_point>;
-    /// The core of every acquisition form; time_point::max() waits forever.
-    bool acquire_slot(std::chrono::steady_clock::time_point deadline, std::error_code& ec) noexcept;
-    bool acquire_checked(std::chrono::steady_clock::time_point deadline);
-    std::chrono::steady_clock::time_point default_deadline() const noexcept;
-    [[noreturn]] void throw_error(std::error_code ec) const;
+    friend LockVocabulary<BoundedSemaphore>;
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                       std::error_code& ec) noexcept;
+    std::chrono::steady_clock::time_point lock_deadline() const noexcept;
+    void release_lock(std::error_code& ec) noexcept;
+    [[noreturn]] void raise_lock_error(std::error_code ec) const;
+    void raise_unlock_error(std::error_code ec) const;
 
     int m_maximum;
     BoundedSemaphoreOptions m_options;
     std::string m_name;
     std::filesystem::path m_directory;
     std::optional<int> m_slot;
+    std::optional<int> m_last_slot; ///< the slot the last release let go, for its message
     native_handle_type m_fd = invalid_native_handle();
 };
+
+static_assert(TimedLockableWithErrorCodes<BoundedSemaphore>);
 
 } // namespace portalocker

@@ -24,6 +24,8 @@ enum class errc {
     connection_lost, ///< the connection broke during a call
     server_error,    ///< the server answered with an error reply
     invalid_url,     ///< a redis:// or unix:// URL that cannot be parsed
+    tls_failed,      ///< TLS handshake or certificate check failed (the cause is named)
+    read_only,       ///< refused: the Redis connection is marked read-only
 };
 
 const std::error_category& portalocker_category() noexcept;

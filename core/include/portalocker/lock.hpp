@@ -4,6 +4,7 @@
 #include <portalocker/filelocking.hpp>
 #include <portalocker/deadline.hpp>
 #include <portalocker/lockoptions.hpp>
+#include <portalocker/lockvocabulary.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -26,7 +27,7 @@ namespace portalocker {
 /// One object is meant for one thread at a time. Two Lock objects on the same file exclude
 /// each other with the flock and ofd backends, also inside one process; fcntl (posix) locks
 /// belong to the whole process and are dropped when *any* descriptor of the file is closed.
-class Lock {
+class Lock : public LockVocabulary<Lock, SharedForms::yes> {
   public:
     explicit Lock(std::filesystem::path path, LockOptions options = {});
     Lock(Lock&& other) noexcept;
@@ -36,55 +37,12 @@ class Lock {
     /// Releases the lock if held (errors are swallowed; call unlock() to see them).
     virtual ~Lock();
 
-    // --- Lockable / TimedLockable: the mode of options().flags (EXCLUSIVE by default) ---
-
-    /// Waits up to options().timeout (forever without NON_BLOCKING); throws AlreadyLocked when
-    /// it expires or fail_when_locked stops the wait.
-    void lock();
-    void lock(std::error_code& ec) noexcept;
-    /// One attempt, never waits.
-    bool try_lock();
-    bool try_lock(std::error_code& ec) noexcept;
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return try_lock_until(detail::steady_deadline_after(timeout));
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                      std::error_code& ec) noexcept {
-        return try_lock_until(detail::steady_deadline_after(timeout), ec);
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(exclusive_flags(), detail::to_steady_deadline(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                        std::error_code& ec) noexcept {
-        return acquire(exclusive_flags(), detail::to_steady_deadline(deadline), ec);
-    }
-    /// Flushes the file, releases the lock and closes the file. Throws LockException
-    /// (errc::not_locked) when this object does not hold the lock.
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
-
-    // --- SharedTimedLockable: always a SHARED lock ---
-    void lock_shared();
-    bool try_lock_shared();
-    template <class Rep, class Period>
-    bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return try_lock_shared_until(detail::steady_deadline_after(timeout));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(LockFlags::SHARED, detail::to_steady_deadline(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                               std::error_code& ec) noexcept {
-        return acquire(LockFlags::SHARED, detail::to_steady_deadline(deadline), ec);
-    }
-    void unlock_shared() { unlock(); }
+    // The standard vocabulary comes from LockVocabulary: lock(), try_lock(), try_lock_for(),
+    // try_lock_until() in the mode of options().flags (EXCLUSIVE by default), the *_shared
+    // forms always SHARED. lock() waits up to options().timeout (forever without
+    // NON_BLOCKING) and throws AlreadyLocked when it expires or fail_when_locked stops the
+    // wait. unlock() flushes the file, releases the lock and closes the file; LockException
+    // (errc::not_locked) when this object does not hold the lock.
 
     // --- Python-style ---
 
@@ -100,7 +58,7 @@ class Lock {
     /// truncation); nullptr otherwise. Owned by the Lock: do not fclose it.
     std::FILE* file();
     /// The descriptor (HANDLE on Windows) while held, invalid_native_handle() otherwise.
-    native_handle_type fd() const noexcept { return m_fd; }
+    native_handle_type fd() const noexcept;
     /// fflush + fsync of the file while held (a no-op otherwise).
     void sync();
 
@@ -108,27 +66,47 @@ class Lock {
     const LockOptions& options() const noexcept { return m_options; }
 
   protected:
+    friend LockVocabulary<Lock, SharedForms::yes>;
+
     /// Called with the lock just granted on `fd`; an error releases it again.
     virtual std::error_code after_lock(native_handle_type fd) noexcept;
-    /// Called while still holding, just before unlocking.
-    virtual void before_unlock() noexcept {}
+    /// Called while still holding, just before unlocking. An error (e.g. a file that could not
+    /// be deleted) is what unlock() reports once the lock is released anyway.
+    virtual std::error_code before_unlock() noexcept { return {}; }
 
-    using Deadline = std::optional<std::chrono::steady_clock::time_point>;
-    /// The core of every acquisition form. `flags` is EXCLUSIVE or SHARED.
-    /// Virtual so that a derived lock can wrap every form at once (TemporaryFileLock retries
-    /// here when after_lock() finds the file replaced); an override must call Lock::acquire.
-    virtual bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept;
+    /// The core of every acquisition form (see LockVocabulary). Virtual so that a derived
+    /// lock can wrap every form at once (TemporaryFileLock retries here when after_lock() finds
+    /// the file replaced); an override must call Lock::acquire_until.
+    virtual bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                               std::error_code& ec) noexcept;
+    std::chrono::steady_clock::time_point lock_deadline() const noexcept;
+    void release_lock(std::error_code& ec) noexcept;
+    [[noreturn]] void raise_lock_error(std::error_code ec) const;
+    /// Virtual so that a derived lock can name what its before_unlock() failed to do.
+    virtual void raise_unlock_error(std::error_code ec) const;
+
+    /// The held descriptor as it is, for derived classes that only inspect it (fd() readies
+    /// it for I/O first).
+    native_handle_type held_handle() const noexcept { return m_fd; }
 
   private:
-    LockFlags exclusive_flags() const noexcept;
-    Deadline default_deadline() const noexcept;
-    bool acquire_checked(LockFlags flags, std::chrono::steady_clock::time_point deadline);
     void close_file() noexcept;
 
     std::filesystem::path m_path;
     LockOptions m_options;
     native_handle_type m_fd = invalid_native_handle();
+    /// m_fd still carries the O_NONBLOCK of its open (see detail::open_file): cleared at the
+    /// first fd() or file(), so an acquisition that never does I/O spares the calls.
+    mutable bool m_nonblocking = false;
     std::FILE* m_file = nullptr;
 };
+
+namespace detail {
+/// The deadline of lock() for `options`, as Python: without NON_BLOCKING the lock call blocks
+/// and the timeout has no effect (time_point::max(): no deadline).
+std::chrono::steady_clock::time_point lock_deadline(const LockOptions& options) noexcept;
+} // namespace detail
+
+static_assert(TimedLockableWithErrorCodes<Lock> && SharedTimedLockableWithErrorCodes<Lock>);
 
 } // namespace portalocker

@@ -23,7 +23,9 @@ struct LockOptions {
     std::chrono::nanoseconds check_interval = std::chrono::milliseconds(250);
     /// Give up after the first failed attempt instead of waiting.
     bool fail_when_locked = false;
-    /// EXCLUSIVE or SHARED, with NON_BLOCKING to honour `timeout`.
+    /// EXCLUSIVE or SHARED, with NON_BLOCKING to honour `timeout`. Anything else (0,
+    /// NON_BLOCKING alone, EXCLUSIVE | SHARED) makes every acquisition fail with LockException
+    /// errc::invalid_argument, as Python raises LockException.
     LockFlags flags = LOCK_METHOD;
     /// The OS primitive; flock interoperates with Python portalocker on POSIX.
     Backend backend = default_backend();

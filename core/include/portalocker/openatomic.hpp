@@ -13,7 +13,8 @@ namespace portalocker {
 /// A file being written for atomic publication at `target`.
 ///
 /// The data goes to a temporary file in the target's directory (a hidden name beginning with
-/// "." and the target's name, created with O_EXCL and the usual 0666 & ~umask permissions).
+/// "." and the target's name, created with O_EXCL and mode 0600, so the published file is
+/// readable by its owner only, as Python's, whose temporary file comes from mkstemp).
 /// commit() flushes and fsyncs it, publishes it at the target with link() — which never
 /// replaces an existing file, so a target created meanwhile by somebody else is an error, not
 /// overwritten — removes the temporary name and fsyncs the directory, so that the new file

@@ -40,7 +40,7 @@ using pid_type = pid_t;
 /// (missing directory, permission denied, a directory at the path, read-only file system)
 /// throw LockException naming the path and leave no file behind; every throwing call has a
 /// noexcept twin taking std::error_code&. The destructor releases.
-class PidFileLock {
+class PidFileLock : public LockVocabulary<PidFileLock> {
   public:
     /// The outcome of acquire(): held by this object, or the holder as far as it is known.
     struct Attempt {
@@ -58,33 +58,10 @@ class PidFileLock {
     PidFileLock& operator=(const PidFileLock&) = delete;
     ~PidFileLock();
 
-    void lock();
-    void lock(std::error_code& ec) noexcept;
-    bool try_lock();
-    bool try_lock(std::error_code& ec) noexcept;
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return publish(m_sidecar.try_lock_for(timeout));
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                      std::error_code& ec) noexcept {
-        return publish(m_sidecar.try_lock_for(timeout, ec), ec);
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return publish(m_sidecar.try_lock_until(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                        std::error_code& ec) noexcept {
-        return publish(m_sidecar.try_lock_until(deadline, ec), ec);
-    }
-    /// Deletes the PID file and the sidecar, then unlocks. LockException (errc::not_locked)
-    /// when not held; LockException with the errno when a file could not be deleted (the lock
-    /// is released anyway).
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
+    // The standard vocabulary comes from LockVocabulary. Acquiring locks the sidecar as
+    // TemporaryFileLock does, then writes the PID file. unlock() deletes the PID file and the
+    // sidecar, then unlocks: LockException (errc::not_locked) when not held, LockException
+    // with the errno when a file could not be deleted (the lock is released anyway).
 
     // --- Python-style ---
 
@@ -109,12 +86,23 @@ class PidFileLock {
     }
 
   private:
+    friend LockVocabulary<PidFileLock>;
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                       std::error_code& ec) noexcept;
+    std::chrono::steady_clock::time_point lock_deadline() const noexcept;
+    void release_lock(std::error_code& ec) noexcept;
+    [[noreturn]] void raise_lock_error(std::error_code ec) const;
+    void raise_unlock_error(std::error_code ec) const;
+
     /// After the sidecar was granted: writes the PID file; on failure releases again.
     bool publish(bool granted, std::error_code& ec) noexcept;
-    bool publish(bool granted);
 
     std::filesystem::path m_path;
     TemporaryFileLock m_sidecar;
+    std::error_code m_pid_remove_error; ///< what the last release could not delete
+    bool m_pid_write_failed = false;    ///< the last acquisition failed writing the PID file
 };
+
+static_assert(TimedLockableWithErrorCodes<PidFileLock>);
 
 } // namespace portalocker

@@ -15,3 +15,4 @@
 #include <portalocker/redislease.hpp>
 #include <portalocker/redislock.hpp>
 #include <portalocker/redisoptions.hpp>
+#include <portalocker/version.hpp>

@@ -3,6 +3,7 @@
 // automatic renewal that reports loss, and a release notification for fast hand-off.
 
 #include <portalocker/lockoptions.hpp>
+#include <portalocker/lockvocabulary.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
@@ -90,7 +91,7 @@ struct LeaseHolder {
 /// One connection per object, shared with the renewal thread (started with the first grant,
 /// parked between grants). One object is meant for one thread at a time; lost() and
 /// fencing_token() may be read from any thread.
-class RedisLease {
+class RedisLease : public LockVocabulary<RedisLease> {
   public:
     explicit RedisLease(std::string key, RedisOptions redis = {}, LeaseOptions options = {});
     RedisLease(RedisLease&& other) noexcept;
@@ -100,38 +101,14 @@ class RedisLease {
     /// Releases the lease if held (errors are swallowed).
     ~RedisLease();
 
-    /// Waits up to options().timeout; throws AlreadyLocked when it expires or
-    /// fail_when_locked stops the wait.
-    void lock();
-    void lock(std::error_code& ec) noexcept;
-    /// One attempt (one round trip), never waits.
-    bool try_lock();
-    bool try_lock(std::error_code& ec) noexcept;
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return acquire_checked(detail::steady_deadline_after(timeout));
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                      std::error_code& ec) noexcept {
-        return acquire(detail::steady_deadline_after(timeout), ec);
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(detail::to_steady_deadline(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                        std::error_code& ec) noexcept {
-        return acquire(detail::to_steady_deadline(deadline), ec);
-    }
-    /// Stops renewal, then deletes the key if it still holds this token and wakes a waiter.
-    /// Throws LockException: errc::not_locked when not held; a connection failure (the key
-    /// then stays until its TTL ends). A lease that was lost (token gone, or the TTL ran out
-    /// and the server cannot be reached to show otherwise) is cleaned up without an exception
-    /// (lost() and on_lost tell it); the error_code form reports errc::lock_lost then.
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
+    // The standard vocabulary comes from LockVocabulary:
+    //  * lock() waits up to options().timeout; AlreadyLocked when it expires or
+    //    fail_when_locked stops the wait. try_lock() is one attempt (one round trip).
+    //  * unlock() stops renewal, then deletes the key if it still holds this token and wakes
+    //    a waiter. LockException: errc::not_locked when not held; a connection failure (the
+    //    key then stays until its TTL ends). A lease that was lost (token gone, or the TTL ran
+    //    out and the server cannot be reached to show otherwise) is cleaned up without an
+    //    exception (lost() and on_lost tell it); the error_code form reports errc::lock_lost.
 
     /// Resets the TTL to options().ttl (or `ttl`) if the key still holds this token.
     /// Returns false (and marks the lease lost) when the token is gone. Throws
@@ -169,11 +146,18 @@ class RedisLease {
     std::optional<LeaseHolder> holder(std::error_code& ec) noexcept;
 
   private:
-    bool acquire(std::chrono::steady_clock::time_point deadline, std::error_code& ec) noexcept;
-    bool acquire_checked(std::chrono::steady_clock::time_point deadline);
+    friend LockVocabulary<RedisLease>;
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                       std::error_code& ec) noexcept;
+    std::chrono::steady_clock::time_point lock_deadline() const noexcept;
+    void release_lock(std::error_code& ec) noexcept;
+    [[noreturn]] void raise_lock_error(std::error_code ec) const;
+    void raise_unlock_error(std::error_code ec) const;
 
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+static_assert(TimedLockableWithErrorCodes<RedisLease>);
 
 } // namespace portalocker

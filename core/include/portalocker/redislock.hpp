@@ -4,6 +4,7 @@
 
 #include <portalocker/lockflags.hpp>
 #include <portalocker/lockoptions.hpp>
+#include <portalocker/lockvocabulary.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
@@ -17,9 +18,8 @@ namespace portalocker {
 
 /// Options of RedisLock; the defaults are Python portalocker's.
 struct RedisLockOptions {
-    /// How long lock() waits before throwing AlreadyLocked (only with NON_BLOCKING in
-    /// `flags`, as for file locks; without it lock() waits forever). wait_forever never
-    /// gives up.
+    /// How long lock() waits before throwing AlreadyLocked, whatever `flags` says (as in
+    /// Python). wait_forever never gives up.
     std::chrono::nanoseconds timeout = std::chrono::seconds(5);
     /// The fallback poll while waiting. Releases by C++ holders wake waiters at once (a
     /// release notification); a Python holder's release or a dead holder's connection is
@@ -35,7 +35,9 @@ struct RedisLockOptions {
     /// a dead holder after one silent ping, a holder is killed only after it stayed silent
     /// through two pings, i.e. up to twice this long.
     std::chrono::nanoseconds unavailable_timeout = std::chrono::seconds(1);
-    /// EXCLUSIVE (the default) or SHARED, with NON_BLOCKING to honour `timeout`.
+    /// Exactly one of EXCLUSIVE (the default) or SHARED; NON_BLOCKING may be added and changes
+    /// nothing. The constructor throws LockException (errc::invalid_argument) otherwise, as
+    /// Python raises ValueError.
     LockFlags flags = LOCK_METHOD;
     /// While holding, the answering thread PINGs the server this often and declares the lock
     /// lost when no answer arrives within the command timeout (detects dead networks where
@@ -76,7 +78,7 @@ struct RedisLockHolder {
 /// waiter subscription for release notifications and ping answers), reused across
 /// acquisitions. One object is meant for one thread at a time; lost() may be read from any
 /// thread.
-class RedisLock {
+class RedisLock : public LockVocabulary<RedisLock, SharedForms::yes> {
   public:
     /// `channel` must be a valid Redis client-name fragment (printable ASCII, no spaces).
     explicit RedisLock(std::string channel, RedisOptions redis = {}, RedisLockOptions options = {});
@@ -87,53 +89,17 @@ class RedisLock {
     /// Releases the lock if held (errors are swallowed) and closes the connections.
     ~RedisLock();
 
-    // --- Lockable / TimedLockable: the mode of options().flags (EXCLUSIVE by default) ---
-
-    /// Waits up to options().timeout (see RedisLockOptions::timeout); throws AlreadyLocked
-    /// when it expires or fail_when_locked stops the wait.
-    void lock();
-    void lock(std::error_code& ec) noexcept;
-    /// One attempt: no sleep, but the holders' answers to a ping are awaited (up to
-    /// unavailable_timeout, twice that when a silent holder has to be reaped).
-    bool try_lock();
-    bool try_lock(std::error_code& ec) noexcept;
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return acquire_checked(false, detail::steady_deadline_after(timeout));
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                      std::error_code& ec) noexcept {
-        return acquire(false, detail::steady_deadline_after(timeout), ec);
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(false, detail::to_steady_deadline(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                        std::error_code& ec) noexcept {
-        return acquire(false, detail::to_steady_deadline(deadline), ec);
-    }
-    /// Unsubscribes (the answering thread stops), then tells C++ waiters that the lock is
-    /// free. Throws LockException (errc::not_locked) when this object does not hold the
-    /// lock. A lock that was lost is cleaned up without an exception (lost() told already);
-    /// the error_code form reports errc::lock_lost then.
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
-
-    // --- SharedTimedLockable: always a SHARED lock ---
-    void lock_shared();
-    bool try_lock_shared();
-    template <class Rep, class Period>
-    bool try_lock_shared_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return acquire_checked(true, detail::steady_deadline_after(timeout));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_shared_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return acquire_checked(true, detail::to_steady_deadline(deadline));
-    }
-    void unlock_shared() { unlock(); }
+    // The standard vocabulary comes from LockVocabulary: lock(), try_lock(), try_lock_for(),
+    // try_lock_until() in the mode of options().flags (EXCLUSIVE by default), the *_shared
+    // forms always SHARED.
+    //  * lock() waits up to options().timeout (see RedisLockOptions::timeout); AlreadyLocked
+    //    when it expires or fail_when_locked stops the wait.
+    //  * try_lock() is one attempt: no sleep, but the holders' answers to a ping are awaited
+    //    (up to unavailable_timeout, twice that when a silent holder has to be reaped).
+    //  * unlock() unsubscribes (the answering thread stops), then tells C++ waiters that the
+    //    lock is free. LockException (errc::not_locked) when this object does not hold the
+    //    lock. A lock that was lost is cleaned up without an exception (lost() told already);
+    //    the error_code form reports errc::lock_lost then.
 
     // --- Python-style ---
 
@@ -160,13 +126,19 @@ class RedisLock {
     std::vector<RedisLockHolder> holders(std::error_code& ec) noexcept;
 
   private:
-    bool acquire(bool shared, std::chrono::steady_clock::time_point deadline,
-                 std::error_code& ec) noexcept;
-    bool acquire_checked(bool shared, std::chrono::steady_clock::time_point deadline);
-    void lock_mode(bool shared);
+    friend LockVocabulary<RedisLock, SharedForms::yes>;
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                       std::error_code& ec) noexcept;
+    std::chrono::steady_clock::time_point lock_deadline() const noexcept;
+    void release_lock(std::error_code& ec) noexcept;
+    [[noreturn]] void raise_lock_error(std::error_code ec) const;
+    void raise_unlock_error(std::error_code ec) const;
 
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+static_assert(TimedLockableWithErrorCodes<RedisLock> &&
+              SharedTimedLockableWithErrorCodes<RedisLock>);
 
 } // namespace portalocker

@@ -21,7 +21,7 @@ namespace portalocker {
 /// failures throw LockException as Lock does. Releasing more times than acquired throws
 /// LockException with errc::not_locked ("Cannot release more times than acquired") and
 /// changes nothing. Every throwing call has a noexcept twin taking std::error_code&.
-class RLock {
+class RLock : public LockVocabulary<RLock> {
   public:
     explicit RLock(std::filesystem::path path, LockOptions options = {});
     RLock(RLock&& other) noexcept;
@@ -31,36 +31,11 @@ class RLock {
     /// Releases the file lock if held, whatever the count.
     ~RLock() = default;
 
-    /// Adds one to the count; the first acquisition waits as Lock::lock() does.
-    void lock();
-    void lock(std::error_code& ec) noexcept;
-    /// Adds one to the count if held; otherwise one attempt that never waits.
-    bool try_lock();
-    bool try_lock(std::error_code& ec) noexcept;
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
-        return reenter() || counted(m_lock.try_lock_for(timeout));
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                      std::error_code& ec) noexcept {
-        ec.clear();
-        return reenter() || counted(m_lock.try_lock_for(timeout, ec));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-        return reenter() || counted(m_lock.try_lock_until(deadline));
-    }
-    template <class Clock, class Duration>
-    bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                        std::error_code& ec) noexcept {
-        ec.clear();
-        return reenter() || counted(m_lock.try_lock_until(deadline, ec));
-    }
-    /// Takes one from the count and releases the file lock when it reaches zero. Throws
-    /// LockException (errc::not_locked) when the count is already zero.
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
+    // The standard vocabulary comes from LockVocabulary. Every acquisition form adds one to
+    // the count when already held; otherwise the first acquisition behaves as Lock's (lock()
+    // waits as Lock::lock() does, try_lock() is one attempt). unlock() takes one from the
+    // count and releases the file lock when it reaches zero; LockException (errc::not_locked)
+    // when the count is already zero.
 
     // --- Python-style ---
 
@@ -80,6 +55,14 @@ class RLock {
     const LockOptions& options() const noexcept { return m_lock.options(); }
 
   private:
+    friend LockVocabulary<RLock>;
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                       std::error_code& ec) noexcept;
+    std::chrono::steady_clock::time_point lock_deadline() const noexcept;
+    void release_lock(std::error_code& ec) noexcept;
+    [[noreturn]] void raise_lock_error(std::error_code ec) const;
+    void raise_unlock_error(std::error_code ec) const;
+
     /// True (and one more in the count) when already held.
     bool reenter() noexcept {
         if (m_count == 0)
@@ -97,5 +80,7 @@ class RLock {
     Lock m_lock;
     std::size_t m_count = 0;
 };
+
+static_assert(TimedLockableWithErrorCodes<RLock>);
 
 } // namespace portalocker

@@ -49,29 +49,30 @@ class TemporaryFileLock : public Lock {
     TemporaryFileLock& operator=(TemporaryFileLock&&) noexcept = default;
     ~TemporaryFileLock() override;
 
-    /// Deletes the file (when it is still ours), then unlocks and closes it. Throws
-    /// LockException (errc::not_locked) when not held, or with the errno when the file could
-    /// not be deleted; the lock is released in both cases.
-    void unlock();
-    void unlock(std::error_code& ec) noexcept;
-    void unlock_shared() { unlock(); }
-    /// portalocker's acquire(): lock() and return the open file (the override below hides it).
-    std::FILE* acquire() { return Lock::acquire(); }
+    // unlock() (from LockVocabulary, also through a Lock&) deletes the file when it is still
+    // ours, then unlocks and closes it. It throws LockException (errc::not_locked) when not
+    // held, or with the errno when the file could not be deleted; the lock is released in
+    // both cases.
 
     /// The options as given (options() gives the LockOptions the lock runs with).
     const TemporaryFileLockOptions& temporary_options() const noexcept { return m_temporary; }
 
   protected:
-    /// Lock::acquire, again while the file turns out to have been replaced.
-    bool acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept override;
+    /// Lock::acquire_until, again while the file turns out to have been replaced.
+    bool acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                       std::error_code& ec) noexcept override;
     /// errc::file_replaced when the open file is no longer the file at path().
     std::error_code after_lock(native_handle_type fd) noexcept override;
-    /// Deletes the file while the lock is still held.
-    void before_unlock() noexcept override;
+    /// Deletes the file while the lock is still held; the error when that fails.
+    std::error_code before_unlock() noexcept override;
+    /// "released the lock but cannot delete ..." for what before_unlock() could not do.
+    void raise_unlock_error(std::error_code ec) const override;
 
   private:
     TemporaryFileLockOptions m_temporary;
-    std::error_code m_remove_error; ///< what before_unlock() could not do, for unlock()
+    std::error_code m_remove_error; ///< what the last before_unlock() could not do
+
+    friend class PidFileLock; // names its sidecar's unlock errors as the sidecar does
 };
 
 } // namespace portalocker

@@ -76,11 +76,13 @@ std::filesystem::path BoundedSemaphore::filename(int number, std::error_code& ec
 
 std::filesystem::path BoundedSemaphore::filename(int number) const {
     std::error_code ec;
-    auto path = filename(number, ec);
+    std::string problem;
+    std::string name =
+        detail::format_slot_name(m_options.filename_pattern, m_name, number, ec, &problem);
     if (ec)
         throw LockException(ec, "invalid bounded semaphore filename pattern '" +
-                                    m_options.filename_pattern + "'");
-    return path;
+                                    m_options.filename_pattern + "': " + problem);
+    return m_directory / name;
 }
 
 std::vector<std::filesystem::path> BoundedSemaphore::filenames() const {
@@ -97,8 +99,8 @@ std::filesystem::path BoundedSemaphore::slot_path() const {
     return filename(*m_slot, ignored);
 }
 
-bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadline,
-                                    std::error_code& ec) noexcept {
+bool BoundedSemaphore::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess,
+                                     std::error_code& ec) noexcept {
     using namespace std::chrono;
     ec.clear();
     if (owns_lock()) {
@@ -145,10 +147,8 @@ bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadli
             }
         }
         // All taken: wait for whichever is released first (one kernel wait per slot).
-        Deadline limit;
-        if (m_options.fail_when_locked)
-            limit = steady_clock::now();
-        else if (deadline != steady_clock::time_point::max())
+        detail::Deadline limit; // none: wait forever
+        if (deadline != steady_clock::time_point::max())
             limit = deadline;
         if (limit && steady_clock::now() >= *limit)
             return false;
@@ -160,7 +160,7 @@ bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadli
     }
 }
 
-[[noreturn]] void BoundedSemaphore::throw_error(std::error_code ec) const {
+void BoundedSemaphore::raise_lock_error(std::error_code ec) const {
     if (ec == errc::invalid_argument && m_maximum < 1)
         throw LockException(ec, "bounded semaphore '" + m_name +
                                     "': the maximum must be at least 1, not " +
@@ -175,65 +175,41 @@ bool BoundedSemaphore::acquire_slot(std::chrono::steady_clock::time_point deadli
     detail::throw_lock_error(ec, detail::describe("cannot take a slot of", where, ec));
 }
 
-bool BoundedSemaphore::acquire_checked(std::chrono::steady_clock::time_point deadline) {
-    std::error_code ec;
-    if (acquire_slot(deadline, ec))
-        return true;
-    if (ec && ec != errc::already_locked)
-        throw_error(ec);
-    return false;
-}
-
-std::chrono::steady_clock::time_point BoundedSemaphore::default_deadline() const noexcept {
+std::chrono::steady_clock::time_point BoundedSemaphore::lock_deadline() const noexcept {
     if (m_options.timeout == wait_forever)
         return std::chrono::steady_clock::time_point::max();
     return detail::steady_deadline_after(m_options.timeout);
 }
 
-void BoundedSemaphore::lock(std::error_code& ec) noexcept {
-    if (!acquire_slot(default_deadline(), ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-}
-
-void BoundedSemaphore::lock() {
-    std::error_code ec;
-    lock(ec);
-    if (ec)
-        throw_error(ec);
-}
-
-bool BoundedSemaphore::try_lock(std::error_code& ec) noexcept {
-    return acquire_slot(std::chrono::steady_clock::now(), ec);
-}
-
-bool BoundedSemaphore::try_lock() {
-    return acquire_checked(std::chrono::steady_clock::now());
-}
-
-void BoundedSemaphore::unlock(std::error_code& ec) noexcept {
+void BoundedSemaphore::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (!owns_lock()) {
         ec = make_error_code(errc::not_locked);
         return;
     }
     portalocker::unlock(m_fd, m_options.backend, ec);
-    detail::close_handle(m_fd); // drops the lock even if the unlock call failed
+    detail::close_handle(m_fd);    // drops the lock even if the unlock call failed
+    detail::reap_exited_helpers(); // the one that brought us the slot, if it waited for it
     m_fd = invalid_native_handle();
-    m_slot.reset();
+    m_last_slot = std::exchange(m_slot, std::nullopt);
 }
 
-void BoundedSemaphore::unlock() {
+void BoundedSemaphore::raise_unlock_error(std::error_code ec) const {
+    std::error_code ignored;
+    auto held = m_last_slot && ec != errc::not_locked ? filename(*m_last_slot, ignored)
+                                                      : std::filesystem::path();
+    throw LockException(ec, detail::describe("cannot release the semaphore slot",
+                                             held.empty() ? m_directory : held, ec));
+}
+
+std::optional<int> BoundedSemaphore::acquire() {
     std::error_code ec;
-    auto held = slot_path();
-    unlock(ec);
-    if (ec)
-        throw LockException(ec, detail::describe("cannot release the semaphore slot",
-                                                 held.empty() ? m_directory : held, ec));
-}
-
-int BoundedSemaphore::acquire() {
-    lock();
-    return *m_slot;
+    lock(ec);
+    if (!ec)
+        return m_slot;
+    if (ec == errc::already_locked && !m_options.fail_when_locked)
+        return std::nullopt; // Python returns None after the whole timeout
+    raise_lock_error(ec);
 }
 
 void BoundedSemaphore::release() noexcept {

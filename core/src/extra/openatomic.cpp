@@ -162,10 +162,11 @@ AtomicFile::AtomicFile(std::filesystem::path target, std::error_code& ec) noexce
             return;
         }
         // O_EXCL: a name nobody else uses; a handful of tries against a clash of names.
+        // 0600 as Python's mkstemp file: the file is published with the mode it was made with.
         for (int attempt = 0; attempt < 16; ++attempt) {
             auto candidate = temporary_name(m_target);
             int fd =
-                ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+                ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
             if (fd >= 0) {
                 try {
                     m_stream = std::make_unique<Stream>(fd);

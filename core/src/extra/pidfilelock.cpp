@@ -78,69 +78,53 @@ PidFileLock::~PidFileLock() {
 }
 
 bool PidFileLock::publish(bool granted, std::error_code& ec) noexcept {
+    m_pid_write_failed = false;
     if (!granted)
         return false;
     ec = write_pid_file(m_path);
     if (!ec)
         return true;
+    m_pid_write_failed = true;
     std::error_code ignored;
     m_sidecar.unlock(ignored); // nothing held and no sidecar left: as if never called
     return false;
 }
 
-bool PidFileLock::publish(bool granted) {
-    std::error_code ec;
-    if (publish(granted, ec))
-        return true;
-    if (ec)
+bool PidFileLock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess,
+                                std::error_code& ec) noexcept {
+    return publish(m_sidecar.try_lock_until(deadline, ec), ec);
+}
+
+std::chrono::steady_clock::time_point PidFileLock::lock_deadline() const noexcept {
+    return detail::lock_deadline(m_sidecar.options());
+}
+
+void PidFileLock::raise_lock_error(std::error_code ec) const {
+    if (m_pid_write_failed)
         throw LockException(ec, detail::describe("cannot write the PID file", m_path, ec));
-    return false;
+    m_sidecar.raise_lock_error(ec);
 }
 
-void PidFileLock::lock(std::error_code& ec) noexcept {
-    m_sidecar.lock(ec);
-    publish(!ec, ec);
-}
-
-void PidFileLock::lock() {
-    m_sidecar.lock();
-    publish(true);
-}
-
-bool PidFileLock::try_lock(std::error_code& ec) noexcept {
-    return publish(m_sidecar.try_lock(ec), ec);
-}
-
-bool PidFileLock::try_lock() {
-    return publish(m_sidecar.try_lock());
-}
-
-void PidFileLock::unlock(std::error_code& ec) noexcept {
+void PidFileLock::release_lock(std::error_code& ec) noexcept {
     ec.clear();
+    m_pid_remove_error.clear();
     if (!owns_lock()) {
         ec = make_error_code(errc::not_locked);
         return;
     }
     // The PID file goes first, while the lock is held, so that nobody reads our pid after
     // somebody else took the lock.
-    std::error_code removeError;
-    std::filesystem::remove(m_path, removeError);
+    std::filesystem::remove(m_path, m_pid_remove_error);
     m_sidecar.unlock(ec);
     if (!ec)
-        ec = removeError;
+        ec = m_pid_remove_error;
 }
 
-void PidFileLock::unlock() {
-    if (!owns_lock()) {
-        auto ec = make_error_code(errc::not_locked);
-        throw LockException(ec, detail::describe("cannot unlock", lock_path(), ec));
-    }
-    std::error_code removeError;
-    std::filesystem::remove(m_path, removeError);
-    m_sidecar.unlock(); // throws for its own errors
-    if (removeError)
-        throw LockException(removeError, detail::describe("released the lock but cannot delete",
-                                                          m_path, removeError));
+void PidFileLock::raise_unlock_error(std::error_code ec) const {
+    if (m_pid_remove_error && ec == m_pid_remove_error)
+        throw LockException(ec,
+                            detail::describe("released the lock but cannot delete", m_path, ec));
+    m_sidecar.raise_unlock_error(ec); // the sidecar's own errors, as it words them
 }
 
 PidFileLock::Attempt PidFileLock::acquire(std::error_code& ec) noexcept {
@@ -155,12 +139,11 @@ PidFileLock::Attempt PidFileLock::acquire(std::error_code& ec) noexcept {
 }
 
 PidFileLock::Attempt PidFileLock::acquire() {
-    try {
-        lock();
-        return {.acquired = true, .holder = std::nullopt};
-    } catch (const AlreadyLocked&) {
-        return {.acquired = false, .holder = read_pid()};
-    }
+    std::error_code ec;
+    Attempt attempt = acquire(ec);
+    if (ec)
+        raise_lock_error(ec);
+    return attempt;
 }
 
 void PidFileLock::release() noexcept {

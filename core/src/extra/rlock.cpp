@@ -2,6 +2,8 @@
 
 #include <portalocker/exceptions.hpp>
 
+#include "../fileops.hpp"
+
 #include <utility>
 
 namespace portalocker {
@@ -20,31 +22,18 @@ RLock& RLock::operator=(RLock&& other) noexcept {
     return *this;
 }
 
-void RLock::lock(std::error_code& ec) noexcept {
+bool RLock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess,
+                          std::error_code& ec) noexcept {
+    // Always LockAccess::configured: RLock has no shared forms (as Python's RLock).
     ec.clear();
-    if (reenter())
-        return;
-    m_lock.lock(ec);
-    counted(!ec);
+    return reenter() || counted(m_lock.try_lock_until(deadline, ec));
 }
 
-void RLock::lock() {
-    if (reenter())
-        return;
-    m_lock.lock();
-    m_count = 1;
+std::chrono::steady_clock::time_point RLock::lock_deadline() const noexcept {
+    return detail::lock_deadline(m_lock.options());
 }
 
-bool RLock::try_lock(std::error_code& ec) noexcept {
-    ec.clear();
-    return reenter() || counted(m_lock.try_lock(ec));
-}
-
-bool RLock::try_lock() {
-    return reenter() || counted(m_lock.try_lock());
-}
-
-void RLock::unlock(std::error_code& ec) noexcept {
+void RLock::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (m_count == 0) {
         ec = make_error_code(errc::not_locked);
@@ -55,14 +44,15 @@ void RLock::unlock(std::error_code& ec) noexcept {
     --m_count;
 }
 
-void RLock::unlock() {
-    std::error_code ec;
-    unlock(ec);
+void RLock::raise_lock_error(std::error_code ec) const {
+    detail::throw_lock_error(ec, detail::describe("cannot lock", m_lock.path(), ec));
+}
+
+void RLock::raise_unlock_error(std::error_code ec) const {
     if (ec == errc::not_locked)
         throw LockException(ec, "Cannot release more times than acquired ('" +
-                                    m_lock.path().string() + "')");
-    if (ec)
-        throw LockException(ec, "cannot unlock '" + m_lock.path().string() + "'");
+                                    detail::printable_path(m_lock.path()) + "')");
+    throw LockException(ec, detail::describe("cannot unlock", m_lock.path(), ec));
 }
 
 std::FILE* RLock::acquire() {

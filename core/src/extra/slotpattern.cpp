@@ -158,12 +158,14 @@ bool format_number(std::string& out, int number, const FormatSpec& spec) {
 } // namespace
 
 std::string format_slot_name(std::string_view pattern, std::string_view name, int number,
-                             std::error_code& ec) {
+                             std::error_code& ec, std::string* problem) {
     ec.clear();
     std::string out;
     bool sawNumber = false;
-    auto fail = [&] {
+    auto fail = [&](std::string why) {
         ec = make_error_code(errc::invalid_argument);
+        if (problem)
+            *problem = std::move(why);
         return std::string();
     };
     for (std::size_t i = 0; i < pattern.size(); ++i) {
@@ -174,7 +176,7 @@ std::string format_slot_name(std::string_view pattern, std::string_view name, in
                 ++i;
                 continue;
             }
-            return fail(); // a single '}'
+            return fail("single '}' (a literal brace is written '}}')");
         }
         if (c != '{') {
             out += c;
@@ -187,32 +189,28 @@ std::string format_slot_name(std::string_view pattern, std::string_view name, in
         }
         const std::size_t close = pattern.find('}', i + 1);
         if (close == std::string_view::npos)
-            return fail();
+            return fail("unclosed '{' (a literal brace is written '{{')");
+        const std::string_view whole = pattern.substr(i, close - i + 1);
         std::string_view field = pattern.substr(i + 1, close - i - 1);
         if (field.find('{') != std::string_view::npos)
-            return fail(); // nested replacement fields
+            return fail("nested field in '" + std::string(whole) + "'");
         std::string_view specText;
         if (auto colon = field.find(':'); colon != std::string_view::npos) {
             specText = field.substr(colon + 1);
             field = field.substr(0, colon);
         }
+        if (field != "name" && field != "number") // positional, !conversion, .attribute, [index]
+            return fail("unknown field '" + std::string(whole) + "' (use {name} and {number})");
         auto spec = parse_spec(specText);
-        if (!spec)
-            return fail();
-        if (field == "name") {
-            if (!format_name(out, name, *spec))
-                return fail();
-        } else if (field == "number") {
-            if (!format_number(out, number, *spec))
-                return fail();
-            sawNumber = true;
-        } else {
-            return fail(); // positional, unknown, !conversion, .attribute, [index]
-        }
+        const bool formatted = spec && (field == "name" ? format_name(out, name, *spec)
+                                                        : format_number(out, number, *spec));
+        if (!formatted)
+            return fail("unsupported format '" + std::string(whole) + "'");
+        sawNumber = sawNumber || field == "number";
         i = close;
     }
     if (!sawNumber)
-        return fail();
+        return fail("no {number} field: every slot would be the same file");
     return out;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // The file name of a semaphore slot, from a pattern in Python's str.format() syntax, so that
-// slot files are named exactly as Python portalocker names them.
+// slot files are named exactly as Python portalocker names them. The one formatter of slot
+// names: BoundedSemaphore takes slots with it and the inspector's semaphore watches find them
+// with it (portalocker_inspect reaches it through its private include of core/src), so any
+// pattern a semaphore accepts can be watched.
 
 #include <string>
 #include <string_view>
@@ -14,8 +17,9 @@ namespace portalocker::detail {
 /// [type]` (types: none/s for name; none/d/x/X/o/b for number; precision: name only).
 /// Anything else (other or positional fields, conversions like !r, attribute or index
 /// access, nested fields, grouping, unbalanced braces) and a pattern without {number} (every
-/// slot would be the same file) set `ec` to errc::invalid_argument and return "".
+/// slot would be the same file) set `ec` to errc::invalid_argument and return ""; then
+/// `problem`, if given, says what is wrong in words ("unknown field '{nam}' ...").
 std::string format_slot_name(std::string_view pattern, std::string_view name, int number,
-                             std::error_code& ec);
+                             std::error_code& ec, std::string* problem = nullptr);
 
 } // namespace portalocker::detail

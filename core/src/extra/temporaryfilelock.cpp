@@ -36,18 +36,19 @@ TemporaryFileLock::~TemporaryFileLock() {
     release();
 }
 
-bool TemporaryFileLock::acquire(LockFlags flags, Deadline deadline, std::error_code& ec) noexcept {
+bool TemporaryFileLock::acquire_until(std::chrono::steady_clock::time_point deadline,
+                                      LockAccess access, std::error_code& ec) noexcept {
     // A replaced file is not contention: the file now at the path may well be free, so it is
     // tried even when the deadline has passed (or fail_when_locked allows a single attempt),
     // a few times, before a file that keeps changing counts as held by others.
     constexpr int attempts_after_deadline = 3;
     for (int attempt = 1;; ++attempt) {
-        if (Lock::acquire(flags, deadline, ec))
+        if (Lock::acquire_until(deadline, access, ec))
             return true;
         if (ec != errc::file_replaced)
             return false;
-        const bool expired = options().fail_when_locked ||
-                             (deadline && std::chrono::steady_clock::now() >= *deadline);
+        const bool expired =
+            options().fail_when_locked || std::chrono::steady_clock::now() >= deadline;
         if (expired && attempt >= attempts_after_deadline) {
             ec.clear(); // contention: false, or AlreadyLocked from lock()
             return false;
@@ -61,32 +62,20 @@ std::error_code TemporaryFileLock::after_lock(native_handle_type fd) noexcept {
     return Lock::after_lock(fd);
 }
 
-void TemporaryFileLock::before_unlock() noexcept {
+std::error_code TemporaryFileLock::before_unlock() noexcept {
     m_remove_error.clear();
     // Only our own file: if somebody replaced it regardless, theirs is not ours to delete.
-    if (!still_named(fd(), path()))
-        return;
-    std::error_code ec;
-    std::filesystem::remove(path(), ec);
-    m_remove_error = ec;
+    if (!still_named(held_handle(), path()))
+        return {};
+    std::filesystem::remove(path(), m_remove_error);
+    return m_remove_error;
 }
 
-void TemporaryFileLock::unlock(std::error_code& ec) noexcept {
-    m_remove_error.clear();
-    Lock::unlock(ec);
-    if (!ec && m_remove_error)
-        ec = std::exchange(m_remove_error, {});
-}
-
-void TemporaryFileLock::unlock() {
-    m_remove_error.clear();
-    std::error_code ec;
-    Lock::unlock(ec);
-    if (ec)
-        throw LockException(ec, detail::describe("cannot unlock", path(), ec));
-    if (auto removeError = std::exchange(m_remove_error, {}))
-        throw LockException(removeError, detail::describe("released the lock but cannot delete",
-                                                          path(), removeError));
+void TemporaryFileLock::raise_unlock_error(std::error_code ec) const {
+    if (m_remove_error && ec == m_remove_error)
+        throw LockException(ec,
+                            detail::describe("released the lock but cannot delete", path(), ec));
+    Lock::raise_unlock_error(ec);
 }
 
 } // namespace portalocker

@@ -1,11 +1,12 @@
 #include <portalocker/inspect/watch.hpp>
 
+#include "extra/slotpattern.hpp"
 #include "procfs.hpp"
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <filesystem>
+#include <limits>
 
 #include <dirent.h>
 #include <glob.h>
@@ -13,77 +14,22 @@
 
 namespace portalocker::inspect {
 
-namespace {
-
-bool apply_number_spec(std::string_view spec, unsigned number, std::string& out) {
-    // Python format spec subset: [0][width][d]
-    bool zero_fill = false;
-    if (!spec.empty() && spec.front() == '0') {
-        zero_fill = true;
-        spec.remove_prefix(1);
-    }
-    if (!spec.empty() && spec.back() == 'd')
-        spec.remove_suffix(1);
-    unsigned width = 0;
-    if (!spec.empty()) {
-        auto [end, error] = std::from_chars(spec.data(), spec.data() + spec.size(), width);
-        if (error != std::errc() || end != spec.data() + spec.size() || width > 64)
-            return false;
-    }
-    const std::string digits = std::to_string(number);
-    if (digits.size() < width)
-        out.append(width - digits.size(), zero_fill ? '0' : ' ');
-    out += digits;
-    return true;
-}
-
-} // namespace
-
 std::optional<std::string> format_slot_name(std::string_view pattern, std::string_view name,
                                             unsigned number, std::string* error) {
-    auto fail = [&](std::string message) -> std::optional<std::string> {
+    const auto fail = [&](std::string problem) -> std::optional<std::string> {
         if (error)
-            *error = std::move(message);
+            *error = std::move(problem);
         return std::nullopt;
     };
-    std::string out;
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        const char c = pattern[i];
-        if (c == '}') {
-            if (i + 1 < pattern.size() && pattern[i + 1] == '}') {
-                out += '}';
-                ++i;
-                continue;
-            }
-            return fail("single '}' in pattern");
-        }
-        if (c != '{') {
-            out += c;
-            continue;
-        }
-        if (i + 1 < pattern.size() && pattern[i + 1] == '{') {
-            out += '{';
-            ++i;
-            continue;
-        }
-        const std::size_t close = pattern.find('}', i);
-        if (close == std::string_view::npos)
-            return fail("unclosed '{' in pattern");
-        const std::string_view field = pattern.substr(i + 1, close - i - 1);
-        const std::size_t colon = field.find(':');
-        const std::string_view key = field.substr(0, colon);
-        const std::string_view spec =
-            colon == std::string_view::npos ? std::string_view() : field.substr(colon + 1);
-        if (key == "name" && spec.empty())
-            out += name;
-        else if (key == "number") {
-            if (!apply_number_spec(spec, number, out))
-                return fail("unsupported format '{" + std::string(field) + "}'");
-        } else
-            return fail("unknown field '{" + std::string(field) + "}' (use {name} and {number})");
-        i = close;
-    }
-    return out;
+    if (number > static_cast<unsigned>(std::numeric_limits<int>::max()))
+        return fail("slot number " + std::to_string(number) + " out of range");
+    std::error_code ec;
+    std::string problem;
+    std::string formatted = portalocker::detail::format_slot_name(
+        pattern, name, static_cast<int>(number), ec, &problem);
+    if (ec)
+        return fail(std::move(problem));
+    return formatted;
 }
 
 std::vector<WatchTarget> expand_watch(const Watch& watch, std::vector<std::string>& problems,

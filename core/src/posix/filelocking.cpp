@@ -1,8 +1,10 @@
-// lock()/unlock() on POSIX systems: flock(), fcntl() record locks and Linux OFD locks.
+// lock_once() on POSIX systems: flock(), fcntl() record locks and Linux OFD locks.
 
 #include "lockcall.hpp"
 
 #include <portalocker/exceptions.hpp>
+
+#include <cstdio>
 
 #include <sys/file.h>
 #include <unistd.h>
@@ -34,7 +36,8 @@ RecordLockCall record_lock_call(LockFlags flags, Backend backend, bool blocking)
     return call;
 }
 
-std::error_code lock_once(int fd, LockFlags flags, Backend backend, bool blocking) noexcept {
+std::error_code lock_once(native_handle_type fd, LockFlags flags, Backend backend,
+                          bool blocking) noexcept {
     const bool unlocking = has(flags, LockFlags::UNBLOCK);
     if (!unlocking && has(flags, LockFlags::EXCLUSIVE) == has(flags, LockFlags::SHARED))
         return make_error_code(errc::invalid_argument); // exactly one of EXCLUSIVE, SHARED
@@ -75,41 +78,11 @@ std::error_code lock_once(int fd, LockFlags flags, Backend backend, bool blockin
     return {};
 }
 
+std::string handle_text(native_handle_type handle) {
+    return "file descriptor " + std::to_string(handle);
+}
+
 } // namespace detail
-
-void lock(native_handle_type handle, LockFlags flags, Backend backend,
-          std::error_code& ec) noexcept {
-    ec = detail::lock_once(handle, flags & ~LockFlags::UNBLOCK, backend,
-                           !has(flags, LockFlags::NON_BLOCKING));
-}
-
-void lock(native_handle_type handle, LockFlags flags, Backend backend) {
-    std::error_code ec;
-    lock(handle, flags, backend, ec);
-    if (ec)
-        detail::throw_lock_error(ec, "cannot lock file descriptor " + std::to_string(handle) +
-                                         " with " + std::string(to_string(backend)));
-}
-
-void lock(std::FILE* file, LockFlags flags, Backend backend) {
-    lock(native_handle(file), flags, backend);
-}
-
-void unlock(native_handle_type handle, Backend backend, std::error_code& ec) noexcept {
-    ec = detail::lock_once(handle, LockFlags::UNBLOCK, backend, false);
-}
-
-void unlock(native_handle_type handle, Backend backend) {
-    std::error_code ec;
-    unlock(handle, backend, ec);
-    if (ec)
-        throw LockException(ec, "cannot unlock file descriptor " + std::to_string(handle));
-}
-
-void unlock(std::FILE* file, Backend backend) {
-    std::fflush(file);
-    unlock(native_handle(file), backend);
-}
 
 native_handle_type native_handle(std::FILE* file) noexcept {
     return ::fileno(file);

@@ -10,8 +10,10 @@
 namespace portalocker::detail {
 
 native_handle_type open_file(const std::filesystem::path& path, const OpenMode& mode,
-                             std::error_code& ec) noexcept {
+                             std::error_code& ec, bool* nonblocking_left) noexcept {
     ec.clear();
+    if (nonblocking_left)
+        *nonblocking_left = false;
     int flags = O_CLOEXEC | O_NOCTTY;
     if (mode.read && mode.write)
         flags |= O_RDWR;
@@ -44,11 +46,23 @@ native_handle_type open_file(const std::filesystem::path& path, const OpenMode& 
         ec = {errno, std::system_category()};
         return -1;
     }
+    // Opened for writing, the file cannot be a directory (EISDIR above). O_NONBLOCK has no
+    // effect on regular files (open(2)); on a FIFO or device it would make reads and writes
+    // fail with EAGAIN. So where the caller can clear it later, before any I/O, it stays.
+    if (nonblocking_left && mode.write) {
+        *nonblocking_left = true;
+        return fd;
+    }
+    // Otherwise one fstat instead of always clearing it (two calls on every acquisition).
     struct stat status {};
-    if (::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
-        ::close(fd);
-        ec = {EISDIR, std::system_category()};
-        return -1;
+    if (::fstat(fd, &status) == 0) {
+        if (S_ISREG(status.st_mode))
+            return fd;
+        if (S_ISDIR(status.st_mode)) {
+            ::close(fd);
+            ec = {EISDIR, std::system_category()};
+            return -1;
+        }
     }
     const int statusFlags = ::fcntl(fd, F_GETFL);
     if (statusFlags == -1 || ::fcntl(fd, F_SETFL, statusFlags & ~O_NONBLOCK) == -1) {
@@ -57,6 +71,12 @@ native_handle_type open_file(const std::filesystem::path& path, const OpenMode& 
         return -1;
     }
     return fd;
+}
+
+void make_blocking(native_handle_type handle) noexcept {
+    const int statusFlags = ::fcntl(handle, F_GETFL);
+    if (statusFlags != -1 && (statusFlags & O_NONBLOCK))
+        ::fcntl(handle, F_SETFL, statusFlags & ~O_NONBLOCK);
 }
 
 void close_handle(native_handle_type handle) noexcept {

@@ -29,7 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <new>
+#include <utility>
 #include <vector>
 
 #ifndef P_PIDFD
@@ -81,6 +85,9 @@ namespace {
 constexpr char helper_name[] = "plk-wait-helper";
 static_assert(sizeof helper_name <= 16, "a command name has at most 15 bytes");
 
+/// What a helper gets and gives. It lives at the bottom of the helper's stack mapping, so it
+/// stays valid until the helper is reaped: a granted helper may still read `doorbell` after
+/// its wait has returned (another helper's ring can end the wait first).
 struct HelperArgs {
     int fd;
     bool use_flock;
@@ -121,8 +128,9 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
 
 constexpr std::size_t helper_stack_size = 64 * 1024;
 
-// Stacks are kept per thread for the next wait: unmapping memory shared with running threads
-// costs a TLB shoot-down on every core, which would sit on the hand-off path.
+// Stacks are kept for the next wait: unmapping memory shared with running threads costs a
+// TLB shoot-down on every core, which would sit on the hand-off path. Process-wide, because
+// a helper that was still exiting when its wait returned is reaped later, on any thread.
 class StackPool {
   public:
     ~StackPool() {
@@ -130,10 +138,13 @@ class StackPool {
             ::munmap(stack, helper_stack_size);
     }
     void* take() noexcept {
-        if (!m_free.empty()) {
-            void* stack = m_free.back();
-            m_free.pop_back();
-            return stack;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_free.empty()) {
+                void* stack = m_free.back();
+                m_free.pop_back();
+                return stack;
+            }
         }
         void* stack = ::mmap(nullptr, helper_stack_size, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -141,6 +152,7 @@ class StackPool {
     }
     void give_back(void* stack) noexcept {
         try {
+            std::lock_guard lock(m_mutex);
             m_free.push_back(stack);
         } catch (...) {
             ::munmap(stack, helper_stack_size);
@@ -148,10 +160,81 @@ class StackPool {
     }
 
   private:
+    std::mutex m_mutex;
     std::vector<void*> m_free;
 };
 
-thread_local StackPool t_stacks;
+/// A helper that was granted its lock and was still on its way out when its wait returned.
+/// Until it has exited it may still use its stack and ring its doorbell, so it keeps both.
+struct ExitingHelper {
+    int pidfd;
+    void* stack;
+    int doorbell;
+};
+
+/// Waits for `helper` to end and frees what it kept.
+void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept;
+
+/// Helpers handed over by waits that returned before they had exited: reaping them would
+/// have put their exit on the hand-off path. They are reaped at the next wait or release in
+/// the process (by then they are long gone: waitid() returns at once), and at exit.
+class ExitingHelpers {
+  public:
+    explicit ExitingHelpers(StackPool& stacks) : m_stacks(stacks) {}
+    ~ExitingHelpers() { reap_all(); }
+    void add(const ExitingHelper& helper) noexcept {
+        try {
+            std::lock_guard lock(m_mutex);
+            m_helpers.push_back(helper);
+            m_pending.store(true, std::memory_order_release);
+        } catch (...) {
+            reap_now(helper, m_stacks); // no memory to remember it: wait for it here
+        }
+    }
+    void reap_all() noexcept {
+        if (!m_pending.load(std::memory_order_acquire))
+            return;
+        std::lock_guard lock(m_mutex);
+        for (const ExitingHelper& helper : m_helpers)
+            reap_now(helper, m_stacks);
+        m_helpers.clear();
+        m_pending.store(false, std::memory_order_release);
+    }
+
+  private:
+    StackPool& m_stacks;
+    std::mutex m_mutex;
+    std::vector<ExitingHelper> m_helpers;
+    std::atomic<bool> m_pending{false};
+};
+
+/// Both, destroyed in the right order at exit (the helpers before their stacks).
+struct HelperResources {
+    StackPool stacks;
+    ExitingHelpers exiting{stacks};
+};
+
+HelperResources& resources() noexcept {
+    static HelperResources instance;
+    return instance;
+}
+
+int wait_for_exit(int pidfd) noexcept {
+    siginfo_t info{};
+    int rc;
+    do
+        rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+                      WEXITED | __WALL);
+    while (rc == -1 && errno == EINTR);
+    return rc;
+}
+
+void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept {
+    wait_for_exit(helper.pidfd);
+    ::close(helper.pidfd);
+    stacks.give_back(helper.stack);
+    ::close(helper.doorbell);
+}
 
 /// One helper process blocked in one lock call.
 class Helper {
@@ -165,27 +248,28 @@ class Helper {
             reap();
         }
         if (m_stack)
-            t_stacks.give_back(m_stack);
+            resources().stacks.give_back(m_stack);
     }
 
     std::error_code start(const LockRequest& request, int doorbell) noexcept {
-        m_args.fd = request.handle;
-        m_args.use_flock = request.backend == Backend::flock;
-        m_args.flock_operation = has(request.flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH;
-        m_args.record =
-            record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend, true);
-        m_args.parent = ::getpid();
-        m_args.doorbell = doorbell;
-        m_args.outcome = -1;
-        m_stack = t_stacks.take();
+        m_stack = resources().stacks.take();
         if (!m_stack)
             return {ENOMEM, std::system_category()};
+        m_args = new (m_stack) HelperArgs{};
+        m_args->fd = request.handle;
+        m_args->use_flock = request.backend == Backend::flock;
+        m_args->flock_operation = has(request.flags, LockFlags::EXCLUSIVE) ? LOCK_EX : LOCK_SH;
+        m_args->record =
+            record_lock_call(request.flags & ~LockFlags::NON_BLOCKING, request.backend, true);
+        m_args->parent = ::getpid();
+        m_args->doorbell = doorbell;
+        m_args->outcome = -1;
         sigset_t all, previous;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &previous);
         int pidfd = -1;
         m_pid = PORTALOCKER_CLONE(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
-                                  CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, &m_args,
+                                  CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, m_args,
                                   &pidfd);
         int cloneErrno = errno;
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -198,25 +282,29 @@ class Helper {
     int pidfd() const noexcept { return m_pidfd; }
     bool running() const noexcept { return m_pidfd >= 0; }
     /// -1 while the lock call is still blocked, then 0 (granted) or the errno.
-    int outcome() const noexcept { return __atomic_load_n(&m_args.outcome, __ATOMIC_ACQUIRE); }
+    int outcome() const noexcept { return __atomic_load_n(&m_args->outcome, __ATOMIC_ACQUIRE); }
 
     void kill() noexcept { ::kill(m_pid, SIGKILL); }
 
     /// Waits for the helper to end; returns its outcome (-1: killed while blocked).
     int reap() noexcept {
-        siginfo_t info{};
-        int rc;
-        do
-            rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(m_pidfd), &info,
-                          WEXITED | __WALL);
-        while (rc == -1 && errno == EINTR);
+        wait_for_exit(m_pidfd);
         ::close(m_pidfd);
         m_pidfd = -1;
         return outcome();
     }
 
+    /// Hands the helper, which has published its outcome and is on its way out, over to
+    /// the exiting helpers together with `doorbell`, which it may still ring.
+    void hand_over(int doorbell) noexcept {
+        resources().exiting.add({m_pidfd, m_stack, doorbell});
+        m_pidfd = -1;
+        m_stack = nullptr;
+        m_args = nullptr;
+    }
+
   private:
-    HelperArgs m_args{};
+    HelperArgs* m_args = nullptr; ///< at the bottom of m_stack
     void* m_stack = nullptr;
     pid_t m_pid = -1;
     int m_pidfd = -1;
@@ -238,27 +326,31 @@ class EventFd {
     EventFd(const EventFd&) = delete;
     EventFd& operator=(const EventFd&) = delete;
     int get() const noexcept { return m_fd; }
+    /// The descriptor, no longer closed by this object.
+    int release() noexcept { return std::exchange(m_fd, -1); }
 
   private:
     int m_fd;
 };
 
 } // namespace
+
+void reap_exited_helpers() noexcept {
+    resources().exiting.reap_all();
+}
+#else
+void reap_exited_helpers() noexcept {}
 #endif // PORTALOCKER_KERNEL_WAITER
 
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
     using namespace std::chrono;
-    ec.clear();
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        std::error_code attempt = try_request(requests[i]);
-        if (!attempt)
-            return static_cast<int>(i);
-        if (attempt != errc::already_locked) {
-            ec = attempt;
-            return -1;
-        }
-    }
+#ifdef PORTALOCKER_KERNEL_WAITER
+    reap_exited_helpers();
+#endif
+    int granted = try_each(requests, ec);
+    if (granted >= 0 || ec)
+        return granted;
     if (deadline && steady_clock::now() >= *deadline)
         return -1;
     // Contended: from here on the wait is visible to inspectors with its deadline.
@@ -333,6 +425,8 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
             helpers[i].kill();
     }
     for (std::size_t i = 0; i < helpers.size(); ++i) {
+        if (static_cast<int>(i) == winner && !failure)
+            continue; // its exit is not waited for: see below
         int outcome = helpers[i].reap();
         if (static_cast<int>(i) == winner || outcome > 0)
             continue;
@@ -349,6 +443,13 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
             release_request(requests[static_cast<std::size_t>(winner)]);
         ec = failure;
         return -1;
+    }
+    if (winner >= 0 && helpers[static_cast<std::size_t>(winner)].running()) {
+        // The winner published its grant; all that is left for it is to ring and exit. Waiting
+        // for that would put a process exit on the hand-off path (and even asking whether it
+        // is over costs a system call there), so it is reaped later, with the doorbell it may
+        // still ring: at the next wait or release in this process.
+        helpers[static_cast<std::size_t>(winner)].hand_over(doorbell.release());
     }
     if (winner >= 0 && requests[static_cast<std::size_t>(winner)].backend == Backend::posix) {
         // fcntl locks record the pid of the process that was granted them, which was the

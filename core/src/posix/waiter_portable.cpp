@@ -12,4 +12,6 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
     return poll_for_any(requests, deadline, poll_cap, ec);
 }
 
+void reap_exited_helpers() noexcept {} // no helper processes here
+
 } // namespace portalocker::detail

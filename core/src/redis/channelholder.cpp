@@ -1,5 +1,7 @@
 #include "channelholder.hpp"
 
+#include "channelredial.hpp"
+
 #include <portalocker/exceptions.hpp>
 
 #include <cerrno>
@@ -8,11 +10,10 @@
 
 namespace portalocker::redis {
 
-ChannelHolder::ChannelHolder(RedisOptions options, std::string channel, Publisher publisher,
+ChannelHolder::ChannelHolder(RedisOptions options, std::string channel,
                              std::chrono::nanoseconds health_check_interval, LostCallback on_lost)
-    : m_connection(std::move(options)), m_channel(std::move(channel)),
-      m_publisher(std::move(publisher)), m_healthCheckInterval(health_check_interval),
-      m_onLost(std::move(on_lost)) {}
+    : m_connection(options), m_answers(std::move(options)), m_channel(std::move(channel)),
+      m_healthCheckInterval(health_check_interval), m_onLost(std::move(on_lost)) {}
 
 ChannelHolder::~ChannelHolder() {
     unsubscribe();
@@ -63,29 +64,14 @@ bool ChannelHolder::subscribe(const std::string& holder_id, channel::Mode mode, 
     }
     m_broken = false;
     m_lost = false;
-    auto fail = [&] {
-        message = m_connection.last_error();
-        m_connection.close(); // never leave a subscription (or a name) behind
-        return false;
-    };
-    if (!m_connection.connect(ec))
-        return fail();
-    // The name first: a subscriber of the channel must always carry its holder name, or
-    // contenders could not tell it from a foreign subscriber.
-    std::vector<Command> commands{
-        {"CLIENT", "SETNAME", channel::holder_client_name(m_channel, holder_id)},
-        {"SUBSCRIBE", m_channel}};
-    auto replies = m_connection.pipeline(commands, ec);
-    if (ec)
-        return fail();
-    if (replies.size() != 2 || !replies[0].is_status() || replies[1].at(0).text != "subscribe") {
-        ec = make_error_code(errc::protocol_error);
-        message = "unexpected answer to SUBSCRIBE from Redis at " +
-                  m_connection.options().address() + ": " +
-                  (replies.size() == 2 ? replies[1].describe() : std::string("(none)"));
-        m_connection.close();
+    // The answer connection first: once subscribed, an answer must not wait for a dial.
+    drop_if_closed_by_server(m_answers);
+    if (!m_answers.connect(ec)) {
+        message = m_answers.last_error();
         return false;
     }
+    if (!start_subscription(channel::holder_client_name(m_channel, holder_id), ec, message))
+        return false;
     try {
         m_thread = std::thread(&ChannelHolder::run, this);
     } catch (const std::system_error& error) {
@@ -95,6 +81,39 @@ bool ChannelHolder::subscribe(const std::string& holder_id, channel::Mode mode, 
         return false;
     }
     return true;
+}
+
+bool ChannelHolder::start_subscription(const std::string& name, std::error_code& ec,
+                                       std::string& message) noexcept {
+    drop_if_closed_by_server(m_connection);
+    for (int attempt = 0;; ++attempt) {
+        const bool reused = m_connection.connected();
+        if (!m_connection.connect(ec)) {
+            message = m_connection.last_error();
+            return false;
+        }
+        // The name first: a subscriber of the channel must always carry its holder name, or
+        // contenders could not tell it from a foreign subscriber.
+        std::vector<Command> commands{{"CLIENT", "SETNAME", name}, {"SUBSCRIBE", m_channel}};
+        auto replies = m_connection.pipeline(commands, ec);
+        if (ec == errc::connection_lost && reused && attempt == 0)
+            continue; // closed by the server since the last use (it was closed for us)
+        if (ec) {
+            message = m_connection.last_error();
+            m_connection.close(); // never leave a subscription (or a name) behind
+            return false;
+        }
+        if (replies.size() != 2 || !replies[0].is_status() ||
+            replies[1].at(0).text != "subscribe") {
+            ec = make_error_code(errc::protocol_error);
+            message = "unexpected answer to SUBSCRIBE from Redis at " +
+                      m_connection.options().address() + ": " +
+                      (replies.size() == 2 ? replies[1].describe() : std::string("(none)"));
+            m_connection.close();
+            return false;
+        }
+        return true;
+    }
 }
 
 void ChannelHolder::begin_deciding() noexcept {
@@ -182,10 +201,14 @@ void ChannelHolder::answer(const std::string& responseChannel) noexcept {
             return;
         }
     }
-    try {
-        m_publisher(responseChannel, message);
-    } catch (...) {
-        // The pinger retries or reaps us; never let it end this thread.
+    // A connection closed by the server meanwhile (idle timeout, CLIENT KILL) is re-dialled
+    // once: a lost answer could get a live holder reaped.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::error_code ec;
+        if (m_answers.connect(ec))
+            m_answers.command({"PUBLISH", responseChannel, message}, ec);
+        if (ec != errc::connection_lost)
+            return;
     }
 }
 
@@ -201,6 +224,7 @@ void ChannelHolder::run() noexcept {
     Deadline pongDeadline = Deadline::max();
     Deadline unsubscribeDeadline = Deadline::max();
     bool unsubscribing = false;
+    bool unsubscribed = false;
     std::error_code ec;
     for (;;) {
         bool stop;
@@ -211,7 +235,11 @@ void ChannelHolder::run() noexcept {
         if (stop && !unsubscribing) {
             unsubscribing = true;
             unsubscribeDeadline = deadline_after(commandTimeout);
-            if (!m_connection.send(Command{"UNSUBSCRIBE", m_channel}, unsubscribeDeadline, ec)) {
+            // The name goes in the same round trip: the server runs CLIENT SETNAME right
+            // after the last UNSUBSCRIBE has taken the connection out of subscriber mode, so
+            // the connection is never idle under a holder name.
+            if (!m_connection.send(Command{"UNSUBSCRIBE", m_channel}, unsubscribeDeadline, ec) ||
+                !m_connection.send(Command{"CLIENT", "SETNAME", ""}, unsubscribeDeadline, ec)) {
                 m_connection.close(); // closing unsubscribes as well
                 return;
             }
@@ -254,6 +282,13 @@ void ChannelHolder::run() noexcept {
         case Connection::ReadStatus::reply:
             break;
         }
+        if (unsubscribed) {
+            // The answer to CLIENT SETNAME "": the connection is idle and nameless now. A
+            // server that refused it gets the connection closed, which clears the name too.
+            if (!reply.is_status())
+                m_connection.close();
+            return;
+        }
         const std::string& kind = reply.at(0).text;
         if (kind == "message" && reply.at(1).text == m_channel) {
             if (auto responseChannel = channel::parse_ping(reply.at(2).text))
@@ -262,7 +297,7 @@ void ChannelHolder::run() noexcept {
             pongDeadline = Deadline::max();
             nextHealthCheck = deadline_after(m_healthCheckInterval);
         } else if (kind == "unsubscribe" && reply.at(2).is_integer() && reply.at(2).integer == 0) {
-            return; // clean: the connection is back in normal mode for the next subscribe
+            unsubscribed = true; // back in normal mode; CLIENT SETNAME's answer is next
         }
     }
 }

@@ -5,7 +5,16 @@
 //
 // One subscription per holder id: every subscribe() sets a fresh client name first, so a
 // name seen twice in CLIENT LIST always means one continuous subscription (reaping relies on
-// that). The connection itself is reused between subscriptions.
+// that). The connection itself is reused between subscriptions, but never keeps the holder
+// name while idle: unsubscribing clears it in the same round trip (a portalocker 4.x prober
+// kills every connection named like a holder of the channel that does not answer its ping,
+// subscribed or not). A reused connection that the server closed meanwhile is re-dialled
+// once: nothing was held on it.
+//
+// Answers go out on a connection of their own, dialled before the subscription starts and
+// used by the answering thread alone, so that an answer never waits behind the owner's
+// commands or a dial: a holder that answers a 4.x probe later than its unavailable_timeout
+// (1 s) is killed.
 //
 // While "deciding" (from subscribe() or begin_deciding() until decide()), answers are held
 // back and then sent with the decided mode. A contender whose ping reached us after we
@@ -30,11 +39,9 @@ namespace portalocker::redis {
 
 class ChannelHolder {
   public:
-    /// Publishes an answer (channel, message); runs on the answering thread.
-    using Publisher = std::function<void(const std::string&, const std::string&)>;
     using LostCallback = std::function<void(std::error_code)>;
 
-    ChannelHolder(RedisOptions options, std::string channel, Publisher publisher,
+    ChannelHolder(RedisOptions options, std::string channel,
                   std::chrono::nanoseconds health_check_interval, LostCallback on_lost);
     ~ChannelHolder();
     ChannelHolder(const ChannelHolder&) = delete;
@@ -52,8 +59,9 @@ class ChannelHolder {
     bool decide(channel::Mode mode, bool granted = false) noexcept;
     /// Our own probe: pings carrying this response channel are not answered.
     void ignore_pings_to(std::string response_channel) noexcept;
-    /// Ends the subscription: the thread sends UNSUBSCRIBE, keeps answering until it is
-    /// confirmed (at most the command timeout), then exits. Idempotent.
+    /// Ends the subscription: the thread sends UNSUBSCRIBE and clears the client name, keeps
+    /// answering until both are confirmed (at most the command timeout; the connection is
+    /// closed otherwise), then exits. Idempotent.
     void unsubscribe() noexcept;
 
     bool subscribed() const noexcept { return m_thread.joinable(); }
@@ -67,6 +75,8 @@ class ChannelHolder {
     std::string client_name() const;
 
   private:
+    bool start_subscription(const std::string& name, std::error_code& ec,
+                            std::string& message) noexcept;
     void run() noexcept;
     void answer(const std::string& responseChannel) noexcept;
     void report_broken(std::error_code ec) noexcept;
@@ -74,8 +84,8 @@ class ChannelHolder {
     void drain_wake() noexcept;
 
     Connection m_connection; // owned by the thread while subscribed
+    Connection m_answers;    // PUBLISH of answers: the thread's alone while subscribed
     const std::string m_channel;
-    const Publisher m_publisher;
     const std::chrono::nanoseconds m_healthCheckInterval;
     const LostCallback m_onLost;
     int m_wakeRead = -1;

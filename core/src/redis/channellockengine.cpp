@@ -2,6 +2,7 @@
 
 #include "../printable.hpp"
 #include "channelanswers.hpp"
+#include "channelredial.hpp"
 #include "random.hpp"
 
 #include <portalocker/exceptions.hpp>
@@ -42,28 +43,15 @@ ChannelLockEngine::ChannelLockEngine(std::string channel, RedisOptions redis,
     : m_channel(std::move(channel)), m_redis(std::move(redis)),
       m_options(sanitized(std::move(options))), m_commands(m_redis) {
     // Created here, not on first use: lost() and holder_id() read it from other threads.
-    auto publish = [this](const std::string& responseChannel, const std::string& message) {
-        std::lock_guard lock(m_commandMutex);
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            // A command connection closed by the server (idle timeout, CLIENT KILL) is
-            // reconnected once: a lost answer could get a live holder reaped.
-            std::error_code ec;
-            if (m_commands.connect(ec))
-                m_commands.command({"PUBLISH", responseChannel, message}, ec);
-            if (ec != errc::connection_lost)
-                return;
-        }
-    };
-    m_holder =
-        std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel, std::move(publish),
-                                        m_options.health_check_interval, m_options.on_lost);
+    m_holder = std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel,
+                                               m_options.health_check_interval, m_options.on_lost);
 }
 
 ChannelLockEngine::~ChannelLockEngine() {
     std::error_code ignored;
     if (m_held)
         release(ignored);
-    m_holder.reset(); // joins the answering thread before the connection it publishes on goes
+    m_holder.reset(); // joins the answering thread
 }
 
 ChannelWatcher& ChannelLockEngine::watcher() {
@@ -105,19 +93,27 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
     }
     if (m_options.fail_when_locked)
         deadline = Clock::now();
-    {
-        std::lock_guard lock(m_commandMutex);
-        if (!m_commands.connect(ec)) {
-            m_lastError = m_commands.last_error();
-            return false;
-        }
+    drop_if_closed_by_server(m_commands);
+    if (!m_commands.connect(ec)) {
+        m_lastError = m_commands.last_error();
+        return false;
     }
     if (m_watcher)
         m_watcher->discard_notifications();
     bool watching = false;
+    bool redialled = false;
     int retries = 0;
     for (;;) {
         Outcome outcome = attempt(shared, ec);
+        if (outcome == Outcome::failed && ec == errc::connection_lost && !redialled) {
+            // Nothing is held yet, so a connection the server closed under us (CLIENT KILL by
+            // a 4.x prober's sweep, an idle timeout) is re-dialled once by the next attempt:
+            // Connection closed it already.
+            redialled = true;
+            ec.clear();
+            leave(false);
+            continue;
+        }
         if (outcome == Outcome::granted) {
             m_held = true;
             m_heldShared = shared;
@@ -134,6 +130,10 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
             leave(true);
             return false;
         }
+        // About to sleep: only the writer next in line sleeps subscribed (see attempt()); a
+        // reader, or a writer behind another, that is still subscribed after a retry leaves.
+        if (shared || m_behind)
+            leave(shared);
         retries = 0;
         if (!watching) {
             // Subscribe to release notifications, then look again before sleeping: a release
@@ -157,6 +157,7 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
 ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_code& ec) noexcept {
     const Mode intent = shared ? Mode::shared : Mode::pending;
     ChannelHolder* subscriber = m_holder.get();
+    m_behind = false;
     if (subscriber->subscribed() && subscriber->broken())
         subscriber->unsubscribe();
     if (shared && !subscriber->subscribed()) {
@@ -197,6 +198,20 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     if (!probe(first, ec))
         return Outcome::failed;
     const bool conflict = any_blocks(first.answers, shared);
+    // Only the writer next in line (the lowest pending id) waits subscribed as "pending",
+    // which is enough to make new readers back off. Every other waiting writer leaves: each
+    // subscriber costs every prober an answer to collect, and a portalocker 4.x prober reads
+    // about ten answers a second and kills every holder name it did not read within its
+    // unavailable_timeout (1 s), live holders included.
+    const std::string ownId = subscriber->holder_id();
+    const auto ahead =
+        std::find_if(first.answers.begin(), first.answers.end(), [&](const Answer& answer) {
+            return answer.kind == Answer::Kind::protocol1 && answer.mode == Mode::pending &&
+                   answer.holder_id < ownId;
+        });
+    m_behind = ahead != first.answers.end();
+    if (!conflict && first.departed)
+        return Outcome::retry; // somebody left while we asked: ask again
     if (!conflict && first.missing > 0) {
         Outcome reaped = reap(first, ec);
         if (reaped != Outcome::locked)
@@ -216,16 +231,16 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     }
     if (conflict || first.missing > 0) {
         describe_conflict(first, shared);
-        return Outcome::locked; // wait subscribed as "pending": new readers now back off
+        if (ahead != first.answers.end())
+            leave(false); // nobody waits for a writer that is not next in line
+        return Outcome::locked;
     }
     if (first.answers.empty())
         return Outcome::retry; // everybody else left since we counted: G1 again is cheaper
-    const std::string ownId = subscriber->holder_id();
-    for (const Answer& answer : first.answers) {
-        if (answer.holder_id < ownId) {
-            m_lastConflict = "writer " + answer.holder_id + " is pending ahead of us";
-            return Outcome::locked; // the lowest pending id is elected; not us
-        }
+    if (ahead != first.answers.end()) {
+        m_lastConflict = "writer " + ahead->holder_id + " is pending ahead of us";
+        leave(false);
+        return Outcome::locked; // the lowest pending id is elected; not us
     }
     // G2 for the elected writer: announce exclusive, then check that all others are pending.
     subscriber->decide(Mode::exclusive);
@@ -244,6 +259,8 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     subscriber->decide(Mode::pending);
     // Whoever saw our announcement and backed off must look again.
     announce_release();
+    if (!checkConflict && check.departed)
+        return Outcome::retry;
     describe_conflict(check, false);
     return Outcome::locked;
 }
@@ -262,6 +279,8 @@ ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_cod
         return Outcome::locked;
     }
     if (look.missing > 0) {
+        if (look.departed)
+            return Outcome::retry;
         Outcome reaped = reap(look, ec);
         if (reaped == Outcome::locked)
             describe_conflict(look, true);
@@ -271,7 +290,6 @@ ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_cod
 }
 
 bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec) noexcept {
-    std::lock_guard lock(m_commandMutex);
     if (!m_commands.connect(ec)) {
         m_lastError = m_commands.last_error();
         return false;
@@ -311,13 +329,10 @@ bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
                                   {"PUBLISH", m_channel, channel::make_ping(responseChannel)},
                                   {"EXEC"}};
     std::vector<Reply> replies;
-    {
-        std::lock_guard lock(m_commandMutex);
-        if (m_commands.connect(ec))
-            replies = m_commands.pipeline(commands, ec);
-        if (ec)
-            m_lastError = m_commands.last_error();
-    }
+    if (m_commands.connect(ec))
+        replies = m_commands.pipeline(commands, ec);
+    if (ec)
+        m_lastError = m_commands.last_error();
     if (ec) {
         probeWatcher.close_probe();
         return false;
@@ -334,20 +349,40 @@ bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
     const bool counted = subscribed && !m_holder->broken();
     const auto others = static_cast<std::size_t>(std::max<long long>(0, *subscribers - counted));
     const std::string ownId = subscribed ? m_holder->holder_id() : std::string();
-    bool collected = probeWatcher.collect(
-        others, ownId, deadline_after(m_options.unavailable_timeout), result.answers, ec);
-    probeWatcher.close_probe();
-    if (!collected) {
-        fail_from(ec, probeWatcher.last_error());
-        return false;
+    // Live holders answer within a round trip or two. While answers are missing, look at
+    // the subscriber count now and then: a subscriber that left after the ping (killed, or
+    // gone on its way) will never answer, and waiting the whole unavailable_timeout for it
+    // would stall every waiter behind this one (an elected writer blocks the others). Fewer
+    // subscribers than were pinged ends the probe early as inconclusive; it never reaps.
+    const Deadline deadline = deadline_after(m_options.unavailable_timeout);
+    std::chrono::nanoseconds step = std::chrono::milliseconds(2);
+    for (;;) {
+        const Deadline until = std::min(deadline, deadline_after(step));
+        if (!probeWatcher.collect(others, ownId, until, result.answers, ec)) {
+            probeWatcher.close_probe();
+            fail_from(ec, probeWatcher.last_error());
+            return false;
+        }
+        if (result.answers.size() >= others || Clock::now() >= deadline)
+            break;
+        long long now = 0;
+        if (!count_subscribers(now, ec)) {
+            probeWatcher.close_probe();
+            return false;
+        }
+        if (now < *subscribers) {
+            result.departed = true;
+            break;
+        }
+        step = std::min<std::chrono::nanoseconds>(step * 2, std::chrono::milliseconds(64));
     }
+    probeWatcher.close_probe();
     result.missing = others > result.answers.size() ? others - result.answers.size() : 0;
     return true;
 }
 
 bool ChannelLockEngine::list_clients(std::vector<ClientInfo>& clients,
                                      std::error_code& ec) noexcept {
-    std::lock_guard lock(m_commandMutex);
     if (!m_commands.connect(ec)) {
         m_lastError = m_commands.last_error();
         return false;
@@ -391,6 +426,8 @@ ChannelLockEngine::Outcome ChannelLockEngine::reap(const Probe& first,
     Probe second;
     if (!probe(second, ec))
         return Outcome::failed;
+    if (second.departed)
+        return Outcome::retry; // never reap on a probe that somebody's departure cut short
     channel::remove_answered(candidates, second.answers);
     if (candidates.empty())
         return Outcome::retry;
@@ -399,7 +436,6 @@ ChannelLockEngine::Outcome ChannelLockEngine::reap(const Probe& first,
     for (const channel::ReapCandidate& candidate : candidates) {
         if (!channel::still_subscribed(candidate, clients))
             continue;
-        std::lock_guard lock(m_commandMutex);
         m_commands.command({"CLIENT", "KILL", "ID", std::to_string(candidate.client_id)}, ec);
         if (ec) {
             m_lastError = m_commands.last_error();
@@ -410,7 +446,6 @@ ChannelLockEngine::Outcome ChannelLockEngine::reap(const Probe& first,
 }
 
 void ChannelLockEngine::announce_release() noexcept {
-    std::lock_guard lock(m_commandMutex);
     std::error_code ec;
     // Best effort: waiters that miss it find out at their next poll.
     if (m_commands.connect(ec))

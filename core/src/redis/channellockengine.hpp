@@ -10,11 +10,12 @@
 //     answer. A writer needs all others pending, a reader all others shared. Two parties
 //     that announce and check concurrently see at least one of each other's announcements,
 //     so they cannot both pass.
-// Writers wait subscribed as "pending" (new readers back off, the lowest pending id is
-// elected to announce). Readers look (ping) before they subscribe and wait unsubscribed
-// while a writer holds or waits, so that they do not keep disturbing the writer's check; a
-// reader that meets a writer after subscribing unsubscribes again. A C++ holder that leaves
-// publishes on the release channel, which wakes every C++ waiter.
+// The writer next in line (the lowest pending id, elected to announce) waits subscribed as
+// "pending", so that new readers back off; other writers wait unsubscribed, as readers do. Readers
+// look (ping) before they subscribe and wait unsubscribed while a writer holds or waits, so that
+// they do not keep disturbing the writer's check; a reader that meets a writer after subscribing
+// unsubscribes again. A C++ holder that leaves publishes on the release channel, which wakes every
+// C++ waiter.
 //
 // Silent subscribers are reaped only when their name is exactly one of this channel's holder
 // names and they stayed silent through two pings while continuously subscribed.
@@ -28,7 +29,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -68,6 +68,9 @@ class ChannelLockEngine {
     struct Probe {
         std::vector<channel::Answer> answers;
         std::size_t missing = 0;
+        /// Answers were missing and the channel lost subscribers since the ping: the probe
+        /// stopped early and proves nothing about the silent ones (they may be gone).
+        bool departed = false;
     };
 
     Outcome attempt(bool shared, std::error_code& ec) noexcept;
@@ -88,13 +91,14 @@ class ChannelLockEngine {
     const RedisOptions m_redis;
     const RedisLockOptions m_options;
 
-    std::mutex m_commandMutex; // m_commands is shared with the answering thread
-    Connection m_commands;
+    Connection m_commands; // this object's thread only (answers have their own connection)
     std::unique_ptr<ChannelHolder> m_holder; // never null
     std::unique_ptr<ChannelWatcher> m_watcher;
     // Atomic: owns_lock() may be asked from the lost callback's thread.
     std::atomic<bool> m_held{false};
     std::atomic<bool> m_heldShared{false};
+    // The last attempt saw a pending writer with a lower id: not next in line.
+    bool m_behind = false;
     std::string m_lastError;
     std::string m_lastConflict;
 };

@@ -121,16 +121,22 @@ Answer parse_answer(std::string_view payload) noexcept {
     try {
         auto message = nlohmann::json::parse(payload, nullptr, false);
         if (message.is_object()) {
+            // As portalocker 4.x reads an answer: a record only with "protocol" equal to 1,
+            // string holder_id and a known mode. Anything else (another protocol version, a
+            // mode we do not know) is an unknown holder: it blocks everybody, and its name
+            // counts as silent when reaping, as it does for a 4.x prober.
             auto id = message.find("holder_id");
             auto mode = message.find("mode");
-            if (id != message.end() && id->is_string() && mode != message.end() &&
+            auto protocol = message.find("protocol");
+            const bool protocolOne = protocol != message.end() && protocol->is_number() &&
+                                     protocol->get<double>() == 1.0;
+            if (protocolOne && id != message.end() && id->is_string() && mode != message.end() &&
                 mode->is_string()) {
-                auto parsed = parse_mode(mode->get<std::string>());
-                answer.kind = Answer::Kind::protocol1;
-                answer.holder_id = id->get<std::string>();
-                // An unknown mode from a newer protocol is taken as exclusive: safe.
-                answer.mode = parsed.value_or(Mode::exclusive);
-                return answer;
+                if (auto parsed = parse_mode(mode->get<std::string>())) {
+                    answer.kind = Answer::Kind::protocol1;
+                    answer.holder_id = id->get<std::string>();
+                    answer.mode = *parsed;
+                }
             }
         } else if (message.is_number()) {
             answer.kind = Answer::Kind::legacy; // str(time.time())

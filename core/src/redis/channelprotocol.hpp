@@ -59,8 +59,10 @@ struct Answer {
     std::string holder_id; ///< protocol 1 only
     Mode mode = Mode::exclusive;
 };
-/// A protocol-1 JSON answer; a bare number (portalocker <= 3.2 answers with the time) is a
-/// legacy exclusive holder; anything else is an unknown holder, treated as exclusive.
+/// A protocol-1 JSON answer (`"protocol": 1`, a string holder_id and a known mode); a bare
+/// number (portalocker <= 3.2 answers with the time) is a legacy exclusive holder; anything
+/// else, another protocol version included, is an unknown holder, treated as exclusive and
+/// as not having answered (as portalocker 4.x does).
 Answer parse_answer(std::string_view payload) noexcept;
 
 /// A fresh response channel for one probe: `<channel>-<32 hex>`.

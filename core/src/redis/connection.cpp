@@ -1,6 +1,8 @@
 #include "connection.hpp"
 
 #include "dial.hpp"
+#include "readonlycommands.hpp"
+#include "sentinel.hpp"
 
 #include "../printable.hpp"
 
@@ -13,8 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <utility>
 
 namespace portalocker::redis {
@@ -118,34 +118,54 @@ Connection::~Connection() {
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : m_options(std::move(other.m_options)), m_context(std::exchange(other.m_context, nullptr)),
-      m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)) {}
+    : m_options(std::move(other.m_options)), m_transport(std::move(other.m_transport)),
+      m_reader(std::exchange(other.m_reader, nullptr)), m_answered(other.m_answered),
+      m_wantWrite(other.m_wantWrite), m_outgoing(std::move(other.m_outgoing)),
+      m_lastError(std::move(other.m_lastError)),
+      m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
+      m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
         close();
         m_options = std::move(other.m_options);
-        m_context = std::exchange(other.m_context, nullptr);
+        m_transport = std::move(other.m_transport);
+        m_reader = std::exchange(other.m_reader, nullptr);
+        m_answered = other.m_answered;
+        m_wantWrite = other.m_wantWrite;
         m_outgoing = std::move(other.m_outgoing);
         m_lastError = std::move(other.m_lastError);
+        m_sentinelMaster = std::move(other.m_sentinelMaster);
+        m_sentinel = std::move(other.m_sentinel);
+        m_master = std::move(other.m_master);
+        m_masterCheckedAt = other.m_masterCheckedAt;
     }
     return *this;
 }
 
 void Connection::close() noexcept {
-    if (m_context) {
-        redisFree(m_context);
-        m_context = nullptr;
+    m_transport.close();
+    if (m_reader) {
+        redisReaderFree(m_reader);
+        m_reader = nullptr;
     }
+    m_answered = false;
+    m_wantWrite = false;
     m_outgoing.clear(); // commands for the old connection must never reach a new one
 }
 
 std::string Connection::printable_address() const {
+    if (!m_sentinelMaster.empty())
+        return m_sentinelMaster;
     return detail::printable_text(m_options.address(), 256);
 }
 
 int Connection::fd() const noexcept {
-    return m_context ? m_context->fd : -1;
+    return m_transport.fd();
+}
+
+std::string Connection::transport_description() const {
+    return m_transport.is_open() ? m_transport.description() : std::string();
 }
 
 bool Connection::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
@@ -154,30 +174,120 @@ bool Connection::fail(std::error_code& ec, std::error_code code, std::string mes
     return false;
 }
 
-bool Connection::fail_io(std::error_code& ec, std::string_view what) noexcept {
-    std::string reason = m_context && m_context->err ? m_context->errstr : "connection closed";
+bool Connection::fail_io(std::error_code& ec, std::string_view what, std::error_code code,
+                         const std::string& reason) noexcept {
+    const bool answered = m_answered;
+    const bool tls = m_transport.is_tls();
     close();
+    if (code == errc::tls_failed)
+        return fail(ec, code,
+                    "TLS with Redis at " + printable_address() + " failed while " +
+                        std::string(what) + ": " + detail::printable_text(reason, 512));
+    std::string text = reason.empty() ? "connection closed by the server" : reason;
+    // A TLS port drops a client that speaks plain RESP without a word.
+    if (!answered && !tls && reason.empty())
+        text += " before it answered anything (if this port expects TLS, use rediss:// or "
+                "--tls)";
     return fail(ec, make_error_code(errc::connection_lost),
                 "connection to Redis at " + printable_address() + " lost while " +
-                    std::string(what) + ": " + reason);
+                    std::string(what) + ": " + detail::printable_text(text, 512));
 }
 
 bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
     ec.clear();
-    if (m_context)
-        return true;
-    // The socket first (dial.cpp), then the login on it.
+    const bool sentinel = !m_options.sentinel.master_name.empty();
+    if (m_transport.is_open()) {
+        if (!sentinel || !master_moved())
+            return true;
+        close(); // and connect to the master the sentinels name now
+    }
+    // With Sentinel, the master of the moment: asked anew on every connect, so that a
+    // reconnection after a failover reaches the new master.
     std::error_code code;
     std::string message;
-    redisContext* context = dial(m_options, code, message);
-    if (!context)
+    RedisOptions target = m_options;
+    m_sentinelMaster.clear();
+    if (sentinel) {
+        try {
+            if (!m_sentinel)
+                m_sentinel = std::make_unique<SentinelClient>(m_options);
+        } catch (...) {
+            return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                        "out of memory connecting to Redis at " + printable_address());
+        }
+        if (!m_sentinel->locate_master(m_master, code, message))
+            return fail(ec, code, std::move(message));
+        m_masterCheckedAt = Clock::now();
+        target.sentinel = {};
+        target.host = m_master.host;
+        target.port = m_master.port;
+    }
+    // The transport first (dial.cpp), then the login on it.
+    Transport transport = dial(target, code, message);
+    if (!transport.is_open())
         return fail(ec, code, std::move(message));
-    m_context = context;
+    m_reader = redisReaderCreate();
+    if (!m_reader)
+        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                    "out of memory connecting to Redis at " + printable_address());
+    m_transport = std::move(transport);
+    if (sentinel)
+        m_sentinelMaster = "master '" +
+                           detail::printable_text(m_options.sentinel.master_name, 256) + "' at " +
+                           detail::printable_text(target.address(), 256);
     if (!login(client_name.empty() ? std::string_view(m_options.client_name) : client_name, ec)) {
         close();
         return false;
     }
+    if (sentinel && !verify_master(ec)) {
+        close();
+        return false;
+    }
     return true;
+}
+
+bool Connection::master_moved() noexcept {
+    // Sentinel demotes an old master that still answers only seconds after the failover;
+    // until then it accepts writes, and a lease renewed there would be believed while the
+    // new master lacks it. So a connected client asks again, at most once a second (a lease
+    // renews every third of its TTL). Sentinels that cannot answer leave the connection be.
+    const auto now = Clock::now();
+    if (now - m_masterCheckedAt < std::chrono::seconds(1))
+        return false;
+    m_masterCheckedAt = now;
+    RedisEndpoint current;
+    std::error_code ignored;
+    std::string message;
+    if (!m_sentinel || !m_sentinel->locate_master(current, ignored, message))
+        return false;
+    return current.host != m_master.host || current.port != m_master.port;
+}
+
+bool Connection::verify_master(std::error_code& ec) noexcept {
+    // During a failover the sentinels can still name the old master, already demoted: a
+    // lease must never be granted, renewed or believed on a replica.
+    Reply role = command({"ROLE"}, ec);
+    if (ec)
+        return false;
+    if (role.at(0).text != "master")
+        return fail(ec, make_error_code(errc::connect_failed),
+                    "Redis " + printable_address() + ", named by the sentinels, is a " +
+                        detail::printable_text(role.at(0).text, 64) +
+                        ", not a master (a failover is under way; try again)");
+    return true;
+}
+
+void Connection::drop_if_replica(const Reply& reply, std::error_code& ec) noexcept {
+    // A master demoted by a failover answers writes with READONLY. With Sentinel, the next
+    // connect() asks for the new master: report the connection as lost so that callers
+    // reconnect (a lease re-checks its grant there) instead of treating it as final.
+    if (!ec || m_options.sentinel.master_name.empty() || reply.error_kind() != "READONLY")
+        return;
+    const std::string where = printable_address();
+    close();
+    fail(ec, make_error_code(errc::connection_lost),
+         "Redis " + where +
+             " is a replica now (failover): " + detail::printable_text(reply.text, 256));
 }
 
 bool Connection::login(std::string_view client_name, std::error_code& ec) noexcept {
@@ -192,6 +302,11 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
         commands.push_back({"SELECT", std::to_string(m_options.db)});
     if (!client_name.empty())
         commands.push_back({"CLIENT", "SETNAME", std::string(client_name)});
+    // With TLS 1.3 the server judges the client certificate after the client's handshake
+    // ended: one round trip makes a refusal show here, in connect(), not in the first
+    // command.
+    if (commands.empty() && m_transport.is_tls())
+        commands.push_back({"PING"});
     if (commands.empty())
         return true;
     auto replies = pipeline(commands, ec);
@@ -207,8 +322,21 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     return false;
 }
 
+bool Connection::refuse_if_read_only(std::span<const std::string_view> argv,
+                                     std::error_code& ec) noexcept {
+    if (!m_options.read_only || argv.empty() || is_read_only_command(argv))
+        return true;
+    return fail(ec, make_error_code(errc::read_only),
+                "refused: the connection to Redis at " + printable_address() +
+                    " is read-only, and " + command_name(argv) +
+                    " could change data or another "
+                    "client");
+}
+
 bool Connection::append(std::span<const std::string_view> argv, std::error_code& ec) noexcept {
-    if (!m_context)
+    if (!refuse_if_read_only(argv, ec))
+        return false;
+    if (!m_transport.is_open())
         return fail(ec, make_error_code(errc::connection_lost),
                     "not connected to Redis at " + printable_address());
     // RESP, formatted here rather than into hiredis's buffer, so that sending is ours (see
@@ -232,92 +360,62 @@ bool Connection::append(std::span<const std::string_view> argv, std::error_code&
     return true;
 }
 
-namespace {
-
-#ifndef MSG_NOSIGNAL
-// Without MSG_NOSIGNAL, a write to a connection the server closed would raise SIGPIPE and
-// kill the process. A library must not change the process's signal dispositions, so
-// SIGPIPE is blocked in this thread around the write and a SIGPIPE the write raised is taken
-// back (it is thread-directed), as libpq does.
-class SigpipeGuard {
-  public:
-    SigpipeGuard() {
-        sigemptyset(&m_pipe);
-        sigaddset(&m_pipe, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        m_wasPending = sigismember(&pending, SIGPIPE) == 1;
-        m_blocked = pthread_sigmask(SIG_BLOCK, &m_pipe, &m_previous) == 0;
-    }
-    ~SigpipeGuard() {
-        if (!m_blocked)
-            return;
-        if (!m_wasPending) {
-            sigset_t pending;
-            sigpending(&pending);
-            if (sigismember(&pending, SIGPIPE) == 1) {
-                timespec zero{};
-                while (sigtimedwait(&m_pipe, nullptr, &zero) < 0 && errno == EINTR) {
-                }
-            }
-        }
-        pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
-    }
-    SigpipeGuard(const SigpipeGuard&) = delete;
-    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
-  private:
-    sigset_t m_pipe{};
-    sigset_t m_previous{};
-    bool m_wasPending = false;
-    bool m_blocked = false;
-};
-#endif
-
-} // namespace
-
 bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
-    // send() with MSG_NOSIGNAL: a write to a connection the server closed reports EPIPE
-    // instead of raising SIGPIPE (hiredis's own writer uses write()).
-    done = false;
-    if (m_outgoing.empty()) {
-        done = true;
-        return true;
-    }
-#ifdef MSG_NOSIGNAL
-    ssize_t written = ::send(m_context->fd, m_outgoing.data(), m_outgoing.size(), MSG_NOSIGNAL);
-#else
-    SigpipeGuard sigpipeGuard;
-    ssize_t written = ::write(m_context->fd, m_outgoing.data(), m_outgoing.size());
-#endif
-    if (written < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return true;
-        std::string reason = std::strerror(errno);
-        close();
-        return fail(ec, make_error_code(errc::connection_lost),
-                    "connection to Redis at " + printable_address() +
-                        " lost while sending: " + reason);
-    }
-    m_outgoing.erase(0, static_cast<std::size_t>(written));
     done = m_outgoing.empty();
+    while (!done) {
+        std::size_t written = 0;
+        std::error_code code;
+        std::string reason;
+        switch (m_transport.write(m_outgoing.data(), m_outgoing.size(), written, code, reason)) {
+        case IoResult::done:
+            m_outgoing.erase(0, written);
+            done = m_outgoing.empty();
+            continue;
+        case IoResult::want_read:
+            m_wantWrite = false;
+            return true; // TLS: the peer's data first; flush() waits for it
+        case IoResult::want_write:
+            return true;
+        case IoResult::closed:
+        case IoResult::failed:
+            explain_send_failure(code, reason);
+            return fail_io(ec, "sending", code, reason);
+        }
+    }
     return true;
+}
+
+void Connection::explain_send_failure(std::error_code& code, std::string& reason) noexcept {
+    // A TLS server that refuses the client certificate sends an alert and closes; the reset
+    // that follows can fail our next send before we read the alert. The alert is still in
+    // the receive queue: read it, so that the error names the refusal.
+    if (!m_transport.is_tls())
+        return;
+    char buffer[512];
+    std::size_t got = 0;
+    std::error_code alertCode;
+    std::string alert;
+    if (m_transport.read(buffer, sizeof buffer, got, alertCode, alert) == IoResult::failed &&
+        alertCode == errc::tls_failed) {
+        code = alertCode;
+        reason = alert;
+    }
 }
 
 bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
     // Commands are small: the first send nearly always goes out whole, so try it before
-    // asking poll() (one system call less per command). Should the send buffer be full, the
-    // blocking send is bounded by the socket's send timeout (the command timeout).
+    // asking poll() (one system call less per command).
     bool done = false;
     if (!write_some(done, ec))
         return false;
     while (!done) {
-        pollfd descriptor{m_context->fd, POLLOUT, 0};
+        pollfd descriptor{m_transport.fd(), POLLOUT, 0};
         int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready < 0)
-            return fail_io(ec, "waiting to send");
+            return fail_io(ec, "waiting to send", make_error_code(errc::connection_lost),
+                           std::strerror(errno));
         if (ready == 0) {
             close();
             return fail(ec, make_error_code(errc::timeout),
@@ -340,21 +438,60 @@ bool Connection::send(const Command& argv, Deadline deadline, std::error_code& e
     return send(arguments, deadline, ec);
 }
 
+bool Connection::receive(std::error_code& ec) noexcept {
+    char buffer[16 * 1024];
+    std::size_t got = 0;
+    std::error_code code;
+    std::string reason;
+    switch (m_transport.read(buffer, sizeof buffer, got, code, reason)) {
+    case IoResult::done:
+        break;
+    case IoResult::want_read:
+        m_wantWrite = false;
+        return true;
+    case IoResult::want_write:
+        m_wantWrite = true;
+        return true;
+    case IoResult::closed:
+        return fail_io(ec, "reading");
+    case IoResult::failed:
+        return fail_io(ec, "reading", code, reason);
+    }
+    m_wantWrite = false;
+    if (got == 0)
+        return true;
+    if (!m_answered && !m_transport.is_tls() && (buffer[0] == 0x15 || buffer[0] == 0x16)) {
+        // A TLS record (alert or handshake), not RESP: the server wants TLS.
+        close();
+        return fail(ec, make_error_code(errc::tls_failed),
+                    "Redis at " + printable_address() +
+                        " answered with TLS: this port expects TLS (use rediss:// or --tls)");
+    }
+    m_answered = true;
+    if (redisReaderFeed(m_reader, buffer, got) != REDIS_OK) {
+        close();
+        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                    "out of memory reading from Redis at " + printable_address());
+    }
+    return true;
+}
+
 Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::error_code& ec,
                                         int wake_fd) noexcept {
     ec.clear();
-    if (!m_context) {
+    if (!m_transport.is_open()) {
         fail(ec, make_error_code(errc::connection_lost),
              "not connected to Redis at " + printable_address());
         return ReadStatus::failed;
     }
     for (;;) {
         void* raw = nullptr;
-        if (redisGetReplyFromReader(m_context, &raw) != REDIS_OK) {
-            std::string reason = m_context->errstr;
+        if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
+            std::string reason = m_reader->errstr;
             close();
             fail(ec, make_error_code(errc::protocol_error),
-                 "malformed reply from Redis at " + printable_address() + ": " + reason);
+                 "malformed reply from Redis at " + printable_address() + ": " +
+                     detail::printable_text(reason, 256));
             return ReadStatus::failed;
         }
         if (raw) {
@@ -362,22 +499,25 @@ Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::er
             freeReplyObject(raw);
             return ReadStatus::reply;
         }
-        pollfd descriptors[2] = {{m_context->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-        int ready = ::poll(descriptors, wake_fd >= 0 ? 2 : 1, poll_timeout(deadline));
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready < 0) {
-            fail_io(ec, "waiting for a reply");
-            return ReadStatus::failed;
+        // TLS keeps bytes of its own: those are read without waiting for the socket.
+        if (!m_transport.has_pending()) {
+            pollfd descriptors[2] = {{m_transport.fd(), short(m_wantWrite ? POLLOUT : POLLIN), 0},
+                                     {wake_fd, POLLIN, 0}};
+            int ready = ::poll(descriptors, wake_fd >= 0 ? 2 : 1, poll_timeout(deadline));
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready < 0) {
+                fail_io(ec, "waiting for a reply", make_error_code(errc::connection_lost),
+                        std::strerror(errno));
+                return ReadStatus::failed;
+            }
+            if (ready == 0)
+                return ReadStatus::timeout;
+            if (descriptors[0].revents == 0)
+                return ReadStatus::woken;
         }
-        if (ready == 0)
-            return ReadStatus::timeout;
-        if (descriptors[0].revents == 0)
-            return ReadStatus::woken;
-        if (redisBufferRead(m_context) != REDIS_OK) {
-            fail_io(ec, "reading");
+        if (!receive(ec))
             return ReadStatus::failed;
-        }
     }
 }
 
@@ -429,6 +569,7 @@ Reply Connection::command(std::span<const std::string_view> argv, Deadline deadl
     switch (read(reply, deadline, ec)) {
     case ReadStatus::reply:
         check_reply(reply, argv, ec);
+        drop_if_replica(reply, ec);
         return reply;
     case ReadStatus::timeout:
         close(); // the late reply would be taken for the next command's
@@ -480,8 +621,12 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
         replies.push_back(std::move(reply));
     }
     ec = first;
-    if (first)
+    if (first) {
         m_lastError = firstMessage;
+        for (const Reply& reply : replies)
+            if (reply.error_kind() == "READONLY")
+                drop_if_replica(reply, ec);
+    }
     return replies;
 }
 

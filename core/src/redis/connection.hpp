@@ -1,35 +1,38 @@
 #pragma once
-// Connection: one hiredis (0.14) connection with a deadline on every call and errors mapped
-// to portalocker::errc with a message that names the server and the command. Shared by the
-// Redis locks and the Redis inspection code.
+// Connection: one connection to a Redis server with a deadline on every call and errors
+// mapped to portalocker::errc with a message that names the server and the command. Shared by
+// the Redis locks and the Redis inspection code.
 //
-// All socket I/O goes through poll() with the caller's deadline, so nothing blocks past it.
-// hiredis's own socket timeouts are only a safety net: after an I/O timeout a 0.14 context is
-// unusable, so a request that times out closes the connection (its reply could still arrive
-// and would be taken for the next command's). Reading with read() is different: it waits for
-// the next message of a subscriber connection, and running out of time there is normal and
-// keeps the connection.
+// The bytes travel over a Transport of our own (socket, optionally TLS: hiredis 0.14 has
+// none); hiredis only parses replies (its redisReader). All I/O is non-blocking and waits in
+// poll() with the caller's deadline, so nothing blocks past it. A request that times out
+// closes the connection (its reply could still arrive and would be taken for the next
+// command's). Reading with read() is different: it waits for the next message of a
+// subscriber connection, and running out of time there is normal and keeps the connection.
+//
+// A connection with RedisOptions::read_only refuses, before sending, every command that is
+// not known to only read (errc::read_only).
 //
 // Not thread-safe: one thread at a time (callers lock around it when they share it).
 
+#include "clock.hpp"
 #include "reply.hpp"
+#include "transport.hpp"
 
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
-struct redisContext;
+struct redisReader;
 
 namespace portalocker::redis {
-
-using Clock = std::chrono::steady_clock;
-using Deadline = Clock::time_point;
 
 /// A command as its arguments ("SET", "key", "value", ...).
 using Command = std::vector<std::string>;
@@ -43,6 +46,8 @@ std::error_code classify_error_reply(const Reply& reply) noexcept;
 
 /// "CLIENT KILL", "PUBLISH": the command name for messages (subcommand included).
 std::string command_name(std::span<const std::string_view> argv);
+
+class SentinelClient;
 
 class Connection {
   public:
@@ -58,7 +63,7 @@ class Connection {
     /// Does nothing when already connected. Errors: connect_failed (address and reason),
     /// auth_failed, acl_denied, timeout, server_error (e.g. a database out of range).
     bool connect(std::error_code& ec, std::string_view client_name = {}) noexcept;
-    bool connected() const noexcept { return m_context != nullptr; }
+    bool connected() const noexcept { return m_transport.is_open(); }
     /// Closes the socket (the server drops its subscriptions and name with it).
     void close() noexcept;
 
@@ -96,6 +101,8 @@ class Connection {
     /// The socket, -1 when not connected.
     int fd() const noexcept;
     const RedisOptions& options() const noexcept { return m_options; }
+    /// "TLSv1.3, TLS_AES_256_GCM_SHA384" or "plain" while connected, else empty.
+    std::string transport_description() const;
     /// What went wrong last, for exception messages: names the server, the command and what
     /// the server said (never the password).
     const std::string& last_error() const noexcept { return m_lastError; }
@@ -105,18 +112,34 @@ class Connection {
     /// byte).
     std::string printable_address() const;
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
-    bool fail_io(std::error_code& ec, std::string_view what) noexcept;
+    bool fail_io(std::error_code& ec, std::string_view what, std::error_code code = {},
+                 const std::string& reason = {}) noexcept;
+    bool refuse_if_read_only(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
+    /// Feeds what the transport has into the reader; false (connection closed) on failure.
+    bool receive(std::error_code& ec) noexcept;
     bool flush(Deadline deadline, std::error_code& ec) noexcept;
     bool write_some(bool& done, std::error_code& ec) noexcept;
+    void explain_send_failure(std::error_code& code, std::string& reason) noexcept;
     bool append(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
     bool login(std::string_view client_name, std::error_code& ec) noexcept;
+    bool verify_master(std::error_code& ec) noexcept;
+    /// Sentinel mode, connected: true when the sentinels now name another master.
+    bool master_moved() noexcept;
+    void drop_if_replica(const Reply& reply, std::error_code& ec) noexcept;
 
     RedisOptions m_options;
-    redisContext* m_context = nullptr;
-    std::string m_outgoing; // formatted commands not yet sent
+    Transport m_transport;
+    redisReader* m_reader = nullptr;
+    bool m_answered = false;  // a byte came from the server on this connection
+    bool m_wantWrite = false; // TLS: the last read needs the socket writable first
+    std::string m_outgoing;   // formatted commands not yet sent
     std::string m_lastError;
+    std::string m_sentinelMaster; // "master 'NAME' at host:port" once Sentinel named it
+    std::unique_ptr<SentinelClient> m_sentinel;
+    RedisEndpoint m_master; // the master connected to (Sentinel mode)
+    Clock::time_point m_masterCheckedAt;
 };
 
 } // namespace portalocker::redis

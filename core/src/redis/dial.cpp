@@ -7,40 +7,147 @@
 
 #include <portalocker/exceptions.hpp>
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <utility>
 
 namespace portalocker::redis {
 namespace {
 
-timeval to_timeval(std::chrono::milliseconds timeout) {
-    // hiredis reads {0, 0} as "no timeout"; the smallest real timeout is 1 ms.
-    long long ms = std::max<long long>(1, timeout.count());
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-    return tv;
+int poll_milliseconds(Deadline deadline) {
+    auto now = Clock::now();
+    if (deadline <= now)
+        return 0;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    return static_cast<int>(std::min<long long>(left, 1 << 30));
+}
+
+// A non-blocking, close-on-exec socket connected to `address` by `deadline`; -1 with
+// `reason` set otherwise. Close-on-exec because programs that run others (lockctl does)
+// must not hand the socket down: a child that outlives us would keep a channel lock
+// subscribed.
+int connect_socket(const sockaddr* address, socklen_t length, Deadline deadline,
+                   std::string& reason) {
+    int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        reason = std::strerror(errno);
+        return -1;
+    }
+#ifdef SO_NOSIGPIPE
+    int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
+    if (::connect(fd, address, length) == 0)
+        return fd;
+    if (errno != EINPROGRESS && errno != EINTR) {
+        reason = std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    for (;;) {
+        pollfd descriptor{fd, POLLOUT, 0};
+        int ready = ::poll(&descriptor, 1, poll_milliseconds(deadline));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            reason = ready == 0 ? "connection timed out" : std::strerror(errno);
+            ::close(fd);
+            return -1;
+        }
+        break;
+    }
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0)
+        error = errno;
+    if (error != 0) {
+        reason = std::strerror(error);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void set_up_tcp(int fd) {
+    // Commands are small and answered at once: no Nagle delay.
+    int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    // Keepalive so that a holder whose server vanished without a reset eventually learns it
+    // (the same timing as hiredis's redisEnableKeepAlive). A safety net, not a requirement:
+    // failures are ignored.
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+#ifdef TCP_KEEPIDLE
+    int idle = 15;
+    int interval = 5;
+    int count = 3;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+#endif
+}
+
+int connect_unix(const std::string& path, Deadline deadline, std::string& reason) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.data(), path.size());
+    return connect_socket(reinterpret_cast<const sockaddr*>(&address), sizeof address, deadline,
+                          reason);
+}
+
+int connect_tcp(const std::string& host, int port, Deadline deadline, std::string& reason) {
+    // The name is resolved within the connect timeout too (resolver.cpp); then each address
+    // is tried with what is left of it. getaddrinfo() on a numeric address never blocks and
+    // keeps an IPv6 zone ("fe80::1%eth0").
+    for (const std::string& numeric : resolve_host(host, deadline, reason)) {
+        if (Clock::now() >= deadline) {
+            reason = "connection timed out";
+            break;
+        }
+        addrinfo hints{};
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+        addrinfo* list = nullptr;
+        const std::string service = std::to_string(port);
+        if (int status = ::getaddrinfo(numeric.c_str(), service.c_str(), &hints, &list)) {
+            reason = ::gai_strerror(status);
+            continue;
+        }
+        int fd = connect_socket(list->ai_addr, list->ai_addrlen, deadline, reason);
+        ::freeaddrinfo(list);
+        if (fd >= 0) {
+            set_up_tcp(fd);
+            return fd;
+        }
+    }
+    if (reason.empty())
+        reason = "connection timed out";
+    return -1;
 }
 
 } // namespace
 
-redisContext* dial(const RedisOptions& options, std::error_code& ec,
-                   std::string& message) noexcept {
-    auto fail = [&](std::error_code code, std::string text) -> redisContext* {
+Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message) noexcept {
+    auto fail = [&](std::error_code code, std::string text) {
         ec = code;
         message = std::move(text);
-        return nullptr;
+        return Transport{};
     };
-    redisContext* context = nullptr;
+    const std::string address = detail::printable_text(options.address(), 256);
+    const Deadline deadline = deadline_after(options.connect_timeout);
     std::string reason;
+    int fd = -1;
     if (!options.unix_socket.empty()) {
-        // hiredis copies the path into sun_path with strncpy: a longer path would silently
-        // be cut to another one, and a NUL would end it early. The URL parser refuses both;
-        // options filled in directly are checked here.
+        // A longer path would silently be cut to another one, and a NUL would end it early.
+        // The URL parser refuses both; options filled in directly are checked here.
         constexpr std::size_t maxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
         if (options.unix_socket.find('\0') != std::string::npos)
             return fail(make_error_code(errc::invalid_argument),
@@ -54,50 +161,27 @@ redisContext* dial(const RedisOptions& options, std::error_code& ec,
                             std::to_string(options.unix_socket.size()) +
                             " bytes long; a unix socket path has at most " +
                             std::to_string(maxSocketPath) + " (sun_path)");
-        context = redisConnectUnixWithTimeout(options.unix_socket.c_str(),
-                                              to_timeval(options.connect_timeout));
+        if (options.tls.enabled)
+            return fail(make_error_code(errc::invalid_argument),
+                        "TLS over a unix socket (" + address +
+                            ") is not supported: Redis serves TLS on TCP ports only");
+        fd = connect_unix(options.unix_socket, deadline, reason);
     } else {
-        // The name is resolved within the connect timeout too; then each address is tried
-        // with what is left of it.
-        const Deadline deadline = deadline_after(options.connect_timeout);
-        for (const std::string& address : resolve_host(options.host, deadline, reason)) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left <= std::chrono::milliseconds::zero())
-                break;
-            if (context)
-                redisFree(context);
-            context = redisConnectWithTimeout(address.c_str(), options.port, to_timeval(left));
-            if (context && !context->err)
-                break;
-        }
+        fd = connect_tcp(options.host, options.port, deadline, reason);
     }
-    if (!context || context->err) {
-        if (context)
-            reason = context->errstr;
-        else if (reason.empty())
-            reason = "connection timed out";
-        if (context)
-            redisFree(context);
+    if (fd < 0)
         return fail(make_error_code(errc::connect_failed),
-                    "cannot connect to Redis at " + detail::printable_text(options.address(), 256) +
-                        ": " + detail::printable_text(reason, 512) + " (connect timeout " +
+                    "cannot connect to Redis at " + address + ": " +
+                        detail::printable_text(reason, 512) + " (connect timeout " +
                         std::to_string(options.connect_timeout.count()) + " ms)");
+    if (!options.tls.enabled)
+        return Transport(fd, nullptr);
+    auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, ec, message);
+    if (!tls) {
+        ::close(fd);
+        return Transport{};
     }
-    // Programs that run others (lockctl does) must not hand the socket down: a child that
-    // outlives us would keep a channel lock subscribed.
-    ::fcntl(context->fd, F_SETFD, ::fcntl(context->fd, F_GETFD) | FD_CLOEXEC);
-    // Socket timeouts only guard a blocking write into a full send buffer; every wait is a
-    // poll() with the caller's deadline.
-    redisSetTimeout(context, to_timeval(options.command_timeout));
-    // Keepalive so that a holder whose server vanished without a reset eventually learns it.
-    // TCP only: hiredis also sets TCP_KEEPIDLE, which a unix socket refuses (EOPNOTSUPP), and
-    // a failure leaves the context in error, so that every later read fails. Keepalive is a
-    // safety net, not a requirement: should it fail on TCP, the connection is used without.
-    if (options.unix_socket.empty() && redisEnableKeepAlive(context) != REDIS_OK) {
-        context->err = 0;
-        context->errstr[0] = '\0';
-    }
-    return context;
+    return Transport(fd, std::move(tls));
 }
 
 } // namespace portalocker::redis

@@ -1,6 +1,7 @@
 #include "leaseengine.hpp"
 
 #include "../printable.hpp"
+#include "leaseowner.hpp"
 #include "leasescripts.hpp"
 #include "random.hpp"
 #include "sha1.hpp"
@@ -39,12 +40,29 @@ std::string seconds_text(milliseconds timeout) {
     return text;
 }
 
+std::string epoch_ms_now() {
+    return std::to_string(std::chrono::duration_cast<milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
+// Without a name of the caller's choosing, the lease's connection is named after its
+// process, so that an inspector can map the owner hash to a connected client (and a waiter
+// blocked in BLPOP to its process).
+RedisOptions named_after_process(RedisOptions redis, const LeaseOwnerFacts& owner) {
+    if (redis.client_name.empty())
+        redis.client_name = lease_client_name(owner);
+    return redis;
+}
+
 } // namespace
 
 LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options)
     : m_key(std::move(key)), m_printableKey(detail::printable_text(m_key, 256)),
-      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"), m_redis(std::move(redis)),
-      m_options(std::move(options)), m_connection(m_redis) {}
+      m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
+      m_ownerKey(m_key + ":owner"), m_owner(current_lease_owner()),
+      m_redis(named_after_process(std::move(redis), m_owner)), m_options(std::move(options)),
+      m_connection(m_redis) {}
 
 LeaseEngine::~LeaseEngine() {
     std::error_code ignored;
@@ -112,7 +130,9 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
             return Attempt::failed;
         }
         reply = run_script(lease_scripts::acquire, acquire_sha(),
-                           {"2", m_key, m_fencingKey, token, std::to_string(m_options.ttl.count())},
+                           {"3", m_key, m_fencingKey, m_ownerKey, token,
+                            std::to_string(m_options.ttl.count()), m_owner.host,
+                            m_owner.pid, m_owner.program, epoch_ms_now()},
                            ec);
         if (ec) {
             m_lastError = m_connection.last_error();
@@ -135,6 +155,8 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
         holderTtl = milliseconds(*value);
         return Attempt::locked;
     }
+    if (m_redis.wait_replicas > 0 && !replicated(token, ec))
+        return Attempt::failed;
     {
         std::lock_guard lock(m_stateMutex);
         ++m_generation;
@@ -173,6 +195,10 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     if (m_held)
         return fail(ec, std::make_error_code(std::errc::resource_deadlock_would_occur),
                     "the lease '" + m_printableKey + "' is already held by this object");
+    if (m_redis.read_only)
+        return fail(ec, make_error_code(errc::read_only),
+                    "acquiring is refused: the connection to Redis at " +
+                        detail::printable_text(m_redis.address(), 256) + " is read-only");
     if (m_options.ttl <= milliseconds::zero() ||
         (m_options.auto_renew && !(m_options.renew_fraction > 0 && m_options.renew_fraction < 1)))
         return fail(ec, make_error_code(errc::invalid_argument),
@@ -201,6 +227,8 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
             // (compare-and-delete, so it never touches somebody else's).
             if (ec == errc::timeout || ec == errc::connection_lost || ec == errc::server_error)
                 release_uncertain_grant(token);
+            if (wait_out_failover(deadline, ec))
+                continue;
             return false;
         case Attempt::locked:
             break;
@@ -215,9 +243,49 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
         Deadline until = std::min(deadline, deadline_after(pollInterval));
         if (holderTtl >= milliseconds::zero())
             until = std::min(until, now + holderTtl + milliseconds(1));
-        if (!wait_for_signal(until, ec))
+        if (!wait_for_signal(until, ec) && !wait_out_failover(deadline, ec))
             return false;
     }
+}
+
+bool LeaseEngine::wait_out_failover(Deadline deadline, std::error_code& ec) noexcept {
+    // With Sentinel, a lost connection or an unreachable master is what a failover looks
+    // like for a few seconds: a waiter goes on waiting (on the new master, which the next
+    // connect finds) as long as its deadline allows. Without Sentinel it is an error.
+    if (m_redis.sentinel.master_name.empty() ||
+        !(ec == errc::connection_lost || ec == errc::connect_failed || ec == errc::timeout))
+        return false;
+    const auto pause = std::clamp<std::chrono::nanoseconds>(m_options.check_interval,
+                                                            milliseconds(20), milliseconds(250));
+    if (Clock::now() + pause >= deadline)
+        return false;
+    std::this_thread::sleep_for(pause);
+    ec.clear();
+    return true;
+}
+
+bool LeaseEngine::replicated(const std::string& token, std::error_code& ec) noexcept {
+    // WAIT makes a grant survive a failover to any of the replicas that acknowledged it. A
+    // grant fewer replicas saw is given back (compare-and-delete), never counted.
+    std::lock_guard lock(m_connectionMutex);
+    const auto timeout = m_redis.wait_timeout;
+    Reply reply = m_connection.command(
+        Command{"WAIT", std::to_string(m_redis.wait_replicas), std::to_string(timeout.count())},
+        deadline_after(timeout + m_redis.command_timeout), ec);
+    if (!ec && reply.as_integer() && *reply.as_integer() >= m_redis.wait_replicas)
+        return true;
+    std::string reason = ec ? m_connection.last_error()
+                            : "only " + reply.describe() + " of " +
+                                  std::to_string(m_redis.wait_replicas) +
+                                  " replicas acknowledged it within " +
+                                  std::to_string(timeout.count()) + " ms (wait_replicas)";
+    std::error_code ignored;
+    if (m_connection.connect(ignored))
+        run_script(lease_scripts::release, release_sha(),
+                   {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
+    return fail(ec, ec ? ec : make_error_code(errc::timeout),
+                "the grant of lease '" + m_printableKey + "' at Redis " +
+                    detail::printable_text(m_redis.address(), 256) + " was given back: " + reason);
 }
 
 void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
@@ -225,7 +293,7 @@ void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
     std::error_code ignored;
     if (m_connection.connect(ignored))
         run_script(lease_scripts::release, release_sha(),
-                   {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
+                   {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())}, ignored);
 }
 
 bool LeaseEngine::fail_wrong_type(std::error_code& ec, std::string_view type) noexcept {
@@ -334,7 +402,7 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
             reply = run_script(lease_scripts::release, release_sha(),
-                               {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
+                               {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
                                ec);
         if (ec && !expired) {
             m_lastError = m_connection.last_error() +
@@ -378,7 +446,7 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
             reply = run_script(lease_scripts::extend, extend_sha(),
-                               {"1", m_key, token, std::to_string(ttl.count())}, ec);
+                               {"2", m_key, m_ownerKey, token, std::to_string(ttl.count())}, ec);
         if (ec) {
             m_lastError = m_connection.last_error();
             return false;
@@ -461,7 +529,7 @@ void LeaseEngine::renew_loop() noexcept {
             std::lock_guard connectionLock(m_connectionMutex);
             if (m_connection.connect(ec))
                 reply = run_script(lease_scripts::extend, extend_sha(),
-                                   {"1", m_key, token, std::to_string(m_options.ttl.count())}, ec);
+                                   {"2", m_key, m_ownerKey, token, std::to_string(m_options.ttl.count())}, ec);
         }
         lock.lock();
         if (!m_holding || m_generation != generation)

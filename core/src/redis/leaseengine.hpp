@@ -12,6 +12,7 @@
 // later one.
 
 #include "connection.hpp"
+#include "leaseowner.hpp"
 
 #include <portalocker/redislease.hpp>
 
@@ -66,7 +67,13 @@ class LeaseEngine {
     Reply run_script(const char* body, const std::string& sha, Command arguments,
                      std::error_code& ec) noexcept;
     bool wait_for_signal(Deadline until, std::error_code& ec) noexcept;
+    /// Sentinel mode: true (after a short pause, `ec` cleared) when `ec` is what a failover
+    /// looks like and `deadline` leaves time to try again.
+    bool wait_out_failover(Deadline deadline, std::error_code& ec) noexcept;
     void release_uncertain_grant(const std::string& token) noexcept;
+    /// WAIT for RedisOptions::wait_replicas after a grant; false (grant given back, `ec`
+    /// set) when fewer acknowledged it in time.
+    bool replicated(const std::string& token, std::error_code& ec) noexcept;
     void describe_holder() noexcept;
     /// The message for a lease key that holds a `type` (list, hash...) instead of a token.
     bool fail_wrong_type(std::error_code& ec, std::string_view type) noexcept;
@@ -80,6 +87,8 @@ class LeaseEngine {
     const std::string m_printableKey;
     const std::string m_fencingKey;
     const std::string m_signalKey;
+    const std::string m_ownerKey; ///< `<key>:owner`: who holds it, for inspectors
+    const LeaseOwnerFacts m_owner;
     const RedisOptions m_redis;
     const LeaseOptions m_options;
 

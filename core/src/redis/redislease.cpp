@@ -57,8 +57,8 @@ RedisLease& RedisLease::operator=(RedisLease&& other) noexcept {
 
 RedisLease::~RedisLease() = default; // the engine releases and stops its renewal thread
 
-bool RedisLease::acquire(std::chrono::steady_clock::time_point deadline,
-                         std::error_code& ec) noexcept {
+bool RedisLease::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess,
+                               std::error_code& ec) noexcept {
     if (!m_impl) {
         ec = moved_from();
         return false;
@@ -66,54 +66,24 @@ bool RedisLease::acquire(std::chrono::steady_clock::time_point deadline,
     return m_impl->engine.acquire(deadline, ec);
 }
 
-bool RedisLease::acquire_checked(std::chrono::steady_clock::time_point deadline) {
-    if (!m_impl)
-        throw_moved_from();
-    std::error_code ec;
-    if (acquire(deadline, ec))
-        return true;
-    if (ec)
-        throw LockException(ec, "cannot lock " + what(m_impl->engine));
-    return false;
-}
-
-namespace {
-std::chrono::steady_clock::time_point lock_deadline(const LeaseOptions& options) {
-    if (options.timeout == wait_forever)
+std::chrono::steady_clock::time_point RedisLease::lock_deadline() const noexcept {
+    if (!m_impl || m_impl->engine.options().timeout == wait_forever)
         return std::chrono::steady_clock::time_point::max();
-    return detail::steady_deadline_after(options.timeout);
+    return detail::steady_deadline_after(m_impl->engine.options().timeout);
 }
-} // namespace
 
-void RedisLease::lock() {
+void RedisLease::raise_lock_error(std::error_code ec) const {
     if (!m_impl)
         throw_moved_from();
-    if (acquire_checked(lock_deadline(m_impl->engine.options())))
-        return;
+    if (ec != errc::already_locked)
+        throw LockException(ec, "cannot lock " + what(m_impl->engine));
     const std::string& conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
                         (conflict.empty() ? std::string("held by another client")
                                           : detail::printable_text(conflict)));
 }
 
-void RedisLease::lock(std::error_code& ec) noexcept {
-    if (!m_impl) {
-        ec = moved_from();
-        return;
-    }
-    if (!acquire(lock_deadline(m_impl->engine.options()), ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-}
-
-bool RedisLease::try_lock() {
-    return acquire_checked(std::chrono::steady_clock::now());
-}
-
-bool RedisLease::try_lock(std::error_code& ec) noexcept {
-    return acquire(std::chrono::steady_clock::now(), ec);
-}
-
-void RedisLease::unlock(std::error_code& ec) noexcept {
+void RedisLease::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (!m_impl) {
         ec = moved_from();
@@ -122,12 +92,10 @@ void RedisLease::unlock(std::error_code& ec) noexcept {
     m_impl->engine.release(ec);
 }
 
-void RedisLease::unlock() {
-    std::error_code ec;
-    unlock(ec);
+void RedisLease::raise_unlock_error(std::error_code ec) const {
     // A lost lease was reported by lost() and on_lost; its clean-up is not an error, and
     // std::unique_lock calls unlock() from a destructor.
-    if (ec && ec != errc::lock_lost)
+    if (ec != errc::lock_lost)
         throw LockException(ec,
                             "cannot unlock " + (m_impl ? what(m_impl->engine)
                                                        : std::string("a moved-from RedisLease")));

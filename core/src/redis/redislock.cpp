@@ -33,10 +33,26 @@ std::error_code moved_from() {
     return make_error_code(errc::invalid_argument);
 }
 
+// Python's RedisLock accepts exactly EXCLUSIVE or SHARED and raises ValueError for anything
+// else. NON_BLOCKING is C++ vocabulary (LOCK_METHOD is the default) and changes nothing here:
+// lock() always waits up to the timeout, as Python's acquire() does.
+RedisLockOptions validated(const std::string& channel, RedisLockOptions options) {
+    const bool exclusive = has(options.flags, LockFlags::EXCLUSIVE);
+    const bool shared = has(options.flags, LockFlags::SHARED);
+    if (exclusive == shared)
+        throw LockException(make_error_code(errc::invalid_argument),
+                            "RedisLock '" + detail::printable_text(channel, 256) +
+                                "': the flags must contain exactly one of EXCLUSIVE or SHARED "
+                                "(flags " +
+                                std::to_string(static_cast<unsigned>(options.flags)) + ")");
+    return options;
+}
+
 } // namespace
 
 RedisLock::RedisLock(std::string channel, RedisOptions redis, RedisLockOptions options)
-    : m_impl(std::make_unique<Impl>(std::move(channel), std::move(redis), std::move(options))) {}
+    : m_impl(std::make_unique<Impl>(channel, std::move(redis),
+                                    validated(channel, std::move(options)))) {}
 
 RedisLock::RedisLock(RedisLock&& other) noexcept = default;
 
@@ -50,36 +66,41 @@ RedisLock& RedisLock::operator=(RedisLock&& other) noexcept {
 
 RedisLock::~RedisLock() = default; // the engine releases and joins its thread
 
-bool RedisLock::acquire(bool shared, std::chrono::steady_clock::time_point deadline,
-                        std::error_code& ec) noexcept {
+bool RedisLock::acquire_until(std::chrono::steady_clock::time_point deadline, LockAccess access,
+                              std::error_code& ec) noexcept {
     if (!m_impl) {
         ec = moved_from();
         return false;
     }
+    // Checked here, not left to the connection: a channel lock is taken by subscribing,
+    // which a read-only connection allows (the inspector's probes subscribe).
+    if (m_impl->engine.redis_options().read_only) {
+        ec = make_error_code(errc::read_only);
+        return false;
+    }
+    const bool shared =
+        access == LockAccess::shared || has(m_impl->engine.options().flags, LockFlags::SHARED);
     return m_impl->engine.acquire(shared, deadline, ec);
 }
 
-bool RedisLock::acquire_checked(bool shared, std::chrono::steady_clock::time_point deadline) {
-    std::error_code ec;
-    if (acquire(shared, deadline, ec))
-        return true;
-    if (ec)
-        throw LockException(ec, "cannot lock " + what(m_impl->engine));
-    return false;
+std::chrono::steady_clock::time_point RedisLock::lock_deadline() const noexcept {
+    // options().timeout from now, whatever the flags say: Python applies its timeout to every
+    // RedisLock; only wait_forever waits forever.
+    if (!m_impl || m_impl->engine.options().timeout == wait_forever)
+        return std::chrono::steady_clock::time_point::max();
+    return detail::steady_deadline_after(m_impl->engine.options().timeout);
 }
 
-void RedisLock::lock_mode(bool shared) {
+void RedisLock::raise_lock_error(std::error_code ec) const {
     if (!m_impl)
-        throw LockException(moved_from(), "use of a moved-from RedisLock");
-    const RedisLockOptions& options = m_impl->engine.options();
-    auto deadline = std::chrono::steady_clock::time_point::max();
-    // As for file locks: without NON_BLOCKING lock() waits forever.
-    if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
-        deadline = detail::steady_deadline_after(options.timeout);
-    std::error_code ec;
-    if (acquire(shared, deadline, ec))
-        return;
-    if (ec)
+        throw LockException(ec, "use of a moved-from RedisLock");
+    if (ec == errc::read_only)
+        throw LockException(
+            ec, "cannot lock Redis lock '" + detail::printable_text(m_impl->engine.channel(), 256) +
+                    "': acquiring is refused, the connection to Redis at " +
+                    detail::printable_text(m_impl->engine.redis_options().address(), 256) +
+                    " is read-only");
+    if (ec != errc::already_locked)
         throw LockException(ec, "cannot lock " + what(m_impl->engine));
     std::string conflict = m_impl->engine.last_conflict();
     throw AlreadyLocked(where(m_impl->engine) + " is " +
@@ -87,42 +108,7 @@ void RedisLock::lock_mode(bool shared) {
                                           : detail::printable_text(conflict)));
 }
 
-void RedisLock::lock() {
-    lock_mode(m_impl && has(m_impl->engine.options().flags, LockFlags::SHARED));
-}
-
-void RedisLock::lock(std::error_code& ec) noexcept {
-    if (!m_impl) {
-        ec = moved_from();
-        return;
-    }
-    const RedisLockOptions& options = m_impl->engine.options();
-    auto deadline = std::chrono::steady_clock::time_point::max();
-    if (has(options.flags, LockFlags::NON_BLOCKING) && options.timeout != wait_forever)
-        deadline = detail::steady_deadline_after(options.timeout);
-    if (!acquire(has(options.flags, LockFlags::SHARED), deadline, ec) && !ec)
-        ec = make_error_code(errc::already_locked);
-}
-
-bool RedisLock::try_lock() {
-    return acquire_checked(m_impl && has(m_impl->engine.options().flags, LockFlags::SHARED),
-                           std::chrono::steady_clock::now());
-}
-
-bool RedisLock::try_lock(std::error_code& ec) noexcept {
-    return acquire(m_impl && has(m_impl->engine.options().flags, LockFlags::SHARED),
-                   std::chrono::steady_clock::now(), ec);
-}
-
-void RedisLock::lock_shared() {
-    lock_mode(true);
-}
-
-bool RedisLock::try_lock_shared() {
-    return acquire_checked(true, std::chrono::steady_clock::now());
-}
-
-void RedisLock::unlock(std::error_code& ec) noexcept {
+void RedisLock::release_lock(std::error_code& ec) noexcept {
     ec.clear();
     if (!m_impl) {
         ec = moved_from();
@@ -136,12 +122,10 @@ void RedisLock::unlock(std::error_code& ec) noexcept {
     m_impl->engine.release(ec);
 }
 
-void RedisLock::unlock() {
-    std::error_code ec;
-    unlock(ec);
+void RedisLock::raise_unlock_error(std::error_code ec) const {
     // A lost lock was reported by lost() and on_lost; unlocking it is the normal clean-up,
     // and std::unique_lock calls unlock() from a destructor.
-    if (ec && ec != errc::lock_lost)
+    if (ec != errc::lock_lost)
         throw LockException(ec, "cannot unlock " +
                                     (m_impl ? what(m_impl->engine) : std::string("RedisLock")));
 }

@@ -2,9 +2,12 @@
 
 #include <portalocker/exceptions.hpp>
 
+#include "../hexdigits.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <vector>
 
 namespace portalocker {
 namespace {
@@ -43,6 +46,8 @@ std::string redact(std::string_view url) {
         first = false;
         if (item.starts_with("password="))
             result += "password=***";
+        else if (item.starts_with("sentinel_password="))
+            result += "sentinel_password=***";
         else
             result += item;
         if (amp == std::string_view::npos)
@@ -81,16 +86,6 @@ std::string printable(std::string_view text) {
 // Longer ones would be cut short by the connect call, reaching another socket.
 constexpr std::size_t max_unix_socket_path = 107;
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<std::string> percent_decode(std::string_view text) {
     std::string result;
     result.reserve(text.size());
@@ -101,8 +96,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
         }
         if (i + 2 >= text.size())
             return std::nullopt;
-        int high = hex_value(text[i + 1]);
-        int low = hex_value(text[i + 2]);
+        int high = detail::hex_value(text[i + 1]);
+        int low = detail::hex_value(text[i + 2]);
         if (high < 0 || low < 0)
             return std::nullopt;
         result += static_cast<char>(high * 16 + low);
@@ -138,16 +133,18 @@ class Parser {
                     return false;
             return true;
         };
-        if (hasScheme("rediss://"))
-            return error("TLS (rediss://) is not supported; use redis:// or unix://");
-        if (hasScheme("redis://")) {
+        if (hasScheme("rediss://")) {
+            options.tls.enabled = true;
+            if (!parse_tcp(url.substr(9), options))
+                return std::nullopt;
+        } else if (hasScheme("redis://")) {
             if (!parse_tcp(url.substr(8), options))
                 return std::nullopt;
         } else if (hasScheme("unix:")) {
             if (!parse_unix(url.substr(5), options))
                 return std::nullopt;
         } else {
-            return error("the scheme must be redis:// or unix://");
+            return error("the scheme must be redis://, rediss:// or unix://");
         }
         return options;
     }
@@ -191,21 +188,152 @@ class Parser {
                                                                          : item.substr(equals + 1));
             if (!value)
                 return fail("bad percent-encoding in parameter '" + std::string(name) + "'");
-            if (name == "db") {
-                auto db = parse_number(*value, 0, 1 << 30);
-                if (!db)
-                    return fail("db must be a non-negative number, not '" + *value + "'");
-                options.db = *db;
-            } else if (name == "password") {
-                options.password = *value;
-            } else if (name == "username" || name == "user") {
-                options.username = *value;
-            } else if (name == "client_name" || name == "name") {
-                options.client_name = *value;
-            } else {
-                return fail("unknown parameter '" + std::string(name) +
-                            "' (known: db, username, password, client_name)");
+            if (!parse_parameter(name, *value, options))
+                return false;
+        }
+        return true;
+    }
+
+    bool parse_flag(std::string_view name, const std::string& value, bool& field) {
+        // A bare "?tls" or "?insecure" means on.
+        if (value.empty() || value == "1" || value == "true" || value == "yes")
+            field = true;
+        else if (value == "0" || value == "false" || value == "no")
+            field = false;
+        else
+            return fail(std::string(name) + " must be 1 or 0, not '" + printable(value) + "'");
+        return true;
+    }
+
+    bool parse_milliseconds(std::string_view name, const std::string& value,
+                            std::chrono::milliseconds& field) {
+        auto number = parse_number(value, 1, 1 << 30);
+        if (!number)
+            return fail(std::string(name) + " must be a positive number of milliseconds, not '" +
+                        printable(value) + "'");
+        field = std::chrono::milliseconds(*number);
+        return true;
+    }
+
+    bool parse_parameter(std::string_view name, const std::string& value, RedisOptions& options) {
+        if (name == "db") {
+            auto db = parse_number(value, 0, 1 << 30);
+            if (!db)
+                return fail("db must be a non-negative number, not '" + value + "'");
+            options.db = *db;
+        } else if (name == "password") {
+            options.password = value;
+        } else if (name == "username" || name == "user") {
+            options.username = value;
+        } else if (name == "client_name" || name == "name") {
+            options.client_name = value;
+        } else if (name == "tls") {
+            return parse_flag(name, value, options.tls.enabled);
+        } else if (name == "cacert") {
+            options.tls.ca_file = value;
+        } else if (name == "cacertdir") {
+            options.tls.ca_dir = value;
+        } else if (name == "cert") {
+            options.tls.cert_file = value;
+        } else if (name == "key") {
+            options.tls.key_file = value;
+        } else if (name == "sni") {
+            options.tls.sni = value;
+        } else if (name == "insecure") {
+            bool insecure = false;
+            if (!parse_flag(name, value, insecure))
+                return false;
+            options.tls.verify = !insecure;
+        } else if (name == "readonly") {
+            return parse_flag(name, value, options.read_only);
+        } else if (name == "sentinel") {
+            if (value.empty())
+                return fail("sentinel needs the master name (sentinel=mymaster)");
+            options.sentinel.master_name = value;
+        } else if (name == "sentinel_username") {
+            options.sentinel.username = value;
+        } else if (name == "sentinel_password") {
+            options.sentinel.password = value;
+        } else if (name == "wait_replicas") {
+            auto replicas = parse_number(value, 0, 1000);
+            if (!replicas)
+                return fail("wait_replicas must be a number from 0 to 1000, not '" +
+                            printable(value) + "'");
+            options.wait_replicas = *replicas;
+        } else if (name == "wait_timeout_ms") {
+            return parse_milliseconds(name, value, options.wait_timeout);
+        } else if (name == "connect_timeout_ms") {
+            return parse_milliseconds(name, value, options.connect_timeout);
+        } else if (name == "command_timeout_ms") {
+            return parse_milliseconds(name, value, options.command_timeout);
+        } else {
+            return fail("unknown parameter '" + std::string(name) +
+                        "' (known: db, username, password, client_name, tls, cacert, cacertdir, "
+                        "cert, key, sni, insecure, readonly, sentinel, sentinel_username, "
+                        "sentinel_password, wait_replicas, wait_timeout_ms, connect_timeout_ms, "
+                        "command_timeout_ms)");
+        }
+        return true;
+    }
+
+    // One "host[:port]" or "[v6][:port]"; the port stays 0 when the text names none.
+    bool parse_endpoint(std::string_view authority, RedisEndpoint& endpoint) {
+        std::string host;
+        std::string_view port;
+        if (authority.starts_with('[')) {
+            auto close = authority.find(']');
+            if (close == std::string_view::npos)
+                return fail("unterminated IPv6 address (missing ']')");
+            host = std::string(authority.substr(1, close - 1));
+            // An address, optionally with a zone ("fe80::1%eth0", RFC 6874 "%25eth0").
+            const auto percent = host.find('%');
+            if (percent != std::string::npos && host.compare(percent, 3, "%25") == 0)
+                host.erase(percent + 1, 2);
+            for (std::size_t i = 0; i < host.size(); ++i) {
+                const char c = host[i];
+                const auto byte = static_cast<unsigned char>(c);
+                const bool valid = i < percent ? (std::isxdigit(byte) || c == ':' || c == '.')
+                                   : i == percent
+                                       ? true
+                                       : (std::isalnum(byte) || c == '.' || c == '_' || c == '-');
+                if (!valid)
+                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
+                                "' in the IPv6 address");
             }
+            std::string_view after = authority.substr(close + 1);
+            if (!after.empty() && !after.starts_with(':'))
+                return fail("unexpected text after the IPv6 address");
+            port = after.empty() ? std::string_view{} : after.substr(1);
+            if (after == ":")
+                return fail("empty port");
+        } else {
+            auto colon = authority.find(':');
+            if (colon != std::string_view::npos &&
+                authority.find(':', colon + 1) != std::string_view::npos)
+                return fail("an IPv6 address must be in brackets (redis://[::1]:6379)");
+            host = std::string(authority.substr(0, colon));
+            for (char c : host) {
+                const auto byte = static_cast<unsigned char>(c);
+                if (byte <= 0x20 || byte >= 0x7F || c == '[' || c == ']' || c == '%')
+                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
+                                "' in the host name");
+            }
+            if (colon != std::string_view::npos) {
+                port = authority.substr(colon + 1);
+                if (port.empty())
+                    return fail("empty port");
+            }
+        }
+        if (host.empty())
+            return fail("missing host name");
+        endpoint.host = std::move(host);
+        endpoint.port = 0;
+        if (!port.empty()) {
+            auto number = parse_number(port, 1, 65535);
+            if (!number)
+                return fail("port must be a number from 1 to 65535, not '" + std::string(port) +
+                            "'");
+            endpoint.port = *number;
         }
         return true;
     }
@@ -228,59 +356,16 @@ class Parser {
                 return false;
             authority = authority.substr(at + 1);
         }
-        std::string_view port;
-        if (authority.starts_with('[')) {
-            auto close = authority.find(']');
-            if (close == std::string_view::npos)
-                return fail("unterminated IPv6 address (missing ']')");
-            options.host = std::string(authority.substr(1, close - 1));
-            // An address, optionally with a zone ("fe80::1%eth0", RFC 6874 "%25eth0").
-            const auto percent = options.host.find('%');
-            if (percent != std::string::npos && options.host.compare(percent, 3, "%25") == 0)
-                options.host.erase(percent + 1, 2);
-            for (std::size_t i = 0; i < options.host.size(); ++i) {
-                const char c = options.host[i];
-                const auto byte = static_cast<unsigned char>(c);
-                const bool valid = i < percent ? (std::isxdigit(byte) || c == ':' || c == '.')
-                                   : i == percent
-                                       ? true
-                                       : (std::isalnum(byte) || c == '.' || c == '_' || c == '-');
-                if (!valid)
-                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
-                                "' in the IPv6 address");
-            }
-            std::string_view after = authority.substr(close + 1);
-            if (!after.empty() && !after.starts_with(':'))
-                return fail("unexpected text after the IPv6 address");
-            port = after.empty() ? std::string_view{} : after.substr(1);
-            if (after == ":")
-                return fail("empty port");
-        } else {
-            auto colon = authority.find(':');
-            if (colon != std::string_view::npos &&
-                authority.find(':', colon + 1) != std::string_view::npos)
-                return fail("an IPv6 address must be in brackets (redis://[::1]:6379)");
-            options.host = std::string(authority.substr(0, colon));
-            for (char c : options.host) {
-                const auto byte = static_cast<unsigned char>(c);
-                if (byte <= 0x20 || byte >= 0x7F || c == '[' || c == ']' || c == '%')
-                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
-                                "' in the host name");
-            }
-            if (colon != std::string_view::npos) {
-                port = authority.substr(colon + 1);
-                if (port.empty())
-                    return fail("empty port");
-            }
-        }
-        if (options.host.empty())
-            return fail("missing host name");
-        if (!port.empty()) {
-            auto number = parse_number(port, 1, 65535);
-            if (!number)
-                return fail("port must be a number from 1 to 65535, not '" + std::string(port) +
-                            "'");
-            options.port = *number;
+        std::vector<RedisEndpoint> endpoints;
+        while (true) {
+            auto comma = authority.find(',');
+            RedisEndpoint endpoint;
+            if (!parse_endpoint(authority.substr(0, comma), endpoint))
+                return false;
+            endpoints.push_back(std::move(endpoint));
+            if (comma == std::string_view::npos)
+                break;
+            authority = authority.substr(comma + 1);
         }
         if (!path.empty()) {
             auto db = parse_number(path, 0, 1 << 30);
@@ -288,7 +373,21 @@ class Parser {
                 return fail("the path must be a database number, not '" + std::string(path) + "'");
             options.db = *db;
         }
-        return parse_query(query, options);
+        if (!parse_query(query, options))
+            return false;
+        const bool sentinel = !options.sentinel.master_name.empty();
+        if (endpoints.size() > 1 && !sentinel)
+            return fail("several hosts need sentinel=MASTER_NAME (the hosts are then the "
+                        "sentinels)");
+        // Sentinels listen on 26379 unless told otherwise.
+        for (RedisEndpoint& endpoint : endpoints)
+            if (endpoint.port == 0)
+                endpoint.port = sentinel ? 26379 : 6379;
+        options.host = endpoints.front().host;
+        options.port = endpoints.front().port;
+        if (sentinel)
+            options.sentinel.sentinels = std::move(endpoints);
+        return true;
     }
 
     bool parse_unix(std::string_view rest, RedisOptions& options) {
@@ -373,12 +472,29 @@ RedisOptions parse_redis_url(std::string_view url) {
     return RedisOptions::from_url(url);
 }
 
-std::string RedisOptions::address() const {
-    if (!unix_socket.empty())
-        return "unix:" + unix_socket;
+namespace {
+
+std::string endpoint_text(const std::string& host, int port) {
     if (host.find(':') != std::string::npos)
         return '[' + host + "]:" + std::to_string(port);
     return host + ':' + std::to_string(port);
+}
+
+} // namespace
+
+std::string RedisOptions::address() const {
+    if (!unix_socket.empty())
+        return "unix:" + unix_socket;
+    if (!sentinel.master_name.empty()) {
+        std::string text = "sentinel master '" + sentinel.master_name + "' via ";
+        if (sentinel.sentinels.empty())
+            return text + endpoint_text(host, port);
+        for (std::size_t i = 0; i < sentinel.sentinels.size(); ++i)
+            text += (i ? "," : "") +
+                    endpoint_text(sentinel.sentinels[i].host, sentinel.sentinels[i].port);
+        return text;
+    }
+    return endpoint_text(host, port);
 }
 
 std::string RedisOptions::to_url(bool with_password) const {
@@ -389,13 +505,62 @@ std::string RedisOptions::to_url(bool with_password) const {
             credentials += ':' + (with_password ? percent_encode(password) : std::string("***"));
         credentials += '@';
     }
+    // Everything a connection dialog can set goes into the query, so that the URL alone
+    // reproduces the connection.
+    std::string query;
+    auto add = [&query](std::string_view name, const std::string& value) {
+        query += query.empty() ? '?' : '&';
+        query += name;
+        query += '=';
+        query += percent_encode(value);
+    };
+    if (!unix_socket.empty()) {
+        if (db)
+            add("db", std::to_string(db));
+    }
+    if (!client_name.empty())
+        add("client_name", client_name);
+    if (!tls.ca_file.empty())
+        add("cacert", tls.ca_file);
+    if (!tls.ca_dir.empty())
+        add("cacertdir", tls.ca_dir);
+    if (!tls.cert_file.empty())
+        add("cert", tls.cert_file);
+    if (!tls.key_file.empty())
+        add("key", tls.key_file);
+    if (!tls.sni.empty())
+        add("sni", tls.sni);
+    if (!tls.verify)
+        add("insecure", "1");
+    if (read_only)
+        add("readonly", "1");
+    if (!sentinel.master_name.empty())
+        add("sentinel", sentinel.master_name);
+    if (!sentinel.username.empty())
+        add("sentinel_username", sentinel.username);
+    if (!sentinel.password.empty())
+        add("sentinel_password", with_password ? sentinel.password : std::string("***"));
+    if (wait_replicas) {
+        add("wait_replicas", std::to_string(wait_replicas));
+        add("wait_timeout_ms", std::to_string(wait_timeout.count()));
+    }
+    if (connect_timeout != RedisOptions{}.connect_timeout)
+        add("connect_timeout_ms", std::to_string(connect_timeout.count()));
+    if (command_timeout != RedisOptions{}.command_timeout)
+        add("command_timeout_ms", std::to_string(command_timeout.count()));
     if (!unix_socket.empty())
         // The path is percent-decoded when parsed, so it is encoded here ('%', '?', '#', ...).
-        return "unix://" + credentials + percent_encode(unix_socket, true) +
-               (db ? "?db=" + std::to_string(db) : "");
-    std::string hostPart = host.find(':') != std::string::npos ? '[' + host + ']' : host;
-    return "redis://" + credentials + hostPart + ':' + std::to_string(port) + '/' +
-           std::to_string(db);
+        return "unix://" + credentials + percent_encode(unix_socket, true) + query;
+    std::string hosts;
+    if (!sentinel.master_name.empty() && !sentinel.sentinels.empty()) {
+        for (std::size_t i = 0; i < sentinel.sentinels.size(); ++i)
+            hosts += (i ? "," : "") +
+                     endpoint_text(sentinel.sentinels[i].host, sentinel.sentinels[i].port);
+    } else {
+        hosts = endpoint_text(host, port);
+    }
+    return (tls.enabled ? "rediss://" : "redis://") + credentials + hosts + '/' +
+           std::to_string(db) + query;
 }
 
 } // namespace portalocker

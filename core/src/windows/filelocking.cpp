@@ -1,4 +1,4 @@
-// lock()/unlock() on Windows: LockFileEx/UnlockFileEx over the byte range Python portalocker
+// lock_once() on Windows: LockFileEx/UnlockFileEx over the byte range Python portalocker
 // locks, so that a C++ and a Python holder of the same file exclude each other.
 //
 // Windows byte-range locks belong to the file object (the open file a handle refers to, shared
@@ -15,7 +15,7 @@
 #endif
 #include <windows.h>
 
-#include "lockcall.hpp"
+#include "../lockcall.hpp"
 
 #include <portalocker/exceptions.hpp>
 
@@ -91,51 +91,14 @@ std::error_code lock_once(native_handle_type handle, LockFlags flags, Backend ba
     return last_error(error);
 }
 
-namespace {
-
 std::string handle_text(native_handle_type handle) {
-    char text[2 + 2 * sizeof(std::uintptr_t) + 1];
-    std::snprintf(text, sizeof text, "0x%llx",
+    char text[sizeof "handle 0x" + 2 * sizeof(std::uintptr_t)];
+    std::snprintf(text, sizeof text, "handle 0x%llx",
                   static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(handle)));
     return text;
 }
 
-} // namespace
 } // namespace detail
-
-void lock(native_handle_type handle, LockFlags flags, Backend backend,
-          std::error_code& ec) noexcept {
-    ec = detail::lock_once(handle, flags & ~LockFlags::UNBLOCK, backend,
-                           !has(flags, LockFlags::NON_BLOCKING));
-}
-
-void lock(native_handle_type handle, LockFlags flags, Backend backend) {
-    std::error_code ec;
-    lock(handle, flags, backend, ec);
-    if (ec)
-        detail::throw_lock_error(ec, "cannot lock handle " + detail::handle_text(handle) +
-                                         " with " + std::string(to_string(backend)));
-}
-
-void lock(std::FILE* file, LockFlags flags, Backend backend) {
-    lock(native_handle(file), flags, backend);
-}
-
-void unlock(native_handle_type handle, Backend backend, std::error_code& ec) noexcept {
-    ec = detail::lock_once(handle, LockFlags::UNBLOCK, backend, false);
-}
-
-void unlock(native_handle_type handle, Backend backend) {
-    std::error_code ec;
-    unlock(handle, backend, ec);
-    if (ec)
-        throw LockException(ec, "cannot unlock handle " + detail::handle_text(handle));
-}
-
-void unlock(std::FILE* file, Backend backend) {
-    std::fflush(file);
-    unlock(native_handle(file), backend);
-}
 
 native_handle_type native_handle(std::FILE* file) noexcept {
     if (!file)

@@ -42,8 +42,10 @@ std::optional<FileIdentity> identity_from(HANDLE handle) noexcept {
 } // namespace
 
 native_handle_type open_file(const std::filesystem::path& path, const OpenMode& mode,
-                             std::error_code& ec) noexcept {
+                             std::error_code& ec, bool* nonblocking_left) noexcept {
     ec.clear();
+    if (nonblocking_left)
+        *nonblocking_left = false; // Windows handles have no such mode
     DWORD access = 0;
     if (mode.read)
         access |= GENERIC_READ;
@@ -90,6 +92,8 @@ std::error_code sync_file(native_handle_type handle) noexcept {
         return {};
     return last_error();
 }
+
+void make_blocking(native_handle_type) noexcept {}
 
 std::FILE* open_stream(native_handle_type handle, const OpenMode& mode) noexcept {
     // Binary: the lock file's bytes (a PID file's pid, say) are the same on every platform,

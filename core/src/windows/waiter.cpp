@@ -31,7 +31,7 @@
 #include <windows.h>
 
 #include "../waiter.hpp"
-#include "lockcall.hpp"
+#include "../lockcall.hpp"
 
 #include <portalocker/exceptions.hpp>
 
@@ -90,42 +90,10 @@ class PauseTimer {
 
 } // namespace
 
-std::error_code try_request(const LockRequest& request) noexcept {
-    return lock_once(request.handle, request.flags & ~LockFlags::NON_BLOCKING, request.backend,
-                     false);
-}
-
-void release_request(const LockRequest& request) noexcept {
-    (void)lock_once(request.handle, LockFlags::UNBLOCK, request.backend, false);
-}
-
-int poll_for_any(std::span<const LockRequest> requests, Deadline deadline,
-                 std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
-    using namespace std::chrono;
-    ec.clear();
-    constexpr nanoseconds first_pause = 50us;
-    poll_cap = std::max<nanoseconds>(poll_cap, first_pause);
-    nanoseconds pause = first_pause;
-    PauseTimer timer; // its kernel object is created only once a pause is needed
-    for (;;) {
-        for (std::size_t i = 0; i < requests.size(); ++i) {
-            std::error_code attempt = try_request(requests[i]);
-            if (!attempt)
-                return static_cast<int>(i);
-            if (attempt != errc::already_locked) {
-                ec = attempt;
-                return -1;
-            }
-        }
-        auto now = steady_clock::now();
-        if (deadline && now >= *deadline)
-            return -1;
-        auto sleep = pause;
-        if (deadline)
-            sleep = std::min<nanoseconds>(sleep, *deadline - now);
-        timer.sleep(sleep);
-        pause = pause > poll_cap / 2 ? poll_cap : pause * 2;
-    }
+void pause_for(std::chrono::nanoseconds pause) noexcept {
+    // One timer per thread, created at the first pause and kept for the next waits.
+    thread_local PauseTimer timer;
+    timer.sleep(pause);
 }
 
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
@@ -134,5 +102,7 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
     // up before sleeping when the deadline has passed: exactly wait_for_any's contract.
     return poll_for_any(requests, deadline, poll_cap, ec);
 }
+
+void reap_exited_helpers() noexcept {} // no helper processes here
 
 } // namespace portalocker::detail

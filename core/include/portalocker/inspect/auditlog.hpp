@@ -24,6 +24,10 @@ struct AuditEntry {
     std::string holder;     ///< channel locks: the client(s) seen; otherwise owner summary
     std::string outcome;    ///< "released", "changed", "gone", "refused", "failed"
     std::string message;    ///< what happened, in words
+    /// The process that released (0: the calling process, filled in by append()), so that a
+    /// tool following the log can tell its own entries from those of other programs.
+    long long pid = 0;
+    std::string program; ///< its name ("lockctl", "lockscope"); "" fills in the caller's
 };
 
 class AuditLog {
@@ -36,7 +40,7 @@ class AuditLog {
     static std::string current_user();
     /// The JSON line of an entry (with the trailing newline). Keys: time, user, server,
     /// redis_user, key, key_base64, convention, token_seen, token_seen_base64, holder,
-    /// outcome, message.
+    /// outcome, message, pid, program.
     static std::string format(const AuditEntry& entry);
 
     explicit AuditLog(std::filesystem::path path = default_path());
@@ -49,7 +53,8 @@ class AuditLog {
     /// Creates the directory (0700) and opens the file (0600) for appending. Done before a
     /// release, so that a release never happens without a place to log it. Idempotent.
     bool open(std::error_code& ec) noexcept;
-    /// Appends one line (opening first if needed) and fsyncs it.
+    /// Appends one line (opening first if needed) and fsyncs it. An entry without pid or
+    /// program is logged with the calling process's.
     bool append(const AuditEntry& entry, std::error_code& ec) noexcept;
 
     const std::filesystem::path& path() const noexcept { return m_path; }

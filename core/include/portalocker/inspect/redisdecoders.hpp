@@ -70,6 +70,8 @@ std::optional<std::int64_t> parse_redis_integer(std::string_view text) noexcept;
 std::string lease_fencing_key(std::string_view key);
 /// RedisLease's release-signal list `<key>:signal`.
 std::string lease_signal_key(std::string_view key);
+/// `<key>:owner`: the hash in which a RedisLease publishes its holder (host, pid, program).
+std::string lease_owner_key(std::string_view key);
 /// The lock key of a RedisLease fencing counter name (`X:fencing` -> X), or nullopt.
 std::optional<std::string> lock_key_of_fencing_counter(std::string_view key);
 /// python-redis-lock: `lock:NAME` -> `lock-signal:NAME`; nullopt without the prefix.

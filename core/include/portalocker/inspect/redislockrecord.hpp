@@ -74,6 +74,16 @@ struct RedisClient {
     long long idle_seconds = 0; ///< since its last command
 };
 
+/// What a portalocker RedisLease publishes about its holder beside its key: the hash
+/// `<key>:owner` (fields token, host, pid, program, since), written in the same step as the
+/// grant and expiring with the lease. Only taken when its token is the lease's.
+struct RedisLeaseOwner {
+    std::string host;
+    long long pid = 0;
+    std::string program;
+    std::optional<TimePoint> since; ///< the holder's clock at the grant
+};
+
 /// A subscriber that holds (or is about to hold) a channel lock.
 struct RedisChannelHolder {
     enum class Answer {
@@ -115,8 +125,21 @@ struct RedisLockRecord {
     std::string signal_key;  ///< the list waiters BLPOP on (python-redis-lock, RedisLease)
     bool signal_key_exists = false;
 
-    std::vector<RedisChannelHolder> holders; ///< channel locks: the named holder clients
-    std::size_t unnamed_subscribers = 0;     ///< channel locks: subscribers without a holder name
+    /// Channel locks: the named subscribers that hold it. With pinging on, only those that
+    /// answered "exclusive" or "shared" - or, when none did, those that could not be asked
+    /// (silent, not pinged): somebody holds it, and they cannot be ruled out.
+    std::vector<RedisChannelHolder> holders;
+    /// portalocker RedisLease: who holds it, as the holder published it.
+    std::optional<RedisLeaseOwner> lease_owner;
+    /// Connected clients that are the holder's (leases: named after the published owner).
+    std::vector<RedisClient> holder_clients;
+    /// Leases: how the holder was named, or why the server cannot say who it is.
+    std::string holder_note;
+    /// Channel locks: named subscribers that wait - writers answering "pending", and silent
+    /// ones while another subscriber answered as the holder (an acquirer deciding, a frozen
+    /// waiter). Never holders: a forced release does not disconnect them.
+    std::vector<RedisChannelHolder> waiters;
+    std::size_t unnamed_subscribers = 0; ///< channel locks: subscribers without a holder name
     std::size_t contenders = 0; ///< channel locks: C++ RedisLock objects awaiting its release
 
     /// Clients blocked in BLPOP in this database while this is the only lock there whose
@@ -131,6 +154,10 @@ struct RedisLockRecord {
     bool releasable() const noexcept;
     /// A stable identity across scans: convention-independent, from db and raw key.
     std::string identity() const;
+    /// Who holds it, stable while the same holder(s) hold it: the token for leases; for
+    /// channel locks the sorted holder ids (legacy holders by client id), one per line.
+    /// Waiters, ping answers and client order do not enter into it.
+    std::string hold_identity() const;
     /// One line for tables: who owns it ("uuid1 token made 2024-05-01 12:00:00Z on node ...",
     /// "client 1b4e...:57 (held 2 times)", "holder 3f2a... client 14 127.0.0.1:5000").
     std::string owner_summary() const;

@@ -2,6 +2,8 @@
 // Watches: files the operator names so that they are shown even while free - one path, a
 // directory or glob of lock files, or the slot files of a bounded semaphore.
 
+#include <portalocker/slotpattern.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -10,8 +12,8 @@
 
 namespace portalocker::inspect {
 
-/// Python portalocker's BoundedSemaphore slot file name.
-inline constexpr std::string_view default_slot_pattern = "{name}.{number:02d}.lock";
+/// Python portalocker's BoundedSemaphore slot file name, the library's default.
+using portalocker::default_slot_pattern;
 
 struct Watch {
     enum class Type {
@@ -51,9 +53,11 @@ struct WatchTarget {
     std::optional<unsigned> slot; ///< the slot number for a semaphore watch
 };
 
-/// Formats a slot file name the way Python's str.format does for portalocker's pattern:
-/// "{name}", "{number}", "{number:02d}" (any width, optional 0 fill, optional 'd'),
-/// "{{" and "}}". Returns nullopt and sets `error` for anything else.
+/// The file name of slot `number` of the semaphore `name`, formatted exactly as the library's
+/// BoundedSemaphore (and Python's str.format) names it: fields {name} and {number} with a
+/// format spec `[[fill]align][sign][#][0][width][.precision][type]`, "{{" and "}}". Every
+/// pattern a semaphore accepts works here. Returns nullopt and sets `error` to what is wrong
+/// for anything else (including a pattern without {number}).
 std::optional<std::string> format_slot_name(std::string_view pattern, std::string_view name,
                                             unsigned number, std::string* error = nullptr);
 

@@ -42,6 +42,20 @@ std::string password_entry_field(bool wantHome) {
                     : std::string(found->pw_name ? found->pw_name : "");
 }
 
+// The short name the kernel knows the process by ("lockctl"), as ps shows it.
+std::string current_program() {
+    char name[64] = {};
+    const int fd = ::open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return {};
+    const ssize_t length = ::read(fd, name, sizeof name - 1);
+    ::close(fd);
+    std::string text(name, length > 0 ? static_cast<std::size_t>(length) : 0);
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    return text;
+}
+
 } // namespace
 
 std::filesystem::path AuditLog::default_path() {
@@ -86,6 +100,8 @@ std::string AuditLog::format(const AuditEntry& entry) {
     line["holder"] = entry.holder;
     line["outcome"] = entry.outcome;
     line["message"] = entry.message;
+    line["pid"] = entry.pid;
+    line["program"] = entry.program;
     // Free text (user names, messages) could hold invalid UTF-8: replaced, never thrown on.
     return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
@@ -147,7 +163,12 @@ bool AuditLog::append(const AuditEntry& entry, std::error_code& ec) noexcept {
         return false;
     std::string line;
     try {
-        line = format(entry);
+        AuditEntry complete = entry;
+        if (complete.pid == 0)
+            complete.pid = static_cast<long long>(::getpid());
+        if (complete.program.empty())
+            complete.program = current_program();
+        line = format(complete);
     } catch (const std::exception& error) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         m_lastError = std::string("cannot format the audit line: ") + error.what();

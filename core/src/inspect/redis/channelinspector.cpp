@@ -3,6 +3,7 @@
 #include "channelpinger.hpp"
 #include "redis/channelprotocol.hpp"
 #include "redis/clientlist.hpp"
+#include "redis/leaseowner.hpp"
 
 #include <portalocker/exceptions.hpp>
 #include <portalocker/inspect/redisbytes.hpp>
@@ -83,6 +84,48 @@ bool ChannelInspector::load_clients(std::error_code& ec) {
             m_clients.push_back(to_client(info));
     m_clientsKnown = true;
     return true;
+}
+
+void ChannelInspector::name_lease_holders(std::vector<RedisLockRecord>& locks) const {
+    for (RedisLockRecord& record : locks) {
+        if (record.convention == RedisConvention::channel_lock ||
+            record.convention == RedisConvention::fencing_counter)
+            continue;
+        if (record.lease_owner) {
+            const RedisLeaseOwner& owner = *record.lease_owner;
+            for (const RedisClient& client : m_clients) {
+                const auto name = redis::parse_lease_client_name(client.name);
+                if (name && name->pid == owner.pid && name->host == owner.host)
+                    record.holder_clients.push_back(client);
+            }
+            if (!m_clientsKnown)
+                record.holder_note += "; CLIENT LIST is not allowed, so its connection is unknown";
+            else if (record.holder_clients.empty())
+                record.holder_note += "; no connected client carries the name "
+                                      "'portalocker-lease:" +
+                                      owner.host + ":" + std::to_string(owner.pid) +
+                                      "' (its connection was given a name of its own, or is "
+                                      "closed between renewals)";
+            continue;
+        }
+        if (!record.holder_note.empty())
+            continue;
+        switch (record.convention) {
+        case RedisConvention::redis_py:
+            record.holder_note = "Redis does not record which client set a key; a redis-py "
+                                 "token tells only when and on which machine it was made";
+            break;
+        case RedisConvention::redisson:
+            record.holder_note = "Redis does not record which client set a key; Redisson's "
+                                 "owner names a client instance and thread, not a connection";
+            break;
+        default:
+            record.holder_note = "Redis does not record which client set a key, and this "
+                                 "library's token is random: the holder cannot be named from "
+                                 "the server";
+            break;
+        }
+    }
 }
 
 std::vector<RedisClient> ChannelInspector::blocked_in_blpop() const {
@@ -263,16 +306,18 @@ void ChannelInspector::ping(std::vector<RedisLockRecord>& records) {
         }
         std::size_t exclusive = 0;
         for (RedisChannelHolder& holder : record.holders) {
-            if (holder.answer == RedisChannelHolder::Answer::answered) {
-                exclusive += holder.mode == "exclusive";
-                continue;
-            }
-            holder.answer = RedisChannelHolder::Answer::silent;
-            record.warnings.push_back(
-                (holder.legacy ? std::string("legacy holder") : "holder " + holder.holder_id) +
-                " (client " + std::to_string(holder.client.id) + ") did not answer a ping within " +
-                waited + ": dead or stuck; portalocker contenders kill such holders");
+            if (holder.answer != RedisChannelHolder::Answer::answered)
+                holder.answer = RedisChannelHolder::Answer::silent;
+            exclusive += holder.mode == "exclusive";
         }
+        separate_waiters(record);
+        for (const RedisChannelHolder& holder : record.holders)
+            if (holder.answer == RedisChannelHolder::Answer::silent)
+                record.warnings.push_back(
+                    (holder.legacy ? std::string("legacy holder") : "holder " + holder.holder_id) +
+                    " (client " + std::to_string(holder.client.id) +
+                    ") did not answer a ping within " + waited +
+                    ": dead or stuck; portalocker contenders kill such holders");
         if (unidentified > 0)
             record.warnings.push_back(std::to_string(unidentified) +
                                       " answer(s) came from subscribers without a matching holder "
@@ -282,6 +327,23 @@ void ChannelInspector::ping(std::vector<RedisLockRecord>& records) {
                                       " exclusive holders at once: the lock is broken (a holder "
                                       "resubscribed after its connection was killed?)");
     }
+}
+
+void ChannelInspector::separate_waiters(RedisLockRecord& record) {
+    // A subscriber that answered "pending" is a writer waiting, never a holder. One that did
+    // not answer is a holder only if nobody answered as one: while a holder answered, a silent
+    // subscriber is an acquirer deciding (it holds its answers back) or a frozen waiter.
+    const auto holds = [](const RedisChannelHolder& holder) {
+        return holder.answer == RedisChannelHolder::Answer::answered && holder.mode != "pending";
+    };
+    const bool answeredHolder = std::any_of(record.holders.begin(), record.holders.end(), holds);
+    std::vector<RedisChannelHolder> holders;
+    for (RedisChannelHolder& holder : record.holders) {
+        const bool waits =
+            holder.answer == RedisChannelHolder::Answer::answered ? !holds(holder) : answeredHolder;
+        (waits ? record.waiters : holders).push_back(std::move(holder));
+    }
+    record.holders = std::move(holders);
 }
 
 } // namespace portalocker::inspect::detail

@@ -34,6 +34,10 @@ class ChannelInspector {
     bool load_clients(std::error_code& ec);
     bool clients_known() const noexcept { return m_clientsKnown; }
     const std::vector<RedisClient>& clients() const noexcept { return m_clients; }
+    /// Names the holders of leases from the client list: a RedisLease that published its
+    /// owner is matched to the connections named after it; for the others, says why the
+    /// server cannot tell who holds them (Redis does not record which client wrote a key).
+    void name_lease_holders(std::vector<RedisLockRecord>& locks) const;
     /// Clients blocked in BLPOP (other than ours).
     std::vector<RedisClient> blocked_in_blpop() const;
 
@@ -44,6 +48,8 @@ class ChannelInspector {
 
   private:
     void ping(std::vector<RedisLockRecord>& records);
+    /// Moves the subscribers the ping showed waiting from `holders` to `waiters`.
+    static void separate_waiters(RedisLockRecord& record);
     void note(Problem::Kind kind, std::string message);
 
     RedisSession& m_session;

@@ -235,6 +235,48 @@ bool KeyInspector::examine_hashes(const std::vector<Candidate>& hashes,
     return true;
 }
 
+bool KeyInspector::read_lease_owners(std::error_code& ec) {
+    std::vector<std::size_t> leases;
+    std::vector<redis::Command> commands;
+    for (std::size_t i = 0; i < m_locks.size(); ++i)
+        if (m_locks[i].convention == RedisConvention::portalocker_lease) {
+            leases.push_back(i);
+            commands.push_back({"HMGET", lease_owner_key(m_locks[i].key), "token", "host", "pid",
+                                "program", "since"});
+        }
+    if (commands.empty())
+        return true;
+    std::vector<redis::Reply> replies = m_session.pipeline(commands, ec);
+    if (ec)
+        return false;
+    for (std::size_t n = 0; n < leases.size(); ++n) {
+        RedisLockRecord& record = m_locks[leases[n]];
+        const redis::Reply& fields = replies[n];
+        if (fields.is_error()) {
+            record.holder_note = "its owner hash could not be read: " + fields.text;
+            continue;
+        }
+        // Only an owner hash of this very grant describes the holder (a stale one from an
+        // earlier holder could linger for a moment after a forced release).
+        if (fields.elements.size() != 5 || !fields.at(0).is_string() ||
+            fields.at(0).text != record.token) {
+            record.holder_note = "this RedisLease does not publish its holder (a portalocker "
+                                 "older than this one): only the token is known";
+            continue;
+        }
+        RedisLeaseOwner owner;
+        owner.host = fields.at(1).text;
+        owner.pid = parse_redis_integer(fields.at(2).text).value_or(0);
+        owner.program = fields.at(3).text;
+        if (auto since = parse_redis_integer(fields.at(4).text))
+            owner.since = TimePoint(std::chrono::milliseconds(*since));
+        record.lease_owner = std::move(owner);
+        record.holder_note = "published by the holder beside the key ('" +
+                             printable_bytes(lease_owner_key(record.key)) + "')";
+    }
+    return true;
+}
+
 bool KeyInspector::finish(std::error_code& ec) {
     ec.clear();
     std::vector<redis::Command> commands;
@@ -277,6 +319,8 @@ bool KeyInspector::finish(std::error_code& ec) {
         m_locks[withSignal[n]].signal_key_exists =
             replies[signalsAt + n].as_integer().value_or(0) > 0;
     m_undecidedHex.clear();
+    if (!read_lease_owners(ec))
+        return false;
 
     for (RedisLockRecord& record : m_locks) {
         if (record.no_ttl())

@@ -44,6 +44,8 @@ class KeyInspector {
     bool examine_hashes(const std::vector<Candidate>& hashes, std::span<const redis::Reply> replies,
                         std::error_code& ec);
     void add_record(const Candidate& candidate, RedisRecognition recognition);
+    /// Reads the owner hash of every portalocker lease found (one pipeline).
+    bool read_lease_owners(std::error_code& ec);
     void note(Problem::Kind kind, std::string message);
     /// True for an error reply (the key is skipped); ACL denials are noted as problems.
     bool skipped(const redis::Reply& reply, std::string_view command, const std::string& key);

@@ -2,6 +2,8 @@
 
 #include <portalocker/inspect/redisbytes.hpp>
 
+#include "../../hexdigits.hpp" // header-only: no link to the core's internals
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -24,20 +26,10 @@ constexpr std::uint64_t uuid_epoch_offset = 0x01B21DD213814000ULL;
 constexpr std::int64_t plausible_from = 946684800;   // 2000-01-01
 constexpr std::int64_t plausible_until = 4102444800; // 2100-01-01
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::uint64_t hex_number(std::string_view digits) noexcept {
     std::uint64_t value = 0;
     for (char c : digits)
-        value = value << 4 | static_cast<std::uint64_t>(hex_value(c));
+        value = value << 4 | static_cast<std::uint64_t>(detail::hex_value(c));
     return value;
 }
 
@@ -47,7 +39,7 @@ bool is_uuid_text(std::string_view text) noexcept {
         return false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? text[i] != '-' : hex_value(text[i]) < 0)
+        if (dash ? text[i] != '-' : detail::hex_value(text[i]) < 0)
             return false;
     }
     return true;
@@ -141,7 +133,7 @@ std::optional<std::int64_t> parse_redis_integer(std::string_view text) noexcept 
 std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept {
     if (!is_lower_hex(token, 32) || token[12] != '1')
         return std::nullopt;
-    const int variant = hex_value(token[16]);
+    const int variant = detail::hex_value(token[16]);
     if ((variant & 0xC) != 0x8) // RFC 4122: 10xx
         return std::nullopt;
     const std::uint64_t timeLow = hex_number(token.substr(0, 8));
@@ -167,7 +159,8 @@ std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept {
         node += token.substr(i, 2);
     }
     info.node = std::move(node);
-    info.node_is_random = (hex_value(token[21]) & 1) != 0; // multicast bit of the first octet
+    info.node_is_random =
+        (detail::hex_value(token[21]) & 1) != 0; // multicast bit of the first octet
     return info;
 }
 
@@ -273,6 +266,10 @@ std::string lease_fencing_key(std::string_view key) {
 
 std::string lease_signal_key(std::string_view key) {
     return std::string(key) + std::string(signal_suffix);
+}
+
+std::string lease_owner_key(std::string_view key) {
+    return std::string(key) + ":owner";
 }
 
 std::optional<std::string> lock_key_of_fencing_counter(std::string_view key) {

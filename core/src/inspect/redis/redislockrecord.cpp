@@ -2,6 +2,7 @@
 
 #include <portalocker/inspect/redisbytes.hpp>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <utility>
@@ -37,6 +38,18 @@ std::string utc_seconds(TimePoint time) {
     gmtime_r(&seconds, &parts);
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%SZ", &parts);
+    return text;
+}
+
+// "holder 3f2a... client 14 127.0.0.1:5000 exclusive": the id first, so that a table that
+// cuts the end still shows whose it is.
+std::string describe_subscriber(const RedisChannelHolder& holder) {
+    std::string text = holder.legacy ? std::string("legacy holder") : "holder " + holder.holder_id;
+    text += " client " + std::to_string(holder.client.id) + " " + holder.client.address;
+    if (!holder.mode.empty())
+        text += " " + holder.mode;
+    if (holder.answer == RedisChannelHolder::Answer::silent)
+        text += " (did not answer a ping)";
     return text;
 }
 
@@ -111,6 +124,22 @@ std::string RedisLockRecord::identity() const {
     return "key:" + std::to_string(db) + ":" + key;
 }
 
+std::string RedisLockRecord::hold_identity() const {
+    if (convention != RedisConvention::channel_lock)
+        return token;
+    std::vector<std::string> ids;
+    for (const auto& holder : holders)
+        ids.push_back(holder.legacy ? "legacy client " + std::to_string(holder.client.id)
+                                    : holder.holder_id);
+    std::sort(ids.begin(), ids.end());
+    std::string text;
+    for (const auto& id : ids)
+        text += (text.empty() ? "" : "\n") + id;
+    if (ids.empty() && unnamed_subscribers > 0)
+        text = "unnamed subscribers";
+    return text;
+}
+
 std::string RedisLockRecord::owner_summary() const {
     switch (convention) {
     case RedisConvention::redisson: {
@@ -129,18 +158,16 @@ std::string RedisLockRecord::owner_summary() const {
         for (const auto& holder : holders) {
             if (!text.empty())
                 text += "; ";
-            text += holder.legacy ? std::string("legacy holder") : "holder " + holder.holder_id;
-            text += " client " + std::to_string(holder.client.id) + " " + holder.client.address;
-            if (!holder.mode.empty())
-                text += " " + holder.mode;
-            if (holder.answer == RedisChannelHolder::Answer::silent)
-                text += " (did not answer a ping)";
+            text += describe_subscriber(holder);
         }
         if (unnamed_subscribers > 0) {
             if (!text.empty())
                 text += "; ";
             text += std::to_string(unnamed_subscribers) + " unnamed subscriber(s)";
         }
+        if (!waiters.empty())
+            text += "; " + std::to_string(waiters.size()) +
+                    (waiters.size() == 1 ? " waiter" : " waiters");
         return text;
     }
     case RedisConvention::fencing_counter:
@@ -149,7 +176,19 @@ std::string RedisLockRecord::owner_summary() const {
     default:
         break;
     }
-    std::string text = short_token(token_printable);
+    std::string text;
+    if (lease_owner) {
+        // Who first: that is what an operator looks for; the token says which grant.
+        text = "pid " + std::to_string(lease_owner->pid);
+        if (!lease_owner->program.empty())
+            text += " " + printable_bytes(lease_owner->program);
+        if (!lease_owner->host.empty())
+            text += " on " + printable_bytes(lease_owner->host);
+        if (lease_owner->since)
+            text += " since " + utc_seconds(*lease_owner->since);
+        text += ", token ";
+    }
+    text += short_token(token_printable);
     if (!token_complete)
         text += " (" + std::to_string(value_size) + " bytes, not read whole)";
     if (uuid1)

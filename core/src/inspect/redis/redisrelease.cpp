@@ -267,6 +267,14 @@ RedisReleaser& RedisReleaser::operator=(RedisReleaser&&) noexcept = default;
 RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
     Impl& impl = *m_impl;
     RedisReleaseResult result;
+    if (impl.server.read_only) {
+        // Before the audit log: nothing is attempted, so nothing is logged as attempted.
+        result.outcome = RedisReleaseOutcome::refused;
+        result.error = make_error_code(errc::read_only);
+        result.message = "force release is refused: the connection to Redis at " +
+                         impl.server.address() + " is read-only; nothing was released";
+        return result;
+    }
     AuditLog defaultLog;
     AuditLog& log = impl.options.audit_log ? *impl.options.audit_log : defaultLog;
     std::error_code ec;

@@ -170,6 +170,7 @@ RedisSnapshot RedisScanner::scan() {
         } else {
             snapshot.blocked_clients = channels.blocked_in_blpop();
             impl.attribute_waiters(snapshot, snapshot.blocked_clients);
+            channels.name_lease_holders(snapshot.locks);
             if (impl.options.include_channel_locks &&
                 !channels.inspect(std::nullopt, snapshot.locks, ec))
                 impl.fail(snapshot, ec, impl.session.last_error());
@@ -224,11 +225,15 @@ std::optional<RedisLockRecord> RedisScanner::inspect_key(std::string_view key,
     if (record->convention == RedisConvention::python_redis_lock ||
         record->convention == RedisConvention::portalocker_lease) {
         ChannelInspector clients(impl.session, impl.options, problems);
-        if (clients.load_clients(ec))
+        if (clients.load_clients(ec)) {
             for (const RedisClient& client : clients.blocked_in_blpop())
                 if (client.db == record->db)
                     record->possible_waiters.push_back(client);
-        ec.clear(); // waiters are a bonus; the record stands without them
+        }
+        ec.clear(); // waiters and holder names are a bonus; the record stands without them
+        std::vector<RedisLockRecord> one{std::move(*record)};
+        clients.name_lease_holders(one);
+        record = std::move(one.front());
     }
     return record;
 }

@@ -1,0 +1,48 @@
+#pragma once
+// Transport: the byte stream under a Connection, a socket (TCP or unix) with or without TLS.
+// Non-blocking throughout: callers wait with poll() on fd() for what a call asked for
+// (IoResult::want_read / want_write), so every wait keeps the caller's deadline.
+// Internal to the Redis code.
+
+#include "tls.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace portalocker::redis {
+
+class Transport {
+  public:
+    Transport() = default;
+    /// Takes ownership of the connected socket `fd` and, when given, its TLS session.
+    Transport(int fd, std::unique_ptr<TlsSession> tls) noexcept;
+    ~Transport();
+    Transport(Transport&& other) noexcept;
+    Transport& operator=(Transport&& other) noexcept;
+    Transport(const Transport&) = delete;
+    Transport& operator=(const Transport&) = delete;
+
+    bool is_open() const noexcept { return m_fd >= 0; }
+    int fd() const noexcept { return m_fd; }
+    bool is_tls() const noexcept { return m_tls != nullptr; }
+    /// "TLSv1.3, TLS_AES_256_GCM_SHA384" or "plain".
+    std::string description() const;
+    void close() noexcept;
+
+    /// Reads what is there (up to `size`); IoResult::closed at the end of the stream.
+    IoResult read(char* buffer, std::size_t size, std::size_t& got, std::error_code& ec,
+                  std::string& message) noexcept;
+    /// Writes a prefix of `data`; repeat the rest later (the buffer may move in between).
+    IoResult write(const char* data, std::size_t size, std::size_t& written, std::error_code& ec,
+                   std::string& message) noexcept;
+    /// Bytes are already buffered inside (TLS): read() without waiting for the socket.
+    bool has_pending() const noexcept { return m_tls && m_tls->has_pending(); }
+
+  private:
+    int m_fd = -1;
+    std::unique_ptr<TlsSession> m_tls;
+};
+
+} // namespace portalocker::redis

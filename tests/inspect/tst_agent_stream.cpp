@@ -1,0 +1,245 @@
+// The agent stream of `lockctl list --json --watch` (docs/AGENT-PROTOCOL.md): a snapshot
+// line, then deltas by stable lock id, heartbeats when nothing changed, and a replay of the
+// lines that always rebuilds what a fresh snapshot line shows.
+
+#include "agentstream.hpp"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QTest>
+
+namespace inspect = portalocker::inspect;
+using lockctl::AgentStream;
+
+namespace {
+
+inspect::TimePoint at(int second) {
+    return inspect::TimePoint{} + std::chrono::hours(24 * 365 * 50) + std::chrono::seconds(second);
+}
+
+inspect::FileLock makeLock(const std::string& id, inspect::Pid pid, std::uint64_t inode) {
+    inspect::FileLock lock;
+    lock.id = id;
+    lock.kind = inspect::LockKind::flock;
+    lock.qualifier = inspect::LockQualifier::advisory;
+    lock.file = inspect::FileId{{254, 0}, inode};
+    lock.path = "/tmp/" + id;
+    lock.path_source = inspect::PathSource::descriptor;
+    lock.line_pid = pid;
+    inspect::Holder holder;
+    holder.pid = pid;
+    lock.holders.push_back(holder);
+    lock.held_since = at(0);
+    return lock;
+}
+
+void addProcess(inspect::Snapshot& snapshot, inspect::Pid pid, inspect::ProcessState state) {
+    inspect::ProcessInfo process;
+    process.pid = pid;
+    process.alive = true;
+    process.command = "job" + std::to_string(pid);
+    process.state = state;
+    process.threads = 1;
+    snapshot.processes[pid] = process;
+}
+
+/// A snapshot with `count` locks "l0".."l<count-1>", each held by its own sleeping process.
+inspect::Snapshot makeSnapshot(int count, int second) {
+    inspect::Snapshot snapshot;
+    snapshot.taken_at = at(second);
+    for (int i = 0; i < count; ++i) {
+        snapshot.file_locks.push_back(makeLock("l" + std::to_string(i), 1000 + i, 5000 + i));
+        addProcess(snapshot, 1000 + i, inspect::ProcessState::sleeping);
+    }
+    return snapshot;
+}
+
+QJsonObject parse(const std::string& line) {
+    if (line.empty() || line.back() != '\n' || line.find('\n') != line.size() - 1)
+        qFatal("not one line: %s", line.c_str());
+    QJsonParseError error{};
+    const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(line), &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        qFatal("not a JSON object (%s): %s", qPrintable(error.errorString()), line.c_str());
+    return document.object();
+}
+
+QStringList idsOf(const QJsonArray& locks) {
+    QStringList ids;
+    for (const auto& lock : locks)
+        ids << lock.toObject().value(QStringLiteral("id")).toString();
+    ids.sort();
+    return ids;
+}
+
+/// What a reader keeps: locks by id, and the snapshot-wide fields.
+struct Replay {
+    QMap<QString, QJsonObject> locks;
+    QJsonValue deadlocks, problems, complete;
+
+    void apply(const QJsonObject& line) {
+        const QString type = line.value(QStringLiteral("type")).toString();
+        if (type == QStringLiteral("snapshot"))
+            locks.clear();
+        for (const char* key : {"locks", "added", "changed"})
+            for (const auto& lock : line.value(QLatin1String(key)).toArray())
+                locks.insert(lock.toObject().value(QStringLiteral("id")).toString(),
+                             lock.toObject());
+        for (const auto& id : line.value(QStringLiteral("removed")).toArray())
+            QVERIFY2(locks.remove(id.toString()) == 1, qPrintable(id.toString()));
+        for (auto [key, field] :
+             {std::pair{"deadlocks", &deadlocks}, std::pair{"problems", &problems},
+              std::pair{"complete", &complete}})
+            if (line.contains(QLatin1String(key)))
+                *field = line.value(QLatin1String(key));
+    }
+};
+
+} // namespace
+
+class TestAgentStream : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void firstLineIsAVersionedSnapshot() {
+        AgentStream stream;
+        const QJsonObject line = parse(stream.next(makeSnapshot(3, 0)));
+        QCOMPARE(line.value(QStringLiteral("protocol")).toInt(), AgentStream::protocol_version);
+        QCOMPARE(line.value(QStringLiteral("type")).toString(), QStringLiteral("snapshot"));
+        QCOMPARE(line.value(QStringLiteral("seq")).toInt(), 1);
+        QCOMPARE(idsOf(line.value(QStringLiteral("locks")).toArray()),
+                 (QStringList{QStringLiteral("l0"), QStringLiteral("l1"), QStringLiteral("l2")}));
+        QVERIFY(line.value(QStringLiteral("complete")).toBool());
+        QVERIFY(line.value(QStringLiteral("deadlocks")).isArray());
+        QVERIFY(line.value(QStringLiteral("problems")).isArray());
+        const QJsonObject lock = line.value(QStringLiteral("locks")).toArray().at(0).toObject();
+        // A stream line never carries an age: it would make every lock "changed" every time.
+        QVERIFY(!lock.contains(QStringLiteral("held_seconds")));
+        QVERIFY(lock.contains(QStringLiteral("held_since")));
+    }
+
+    void nothingChangedIsASmallHeartbeat() {
+        AgentStream stream;
+        stream.next(makeSnapshot(10000, 0));
+        for (int second = 1; second <= 3; ++second) {
+            const std::string line = stream.next(makeSnapshot(10000, second));
+            QVERIFY2(line.size() < 200, line.c_str());
+            const QJsonObject object = parse(line);
+            QCOMPARE(object.value(QStringLiteral("type")).toString(), QStringLiteral("heartbeat"));
+            QCOMPARE(object.value(QStringLiteral("seq")).toInt(), second + 1);
+            QCOMPARE(object.value(QStringLiteral("protocol")).toInt(),
+                     AgentStream::protocol_version);
+            QVERIFY(object.value(QStringLiteral("taken_at"))
+                        .toString()
+                        .startsWith(QStringLiteral("2019-")));
+        }
+    }
+
+    void deltaNamesAddedChangedAndRemovedLocks() {
+        AgentStream stream;
+        stream.next(makeSnapshot(4, 0));
+        inspect::Snapshot next = makeSnapshot(4, 1);
+        next.file_locks.erase(next.file_locks.begin() + 1); // l1 released
+        next.file_locks.push_back(makeLock("new", 2000, 9000));
+        addProcess(next, 2000, inspect::ProcessState::running);
+        addProcess(next, 1002, inspect::ProcessState::stopped); // l2's holder got stuck
+        inspect::Waiter waiter;
+        waiter.id = "1003 waits";
+        waiter.pid = 1000;
+        waiter.blocked_by = {1003};
+        next.file_locks[2].waiters.push_back(waiter); // l3 gained a waiter
+
+        const QJsonObject line = parse(stream.next(next));
+        QCOMPARE(line.value(QStringLiteral("type")).toString(), QStringLiteral("delta"));
+        QCOMPARE(idsOf(line.value(QStringLiteral("added")).toArray()),
+                 QStringList{QStringLiteral("new")});
+        QCOMPARE(idsOf(line.value(QStringLiteral("changed")).toArray()),
+                 (QStringList{QStringLiteral("l2"), QStringLiteral("l3")}));
+        QCOMPARE(line.value(QStringLiteral("removed")).toArray(), QJsonArray{QStringLiteral("l1")});
+        // Unchanged snapshot-wide fields are left out.
+        QVERIFY(!line.contains(QStringLiteral("deadlocks")));
+        QVERIFY(!line.contains(QStringLiteral("problems")));
+        QVERIFY(!line.contains(QStringLiteral("complete")));
+        const QJsonObject l2 = line.value(QStringLiteral("changed")).toArray().at(0).toObject();
+        QCOMPARE(l2.value(QStringLiteral("holders"))
+                     .toArray()
+                     .at(0)
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
+                 QStringLiteral("stopped"));
+    }
+
+    void snapshotWideFieldsAreSentWhenTheyChange() {
+        AgentStream stream;
+        stream.next(makeSnapshot(2, 0));
+        inspect::Snapshot stuck = makeSnapshot(2, 1);
+        stuck.deadlocks.push_back({.pids = {1000, 1001}, .edges = {}, .certain = true});
+        stuck.problems.push_back(
+            {.kind = inspect::Problem::Kind::deadline, .message = "scan \"cut\"\nshort"});
+        stuck.complete = false;
+        QJsonObject line = parse(stream.next(stuck));
+        QCOMPARE(line.value(QStringLiteral("type")).toString(), QStringLiteral("delta"));
+        QCOMPARE(line.value(QStringLiteral("deadlocks")).toArray(),
+                 (QJsonArray{QJsonArray{1000, 1001}}));
+        QVERIFY(line.value(QStringLiteral("deadlock_details")).isArray());
+        QCOMPARE(line.value(QStringLiteral("problems"))
+                     .toArray()
+                     .at(0)
+                     .toObject()
+                     .value(QStringLiteral("message"))
+                     .toString(),
+                 QStringLiteral("scan \"cut\"\nshort"));
+        QCOMPARE(line.value(QStringLiteral("complete")), QJsonValue(false));
+        QVERIFY(!line.contains(QStringLiteral("added")));
+
+        line = parse(stream.next(makeSnapshot(2, 2))); // all resolved again
+        QCOMPARE(line.value(QStringLiteral("deadlocks")).toArray(), QJsonArray{});
+        QCOMPARE(line.value(QStringLiteral("problems")).toArray(), QJsonArray{});
+        QCOMPARE(line.value(QStringLiteral("complete")), QJsonValue(true));
+    }
+
+    void replayingTheLinesRebuildsTheLatestSnapshot() {
+        // Random churn over many refreshes: whatever the reader rebuilds from the lines must
+        // equal a fresh stream's snapshot line of the last snapshot.
+        AgentStream stream;
+        Replay replay;
+        std::uint32_t seed = 12345;
+        auto random = [&seed](std::uint32_t below) {
+            seed = seed * 1664525u + 1013904223u;
+            return (seed >> 8) % below;
+        };
+        inspect::Snapshot snapshot;
+        for (int refresh = 0; refresh < 60; ++refresh) {
+            snapshot = makeSnapshot(0, refresh);
+            const int count = 20 + static_cast<int>(random(20));
+            for (int i = 0; i < count; ++i) {
+                const int n = static_cast<int>(random(60));
+                const std::string id = "lock \"" + std::to_string(n) + "\"";
+                if (std::any_of(snapshot.file_locks.begin(), snapshot.file_locks.end(),
+                                [&](const auto& lock) { return lock.id == id; }))
+                    continue;
+                snapshot.file_locks.push_back(makeLock(id, 100 + n, 7000 + n));
+                addProcess(snapshot, 100 + n,
+                           random(4) == 0 ? inspect::ProcessState::stopped
+                                          : inspect::ProcessState::sleeping);
+            }
+            if (random(5) == 0)
+                snapshot.deadlocks.push_back({.pids = {100, 101}, .edges = {}, .certain = false});
+            replay.apply(parse(stream.next(snapshot)));
+        }
+        AgentStream fresh;
+        Replay expected;
+        expected.apply(parse(fresh.next(snapshot)));
+        QCOMPARE(replay.locks, expected.locks);
+        QCOMPARE(replay.deadlocks, expected.deadlocks);
+        QCOMPARE(replay.problems, expected.problems);
+        QCOMPARE(replay.complete, expected.complete);
+        QCOMPARE(stream.sequence(), 60u);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgentStream)
+#include "tst_agent_stream.moc"

@@ -1,0 +1,36 @@
+#pragma once
+// The "machines" the remote-host suites talk to, over sshd instances of their own:
+//   machine      this computer, lockctl on PATH
+//   cached       lockctl only in ~/.cache/lockscope (HOME points at a prepared directory)
+//   bare         no lockctl at all
+//   garbage      a "lockctl" that prints a banner and broken JSON
+//   future       a lockctl that refuses agent protocol 1 (a newer one)
+//   old          a lockctl from before the agent protocol (rejects --protocol)
+//   other        a second machine: a healthy lockctl in its own pid namespace, which sees
+//                only the locks taken inside it
+// plus, from SshServer, "<alias>-unknown-key", "<alias>-refused" and "unreachable".
+
+#include "sshserver.h"
+
+#include <QString>
+#include <QTemporaryDir>
+
+class RemoteHosts {
+  public:
+    /// Starts both servers; false with error() set (the caller QFAILs).
+    bool start(const QString& lockctl);
+    void stop();
+
+    testsupport::SshServer& machine() { return m_machine; }
+    testsupport::SshServer& otherHost() { return m_otherHost; }
+    QString scratch(const QString& name) const;
+    const QString& error() const { return m_error; }
+
+  private:
+    bool writeFakeLockctl(const QString& directory, const QByteArray& body);
+
+    QTemporaryDir m_scratch;
+    testsupport::SshServer m_machine;
+    testsupport::SshServer m_otherHost;
+    QString m_error;
+};

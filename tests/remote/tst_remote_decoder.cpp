@@ -1,0 +1,210 @@
+// AgentSnapshotDecoder against the real writer (lockctl's AgentStream): what the GUI rebuilds
+// from the lines is the snapshot the host scanned, and every malformed stream is refused
+// with a message that says what was wrong.
+
+#include "agentstream.hpp"
+#include "workers/agentsnapshotdecoder.h"
+
+#include <QTest>
+
+namespace inspect = portalocker::inspect;
+
+namespace {
+
+inspect::TimePoint at(int second) {
+    return inspect::TimePoint{} + std::chrono::seconds(1'700'000'000 + second);
+}
+
+inspect::ProcessInfo process(inspect::Pid pid, inspect::ProcessState state) {
+    inspect::ProcessInfo info;
+    info.pid = pid;
+    info.alive = true;
+    info.command = "job" + std::to_string(pid);
+    info.command_line = info.command + " --flag";
+    info.user = "alice";
+    info.uid = 1000;
+    info.state = state;
+    info.threads = 1;
+    info.start_time = at(-100);
+    return info;
+}
+
+/// Two processes deadlocked over two POSIX locks, plus a stopped flock holder.
+inspect::Snapshot sample(int second) {
+    inspect::Snapshot snapshot;
+    snapshot.taken_at = at(second);
+    for (int i = 0; i < 3; ++i) {
+        inspect::FileLock lock;
+        lock.id = "lock " + std::to_string(i);
+        lock.kind = i == 2 ? inspect::LockKind::flock : inspect::LockKind::posix;
+        lock.qualifier = inspect::LockQualifier::advisory;
+        lock.mode = inspect::LockMode::write;
+        lock.file = inspect::FileId{{254, 1}, 100u + static_cast<unsigned>(i)};
+        lock.path = "/srv/" + std::to_string(i) + ".lock";
+        lock.path_source = inspect::PathSource::descriptor;
+        lock.start = 10;
+        lock.end = i == 2 ? std::nullopt : std::optional<std::uint64_t>(19);
+        lock.line_pid = 500 + i;
+        inspect::Holder holder;
+        holder.pid = 500 + i;
+        holder.fds = {3};
+        holder.held_since = at(0);
+        lock.holders.push_back(holder);
+        lock.held_since = at(0);
+        lock.held_since_exact = true;
+        snapshot.file_locks.push_back(lock);
+        snapshot.processes[500 + i] = process(500 + i, i == 2 ? inspect::ProcessState::stopped
+                                                              : inspect::ProcessState::sleeping);
+    }
+    // 500 waits for 501's lock and 501 for 500's.
+    for (int i = 0; i < 2; ++i) {
+        inspect::Waiter waiter;
+        waiter.pid = 500 + (1 - i);
+        waiter.kind = inspect::LockKind::posix;
+        waiter.mode = inspect::LockMode::write;
+        waiter.start = 10;
+        waiter.end = 19;
+        waiter.blocked_by = {500 + i};
+        waiter.waiting_since = at(1);
+        snapshot.file_locks[static_cast<std::size_t>(i)].waiters.push_back(waiter);
+    }
+    inspect::Deadlock deadlock;
+    deadlock.pids = {500, 501};
+    deadlock.certain = true;
+    deadlock.edges = {
+        {.waiter = 500, .holder = 501, .blocking_lock = 1, .queued_lock = 1, .waiter_index = 0},
+        {.waiter = 501, .holder = 500, .blocking_lock = 0, .queued_lock = 0, .waiter_index = 0}};
+    snapshot.deadlocks.push_back(deadlock);
+    snapshot.problems.push_back({.kind = inspect::Problem::Kind::permission,
+                                 .message = "cannot read /proc/1/fd",
+                                 .line = 0,
+                                 .pid = 1});
+    return snapshot;
+}
+
+QByteArray line(lockctl::AgentStream& stream, const inspect::Snapshot& snapshot) {
+    return QByteArray::fromStdString(stream.next(snapshot));
+}
+
+} // namespace
+
+class TestRemoteDecoder : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void rebuildsTheHostsSnapshot() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        const inspect::Snapshot original = sample(5);
+        QVERIFY2(decoder.apply(line(stream, original)), qPrintable(decoder.error()));
+        const inspect::Snapshot rebuilt = decoder.snapshot();
+        QCOMPARE(rebuilt.taken_at, original.taken_at);
+        QCOMPARE(rebuilt.file_locks.size(), std::size_t(3));
+        for (std::size_t i = 0; i < 3; ++i) {
+            const inspect::FileLock& a = original.file_locks[i];
+            const inspect::FileLock& b = rebuilt.file_locks[i]; // ids sort as the original
+            QCOMPARE(b.id, a.id);
+            QCOMPARE(b.kind, a.kind);
+            QCOMPARE(b.mode, a.mode);
+            QCOMPARE(b.path, a.path);
+            QVERIFY(b.file == a.file);
+            QCOMPARE(b.start, a.start);
+            QCOMPARE(b.end, a.end);
+            QCOMPARE(b.holder_pids(), a.holder_pids());
+            QCOMPARE(b.holders.front().fds, a.holders.front().fds);
+            QCOMPARE(b.held_since, a.held_since);
+            QCOMPARE(b.waiters.size(), a.waiters.size());
+            for (std::size_t w = 0; w < a.waiters.size(); ++w) {
+                QCOMPARE(b.waiters[w].pid, a.waiters[w].pid);
+                QCOMPARE(b.waiters[w].blocked_by, a.waiters[w].blocked_by);
+                QCOMPARE(b.waiters[w].waiting_since, a.waiters[w].waiting_since);
+                QVERIFY(!b.waiters[w].id.empty());
+            }
+        }
+        const inspect::ProcessInfo* stopped = rebuilt.process(502);
+        QVERIFY(stopped);
+        QCOMPARE(stopped->state, inspect::ProcessState::stopped);
+        QCOMPARE(stopped->user, std::string("alice"));
+        QCOMPARE(stopped->command_line, std::string("job502 --flag"));
+        QCOMPARE(rebuilt.deadlocks.size(), std::size_t(1));
+        QCOMPARE(rebuilt.deadlocks.front().pids, (std::vector<inspect::Pid>{500, 501}));
+        QVERIFY(rebuilt.deadlocks.front().certain);
+        QCOMPARE(rebuilt.deadlocks.front().edges.size(), std::size_t(2));
+        QCOMPARE(rebuilt.deadlocks.front().edges[0].blocking_lock, std::size_t(1));
+        QCOMPARE(rebuilt.deadlocks.front().edges[0].queued_lock, std::size_t(1));
+        QCOMPARE(rebuilt.problems.size(), std::size_t(1));
+        QCOMPARE(rebuilt.problems.front().kind, inspect::Problem::Kind::permission);
+    }
+
+    void appliesDeltasAndHeartbeats() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        QVERIFY(decoder.apply(line(stream, sample(0))));
+        QVERIFY(decoder.apply(line(stream, sample(1)))); // heartbeat
+        QCOMPARE(decoder.sequence(), quint64(2));
+        QCOMPARE(decoder.takenAtMs(), qint64(1'700'000'001'000));
+        inspect::Snapshot resolved = sample(2);
+        resolved.file_locks.erase(resolved.file_locks.begin()); // lock 0 released
+        resolved.file_locks[0].waiters.clear();
+        resolved.deadlocks.clear();
+        resolved.processes[502].state = inspect::ProcessState::running;
+        QVERIFY(decoder.apply(line(stream, resolved)));
+        const inspect::Snapshot rebuilt = decoder.snapshot();
+        QCOMPARE(rebuilt.file_locks.size(), std::size_t(2));
+        QCOMPARE(rebuilt.file_locks[0].id, std::string("lock 1"));
+        QVERIFY(rebuilt.file_locks[0].waiters.empty());
+        QVERIFY(rebuilt.deadlocks.empty());
+        QCOMPARE(rebuilt.process(502)->state, inspect::ProcessState::running);
+    }
+
+    void refusesWhatIsNotTheProtocol_data() {
+        QTest::addColumn<QList<QByteArray>>("lines");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<bool>("version");
+        lockctl::AgentStream stream;
+        const QByteArray first = line(stream, sample(0));
+        const QByteArray second = line(stream, sample(1));
+        const QByteArray third = line(stream, sample(2));
+        QTest::newRow("garbage") << QList<QByteArray>{"Welcome to the host!"}
+                                 << QStringLiteral(
+                                        "not the agent protocol: \"Welcome to the host!\"")
+                                 << false;
+        QTest::newRow("a JSON array")
+            << QList<QByteArray>{"[1,2]"} << QStringLiteral("not the agent protocol") << false;
+        QTest::newRow("another protocol")
+            << QList<QByteArray>{"{\"protocol\":2,\"type\":\"snapshot\",\"seq\":1}"}
+            << QStringLiteral("speaks agent protocol 2; this Lock Inspector speaks protocol 1")
+            << true;
+        QTest::newRow("no protocol") << QList<QByteArray>{"{\"type\":\"snapshot\",\"seq\":1}"}
+                                     << QStringLiteral("speaks agent protocol (none)") << true;
+        QTest::newRow("starts with a delta")
+            << QList<QByteArray>{second} << QStringLiteral("did not start with a snapshot")
+            << false;
+        QTest::newRow("a lost line")
+            << QList<QByteArray>{first, third} << QStringLiteral("expected line 2, got 3") << false;
+        QTest::newRow("two snapshots")
+            << QList<QByteArray>{first, first} << QStringLiteral("second snapshot") << false;
+    }
+
+    void refusesWhatIsNotTheProtocol() {
+        QFETCH(QList<QByteArray>, lines);
+        QFETCH(QString, message);
+        QFETCH(bool, version);
+        AgentSnapshotDecoder decoder;
+        bool accepted = true;
+        for (const QByteArray& text : lines)
+            accepted = decoder.apply(text) && accepted;
+        QVERIFY(!accepted);
+        QVERIFY2(decoder.error().contains(message), qPrintable(decoder.error()));
+        QCOMPARE(decoder.errorIsVersion(), version);
+        // Once failed, it stays failed until reset.
+        lockctl::AgentStream fresh;
+        const QByteArray good = line(fresh, sample(0));
+        QVERIFY(!decoder.apply(good));
+        decoder.reset();
+        QVERIFY(decoder.apply(good));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRemoteDecoder)
+#include "tst_remote_decoder.moc"

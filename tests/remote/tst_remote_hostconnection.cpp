@@ -1,0 +1,147 @@
+// HostConnection over a real sshd: a remote lock arrives as the same rows the local poller
+// makes; a killed sshd leaves the rows, marks the host stale and reconnects when sshd is
+// back; each broken host fails on its own with a message that says why.
+
+#include "remotehosts.h"
+#include "testsupport.h"
+#include "workers/hostconnection.h"
+#include "workers/snapshotpoller.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <csignal>
+
+namespace {
+
+bool hasPath(const PollResult& result, const QString& path) {
+    for (const FileLockEntry& entry : result.fileLocks)
+        if (entry.waiter < 0 && entry.lock->path == path)
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestRemoteHostConnection : public QObject {
+    Q_OBJECT
+
+    RemoteHosts m_hosts;
+    QString m_lockctl;
+
+    /// A connection through `server`'s client configuration, retrying fast.
+    std::unique_ptr<HostConnection> connection(const QString& alias,
+                                               testsupport::SshServer& server) {
+        auto host = std::make_unique<HostConnection>(alias);
+        host->setSshCommand(server.sshCommand());
+        host->setRefreshSeconds(0.2);
+        host->setInitialBackoff(200);
+        return host;
+    }
+
+    /// Takes a lock on `path` inside the other host, held by a process there (ends with the
+    /// test's sshd namespace).
+    bool holdOnOtherHost(const QString& path, testsupport::ChildProcess& holder) {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"),
+                           m_hosts.otherHost().sshCommand());
+        holder.process().setProcessEnvironment(environment);
+        if (!holder.start(m_lockctl,
+                          {QStringLiteral("--host"), QStringLiteral("other"),
+                           QStringLiteral("hold"), path, QStringLiteral("--"), QStringLiteral("sh"),
+                           QStringLiteral("-c"), QStringLiteral("echo HELD; exec sleep 600")}))
+            return false;
+        return holder.readLine(static_cast<int>(testsupport::timeBound(20000))) ==
+               QStringLiteral("HELD");
+    }
+
+  private slots:
+    void initTestCase() {
+        m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
+        QVERIFY2(m_hosts.start(m_lockctl), qPrintable(m_hosts.error()));
+    }
+
+    void cleanupTestCase() { m_hosts.stop(); }
+
+    void remoteLockArrivesAndSurvivesACutConnection() {
+        const QString there = m_hosts.scratch(QStringLiteral("remote.lock"));
+        testsupport::ChildProcess holder;
+        QVERIFY(holdOnOtherHost(there, holder));
+
+        auto host = connection(QStringLiteral("other"), m_hosts.otherHost());
+        PollResult last;
+        connect(host->poller(), &SnapshotPoller::resultReady, this,
+                [&last](const PollResult& result) { last = result; });
+        host->start();
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, there), bound);
+        QCOMPARE(host->state(), HostConnection::State::Connected);
+        QVERIFY(!host->isStale());
+        QVERIFY(host->lastUpdateMs() > 0);
+        const FileLockEntry& entry = last.fileLocks.front();
+        QCOMPARE(entry.lock->kind, QStringLiteral("flock"));
+        QCOMPARE(entry.lock->command, QStringLiteral("lockctl")); // `hold` took it
+
+        // The machine dies: sshd and everything in its namespace, the holder included.
+        m_hosts.otherHost().kill();
+        QTRY_COMPARE_WITH_TIMEOUT(host->state(), HostConnection::State::Waiting, bound);
+        QVERIFY(host->isStale());
+        QVERIFY2(!host->message().isEmpty(), "a lost connection must say so");
+        QVERIFY(hasPath(last, there)); // the last rows stay until the host answers again
+        holder.kill();
+
+        QVERIFY2(m_hosts.otherHost().restart(), qPrintable(m_hosts.otherHost().errorString()));
+        QTRY_COMPARE_WITH_TIMEOUT(host->state(), HostConnection::State::Connected, bound);
+        // A fresh snapshot replaces the old rows: the holder died with its machine.
+        QTRY_VERIFY_WITH_TIMEOUT(!hasPath(last, there), bound);
+        QVERIFY(!host->isStale());
+        host->stop();
+        QCOMPARE(host->state(), HostConnection::State::Stopped);
+    }
+
+    void brokenHostsFailAlone_data() {
+        QTest::addColumn<QString>("alias");
+        QTest::addColumn<HostConnection::Failure>("failure");
+        QTest::addColumn<QString>("message");
+        using F = HostConnection::Failure;
+        QTest::newRow("unknown host key") << QStringLiteral("machine-unknown-key") << F::Ssh
+                                          << QStringLiteral("Host key verification failed");
+        QTest::newRow("refused authentication")
+            << QStringLiteral("machine-refused") << F::Ssh << QStringLiteral("Permission denied");
+        QTest::newRow("unreachable")
+            << QStringLiteral("unreachable") << F::Ssh << QStringLiteral("Connection refused");
+        QTest::newRow("no lockctl") << QStringLiteral("bare") << F::NotInstalled
+                                    << QStringLiteral("lockctl: not installed on");
+        QTest::newRow("newer protocol")
+            << QStringLiteral("future") << F::Protocol << QStringLiteral("speaks protocol 2");
+        QTest::newRow("older lockctl") << QStringLiteral("old") << F::Protocol
+                                       << QStringLiteral("older than agent protocol 1");
+        QTest::newRow("garbage") << QStringLiteral("garbage") << F::Garbage
+                                 << QStringLiteral("\"Welcome to the host!\"");
+    }
+
+    void brokenHostsFailAlone() {
+        QFETCH(QString, alias);
+        QFETCH(HostConnection::Failure, failure);
+        QFETCH(QString, message);
+        // A healthy host beside the broken one keeps delivering.
+        auto good = connection(QStringLiteral("machine"), m_hosts.machine());
+        auto bad = connection(alias, m_hosts.machine());
+        int goodResults = 0;
+        connect(good->poller(), &SnapshotPoller::resultReady, this, [&] { ++goodResults; });
+        good->start();
+        bad->start();
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(bad->failure() != HostConnection::Failure::None, bound);
+        QCOMPARE(bad->failure(), failure);
+        QVERIFY2(bad->message().contains(message), qPrintable(bad->message()));
+        QVERIFY(bad->state() == HostConnection::State::Waiting);
+        QVERIFY(bad->retryDelayMs() > 0);
+        const int before = goodResults;
+        QTRY_VERIFY_WITH_TIMEOUT(goodResults > before + 1, bound);
+        QCOMPARE(good->state(), HostConnection::State::Connected);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRemoteHostConnection)
+#include "tst_remote_hostconnection.moc"

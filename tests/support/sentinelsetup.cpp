@@ -1,0 +1,162 @@
+#include "sentinelsetup.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QThread>
+
+#include <sys/prctl.h>
+#include <csignal>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace testsupport {
+namespace {
+
+// The value of `field` in a flat [name, value, name, value...] reply (SENTINEL MASTER).
+QByteArray fieldOf(const RedisReply& reply, const QByteArray& field) {
+    for (qsizetype i = 0; i + 1 < reply.elements.size(); i += 2)
+        if (reply.elements[i].text == field)
+            return reply.elements[i + 1].text;
+    return {};
+}
+
+} // namespace
+
+SentinelSetup::SentinelSetup() = default;
+
+SentinelSetup::~SentinelSetup() {
+    for (auto& sentinel : m_sentinels) {
+        sentinel->kill();
+        sentinel->waitForFinished(5000);
+    }
+    m_first.stop();
+    m_second.stop();
+}
+
+bool SentinelSetup::start() {
+    if (!m_directory.isValid()) {
+        m_error = u"cannot create a temporary directory"_s;
+        return false;
+    }
+    if (!m_first.start()) {
+        m_error = u"master: "_s + m_first.errorString();
+        return false;
+    }
+    if (!m_second.start({u"--replicaof"_s, m_first.host(), QString::number(m_first.port())})) {
+        m_error = u"replica: "_s + m_second.errorString();
+        return false;
+    }
+    for (int i = 0; i < 3; ++i) {
+        const int port = freeLoopbackPort();
+        const QString config = m_directory.filePath(u"sentinel%1.conf"_s.arg(i));
+        QFile file(config);
+        if (!file.open(QIODevice::WriteOnly)) {
+            m_error = u"cannot write "_s + config;
+            return false;
+        }
+        file.write(u"port %1\nbind 127.0.0.1\ndaemonize no\ndir %2\nlogfile %2/sentinel%3.log\n"
+                   "sentinel monitor mymaster 127.0.0.1 %4 2\n"
+                   "sentinel down-after-milliseconds mymaster 1000\n"
+                   "sentinel failover-timeout mymaster 4000\n"
+                   "sentinel parallel-syncs mymaster 1\n"_s.arg(port)
+                       .arg(m_directory.path())
+                       .arg(i)
+                       .arg(m_first.port())
+                       .toUtf8());
+        file.close();
+        auto process = std::make_shared<QProcess>();
+        process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        process->setStandardOutputFile(QProcess::nullDevice());
+        process->start(RedisServer::serverProgram(), {config, u"--sentinel"_s});
+        if (!process->waitForStarted(10000)) {
+            m_error = u"cannot start a sentinel: "_s + process->errorString();
+            return false;
+        }
+        m_sentinels.append(process);
+        m_sentinelPorts.append(port);
+    }
+    // Ready when every sentinel knows the replica and the other two sentinels (a failover
+    // needs a replica to promote, and for a master that died, a quorum), and the replica
+    // is in sync.
+    QDeadlineTimer deadline(30000);
+    while (!deadline.hasExpired()) {
+        bool ready = m_second.command("INFO replication").text.contains("master_link_status:up");
+        for (int port : m_sentinelPorts) {
+            RedisReply master = commandAt(port, {"SENTINEL", "MASTER", masterName()}, 1000);
+            ready = ready && fieldOf(master, "num-slaves") == "1" &&
+                    fieldOf(master, "num-other-sentinels") == "2";
+        }
+        if (ready)
+            return true;
+        QThread::msleep(100);
+    }
+    m_error = u"the sentinels did not see the replica and each other in time: "_s + logs();
+    return false;
+}
+
+QString SentinelSetup::url() const {
+    QStringList hosts;
+    for (int port : m_sentinelPorts)
+        hosts << u"127.0.0.1:"_s + QString::number(port);
+    return u"redis://"_s + hosts.join(u',') + u"/0?sentinel="_s + QString::fromLatin1(masterName());
+}
+
+portalocker::RedisOptions SentinelSetup::options() const {
+    portalocker::RedisOptions options = portalocker::RedisOptions::from_url(url().toStdString());
+    options.connect_timeout = std::chrono::milliseconds(1000);
+    options.command_timeout = std::chrono::milliseconds(1000);
+    return options;
+}
+
+RedisReply SentinelSetup::sentinelCommand(const QList<QByteArray>& arguments) const {
+    RedisReply reply;
+    for (int port : m_sentinelPorts) {
+        reply = commandAt(port, arguments, 2000);
+        if (reply.type != RedisReply::Type::Failed)
+            return reply;
+    }
+    return reply;
+}
+
+int SentinelSetup::currentMasterPort() const {
+    RedisReply reply = sentinelCommand({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName()});
+    return reply.elements.size() == 2 ? reply.elements[1].text.toInt() : 0;
+}
+
+bool SentinelSetup::waitForNewMaster(int oldPort, int timeoutMs) {
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        const int port = currentMasterPort();
+        if (port != 0 && port != oldPort) {
+            RedisReply role = commandAt(port, {"ROLE"}, 1000);
+            if (!role.elements.isEmpty() && role.elements[0].text == "master")
+                return true;
+        }
+        QThread::msleep(50);
+    }
+    m_error = u"no new master after "_s + QString::number(timeoutMs) + u" ms: "_s + logs();
+    return false;
+}
+
+bool SentinelSetup::failover(int timeoutMs) {
+    const int oldPort = currentMasterPort();
+    RedisReply reply = sentinelCommand({"SENTINEL", "FAILOVER", masterName()});
+    if (reply.isError()) {
+        m_error = u"SENTINEL FAILOVER: "_s + reply.toString();
+        return false;
+    }
+    return waitForNewMaster(oldPort, timeoutMs);
+}
+
+QString SentinelSetup::logs() const {
+    QString text;
+    for (int i = 0; i < m_sentinels.size(); ++i) {
+        QFile file(m_directory.filePath(u"sentinel%1.log"_s.arg(i)));
+        if (file.open(QIODevice::ReadOnly))
+            text += u"\n--- sentinel "_s + QString::number(i) + u":\n"_s +
+                    QString::fromUtf8(file.readAll().right(3000));
+    }
+    return text;
+}
+
+} // namespace testsupport

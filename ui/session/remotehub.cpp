@@ -1,0 +1,107 @@
+#include "session/remotehub.h"
+
+#include "models/hostlistmodel.h"
+#include "session/appsettings.h"
+#include "workers/hostconnection.h"
+#include "workers/snapshotpoller.h"
+
+#include <portalocker/inspect/sshcommand.hpp>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QString hostsKey = u"hosts/destinations"_s;
+
+} // namespace
+
+RemoteHub::RemoteHub(AppSettings* settings, QObject* parent)
+    : QObject(parent), m_settings(settings), m_model(new HostListModel(this)) {
+    const QByteArray saved = m_settings->value(hostsKey);
+    for (const QByteArray& line : saved.split('\n'))
+        if (!line.trimmed().isEmpty() && !host(QString::fromUtf8(line.trimmed())))
+            createHost(QString::fromUtf8(line.trimmed()));
+}
+
+RemoteHub::~RemoteHub() = default;
+
+HostConnection* RemoteHub::createHost(const QString& destination) {
+    auto* connection = new HostConnection(destination, this);
+    connection->setRefreshSeconds(m_refreshSeconds);
+    connection->poller()->setSettings(m_pollSettings);
+    connect(connection->poller(), &SnapshotPoller::resultReady, this,
+            [this, connection](const PollResult& result) {
+                emit hostResult(connection->destination(), result);
+            });
+    connect(connection, &HostConnection::stateChanged, this, [this, connection] {
+        m_model->hostChanged(connection);
+        emit hostStateChanged(connection->destination(), connection->isStale());
+    });
+    m_hosts.append(connection);
+    m_model->setHosts(m_hosts);
+    return connection;
+}
+
+void RemoteHub::start() {
+    m_started = true;
+    for (HostConnection* connection : std::as_const(m_hosts))
+        connection->start();
+}
+
+bool RemoteHub::addHost(const QString& destination, QString* error) {
+    const QString trimmed = destination.trimmed();
+    const std::string problem =
+        portalocker::inspect::ssh_destination_problem(trimmed.toStdString());
+    if (!problem.empty() || host(trimmed)) {
+        if (error)
+            *error = problem.empty() ? tr("%1 is in the list already").arg(trimmed)
+                                     : QString::fromStdString(problem);
+        return false;
+    }
+    HostConnection* connection = createHost(trimmed);
+    save();
+    if (m_started)
+        connection->start();
+    return true;
+}
+
+void RemoteHub::removeHost(const QString& destination) {
+    HostConnection* connection = host(destination);
+    if (!connection)
+        return;
+    m_hosts.removeOne(connection);
+    connection->stop();
+    connection->disconnect(this);
+    connection->deleteLater();
+    m_model->setHosts(m_hosts);
+    save();
+    emit hostRemoved(destination);
+}
+
+HostConnection* RemoteHub::host(const QString& destination) const {
+    for (HostConnection* connection : m_hosts)
+        if (connection->destination() == destination)
+            return connection;
+    return nullptr;
+}
+
+void RemoteHub::setPollSettings(const PollSettings& settings) {
+    m_pollSettings = settings;
+    // A host has no watches of this computer's files.
+    m_pollSettings.watches.clear();
+    for (HostConnection* connection : std::as_const(m_hosts))
+        connection->poller()->setSettings(m_pollSettings);
+}
+
+void RemoteHub::setRefreshInterval(int milliseconds) {
+    m_refreshSeconds = std::max(0.2, milliseconds / 1000.0);
+    for (HostConnection* connection : std::as_const(m_hosts))
+        connection->setRefreshSeconds(m_refreshSeconds);
+}
+
+void RemoteHub::save() const {
+    QStringList destinations;
+    for (const HostConnection* connection : m_hosts)
+        destinations << connection->destination();
+    m_settings->setValue(hostsKey, destinations.join(u'\n').toUtf8());
+}

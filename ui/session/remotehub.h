@@ -1,0 +1,55 @@
+#pragma once
+// RemoteHub: the remote hosts the operator added (by ssh destination), one HostConnection
+// each, kept in the settings. Hands each host's PollResult and connection changes to the
+// session, which merges them with this computer's (HostResultMerger).
+
+#include "workers/pollsettings.h"
+#include "workers/pollresult.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+class AppSettings;
+class HostConnection;
+class HostListModel;
+
+class RemoteHub : public QObject {
+    Q_OBJECT
+  public:
+    explicit RemoteHub(AppSettings* settings, QObject* parent = nullptr);
+    ~RemoteHub() override;
+
+    /// Connects to every saved host.
+    void start();
+    /// Adds and connects `destination` (saved); false with `error` when it cannot be an ssh
+    /// destination or is there already.
+    bool addHost(const QString& destination, QString* error = nullptr);
+    void removeHost(const QString& destination);
+
+    QList<HostConnection*> hosts() const { return m_hosts; }
+    HostConnection* host(const QString& destination) const;
+    HostListModel* model() const { return m_model; }
+
+    /// Settings of every host's poller (stuck threshold, timeline window).
+    void setPollSettings(const PollSettings& settings);
+    /// The agent refresh interval of every host (next connection).
+    void setRefreshInterval(int milliseconds);
+
+  signals:
+    void hostResult(const QString& destination, const PollResult& result);
+    /// Connection state, last update or lag changed; `stale` when its rows are old.
+    void hostStateChanged(const QString& destination, bool stale);
+    void hostRemoved(const QString& destination);
+
+  private:
+    HostConnection* createHost(const QString& destination);
+    void save() const;
+
+    AppSettings* m_settings;
+    QList<HostConnection*> m_hosts;
+    HostListModel* m_model;
+    PollSettings m_pollSettings;
+    double m_refreshSeconds = 1.0;
+    bool m_started = false;
+};

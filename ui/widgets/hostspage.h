@@ -1,0 +1,29 @@
+#pragma once
+// HostsPage: the "Hosts" tab. This computer and the remote hosts watched over ssh, each with
+// its connection state, last update, lag and the reason of its last failure; add a host by
+// ssh destination (user@host, a Host alias of ~/.ssh/config, ssh://user@host:port), remove one.
+
+#include <QWidget>
+
+class InspectorSession;
+class QPushButton;
+class QTableView;
+
+class HostsPage : public QWidget {
+    Q_OBJECT
+  public:
+    explicit HostsPage(InspectorSession* session, QWidget* parent = nullptr);
+
+    QTableView* view() const { return m_view; }
+    /// Opens the "Add host" dialog (open(), no nested event loop).
+    void addHost();
+
+  private:
+    void removeSelected();
+    void updateButtons();
+
+    InspectorSession* m_session;
+    QTableView* m_view;
+    QPushButton* m_add;
+    QPushButton* m_remove;
+};

@@ -1,0 +1,266 @@
+#include "workers/hostconnection.h"
+
+#include "workers/agentsnapshotdecoder.h"
+#include "workers/snapshotpoller.h"
+
+#include <portalocker/inspect/sshcommand.hpp>
+
+#include <QDateTime>
+#include <QMutex>
+#include <QMutexLocker>
+#include <QThread>
+
+#include <algorithm>
+#include <csignal>
+
+namespace inspect = portalocker::inspect;
+using namespace Qt::StringLiterals;
+
+/// Lines from the GUI thread to the poller's thread. The decoder is touched only inside polls,
+/// which never overlap; the mutex orders the hand-over of lines and the error back.
+struct HostConnection::Inbox {
+    QMutex mutex;
+    QList<QByteArray> lines;
+    bool reset = false; ///< a new connection: forget the old stream first
+    QString error;      ///< the decoder's, once it failed
+    bool errorIsVersion = false;
+    quint64 sequence = 0;
+    AgentSnapshotDecoder decoder; ///< poller thread only
+};
+
+namespace {
+
+constexpr int maximumBackoffMs = 60 * 1000;
+constexpr qsizetype stderrKept = 4096;
+
+/// The last non-empty line of `text`.
+QString lastLine(const QByteArray& text) {
+    const QList<QByteArray> lines = text.trimmed().split('\n');
+    for (auto it = lines.crbegin(); it != lines.crend(); ++it)
+        if (!it->trimmed().isEmpty())
+            return QString::fromLocal8Bit(it->trimmed());
+    return {};
+}
+
+} // namespace
+
+HostConnection::HostConnection(QString destination, QObject* parent)
+    : QObject(parent), m_destination(std::move(destination)), m_poller(new SnapshotPoller(this)),
+      m_inbox(std::make_shared<Inbox>()) {
+    if (const auto command = inspect::ssh_command_from_environment())
+        m_sshCommand = QString::fromStdString(*command);
+    m_retry.setSingleShot(true);
+    connect(&m_retry, &QTimer::timeout, this, &HostConnection::connectNow);
+    // Polls run only when lines arrived (refreshNow), never on the poller's own timer.
+    m_poller->setPaused(true);
+    m_poller->setSnapshotSource([inbox = m_inbox](const inspect::ScanOptions&) {
+        QList<QByteArray> lines;
+        bool reset = false;
+        {
+            QMutexLocker locker(&inbox->mutex);
+            lines.swap(inbox->lines);
+            std::swap(reset, inbox->reset);
+        }
+        if (reset)
+            inbox->decoder.reset();
+        for (const QByteArray& line : std::as_const(lines))
+            if (!inbox->decoder.apply(line))
+                break;
+        QMutexLocker locker(&inbox->mutex);
+        inbox->error = inbox->decoder.error();
+        inbox->errorIsVersion = inbox->decoder.errorIsVersion();
+        inbox->sequence = inbox->decoder.sequence();
+        return inbox->decoder.snapshot();
+    });
+    connect(m_poller, &SnapshotPoller::resultReady, this, &HostConnection::onPollDone);
+}
+
+HostConnection::~HostConnection() {
+    stop();
+}
+
+QStringList HostConnection::lockctlCommand(const QStringList& arguments) const {
+    std::vector<std::string> words;
+    for (const QString& argument : arguments)
+        words.push_back(argument.toStdString());
+    std::optional<std::string> sshCommand;
+    if (m_sshCommand)
+        sshCommand = m_sshCommand->toStdString();
+    // BatchMode: the GUI has no terminal to type a password or accept a host key into; ssh
+    // must fail with its message instead. ServerAlive: notice a dead peer within ~15 s.
+    const std::vector<std::string> argv = inspect::ssh_lockctl_argv(
+        m_destination.toStdString(), words, sshCommand,
+        {"-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
+    QStringList list;
+    for (const std::string& word : argv)
+        list << QString::fromStdString(word);
+    return list;
+}
+
+void HostConnection::start() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_stopping = false;
+    m_backoffMs = m_initialBackoffMs;
+    if (!m_process)
+        connectNow();
+}
+
+void HostConnection::stop() {
+    m_stopping = true;
+    m_retry.stop();
+    if (m_process) {
+        m_process->disconnect(this);
+        m_process->kill();
+        m_process->waitForFinished(2000);
+        delete m_process;
+        m_process = nullptr;
+    }
+    if (m_state != State::Stopped)
+        setState(State::Stopped, m_failure, m_message);
+}
+
+void HostConnection::connectNow() {
+    Q_ASSERT(!m_process);
+    if (const std::string problem = inspect::ssh_destination_problem(m_destination.toStdString());
+        !problem.empty()) {
+        setState(State::Stopped, Failure::Ssh, QString::fromStdString(problem));
+        return;
+    }
+    {
+        QMutexLocker locker(&m_inbox->mutex);
+        m_inbox->lines.clear();
+        m_inbox->reset = true;
+        m_inbox->error.clear();
+        m_inbox->sequence = 0;
+    }
+    m_partial.clear();
+    m_stderr.clear();
+    QStringList argv =
+        lockctlCommand({u"list"_s, u"--json"_s, u"--watch"_s, QString::number(m_refreshSeconds),
+                        u"--protocol"_s, QString::number(AgentSnapshotDecoder::protocolVersion)});
+    m_process = new QProcess(this);
+    m_process->setStandardInputFile(QProcess::nullDevice());
+    connect(m_process, &QProcess::readyReadStandardOutput, this, &HostConnection::onReadyRead);
+    connect(m_process, &QProcess::readyReadStandardError, this, [this] {
+        m_stderr += m_process->readAllStandardError();
+        if (m_stderr.size() > stderrKept)
+            m_stderr = m_stderr.right(stderrKept);
+    });
+    connect(m_process, &QProcess::finished, this, &HostConnection::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            onFinished(-1, QProcess::CrashExit);
+    });
+    setState(State::Connecting, m_failure, m_message);
+    const QString program = argv.takeFirst();
+    m_process->start(program, argv);
+}
+
+void HostConnection::onReadyRead() {
+    QByteArray data = m_partial + m_process->readAllStandardOutput();
+    const qsizetype end = data.lastIndexOf('\n');
+    if (end < 0) {
+        m_partial = data;
+        return;
+    }
+    m_partial = data.mid(end + 1);
+    data.truncate(end);
+    const QList<QByteArray> lines = data.split('\n');
+    {
+        QMutexLocker locker(&m_inbox->mutex);
+        m_inbox->lines += lines;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_sinceLine.isValid())
+        m_lagMs = std::max<qint64>(0, m_sinceLine.elapsed() -
+                                          static_cast<qint64>(m_refreshSeconds * 1000));
+    m_sinceLine.start();
+    m_lastLineMs = now;
+    m_poller->refreshNow();
+}
+
+void HostConnection::onPollDone() {
+    QString error;
+    bool errorIsVersion = false;
+    quint64 sequence = 0;
+    {
+        QMutexLocker locker(&m_inbox->mutex);
+        error = m_inbox->error;
+        errorIsVersion = m_inbox->errorIsVersion;
+        sequence = m_inbox->sequence;
+    }
+    if (!m_process)
+        return;
+    if (!error.isEmpty()) {
+        const Failure failure = errorIsVersion ? Failure::Protocol : Failure::Garbage;
+        m_process->disconnect(this);
+        m_process->kill();
+        m_process->waitForFinished(2000);
+        m_process->deleteLater();
+        m_process = nullptr;
+        setState(State::Waiting, failure, error);
+        scheduleRetry();
+        return;
+    }
+    if (sequence > 0 && m_state != State::Connected) {
+        m_backoffMs = m_initialBackoffMs;
+        setState(State::Connected);
+    } else if (sequence > 0) {
+        emit stateChanged(); // last update and lag moved
+    }
+}
+
+void HostConnection::onFinished(int exitCode, QProcess::ExitStatus status) {
+    if (!m_process)
+        return;
+    m_stderr += m_process->readAllStandardError();
+    const QByteArray errors = m_stderr;
+    m_process->deleteLater();
+    m_process = nullptr;
+    if (m_stopping)
+        return;
+    Failure failure = Failure::Exited;
+    QString message;
+    const QString said = lastLine(errors);
+    if (status == QProcess::CrashExit && exitCode == -1) {
+        failure = Failure::Ssh;
+        message = u"cannot run ssh: "_s + (said.isEmpty() ? u"not found"_s : said);
+    } else if (exitCode == 255) {
+        failure = Failure::Ssh;
+        message = u"ssh: "_s + (said.isEmpty() ? u"connection failed"_s : said);
+    } else if (errors.contains(
+                   QByteArrayView(inspect::remote_not_installed_message.data(),
+                                  qsizetype(inspect::remote_not_installed_message.size())))) {
+        failure = Failure::NotInstalled;
+        message = said;
+    } else if (errors.contains("unexpected argument '--protocol'")) {
+        failure = Failure::Protocol;
+        message = u"the lockctl on "_s + m_destination +
+                  u" is older than agent protocol 1 (it has no --protocol); update it or "
+                  "install this build's lockctl there"_s;
+    } else if (errors.contains("agent protocol")) {
+        failure = Failure::Protocol;
+        message = said;
+    } else {
+        message = u"the agent on "_s + m_destination + u" ended (exit status "_s +
+                  QString::number(exitCode) + u")"_s +
+                  (said.isEmpty() ? QString() : u": "_s + said);
+    }
+    setState(State::Waiting, failure, message);
+    scheduleRetry();
+}
+
+void HostConnection::scheduleRetry() {
+    if (m_stopping)
+        return;
+    m_retry.start(m_backoffMs);
+    m_backoffMs = std::min(maximumBackoffMs, m_backoffMs * 2);
+    emit stateChanged();
+}
+
+void HostConnection::setState(State state, Failure failure, const QString& message) {
+    m_state = state;
+    m_failure = failure;
+    m_message = message;
+    emit stateChanged();
+}
