@@ -110,7 +110,7 @@ void FileLocksPage::buildTable() {
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {112, 380, 58, 52, 96, 84, 120, 72, 78, 150, 64, 160};
+    const int widths[] = {100, 380, 50, 48, 84, 64, 100, 60, 70, 130, 60, 160};
     static_assert(std::size(widths) == FileLockModel::ColumnCount);
     for (int column = 0; column < FileLockModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
