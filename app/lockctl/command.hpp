@@ -29,6 +29,7 @@ int runHold(Arguments arguments);
 int runSemaphore(Arguments arguments);
 int runList(Arguments arguments);
 int runWho(Arguments arguments);
+int runSignal(Arguments arguments);
 int runRedis(Arguments arguments);
 
 } // namespace lockctl

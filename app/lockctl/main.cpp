@@ -24,6 +24,8 @@ constexpr std::array commands{
                      lockctl::runList},
     lockctl::Command{"who", "show who holds and who waits for a file or semaphore slots",
                      lockctl::runWho},
+    lockctl::Command{"signal", "continue, terminate or kill a lock's holder (checked, via a pidfd)",
+                     lockctl::runSignal},
     lockctl::Command{"redis",
                      "take Redis locks (leases, portalocker channel locks) and run a "
                      "command",

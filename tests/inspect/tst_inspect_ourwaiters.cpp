@@ -231,6 +231,55 @@ class TestInspectOurWaiters : public QObject {
         QVERIFY(now - *seen.waiting_since >= 1s);
     }
 
+    // Acting on a holder: lockctl signal refuses a process that does not hold or wait for the
+    // file, and signals one that does; both attempts are in the audit file.
+    void lockctlSignal() {
+        const QString file = path(QStringLiteral("signal.lock"));
+        LockMaker holder, bystander;
+        QVERIFY(holder.send(QStringLiteral("open f ") + file + QStringLiteral(" rw"))
+                    .startsWith(QStringLiteral("OK")));
+        QCOMPARE(holder.send(QStringLiteral("flock f ex nb")), QStringLiteral("LOCKED"));
+        const QString state = path(QStringLiteral("state"));
+        auto signal = [&](Pid pid, const QString& how) {
+            QProcess process;
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            environment.insert(QStringLiteral("XDG_STATE_HOME"), state);
+            process.setProcessEnvironment(environment);
+            process.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                          {QStringLiteral("signal"), QString::number(pid), QStringLiteral("--lock"),
+                           file, how, QStringLiteral("--json")});
+            process.waitForFinished(static_cast<int>(testsupport::timeBound(30000)));
+            return std::make_pair(
+                process.exitCode(),
+                QJsonDocument::fromJson(process.readAllStandardOutput()).object());
+        };
+        const auto [refusedStatus, refused] = signal(bystander.pid(), QStringLiteral("--kill"));
+        QCOMPARE(refusedStatus, 1);
+        QCOMPARE(refused.value(QStringLiteral("result")).toString(), QStringLiteral("not-related"));
+        QCOMPARE(bystander.send(QStringLiteral("pid")),
+                 QStringLiteral("PID %1").arg(bystander.pid())); // still alive
+
+        const auto [sentStatus, sent] = signal(holder.pid(), QStringLiteral("--term"));
+        QCOMPARE(sentStatus, 0);
+        QCOMPARE(sent.value(QStringLiteral("result")).toString(), QStringLiteral("sent"));
+        QCOMPARE(sent.value(QStringLiteral("role")).toString(), QStringLiteral("holds"));
+        QVERIFY(sent.value(QStringLiteral("audit_logged")).toBool());
+        // SIGTERM ends the holder, and with it the lock.
+        const inspect::Snapshot after =
+            scanUntil([&](const inspect::Snapshot& s) { return locksOn(s, file).empty(); }, {},
+                      static_cast<int>(testsupport::timeBound(10000)));
+        QVERIFY(locksOn(after, file).empty());
+
+        QFile audit(sent.value(QStringLiteral("audit_file")).toString());
+        QVERIFY(audit.fileName().startsWith(state));
+        QVERIFY(audit.open(QIODevice::ReadOnly));
+        const QByteArray lines = audit.readAll();
+        QCOMPARE(lines.count('\n'), 2);
+        QVERIFY(lines.contains("file-lock signal SIGKILL"));
+        QVERIFY(lines.contains("not-related"));
+        QVERIFY(lines.contains("file-lock signal SIGTERM"));
+    }
+
     void noticeFormatRoundTrip() {
         portalocker::WaitNoticeInfo info;
         info.resources = {"/tmp/a \"quoted\".lock", "/tmp/b.lock"};

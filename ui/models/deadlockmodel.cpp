@@ -56,7 +56,8 @@ QVariant DeadlockModel::data(const QModelIndex& index, int role) const {
     const DeadlockRow& row = m_rows[index.row()];
     switch (role) {
     case Qt::DisplayRole:
-        return QString(row.cycleText + u'\n' +
+        // Each edge with the file it is about: the pids alone do not say what to look at.
+        return QString(row.cycleText + u'\n' + row.steps.join(u'\n') + u'\n' +
                        (row.certain ? tr("certain: every process in the cycle is single-threaded")
                                     : tr("likely: another thread could still release a lock")));
     case Qt::DecorationRole:

@@ -14,19 +14,51 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QString heldForText(qint64 sinceMs, bool exact) {
+/// Honest bounds: exact ("14 s"), or at least since first sight and at most since the
+/// process started ("\u2265 14 s, \u2264 10m 02s"; only the upper bound while the lower one is
+/// still under a second).
+QString heldForText(qint64 sinceMs, bool exact, qint64 earliestMs) {
     if (sinceMs < 0)
         return {};
-    const qint64 elapsed = QDateTime::currentMSecsSinceEpoch() - sinceMs;
-    return (exact ? QString() : u"\x2265 "_s) +
-           TextFormat::durationCoarse(std::max<qint64>(0, elapsed));
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 observed = std::max<qint64>(0, now - sinceMs);
+    if (exact)
+        return TextFormat::durationCoarse(observed);
+    if (earliestMs < 0)
+        return u"\x2265 "_s + TextFormat::durationCoarse(observed);
+    const QString atMost =
+        u"\x2264 "_s + TextFormat::durationCoarse(std::max<qint64>(0, now - earliestMs));
+    return observed < 1000 ? atMost
+                           : u"\x2265 "_s + TextFormat::durationCoarse(observed) + u", "_s + atMost;
 }
 
-QString sinceTooltip(qint64 sinceMs, bool exact) {
+QString sinceTooltip(qint64 sinceMs, bool exact, qint64 earliestMs, const QString& who) {
     if (sinceMs < 0)
         return {};
-    return (exact ? u"Since "_s : u"Already held when first seen at "_s) +
-           TextFormat::timestamp(sinceMs);
+    if (exact)
+        return u"Since "_s + TextFormat::timestamp(sinceMs);
+    QString text = u"Already there when first seen at "_s + TextFormat::timestamp(sinceMs);
+    if (earliestMs >= 0)
+        text += u"\nNot before "_s + TextFormat::timestamp(earliestMs) + u", when "_s + who +
+                u" started"_s;
+    return text;
+}
+
+/// "gives up in 3.2 s", "gives up now", "no time limit", with the label; "" without a notice.
+QString deadlineText(const WaiterRow& waiter) {
+    if (!waiter.published)
+        return {};
+    QString text;
+    if (waiter.deadlineMs < 0) {
+        text = FileLockModel::tr("no time limit");
+    } else {
+        const qint64 left = waiter.deadlineMs - QDateTime::currentMSecsSinceEpoch();
+        text = left <= 0 ? FileLockModel::tr("gives up now")
+                         : FileLockModel::tr("gives up in %1").arg(TextFormat::duration(left));
+    }
+    if (!waiter.label.isEmpty())
+        text += u" \x00B7 \u201C"_s + waiter.label + u"\u201D"_s;
+    return text;
 }
 
 } // namespace
@@ -177,7 +209,7 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
             return row.state;
         case HeldForColumn:
             return sort ? QVariant(-row.heldSinceMs)
-                        : heldForText(row.heldSinceMs, row.heldSinceExact);
+                        : heldForText(row.heldSinceMs, row.heldSinceExact, row.heldSinceEarliestMs);
         case WaitersColumn:
             if (sort)
                 return static_cast<int>(row.waiters.size());
@@ -201,7 +233,8 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
                 row.path + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
                 (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s));
         case HeldForColumn:
-            return sinceTooltip(row.heldSinceMs, row.heldSinceExact);
+            return sinceTooltip(row.heldSinceMs, row.heldSinceExact, row.heldSinceEarliestMs,
+                                tr("its holder"));
         case PidColumn: {
             QStringList holders;
             for (const HolderRow& holder : row.holders)
@@ -264,10 +297,13 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         case StatusColumn:
             return sort ? QVariant(static_cast<int>(waiter.health))
                         : HealthStyle::label(waiter.health);
-        case PathColumn:
+        case PathColumn: {
+            const QString deadline = sort ? QString() : deadlineText(waiter);
             return QString(u"    \x21B3 waits for "_s +
                            (waiter.blockedByText.isEmpty() ? u"?"_s : waiter.blockedByText) +
-                           (waiter.depth > 1 ? u" (behind a waiter)"_s : QString()));
+                           (waiter.depth > 1 ? u" (behind a waiter)"_s : QString()) +
+                           (deadline.isEmpty() ? QString() : u" \x00B7 "_s + deadline));
+        }
         case KindColumn:
             return waiter.kind;
         case ModeColumn:
@@ -286,7 +322,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
             return waiter.process->state;
         case HeldForColumn:
             return sort ? QVariant(-waiter.waitingSinceMs)
-                        : heldForText(waiter.waitingSinceMs, waiter.waitingSinceExact);
+                        : heldForText(waiter.waitingSinceMs, waiter.waitingSinceExact,
+                                      waiter.waitingSinceEarliestMs);
         case HostColumn:
             return hostData(lock, role);
         default:
@@ -302,7 +339,11 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         if (column == PathColumn)
             return QString(tr("blocked by ") + waiter.blockedByAll);
         if (column == HeldForColumn)
-            return sinceTooltip(waiter.waitingSinceMs, waiter.waitingSinceExact);
+            return sinceTooltip(waiter.waitingSinceMs, waiter.waitingSinceExact,
+                                waiter.waitingSinceEarliestMs, tr("the waiter"));
+        if (column == PidColumn && waiter.helperPid > 0)
+            return tr("Waits through its wait helper %1, which the kernel lists")
+                .arg(waiter.helperPid);
         return HealthStyle::explanation(waiter.health);
     case Qt::ForegroundRole:
         if (column == PathColumn)

@@ -38,9 +38,11 @@ struct HolderRow {
     QList<int> fds;
     qint64 heldSinceMs = -1;
     bool heldSinceExact = false;
+    qint64 heldSinceEarliestMs = -1; ///< not exact: its process's start (an upper bound), or -1
     bool operator==(const HolderRow& other) const {
         return sameProcess(process, other.process) && source == other.source && fds == other.fds &&
-               heldSinceMs == other.heldSinceMs && heldSinceExact == other.heldSinceExact;
+               heldSinceMs == other.heldSinceMs && heldSinceExact == other.heldSinceExact &&
+               heldSinceEarliestMs == other.heldSinceEarliestMs;
     }
 };
 
@@ -57,6 +59,11 @@ struct WaiterRow {
     QString blockedByAll;    ///< every blocker: "4242 (python3), 4243 (sleep)"
     qint64 waitingSinceMs = -1;
     bool waitingSinceExact = false;
+    qint64 waitingSinceEarliestMs = -1; ///< not exact: the process's start, or -1
+    qint64 helperPid = 0;               ///< the portalocker wait helper the kernel shows, or 0
+    bool published = false;             ///< it published a wait notice (deadline, label)
+    qint64 deadlineMs = -1;             ///< from its notice: when it gives up; -1 none/no limit
+    QString label;                      ///< from its notice
     LockHealth health = LockHealth::waiting;
     QStringList problems;
     bool operator==(const WaiterRow& other) const {
@@ -65,7 +72,10 @@ struct WaiterRow {
                depth == other.depth && blockedBy == other.blockedBy &&
                blockedByText == other.blockedByText && blockedByAll == other.blockedByAll &&
                waitingSinceMs == other.waitingSinceMs &&
-               waitingSinceExact == other.waitingSinceExact && health == other.health &&
+               waitingSinceExact == other.waitingSinceExact &&
+               waitingSinceEarliestMs == other.waitingSinceEarliestMs &&
+               helperPid == other.helperPid && published == other.published &&
+               deadlineMs == other.deadlineMs && label == other.label && health == other.health &&
                problems == other.problems;
     }
 };
@@ -87,6 +97,7 @@ struct FileLockRow {
     QString state;
     qint64 heldSinceMs = -1;
     bool heldSinceExact = false;
+    qint64 heldSinceEarliestMs = -1; ///< not exact: the oldest holder's start, or -1
     LockHealth health = LockHealth::held;
     QString healthReason; ///< "holder 4242 is stopped", "held 12m > 5m", ...
     QList<HolderRow> holders;

@@ -24,6 +24,7 @@ QIcon loadIcon(LockHealth health) {
     case LockHealth::waiting:
         return QIcon(u":/icons/status-waiting.svg"_s);
     case LockHealth::held:
+    case LockHealth::longHeld:
         return QIcon(u":/icons/status-held.svg"_s);
     case LockHealth::free:
         return QIcon(u":/icons/status-free.svg"_s);
@@ -56,6 +57,8 @@ QString label(LockHealth health) {
         return QCoreApplication::translate("HealthStyle", "waiting");
     case LockHealth::held:
         return QCoreApplication::translate("HealthStyle", "held");
+    case LockHealth::longHeld:
+        return QCoreApplication::translate("HealthStyle", "held long");
     case LockHealth::free:
         return QCoreApplication::translate("HealthStyle", "free");
     }
@@ -68,18 +71,23 @@ QString explanation(LockHealth health) {
         return QCoreApplication::translate(
             "HealthStyle", "Part of a wait-for cycle: nobody in it can make progress.");
     case LockHealth::holderStopped:
-        return QCoreApplication::translate(
-            "HealthStyle",
-            "A holder is stopped (signal or debugger) or a zombie: it will not release.");
-    case LockHealth::stuck:
         return QCoreApplication::translate("HealthStyle",
-                                           "Held or waited longer than the stuck threshold.");
+                                           "A holder is stopped (signal or debugger) or a zombie "
+                                           "while others wait: it will not release.");
+    case LockHealth::stuck:
+        return QCoreApplication::translate(
+            "HealthStyle", "Held longer than the stuck threshold while others wait, or waited "
+                           "longer than it.");
     case LockHealth::contended:
         return QCoreApplication::translate("HealthStyle", "Held, with processes waiting for it.");
     case LockHealth::waiting:
         return QCoreApplication::translate("HealthStyle", "A process waiting for this lock.");
     case LockHealth::held:
         return QCoreApplication::translate("HealthStyle", "Held, nobody waiting.");
+    case LockHealth::longHeld:
+        return QCoreApplication::translate(
+            "HealthStyle",
+            "Held longer than the stuck threshold, but nobody waits for it: it holds nobody up.");
     case LockHealth::free:
         return QCoreApplication::translate("HealthStyle", "Nobody holds it.");
     }
@@ -100,6 +108,8 @@ QColor accent(LockHealth health) {
         return QColor(0x75, 0x75, 0x75);
     case LockHealth::held:
         return QColor(0x2e, 0x7d, 0x32);
+    case LockHealth::longHeld:
+        return QColor(0x55, 0x8b, 0x2f);
     case LockHealth::free:
         return QColor(0x9e, 0x9e, 0x9e);
     }

@@ -4,14 +4,17 @@
 
 #include <QMetaType>
 
+// Stuck means contended: a lock nobody waits for cannot hold anybody up, however long it is
+// held (every daemon's pid-file lock), so it is only ever the quiet longHeld.
 enum class LockHealth : int {
     free = 0,          ///< a watched file or slot nobody holds
     held = 1,          ///< held, nobody waiting, not for long
-    waiting = 2,       ///< a waiter (child rows) that has not waited long
-    contended = 3,     ///< held with waiters queued
-    stuck = 4,         ///< held (or waited) longer than the stuck threshold
-    holderStopped = 5, ///< a holder is stopped (SIGSTOP, debugger) or a zombie
-    deadlocked = 6,    ///< part of a wait-for cycle
+    longHeld = 2,      ///< held longer than the threshold, nobody waiting: quiet, not alarming
+    waiting = 3,       ///< a waiter (child rows) that has not waited long
+    contended = 4,     ///< held with waiters queued
+    stuck = 5,         ///< held long with waiters, or a waiter waiting long
+    holderStopped = 6, ///< a stopped (SIGSTOP, debugger) or zombie holder with waiters
+    deadlocked = 7,    ///< part of a wait-for cycle
 };
 
 inline bool isAlarming(LockHealth health) {

@@ -193,9 +193,11 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
         case UsageColumn:
             if (role == SortRole)
                 return row.used;
-            return QString(
-                QString::number(row.used) + u" / "_s + QString::number(row.total) + u" held"_s +
-                (row.waiting ? u", "_s + QString::number(row.waiting) + u" waiting"_s : QString()));
+            return QString(QString::number(row.used) + u" / "_s + QString::number(row.total) +
+                           u" held"_s +
+                           (row.waiting ? u", "_s + QString::number(row.waiting) + u" waiting"_s
+                            : row.hint.isEmpty() ? QString()
+                                                 : tr(", pollers unseen")));
         case HoldersColumn: {
             QStringList holders;
             for (const WatchTargetRow& target : row.targets)
@@ -211,6 +213,8 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
     case Qt::ToolTipRole:
         if (!row.problems.isEmpty())
             return row.problems.join(u'\n');
+        if (column == UsageColumn && !row.hint.isEmpty())
+            return row.hint;
         return column == StatusColumn ? HealthStyle::explanation(row.health) : row.description;
     case Qt::FontRole:
         if (column == NameColumn) {

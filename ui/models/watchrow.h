@@ -30,6 +30,10 @@ struct WatchRow {
     int total = 0;       ///< targets (slots) in all
     int waiting = 0;     ///< waiter processes over all targets
     LockHealth health = LockHealth::free; ///< the worst of its targets
+    qint64 stuckThresholdMs = -1;         ///< this watch's own threshold, -1: the global one
+    /// Said where it matters: e.g. every slot held and no waiter seen, while waiters that poll
+    /// (Python portalocker) are invisible to the kernel. "" when there is nothing to say.
+    QString hint;
     QList<WatchTargetRow> targets;
     QStringList problems;
     bool operator==(const WatchRow&) const = default;

@@ -135,6 +135,26 @@ void InspectorSession::updateTimeline() {
                                            m_poller->settings().timelineMaxLanes));
 }
 
+void InspectorSession::logLockSignal(qint64 pid, const QString& path,
+                                     portalocker::inspect::LockSignal signal,
+                                     const LockSignalOutcome& outcome) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    EventRow event;
+    event.timeMs = QDateTime::currentMSecsSinceEpoch();
+    event.kind = EventRow::Kind::operatorAction;
+    event.source = u"operator"_s;
+    event.resource = path;
+    event.pid = pid;
+    const std::string_view name = portalocker::inspect::signal_name(signal);
+    event.detail = QString::fromLatin1(name.data(), qsizetype(name.size())) + u" "_s +
+                   (outcome.sent ? tr("sent") : tr("not sent (%1)").arg(outcome.resultName)) +
+                   u": "_s + outcome.message +
+                   (outcome.auditLogged
+                        ? QString()
+                        : u" \u2014 "_s + tr("not in the audit file: ") + outcome.auditProblem);
+    m_eventLog->append(event);
+}
+
 void InspectorSession::applyResult(const PollResult& result) {
     Q_ASSERT(QThread::currentThread() == thread());
     QElapsedTimer clock;
@@ -151,7 +171,8 @@ void InspectorSession::applyResult(const PollResult& result) {
         first.kind = EventRow::Kind::operatorAction;
         first.source = u"file"_s;
         first.detail = tr("first look: %1 locks already held, %2 waiting, %3 deadlocks; their "
-                          "hold times count from now")
+                          "hold times are at least since now and at most since their holders "
+                          "started")
                            .arg(result.counts.locks)
                            .arg(result.counts.waiters)
                            .arg(result.counts.deadlocks);

@@ -4,6 +4,7 @@
 // display it; tests drive it headless.
 
 #include "session/hostresultmerger.h"
+#include "workers/locksignaljob.h"
 #include "workers/pollresult.h"
 
 #include <portalocker/inspect/watch.hpp>
@@ -54,6 +55,10 @@ class InspectorSession : public QObject {
     void setStuckThreshold(qint64 milliseconds, bool persist = true);
     qint64 stuckThreshold() const;
     void setTimelineWindow(qint64 milliseconds);
+    /// Records an operator's signal to a lock's holder or waiter in the activity log (the
+    /// audit file has it already, written by the job).
+    void logLockSignal(qint64 pid, const QString& path, portalocker::inspect::LockSignal signal,
+                       const LockSignalOutcome& outcome);
     qint64 timelineWindow() const;
 
     const PollCounts& counts() const { return m_counts; }

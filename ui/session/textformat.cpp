@@ -66,4 +66,8 @@ QString count(qint64 value) {
     return QLocale().toString(value);
 }
 
+QString plural(qint64 value, const QString& singular, const QString& pluralForm) {
+    return count(value) + u' ' + (value == 1 ? singular : pluralForm);
+}
+
 } // namespace TextFormat

@@ -2,7 +2,10 @@
 // FileLocksPage: the "File locks" tab. A filter bar, the lock table (waiters under their lock,
 // the worst on top), the details of the selected lock and the list of deadlocks as cycles.
 
+#include <portalocker/inspect/locksignal.hpp>
+
 #include <QTimer>
+#include <QUrl>
 #include <QWidget>
 
 class FileLockProxyModel;
@@ -10,6 +13,7 @@ class InspectorSession;
 class LockDetailsView;
 class QCheckBox;
 class QGroupBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListView;
@@ -29,11 +33,24 @@ class FileLocksPage : public QWidget {
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
+    /// Asks to confirm sending `signal` to `pid`, a holder or waiter of lock `lockId`
+    /// (a LockSignalDialog, opened with open()).
+    void confirmSignal(const QString& lockId, qint64 pid, portalocker::inspect::LockSignal signal);
+    void clearFilter();
+
   signals:
     void acquireRequested(const QString& path);
     void watchRequested(const QString& path);
+    /// Columns were hidden or shown: the window saves the page's state.
+    void layoutChanged();
 
   private:
+    QHBoxLayout* buildFilterBar();
+    void buildTable();
+    void buildSide();
+    void connectRefreshes();
+    void followDetailsLink(const QUrl& link);
+    void updateEmptyHint();
     void showContextMenu(const QPoint& position);
     void updateDetails(bool force = false);
     void updateSummary();
@@ -50,6 +67,7 @@ class FileLocksPage : public QWidget {
     QListView* m_deadlocks;
     QSplitter* m_splitter;
     QSplitter* m_sideSplitter;
+    QLabel* m_emptyHint; ///< over the table's viewport when it shows no rows
     QTimer m_tick;
     QTimer m_filterDelay;
     QTimer m_thaw;

@@ -14,11 +14,32 @@ QString esc(const QString& text) {
     return text.toHtmlEscaped();
 }
 
-QString sinceText(qint64 sinceMs, bool exact, qint64 nowMs) {
+/// Exact, or honest bounds: "at least 14 s (first seen 12:03:04), at most 10m 02s (its
+/// process started 11:53:02)".
+QString sinceText(qint64 sinceMs, bool exact, qint64 nowMs, qint64 earliestMs = -1) {
     if (sinceMs < 0)
         return u"unknown"_s;
-    return (exact ? QString() : u"at least "_s) + TextFormat::durationCoarse(nowMs - sinceMs) +
-           u" (since "_s + TextFormat::clockTime(sinceMs) + u')';
+    if (exact)
+        return TextFormat::durationCoarse(nowMs - sinceMs) + u" (since "_s +
+               TextFormat::clockTime(sinceMs) + u')';
+    QString text = u"at least "_s + TextFormat::durationCoarse(nowMs - sinceMs) +
+                   u" (first seen "_s + TextFormat::clockTime(sinceMs) + u')';
+    if (earliestMs >= 0)
+        text += u", at most "_s + TextFormat::durationCoarse(nowMs - earliestMs) +
+                u" (its process started "_s + TextFormat::clockTime(earliestMs) + u')';
+    return text;
+}
+
+/// The holder actions, as links the page handles (see LockDetailsView::actionRequested).
+QString holderActions(qint64 pid, bool stopped) {
+    QStringList links;
+    if (stopped)
+        links << u"<a href='action:continue:%1'>Continue</a>"_s.arg(pid);
+    links << u"<a href='action:terminate:%1'>Terminate</a>"_s.arg(pid)
+          << u"<a href='action:kill:%1'>Kill</a>"_s.arg(pid)
+          << u"<a href='copy:pid:%1'>Copy pid</a>"_s.arg(pid)
+          << u"<a href='copy:cmdline:%1'>Copy command line</a>"_s.arg(pid);
+    return links.join(u" &middot; "_s);
 }
 
 QString processBlock(const ProcessRow& process) {
@@ -94,7 +115,11 @@ QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
     line(tr("Lock"), esc(row.kind) + u", "_s + esc(row.mode));
     line(tr("Bytes"), TextFormat::byteRange(row.start, row.end) + u" ("_s +
                           TextFormat::rangeLength(row.start, row.end) + u')');
-    line(tr("Held for"), sinceText(row.heldSinceMs, row.heldSinceExact, nowMs));
+    line(tr("Held for"),
+         sinceText(row.heldSinceMs, row.heldSinceExact, nowMs, row.heldSinceEarliestMs));
+    line(tr("File"), u"<a href='copy:path:'>"_s + tr("Copy path") +
+                         u"</a> &middot; <a href='open:folder:'>"_s + tr("Open containing folder") +
+                         u"</a>"_s);
     if (!row.fileId.isEmpty())
         line(tr("Inode"), row.fileId);
     if (!row.pathKnown)
@@ -116,8 +141,13 @@ QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
                 fds << QString::number(fd);
             html += u", fd "_s + fds.join(u", "_s);
         }
-        html += u", held "_s + sinceText(holder.heldSinceMs, holder.heldSinceExact, nowMs) +
-                u"</span></p>"_s;
+        html += u", held "_s +
+                sinceText(holder.heldSinceMs, holder.heldSinceExact, nowMs,
+                          holder.heldSinceEarliestMs) +
+                u"</span>"_s;
+        if (holder.process->pid > 0)
+            html += u"<br>"_s + holderActions(holder.process->pid, holder.process->stoppedOrZombie);
+        html += u"</p>"_s;
     }
 
     html += u"<h4 style='margin-bottom:2px'>"_s + tr("Waiters (%1)").arg(row.waiters.size()) +
@@ -135,7 +165,27 @@ QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
         if (waiter.depth > 1)
             html += u" "_s + tr("(queued behind another waiter)");
         html += u"<br><span style='color:gray'>"_s + tr("waiting ") +
-                sinceText(waiter.waitingSinceMs, waiter.waitingSinceExact, nowMs) + u"</span>"_s;
+                sinceText(waiter.waitingSinceMs, waiter.waitingSinceExact, nowMs,
+                          waiter.waitingSinceEarliestMs) +
+                u"</span>"_s;
+        if (waiter.published) {
+            html += u"<br>"_s;
+            if (waiter.deadlineMs < 0)
+                html += tr("no time limit");
+            else if (waiter.deadlineMs <= nowMs)
+                html += tr("gives up now");
+            else
+                html += tr("<b>gives up in %1</b> (at %2)")
+                            .arg(TextFormat::duration(waiter.deadlineMs - nowMs),
+                                 TextFormat::clockTime(waiter.deadlineMs));
+            if (!waiter.label.isEmpty())
+                html += u" &middot; "_s + tr("label: ") + u"<b>"_s + esc(waiter.label) + u"</b>"_s;
+        }
+        if (waiter.helperPid > 0)
+            html += u"<br><span style='color:gray'>"_s +
+                    tr("blocks through its wait helper %1 (the pid the kernel lists)")
+                        .arg(waiter.helperPid) +
+                    u"</span>"_s;
         for (const QString& problem : waiter.problems)
             html += u"<br><i>"_s + esc(problem) + u"</i>"_s;
         html += u"</p>"_s;

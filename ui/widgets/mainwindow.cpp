@@ -10,6 +10,7 @@
 #include "widgets/preferencesdialog.h"
 #include "session/redishub.h"
 #include "widgets/redispage.h"
+#include "widgets/shortcutpassthrough.h"
 #include "session/resources.h"
 #include "workers/snapshotpoller.h"
 #include "widgets/statusindicators.h"
@@ -72,6 +73,8 @@ MainWindow::MainWindow(InspectorSession* session, QWidget* parent)
                 m_acquire->prefillSemaphore(directory, name, maximum);
                 m_tabs->setCurrentWidget(m_acquire);
             });
+    // Columns hidden or shown are saved at once, not only at a clean close.
+    connect(m_fileLocks, &FileLocksPage::layoutChanged, this, &MainWindow::saveLayout);
     restoreLayout();
     updateTabTitles();
 }
@@ -138,6 +141,8 @@ void MainWindow::createActions() {
                                   tr("Export activity log…"), this);
     exportLog->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(exportLog, &QAction::triggered, m_activity, &ActivityLogPage::exportLog);
+    // Text fields claim Ctrl+E (end of line) on X11: export must work from a filter field too.
+    qApp->installEventFilter(new ShortcutPassThrough({exportLog->shortcut()}, this));
     auto* preferences = new QAction(tr("Preferences…"), this);
     preferences->setShortcut(QKeySequence::Preferences);
     connect(preferences, &QAction::triggered, this, &MainWindow::showPreferences);

@@ -45,7 +45,8 @@ QString StatusIndicators::refreshText() const {
 QString StatusIndicators::countsText() const {
     const PollCounts& counts = m_session->counts();
     QStringList parts;
-    parts << tr("%1 locks").arg(TextFormat::count(counts.locks));
+    // No translation is loaded, so "%n lock(s)" would show as written: the words are chosen here.
+    parts << TextFormat::plural(counts.locks, tr("lock"), tr("locks"));
     parts << tr("%1 waiting").arg(counts.waiters);
     const auto alarm = [&parts](int count, LockHealth health, const QString& text) {
         if (count > 0)
@@ -53,10 +54,10 @@ QString StatusIndicators::countsText() const {
                          u"</b>"_s;
     };
     alarm(counts.deadlocks, LockHealth::deadlocked,
-          tr("%n deadlock(s)", nullptr, counts.deadlocks));
+          TextFormat::plural(counts.deadlocks, tr("deadlock"), tr("deadlocks")));
     alarm(counts.stopped, LockHealth::holderStopped,
-          tr("%n stopped holder(s)", nullptr, counts.stopped));
-    alarm(counts.stuck, LockHealth::stuck, tr("%n stuck", nullptr, counts.stuck));
+          TextFormat::plural(counts.stopped, tr("stopped holder"), tr("stopped holders")));
+    alarm(counts.stuck, LockHealth::stuck, tr("%1 stuck").arg(counts.stuck));
     return parts.join(u" · "_s);
 }
 

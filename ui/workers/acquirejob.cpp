@@ -2,12 +2,15 @@
 
 #include "workers/lockhandle.h"
 
+#include <portalocker/waitnotice.hpp>
+
 #include <QDateTime>
 #include <QThread>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <atomic>
+#include <optional>
 #include <chrono>
 
 using namespace Qt::StringLiterals;
@@ -15,7 +18,39 @@ using namespace std::chrono;
 
 namespace {
 constexpr milliseconds waitSlice{100};
+
+/// What the whole wait is about, for the wait notice inspectors read (docs/WAIT-NOTICES.md).
+portalocker::WaitNoticeInfo noticeOf(const AcquireRequest& request,
+                                     steady_clock::time_point deadline) {
+    portalocker::WaitNoticeInfo info;
+    switch (request.target) {
+    case AcquireRequest::Target::file:
+        info.resources.push_back(request.path.toStdString());
+        info.kind = std::string(portalocker::to_string(request.backend));
+        break;
+    case AcquireRequest::Target::semaphore:
+        for (int slot = 0; slot < request.maximum; ++slot)
+            info.resources.push_back(QStringLiteral("%1/%2.%3.lock")
+                                         .arg(request.directory, request.name)
+                                         .arg(slot, 2, 10, QLatin1Char('0'))
+                                         .toStdString());
+        info.kind = std::string(portalocker::to_string(request.backend));
+        break;
+    case AcquireRequest::Target::redisLease:
+    case AcquireRequest::Target::redisChannel:
+        info.resources.push_back(request.redis.to_url() + ' ' + request.key.toStdString());
+        info.kind =
+            request.target == AcquireRequest::Target::redisLease ? "redis-lease" : "redis-channel";
+        break;
+    }
+    info.mode = request.shared ? "read" : "write";
+    if (deadline != steady_clock::time_point::max())
+        info.deadline = system_clock::now() +
+                        duration_cast<system_clock::duration>(deadline - steady_clock::now());
+    info.label = "Lock Inspector acquire panel";
+    return info;
 }
+} // namespace
 
 /// What the worker and the GUI thread share: the cancel flag and the lock. The worker owns
 /// the handle while it runs; the GUI thread never touches it directly.
@@ -68,6 +103,10 @@ void AcquireJob::start() {
                                   ? steady_clock::time_point::max()
                                   : steady_clock::now() + milliseconds(request.timeoutMs);
         bool first = true;
+        // The wait runs in slices (to stay cancellable); the notice describes it whole, with its
+        // real deadline, and keeps the library from publishing a notice per slice. Published
+        // from the first slice on only when that one finds the lock taken.
+        std::optional<portalocker::WaitNotice> notice;
         while (!shared->cancel) {
             const auto now = steady_clock::now();
             if (!first && now >= deadline)
@@ -79,7 +118,10 @@ void AcquireJob::start() {
                     : std::min(waitSlice, duration_cast<milliseconds>(deadline - now));
             std::error_code ec;
             QString error;
-            if (shared->handle->tryAcquireFor(std::max(left, milliseconds(0)), ec, error)) {
+            // A first attempt that does not wait: only a wait that found the lock taken
+            // publishes its notice.
+            const milliseconds slice = notice ? std::max(left, milliseconds(0)) : milliseconds(0);
+            if (shared->handle->tryAcquireFor(slice, ec, error)) {
                 outcome.held = true;
                 outcome.details = shared->handle->holdDetails();
                 if (shared->cancel) { // cancelled while the last slice succeeded: give it back
@@ -93,6 +135,8 @@ void AcquireJob::start() {
                 outcome.error = error;
                 return outcome;
             }
+            if (!notice)
+                notice.emplace(noticeOf(request, deadline));
         }
         outcome.cancelled = shared->cancel;
         return outcome;

@@ -46,7 +46,20 @@ EventRow::Kind eventKind(inspect::EventKind kind) {
 PollResultBuilder::PollResultBuilder(const inspect::Snapshot& snapshot,
                                      const PollSettings& settings, qint64 nowMs)
     : m_snapshot(snapshot), m_settings(settings), m_nowMs(nowMs),
-      m_deadlockedLocks(snapshot.file_locks.size(), false) {
+      m_deadlockedLocks(snapshot.file_locks.size(), false),
+      m_lockThresholdMs(snapshot.file_locks.size(), settings.stuckThresholdMs) {
+    // A watch's own threshold applies to the locks on its files (the smallest one wins when
+    // watches overlap: the operator asked to hear early about any of them).
+    for (const inspect::WatchedFile& file : snapshot.watched_files) {
+        if (file.watch >= snapshot.watches.size() || !snapshot.watches[file.watch].stuck_after)
+            continue;
+        const qint64 own = snapshot.watches[file.watch].stuck_after->count();
+        for (std::size_t lock : file.locks)
+            if (lock < m_lockThresholdMs.size())
+                m_lockThresholdMs[lock] = m_lockThresholdMs[lock] == settings.stuckThresholdMs
+                                              ? own
+                                              : std::min(m_lockThresholdMs[lock], own);
+    }
     for (const inspect::Deadlock& deadlock : snapshot.deadlocks) {
         for (inspect::Pid pid : deadlock.pids)
             m_deadlockedPids.insert(pid, true);
@@ -137,6 +150,8 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
     row.linePid = lock.line_pid;
     row.heldSinceMs = msOrMinus(lock.held_since);
     row.heldSinceExact = lock.held_since_exact;
+    row.heldSinceEarliestMs = msOrMinus(lock.held_since_earliest);
+    const qint64 thresholdMs = m_lockThresholdMs[index];
 
     bool anyStopped = false;
     for (const inspect::Holder& holder : lock.holders) {
@@ -146,6 +161,7 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
         holderRow.fds = QList<int>(holder.fds.begin(), holder.fds.end());
         holderRow.heldSinceMs = msOrMinus(holder.held_since);
         holderRow.heldSinceExact = holder.held_since_exact;
+        holderRow.heldSinceEarliestMs = msOrMinus(holder.held_since_earliest);
         anyStopped = anyStopped || holderRow.process->stoppedOrZombie;
         row.holders << holderRow;
     }
@@ -179,12 +195,20 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
                                                                QString::number(blockers.size() - 1);
         waiterRow.waitingSinceMs = msOrMinus(waiter.waiting_since);
         waiterRow.waitingSinceExact = waiter.waiting_since_exact;
+        waiterRow.waitingSinceEarliestMs = msOrMinus(waiter.waiting_since_earliest);
+        waiterRow.helperPid = waiter.helper_pid;
+        if (waiter.notice) {
+            waiterRow.published = true;
+            waiterRow.deadlineMs = msOrMinus(waiter.notice->deadline);
+            waiterRow.label = TextFormat::fromStd(waiter.notice->label);
+        }
         for (const std::string& problem : waiter.problems)
             waiterRow.problems << TextFormat::fromStd(problem);
         const bool waitDeadlocked =
             waiter.pid > 0 && m_deadlockedPids.contains(waiter.pid) && m_deadlockedLocks[index];
-        const bool waitStuck = waiterRow.waitingSinceMs >= 0 &&
-                               m_nowMs - waiterRow.waitingSinceMs > m_settings.stuckThresholdMs;
+        // Decided from what is known: the wait has lasted at least since waitingSinceMs.
+        const bool waitStuck =
+            waiterRow.waitingSinceMs >= 0 && m_nowMs - waiterRow.waitingSinceMs > thresholdMs;
         waiterRow.health = waitDeadlocked ? LockHealth::deadlocked
                            : waitStuck    ? LockHealth::stuck
                                           : LockHealth::waiting;
@@ -192,34 +216,51 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
     }
     for (const std::string& problem : lock.problems)
         row.problems << TextFormat::fromStd(problem);
+    decideHealth(row, index, anyStopped, thresholdMs);
+    return row;
+}
 
+void PollResultBuilder::decideHealth(FileLockRow& row, std::size_t index, bool anyStopped,
+                                     qint64 thresholdMs) {
+    // Stuck means contended: only a lock somebody waits for can hold anybody up. What is
+    // known decides: the lock has been held at least since heldSinceMs.
     const qint64 heldFor = row.heldSinceMs >= 0 ? m_nowMs - row.heldSinceMs : 0;
+    const bool contended = !row.waiters.isEmpty();
+    const bool aWaiterStuck =
+        std::any_of(row.waiters.cbegin(), row.waiters.cend(),
+                    [](const WaiterRow& waiter) { return waiter.health == LockHealth::stuck; });
+    const QString threshold = TextFormat::durationCoarse(thresholdMs);
     if (m_deadlockedLocks[index]) {
         row.health = LockHealth::deadlocked;
         row.healthReason = intern("part of a wait-for cycle");
-    } else if (anyStopped) {
+    } else if (anyStopped && contended) {
         row.health = LockHealth::holderStopped;
         for (const HolderRow& holder : std::as_const(row.holders))
             if (holder.process->stoppedOrZombie) {
-                row.healthReason =
-                    u"holder "_s + who(holder.process->pid) + u" is "_s + holder.process->state;
+                row.healthReason = u"holder "_s + who(holder.process->pid) + u" is "_s +
+                                   holder.process->state + u" while "_s +
+                                   QString::number(row.waiters.size()) + u" wait"_s;
                 break;
             }
-    } else if (heldFor > m_settings.stuckThresholdMs) {
+    } else if (contended && (heldFor > thresholdMs || aWaiterStuck)) {
         // The same words for every stuck lock (one shared string, no change each refresh):
         // the duration itself is in the "held for" column.
         row.health = LockHealth::stuck;
-        row.healthReason =
-            intern("held longer than the stuck threshold (" +
-                   TextFormat::durationCoarse(m_settings.stuckThresholdMs).toStdString() + ")");
-    } else if (!row.waiters.isEmpty()) {
+        row.healthReason = intern(
+            (heldFor > thresholdMs ? "held longer than " : "a waiter has waited longer than ") +
+            threshold.toStdString() + " while others wait");
+    } else if (contended) {
         row.health = LockHealth::contended;
         row.healthReason = intern(std::to_string(row.waiters.size()) + " waiting");
+    } else if (heldFor > thresholdMs) {
+        row.health = LockHealth::longHeld;
+        row.healthReason =
+            intern("held longer than " + threshold.toStdString() + ", but nobody waits for it");
     } else {
         row.health = LockHealth::held;
+        if (anyStopped)
+            row.healthReason = intern("a holder is stopped; nobody waits for it yet");
     }
-
-    return row;
 }
 
 WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
@@ -267,6 +308,15 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
         for (std::size_t lock : file.locks)
             deadlocked = deadlocked || (lock < m_deadlockedLocks.size() && m_deadlockedLocks[lock]);
         const qint64 heldFor = target.heldSinceMs >= 0 ? m_nowMs - target.heldSinceMs : 0;
+        const qint64 thresholdMs =
+            watch.stuck_after ? qint64(watch.stuck_after->count()) : m_settings.stuckThresholdMs;
+        const bool contended = file.state == inspect::WatchedFile::State::contended;
+        bool waiterStuck = false;
+        for (std::size_t lock : file.locks)
+            for (const inspect::Waiter& waiter : m_snapshot.file_locks[lock].waiters)
+                waiterStuck =
+                    waiterStuck || (waiter.waiting_since &&
+                                    m_nowMs - msOrMinus(waiter.waiting_since) > thresholdMs);
         switch (file.state) {
         case inspect::WatchedFile::State::free:
             target.health = LockHealth::free;
@@ -274,12 +324,14 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
             break;
         case inspect::WatchedFile::State::held:
         case inspect::WatchedFile::State::contended:
-            target.health = deadlocked                              ? LockHealth::deadlocked
-                            : anyStopped                            ? LockHealth::holderStopped
-                            : heldFor > m_settings.stuckThresholdMs ? LockHealth::stuck
-                            : file.state == inspect::WatchedFile::State::contended
-                                ? LockHealth::contended
-                                : LockHealth::held;
+            // As for locks: stuck means contended.
+            target.health = deadlocked                ? LockHealth::deadlocked
+                            : anyStopped && contended ? LockHealth::holderStopped
+                            : contended && (heldFor > thresholdMs || waiterStuck)
+                                ? LockHealth::stuck
+                            : contended             ? LockHealth::contended
+                            : heldFor > thresholdMs ? LockHealth::longHeld
+                                                    : LockHealth::held;
             target.stateText = u"held by "_s + (holders.isEmpty() ? u"?"_s : target.holdersText);
             if (!file.waiters.empty())
                 target.stateText += u", "_s + QString::number(file.waiters.size()) + u" waiting"_s;
@@ -295,6 +347,14 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
                     ? static_cast<int>(watch.maximum)
                     : static_cast<int>(row.targets.size());
     row.waiting = static_cast<int>(waiters.size());
+    row.stuckThresholdMs = watch.stuck_after ? qint64(watch.stuck_after->count()) : -1;
+    // Waiters that poll (Python portalocker, anything retrying a non-blocking lock) are not in
+    // the kernel's queue: where every file is held and nobody is seen waiting, say so.
+    // A full semaphore is where that matters: the next taker has to wait.
+    if (watch.type == inspect::Watch::Type::semaphore && row.total > 0 && row.used >= row.total &&
+        row.waiting == 0)
+        row.hint = u"all %1 slots held, no waiter seen; waiters that poll (Python "
+                   u"portalocker) cannot be seen"_s.arg(row.total);
     return row;
 }
 

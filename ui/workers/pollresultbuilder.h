@@ -38,6 +38,8 @@ class PollResultBuilder {
     QString who(portalocker::inspect::Pid pid);
     QString pathOf(std::size_t lockIndex) const;
     QString internedPath(std::size_t lockIndex);
+    /// Sets row.health and row.healthReason from its holders, waiters and age.
+    void decideHealth(FileLockRow& row, std::size_t index, bool anyStopped, qint64 thresholdMs);
 
     const portalocker::inspect::Snapshot& m_snapshot;
     const PollSettings& m_settings;
@@ -46,5 +48,6 @@ class PollResultBuilder {
     QHash<QByteArray, QString> m_strings;
     QHash<qint64, QString> m_who;
     std::vector<bool> m_deadlockedLocks;
+    std::vector<qint64> m_lockThresholdMs; ///< per lock: its watch's threshold or the global one
     QHash<qint64, bool> m_deadlockedPids;
 };

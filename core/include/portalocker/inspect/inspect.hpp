@@ -3,6 +3,7 @@
 
 #include <portalocker/inspect/filelockscanner.hpp>
 #include <portalocker/inspect/lockrecord.hpp>
+#include <portalocker/inspect/locksignal.hpp>
 #include <portalocker/inspect/pathlocks.hpp>
 #include <portalocker/inspect/processinfo.hpp>
 #include <portalocker/inspect/proclocksparser.hpp>

@@ -4,6 +4,7 @@
 
 #include <portalocker/slotpattern.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,16 +27,23 @@ struct Watch {
     std::string name;     ///< semaphore name ({name} in the pattern)
     unsigned maximum = 0; ///< number of semaphore slots
     std::string pattern = std::string(default_slot_pattern);
+    /// How long a lock on this watch's files may be held while others wait (or a waiter
+    /// wait) before it counts as stuck; nullopt: the inspector's global threshold.
+    std::optional<std::chrono::milliseconds> stuck_after;
 
-    static Watch file(std::string path) { return {Type::path, std::move(path), {}, 0, {}}; }
-    static Watch directory(std::string path) {
-        return {Type::directory, std::move(path), {}, 0, {}};
+    static Watch file(std::string path) {
+        return {Type::path, std::move(path), {}, 0, {}, std::nullopt};
     }
-    static Watch glob(std::string pattern) { return {Type::glob, std::move(pattern), {}, 0, {}}; }
+    static Watch directory(std::string path) {
+        return {Type::directory, std::move(path), {}, 0, {}, std::nullopt};
+    }
+    static Watch glob(std::string pattern) {
+        return {Type::glob, std::move(pattern), {}, 0, {}, std::nullopt};
+    }
     static Watch semaphore(std::string directory, std::string name, unsigned maximum,
                            std::string pattern = std::string(default_slot_pattern)) {
-        return {Type::semaphore, std::move(directory), std::move(name), maximum,
-                std::move(pattern)};
+        return {Type::semaphore, std::move(directory), std::move(name),
+                maximum,         std::move(pattern),   std::nullopt};
     }
 };
 
