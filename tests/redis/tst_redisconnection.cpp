@@ -5,6 +5,7 @@
 #include "connection.hpp"
 
 #include <portalocker/exceptions.hpp>
+#include <portalocker/redisprobe.hpp>
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -311,6 +312,26 @@ class TestRedisConnection : public QObject {
         QVERIFY(portalocker::redis::classify_error_reply(reply) == errc::server_error);
         reply.type = Reply::Type::status;
         QVERIFY(!portalocker::redis::classify_error_reply(reply));
+    }
+
+    void clusterNodeIsNamedAsSuch() {
+        // Cluster is not supported yet: a cluster node's redirections and refusals say so
+        // instead of surfacing as a bare server error.
+        testsupport::RedisServer node;
+        QVERIFY2(node.start({QStringLiteral("--cluster-enabled"), QStringLiteral("yes")}),
+                 qPrintable(node.errorString()));
+        Connection connection(node.options());
+        std::error_code ec;
+        QVERIFY(connection.connect(ec));
+        connection.command({"SET", "cluster:key", "v"}, ec);
+        QVERIFY(ec == errc::server_error);
+        QVERIFY2(connection.last_error().find("Redis Cluster node") != std::string::npos,
+                 connection.last_error().c_str());
+        std::string why;
+        auto probe = portalocker::probe_redis(node.options(), ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QCOMPARE(probe.mode, std::string("cluster"));
+        QCOMPARE(probe.warnings.size(), std::size_t(1));
     }
 };
 

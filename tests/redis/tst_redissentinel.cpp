@@ -6,9 +6,11 @@
 
 #include <portalocker/exceptions.hpp>
 #include <portalocker/redislease.hpp>
+#include <portalocker/redisprobe.hpp>
 
 #include "redisserver.h"
 #include "sentinelsetup.h"
+#include "testcertificates.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
@@ -45,12 +47,15 @@ class TestRedisSentinel : public QObject {
   private:
     std::unique_ptr<SentinelSetup> m_setup;
 
-    testsupport::RedisServer& master() {
-        return m_setup->server(0).port() == m_setup->currentMasterPort() ? m_setup->server(0)
-                                                                         : m_setup->server(1);
-    }
+    testsupport::TestCertificates m_certificates;
+
+    testsupport::RedisServer& master() { return m_setup->currentMaster(); }
 
   private slots:
+    void initTestCase() {
+        QVERIFY2(m_certificates.create(), qPrintable(m_certificates.errorString()));
+    }
+
     void init() {
         // Each case gets a fresh setup: a failover leaves the servers swapped.
         m_setup = std::make_unique<SentinelSetup>();
@@ -80,6 +85,26 @@ class TestRedisSentinel : public QObject {
         QVERIFY2(unknown.last_error().find("does not monitor a master named 'nosuchmaster'") !=
                      std::string::npos,
                  unknown.last_error().c_str());
+    }
+
+    void probeNamesMasterReplicaAndSentinels() {
+        std::error_code ec;
+        std::string why;
+        auto probe = portalocker::probe_redis(m_setup->options(), ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QCOMPARE(probe.role, std::string("master"));
+        const std::string masterPort = std::to_string(m_setup->currentMasterPort());
+        QVERIFY2(probe.address.find("mymaster") != std::string::npos &&
+                     probe.address.find(masterPort) != std::string::npos,
+                 probe.address.c_str());
+        int replicas = 0;
+        int sentinels = 0;
+        for (const auto& node : probe.nodes) {
+            replicas += node.role == "replica";
+            sentinels += node.role == "sentinel";
+        }
+        QCOMPARE(replicas, 1);
+        QCOMPARE(sentinels, 3);
     }
 
     void holderAndWaiterFollowAFailover_data() {
@@ -158,6 +183,49 @@ class TestRedisSentinel : public QObject {
         QVERIFY2(waitUntil([&] { return lostCalled.load(); }, leaseOptions.ttl.count()),
                  "the holder believed a grant the new master does not have");
         QVERIFY(holder.lost());
+    }
+
+    void sentinelsOverTlsWithTheirOwnPassword() {
+        m_setup = std::make_unique<SentinelSetup>();
+        const SentinelSetup::Tls tls{m_certificates.server().certificate,
+                                     m_certificates.server().key, m_certificates.caFile()};
+        QVERIFY2(m_setup->start(&tls, "sentinel-secret"), qPrintable(m_setup->errorString()));
+        RedisOptions options = m_setup->options();
+        QVERIFY(options.tls.enabled);
+        QCOMPARE(options.sentinel.password, std::string("sentinel-secret"));
+
+        std::error_code ec;
+        std::string why;
+        auto probe = portalocker::probe_redis(options, ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QVERIFY2(QString::fromStdString(probe.transport).startsWith(u"TLSv1."),
+                 probe.transport.c_str());
+
+        portalocker::LeaseOptions leaseOptions;
+        leaseOptions.ttl = std::chrono::milliseconds(testsupport::timeBound(6000));
+        portalocker::RedisLease holder("sentinel:tls", options, leaseOptions);
+        QVERIFY2(holder.try_lock(ec), ec.message().c_str());
+        QVERIFY2(m_setup->failover(int(testsupport::timeBound(20000))),
+                 qPrintable(m_setup->errorString()));
+        QThread::msleep(leaseOptions.ttl.count() / 2);
+        QVERIFY(holder.owns_lock());
+        QVERIFY(!holder.lost());
+        QVERIFY(!master().command("GET sentinel:tls").text.isEmpty());
+        holder.unlock();
+
+        // The sentinels' password is theirs: a wrong one is named, per sentinel.
+        options.sentinel.password = "wrong";
+        Connection refused(options);
+        QVERIFY(!refused.connect(ec));
+        QVERIFY(ec == errc::connect_failed);
+        QVERIFY2(refused.last_error().find("authentication") != std::string::npos ||
+                     refused.last_error().find("WRONGPASS") != std::string::npos,
+                 refused.last_error().c_str());
+        // And without TLS the sentinels' TLS ports do not answer.
+        options = m_setup->options();
+        options.tls.enabled = false;
+        Connection plain(options);
+        QVERIFY(!plain.connect(ec));
     }
 
     void waitForReplicasGivesBackAnUnreplicatedGrant() {

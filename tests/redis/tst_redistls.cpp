@@ -9,6 +9,7 @@
 #include <portalocker/exceptions.hpp>
 #include <portalocker/redislease.hpp>
 #include <portalocker/redislock.hpp>
+#include <portalocker/redisprobe.hpp>
 
 #include "redisserver.h"
 #include "testcertificates.h"
@@ -277,6 +278,31 @@ class TestRedisTls : public QObject {
         lock.unlock();
         QVERIFY(rival.try_lock(ec));
         rival.unlock();
+    }
+
+    void probeReportsWhatItReached() {
+        std::error_code ec;
+        std::string why;
+        auto probe = portalocker::probe_redis(tlsOptions(m_server), ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QVERIFY2(text(probe.transport).startsWith(u"TLSv1."), probe.transport.c_str());
+        QVERIFY2(text(probe.server_version).contains(u'.'), probe.server_version.c_str());
+        QCOMPARE(text(probe.role), u"master"_s);
+        QCOMPARE(text(probe.mode), u"standalone"_s);
+        QVERIFY(probe.round_trip.count() > 0);
+        QVERIFY(probe.warnings.empty());
+        RedisOptions insecure = tlsOptions(m_server);
+        insecure.tls.verify = false;
+        probe = portalocker::probe_redis(insecure, ec, &why);
+        QVERIFY(!ec);
+        QCOMPARE(probe.warnings.size(), std::size_t(1));
+        QVERIFY(text(probe.warnings.front()).contains(u"--insecure"_s));
+        // A failure says why, as connecting does.
+        RedisOptions untrusted = tlsOptions(m_server);
+        untrusted.tls.ca_file = m_certificates.otherCaFile().toStdString();
+        probe = portalocker::probe_redis(untrusted, ec, &why);
+        QVERIFY(ec == errc::tls_failed);
+        QVERIFY2(why.find("unknown CA") != std::string::npos, why.c_str());
     }
 
     void pythonPortalockerOverTls() {

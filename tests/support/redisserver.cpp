@@ -197,6 +197,10 @@ RedisReply commandAt(int port, const QList<QByteArray>& arguments, int timeoutMs
     return runCommands(port, {arguments}, timeoutMs);
 }
 
+RedisReply commandsAt(int port, const QList<QList<QByteArray>>& commands, int timeoutMs) {
+    return runCommands(port, commands, timeoutMs);
+}
+
 QString RedisReply::toString() const {
     switch (type) {
     case Type::Nil:

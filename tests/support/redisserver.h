@@ -97,6 +97,9 @@ class RedisServer {
 
 /// One command to the server (or sentinel) on 127.0.0.1:`port`, without logging in.
 RedisReply commandAt(int port, const QList<QByteArray>& arguments, int timeoutMs = 5000);
+/// Several commands on one connection; the last reply (the earlier ones, e.g. AUTH, must
+/// succeed).
+RedisReply commandsAt(int port, const QList<QList<QByteArray>>& commands, int timeoutMs = 5000);
 
 /// A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again
 /// at once).

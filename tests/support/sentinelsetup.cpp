@@ -3,6 +3,7 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QThread>
+#include <QUrl>
 
 #include <sys/prctl.h>
 #include <csignal>
@@ -33,16 +34,25 @@ SentinelSetup::~SentinelSetup() {
     m_second.stop();
 }
 
-bool SentinelSetup::start() {
+bool SentinelSetup::start(const Tls* tls, const QByteArray& sentinelPassword) {
     if (!m_directory.isValid()) {
         m_error = u"cannot create a temporary directory"_s;
         return false;
     }
-    if (!m_first.start()) {
+    m_sentinelPassword = sentinelPassword;
+    const QStringList tlsReplication{u"--tls-replication"_s, u"yes"_s};
+    if (tls)
+        m_caFile = tls->caFile;
+    if (!(tls ? m_first.startTls(tls->certificate, tls->key, tls->caFile, false, tlsReplication)
+              : m_first.start())) {
         m_error = u"master: "_s + m_first.errorString();
         return false;
     }
-    if (!m_second.start({u"--replicaof"_s, m_first.host(), QString::number(m_first.port())})) {
+    const QStringList replicaOf{u"--replicaof"_s, m_first.host(),
+                                QString::number(tls ? m_first.tlsPort() : m_first.port())};
+    if (!(tls ? m_second.startTls(tls->certificate, tls->key, tls->caFile, false,
+                                  replicaOf + tlsReplication)
+              : m_second.start(replicaOf))) {
         m_error = u"replica: "_s + m_second.errorString();
         return false;
     }
@@ -54,15 +64,26 @@ bool SentinelSetup::start() {
             m_error = u"cannot write "_s + config;
             return false;
         }
-        file.write(u"port %1\nbind 127.0.0.1\ndaemonize no\ndir %2\nlogfile %2/sentinel%3.log\n"
-                   "sentinel monitor mymaster 127.0.0.1 %4 2\n"
-                   "sentinel down-after-milliseconds mymaster 1000\n"
-                   "sentinel failover-timeout mymaster 4000\n"
-                   "sentinel parallel-syncs mymaster 1\n"_s.arg(port)
-                       .arg(m_directory.path())
-                       .arg(i)
-                       .arg(m_first.port())
-                       .toUtf8());
+        QString text = u"port %1\nbind 127.0.0.1\ndaemonize no\ndir %2\nlogfile %2/sentinel%3.log\n"
+                       "sentinel monitor mymaster 127.0.0.1 %4 2\n"
+                       "sentinel down-after-milliseconds mymaster 1000\n"
+                       "sentinel failover-timeout mymaster 4000\n"
+                       "sentinel parallel-syncs mymaster 1\n"_s.arg(port)
+                           .arg(m_directory.path())
+                           .arg(i)
+                           .arg(tls ? m_first.tlsPort() : m_first.port());
+        if (tls) {
+            const int tlsPort = freeLoopbackPort();
+            m_sentinelTlsPorts.append(tlsPort);
+            text += u"tls-port %1\ntls-cert-file %2\ntls-key-file %3\ntls-ca-cert-file %4\n"
+                    "tls-auth-clients no\ntls-replication yes\n"_s.arg(tlsPort)
+                        .arg(tls->certificate, tls->key, tls->caFile);
+        }
+        if (!sentinelPassword.isEmpty())
+            // The sentinels talk to each other with the same password.
+            text += u"requirepass %1\nsentinel sentinel-pass %1\n"_s.arg(
+                QString::fromUtf8(sentinelPassword));
+        file.write(text.toUtf8());
         file.close();
         auto process = std::make_shared<QProcess>();
         process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
@@ -82,7 +103,7 @@ bool SentinelSetup::start() {
     while (!deadline.hasExpired()) {
         bool ready = m_second.command("INFO replication").text.contains("master_link_status:up");
         for (int port : m_sentinelPorts) {
-            RedisReply master = commandAt(port, {"SENTINEL", "MASTER", masterName()}, 1000);
+            RedisReply master = sentinelCommandAt(port, {"SENTINEL", "MASTER", masterName()});
             ready = ready && fieldOf(master, "num-slaves") == "1" &&
                     fieldOf(master, "num-other-sentinels") == "2";
         }
@@ -96,9 +117,27 @@ bool SentinelSetup::start() {
 
 QString SentinelSetup::url() const {
     QStringList hosts;
-    for (int port : m_sentinelPorts)
+    for (int port : m_sentinelTlsPorts.isEmpty() ? m_sentinelPorts : m_sentinelTlsPorts)
         hosts << u"127.0.0.1:"_s + QString::number(port);
-    return u"redis://"_s + hosts.join(u',') + u"/0?sentinel="_s + QString::fromLatin1(masterName());
+    QString url = (m_sentinelTlsPorts.isEmpty() ? u"redis://"_s : u"rediss://"_s) +
+                  hosts.join(u',') + u"/0?sentinel="_s + QString::fromLatin1(masterName());
+    if (!m_caFile.isEmpty())
+        url += u"&cacert="_s + QString::fromUtf8(QUrl::toPercentEncoding(m_caFile));
+    if (!m_sentinelPassword.isEmpty())
+        url += u"&sentinel_password="_s +
+               QString::fromUtf8(QUrl::toPercentEncoding(QString::fromUtf8(m_sentinelPassword)));
+    return url;
+}
+
+RedisReply SentinelSetup::sentinelCommandAt(int port, const QList<QByteArray>& arguments) const {
+    if (m_sentinelPassword.isEmpty())
+        return commandAt(port, arguments, 2000);
+    return commandsAt(port, {{"AUTH", m_sentinelPassword}, arguments}, 2000);
+}
+
+RedisServer& SentinelSetup::currentMaster() {
+    const int port = currentMasterPort();
+    return port == m_first.port() || port == m_first.tlsPort() ? m_first : m_second;
 }
 
 portalocker::RedisOptions SentinelSetup::options() const {
@@ -111,7 +150,7 @@ portalocker::RedisOptions SentinelSetup::options() const {
 RedisReply SentinelSetup::sentinelCommand(const QList<QByteArray>& arguments) const {
     RedisReply reply;
     for (int port : m_sentinelPorts) {
-        reply = commandAt(port, arguments, 2000);
+        reply = sentinelCommandAt(port, arguments);
         if (reply.type != RedisReply::Type::Failed)
             return reply;
     }
@@ -128,7 +167,7 @@ bool SentinelSetup::waitForNewMaster(int oldPort, int timeoutMs) {
     while (!deadline.hasExpired()) {
         const int port = currentMasterPort();
         if (port != 0 && port != oldPort) {
-            RedisReply role = commandAt(port, {"ROLE"}, 1000);
+            RedisReply role = currentMaster().command("ROLE", 1000);
             if (!role.elements.isEmpty() && role.elements[0].text == "master")
                 return true;
         }

@@ -15,4 +15,5 @@
 #include <portalocker/redislease.hpp>
 #include <portalocker/redislock.hpp>
 #include <portalocker/redisoptions.hpp>
+#include <portalocker/redisprobe.hpp>
 #include <portalocker/version.hpp>

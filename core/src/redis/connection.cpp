@@ -538,6 +538,13 @@ bool Connection::check_reply(const Reply& reply, std::span<const std::string_vie
         return fail(ec, code,
                     "Redis at " + printable_address() + " requires a password (" + name +
                         " refused): " + text);
+    const std::string_view kind = reply.error_kind();
+    if (kind == "MOVED" || kind == "ASK" || kind == "CROSSSLOT" || kind == "CLUSTERDOWN")
+        return fail(ec, code,
+                    name + " failed at Redis " + printable_address() +
+                        ": the server is a Redis Cluster node, and Cluster is not supported "
+                        "yet (" +
+                        text + ")");
     return fail(ec, code, name + " failed at Redis " + printable_address() + ": " + text);
 }
 

@@ -101,6 +101,9 @@ class Connection {
     /// The socket, -1 when not connected.
     int fd() const noexcept;
     const RedisOptions& options() const noexcept { return m_options; }
+    /// The server for messages: options().address(), or with Sentinel "master 'NAME' at
+    /// host:port" once connected.
+    std::string peer_address() const { return printable_address(); }
     /// "TLSv1.3, TLS_AES_256_GCM_SHA384" or "plain" while connected, else empty.
     std::string transport_description() const;
     /// What went wrong last, for exception messages: names the server, the command and what

@@ -1,0 +1,91 @@
+#include <portalocker/redisprobe.hpp>
+
+#include "connection.hpp"
+
+#include "../printable.hpp"
+
+#include <portalocker/exceptions.hpp>
+
+namespace portalocker {
+namespace {
+
+// The value of `field` in an INFO section ("redis_version:7.0.15\r\n...").
+std::string info_field(const std::string& info, std::string_view field) {
+    std::string key = std::string(field) + ':';
+    std::size_t at = 0;
+    while ((at = info.find(key, at)) != std::string::npos) {
+        if (at == 0 || info[at - 1] == '\n') {
+            std::size_t start = at + key.size();
+            std::size_t end = info.find_first_of("\r\n", start);
+            return info.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        }
+        at += key.size();
+    }
+    return {};
+}
+
+std::string endpoint(const std::string& host, const std::string& port) {
+    return host.find(':') != std::string::npos ? '[' + host + "]:" + port : host + ':' + port;
+}
+
+} // namespace
+
+RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
+                             std::string* why) noexcept {
+    ec.clear();
+    RedisProbeResult result;
+    try {
+        redis::Connection connection(options);
+        if (!connection.connect(ec)) {
+            if (why)
+                *why = connection.last_error();
+            return result;
+        }
+        result.read_only = options.read_only;
+        result.transport = connection.transport_description();
+        result.address = options.address();
+        std::error_code ignored;
+        const auto sent = redis::Clock::now();
+        connection.command({"PING"}, ec);
+        if (ec) {
+            if (why)
+                *why = connection.last_error();
+            return result;
+        }
+        result.round_trip =
+            std::chrono::duration_cast<std::chrono::microseconds>(redis::Clock::now() - sent);
+        const std::string info = connection.command({"INFO", "server"}, ignored).text;
+        result.server_version = info_field(info, "redis_version");
+        result.mode = info_field(info, "redis_mode");
+        redis::Reply role = connection.command({"ROLE"}, ignored);
+        result.role = role.at(0).text == "slave" ? "replica" : role.at(0).text;
+        if (result.role == "master")
+            for (const redis::Reply& replica : role.at(2).elements)
+                result.nodes.push_back(
+                    {endpoint(replica.at(0).text, replica.at(1).text), "replica", ""});
+        if (!options.sentinel.master_name.empty()) {
+            for (const RedisEndpoint& sentinel : options.sentinel.sentinels)
+                result.nodes.push_back(
+                    {endpoint(sentinel.host, std::to_string(sentinel.port)), "sentinel", ""});
+            result.address = connection.peer_address();
+        }
+        if (options.tls.enabled && !options.tls.verify)
+            result.warnings.push_back("TLS without certificate verification (--insecure): "
+                                      "anybody on the network path can read and change the "
+                                      "traffic");
+        if (result.role == "replica")
+            result.warnings.push_back("this server is a replica: locks can only be taken and "
+                                      "released on the master");
+        if (result.mode == "cluster")
+            result.warnings.push_back("this server is a Redis Cluster node: Cluster is not "
+                                      "supported yet (locks on keys of other nodes fail with "
+                                      "MOVED)");
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        if (why)
+            *why = "out of memory";
+    }
+    return result;
+}
+
+} // namespace portalocker
