@@ -13,6 +13,7 @@
 #include "session/textformat.h"
 #include "widgets/ttlbardelegate.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QDataStream>
 #include <QDateTime>
@@ -72,6 +73,7 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     m_connections->horizontalHeader()->setSectionResizeMode(RedisConnectionModel::StateColumn,
                                                             QHeaderView::Stretch);
     m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 130);
+    m_connections->setColumnWidth(RedisConnectionModel::ViaColumn, 150);
     m_connections->setColumnWidth(RedisConnectionModel::LocksColumn, 56);
     m_progress->setTextVisible(true);
     m_progress->setVisible(false);
@@ -208,7 +210,7 @@ const RedisLockRow* RedisPage::selectedLock() const {
 ForceReleaseDialog* RedisPage::forceReleaseSelected() {
     const RedisLockRow* row = selectedLock();
     RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
-    if (!row || !monitor)
+    if (!row || !monitor || !readOnlyReason(row).isEmpty())
         return nullptr;
     auto* dialog = new ForceReleaseDialog(*row, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -255,9 +257,19 @@ void RedisPage::updateProgress() {
                             "Redisson, portalocker) and portalocker channel locks."));
 }
 
+QString RedisPage::readOnlyReason(const RedisLockRow* row) const {
+    const RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
+    if (!monitor || !monitor->config().readOnly)
+        return {};
+    return tr("The connection \"%1\" is read-only: it never releases a lock.")
+        .arg(row->connectionName);
+}
+
 void RedisPage::updateDetails() {
     const RedisLockRow* row = selectedLock();
-    m_forceRelease->setEnabled(row && row->releasable);
+    const QString readOnly = readOnlyReason(row);
+    m_forceRelease->setEnabled(row && row->releasable && readOnly.isEmpty());
+    m_forceRelease->setToolTip(readOnly);
     if (!row) {
         m_details->clear();
         return;
@@ -302,8 +314,11 @@ void RedisPage::showLockMenu(const QPoint& position) {
     menu->addAction(tr("Copy token"), this, [token] { DesktopActions::copyText(token); })
         ->setEnabled(!token.isEmpty());
     menu->addSeparator();
-    menu->addAction(tr("Force release…"), this, &RedisPage::forceReleaseSelected)
-        ->setEnabled(row->releasable);
+    const QString readOnly = readOnlyReason(row);
+    QAction* release = menu->addAction(
+        readOnly.isEmpty() ? tr("Force release…") : tr("Force release… (read-only connection)"),
+        this, &RedisPage::forceReleaseSelected);
+    release->setEnabled(row->releasable && readOnly.isEmpty());
     menu->popup(m_locks->viewport()->mapToGlobal(position));
 }
 
