@@ -169,6 +169,8 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     connect(m_forceRelease, &QPushButton::clicked, this, &RedisPage::forceReleaseSelected);
     connect(hub->connections(), &QAbstractItemModel::dataChanged, this, &RedisPage::updateProgress);
     connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateProgress);
+    // A connection marked (or unmarked) read-only changes what the selected lock allows.
+    connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateDetails);
     // The TTL bars count down between scans.
     m_tick.setInterval(250);
     connect(&m_tick, &QTimer::timeout, this, [this] {
