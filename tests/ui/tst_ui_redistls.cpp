@@ -4,9 +4,11 @@
 // scanned (its locks show, the list says "TLS"); unverified TLS and Cluster are warned about;
 // a certificate from an unknown CA fails Test with the cause; the settings keep every TLS,
 // Sentinel and read-only field, and URLs round-trip; a read-only connection greys force
-// release and the acquire page's Acquire, with the reason.
+// release and the acquire page's Acquire, with the reason; a Sentinel connection over TLS
+// names the master it reached (Test and the list), and the list follows a real failover.
 
 #include "redisserver.h"
+#include "sentinelsetup.h"
 #include "testcertificates.h"
 #include "testsupport.h"
 
@@ -48,6 +50,7 @@ class TestUiRedisTls : public QObject {
     void insecureAndClusterAreWarned();
     void settingsAndUrlKeepEveryField();
     void readOnlyGreysForceReleaseAndAcquire();
+    void sentinelShowsTheMasterAndFollowsAFailover();
 
   private:
     /// A config for the TLS port with the CA and the client certificate.
@@ -147,7 +150,7 @@ void TestUiRedisTls::tlsConnectionTestsAndShowsLocks() {
     const QString id = m_session->redis()->addConnection(dialog.config());
     portalocker::RedisLease lease("jobs:tls", tlsOptions(), {});
     QVERIFY(lease.try_lock());
-    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:tls"_s).isValid(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"jobs:tls"_s).isValid(), testsupport::timeBound(15000));
     const RedisLockRow* lock = m_session->redis()->locks()->rowAt(lockRow(u"jobs:tls"_s));
     QCOMPARE(lock->token, QString::fromStdString(lease.token()));
     QCOMPARE(lock->connectionName, u"tls server"_s);
@@ -271,6 +274,45 @@ void TestUiRedisTls::readOnlyGreysForceReleaseAndAcquire() {
     QTRY_VERIFY_WITH_TIMEOUT(forceRelease->isEnabled(), 5000);
     QVERIFY(forceRelease->toolTip().isEmpty());
     lease.unlock();
+}
+
+void TestUiRedisTls::sentinelShowsTheMasterAndFollowsAFailover() {
+    testsupport::SentinelSetup sentinels;
+    const TestCertificates::Pair server = m_certificates.server();
+    const testsupport::SentinelSetup::Tls tls{server.certificate, server.key,
+                                              m_certificates.caFile()};
+    QVERIFY2(sentinels.start(&tls), qPrintable(sentinels.errorString()));
+    RedisConnectionConfig config;
+    config.name = u"replicated"_s;
+    QString error;
+    QVERIFY2(config.setFromUrl(sentinels.url(), &error), qPrintable(error));
+    QCOMPARE(config.topology, RedisConnectionConfig::Topology::sentinel);
+    QCOMPARE(config.sentinelMaster, u"mymaster"_s);
+    const QString master = u"127.0.0.1:%1"_s.arg(sentinels.currentMasterPort());
+
+    RedisConnectionDialog dialog;
+    dialog.setConfig(config);
+    const QString result = runTest(dialog);
+    QVERIFY2(result.contains(u"OK"_s), qPrintable(result));
+    QVERIFY2(result.contains(u"Sentinel: master &quot;mymaster&quot; is "_s + master),
+             qPrintable(result));
+    QVERIFY2(result.contains(u"Sentinels asked"_s), qPrintable(result));
+
+    const QString id = m_session->redis()->addConnection(dialog.config());
+    RedisConnectionModel* connections = m_session->redis()->connections();
+    const auto via = [&] {
+        return connections->index(connections->indexOf(id).row(), RedisConnectionModel::ViaColumn)
+            .data()
+            .toString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(via(), u"TLS \u00b7 sentinel mymaster \u2192 "_s + master, 15000);
+
+    QVERIFY2(sentinels.failover(static_cast<int>(testsupport::timeBound(30000))),
+             qPrintable(sentinels.errorString()));
+    const QString newMaster = u"127.0.0.1:%1"_s.arg(sentinels.currentMasterPort());
+    QVERIFY(newMaster != master);
+    QTRY_COMPARE_WITH_TIMEOUT(via(), u"TLS \u00b7 sentinel mymaster \u2192 "_s + newMaster,
+                              static_cast<int>(testsupport::timeBound(20000)));
 }
 
 QTEST_MAIN(TestUiRedisTls)

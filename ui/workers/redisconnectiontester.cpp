@@ -24,6 +24,12 @@ void RedisConnectionTester::test(const RedisConnectionConfig& config) {
     m_watcher.setFuture(QtConcurrent::run([config] { return run(config); }));
 }
 
+QString RedisConnectionTester::reachedEndpoint(const std::string& probeAddress) {
+    const QString text = TextFormat::fromStd(probeAddress);
+    const qsizetype at = text.lastIndexOf(u" at "_s);
+    return at < 0 ? text : text.mid(at + 4);
+}
+
 RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionConfig& config) {
     Result result;
     QString sentinelError;
@@ -48,7 +54,7 @@ RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionCo
         result.message = why.empty() ? TextFormat::fromStd(ec.message()) : TextFormat::fromStd(why);
         return result;
     }
-    const QString address = TextFormat::fromStd(probe.address);
+    const QString address = reachedEndpoint(probe.address);
     QString server = probe.server_version.empty()
                          ? QObject::tr("Redis (version not readable)")
                          : QObject::tr("Redis %1").arg(TextFormat::fromStd(probe.server_version));
@@ -104,7 +110,10 @@ RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionCo
     }
     result.ok = true;
     result.message = QObject::tr("Connected to %1, database %2, in %3.")
-                         .arg(address)
+                         .arg(options.sentinel.master_name.empty()
+                                  ? address
+                                  : QObject::tr("master \"%1\" at %2")
+                                        .arg(config.sentinelMaster.trimmed(), address))
                          .arg(options.db)
                          .arg(TextFormat::duration(clock.elapsed()));
     return result;

@@ -30,6 +30,9 @@ class RedisConnectionTester : public QObject {
 
     /// Runs the test on the calling thread (what test() runs off the GUI thread).
     static Result run(const RedisConnectionConfig& config);
+    /// "host:port" of the server a probe reached. With Sentinel the library describes it as
+    /// "master 'NAME' at host:port"; only the endpoint is wanted next to the master's name.
+    static QString reachedEndpoint(const std::string& probeAddress);
 
   signals:
     void finished(bool ok, const QString& message);

@@ -1,5 +1,6 @@
 #include "workers/redismonitor.h"
 
+#include "workers/redisconnectiontester.h"
 #include "workers/redisrowbuilder.h"
 #include "session/textformat.h"
 
@@ -96,7 +97,7 @@ void RedisMonitor::scanNow() {
             std::error_code ec;
             const portalocker::RedisProbeResult probe = portalocker::probe_redis(server, ec);
             if (!ec)
-                result.reachedAddress = TextFormat::fromStd(probe.address);
+                result.reachedAddress = RedisConnectionTester::reachedEndpoint(probe.address);
         }
         return result;
     }));
