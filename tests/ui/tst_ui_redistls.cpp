@@ -28,8 +28,10 @@
 #include <QAbstractProxyModel>
 #include <QLabel>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 #include <QTest>
 
 #include <memory>
@@ -57,6 +59,9 @@ class TestUiRedisTls : public QObject {
     RedisConnectionConfig tlsConfig() const;
     portalocker::RedisOptions tlsOptions() const;
     QModelIndex lockRow(const QString& key) const;
+    /// With LOCKSCOPE_SCREENSHOT_DIR set, saves a picture of `widget` there (for looking at the
+    /// dialog and the page by eye; the test does not depend on it).
+    static void saveScreenshot(QWidget* widget, const QString& name);
     /// Runs the dialog's Test and returns the result text.
     static QString runTest(RedisConnectionDialog& dialog);
 
@@ -125,6 +130,12 @@ QModelIndex TestUiRedisTls::lockRow(const QString& key) const {
     return {};
 }
 
+void TestUiRedisTls::saveScreenshot(QWidget* widget, const QString& name) {
+    const QString directory = qEnvironmentVariable("LOCKSCOPE_SCREENSHOT_DIR");
+    if (!directory.isEmpty())
+        QVERIFY(widget->grab().save(directory + u'/' + name));
+}
+
 QString TestUiRedisTls::runTest(RedisConnectionDialog& dialog) {
     dialog.test();
     if (!QTest::qWaitFor([&dialog] { return dialog.testButton()->isEnabled(); }, 15000))
@@ -146,6 +157,9 @@ void TestUiRedisTls::tlsConnectionTestsAndShowsLocks() {
     QVERIFY2(result.contains(u"TLSv1."_s), qPrintable(result)); // protocol and cipher
     QVERIFY2(result.contains(u"Redis 7"_s) || result.contains(u"Redis 6"_s), qPrintable(result));
     QVERIFY2(result.contains(u"master"_s), qPrintable(result));
+    dialog.showTlsPage();
+    dialog.show();
+    saveScreenshot(&dialog, u"redis-dialog-tls.png"_s);
 
     const QString id = m_session->redis()->addConnection(dialog.config());
     portalocker::RedisLease lease("jobs:tls", tlsOptions(), {});
@@ -249,6 +263,13 @@ void TestUiRedisTls::readOnlyGreysForceReleaseAndAcquire() {
     QVERIFY(!forceRelease->isEnabled());
     QVERIFY2(forceRelease->toolTip().contains(u"read-only"_s), qPrintable(forceRelease->toolTip()));
     QCOMPARE(page->forceReleaseSelected(), nullptr);
+    auto* details = page->findChild<QTextBrowser*>();
+    QVERIFY(details);
+    QVERIFY2(details->toPlainText().contains(u"is read-only: it never releases"_s),
+             qPrintable(details->toPlainText()));
+    m_window->tabs()->setCurrentWidget(page);
+    m_window->resize(1400, 700);
+    saveScreenshot(m_window.get(), u"redis-page-readonly.png"_s);
     QCOMPARE(m_session->redis()
                  ->connections()
                  ->index(m_session->redis()->connections()->indexOf(id).row(),

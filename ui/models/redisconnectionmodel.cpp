@@ -4,6 +4,7 @@
 #include "workers/redismonitor.h"
 #include "session/textformat.h"
 
+#include <QColor>
 #include <QStringList>
 
 using namespace Qt::StringLiterals;
@@ -112,7 +113,7 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
         if (index.column() == StateColumn && monitor->state() == RedisMonitor::State::failed)
             return HealthStyle::accent(LockHealth::deadlocked);
         if (index.column() == ViaColumn && config.tls && !config.tlsVerify)
-            return HealthStyle::accent(LockHealth::waiting); // insecure TLS: a warning colour
+            return QColor(0xb2, 0x6a, 0x00); // insecure TLS: the dialog's warning colour
         return {};
     default:
         return {};

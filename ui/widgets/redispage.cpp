@@ -73,7 +73,7 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     m_connections->horizontalHeader()->setSectionResizeMode(RedisConnectionModel::StateColumn,
                                                             QHeaderView::Stretch);
     m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 130);
-    m_connections->setColumnWidth(RedisConnectionModel::ViaColumn, 150);
+    m_connections->setColumnWidth(RedisConnectionModel::ViaColumn, 190);
     m_connections->setColumnWidth(RedisConnectionModel::LocksColumn, 56);
     m_progress->setTextVisible(true);
     m_progress->setVisible(false);
@@ -135,7 +135,7 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     m_splitter->addWidget(left);
     m_splitter->addWidget(right);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({330, 1200});
+    m_splitter->setSizes({430, 1100}); // room for the connections' Via column
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_splitter);
@@ -299,6 +299,8 @@ void RedisPage::updateDetails() {
         line(tr("Seen since"), TextFormat::clockTime(row->firstSeenMs));
     for (const QString& warning : row->warnings)
         line(tr("Warning"), u"<b>"_s + warning.toHtmlEscaped() + u"</b>"_s);
+    if (!readOnly.isEmpty())
+        line(tr("Release"), readOnly.toHtmlEscaped());
     html += u"</table>"_s;
     m_details->setHtml(html);
 }
