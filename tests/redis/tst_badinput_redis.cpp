@@ -97,12 +97,14 @@ class TestBadRedisConnection : public QObject {
         const QByteArray port = "port must be a number from 1 to 65535, not ";
         QTest::newRow("empty") << QByteArray("") << QByteArray("the URL is empty");
         QTest::newRow("http scheme") << QByteArray("http://127.0.0.1:6379")
-                                     << QByteArray("the scheme must be redis:// or unix://");
+                                     << QByteArray("the scheme must be redis://, rediss:// or "
+                                                   "unix://");
         QTest::newRow("no slashes") << QByteArray("redis:127.0.0.1")
-                                    << QByteArray("the scheme must be redis:// or unix://");
+                                    << QByteArray("the scheme must be redis://, rediss:// or "
+                                                  "unix://");
         QTest::newRow("garbage") << QByteArray("\x01\x02\xff") << QByteArray("the scheme must be");
-        QTest::newRow("tls") << QByteArray("rediss://h")
-                             << QByteArray("TLS (rediss://) is not supported");
+        QTest::newRow("several hosts without sentinel")
+            << QByteArray("rediss://h1,h2") << QByteArray("several hosts need sentinel=");
         QTest::newRow("port 0") << QByteArray("redis://h:0") << port + "'0'";
         QTest::newRow("port 70000") << QByteArray("redis://h:70000") << port + "'70000'";
         QTest::newRow("port letters") << QByteArray("redis://h:http") << port + "'http'";

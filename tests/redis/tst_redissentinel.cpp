@@ -14,6 +14,7 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QTest>
 
 #include <atomic>
@@ -81,7 +82,7 @@ class TestRedisSentinel : public QObject {
         options.sentinel.master_name = "nosuchmaster";
         Connection unknown(options);
         QVERIFY(!unknown.connect(ec));
-        QVERIFY(ec == errc::connect_failed);
+        QVERIFY(ec == errc::invalid_argument); // a configuration error: never waited out
         QVERIFY2(unknown.last_error().find("does not monitor a master named 'nosuchmaster'") !=
                      std::string::npos,
                  unknown.last_error().c_str());
@@ -105,6 +106,28 @@ class TestRedisSentinel : public QObject {
         }
         QCOMPARE(replicas, 1);
         QCOMPARE(sentinels, 3);
+    }
+
+    void lockctlWithSentinel() {
+        // --sentinel names the master; the URL's several hosts are then the sentinels.
+        QString url = m_setup->url();
+        url.truncate(url.indexOf(u'?'));
+        auto run = [&](const QString& master) {
+            QProcess process;
+            process.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                          {u"redis"_s, u"--url"_s, url, u"--sentinel"_s, master, u"hold"_s,
+                           u"sentinel:cli"_s, u"--lease"_s, u"5000"_s, u"--"_s, u"sh"_s, u"-c"_s,
+                           u"echo held"_s});
+            process.waitForFinished(int(testsupport::timeBound(20000)));
+            return std::make_pair(process.exitCode(),
+                                  QString::fromUtf8(process.readAllStandardError()));
+        };
+        auto [status, errors] = run(u"mymaster"_s);
+        QVERIFY2(status == 0, qPrintable(errors));
+        std::tie(status, errors) = run(u"othermaster"_s);
+        QCOMPARE(status, 3);
+        QVERIFY2(errors.contains(u"does not monitor a master named 'othermaster'"_s),
+                 qPrintable(errors));
     }
 
     void holderAndWaiterFollowAFailover_data() {

@@ -120,8 +120,8 @@ Connection::~Connection() {
 Connection::Connection(Connection&& other) noexcept
     : m_options(std::move(other.m_options)), m_transport(std::move(other.m_transport)),
       m_reader(std::exchange(other.m_reader, nullptr)), m_answered(other.m_answered),
-      m_wantWrite(other.m_wantWrite), m_outgoing(std::move(other.m_outgoing)),
-      m_lastError(std::move(other.m_lastError)),
+      m_wantWrite(other.m_wantWrite), m_sendWantsRead(other.m_sendWantsRead),
+      m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)),
       m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
       m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt) {}
 
@@ -133,6 +133,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         m_reader = std::exchange(other.m_reader, nullptr);
         m_answered = other.m_answered;
         m_wantWrite = other.m_wantWrite;
+        m_sendWantsRead = other.m_sendWantsRead;
         m_outgoing = std::move(other.m_outgoing);
         m_lastError = std::move(other.m_lastError);
         m_sentinelMaster = std::move(other.m_sentinelMaster);
@@ -151,6 +152,7 @@ void Connection::close() noexcept {
     }
     m_answered = false;
     m_wantWrite = false;
+    m_sendWantsRead = false;
     m_outgoing.clear(); // commands for the old connection must never reach a new one
 }
 
@@ -370,11 +372,13 @@ bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
         case IoResult::done:
             m_outgoing.erase(0, written);
             done = m_outgoing.empty();
+            m_sendWantsRead = false;
             continue;
         case IoResult::want_read:
-            m_wantWrite = false;
-            return true; // TLS: the peer's data first; flush() waits for it
+            m_sendWantsRead = true; // TLS: the peer's data first; flush() waits for it
+            return true;
         case IoResult::want_write:
+            m_sendWantsRead = false;
             return true;
         case IoResult::closed:
         case IoResult::failed:
@@ -409,7 +413,7 @@ bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
     if (!write_some(done, ec))
         return false;
     while (!done) {
-        pollfd descriptor{m_transport.fd(), POLLOUT, 0};
+        pollfd descriptor{m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0};
         int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;

@@ -60,8 +60,11 @@ class Connection {
 
     /// Connects within connect_timeout, then logs in within command_timeout (AUTH, SELECT,
     /// CLIENT SETNAME `client_name`, or options().client_name when `client_name` is empty).
-    /// Does nothing when already connected. Errors: connect_failed (address and reason),
-    /// auth_failed, acl_denied, timeout, server_error (e.g. a database out of range).
+    /// Does nothing when already connected, except with Sentinel: then, at most once a second,
+    /// it asks the sentinels again and reconnects when they name another master. With
+    /// Sentinel, each sentinel asked and then the master get connect_timeout each. Errors:
+    /// connect_failed (address and reason), tls_failed (the cause named), auth_failed,
+    /// acl_denied, timeout, server_error (e.g. a database out of range).
     bool connect(std::error_code& ec, std::string_view client_name = {}) noexcept;
     bool connected() const noexcept { return m_transport.is_open(); }
     /// Closes the socket (the server drops its subscriptions and name with it).
@@ -135,9 +138,10 @@ class Connection {
     RedisOptions m_options;
     Transport m_transport;
     redisReader* m_reader = nullptr;
-    bool m_answered = false;  // a byte came from the server on this connection
-    bool m_wantWrite = false; // TLS: the last read needs the socket writable first
-    std::string m_outgoing;   // formatted commands not yet sent
+    bool m_answered = false;      // a byte came from the server on this connection
+    bool m_wantWrite = false;     // TLS: the last read needs the socket writable first
+    bool m_sendWantsRead = false; // TLS: the last send needs the socket readable first
+    std::string m_outgoing;       // formatted commands not yet sent
     std::string m_lastError;
     std::string m_sentinelMaster; // "master 'NAME' at host:port" once Sentinel named it
     std::unique_ptr<SentinelClient> m_sentinel;

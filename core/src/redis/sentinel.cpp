@@ -44,6 +44,7 @@ bool SentinelClient::ask(Connection& sentinel, RedisEndpoint& master,
     }
     if (!reply.is_array() || reply.elements.size() != 2) {
         answers += "; sentinel " + where + " does not monitor a master named '" + name + "'";
+        m_unknownName = true;
         return false;
     }
     int port = 0;
@@ -63,6 +64,7 @@ bool SentinelClient::ask(Connection& sentinel, RedisEndpoint& master,
 bool SentinelClient::locate_master(RedisEndpoint& master, std::error_code& ec,
                                    std::string& message) noexcept {
     std::string answers;
+    m_unknownName = false;
     if (m_connection && ask(*m_connection, master, answers))
         return true;
     m_connection.reset();
@@ -80,7 +82,9 @@ bool SentinelClient::locate_master(RedisEndpoint& master, std::error_code& ec,
             answers += "; out of memory";
         }
     }
-    ec = make_error_code(errc::connect_failed);
+    // A sentinel that does not know the name is a configuration error, not a failover in
+    // progress: callers must not wait for it to pass.
+    ec = make_error_code(m_unknownName ? errc::invalid_argument : errc::connect_failed);
     message = "no sentinel could name the master '" +
               detail::printable_text(m_options.sentinel.master_name, 256) + "'" + answers;
     return false;

@@ -27,8 +27,9 @@ class SentinelClient {
     /// GET-MASTER-ADDR-BY-NAME). The sentinel last reached is asked first, on its open
     /// connection; then the others in order, each within connect_timeout and
     /// command_timeout, over TLS when the options say so and with the sentinels' own
-    /// credentials. False with `ec` (connect_failed) and `message` (every sentinel and
-    /// what it answered) when none could tell.
+    /// credentials. False with `ec` and `message` (every sentinel and what it answered) when
+    /// none could tell: invalid_argument when a sentinel does not know the name (a
+    /// configuration error), connect_failed otherwise.
     bool locate_master(RedisEndpoint& master, std::error_code& ec, std::string& message) noexcept;
 
   private:
@@ -36,6 +37,7 @@ class SentinelClient {
 
     RedisOptions m_options;
     std::unique_ptr<Connection> m_connection; // to the sentinel that answered last
+    bool m_unknownName = false;               // a sentinel answered it does not know it
 };
 
 } // namespace portalocker::redis
