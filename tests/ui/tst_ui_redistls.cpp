@@ -26,6 +26,7 @@
 #include <portalocker/redislease.hpp>
 
 #include <QAbstractProxyModel>
+#include <QFile>
 #include <QLabel>
 #include <QPushButton>
 #include <QTabWidget>
@@ -302,13 +303,16 @@ void TestUiRedisTls::sentinelShowsTheMasterAndFollowsAFailover() {
     const TestCertificates::Pair server = m_certificates.server();
     const testsupport::SentinelSetup::Tls tls{server.certificate, server.key,
                                               m_certificates.caFile()};
-    QVERIFY2(sentinels.start(&tls), qPrintable(sentinels.errorString()));
+    // The sentinels have a password of their own: it comes in with the URL and is used, but
+    // never written to the settings.
+    QVERIFY2(sentinels.start(&tls, "sentinel-secret"), qPrintable(sentinels.errorString()));
     RedisConnectionConfig config;
     config.name = u"replicated"_s;
     QString error;
     QVERIFY2(config.setFromUrl(sentinels.url(), &error), qPrintable(error));
     QCOMPARE(config.topology, RedisConnectionConfig::Topology::sentinel);
     QCOMPARE(config.sentinelMaster, u"mymaster"_s);
+    QCOMPARE(config.sentinelPassword, u"sentinel-secret"_s);
     const QString master = u"127.0.0.1:%1"_s.arg(sentinels.currentMasterPort());
 
     RedisConnectionDialog dialog;
@@ -327,6 +331,11 @@ void TestUiRedisTls::sentinelShowsTheMasterAndFollowsAFailover() {
             .toString();
     };
     QTRY_COMPARE_WITH_TIMEOUT(via(), u"TLS \u00b7 sentinel mymaster \u2192 "_s + master, 15000);
+    QFile settingsFile(m_directory.filePath(u"settings%1.ini"_s.arg(m_serial)));
+    QVERIFY(settingsFile.open(QIODevice::ReadOnly));
+    const QByteArray saved = settingsFile.readAll();
+    QVERIFY(saved.contains("sentinelMaster=mymaster"));
+    QVERIFY(!saved.contains("sentinel-secret"));
 
     QVERIFY2(sentinels.failover(static_cast<int>(testsupport::timeBound(30000))),
              qPrintable(sentinels.errorString()));

@@ -63,6 +63,7 @@ portalocker::RedisOptions RedisConnectionConfig::toOptions() const {
         options.sentinel.master_name = sentinelMaster.trimmed().toStdString();
         options.sentinel.sentinels = sentinelEndpoints();
         options.sentinel.username = sentinelUsername.toStdString();
+        options.sentinel.password = sentinelPassword.toStdString();
     }
     options.read_only = readOnly;
     return options;
@@ -97,6 +98,8 @@ bool RedisConnectionConfig::setFromUrl(const QString& url, QString* error) {
     readOnly = options.read_only;
     sentinelMaster = TextFormat::fromStd(options.sentinel.master_name);
     sentinelUsername = TextFormat::fromStd(options.sentinel.username);
+    if (!options.sentinel.password.empty())
+        sentinelPassword = TextFormat::fromStd(options.sentinel.password);
     QStringList list;
     for (const portalocker::RedisEndpoint& endpoint : options.sentinel.sentinels) {
         const QString endpointHost = TextFormat::fromStd(endpoint.host);

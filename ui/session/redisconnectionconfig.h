@@ -39,7 +39,10 @@ struct RedisConnectionConfig {
     /// above are then not used).
     QString sentinelMaster;
     QString sentinels;
-    QString sentinelUsername; ///< the sentinels' own ACL user (their password is not kept)
+    QString sentinelUsername; ///< the sentinels' own ACL user
+    /// The sentinels' own password: in memory for the session only, never written to the
+    /// settings (the keychain holds one secret per connection: the master's password).
+    QString sentinelPassword;
 
     /// Never releases, acquires or kills: the library refuses it, the GUI greys the actions.
     bool readOnly = false;

@@ -42,9 +42,10 @@ RedisConnectionDialog::RedisConnectionDialog(QWidget* parent)
       m_verify(new QCheckBox(tr("Verify the server's certificate and host name"), this)),
       m_topology(new QComboBox(this)), m_sentinelMaster(new QLineEdit(this)),
       m_sentinels(new QLineEdit(this)), m_sentinelUser(new QLineEdit(this)),
-      m_topologyNote(new QLabel(this)), m_warning(new QLabel(this)),
-      m_testButton(new QPushButton(tr("Test"), this)), m_testResult(new QLabel(this)),
-      m_error(new QLabel(this)), m_tester(new RedisConnectionTester(this)) {
+      m_sentinelPassword(new QLineEdit(this)), m_topologyNote(new QLabel(this)),
+      m_warning(new QLabel(this)), m_testButton(new QPushButton(tr("Test"), this)),
+      m_testResult(new QLabel(this)), m_error(new QLabel(this)),
+      m_tester(new RedisConnectionTester(this)) {
     setWindowTitle(tr("Redis connection"));
     m_name->setPlaceholderText(tr("prod cache"));
     m_url->setPlaceholderText(
@@ -163,12 +164,15 @@ QWidget* RedisConnectionDialog::createTopologyPage() {
     m_sentinelMaster->setPlaceholderText(u"mymaster"_s);
     m_sentinels->setPlaceholderText(u"10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379"_s);
     m_sentinelUser->setPlaceholderText(tr("the sentinels' own ACL user, if any"));
+    m_sentinelPassword->setEchoMode(QLineEdit::Password);
+    m_sentinelPassword->setPlaceholderText(tr("kept for this session only"));
     m_topologyNote->setWordWrap(true);
     auto* form = new QFormLayout(page);
     form->addRow(tr("Topology"), m_topology);
     form->addRow(tr("Master name"), m_sentinelMaster);
     form->addRow(tr("Sentinels"), m_sentinels);
     form->addRow(tr("Sentinel user"), m_sentinelUser);
+    form->addRow(tr("Sentinel password"), m_sentinelPassword);
     form->addRow(QString(), m_topologyNote);
     return page;
 }
@@ -216,7 +220,7 @@ void RedisConnectionDialog::updateEnabled() {
     m_verify->setEnabled(tls);
     const auto topology = static_cast<Topology>(m_topology->currentData().toInt());
     const bool sentinel = topology == Topology::sentinel;
-    for (QLineEdit* edit : {m_sentinelMaster, m_sentinels, m_sentinelUser})
+    for (QLineEdit* edit : {m_sentinelMaster, m_sentinels, m_sentinelUser, m_sentinelPassword})
         edit->setEnabled(sentinel);
     m_host->setEnabled(!sentinel);
     m_port->setEnabled(!sentinel);
@@ -309,6 +313,7 @@ void RedisConnectionDialog::setConfig(const RedisConnectionConfig& config) {
     m_sentinelMaster->setText(config.sentinelMaster);
     m_sentinels->setText(config.sentinels);
     m_sentinelUser->setText(config.sentinelUsername);
+    m_sentinelPassword->setText(config.sentinelPassword);
     updateEnabled();
 }
 
@@ -338,6 +343,7 @@ RedisConnectionConfig RedisConnectionDialog::config() const {
     config.sentinelMaster = m_sentinelMaster->text().trimmed();
     config.sentinels = m_sentinels->text().trimmed();
     config.sentinelUsername = m_sentinelUser->text();
+    config.sentinelPassword = m_sentinelPassword->text();
     return config;
 }
 

@@ -80,6 +80,7 @@ class RedisConnectionDialog : public QDialog {
     QLineEdit* m_sentinelMaster;
     QLineEdit* m_sentinels;
     QLineEdit* m_sentinelUser;
+    QLineEdit* m_sentinelPassword;
     QLabel* m_topologyNote;
 
     QLabel* m_warning;
