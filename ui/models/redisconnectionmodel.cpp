@@ -4,6 +4,9 @@
 #include "workers/redismonitor.h"
 #include "session/textformat.h"
 
+#include <QColor>
+#include <QStringList>
+
 using namespace Qt::StringLiterals;
 
 RedisConnectionModel::RedisConnectionModel(QObject* parent) : QAbstractTableModel(parent) {}
@@ -65,12 +68,16 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
         return config.id;
     case ScanningRole:
         return monitor->isScanning();
+    case ReadOnlyRole:
+        return config.readOnly;
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn:
             return config.name.isEmpty() ? config.url() : config.name;
         case AddressColumn:
             return config.url();
+        case ViaColumn:
+            return viaText(monitor);
         case StateColumn:
             return monitor->stateText();
         case LocksColumn:
@@ -92,7 +99,7 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
             return HealthStyle::icon(LockHealth::free);
         }
     case Qt::ToolTipRole:
-        return QString(config.url() + u"\n"_s + monitor->stateText() +
+        return QString(config.url() + u"\n"_s + viaText(monitor) + u"\n"_s + monitor->stateText() +
                        (monitor->lastScanAtMs() > 0
                             ? u"\nlast scan "_s + TextFormat::clockTime(monitor->lastScanAtMs()) +
                                   u", took "_s + TextFormat::duration(monitor->lastDurationMs())
@@ -105,10 +112,35 @@ QVariant RedisConnectionModel::data(const QModelIndex& index, int role) const {
     case Qt::ForegroundRole:
         if (index.column() == StateColumn && monitor->state() == RedisMonitor::State::failed)
             return HealthStyle::accent(LockHealth::deadlocked);
+        if (index.column() == ViaColumn && config.tls && !config.tlsVerify)
+            return QColor(0xb2, 0x6a, 0x00); // insecure TLS: the dialog's warning colour
         return {};
     default:
         return {};
     }
+}
+
+QString RedisConnectionModel::viaText(const RedisMonitor* monitor) {
+    const RedisConnectionConfig& config = monitor->config();
+    QStringList parts;
+    if (config.tls)
+        parts << (config.tlsVerify ? u"TLS"_s : tr("TLS (insecure)"));
+    switch (config.topology) {
+    case RedisConnectionConfig::Topology::sentinel:
+        parts << (monitor->reachedAddress().isEmpty()
+                      ? tr("sentinel %1").arg(config.sentinelMaster)
+                      : tr("sentinel %1 \u2192 %2")
+                            .arg(config.sentinelMaster, monitor->reachedAddress()));
+        break;
+    case RedisConnectionConfig::Topology::cluster:
+        parts << tr("cluster (not supported yet)");
+        break;
+    case RedisConnectionConfig::Topology::standalone:
+        break;
+    }
+    if (config.readOnly)
+        parts << tr("read-only");
+    return parts.isEmpty() ? tr("plain") : parts.join(u" \u00b7 "_s);
 }
 
 QVariant RedisConnectionModel::headerData(int section, Qt::Orientation orientation,
@@ -120,6 +152,8 @@ QVariant RedisConnectionModel::headerData(int section, Qt::Orientation orientati
         return tr("Connection");
     case AddressColumn:
         return tr("Address");
+    case ViaColumn:
+        return tr("Via");
     case StateColumn:
         return tr("State");
     case LocksColumn:

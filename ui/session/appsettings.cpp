@@ -33,6 +33,45 @@ inspect::Watch::Type typeFromName(const QString& name) {
     return inspect::Watch::Type::path;
 }
 
+// How a Redis connection is reached (TLS, topology, read-only), in the current array entry.
+// Absent keys read as a plain standalone connection, so older settings files stay valid.
+void readConnectionTransport(const QSettings& settings, RedisConnectionConfig& config) {
+    config.tls = settings.value(u"tls"_s, false).toBool();
+    config.tlsCaFile = settings.value(u"tlsCaFile"_s).toString();
+    config.tlsCaDir = settings.value(u"tlsCaDir"_s).toString();
+    config.tlsCertFile = settings.value(u"tlsCertFile"_s).toString();
+    config.tlsKeyFile = settings.value(u"tlsKeyFile"_s).toString();
+    config.tlsSni = settings.value(u"tlsSni"_s).toString();
+    config.tlsVerify = settings.value(u"tlsVerify"_s, true).toBool();
+    const QString topology = settings.value(u"topology"_s).toString();
+    config.topology = topology == u"sentinel"_s  ? RedisConnectionConfig::Topology::sentinel
+                      : topology == u"cluster"_s ? RedisConnectionConfig::Topology::cluster
+                                                 : RedisConnectionConfig::Topology::standalone;
+    config.sentinelMaster = settings.value(u"sentinelMaster"_s).toString();
+    config.sentinels = settings.value(u"sentinels"_s).toString();
+    config.sentinelUsername = settings.value(u"sentinelUsername"_s).toString();
+    config.readOnly = settings.value(u"readOnly"_s, false).toBool();
+}
+
+void writeConnectionTransport(QSettings& settings, const RedisConnectionConfig& config) {
+    settings.setValue(u"tls"_s, config.tls);
+    settings.setValue(u"tlsCaFile"_s, config.tlsCaFile);
+    settings.setValue(u"tlsCaDir"_s, config.tlsCaDir);
+    settings.setValue(u"tlsCertFile"_s, config.tlsCertFile);
+    settings.setValue(u"tlsKeyFile"_s, config.tlsKeyFile);
+    settings.setValue(u"tlsSni"_s, config.tlsSni);
+    settings.setValue(u"tlsVerify"_s, config.tlsVerify);
+    const auto topology = config.topology;
+    settings.setValue(u"topology"_s,
+                      topology == RedisConnectionConfig::Topology::sentinel  ? u"sentinel"_s
+                      : topology == RedisConnectionConfig::Topology::cluster ? u"cluster"_s
+                                                                             : u"standalone"_s);
+    settings.setValue(u"sentinelMaster"_s, config.sentinelMaster);
+    settings.setValue(u"sentinels"_s, config.sentinels);
+    settings.setValue(u"sentinelUsername"_s, config.sentinelUsername);
+    settings.setValue(u"readOnly"_s, config.readOnly);
+}
+
 } // namespace
 
 AppSettings::AppSettings()
@@ -124,6 +163,7 @@ QList<RedisConnectionConfig> AppSettings::connections() const {
         config.connectTimeoutMs = m_settings->value(u"connectTimeoutMs"_s, 2000).toInt();
         config.commandTimeoutMs = m_settings->value(u"commandTimeoutMs"_s, 2000).toInt();
         config.match = m_settings->value(u"match"_s, config.match).toString();
+        readConnectionTransport(*m_settings, config);
         if (!config.id.isEmpty())
             result << config;
     }
@@ -151,6 +191,7 @@ void AppSettings::setConnections(const QList<RedisConnectionConfig>& connections
         m_settings->setValue(u"connectTimeoutMs"_s, config.connectTimeoutMs);
         m_settings->setValue(u"commandTimeoutMs"_s, config.commandTimeoutMs);
         m_settings->setValue(u"match"_s, config.match);
+        writeConnectionTransport(*m_settings, config);
     }
     m_settings->endArray();
 }

@@ -164,6 +164,8 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     layout->addWidget(heldBox, 1);
 
     connect(m_target, &QComboBox::currentIndexChanged, this, &AcquirePage::updateForm);
+    connect(m_connection, &QComboBox::currentIndexChanged, this,
+            &AcquirePage::updateAcquireEnabled);
     connect(m_forever, &QCheckBox::toggled, m_timeout, &QWidget::setDisabled);
     connect(m_acquire, &QPushButton::clicked, this, &AcquirePage::acquire);
     connect(m_path, &QLineEdit::returnPressed, this, &AcquirePage::acquire);
@@ -247,6 +249,25 @@ void AcquirePage::updateForm() {
     m_shared->setEnabled(modes);
     if (!modes)
         m_exclusive->setChecked(true);
+    updateAcquireEnabled();
+}
+
+QString AcquirePage::readOnlyReason() const {
+    const int target = m_target->currentIndex();
+    if (target != LeaseTarget && target != ChannelTarget)
+        return {};
+    const QString connectionId = m_connection->currentData().toString();
+    for (const RedisConnectionConfig& config : m_session->redis()->configs())
+        if (config.id == connectionId && config.readOnly)
+            return tr("The connection \"%1\" is read-only: it never acquires.")
+                .arg(config.name.isEmpty() ? config.url() : config.name);
+    return {};
+}
+
+void AcquirePage::updateAcquireEnabled() {
+    const QString reason = readOnlyReason();
+    m_acquire->setEnabled(reason.isEmpty());
+    m_acquire->setToolTip(reason.isEmpty() ? tr("Acquire (Ctrl+Return)") : reason);
 }
 
 void AcquirePage::reloadConnections() {
@@ -259,6 +280,7 @@ void AcquirePage::reloadConnections() {
         m_connection->setCurrentIndex(index);
     if (m_connection->count() == 0)
         m_connection->setPlaceholderText(tr("add a connection in the Redis tab"));
+    updateAcquireEnabled(); // the read-only mark may have changed
 }
 
 AcquireRequest AcquirePage::request() const {
@@ -308,6 +330,8 @@ AcquireJob* AcquirePage::acquire() {
               wanted.target == AcquireRequest::Target::redisChannel) &&
              (wanted.key.isEmpty() || m_connection->currentIndex() < 0))
         problem = tr("Choose a Redis connection and enter a key or channel.");
+    else if (!readOnlyReason().isEmpty())
+        problem = readOnlyReason();
     if (!problem.isEmpty()) {
         m_lastOutcome->setText(u"<span style='color:#d32f2f'>"_s + problem.toHtmlEscaped() +
                                u"</span>"_s);

@@ -42,9 +42,13 @@ class AcquirePage : public QWidget {
     /// Starts an acquisition with the form's request (the Acquire button).
     AcquireJob* acquire();
     QTableView* heldView() const { return m_held; }
+    QPushButton* acquireButton() const { return m_acquire; }
+    /// Why the form's Redis connection cannot acquire (it is read-only); empty when it can.
+    QString readOnlyReason() const;
 
   private:
     void updateForm();
+    void updateAcquireEnabled();
     void updateWaitState();
     void updateButtons();
     void reloadConnections();

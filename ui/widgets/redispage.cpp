@@ -13,6 +13,7 @@
 #include "session/textformat.h"
 #include "widgets/ttlbardelegate.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QDataStream>
 #include <QDateTime>
@@ -62,7 +63,7 @@ RedisPage::RedisPage(InspectorSession* session, QWidget* parent)
     m_splitter->addWidget(buildConnectionsPane());
     m_splitter->addWidget(buildLocksPane());
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({260, 1200});
+    m_splitter->setSizes({430, 1100}); // room for the connections' Via column
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_splitter);
@@ -83,7 +84,8 @@ QWidget* RedisPage::buildConnectionsPane() {
     m_connections->setColumnHidden(RedisConnectionModel::AddressColumn, true);
     m_connections->horizontalHeader()->setSectionResizeMode(RedisConnectionModel::StateColumn,
                                                             QHeaderView::Stretch);
-    m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 110);
+    m_connections->setColumnWidth(RedisConnectionModel::NameColumn, 130);
+    m_connections->setColumnWidth(RedisConnectionModel::ViaColumn, 190);
     m_connections->setColumnWidth(RedisConnectionModel::LocksColumn, 56);
     m_progress->setTextVisible(true);
     m_progress->setVisible(false);
@@ -202,6 +204,8 @@ void RedisPage::connectSignals() {
     connect(hub->connections(), &QAbstractItemModel::dataChanged, this, &RedisPage::updateProgress);
     connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateProgress);
     connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateEmptyHint);
+    // A connection marked (or unmarked) read-only changes what the selected lock allows.
+    connect(hub, &RedisHub::connectionsChanged, this, &RedisPage::updateDetails);
 }
 
 void RedisPage::startTtlTick() {
@@ -283,7 +287,7 @@ const RedisLockRow* RedisPage::selectedLock() const {
 ForceReleaseDialog* RedisPage::forceReleaseSelected() {
     const RedisLockRow* row = selectedLock();
     RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
-    if (!row || !monitor)
+    if (!row || !monitor || !readOnlyReason(row).isEmpty())
         return nullptr;
     auto* dialog = new ForceReleaseDialog(*row, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -326,9 +330,19 @@ void RedisPage::updateProgress() {
     m_remove->setEnabled(any);
 }
 
+QString RedisPage::readOnlyReason(const RedisLockRow* row) const {
+    const RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
+    if (!monitor || !monitor->config().readOnly)
+        return {};
+    return tr("The connection \"%1\" is read-only: it never releases a lock.")
+        .arg(row->connectionName);
+}
+
 void RedisPage::updateDetails() {
     const RedisLockRow* row = selectedLock();
-    m_forceRelease->setEnabled(row && row->releasable);
+    const QString readOnly = readOnlyReason(row);
+    m_forceRelease->setEnabled(row && row->releasable && readOnly.isEmpty());
+    m_forceRelease->setToolTip(readOnly);
     if (!row) {
         m_details->clear();
         return;
@@ -368,6 +382,8 @@ void RedisPage::updateDetails() {
         line(tr("Seen since"), TextFormat::clockTime(row->firstSeenMs));
     for (const QString& warning : row->warnings)
         line(tr("Warning"), u"<b>"_s + warning.toHtmlEscaped() + u"</b>"_s);
+    if (!readOnly.isEmpty())
+        line(tr("Release"), readOnly.toHtmlEscaped());
     html += u"</table>"_s;
     m_details->setHtml(html);
 }
@@ -385,8 +401,11 @@ void RedisPage::showLockMenu(const QPoint& position) {
     menu->addAction(tr("Copy token"), this, [token] { DesktopActions::copyText(token); })
         ->setEnabled(!token.isEmpty());
     menu->addSeparator();
-    menu->addAction(tr("Force release…"), this, &RedisPage::forceReleaseSelected)
-        ->setEnabled(row->releasable);
+    const QString readOnly = readOnlyReason(row);
+    QAction* release = menu->addAction(
+        readOnly.isEmpty() ? tr("Force release…") : tr("Force release… (read-only connection)"),
+        this, &RedisPage::forceReleaseSelected);
+    release->setEnabled(row->releasable && readOnly.isEmpty());
     menu->popup(m_locks->viewport()->mapToGlobal(position));
 }
 

@@ -50,6 +50,8 @@ class RedisPage : public QWidget {
     void updateProgress();
     void showLockMenu(const QPoint& position);
     const RedisLockRow* selectedLock() const;
+    /// Why `row` may not be released from here (its connection is read-only); empty if it may.
+    QString readOnlyReason(const RedisLockRow* row) const;
 
     InspectorSession* m_session;
     QTableView* m_connections;

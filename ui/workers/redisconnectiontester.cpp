@@ -3,6 +3,7 @@
 #include "session/textformat.h"
 
 #include <portalocker/inspect/redisscanner.hpp>
+#include <portalocker/redisprobe.hpp>
 
 #include <QElapsedTimer>
 #include <QtConcurrent/QtConcurrentRun>
@@ -12,35 +13,108 @@ namespace inspect = portalocker::inspect;
 
 RedisConnectionTester::RedisConnectionTester(QObject* parent) : QObject(parent) {
     connect(&m_watcher, &QFutureWatcher<Result>::finished, this, [this] {
-        const Result result = m_watcher.result();
-        emit finished(result.ok, result.message);
+        m_last = m_watcher.result();
+        emit finished(m_last.ok, m_last.message);
     });
 }
 
-void RedisConnectionTester::test(const portalocker::RedisOptions& options) {
+void RedisConnectionTester::test(const RedisConnectionConfig& config) {
     if (m_watcher.isRunning())
         return;
-    m_watcher.setFuture(QtConcurrent::run([options] {
-        Result result;
-        QElapsedTimer clock;
-        clock.start();
-        inspect::RedisScanOptions scanOptions;
-        scanOptions.include_channel_locks = false;
-        inspect::RedisScanner scanner(options, scanOptions);
-        std::error_code ec;
-        scanner.inspect_key("lockscope:connection-test", ec);
-        const QString address = TextFormat::fromStd(options.address());
-        if (ec) {
-            result.message = TextFormat::fromStd(scanner.last_error());
-            if (result.message.isEmpty())
-                result.message = TextFormat::fromStd(ec.message());
-            return result;
-        }
-        result.ok = true;
-        result.message = QObject::tr("Connected to %1, database %2, in %3.")
-                             .arg(address)
-                             .arg(options.db)
-                             .arg(TextFormat::duration(clock.elapsed()));
+    m_watcher.setFuture(QtConcurrent::run([config] { return run(config); }));
+}
+
+QString RedisConnectionTester::reachedEndpoint(const std::string& probeAddress) {
+    const QString text = TextFormat::fromStd(probeAddress);
+    const qsizetype at = text.lastIndexOf(u" at "_s);
+    return at < 0 ? text : text.mid(at + 4);
+}
+
+RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionConfig& config) {
+    Result result;
+    QString sentinelError;
+    config.sentinelEndpoints(&sentinelError);
+    if (config.topology == RedisConnectionConfig::Topology::sentinel &&
+        (config.sentinelMaster.trimmed().isEmpty() || config.sentinels.trimmed().isEmpty() ||
+         !sentinelError.isEmpty())) {
+        result.message =
+            sentinelError.isEmpty()
+                ? QObject::tr("Sentinel needs the master's name and at least one "
+                              "sentinel (host:port).")
+                : QObject::tr("The sentinel list is not valid: %1.").arg(sentinelError);
         return result;
-    }));
+    }
+    const portalocker::RedisOptions options = config.toOptions();
+    QElapsedTimer clock;
+    clock.start();
+    std::error_code ec;
+    std::string why;
+    const portalocker::RedisProbeResult probe = portalocker::probe_redis(options, ec, &why);
+    if (ec) {
+        result.message = why.empty() ? TextFormat::fromStd(ec.message()) : TextFormat::fromStd(why);
+        return result;
+    }
+    const QString address = reachedEndpoint(probe.address);
+    QString server = probe.server_version.empty()
+                         ? QObject::tr("Redis (version not readable)")
+                         : QObject::tr("Redis %1").arg(TextFormat::fromStd(probe.server_version));
+    if (!probe.role.empty())
+        server += u", "_s + TextFormat::fromStd(probe.role);
+    if (!probe.mode.empty() && probe.mode != "standalone")
+        server += QObject::tr(", %1 mode").arg(TextFormat::fromStd(probe.mode));
+    result.details << QObject::tr("Server: %1 at %2").arg(server, address);
+    if (!options.sentinel.master_name.empty())
+        result.details << QObject::tr("Sentinel: master \"%1\" is %2")
+                              .arg(config.sentinelMaster.trimmed(), address);
+    result.details << QObject::tr("Transport: %1")
+                          .arg(probe.transport.empty() ? QObject::tr("unknown")
+                                                       : TextFormat::fromStd(probe.transport));
+    QStringList replicas, sentinels;
+    for (const portalocker::RedisNodeInfo& node : probe.nodes) {
+        QString text = TextFormat::fromStd(node.address);
+        if (!node.state.empty())
+            text += u" ("_s + TextFormat::fromStd(node.state) + u')';
+        (node.role == "sentinel" ? sentinels : replicas) << text;
+    }
+    if (!replicas.isEmpty())
+        result.details << QObject::tr("Replicas: %1").arg(replicas.join(u", "_s));
+    if (!sentinels.isEmpty())
+        result.details << QObject::tr("Sentinels asked: %1").arg(sentinels.join(u", "_s));
+    result.details << QObject::tr("Round trip: %1 \u00b5s").arg(probe.round_trip.count());
+    if (config.readOnly)
+        result.details << QObject::tr("Read-only: this connection never releases, acquires or "
+                                      "kills a client.");
+    for (const std::string& warning : probe.warnings)
+        result.warnings << TextFormat::fromStd(warning);
+
+    if (config.topology == RedisConnectionConfig::Topology::cluster) {
+        // The option is kept so the connection says what it is, but nothing here may pretend
+        // to list a Cluster's locks from one node.
+        result.message = QObject::tr("Reached %1, but the Lockscope library cannot work with a "
+                                     "Redis Cluster yet: it would see only this node's keys "
+                                     "and cannot follow MOVED redirections.")
+                             .arg(address);
+        return result;
+    }
+
+    // What a scan does first: read a key (checks the database and the ACL's key access).
+    inspect::RedisScanOptions scanOptions;
+    scanOptions.include_channel_locks = false;
+    inspect::RedisScanner scanner(options, scanOptions);
+    scanner.inspect_key("lockscope:connection-test", ec);
+    if (ec) {
+        result.message = TextFormat::fromStd(scanner.last_error());
+        if (result.message.isEmpty())
+            result.message = TextFormat::fromStd(ec.message());
+        return result;
+    }
+    result.ok = true;
+    result.message = QObject::tr("Connected to %1, database %2, in %3.")
+                         .arg(options.sentinel.master_name.empty()
+                                  ? address
+                                  : QObject::tr("master \"%1\" at %2")
+                                        .arg(config.sentinelMaster.trimmed(), address))
+                         .arg(options.db)
+                         .arg(TextFormat::duration(clock.elapsed()));
+    return result;
 }

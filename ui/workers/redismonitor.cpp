@@ -1,9 +1,11 @@
 #include "workers/redismonitor.h"
 
+#include "workers/redisconnectiontester.h"
 #include "workers/redisrowbuilder.h"
 #include "session/textformat.h"
 
 #include <portalocker/inspect/redisscanner.hpp>
+#include <portalocker/redisprobe.hpp>
 
 #include <QThread>
 #include <QThreadPool>
@@ -90,6 +92,13 @@ void RedisMonitor::scanNow() {
         RedisScanResult result;
         result.generation = generation;
         RedisRowBuilder::build(snapshot, context, result);
+        if (!server.sentinel.master_name.empty()) {
+            // Which master the sentinels name now, for the connection list: a failover shows.
+            std::error_code ec;
+            const portalocker::RedisProbeResult probe = portalocker::probe_redis(server, ec);
+            if (!ec)
+                result.reachedAddress = RedisConnectionTester::reachedEndpoint(probe.address);
+        }
         return result;
     }));
 }
@@ -110,6 +119,7 @@ void RedisMonitor::onFinished() {
         return;
     }
     m_lastDurationMs = result.durationMs;
+    m_reachedAddress = result.reachedAddress;
     if (!result.ok) {
         m_error = result.error;
         setState(State::failed);

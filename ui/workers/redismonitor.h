@@ -53,6 +53,8 @@ class RedisMonitor : public QObject {
     qint64 lastScanAtMs() const { return m_lastScanAtMs; }
     qint64 lastDurationMs() const { return m_lastDurationMs; }
     bool isScanning() const { return m_watcher.isRunning(); }
+    /// With Sentinel: the master found at the last scan (it changes after a failover).
+    QString reachedAddress() const { return m_reachedAddress; }
 
   public slots:
     void start();
@@ -93,4 +95,5 @@ class RedisMonitor : public QObject {
     qint64 m_lastScanAtMs = 0;
     qint64 m_lastDurationMs = 0;
     qint64 m_lastKeysTotal = 0;
+    QString m_reachedAddress;
 };

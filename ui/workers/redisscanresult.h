@@ -28,6 +28,8 @@ struct RedisScanResult {
     bool cancelled = false;
     bool complete = false;
     QString error; ///< why it failed or stopped early
+    /// With Sentinel: the master the sentinels named at this scan ("host:port"); else empty.
+    QString reachedAddress;
     qint64 keysScanned = 0;
     qint64 durationMs = 0;
     qint64 takenAtMs = 0;
