@@ -14,6 +14,7 @@
 
 #include <portalocker/portalocker.hpp>
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -62,8 +63,10 @@ qint64 steadyNanoseconds() {
         .count();
 }
 
-/// Processes still running whose command name is `name` (truncated to 15 characters).
+/// Our child processes still running whose command name is `name` (truncated to 15
+/// characters). Children only: other test runs on the machine have workers of their own.
 int processesNamed(const QByteArray& name) {
+    const QByteArray parent = QByteArray::number(QCoreApplication::applicationPid());
     int count = 0;
     const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
     for (const QString& entry : entries) {
@@ -77,7 +80,11 @@ int processesNamed(const QByteArray& name) {
             continue;
         const QByteArray state = stat.readAll();
         const qsizetype close = state.lastIndexOf(')');
-        if (comm.readAll().trimmed() == name && close > 0 && state.mid(close + 2, 1) != "Z")
+        // After ") ": the state, then the parent's pid.
+        const QList<QByteArray> fields =
+            close > 0 ? state.mid(close + 2).split(' ') : QList<QByteArray>{};
+        if (comm.readAll().trimmed() == name && fields.size() > 1 && fields[0] != "Z" &&
+            fields[1] == parent)
             ++count;
     }
     return count;
