@@ -17,12 +17,13 @@ _lockctl() {
     COMPREPLY=()
 
     # The command and, for `redis`, its subcommand: the first words that are not options
-    # (or values of --url).
+    # (or values of the options that take one).
     local i command="" subcommand="" operands=0 after_dashes=""
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
             --) after_dashes=1; break ;;
-            --url) ((i++)); continue ;;
+            --url | --host | --cacert | --cacertdir | --cert | --key | --sni | --sentinel | \
+                --wait-replicas | --lock | --protocol) ((i++)); continue ;;
             -*) continue ;;
         esac
         if [[ -z $command ]]; then
@@ -43,7 +44,16 @@ _lockctl() {
 
     case "$prev" in
         --timeout | -w | --watch | --lease | --count | --max-value-bytes | --token | \
-            --token-base64 | --match)
+            --token-base64 | --match | --sni | --sentinel | --wait-replicas | --protocol)
+            return ;;
+        --host)
+            COMPREPLY=($(compgen -A hostname -- "$cur"))
+            return ;;
+        --cacert | --cert | --key | --lock)
+            _lockctl_files
+            return ;;
+        --cacertdir)
+            _lockctl_files -d
             return ;;
         --backend)
             COMPREPLY=($(compgen -W 'flock posix ofd' -- "$cur"))
@@ -62,7 +72,7 @@ _lockctl() {
     local options
     case "$command" in
         "")
-            COMPREPLY=($(compgen -W 'hold semaphore list who redis --help --version' -- "$cur"))
+            COMPREPLY=($(compgen -W 'hold semaphore list who signal redis --host --help --version' -- "$cur"))
             return ;;
         hold)
             options='--shared --timeout --backend --help --'
@@ -80,7 +90,8 @@ _lockctl() {
                 esac
                 return
             fi ;;
-        list) options='--json --watch --help' ;;
+        list) options='--json --watch --protocol --help' ;;
+        signal) options='--lock --term --kill --cont --json --help' ;;
         who)
             options='--json --semaphore --pattern --help'
             if [[ $cur != -* ]]; then
@@ -89,7 +100,7 @@ _lockctl() {
             fi ;;
         redis)
             case "$subcommand" in
-                "") options='hold list release --url --help' ;;
+                "") options='hold list release --url --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel --readonly --wait-replicas --help' ;;
                 hold) options='--lease --channel --shared --timeout --help --' ;;
                 list) options='--match --json --count --no-ping --no-channels --max-value-bytes --help' ;;
                 release) options='--token --token-base64 --channel --yes --audit-log --help' ;;
