@@ -48,10 +48,27 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
       m_acquire(new QPushButton(tr("Acquire"), this)), m_countdown(new QProgressBar(this)),
       m_cancelWait(new QPushButton(tr("Cancel wait"), this)), m_lastOutcome(new QLabel(this)),
       m_held(new QTableView(this)), m_release(new QPushButton(tr("Release"), this)),
-      m_cancel(new QPushButton(tr("Cancel"), this)) {
+      m_cancel(new QPushButton(tr("Cancel"), this)),
+      m_releaseAll(new QPushButton(tr("Release all"), this)),
+      m_clearFinished(new QPushButton(tr("Clear finished"), this)) {
     m_target->addItems(
         {tr("File lock"), tr("Semaphore slot"), tr("Redis lease"), tr("Redis channel lock")});
 
+    m_pages->addWidget(buildFilePage());
+    m_pages->addWidget(buildSemaphorePage());
+    m_pages->addWidget(buildRedisPage());
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(buildForm());
+    layout->addWidget(buildHeldBox(), 1);
+    connectSignals();
+    reloadConnections();
+    updateForm();
+    updateWaitState();
+    updateButtons();
+}
+
+QWidget* AcquirePage::buildFilePage() {
     // File page.
     auto* filePage = new QWidget(this);
     auto* fileForm = new QFormLayout(filePage);
@@ -62,8 +79,11 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     m_backend->addItem(tr("ofd (open file description)"), u"ofd"_s);
     fileForm->addRow(tr("Path"), m_path);
     fileForm->addRow(tr("Backend"), m_backend);
-    m_pages->addWidget(filePage);
 
+    return filePage;
+}
+
+QWidget* AcquirePage::buildSemaphorePage() {
     // Semaphore page.
     auto* semaphorePage = new QWidget(this);
     auto* semaphoreForm = new QFormLayout(semaphorePage);
@@ -75,8 +95,11 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     semaphoreForm->addRow(tr("Directory"), m_semaphoreDirectory);
     semaphoreForm->addRow(tr("Name"), m_semaphoreName);
     semaphoreForm->addRow(tr("Slots"), m_semaphoreMaximum);
-    m_pages->addWidget(semaphorePage);
 
+    return semaphorePage;
+}
+
+QWidget* AcquirePage::buildRedisPage() {
     // Redis page (lease and channel).
     auto* redisPage = new QWidget(this);
     auto* redisForm = new QFormLayout(redisPage);
@@ -87,8 +110,12 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     redisForm->addRow(tr("Connection"), m_connection);
     redisForm->addRow(m_keyLabel, m_key);
     redisForm->addRow(m_ttlLabel, m_leaseTtl);
-    m_pages->addWidget(redisPage);
 
+    return redisPage;
+}
+
+// The form on the left: what to take, how, and the Acquire row with its countdown.
+QWidget* AcquirePage::buildForm() {
     auto* modeRow = new QHBoxLayout;
     auto* modes = new QButtonGroup(this);
     modes->addButton(m_exclusive);
@@ -132,8 +159,13 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     formBox->setMinimumWidth(400);
     formBox->setMaximumWidth(560);
 
+    return formBox;
+}
+
+// The table on the right: what this window holds and waits for.
+QWidget* AcquirePage::buildHeldBox() {
     auto* heldBox = new QGroupBox(tr("What you hold and wait for"), this);
-    m_held->setModel(session->heldLocks());
+    m_held->setModel(m_session->heldLocks());
     m_held->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_held->setSelectionMode(QAbstractItemView::SingleSelection);
     m_held->setAlternatingRowColors(true);
@@ -146,23 +178,20 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
     m_held->setColumnWidth(HeldLockModel::TypeColumn, 80);
     m_held->setColumnWidth(HeldLockModel::StateColumn, 110);
     m_held->setColumnWidth(HeldLockModel::TimeColumn, 110);
-    auto* releaseAll = new QPushButton(tr("Release all"), this);
-    auto* clear = new QPushButton(tr("Clear finished"), this);
     auto* heldButtons = new QHBoxLayout;
     heldButtons->addWidget(m_release);
     heldButtons->addWidget(m_cancel);
     heldButtons->addStretch(1);
-    heldButtons->addWidget(releaseAll);
-    heldButtons->addWidget(clear);
+    heldButtons->addWidget(m_releaseAll);
+    heldButtons->addWidget(m_clearFinished);
     auto* heldLayout = new QVBoxLayout(heldBox);
     heldLayout->addWidget(m_held, 1);
     heldLayout->addLayout(heldButtons);
 
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(6, 6, 6, 6);
-    layout->addWidget(formBox);
-    layout->addWidget(heldBox, 1);
+    return heldBox;
+}
 
+void AcquirePage::connectSignals() {
     connect(m_target, &QComboBox::currentIndexChanged, this, &AcquirePage::updateForm);
     connect(m_connection, &QComboBox::currentIndexChanged, this,
             &AcquirePage::updateAcquireEnabled);
@@ -183,23 +212,21 @@ AcquirePage::AcquirePage(InspectorSession* session, QWidget* parent)
         cancelSelected();
     });
     connect(m_cancel, &QPushButton::clicked, this, &AcquirePage::cancelSelected);
-    connect(releaseAll, &QPushButton::clicked, session->heldLocks(), &HeldLockModel::releaseAll);
-    connect(clear, &QPushButton::clicked, session->heldLocks(), &HeldLockModel::clearFinished);
+    connect(m_releaseAll, &QPushButton::clicked, m_session->heldLocks(),
+            &HeldLockModel::releaseAll);
+    connect(m_clearFinished, &QPushButton::clicked, m_session->heldLocks(),
+            &HeldLockModel::clearFinished);
     connect(m_held, &QTableView::customContextMenuRequested, this, &AcquirePage::showContextMenu);
     connect(m_held->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &AcquirePage::updateButtons);
-    connect(session->heldLocks(), &HeldLockModel::jobStateChanged, this, [this] {
+    connect(m_session->heldLocks(), &HeldLockModel::jobStateChanged, this, [this] {
         updateWaitState();
         updateButtons();
     });
-    connect(session->redis(), &RedisHub::connectionsChanged, this, &AcquirePage::reloadConnections);
+    connect(m_session->redis(), &RedisHub::connectionsChanged, this,
+            &AcquirePage::reloadConnections);
     m_tick.setInterval(100);
     connect(&m_tick, &QTimer::timeout, this, &AcquirePage::updateWaitState);
-
-    reloadConnections();
-    updateForm();
-    updateWaitState();
-    updateButtons();
 }
 
 void AcquirePage::prefillFile(const QString& path) {

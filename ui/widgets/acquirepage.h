@@ -47,6 +47,12 @@ class AcquirePage : public QWidget {
     QString readOnlyReason() const;
 
   private:
+    QWidget* buildFilePage();
+    QWidget* buildSemaphorePage();
+    QWidget* buildRedisPage();
+    QWidget* buildForm();
+    QWidget* buildHeldBox();
+    void connectSignals();
     void updateForm();
     void updateAcquireEnabled();
     void updateWaitState();
@@ -80,6 +86,8 @@ class AcquirePage : public QWidget {
     QTableView* m_held;
     QPushButton* m_release;
     QPushButton* m_cancel;
+    QPushButton* m_releaseAll;
+    QPushButton* m_clearFinished;
     QPointer<AcquireJob> m_latest;
     QTimer m_tick;
 };
