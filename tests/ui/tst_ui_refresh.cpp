@@ -126,18 +126,20 @@ void TestUiRefresh::selectionSurvivesSlicedMerge() {
     const QModelIndex selected = proxy.mapFromSource(model.indexOfLock(id));
     view.setCurrentIndex(selected);
 
-    // Half of the rows go, a stopped holder appears (sorting above everything), more arrive.
+    // Half of the rows go, a stopped holder with a waiter appears (stuck: sorting above
+    // everything), more arrive.
     inspect::Snapshot next = uitest::emptySnapshot();
     for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i)
         if (i % 2 == 1)
             next.file_locks.push_back(snapshot.file_locks[i]);
     next.processes = snapshot.processes;
     uitest::addProcess(next, 9, "frozen", inspect::ProcessState::stopped);
-    uitest::addLock(next, "/tmp/frozen.lock", 9);
+    uitest::addProcess(next, 10, "waiter");
+    uitest::addWaiter(next, uitest::addLock(next, "/tmp/frozen.lock", 9), 10);
     for (int i = 0; i < 5000; ++i)
         uitest::addLock(next, "/tmp/more.db", 501, std::uint64_t(i) * 2, std::uint64_t(i) * 2);
     feed(model, next);
-    QCOMPARE(model.rowCount(), 10000 + 1 + 5000);
+    QCOMPARE(model.rowCount(), 10000 + 2 + 5000); // the frozen lock and its waiter's row
     QCOMPARE(view.currentIndex().data(FileLockModel::IdRole).toString(), id);
     QCOMPARE(proxy.index(0, FileLockModel::PathColumn).data().toString(), u"/tmp/frozen.lock"_s);
 }
