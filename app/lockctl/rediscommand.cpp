@@ -8,7 +8,6 @@
 #include <portalocker/exceptions.hpp>
 
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -76,22 +75,6 @@ struct ConnectionFlags {
     std::optional<int> waitReplicas;
 };
 
-std::string percentEncode(std::string_view text) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string result;
-    for (char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-            result += c;
-        } else {
-            result += '%';
-            result += digits[byte >> 4];
-            result += digits[byte & 15];
-        }
-    }
-    return result;
-}
-
 void applyConnectionFlags(const ConnectionFlags& flags, portalocker::RedisOptions& server) {
     if (flags.tls)
         server.tls.enabled = *flags.tls;
@@ -145,10 +128,10 @@ int runRedis(Arguments arguments) {
         return usageError(parser, "SUBCOMMAND is missing", help);
     if (tls)
         flags.tls = true;
-    // The sentinel name goes into the URL, whose several hosts are only valid with it.
+    // A URL with several hosts is only valid with a sentinel name: a placeholder lets it
+    // parse, and the real name (any bytes, no URL encoding needed) replaces it below.
     if (flags.sentinel)
-        url += (url.find('?') == std::string::npos ? "?sentinel=" : "&sentinel=") +
-               percentEncode(*flags.sentinel);
+        url += url.find('?') == std::string::npos ? "?sentinel=-" : "&sentinel=-";
     std::error_code ec;
     std::string why;
     portalocker::RedisOptions server = portalocker::RedisOptions::from_url(url, ec, &why);
@@ -157,6 +140,8 @@ int runRedis(Arguments arguments) {
         return exit_usage;
     }
     applyConnectionFlags(flags, server);
+    if (flags.sentinel)
+        server.sentinel.master_name = *flags.sentinel;
     if (server.tls.enabled && !server.tls.verify)
         std::fputs("lockctl redis: warning: --insecure: the server's TLS certificate is not "
                    "verified; anybody on the network path can read and change this session\n",
