@@ -1,5 +1,7 @@
 #include "redisserver.h"
 
+#include "testsupport.h"
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QStandardPaths>
@@ -352,13 +354,7 @@ bool RedisServer::waitUntilReady(int timeoutMs) {
 void RedisServer::stop() {
     if (!m_process)
         return;
-    if (m_process->state() != QProcess::NotRunning) {
-        m_process->terminate();
-        if (!m_process->waitForFinished(5000)) {
-            m_process->kill();
-            m_process->waitForFinished(5000);
-        }
-    }
+    testsupport::stopProcess(*m_process);
     m_process.reset();
 }
 

@@ -2,6 +2,8 @@
 
 #include "redisserver.h" // freeLoopbackPort()
 
+#include "testsupport.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -257,13 +259,7 @@ bool SshServer::waitUntilListening(int timeoutMs) {
 void SshServer::stop() {
     if (!m_process)
         return;
-    if (m_process->state() != QProcess::NotRunning) {
-        m_process->terminate();
-        if (!m_process->waitForFinished(5000)) {
-            m_process->kill();
-            m_process->waitForFinished(5000);
-        }
-    }
+    testsupport::stopProcess(*m_process);
     m_process.reset();
 }
 

@@ -37,6 +37,16 @@ qint64 timeBound(qint64 ms) {
     return ok && scale > 1 ? ms * scale : ms;
 }
 
+void stopProcess(QProcess& process) {
+    if (process.state() == QProcess::NotRunning)
+        return;
+    process.terminate();
+    if (!process.waitForFinished(5000)) {
+        process.kill();
+        process.waitForFinished(5000);
+    }
+}
+
 ChildProcess::ChildProcess() : m_process(std::make_unique<QProcess>()) {}
 
 ChildProcess::~ChildProcess() {

@@ -25,6 +25,10 @@ QByteArray dataFile(const char* name);
 /// process several times; everywhere else the bounds stay as written.
 qint64 timeBound(qint64 ms);
 
+/// Ends a server process the tests started: SIGTERM, then SIGKILL if it has not exited within
+/// 5 s; waits for it either way. Does nothing for a process that is not running.
+void stopProcess(QProcess& process);
+
 /// A child process whose standard output is read line by line ("READY", "LOCKED 123", ...).
 class ChildProcess {
   public:
