@@ -12,6 +12,8 @@
 #include <QMutexLocker>
 #include <QThread>
 
+#include <utility>
+
 #include <algorithm>
 #include <csignal>
 
@@ -109,16 +111,22 @@ void HostConnection::start() {
         connectNow();
 }
 
+// SIGKILLs the agent and forgets it without waiting on this (the GUI) thread: the process
+// deletes itself once Qt has reaped it. It stays our child until then, so destroying the
+// connection still ends and reaps it.
+void HostConnection::abandonProcess() {
+    if (!m_process)
+        return;
+    QProcess* process = std::exchange(m_process, nullptr);
+    process->disconnect(this);
+    connect(process, &QProcess::finished, process, &QObject::deleteLater);
+    process->kill();
+}
+
 void HostConnection::stop() {
     m_stopping = true;
     m_retry.stop();
-    if (m_process) {
-        m_process->disconnect(this);
-        m_process->kill();
-        m_process->waitForFinished(2000);
-        delete m_process;
-        m_process = nullptr;
-    }
+    abandonProcess();
     if (m_state != State::Stopped)
         setState(State::Stopped, m_failure, m_message);
 }
@@ -222,11 +230,7 @@ void HostConnection::onPollDone(const PollResult& result) {
         return;
     if (!error.isEmpty()) {
         const Failure failure = errorIsVersion ? Failure::Protocol : Failure::Garbage;
-        m_process->disconnect(this);
-        m_process->kill();
-        m_process->waitForFinished(2000);
-        m_process->deleteLater();
-        m_process = nullptr;
+        abandonProcess();
         setState(State::Waiting, failure, error);
         scheduleRetry();
         return;

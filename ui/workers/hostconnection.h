@@ -96,6 +96,7 @@ class HostConnection : public QObject {
     void upToDate(qint64 takenAtMs);
 
   private:
+    void abandonProcess();
     struct Inbox;
 
     void connectNow();
