@@ -387,7 +387,8 @@ std::string format_process(const Snapshot& snapshot, Pid pid) {
 
 std::string format_path(const FileLock& lock) {
     if (!lock.path.empty())
-        return inspect::printable_bytes(lock.path) + (lock.path_deleted ? " (deleted)" : "");
+        return inspect::printable_bytes(lock.path) + (lock.path_deleted ? " (deleted)" : "") +
+               (lock.path_source == inspect::PathSource::search ? " (found by inode)" : "");
     if (lock.file)
         return "? dev " + to_string(lock.file->device) + " inode " +
                std::to_string(lock.file->inode);

@@ -4,13 +4,20 @@
 
 #include <portalocker/inspect/inspect.hpp>
 
+#include "pathsearch.hpp"
 #include "procfs.hpp"
 
 #include "testsupport.h"
 
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <random>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <string>
 
 using namespace portalocker::inspect;
@@ -276,6 +283,76 @@ class TestInspectParser : public QObject {
                  "4: FLOCK  ADVISORY  READ  100 fe:00:5 0 EOF\n");
         QCOMPARE(same.repeated(), std::size_t(0));
         QCOMPARE(parse_proc_locks(same.text()).records.size(), std::size_t(4));
+    }
+
+    void mountinfoLines() {
+        const auto mounts =
+            detail::parse_mountinfo("27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+                                    "30 25 0:27 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
+                                    "31 27 0:40 / /mnt/my\\040disk\\134x rw - ext4 /dev/sdb rw\n"
+                                    "garbage line\n"
+                                    "32 27 7:x / /bad rw - ext4 /dev/sdc rw\n");
+        QCOMPARE(mounts.size(), std::size_t(3));
+        QCOMPARE(mounts[0].path, std::string("/"));
+        QCOMPARE(mounts[0].device.major, 254u);
+        QCOMPARE(mounts[1].device.minor, 27u);
+        QCOMPARE(mounts[2].path, std::string("/mnt/my disk\\x"));
+    }
+
+    // A lock whose holder cannot be read is named by its device + inode in the usual places:
+    // found below a place, not beyond the depth, followed after a rename, stopped by the
+    // budget, and not searched for again at once when it was not found.
+    void pathSearchByInode() {
+        QTemporaryDir place;
+        QVERIFY(place.isValid());
+        QVERIFY(QDir(place.path()).mkpath(QStringLiteral("a/b")));
+        const QString file = place.filePath(QStringLiteral("a/b/daemon.lock"));
+        QFile created(file);
+        QVERIFY(created.open(QIODevice::WriteOnly));
+        created.close();
+        struct stat status {};
+        QCOMPARE(::stat(QFile::encodeName(file).constData(), &status), 0);
+        const FileId id{{::major(status.st_dev), ::minor(status.st_dev)},
+                        static_cast<std::uint64_t>(status.st_ino)};
+
+        detail::PathSearch::Settings settings;
+        settings.places = {place.path().toStdString()};
+        settings.stop_at = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        settings.max_depth = 1; // a/b/daemon.lock is two levels down
+        settings.retry = std::chrono::seconds(0);
+        detail::PathSearch search;
+        QVERIFY(search.find({id}, settings).found.empty());
+
+        settings.max_depth = 4;
+        auto outcome = search.find({id}, settings);
+        QCOMPARE(outcome.found.size(), std::size_t(1));
+        QCOMPARE(outcome.found.at(id), file.toStdString());
+
+        const QString moved = place.filePath(QStringLiteral("a/moved.lock"));
+        QVERIFY(QFile::rename(file, moved));
+        outcome = search.find({id}, settings);
+        QCOMPARE(outcome.found.at(id), moved.toStdString());
+
+        // Not found: not searched again within `retry`, so a scan every second does not walk
+        // the places every second.
+        QVERIFY(QFile::remove(moved));
+        settings.retry = std::chrono::seconds(3600);
+        outcome = search.find({id}, settings);
+        QVERIFY(outcome.found.empty());
+        QVERIFY(outcome.entries > 0);
+        outcome = search.find({id}, settings);
+        QCOMPARE(outcome.entries, std::size_t(0));
+
+        // The budget: a place with many entries and a budget already spent.
+        for (int i = 0; i < 600; ++i) {
+            QFile many(place.filePath(QStringLiteral("f%1").arg(i)));
+            QVERIFY(many.open(QIODevice::WriteOnly));
+        }
+        detail::PathSearch fresh;
+        settings.stop_at = std::chrono::steady_clock::now();
+        outcome = fresh.find({id}, settings);
+        QVERIFY(outcome.budget_exhausted);
+        QVERIFY(outcome.entries < 600);
     }
 
     void emptyAndBlankInput() {

@@ -15,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -442,6 +443,61 @@ class TestStressInspect : public QObject {
             permission = permission || value.toObject().value(QStringLiteral("kind")).toString() ==
                                            QStringLiteral("permission");
         QVERIFY(permission);
+    }
+
+    void pathFoundByInodeAsAnotherUser_data() { holderOfAnotherUser_data(); }
+    void pathFoundByInodeAsAnotherUser() {
+        // Root holds a lock in a directory everybody may list (a daemon's lock under
+        // /run/lock): nobody cannot read root's descriptors, yet finds the path by device +
+        // inode and says how it was found. (scannerAsAnotherUser above is the same holder in a
+        // directory nobody may not enter: there the path stays unknown.)
+        QFETCH(QString, backend);
+        QVERIFY2(::geteuid() == 0, "needs root to run processes as nobody (CI runs as root)");
+        const QString directory = QStringLiteral("/run/lock/lockscope-test-%1-%2")
+                                      .arg(QCoreApplication::applicationPid())
+                                      .arg(backend);
+        QVERIFY(QDir().mkpath(directory));
+        QCOMPARE(::chmod(QFile::encodeName(directory).constData(), 0755), 0);
+        const auto removeDirectory =
+            qScopeGuard([&directory] { QDir(directory).removeRecursively(); });
+        const QString file = directory + QStringLiteral("/daemon.lock");
+        Agent holder;
+        QVERIFY(startHolder(holder, file, backend));
+        QCOMPARE(holder.euid, 0u);
+
+        int exitCode = -1;
+        const QStringList lines = runAgent(
+            {QStringLiteral("scan"), QString::number(nobody), QString::number(holder.inode)},
+            &exitCode);
+        const QString all = lines.join(QLatin1Char('\n'));
+        QCOMPARE(exitCode, 0);
+        QVERIFY2(!lines.filter(QStringLiteral("PROBLEM permission\t")).isEmpty(), qPrintable(all));
+        const QStringList found = lines.filter(QStringLiteral("LOCK %1\t").arg(holder.inode));
+        QVERIFY2(found.size() == 1, qPrintable(all));
+        QCOMPARE(found.front().split(QLatin1Char('\t')).value(4), file);
+
+        const QStringList json = runAgent({QStringLiteral("exec"), QString::number(nobody),
+                                           testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                                           QStringLiteral("list"), QStringLiteral("--json")},
+                                          &exitCode);
+        QCOMPARE(exitCode, 0);
+        const QJsonObject listing =
+            QJsonDocument::fromJson(json.join(QLatin1Char('\n')).toUtf8()).object();
+        QJsonObject entry;
+        for (const QJsonValue value : listing.value(QStringLiteral("locks")).toArray())
+            if (value.toObject().value(QStringLiteral("inode")).toInteger() == qint64(holder.inode))
+                entry = value.toObject();
+        QVERIFY2(!entry.isEmpty(), "lockctl list as nobody dropped root's lock");
+        QCOMPARE(entry.value(QStringLiteral("path")).toString(), file);
+        QCOMPARE(entry.value(QStringLiteral("path_source")).toString(), QStringLiteral("search"));
+
+        const QStringList text =
+            runAgent({QStringLiteral("exec"), QString::number(nobody),
+                      testsupport::programPath("LOCKSCOPE_LOCKCTL"), QStringLiteral("list")},
+                     &exitCode);
+        QCOMPARE(exitCode, 0);
+        QVERIFY2(!text.filter(file + QStringLiteral(" (found by inode)")).isEmpty(),
+                 qPrintable(text.join(QLatin1Char('\n'))));
     }
 
     // 3. Redis scans while a lease is force-released and re-acquired in a loop.

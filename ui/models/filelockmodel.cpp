@@ -231,7 +231,10 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
         case PathColumn:
             return QString(
                 row.path + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
-                (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s));
+                (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s) +
+                (row.pathSearched ? u"\nFound by device and inode in the usual lock places: "
+                                    u"no process that has it open could be read"_s
+                                  : QString()));
         case HeldForColumn:
             return sinceTooltip(row.heldSinceMs, row.heldSinceExact, row.heldSinceEarliestMs,
                                 tr("its holder"));

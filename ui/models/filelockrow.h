@@ -85,6 +85,9 @@ struct FileLockRow {
     QString path; ///< the path, or "dev:inode" when it could not be named (pathKnown false)
     bool pathKnown = false;
     bool pathDeleted = false;
+    /// Named by looking for its device + inode in the usual lock places: no process that has
+    /// it open could be read (PathSource::search).
+    bool pathSearched = false;
     QString fileId; ///< "254:0:10953015"
     QString kind;   ///< "flock", "posix", "ofd", "lease", ...
     QString mode;   ///< "read" / "write"

@@ -101,6 +101,10 @@ QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
             u"</b></span>"_s;
     if (row.pathDeleted)
         html += u" <i>(deleted)</i>"_s;
+    if (row.pathSearched)
+        html += u" <i>("_s +
+                tr("found by device and inode: no process that has it open could be read") +
+                u")</i>"_s;
     html += u"<br><span style='color:"_s + accent.name() + u"'><b>"_s +
             HealthStyle::label(row.health) + u"</b></span>"_s;
     if (!row.healthReason.isEmpty())

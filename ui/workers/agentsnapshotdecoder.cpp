@@ -108,6 +108,7 @@ void decodeLock(const QJsonObject& object, inspect::FileLock& lock,
     const QString source = object.value(u"path_source"_s).toString();
     lock.path_source = source == u"descriptor"_s ? inspect::PathSource::descriptor
                        : source == u"watch"_s    ? inspect::PathSource::watch
+                       : source == u"search"_s   ? inspect::PathSource::search
                                                  : inspect::PathSource::unknown;
     const QStringList device = object.value(u"device"_s).toString().split(u':');
     if (device.size() == 2 && object.value(u"inode"_s).isDouble())

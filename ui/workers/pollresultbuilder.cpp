@@ -143,6 +143,7 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
     row.pathKnown = !lock.path.empty();
     row.path = internedPath(index);
     row.pathDeleted = lock.path_deleted;
+    row.pathSearched = lock.path_source == inspect::PathSource::search;
     row.kind = intern(inspect::to_string(lock.kind));
     row.mode = intern(inspect::to_string(lock.mode));
     row.start = lock.start;

@@ -2,6 +2,7 @@
 
 #include <portalocker/inspect/proclocksparser.hpp>
 
+#include "pathsearch.hpp"
 #include "procfs.hpp"
 #include "scancontext.hpp"
 
@@ -166,7 +167,41 @@ void copy_paths(ScanContext& context) {
     }
 }
 
-/// After descriptors and watches had their say: why a lock still has no path.
+/// Names the files of locks that neither descriptors nor watches could name by looking for
+/// their device + inode in the usual lock places (see ScanOptions::path_search_places).
+void search_paths(ScanContext& context, detail::PathSearch& search) {
+    const ScanOptions& options = context.options;
+    std::vector<FileId> wanted;
+    for (const FileLock& lock : context.snapshot.file_locks)
+        if (lock.path.empty() && lock.file &&
+            std::find(wanted.begin(), wanted.end(), *lock.file) == wanted.end())
+            wanted.push_back(*lock.file);
+    if (wanted.empty())
+        return;
+    detail::PathSearch::Settings settings;
+    settings.places = options.path_search_places;
+    settings.max_depth = options.path_search_depth;
+    settings.stop_at =
+        std::min(context.deadline, std::chrono::steady_clock::now() + options.path_search_budget);
+    const detail::PathSearch::Outcome outcome = search.find(wanted, settings);
+    for (FileLock& lock : context.snapshot.file_locks) {
+        if (!lock.path.empty() || !lock.file)
+            continue;
+        if (const auto found = outcome.found.find(*lock.file); found != outcome.found.end()) {
+            lock.path = found->second;
+            lock.path_source = PathSource::search;
+        }
+    }
+    if (outcome.budget_exhausted)
+        context.add_problem(Problem::Kind::unresolved,
+                            "the search for unnamed locked files by device and inode stopped "
+                            "at its time budget (" +
+                                std::to_string(options.path_search_budget.count()) + " ms) after " +
+                                std::to_string(outcome.entries) + " directory entries");
+}
+
+/// After descriptors, watches and the path search had their say: why a lock still has no
+/// path.
 void note_missing_paths(ScanContext& context) {
     if (!context.options.resolve_descriptors)
         return;
@@ -242,13 +277,20 @@ std::string_view to_string(ScanPhase phase) noexcept {
     case ScanPhase::graph:
         return "graph";
     case ScanPhase::watches:
+        return "watches";
+    case ScanPhase::path_search:
         break;
     }
-    return "watches";
+    return "path_search";
 }
 
 FileLockScanner::FileLockScanner(ScanOptions options)
-    : m_options(std::move(options)), m_processes(m_options.proc_root) {}
+    : m_options(std::move(options)), m_processes(m_options.proc_root),
+      m_search(std::make_unique<detail::PathSearch>()) {}
+
+FileLockScanner::~FileLockScanner() = default;
+FileLockScanner::FileLockScanner(FileLockScanner&&) noexcept = default;
+FileLockScanner& FileLockScanner::operator=(FileLockScanner&&) noexcept = default;
 
 Snapshot FileLockScanner::scan() {
     const auto started = std::chrono::steady_clock::now();
@@ -310,6 +352,15 @@ Snapshot FileLockScanner::scan() {
 
     phase(ScanPhase::watches);
     detail::evaluate_watches(context);
+
+    // Only where permission hid a path: a lock whose holder could be read but has exited
+    // since /proc/locks was read is gone, not worth a search.
+    if (m_options.resolve_descriptors && !m_options.path_search_places.empty() &&
+        !context.unreadable.empty() &&
+        !context.expired("before searching for unnamed locked files")) {
+        phase(ScanPhase::path_search);
+        search_paths(context, *m_search);
+    }
 
     report_unreadable(context);
     note_missing_paths(context);

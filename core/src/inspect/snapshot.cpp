@@ -40,6 +40,8 @@ std::string_view to_string(PathSource source) noexcept {
         return "descriptor";
     case PathSource::watch:
         return "watch";
+    case PathSource::search:
+        return "search";
     case PathSource::unknown:
         break;
     }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ enum class ScanPhase {
     processes,   ///< read command, user, state, start time of holders and waiters
     graph,       ///< conflicts, wait-for graph, deadlocks
     watches,     ///< state of each watched file or slot
+    path_search, ///< look for unnamed locked files by device + inode (see path_search_places)
 };
 std::string_view to_string(ScanPhase phase) noexcept;
 
@@ -44,6 +46,18 @@ struct ScanOptions {
     /// Read /proc/PID/task/TID/syscall of processes with a contended file open to identify
     /// OFD waiters, which /proc/locks prints as pid -1.
     bool resolve_ofd_waiters = true;
+    /// Where to look for the files of locks that no readable process could name (run as a
+    /// normal user, another user's /proc/PID/fd cannot be read): a lock whose path is still
+    /// unknown after descriptors and watches, in a scan where some process could not be read,
+    /// is looked for by device + inode in these directories, at most `path_search_depth` levels
+    /// down, without crossing into other mounts, and named with PathSource::search. Empty: no
+    /// search. Needs resolve_descriptors. Results are kept between scans of one scanner; an inode
+    /// not found is looked for again after 30 s.
+    std::vector<std::string> path_search_places = {"/run/lock", "/run", "/tmp", "/dev/shm",
+                                                   "/var/tmp"};
+    int path_search_depth = 4;
+    /// The longest one scan spends searching (within `timeout`).
+    std::chrono::milliseconds path_search_budget{100};
     /// Called as each phase starts (progress display; tests use it to change the system
     /// mid-scan). Must not throw.
     std::function<void(ScanPhase)> on_phase;
@@ -53,9 +67,16 @@ struct ScanOptions {
 
 /// Takes snapshots. Keeps caches (user names, boot time) between scans, so keep one object
 /// per poller. Not thread-safe: one scan at a time per object.
+namespace detail {
+class PathSearch;
+}
+
 class FileLockScanner {
   public:
     explicit FileLockScanner(ScanOptions options = {});
+    ~FileLockScanner();
+    FileLockScanner(FileLockScanner&&) noexcept;
+    FileLockScanner& operator=(FileLockScanner&&) noexcept;
 
     /// Reads the system once. Never throws except std::bad_alloc: unreadable files, vanished
     /// processes, malformed lines and the deadline become Problems in the snapshot (a snapshot
@@ -69,6 +90,7 @@ class FileLockScanner {
   private:
     ScanOptions m_options;
     ProcessReader m_processes;
+    std::unique_ptr<detail::PathSearch> m_search; ///< what earlier path searches found
 };
 
 /// Convenience: one scan with `options`.

@@ -96,6 +96,7 @@ enum class PathSource {
     unknown,    ///< no process with the file open could be read and no watch matched
     descriptor, ///< readlink of a /proc/PID/fd entry on the file
     watch,      ///< a watched path with the same device and inode
+    search,     ///< found by device and inode in the usual lock places (ScanOptions)
 };
 std::string_view to_string(PathSource source) noexcept;
 
