@@ -96,6 +96,13 @@ void AppSettings::setStuckThresholdMs(qint64 milliseconds) {
     m_settings->setValue(u"thresholds/stuckMs"_s, milliseconds);
 }
 
+bool AppSettings::notificationsEnabled() const {
+    return m_settings->value(u"notifications/enabled"_s, false).toBool();
+}
+void AppSettings::setNotificationsEnabled(bool enabled) {
+    m_settings->setValue(u"notifications/enabled"_s, enabled);
+}
+
 qint64 AppSettings::timelineWindowMs() const {
     return m_settings->value(u"timeline/windowMs"_s, 5 * 60 * 1000).toLongLong();
 }

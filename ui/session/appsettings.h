@@ -28,6 +28,10 @@ class AppSettings {
     void setRefreshIntervalMs(int milliseconds);
     qint64 stuckThresholdMs() const;
     void setStuckThresholdMs(qint64 milliseconds);
+    /// Desktop notifications (tray icon) for deadlocked or stuck locks and failing Redis
+    /// connections: opt-in, off by default.
+    bool notificationsEnabled() const;
+    void setNotificationsEnabled(bool enabled);
     qint64 timelineWindowMs() const;
     void setTimelineWindowMs(qint64 milliseconds);
     int redisScanIntervalMs() const;

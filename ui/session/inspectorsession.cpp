@@ -1,11 +1,13 @@
 #include "session/inspectorsession.h"
 
+#include "session/alarmwatcher.h"
 #include "session/appsettings.h"
 #include "models/deadlockmodel.h"
 #include "models/eventlogmodel.h"
 #include "models/filelockmodel.h"
 #include "models/heldlockmodel.h"
 #include "session/redishub.h"
+#include "workers/redismonitor.h"
 #include "session/remotehub.h"
 #include "models/redistimelinefeed.h"
 #include "workers/snapshotpoller.h"
@@ -25,7 +27,8 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
       m_fileLocks(new FileLockModel(this)), m_watches(new WatchModel(this)),
       m_deadlocks(new DeadlockModel(this)), m_eventLog(new EventLogModel(this)),
       m_timeline(new TimelineModel(this)), m_heldLocks(new HeldLockModel(this)),
-      m_redis(new RedisHub(settings, this)), m_remote(new RemoteHub(settings, this)) {
+      m_redis(new RedisHub(settings, this)), m_remote(new RemoteHub(settings, this)),
+      m_alarms(new AlarmWatcher(this)) {
     m_watchList = settings->watches();
     m_stuckThresholdMs = settings->stuckThresholdMs();
     m_timelineWindowMs = settings->timelineWindowMs();
@@ -48,6 +51,10 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
             [this](const QString& host) { applyResult(m_merger.remove(host)); });
     connect(m_heldLocks, &HeldLockModel::operatorEvent, m_eventLog,
             qOverload<const EventRow&>(&EventLogModel::append));
+    connect(m_redis, &RedisHub::monitorStateChanged, m_alarms, [this](const RedisMonitor& monitor) {
+        m_alarms->updateRedis(monitor.config().id, monitor.config().name, monitor.state(),
+                              monitor.error());
+    });
     connect(m_redis, &RedisHub::events, m_eventLog,
             qOverload<const QList<EventRow>&>(&EventLogModel::append));
     connect(m_redis->timeline(), &RedisTimelineFeed::changed, this,
@@ -162,6 +169,7 @@ void InspectorSession::applyResult(const PollResult& result) {
     m_fileLocks->setRows(result.fileLocks, result.fileLockIndex);
     m_watches->setRows(result.watches);
     m_deadlocks->setRows(result.deadlocks);
+    m_alarms->updateLocks(result);
     m_fileLanes = result.timeline;
     updateTimeline();
     if (m_lastRefreshMs == 0) {

@@ -13,6 +13,7 @@
 
 #include <vector>
 
+class AlarmWatcher;
 class AppSettings;
 class DeadlockModel;
 class EventLogModel;
@@ -41,6 +42,9 @@ class InspectorSession : public QObject {
     RedisHub* redis() const { return m_redis; }
     /// The remote hosts (issue 13); their rows join this computer's in the same models.
     RemoteHub* remote() const { return m_remote; }
+    /// What deserves a desktop notification (deadlocked or stuck locks on any host, Redis
+    /// connections that fail).
+    AlarmWatcher* alarms() const { return m_alarms; }
 
     /// Starts polling (and Redis scanning of the saved connections).
     void start();
@@ -88,6 +92,7 @@ class InspectorSession : public QObject {
     HeldLockModel* m_heldLocks;
     RedisHub* m_redis;
     RemoteHub* m_remote;
+    AlarmWatcher* m_alarms;
     HostResultMerger m_merger;
     std::vector<portalocker::inspect::Watch> m_watchList;
     qint64 m_stuckThresholdMs = 0;

@@ -95,6 +95,8 @@ RedisMonitor* RedisHub::createMonitor(const RedisConnectionConfig& config, bool 
     connect(monitor, &RedisMonitor::rowsReady, m_locks, &RedisLockModel::setConnectionRows);
     connect(monitor, &RedisMonitor::rowsReady, m_timeline, &RedisTimelineFeed::addScan);
     connect(monitor, &RedisMonitor::events, this, &RedisHub::events);
+    connect(monitor, &RedisMonitor::stateChanged, this,
+            [this, monitor] { emit monitorStateChanged(*monitor); });
     m_monitors << monitor;
     m_connectionModel->addMonitor(monitor);
     if (startNow)

@@ -66,6 +66,8 @@ class RedisHub : public QObject {
     /// Something the operator should read (keychain trouble).
     void warning(const QString& message);
     void connectionsChanged();
+    /// A connection's monitor changed state (scanning, ok, failed, ...).
+    void monitorStateChanged(const RedisMonitor& monitor);
 
   private:
     RedisMonitor* createMonitor(const RedisConnectionConfig& config, bool startNow);

@@ -409,6 +409,28 @@ void FileLocksPage::updateEmptyHint() {
     m_emptyHint->show();
 }
 
+bool FileLocksPage::selectLock(const QString& lockId) {
+    FileLockModel* model = m_session->fileLocks();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex index = model->index(row, 0);
+        const FileLockRow* lock = model->lockAt(index);
+        if (model->waiterAt(index) || !lock || lock->id != lockId)
+            continue;
+        QModelIndex proxyIndex = m_proxy->mapFromSource(index);
+        if (!proxyIndex.isValid()) {
+            clearFilter();
+            proxyIndex = m_proxy->mapFromSource(index);
+        }
+        if (!proxyIndex.isValid())
+            return false;
+        m_view->setCurrentIndex(proxyIndex);
+        m_view->scrollTo(proxyIndex);
+        m_view->setFocus();
+        return true;
+    }
+    return false;
+}
+
 void FileLocksPage::clearFilter() {
     m_filter->clear();
     m_onlyAttention->setChecked(false);

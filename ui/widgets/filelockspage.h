@@ -37,6 +37,9 @@ class FileLocksPage : public QWidget {
     /// (a LockSignalDialog, opened with open()).
     void confirmSignal(const QString& lockId, qint64 pid, portalocker::inspect::LockSignal signal);
     void clearFilter();
+    /// Selects the lock row with FileLockRow::id `lockId` (clearing the filter if it hides
+    /// it); false when no such lock is in the table (any more).
+    bool selectLock(const QString& lockId);
 
   signals:
     void acquireRequested(const QString& path);

@@ -15,6 +15,7 @@
 #include "workers/snapshotpoller.h"
 #include "widgets/statusindicators.h"
 #include "widgets/timelinepage.h"
+#include "widgets/traynotifier.h"
 #include "widgets/watchespage.h"
 #include "models/watchmodel.h"
 
@@ -37,7 +38,8 @@ MainWindow::MainWindow(InspectorSession* session, QWidget* parent)
       m_fileLocks(new FileLocksPage(session, this)), m_watches(new WatchesPage(session, this)),
       m_redis(new RedisPage(session, this)), m_acquire(new AcquirePage(session, this)),
       m_timeline(new TimelinePage(session, this)), m_activity(new ActivityLogPage(session, this)),
-      m_status(new StatusIndicators(session, this)) {
+      m_status(new StatusIndicators(session, this)),
+      m_notifier(new TrayNotifier(session->alarms(), this)) {
     LockscopeResources::ensureLoaded();
     QApplication::setWindowIcon(QIcon(u":/icons/lockscope.svg"_s));
     setWindowTitle(tr("Lock Inspector"));
@@ -75,6 +77,13 @@ MainWindow::MainWindow(InspectorSession* session, QWidget* parent)
             });
     // Columns hidden or shown are saved at once, not only at a clean close.
     connect(m_fileLocks, &FileLocksPage::layoutChanged, this, &MainWindow::saveLayout);
+    connect(m_notifier, &TrayNotifier::lockSelectionRequested, this, [this](const QString& id) {
+        m_tabs->setCurrentWidget(m_fileLocks);
+        m_fileLocks->selectLock(id);
+    });
+    connect(m_notifier, &TrayNotifier::redisConnectionSelectionRequested, this,
+            [this] { m_tabs->setCurrentWidget(m_redis); });
+    m_notifier->setEnabled(session->settings()->notificationsEnabled());
     restoreLayout();
     updateTabTitles();
 }
@@ -235,11 +244,14 @@ void MainWindow::showPreferences() {
     dialog->setRefreshIntervalMs(m_session->refreshInterval());
     dialog->setStuckThresholdMs(m_session->stuckThreshold());
     dialog->setRedisScanIntervalMs(m_session->redis()->scanInterval());
+    dialog->setNotificationsEnabled(m_session->settings()->notificationsEnabled());
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         m_session->setRefreshInterval(dialog->refreshIntervalMs());
         m_interval->setValue(dialog->refreshIntervalMs() / 1000.0);
         m_session->setStuckThreshold(dialog->stuckThresholdMs());
         m_session->redis()->setScanInterval(dialog->redisScanIntervalMs());
+        m_session->settings()->setNotificationsEnabled(dialog->notificationsEnabled());
+        m_notifier->setEnabled(dialog->notificationsEnabled());
     });
     dialog->open();
 }

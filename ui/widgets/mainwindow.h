@@ -13,6 +13,7 @@ class QDoubleSpinBox;
 class QTabWidget;
 class RedisPage;
 class StatusIndicators;
+class TrayNotifier;
 class TimelinePage;
 class WatchesPage;
 
@@ -31,6 +32,7 @@ class MainWindow : public QMainWindow {
     AcquirePage* acquirePage() const { return m_acquire; }
     TimelinePage* timelinePage() const { return m_timeline; }
     ActivityLogPage* activityLogPage() const { return m_activity; }
+    TrayNotifier* notifier() const { return m_notifier; }
     QAction* refreshAction() const { return m_refresh; }
     QAction* pauseAction() const { return m_pause; }
     /// Renders the window into a PNG (used by --screenshot).
@@ -57,6 +59,7 @@ class MainWindow : public QMainWindow {
     TimelinePage* m_timeline;
     ActivityLogPage* m_activity;
     StatusIndicators* m_status;
+    TrayNotifier* m_notifier;
     QAction* m_refresh = nullptr;
     QAction* m_pause = nullptr;
     QDoubleSpinBox* m_interval = nullptr;

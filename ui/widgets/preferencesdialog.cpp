@@ -1,5 +1,8 @@
 #include "widgets/preferencesdialog.h"
 
+#include "widgets/traynotifier.h"
+
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -11,7 +14,10 @@ using namespace Qt::StringLiterals;
 
 PreferencesDialog::PreferencesDialog(QWidget* parent)
     : QDialog(parent), m_refresh(new QDoubleSpinBox(this)), m_stuck(new QSpinBox(this)),
-      m_redis(new QDoubleSpinBox(this)) {
+      m_redis(new QDoubleSpinBox(this)),
+      m_notify(new QCheckBox(tr("Notify me when a lock on any host becomes deadlocked or stuck, "
+                                "or a Redis connection fails (tray icon)"),
+                             this)) {
     setWindowTitle(tr("Preferences"));
     m_refresh->setRange(0.1, 3600);
     m_refresh->setDecimals(1);
@@ -31,10 +37,16 @@ PreferencesDialog::PreferencesDialog(QWidget* parent)
                             this);
     note->setWordWrap(true);
     note->setForegroundRole(QPalette::PlaceholderText);
+    auto* notifyNote = new QLabel(TrayNotifier::unavailableReason(), this);
+    notifyNote->setWordWrap(true);
+    notifyNote->setForegroundRole(QPalette::PlaceholderText);
+    notifyNote->setVisible(!notifyNote->text().isEmpty());
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(note);
+    layout->addWidget(m_notify);
+    layout->addWidget(notifyNote);
     layout->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -57,4 +69,10 @@ void PreferencesDialog::setRedisScanIntervalMs(int milliseconds) {
 }
 int PreferencesDialog::redisScanIntervalMs() const {
     return static_cast<int>(m_redis->value() * 1000);
+}
+void PreferencesDialog::setNotificationsEnabled(bool enabled) {
+    m_notify->setChecked(enabled);
+}
+bool PreferencesDialog::notificationsEnabled() const {
+    return m_notify->isChecked();
 }

@@ -4,6 +4,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QDoubleSpinBox;
 class QSpinBox;
 
@@ -18,9 +19,12 @@ class PreferencesDialog : public QDialog {
     qint64 stuckThresholdMs() const;
     void setRedisScanIntervalMs(int milliseconds);
     int redisScanIntervalMs() const;
+    void setNotificationsEnabled(bool enabled);
+    bool notificationsEnabled() const;
 
   private:
     QDoubleSpinBox* m_refresh;
     QSpinBox* m_stuck;
     QDoubleSpinBox* m_redis;
+    QCheckBox* m_notify;
 };
