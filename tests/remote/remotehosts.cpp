@@ -4,12 +4,13 @@
 #include <QFile>
 #include <QFileInfo>
 
-bool RemoteHosts::writeFakeLockctl(const QString& directory, const QByteArray& body) {
+bool RemoteHosts::writeFakeLockctl(const QString& directory, const QByteArray& body,
+                                   const QString& name) {
     if (!QDir().mkpath(directory)) {
         m_error = QStringLiteral("cannot make ") + directory;
         return false;
     }
-    QFile file(QDir(directory).filePath(QStringLiteral("lockctl")));
+    QFile file(QDir(directory).filePath(name));
     if (!file.open(QIODevice::WriteOnly) || file.write("#!/bin/sh\n" + body) < 0) {
         m_error = QStringLiteral("cannot write ") + file.fileName();
         return false;
@@ -41,8 +42,15 @@ bool RemoteHosts::start(const QString& lockctl) {
         !writeFakeLockctl(scratch(QStringLiteral("fake/future")),
                           "echo 'lockctl list: agent protocol 1 is not supported; this lockctl "
                           "(9.0) speaks protocol 2' >&2\nexit 2\n") ||
-        !writeFakeLockctl(scratch(QStringLiteral("fake/old")),
-                          "echo \"lockctl list: unexpected argument '--protocol'\" >&2\nexit 2\n"))
+        !writeFakeLockctl(
+            scratch(QStringLiteral("fake/old")),
+            "echo \"lockctl list: unexpected argument '--protocol'\" >&2\nexit 2\n") ||
+        !writeFakeLockctl(
+            scratch(QStringLiteral("fake/foreign")),
+            "if [ \"$1\" = -m ]; then echo aarch64; else exec /bin/uname \"$@\"; fi\n",
+            QStringLiteral("uname")) ||
+        !QDir().mkpath(scratch(QStringLiteral("install-home"))) ||
+        !QDir().mkpath(scratch(QStringLiteral("foreign-home"))))
         return false;
     // QStringBuilder (QT_USE_QSTRINGBUILDER) in a lambda: its return type must be QString,
     // or the builder it returns refers to temporaries already gone.
@@ -62,6 +70,12 @@ bool RemoteHosts::start(const QString& lockctl) {
         QStringList() << plain << QStringLiteral("HOME=") + scratch(QStringLiteral("cached")));
     add(QStringLiteral("bare"),
         QStringList() << plain << QStringLiteral("HOME=") + scratch(QStringLiteral("empty")));
+    add(QStringLiteral("installable"),
+        QStringList() << plain
+                      << QStringLiteral("HOME=") + scratch(QStringLiteral("install-home")));
+    add(QStringLiteral("foreign"),
+        QStringList() << first(scratch(QStringLiteral("fake/foreign")))
+                      << QStringLiteral("HOME=") + scratch(QStringLiteral("foreign-home")));
     for (const QString& fake :
          {QStringLiteral("garbage"), QStringLiteral("future"), QStringLiteral("old")})
         add(fake, QStringList() << first(scratch(QStringLiteral("fake/") + fake)));

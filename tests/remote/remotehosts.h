@@ -6,6 +6,8 @@
 //   garbage      a "lockctl" that prints a banner and broken JSON
 //   future       a lockctl that refuses agent protocol 1 (a newer one)
 //   old          a lockctl from before the agent protocol (rejects --protocol)
+//   installable  no lockctl yet, a home of its own to install one into
+//   foreign      no lockctl, and a machine other than this one (uname -m says aarch64)
 //   other        a second machine: a healthy lockctl in its own pid namespace, which sees
 //                only the locks taken inside it
 // plus, from SshServer, "<alias>-unknown-key", "<alias>-refused" and "unreachable".
@@ -27,7 +29,8 @@ class RemoteHosts {
     const QString& error() const { return m_error; }
 
   private:
-    bool writeFakeLockctl(const QString& directory, const QByteArray& body);
+    bool writeFakeLockctl(const QString& directory, const QByteArray& body,
+                          const QString& name = QStringLiteral("lockctl"));
 
     QTemporaryDir m_scratch;
     testsupport::SshServer m_machine;

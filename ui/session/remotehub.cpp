@@ -1,5 +1,7 @@
 #include "session/remotehub.h"
 
+#include "workers/lockctlinstaller.h"
+
 #include "models/hostlistmodel.h"
 #include "session/appsettings.h"
 #include "workers/hostconnection.h"
@@ -132,6 +134,24 @@ QString RemoteHub::ownLockctl() {
         if (QFileInfo(candidate).isExecutable())
             return QFileInfo(candidate).canonicalFilePath();
     return QStandardPaths::findExecutable(u"lockctl"_s);
+}
+
+LockctlInstaller* RemoteHub::installLockctl(const QString& destination) {
+    HostConnection* connection = host(destination);
+    if (!connection || connection->isLocal())
+        return nullptr;
+    auto* installer =
+        new LockctlInstaller(destination, ownLockctl(), connection->sshCommand(), this);
+    connect(installer, &LockctlInstaller::finished, this,
+            [this, installer, destination](bool installed) {
+                installer->deleteLater();
+                if (HostConnection* again = host(destination); installed && again && m_started) {
+                    again->stop();
+                    again->start(); // no need to wait out the backoff
+                }
+            });
+    QMetaObject::invokeMethod(installer, &LockctlInstaller::start, Qt::QueuedConnection);
+    return installer;
 }
 
 void RemoteHub::setAdministrator(bool on) {

@@ -13,6 +13,7 @@
 class AppSettings;
 class HostConnection;
 class HostListModel;
+class LockctlInstaller;
 
 class RemoteHub : public QObject {
     Q_OBJECT
@@ -43,6 +44,10 @@ class RemoteHub : public QObject {
     /// This build's lockctl: beside the lockscope program (installed or in the build tree),
     /// else on PATH; "" when none.
     static QString ownLockctl();
+    /// Copies ownLockctl() to `destination` (see LockctlInstaller) and, once installed,
+    /// connects to the host again at once. Null when there is no such remote host. The
+    /// installer deletes itself after finished().
+    LockctlInstaller* installLockctl(const QString& destination);
 
     /// Settings of every host's poller (stuck threshold, timeline window).
     void setPollSettings(const PollSettings& settings);

@@ -3,6 +3,8 @@
 #include "models/hostlistmodel.h"
 #include "session/inspectorsession.h"
 #include "session/remotehub.h"
+#include "workers/hostconnection.h"
+#include "workers/lockctlinstaller.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -17,7 +19,14 @@ HostsPage::HostsPage(InspectorSession* session, QWidget* parent)
     : QWidget(parent), m_session(session), m_view(new QTableView(this)),
       m_add(new QPushButton(tr("Add host…"), this)),
       m_remove(new QPushButton(tr("Remove host"), this)),
-      m_administrator(new QPushButton(tr("Inspect as administrator"), this)) {
+      m_administrator(new QPushButton(tr("Inspect as administrator"), this)),
+      m_install(new QPushButton(tr("Install lockctl there…"), this)),
+      m_installStatus(new QLabel(this)) {
+    m_install->setToolTip(tr("Copy this build's lockctl to ~/.cache/lockscope/ on the selected "
+                             "host, which has none (after checking its machine and C library)"));
+    m_installStatus->setWordWrap(true);
+    m_installStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_installStatus->hide();
     m_administrator->setCheckable(true);
     m_administrator->setToolTip(
         tr("Run lockctl as root through %1 to see the holders and paths of every user's locks")
@@ -40,14 +49,20 @@ HostsPage::HostsPage(InspectorSession* session, QWidget* parent)
     buttons->addWidget(m_add);
     buttons->addWidget(m_remove);
     buttons->addWidget(m_administrator);
+    buttons->addWidget(m_install);
     buttons->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(hint);
     layout->addLayout(buttons);
+    layout->addWidget(m_installStatus);
     layout->addWidget(m_view, 1);
 
     connect(m_add, &QPushButton::clicked, this, &HostsPage::addHost);
     connect(m_remove, &QPushButton::clicked, this, &HostsPage::removeSelected);
+    connect(m_install, &QPushButton::clicked, this, &HostsPage::offerInstall);
+    // A host's failure (no lockctl) decides whether the offer makes sense.
+    connect(session->remote()->model(), &QAbstractItemModel::dataChanged, this,
+            &HostsPage::updateButtons);
     connect(m_administrator, &QPushButton::toggled, session->remote(),
             &RemoteHub::setAdministrator);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -86,6 +101,47 @@ void HostsPage::removeSelected() {
 
 void HostsPage::updateButtons() {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
-    m_remove->setEnabled(!rows.isEmpty() &&
-                         !rows.front().data(HostListModel::DestinationRole).toString().isEmpty());
+    const QString destination =
+        rows.isEmpty() ? QString() : rows.front().data(HostListModel::DestinationRole).toString();
+    m_remove->setEnabled(!destination.isEmpty());
+    const HostConnection* connection = m_session->remote()->host(destination);
+    m_install->setVisible(connection && !connection->isLocal() &&
+                          connection->failure() == HostConnection::Failure::NotInstalled);
+}
+
+QString HostsPage::installStatus() const {
+    return m_installStatus->text();
+}
+
+void HostsPage::offerInstall() {
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return;
+    const QString destination = rows.front().data(HostListModel::DestinationRole).toString();
+    const QString lockctl = RemoteHub::ownLockctl();
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Install lockctl"),
+                                tr("%1 has no lockctl. Copy this build's lockctl there, to "
+                                   "~/.cache/lockscope/lockctl?")
+                                    .arg(destination),
+                                QMessageBox::Cancel, this);
+    box->setInformativeText(
+        tr("From: %1\nFirst the host is asked for its machine (uname -m) and C library; the "
+           "copy is refused if this build cannot run there, and tried once there before it "
+           "is put in place.")
+            .arg(lockctl.isEmpty() ? tr("(no lockctl found beside this program)") : lockctl));
+    QPushButton* copy = box->addButton(tr("Copy"), QMessageBox::AcceptRole);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this, [this, copy, destination](auto* button) {
+        if (button != copy)
+            return;
+        LockctlInstaller* installer = m_session->remote()->installLockctl(destination);
+        if (!installer)
+            return;
+        m_installStatus->show();
+        connect(installer, &LockctlInstaller::progress, m_installStatus, &QLabel::setText);
+        connect(installer, &LockctlInstaller::finished, m_installStatus,
+                [this](bool, const QString& message) { m_installStatus->setText(message); });
+    });
+    box->open();
 }

@@ -6,6 +6,7 @@
 #include <QWidget>
 
 class InspectorSession;
+class QLabel;
 class QPushButton;
 class QTableView;
 
@@ -17,6 +18,11 @@ class HostsPage : public QWidget {
     QTableView* view() const { return m_view; }
     /// Opens the "Add host" dialog (open(), no nested event loop).
     void addHost();
+    /// Asks to copy this build's lockctl to the selected host that has none (open()).
+    void offerInstall();
+    QPushButton* installButton() const { return m_install; }
+    /// What the last install said ("" before one).
+    QString installStatus() const;
 
   private:
     void removeSelected();
@@ -27,4 +33,6 @@ class HostsPage : public QWidget {
     QPushButton* m_add;
     QPushButton* m_remove;
     QPushButton* m_administrator;
+    QPushButton* m_install;
+    QLabel* m_installStatus;
 };

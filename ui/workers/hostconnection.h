@@ -49,6 +49,7 @@ class HostConnection : public QObject {
     const QString& destination() const { return m_destination; }
     /// The shell text that replaces `ssh` (LOCKSCOPE_SSH_COMMAND); default: that variable.
     void setSshCommand(std::optional<QString> command) { m_sshCommand = std::move(command); }
+    const std::optional<QString>& sshCommand() const { return m_sshCommand; }
     /// Runs the agent on this computer instead of over ssh: `elevation` (e.g. {"pkexec"}) then
     /// `lockctl` and its arguments ("Inspect as administrator"). Empty `lockctl`: over ssh.
     void setLocalCommand(QStringList elevation, QString lockctl) {

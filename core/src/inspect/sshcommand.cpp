@@ -48,10 +48,9 @@ std::string ssh_destination_problem(std::string_view destination) {
     return {};
 }
 
-std::vector<std::string> ssh_lockctl_argv(std::string_view destination,
-                                          std::span<const std::string> arguments,
-                                          const std::optional<std::string>& ssh_command,
-                                          const std::vector<std::string>& extra) {
+std::vector<std::string> ssh_argv(std::string_view destination, std::string_view remote_command,
+                                  const std::optional<std::string>& ssh_command,
+                                  const std::vector<std::string>& extra) {
     std::vector<std::string> argv;
     if (ssh_command)
         argv = {"/bin/sh", "-c", *ssh_command + " \"$@\"", "lockscope-ssh"};
@@ -59,8 +58,15 @@ std::vector<std::string> ssh_lockctl_argv(std::string_view destination,
         argv = {"ssh"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.emplace_back(destination);
-    argv.push_back(remote_lockctl_command(arguments));
+    argv.emplace_back(remote_command);
     return argv;
+}
+
+std::vector<std::string> ssh_lockctl_argv(std::string_view destination,
+                                          std::span<const std::string> arguments,
+                                          const std::optional<std::string>& ssh_command,
+                                          const std::vector<std::string>& extra) {
+    return ssh_argv(destination, remote_lockctl_command(arguments), ssh_command, extra);
 }
 
 std::optional<std::string> ssh_command_from_environment() {

@@ -38,6 +38,12 @@ std::vector<std::string> ssh_lockctl_argv(std::string_view destination,
                                           const std::optional<std::string>& ssh_command,
                                           const std::vector<std::string>& extra = {});
 
+/// argv of the local process that runs the shell text `remote_command` on `destination`, as
+/// ssh_lockctl_argv() does (which is this with remote_lockctl_command()).
+std::vector<std::string> ssh_argv(std::string_view destination, std::string_view remote_command,
+                                  const std::optional<std::string>& ssh_command,
+                                  const std::vector<std::string>& extra = {});
+
 /// LOCKSCOPE_SSH_COMMAND when set and not empty.
 std::optional<std::string> ssh_command_from_environment();
 
