@@ -92,6 +92,7 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
     try {
         std::unique_ptr<SshTunnel> tunnel(new SshTunnel);
         tunnel->m_description = "ssh " + shown;
+        tunnel->m_target = detail::printable_text(host, 256) + ':' + std::to_string(port);
         int pair[2];
         int errors[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -164,9 +165,11 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
 SshTunnel::~SshTunnel() {
     close_quietly(m_socket);
     // With its socket closed ssh would end by itself; a kill makes closing a connection
-    // never wait for ssh (or for a server that does not answer its channel close).
-    if (m_pid > 0 && !reap(false)) {
-        ::kill(m_pid, SIGKILL);
+    // never wait for ssh (or for a server that does not answer its channel close). The
+    // whole process group: with LOCKSCOPE_SSH_COMMAND, ssh is a child of /bin/sh. ssh runs
+    // in a session of its own, so the group is the tunnel's and nothing else.
+    if (m_pid > 0 && !m_reaped) {
+        ::kill(-m_pid, SIGKILL);
         reap(true);
     }
     close_quietly(m_errors);
@@ -247,8 +250,14 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
             return {}; // the channel simply closed: the server ended the connection
         if (text.empty())
             text = "the tunnel closed without a message";
-        return m_description + " failed: " + detail::printable_text(text, 1024) +
-               (status.empty() ? std::string() : " (" + status + ")");
+        std::string result = m_description + " failed: " + detail::printable_text(text, 1024) +
+                             (status.empty() ? std::string() : " (" + status + ")");
+        // At LogLevel ERROR ssh says only this when the far side refused the channel.
+        if (text.find("stdio forwarding failed") != std::string::npos &&
+            text.find("open failed") == std::string::npos)
+            result += ": the ssh server could not open a channel to " + m_target +
+                      " (open failed: nothing listening there, or forwarding not allowed)";
+        return result;
     } catch (...) {
         return m_description + " failed";
     }

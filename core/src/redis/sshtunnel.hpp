@@ -77,6 +77,7 @@ class SshTunnel {
     bool m_reaped = false;
     std::string m_stderr;
     std::string m_description;
+    std::string m_target; // host:port the channel is opened to, for messages
 };
 
 } // namespace portalocker::redis
