@@ -42,6 +42,10 @@ class TestUiRedisTunnel : public QObject {
                      result.contains(u"Transport: plain via ssh bastion"_s),
                  qPrintable(result));
         QCOMPARE(dialog.config().sshDestination, u"bastion"_s);
+        // With LOCKSCOPE_SCREENSHOT_DIR set, a picture of the page to look at by eye.
+        const QString pictures = qEnvironmentVariable("LOCKSCOPE_SCREENSHOT_DIR");
+        if (!pictures.isEmpty())
+            dialog.grab().save(pictures + u"/redis-ssh-page.png"_s);
     }
 
     void refusedKeyFailsTestInSshsWords() {
