@@ -4,8 +4,8 @@
 // it, TLS verifies the server's own name (not the tunnel's end), Sentinel dials the sentinels
 // and the master they name through it, each bad destination (unknown host key, refused key,
 // nothing listening, a server that refuses the channel) is a clear error with ssh's own words
-// within the connect timeout, and no ssh process outlives its connection, not even when the
-// process holding it is killed.
+// within the connect timeout, a tunnel lost later is named as such, and no ssh process
+// outlives its connection, not even when the process holding it is killed.
 
 #include "connection.hpp"
 
@@ -244,6 +244,7 @@ class TestRedisTunnel : public QObject {
                  qPrintable(QString::number(timer.elapsed())));
         QCOMPARE(ec, make_error_code(errc::connect_failed));
         const QString message = text(connection.last_error());
+        qInfo("%s", qPrintable(message));
         QVERIFY2(message.contains(cause) && message.contains(u"ssh "_s + destination),
                  qPrintable(message));
     }
@@ -261,6 +262,24 @@ class TestRedisTunnel : public QObject {
         RedisOptions::from_url("unix:///tmp/redis.sock?ssh=bastion", ec, &why);
         QCOMPARE(ec, make_error_code(errc::invalid_url));
         QVERIFY2(why.find("cannot be tunnelled") != std::string::npos, why.c_str());
+    }
+
+    void lostTunnelNamesSsh() {
+        // The bastion goes away under an open connection: the error blames the tunnel, in
+        // ssh's words, and the next connect() works once it is back.
+        Connection connection(tunnelled(m_server));
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        m_ssh.kill();
+        connection.command({"PING"}, ec);
+        QCOMPARE(ec, make_error_code(errc::connection_lost));
+        QVERIFY2(connection.last_error().find("lost while") != std::string::npos &&
+                     connection.last_error().find("ssh bastion failed") != std::string::npos,
+                 connection.last_error().c_str());
+        qInfo("%s", connection.last_error().c_str());
+        QVERIFY2(m_ssh.restart(), qPrintable(m_ssh.errorString()));
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QCOMPARE(text(connection.command({"PING"}, ec).text), u"PONG"_s);
     }
 
     void killedHolderLeavesNoSsh() {

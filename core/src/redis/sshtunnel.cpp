@@ -238,9 +238,20 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
                 return {};
             ::usleep(2000); // stderr closed: the exit follows at once
         }
-        std::string text = m_stderr;
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-            text.pop_back();
+        // ssh's lines (it ends them with \r\n) joined into one message line.
+        std::string text;
+        std::size_t start = 0;
+        while (start < m_stderr.size()) {
+            std::size_t end = m_stderr.find('\n', start);
+            if (end == std::string::npos)
+                end = m_stderr.size();
+            std::string line = m_stderr.substr(start, end - start);
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
+            if (!line.empty())
+                text += (text.empty() ? "" : "; ") + line;
+            start = end + 1;
+        }
         std::string status;
         if (WIFEXITED(m_status))
             status = "exit status " + std::to_string(WEXITSTATUS(m_status));
