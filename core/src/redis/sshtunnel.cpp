@@ -125,6 +125,11 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
         posix_spawn_file_actions_adddup2(&actions, pair[1], STDIN_FILENO);
         posix_spawn_file_actions_adddup2(&actions, pair[1], STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&actions, errors[1], STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+        // Nothing else of ours reaches ssh, close-on-exec or not: a lock file descriptor of
+        // the caller's, inherited by an ssh that outlives a release, would keep it locked.
+        posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+#endif
         // A session of its own (no terminal: no prompt, no Ctrl-C from it), default signal
         // dispositions and an empty mask whatever the caller has (lockctl ignores SIGPIPE).
         posix_spawnattr_t attributes;
