@@ -25,8 +25,13 @@
 #include <QProcess>
 #include <QTest>
 
+#include <QTemporaryDir>
+
 #include <csignal>
+#include <fcntl.h>
 #include <memory>
+#include <sys/file.h>
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 using portalocker::errc;
@@ -114,6 +119,24 @@ class TestRedisTunnel : public QObject {
         // ...and is gone, reaped, when it closes (cleanup() checks).
         connection.close();
         expectNoSshLeft();
+    }
+
+    void sshInheritsNoLock() {
+        // A file lock of the caller's on a descriptor without close-on-exec: once the caller
+        // closes it, the lock must be free, tunnel or not (ssh must not have inherited it).
+        QTemporaryDir directory;
+        const QByteArray path = directory.filePath(u"held.lock"_s).toLocal8Bit();
+        const int held = ::open(path.constData(), O_RDWR | O_CREAT, 0600);
+        QVERIFY(held >= 0);
+        QCOMPARE(::flock(held, LOCK_EX), 0);
+        Connection connection(tunnelled(m_server));
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        ::close(held);
+        const int other = ::open(path.constData(), O_RDWR | O_CLOEXEC);
+        QVERIFY(other >= 0);
+        QCOMPARE(::flock(other, LOCK_EX | LOCK_NB), 0);
+        ::close(other);
     }
 
     void leaseThroughTunnel() {
