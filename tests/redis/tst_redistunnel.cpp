@@ -28,8 +28,11 @@
 #include <QTemporaryDir>
 
 #include <csignal>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <memory>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -270,6 +273,38 @@ class TestRedisTunnel : public QObject {
         qInfo("%s", qPrintable(message));
         QVERIFY2(message.contains(cause) && message.contains(u"ssh "_s + destination),
                  qPrintable(message));
+    }
+
+    void silentDestinationTimesOut() {
+        // An ssh server that accepts the TCP connection and then says nothing (a hung
+        // bastion): the connect timeout ends it, with a message naming the tunnel.
+        const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(silent >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        QCOMPARE(::listen(silent, 8), 0); // never accepted, never answered
+        socklen_t length = sizeof address;
+        ::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length);
+        RedisOptions options = tunnelled(m_server);
+        options.ssh_destination = "ssh://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+        options.connect_timeout = std::chrono::milliseconds(testsupport::timeBound(1500));
+        Connection connection(options);
+        std::error_code ec;
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(!connection.connect(ec));
+        const qint64 elapsed = timer.elapsed();
+        ::close(silent);
+        QCOMPARE(ec, make_error_code(errc::connect_failed));
+        QVERIFY2(elapsed < options.connect_timeout.count() + testsupport::timeBound(1000),
+                 qPrintable(QString::number(elapsed)));
+        QVERIFY2(connection.last_error().find("within the connect timeout") != std::string::npos &&
+                     connection.last_error().find("through ssh ssh://127.0.0.1:") !=
+                         std::string::npos,
+                 connection.last_error().c_str());
+        qInfo("%s", connection.last_error().c_str());
     }
 
     void invalidDestinationsAreRefused() {

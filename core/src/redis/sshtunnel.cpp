@@ -319,7 +319,8 @@ bool SshTunnel::confirm(int fd, Deadline deadline, std::string& reason) noexcept
         pollfd descriptor{fd, short(sent < length ? POLLOUT : POLLIN), 0};
         const int ready = ::poll(&descriptor, 1, milliseconds_until(deadline));
         if (ready == 0) {
-            reason = "no answer through the tunnel within the connect timeout";
+            reason = "no answer through the tunnel within the connect timeout (ssh still "
+                     "logging in, or the server behind it silent)";
             return false;
         }
         if (ready < 0 && errno != EINTR) {
