@@ -3,8 +3,9 @@
 // `lockctl signal PID --lock PATH --json`. The same file is also held (shared) by a process of
 // this computer: the remote holder ends, this computer's does not. The confirmation names
 // the host, the activity log reads "operator @ other", and this computer's audit file has
-// the attempt naming the host. A remote row without a host command is refused, not
-// signalled here.
+// the attempt naming the host. The File locks page opens the dialog wired that way from a
+// remote row's details link. A remote row without a host command is refused, not signalled
+// here.
 
 #include "models/eventlogmodel.h"
 #include "models/filelockmodel.h"
@@ -13,12 +14,16 @@
 #include "session/inspectorsession.h"
 #include "session/remotehub.h"
 #include "testsupport.h"
+#include "session/redishub.h"
+#include "widgets/filelockspage.h"
+#include "widgets/lockdetailsview.h"
 #include "widgets/locksignaldialog.h"
 #include "workers/hostconnection.h"
 
 #include <QFile>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
 
 #include <csignal>
@@ -124,6 +129,55 @@ class TestRemoteSignal : public QObject {
 
         ::kill(static_cast<pid_t>(localHolder.pid()), SIGTERM);
         QCOMPARE(localHolder.waitForExit(), 128 + SIGTERM);
+    }
+
+    void pageSignalsThroughTheHost() {
+        // The File locks page's own path: select the remote row, follow the details'
+        // "Terminate" link; the dialog it opens is wired to the host's lockctl.
+        const QString path = m_hosts.scratch(u"signal-page.lock"_s);
+        testsupport::ChildProcess remoteHolder;
+        QVERIFY(remoteHolder.start(m_lockctl, {u"--host"_s, u"other"_s, u"hold"_s, path, u"--"_s,
+                                               u"sh"_s, u"-c"_s, u"echo HELD; exec sleep 600"_s}));
+        QCOMPARE(remoteHolder.readLine(static_cast<int>(testsupport::timeBound(20000))), u"HELD"_s);
+        AppSettings settings(m_directory.filePath(u"page.ini"_s));
+        InspectorSession session(&settings);
+        QString error;
+        QVERIFY2(session.remote()->addHost(u"other"_s, &error), qPrintable(error));
+        session.redis()->setAuditLogPath(m_directory.filePath(u"page-audit.jsonl"_s));
+        session.start();
+        FileLocksPage page(&session);
+        const int bound = static_cast<int>(testsupport::timeBound(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            lockOn(*session.fileLocks(), u"other"_s, path) &&
+                !lockOn(*session.fileLocks(), u"other"_s, path)->holders.isEmpty(),
+            bound);
+        const qint64 pid =
+            lockOn(*session.fileLocks(), u"other"_s, path)->holders.front().process->pid;
+        auto* view = page.findChild<QTableView*>();
+        QVERIFY(view);
+        QModelIndex row;
+        for (int i = 0; i < view->model()->rowCount() && !row.isValid(); ++i) {
+            const QModelIndex index = view->model()->index(i, 0);
+            if (index.data(FileLockModel::HostRole).toString() == u"other"_s &&
+                index.data(FileLockModel::PathRole).toString() == path)
+                row = index;
+        }
+        QVERIFY(row.isValid());
+        view->setCurrentIndex(row);
+        auto* details = page.findChild<LockDetailsView*>();
+        QVERIFY(details);
+        emit details->anchorClicked(QUrl(u"action:terminate:"_s + QString::number(pid)));
+        LockSignalDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = page.findChild<LockSignalDialog*>()) != nullptr);
+        QVERIFY(dialog->confirmationText().contains(u"other"_s));
+        QSignalSpy signalled(dialog, &LockSignalDialog::signalled);
+        dialog->sendButton()->click();
+        QVERIFY(signalled.wait(bound));
+        const auto outcome = signalled.at(0).at(3).value<LockSignalOutcome>();
+        QVERIFY2(outcome.sent, qPrintable(outcome.resultName + u": "_s + outcome.message));
+        QCOMPARE(remoteHolder.waitForExit(bound), 128 + SIGTERM);
+        QTRY_VERIFY_WITH_TIMEOUT(eventLogContains(*session.eventLog(), u"operator @ other"_s),
+                                 bound);
     }
 
     void remoteRowWithoutCommandIsRefused() {
