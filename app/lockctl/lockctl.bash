@@ -22,8 +22,8 @@ _lockctl() {
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
             --) after_dashes=1; break ;;
-            --url | --host | --cacert | --cacertdir | --cert | --key | --sni | --sentinel | \
-                --wait-replicas | --lock | --protocol) ((i++)); continue ;;
+            --url | --host | --ssh | --cacert | --cacertdir | --cert | --key | --sni | \
+                --sentinel | --wait-replicas | --lock | --protocol) ((i++)); continue ;;
             -*) continue ;;
         esac
         if [[ -z $command ]]; then
@@ -46,7 +46,7 @@ _lockctl() {
         --timeout | -w | --watch | --lease | --count | --max-value-bytes | --token | \
             --token-base64 | --match | --sni | --sentinel | --wait-replicas | --protocol)
             return ;;
-        --host)
+        --host | --ssh)
             COMPREPLY=($(compgen -A hostname -- "$cur"))
             return ;;
         --cacert | --cert | --key | --lock)
@@ -100,7 +100,7 @@ _lockctl() {
             fi ;;
         redis)
             case "$subcommand" in
-                "") options='hold list release --url --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel --readonly --wait-replicas --help' ;;
+                "") options='hold list release --url --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel --readonly --ssh --wait-replicas --help' ;;
                 hold) options='--lease --channel --shared --timeout --help --' ;;
                 list) options='--match --json --count --no-ping --no-channels --max-value-bytes --help' ;;
                 release) options='--token --token-base64 --channel --yes --audit-log --help' ;;

@@ -52,6 +52,8 @@ std::string usage() {
         "  --insecure          no certificate verification (warned about)\n"
         "  --sentinel MASTER   the URL names sentinels; connect to MASTER's master\n"
         "  --readonly          refuse anything that acquires, releases or kills\n"
+        "  --ssh DEST          reach the server(s) through ssh to DEST (user@host or a\n"
+        "                      Host alias; `ssh -W`, or $LOCKSCOPE_SSH_COMMAND)\n"
         "  --wait-replicas N   a lease counts as granted once N replicas have it (WAIT)\n\n"
         "subcommands:\n";
     for (const auto& subcommand : subcommands)
@@ -69,7 +71,7 @@ namespace {
 // The connection options named as redis-cli names them; they override the URL's.
 struct ConnectionFlags {
     std::optional<bool> tls;
-    std::optional<std::string> caFile, caDir, certFile, keyFile, sni, sentinel;
+    std::optional<std::string> caFile, caDir, certFile, keyFile, sni, sentinel, ssh;
     bool insecure = false;
     bool readOnly = false;
     std::optional<int> waitReplicas;
@@ -93,6 +95,7 @@ void applyConnectionFlags(const ConnectionFlags& flags, portalocker::RedisOption
         server.read_only = true;
     if (flags.waitReplicas)
         server.wait_replicas = *flags.waitReplicas;
+    set(flags.ssh, server.ssh_destination);
 }
 
 } // namespace
@@ -118,6 +121,7 @@ int runRedis(Arguments arguments) {
     parser.add_flag("--insecure", flags.insecure);
     parser.add_option("--sentinel", flags.sentinel);
     parser.add_flag("--readonly,--read-only", flags.readOnly);
+    parser.add_option("--ssh", flags.ssh);
     parser.add_option("--wait-replicas", flags.waitReplicas)
         ->check(CLI::Range(0, 1000).description(""));
     // SUBCOMMAND and its words are what parseCommandLine() leaves: the subcommand parses them.
@@ -140,6 +144,18 @@ int runRedis(Arguments arguments) {
         return exit_usage;
     }
     applyConnectionFlags(flags, server);
+    if (!server.ssh_destination.empty() && !server.unix_socket.empty()) {
+        std::fputs("lockctl redis: --ssh reaches a server by host and port; a unix socket "
+                   "cannot be tunnelled\n",
+                   stderr);
+        return exit_usage;
+    }
+    if (!server.ssh_destination.empty() && server.ssh_destination.front() == '-') {
+        std::fputs("lockctl redis: --ssh: the destination cannot start with '-' (ssh would "
+                   "read it as an option)\n",
+                   stderr);
+        return exit_usage;
+    }
     if (flags.sentinel)
         server.sentinel.master_name = *flags.sentinel;
     if (server.tls.enabled && !server.tls.verify)

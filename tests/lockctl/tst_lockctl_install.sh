@@ -45,4 +45,8 @@ expect --channel lockctl redis hold name --ch
 expect ofd lockctl hold x --backend o
 expect --semaphore lockctl who /tmp --se
 [[ -z $(complete_words lockctl redis list --count "") ]] || fail "--count offers words"
+# --ssh (issue #12): offered, documented, and its value is a destination, not a subcommand.
+expect --ssh lockctl redis --ss
+expect list lockctl redis --ssh bastion l
+grep -q -- '--ssh' <<<"$text" || fail "lockctl.1 does not document --ssh"
 echo "PASS: lockctl, lockctl.1 and its bash completion installed under $prefix"

@@ -248,6 +248,25 @@ class TestRedisOptions : public QObject {
         QVERIFY(ec);
         QVERIFY2(why.find("hunter2") == std::string::npos, why.c_str());
     }
+
+    void sshUrls() {
+        // ssh=DEST (issue #12) survives to_url(), with the characters a destination has.
+        RedisOptions options = RedisOptions::from_url(
+            "rediss://cache.internal:6380/2?ssh=ops%2Bci%40bastion.example&sentinel=m");
+        QCOMPARE(options.ssh_destination, std::string("ops+ci@bastion.example"));
+        RedisOptions back = RedisOptions::from_url(options.to_url());
+        QCOMPARE(back.ssh_destination, options.ssh_destination);
+        QCOMPARE(back.sentinel.master_name, std::string("m"));
+        QVERIFY(back.tls.enabled);
+        QVERIFY(RedisOptions::from_url("redis://h?ssh=user@b").ssh_destination == "user@b");
+        QVERIFY(RedisOptions::from_url("redis://h").to_url().find("ssh") == std::string::npos);
+        std::error_code ec;
+        std::string why;
+        RedisOptions::from_url("redis://h?ssh=", ec, &why);
+        QVERIFY2(why.find("ssh needs a destination") != std::string::npos, why.c_str());
+        RedisOptions::from_url("redis://h?ssh=-oProxyCommand=x", ec, &why);
+        QVERIFY2(why.find("cannot start with '-'") != std::string::npos, why.c_str());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRedisOptions)

@@ -138,6 +138,8 @@ QString RedisConnectionModel::viaText(const RedisMonitor* monitor) {
     case RedisConnectionConfig::Topology::standalone:
         break;
     }
+    if (!config.sshDestination.isEmpty())
+        parts << tr("ssh %1").arg(config.sshDestination);
     if (config.readOnly)
         parts << tr("read-only");
     return parts.isEmpty() ? tr("plain") : parts.join(u" \u00b7 "_s);

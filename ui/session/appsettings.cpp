@@ -51,6 +51,7 @@ void readConnectionTransport(const QSettings& settings, RedisConnectionConfig& c
     config.sentinels = settings.value(u"sentinels"_s).toString();
     config.sentinelUsername = settings.value(u"sentinelUsername"_s).toString();
     config.readOnly = settings.value(u"readOnly"_s, false).toBool();
+    config.sshDestination = settings.value(u"ssh"_s).toString();
 }
 
 void writeConnectionTransport(QSettings& settings, const RedisConnectionConfig& config) {
@@ -70,6 +71,7 @@ void writeConnectionTransport(QSettings& settings, const RedisConnectionConfig& 
     settings.setValue(u"sentinels"_s, config.sentinels);
     settings.setValue(u"sentinelUsername"_s, config.sentinelUsername);
     settings.setValue(u"readOnly"_s, config.readOnly);
+    settings.setValue(u"ssh"_s, config.sshDestination);
 }
 
 } // namespace
@@ -167,6 +169,7 @@ QList<RedisConnectionConfig> AppSettings::connections() const {
         config.username = m_settings->value(u"username"_s).toString();
         config.rememberPassword = m_settings->value(u"rememberPassword"_s, false).toBool();
         config.password = m_settings->value(u"plainPassword"_s).toString();
+        config.sentinelPassword = m_settings->value(u"plainSentinelPassword"_s).toString();
         config.connectTimeoutMs = m_settings->value(u"connectTimeoutMs"_s, 2000).toInt();
         config.commandTimeoutMs = m_settings->value(u"commandTimeoutMs"_s, 2000).toInt();
         config.match = m_settings->value(u"match"_s, config.match).toString();
@@ -195,6 +198,8 @@ void AppSettings::setConnections(const QList<RedisConnectionConfig>& connections
         m_settings->setValue(u"rememberPassword"_s, config.rememberPassword);
         if (plainPasswordIds.contains(config.id) && !config.password.isEmpty())
             m_settings->setValue(u"plainPassword"_s, config.password);
+        if (plainPasswordIds.contains(config.id) && !config.sentinelPassword.isEmpty())
+            m_settings->setValue(u"plainSentinelPassword"_s, config.sentinelPassword);
         m_settings->setValue(u"connectTimeoutMs"_s, config.connectTimeoutMs);
         m_settings->setValue(u"commandTimeoutMs"_s, config.commandTimeoutMs);
         m_settings->setValue(u"match"_s, config.match);

@@ -41,8 +41,9 @@ class AppSettings {
     void setWatches(const std::vector<portalocker::inspect::Watch>& watches);
 
     QList<RedisConnectionConfig> connections() const;
-    /// Saves everything but the password, which is saved here only when `plainPasswords`
-    /// is set for that connection (the operator chose "remember" with no keychain).
+    /// Saves everything but the passwords (the server's and the sentinels'), which are saved
+    /// here only when `plainPasswordIds` names that connection (the operator chose
+    /// "remember" with no keychain).
     void setConnections(const QList<RedisConnectionConfig>& connections,
                         const QStringList& plainPasswordIds);
 

@@ -149,7 +149,8 @@ void InspectorSession::logLockSignal(qint64 pid, const QString& path,
     EventRow event;
     event.timeMs = QDateTime::currentMSecsSinceEpoch();
     event.kind = EventRow::Kind::operatorAction;
-    event.source = u"operator"_s;
+    // A remote host's action reads like that host's other entries ("file @ HOST").
+    event.source = outcome.host.isEmpty() ? u"operator"_s : u"operator @ "_s + outcome.host;
     event.resource = path;
     event.pid = pid;
     const std::string_view name = portalocker::inspect::signal_name(signal);

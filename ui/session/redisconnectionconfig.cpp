@@ -66,6 +66,7 @@ portalocker::RedisOptions RedisConnectionConfig::toOptions() const {
         options.sentinel.password = sentinelPassword.toStdString();
     }
     options.read_only = readOnly;
+    options.ssh_destination = sshDestination.trimmed().toStdString();
     return options;
 }
 
@@ -96,6 +97,7 @@ bool RedisConnectionConfig::setFromUrl(const QString& url, QString* error) {
     tlsSni = TextFormat::fromStd(options.tls.sni);
     tlsVerify = options.tls.verify;
     readOnly = options.read_only;
+    sshDestination = TextFormat::fromStd(options.ssh_destination);
     sentinelMaster = TextFormat::fromStd(options.sentinel.master_name);
     sentinelUsername = TextFormat::fromStd(options.sentinel.username);
     if (!options.sentinel.password.empty())

@@ -40,9 +40,13 @@ struct RedisConnectionConfig {
     QString sentinelMaster;
     QString sentinels;
     QString sentinelUsername; ///< the sentinels' own ACL user
-    /// The sentinels' own password: in memory for the session only, never written to the
-    /// settings (the keychain holds one secret per connection: the master's password).
+    /// The sentinels' own password: kept like `password` (keychain entry of its own when
+    /// rememberPassword is on; see RedisHub), never in the settings' plain keys otherwise.
     QString sentinelPassword;
+
+    /// Reach the server (and sentinels, and the master they name) through ssh to this
+    /// destination (user@host or a Host alias; RedisOptions::ssh_destination). Empty: direct.
+    QString sshDestination;
 
     /// Never releases, acquires or kills: the library refuses it, the GUI greys the actions.
     bool readOnly = false;

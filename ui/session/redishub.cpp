@@ -19,6 +19,14 @@
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+// The sentinels' password has a keychain entry of its own beside the server's
+// ("redis/<id>" and "redis/<id>/sentinel"): a connection has two secrets.
+const QString sentinelSuffix = u"/sentinel"_s;
+
+} // namespace
+
 RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
       m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
@@ -40,7 +48,9 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
                 Q_UNUSED(id);
             });
     connect(m_passwords, &PasswordStore::readFinished, this,
-            [this](const QString& id, const QString& password, const QString& error) {
+            [this](const QString& key, const QString& password, const QString& error) {
+                const bool sentinel = key.endsWith(sentinelSuffix);
+                const QString id = sentinel ? key.chopped(sentinelSuffix.size()) : key;
                 RedisMonitor* found = monitor(id);
                 if (!found)
                     return;
@@ -48,9 +58,12 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
                     emit warning(
                         tr("Could not read a Redis password from the keychain: %1").arg(error));
                 RedisConnectionConfig config = found->config();
-                config.password = password;
+                (sentinel ? config.sentinelPassword : config.password) = password;
                 found->setConfig(config);
-                found->start();
+                if (--m_pendingReads[id] <= 0) {
+                    m_pendingReads.remove(id);
+                    found->start();
+                }
             });
 }
 
@@ -83,8 +96,13 @@ void RedisHub::start() {
         if (config.rememberPassword && !config.password.isEmpty())
             m_plainPasswordIds << config.id;
         createMonitor(config, !fromKeychain);
-        if (fromKeychain)
-            m_passwords->read(config.id);
+        if (!fromKeychain)
+            continue;
+        const bool sentinel = config.topology == RedisConnectionConfig::Topology::sentinel;
+        m_pendingReads.insert(config.id, sentinel ? 2 : 1);
+        m_passwords->read(config.id);
+        if (sentinel)
+            m_passwords->read(config.id + sentinelSuffix);
     }
 }
 
@@ -135,6 +153,8 @@ void RedisHub::removeConnection(const QString& connectionId) {
     m_monitors.removeAll(found);
     delete found;
     m_passwords->remove(connectionId);
+    m_passwords->remove(connectionId + sentinelSuffix);
+    m_pendingReads.remove(connectionId);
     m_plainPasswordIds.removeAll(connectionId);
     persist();
     emit connectionsChanged();
@@ -204,14 +224,25 @@ void RedisHub::reportEvent(const EventRow& event) {
 
 void RedisHub::storePassword(const RedisConnectionConfig& config) {
     m_plainPasswordIds.removeAll(config.id);
-    if (!config.rememberPassword || config.password.isEmpty()) {
-        m_passwords->remove(config.id);
+    // "Remember password" covers both secrets of a connection: the server's and, with
+    // Sentinel, the sentinels' own.
+    const bool sentinel = config.topology == RedisConnectionConfig::Topology::sentinel;
+    const QString sentinelPassword = sentinel ? config.sentinelPassword : QString();
+    const bool rememberServer = config.rememberPassword && !config.password.isEmpty();
+    const bool rememberSentinel = config.rememberPassword && !sentinelPassword.isEmpty();
+    if (!PasswordStore::keychainCompiledIn()) {
+        if (rememberServer || rememberSentinel)
+            m_plainPasswordIds << config.id; // the operator ticked "remember" and was warned
         return;
     }
-    if (PasswordStore::keychainCompiledIn())
+    if (rememberServer)
         m_passwords->write(config.id, config.password);
     else
-        m_plainPasswordIds << config.id; // the operator ticked "remember" and was warned
+        m_passwords->remove(config.id);
+    if (rememberSentinel)
+        m_passwords->write(config.id + sentinelSuffix, sentinelPassword);
+    else
+        m_passwords->remove(config.id + sentinelSuffix);
 }
 
 void RedisHub::persist() {

@@ -8,6 +8,7 @@
 #include "models/redislockrow.h"
 #include "session/redisconnectionconfig.h"
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QStringList>
@@ -82,6 +83,9 @@ class RedisHub : public QObject {
     QThreadPool m_pool;
     QList<RedisMonitor*> m_monitors;
     QStringList m_plainPasswordIds;
+    /// Keychain reads still owed per connection (its password, its sentinels' password):
+    /// its monitor starts when they are all in.
+    QHash<QString, int> m_pendingReads;
     int m_scanIntervalMs = 2000;
     qint64 m_stuckThresholdMs = 5 * 60 * 1000;
     QString m_auditLogPath;

@@ -17,6 +17,7 @@
 #include "widgets/lockdetailsview.h"
 #include "models/hostlistmodel.h"
 #include "session/remotehub.h"
+#include "workers/hostconnection.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -302,7 +303,9 @@ void FileLocksPage::showContextMenu(const QPoint& position) {
     const ProcessRow* process = waiter                    ? waiter->process.get()
                                 : lock->holders.isEmpty() ? nullptr
                                                           : lock->holders.front().process.get();
-    if (process && process->pid > 0 && process->pid != QCoreApplication::applicationPid()) {
+    // (A remote host's pid may equal ours by chance: only this computer's rows are us.)
+    if (process && process->pid > 0 &&
+        (!lock->host.isEmpty() || process->pid != QCoreApplication::applicationPid())) {
         menu->addSeparator();
         const qint64 pid = process->pid;
         const QString id = lock->id;
@@ -320,7 +323,8 @@ void FileLocksPage::showContextMenu(const QPoint& position) {
     HeldLockModel* held = m_session->heldLocks();
     for (int row = 0; row < held->rowCount(); ++row) {
         AcquireJob* job = held->jobAt(row);
-        if (!waiter && lock->firstPid == QCoreApplication::applicationPid() &&
+        if (!waiter && lock->host.isEmpty() &&
+            lock->firstPid == QCoreApplication::applicationPid() &&
             job->state() == AcquireJob::State::held && job->request().path == path) {
             QPointer<AcquireJob> guarded = job;
             menu->addAction(tr("Release (held by this Lock Inspector)"), this, [guarded] {
@@ -360,6 +364,10 @@ void FileLocksPage::confirmSignal(const QString& lockId, qint64 pid, inspect::Lo
         return;
     auto* dialog = new LockSignalDialog(*lock, *process, holds, signal,
                                         m_session->redis()->auditLogPath(), this);
+    // A remote host's holder is signalled there, by its lockctl (the dialog refuses without).
+    if (!lock->host.isEmpty())
+        if (HostConnection* host = m_session->remote()->host(lock->host))
+            dialog->setRemoteCommand(host->lockctlCommand(dialog->remoteArguments()));
     connect(dialog, &LockSignalDialog::signalled, m_session, &InspectorSession::logLockSignal);
     dialog->open();
 }

@@ -40,7 +40,13 @@ LockSignalDialog::LockSignalDialog(const FileLockRow& lock, const ProcessRow& pr
       m_text(new QLabel(this)), m_outcome(new QLabel(this)),
       m_send(new QPushButton(verb(signal) + u" ("_s + signalName(signal) + u")"_s, this)),
       m_cancel(new QPushButton(tr("Cancel"), this)) {
-    setWindowTitle(tr("%1 process %2?").arg(verb(signal)).arg(process.pid));
+    setWindowTitle(
+        lock.host.isEmpty()
+            ? tr("%1 process %2?").arg(verb(signal)).arg(process.pid)
+            : tr("%1 process %2 on %3?").arg(verb(signal)).arg(process.pid).arg(lock.host));
+    // Until setRemoteCommand(), a remote lock's job refuses: never a local pid by mistake.
+    if (!lock.host.isEmpty())
+        m_job->setRemote(lock.host, {});
     setAttribute(Qt::WA_DeleteOnClose);
     const auto esc = [](const QString& text) { return text.toHtmlEscaped(); };
     QString html =
@@ -54,6 +60,9 @@ LockSignalDialog::LockSignalDialog(const FileLockRow& lock, const ProcessRow& pr
     line(tr("Command line"),
          u"<code>"_s + esc(process.commandLine.isEmpty() ? process.command : process.commandLine) +
              u"</code>"_s);
+    if (!lock.host.isEmpty())
+        line(tr("Host"),
+             u"<b>"_s + esc(lock.host) + u"</b> "_s + tr("(through its lockctl over ssh)"));
     line(tr("User"), esc(process.user.isEmpty() ? tr("unknown") : process.user));
     line(tr("State"), esc(process.state));
     line(holds ? tr("Holds") : tr("Waits for"),
@@ -105,6 +114,14 @@ LockSignalDialog::LockSignalDialog(const FileLockRow& lock, const ProcessRow& pr
     layout->addWidget(buttons);
     resize(560, sizeHint().height());
     m_cancel->setFocus();
+}
+
+void LockSignalDialog::setRemoteCommand(QStringList lockctlArgv) {
+    m_job->setRemote(m_job->host(), std::move(lockctlArgv));
+}
+
+QStringList LockSignalDialog::remoteArguments() const {
+    return LockSignalJob::remoteArguments(m_job->pid(), m_job->path(), m_job->signal());
 }
 
 QString LockSignalDialog::confirmationText() const {

@@ -1,8 +1,10 @@
 #pragma once
 // LockSignalDialog: confirms continuing, terminating or killing a holder (or waiter) of a file
 // lock. It shows the signal, the process's full command line, user and state, and what it
-// holds or waits for; Enter does not send (Cancel is the default). The outcome stays on
-// screen; the page logs it. Opened with open(), never exec().
+// holds or waits for, and on which host; Enter does not send (Cancel is the default). The
+// outcome stays on screen; the page logs it. Opened with open(), never exec().
+// For a lock of a remote host the signal goes through that host's lockctl: the caller must
+// give its command line with setRemoteCommand(), else sending refuses.
 
 #include "models/filelockrow.h"
 #include "workers/locksignaljob.h"
@@ -19,6 +21,12 @@ class LockSignalDialog : public QDialog {
     LockSignalDialog(const FileLockRow& lock, const ProcessRow& process, bool holds,
                      portalocker::inspect::LockSignal signal, QString auditLogPath,
                      QWidget* parent = nullptr);
+
+    /// The lock is a remote host's: `lockctlArgv` runs that host's `lockctl signal ...`
+    /// (HostConnection::lockctlCommand(LockSignalJob::remoteArguments(...))).
+    void setRemoteCommand(QStringList lockctlArgv);
+    /// The lockctl arguments the remote command must carry for this dialog's signal.
+    QStringList remoteArguments() const;
 
     /// The text shown for confirmation (public for tests).
     QString confirmationText() const;

@@ -43,9 +43,9 @@ RedisConnectionDialog::RedisConnectionDialog(QWidget* parent)
       m_topology(new QComboBox(this)), m_sentinelMaster(new QLineEdit(this)),
       m_sentinels(new QLineEdit(this)), m_sentinelUser(new QLineEdit(this)),
       m_sentinelPassword(new QLineEdit(this)), m_topologyNote(new QLabel(this)),
-      m_warning(new QLabel(this)), m_testButton(new QPushButton(tr("Test"), this)),
-      m_testResult(new QLabel(this)), m_error(new QLabel(this)),
-      m_tester(new RedisConnectionTester(this)) {
+      m_ssh(new QLineEdit(this)), m_warning(new QLabel(this)),
+      m_testButton(new QPushButton(tr("Test"), this)), m_testResult(new QLabel(this)),
+      m_error(new QLabel(this)), m_tester(new RedisConnectionTester(this)) {
     setWindowTitle(tr("Redis connection"));
     m_name->setPlaceholderText(tr("prod cache"));
     m_url->setPlaceholderText(
@@ -58,6 +58,7 @@ RedisConnectionDialog::RedisConnectionDialog(QWidget* parent)
     m_tabs->addTab(createConnectionPage(), tr("Connection"));
     m_tabs->addTab(createTlsPage(), tr("TLS"));
     m_tabs->addTab(createTopologyPage(), tr("Topology"));
+    m_tabs->addTab(createSshPage(), tr("SSH"));
 
     m_warning->setWordWrap(true);
     m_warning->setStyleSheet(QString::fromLatin1(warningStyle));
@@ -92,6 +93,7 @@ RedisConnectionDialog::RedisConnectionDialog(QWidget* parent)
         connect(box, &QCheckBox::toggled, this, &RedisConnectionDialog::updateEnabled);
     connect(m_topology, &QComboBox::currentIndexChanged, this,
             &RedisConnectionDialog::updateEnabled);
+    connect(m_ssh, &QLineEdit::textChanged, this, &RedisConnectionDialog::updateEnabled);
     connect(buttons, &QDialogButtonBox::accepted, this, &RedisConnectionDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &RedisConnectionDialog::reject);
     updatePasswordNote();
@@ -165,7 +167,8 @@ QWidget* RedisConnectionDialog::createTopologyPage() {
     m_sentinels->setPlaceholderText(u"10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379"_s);
     m_sentinelUser->setPlaceholderText(tr("the sentinels' own ACL user, if any"));
     m_sentinelPassword->setEchoMode(QLineEdit::Password);
-    m_sentinelPassword->setPlaceholderText(tr("kept for this session only"));
+    m_sentinelPassword->setPlaceholderText(
+        tr("kept like the password (\"Remember password\" on the Connection page)"));
     m_topologyNote->setWordWrap(true);
     auto* form = new QFormLayout(page);
     form->addRow(tr("Topology"), m_topology);
@@ -174,6 +177,26 @@ QWidget* RedisConnectionDialog::createTopologyPage() {
     form->addRow(tr("Sentinel user"), m_sentinelUser);
     form->addRow(tr("Sentinel password"), m_sentinelPassword);
     form->addRow(QString(), m_topologyNote);
+    return page;
+}
+
+QWidget* RedisConnectionDialog::createSshPage() {
+    auto* page = new QWidget(this);
+    m_ssh->setPlaceholderText(tr("user@bastion or a Host alias of ~/.ssh/config; empty: direct"));
+    auto* note = new QLabel(
+        tr("Every connection (the server, the sentinels and the master they name) goes through "
+           "the system OpenSSH client: <tt>ssh -W host:port DESTINATION</tt>, with your ssh "
+           "configuration, agent, keys and known_hosts. Lock Inspector never asks for a "
+           "password (BatchMode): an unknown host key or a refused key is shown as the "
+           "connection's error, in ssh's words. Host names are resolved on the ssh host; TLS "
+           "still checks the server's own name. $LOCKSCOPE_SSH_COMMAND replaces <tt>ssh</tt>. "
+           "Tip: ControlMaster/ControlPersist in your ssh configuration for this host make "
+           "each scan's connections cheap."),
+        page);
+    note->setWordWrap(true);
+    auto* form = new QFormLayout(page);
+    form->addRow(tr("SSH destination"), m_ssh);
+    form->addRow(QString(), note);
     return page;
 }
 
@@ -240,6 +263,8 @@ void RedisConnectionDialog::updateEnabled() {
         break;
     }
     m_tabs->setTabText(1, tls ? tr("TLS \u2713") : tr("TLS"));
+    const int sshTab = m_tabs->indexOf(m_ssh->parentWidget());
+    m_tabs->setTabText(sshTab, m_ssh->text().trimmed().isEmpty() ? tr("SSH") : tr("SSH \u2713"));
     const QString warning = warningText();
     m_warning->setText(warning);
     m_warning->setVisible(!warning.isEmpty());
@@ -258,6 +283,10 @@ QString RedisConnectionDialog::warningText() const {
 
 void RedisConnectionDialog::showTlsPage() {
     m_tabs->setCurrentIndex(1);
+}
+
+void RedisConnectionDialog::showSshPage() {
+    m_tabs->setCurrentWidget(m_ssh->parentWidget());
 }
 
 void RedisConnectionDialog::showTestResult(bool ok, const QString& message) {
@@ -314,6 +343,7 @@ void RedisConnectionDialog::setConfig(const RedisConnectionConfig& config) {
     m_sentinels->setText(config.sentinels);
     m_sentinelUser->setText(config.sentinelUsername);
     m_sentinelPassword->setText(config.sentinelPassword);
+    m_ssh->setText(config.sshDestination);
     updateEnabled();
 }
 
@@ -344,6 +374,7 @@ RedisConnectionConfig RedisConnectionDialog::config() const {
     config.sentinels = m_sentinels->text().trimmed();
     config.sentinelUsername = m_sentinelUser->text();
     config.sentinelPassword = m_sentinelPassword->text();
+    config.sshDestination = m_ssh->text().trimmed();
     return config;
 }
 
@@ -368,6 +399,11 @@ void RedisConnectionDialog::accept() {
     } else if (entered.host.isEmpty() && entered.unixSocket.isEmpty()) {
         problem = tr("Enter a host or a unix socket.");
     }
+    if (entered.sshDestination.startsWith(u'-'))
+        problem = tr("An ssh destination cannot start with '-' (ssh would read it as an option).");
+    else if (!entered.sshDestination.isEmpty() && !entered.unixSocket.isEmpty() &&
+             entered.topology != Topology::sentinel)
+        problem = tr("An ssh tunnel reaches a host and port, not a unix socket.");
     if (entered.tls && entered.tlsCertFile.isEmpty() != entered.tlsKeyFile.isEmpty())
         problem = tr("A client certificate needs its key, and a key its certificate.");
     if (!problem.isEmpty()) {

@@ -4,7 +4,8 @@
 // server, a Sentinel-managed master, a Cluster) and read-only - and test it before saving.
 // Where the password goes is said next to the "remember" box: the system keychain, or
 // (without one) the settings file in plain text. Turning verification off is shown as a
-// warning, as is choosing Cluster, which the library cannot serve yet.
+// warning, as is choosing Cluster, which the library cannot serve yet. The SSH page names a
+// destination to reach the servers through (the system OpenSSH client, `ssh -W`).
 
 #include "session/redisconnectionconfig.h"
 
@@ -33,6 +34,8 @@ class RedisConnectionDialog : public QDialog {
     QLabel* testResult() const { return m_testResult; }
     /// Shows the page with the TLS fields (for screenshots and tests).
     void showTlsPage();
+    /// Shows the page with the SSH tunnel field (for screenshots and tests).
+    void showSshPage();
     /// The warning about unverified TLS or a Cluster; empty when there is nothing to warn.
     QString warningText() const;
 
@@ -42,6 +45,7 @@ class RedisConnectionDialog : public QDialog {
     QWidget* createConnectionPage();
     QWidget* createTlsPage();
     QWidget* createTopologyPage();
+    QWidget* createSshPage();
     /// A line edit with a "…" button that picks a file (or a directory) with a non-modal-loop
     /// file dialog.
     QWidget* pathRow(QLineEdit* edit, bool directory);
@@ -82,6 +86,8 @@ class RedisConnectionDialog : public QDialog {
     QLineEdit* m_sentinelUser;
     QLineEdit* m_sentinelPassword;
     QLabel* m_topologyNote;
+    // SSH
+    QLineEdit* m_ssh;
 
     QLabel* m_warning;
     QPushButton* m_testButton;

@@ -109,11 +109,16 @@ RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionCo
         return result;
     }
     result.ok = true;
+    const QString through =
+        options.ssh_destination.empty()
+            ? QString()
+            : QObject::tr(" via ssh %1").arg(TextFormat::fromStd(options.ssh_destination));
     result.message = QObject::tr("Connected to %1, database %2, in %3.")
-                         .arg(options.sentinel.master_name.empty()
-                                  ? address
-                                  : QObject::tr("master \"%1\" at %2")
-                                        .arg(config.sentinelMaster.trimmed(), address))
+                         .arg((options.sentinel.master_name.empty()
+                                   ? address
+                                   : QObject::tr("master \"%1\" at %2")
+                                         .arg(config.sentinelMaster.trimmed(), address)) +
+                              through)
                          .arg(options.db)
                          .arg(TextFormat::duration(clock.elapsed()));
     return result;

@@ -74,6 +74,14 @@ struct RedisOptions {
     std::chrono::milliseconds command_timeout{2000};
     RedisTlsOptions tls;
     RedisSentinelOptions sentinel;
+    /// Reach every server through SSH: the system OpenSSH client (or LOCKSCOPE_SSH_COMMAND)
+    /// logs into this destination (`user@host`, a Host alias of ~/.ssh/config, with the
+    /// user's keys, agent and known_hosts; never a password prompt) and opens a channel from
+    /// there to the server (`ssh -W host:port`), one per connection. host/port (and the
+    /// sentinels, and the master they name) are then resolved and reached from that host;
+    /// TLS still verifies the server's own name. Empty: direct connections. Not with
+    /// unix_socket.
+    std::string ssh_destination;
     /// A read-only connection: the connection itself refuses every command that can change
     /// data or another client (SET, EVAL, DEL, CLIENT KILL, SUBSCRIBE-based locking, ...)
     /// with errc::read_only, so RedisLock/RedisLease acquisition, force release and client
@@ -89,7 +97,7 @@ struct RedisOptions {
     /// (a host may be `[ipv6]`), the same with `rediss://` (TLS on), or
     /// `unix://[[user][:password]@]/path/to/socket[?db=N&password=P&username=U]`.
     /// Parameters: db, username, password, client_name, tls=1, cacert, cacertdir, cert, key,
-    /// sni, insecure=1, readonly=1, sentinel=MASTER (the hosts are then sentinels),
+    /// sni, insecure=1, readonly=1, sentinel=MASTER (the hosts are then sentinels), ssh=DEST,
     /// sentinel_username, sentinel_password, wait_replicas, wait_timeout_ms,
     /// connect_timeout_ms, command_timeout_ms. Several hosts need `sentinel`.
     /// User, password and values are percent-decoded. Throws LockException (errc::invalid_url)

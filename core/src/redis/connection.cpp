@@ -180,7 +180,17 @@ bool Connection::fail_io(std::error_code& ec, std::string_view what, std::error_
                          const std::string& reason) noexcept {
     const bool answered = m_answered;
     const bool tls = m_transport.is_tls();
+    // Through an ssh tunnel, ssh's own message ("Connection to bastion closed by remote
+    // host") names the cause better than the closed socket does. ssh ends right after its
+    // socket does, so the wait is short.
+    std::string tunnelFailure;
+    if (code != errc::tls_failed)
+        tunnelFailure = m_transport.tunnel_failure(deadline_after(std::chrono::milliseconds(200)));
     close();
+    if (!tunnelFailure.empty())
+        return fail(ec, make_error_code(errc::connection_lost),
+                    "connection to Redis at " + printable_address() + " lost while " +
+                        std::string(what) + ": " + tunnelFailure);
     if (code == errc::tls_failed)
         return fail(ec, code,
                     "TLS with Redis at " + printable_address() + " failed while " +

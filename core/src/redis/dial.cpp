@@ -2,6 +2,7 @@
 
 #include "connection.hpp"
 #include "resolver.hpp"
+#include "sshtunnel.hpp"
 
 #include "../printable.hpp"
 
@@ -133,6 +134,56 @@ int connect_tcp(const std::string& host, int port, Deadline deadline, std::strin
     return -1;
 }
 
+// The server through an ssh tunnel (sshtunnel.hpp): the name is resolved and connected to
+// on the ssh host's side. A tunnel is only known to work once something came through it, so
+// the TLS handshake, or else one PING, confirms it; when that fails, ssh's own message
+// (host key, authentication, unreachable, channel refused) says why.
+Transport dial_through_ssh(const RedisOptions& options, const std::string& address,
+                           Deadline deadline, std::error_code& ec, std::string& message) noexcept {
+    const std::string via = " through ssh " + detail::printable_text(options.ssh_destination, 256);
+    auto tunnel = SshTunnel::open(options.ssh_destination, options.host, options.port,
+                                  options.connect_timeout, ec, message);
+    if (!tunnel) {
+        message = "cannot connect to Redis at " + address + via + ": " + message;
+        return Transport{};
+    }
+    const int fd = tunnel->take_socket();
+    auto explain = [&](std::error_code code, std::string reason) {
+        // ssh exits at once when it failed, and its message is the cause. When it is still
+        // running, the server behind it is what failed or stayed silent; ssh then ends with
+        // the tunnel.
+        ::shutdown(fd, SHUT_RDWR);
+        std::string failure = tunnel->failure(deadline_after(std::chrono::milliseconds(200)));
+        ::close(fd);
+        if (!failure.empty()) {
+            ec = make_error_code(errc::connect_failed);
+            message = "cannot connect to Redis at " + address + ": " + failure;
+        } else {
+            ec = code;
+            message = options.tls.enabled
+                          ? reason + " (" + via.substr(1) + ")"
+                          : "cannot connect to Redis at " + address + via + ": " + reason +
+                                " (connect timeout " +
+                                std::to_string(options.connect_timeout.count()) + " ms)";
+        }
+        return Transport{};
+    };
+    if (!options.tls.enabled) {
+        std::string reason;
+        if (!SshTunnel::confirm(fd, deadline, reason))
+            return explain(make_error_code(errc::connect_failed), reason);
+        return Transport(fd, nullptr, std::move(tunnel));
+    }
+    // TLS checks the server's own name (options.host or --sni), not the tunnel's end.
+    std::error_code tlsCode;
+    std::string tlsMessage;
+    auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, tlsCode,
+                                     tlsMessage);
+    if (!tls)
+        return explain(tlsCode, tlsMessage);
+    return Transport(fd, std::move(tls), std::move(tunnel));
+}
+
 } // namespace
 
 Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message) noexcept {
@@ -161,11 +212,18 @@ Transport dial(const RedisOptions& options, std::error_code& ec, std::string& me
                             std::to_string(options.unix_socket.size()) +
                             " bytes long; a unix socket path has at most " +
                             std::to_string(maxSocketPath) + " (sun_path)");
+        if (!options.ssh_destination.empty())
+            return fail(make_error_code(errc::invalid_argument),
+                        "an ssh tunnel (" + detail::printable_text(options.ssh_destination, 256) +
+                            ") reaches a server by host and port, not a unix socket (" + address +
+                            ")");
         if (options.tls.enabled)
             return fail(make_error_code(errc::invalid_argument),
                         "TLS over a unix socket (" + address +
                             ") is not supported: Redis serves TLS on TCP ports only");
         fd = connect_unix(options.unix_socket, deadline, reason);
+    } else if (!options.ssh_destination.empty()) {
+        return dial_through_ssh(options, address, deadline, ec, message);
     } else {
         fd = connect_tcp(options.host, options.port, deadline, reason);
     }

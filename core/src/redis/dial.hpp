@@ -15,11 +15,14 @@
 namespace portalocker::redis {
 
 /// A transport connected to the server options.host/port (or options.unix_socket), within
-/// options.connect_timeout (name resolution and TLS handshake included). Sentinel settings
-/// are not looked at here (see SentinelResolver). On failure an empty transport with `ec`
-/// (invalid_argument for unusable options, connect_failed, tls_failed, timeout for a TLS
-/// handshake that did not finish) and `message` (naming the server and the cause, for
-/// Connection::last_error()) set.
+/// options.connect_timeout (name resolution and TLS handshake included), through an ssh
+/// tunnel when options.ssh_destination is set. Sentinel settings are not looked at here (see
+/// SentinelClient). This is the one way to reach a node: code that learns of other nodes
+/// (Sentinel's master, Cluster's nodes) dials them with a copy of the options whose
+/// host/port name the node, so that TLS and ssh apply to every one of them alike. On failure an
+/// empty transport with `ec` (invalid_argument for unusable options, connect_failed, tls_failed,
+/// timeout for a TLS handshake that did not finish) and `message` (naming the server and the cause,
+/// for Connection::last_error()) set.
 Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message) noexcept;
 
 } // namespace portalocker::redis

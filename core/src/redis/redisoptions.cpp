@@ -254,6 +254,13 @@ class Parser {
             options.sentinel.username = value;
         } else if (name == "sentinel_password") {
             options.sentinel.password = value;
+        } else if (name == "ssh") {
+            if (value.empty())
+                return fail("ssh needs a destination (ssh=user@bastion)");
+            if (value.front() == '-')
+                return fail("the ssh destination cannot start with '-' (ssh would read it as "
+                            "an option)");
+            options.ssh_destination = value;
         } else if (name == "wait_replicas") {
             auto replicas = parse_number(value, 0, 1000);
             if (!replicas)
@@ -267,11 +274,12 @@ class Parser {
         } else if (name == "command_timeout_ms") {
             return parse_milliseconds(name, value, options.command_timeout);
         } else {
-            return fail("unknown parameter '" + std::string(name) +
-                        "' (known: db, username, password, client_name, tls, cacert, cacertdir, "
-                        "cert, key, sni, insecure, readonly, sentinel, sentinel_username, "
-                        "sentinel_password, wait_replicas, wait_timeout_ms, connect_timeout_ms, "
-                        "command_timeout_ms)");
+            return fail(
+                "unknown parameter '" + std::string(name) +
+                "' (known: db, username, password, client_name, tls, cacert, cacertdir, "
+                "cert, key, sni, insecure, readonly, sentinel, sentinel_username, "
+                "sentinel_password, ssh, wait_replicas, wait_timeout_ms, connect_timeout_ms, "
+                "command_timeout_ms)");
         }
         return true;
     }
@@ -420,7 +428,12 @@ class Parser {
                         " bytes long; a unix socket path has at most " +
                         std::to_string(max_unix_socket_path));
         options.unix_socket = *path;
-        return parse_query(query, options);
+        if (!parse_query(query, options))
+            return false;
+        if (!options.ssh_destination.empty())
+            return fail("ssh= reaches a server by host and port; a unix socket cannot be "
+                        "tunnelled");
+        return true;
     }
 
     std::string& m_why;
@@ -540,6 +553,8 @@ std::string RedisOptions::to_url(bool with_password) const {
         add("sentinel_username", sentinel.username);
     if (!sentinel.password.empty())
         add("sentinel_password", with_password ? sentinel.password : std::string("***"));
+    if (!ssh_destination.empty())
+        add("ssh", ssh_destination);
     if (wait_replicas) {
         add("wait_replicas", std::to_string(wait_replicas));
         add("wait_timeout_ms", std::to_string(wait_timeout.count()));

@@ -18,6 +18,7 @@ RedisOptions sentinel_options(const RedisOptions& options, const RedisEndpoint& 
     asking.username = options.sentinel.username;
     asking.password = options.sentinel.password;
     asking.tls = options.tls;
+    asking.ssh_destination = options.ssh_destination; // sentinels behind the bastion too
     asking.connect_timeout = options.connect_timeout;
     asking.command_timeout = options.command_timeout;
     return asking;

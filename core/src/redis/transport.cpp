@@ -13,18 +13,24 @@ namespace portalocker::redis {
 Transport::Transport(int fd, std::unique_ptr<TlsSession> tls) noexcept
     : m_fd(fd), m_tls(std::move(tls)) {}
 
+Transport::Transport(int fd, std::unique_ptr<TlsSession> tls,
+                     std::unique_ptr<SshTunnel> tunnel) noexcept
+    : m_fd(fd), m_tls(std::move(tls)), m_tunnel(std::move(tunnel)) {}
+
 Transport::~Transport() {
     close();
 }
 
 Transport::Transport(Transport&& other) noexcept
-    : m_fd(std::exchange(other.m_fd, -1)), m_tls(std::move(other.m_tls)) {}
+    : m_fd(std::exchange(other.m_fd, -1)), m_tls(std::move(other.m_tls)),
+      m_tunnel(std::move(other.m_tunnel)) {}
 
 Transport& Transport::operator=(Transport&& other) noexcept {
     if (this != &other) {
         close();
         m_fd = std::exchange(other.m_fd, -1);
         m_tls = std::move(other.m_tls);
+        m_tunnel = std::move(other.m_tunnel);
     }
     return *this;
 }
@@ -37,10 +43,14 @@ void Transport::close() noexcept {
         ::close(m_fd);
         m_fd = -1;
     }
+    m_tunnel.reset();
 }
 
 std::string Transport::description() const {
-    return m_tls ? m_tls->description() : std::string("plain");
+    std::string text = m_tls ? m_tls->description() : std::string("plain");
+    if (m_tunnel)
+        text += " via " + m_tunnel->description();
+    return text;
 }
 
 IoResult Transport::read(char* buffer, std::size_t size, std::size_t& got, std::error_code& ec,

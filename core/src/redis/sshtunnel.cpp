@@ -1,0 +1,333 @@
+#include "sshtunnel.hpp"
+
+#include "../printable.hpp"
+
+#include <portalocker/exceptions.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+extern char** environ;
+
+namespace portalocker::redis {
+namespace {
+
+int milliseconds_until(Deadline deadline) {
+    auto now = Clock::now();
+    if (deadline <= now)
+        return 0;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    return static_cast<int>(std::min<long long>(left, 1 << 30));
+}
+
+// The same checks as for `lockctl --host` (inspect/sshcommand.cpp): a destination starting
+// with '-' would be read as an option (-oProxyCommand=...), a line break would end up in
+// ssh's configuration parsing.
+std::string destination_problem(const std::string& destination) {
+    if (destination.empty())
+        return "the ssh destination is empty";
+    if (destination.front() == '-')
+        return "an ssh destination cannot start with '-' (ssh would read it as an option)";
+    if (destination.find_first_of(std::string("\n\r\0", 3)) != std::string::npos)
+        return "the ssh destination contains a line break or NUL byte";
+    return {};
+}
+
+// ssh's argv: `ssh OPTIONS -W HOST:PORT DEST`, or with LOCKSCOPE_SSH_COMMAND
+// `/bin/sh -c '<command> "$@"' lockscope-ssh OPTIONS -W HOST:PORT DEST`, so that the user's
+// text is shell syntax and our words are never re-parsed (as for `lockctl --host`).
+std::vector<std::string> ssh_argv(const std::string& destination, const std::string& host, int port,
+                                  std::chrono::milliseconds connect_timeout) {
+    std::vector<std::string> argv;
+    const char* command = std::getenv("LOCKSCOPE_SSH_COMMAND");
+    if (command && *command)
+        argv = {"/bin/sh", "-c", std::string(command) + " \"$@\"", "lockscope-ssh"};
+    else
+        argv = {"ssh"};
+    const auto seconds =
+        std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(connect_timeout).count());
+    const std::string target = (host.find(':') != std::string::npos ? '[' + host + ']' : host) +
+                               ':' + std::to_string(port);
+    for (std::string option : std::initializer_list<std::string>{
+             "BatchMode=yes", "ExitOnForwardFailure=yes", "ServerAliveInterval=15",
+             "ServerAliveCountMax=3", "ConnectTimeout=" + std::to_string(seconds)}) {
+        argv.emplace_back("-o");
+        argv.push_back(std::move(option));
+    }
+    argv.emplace_back("-W");
+    argv.push_back(target);
+    argv.push_back(destination);
+    return argv;
+}
+
+void close_quietly(int& fd) noexcept {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+} // namespace
+
+std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const std::string& host,
+                                           int port, std::chrono::milliseconds connect_timeout,
+                                           std::error_code& ec, std::string& message) noexcept {
+    const std::string shown = detail::printable_text(destination, 256);
+    if (std::string problem = destination_problem(destination); !problem.empty()) {
+        ec = make_error_code(errc::invalid_argument);
+        message = "invalid ssh destination '" + shown + "': " + problem;
+        return nullptr;
+    }
+    try {
+        std::unique_ptr<SshTunnel> tunnel(new SshTunnel);
+        tunnel->m_description = "ssh " + shown;
+        tunnel->m_target = detail::printable_text(host, 256) + ':' + std::to_string(port);
+        int pair[2];
+        int errors[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+            ec = make_error_code(errc::connect_failed);
+            message =
+                "cannot start the ssh tunnel: socketpair: " + std::string(std::strerror(errno));
+            return nullptr;
+        }
+        if (::pipe2(errors, O_CLOEXEC) != 0) {
+            ec = make_error_code(errc::connect_failed);
+            message = "cannot start the ssh tunnel: pipe: " + std::string(std::strerror(errno));
+            ::close(pair[0]);
+            ::close(pair[1]);
+            return nullptr;
+        }
+        tunnel->m_socket = pair[0];
+        tunnel->m_errors = errors[0];
+        ::fcntl(pair[0], F_SETFL, ::fcntl(pair[0], F_GETFL) | O_NONBLOCK);
+        ::fcntl(errors[0], F_SETFL, ::fcntl(errors[0], F_GETFL) | O_NONBLOCK);
+
+        const std::vector<std::string> words = ssh_argv(destination, host, port, connect_timeout);
+        std::vector<char*> argv;
+        for (const std::string& word : words)
+            argv.push_back(const_cast<char*>(word.c_str()));
+        argv.push_back(nullptr);
+
+        // stdin and stdout: the socket; stderr: our pipe (dup2 clears close-on-exec there).
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, pair[1], STDIN_FILENO);
+        posix_spawn_file_actions_adddup2(&actions, pair[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&actions, errors[1], STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+        // Nothing else of ours reaches ssh, close-on-exec or not: a lock file descriptor of
+        // the caller's, inherited by an ssh that outlives a release, would keep it locked.
+        posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+#endif
+        // A session of its own (no terminal: no prompt, no Ctrl-C from it), default signal
+        // dispositions and an empty mask whatever the caller has (lockctl ignores SIGPIPE).
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        sigset_t none;
+        sigset_t defaults;
+        sigemptyset(&none);
+        sigemptyset(&defaults);
+        for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD})
+            sigaddset(&defaults, signal);
+        posix_spawnattr_setsigmask(&attributes, &none);
+        posix_spawnattr_setsigdefault(&attributes, &defaults);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                                  POSIX_SPAWN_SETSIGDEF);
+        pid_t pid = -1;
+        const int status =
+            ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attributes);
+        ::close(pair[1]);
+        ::close(errors[1]);
+        if (status != 0) {
+            ec = make_error_code(errc::connect_failed);
+            message = "cannot start the ssh tunnel (" + std::string(argv[0]) +
+                      "): " + std::strerror(status) +
+                      (status == ENOENT ? " (install the OpenSSH client)" : "");
+            return nullptr; // the destructor closes the descriptors
+        }
+        tunnel->m_pid = pid;
+        return tunnel;
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        message = "out of memory starting the ssh tunnel";
+        return nullptr;
+    }
+}
+
+SshTunnel::~SshTunnel() {
+    close_quietly(m_socket);
+    // With its socket closed ssh would end by itself; a kill makes closing a connection
+    // never wait for ssh (or for a server that does not answer its channel close). The
+    // whole process group: with LOCKSCOPE_SSH_COMMAND, ssh is a child of /bin/sh. ssh runs
+    // in a session of its own, so the group is the tunnel's and nothing else.
+    if (m_pid > 0 && !m_reaped) {
+        ::kill(-m_pid, SIGKILL);
+        reap(true);
+    }
+    close_quietly(m_errors);
+}
+
+int SshTunnel::take_socket() noexcept {
+    return std::exchange(m_socket, -1);
+}
+
+bool SshTunnel::reap(bool wait) noexcept {
+    if (m_reaped || m_pid <= 0)
+        return true;
+    for (;;) {
+        const pid_t done = ::waitpid(m_pid, &m_status, wait ? 0 : WNOHANG);
+        if (done == m_pid) {
+            m_reaped = true;
+            return true;
+        }
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done < 0) { // reaped by somebody else (ECHILD): gone all the same
+            m_reaped = true;
+            m_status = 0;
+            return true;
+        }
+        return false;
+    }
+}
+
+void SshTunnel::read_errors() noexcept {
+    if (m_errors < 0)
+        return;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t got = ::read(m_errors, buffer, sizeof buffer);
+        if (got > 0) {
+            // Bounded: a chatty LogLevel must not grow without end.
+            if (m_stderr.size() < 16384)
+                m_stderr.append(buffer, static_cast<std::size_t>(got));
+            continue;
+        }
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got == 0)
+            close_quietly(m_errors);
+        return;
+    }
+}
+
+std::string SshTunnel::failure(Deadline deadline) noexcept {
+    try {
+        // ssh's stderr reaches end-of-file when it exits; then it is reaped.
+        while (m_errors >= 0) {
+            read_errors();
+            if (m_errors < 0)
+                break;
+            pollfd descriptor{m_errors, POLLIN, 0};
+            const int ready = ::poll(&descriptor, 1, milliseconds_until(deadline));
+            if (ready == 0)
+                return {};
+            if (ready < 0 && errno != EINTR)
+                break;
+        }
+        while (!reap(false)) {
+            if (Clock::now() >= deadline)
+                return {};
+            ::usleep(2000); // stderr closed: the exit follows at once
+        }
+        // ssh's lines (it ends them with \r\n) joined into one message line.
+        std::string text;
+        std::size_t start = 0;
+        while (start < m_stderr.size()) {
+            std::size_t end = m_stderr.find('\n', start);
+            if (end == std::string::npos)
+                end = m_stderr.size();
+            std::string line = m_stderr.substr(start, end - start);
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
+            if (!line.empty())
+                text += (text.empty() ? "" : "; ") + line;
+            start = end + 1;
+        }
+        std::string status;
+        if (WIFEXITED(m_status))
+            status = "exit status " + std::to_string(WEXITSTATUS(m_status));
+        else if (WIFSIGNALED(m_status))
+            status = "killed by signal " + std::to_string(WTERMSIG(m_status));
+        if (text.empty() && WIFEXITED(m_status) && WEXITSTATUS(m_status) == 0)
+            return {}; // the channel simply closed: the server ended the connection
+        if (text.empty())
+            text = "the tunnel closed without a message";
+        std::string result = m_description + " failed: " + detail::printable_text(text, 1024) +
+                             (status.empty() ? std::string() : " (" + status + ")");
+        // At LogLevel ERROR ssh says only this when the far side refused the channel.
+        if (text.find("stdio forwarding failed") != std::string::npos &&
+            text.find("open failed") == std::string::npos)
+            result += ": the ssh server could not open a channel to " + m_target +
+                      " (open failed: nothing listening there, or forwarding not allowed)";
+        return result;
+    } catch (...) {
+        return m_description + " failed";
+    }
+}
+
+bool SshTunnel::confirm(int fd, Deadline deadline, std::string& reason) noexcept {
+    static constexpr char ping[] = "*1\r\n$4\r\nPING\r\n";
+    std::size_t sent = 0;
+    const std::size_t length = sizeof ping - 1;
+    std::string answer;
+    while (true) {
+        if (sent < length) {
+            const ssize_t wrote = ::send(fd, ping + sent, length - sent, MSG_NOSIGNAL);
+            if (wrote > 0)
+                sent += static_cast<std::size_t>(wrote);
+            else if (wrote < 0 && errno != EAGAIN && errno != EINTR) {
+                reason = std::strerror(errno);
+                return false;
+            }
+        } else {
+            char buffer[512];
+            const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+            if (got > 0) {
+                answer.append(buffer, static_cast<std::size_t>(got));
+                // One line: +PONG, or -NOAUTH/-ERR... (either proves Redis is there).
+                if (answer.find("\r\n") != std::string::npos)
+                    return true;
+                if (answer.size() > 4096) {
+                    reason = "the server behind the tunnel does not speak RESP";
+                    return false;
+                }
+                continue;
+            }
+            if (got == 0) {
+                reason = "the tunnel closed before Redis answered";
+                return false;
+            }
+            if (errno != EAGAIN && errno != EINTR) {
+                reason = std::strerror(errno);
+                return false;
+            }
+        }
+        pollfd descriptor{fd, short(sent < length ? POLLOUT : POLLIN), 0};
+        const int ready = ::poll(&descriptor, 1, milliseconds_until(deadline));
+        if (ready == 0) {
+            reason = "no answer through the tunnel within the connect timeout (ssh still "
+                     "logging in, or the server behind it silent)";
+            return false;
+        }
+        if (ready < 0 && errno != EINTR) {
+            reason = std::strerror(errno);
+            return false;
+        }
+    }
+}
+
+} // namespace portalocker::redis
