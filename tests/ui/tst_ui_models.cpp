@@ -295,9 +295,10 @@ void TestUiModels::timelineModel() {
     TimelineModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     TimelineLane a{
-        u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}};
-    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500,
-                   {}};
+        u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}, {},
+        {}};
+    TimelineLane b{
+        u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500, {}, {}, {}};
     model.setLanes({a, b});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(1, TimelineModel::WaitCountColumn).data().toString(), u"1"_s);
@@ -319,30 +320,7 @@ void TestUiModels::timelineSummaries() {
     QCOMPARE(summary.medianMs, 500);
     QCOMPARE(summary.p95Ms, 950);
     QCOMPARE(summary.maxMs, 1000);
-
-    // Events become bars and summaries; ongoing holds reach "now".
-    TimelineStore store;
-    inspect::Snapshot snapshot = uitest::emptySnapshot();
-    const qint64 now = TextFormat::msecsSinceEpoch(snapshot.taken_at);
-    uitest::addLock(snapshot, "/tmp/busy.lock", 5, 0, std::nullopt, snapshot.taken_at - 2s);
-    inspect::Event released;
-    released.kind = inspect::EventKind::released;
-    released.time = snapshot.taken_at - 5s;
-    released.resource = "/tmp/busy.lock";
-    released.pid = 4;
-    released.duration = 3000ms;
-    inspect::Event waited = released;
-    waited.kind = inspect::EventKind::wait_ended;
-    waited.pid = 5;
-    waited.duration = 1000ms;
-    store.update(snapshot, {released, waited}, now, 600'000);
-    const QList<TimelineLane> lanes = store.lanes(now, 600'000, 10);
-    QCOMPARE(lanes.size(), 1);
-    QCOMPARE(lanes[0].resource, u"/tmp/busy.lock"_s);
-    QCOMPARE(lanes[0].bars.size(), 3);
-    QCOMPARE(lanes[0].holds.count, 2); // the ended one and the ongoing one
-    QCOMPARE(lanes[0].holds.maxMs, 3000);
-    QCOMPARE(lanes[0].waits.count, 1);
+    // The store behind the summaries: tst_ui_timeline.
 }
 
 void TestUiModels::heldLockModel() {
