@@ -22,6 +22,9 @@
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -455,15 +458,45 @@ void TestUiModels::exportLog() {
     csv.open(QIODevice::WriteOnly);
     QCOMPARE(EventLogExporter::write(model, csv, EventLogExporter::Format::csv), 1);
     const QList<QByteArray> lines = csv.data().split('\n');
-    QVERIFY(lines[0].startsWith("time,event"));
-    QVERIFY(lines[1].contains("\"/tmp/a, \"\"b\"\".lock\""));
-    QVERIFY(lines[1].contains(",42,"));
-    QBuffer json;
-    json.open(QIODevice::WriteOnly);
+    QCOMPARE(lines[0], "# lockscope activity log; categories: all (acquired, released, wait "
+                       "started, wait ended, expired, FORCE-RELEASED, operator, problem); "
+                       "hidden: none; filter: none; 1 of 1 events");
+    QVERIFY(lines[1].startsWith("time,event"));
+    QVERIFY(lines[2].contains("\"/tmp/a, \"\"b\"\".lock\""));
+    QVERIFY(lines[2].contains(",42,"));
+
+    // Through the page's proxy: the export says which categories and filter it applied.
+    EventRow acquired = event;
+    acquired.kind = EventRow::Kind::acquired;
+    model.append(acquired);
+    EventRow other = event;
+    other.resource = u"/srv/other.lock"_s;
+    model.append(other);
     EventLogProxyModel proxy;
     proxy.setSourceModel(&model);
+    proxy.setKindVisible(EventRow::Kind::acquired, false);
+    proxy.setKindVisible(EventRow::Kind::waitStarted, false);
+    proxy.setFilterText(u"  \"b\".lock"_s);
+    QBuffer filteredCsv;
+    filteredCsv.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, filteredCsv, EventLogExporter::Format::csv), 1);
+    QCOMPARE(filteredCsv.data().split('\n')[0],
+             "# lockscope activity log; categories: released, wait ended, expired, "
+             "FORCE-RELEASED, operator, problem; hidden: acquired, wait started; filter: "
+             "\"\\\"b\\\".lock\"; 1 of 3 events");
+    QBuffer json;
+    json.open(QIODevice::WriteOnly);
     QCOMPARE(EventLogExporter::write(proxy, json, EventLogExporter::Format::jsonLines), 1);
-    QVERIFY(json.data().contains("\"duration_ms\":1500"));
+    const QList<QByteArray> objects = json.data().split('\n');
+    const QJsonObject header =
+        QJsonDocument::fromJson(objects[0]).object().value(u"lockscope_export"_s).toObject();
+    QCOMPARE(header.value(u"hidden_categories"_s).toArray(),
+             (QJsonArray{u"acquired"_s, u"wait started"_s}));
+    QCOMPARE(header.value(u"categories"_s).toArray().size(), 6);
+    QCOMPARE(header.value(u"filter"_s).toString(), u"\"b\".lock"_s);
+    QCOMPARE(header.value(u"events"_s).toInt(), 1);
+    QCOMPARE(header.value(u"of"_s).toInt(), 3);
+    QVERIFY(objects[1].contains("\"duration_ms\":1500"));
 }
 
 QTEST_MAIN(TestUiModels)

@@ -1,0 +1,88 @@
+// Pages and windows as the operator sees them: the activity log's category toggles read as
+// checked or not and its export says what it holds.
+
+#include "models/eventlogmodel.h"
+#include "models/eventlogproxymodel.h"
+#include "session/appsettings.h"
+#include "session/inspectorsession.h"
+#include "widgets/activitylogpage.h"
+
+#include <QCheckBox>
+#include <QFile>
+#include <QLabel>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+class TestUiPages : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void init();
+    void cleanup();
+    void activityLogToggles();
+
+  private:
+    std::unique_ptr<QTemporaryDir> m_directory;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<InspectorSession> m_session;
+};
+
+void TestUiPages::init() {
+    m_directory = std::make_unique<QTemporaryDir>();
+    m_settings = std::make_unique<AppSettings>(m_directory->filePath(u"settings.ini"_s));
+    m_session = std::make_unique<InspectorSession>(m_settings.get());
+}
+
+void TestUiPages::cleanup() {
+    m_session.reset();
+    m_settings.reset();
+    m_directory.reset();
+}
+
+void TestUiPages::activityLogToggles() {
+    ActivityLogPage page(m_session.get());
+    page.show();
+    EventRow event;
+    event.timeMs = 1700000000000;
+    event.source = u"file"_s;
+    event.resource = u"/tmp/a.lock"_s;
+    event.pid = 42;
+    for (EventRow::Kind kind :
+         {EventRow::Kind::acquired, EventRow::Kind::released, EventRow::Kind::released}) {
+        event.kind = kind;
+        m_session->eventLog()->append(event);
+    }
+    QCOMPARE(page.proxy()->rowCount(), 3);
+
+    // Each category is a check box whose state shows (not a flat, tinted tool button).
+    auto* released = page.findChild<QCheckBox*>(u"kindToggle:released"_s);
+    QVERIFY(released);
+    QVERIFY(released->isChecked());
+    QTest::mouseClick(released, Qt::LeftButton, {}, QPoint(8, released->height() / 2));
+    QVERIFY(!released->isChecked());
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QVERIFY2(page.countLabel()->text().contains(u"1 of 3 events"_s),
+             qPrintable(page.countLabel()->text()));
+    QVERIFY2(page.countLabel()->text().contains(u"hiding released"_s),
+             qPrintable(page.countLabel()->text()));
+
+    // The export states the categories and the filter it applied, in the file and on screen.
+    const QString fileName = m_directory->filePath(u"log.csv"_s);
+    QString error;
+    QVERIFY2(page.exportTo(fileName, &error), qPrintable(error));
+    QFile file(fileName);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray first = file.readLine();
+    QVERIFY2(first.startsWith("# lockscope activity log; categories: acquired, wait started"),
+             first.constData());
+    QVERIFY2(first.contains("hidden: released; filter: none; 1 of 3 events"), first.constData());
+    QVERIFY2(page.countLabel()->text().contains(u"hidden: released"_s),
+             qPrintable(page.countLabel()->text()));
+}
+
+QTEST_MAIN(TestUiPages)
+#include "tst_ui_pages.moc"
