@@ -77,7 +77,9 @@ class RedisHub : public QObject {
     RedisConnectionModel* m_connectionModel;
     RedisLockModel* m_locks;
     RedisTimelineFeed* m_timeline;
-    QThreadPool m_pool;
+    /// Owned; not a member by value: a scan blocked in a frozen server's reply must not hold
+    /// quitting (see ~RedisHub()).
+    QThreadPool* m_pool;
     QList<RedisMonitor*> m_monitors;
     QStringList m_plainPasswordIds;
     int m_scanIntervalMs = 2000;
