@@ -19,6 +19,7 @@
 #include "models/timelinemodel.h"
 #include "models/timelinestore.h"
 #include "models/watchmodel.h"
+#include "session/appsettings.h"
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
@@ -60,6 +61,7 @@ class TestUiModels : public QObject {
     void fileLockModel();
     void fileLockHealth();
     void watchModel();
+    void watchThresholdPersists();
     void deadlockModel();
     void eventLogModel();
     void timelineModel();
@@ -229,10 +231,13 @@ void TestUiModels::watchModel() {
     QCOMPARE(static_cast<LockHealth>(cells[1].toInt()), LockHealth::held);
     QCOMPARE(static_cast<LockHealth>(cells[0].toInt()), LockHealth::free);
 
-    // The slot frees up; a second watch appears; the first goes.
+    QCOMPARE(model.index(0, WatchModel::StuckAfterColumn).data().toString(), u"global"_s);
+
+    // The slot frees up; a second watch, with its own stuck threshold, appears; the first goes.
     snapshot.watched_files[1].state = inspect::WatchedFile::State::free;
     snapshot.watched_files[1].holders.clear();
     snapshot.watches.push_back(inspect::Watch::file("/tmp/other.lock"));
+    snapshot.watches.back().stuck_after = std::chrono::seconds(90);
     inspect::WatchedFile other;
     other.watch = 1;
     other.path = "/tmp/other.lock";
@@ -246,6 +251,38 @@ void TestUiModels::watchModel() {
     model.setRows(build(snapshot).watches);
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.index(0, 0).data(WatchModel::KeyRole).toString(), u"file /tmp/other.lock"_s);
+    QCOMPARE(model.index(0, WatchModel::StuckAfterColumn).data().toString(),
+             TextFormat::durationCoarse(90'000));
+    QCOMPARE(model.index(0, WatchModel::StuckAfterColumn).data(WatchModel::SortRole).toLongLong(),
+             90'000);
+}
+
+void TestUiModels::watchThresholdPersists() {
+    QTemporaryDir directory;
+    const QString file = directory.filePath(u"settings.ini"_s);
+    {
+        AppSettings settings(file);
+        std::vector<inspect::Watch> watches = {inspect::Watch::file("/var/lock/backup.lock"),
+                                               inspect::Watch::glob("/tmp/*.lock"),
+                                               inspect::Watch::semaphore("/tmp", "jobs", 3)};
+        watches[0].stuck_after = std::chrono::hours(2);
+        watches[2].stuck_after = std::chrono::milliseconds(1500);
+        settings.setWatches(watches);
+        settings.sync();
+    }
+    AppSettings settings(file);
+    const std::vector<inspect::Watch> watches = settings.watches();
+    QCOMPARE(watches.size(), std::size_t(3));
+    QVERIFY(watches[0].stuck_after == std::chrono::milliseconds(2 * 3600 * 1000));
+    QVERIFY(!watches[1].stuck_after);
+    QVERIFY(watches[2].stuck_after == std::chrono::milliseconds(1500));
+    QCOMPARE(watches[2].maximum, 3u);
+
+    // Saving again without a threshold forgets it (the array is rewritten, not merged).
+    std::vector<inspect::Watch> changed = watches;
+    changed[0].stuck_after.reset();
+    settings.setWatches(changed);
+    QVERIFY(!AppSettings(file).watches()[0].stuck_after);
 }
 
 void TestUiModels::deadlockModel() {

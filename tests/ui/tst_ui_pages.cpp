@@ -6,10 +6,13 @@
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
 #include "widgets/activitylogpage.h"
+#include "widgets/addwatchdialog.h"
 
 #include <QCheckBox>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,6 +27,7 @@ class TestUiPages : public QObject {
     void init();
     void cleanup();
     void activityLogToggles();
+    void watchDialogThreshold();
 
   private:
     std::unique_ptr<QTemporaryDir> m_directory;
@@ -82,6 +86,27 @@ void TestUiPages::activityLogToggles() {
     QVERIFY2(first.contains("hidden: released; filter: none; 1 of 3 events"), first.constData());
     QVERIFY2(page.countLabel()->text().contains(u"hidden: released"_s),
              qPrintable(page.countLabel()->text()));
+}
+
+void TestUiPages::watchDialogThreshold() {
+    AddWatchDialog dialog;
+    dialog.setPath(u"/var/lock/backup.lock"_s);
+    QVERIFY(!dialog.watch().stuck_after); // the global threshold unless asked
+    auto* own = dialog.findChild<QCheckBox*>(u"ownThreshold"_s);
+    auto* seconds = dialog.findChild<QSpinBox*>(u"stuckAfter"_s);
+    QVERIFY(own && seconds);
+    QVERIFY(!seconds->isEnabled());
+    own->setChecked(true);
+    QVERIFY(seconds->isEnabled());
+    seconds->setValue(90);
+    QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(90));
+    QCOMPARE(dialog.watch().path, std::string("/var/lock/backup.lock"));
+
+    dialog.setStuckAfter(std::nullopt);
+    QVERIFY(!own->isChecked());
+    QVERIFY(!dialog.watch().stuck_after);
+    dialog.setStuckAfter(std::chrono::minutes(10));
+    QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(600));
 }
 
 QTEST_MAIN(TestUiPages)
