@@ -2,16 +2,23 @@
 // checked or not and its export says what it holds.
 
 #include "models/eventlogmodel.h"
+#include "models/filelockmodel.h"
 #include "models/eventlogproxymodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
+#include "widgets/middleelidedelegate.h"
 
 #include <QCheckBox>
+#include <QDateTime>
+#include <QFontMetrics>
+#include <QStyleOptionViewItem>
+#include <QTableView>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
@@ -28,6 +35,7 @@ class TestUiPages : public QObject {
     void cleanup();
     void activityLogToggles();
     void watchDialogThreshold();
+    void waiterDeadlineNeverCut();
 
   private:
     std::unique_ptr<QTemporaryDir> m_directory;
@@ -107,6 +115,70 @@ void TestUiPages::watchDialogThreshold() {
     QVERIFY(!dialog.watch().stuck_after);
     dialog.setStuckAfter(std::chrono::minutes(10));
     QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(600));
+}
+
+namespace {
+
+struct DelegateProbe : MiddleElideDelegate {
+    using MiddleElideDelegate::initStyleOption;
+    using MiddleElideDelegate::MiddleElideDelegate;
+};
+
+} // namespace
+
+void TestUiPages::waiterDeadlineNeverCut() {
+    auto row = QSharedPointer<FileLockRow>::create();
+    row->id = u"L1"_s;
+    row->path = u"/var/lock/backup.lock"_s;
+    row->pathKnown = true;
+    auto holder = QSharedPointer<ProcessRow>::create();
+    holder->pid = 4242;
+    holder->command = u"flock"_s;
+    row->holders << HolderRow{holder, u"lock_line"_s, {}, -1, false, -1};
+    WaiterRow waiter;
+    waiter.id = u"W1"_s;
+    auto process = QSharedPointer<ProcessRow>::create();
+    process->pid = 5151;
+    waiter.process = process;
+    waiter.blockedByText = u"4242 (flock)"_s;
+    waiter.published = true;
+    waiter.deadlineMs = QDateTime::currentMSecsSinceEpoch() + 600'000; // "gives up in 10m"
+    waiter.label = u"nightly backup of the customer database to the second data centre"_s;
+    row->waiters << waiter;
+    FileLockModel model;
+    model.setRows({{u"L1"_s, row, -1}, {u"W W1"_s, row, 0}}, {{u"L1"_s, 0}, {u"W W1"_s, 1}});
+    QTRY_VERIFY(!model.isMerging());
+    const QModelIndex index = model.index(1, FileLockModel::PathColumn);
+    const QStringList parts = index.data(FileLockModel::WaiterTextPartsRole).toStringList();
+    QCOMPARE(parts.size(), 3);
+    QVERIFY2(parts[1].startsWith(u"gives up in "_s), qPrintable(parts[1]));
+    QVERIFY(index.data(Qt::ToolTipRole).toString().contains(waiter.label)); // all of it
+
+    QTableView view;
+    view.setModel(&model);
+    DelegateProbe delegate(&view);
+    const QFontMetrics metrics(view.font());
+    const int full = metrics.horizontalAdvance(index.data().toString());
+    for (const int width : {full + 40, full - 80, metrics.horizontalAdvance(parts[0]) + 40,
+                            metrics.horizontalAdvance(parts[1]) + 60}) {
+        QStyleOptionViewItem option;
+        option.initFrom(&view);
+        option.rect = QRect(0, 0, width, 20);
+        option.widget = &view;
+        delegate.initStyleOption(&option, index);
+        const QString shown = option.text;
+        QVERIFY2(option.textElideMode != Qt::ElideMiddle, qPrintable(shown));
+        QVERIFY2(metrics.horizontalAdvance(shown) <= width, qPrintable(shown));
+        // The deadline whole (its seconds may have ticked since `parts`).
+        static const QRegularExpression deadline(u" \x00B7 gives up in [0-9a-z ]+( \x00B7 |$)"_s);
+        QVERIFY2(deadline.match(shown).hasMatch(),
+                 qPrintable(u"%1 px: %2"_s.arg(width).arg(shown)));
+        const qsizetype ellipsis = shown.indexOf(u'\x2026');
+        // Shortened only at the end of the label, or before the deadline, never inside it.
+        QVERIFY2(ellipsis < 0 || ellipsis == shown.size() - 1 ||
+                     shown.mid(ellipsis + 1).startsWith(u" \x00B7 gives up in "_s),
+                 qPrintable(shown));
+    }
 }
 
 QTEST_MAIN(TestUiPages)
