@@ -8,7 +8,9 @@
 #include "session/inspectorsession.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
+#include "widgets/mainwindow.h"
 #include "widgets/middleelidedelegate.h"
+#include "widgets/windowplacement.h"
 
 #include <QCheckBox>
 #include <QDateTime>
@@ -19,6 +21,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,6 +39,7 @@ class TestUiPages : public QObject {
     void activityLogToggles();
     void watchDialogThreshold();
     void waiterDeadlineNeverCut();
+    void windowFitsTheScreen();
 
   private:
     std::unique_ptr<QTemporaryDir> m_directory;
@@ -178,6 +182,48 @@ void TestUiPages::waiterDeadlineNeverCut() {
         QVERIFY2(ellipsis < 0 || ellipsis == shown.size() - 1 ||
                      shown.mid(ellipsis + 1).startsWith(u" \x00B7 gives up in "_s),
                  qPrintable(shown));
+    }
+}
+
+void TestUiPages::windowFitsTheScreen() {
+    // A 1280 x 800 screen: the preferred 1500 px do not fit, the frame's room is kept.
+    const QRect small = WindowPlacement::firstGeometry(QRect(0, 0, 1280, 800));
+    QVERIFY(QRect(0, 0, 1280, 800).contains(small));
+    QCOMPARE(small.width(), 1280 - WindowPlacement::frameAllowance.width());
+    QCOMPARE(WindowPlacement::firstGeometry(QRect(1920, 0, 1920, 1080)).size(),
+             WindowPlacement::preferredSize);
+    QVERIFY(QRect(1920, 0, 1920, 1080)
+                .contains(WindowPlacement::firstGeometry(QRect(1920, 0, 1920, 1080))));
+
+    // The real window on this screen (offscreen, 1280 x 800: see CMakeLists.txt): first start,
+    // then with a geometry saved on a bigger screen, then with one that fits, which is kept.
+    const QRect available = QGuiApplication::primaryScreen()->availableGeometry();
+    QVERIFY2(available.width() < WindowPlacement::preferredSize.width(),
+             "the test needs a screen narrower than 1500 px");
+    {
+        MainWindow window(m_session.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(available.contains(window.frameGeometry()),
+                 qPrintable(u"%1x%2"_s.arg(window.width()).arg(window.height())));
+    }
+    {
+        QWidget big;
+        big.setGeometry(10, 10, 1500, 900);
+        m_settings->setValue(u"window/geometry"_s, big.saveGeometry());
+        MainWindow window(m_session.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(available.contains(window.frameGeometry()),
+                 qPrintable(u"%1x%2"_s.arg(window.width()).arg(window.height())));
+        window.hide();
+    }
+    {
+        QWidget fitting;
+        fitting.setGeometry(40, 30, 640, 480);
+        m_settings->setValue(u"window/geometry"_s, fitting.saveGeometry());
+        MainWindow window(m_session.get());
+        QCOMPARE(window.geometry(), QRect(40, 30, 640, 480));
     }
 }
 
