@@ -39,6 +39,7 @@ class TestUiAcquire : public QObject {
     void oneWaitOneHelper_data();
     void oneWaitOneHelper();
     void cancelAtOnce();
+    void closingEndsWaits();
     void waitTimesOut();
     void waitEndsWhenReleased();
     void semaphoreSlots();
@@ -207,6 +208,27 @@ void TestUiAcquire::cancelAtOnce() {
         QVERIFY(job->error().isEmpty());
     }
     QTRY_VERIFY(ourWaitHelpers().isEmpty());
+}
+
+void TestUiAcquire::closingEndsWaits() {
+    // Closing the window with waits going on (no time limit) ends them at once: the session's
+    // pool waits for its jobs, and a kernel wait would otherwise run on to its deadline.
+    const QString path = m_directory->filePath(u"busy.lock"_s);
+    ChildProcess holder;
+    QVERIFY(holder.startHelper({u"hold"_s, path}));
+    QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+    m_page->prefillFile(path);
+    m_page->setTimeoutMs(-1);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(m_page->acquire());
+    QTRY_COMPARE(ourWaitHelpers().size(), 3);
+    QElapsedTimer clock;
+    clock.start();
+    m_page.reset();
+    m_session.reset();
+    const qint64 elapsed = clock.elapsed();
+    QVERIFY2(elapsed < testsupport::timeBound(500), qPrintable(QString::number(elapsed)));
+    QVERIFY(ourWaitHelpers().isEmpty());
 }
 
 void TestUiAcquire::waitTimesOut() {

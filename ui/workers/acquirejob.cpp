@@ -72,6 +72,9 @@ AcquireJob::AcquireJob(AcquireRequest request, QThreadPool* pool, QObject* paren
 
 AcquireJob::~AcquireJob() {
     m_watcher.disconnect(this);
+    // A wait in the kernel would go on to its deadline (the pool's owner waits for it when
+    // the window closes): end it now.
+    cancel();
     m_shared->cancel = true;
     if (m_state == State::held || m_state == State::lost) {
         // Release off the GUI thread; the pool outlives us and finishes it.
