@@ -75,9 +75,8 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
     // What is held and waited for now: one interval per real holder and per waiting process
     // of each lock (a process holding 50,000 byte ranges of one file is one bar; a process
     // whose wait is served in several kernel waits, by helpers or in slices, is one bar).
-    std::unordered_map<std::string, std::vector<Interval>> current;
     for (const inspect::FileLock& lock : snapshot.file_locks) {
-        std::vector<Interval>& opens = current[resourceOf(lock)];
+        std::vector<Interval>& opens = m_history[resourceOf(lock)].next;
         auto addOpen = [&opens](inspect::Pid pid, const std::optional<inspect::TimePoint>& since,
                                 bool wait, const QString& who) {
             if (!since)
@@ -111,14 +110,12 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
     // Close what is gone (it ended at the latest now), carry on what goes on: an interval keeps
     // the earliest start it was ever seen with.
     for (auto& [resource, history] : m_history) {
-        const auto found = current.find(resource);
         for (Interval& open : history.open) {
-            Interval* still = nullptr;
-            if (found != current.end())
-                for (Interval& next : found->second)
-                    if (next.pid == open.pid && next.wait == open.wait)
-                        still = &next;
-            if (still) {
+            const auto still = std::find_if(
+                history.next.begin(), history.next.end(), [&open](const Interval& next) {
+                    return next.pid == open.pid && next.wait == open.wait;
+                });
+            if (still != history.next.end()) {
                 still->startMs = std::min(still->startMs, open.startMs);
                 continue;
             }
@@ -128,16 +125,13 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
             history.lastActivityMs = std::max(history.lastActivityMs, open.endMs);
             addClosed(history, std::move(open));
         }
-        history.open.clear();
-    }
-    for (auto& [resource, opens] : current) {
-        History& history = m_history[resource];
-        for (const Interval& open : opens)
+        history.open.swap(history.next);
+        history.next.clear();
+        for (const Interval& open : history.open)
             if (!open.wait) {
                 history.holder = open.who;
                 break;
             }
-        history.open = std::move(opens);
     }
 
     forget(nowMs, retentionMs);

@@ -72,6 +72,7 @@ class TimelineStore {
         std::vector<Ended> holds;
         std::vector<Ended> waits;
         std::vector<Interval> open; ///< ongoing holds and waits (endMs unused)
+        std::vector<Interval> next; ///< update()'s scratch: what the new snapshot shows
         qint64 lastActivityMs = 0;
         QString holder; ///< who holds it now, else who held it last
     };
