@@ -15,9 +15,9 @@
 #include "workers/snapshotpoller.h"
 #include "widgets/statusindicators.h"
 #include "widgets/timelinepage.h"
-#include "widgets/windowplacement.h"
 #include "widgets/watchespage.h"
 #include "models/watchmodel.h"
+#include "widgets/windowplacement.h"
 
 #include <QAction>
 #include <QApplication>
