@@ -77,8 +77,10 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
     // whose wait is served in several kernel waits, by helpers or in slices, is one bar).
     for (const inspect::FileLock& lock : snapshot.file_locks) {
         std::vector<Interval>& opens = m_history[resourceOf(lock)].next;
+        // `who` is made only for a new interval: a process holding 50,000 byte ranges of one
+        // file is one interval, and its label is not built 50,000 times per refresh.
         auto addOpen = [&opens](inspect::Pid pid, const std::optional<inspect::TimePoint>& since,
-                                bool wait, const QString& who) {
+                                bool wait, const auto& who) {
             if (!since)
                 return;
             const qint64 sinceMs = TextFormat::msecsSinceEpoch(*since);
@@ -91,20 +93,23 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
             interval.startMs = sinceMs;
             interval.wait = wait;
             interval.pid = pid;
-            interval.who = who;
+            interval.who = who();
             opens.push_back(std::move(interval));
         };
         if (const inspect::Holder* holder = realHolder(lock, snapshot)) {
-            QString who = whoOf(snapshot, holder->pid);
-            if (lock.holders.size() > 1)
-                who += u" +"_s + QString::number(lock.holders.size() - 1);
             addOpen(holder->pid, holder->held_since ? holder->held_since : lock.held_since, false,
-                    who);
+                    [&] {
+                        QString who = whoOf(snapshot, holder->pid);
+                        if (lock.holders.size() > 1)
+                            who += u" +"_s + QString::number(lock.holders.size() - 1);
+                        return who;
+                    });
         } else {
-            addOpen(0, lock.held_since, false, u"?"_s);
+            addOpen(0, lock.held_since, false, [] { return u"?"_s; });
         }
         for (const inspect::Waiter& waiter : lock.waiters)
-            addOpen(waiter.pid, waiter.waiting_since, true, whoOf(snapshot, waiter.pid));
+            addOpen(waiter.pid, waiter.waiting_since, true,
+                    [&] { return whoOf(snapshot, waiter.pid); });
     }
 
     // Close what is gone (it ended at the latest now), carry on what goes on: an interval keeps
