@@ -68,7 +68,13 @@ int main(int argc, char** argv) {
             const bool saved = window.saveScreenshot(path);
             std::fprintf(saved ? stdout : stderr, "%s %s\n", saved ? "saved" : "could not save",
                          qPrintable(path));
-            QApplication::exit(saved ? 0 : 1);
+            std::fflush(saved ? stdout : stderr);
+            // Quit the way the operator does, by closing the window (it saves its layout, the
+            // last window closed ends the loop): tst_ui_quit times exactly this path.
+            if (saved)
+                window.close();
+            else
+                QApplication::exit(1);
         };
         QObject::connect(
             &session, &InspectorSession::refreshed, &window,

@@ -13,9 +13,13 @@
 
 #include <portalocker/boundedsemaphore.hpp>
 #include <portalocker/lock.hpp>
+#include <portalocker/waitnotice.hpp>
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -32,6 +36,10 @@ class TestUiAcquire : public QObject {
     void cleanup();
     void takeAndReleaseFileLock();
     void cancelWait();
+    void oneWaitOneHelper_data();
+    void oneWaitOneHelper();
+    void cancelAtOnce();
+    void closingEndsWaits();
     void waitTimesOut();
     void waitEndsWhenReleased();
     void semaphoreSlots();
@@ -117,8 +125,110 @@ void TestUiAcquire::cancelWait() {
     clock.start();
     job->cancel();
     QTRY_COMPARE(job->state(), AcquireJob::State::cancelled);
-    // Waits run in 100 ms slices: cancel takes effect within one.
     QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+}
+
+namespace {
+
+/// The portalocker wait helpers this process runs now (children of any of its threads).
+QSet<qint64> ourWaitHelpers() {
+    QSet<qint64> helpers;
+    const QDir tasks(u"/proc/self/task"_s);
+    for (const QString& task : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile children(tasks.filePath(task + u"/children"_s));
+        if (!children.open(QIODevice::ReadOnly))
+            continue;
+        for (const QByteArray& word : children.readAll().split(' ')) {
+            const qint64 pid = word.trimmed().toLongLong();
+            QFile comm(u"/proc/%1/comm"_s.arg(pid));
+            if (pid > 0 && comm.open(QIODevice::ReadOnly) &&
+                comm.readAll().trimmed() == QByteArray(portalocker::wait_helper_name.data(),
+                                                       portalocker::wait_helper_name.size()))
+                helpers.insert(pid);
+        }
+    }
+    return helpers;
+}
+
+} // namespace
+
+void TestUiAcquire::oneWaitOneHelper_data() {
+    QTest::addColumn<bool>("semaphore");
+    QTest::newRow("file") << false;
+    QTest::newRow("semaphore") << true;
+}
+
+void TestUiAcquire::oneWaitOneHelper() {
+    // The panel's wait is one wait of the library with its real deadline: the kernel sees the
+    // same waiter (helper) all along, so no snapshot can find it cut into pieces.
+    QFETCH(bool, semaphore);
+    const QString path = m_directory->filePath(u"busy.lock"_s);
+    ChildProcess holder;
+    if (semaphore) {
+        QVERIFY(holder.startHelper({u"hold"_s, m_directory->filePath(u"pool.00.lock"_s)}));
+        QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+        m_page->prefillSemaphore(m_directory->path(), u"pool"_s, 1);
+    } else {
+        QVERIFY(holder.startHelper({u"hold"_s, path}));
+        QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+        m_page->prefillFile(path);
+    }
+    m_page->setTimeoutMs(5000);
+    AcquireJob* job = m_page->acquire();
+    QVERIFY(job);
+    QSet<qint64> seen;
+    for (int sample = 0; sample < 30; ++sample) {
+        seen += ourWaitHelpers();
+        QTest::qWait(20);
+    }
+    QCOMPARE(job->state(), AcquireJob::State::waiting);
+    QVERIFY2(seen.size() == 1, qPrintable(u"helpers seen: %1"_s.arg(seen.size())));
+    job->cancel();
+    QTRY_COMPARE(job->state(), AcquireJob::State::cancelled);
+    QTRY_VERIFY(ourWaitHelpers().isEmpty());
+}
+
+void TestUiAcquire::cancelAtOnce() {
+    // Cancelled at once, also right after the start (before the wait's helper exists).
+    const QString path = m_directory->filePath(u"busy.lock"_s);
+    ChildProcess holder;
+    QVERIFY(holder.startHelper({u"hold"_s, path}));
+    QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+    m_page->prefillFile(path);
+    m_page->setTimeoutMs(-1);
+    for (const int delayMs : {0, 1, 5, 50}) {
+        AcquireJob* job = m_page->acquire();
+        QTest::qWait(delayMs);
+        QElapsedTimer clock;
+        clock.start();
+        job->cancel();
+        QTRY_COMPARE(job->state(), AcquireJob::State::cancelled);
+        QVERIFY2(clock.elapsed() < testsupport::timeBound(300),
+                 qPrintable(u"cancel after %1 ms took %2 ms"_s.arg(delayMs).arg(clock.elapsed())));
+        QVERIFY(job->error().isEmpty());
+    }
+    QTRY_VERIFY(ourWaitHelpers().isEmpty());
+}
+
+void TestUiAcquire::closingEndsWaits() {
+    // Closing the window with waits going on (no time limit) ends them at once: the session's
+    // pool waits for its jobs, and a kernel wait would otherwise run on to its deadline.
+    const QString path = m_directory->filePath(u"busy.lock"_s);
+    ChildProcess holder;
+    QVERIFY(holder.startHelper({u"hold"_s, path}));
+    QVERIFY(!holder.waitFor(u"LOCKED"_s).isEmpty());
+    m_page->prefillFile(path);
+    m_page->setTimeoutMs(-1);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(m_page->acquire());
+    QTRY_COMPARE(ourWaitHelpers().size(), 3);
+    QElapsedTimer clock;
+    clock.start();
+    m_page.reset();
+    m_session.reset();
+    const qint64 elapsed = clock.elapsed();
+    QVERIFY2(elapsed < testsupport::timeBound(500), qPrintable(QString::number(elapsed)));
+    QVERIFY(ourWaitHelpers().isEmpty());
 }
 
 void TestUiAcquire::waitTimesOut() {

@@ -19,9 +19,13 @@
 #include "models/timelinemodel.h"
 #include "models/timelinestore.h"
 #include "models/watchmodel.h"
+#include "session/appsettings.h"
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -57,6 +61,7 @@ class TestUiModels : public QObject {
     void fileLockModel();
     void fileLockHealth();
     void watchModel();
+    void watchThresholdPersists();
     void deadlockModel();
     void eventLogModel();
     void timelineModel();
@@ -226,10 +231,13 @@ void TestUiModels::watchModel() {
     QCOMPARE(static_cast<LockHealth>(cells[1].toInt()), LockHealth::held);
     QCOMPARE(static_cast<LockHealth>(cells[0].toInt()), LockHealth::free);
 
-    // The slot frees up; a second watch appears; the first goes.
+    QCOMPARE(model.index(0, WatchModel::StuckAfterColumn).data().toString(), u"global"_s);
+
+    // The slot frees up; a second watch, with its own stuck threshold, appears; the first goes.
     snapshot.watched_files[1].state = inspect::WatchedFile::State::free;
     snapshot.watched_files[1].holders.clear();
     snapshot.watches.push_back(inspect::Watch::file("/tmp/other.lock"));
+    snapshot.watches.back().stuck_after = std::chrono::seconds(90);
     inspect::WatchedFile other;
     other.watch = 1;
     other.path = "/tmp/other.lock";
@@ -243,6 +251,38 @@ void TestUiModels::watchModel() {
     model.setRows(build(snapshot).watches);
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.index(0, 0).data(WatchModel::KeyRole).toString(), u"file /tmp/other.lock"_s);
+    QCOMPARE(model.index(0, WatchModel::StuckAfterColumn).data().toString(),
+             TextFormat::durationCoarse(90'000));
+    QCOMPARE(model.index(0, WatchModel::StuckAfterColumn).data(WatchModel::SortRole).toLongLong(),
+             90'000);
+}
+
+void TestUiModels::watchThresholdPersists() {
+    QTemporaryDir directory;
+    const QString file = directory.filePath(u"settings.ini"_s);
+    {
+        AppSettings settings(file);
+        std::vector<inspect::Watch> watches = {inspect::Watch::file("/var/lock/backup.lock"),
+                                               inspect::Watch::glob("/tmp/*.lock"),
+                                               inspect::Watch::semaphore("/tmp", "jobs", 3)};
+        watches[0].stuck_after = std::chrono::hours(2);
+        watches[2].stuck_after = std::chrono::milliseconds(1500);
+        settings.setWatches(watches);
+        settings.sync();
+    }
+    AppSettings settings(file);
+    const std::vector<inspect::Watch> watches = settings.watches();
+    QCOMPARE(watches.size(), std::size_t(3));
+    QVERIFY(watches[0].stuck_after == std::chrono::milliseconds(2 * 3600 * 1000));
+    QVERIFY(!watches[1].stuck_after);
+    QVERIFY(watches[2].stuck_after == std::chrono::milliseconds(1500));
+    QCOMPARE(watches[2].maximum, 3u);
+
+    // Saving again without a threshold forgets it (the array is rewritten, not merged).
+    std::vector<inspect::Watch> changed = watches;
+    changed[0].stuck_after.reset();
+    settings.setWatches(changed);
+    QVERIFY(!AppSettings(file).watches()[0].stuck_after);
 }
 
 void TestUiModels::deadlockModel() {
@@ -295,9 +335,10 @@ void TestUiModels::timelineModel() {
     TimelineModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     TimelineLane a{
-        u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}};
-    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500,
-                   {}};
+        u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}, {},
+        {}};
+    TimelineLane b{
+        u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500, {}, {}, {}};
     model.setLanes({a, b});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(1, TimelineModel::WaitCountColumn).data().toString(), u"1"_s);
@@ -319,30 +360,7 @@ void TestUiModels::timelineSummaries() {
     QCOMPARE(summary.medianMs, 500);
     QCOMPARE(summary.p95Ms, 950);
     QCOMPARE(summary.maxMs, 1000);
-
-    // Events become bars and summaries; ongoing holds reach "now".
-    TimelineStore store;
-    inspect::Snapshot snapshot = uitest::emptySnapshot();
-    const qint64 now = TextFormat::msecsSinceEpoch(snapshot.taken_at);
-    uitest::addLock(snapshot, "/tmp/busy.lock", 5, 0, std::nullopt, snapshot.taken_at - 2s);
-    inspect::Event released;
-    released.kind = inspect::EventKind::released;
-    released.time = snapshot.taken_at - 5s;
-    released.resource = "/tmp/busy.lock";
-    released.pid = 4;
-    released.duration = 3000ms;
-    inspect::Event waited = released;
-    waited.kind = inspect::EventKind::wait_ended;
-    waited.pid = 5;
-    waited.duration = 1000ms;
-    store.update(snapshot, {released, waited}, now, 600'000);
-    const QList<TimelineLane> lanes = store.lanes(now, 600'000, 10);
-    QCOMPARE(lanes.size(), 1);
-    QCOMPARE(lanes[0].resource, u"/tmp/busy.lock"_s);
-    QCOMPARE(lanes[0].bars.size(), 3);
-    QCOMPARE(lanes[0].holds.count, 2); // the ended one and the ongoing one
-    QCOMPARE(lanes[0].holds.maxMs, 3000);
-    QCOMPARE(lanes[0].waits.count, 1);
+    // The store behind the summaries: tst_ui_timeline.
 }
 
 void TestUiModels::heldLockModel() {
@@ -477,15 +495,45 @@ void TestUiModels::exportLog() {
     csv.open(QIODevice::WriteOnly);
     QCOMPARE(EventLogExporter::write(model, csv, EventLogExporter::Format::csv), 1);
     const QList<QByteArray> lines = csv.data().split('\n');
-    QVERIFY(lines[0].startsWith("time,event"));
-    QVERIFY(lines[1].contains("\"/tmp/a, \"\"b\"\".lock\""));
-    QVERIFY(lines[1].contains(",42,"));
-    QBuffer json;
-    json.open(QIODevice::WriteOnly);
+    QCOMPARE(lines[0], "# lockscope activity log; categories: all (acquired, released, wait "
+                       "started, wait ended, expired, FORCE-RELEASED, operator, problem); "
+                       "hidden: none; filter: none; 1 of 1 events");
+    QVERIFY(lines[1].startsWith("time,event"));
+    QVERIFY(lines[2].contains("\"/tmp/a, \"\"b\"\".lock\""));
+    QVERIFY(lines[2].contains(",42,"));
+
+    // Through the page's proxy: the export says which categories and filter it applied.
+    EventRow acquired = event;
+    acquired.kind = EventRow::Kind::acquired;
+    model.append(acquired);
+    EventRow other = event;
+    other.resource = u"/srv/other.lock"_s;
+    model.append(other);
     EventLogProxyModel proxy;
     proxy.setSourceModel(&model);
+    proxy.setKindVisible(EventRow::Kind::acquired, false);
+    proxy.setKindVisible(EventRow::Kind::waitStarted, false);
+    proxy.setFilterText(u"  \"b\".lock"_s);
+    QBuffer filteredCsv;
+    filteredCsv.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, filteredCsv, EventLogExporter::Format::csv), 1);
+    QCOMPARE(filteredCsv.data().split('\n')[0],
+             "# lockscope activity log; categories: released, wait ended, expired, "
+             "FORCE-RELEASED, operator, problem; hidden: acquired, wait started; filter: "
+             "\"\\\"b\\\".lock\"; 1 of 3 events");
+    QBuffer json;
+    json.open(QIODevice::WriteOnly);
     QCOMPARE(EventLogExporter::write(proxy, json, EventLogExporter::Format::jsonLines), 1);
-    QVERIFY(json.data().contains("\"duration_ms\":1500"));
+    const QList<QByteArray> objects = json.data().split('\n');
+    const QJsonObject header =
+        QJsonDocument::fromJson(objects[0]).object().value(u"lockscope_export"_s).toObject();
+    QCOMPARE(header.value(u"hidden_categories"_s).toArray(),
+             (QJsonArray{u"acquired"_s, u"wait started"_s}));
+    QCOMPARE(header.value(u"categories"_s).toArray().size(), 6);
+    QCOMPARE(header.value(u"filter"_s).toString(), u"\"b\".lock"_s);
+    QCOMPARE(header.value(u"events"_s).toInt(), 1);
+    QCOMPARE(header.value(u"of"_s).toInt(), 3);
+    QVERIFY(objects[1].contains("\"duration_ms\":1500"));
 }
 
 QTEST_MAIN(TestUiModels)

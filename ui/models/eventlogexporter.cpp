@@ -1,9 +1,11 @@
 #include "models/eventlogexporter.h"
 
 #include "models/eventlogmodel.h"
+#include "models/eventlogproxymodel.h"
 #include "session/textformat.h"
 
 #include <QAbstractProxyModel>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -27,7 +29,58 @@ const EventRow* eventOf(const QAbstractItemModel& model, int row) {
     return log ? log->eventAt(index) : nullptr;
 }
 
+/// What an export holds: the categories shown and hidden, the text filter, the log's size.
+struct Scope {
+    QStringList shown;
+    QStringList hidden;
+    QString filter;
+    int events = 0;
+    int total = 0;
+};
+
+Scope scopeOf(const QAbstractItemModel& model) {
+    Scope scope;
+    scope.events = model.rowCount();
+    scope.total = scope.events;
+    const QAbstractItemModel* source = &model;
+    while (const auto* proxy = qobject_cast<const QAbstractProxyModel*>(source))
+        if (proxy->sourceModel())
+            source = proxy->sourceModel();
+        else
+            break;
+    scope.total = source->rowCount();
+    const auto* filter = qobject_cast<const EventLogProxyModel*>(&model);
+    for (int kind = 0; kind <= static_cast<int>(EventRow::Kind::problem); ++kind) {
+        const auto eventKind = static_cast<EventRow::Kind>(kind);
+        const bool shown = !filter || filter->isKindVisible(eventKind);
+        (shown ? scope.shown : scope.hidden) << EventLogModel::kindLabel(eventKind);
+    }
+    if (filter)
+        scope.filter = filter->filterText().trimmed();
+    return scope;
+}
+
+QString quotedFilter(const QString& filter) {
+    QString quoted = filter;
+    quoted.replace(u"\\"_s, u"\\\\"_s).replace(u"\""_s, u"\\\""_s);
+    return u'"' + quoted + u'"';
+}
+
 } // namespace
+
+QString EventLogExporter::scopeLine(const QAbstractItemModel& model) {
+    const Scope scope = scopeOf(model);
+    QString line =
+        u"# lockscope activity log; categories: "_s +
+        (scope.hidden.isEmpty() ? u"all ("_s + scope.shown.join(u", "_s) + u')'
+                                : scope.shown.join(u", "_s)) +
+        u"; hidden: "_s + (scope.hidden.isEmpty() ? u"none"_s : scope.hidden.join(u", "_s)) +
+        u"; filter: "_s + (scope.filter.isEmpty() ? u"none"_s : quotedFilter(scope.filter)) +
+        u"; "_s + QString::number(scope.events) + u" of "_s + QString::number(scope.total) +
+        u" events"_s;
+    line.replace(u'\n', u' ');
+    return line;
+}
 
 EventLogExporter::Format EventLogExporter::formatForFileName(const QString& fileName) {
     return fileName.endsWith(u".json"_s, Qt::CaseInsensitive) ||
@@ -47,10 +100,23 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
         }
         return true;
     };
-    if (format == Format::csv &&
-        !put(
-            u"time,event,source,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
-        return -1;
+    if (format == Format::csv) {
+        if (!put(scopeLine(model) + u'\n') ||
+            !put(
+                u"time,event,source,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
+            return -1;
+    } else {
+        const Scope scope = scopeOf(model);
+        const QJsonObject header{
+            {u"lockscope_export"_s,
+             QJsonObject{{u"categories"_s, QJsonArray::fromStringList(scope.shown)},
+                         {u"hidden_categories"_s, QJsonArray::fromStringList(scope.hidden)},
+                         {u"filter"_s, scope.filter},
+                         {u"events"_s, scope.events},
+                         {u"of"_s, scope.total}}}};
+        if (!put(QString::fromUtf8(QJsonDocument(header).toJson(QJsonDocument::Compact)) + u'\n'))
+            return -1;
+    }
     for (int row = 0; row < model.rowCount(); ++row) {
         const EventRow* event = eventOf(model, row);
         if (!event)

@@ -1,5 +1,8 @@
 #pragma once
-// Writes the rows of an activity-log view (after filtering) as CSV or JSON Lines.
+// Writes the rows of an activity-log view (after filtering) as CSV or JSON Lines, after a line
+// that says what the export is: which categories of events it holds and which it left out,
+// the text filter, and how many of the log's events that is. A reader of the file must be
+// able to tell "nothing happened" from "it was filtered out".
 
 #include <QAbstractItemModel>
 #include <QIODevice>
@@ -9,10 +12,17 @@ class EventLogExporter {
   public:
     enum class Format { csv, jsonLines };
 
-    /// `model` is the EventLogModel or a proxy over it. Returns the number of rows written,
-    /// -1 (with `error` set) when the device fails.
+    /// `model` is the EventLogModel or a proxy over it (its categories and filter, when it is
+    /// an EventLogProxyModel, go into the first line). CSV: a first line
+    /// `# lockscope activity log; categories: ...; hidden: ...; filter: "..."; N of M events`
+    /// (comment lines start with '#'), then the column names and the rows. JSON Lines: a first
+    /// object {"lockscope_export": {"categories": [...], "hidden_categories": [...],
+    /// "filter": "...", "events": N, "of": M}}, then one object per event. Returns the number
+    /// of events written, -1 (with `error` set) when the device fails.
     static qsizetype write(const QAbstractItemModel& model, QIODevice& device, Format format,
                            QString* error = nullptr);
+    /// The CSV comment line described at write(), without its newline.
+    static QString scopeLine(const QAbstractItemModel& model);
     /// The format for a file name: .json / .jsonl give JSON Lines, anything else CSV.
     static Format formatForFileName(const QString& fileName);
 };

@@ -7,6 +7,7 @@ EventLogProxyModel::EventLogProxyModel(QObject* parent) : QSortFilterProxyModel(
 }
 
 void EventLogProxyModel::setFilterText(const QString& text) {
+    m_text = text;
     m_terms = text.toLower().split(u' ', Qt::SkipEmptyParts);
     invalidateRowsFilter();
 }

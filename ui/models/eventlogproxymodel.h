@@ -13,6 +13,8 @@ class EventLogProxyModel : public QSortFilterProxyModel {
     explicit EventLogProxyModel(QObject* parent = nullptr);
 
     void setFilterText(const QString& text);
+    /// The filter text as the operator typed it.
+    QString filterText() const { return m_text; }
     void setKindVisible(EventRow::Kind kind, bool visible);
     bool isKindVisible(EventRow::Kind kind) const;
 
@@ -20,6 +22,7 @@ class EventLogProxyModel : public QSortFilterProxyModel {
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
 
   private:
+    QString m_text;
     QStringList m_terms;
     QSet<int> m_hiddenKinds;
 };

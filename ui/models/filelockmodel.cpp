@@ -44,20 +44,33 @@ QString sinceTooltip(qint64 sinceMs, bool exact, qint64 earliestMs, const QStrin
     return text;
 }
 
-/// "gives up in 3.2 s", "gives up now", "no time limit", with the label; "" without a notice.
+/// "gives up in 3.2 s", "gives up now", "no time limit"; "" without a notice.
 QString deadlineText(const WaiterRow& waiter) {
     if (!waiter.published)
         return {};
-    QString text;
-    if (waiter.deadlineMs < 0) {
-        text = FileLockModel::tr("no time limit");
-    } else {
-        const qint64 left = waiter.deadlineMs - QDateTime::currentMSecsSinceEpoch();
-        text = left <= 0 ? FileLockModel::tr("gives up now")
-                         : FileLockModel::tr("gives up in %1").arg(TextFormat::duration(left));
-    }
-    if (!waiter.label.isEmpty())
-        text += u" \x00B7 \u201C"_s + waiter.label + u"\u201D"_s;
+    if (waiter.deadlineMs < 0)
+        return FileLockModel::tr("no time limit");
+    const qint64 left = waiter.deadlineMs - QDateTime::currentMSecsSinceEpoch();
+    return left <= 0 ? FileLockModel::tr("gives up now")
+                     : FileLockModel::tr("gives up in %1").arg(TextFormat::duration(left));
+}
+
+/// The waiter row's path-column text in parts: what it waits for, its deadline, its label.
+QStringList waiterTextParts(const WaiterRow& waiter) {
+    const QString waits = u"    \x21B3 waits for "_s +
+                          (waiter.blockedByText.isEmpty() ? u"?"_s : waiter.blockedByText) +
+                          (waiter.depth > 1 ? u" (behind a waiter)"_s : QString());
+    const QString label = waiter.published && !waiter.label.isEmpty()
+                              ? u"\u201C"_s + waiter.label + u"\u201D"_s
+                              : QString();
+    return {waits, deadlineText(waiter), label};
+}
+
+QString joinedWaiterText(const QStringList& parts) {
+    QString text = parts[0];
+    for (qsizetype i = 1; i < parts.size(); ++i)
+        if (!parts[i].isEmpty())
+            text += u" \x00B7 "_s + parts[i];
     return text;
 }
 
@@ -289,6 +302,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         return waiter.waitingSinceMs;
     case HostRole:
         return lock.host;
+    case WaiterTextPartsRole:
+        return column == PathColumn ? QVariant(waiterTextParts(waiter)) : QVariant();
     case Qt::BackgroundRole:
         return HealthStyle::rowBackground(waiter.health);
     default:
@@ -300,13 +315,9 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         case StatusColumn:
             return sort ? QVariant(static_cast<int>(waiter.health))
                         : HealthStyle::label(waiter.health);
-        case PathColumn: {
-            const QString deadline = sort ? QString() : deadlineText(waiter);
-            return QString(u"    \x21B3 waits for "_s +
-                           (waiter.blockedByText.isEmpty() ? u"?"_s : waiter.blockedByText) +
-                           (waiter.depth > 1 ? u" (behind a waiter)"_s : QString()) +
-                           (deadline.isEmpty() ? QString() : u" \x00B7 "_s + deadline));
-        }
+        case PathColumn:
+            return sort ? waiterTextParts(waiter).front()
+                        : joinedWaiterText(waiterTextParts(waiter));
         case KindColumn:
             return waiter.kind;
         case ModeColumn:
@@ -340,7 +351,8 @@ QVariant FileLockModel::waiterData(const FileLockRow& lock, const WaiterRow& wai
         if (column == CommandColumn)
             return waiter.process->commandLine;
         if (column == PathColumn)
-            return QString(tr("blocked by ") + waiter.blockedByAll);
+            return QString(joinedWaiterText(waiterTextParts(waiter)).trimmed() + u'\n' +
+                           tr("blocked by ") + waiter.blockedByAll);
         if (column == HeldForColumn)
             return sinceTooltip(waiter.waitingSinceMs, waiter.waitingSinceExact,
                                 waiter.waitingSinceEarliestMs, tr("the waiter"));

@@ -46,6 +46,10 @@ class FileLockModel : public QAbstractTableModel,
         IsWaiterRole,                  ///< true on waiter rows
         SinceRole,                     ///< held / waiting since, ms since the epoch (-1)
         HostRole,                      ///< FileLockRow::host ("" for this computer)
+        /// Waiter rows, path column: the display text in parts, QStringList {"↳ waits for ...",
+        /// "gives up in 3.2 s" (or "" without a notice), the notice's label ("" if none)}, so
+        /// that a delegate can shorten the label and keep the deadline whole.
+        WaiterTextPartsRole,
     };
 
     explicit FileLockModel(QObject* parent = nullptr);

@@ -29,5 +29,10 @@ struct TimelineLane {
     DurationSummary waits;
     qint64 lastActivityMs = 0;
     QString note; ///< what the times are worth, when it needs saying (Redis: scan period)
+    /// Who holds it now (the real holder: the process that took the lock, not a child that
+    /// inherited its descriptor), else who held it last; "" when nobody was seen holding it.
+    QString holder;
+    /// The ssh destination of the host it was seen on; "" for this computer (HostResultMerger).
+    QString host;
     bool operator==(const TimelineLane&) const = default;
 };

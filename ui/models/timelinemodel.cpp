@@ -3,6 +3,7 @@
 #include "session/textformat.h"
 
 #include <QHash>
+#include <QRegularExpression>
 #include <QThread>
 
 using namespace Qt::StringLiterals;
@@ -11,6 +12,57 @@ TimelineModel::TimelineModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void TimelineModel::setLanes(const QList<TimelineLane>& lanes) {
     Q_ASSERT(QThread::currentThread() == thread());
+    m_all = lanes;
+    applyFilter();
+}
+
+void TimelineModel::setFilterText(const QString& text) {
+    const QStringList terms = text.toLower().split(u' ', Qt::SkipEmptyParts);
+    if (terms == m_terms)
+        return;
+    m_terms = terms;
+    applyFilter();
+}
+
+void TimelineModel::setHostFilter(const std::optional<QString>& host) {
+    if (host == m_host)
+        return;
+    m_host = host;
+    applyFilter();
+}
+
+bool TimelineModel::matches(const TimelineLane& lane, const QStringList& terms) {
+    const QString name = lane.resource.section(u'/', -1);
+    for (const QString& term : terms) {
+        if (term.contains(u'*') || term.contains(u'?') || term.contains(u'[')) {
+            // Qt's wildcards never match '/' with '*': "*.lock" is for the last component,
+            // "/var/lock/*.lock" for the whole path.
+            const QRegularExpression glob(QRegularExpression::wildcardToRegularExpression(term),
+                                          QRegularExpression::CaseInsensitiveOption);
+            if (!glob.match(lane.resource).hasMatch() && !glob.match(name).hasMatch())
+                return false;
+            continue;
+        }
+        bool found = lane.resource.contains(term, Qt::CaseInsensitive) ||
+                     lane.holder.contains(term, Qt::CaseInsensitive) ||
+                     lane.host.contains(term, Qt::CaseInsensitive);
+        for (const TimelineBar& bar : lane.bars)
+            found = found || bar.who.contains(term, Qt::CaseInsensitive);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+void TimelineModel::applyFilter() {
+    QList<TimelineLane> lanes;
+    if (m_terms.isEmpty() && !m_host) {
+        lanes = m_all;
+    } else {
+        for (const TimelineLane& lane : std::as_const(m_all))
+            if ((!m_host || lane.host == *m_host) && matches(lane, m_terms))
+                lanes << lane;
+    }
     QHash<QString, qsizetype> incoming;
     for (qsizetype i = 0; i < lanes.size(); ++i)
         incoming.insert(lanes[i].resource, i);
@@ -81,6 +133,8 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
         switch (column) {
         case ResourceColumn:
             return lane.resource;
+        case HolderColumn:
+            return lane.holder;
         case HoldCountColumn:
             return summary.count;
         case HoldMedianColumn:
@@ -97,6 +151,8 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
         switch (column) {
         case ResourceColumn:
             return lane.resource;
+        case HolderColumn:
+            return lane.holder;
         case HoldCountColumn:
             return summary.count ? QString::number(summary.count) : QString();
         case HoldMedianColumn:
@@ -109,7 +165,7 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
             return {};
         }
     }
-    if (role == Qt::TextAlignmentRole && index.column() != ResourceColumn)
+    if (role == Qt::TextAlignmentRole && index.column() > HolderColumn)
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole)
         return lane.note.isEmpty() ? lane.resource : lane.resource + u"\n"_s + lane.note;
@@ -119,7 +175,11 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
 QVariant TimelineModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal)
         return QAbstractTableModel::headerData(section, orientation, role);
-    if (role == Qt::ToolTipRole && section != ResourceColumn)
+    if (role == Qt::ToolTipRole && section == HolderColumn)
+        return tr("Who holds it now, else who held it last: the process that took the lock, "
+                  "not a child that inherited its descriptor (\"+1\": one more process shares "
+                  "it).");
+    if (role == Qt::ToolTipRole && section > HolderColumn)
         return tr("Holds and waits that ended in the window, plus the ones still going on "
                   "(counted with their duration so far).");
     if (role != Qt::DisplayRole)
@@ -127,6 +187,8 @@ QVariant TimelineModel::headerData(int section, Qt::Orientation orientation, int
     switch (section) {
     case ResourceColumn:
         return tr("Lock");
+    case HolderColumn:
+        return tr("Holder");
     case HoldCountColumn:
         return tr("Holds");
     case HoldMedianColumn:

@@ -61,40 +61,30 @@ void TimelineStore::prune(History& history, qint64 horizonMs) {
 void TimelineStore::update(const inspect::Snapshot& snapshot,
                            const std::vector<inspect::Event>& events, qint64 nowMs,
                            qint64 retentionMs) {
-    for (auto& [resource, history] : m_history)
-        history.open.clear();
-
+    // Bars come from comparing what successive snapshots hold and wait for, not from the
+    // tracker's per-process events: those name every process that shares a lock's open file
+    // description (a `flock` command's `sleep` child is reported as a holder and as a release
+    // of its own), which would draw and count one hold several times. Events only date the
+    // lane's activity.
     for (const inspect::Event& event : events) {
         History& history = m_history[event.resource];
-        const qint64 timeMs = TextFormat::msecsSinceEpoch(event.time);
-        history.lastActivityMs = std::max(history.lastActivityMs, timeMs);
-        const bool wait = event.kind == inspect::EventKind::wait_ended;
-        if (event.kind != inspect::EventKind::released && !wait)
-            continue;
-        const qint64 durationMs = event.duration ? event.duration->count() : 0;
-        Interval interval;
-        interval.startMs = timeMs - durationMs;
-        interval.endMs = timeMs;
-        interval.wait = wait;
-        interval.pid = event.pid;
-        interval.who = event.command.empty() ? QString::number(event.pid)
-                                             : QString::number(event.pid) + u" ("_s +
-                                                   TextFormat::fromStd(event.command) + u')';
-        addClosed(history, interval);
-        (wait ? history.waits : history.holds).push_back({timeMs, durationMs});
+        history.lastActivityMs =
+            std::max(history.lastActivityMs, TextFormat::msecsSinceEpoch(event.time));
     }
 
-    // Ongoing holds and waits, one per process and resource (a process holding 50,000 byte
-    // ranges of one file is one bar).
+    // What is held and waited for now: one interval per real holder and per waiting process
+    // of each lock (a process holding 50,000 byte ranges of one file is one bar; a process
+    // whose wait is served in several kernel waits, by helpers or in slices, is one bar).
     for (const inspect::FileLock& lock : snapshot.file_locks) {
-        const std::string resource = resourceOf(lock);
-        auto addOpen = [&](inspect::Pid pid, const std::optional<inspect::TimePoint>& since,
-                           bool wait) {
+        std::vector<Interval>& opens = m_history[resourceOf(lock)].next;
+        // `who` is made only for a new interval: a process holding 50,000 byte ranges of one
+        // file is one interval, and its label is not built 50,000 times per refresh.
+        auto addOpen = [&opens](inspect::Pid pid, const std::optional<inspect::TimePoint>& since,
+                                bool wait, const auto& who) {
             if (!since)
                 return;
-            History& history = m_history[resource];
             const qint64 sinceMs = TextFormat::msecsSinceEpoch(*since);
-            for (Interval& open : history.open)
+            for (Interval& open : opens)
                 if (open.pid == pid && open.wait == wait) {
                     open.startMs = std::min(open.startMs, sinceMs);
                     return;
@@ -103,18 +93,75 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
             interval.startMs = sinceMs;
             interval.wait = wait;
             interval.pid = pid;
-            interval.who = whoOf(snapshot, pid);
-            history.open.push_back(std::move(interval));
+            interval.who = who();
+            opens.push_back(std::move(interval));
         };
-        for (const inspect::Holder& holder : lock.holders)
-            addOpen(holder.pid, holder.held_since ? holder.held_since : lock.held_since, false);
-        if (lock.holders.empty())
-            addOpen(0, lock.held_since, false);
+        if (const inspect::Holder* holder = realHolder(lock, snapshot)) {
+            addOpen(holder->pid, holder->held_since ? holder->held_since : lock.held_since, false,
+                    [&] {
+                        QString who = whoOf(snapshot, holder->pid);
+                        if (lock.holders.size() > 1)
+                            who += u" +"_s + QString::number(lock.holders.size() - 1);
+                        return who;
+                    });
+        } else {
+            addOpen(0, lock.held_since, false, [] { return u"?"_s; });
+        }
         for (const inspect::Waiter& waiter : lock.waiters)
-            addOpen(waiter.pid, waiter.waiting_since, true);
+            addOpen(waiter.pid, waiter.waiting_since, true,
+                    [&] { return whoOf(snapshot, waiter.pid); });
+    }
+
+    // Close what is gone (it ended at the latest now), carry on what goes on: an interval keeps
+    // the earliest start it was ever seen with.
+    for (auto& [resource, history] : m_history) {
+        for (Interval& open : history.open) {
+            const auto still = std::find_if(
+                history.next.begin(), history.next.end(), [&open](const Interval& next) {
+                    return next.pid == open.pid && next.wait == open.wait;
+                });
+            if (still != history.next.end()) {
+                still->startMs = std::min(still->startMs, open.startMs);
+                continue;
+            }
+            open.endMs = std::max(nowMs, open.startMs);
+            (open.wait ? history.waits : history.holds)
+                .push_back({open.endMs, open.endMs - open.startMs});
+            history.lastActivityMs = std::max(history.lastActivityMs, open.endMs);
+            addClosed(history, std::move(open));
+        }
+        history.open.swap(history.next);
+        history.next.clear();
+        for (const Interval& open : history.open)
+            if (!open.wait) {
+                history.holder = open.who;
+                break;
+            }
     }
 
     forget(nowMs, retentionMs);
+}
+
+const inspect::Holder* TimelineStore::realHolder(const inspect::FileLock& lock,
+                                                 const inspect::Snapshot& snapshot) {
+    if (lock.holders.empty())
+        return nullptr;
+    // The kernel prints the pid that took a flock/POSIX lock on its line; while that process
+    // still holds (shares the open file description), it is the holder.
+    for (const inspect::Holder& holder : lock.holders)
+        if (holder.pid == lock.line_pid)
+            return &holder;
+    // Else the holder whose parent does not hold it too: a child inherited the descriptor.
+    for (const inspect::Holder& holder : lock.holders) {
+        const inspect::ProcessInfo* process = snapshot.process(holder.pid);
+        const inspect::Pid parent = process ? process->parent_pid : 0;
+        const bool parentHolds =
+            std::any_of(lock.holders.begin(), lock.holders.end(),
+                        [parent](const inspect::Holder& other) { return other.pid == parent; });
+        if (!parentHolds)
+            return &holder;
+    }
+    return &lock.holders.front();
 }
 
 void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
@@ -130,6 +177,8 @@ void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wa
     interval.who = who;
     history.open.push_back(std::move(interval));
     history.lastActivityMs = std::max(history.lastActivityMs, startMs);
+    if (!wait)
+        history.holder = who;
 }
 
 void TimelineStore::closeInterval(const std::string& resource, qint64 id, bool wait, qint64 endMs) {
@@ -229,6 +278,7 @@ QList<TimelineLane> TimelineStore::lanes(qint64 nowMs, qint64 windowMs, int maxL
         TimelineLane lane;
         lane.resource = TextFormat::fromStd(*candidate.resource);
         lane.lastActivityMs = candidate.activity;
+        lane.holder = history.holder;
         std::vector<qint64> holds;
         std::vector<qint64> waits;
         for (const Interval& bar : history.bars) {

@@ -18,8 +18,10 @@
 
 class TimelineStore {
   public:
-    /// Records the closed intervals of `events` and remembers what `snapshot` still holds and
-    /// waits for; drops what ended more than `retentionMs` before `nowMs`.
+    /// Compares what `snapshot` holds and waits for with the previous update's: what is gone
+    /// becomes a closed bar ending at `nowMs`, what goes on stays open (one interval per real
+    /// holder - see realHolder() - and per waiting process of each lock). `events` only date the
+    /// locks' activity. Drops what ended more than `retentionMs` before `nowMs`.
     void update(const portalocker::inspect::Snapshot& snapshot,
                 const std::vector<portalocker::inspect::Event>& events, qint64 nowMs,
                 qint64 retentionMs);
@@ -41,6 +43,15 @@ class TimelineStore {
     /// ongoing ones (with their duration so far).
     QList<TimelineLane> lanes(qint64 nowMs, qint64 windowMs, int maxLanes) const;
 
+    /// The process that took `lock`, among the processes that hold it: several share an open
+    /// file description after a fork (`flock FILE sleep 60`: flock and its sleep child), and
+    /// the one that locked is the holder an operator acts on. The pid printed on the lock line
+    /// when it still holds, else the holder whose parent does not hold it, else the first;
+    /// nullptr when no holder is known.
+    static const portalocker::inspect::Holder*
+    realHolder(const portalocker::inspect::FileLock& lock,
+               const portalocker::inspect::Snapshot& snapshot);
+
     /// The median, 95th percentile and maximum of `durations` (which it reorders).
     static DurationSummary summarize(std::vector<qint64>& durations);
 
@@ -61,7 +72,9 @@ class TimelineStore {
         std::vector<Ended> holds;
         std::vector<Ended> waits;
         std::vector<Interval> open; ///< ongoing holds and waits (endMs unused)
+        std::vector<Interval> next; ///< update()'s scratch: what the new snapshot shows
         qint64 lastActivityMs = 0;
+        QString holder; ///< who holds it now, else who held it last
     };
 
     static void addClosed(History& history, Interval interval);

@@ -205,6 +205,11 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
                     holders << target.holdersText;
             return holders.join(u"; "_s);
         }
+        case StuckAfterColumn:
+            if (role == SortRole)
+                return row.stuckThresholdMs;
+            return row.stuckThresholdMs < 0 ? tr("global")
+                                            : TextFormat::durationCoarse(row.stuckThresholdMs);
         default:
             return {};
         }
@@ -215,6 +220,12 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
             return row.problems.join(u'\n');
         if (column == UsageColumn && !row.hint.isEmpty())
             return row.hint;
+        if (column == StuckAfterColumn)
+            return row.stuckThresholdMs < 0
+                       ? tr("Stuck after the global threshold (Preferences)")
+                       : tr("This watch's own threshold: its locks count as stuck when held "
+                            "longer than %1 while others wait, or a waiter waits longer")
+                             .arg(TextFormat::durationCoarse(row.stuckThresholdMs));
         return column == StatusColumn ? HealthStyle::explanation(row.health) : row.description;
     case Qt::FontRole:
         if (column == NameColumn) {
@@ -291,6 +302,8 @@ QVariant WatchModel::headerData(int section, Qt::Orientation orientation, int ro
         return tr("Holders");
     case HeldForColumn:
         return tr("Held for");
+    case StuckAfterColumn:
+        return tr("Stuck after");
     default:
         return {};
     }

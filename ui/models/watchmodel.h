@@ -21,6 +21,7 @@ class WatchModel : public QAbstractItemModel {
         SlotsColumn,
         HoldersColumn,
         HeldForColumn,
+        StuckAfterColumn, ///< the watch's own stuck threshold, or "global"
         ColumnCount
     };
     enum Role {

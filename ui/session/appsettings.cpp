@@ -132,6 +132,10 @@ std::vector<inspect::Watch> AppSettings::watches() const {
         const QString pattern = m_settings->value(u"pattern"_s).toString();
         if (!pattern.isEmpty())
             watch.pattern = pattern.toStdString();
+        bool known = false;
+        const qint64 stuckAfterMs = m_settings->value(u"stuckAfterMs"_s).toLongLong(&known);
+        if (known && stuckAfterMs > 0)
+            watch.stuck_after = std::chrono::milliseconds(stuckAfterMs);
         if (!watch.path.empty())
             result.push_back(std::move(watch));
     }
@@ -150,6 +154,8 @@ void AppSettings::setWatches(const std::vector<inspect::Watch>& watches) {
         m_settings->setValue(u"name"_s, TextFormat::fromStd(watch.name));
         m_settings->setValue(u"maximum"_s, watch.maximum);
         m_settings->setValue(u"pattern"_s, TextFormat::fromStd(watch.pattern));
+        if (watch.stuck_after)
+            m_settings->setValue(u"stuckAfterMs"_s, qint64(watch.stuck_after->count()));
     }
     m_settings->endArray();
 }

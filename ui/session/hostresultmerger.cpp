@@ -42,8 +42,10 @@ void HostResultMerger::tag(const QString& host, HostRows& rows) {
     }
     for (EventRow& event : result.events)
         event.source = event.source + u" @ "_s + host;
-    for (TimelineLane& lane : result.timeline)
+    for (TimelineLane& lane : result.timeline) {
         lane.resource = prefix + lane.resource;
+        lane.host = host;
+    }
     for (QString& problem : result.problems)
         problem = prefix + problem;
     // Watches are this computer's files: a remote agent has none.

@@ -14,6 +14,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QMutex>
 #include <QThread>
 #include <QUuid>
 
@@ -25,17 +26,33 @@ namespace {
 // ("redis/<id>" and "redis/<id>/sentinel"): a connection has two secrets.
 const QString sentinelSuffix = u"/sentinel"_s;
 
+/// Keeps a scan pool whose scans outlived their hub until they end (deleted at a later
+/// abandonment once idle; at exit, the process ends with them).
+void abandonPool(QThreadPool* pool) {
+    static QMutex mutex;
+    static std::vector<QThreadPool*> abandoned;
+    QMutexLocker locker(&mutex);
+    std::erase_if(abandoned, [](QThreadPool* old) {
+        if (old->activeThreadCount() > 0)
+            return false;
+        delete old;
+        return true;
+    });
+    abandoned.push_back(pool);
+}
+
 } // namespace
 
 RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
       m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
-      m_timeline(new RedisTimelineFeed(this)), m_scanIntervalMs(settings->redisScanIntervalMs()),
+      m_timeline(new RedisTimelineFeed(this)), m_pool(new QThreadPool),
+      m_scanIntervalMs(settings->redisScanIntervalMs()),
       m_stuckThresholdMs(settings->stuckThresholdMs()),
       m_auditLogPath(
           QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())),
       m_auditFollower(new AuditLogFollower(this)) {
-    m_pool.setMaxThreadCount(4);
+    m_pool->setMaxThreadCount(4);
     connect(m_auditFollower, &AuditLogFollower::events, this, &RedisHub::events);
     m_auditFollower->start(m_auditLogPath);
     connect(m_passwords, &PasswordStore::writeFinished, this,
@@ -68,9 +85,16 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
 }
 
 RedisHub::~RedisHub() {
-    // Monitors stop their scans; the pool (destroyed after them) waits for the scans to end.
+    // Monitors ask their scans to stop; a scan sees that at its next command. One blocked in a
+    // server's reply (a frozen server, a long command timeout) would hold quitting for up to
+    // that timeout, so it is not waited for past a moment: the scans own all they use (the
+    // options and rows are copies), and their pool is kept alive until they end.
     qDeleteAll(m_monitors);
     m_monitors.clear();
+    if (m_pool->waitForDone(20))
+        delete m_pool;
+    else
+        abandonPool(m_pool);
 }
 
 QList<RedisConnectionConfig> RedisHub::configs() const {
@@ -107,7 +131,7 @@ void RedisHub::start() {
 }
 
 RedisMonitor* RedisHub::createMonitor(const RedisConnectionConfig& config, bool startNow) {
-    auto* monitor = new RedisMonitor(config, &m_pool, this);
+    auto* monitor = new RedisMonitor(config, m_pool, this);
     monitor->setInterval(m_scanIntervalMs);
     monitor->setStuckThreshold(m_stuckThresholdMs);
     connect(monitor, &RedisMonitor::rowsReady, m_locks, &RedisLockModel::setConnectionRows);

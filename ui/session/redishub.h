@@ -80,7 +80,9 @@ class RedisHub : public QObject {
     RedisConnectionModel* m_connectionModel;
     RedisLockModel* m_locks;
     RedisTimelineFeed* m_timeline;
-    QThreadPool m_pool;
+    /// Owned; not a member by value: a scan blocked in a frozen server's reply must not hold
+    /// quitting (see ~RedisHub()).
+    QThreadPool* m_pool;
     QList<RedisMonitor*> m_monitors;
     QStringList m_plainPasswordIds;
     /// Keychain reads still owed per connection (its password, its sentinels' password):

@@ -15,7 +15,6 @@
 #include <QSaveFile>
 #include <QScrollBar>
 #include <QTableView>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -40,15 +39,18 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
         {EventRow::Kind::expired, tr("Expired")},
         {EventRow::Kind::forceReleased, tr("Forced")},
         {EventRow::Kind::operatorAction, tr("Operator")}};
+    // Check boxes, not flat tool buttons: whether a category is shown must be readable at a
+    // glance (a tinted button says little), and the count beside them names what is hidden.
     for (const auto& [kind, label] : kinds) {
-        auto* toggle = new QToolButton(this);
-        toggle->setText(label);
-        toggle->setCheckable(true);
-        toggle->setChecked(true);
-        toggle->setAutoRaise(true);
-        toggle->setToolTip(tr("Show or hide these events"));
-        connect(toggle, &QToolButton::toggled, this,
-                [this, kind = kind](bool shown) { m_proxy->setKindVisible(kind, shown); });
+        auto* toggle = new QCheckBox(label, this);
+        toggle->setObjectName(u"kindToggle:"_s + EventLogModel::kindLabel(kind));
+        toggle->setChecked(m_proxy->isKindVisible(kind));
+        toggle->setToolTip(tr("Shown when checked; unchecked, these events are hidden (and left "
+                              "out of an export)"));
+        connect(toggle, &QCheckBox::toggled, this, [this, kind = kind](bool shown) {
+            m_proxy->setKindVisible(kind, shown);
+            updateCount();
+        });
         bar->addWidget(toggle);
     }
     bar->addStretch(1);
@@ -80,7 +82,10 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
     layout->addLayout(bar);
     layout->addWidget(m_view, 1);
 
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &EventLogProxyModel::setFilterText);
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
+        m_proxy->setFilterText(text);
+        updateCount();
+    });
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &ActivityLogPage::rowsAdded);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ActivityLogPage::updateCount);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &ActivityLogPage::updateCount);
@@ -107,8 +112,15 @@ void ActivityLogPage::rowsAdded() {
 void ActivityLogPage::updateCount() {
     const int shown = m_proxy->rowCount();
     const int total = m_session->eventLog()->rowCount();
-    m_count->setText(shown == total ? tr("%1 events").arg(total)
-                                    : tr("%1 of %2 events").arg(shown).arg(total));
+    QString text = shown == total ? (total == 1 ? tr("1 event") : tr("%1 events").arg(total))
+                                  : tr("%1 of %2 events").arg(shown).arg(total);
+    QStringList hidden;
+    for (int kind = 0; kind <= static_cast<int>(EventRow::Kind::problem); ++kind)
+        if (!m_proxy->isKindVisible(static_cast<EventRow::Kind>(kind)))
+            hidden << EventLogModel::kindLabel(static_cast<EventRow::Kind>(kind));
+    if (!hidden.isEmpty())
+        text += u" \u00b7 "_s + tr("hiding %1").arg(hidden.join(u", "_s));
+    m_count->setText(text);
 }
 
 void ActivityLogPage::exportLog() {
@@ -140,7 +152,12 @@ bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
             *error = file.errorString();
         return false;
     }
-    m_count->setText(tr("Exported %1 events to %2").arg(written).arg(fileName));
+    // Say what the file holds (its first line says the same).
+    const QString scope = EventLogExporter::scopeLine(*m_proxy).section(u"; "_s, 1);
+    m_count->setText(
+        tr("Exported %1 to %2 (%3)")
+            .arg(written == 1 ? tr("1 event") : tr("%1 events").arg(written), fileName, scope));
+    m_count->setToolTip(m_count->text());
     return true;
 }
 

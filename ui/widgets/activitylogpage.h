@@ -22,6 +22,8 @@ class ActivityLogPage : public QWidget {
     QTableView* view() const { return m_view; }
     EventLogProxyModel* proxy() const { return m_proxy; }
     void focusFilter();
+    /// The count beside the toggles ("3 of 9 events · hiding released"), or the last export.
+    QLabel* countLabel() const { return m_count; }
     /// Opens a file dialog and writes the shown rows.
     void exportLog();
     /// Writes the shown rows to `fileName` (format from the extension); false with `error`.

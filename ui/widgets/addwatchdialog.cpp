@@ -1,5 +1,6 @@
 #include "widgets/addwatchdialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -23,8 +24,9 @@ enum TypeIndex { FileType, DirectoryType, GlobType, SemaphoreType };
 AddWatchDialog::AddWatchDialog(QWidget* parent)
     : QDialog(parent), m_type(new QComboBox(this)), m_pages(new QStackedWidget(this)),
       m_path(new QLineEdit(this)), m_directory(new QLineEdit(this)), m_name(new QLineEdit(this)),
-      m_maximum(new QSpinBox(this)), m_pattern(new QLineEdit(this)), m_hint(new QLabel(this)),
-      m_error(new QLabel(this)) {
+      m_maximum(new QSpinBox(this)), m_pattern(new QLineEdit(this)),
+      m_ownThreshold(new QCheckBox(tr("Own stuck threshold"), this)),
+      m_stuckAfter(new QSpinBox(this)), m_hint(new QLabel(this)), m_error(new QLabel(this)) {
     setWindowTitle(tr("Add watch"));
     m_type->addItem(tr("File"));
     m_type->addItem(tr("Directory of lock files"));
@@ -64,9 +66,26 @@ AddWatchDialog::AddWatchDialog(QWidget* parent)
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Add watch"));
     auto* form = new QFormLayout;
     form->addRow(tr("Watch"), m_type);
+    // Stuck means contended: held longer than this while others wait, or a waiter waiting
+    // longer. Some locks are meant to be held for hours, others for seconds.
+    m_ownThreshold->setObjectName(u"ownThreshold"_s);
+    m_stuckAfter->setObjectName(u"stuckAfter"_s);
+    m_stuckAfter->setRange(1, 7 * 24 * 3600);
+    m_stuckAfter->setValue(60);
+    m_stuckAfter->setSuffix(tr(" s"));
+    m_stuckAfter->setEnabled(false);
+    m_ownThreshold->setToolTip(
+        tr("Its locks count as stuck when held longer than this while others wait, or when a "
+           "waiter waits longer; unchecked, the global threshold (Preferences) applies"));
+    auto* threshold = new QHBoxLayout;
+    threshold->addWidget(m_ownThreshold);
+    threshold->addWidget(m_stuckAfter);
+    threshold->addStretch(1);
+    connect(m_ownThreshold, &QCheckBox::toggled, m_stuckAfter, &QWidget::setEnabled);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_pages);
+    layout->addLayout(threshold);
     layout->addWidget(m_hint);
     layout->addWidget(m_error);
     layout->addStretch(1);
@@ -124,18 +143,33 @@ void AddWatchDialog::browse() {
 }
 
 inspect::Watch AddWatchDialog::watch() const {
+    inspect::Watch watch;
     switch (m_type->currentIndex()) {
     case DirectoryType:
-        return inspect::Watch::directory(m_path->text().trimmed().toStdString());
+        watch = inspect::Watch::directory(m_path->text().trimmed().toStdString());
+        break;
     case GlobType:
-        return inspect::Watch::glob(m_path->text().trimmed().toStdString());
+        watch = inspect::Watch::glob(m_path->text().trimmed().toStdString());
+        break;
     case SemaphoreType:
-        return inspect::Watch::semaphore(
+        watch = inspect::Watch::semaphore(
             m_directory->text().trimmed().toStdString(), m_name->text().trimmed().toStdString(),
             static_cast<unsigned>(m_maximum->value()), m_pattern->text().trimmed().toStdString());
+        break;
     default:
-        return inspect::Watch::file(m_path->text().trimmed().toStdString());
+        watch = inspect::Watch::file(m_path->text().trimmed().toStdString());
+        break;
     }
+    if (m_ownThreshold->isChecked())
+        watch.stuck_after = std::chrono::seconds(m_stuckAfter->value());
+    return watch;
+}
+
+void AddWatchDialog::setStuckAfter(std::optional<std::chrono::milliseconds> stuckAfter) {
+    m_ownThreshold->setChecked(stuckAfter.has_value());
+    if (stuckAfter)
+        m_stuckAfter->setValue(static_cast<int>(std::max<qint64>(
+            1, std::chrono::duration_cast<std::chrono::seconds>(*stuckAfter).count())));
 }
 
 QString AddWatchDialog::validationError() const {

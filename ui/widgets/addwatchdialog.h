@@ -7,6 +7,10 @@
 
 #include <QDialog>
 
+#include <chrono>
+#include <optional>
+
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -20,7 +24,10 @@ class AddWatchDialog : public QDialog {
 
     /// Pre-fills a file watch (from a lock's context menu).
     void setPath(const QString& path);
-    /// The watch as entered (valid after accept()).
+    /// Pre-fills the watch's own stuck threshold (nullopt: the global one).
+    void setStuckAfter(std::optional<std::chrono::milliseconds> stuckAfter);
+    /// The watch as entered (valid after accept()), with its own stuck threshold when
+    /// "Own stuck threshold" is checked.
     portalocker::inspect::Watch watch() const;
     /// Empty when the input makes a usable watch, else what is missing.
     QString validationError() const;
@@ -38,6 +45,8 @@ class AddWatchDialog : public QDialog {
     QLineEdit* m_name;
     QSpinBox* m_maximum;
     QLineEdit* m_pattern;
+    QCheckBox* m_ownThreshold;
+    QSpinBox* m_stuckAfter; ///< seconds
     QLabel* m_hint;
     QLabel* m_error;
 };

@@ -18,6 +18,7 @@
 #include "widgets/traynotifier.h"
 #include "widgets/watchespage.h"
 #include "models/watchmodel.h"
+#include "widgets/windowplacement.h"
 
 #include <QAction>
 #include <QApplication>
@@ -25,7 +26,9 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QMenuBar>
+#include <QGuiApplication>
 #include <QMessageBox>
+#include <QScreen>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -274,9 +277,22 @@ void MainWindow::showLegend() {
 
 void MainWindow::restoreLayout() {
     AppSettings* settings = m_session->settings();
+    // A saved geometry only when it fits the screen it lands on (another, bigger screen may
+    // have saved it); else fitted to the screen's available area (see WindowPlacement).
     const QByteArray geometry = settings->value(u"window/geometry"_s);
-    if (geometry.isEmpty() || !restoreGeometry(geometry))
-        resize(1500, 900);
+    bool restored = !geometry.isEmpty() && restoreGeometry(geometry);
+    if (restored && !isMaximized() && !isFullScreen()) {
+        const QScreen* target = QGuiApplication::screenAt(this->geometry().center());
+        restored = target && WindowPlacement::fits(this->geometry(), target->availableGeometry());
+    }
+    if (!restored) {
+        setWindowState(Qt::WindowNoState);
+        const QScreen* target = screen() ? screen() : QGuiApplication::primaryScreen();
+        if (target)
+            setGeometry(WindowPlacement::firstGeometry(target->availableGeometry()));
+        else
+            resize(WindowPlacement::preferredSize);
+    }
     restoreState(settings->value(u"window/state"_s));
     m_fileLocks->restoreState(settings->value(u"window/fileLocks"_s));
     m_watches->restoreState(settings->value(u"window/watches"_s));

@@ -2,6 +2,8 @@
 
 #include "session/inspectorsession.h"
 #include "models/timelinemodel.h"
+#include "session/remotehub.h"
+#include "widgets/hostfilterbox.h"
 #include "widgets/timelineview.h"
 
 #include <QComboBox>
@@ -10,6 +12,7 @@
 #include <QHeaderView>
 #include <QIODevice>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -19,8 +22,9 @@ using namespace Qt::StringLiterals;
 
 TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
     : QWidget(parent), m_session(session), m_window(new QComboBox(this)),
-      m_chart(new TimelineView(this)), m_summary(new QTableView(this)),
-      m_proxy(new QSortFilterProxyModel(this)), m_splitter(new QSplitter(Qt::Vertical, this)) {
+      m_filter(new QLineEdit(this)), m_chart(new TimelineView(this)),
+      m_summary(new QTableView(this)), m_proxy(new QSortFilterProxyModel(this)),
+      m_splitter(new QSplitter(Qt::Vertical, this)) {
     const QList<std::pair<QString, qint64>> windows = {{tr("last minute"), 60'000},
                                                        {tr("last 5 minutes"), 300'000},
                                                        {tr("last 10 minutes"), 600'000},
@@ -33,11 +37,23 @@ TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
     auto* hint =
         new QLabel(tr("Blue: held. Amber: waited. Bars still running reach \"now\"."), this);
     hint->setForegroundRole(QPalette::PlaceholderText);
+    m_filter->setPlaceholderText(tr("Filter by path, glob (*.lock), pid, command, host…"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setToolTip(
+        tr("Every word must match: a word with * ? [ is a glob on the lock's path (whole, or its "
+           "last part); any other word a part of the path, the holder's or a waiter's pid and "
+           "command, or the host."));
+    auto* hostFilter = new HostFilterBox(session->remote()->model(), this);
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Show"), this));
     bar->addWidget(m_window);
+    bar->addWidget(m_filter, 2);
+    bar->addWidget(hostFilter);
     bar->addSpacing(12);
     bar->addWidget(hint, 1);
+    connect(m_filter, &QLineEdit::textChanged, session->timeline(), &TimelineModel::setFilterText);
+    connect(hostFilter, &HostFilterBox::hostChanged, session->timeline(),
+            &TimelineModel::setHostFilter);
 
     m_chart->setModel(session->timeline());
     m_proxy->setSourceModel(session->timeline());
@@ -54,8 +70,9 @@ TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
     m_summary->setTextElideMode(Qt::ElideMiddle);
     m_summary->horizontalHeader()->setSectionResizeMode(TimelineModel::ResourceColumn,
                                                         QHeaderView::Stretch);
-    for (int column = 1; column < TimelineModel::ColumnCount; ++column)
+    for (int column = TimelineModel::HoldCountColumn; column < TimelineModel::ColumnCount; ++column)
         m_summary->setColumnWidth(column, 92);
+    m_summary->setColumnWidth(TimelineModel::HolderColumn, 180);
 
     m_splitter->addWidget(m_chart);
     m_splitter->addWidget(m_summary);

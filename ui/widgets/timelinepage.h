@@ -6,6 +6,7 @@
 
 class InspectorSession;
 class QComboBox;
+class QLineEdit;
 class QSortFilterProxyModel;
 class QSplitter;
 class QTableView;
@@ -18,12 +19,14 @@ class TimelinePage : public QWidget {
 
     TimelineView* chart() const { return m_chart; }
     QTableView* summary() const { return m_summary; }
+    QLineEdit* filter() const { return m_filter; }
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
   private:
     InspectorSession* m_session;
     QComboBox* m_window;
+    QLineEdit* m_filter;
     TimelineView* m_chart;
     QTableView* m_summary;
     QSortFilterProxyModel* m_proxy;

@@ -174,8 +174,13 @@ void TimelineView::paintEvent(QPaintEvent*) {
     if (m_model->laneCount() == 0) {
         painter.setPen(pal.color(QPalette::PlaceholderText));
         painter.drawText(viewport()->rect(), Qt::AlignCenter,
-                         tr("No lock activity in this window yet.\nHolds and waits appear here "
-                            "as bars as they happen."));
+                         m_model->totalLaneCount() > 0
+                             ? (m_model->totalLaneCount() == 1
+                                    ? tr("0 of 1 lock shown \u2014 clear the filter.")
+                                    : tr("0 of %1 locks shown \u2014 clear the filter.")
+                                          .arg(m_model->totalLaneCount()))
+                             : tr("No lock activity in this window yet.\nHolds and waits appear "
+                                  "here as bars as they happen."));
     }
     const int first = scroll / laneHeight;
     const int last =

@@ -44,7 +44,8 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
     QHeaderView* header = m_view->header();
     header->setStretchLastSection(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {420, 100, 210, 200, 260, 90};
+    const int widths[] = {420, 100, 210, 200, 260, 90, 90};
+    static_assert(std::size(widths) == WatchModel::ColumnCount);
     for (int column = 0; column < WatchModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
     header->setSectionResizeMode(WatchModel::NameColumn, QHeaderView::Stretch);

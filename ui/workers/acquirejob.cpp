@@ -1,6 +1,7 @@
 #include "workers/acquirejob.h"
 
 #include "workers/lockhandle.h"
+#include "workers/waithelpers.h"
 
 #include <portalocker/waitnotice.hpp>
 
@@ -17,7 +18,8 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono;
 
 namespace {
-constexpr milliseconds waitSlice{100};
+/// How long one Redis attempt may wait before the cancel flag is looked at again.
+constexpr milliseconds redisSlice{100};
 
 /// What the whole wait is about, for the wait notice inspectors read (docs/WAIT-NOTICES.md).
 portalocker::WaitNoticeInfo noticeOf(const AcquireRequest& request,
@@ -56,6 +58,9 @@ portalocker::WaitNoticeInfo noticeOf(const AcquireRequest& request,
 /// the handle while it runs; the GUI thread never touches it directly.
 struct AcquireJob::Shared {
     std::atomic<bool> cancel{false};
+    std::atomic<bool> waiting{false};  ///< in the library's kernel wait
+    std::atomic<bool> finished{false}; ///< the acquire task has returned
+    std::atomic<qint64> waiterThread{0};
     std::unique_ptr<LockHandle> handle;
 };
 
@@ -67,6 +72,9 @@ AcquireJob::AcquireJob(AcquireRequest request, QThreadPool* pool, QObject* paren
 
 AcquireJob::~AcquireJob() {
     m_watcher.disconnect(this);
+    // A wait in the kernel would go on to its deadline (the pool's owner waits for it when
+    // the window closes): end it now.
+    cancel();
     m_shared->cancel = true;
     if (m_state == State::held || m_state == State::lost) {
         // Release off the GUI thread; the pool outlives us and finishes it.
@@ -92,60 +100,116 @@ void AcquireJob::start() {
     setState(State::waiting);
     const AcquireRequest request = m_request;
     m_watcher.setFuture(QtConcurrent::run(m_pool, [shared = m_shared, request] {
-        Outcome outcome;
-        try {
-            shared->handle = std::make_unique<LockHandle>(request);
-        } catch (const std::exception& failure) {
-            outcome.error = QString::fromUtf8(failure.what());
-            return outcome;
-        }
-        const auto deadline = request.timeoutMs < 0
-                                  ? steady_clock::time_point::max()
-                                  : steady_clock::now() + milliseconds(request.timeoutMs);
-        bool first = true;
-        // The wait runs in slices (to stay cancellable); the notice describes it whole, with its
-        // real deadline, and keeps the library from publishing a notice per slice. Published
-        // from the first slice on only when that one finds the lock taken.
-        std::optional<portalocker::WaitNotice> notice;
-        while (!shared->cancel) {
-            const auto now = steady_clock::now();
-            if (!first && now >= deadline)
-                break;
-            first = false;
-            const auto left =
-                deadline == steady_clock::time_point::max()
-                    ? waitSlice
-                    : std::min(waitSlice, duration_cast<milliseconds>(deadline - now));
-            std::error_code ec;
-            QString error;
-            // A first attempt that does not wait: only a wait that found the lock taken
-            // publishes its notice.
-            const milliseconds slice = notice ? std::max(left, milliseconds(0)) : milliseconds(0);
-            if (shared->handle->tryAcquireFor(slice, ec, error)) {
-                outcome.held = true;
-                outcome.details = shared->handle->holdDetails();
-                if (shared->cancel) { // cancelled while the last slice succeeded: give it back
-                    shared->handle->release(ec, error);
-                    outcome.held = false;
-                    outcome.cancelled = true;
-                }
-                return outcome;
-            }
-            if (ec) {
-                outcome.error = error;
-                return outcome;
-            }
-            if (!notice)
-                notice.emplace(noticeOf(request, deadline));
-        }
-        outcome.cancelled = shared->cancel;
+        Outcome outcome = acquire(*shared, request);
+        shared->finished = true;
         return outcome;
     }));
 }
 
+AcquireJob::Outcome AcquireJob::acquire(Shared& shared, const AcquireRequest& request) {
+    Outcome outcome;
+    try {
+        shared.handle = std::make_unique<LockHandle>(request);
+    } catch (const std::exception& failure) {
+        outcome.error = QString::fromUtf8(failure.what());
+        return outcome;
+    }
+    const auto deadline = request.timeoutMs < 0
+                              ? steady_clock::time_point::max()
+                              : steady_clock::now() + milliseconds(request.timeoutMs);
+    // A first attempt that does not wait: only a wait that found the lock taken
+    // publishes its notice (with the panel's label and the real deadline).
+    std::error_code ec;
+    QString error;
+    if (shared.handle->tryAcquireFor(milliseconds(0), ec, error))
+        return held(shared, outcome);
+    if (ec) {
+        outcome.error = error;
+        return outcome;
+    }
+    const portalocker::WaitNotice notice(noticeOf(request, deadline));
+    if (kernelWait(request)) {
+        // One wait of the library with the real deadline; cancel() ends it by killing its
+        // wait helpers (see WaitHelpers), which the library reports as ECHILD.
+        shared.waiterThread = WaitHelpers::currentThreadId();
+        shared.waiting = true;
+        if (shared.cancel) {
+            shared.waiting = false;
+            outcome.cancelled = true;
+            return outcome;
+        }
+        // "Forever" as a deadline far away: the library takes time points, not "none".
+        const auto until = deadline == steady_clock::time_point::max()
+                               ? steady_clock::now() + hours(24 * 365 * 10)
+                               : deadline;
+        const bool acquired = shared.handle->tryAcquireUntil(until, ec, error);
+        shared.waiting = false;
+        if (acquired)
+            return held(shared, outcome);
+        if (shared.cancel)
+            outcome.cancelled = true;
+        else if (ec)
+            outcome.error = error;
+        return outcome;
+    }
+    // Redis: the library waits by asking the server again and again itself, and has no
+    // way to cancel that wait, so it runs in slices that end at the real deadline. No
+    // kernel waiter is split by it (Redis waits have none); the notice above describes
+    // the whole wait.
+    while (!shared.cancel) {
+        const auto now = steady_clock::now();
+        if (now >= deadline)
+            break;
+        const auto until = deadline == steady_clock::time_point::max()
+                               ? now + redisSlice
+                               : std::min(now + redisSlice, deadline);
+        if (shared.handle->tryAcquireUntil(until, ec, error))
+            return held(shared, outcome);
+        if (ec) {
+            outcome.error = error;
+            return outcome;
+        }
+    }
+    outcome.cancelled = shared.cancel;
+    return outcome;
+}
+
+AcquireJob::Outcome AcquireJob::held(Shared& shared, Outcome outcome) {
+    outcome.held = true;
+    outcome.details = shared.handle->holdDetails();
+    if (shared.cancel) { // cancelled while the wait succeeded: give it back
+        std::error_code ec;
+        QString error;
+        shared.handle->release(ec, error);
+        outcome.held = false;
+        outcome.cancelled = true;
+    }
+    return outcome;
+}
+
+bool AcquireJob::kernelWait(const AcquireRequest& request) {
+    return request.target == AcquireRequest::Target::file ||
+           request.target == AcquireRequest::Target::semaphore;
+}
+
 void AcquireJob::cancel() {
-    if (m_state == State::waiting)
-        m_shared->cancel = true;
+    if (m_state != State::waiting || m_shared->cancel.exchange(true))
+        return;
+    if (!kernelWait(m_request))
+        return; // the Redis slice loop sees the flag
+    // End the kernel wait now. Its helpers may not exist yet (the worker is between its first
+    // attempt and the wait): try again until the wait has returned - this loop runs only
+    // after a cancel, and only for that moment.
+    (void)QtConcurrent::run(m_pool, [shared = m_shared] {
+        while (shared->waiting || !shared->finished) {
+            if (shared->waiting) {
+                // Without a list of the helpers (an old kernel) the wait ends at its deadline.
+                if (WaitHelpers::killHelpersOf(shared->waiterThread) < 0)
+                    return;
+            }
+            QThread::msleep(2);
+        }
+    });
 }
 
 void AcquireJob::release() {

@@ -1,8 +1,11 @@
 #pragma once
 // AcquireJob: one lock the operator asked for in the acquire panel, from the wait through the
-// hold to the release. Waiting runs on a worker thread in short slices (try_lock_for of
-// 100 ms), so cancel() takes effect within a slice; releasing runs there too (a Redis release
-// is a round trip). The GUI thread only sees state changes, delivered by QFutureWatcher.
+// hold to the release. Waiting runs on a worker thread: for a file lock or a semaphore one
+// wait of the library with the real deadline (so inspectors see one waiter, never a wait cut
+// in pieces), which cancel() ends at once by killing the wait's helper processes (see
+// WaitHelpers); for Redis, whose library waits cannot be cancelled, attempts of 100 ms up to
+// the deadline. Releasing runs there too (a Redis release is a round trip). The GUI thread
+// only sees state changes, delivered by QFutureWatcher.
 
 #include "workers/acquirerequest.h"
 
@@ -24,7 +27,8 @@ class AcquireJob : public QObject {
     ~AcquireJob() override;
 
     void start();
-    /// Stops a wait (prompt: within one slice). Does nothing unless waiting.
+    /// Stops a wait: at once for a file lock or semaphore, within 100 ms for Redis. Does
+    /// nothing unless waiting.
     void cancel();
     /// Releases a held lock (also a lost one, to clean up).
     void release();
@@ -56,6 +60,12 @@ class AcquireJob : public QObject {
         QString error;
         QString details;
     };
+    /// The wait, on the worker thread.
+    static Outcome acquire(Shared& shared, const AcquireRequest& request);
+    /// `outcome` once the lock is held (given back when cancelled meanwhile).
+    static Outcome held(Shared& shared, Outcome outcome);
+    /// True for the waits the library does in the kernel, through helpers (file, semaphore).
+    static bool kernelWait(const AcquireRequest& request);
     void setState(State state);
     void onFinished();
 

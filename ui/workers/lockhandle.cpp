@@ -55,9 +55,13 @@ LockHandle::LockHandle(const AcquireRequest& request) : m_request(request) {
 LockHandle::~LockHandle() = default;
 
 bool LockHandle::tryAcquireFor(milliseconds slice, std::error_code& ec, QString& error) {
+    return tryAcquireUntil(steady_clock::now() + slice, ec, error);
+}
+
+bool LockHandle::tryAcquireUntil(steady_clock::time_point deadline, std::error_code& ec,
+                                 QString& error) {
     ec.clear();
     bool held = false;
-    const auto deadline = steady_clock::now() + slice;
     try {
         if (auto* lock = std::get_if<portalocker::Lock>(&m_lock))
             held = m_request.shared ? lock->try_lock_shared_until(deadline, ec)

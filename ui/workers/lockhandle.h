@@ -28,6 +28,9 @@ class LockHandle {
     /// One attempt that may wait up to `slice`. True when held; false on contention
     /// (ec clear) or failure (ec set, `error` says what).
     bool tryAcquireFor(std::chrono::milliseconds slice, std::error_code& ec, QString& error);
+    /// The same, waiting until `deadline`: one wait of the library.
+    bool tryAcquireUntil(std::chrono::steady_clock::time_point deadline, std::error_code& ec,
+                         QString& error);
     /// Releases; errors are reported, the handle is not held afterwards either way.
     void release(std::error_code& ec, QString& error);
     /// True once a held Redis lock was lost (renewal failed, connection killed).

@@ -1,0 +1,231 @@
+// Pages and windows as the operator sees them: the activity log's category toggles read as
+// checked or not and its export says what it holds.
+
+#include "models/eventlogmodel.h"
+#include "models/filelockmodel.h"
+#include "models/eventlogproxymodel.h"
+#include "session/appsettings.h"
+#include "session/inspectorsession.h"
+#include "widgets/activitylogpage.h"
+#include "widgets/addwatchdialog.h"
+#include "widgets/mainwindow.h"
+#include "widgets/middleelidedelegate.h"
+#include "widgets/windowplacement.h"
+
+#include <QCheckBox>
+#include <QDateTime>
+#include <QFontMetrics>
+#include <QStyleOptionViewItem>
+#include <QTableView>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QRegularExpression>
+#include <QScreen>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+class TestUiPages : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void init();
+    void cleanup();
+    void activityLogToggles();
+    void watchDialogThreshold();
+    void waiterDeadlineNeverCut();
+    void windowFitsTheScreen();
+
+  private:
+    std::unique_ptr<QTemporaryDir> m_directory;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<InspectorSession> m_session;
+};
+
+void TestUiPages::init() {
+    m_directory = std::make_unique<QTemporaryDir>();
+    m_settings = std::make_unique<AppSettings>(m_directory->filePath(u"settings.ini"_s));
+    m_session = std::make_unique<InspectorSession>(m_settings.get());
+}
+
+void TestUiPages::cleanup() {
+    m_session.reset();
+    m_settings.reset();
+    m_directory.reset();
+}
+
+void TestUiPages::activityLogToggles() {
+    ActivityLogPage page(m_session.get());
+    page.show();
+    EventRow event;
+    event.timeMs = 1700000000000;
+    event.source = u"file"_s;
+    event.resource = u"/tmp/a.lock"_s;
+    event.pid = 42;
+    for (EventRow::Kind kind :
+         {EventRow::Kind::acquired, EventRow::Kind::released, EventRow::Kind::released}) {
+        event.kind = kind;
+        m_session->eventLog()->append(event);
+    }
+    QCOMPARE(page.proxy()->rowCount(), 3);
+
+    // Each category is a check box whose state shows (not a flat, tinted tool button).
+    auto* released = page.findChild<QCheckBox*>(u"kindToggle:released"_s);
+    QVERIFY(released);
+    QVERIFY(released->isChecked());
+    QTest::mouseClick(released, Qt::LeftButton, {}, QPoint(8, released->height() / 2));
+    QVERIFY(!released->isChecked());
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QVERIFY2(page.countLabel()->text().contains(u"1 of 3 events"_s),
+             qPrintable(page.countLabel()->text()));
+    QVERIFY2(page.countLabel()->text().contains(u"hiding released"_s),
+             qPrintable(page.countLabel()->text()));
+
+    // The export states the categories and the filter it applied, in the file and on screen.
+    const QString fileName = m_directory->filePath(u"log.csv"_s);
+    QString error;
+    QVERIFY2(page.exportTo(fileName, &error), qPrintable(error));
+    QFile file(fileName);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray first = file.readLine();
+    QVERIFY2(first.startsWith("# lockscope activity log; categories: acquired, wait started"),
+             first.constData());
+    QVERIFY2(first.contains("hidden: released; filter: none; 1 of 3 events"), first.constData());
+    QVERIFY2(page.countLabel()->text().contains(u"hidden: released"_s),
+             qPrintable(page.countLabel()->text()));
+}
+
+void TestUiPages::watchDialogThreshold() {
+    AddWatchDialog dialog;
+    dialog.setPath(u"/var/lock/backup.lock"_s);
+    QVERIFY(!dialog.watch().stuck_after); // the global threshold unless asked
+    auto* own = dialog.findChild<QCheckBox*>(u"ownThreshold"_s);
+    auto* seconds = dialog.findChild<QSpinBox*>(u"stuckAfter"_s);
+    QVERIFY(own && seconds);
+    QVERIFY(!seconds->isEnabled());
+    own->setChecked(true);
+    QVERIFY(seconds->isEnabled());
+    seconds->setValue(90);
+    QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(90));
+    QCOMPARE(dialog.watch().path, std::string("/var/lock/backup.lock"));
+
+    dialog.setStuckAfter(std::nullopt);
+    QVERIFY(!own->isChecked());
+    QVERIFY(!dialog.watch().stuck_after);
+    dialog.setStuckAfter(std::chrono::minutes(10));
+    QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(600));
+}
+
+namespace {
+
+struct DelegateProbe : MiddleElideDelegate {
+    using MiddleElideDelegate::initStyleOption;
+    using MiddleElideDelegate::MiddleElideDelegate;
+};
+
+} // namespace
+
+void TestUiPages::waiterDeadlineNeverCut() {
+    auto row = QSharedPointer<FileLockRow>::create();
+    row->id = u"L1"_s;
+    row->path = u"/var/lock/backup.lock"_s;
+    row->pathKnown = true;
+    auto holder = QSharedPointer<ProcessRow>::create();
+    holder->pid = 4242;
+    holder->command = u"flock"_s;
+    row->holders << HolderRow{holder, u"lock_line"_s, {}, -1, false, -1};
+    WaiterRow waiter;
+    waiter.id = u"W1"_s;
+    auto process = QSharedPointer<ProcessRow>::create();
+    process->pid = 5151;
+    waiter.process = process;
+    waiter.blockedByText = u"4242 (flock)"_s;
+    waiter.published = true;
+    waiter.deadlineMs = QDateTime::currentMSecsSinceEpoch() + 600'000; // "gives up in 10m"
+    waiter.label = u"nightly backup of the customer database to the second data centre"_s;
+    row->waiters << waiter;
+    FileLockModel model;
+    model.setRows({{u"L1"_s, row, -1}, {u"W W1"_s, row, 0}}, {{u"L1"_s, 0}, {u"W W1"_s, 1}});
+    QTRY_VERIFY(!model.isMerging());
+    const QModelIndex index = model.index(1, FileLockModel::PathColumn);
+    const QStringList parts = index.data(FileLockModel::WaiterTextPartsRole).toStringList();
+    QCOMPARE(parts.size(), 3);
+    QVERIFY2(parts[1].startsWith(u"gives up in "_s), qPrintable(parts[1]));
+    QVERIFY(index.data(Qt::ToolTipRole).toString().contains(waiter.label)); // all of it
+
+    QTableView view;
+    view.setModel(&model);
+    DelegateProbe delegate(&view);
+    const QFontMetrics metrics(view.font());
+    const int full = metrics.horizontalAdvance(index.data().toString());
+    for (const int width : {full + 40, full - 80, metrics.horizontalAdvance(parts[0]) + 40,
+                            metrics.horizontalAdvance(parts[1]) + 60}) {
+        QStyleOptionViewItem option;
+        option.initFrom(&view);
+        option.rect = QRect(0, 0, width, 20);
+        option.widget = &view;
+        delegate.initStyleOption(&option, index);
+        const QString shown = option.text;
+        QVERIFY2(option.textElideMode != Qt::ElideMiddle, qPrintable(shown));
+        QVERIFY2(metrics.horizontalAdvance(shown) <= width, qPrintable(shown));
+        // The deadline whole (its seconds may have ticked since `parts`).
+        static const QRegularExpression deadline(u" \x00B7 gives up in [0-9a-z ]+( \x00B7 |$)"_s);
+        QVERIFY2(deadline.match(shown).hasMatch(),
+                 qPrintable(u"%1 px: %2"_s.arg(width).arg(shown)));
+        const qsizetype ellipsis = shown.indexOf(u'\x2026');
+        // Shortened only at the end of the label, or before the deadline, never inside it.
+        QVERIFY2(ellipsis < 0 || ellipsis == shown.size() - 1 ||
+                     shown.mid(ellipsis + 1).startsWith(u" \x00B7 gives up in "_s),
+                 qPrintable(shown));
+    }
+}
+
+void TestUiPages::windowFitsTheScreen() {
+    // A 1280 x 800 screen: the preferred 1500 px do not fit, the frame's room is kept.
+    const QRect small = WindowPlacement::firstGeometry(QRect(0, 0, 1280, 800));
+    QVERIFY(QRect(0, 0, 1280, 800).contains(small));
+    QCOMPARE(small.width(), 1280 - WindowPlacement::frameAllowance.width());
+    QCOMPARE(WindowPlacement::firstGeometry(QRect(1920, 0, 1920, 1080)).size(),
+             WindowPlacement::preferredSize);
+    QVERIFY(QRect(1920, 0, 1920, 1080)
+                .contains(WindowPlacement::firstGeometry(QRect(1920, 0, 1920, 1080))));
+
+    // The real window on this screen (offscreen, 1280 x 800: see CMakeLists.txt): first start,
+    // then with a geometry saved on a bigger screen, then with one that fits, which is kept.
+    const QRect available = QGuiApplication::primaryScreen()->availableGeometry();
+    QVERIFY2(available.width() < WindowPlacement::preferredSize.width(),
+             "the test needs a screen narrower than 1500 px");
+    {
+        MainWindow window(m_session.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(available.contains(window.frameGeometry()),
+                 qPrintable(u"%1x%2"_s.arg(window.width()).arg(window.height())));
+    }
+    {
+        QWidget big;
+        big.setGeometry(10, 10, 1500, 900);
+        m_settings->setValue(u"window/geometry"_s, big.saveGeometry());
+        MainWindow window(m_session.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(available.contains(window.frameGeometry()),
+                 qPrintable(u"%1x%2"_s.arg(window.width()).arg(window.height())));
+        window.hide();
+    }
+    {
+        QWidget fitting;
+        fitting.setGeometry(40, 30, 640, 480);
+        m_settings->setValue(u"window/geometry"_s, fitting.saveGeometry());
+        MainWindow window(m_session.get());
+        QCOMPARE(window.geometry(), QRect(40, 30, 640, 480));
+    }
+}
+
+QTEST_MAIN(TestUiPages)
+#include "tst_ui_pages.moc"
