@@ -128,6 +128,11 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
     __atomic_store_n(&args->outcome, outcome, __ATOMIC_RELEASE);
     std::uint64_t one = 1;
     raw_syscall(SYS_write, args->doorbell, reinterpret_cast<long>(&one), sizeof one);
+    // The ring usually makes the waiting thread (woken on this CPU) preempt us at once. When
+    // the scheduler lets us run on instead, our exit (~20 µs) would come before the waiting
+    // thread returns: on a busy machine that doubled the hand-off. Yielding first puts the
+    // waiting thread ahead of our exit; when it already ran, the yield costs nobody anything.
+    raw_syscall(SYS_sched_yield, 0);
     return outcome;
 }
 
