@@ -182,9 +182,15 @@ class TestHandoffTidy : public QObject {
     }
 
     // Nothing reaps the helper while the program holds the lock and calls the library for
-    // nothing: it stays a zombie. The next lock call, of any lock, reaps it and frees the
-    // notice's memory, while the first lock is still held.
+    // nothing: it stays a zombie. The next lock call, of any lock and through either API,
+    // reaps it and frees the notice's memory, while the first lock is still held.
+    void zombieWhileHoldingReapedByNextLockCall_data() {
+        QTest::addColumn<bool>("freeFunction");
+        QTest::newRow("Lock::try_lock") << false;
+        QTest::newRow("portalocker::lock") << true;
+    }
     void zombieWhileHoldingReapedByNextLockCall() {
+        QFETCH(bool, freeFunction);
         const QString file = path("held.lock");
         Lock held(fs(file));
         acquireThroughHelper(held, file, Backend::flock);
@@ -203,8 +209,17 @@ class TestHandoffTidy : public QObject {
         QCOMPARE(helpers.front().state, 'Z');
         QCOMPARE(noticeMappings(), 1);
 
-        Lock other(fs(path("other.lock")));
-        QVERIFY(other.try_lock());
+        const QString other = path("other.lock");
+        if (freeFunction) {
+            const int fd = ::open(qPrintable(other), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            QVERIFY(fd >= 0);
+            portalocker::lock(fd, portalocker::LockFlags::EXCLUSIVE |
+                                      portalocker::LockFlags::NON_BLOCKING);
+            ::close(fd);
+        } else {
+            Lock next(fs(other));
+            QVERIFY(next.try_lock());
+        }
         QVERIFY(ourWaitHelpers().empty());
         QCOMPARE(noticeMappings(), 0);
         QVERIFY(held.owns_lock());
