@@ -6,11 +6,14 @@
 #include <portalocker/exceptions.hpp>
 
 #include "lockcall.hpp"
+#include "waiter.hpp"
 
 namespace portalocker {
 
 void lock(native_handle_type handle, LockFlags flags, Backend backend,
           std::error_code& ec) noexcept {
+    // An entry point like any other: reap what earlier waits left (no system call when none).
+    detail::tidy_up_after_waits();
     ec = detail::lock_once(handle, flags & ~LockFlags::UNBLOCK, backend,
                            !has(flags, LockFlags::NON_BLOCKING));
 }

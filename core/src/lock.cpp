@@ -155,7 +155,7 @@ void Lock::release_lock(std::error_code& ec) noexcept {
     std::error_code cleanup = before_unlock();
     portalocker::unlock(m_fd, m_options.backend, ec);
     close_file(); // closing drops the lock too, so the lock is gone even if unlock failed
-    detail::reap_exited_helpers(); // the one that brought us the lock, if it waited for it
+    detail::tidy_up_after_release(); // e.g. the helper that brought us the lock, if it waited
     if (!ec)
         ec = cleanup;
 }

@@ -29,16 +29,21 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 /// process's memory and file table blocks in the lock call, rings when it returns and exits;
 /// this thread sleeps until a ring or the deadline, when the helpers are killed. No signal
 /// handler is installed and nothing is left running after the call; the helper that was
-/// granted may still be exiting, and is reaped by reap_exited_helpers(). Where that is not
+/// granted may still be exiting, and is reaped by tidy_up_after_waits(). Where that is not
 /// possible the wait polls with a backoff capped at `poll_cap`.
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept;
 
-/// Reaps the helper processes of earlier waits that were granted their lock and were still
-/// exiting when the wait returned (wait_for_any does not make the hand-off wait for a
-/// helper's exit). Called at every wait and release, so no helper outlives the hold it
-/// served; a no-op where waits use no helpers.
-void reap_exited_helpers() noexcept;
+/// Finishes what earlier waits left for later so as to keep it off their hand-off path:
+/// reaps the helper processes that were granted their lock and have exited since (the wait
+/// returned without waiting for that; those still on their way out stay for later), and
+/// frees the memory of withdrawn wait notices (see withdrawnnotices.hpp). Never blocks;
+/// called at the start of every wait. No system call when there is nothing to do.
+void tidy_up_after_waits() noexcept;
+/// The same after a lock or slot was released (and only then: it must not delay the
+/// release), except that it waits for the exits of granted helpers still on their way out,
+/// so that no helper outlives the hold it served.
+void tidy_up_after_release() noexcept;
 
 /// The polling fallback: attempts with an exponential backoff from 50 µs up to `poll_cap`.
 int poll_for_any(std::span<const LockRequest> requests, Deadline deadline,

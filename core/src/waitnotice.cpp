@@ -2,6 +2,8 @@
 
 #include <portalocker/waitnotice.hpp>
 
+#include "withdrawnnotices.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -90,6 +92,9 @@ bool WaitNotice::active_on_this_thread() noexcept {
 
 WaitNotice::WaitNotice(const WaitNoticeInfo& info) noexcept {
 #ifdef PORTALOCKER_WAIT_NOTICES
+    // The notices withdrawn since the last tidy-up are freed here at the latest, so a program
+    // that only ever waits (say, for Redis locks) keeps at most those.
+    detail::WithdrawnNotices::instance().release_all();
     try {
         const std::string text =
             format(info, static_cast<long long>(::getpid()), std::chrono::system_clock::now());
@@ -106,6 +111,7 @@ WaitNotice::WaitNotice(const WaitNoticeInfo& info) noexcept {
         }
         // Sealed: nobody (a reader with write access to the link) can change the record.
         (void)::fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+        m_keep = detail::WithdrawnNotices::keep_alive(fd);
         m_fd = fd;
         ++t_published;
     } catch (...) {
@@ -120,12 +126,14 @@ WaitNotice::~WaitNotice() {
     close();
 }
 
-WaitNotice::WaitNotice(WaitNotice&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+WaitNotice::WaitNotice(WaitNotice&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1)), m_keep(std::exchange(other.m_keep, nullptr)) {}
 
 WaitNotice& WaitNotice::operator=(WaitNotice&& other) noexcept {
     if (this != &other) {
         close();
         m_fd = std::exchange(other.m_fd, -1);
+        m_keep = std::exchange(other.m_keep, nullptr);
     }
     return *this;
 }
@@ -133,9 +141,11 @@ WaitNotice& WaitNotice::operator=(WaitNotice&& other) noexcept {
 void WaitNotice::close() noexcept {
 #ifdef PORTALOCKER_WAIT_NOTICES
     if (m_fd >= 0) {
-        ::close(m_fd);
+        ::close(m_fd); // withdrawn: inspectors no longer see it
         m_fd = -1;
         --t_published;
+        if (m_keep)
+            detail::WithdrawnNotices::instance().add(std::exchange(m_keep, nullptr));
     }
 #endif
 }

@@ -95,6 +95,10 @@ std::vector<double> timeHandoff(int iterations, const std::string& path, Backend
         return {};
     pid_t waiter = ::fork();
     if (waiter == 0) {
+        // Only our ends stay open, so that a holder that dies (say, its output went to a
+        // `head` that exited) ends the waiter with end of input instead of leaving it blocked.
+        ::close(toWaiter[1]);
+        ::close(toHolder[0]);
         for (int i = 0; i < iterations; ++i) {
             char go;
             if (!readAll(toWaiter[0], &go, 1))
@@ -111,6 +115,8 @@ std::vector<double> timeHandoff(int iterations, const std::string& path, Backend
         }
         ::_exit(0);
     }
+    ::close(toWaiter[0]);
+    ::close(toHolder[1]);
     std::vector<double> micros;
     for (int i = 0; i < iterations; ++i) {
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -128,9 +134,9 @@ std::vector<double> timeHandoff(int iterations, const std::string& path, Backend
         writeAll(toWaiter[1], "d", 1);
         readAll(toHolder[0], &ready, 1);
     }
+    ::close(toWaiter[1]);
     ::waitpid(waiter, nullptr, 0);
-    for (int fd : {toWaiter[0], toWaiter[1], toHolder[0], toHolder[1]})
-        ::close(fd);
+    ::close(toHolder[0]);
     return micros;
 }
 

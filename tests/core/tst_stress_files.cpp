@@ -257,7 +257,10 @@ class TestStressFiles : public QObject {
         QVERIFY(lock.try_lock_for(std::chrono::seconds(2)));
         QVERIFY2(freed.elapsed() < testsupport::timeBound(500),
                  qPrintable(QString::number(freed.elapsed())));
-        QTRY_COMPARE_WITH_TIMEOUT(processesNamed("stressworker"), 0, 5000);
+        // Gone eventually (nothing left behind), not fast: under ASan beside other sanitizer
+        // stress runs (load average 9) the killed workers took 7 s to disappear.
+        QTRY_COMPARE_WITH_TIMEOUT(processesNamed("stressworker"), 0,
+                                  int(testsupport::timeBound(30000)));
         qDebug("%s: %d workers, %d SIGKILLs, %lld increments logged, counter %lld "
                "(at most one unlogged per kill)",
                qPrintable(backend), spawned, kills, logged, counted);

@@ -1,8 +1,9 @@
 # Python portalocker 2.2.1's RedisLock doing what `redisstressworker counter lock` does (see
 # redisstressworker.cpp): PORT CHANNEL COUNTER ITERATIONS LOG VIOLATIONS [PORTALOCKER4]. With
 # PORTALOCKER4 (the path of tests/support/portalocker4.py), the scripted portalocker 4.x
-# participant instead. Prints READY once connected, then "DONE <first grant> <end>"
-# (time.monotonic_ns(), i.e. CLOCK_MONOTONIC).
+# participant instead. Prints READY once connected, waits for a line on standard input (so
+# that the test can let it compete only once the C++ workers are running), then prints
+# "DONE <first grant> <end>" (time.monotonic_ns(), i.e. CLOCK_MONOTONIC).
 import os, sys, time, portalocker
 port, channel, counter_path, count = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 log = os.open(sys.argv[5], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
@@ -22,6 +23,7 @@ else:
                                  redis_kwargs=dict(host='127.0.0.1', port=port))
     lock.get_connection().ping()
 print('READY', flush=True)
+sys.stdin.readline()
 first = None
 for _ in range(count):
     lock.acquire()

@@ -215,8 +215,10 @@ class TestStressRedis : public QObject {
         std::vector<std::unique_ptr<ChildProcess>> workers;
         QElapsedTimer timer;
         timer.start();
-        // Python first, so that it competes with the C++ workers, which start only when
-        // Python has imported its modules (a few hundred milliseconds).
+        // Python first (importing its modules takes a few hundred milliseconds); it starts
+        // competing only when told to, once a C++ worker has been granted the lock: a C++
+        // worker under ThreadSanitizer on a busy machine needs seconds to start, and Python's
+        // few rounds were over before the first C++ grant.
         for (int i = cppProcesses + pythonProcesses - 1; i >= 0; --i) {
             if (i == cppProcesses - 1)
                 for (auto& python : workers)
@@ -235,6 +237,16 @@ class TestStressRedis : public QObject {
                                        (four ? QStringList{portalocker4()} : QStringList{}));
             QVERIFY(started);
             workers.insert(workers.begin(), std::move(child));
+        }
+        if (pythonProcesses > 0) {
+            QElapsedTimer cppStart;
+            cppStart.start();
+            while (counterValue(counterPath) == 0 &&
+                   cppStart.elapsed() < testsupport::timeBound(60000))
+                QTest::qWait(5);
+            QVERIFY2(counterValue(counterPath) > 0, "no C++ worker was granted the lock");
+            for (int i = cppProcesses; i < int(workers.size()); ++i)
+                workers[i]->writeLine(QStringLiteral("go"));
         }
         // When each process competed: "DONE <first grant> <end>" (CLOCK_MONOTONIC ns).
         qint64 cppFirst = std::numeric_limits<qint64>::max(), cppLast = 0;

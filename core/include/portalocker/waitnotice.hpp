@@ -7,7 +7,10 @@
 // On Linux a notice is an anonymous memory file (memfd_create) named "portalocker-wait" that
 // holds one JSON object. It lives exactly as long as the descriptor: closed when the wait
 // ends, and closed by the kernel when the process dies, so no stale notice can outlive its
-// waiter and nothing needs cleaning up. Inspectors find it as the /proc/PID/fd link
+// waiter and nothing needs cleaning up. (The library frees the memory behind a closed notice
+// a little later, at its next lock call or release, because freeing it right away would
+// delay the hand-off of the lock; nothing of it is visible meanwhile.) Inspectors find it as the
+// /proc/PID/fd link
 // "/memfd:portalocker-wait (deleted)" and read it through that link (same user or root only,
 // like every other descriptor fact). Elsewhere publishing does nothing.
 //
@@ -72,6 +75,9 @@ class WaitNotice {
   private:
     void close() noexcept;
     int m_fd = -1;
+    /// Keeps the memory file after close(), so that withdrawing is only a close (its memory
+    /// is freed later, off the hand-off path; see core/src/withdrawnnotices.hpp).
+    void* m_keep = nullptr;
 };
 
 /// Sets the label this thread's waits publish, for as long as it lives (nested labels

@@ -188,8 +188,8 @@ void BoundedSemaphore::release_lock(std::error_code& ec) noexcept {
         return;
     }
     portalocker::unlock(m_fd, m_options.backend, ec);
-    detail::close_handle(m_fd);    // drops the lock even if the unlock call failed
-    detail::reap_exited_helpers(); // the one that brought us the slot, if it waited for it
+    detail::close_handle(m_fd);      // drops the lock even if the unlock call failed
+    detail::tidy_up_after_release(); // e.g. the helper that brought us the slot, if it waited
     m_fd = invalid_native_handle();
     m_last_slot = std::exchange(m_slot, std::nullopt);
 }

@@ -10,13 +10,15 @@
 // sleep on that and on its pidfd (which catches a helper killed from outside) until then or
 // until the deadline, when SIGKILL ends it, which the kernel honours even inside the lock call.
 // A helper that was granted the lock is not waited for: the call returns at once and the
-// helper, which only has to exit, is reaped at the next wait or release in the process.
+// helper, which only has to exit, is reaped at the next wait (if it has exited by then) or
+// release in the process; until then it is a zombie.
 // The helper has exit signal 0, so no SIGCHLD reaches the program and waitpid(-1) in the
 // program never sees it (only __WALL does), and it starts with every signal blocked, so a
 // terminal's Ctrl-C for the process group never runs a handler on its stack.
 
 #include "../filewaitnotice.hpp"
 #include "../waiter.hpp"
+#include "../withdrawnnotices.hpp"
 #include "lockcall.hpp"
 
 #include <portalocker/exceptions.hpp>
@@ -126,6 +128,11 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
     __atomic_store_n(&args->outcome, outcome, __ATOMIC_RELEASE);
     std::uint64_t one = 1;
     raw_syscall(SYS_write, args->doorbell, reinterpret_cast<long>(&one), sizeof one);
+    // The ring usually makes the waiting thread (woken on this CPU) preempt us at once. When
+    // the scheduler lets us run on instead, our exit (~20 µs) would come before the waiting
+    // thread returns: on a busy machine that doubled the hand-off. Yielding first puts the
+    // waiting thread ahead of our exit; when it already ran, the yield costs nobody anything.
+    raw_syscall(SYS_sched_yield, 0);
     return outcome;
 }
 
@@ -177,10 +184,13 @@ struct ExitingHelper {
 
 /// Waits for `helper` to end and frees what it kept.
 void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept;
+/// Frees what `helper` kept and returns true when it has ended; false while it still runs.
+bool reap_if_exited(const ExitingHelper& helper, StackPool& stacks) noexcept;
 
 /// Helpers handed over by waits that returned before they had exited: reaping them would
-/// have put their exit on the hand-off path. They are reaped at the next wait or release in
-/// the process (by then they are long gone: waitid() returns at once), and at exit.
+/// have put their exit on the hand-off path. Those that have exited are reaped at the next
+/// wait in the process (those still on their way out stay for later), all of them after the
+/// next release (it waits for their exits, which are under way), and at exit.
 class ExitingHelpers {
   public:
     explicit ExitingHelpers(StackPool& stacks) : m_stacks(stacks) {}
@@ -193,6 +203,15 @@ class ExitingHelpers {
         } catch (...) {
             reap_now(helper, m_stacks); // no memory to remember it: wait for it here
         }
+    }
+    void reap_exited() noexcept {
+        if (!m_pending.load(std::memory_order_acquire))
+            return;
+        std::lock_guard lock(m_mutex);
+        std::erase_if(m_helpers, [&](const ExitingHelper& helper) {
+            return reap_if_exited(helper, m_stacks);
+        });
+        m_pending.store(!m_helpers.empty(), std::memory_order_release);
     }
     void reap_all() noexcept {
         if (!m_pending.load(std::memory_order_acquire))
@@ -232,11 +251,30 @@ int wait_for_exit(int pidfd) noexcept {
     return rc;
 }
 
-void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept {
-    wait_for_exit(helper.pidfd);
+void free_kept(const ExitingHelper& helper, StackPool& stacks) noexcept {
     ::close(helper.pidfd);
     stacks.give_back(helper.stack);
     ::close(helper.doorbell);
+}
+
+void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept {
+    wait_for_exit(helper.pidfd);
+    free_kept(helper, stacks);
+}
+
+bool reap_if_exited(const ExitingHelper& helper, StackPool& stacks) noexcept {
+    siginfo_t info{};
+    int rc;
+    do
+        rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(helper.pidfd), &info,
+                      WEXITED | WNOHANG | __WALL);
+    while (rc == -1 && errno == EINTR);
+    // With WNOHANG si_pid stays 0 while the helper runs. An error means it is no longer our
+    // child to wait for (reaped by a waitpid(-1, __WALL) of the program): it has exited too.
+    if (rc == 0 && info.si_pid == 0)
+        return false;
+    free_kept(helper, stacks);
+    return true;
 }
 
 /// One helper process blocked in one lock call.
@@ -338,19 +376,29 @@ class EventFd {
 
 } // namespace
 
-void reap_exited_helpers() noexcept {
+void tidy_up_after_waits() noexcept {
+    resources().exiting.reap_exited();
+    WithdrawnNotices::instance().release_all();
+}
+
+void tidy_up_after_release() noexcept {
     resources().exiting.reap_all();
+    WithdrawnNotices::instance().release_all();
 }
 #else
-void reap_exited_helpers() noexcept {}
+void tidy_up_after_waits() noexcept {
+    WithdrawnNotices::instance().release_all();
+}
+
+void tidy_up_after_release() noexcept {
+    WithdrawnNotices::instance().release_all();
+}
 #endif // PORTALOCKER_KERNEL_WAITER
 
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
     using namespace std::chrono;
-#ifdef PORTALOCKER_KERNEL_WAITER
-    reap_exited_helpers();
-#endif
+    tidy_up_after_waits();
     int granted = try_each(requests, ec);
     if (granted >= 0 || ec)
         return granted;
@@ -451,7 +499,8 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
         // The winner published its grant; all that is left for it is to ring and exit. Waiting
         // for that would put a process exit on the hand-off path (and even asking whether it
         // is over costs a system call there), so it is reaped later, with the doorbell it may
-        // still ring: at the next wait or release in this process.
+        // still ring: at the next wait or release in this process (tidy_up_after_waits and
+        // tidy_up_after_release).
         helpers[static_cast<std::size_t>(winner)].hand_over(doorbell.release());
     }
     if (winner >= 0 && requests[static_cast<std::size_t>(winner)].backend == Backend::posix) {

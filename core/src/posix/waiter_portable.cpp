@@ -2,6 +2,7 @@
 // without a signal handler, so poll with a backoff (50 µs doubling up to check_interval).
 
 #include "../waiter.hpp"
+#include "../withdrawnnotices.hpp"
 
 #include <portalocker/exceptions.hpp>
 
@@ -12,6 +13,13 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
     return poll_for_any(requests, deadline, poll_cap, ec);
 }
 
-void reap_exited_helpers() noexcept {} // no helper processes here
+// No helper processes here; only the memory of withdrawn notices to free.
+void tidy_up_after_waits() noexcept {
+    WithdrawnNotices::instance().release_all();
+}
+
+void tidy_up_after_release() noexcept {
+    WithdrawnNotices::instance().release_all();
+}
 
 } // namespace portalocker::detail

@@ -41,23 +41,19 @@ RedisLockOptions sanitized(RedisLockOptions options) {
 ChannelLockEngine::ChannelLockEngine(std::string channel, RedisOptions redis,
                                      RedisLockOptions options)
     : m_channel(std::move(channel)), m_redis(std::move(redis)),
-      m_options(sanitized(std::move(options))), m_commands(m_redis) {
-    // Created here, not on first use: lost() and holder_id() read it from other threads.
-    m_holder = std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel,
-                                               m_options.health_check_interval, m_options.on_lost);
-}
+      m_options(sanitized(std::move(options))), m_commands(m_redis),
+      // Created here, not on first use: lost() and holder_id() read it from other threads.
+      m_holder(std::make_unique<ChannelHolder>(without_client_name(m_redis), m_channel,
+                                               m_options.health_check_interval, m_options.on_lost)),
+      m_watcher(m_redis, m_channel),
+      m_prober(m_channel, m_redis, m_options.unavailable_timeout, m_commands, *m_holder, m_watcher,
+               m_lastError, m_lastConflict) {}
 
 ChannelLockEngine::~ChannelLockEngine() {
     std::error_code ignored;
     if (m_held)
         release(ignored);
     m_holder.reset(); // joins the answering thread
-}
-
-ChannelWatcher& ChannelLockEngine::watcher() {
-    if (!m_watcher)
-        m_watcher = std::make_unique<ChannelWatcher>(m_redis, m_channel);
-    return *m_watcher;
 }
 
 ChannelLockEngine::Outcome ChannelLockEngine::fail(std::error_code& ec, std::error_code code,
@@ -98,8 +94,7 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
         m_lastError = m_commands.last_error();
         return false;
     }
-    if (m_watcher)
-        m_watcher->discard_notifications();
+    m_watcher.discard_notifications(); // does nothing before the watcher was started
     bool watching = false;
     bool redialled = false;
     int retries = 0;
@@ -138,8 +133,8 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
         if (!watching) {
             // Subscribe to release notifications, then look again before sleeping: a release
             // between the attempt and the subscription would otherwise be missed.
-            if (!watcher().start(ec)) {
-                fail_from(ec, watcher().last_error());
+            if (!m_watcher.start(ec)) {
+                fail_from(ec, m_watcher.last_error());
                 leave(true);
                 return false;
             }
@@ -149,7 +144,7 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
         // A broken watcher connection is reconnected by the next wait; the attempt in between
         // runs at once, so a failure here costs no wake-up.
         Deadline until = std::min(deadline, deadline_after(m_options.check_interval));
-        if (!watcher().wait_for_release(until, ec) && ec)
+        if (!m_watcher.wait_for_release(until, ec) && ec)
             ec.clear();
     }
 }
@@ -189,7 +184,7 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
 
     // G1: alone while deciding.
     long long count = 0;
-    if (!count_subscribers(count, ec)) {
+    if (!m_prober.count_subscribers(count, ec)) {
         subscriber->decide(intent);
         return Outcome::failed;
     }
@@ -207,7 +202,7 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     }
 
     Probe first;
-    if (!probe(first, ec))
+    if (!m_prober.probe(first, ec))
         return Outcome::failed;
     const bool conflict = any_blocks(first.answers, shared);
     // Only the writer next in line (the lowest pending id) waits subscribed as "pending",
@@ -257,7 +252,7 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     // G2 for the elected writer: announce exclusive, then check that all others are pending.
     subscriber->decide(Mode::exclusive);
     Probe check;
-    if (!probe(check, ec)) {
+    if (!m_prober.probe(check, ec)) {
         subscriber->decide(Mode::pending);
         return Outcome::failed;
     }
@@ -286,14 +281,27 @@ ChannelLockEngine::Outcome ChannelLockEngine::attempt(bool shared, std::error_co
     return Outcome::locked;
 }
 
+ChannelLockEngine::Outcome ChannelLockEngine::reap(const Probe& first,
+                                                   std::error_code& ec) noexcept {
+    switch (m_prober.reap(first, ec)) {
+    case ChannelProber::Reaped::failed:
+        return Outcome::failed;
+    case ChannelProber::Reaped::retry:
+        return Outcome::retry;
+    case ChannelProber::Reaped::nobody:
+        break;
+    }
+    return Outcome::locked;
+}
+
 ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_code& ec) noexcept {
     long long count = 0;
-    if (!count_subscribers(count, ec))
+    if (!m_prober.count_subscribers(count, ec))
         return Outcome::failed;
     if (count == 0)
         return Outcome::granted; // nobody there: go ahead and subscribe
     Probe look;
-    if (!probe(look, ec))
+    if (!m_prober.probe(look, ec))
         return Outcome::failed;
     if (any_blocks(look.answers, true)) {
         describe_conflict(look, true);
@@ -312,12 +320,12 @@ ChannelLockEngine::Outcome ChannelLockEngine::look_before_reading(std::error_cod
 
 ChannelLockEngine::Outcome ChannelLockEngine::look_before_writing(std::error_code& ec) noexcept {
     long long count = 0;
-    if (!count_subscribers(count, ec))
+    if (!m_prober.count_subscribers(count, ec))
         return Outcome::failed;
     if (count == 0)
         return Outcome::granted;
     Probe look;
-    if (!probe(look, ec))
+    if (!m_prober.probe(look, ec))
         return Outcome::failed;
     // The id we would subscribe with decides, as it would after subscribing: stay out only
     // when we would lose the election anyway (a pending writer with a lower id).
@@ -332,163 +340,6 @@ ChannelLockEngine::Outcome ChannelLockEngine::look_before_writing(std::error_cod
     m_behind = true;
     m_lastConflict = "writer " + pending->holder_id + " is pending ahead of us";
     return Outcome::locked;
-}
-
-bool ChannelLockEngine::count_subscribers(long long& count, std::error_code& ec) noexcept {
-    if (!m_commands.connect(ec)) {
-        m_lastError = m_commands.last_error();
-        return false;
-    }
-    Reply reply = m_commands.command({"PUBSUB", "NUMSUB", m_channel}, ec);
-    if (ec) {
-        m_lastError = m_commands.last_error();
-        return false;
-    }
-    auto value = reply.at(1).as_integer();
-    if (!value) {
-        fail(ec, make_error_code(errc::protocol_error),
-             "unexpected answer to PUBSUB NUMSUB from Redis at " +
-                 detail::printable_text(m_redis.address(), 256) + ": " + reply.describe());
-        return false;
-    }
-    count = *value;
-    return true;
-}
-
-bool ChannelLockEngine::probe(Probe& result, std::error_code& ec) noexcept {
-    result = {};
-    std::string responseChannel;
-    ChannelWatcher& probeWatcher = watcher();
-    if (!probeWatcher.open_probe(responseChannel, ec)) {
-        fail_from(ec, probeWatcher.last_error());
-        return false;
-    }
-    const bool subscribed = m_holder->subscribed();
-    if (subscribed)
-        m_holder->ignore_pings_to(responseChannel);
-    // NUMSUB and PUBLISH in one transaction: exactly the subscribers counted got the ping,
-    // so we know how many answers to wait for (pattern subscribers get it but are not
-    // counted, and never hold the lock).
-    std::vector<Command> commands{{"MULTI"},
-                                  {"PUBSUB", "NUMSUB", m_channel},
-                                  {"PUBLISH", m_channel, channel::make_ping(responseChannel)},
-                                  {"EXEC"}};
-    std::vector<Reply> replies;
-    if (m_commands.connect(ec))
-        replies = m_commands.pipeline(commands, ec);
-    if (ec)
-        m_lastError = m_commands.last_error();
-    if (ec) {
-        probeWatcher.close_probe();
-        return false;
-    }
-    auto subscribers = replies.size() == 4 ? replies[3].at(0).at(1).as_integer() : std::nullopt;
-    if (!subscribers) {
-        probeWatcher.close_probe();
-        fail(ec, make_error_code(errc::protocol_error),
-             "unexpected answer to MULTI/PUBSUB NUMSUB/PUBLISH/EXEC from Redis at " +
-                 detail::printable_text(m_redis.address(), 256));
-        return false;
-    }
-    // Our own subscription is counted unless its connection already broke.
-    const bool counted = subscribed && !m_holder->broken();
-    const auto others = static_cast<std::size_t>(std::max<long long>(0, *subscribers - counted));
-    const std::string ownId = subscribed ? m_holder->holder_id() : std::string();
-    // Live holders answer within a round trip or two. While answers are missing, look at
-    // the subscriber count now and then: a subscriber that left after the ping (killed, or
-    // gone on its way) will never answer, and waiting the whole unavailable_timeout for it
-    // would stall every waiter behind this one (an elected writer blocks the others). Fewer
-    // subscribers than were pinged ends the probe early as inconclusive; it never reaps.
-    const Deadline deadline = deadline_after(m_options.unavailable_timeout);
-    std::chrono::nanoseconds step = std::chrono::milliseconds(2);
-    for (;;) {
-        const Deadline until = std::min(deadline, deadline_after(step));
-        if (!probeWatcher.collect(others, ownId, until, result.answers, ec)) {
-            probeWatcher.close_probe();
-            fail_from(ec, probeWatcher.last_error());
-            return false;
-        }
-        if (result.answers.size() >= others || Clock::now() >= deadline)
-            break;
-        long long now = 0;
-        if (!count_subscribers(now, ec)) {
-            probeWatcher.close_probe();
-            return false;
-        }
-        if (now < *subscribers) {
-            result.departed = true;
-            break;
-        }
-        step = std::min<std::chrono::nanoseconds>(step * 2, std::chrono::milliseconds(64));
-    }
-    probeWatcher.close_probe();
-    result.missing = others > result.answers.size() ? others - result.answers.size() : 0;
-    return true;
-}
-
-bool ChannelLockEngine::list_clients(std::vector<ClientInfo>& clients,
-                                     std::error_code& ec) noexcept {
-    drop_if_closed_by_server(m_commands); // holders() may come long after the last use
-    if (!m_commands.connect(ec)) {
-        m_lastError = m_commands.last_error();
-        return false;
-    }
-    Reply reply = m_commands.command({"CLIENT", "LIST", "TYPE", "pubsub"}, ec);
-    if (ec) {
-        m_lastError = m_commands.last_error();
-        return false;
-    }
-    try {
-        clients = parse_client_list(reply.text);
-    } catch (...) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return false;
-    }
-    return true;
-}
-
-ChannelLockEngine::Outcome ChannelLockEngine::reap(const Probe& first,
-                                                   std::error_code& ec) noexcept {
-    std::vector<ClientInfo> clients;
-    if (!list_clients(clients, ec))
-        return Outcome::failed;
-    std::vector<channel::ReapCandidate> candidates;
-    try {
-        const std::string ownName =
-            m_holder->subscribed() ? m_holder->client_name() : std::string();
-        candidates = channel::silent_holders(clients, m_channel, first.answers, ownName);
-    } catch (...) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return Outcome::failed;
-    }
-    if (candidates.empty()) {
-        m_lastConflict = std::to_string(first.missing) +
-                         " subscriber(s) of the channel do not answer pings and do not carry a "
-                         "holder name, so they cannot be reaped";
-        return Outcome::locked;
-    }
-    // A fresh contender may have subscribed just after our ping: only who stays silent through
-    // a second ping, while still subscribed under the same (one-subscription) name, is dead.
-    Probe second;
-    if (!probe(second, ec))
-        return Outcome::failed;
-    if (second.departed)
-        return Outcome::retry; // never reap on a probe that somebody's departure cut short
-    channel::remove_answered(candidates, second.answers);
-    if (candidates.empty())
-        return Outcome::retry;
-    if (!list_clients(clients, ec))
-        return Outcome::failed;
-    for (const channel::ReapCandidate& candidate : candidates) {
-        if (!channel::still_subscribed(candidate, clients))
-            continue;
-        m_commands.command({"CLIENT", "KILL", "ID", std::to_string(candidate.client_id)}, ec);
-        if (ec) {
-            m_lastError = m_commands.last_error();
-            return Outcome::failed;
-        }
-    }
-    return Outcome::retry;
 }
 
 void ChannelLockEngine::announce_release() noexcept {
@@ -528,24 +379,7 @@ void ChannelLockEngine::release(std::error_code& ec) noexcept {
 }
 
 std::vector<RedisLockHolder> ChannelLockEngine::holders(std::error_code& ec) noexcept {
-    std::vector<RedisLockHolder> result;
-    std::vector<ClientInfo> clients;
-    if (!list_clients(clients, ec))
-        return result;
-    for (const ClientInfo& client : clients) {
-        if (client.subscriptions < 1)
-            continue;
-        if (auto match = channel::match_holder_name(client.name, m_channel)) {
-            RedisLockHolder holder;
-            holder.client_name = client.name;
-            holder.address = client.address;
-            holder.client_id = client.id;
-            holder.holder_id = match->holder_id;
-            holder.legacy = match->legacy;
-            result.push_back(std::move(holder));
-        }
-    }
-    return result;
+    return m_prober.holders(ec);
 }
 
 } // namespace portalocker::redis

@@ -18,12 +18,12 @@
 // unsubscribes again. A C++ holder that leaves publishes on the release channel, which wakes every
 // C++ waiter.
 //
-// Silent subscribers are reaped only when their name is exactly one of this channel's holder
-// names and they stayed silent through two pings while continuously subscribed.
+// What the others are doing is seen through a ChannelProber (probes, reaping of silent
+// holders).
 
 #include "channelholder.hpp"
+#include "channelprober.hpp"
 #include "channelwatcher.hpp"
-#include "clientlist.hpp"
 #include "connection.hpp"
 
 #include <portalocker/redislock.hpp>
@@ -66,13 +66,7 @@ class ChannelLockEngine {
 
   private:
     enum class Outcome { granted, locked, retry, failed };
-    struct Probe {
-        std::vector<channel::Answer> answers;
-        std::size_t missing = 0;
-        /// Answers were missing and the channel lost subscribers since the ping: the probe
-        /// stopped early and proves nothing about the silent ones (they may be gone).
-        bool departed = false;
-    };
+    using Probe = ChannelProbe;
 
     Outcome attempt(bool shared, std::error_code& ec) noexcept;
     /// A reader's look at the holders before subscribing: `granted` means "subscribe now".
@@ -80,33 +74,30 @@ class ChannelLockEngine {
     /// A writer's look before subscribing again after it was behind another writer:
     /// `granted` means "subscribe now", `locked` that a writer is still next in line.
     Outcome look_before_writing(std::error_code& ec) noexcept;
-    bool probe(Probe& result, std::error_code& ec) noexcept;
+    /// The prober's reap() as an outcome of this attempt.
     Outcome reap(const Probe& first, std::error_code& ec) noexcept;
-    bool count_subscribers(long long& count, std::error_code& ec) noexcept;
-    bool list_clients(std::vector<ClientInfo>& clients, std::error_code& ec) noexcept;
     void announce_release() noexcept;
     void leave(bool announce) noexcept;
     void describe_conflict(const Probe& probe, bool shared);
     Outcome fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
     Outcome fail_from(std::error_code& ec, const std::string& message) noexcept;
-    ChannelWatcher& watcher();
 
     const std::string m_channel;
     const RedisOptions m_redis;
     const RedisLockOptions m_options;
+    std::string m_lastError;
+    std::string m_lastConflict;
 
     Connection m_commands; // this object's thread only (answers have their own connection)
     std::unique_ptr<ChannelHolder> m_holder; // never null
-    std::unique_ptr<ChannelWatcher> m_watcher;
+    ChannelWatcher m_watcher;                // connects on first use
+    ChannelProber m_prober;                  // looks at the others through the three above
     // Atomic: owns_lock() may be asked from the lost callback's thread.
     std::atomic<bool> m_held{false};
     std::atomic<bool> m_heldShared{false};
     // The last attempt saw a pending writer with a lower id: not next in line.
     bool m_behind = false;
     std::string m_nextHolderId; // chosen by look_before_writing(), used by the next subscribe
-
-    std::string m_lastError;
-    std::string m_lastConflict;
 };
 
 } // namespace portalocker::redis

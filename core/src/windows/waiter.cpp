@@ -103,6 +103,8 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
     return poll_for_any(requests, deadline, poll_cap, ec);
 }
 
-void reap_exited_helpers() noexcept {} // no helper processes here
+// No helper processes and no notice memory here.
+void tidy_up_after_waits() noexcept {}
+void tidy_up_after_release() noexcept {}
 
 } // namespace portalocker::detail
