@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include "dial.hpp"
+#include "hiredisreply.hpp"
 #include "readonlycommands.hpp"
 #include "sentinel.hpp"
 
@@ -11,7 +12,6 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <poll.h>
@@ -19,48 +19,6 @@
 
 namespace portalocker::redis {
 namespace {
-
-Reply convert(const redisReply* raw) {
-    Reply reply;
-    switch (raw->type) {
-    case REDIS_REPLY_STATUS:
-        reply.type = Reply::Type::status;
-        break;
-    case REDIS_REPLY_ERROR:
-        reply.type = Reply::Type::error;
-        break;
-    case REDIS_REPLY_STRING:
-        reply.type = Reply::Type::string;
-        break;
-    case REDIS_REPLY_INTEGER:
-        reply.type = Reply::Type::integer;
-        break;
-    case REDIS_REPLY_ARRAY:
-        reply.type = Reply::Type::array;
-        break;
-    default:
-        reply.type = Reply::Type::nil;
-        break;
-    }
-    if (raw->type == REDIS_REPLY_STATUS || raw->type == REDIS_REPLY_ERROR ||
-        raw->type == REDIS_REPLY_STRING)
-        reply.text.assign(raw->str, raw->len);
-    if (raw->type == REDIS_REPLY_INTEGER)
-        reply.integer = raw->integer;
-    if (raw->type == REDIS_REPLY_ARRAY) {
-        reply.elements.reserve(raw->elements);
-        for (std::size_t i = 0; i < raw->elements; ++i)
-            reply.elements.push_back(convert(raw->element[i]));
-    }
-    return reply;
-}
-
-std::string upper(std::string_view text) {
-    std::string result(text);
-    for (char& c : result)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return result;
-}
 
 // How long poll() may sleep to reach `deadline`, rounded up so that it never wakes early
 // and spins.
@@ -80,35 +38,6 @@ std::vector<std::string_view> views(const Command& command) {
 
 Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept {
     return detail::steady_deadline_after(timeout);
-}
-
-std::error_code classify_error_reply(const Reply& reply) noexcept {
-    if (!reply.is_error())
-        return {};
-    std::string_view kind = reply.error_kind();
-    if (kind == "NOAUTH" || kind == "WRONGPASS")
-        return make_error_code(errc::auth_failed);
-    if (kind == "NOPERM")
-        return make_error_code(errc::acl_denied);
-    // Servers without the user's password configured answer AUTH with a plain ERR; so do
-    // old servers ("ERR invalid password").
-    if (kind == "ERR" && (reply.text.rfind("ERR AUTH", 0) == 0 ||
-                          reply.text.find("invalid password") != std::string::npos))
-        return make_error_code(errc::auth_failed);
-    return make_error_code(errc::server_error);
-}
-
-std::string command_name(std::span<const std::string_view> argv) {
-    if (argv.empty())
-        return "(empty command)";
-    static constexpr std::string_view containers[] = {"ACL",    "CLIENT", "CLUSTER", "COMMAND",
-                                                      "CONFIG", "MEMORY", "OBJECT",  "PUBSUB",
-                                                      "SCRIPT", "XINFO",  "FUNCTION"};
-    std::string name = upper(argv[0]);
-    if (argv.size() > 1 &&
-        std::find(std::begin(containers), std::end(containers), name) != std::end(containers))
-        name += ' ' + upper(argv[1]);
-    return detail::printable_text(name, 256);
 }
 
 Connection::Connection(RedisOptions options) : m_options(std::move(options)) {}
@@ -499,7 +428,7 @@ Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::er
             return ReadStatus::failed;
         }
         if (raw) {
-            reply = convert(static_cast<redisReply*>(raw));
+            reply = from_hiredis(static_cast<redisReply*>(raw));
             freeReplyObject(raw);
             return ReadStatus::reply;
         }

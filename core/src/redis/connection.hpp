@@ -16,6 +16,7 @@
 // Not thread-safe: one thread at a time (callers lock around it when they share it).
 
 #include "clock.hpp"
+#include "errorreply.hpp"
 #include "reply.hpp"
 #include "transport.hpp"
 
@@ -39,13 +40,6 @@ using Command = std::vector<std::string>;
 
 /// `timeout` from now (saturating).
 Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept;
-
-/// The error an error reply means: NOAUTH/WRONGPASS and failed AUTH -> auth_failed,
-/// NOPERM -> acl_denied, anything else -> server_error. Empty for other replies.
-std::error_code classify_error_reply(const Reply& reply) noexcept;
-
-/// "CLIENT KILL", "PUBLISH": the command name for messages (subcommand included).
-std::string command_name(std::span<const std::string_view> argv);
 
 class SentinelClient;
 
