@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include "clusterrouter.hpp"
 #include "dial.hpp"
 #include "hiredisreply.hpp"
 #include "readonlycommands.hpp"
@@ -52,7 +53,8 @@ Connection::Connection(Connection&& other) noexcept
       m_wantWrite(other.m_wantWrite), m_sendWantsRead(other.m_sendWantsRead),
       m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)),
       m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
-      m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt) {}
+      m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt),
+      m_cluster(std::move(other.m_cluster)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -69,11 +71,18 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         m_sentinel = std::move(other.m_sentinel);
         m_master = std::move(other.m_master);
         m_masterCheckedAt = other.m_masterCheckedAt;
+        m_cluster = std::move(other.m_cluster);
     }
     return *this;
 }
 
+bool Connection::connected() const noexcept {
+    return m_cluster ? m_cluster->connected() : m_transport.is_open();
+}
+
 void Connection::close() noexcept {
+    if (m_cluster)
+        m_cluster->close();
     m_transport.close();
     if (m_reader) {
         redisReaderFree(m_reader);
@@ -92,10 +101,18 @@ std::string Connection::printable_address() const {
 }
 
 int Connection::fd() const noexcept {
+    if (m_cluster) {
+        const Connection* node = m_cluster->current();
+        return node ? node->fd() : -1;
+    }
     return m_transport.fd();
 }
 
 std::string Connection::transport_description() const {
+    if (m_cluster) {
+        const Connection* node = m_cluster->current();
+        return node ? node->transport_description() : std::string();
+    }
     return m_transport.is_open() ? m_transport.description() : std::string();
 }
 
@@ -126,6 +143,18 @@ bool Connection::fail_io(std::error_code& ec, std::string_view what, std::error_
 
 bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
     ec.clear();
+    if (m_options.cluster.enabled) {
+        try {
+            if (!m_cluster)
+                m_cluster = std::make_unique<ClusterRouter>(m_options);
+        } catch (...) {
+            return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                        "out of memory connecting to Redis at " + printable_address());
+        }
+        if (!m_cluster->connect(ec, client_name))
+            m_lastError = m_cluster->last_error();
+        return !ec;
+    }
     const bool sentinel = !m_options.sentinel.master_name.empty();
     if (m_transport.is_open()) {
         if (!sentinel || !master_moved())
@@ -363,6 +392,12 @@ bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
 bool Connection::send(std::span<const std::string_view> argv, Deadline deadline,
                       std::error_code& ec) noexcept {
     ec.clear();
+    if (m_cluster) {
+        Connection* node = m_cluster->route(argv, ec);
+        if (!node || !node->send(argv, deadline, ec))
+            m_lastError = node ? node->last_error() : m_cluster->last_error();
+        return !ec;
+    }
     return append(argv, ec) && flush(deadline, ec);
 }
 
@@ -412,6 +447,18 @@ bool Connection::receive(std::error_code& ec) noexcept {
 Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::error_code& ec,
                                         int wake_fd) noexcept {
     ec.clear();
+    if (m_cluster) {
+        Connection* node = m_cluster->current();
+        if (!node) {
+            fail(ec, make_error_code(errc::connection_lost),
+                 "nothing was sent to the Redis Cluster at " + printable_address());
+            return ReadStatus::failed;
+        }
+        const ReadStatus status = node->read(reply, deadline, ec, wake_fd);
+        if (status == ReadStatus::failed)
+            m_lastError = node->last_error();
+        return status;
+    }
     if (!m_transport.is_open()) {
         fail(ec, make_error_code(errc::connection_lost),
              "not connected to Redis at " + printable_address());
@@ -472,12 +519,16 @@ bool Connection::check_reply(const Reply& reply, std::span<const std::string_vie
                     "Redis at " + printable_address() + " requires a password (" + name +
                         " refused): " + text);
     const std::string_view kind = reply.error_kind();
-    if (kind == "MOVED" || kind == "ASK" || kind == "CROSSSLOT" || kind == "CLUSTERDOWN")
+    if (kind == "MOVED" || kind == "ASK")
         return fail(ec, code,
-                    name + " failed at Redis " + printable_address() +
-                        ": the server is a Redis Cluster node, and Cluster is not supported "
-                        "yet (" +
-                        text + ")");
+                    name + " failed at Redis " + printable_address() + ": " + text +
+                        " (the server is a Redis Cluster node: connect with --cluster or "
+                        "cluster=1 to follow the cluster's redirections)");
+    if (kind == "CROSSSLOT")
+        return fail(ec, code,
+                    name + " failed at Redis " + printable_address() + ": " + text +
+                        " (on a Redis Cluster the keys of one command must share a hash slot: "
+                        "give them a common hash tag, such as {name})");
     return fail(ec, code, name + " failed at Redis " + printable_address() + ": " + text);
 }
 
@@ -504,6 +555,12 @@ Reply Connection::command(const Command& argv, Deadline deadline, std::error_cod
 Reply Connection::command(std::span<const std::string_view> argv, Deadline deadline,
                           std::error_code& ec) noexcept {
     Reply reply;
+    if (m_cluster) {
+        reply = m_cluster->command(argv, deadline, ec);
+        if (ec)
+            m_lastError = m_cluster->last_error();
+        return reply;
+    }
     if (!send(argv, deadline, ec))
         return reply;
     switch (read(reply, deadline, ec)) {
@@ -534,6 +591,12 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
                                         std::error_code& ec) noexcept {
     ec.clear();
     std::vector<Reply> replies;
+    if (m_cluster) {
+        replies = m_cluster->pipeline(commands, deadline, ec);
+        if (ec)
+            m_lastError = m_cluster->last_error();
+        return replies;
+    }
     for (const Command& command : commands) {
         auto arguments = views(command);
         if (!append(arguments, ec))

@@ -42,6 +42,7 @@ using Command = std::vector<std::string>;
 Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept;
 
 class SentinelClient;
+class ClusterRouter;
 
 class Connection {
   public:
@@ -56,11 +57,13 @@ class Connection {
     /// CLIENT SETNAME `client_name`, or options().client_name when `client_name` is empty).
     /// Does nothing when already connected, except with Sentinel: then, at most once a second,
     /// it asks the sentinels again and reconnects when they name another master. With
-    /// Sentinel, each sentinel asked and then the master get connect_timeout each. Errors:
+    /// Sentinel, each sentinel asked and then the master get connect_timeout each. With
+    /// Cluster, it reads the slot map (see ClusterRouter) and commands go to the master of
+    /// their key's slot, MOVED and ASK followed. Errors:
     /// connect_failed (address and reason), tls_failed (the cause named), auth_failed,
     /// acl_denied, timeout, server_error (e.g. a database out of range).
     bool connect(std::error_code& ec, std::string_view client_name = {}) noexcept;
-    bool connected() const noexcept { return m_transport.is_open(); }
+    bool connected() const noexcept;
     /// Closes the socket (the server drops its subscriptions and name with it).
     void close() noexcept;
 
@@ -95,8 +98,11 @@ class Connection {
     ReadStatus read(Reply& reply, Deadline deadline, std::error_code& ec,
                     int wake_fd = -1) noexcept;
 
-    /// The socket, -1 when not connected.
+    /// The socket, -1 when not connected. With Cluster: the one of the node the last command
+    /// (or send()) went to.
     int fd() const noexcept;
+    /// The cluster router with RedisOptions::cluster (created by connect()), else nullptr.
+    ClusterRouter* cluster() noexcept { return m_cluster.get(); }
     const RedisOptions& options() const noexcept { return m_options; }
     /// The server for messages: options().address(), or with Sentinel "master 'NAME' at
     /// host:port" once connected.
@@ -141,6 +147,7 @@ class Connection {
     std::unique_ptr<SentinelClient> m_sentinel;
     RedisEndpoint m_master; // the master connected to (Sentinel mode)
     Clock::time_point m_masterCheckedAt;
+    std::unique_ptr<ClusterRouter> m_cluster; // Cluster mode: every command goes through it
 };
 
 } // namespace portalocker::redis
