@@ -267,7 +267,8 @@ Reply ClusterRouter::command(std::span<const std::string_view> argv, Deadline de
     bool asking = false;
     bool reconnected = false;
     std::optional<RedisEndpoint> target;
-    for (int hop = 0;; ++hop) {
+    int redirects = 0;
+    for (;;) {
         if (m_stale && !refresh(deadline, ec))
             return reply;
         if (!target && !(target = target_of(argv))) {
@@ -306,22 +307,31 @@ Reply ClusterRouter::command(std::span<const std::string_view> argv, Deadline de
             m_stale = true; // read the map again before the next command; this one may have run
         if (!is_redirect(reply))
             return reply;
+        if (reply.error_kind() == "TRYAGAIN") {
+            // A multi-key command whose keys a migration has split between two nodes: it
+            // runs once the migration has moved them all, usually within milliseconds.
+            if (Clock::now() + try_again_pause < deadline) {
+                std::this_thread::sleep_for(try_again_pause);
+                continue;
+            }
+            fail(ec, make_error_code(errc::timeout),
+                 command_name(argv) + " on the Redis Cluster at " +
+                     detail::printable_text(m_options.address(), 256) +
+                     " found its keys split between two nodes by a slot migration until its "
+                     "deadline (TRYAGAIN from " +
+                     endpoint_text(*target) + ")");
+            return reply;
+        }
         hops += (hops.empty() ? "" : ", ") + detail::printable_text(reply.text, 128);
-        if (hop + 1 >= max_redirects || Clock::now() >= deadline) {
+        if (++redirects >= max_redirects || Clock::now() >= deadline) {
             fail(ec, make_error_code(errc::server_error),
                  command_name(argv) + " on the Redis Cluster at " +
                      detail::printable_text(m_options.address(), 256) + " was redirected " +
-                     std::to_string(hop + 1) +
+                     std::to_string(redirects) +
                      " times without an answer (the nodes disagree on the slot's owner, or a "
                      "migration is stuck): " +
                      hops);
             return reply;
-        }
-        if (reply.error_kind() == "TRYAGAIN") {
-            std::this_thread::sleep_for(
-                std::min<Clock::duration>(try_again_pause, deadline - Clock::now()));
-            asking = false;
-            continue;
         }
         int slot = 0;
         RedisEndpoint to;

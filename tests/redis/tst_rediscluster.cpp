@@ -1,0 +1,298 @@
+// Redis Cluster against three real masters on loopback (tests/support/clustersetup.h): key
+// slots as the server computes them, the slot map, leases on keys in different slots, a slot
+// migrated under a held lease (MOVED, and ASK while it is half-way), the refusals (a lease key
+// without a hash tag, a channel lock), and the URL and probe.
+
+#include "clusterrouter.hpp"
+#include "connection.hpp"
+#include "keyslot.hpp"
+
+#include <portalocker/exceptions.hpp>
+#include <portalocker/redislease.hpp>
+#include <portalocker/redislock.hpp>
+#include <portalocker/redisprobe.hpp>
+
+#include "clustersetup.h"
+#include "testsupport.h"
+
+#include <QTest>
+#include <QThread>
+
+#include <future>
+
+using namespace std::chrono_literals;
+using namespace Qt::Literals::StringLiterals;
+using portalocker::errc;
+using portalocker::LeaseOptions;
+using portalocker::LockException;
+using portalocker::RedisLease;
+using portalocker::RedisOptions;
+using portalocker::redis::Connection;
+using testsupport::ClusterSetup;
+
+namespace {
+
+// Runs a throwing call; a failure prints the exception's message (which names the node and
+// the cause) and returns false.
+template <class Call> bool succeeds(Call call) {
+    try {
+        return call();
+    } catch (const std::exception& e) {
+        qWarning("%s", e.what());
+        return false;
+    }
+}
+
+} // namespace
+
+class TestRedisCluster : public QObject {
+    Q_OBJECT
+
+  private:
+    std::unique_ptr<ClusterSetup> m_cluster;
+
+    static LeaseOptions leaseOptions() {
+        LeaseOptions options;
+        options.ttl = 10s;
+        options.timeout = 0ms;
+        return options;
+    }
+
+    // The value of `key` read straight from node `index` (no routing of ours involved).
+    QByteArray valueAt(int index, const QByteArray& key) {
+        return m_cluster->node(index).command({"GET", key}).text;
+    }
+
+  private slots:
+    void init() {
+        // Each case gets a fresh cluster: migrations change the slot owners.
+        m_cluster = std::make_unique<ClusterSetup>();
+        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+    }
+    void cleanup() { m_cluster.reset(); }
+
+    void keySlotsMatchTheServer() {
+        using portalocker::redis::key_slot;
+        // The specification's check value, and hash tags.
+        QCOMPARE(key_slot("123456789"), 0x31C3 % 16384);
+        QCOMPARE(key_slot("{user1000}.following"), key_slot("{user1000}.followers"));
+        QCOMPARE(key_slot("foo{}{bar}"), key_slot("foo{}{bar}")); // empty tag: whole key
+        QVERIFY(!portalocker::redis::has_hash_tag("foo{}{bar}"));
+        QVERIFY(portalocker::redis::has_hash_tag("a{b}c"));
+        const QList<QByteArray> keys{"foo",        "{user1000}.following",
+                                     "foo{}{bar}", "{a}{b}",
+                                     "x{y",        "}{z}",
+                                     "",           "\xff\x01",
+                                     "lock:42",    "{orders}:fencing"};
+        for (const QByteArray& key : keys)
+            QCOMPARE(key_slot(std::string_view(key.constData(), size_t(key.size()))),
+                     m_cluster->slotOf(key));
+        for (int i = 0; i < 200; ++i) {
+            const QByteArray key = "k" + QByteArray::number(i * 7919);
+            QCOMPARE(key_slot(key.toStdString()), m_cluster->slotOf(key));
+        }
+    }
+
+    void urlRoundTrip() {
+        const QString url = m_cluster->url();
+        RedisOptions options = RedisOptions::from_url(url.toStdString());
+        QVERIFY(options.cluster.enabled);
+        QCOMPARE(RedisOptions::from_url(options.to_url()).cluster.enabled, true);
+        QVERIFY(QString::fromStdString(options.address()).startsWith(u"cluster via "_s));
+        RedisOptions seeds =
+            RedisOptions::from_url("redis://127.0.0.1:7000,127.0.0.1:7001/0?cluster=1");
+        QCOMPARE(seeds.cluster.seeds.size(), size_t(1));
+        QCOMPARE(seeds.cluster.seeds[0].port, 7001);
+        QCOMPARE(RedisOptions::from_url(seeds.to_url()).cluster.seeds.size(), size_t(1));
+        std::error_code ec;
+        std::string why;
+        RedisOptions::from_url("redis://h/3?cluster=1", ec, &why);
+        QCOMPARE(ec, make_error_code(errc::invalid_url));
+        QVERIFY2(why.find("only database 0") != std::string::npos, why.c_str());
+        RedisOptions::from_url("redis://h?cluster=1&sentinel=m", ec, &why);
+        QCOMPARE(ec, make_error_code(errc::invalid_url));
+    }
+
+    void commandsGoToTheOwningMaster() {
+        Connection connection(m_cluster->options());
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QCOMPARE(connection.cluster()->slot_map().covered_slots(), 16384);
+        QCOMPARE(connection.cluster()->slot_map().masters().size(), size_t(3));
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const QByteArray key = m_cluster->tagOnNode(index) + ":k";
+            connection.command({"SET", key.toStdString(), "v" + std::to_string(index)}, ec);
+            QVERIFY2(!ec, connection.last_error().c_str());
+            QCOMPARE(valueAt(index, key), "v" + QByteArray::number(index));
+        }
+        // A pipeline over keys of all three masters answers in order.
+        std::vector<portalocker::redis::Command> gets;
+        for (int index = 0; index < ClusterSetup::node_count; ++index)
+            gets.push_back({"GET", QByteArray(m_cluster->tagOnNode(index) + ":k").toStdString()});
+        gets.push_back({"GET", "missing{zz}"});
+        auto replies = connection.pipeline(gets, ec);
+        QVERIFY2(!ec, connection.last_error().c_str());
+        QCOMPARE(replies.size(), size_t(4));
+        for (int index = 0; index < 3; ++index)
+            QCOMPARE(replies[size_t(index)].text, "v" + std::to_string(index));
+        QVERIFY(replies[3].is_nil());
+    }
+
+    void seedThatIsNotAClusterNode() {
+        testsupport::RedisServer plain;
+        QVERIFY2(plain.start(), qPrintable(plain.errorString()));
+        RedisOptions options = plain.options();
+        options.cluster.enabled = true;
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY(!connection.connect(ec));
+        QCOMPARE(ec, make_error_code(errc::connect_failed));
+        QVERIFY2(connection.last_error().find("not a cluster node") != std::string::npos,
+                 connection.last_error().c_str());
+    }
+
+    void plainConnectionToANodeExplainsMoved() {
+        // Without --cluster a key of another node fails with a message that says what to do.
+        const QByteArray key = m_cluster->tagOnNode(1) + ":x";
+        Connection connection(m_cluster->node(0).options());
+        std::error_code ec;
+        QVERIFY(connection.connect(ec));
+        connection.command({"GET", key.toStdString()}, ec);
+        QCOMPARE(ec, make_error_code(errc::server_error));
+        QVERIFY2(connection.last_error().find("--cluster") != std::string::npos,
+                 connection.last_error().c_str());
+    }
+
+    void leasesOnKeysInDifferentSlots() {
+        std::vector<std::unique_ptr<RedisLease>> leases;
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const std::string key =
+                QByteArray(m_cluster->tagOnNode(index, "lease") + "job").toStdString();
+            leases.push_back(
+                std::make_unique<RedisLease>(key, m_cluster->options(), leaseOptions()));
+            std::error_code ec;
+            QVERIFY(succeeds([&] { return leases.back()->try_lock(); }));
+            QCOMPARE(leases.back()->fencing_token(), std::uint64_t(1));
+            // Key, counter and owner hash all live on the master of the tag's slot.
+            const QByteArray name = QByteArray::fromStdString(key);
+            QVERIFY(!valueAt(index, name).isEmpty());
+            QCOMPARE(valueAt(index, name + ":fencing"), QByteArray("1"));
+            QCOMPARE(m_cluster->node(index).command({"EXISTS", name + ":owner"}).integer, 1);
+            // A second object is refused while the first holds it.
+            RedisLease rival(key, m_cluster->options(), leaseOptions());
+            QVERIFY(!rival.try_lock(ec));
+            QVERIFY(!ec);
+        }
+        for (auto& lease : leases) {
+            std::error_code ec;
+            lease->unlock(ec);
+            QVERIFY(!ec);
+        }
+        // The key and its owner hash are gone; the fencing counter stays.
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const QByteArray name = m_cluster->tagOnNode(index, "lease") + "job";
+            QCOMPARE(m_cluster->node(index).command({"EXISTS", name, name + ":owner"}).integer, 0);
+            QCOMPARE(valueAt(index, name + ":fencing"), QByteArray("1"));
+        }
+    }
+
+    void leaseKeyWithoutHashTagIsRefused() {
+        try {
+            RedisLease lease("plain-key", m_cluster->options(), leaseOptions());
+            QFAIL("a lease key without a hash tag was accepted on a cluster");
+        } catch (const LockException& e) {
+            QCOMPARE(e.code(), make_error_code(errc::invalid_argument));
+            QVERIFY2(std::string(e.what()).find("{plain-key}") != std::string::npos, e.what());
+        }
+        // The same key on a single node stays as it always was.
+        RedisOptions single = m_cluster->node(0).options();
+        RedisLease fine("plain-key", single, leaseOptions());
+    }
+
+    void channelLockIsRefused() {
+        try {
+            portalocker::RedisLock lock("jobs", m_cluster->options());
+            QFAIL("a channel lock was accepted on a cluster");
+        } catch (const LockException& e) {
+            QCOMPARE(e.code(), make_error_code(errc::invalid_argument));
+            QVERIFY2(std::string(e.what()).find("mutual exclusion") != std::string::npos, e.what());
+        }
+    }
+
+    void heldLeaseFollowsAMovedSlot() {
+        const QByteArray tag = m_cluster->tagOnNode(0, "moving");
+        const std::string key = QByteArray(tag + "lock").toStdString();
+        RedisLease lease(key, m_cluster->options(), leaseOptions());
+        std::error_code ec;
+        QVERIFY(succeeds([&] { return lease.try_lock(); }));
+        const int slot = m_cluster->slotOf(tag);
+        QVERIFY2(m_cluster->migrateSlot(slot, 2), qPrintable(m_cluster->errorString()));
+        QCOMPARE(m_cluster->ownerOf(slot), 2);
+        QVERIFY(!valueAt(2, QByteArray::fromStdString(key)).isEmpty());
+        // The lease still has the map that names node 0: MOVED takes it to node 2.
+        QVERIFY(succeeds([&] { return lease.extend(10s); }));
+        QVERIFY(!lease.lost());
+        lease.unlock(ec);
+        QVERIFY(!ec);
+        QVERIFY(valueAt(2, QByteArray::fromStdString(key)).isEmpty());
+        // A new grant continues the counter that moved with the slot.
+        RedisLease next(key, m_cluster->options(), leaseOptions());
+        QVERIFY(next.try_lock(ec));
+        QCOMPARE(next.fencing_token(), std::uint64_t(2));
+    }
+
+    void leaseDuringAMigrationFollowsAsk() {
+        const QByteArray tag = m_cluster->tagOnNode(1, "asking");
+        const std::string key = QByteArray(tag + "lock").toStdString();
+        RedisLease lease(key, m_cluster->options(), leaseOptions());
+        std::error_code ec;
+        QVERIFY(succeeds([&] { return lease.try_lock(); }));
+        const int slot = m_cluster->slotOf(tag);
+        // The keys moved, the slot still officially on node 1 (migrating): node 1 answers ASK.
+        QVERIFY2(m_cluster->migrateSlot(slot, 0, true), qPrintable(m_cluster->errorString()));
+        QVERIFY(m_cluster->node(1)
+                    .command({"GET", QByteArray::fromStdString(key)})
+                    .text.startsWith("ASK"));
+        QVERIFY(succeeds([&] { return lease.extend(10s); }));
+        // The release also writes the signal list, which is on neither node yet: the target
+        // answers TRYAGAIN until the migration ends, and the release waits for that.
+        auto release = std::async(std::launch::async, [&] {
+            std::error_code error;
+            lease.unlock(error);
+            return error;
+        });
+        QThread::msleep(300);
+        QVERIFY2(m_cluster->finishMigration(slot, 0), qPrintable(m_cluster->errorString()));
+        ec = release.get();
+        QVERIFY2(!ec, ec.message().c_str());
+        QVERIFY(valueAt(0, QByteArray::fromStdString(key)).isEmpty());
+        RedisLease next(key, m_cluster->options(), leaseOptions());
+        QVERIFY(next.try_lock(ec));
+        QCOMPARE(next.fencing_token(), std::uint64_t(2));
+    }
+
+    void probeShowsTheTopology() {
+        std::error_code ec;
+        std::string why;
+        const auto result = portalocker::probe_redis(m_cluster->options(), ec, &why);
+        QVERIFY2(!ec, why.c_str());
+        QCOMPARE(result.mode, std::string("cluster"));
+        QCOMPARE(result.cluster_slots_covered, 16384);
+        int masters = 0;
+        for (const auto& node : result.nodes)
+            masters += node.role == "master";
+        QCOMPARE(masters, 3);
+        for (const std::string& warning : result.warnings)
+            QVERIFY2(warning.find("not supported") == std::string::npos, warning.c_str());
+        // Without --cluster, the probe says to use it.
+        const auto plain = portalocker::probe_redis(m_cluster->node(0).options(), ec, &why);
+        QVERIFY(!ec);
+        bool advised = false;
+        for (const std::string& warning : plain.warnings)
+            advised = advised || warning.find("--cluster") != std::string::npos;
+        QVERIFY(advised);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRedisCluster)
+#include "tst_rediscluster.moc"
