@@ -8,6 +8,9 @@
 #include "keyslot.hpp"
 
 #include <portalocker/exceptions.hpp>
+#include <portalocker/inspect/auditlog.hpp>
+#include <portalocker/inspect/redisrelease.hpp>
+#include <portalocker/inspect/redisscanner.hpp>
 #include <portalocker/redislease.hpp>
 #include <portalocker/redislock.hpp>
 #include <portalocker/redisprobe.hpp>
@@ -15,6 +18,8 @@
 #include "clustersetup.h"
 #include "testsupport.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -269,6 +274,136 @@ class TestRedisCluster : public QObject {
         RedisLease next(key, m_cluster->options(), leaseOptions());
         QVERIFY(next.try_lock(ec));
         QCOMPARE(next.fencing_token(), std::uint64_t(2));
+    }
+
+    void listingScansEveryMaster() {
+        // A lease and a python-redis-lock style key on every master.
+        std::vector<std::unique_ptr<RedisLease>> leases;
+        QSet<QByteArray> expected;
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const QByteArray lease = m_cluster->tagOnNode(index, "list") + "lease";
+            leases.push_back(std::make_unique<RedisLease>(lease.toStdString(), m_cluster->options(),
+                                                          leaseOptions()));
+            QVERIFY(succeeds([&] { return leases.back()->try_lock(); }));
+            const QByteArray other = "lock:" + m_cluster->tagOnNode(index, "py");
+            QCOMPARE(m_cluster->node(index)
+                         .command({"SET", other, QByteArray(24, 'A'), "EX", "60"})
+                         .text,
+                     QByteArray("OK"));
+            expected << lease << other;
+        }
+        std::vector<portalocker::inspect::RedisScanProgress> reports;
+        portalocker::inspect::RedisScanOptions options;
+        options.count = 5;
+        options.progress = [&](const portalocker::inspect::RedisScanProgress& progress) {
+            reports.push_back(progress);
+            return true;
+        };
+        portalocker::inspect::RedisScanner scanner(m_cluster->options(), options);
+        const auto snapshot = scanner.scan();
+        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
+        QVERIFY(snapshot.complete);
+        QCOMPARE(snapshot.cluster_nodes.size(), size_t(3));
+        QSet<QByteArray> found;
+        for (const auto& record : snapshot.locks) {
+            const QByteArray key = QByteArray::fromStdString(record.key);
+            found << key;
+            const int owner = m_cluster->ownerOf(m_cluster->slotOf(key));
+            QCOMPARE(QString::fromStdString(record.cluster_node),
+                     u"127.0.0.1:%1"_s.arg(m_cluster->node(owner).port()));
+        }
+        QCOMPARE(found, expected);
+        // Progress names each master in turn.
+        QSet<std::string> nodes;
+        for (const auto& progress : reports) {
+            QCOMPARE(progress.node_count, size_t(3));
+            nodes.insert(progress.node);
+        }
+        QCOMPARE(nodes.size(), 3);
+    }
+
+    void listingCanBeCancelled() {
+        for (int index = 0; index < ClusterSetup::node_count; ++index)
+            for (int i = 0; i < 20; ++i)
+                m_cluster->node(index).command(
+                    {"SET", "lock:" + m_cluster->tagOnNode(index, "c") + QByteArray::number(i),
+                     QByteArray(24, 'B'), "EX", "60"});
+        portalocker::inspect::RedisScanOptions options;
+        options.count = 2;
+        std::size_t calls = 0;
+        options.progress = [&](const portalocker::inspect::RedisScanProgress&) {
+            return ++calls < 2;
+        };
+        portalocker::inspect::RedisScanner scanner(m_cluster->options(), options);
+        const auto snapshot = scanner.scan();
+        QVERIFY(snapshot.cancelled);
+        QVERIFY(!snapshot.complete);
+        QVERIFY(snapshot.cluster_nodes.size() < 3);
+    }
+
+    void reshardingDuringAScanIsReported() {
+        // Keys in a slot of the last master; while the first master is scanned, that slot
+        // moves to the first one, so its keys are scanned nowhere.
+        const QByteArray tag = m_cluster->tagOnNode(2, "resharded");
+        for (int i = 0; i < 30; ++i)
+            m_cluster->node(2).command(
+                {"SET", "lock:" + tag + QByteArray::number(i), QByteArray(24, 'C'), "EX", "60"});
+        for (int i = 0; i < 30; ++i)
+            m_cluster->node(0).command(
+                {"SET", "lock:" + m_cluster->tagOnNode(0, "s") + QByteArray::number(i),
+                 QByteArray(24, 'D'), "EX", "60"});
+        const int slot = m_cluster->slotOf(tag);
+        portalocker::inspect::RedisScanOptions options;
+        options.count = 5;
+        bool moved = false;
+        QString moveError;
+        options.progress = [&](const portalocker::inspect::RedisScanProgress& progress) {
+            if (!moved && progress.node_index == 0 && !progress.keys_done) {
+                moved = true;
+                if (!m_cluster->migrateSlot(slot, 0))
+                    moveError = m_cluster->errorString();
+            }
+            return true;
+        };
+        portalocker::inspect::RedisScanner scanner(m_cluster->options(), options);
+        const auto snapshot = scanner.scan();
+        QVERIFY(moved);
+        QVERIFY2(moveError.isEmpty(), qPrintable(moveError));
+        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
+        QVERIFY(!snapshot.complete);
+        bool reported = false;
+        for (const auto& problem : snapshot.problems)
+            reported = reported || problem.message.find("slot map changed") != std::string::npos;
+        QVERIFY(reported);
+        QSet<std::string> keys;
+        for (const auto& record : snapshot.locks)
+            QVERIFY2(!keys.contains(record.key), record.key.c_str()); // no key listed twice
+    }
+
+    void forceReleaseGoesToTheOwningNode() {
+        const std::string key = QByteArray(m_cluster->tagOnNode(2, "stuck") + "job").toStdString();
+        RedisLease lease(key, m_cluster->options(), leaseOptions());
+        QVERIFY(succeeds([&] { return lease.try_lock(); }));
+        portalocker::inspect::RedisScanner scanner(m_cluster->options());
+        std::error_code ec;
+        const auto record = scanner.inspect_key(key, ec);
+        QVERIFY2(record.has_value(), scanner.last_error().c_str());
+        const QString owner = u"127.0.0.1:%1"_s.arg(m_cluster->node(2).port());
+        QCOMPARE(QString::fromStdString(record->cluster_node), owner);
+        QTemporaryDir directory;
+        portalocker::inspect::AuditLog log(directory.filePath(u"audit.jsonl"_s).toStdString());
+        portalocker::inspect::RedisReleaseOptions releaseOptions;
+        releaseOptions.audit_log = &log;
+        portalocker::inspect::RedisReleaser releaser(m_cluster->options(), releaseOptions);
+        const auto result = releaser.release(*record);
+        QVERIFY2(result.outcome == portalocker::inspect::RedisReleaseOutcome::released,
+                 result.message.c_str());
+        QCOMPARE(m_cluster->node(2).command({"EXISTS", QByteArray::fromStdString(key)}).integer, 0);
+        QFile audit(directory.filePath(u"audit.jsonl"_s));
+        QVERIFY(audit.open(QIODevice::ReadOnly));
+        const QByteArray line = audit.readAll();
+        QVERIFY2(line.contains(QByteArray("cluster node " + owner.toUtf8())), line.constData());
+        QVERIFY(lease.lost() || !lease.extend(10s, ec));
     }
 
     void probeShowsTheTopology() {
