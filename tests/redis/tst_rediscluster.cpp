@@ -19,6 +19,10 @@
 #include "testsupport.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -404,6 +408,67 @@ class TestRedisCluster : public QObject {
         const QByteArray line = audit.readAll();
         QVERIFY2(line.contains(QByteArray("cluster node " + owner.toUtf8())), line.constData());
         QVERIFY(lease.lost() || !lease.extend(10s, ec));
+    }
+
+    void lockctlOnTheCluster() {
+        const QString seed = u"redis://127.0.0.1:%1"_s.arg(m_cluster->node(0).port());
+        struct Result {
+            int status;
+            QString out;
+            QString err;
+        };
+        auto lockctl = [&](const QStringList& arguments) {
+            QProcess process;
+            process.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                          QStringList{u"redis"_s, u"--url"_s, seed, u"--cluster"_s} + arguments);
+            const bool finished = process.waitForFinished(int(testsupport::timeBound(20000)));
+            return Result{
+                finished && process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+                QString::fromUtf8(process.readAllStandardOutput()),
+                QString::fromUtf8(process.readAllStandardError())};
+        };
+        // hold: a lease on a key of node 1 for the length of a command.
+        const QString key = QString::fromUtf8(m_cluster->tagOnNode(1, "cli") + "job");
+        const QString owner = u"127.0.0.1:%1"_s.arg(m_cluster->node(1).port());
+        Result held = lockctl(
+            {u"hold"_s, key, u"--lease"_s, u"5000"_s, u"--"_s, u"sh"_s, u"-c"_s, u"echo inside"_s});
+        QVERIFY2(held.status == 0, qPrintable(held.err));
+        QVERIFY(held.out.contains(u"inside"_s));
+        // Refusals: a channel lock, and a lease key without a hash tag (usage errors).
+        Result channel = lockctl({u"hold"_s, u"jobs"_s, u"--channel"_s, u"--"_s, u"true"_s});
+        QCOMPARE(channel.status, 2);
+        QVERIFY2(channel.err.contains(u"mutual exclusion"_s), qPrintable(channel.err));
+        Result untagged = lockctl({u"hold"_s, u"jobs"_s, u"--"_s, u"true"_s});
+        QCOMPARE(untagged.status, 2);
+        QVERIFY2(untagged.err.contains(u"hash tag"_s), qPrintable(untagged.err));
+        // list: a held lease shows its node, in the table and in JSON.
+        RedisLease lease(key.toStdString(), m_cluster->options(), leaseOptions());
+        QVERIFY(succeeds([&] { return lease.try_lock(); }));
+        Result table = lockctl({u"list"_s});
+        QVERIFY2(table.status == 0, qPrintable(table.err));
+        QVERIFY2(table.out.contains(u"NODE"_s), qPrintable(table.out));
+        const QString row = table.out.section(key, 1, 1).section(u'\n', 0, 0);
+        QVERIFY2(row.contains(owner), qPrintable(table.out));
+        Result json = lockctl({u"list"_s, u"--json"_s});
+        QVERIFY2(json.status == 0, qPrintable(json.err));
+        const QJsonObject listed = QJsonDocument::fromJson(json.out.toUtf8()).object();
+        QCOMPARE(listed[u"cluster_nodes"_s].toArray().size(), 3);
+        QString nodeOfKey;
+        for (const QJsonValue& record : listed[u"locks"_s].toArray())
+            if (record[u"key"_s].toString() == key)
+                nodeOfKey = record[u"node"_s].toString();
+        QCOMPARE(nodeOfKey, owner);
+        // release: on the key's master, whose name the audit line carries.
+        QTemporaryDir directory;
+        const QString audit = directory.filePath(u"audit.jsonl"_s);
+        Result released =
+            lockctl({u"release"_s, key, u"--token"_s, QString::fromStdString(lease.token()),
+                     u"--yes"_s, u"--audit-log"_s, audit});
+        QVERIFY2(released.status == 0, qPrintable(released.err + released.out));
+        QCOMPARE(m_cluster->node(1).command({"EXISTS", key.toUtf8()}).integer, 0);
+        QFile log(audit);
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QVERIFY(log.readAll().contains(QByteArray("cluster node " + owner.toUtf8())));
     }
 
     void probeShowsTheTopology() {
