@@ -29,6 +29,7 @@ class ClusterSetup {
     QString errorString() const { return m_error; }
 
     RedisServer& node(int index) { return m_nodes[size_t(index)]; }
+    const RedisServer& node(int index) const { return m_nodes[size_t(index)]; }
     /// The index of the node that serves `slot` now (CLUSTER SHARDS at node 0), -1 if none.
     int ownerOf(int slot) const;
     /// CLUSTER KEYSLOT at node 0 (the server's own answer, not the code under test's).

@@ -4,7 +4,7 @@
 // server, a Sentinel-managed master, a Cluster) and read-only - and test it before saving.
 // Where the password goes is said next to the "remember" box: the system keychain, or
 // (without one) the settings file in plain text. Turning verification off is shown as a
-// warning, as is choosing Cluster, which the library cannot serve yet.
+// warning.
 
 #include "session/redisconnectionconfig.h"
 
@@ -33,7 +33,7 @@ class RedisConnectionDialog : public QDialog {
     QLabel* testResult() const { return m_testResult; }
     /// Shows the page with the TLS fields (for screenshots and tests).
     void showTlsPage();
-    /// The warning about unverified TLS or a Cluster; empty when there is nothing to warn.
+    /// The warning about unverified TLS; empty when there is nothing to warn.
     QString warningText() const;
 
     void accept() override;

@@ -87,8 +87,14 @@ RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
                     {endpoint(sentinel.host, std::to_string(sentinel.port)), "sentinel", ""});
             result.address = connection.peer_address();
         }
-        if (redis::ClusterRouter* cluster = connection.cluster())
+        if (redis::ClusterRouter* cluster = connection.cluster()) {
             describe_cluster(*cluster, result);
+            // The node that answered INFO and ROLE, and how it was reached.
+            if (const redis::Connection* node = cluster->current()) {
+                result.address = node->options().address();
+                result.transport = node->transport_description();
+            }
+        }
         if (options.tls.enabled && !options.tls.verify)
             result.warnings.push_back("TLS without certificate verification (--insecure): "
                                       "anybody on the network path can read and change the "
