@@ -524,6 +524,11 @@ bool Connection::check_reply(const Reply& reply, std::span<const std::string_vie
                     name + " failed at Redis " + printable_address() + ": " + text +
                         " (the server is a Redis Cluster node: connect with --cluster or "
                         "cluster=1 to follow the cluster's redirections)");
+    if (kind == "CLUSTERDOWN")
+        return fail(ec, code,
+                    name + " failed at Redis " + printable_address() + ": " + text +
+                        " (the server is a Redis Cluster node, and the cluster cannot serve this "
+                        "slot now: no master serves it, or the cluster is down)");
     if (kind == "CROSSSLOT")
         return fail(ec, code,
                     name + " failed at Redis " + printable_address() + ": " + text +
