@@ -18,6 +18,7 @@
 #include "clustersetup.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -170,6 +171,27 @@ class TestRedisCluster : public QObject {
         QCOMPARE(ec, make_error_code(errc::server_error));
         QVERIFY2(connection.last_error().find("--cluster") != std::string::npos,
                  connection.last_error().c_str());
+    }
+
+    void redirectionLoopEndsWithAClearError() {
+        // Node 0 hands the slot to node 1, which still believes node 0 has it: each sends the
+        // other's way, for ever. The router gives up after max_redirects hops.
+        const QByteArray key = m_cluster->tagOnNode(0, "loop") + "k";
+        const QByteArray slot = QByteArray::number(m_cluster->slotOf(key));
+        const auto reply =
+            m_cluster->node(0).command({"CLUSTER", "SETSLOT", slot, "NODE", m_cluster->nodeId(1)});
+        QVERIFY2(!reply.isError(), qPrintable(reply.toString()));
+        QVERIFY(m_cluster->node(1).command({"GET", key}).text.startsWith("MOVED"));
+        Connection connection(m_cluster->options());
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QElapsedTimer clock;
+        clock.start();
+        connection.command({"GET", key.toStdString()}, ec);
+        QCOMPARE(ec, make_error_code(errc::server_error));
+        QVERIFY2(connection.last_error().find("redirected 8 times") != std::string::npos,
+                 connection.last_error().c_str());
+        QVERIFY(clock.elapsed() < testsupport::timeBound(2000)); // within the command timeout
     }
 
     void leasesOnKeysInDifferentSlots() {

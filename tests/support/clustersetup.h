@@ -48,8 +48,10 @@ class ClusterSetup {
     QString url() const;
     QString logs() const;
 
-  private:
+    /// CLUSTER MYID of node `index`.
     QByteArray nodeId(int index) const;
+
+  private:
     bool waitForAgreement(int timeoutMs);
 
     std::array<RedisServer, node_count> m_nodes;
