@@ -2,7 +2,6 @@
 
 #include "clusterrouter.hpp"
 #include "dial.hpp"
-#include "hiredisreply.hpp"
 #include "readonlycommands.hpp"
 #include "sentinel.hpp"
 
@@ -10,26 +9,11 @@
 
 #include <portalocker/exceptions.hpp>
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <poll.h>
 #include <utility>
 
 namespace portalocker::redis {
 namespace {
-
-// How long poll() may sleep to reach `deadline`, rounded up so that it never wakes early
-// and spins.
-int poll_timeout(Deadline deadline) {
-    auto now = Clock::now();
-    if (deadline <= now)
-        return 0;
-    auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    return static_cast<int>(std::min<long long>(remaining, 1 << 30));
-}
 
 std::vector<std::string_view> views(const Command& command) {
     return {command.begin(), command.end()};
@@ -48,10 +32,8 @@ Connection::~Connection() {
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : m_options(std::move(other.m_options)), m_transport(std::move(other.m_transport)),
-      m_reader(std::exchange(other.m_reader, nullptr)), m_answered(other.m_answered),
-      m_wantWrite(other.m_wantWrite), m_sendWantsRead(other.m_sendWantsRead),
-      m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)),
+    : m_options(std::move(other.m_options)), m_stream(std::move(other.m_stream)),
+      m_lastError(std::move(other.m_lastError)),
       m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
       m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt),
       m_cluster(std::move(other.m_cluster)) {}
@@ -60,12 +42,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
         close();
         m_options = std::move(other.m_options);
-        m_transport = std::move(other.m_transport);
-        m_reader = std::exchange(other.m_reader, nullptr);
-        m_answered = other.m_answered;
-        m_wantWrite = other.m_wantWrite;
-        m_sendWantsRead = other.m_sendWantsRead;
-        m_outgoing = std::move(other.m_outgoing);
+        m_stream = std::move(other.m_stream);
         m_lastError = std::move(other.m_lastError);
         m_sentinelMaster = std::move(other.m_sentinelMaster);
         m_sentinel = std::move(other.m_sentinel);
@@ -77,21 +54,13 @@ Connection& Connection::operator=(Connection&& other) noexcept {
 }
 
 bool Connection::connected() const noexcept {
-    return m_cluster ? m_cluster->connected() : m_transport.is_open();
+    return m_cluster ? m_cluster->connected() : m_stream.is_open();
 }
 
 void Connection::close() noexcept {
     if (m_cluster)
         m_cluster->close();
-    m_transport.close();
-    if (m_reader) {
-        redisReaderFree(m_reader);
-        m_reader = nullptr;
-    }
-    m_answered = false;
-    m_wantWrite = false;
-    m_sendWantsRead = false;
-    m_outgoing.clear(); // commands for the old connection must never reach a new one
+    m_stream.close(); // queued commands go with it: they must never reach a new connection
 }
 
 std::string Connection::printable_address() const {
@@ -105,7 +74,7 @@ int Connection::fd() const noexcept {
         const Connection* node = m_cluster->current();
         return node ? node->fd() : -1;
     }
-    return m_transport.fd();
+    return m_stream.fd();
 }
 
 std::string Connection::transport_description() const {
@@ -113,7 +82,7 @@ std::string Connection::transport_description() const {
         const Connection* node = m_cluster->current();
         return node ? node->transport_description() : std::string();
     }
-    return m_transport.is_open() ? m_transport.description() : std::string();
+    return m_stream.is_open() ? m_stream.description() : std::string();
 }
 
 bool Connection::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
@@ -122,23 +91,38 @@ bool Connection::fail(std::error_code& ec, std::error_code code, std::string mes
     return false;
 }
 
-bool Connection::fail_io(std::error_code& ec, std::string_view what, std::error_code code,
-                         const std::string& reason) noexcept {
-    const bool answered = m_answered;
-    const bool tls = m_transport.is_tls();
-    close();
-    if (code == errc::tls_failed)
-        return fail(ec, code,
-                    "TLS with Redis at " + printable_address() + " failed while " +
-                        std::string(what) + ": " + detail::printable_text(reason, 512));
-    std::string text = reason.empty() ? "connection closed by the server" : reason;
+bool Connection::report(const StreamFailure& failure, std::error_code& ec) noexcept {
+    switch (failure.kind) {
+    case StreamFailure::Kind::send_timeout:
+        return fail(ec, make_error_code(errc::timeout),
+                    "Redis at " + printable_address() + " did not accept a command in time");
+    case StreamFailure::Kind::tls_expected:
+        return fail(ec, make_error_code(errc::tls_failed),
+                    "Redis at " + printable_address() +
+                        " answered with TLS: this port expects TLS (use rediss:// or --tls)");
+    case StreamFailure::Kind::malformed:
+        return fail(ec, make_error_code(errc::protocol_error),
+                    "malformed reply from Redis at " + printable_address() + ": " +
+                        detail::printable_text(failure.reason, 256));
+    case StreamFailure::Kind::out_of_memory:
+        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                    "out of memory reading from Redis at " + printable_address());
+    case StreamFailure::Kind::io:
+        break;
+    }
+    const std::string what(failure.what);
+    if (failure.code == errc::tls_failed)
+        return fail(ec, failure.code,
+                    "TLS with Redis at " + printable_address() + " failed while " + what + ": " +
+                        detail::printable_text(failure.reason, 512));
+    std::string text = failure.reason.empty() ? "connection closed by the server" : failure.reason;
     // A TLS port drops a client that speaks plain RESP without a word.
-    if (!answered && !tls && reason.empty())
+    if (!failure.answered && !failure.tls && failure.reason.empty())
         text += " before it answered anything (if this port expects TLS, use rediss:// or "
                 "--tls)";
     return fail(ec, make_error_code(errc::connection_lost),
-                "connection to Redis at " + printable_address() + " lost while " +
-                    std::string(what) + ": " + detail::printable_text(text, 512));
+                "connection to Redis at " + printable_address() + " lost while " + what + ": " +
+                    detail::printable_text(text, 512));
 }
 
 bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
@@ -156,7 +140,7 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         return !ec;
     }
     const bool sentinel = !m_options.sentinel.master_name.empty();
-    if (m_transport.is_open()) {
+    if (m_stream.is_open()) {
         if (!sentinel || !master_moved())
             return true;
         close(); // and connect to the master the sentinels name now
@@ -186,11 +170,9 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
     Transport transport = dial(target, code, message);
     if (!transport.is_open())
         return fail(ec, code, std::move(message));
-    m_reader = redisReaderCreate();
-    if (!m_reader)
+    if (!m_stream.open(std::move(transport)))
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory connecting to Redis at " + printable_address());
-    m_transport = std::move(transport);
     if (sentinel)
         m_sentinelMaster = "master '" +
                            detail::printable_text(m_options.sentinel.master_name, 256) + "' at " +
@@ -265,7 +247,7 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     // With TLS 1.3 the server judges the client certificate after the client's handshake
     // ended: one round trip makes a refusal show here, in connect(), not in the first
     // command.
-    if (commands.empty() && m_transport.is_tls())
+    if (commands.empty() && m_stream.is_tls())
         commands.push_back({"PING"});
     if (commands.empty())
         return true;
@@ -296,96 +278,12 @@ bool Connection::refuse_if_read_only(std::span<const std::string_view> argv,
 bool Connection::append(std::span<const std::string_view> argv, std::error_code& ec) noexcept {
     if (!refuse_if_read_only(argv, ec))
         return false;
-    if (!m_transport.is_open())
+    if (!m_stream.is_open())
         return fail(ec, make_error_code(errc::connection_lost),
                     "not connected to Redis at " + printable_address());
-    // RESP, formatted here rather than into hiredis's buffer, so that sending is ours (see
-    // write_some()); hiredis only parses replies.
-    try {
-        m_outgoing += '*';
-        m_outgoing += std::to_string(argv.size());
-        m_outgoing += "\r\n";
-        for (std::string_view argument : argv) {
-            m_outgoing += '$';
-            m_outgoing += std::to_string(argument.size());
-            m_outgoing += "\r\n";
-            m_outgoing += argument;
-            m_outgoing += "\r\n";
-        }
-    } catch (...) {
-        m_outgoing.clear();
+    if (!m_stream.queue(argv))
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory queueing " + command_name(argv));
-    }
-    return true;
-}
-
-bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
-    done = m_outgoing.empty();
-    while (!done) {
-        std::size_t written = 0;
-        std::error_code code;
-        std::string reason;
-        switch (m_transport.write(m_outgoing.data(), m_outgoing.size(), written, code, reason)) {
-        case IoResult::done:
-            m_outgoing.erase(0, written);
-            done = m_outgoing.empty();
-            m_sendWantsRead = false;
-            continue;
-        case IoResult::want_read:
-            m_sendWantsRead = true; // TLS: the peer's data first; flush() waits for it
-            return true;
-        case IoResult::want_write:
-            m_sendWantsRead = false;
-            return true;
-        case IoResult::closed:
-        case IoResult::failed:
-            explain_send_failure(code, reason);
-            return fail_io(ec, "sending", code, reason);
-        }
-    }
-    return true;
-}
-
-void Connection::explain_send_failure(std::error_code& code, std::string& reason) noexcept {
-    // A TLS server that refuses the client certificate sends an alert and closes; the reset
-    // that follows can fail our next send before we read the alert. The alert is still in
-    // the receive queue: read it, so that the error names the refusal.
-    if (!m_transport.is_tls())
-        return;
-    char buffer[512];
-    std::size_t got = 0;
-    std::error_code alertCode;
-    std::string alert;
-    if (m_transport.read(buffer, sizeof buffer, got, alertCode, alert) == IoResult::failed &&
-        alertCode == errc::tls_failed) {
-        code = alertCode;
-        reason = alert;
-    }
-}
-
-bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
-    // Commands are small: the first send nearly always goes out whole, so try it before
-    // asking poll() (one system call less per command).
-    bool done = false;
-    if (!write_some(done, ec))
-        return false;
-    while (!done) {
-        pollfd descriptor{m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0};
-        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready < 0)
-            return fail_io(ec, "waiting to send", make_error_code(errc::connection_lost),
-                           std::strerror(errno));
-        if (ready == 0) {
-            close();
-            return fail(ec, make_error_code(errc::timeout),
-                        "Redis at " + printable_address() + " did not accept a command in time");
-        }
-        if (!write_some(done, ec))
-            return false;
-    }
     return true;
 }
 
@@ -398,50 +296,15 @@ bool Connection::send(std::span<const std::string_view> argv, Deadline deadline,
             m_lastError = node ? node->last_error() : m_cluster->last_error();
         return !ec;
     }
-    return append(argv, ec) && flush(deadline, ec);
+    StreamFailure failure;
+    if (!append(argv, ec))
+        return false;
+    return m_stream.flush(deadline, failure) || report(failure, ec);
 }
 
 bool Connection::send(const Command& argv, Deadline deadline, std::error_code& ec) noexcept {
     auto arguments = views(argv);
     return send(arguments, deadline, ec);
-}
-
-bool Connection::receive(std::error_code& ec) noexcept {
-    char buffer[16 * 1024];
-    std::size_t got = 0;
-    std::error_code code;
-    std::string reason;
-    switch (m_transport.read(buffer, sizeof buffer, got, code, reason)) {
-    case IoResult::done:
-        break;
-    case IoResult::want_read:
-        m_wantWrite = false;
-        return true;
-    case IoResult::want_write:
-        m_wantWrite = true;
-        return true;
-    case IoResult::closed:
-        return fail_io(ec, "reading");
-    case IoResult::failed:
-        return fail_io(ec, "reading", code, reason);
-    }
-    m_wantWrite = false;
-    if (got == 0)
-        return true;
-    if (!m_answered && !m_transport.is_tls() && (buffer[0] == 0x15 || buffer[0] == 0x16)) {
-        // A TLS record (alert or handshake), not RESP: the server wants TLS.
-        close();
-        return fail(ec, make_error_code(errc::tls_failed),
-                    "Redis at " + printable_address() +
-                        " answered with TLS: this port expects TLS (use rediss:// or --tls)");
-    }
-    m_answered = true;
-    if (redisReaderFeed(m_reader, buffer, got) != REDIS_OK) {
-        close();
-        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
-                    "out of memory reading from Redis at " + printable_address());
-    }
-    return true;
 }
 
 Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::error_code& ec,
@@ -459,46 +322,24 @@ Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::er
             m_lastError = node->last_error();
         return status;
     }
-    if (!m_transport.is_open()) {
+    if (!m_stream.is_open()) {
         fail(ec, make_error_code(errc::connection_lost),
              "not connected to Redis at " + printable_address());
         return ReadStatus::failed;
     }
-    for (;;) {
-        void* raw = nullptr;
-        if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
-            std::string reason = m_reader->errstr;
-            close();
-            fail(ec, make_error_code(errc::protocol_error),
-                 "malformed reply from Redis at " + printable_address() + ": " +
-                     detail::printable_text(reason, 256));
-            return ReadStatus::failed;
-        }
-        if (raw) {
-            reply = from_hiredis(static_cast<redisReply*>(raw));
-            freeReplyObject(raw);
-            return ReadStatus::reply;
-        }
-        // TLS keeps bytes of its own: those are read without waiting for the socket.
-        if (!m_transport.has_pending()) {
-            pollfd descriptors[2] = {{m_transport.fd(), short(m_wantWrite ? POLLOUT : POLLIN), 0},
-                                     {wake_fd, POLLIN, 0}};
-            int ready = ::poll(descriptors, wake_fd >= 0 ? 2 : 1, poll_timeout(deadline));
-            if (ready < 0 && errno == EINTR)
-                continue;
-            if (ready < 0) {
-                fail_io(ec, "waiting for a reply", make_error_code(errc::connection_lost),
-                        std::strerror(errno));
-                return ReadStatus::failed;
-            }
-            if (ready == 0)
-                return ReadStatus::timeout;
-            if (descriptors[0].revents == 0)
-                return ReadStatus::woken;
-        }
-        if (!receive(ec))
-            return ReadStatus::failed;
+    StreamFailure failure;
+    switch (m_stream.read(reply, deadline, failure, wake_fd)) {
+    case RespStream::ReadStatus::reply:
+        return ReadStatus::reply;
+    case RespStream::ReadStatus::timeout:
+        return ReadStatus::timeout;
+    case RespStream::ReadStatus::woken:
+        return ReadStatus::woken;
+    case RespStream::ReadStatus::failed:
+        break;
     }
+    report(failure, ec);
+    return ReadStatus::failed;
 }
 
 bool Connection::check_reply(const Reply& reply, std::span<const std::string_view> argv,
@@ -607,8 +448,11 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
         if (!append(arguments, ec))
             return replies;
     }
-    if (!flush(deadline, ec))
+    StreamFailure failure;
+    if (!m_stream.flush(deadline, failure)) {
+        report(failure, ec);
         return replies;
+    }
     std::error_code first;
     std::string firstMessage;
     for (const Command& command : commands) {

@@ -3,9 +3,9 @@
 // mapped to portalocker::errc with a message that names the server and the command. Shared by
 // the Redis locks and the Redis inspection code.
 //
-// The bytes travel over a Transport of our own (socket, optionally TLS: hiredis 0.14 has
-// none); hiredis only parses replies (its redisReader). All I/O is non-blocking and waits in
-// poll() with the caller's deadline, so nothing blocks past it. A request that times out
+// The bytes travel over a RespStream (respstream.hpp): a Transport of our own (socket,
+// optionally TLS: hiredis 0.14 has none) and hiredis's reply parser. All I/O is non-blocking and
+// waits in poll() with the caller's deadline, so nothing blocks past it. A request that times out
 // closes the connection (its reply could still arrive and would be taken for the next
 // command's). Reading with read() is different: it waits for the next message of a
 // subscriber connection, and running out of time there is normal and keeps the connection.
@@ -18,7 +18,7 @@
 #include "clock.hpp"
 #include "errorreply.hpp"
 #include "reply.hpp"
-#include "transport.hpp"
+#include "respstream.hpp"
 
 #include <portalocker/redisoptions.hpp>
 
@@ -30,8 +30,6 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-struct redisReader;
 
 namespace portalocker::redis {
 
@@ -118,14 +116,9 @@ class Connection {
     /// byte).
     std::string printable_address() const;
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
-    bool fail_io(std::error_code& ec, std::string_view what, std::error_code code = {},
-                 const std::string& reason = {}) noexcept;
+    /// Puts a failure of the stream (closed by then) into words naming the server.
+    bool report(const StreamFailure& failure, std::error_code& ec) noexcept;
     bool refuse_if_read_only(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
-    /// Feeds what the transport has into the reader; false (connection closed) on failure.
-    bool receive(std::error_code& ec) noexcept;
-    bool flush(Deadline deadline, std::error_code& ec) noexcept;
-    bool write_some(bool& done, std::error_code& ec) noexcept;
-    void explain_send_failure(std::error_code& code, std::string& reason) noexcept;
     bool append(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
@@ -136,12 +129,7 @@ class Connection {
     void drop_if_replica(const Reply& reply, std::error_code& ec) noexcept;
 
     RedisOptions m_options;
-    Transport m_transport;
-    redisReader* m_reader = nullptr;
-    bool m_answered = false;      // a byte came from the server on this connection
-    bool m_wantWrite = false;     // TLS: the last read needs the socket writable first
-    bool m_sendWantsRead = false; // TLS: the last send needs the socket readable first
-    std::string m_outgoing;       // formatted commands not yet sent
+    RespStream m_stream;
     std::string m_lastError;
     std::string m_sentinelMaster; // "master 'NAME' at host:port" once Sentinel named it
     std::unique_ptr<SentinelClient> m_sentinel;
