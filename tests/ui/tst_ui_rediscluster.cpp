@@ -2,7 +2,8 @@
 // (tests/support/clustersetup.h): the connection dialog's Test names the masters, their slots
 // and the coverage; the Redis page lists leases held on every master with a Node column that
 // names each one's master (hidden while no cluster is connected); the connection list says
-// "cluster" and how many masters were scanned.
+// "cluster" and how many masters were scanned; the Acquire page's job refuses a channel lock
+// on the cluster with the library's reason and holds a hash-tagged lease.
 
 #include "clustersetup.h"
 #include "testsupport.h"
@@ -15,6 +16,8 @@
 #include "widgets/mainwindow.h"
 #include "widgets/redisconnectiondialog.h"
 #include "widgets/redispage.h"
+#include "workers/acquirejob.h"
+#include "workers/acquirerequest.h"
 
 #include <portalocker/redislease.hpp>
 
@@ -24,6 +27,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 #include <memory>
 
@@ -108,6 +112,34 @@ class TestUiRedisCluster : public QObject {
         m_session->redis()->removeConnection(id);
         QTRY_VERIFY_WITH_TIMEOUT(header->isSectionHidden(RedisLockModel::NodeColumn),
                                  testsupport::timeBound(5000));
+    }
+
+    void channelLockIsRefusedOnTheCluster() {
+        // The Acquire page's job for a channel lock on a cluster connection fails with the
+        // library's reason; a lease with a hash-tagged key is held.
+        QThreadPool pool;
+        AcquireRequest channel;
+        channel.target = AcquireRequest::Target::redisChannel;
+        channel.redis = clusterConfig().toOptions();
+        channel.key = u"jobs"_s;
+        channel.timeoutMs = 0;
+        AcquireJob refused(channel, &pool);
+        refused.start();
+        QTRY_COMPARE_WITH_TIMEOUT(refused.state(), AcquireJob::State::failed,
+                                  testsupport::timeBound(10000));
+        QVERIFY2(refused.error().contains(u"mutual exclusion"_s), qPrintable(refused.error()));
+
+        AcquireRequest lease = channel;
+        lease.target = AcquireRequest::Target::redisLease;
+        lease.key = QString::fromUtf8(m_cluster.tagOnNode(2, "acq") + "job");
+        AcquireJob held(lease, &pool);
+        held.start();
+        QTRY_COMPARE_WITH_TIMEOUT(held.state(), AcquireJob::State::held,
+                                  testsupport::timeBound(10000));
+        QVERIFY(!m_cluster.node(2).command({"GET", lease.key.toUtf8()}).text.isEmpty());
+        held.release();
+        QTRY_COMPARE_WITH_TIMEOUT(held.state(), AcquireJob::State::released,
+                                  testsupport::timeBound(10000));
     }
 
   private:
