@@ -23,10 +23,12 @@
 
 #include <QHeaderView>
 #include <QLabel>
+#include <QTabWidget>
 #include <QPushButton>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QThreadPool>
 
 #include <memory>
@@ -97,6 +99,13 @@ class TestUiRedisCluster : public QObject {
                  u"Node"_s);
         QTRY_VERIFY_WITH_TIMEOUT(!header->isSectionHidden(RedisLockModel::NodeColumn),
                                  testsupport::timeBound(5000));
+        // The details of a selected lock name its master.
+        QTableView* view = m_window->redisPage()->locksView();
+        view->selectRow(0);
+        auto* details = m_window->redisPage()->findChild<QTextBrowser*>();
+        QVERIFY(details);
+        QTRY_VERIFY_WITH_TIMEOUT(details->toPlainText().contains(u"(cluster master)"_s),
+                                 testsupport::timeBound(5000));
         // The connection list: cluster, and the masters scanned.
         RedisConnectionModel* connections = m_session->redis()->connections();
         const QModelIndex connection = connections->indexOf(id);
@@ -104,8 +113,11 @@ class TestUiRedisCluster : public QObject {
             connections->index(connection.row(), RedisConnectionModel::ViaColumn).data().toString(),
             u"cluster \u00b7 3 masters"_s, testsupport::timeBound(5000));
         const QString shots = qEnvironmentVariable("LOCKSCOPE_SCREENSHOT_DIR");
-        if (!shots.isEmpty())
+        if (!shots.isEmpty()) {
+            m_window->tabs()->setCurrentWidget(m_window->redisPage());
+            QTest::qWait(300);
             QVERIFY(m_window->grab().save(shots + u"/redis-cluster.png"_s));
+        }
         for (auto& lease : leases)
             lease->unlock();
         // Gone from the list, and with it the Node column.

@@ -367,6 +367,8 @@ void RedisPage::updateDetails() {
                 value + u"</td></tr>"_s;
     };
     line(tr("Server"), row->connectionName.toHtmlEscaped());
+    if (!row->node.isEmpty())
+        line(tr("Node"), tr("%1 (cluster master)").arg(row->node.toHtmlEscaped()));
     line(tr("Convention"), row->convention.toHtmlEscaped() + u" ("_s + row->confidence +
                                u") &mdash; "_s + row->evidence.toHtmlEscaped());
     line(tr("Type"), row->type.toHtmlEscaped());
