@@ -227,6 +227,35 @@ class TestRedisCluster : public QObject {
         }
     }
 
+    void waiterWaitsThroughAMasterRestart() {
+        // The master of the lease's slot goes away and comes back (same port, same cluster
+        // identity, no persistence: the holder's grant is gone with it). A waiter goes on
+        // waiting, as with Sentinel, and is granted on the master that came back.
+        const std::string key =
+            QByteArray(m_cluster->tagOnNode(1, "restart") + "job").toStdString();
+        LeaseOptions holding = leaseOptions();
+        holding.ttl = 60s; // only the restart frees it
+        RedisLease holder(key, m_cluster->options(), holding);
+        QVERIFY(succeeds([&] { return holder.try_lock(); }));
+        auto waiter = std::async(std::launch::async, [&] {
+            LeaseOptions waiting = leaseOptions();
+            waiting.timeout = std::chrono::milliseconds(testsupport::timeBound(20000));
+            RedisLease lease(key, m_cluster->options(), waiting);
+            std::error_code ec;
+            const bool granted = lease.try_lock_for(waiting.timeout, ec);
+            return std::make_pair(granted, ec);
+        });
+        QThread::msleep(500); // the waiter is waiting on node 1
+        m_cluster->node(1).kill();
+        QThread::msleep(1000);
+        QVERIFY2(m_cluster->node(1).start(
+                     {u"--cluster-enabled"_s, u"yes"_s, u"--cluster-node-timeout"_s, u"3000"_s}),
+                 qPrintable(m_cluster->node(1).errorString()));
+        const auto [granted, ec] = waiter.get();
+        QVERIFY2(!ec, ec.message().c_str());
+        QVERIFY(granted);
+    }
+
     void leaseKeyWithoutHashTagIsRefused() {
         try {
             RedisLease lease("plain-key", m_cluster->options(), leaseOptions());

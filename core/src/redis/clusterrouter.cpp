@@ -15,7 +15,8 @@ namespace {
 
 bool is_redirect(const Reply& reply) {
     const std::string_view kind = reply.error_kind();
-    return reply.is_error() && (kind == "MOVED" || kind == "ASK" || kind == "TRYAGAIN");
+    return reply.is_error() && (kind == "MOVED" || kind == "ASK" || kind == "TRYAGAIN" ||
+                                kind == "CLUSTERDOWN" || kind == "LOADING");
 }
 
 std::vector<std::string_view> views(const Command& command) {
@@ -24,6 +25,8 @@ std::vector<std::string_view> views(const Command& command) {
 
 // A pause before TRYAGAIN is retried: a migration moves a slot's keys within milliseconds.
 constexpr std::chrono::milliseconds try_again_pause{20};
+// A pause before a command refused by a cluster that is down (a failover) is sent again.
+constexpr std::chrono::milliseconds cluster_down_pause{100};
 
 } // namespace
 
@@ -307,19 +310,32 @@ Reply ClusterRouter::command(std::span<const std::string_view> argv, Deadline de
             m_stale = true; // read the map again before the next command; this one may have run
         if (!is_redirect(reply))
             return reply;
-        if (reply.error_kind() == "TRYAGAIN") {
-            // A multi-key command whose keys a migration has split between two nodes: it
-            // runs once the migration has moved them all, usually within milliseconds.
-            if (Clock::now() + try_again_pause < deadline) {
-                std::this_thread::sleep_for(try_again_pause);
+        const std::string_view kind = reply.error_kind();
+        if (kind == "TRYAGAIN" || kind == "CLUSTERDOWN" || kind == "LOADING") {
+            // TRYAGAIN: a multi-key command whose keys a migration has split between two
+            // nodes; it runs once the migration has moved them all, usually within
+            // milliseconds. CLUSTERDOWN, LOADING: a master is failing over or restarting, and
+            // the cluster serves the slot again within seconds (the map is read again). None
+            // of them ran the command, so it is sent again, within its deadline.
+            const bool down = kind != "TRYAGAIN";
+            const auto pause = down ? cluster_down_pause : try_again_pause;
+            if (Clock::now() + pause < deadline) {
+                std::this_thread::sleep_for(pause);
+                if (down) {
+                    m_stale = true;
+                    target.reset();
+                    asking = false;
+                }
                 continue;
             }
             fail(ec, make_error_code(errc::timeout),
                  command_name(argv) + " on the Redis Cluster at " +
                      detail::printable_text(m_options.address(), 256) +
-                     " found its keys split between two nodes by a slot migration until its "
-                     "deadline (TRYAGAIN from " +
-                     endpoint_text(*target) + ")");
+                     (down ? " found the cluster unable to serve its slot until its deadline ("
+                           : " found its keys split between two nodes by a slot migration until "
+                             "its deadline (") +
+                     detail::printable_text(reply.text, 256) + " from " + endpoint_text(*target) +
+                     ")");
             return reply;
         }
         hops += (hops.empty() ? "" : ", ") + detail::printable_text(reply.text, 128);

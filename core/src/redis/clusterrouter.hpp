@@ -8,7 +8,10 @@
 //                         command goes there;
 //   ASK slot host:port    the slot is being migrated and this key is already there: ASKING
 //                         and the command are sent there once, the map stays as it is;
-//   TRYAGAIN              a multi-key command during a migration: retried after a pause.
+//   TRYAGAIN              a multi-key command during a migration: retried after a pause;
+//   CLUSTERDOWN, LOADING  a master failing over or restarting: the map is read again and
+//                         the command retried after a pause.
+// (Each of these until the command's deadline, then errc::timeout naming the refusal.)
 // At most max_redirects hops; a command still redirected then fails with a message that
 // names the hops (a loop between nodes that disagree). A connection lost or a node that
 // cannot be reached makes the map stale: it is read again before the next command. A
