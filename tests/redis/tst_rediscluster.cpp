@@ -256,6 +256,35 @@ class TestRedisCluster : public QObject {
         QVERIFY(granted);
     }
 
+    void heldLeaseFollowsAFailover() {
+        // Masters with replicas; the lease waits for its replica (WAIT), then the replica
+        // takes over (CLUSTER FAILOVER): the old master sends MOVED, and the lease renews and
+        // releases on the new one, its grant intact.
+        m_cluster = std::make_unique<ClusterSetup>();
+        QVERIFY2(m_cluster->start(true), qPrintable(m_cluster->errorString()));
+        const std::string key =
+            QByteArray(m_cluster->tagOnNode(0, "failover") + "job").toStdString();
+        RedisOptions options = m_cluster->options();
+        options.wait_replicas = 1;
+        RedisLease lease(key, options, leaseOptions());
+        QVERIFY(succeeds([&] { return lease.try_lock(); }));
+        const int replica = m_cluster->replicaOf(0);
+        QVERIFY2(replica >= 0, "no replica of node 0");
+        QVERIFY2(m_cluster->failover(replica, int(testsupport::timeBound(20000))),
+                 qPrintable(m_cluster->errorString()));
+        QVERIFY(m_cluster->node(0)
+                    .command({"SET", QByteArray::fromStdString(key), "x"})
+                    .text.startsWith("MOVED"));
+        QVERIFY(succeeds([&] { return lease.extend(10s); }));
+        QVERIFY(!lease.lost());
+        std::error_code ec;
+        lease.unlock(ec);
+        QVERIFY2(!ec, ec.message().c_str());
+        QCOMPARE(
+            m_cluster->node(replica).command({"EXISTS", QByteArray::fromStdString(key)}).integer,
+            0);
+    }
+
     void leaseKeyWithoutHashTagIsRefused() {
         try {
             RedisLease lease("plain-key", m_cluster->options(), leaseOptions());

@@ -45,11 +45,12 @@ ClusterSetup::~ClusterSetup() {
         node.stop();
 }
 
-bool ClusterSetup::start() {
+bool ClusterSetup::start(bool replicas) {
+    m_started = replicas ? 2 * node_count : node_count;
     const QStringList clusterArguments{u"--cluster-enabled"_s, u"yes"_s,
                                        u"--cluster-node-timeout"_s, u"3000"_s};
     QStringList addresses;
-    for (int index = 0; index < node_count; ++index) {
+    for (int index = 0; index < m_started; ++index) {
         RedisServer& node = m_nodes[size_t(index)];
         bool started = false;
         for (int attempt = 0; attempt < 20 && !started; ++attempt) {
@@ -73,8 +74,10 @@ bool ClusterSetup::start() {
     }
     QProcess create;
     create.setProcessChannelMode(QProcess::MergedChannels);
+    // With replicas, redis-cli makes the first three masters and the others their replicas.
     create.start(u"redis-cli"_s, QStringList{u"--cluster"_s, u"create"_s} + addresses +
-                                     QStringList{u"--cluster-yes"_s});
+                                     QStringList{u"--cluster-replicas"_s,
+                                                 replicas ? u"1"_s : u"0"_s, u"--cluster-yes"_s});
     if (!create.waitForStarted(10000)) {
         m_error = u"cannot start redis-cli (install redis-tools): "_s + create.errorString();
         return false;
@@ -85,7 +88,24 @@ bool ClusterSetup::start() {
             u"redis-cli --cluster create failed: "_s + QString::fromUtf8(create.readAll()) + logs();
         return false;
     }
-    return waitForAgreement(30000);
+    if (!waitForAgreement(30000))
+        return false;
+    // Replicas: in sync with their masters (ROLE says "connected"), so WAIT and failovers work.
+    QDeadlineTimer deadline(30000);
+    for (int index = node_count; index < m_started; ++index) {
+        for (;;) {
+            const RedisReply role = m_nodes[size_t(index)].command("ROLE");
+            if (role.elements.size() >= 4 && role.elements[3].text == "connected")
+                break;
+            if (deadline.hasExpired()) {
+                m_error = u"replica %1 did not sync with its master: "_s.arg(index) +
+                          role.toString() + logs();
+                return false;
+            }
+            QThread::msleep(50);
+        }
+    }
+    return true;
 }
 
 bool ClusterSetup::waitForAgreement(int timeoutMs) {
@@ -93,11 +113,12 @@ bool ClusterSetup::waitForAgreement(int timeoutMs) {
     QByteArray last;
     while (!deadline.hasExpired()) {
         bool agreed = true;
-        for (const RedisServer& node : m_nodes) {
-            const RedisReply info = node.command("CLUSTER INFO");
+        for (int index = 0; index < m_started; ++index) {
+            const RedisReply info = m_nodes[size_t(index)].command("CLUSTER INFO");
             last = info.text;
             if (!info.text.contains("cluster_state:ok") ||
-                !info.text.contains("cluster_known_nodes:3") ||
+                !info.text.contains(
+                    QByteArray("cluster_known_nodes:" + QByteArray::number(m_started))) ||
                 !info.text.contains("cluster_slots_assigned:16384")) {
                 agreed = false;
                 break;
@@ -134,7 +155,7 @@ int ClusterSetup::ownerOf(int slot) const {
             const RedisReply* port = fieldOf(node, "port");
             if (!role || !port || role->text != "master")
                 continue;
-            for (int index = 0; index < node_count; ++index)
+            for (int index = 0; index < m_started; ++index)
                 if (m_nodes[size_t(index)].port() == port->integer)
                     return index;
         }
@@ -220,6 +241,33 @@ bool ClusterSetup::finishMigration(int slot, int to) {
     return true;
 }
 
+int ClusterSetup::replicaOf(int master) const {
+    for (int index = node_count; index < m_started; ++index) {
+        const RedisReply role = m_nodes[size_t(index)].command("ROLE");
+        if (role.elements.size() >= 3 && role.elements[0].text == "slave" &&
+            role.elements[2].integer == m_nodes[size_t(master)].port())
+            return index;
+    }
+    return -1;
+}
+
+bool ClusterSetup::failover(int replica, int timeoutMs) {
+    const RedisReply reply = m_nodes[size_t(replica)].command("CLUSTER FAILOVER");
+    if (reply.isError()) {
+        m_error = u"CLUSTER FAILOVER: "_s + reply.toString();
+        return false;
+    }
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        const RedisReply role = m_nodes[size_t(replica)].command("ROLE");
+        if (!role.elements.isEmpty() && role.elements[0].text == "master")
+            return waitForAgreement(int(qMax<qint64>(1, deadline.remainingTime())));
+        QThread::msleep(50);
+    }
+    m_error = u"node %1 did not become master after CLUSTER FAILOVER"_s.arg(replica);
+    return false;
+}
+
 portalocker::RedisOptions ClusterSetup::options() const {
     portalocker::RedisOptions options = m_nodes[0].options();
     options.cluster.enabled = true;
@@ -232,7 +280,7 @@ QString ClusterSetup::url() const {
 
 QString ClusterSetup::logs() const {
     QString text;
-    for (int index = 0; index < node_count; ++index)
+    for (int index = 0; index < m_started; ++index)
         text += u"\n--- node %1 ---\n"_s.arg(index) + m_nodes[size_t(index)].log();
     return text;
 }

@@ -20,17 +20,23 @@ class ClusterSetup {
     ClusterSetup(const ClusterSetup&) = delete;
     ClusterSetup& operator=(const ClusterSetup&) = delete;
 
-    static constexpr int node_count = 3;
+    static constexpr int node_count = 3; ///< masters (nodes 0..2)
 
     /// Starts the nodes, creates the cluster (slots split evenly) and waits until every
-    /// node reports cluster_state:ok and knows all three masters. False with errorString()
-    /// set: the caller QFAILs, never skips (redis-server or redis-cli missing fails too).
-    bool start();
+    /// node reports cluster_state:ok and knows all the others. With `replicas`, each master
+    /// gets a replica (nodes 3..5, `--cluster-replicas 1`). False with errorString() set: the
+    /// caller QFAILs, never skips (redis-server or redis-cli missing fails too).
+    bool start(bool replicas = false);
+    /// The replica (node 3..5) that replicates node `master`'s slots now, or -1.
+    int replicaOf(int master) const;
+    /// CLUSTER FAILOVER at node `replica`, then waits until it is a master that serves slots
+    /// and every node agrees. False with errorString().
+    bool failover(int replica, int timeoutMs);
     QString errorString() const { return m_error; }
 
     RedisServer& node(int index) { return m_nodes[size_t(index)]; }
     const RedisServer& node(int index) const { return m_nodes[size_t(index)]; }
-    /// The index of the node that serves `slot` now (CLUSTER SHARDS at node 0), -1 if none.
+    /// The index of the master that serves `slot` now (CLUSTER SHARDS at node 0), -1 if none.
     int ownerOf(int slot) const;
     /// CLUSTER KEYSLOT at node 0 (the server's own answer, not the code under test's).
     int slotOf(const QByteArray& key) const;
@@ -54,8 +60,9 @@ class ClusterSetup {
   private:
     bool waitForAgreement(int timeoutMs);
 
-    std::array<RedisServer, node_count> m_nodes;
-    int m_from = -1; // the node a migration in progress takes the slot from
+    std::array<RedisServer, 2 * node_count> m_nodes;
+    int m_started = 0; // nodes in the cluster
+    int m_from = -1;   // the node a migration in progress takes the slot from
     QString m_error;
 };
 
