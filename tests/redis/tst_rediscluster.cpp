@@ -189,9 +189,10 @@ class TestRedisCluster : public QObject {
         clock.start();
         connection.command({"GET", key.toStdString()}, ec);
         QCOMPARE(ec, make_error_code(errc::server_error));
-        QVERIFY2(connection.last_error().find("redirected 8 times") != std::string::npos,
+        // 8 hops (max_redirects), or fewer when a loaded machine reaches the deadline first.
+        QVERIFY2(connection.last_error().find("times without an answer") != std::string::npos,
                  connection.last_error().c_str());
-        QVERIFY(clock.elapsed() < testsupport::timeBound(2000)); // within the command timeout
+        QVERIFY(clock.elapsed() < testsupport::timeBound(2000) + 500); // the command timeout
     }
 
     void leasesOnKeysInDifferentSlots() {
@@ -333,7 +334,9 @@ class TestRedisCluster : public QObject {
     void leaseDuringAMigrationFollowsAsk() {
         const QByteArray tag = m_cluster->tagOnNode(1, "asking");
         const std::string key = QByteArray(tag + "lock").toStdString();
-        RedisLease lease(key, m_cluster->options(), leaseOptions());
+        RedisOptions patient = m_cluster->options(); // the release waits out the migration
+        patient.command_timeout = std::chrono::milliseconds(testsupport::timeBound(10000));
+        RedisLease lease(key, patient, leaseOptions());
         std::error_code ec;
         QVERIFY(succeeds([&] { return lease.try_lock(); }));
         const int slot = m_cluster->slotOf(tag);
