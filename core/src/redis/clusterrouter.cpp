@@ -144,18 +144,21 @@ bool ClusterRouter::load_map_from(Connection& connection, Deadline deadline, std
 }
 
 bool ClusterRouter::refresh(Deadline deadline, std::error_code& ec) noexcept {
-    ec.clear();
-    std::vector<RedisEndpoint> candidates;
     try {
-        // The masters known first (the seeds may be gone by now), then the seeds.
-        candidates = m_map.masters();
-        candidates.push_back({m_options.host, m_options.port});
-        candidates.insert(candidates.end(), m_options.cluster.seeds.begin(),
-                          m_options.cluster.seeds.end());
+        return read_map(deadline, ec);
     } catch (...) {
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory reading the slot map");
     }
+}
+
+bool ClusterRouter::read_map(Deadline deadline, std::error_code& ec) {
+    ec.clear();
+    // The masters known first (the seeds may be gone by now), then the seeds.
+    std::vector<RedisEndpoint> candidates = m_map.masters();
+    candidates.push_back({m_options.host, m_options.port});
+    candidates.insert(candidates.end(), m_options.cluster.seeds.begin(),
+                      m_options.cluster.seeds.end());
     std::string failures;
     std::error_code last;
     for (const RedisEndpoint& candidate : candidates) {
@@ -248,7 +251,13 @@ Connection* ClusterRouter::route(std::span<const std::string_view> argv,
                                  std::error_code& ec) noexcept {
     if ((m_stale || m_map.empty()) && !connect(ec))
         return nullptr;
-    auto target = target_of(argv);
+    std::optional<RedisEndpoint> target;
+    try {
+        target = target_of(argv);
+    } catch (...) {
+        fail(ec, std::make_error_code(std::errc::not_enough_memory), "out of memory routing");
+        return nullptr;
+    }
     if (!target) {
         fail(ec, make_error_code(errc::server_error),
              "no master of the Redis Cluster at " +
@@ -264,6 +273,17 @@ Connection* ClusterRouter::route(std::span<const std::string_view> argv,
 
 Reply ClusterRouter::command(std::span<const std::string_view> argv, Deadline deadline,
                              std::error_code& ec) noexcept {
+    try {
+        return route_command(argv, deadline, ec);
+    } catch (...) { // messages and the map allocate; nothing else throws
+        fail(ec, std::make_error_code(std::errc::not_enough_memory),
+             "out of memory routing a command in the Redis Cluster");
+        return {};
+    }
+}
+
+Reply ClusterRouter::route_command(std::span<const std::string_view> argv, Deadline deadline,
+                                   std::error_code& ec) {
     ec.clear();
     Reply reply;
     std::string hops;

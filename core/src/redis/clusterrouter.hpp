@@ -89,6 +89,10 @@ class ClusterRouter {
         std::unique_ptr<Connection> connection;
     };
     Connection* connection_for(const RedisEndpoint& endpoint, std::error_code& ec) noexcept;
+    /// command() and refresh() without their catch-all for std::bad_alloc.
+    Reply route_command(std::span<const std::string_view> argv, Deadline deadline,
+                        std::error_code& ec);
+    bool read_map(Deadline deadline, std::error_code& ec);
     bool load_map_from(Connection& connection, Deadline deadline, std::error_code& ec,
                        std::string& why) noexcept;
     std::optional<RedisEndpoint> target_of(std::span<const std::string_view> argv) const;
