@@ -100,7 +100,7 @@ _lockctl() {
             fi ;;
         redis)
             case "$subcommand" in
-                "") options='hold list release --url --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel --readonly --ssh --wait-replicas --help' ;;
+                "") options='hold list release --url --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel --cluster --readonly --ssh --wait-replicas --help' ;;
                 hold) options='--lease --channel --shared --timeout --help --' ;;
                 list) options='--match --json --count --no-ping --no-channels --max-value-bytes --help' ;;
                 release) options='--token --token-base64 --channel --yes --audit-log --help' ;;

@@ -40,6 +40,7 @@ std::string usage() {
         "Take and inspect Redis locks.\n\n"
         "  --url URL   redis://[user:password@]host[:port][/db], rediss://... (TLS),\n"
         "              redis://sentinel1:26379,sentinel2:26379 with --sentinel,\n"
+        "              redis://node1:7000,node2:7001 with --cluster (seed nodes),\n"
         "              or unix:///path[?db=N]\n"
         "              (default: $LOCKSCOPE_REDIS_URL, else redis://127.0.0.1:6379/0)\n"
         "  --tls               TLS (as rediss://); the certificate and host name are\n"
@@ -51,6 +52,8 @@ std::string usage() {
         "  --sni NAME          server name to send and to verify the certificate against\n"
         "  --insecure          no certificate verification (warned about)\n"
         "  --sentinel MASTER   the URL names sentinels; connect to MASTER's master\n"
+        "  --cluster           the URL names Redis Cluster nodes: follow the slot map\n"
+        "                      (lease keys need a hash tag; channel locks are refused)\n"
         "  --readonly          refuse anything that acquires, releases or kills\n"
         "  --ssh DEST          reach the server(s) through ssh to DEST (user@host or a\n"
         "                      Host alias; `ssh -W`, or $LOCKSCOPE_SSH_COMMAND)\n"
@@ -74,6 +77,7 @@ struct ConnectionFlags {
     std::optional<std::string> caFile, caDir, certFile, keyFile, sni, sentinel, ssh;
     bool insecure = false;
     bool readOnly = false;
+    bool cluster = false;
     std::optional<int> waitReplicas;
 };
 
@@ -120,6 +124,7 @@ int runRedis(Arguments arguments) {
     parser.add_option("--sni", flags.sni);
     parser.add_flag("--insecure", flags.insecure);
     parser.add_option("--sentinel", flags.sentinel);
+    parser.add_flag("--cluster", flags.cluster);
     parser.add_flag("--readonly,--read-only", flags.readOnly);
     parser.add_option("--ssh", flags.ssh);
     parser.add_option("--wait-replicas", flags.waitReplicas)
@@ -136,6 +141,9 @@ int runRedis(Arguments arguments) {
     // parse, and the real name (any bytes, no URL encoding needed) replaces it below.
     if (flags.sentinel)
         url += url.find('?') == std::string::npos ? "?sentinel=-" : "&sentinel=-";
+    // The same for the seed nodes of a cluster.
+    if (flags.cluster)
+        url += url.find('?') == std::string::npos ? "?cluster=1" : "&cluster=1";
     std::error_code ec;
     std::string why;
     portalocker::RedisOptions server = portalocker::RedisOptions::from_url(url, ec, &why);

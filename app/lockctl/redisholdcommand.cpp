@@ -291,11 +291,21 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     if (auto status = parse(arguments, request))
         return *status;
 
+    // Before any signal is blocked: a lock the options cannot serve (a channel lock or a
+    // lease key without a hash tag on a cluster) is refused here.
+    std::unique_ptr<HeldLock> made;
+    try {
+        made = std::make_unique<HeldLock>(request, server);
+    } catch (const portalocker::LockException& error) {
+        std::fprintf(stderr, "lockctl: %s\n", shown(error.what(), 4096).c_str());
+        return error.code() == portalocker::errc::invalid_argument ? exit_usage : exit_failure;
+    }
+    HeldLock& lock = *made;
+
     const sigset_t signals = handledSignals();
     sigset_t previous;
     pthread_sigmask(SIG_BLOCK, &signals, &previous);
 
-    HeldLock lock(request, server);
     const std::string what = lock.kind() + " '" + shown(request.name) + "' at " + server.address();
     std::string message;
     int signal = 0;

@@ -29,6 +29,7 @@ constexpr const char* listUsage =
     "libraries), found with SCAN so that the server is never blocked.\n\n"
     "  --match PATTERN       only keys and channels matching the glob PATTERN (default *)\n"
     "  --json                one JSON object: locks, fencing_counters, blocked_clients, problems\n"
+    "                        (with --cluster: cluster_nodes, and each lock's node)\n"
     "  --count N             keys per SCAN round trip (default 500)\n"
     "  --no-ping             do not ping channel-lock holders (mode and liveness stay unknown)\n"
     "  --no-channels         keys only\n"
@@ -70,8 +71,14 @@ int runList(const portalocker::RedisOptions& server, Arguments arguments) {
     const bool showProgress = !json && ::isatty(STDERR_FILENO) == 1;
     if (showProgress)
         options.progress = [](const inspect::RedisScanProgress& progress) {
-            std::fprintf(stderr, "\rscanned %zu keys, locks found so far: %zu",
-                         progress.keys_scanned, progress.locks_found);
+            if (progress.node_count > 1)
+                std::fprintf(stderr,
+                             "\rmaster %zu/%zu %s: scanned %zu keys, locks found so far: %zu",
+                             progress.node_index + 1, progress.node_count, progress.node.c_str(),
+                             progress.keys_scanned, progress.locks_found);
+            else
+                std::fprintf(stderr, "\rscanned %zu keys, locks found so far: %zu",
+                             progress.keys_scanned, progress.locks_found);
             if (progress.keys_done)
                 std::fputs("\r\033[K", stderr);
             std::fflush(stderr);

@@ -108,6 +108,7 @@ void write_record(JsonWriter& json, const RedisLockRecord& record) {
     json.field("confidence", inspect::to_string(record.confidence));
     json.field("evidence", record.evidence);
     json.field("type", record.type);
+    json.key("node").text_or_null(record.cluster_node); // the cluster master holding it
     json.key("db");
     if (channel)
         json.null();
@@ -205,6 +206,10 @@ void write_snapshot_fields(JsonWriter& json, const inspect::RedisSnapshot& snaps
     else
         json.null();
     json.field("keys_scanned", static_cast<std::uint64_t>(snapshot.keys_scanned));
+    json.key("cluster_nodes").begin_array();
+    for (const std::string& node : snapshot.cluster_nodes)
+        json.value(node);
+    json.end_array();
     json.field(
         "duration_ms",
         static_cast<std::int64_t>(
@@ -238,17 +243,26 @@ void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
         constexpr std::size_t keyLimit = 40;
         std::size_t keyWidth = 3;
         std::size_t conventionWidth = 10;
+        // On a cluster, a NODE column: the master that holds each key.
+        const bool cluster = !snapshot.cluster_nodes.empty();
+        std::size_t nodeWidth = 4;
         for (const auto& record : snapshot.locks) {
             keyWidth = std::max(keyWidth, std::min(keyLimit, display_width(key_column(record))));
             conventionWidth =
                 std::max(conventionWidth, inspect::describe(record.convention).size());
+            nodeWidth = std::max(nodeWidth, display_width(record.cluster_node));
         }
-        std::fprintf(out, "\n%s  %s  %-7s  %-8s  %s\n", pad("KEY", keyWidth).c_str(),
-                     pad("CONVENTION", conventionWidth).c_str(), "CONF", "TTL", "OWNER / TOKEN");
+        const auto nodeColumn = [&](const std::string& text) {
+            return cluster ? pad(text, nodeWidth) + "  " : std::string();
+        };
+        std::fprintf(out, "\n%s  %s%s  %-7s  %-8s  %s\n", pad("KEY", keyWidth).c_str(),
+                     nodeColumn("NODE").c_str(), pad("CONVENTION", conventionWidth).c_str(), "CONF",
+                     "TTL", "OWNER / TOKEN");
         for (const auto& record : snapshot.locks) {
             std::fprintf(
-                out, "%s  %s  %-7s  %-8s  %s\n",
+                out, "%s  %s%s  %-7s  %-8s  %s\n",
                 pad(clip(key_column(record), keyLimit), keyWidth).c_str(),
+                nodeColumn(record.cluster_node).c_str(),
                 pad(std::string(inspect::describe(record.convention)), conventionWidth).c_str(),
                 std::string(inspect::to_string(record.confidence)).c_str(),
                 format_ttl(record.pttl).c_str(), record.owner_summary().c_str());
@@ -295,6 +309,8 @@ void print_record_details(std::FILE* out, const RedisLockRecord& record) {
         std::fprintf(out, "  %-11s %s\n", "token:", record.token_printable.c_str());
         std::fprintf(out, "  %-11s %s\n", "ttl:", format_ttl(record.pttl).c_str());
     }
+    if (!record.cluster_node.empty())
+        std::fprintf(out, "  %-11s %s (cluster master)\n", "node:", record.cluster_node.c_str());
     // For most token conventions the owner is the token itself; say it once.
     if (channel || record.owner_summary() != record.token_printable)
         std::fprintf(out, "  %-11s %s\n",

@@ -12,10 +12,16 @@
 //   * cancel: how long a running scan takes to stop, and that the table keeps its locks
 //   * how often the database is rescanned (the pause between scans) and peak RSS (< 300 MB)
 //
-// usage: bench_gui_redis [--keys N] [--locks N] [--steady SECONDS] [--unsliced 1]
+// usage: bench_gui_redis [--keys N] [--locks N] [--steady SECONDS] [--unsliced 1] [--cluster 1]
 // --unsliced 1 lands every merge in one go (as before merges were sliced), for comparison.
+// --cluster 1 runs against a 3-master Redis Cluster instead (tests/support/clustersetup.h):
+// the same fill, split by each key's slot and piped to the slot's master; the connection is a
+// Cluster one, so every scan goes through all three masters.
 // Runs on the offscreen platform unless DISPLAY is set.
 
+#include "clusterrouter.hpp"
+#include "clustersetup.h"
+#include "connection.hpp"
 #include "guibenchsupport.h"
 #include "redisserver.h"
 
@@ -147,6 +153,50 @@ int writeFill(const std::string& path, int keys, int locks) {
     return written;
 }
 
+/// Splits the RESP stream at `path` (written by writeFill) by the master that serves each
+/// command's key, into one file per master (`path`.N); false when a key has no master.
+bool splitByMaster(const std::string& path, portalocker::redis::Connection& cluster,
+                   const std::vector<int>& ports) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string stream((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+    std::vector<std::string> parts(ports.size());
+    std::size_t at = 0;
+    while (at < stream.size()) {
+        const std::size_t start = at;
+        const int words = std::atoi(stream.c_str() + at + 1);
+        at = stream.find("\r\n", at) + 2;
+        std::string key;
+        for (int word = 0; word < words; ++word) {
+            const std::size_t length = std::strtoull(stream.c_str() + at + 1, nullptr, 10);
+            at = stream.find("\r\n", at) + 2;
+            if (word == 1)
+                key = stream.substr(at, length);
+            at += length + 2;
+        }
+        const auto owner = cluster.cluster()->owner_of(key);
+        const auto port = owner ? std::find(ports.begin(), ports.end(), owner->port) : ports.end();
+        if (port == ports.end())
+            return false;
+        parts[static_cast<std::size_t>(port - ports.begin())].append(stream, start, at - start);
+    }
+    for (std::size_t index = 0; index < parts.size(); ++index)
+        std::ofstream(path + '.' + std::to_string(index), std::ios::binary) << parts[index];
+    return true;
+}
+
+bool pipeInto(const std::string& path, int port) {
+    QProcess cli;
+    cli.setStandardInputFile(QString::fromStdString(path));
+    cli.start(u"redis-cli"_s, {u"-p"_s, QString::number(port), u"--pipe"_s});
+    if (!cli.waitForFinished(10 * 60 * 1000) || cli.exitCode() != 0) {
+        std::fprintf(stderr, "redis-cli --pipe failed: %s\n",
+                     cli.readAllStandardError().constData());
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -154,6 +204,7 @@ int main(int argc, char** argv) {
     int locks = 10000;
     int steadySeconds = 40;
     bool unsliced = false;
+    bool clusterMode = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--keys") == 0)
             keys = std::atoi(argv[i + 1]);
@@ -163,6 +214,8 @@ int main(int argc, char** argv) {
             steadySeconds = std::atoi(argv[i + 1]);
         else if (std::strcmp(argv[i], "--unsliced") == 0)
             unsliced = std::atoi(argv[i + 1]) != 0;
+        else if (std::strcmp(argv[i], "--cluster") == 0)
+            clusterMode = std::atoi(argv[i + 1]) != 0;
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
@@ -170,30 +223,46 @@ int main(int argc, char** argv) {
     TracingApplication app(argc, argv);
     QTemporaryDir directory;
 
-    testsupport::RedisServer server;
-    if (!server.start()) {
-        std::fprintf(stderr, "redis-server: %s\n", qPrintable(server.errorString()));
+    testsupport::RedisServer single;
+    testsupport::ClusterSetup cluster;
+    if (clusterMode ? !cluster.start() : !single.start()) {
+        std::fprintf(stderr, "redis-server: %s\n",
+                     qPrintable(clusterMode ? cluster.errorString() : single.errorString()));
         return 1;
     }
+    testsupport::RedisServer& server = clusterMode ? cluster.node(0) : single;
     QElapsedTimer fillClock;
     fillClock.start();
     const std::string fillPath = directory.filePath(u"fill.resp"_s).toStdString();
     const int lockKeys = writeFill(fillPath, keys, locks);
-    QProcess cli;
-    cli.setStandardInputFile(QString::fromStdString(fillPath));
-    cli.start(u"redis-cli"_s, {u"-p"_s, QString::number(server.port()), u"--pipe"_s});
-    if (!cli.waitForFinished(10 * 60 * 1000) || cli.exitCode() != 0) {
-        std::fprintf(stderr, "redis-cli --pipe failed: %s\n",
-                     cli.readAllStandardError().constData());
-        return 1;
+    qint64 dbsize = 0;
+    if (clusterMode) {
+        portalocker::redis::Connection router(cluster.options());
+        std::error_code ec;
+        std::vector<int> ports;
+        for (int index = 0; index < testsupport::ClusterSetup::node_count; ++index)
+            ports.push_back(cluster.node(index).port());
+        if (!router.connect(ec) || !splitByMaster(fillPath, router, ports)) {
+            std::fprintf(stderr, "cannot split the fill by master: %s\n",
+                         router.last_error().c_str());
+            return 1;
+        }
+        for (std::size_t index = 0; index < ports.size(); ++index) {
+            if (!pipeInto(fillPath + '.' + std::to_string(index), ports[index]))
+                return 1;
+            dbsize += cluster.node(int(index)).command("DBSIZE").integer;
+        }
+    } else {
+        if (!pipeInto(fillPath, server.port()))
+            return 1;
+        dbsize = server.command("DBSIZE").integer;
     }
-    const qint64 dbsize = server.command("DBSIZE").integer;
-    std::printf(
-        "bench_gui_redis: %lld keys (%d locks) in redis-server on port %d, filled in %.1f s, "
-        "platform %s\n",
-        static_cast<long long>(dbsize), lockKeys, server.port(),
-        static_cast<double>(fillClock.elapsed()) / 1000.0,
-        qPrintable(QGuiApplication::platformName()));
+    std::printf("bench_gui_redis: %lld keys (%d locks) in %s on port %d, filled in %.1f s, "
+                "platform %s\n",
+                static_cast<long long>(dbsize), lockKeys,
+                clusterMode ? "a 3-master Redis Cluster (seed)" : "redis-server", server.port(),
+                static_cast<double>(fillClock.elapsed()) / 1000.0,
+                qPrintable(QGuiApplication::platformName()));
 
     AppSettings settings(directory.filePath(u"settings.ini"_s));
     InspectorSession session(&settings);
@@ -234,6 +303,8 @@ int main(int argc, char** argv) {
     config.host = server.host();
     config.port = server.port();
     config.commandTimeoutMs = 10000;
+    if (clusterMode)
+        config.topology = RedisConnectionConfig::Topology::cluster;
     const QString id = hub->addConnection(config);
     RedisMonitor* monitor = hub->monitor(id);
     int progressSamples = 0;

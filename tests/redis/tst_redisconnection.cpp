@@ -315,8 +315,9 @@ class TestRedisConnection : public QObject {
     }
 
     void clusterNodeIsNamedAsSuch() {
-        // Cluster is not supported yet: a cluster node's redirections and refusals say so
-        // instead of surfacing as a bare server error.
+        // A cluster node reached without --cluster (here one with no slots: CLUSTERDOWN) says
+        // what it is instead of surfacing as a bare server error (tst_rediscluster covers
+        // MOVED and a real cluster).
         testsupport::RedisServer node;
         QVERIFY2(node.start({QStringLiteral("--cluster-enabled"), QStringLiteral("yes")}),
                  qPrintable(node.errorString()));

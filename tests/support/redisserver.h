@@ -58,6 +58,9 @@ class RedisServer {
     qint64 pid() const;
 
     int port() const { return m_port; }
+    /// The port for the next start() (0: a free one), e.g. a cluster node's whose bus port
+    /// (port + 10000) must be free as well.
+    void setPort(int port) { m_port = port; }
     /// The TLS port (startTls()), 0 without TLS.
     int tlsPort() const { return m_tlsPort; }
     QString host() const { return QStringLiteral("127.0.0.1"); }

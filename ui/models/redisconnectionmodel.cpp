@@ -133,7 +133,10 @@ QString RedisConnectionModel::viaText(const RedisMonitor* monitor) {
                             .arg(config.sentinelMaster, monitor->reachedAddress()));
         break;
     case RedisConnectionConfig::Topology::cluster:
-        parts << tr("cluster (not supported yet)");
+        // After a scan: how many masters it went through.
+        parts << (monitor->reachedAddress().isEmpty()
+                      ? tr("cluster")
+                      : tr("cluster \u00b7 %1").arg(monitor->reachedAddress()));
         break;
     case RedisConnectionConfig::Topology::standalone:
         break;

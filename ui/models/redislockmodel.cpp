@@ -73,6 +73,11 @@ int RedisLockModel::countFor(const QString& connectionId) const {
     return count;
 }
 
+bool RedisLockModel::hasNodes() const {
+    return std::any_of(m_rows.cbegin(), m_rows.cend(),
+                       [](const RedisLockRow& row) { return !row.node.isEmpty(); });
+}
+
 int RedisLockModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
@@ -125,6 +130,8 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
             return row.key;
         case ServerColumn:
             return row.connectionName;
+        case NodeColumn:
+            return row.node;
         case ConventionColumn:
             return row.convention;
         case OwnerColumn:
@@ -192,6 +199,8 @@ QVariant RedisLockModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Key / channel");
     case ServerColumn:
         return tr("Server");
+    case NodeColumn:
+        return tr("Node");
     case ConventionColumn:
         return tr("Convention");
     case OwnerColumn:

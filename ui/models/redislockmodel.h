@@ -27,6 +27,7 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
         OwnerColumn,
         ConventionColumn,
         ServerColumn,
+        NodeColumn, ///< Redis Cluster: the master holding the key
         WarningsColumn,
         ColumnCount
     };
@@ -52,6 +53,8 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
     const RedisLockRow* rowAt(const QModelIndex& index) const;
     QModelIndex indexOfKey(const QString& connectionId, const QString& key) const;
     int countFor(const QString& connectionId) const;
+    /// True when some row comes from a Redis Cluster (has a node): the Node column matters.
+    bool hasNodes() const;
     /// True while a merge is being applied in slices.
     bool isMerging() const { return m_merge.isMerging(); }
     /// The longest time one slice of a merge may take (default 10 ms).

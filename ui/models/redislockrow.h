@@ -16,6 +16,7 @@ struct RedisLockRow {
     QString rowKey; ///< connection id + record identity: unique across connections
     QString connectionId;
     QString connectionName;
+    QString node;       ///< Redis Cluster: the master holding the key ("host:port"); else empty
     QString key;        ///< printable key (or channel)
     QString type;       ///< "string", "hash", "pubsub"
     QString convention; ///< "redis-py Lock", ...
@@ -57,7 +58,7 @@ struct RedisLockRow {
                ttlScaleMs == other.ttlScaleMs && owner == other.owner && holders == other.holders &&
                channelWaiters == other.channelWaiters && waiters == other.waiters &&
                warnings == other.warnings && health == other.health &&
-               connectionName == other.connectionName && fencing == other.fencing &&
-               healthReason == other.healthReason;
+               connectionName == other.connectionName && node == other.node &&
+               fencing == other.fencing && healthReason == other.healthReason;
     }
 };

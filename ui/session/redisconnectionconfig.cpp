@@ -65,6 +65,7 @@ portalocker::RedisOptions RedisConnectionConfig::toOptions() const {
         options.sentinel.username = sentinelUsername.toStdString();
         options.sentinel.password = sentinelPassword.toStdString();
     }
+    options.cluster.enabled = topology == Topology::cluster;
     options.read_only = readOnly;
     options.ssh_destination = sshDestination.trimmed().toStdString();
     return options;
@@ -111,7 +112,9 @@ bool RedisConnectionConfig::setFromUrl(const QString& url, QString* error) {
     sentinels = list.join(u',');
     if (!sentinelMaster.isEmpty())
         topology = Topology::sentinel;
-    else if (topology == Topology::sentinel)
+    else if (options.cluster.enabled)
+        topology = Topology::cluster;
+    else if (topology != Topology::standalone)
         topology = Topology::standalone;
     return true;
 }

@@ -51,8 +51,7 @@ struct RedisConnectionConfig {
     /// Never releases, acquires or kills: the library refuses it, the GUI greys the actions.
     bool readOnly = false;
 
-    /// The options for the library. Cluster is not one of them (the library cannot reach a
-    /// Cluster yet): such a config connects to its seed node as a single server.
+    /// The options for the library (Cluster: host and port are the seed node).
     portalocker::RedisOptions toOptions() const;
     /// Fills every field a redis://, rediss:// or unix:// URL can carry (TLS, sentinel,
     /// readonly, ...); false with `error` set when the URL is not valid. A URL without a

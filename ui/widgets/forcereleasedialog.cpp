@@ -47,6 +47,8 @@ ForceReleaseDialog::ForceReleaseDialog(const RedisLockRow& row, QWidget* parent)
 
     auto* form = new QFormLayout;
     form->addRow(tr("Server"), valueLabel(row.connectionName, false, this));
+    if (!row.node.isEmpty()) // the release runs on the key's master
+        form->addRow(tr("Node"), valueLabel(row.node, false, this));
     form->addRow(tr("Key"), valueLabel(row.key, true, this));
     form->addRow(
         tr("Convention"),

@@ -256,7 +256,10 @@ void RedisConnectionDialog::updateEnabled() {
                                    "TLS when the connection does."));
         break;
     case Topology::cluster:
-        m_topologyNote->setText(tr("Host and port name any node of the Cluster."));
+        m_topologyNote->setText(tr("Host and port name any node of the Cluster (a seed): the "
+                                   "slot map is read from it, every master is scanned, and each "
+                                   "lock shows its node. Lease keys need a hash tag ({name}); "
+                                   "channel locks are not possible on a Cluster."));
         break;
     case Topology::standalone:
         m_topologyNote->setText(tr("One server at the host and port (or socket) given."));
@@ -275,9 +278,6 @@ QString RedisConnectionDialog::warningText() const {
     if (m_tls->isChecked() && !m_verify->isChecked())
         warnings << tr("\u26a0 Insecure TLS: the server's certificate and name are not checked; "
                        "anybody on the network path can read and change the traffic.");
-    if (static_cast<Topology>(m_topology->currentData().toInt()) == Topology::cluster)
-        warnings << tr("\u26a0 The Lockscope library cannot work with a Redis Cluster yet: Test "
-                       "says what the seed node is, scans would see only its keys.");
     return warnings.join(u'\n');
 }
 

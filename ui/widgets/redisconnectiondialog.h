@@ -4,8 +4,8 @@
 // server, a Sentinel-managed master, a Cluster) and read-only - and test it before saving.
 // Where the password goes is said next to the "remember" box: the system keychain, or
 // (without one) the settings file in plain text. Turning verification off is shown as a
-// warning, as is choosing Cluster, which the library cannot serve yet. The SSH page names a
-// destination to reach the servers through (the system OpenSSH client, `ssh -W`).
+// warning. The SSH page names a destination to reach the servers through (the system
+// OpenSSH client, `ssh -W`).
 
 #include "session/redisconnectionconfig.h"
 
@@ -36,7 +36,7 @@ class RedisConnectionDialog : public QDialog {
     void showTlsPage();
     /// Shows the page with the SSH tunnel field (for screenshots and tests).
     void showSshPage();
-    /// The warning about unverified TLS or a Cluster; empty when there is nothing to warn.
+    /// The warning about unverified TLS; empty when there is nothing to warn.
     QString warningText() const;
 
     void accept() override;

@@ -150,7 +150,8 @@ void RedisPage::buildLocksTable() {
         RedisLockModel::TtlColumn,
         new TtlBarDelegate(RedisLockModel::RemainingRole, RedisLockModel::TotalTtlRole, m_locks));
     // Status, key, TTL and waiters fit in the locks pane of a 1024 px window.
-    const int widths[RedisLockModel::ColumnCount] = {96, 200, 130, 64, 260, 170, 110, 200};
+    const int widths[] = {96, 200, 130, 64, 260, 170, 110, 130, 200};
+    static_assert(std::size(widths) == RedisLockModel::ColumnCount);
     for (int column = 0; column < RedisLockModel::ColumnCount; ++column)
         m_locks->setColumnWidth(column, widths[column]);
     QHeaderView* header = m_locks->horizontalHeader();
@@ -158,6 +159,16 @@ void RedisPage::buildLocksTable() {
     header->setSectionsMovable(true);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(header, &QHeaderView::customContextMenuRequested, this, &RedisPage::showColumnMenu);
+    // The Node column only on a Redis Cluster: shown when cluster rows arrive, hidden when
+    // they go; in between, the operator's choice in the header menu stands.
+    header->setSectionHidden(RedisLockModel::NodeColumn, true);
+    RedisLockModel* locks = m_session->redis()->locks();
+    connect(locks, &RedisLockModel::mergeFinished, this, [locks, header, shown = false]() mutable {
+        if (locks->hasNodes() != shown) {
+            shown = !shown;
+            header->setSectionHidden(RedisLockModel::NodeColumn, !shown);
+        }
+    });
 }
 
 void RedisPage::connectSignals() {
@@ -356,6 +367,8 @@ void RedisPage::updateDetails() {
                 value + u"</td></tr>"_s;
     };
     line(tr("Server"), row->connectionName.toHtmlEscaped());
+    if (!row->node.isEmpty())
+        line(tr("Node"), tr("%1 (cluster master)").arg(row->node.toHtmlEscaped()));
     line(tr("Convention"), row->convention.toHtmlEscaped() + u" ("_s + row->confidence +
                                u") &mdash; "_s + row->evidence.toHtmlEscaped());
     line(tr("Type"), row->type.toHtmlEscaped());

@@ -30,6 +30,10 @@ QString RedisConnectionTester::reachedEndpoint(const std::string& probeAddress) 
     return at < 0 ? text : text.mid(at + 4);
 }
 
+QString RedisConnectionTester::mastersText(qsizetype count) {
+    return count == 1 ? QObject::tr("1 master") : QObject::tr("%1 masters").arg(count);
+}
+
 RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionConfig& config) {
     Result result;
     QString sentinelError;
@@ -69,13 +73,24 @@ RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionCo
     result.details << QObject::tr("Transport: %1")
                           .arg(probe.transport.empty() ? QObject::tr("unknown")
                                                        : TextFormat::fromStd(probe.transport));
-    QStringList replicas, sentinels;
+    QStringList replicas, sentinels, masters;
     for (const portalocker::RedisNodeInfo& node : probe.nodes) {
         QString text = TextFormat::fromStd(node.address);
+        if (node.role == "master") {
+            // A cluster master and the slots it serves.
+            masters << QObject::tr("%1 (slots %2)").arg(text, TextFormat::fromStd(node.state));
+            continue;
+        }
         if (!node.state.empty())
             text += u" ("_s + TextFormat::fromStd(node.state) + u')';
         (node.role == "sentinel" ? sentinels : replicas) << text;
     }
+    if (probe.cluster_slots_covered >= 0)
+        result.details << QObject::tr("Cluster: %1, %2 of 16384 slots served")
+                              .arg(mastersText(masters.size()))
+                              .arg(probe.cluster_slots_covered);
+    if (!masters.isEmpty())
+        result.details << QObject::tr("Masters: %1").arg(masters.join(u", "_s));
     if (!replicas.isEmpty())
         result.details << QObject::tr("Replicas: %1").arg(replicas.join(u", "_s));
     if (!sentinels.isEmpty())
@@ -86,16 +101,6 @@ RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionCo
                                       "kills a client.");
     for (const std::string& warning : probe.warnings)
         result.warnings << TextFormat::fromStd(warning);
-
-    if (config.topology == RedisConnectionConfig::Topology::cluster) {
-        // The option is kept so the connection says what it is, but nothing here may pretend
-        // to list a Cluster's locks from one node.
-        result.message = QObject::tr("Reached %1, but the Lockscope library cannot work with a "
-                                     "Redis Cluster yet: it would see only this node's keys "
-                                     "and cannot follow MOVED redirections.")
-                             .arg(address);
-        return result;
-    }
 
     // What a scan does first: read a key (checks the database and the ACL's key access).
     inspect::RedisScanOptions scanOptions;
@@ -113,6 +118,14 @@ RedisConnectionTester::Result RedisConnectionTester::run(const RedisConnectionCo
         options.ssh_destination.empty()
             ? QString()
             : QObject::tr(" via ssh %1").arg(TextFormat::fromStd(options.ssh_destination));
+    if (options.cluster.enabled) {
+        result.message =
+            QObject::tr("Connected to the Redis Cluster (seed %1:%2%3): %4, in %5.")
+                .arg(config.host)
+                .arg(config.port)
+                .arg(through, mastersText(masters.size()), TextFormat::duration(clock.elapsed()));
+        return result;
+    }
     result.message = QObject::tr("Connected to %1, database %2, in %3.")
                          .arg((options.sentinel.master_name.empty()
                                    ? address

@@ -3,7 +3,8 @@
 // (TLS, Sentinel, credentials as configured), asks the server what it is (probe_redis: INFO
 // server, ROLE, PING), reads one key as a scan would, and says in words what it reached:
 // version, role, the master Sentinel named, replicas and sentinels, the TLS protocol and
-// cipher, and warnings (unverified TLS, a replica, a Cluster the library cannot serve yet).
+// cipher, on a Cluster its masters (with their slots), replicas and slot coverage, and
+// warnings (unverified TLS, a replica, slots no master serves).
 
 #include "session/redisconnectionconfig.h"
 
@@ -33,6 +34,8 @@ class RedisConnectionTester : public QObject {
     /// "host:port" of the server a probe reached. With Sentinel the library describes it as
     /// "master 'NAME' at host:port"; only the endpoint is wanted next to the master's name.
     static QString reachedEndpoint(const std::string& probeAddress);
+    /// "1 master", "3 masters".
+    static QString mastersText(qsizetype count);
 
   signals:
     void finished(bool ok, const QString& message);

@@ -92,6 +92,9 @@ void RedisMonitor::scanNow() {
         RedisScanResult result;
         result.generation = generation;
         RedisRowBuilder::build(snapshot, context, result);
+        if (!snapshot.cluster_nodes.empty())
+            result.reachedAddress =
+                RedisConnectionTester::mastersText(qsizetype(snapshot.cluster_nodes.size()));
         if (!server.sentinel.master_name.empty()) {
             // Which master the sentinels name now, for the connection list: a failover shows.
             std::error_code ec;

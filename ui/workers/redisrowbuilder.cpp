@@ -58,6 +58,7 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
     RedisLockRow row;
     row.connectionId = context.connectionId;
     row.connectionName = context.connectionName;
+    row.node = TextFormat::fromStd(record.cluster_node);
     row.rowKey = context.connectionId + u'\n' + TextFormat::fromStd(record.identity());
     row.key = TextFormat::fromStd(record.key_printable);
     row.type = TextFormat::fromStd(record.type);

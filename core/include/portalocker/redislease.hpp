@@ -93,6 +93,9 @@ struct LeaseHolder {
 /// fencing_token() may be read from any thread.
 class RedisLease : public LockVocabulary<RedisLease> {
   public:
+    /// On a Redis Cluster (RedisOptions::cluster) `key` must carry a hash tag ("{orders}",
+    /// "jobs:{42}"), so that the key and its companions share a slot and the lease's scripts
+    /// run on the one master that owns it; else LockException errc::invalid_argument.
     explicit RedisLease(std::string key, RedisOptions redis = {}, LeaseOptions options = {});
     RedisLease(RedisLease&& other) noexcept;
     RedisLease& operator=(RedisLease&& other) noexcept;

@@ -81,6 +81,9 @@ struct RedisLockHolder {
 class RedisLock : public LockVocabulary<RedisLock, SharedForms::yes> {
   public:
     /// `channel` must be a valid Redis client-name fragment (printable ASCII, no spaces).
+    /// Refused on a Redis Cluster (RedisOptions::cluster) with LockException
+    /// errc::invalid_argument: the channel protocol counts subscribers on one node, and cannot
+    /// prove exclusion across nodes.
     explicit RedisLock(std::string channel, RedisOptions redis = {}, RedisLockOptions options = {});
     RedisLock(RedisLock&& other) noexcept;
     RedisLock& operator=(RedisLock&& other) noexcept;

@@ -53,6 +53,17 @@ struct RedisSentinelOptions {
     std::string password;
 };
 
+/// Redis Cluster: host:port (and `seeds`) name any nodes of the cluster; the connection
+/// reads the slot map from them (CLUSTER SHARDS, or CLUSTER SLOTS on Redis < 7), sends each
+/// command to the master that owns its key's slot (a connection per master, dialled on
+/// demand with the same TLS, credentials and timeouts), and follows MOVED and ASK.
+struct RedisClusterOptions {
+    bool enabled = false; ///< --cluster, cluster=1
+    /// More seed nodes, asked when host:port does not answer. From a URL: its other hosts
+    /// (redis://h1:7000,h2:7001?cluster=1).
+    std::vector<RedisEndpoint> seeds;
+};
+
 /// Where the Redis server is and how to log in. Every network call made with these options
 /// has a deadline: connect_timeout for establishing the connection, command_timeout for each
 /// command (and for the login that follows the connect).
@@ -82,6 +93,7 @@ struct RedisOptions {
     /// TLS still verifies the server's own name. Empty: direct connections. Not with
     /// unix_socket.
     std::string ssh_destination;
+    RedisClusterOptions cluster;
     /// A read-only connection: the connection itself refuses every command that can change
     /// data or another client (SET, EVAL, DEL, CLIENT KILL, SUBSCRIBE-based locking, ...)
     /// with errc::read_only, so RedisLock/RedisLease acquisition, force release and client
@@ -98,8 +110,9 @@ struct RedisOptions {
     /// `unix://[[user][:password]@]/path/to/socket[?db=N&password=P&username=U]`.
     /// Parameters: db, username, password, client_name, tls=1, cacert, cacertdir, cert, key,
     /// sni, insecure=1, readonly=1, sentinel=MASTER (the hosts are then sentinels), ssh=DEST,
-    /// sentinel_username, sentinel_password, wait_replicas, wait_timeout_ms,
-    /// connect_timeout_ms, command_timeout_ms. Several hosts need `sentinel`.
+    /// sentinel_username, sentinel_password, cluster=1 (the hosts are then seed nodes),
+    /// wait_replicas, wait_timeout_ms, connect_timeout_ms, command_timeout_ms. Several hosts
+    /// need `sentinel` or `cluster`; the two exclude each other, and a cluster has only db 0.
     /// User, password and values are percent-decoded. Throws LockException (errc::invalid_url)
     /// whose what() says what is wrong with the URL (never echoing a password).
     static RedisOptions from_url(std::string_view url);
@@ -109,7 +122,7 @@ struct RedisOptions {
                                  std::string* why = nullptr) noexcept;
 
     /// "host:port", "[v6]:port" or "unix:/path": for messages, never with credentials. With
-    /// Sentinel: "sentinel MASTER via host:port,...".
+    /// Sentinel: "sentinel MASTER via host:port,...". With Cluster: "cluster via host:port,...".
     std::string address() const;
     /// The options as a URL, with the password replaced by "***" unless `with_password`.
     std::string to_url(bool with_password = false) const;

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include "clusterrouter.hpp"
 #include "dial.hpp"
 #include "readonlycommands.hpp"
 #include "sentinel.hpp"
@@ -8,69 +9,11 @@
 
 #include <portalocker/exceptions.hpp>
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <poll.h>
 #include <utility>
 
 namespace portalocker::redis {
 namespace {
-
-Reply convert(const redisReply* raw) {
-    Reply reply;
-    switch (raw->type) {
-    case REDIS_REPLY_STATUS:
-        reply.type = Reply::Type::status;
-        break;
-    case REDIS_REPLY_ERROR:
-        reply.type = Reply::Type::error;
-        break;
-    case REDIS_REPLY_STRING:
-        reply.type = Reply::Type::string;
-        break;
-    case REDIS_REPLY_INTEGER:
-        reply.type = Reply::Type::integer;
-        break;
-    case REDIS_REPLY_ARRAY:
-        reply.type = Reply::Type::array;
-        break;
-    default:
-        reply.type = Reply::Type::nil;
-        break;
-    }
-    if (raw->type == REDIS_REPLY_STATUS || raw->type == REDIS_REPLY_ERROR ||
-        raw->type == REDIS_REPLY_STRING)
-        reply.text.assign(raw->str, raw->len);
-    if (raw->type == REDIS_REPLY_INTEGER)
-        reply.integer = raw->integer;
-    if (raw->type == REDIS_REPLY_ARRAY) {
-        reply.elements.reserve(raw->elements);
-        for (std::size_t i = 0; i < raw->elements; ++i)
-            reply.elements.push_back(convert(raw->element[i]));
-    }
-    return reply;
-}
-
-std::string upper(std::string_view text) {
-    std::string result(text);
-    for (char& c : result)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return result;
-}
-
-// How long poll() may sleep to reach `deadline`, rounded up so that it never wakes early
-// and spins.
-int poll_timeout(Deadline deadline) {
-    auto now = Clock::now();
-    if (deadline <= now)
-        return 0;
-    auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    return static_cast<int>(std::min<long long>(remaining, 1 << 30));
-}
 
 std::vector<std::string_view> views(const Command& command) {
     return {command.begin(), command.end()};
@@ -82,35 +25,6 @@ Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept {
     return detail::steady_deadline_after(timeout);
 }
 
-std::error_code classify_error_reply(const Reply& reply) noexcept {
-    if (!reply.is_error())
-        return {};
-    std::string_view kind = reply.error_kind();
-    if (kind == "NOAUTH" || kind == "WRONGPASS")
-        return make_error_code(errc::auth_failed);
-    if (kind == "NOPERM")
-        return make_error_code(errc::acl_denied);
-    // Servers without the user's password configured answer AUTH with a plain ERR; so do
-    // old servers ("ERR invalid password").
-    if (kind == "ERR" && (reply.text.rfind("ERR AUTH", 0) == 0 ||
-                          reply.text.find("invalid password") != std::string::npos))
-        return make_error_code(errc::auth_failed);
-    return make_error_code(errc::server_error);
-}
-
-std::string command_name(std::span<const std::string_view> argv) {
-    if (argv.empty())
-        return "(empty command)";
-    static constexpr std::string_view containers[] = {"ACL",    "CLIENT", "CLUSTER", "COMMAND",
-                                                      "CONFIG", "MEMORY", "OBJECT",  "PUBSUB",
-                                                      "SCRIPT", "XINFO",  "FUNCTION"};
-    std::string name = upper(argv[0]);
-    if (argv.size() > 1 &&
-        std::find(std::begin(containers), std::end(containers), name) != std::end(containers))
-        name += ' ' + upper(argv[1]);
-    return detail::printable_text(name, 256);
-}
-
 Connection::Connection(RedisOptions options) : m_options(std::move(options)) {}
 
 Connection::~Connection() {
@@ -118,42 +32,35 @@ Connection::~Connection() {
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : m_options(std::move(other.m_options)), m_transport(std::move(other.m_transport)),
-      m_reader(std::exchange(other.m_reader, nullptr)), m_answered(other.m_answered),
-      m_wantWrite(other.m_wantWrite), m_sendWantsRead(other.m_sendWantsRead),
-      m_outgoing(std::move(other.m_outgoing)), m_lastError(std::move(other.m_lastError)),
+    : m_options(std::move(other.m_options)), m_stream(std::move(other.m_stream)),
+      m_lastError(std::move(other.m_lastError)),
       m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
-      m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt) {}
+      m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt),
+      m_cluster(std::move(other.m_cluster)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
         close();
         m_options = std::move(other.m_options);
-        m_transport = std::move(other.m_transport);
-        m_reader = std::exchange(other.m_reader, nullptr);
-        m_answered = other.m_answered;
-        m_wantWrite = other.m_wantWrite;
-        m_sendWantsRead = other.m_sendWantsRead;
-        m_outgoing = std::move(other.m_outgoing);
+        m_stream = std::move(other.m_stream);
         m_lastError = std::move(other.m_lastError);
         m_sentinelMaster = std::move(other.m_sentinelMaster);
         m_sentinel = std::move(other.m_sentinel);
         m_master = std::move(other.m_master);
         m_masterCheckedAt = other.m_masterCheckedAt;
+        m_cluster = std::move(other.m_cluster);
     }
     return *this;
 }
 
+bool Connection::connected() const noexcept {
+    return m_cluster ? m_cluster->connected() : m_stream.is_open();
+}
+
 void Connection::close() noexcept {
-    m_transport.close();
-    if (m_reader) {
-        redisReaderFree(m_reader);
-        m_reader = nullptr;
-    }
-    m_answered = false;
-    m_wantWrite = false;
-    m_sendWantsRead = false;
-    m_outgoing.clear(); // commands for the old connection must never reach a new one
+    if (m_cluster)
+        m_cluster->close();
+    m_stream.close(); // queued commands go with it: they must never reach a new connection
 }
 
 std::string Connection::printable_address() const {
@@ -163,11 +70,19 @@ std::string Connection::printable_address() const {
 }
 
 int Connection::fd() const noexcept {
-    return m_transport.fd();
+    if (m_cluster) {
+        const Connection* node = m_cluster->current();
+        return node ? node->fd() : -1;
+    }
+    return m_stream.fd();
 }
 
 std::string Connection::transport_description() const {
-    return m_transport.is_open() ? m_transport.description() : std::string();
+    if (m_cluster) {
+        const Connection* node = m_cluster->current();
+        return node ? node->transport_description() : std::string();
+    }
+    return m_stream.is_open() ? m_stream.description() : std::string();
 }
 
 bool Connection::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
@@ -176,39 +91,62 @@ bool Connection::fail(std::error_code& ec, std::error_code code, std::string mes
     return false;
 }
 
-bool Connection::fail_io(std::error_code& ec, std::string_view what, std::error_code code,
-                         const std::string& reason) noexcept {
-    const bool answered = m_answered;
-    const bool tls = m_transport.is_tls();
+bool Connection::report(const StreamFailure& failure, std::error_code& ec) noexcept {
+    switch (failure.kind) {
+    case StreamFailure::Kind::send_timeout:
+        return fail(ec, make_error_code(errc::timeout),
+                    "Redis at " + printable_address() + " did not accept a command in time");
+    case StreamFailure::Kind::tls_expected:
+        return fail(ec, make_error_code(errc::tls_failed),
+                    "Redis at " + printable_address() +
+                        " answered with TLS: this port expects TLS (use rediss:// or --tls)");
+    case StreamFailure::Kind::malformed:
+        return fail(ec, make_error_code(errc::protocol_error),
+                    "malformed reply from Redis at " + printable_address() + ": " +
+                        detail::printable_text(failure.reason, 256));
+    case StreamFailure::Kind::out_of_memory:
+        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                    "out of memory reading from Redis at " + printable_address());
+    case StreamFailure::Kind::io:
+        break;
+    }
+    const std::string what(failure.what);
     // Through an ssh tunnel, ssh's own message ("Connection to bastion closed by remote
-    // host") names the cause better than the closed socket does. ssh ends right after its
-    // socket does, so the wait is short.
-    std::string tunnelFailure;
-    if (code != errc::tls_failed)
-        tunnelFailure = m_transport.tunnel_failure(deadline_after(std::chrono::milliseconds(200)));
-    close();
-    if (!tunnelFailure.empty())
+    // host") names the cause better than the closed socket does.
+    if (!failure.tunnel.empty())
         return fail(ec, make_error_code(errc::connection_lost),
-                    "connection to Redis at " + printable_address() + " lost while " +
-                        std::string(what) + ": " + tunnelFailure);
-    if (code == errc::tls_failed)
-        return fail(ec, code,
-                    "TLS with Redis at " + printable_address() + " failed while " +
-                        std::string(what) + ": " + detail::printable_text(reason, 512));
-    std::string text = reason.empty() ? "connection closed by the server" : reason;
+                    "connection to Redis at " + printable_address() + " lost while " + what + ": " +
+                        failure.tunnel);
+    if (failure.code == errc::tls_failed)
+        return fail(ec, failure.code,
+                    "TLS with Redis at " + printable_address() + " failed while " + what + ": " +
+                        detail::printable_text(failure.reason, 512));
+    std::string text = failure.reason.empty() ? "connection closed by the server" : failure.reason;
     // A TLS port drops a client that speaks plain RESP without a word.
-    if (!answered && !tls && reason.empty())
+    if (!failure.answered && !failure.tls && failure.reason.empty())
         text += " before it answered anything (if this port expects TLS, use rediss:// or "
                 "--tls)";
     return fail(ec, make_error_code(errc::connection_lost),
-                "connection to Redis at " + printable_address() + " lost while " +
-                    std::string(what) + ": " + detail::printable_text(text, 512));
+                "connection to Redis at " + printable_address() + " lost while " + what + ": " +
+                    detail::printable_text(text, 512));
 }
 
 bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
     ec.clear();
+    if (m_options.cluster.enabled) {
+        try {
+            if (!m_cluster)
+                m_cluster = std::make_unique<ClusterRouter>(m_options);
+        } catch (...) {
+            return fail(ec, std::make_error_code(std::errc::not_enough_memory),
+                        "out of memory connecting to Redis at " + printable_address());
+        }
+        if (!m_cluster->connect(ec, client_name))
+            m_lastError = m_cluster->last_error();
+        return !ec;
+    }
     const bool sentinel = !m_options.sentinel.master_name.empty();
-    if (m_transport.is_open()) {
+    if (m_stream.is_open()) {
         if (!sentinel || !master_moved())
             return true;
         close(); // and connect to the master the sentinels name now
@@ -238,11 +176,9 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
     Transport transport = dial(target, code, message);
     if (!transport.is_open())
         return fail(ec, code, std::move(message));
-    m_reader = redisReaderCreate();
-    if (!m_reader)
+    if (!m_stream.open(std::move(transport)))
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory connecting to Redis at " + printable_address());
-    m_transport = std::move(transport);
     if (sentinel)
         m_sentinelMaster = "master '" +
                            detail::printable_text(m_options.sentinel.master_name, 256) + "' at " +
@@ -317,7 +253,7 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     // With TLS 1.3 the server judges the client certificate after the client's handshake
     // ended: one round trip makes a refusal show here, in connect(), not in the first
     // command.
-    if (commands.empty() && m_transport.is_tls())
+    if (commands.empty() && m_stream.is_tls())
         commands.push_back({"PING"});
     if (commands.empty())
         return true;
@@ -348,103 +284,28 @@ bool Connection::refuse_if_read_only(std::span<const std::string_view> argv,
 bool Connection::append(std::span<const std::string_view> argv, std::error_code& ec) noexcept {
     if (!refuse_if_read_only(argv, ec))
         return false;
-    if (!m_transport.is_open())
+    if (!m_stream.is_open())
         return fail(ec, make_error_code(errc::connection_lost),
                     "not connected to Redis at " + printable_address());
-    // RESP, formatted here rather than into hiredis's buffer, so that sending is ours (see
-    // write_some()); hiredis only parses replies.
-    try {
-        m_outgoing += '*';
-        m_outgoing += std::to_string(argv.size());
-        m_outgoing += "\r\n";
-        for (std::string_view argument : argv) {
-            m_outgoing += '$';
-            m_outgoing += std::to_string(argument.size());
-            m_outgoing += "\r\n";
-            m_outgoing += argument;
-            m_outgoing += "\r\n";
-        }
-    } catch (...) {
-        m_outgoing.clear();
+    if (!m_stream.queue(argv))
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory queueing " + command_name(argv));
-    }
-    return true;
-}
-
-bool Connection::write_some(bool& done, std::error_code& ec) noexcept {
-    done = m_outgoing.empty();
-    while (!done) {
-        std::size_t written = 0;
-        std::error_code code;
-        std::string reason;
-        switch (m_transport.write(m_outgoing.data(), m_outgoing.size(), written, code, reason)) {
-        case IoResult::done:
-            m_outgoing.erase(0, written);
-            done = m_outgoing.empty();
-            m_sendWantsRead = false;
-            continue;
-        case IoResult::want_read:
-            m_sendWantsRead = true; // TLS: the peer's data first; flush() waits for it
-            return true;
-        case IoResult::want_write:
-            m_sendWantsRead = false;
-            return true;
-        case IoResult::closed:
-        case IoResult::failed:
-            explain_send_failure(code, reason);
-            return fail_io(ec, "sending", code, reason);
-        }
-    }
-    return true;
-}
-
-void Connection::explain_send_failure(std::error_code& code, std::string& reason) noexcept {
-    // A TLS server that refuses the client certificate sends an alert and closes; the reset
-    // that follows can fail our next send before we read the alert. The alert is still in
-    // the receive queue: read it, so that the error names the refusal.
-    if (!m_transport.is_tls())
-        return;
-    char buffer[512];
-    std::size_t got = 0;
-    std::error_code alertCode;
-    std::string alert;
-    if (m_transport.read(buffer, sizeof buffer, got, alertCode, alert) == IoResult::failed &&
-        alertCode == errc::tls_failed) {
-        code = alertCode;
-        reason = alert;
-    }
-}
-
-bool Connection::flush(Deadline deadline, std::error_code& ec) noexcept {
-    // Commands are small: the first send nearly always goes out whole, so try it before
-    // asking poll() (one system call less per command).
-    bool done = false;
-    if (!write_some(done, ec))
-        return false;
-    while (!done) {
-        pollfd descriptor{m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0};
-        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready < 0)
-            return fail_io(ec, "waiting to send", make_error_code(errc::connection_lost),
-                           std::strerror(errno));
-        if (ready == 0) {
-            close();
-            return fail(ec, make_error_code(errc::timeout),
-                        "Redis at " + printable_address() + " did not accept a command in time");
-        }
-        if (!write_some(done, ec))
-            return false;
-    }
     return true;
 }
 
 bool Connection::send(std::span<const std::string_view> argv, Deadline deadline,
                       std::error_code& ec) noexcept {
     ec.clear();
-    return append(argv, ec) && flush(deadline, ec);
+    if (m_cluster) {
+        Connection* node = m_cluster->route(argv, ec);
+        if (!node || !node->send(argv, deadline, ec))
+            m_lastError = node ? node->last_error() : m_cluster->last_error();
+        return !ec;
+    }
+    StreamFailure failure;
+    if (!append(argv, ec))
+        return false;
+    return m_stream.flush(deadline, failure) || report(failure, ec);
 }
 
 bool Connection::send(const Command& argv, Deadline deadline, std::error_code& ec) noexcept {
@@ -452,87 +313,39 @@ bool Connection::send(const Command& argv, Deadline deadline, std::error_code& e
     return send(arguments, deadline, ec);
 }
 
-bool Connection::receive(std::error_code& ec) noexcept {
-    char buffer[16 * 1024];
-    std::size_t got = 0;
-    std::error_code code;
-    std::string reason;
-    switch (m_transport.read(buffer, sizeof buffer, got, code, reason)) {
-    case IoResult::done:
-        break;
-    case IoResult::want_read:
-        m_wantWrite = false;
-        return true;
-    case IoResult::want_write:
-        m_wantWrite = true;
-        return true;
-    case IoResult::closed:
-        return fail_io(ec, "reading");
-    case IoResult::failed:
-        return fail_io(ec, "reading", code, reason);
-    }
-    m_wantWrite = false;
-    if (got == 0)
-        return true;
-    if (!m_answered && !m_transport.is_tls() && (buffer[0] == 0x15 || buffer[0] == 0x16)) {
-        // A TLS record (alert or handshake), not RESP: the server wants TLS.
-        close();
-        return fail(ec, make_error_code(errc::tls_failed),
-                    "Redis at " + printable_address() +
-                        " answered with TLS: this port expects TLS (use rediss:// or --tls)");
-    }
-    m_answered = true;
-    if (redisReaderFeed(m_reader, buffer, got) != REDIS_OK) {
-        close();
-        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
-                    "out of memory reading from Redis at " + printable_address());
-    }
-    return true;
-}
-
 Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::error_code& ec,
                                         int wake_fd) noexcept {
     ec.clear();
-    if (!m_transport.is_open()) {
+    if (m_cluster) {
+        Connection* node = m_cluster->current();
+        if (!node) {
+            fail(ec, make_error_code(errc::connection_lost),
+                 "nothing was sent to the Redis Cluster at " + printable_address());
+            return ReadStatus::failed;
+        }
+        const ReadStatus status = node->read(reply, deadline, ec, wake_fd);
+        if (status == ReadStatus::failed)
+            m_lastError = node->last_error();
+        return status;
+    }
+    if (!m_stream.is_open()) {
         fail(ec, make_error_code(errc::connection_lost),
              "not connected to Redis at " + printable_address());
         return ReadStatus::failed;
     }
-    for (;;) {
-        void* raw = nullptr;
-        if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
-            std::string reason = m_reader->errstr;
-            close();
-            fail(ec, make_error_code(errc::protocol_error),
-                 "malformed reply from Redis at " + printable_address() + ": " +
-                     detail::printable_text(reason, 256));
-            return ReadStatus::failed;
-        }
-        if (raw) {
-            reply = convert(static_cast<redisReply*>(raw));
-            freeReplyObject(raw);
-            return ReadStatus::reply;
-        }
-        // TLS keeps bytes of its own: those are read without waiting for the socket.
-        if (!m_transport.has_pending()) {
-            pollfd descriptors[2] = {{m_transport.fd(), short(m_wantWrite ? POLLOUT : POLLIN), 0},
-                                     {wake_fd, POLLIN, 0}};
-            int ready = ::poll(descriptors, wake_fd >= 0 ? 2 : 1, poll_timeout(deadline));
-            if (ready < 0 && errno == EINTR)
-                continue;
-            if (ready < 0) {
-                fail_io(ec, "waiting for a reply", make_error_code(errc::connection_lost),
-                        std::strerror(errno));
-                return ReadStatus::failed;
-            }
-            if (ready == 0)
-                return ReadStatus::timeout;
-            if (descriptors[0].revents == 0)
-                return ReadStatus::woken;
-        }
-        if (!receive(ec))
-            return ReadStatus::failed;
+    StreamFailure failure;
+    switch (m_stream.read(reply, deadline, failure, wake_fd)) {
+    case RespStream::ReadStatus::reply:
+        return ReadStatus::reply;
+    case RespStream::ReadStatus::timeout:
+        return ReadStatus::timeout;
+    case RespStream::ReadStatus::woken:
+        return ReadStatus::woken;
+    case RespStream::ReadStatus::failed:
+        break;
     }
+    report(failure, ec);
+    return ReadStatus::failed;
 }
 
 bool Connection::check_reply(const Reply& reply, std::span<const std::string_view> argv,
@@ -553,12 +366,21 @@ bool Connection::check_reply(const Reply& reply, std::span<const std::string_vie
                     "Redis at " + printable_address() + " requires a password (" + name +
                         " refused): " + text);
     const std::string_view kind = reply.error_kind();
-    if (kind == "MOVED" || kind == "ASK" || kind == "CROSSSLOT" || kind == "CLUSTERDOWN")
+    if (kind == "MOVED" || kind == "ASK")
         return fail(ec, code,
-                    name + " failed at Redis " + printable_address() +
-                        ": the server is a Redis Cluster node, and Cluster is not supported "
-                        "yet (" +
-                        text + ")");
+                    name + " failed at Redis " + printable_address() + ": " + text +
+                        " (the server is a Redis Cluster node: connect with --cluster or "
+                        "cluster=1 to follow the cluster's redirections)");
+    if (kind == "CLUSTERDOWN")
+        return fail(ec, code,
+                    name + " failed at Redis " + printable_address() + ": " + text +
+                        " (the server is a Redis Cluster node, and the cluster cannot serve this "
+                        "slot now: no master serves it, or the cluster is down)");
+    if (kind == "CROSSSLOT")
+        return fail(ec, code,
+                    name + " failed at Redis " + printable_address() + ": " + text +
+                        " (on a Redis Cluster the keys of one command must share a hash slot: "
+                        "give them a common hash tag, such as {name})");
     return fail(ec, code, name + " failed at Redis " + printable_address() + ": " + text);
 }
 
@@ -585,6 +407,12 @@ Reply Connection::command(const Command& argv, Deadline deadline, std::error_cod
 Reply Connection::command(std::span<const std::string_view> argv, Deadline deadline,
                           std::error_code& ec) noexcept {
     Reply reply;
+    if (m_cluster) {
+        reply = m_cluster->command(argv, deadline, ec);
+        if (ec)
+            m_lastError = m_cluster->last_error();
+        return reply;
+    }
     if (!send(argv, deadline, ec))
         return reply;
     switch (read(reply, deadline, ec)) {
@@ -615,13 +443,22 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands, Deadl
                                         std::error_code& ec) noexcept {
     ec.clear();
     std::vector<Reply> replies;
+    if (m_cluster) {
+        replies = m_cluster->pipeline(commands, deadline, ec);
+        if (ec)
+            m_lastError = m_cluster->last_error();
+        return replies;
+    }
     for (const Command& command : commands) {
         auto arguments = views(command);
         if (!append(arguments, ec))
             return replies;
     }
-    if (!flush(deadline, ec))
+    StreamFailure failure;
+    if (!m_stream.flush(deadline, failure)) {
+        report(failure, ec);
         return replies;
+    }
     std::error_code first;
     std::string firstMessage;
     for (const Command& command : commands) {

@@ -3,9 +3,9 @@
 // mapped to portalocker::errc with a message that names the server and the command. Shared by
 // the Redis locks and the Redis inspection code.
 //
-// The bytes travel over a Transport of our own (socket, optionally TLS: hiredis 0.14 has
-// none); hiredis only parses replies (its redisReader). All I/O is non-blocking and waits in
-// poll() with the caller's deadline, so nothing blocks past it. A request that times out
+// The bytes travel over a RespStream (respstream.hpp): a Transport of our own (socket,
+// optionally TLS: hiredis 0.14 has none) and hiredis's reply parser. All I/O is non-blocking and
+// waits in poll() with the caller's deadline, so nothing blocks past it. A request that times out
 // closes the connection (its reply could still arrive and would be taken for the next
 // command's). Reading with read() is different: it waits for the next message of a
 // subscriber connection, and running out of time there is normal and keeps the connection.
@@ -16,8 +16,9 @@
 // Not thread-safe: one thread at a time (callers lock around it when they share it).
 
 #include "clock.hpp"
+#include "errorreply.hpp"
 #include "reply.hpp"
-#include "transport.hpp"
+#include "respstream.hpp"
 
 #include <portalocker/redisoptions.hpp>
 
@@ -30,8 +31,6 @@
 #include <system_error>
 #include <vector>
 
-struct redisReader;
-
 namespace portalocker::redis {
 
 /// A command as its arguments ("SET", "key", "value", ...).
@@ -40,14 +39,8 @@ using Command = std::vector<std::string>;
 /// `timeout` from now (saturating).
 Deadline deadline_after(std::chrono::nanoseconds timeout) noexcept;
 
-/// The error an error reply means: NOAUTH/WRONGPASS and failed AUTH -> auth_failed,
-/// NOPERM -> acl_denied, anything else -> server_error. Empty for other replies.
-std::error_code classify_error_reply(const Reply& reply) noexcept;
-
-/// "CLIENT KILL", "PUBLISH": the command name for messages (subcommand included).
-std::string command_name(std::span<const std::string_view> argv);
-
 class SentinelClient;
+class ClusterRouter;
 
 class Connection {
   public:
@@ -62,11 +55,13 @@ class Connection {
     /// CLIENT SETNAME `client_name`, or options().client_name when `client_name` is empty).
     /// Does nothing when already connected, except with Sentinel: then, at most once a second,
     /// it asks the sentinels again and reconnects when they name another master. With
-    /// Sentinel, each sentinel asked and then the master get connect_timeout each. Errors:
+    /// Sentinel, each sentinel asked and then the master get connect_timeout each. With
+    /// Cluster, it reads the slot map (see ClusterRouter) and commands go to the master of
+    /// their key's slot, MOVED and ASK followed. Errors:
     /// connect_failed (address and reason), tls_failed (the cause named), auth_failed,
     /// acl_denied, timeout, server_error (e.g. a database out of range).
     bool connect(std::error_code& ec, std::string_view client_name = {}) noexcept;
-    bool connected() const noexcept { return m_transport.is_open(); }
+    bool connected() const noexcept;
     /// Closes the socket (the server drops its subscriptions and name with it).
     void close() noexcept;
 
@@ -101,8 +96,11 @@ class Connection {
     ReadStatus read(Reply& reply, Deadline deadline, std::error_code& ec,
                     int wake_fd = -1) noexcept;
 
-    /// The socket, -1 when not connected.
+    /// The socket, -1 when not connected. With Cluster: the one of the node the last command
+    /// (or send()) went to.
     int fd() const noexcept;
+    /// The cluster router with RedisOptions::cluster (created by connect()), else nullptr.
+    ClusterRouter* cluster() noexcept { return m_cluster.get(); }
     const RedisOptions& options() const noexcept { return m_options; }
     /// The server for messages: options().address(), or with Sentinel "master 'NAME' at
     /// host:port" once connected.
@@ -118,14 +116,9 @@ class Connection {
     /// byte).
     std::string printable_address() const;
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
-    bool fail_io(std::error_code& ec, std::string_view what, std::error_code code = {},
-                 const std::string& reason = {}) noexcept;
+    /// Puts a failure of the stream (closed by then) into words naming the server.
+    bool report(const StreamFailure& failure, std::error_code& ec) noexcept;
     bool refuse_if_read_only(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
-    /// Feeds what the transport has into the reader; false (connection closed) on failure.
-    bool receive(std::error_code& ec) noexcept;
-    bool flush(Deadline deadline, std::error_code& ec) noexcept;
-    bool write_some(bool& done, std::error_code& ec) noexcept;
-    void explain_send_failure(std::error_code& code, std::string& reason) noexcept;
     bool append(std::span<const std::string_view> argv, std::error_code& ec) noexcept;
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
@@ -136,17 +129,13 @@ class Connection {
     void drop_if_replica(const Reply& reply, std::error_code& ec) noexcept;
 
     RedisOptions m_options;
-    Transport m_transport;
-    redisReader* m_reader = nullptr;
-    bool m_answered = false;      // a byte came from the server on this connection
-    bool m_wantWrite = false;     // TLS: the last read needs the socket writable first
-    bool m_sendWantsRead = false; // TLS: the last send needs the socket readable first
-    std::string m_outgoing;       // formatted commands not yet sent
+    RespStream m_stream;
     std::string m_lastError;
     std::string m_sentinelMaster; // "master 'NAME' at host:port" once Sentinel named it
     std::unique_ptr<SentinelClient> m_sentinel;
     RedisEndpoint m_master; // the master connected to (Sentinel mode)
     Clock::time_point m_masterCheckedAt;
+    std::unique_ptr<ClusterRouter> m_cluster; // Cluster mode: every command goes through it
 };
 
 } // namespace portalocker::redis

@@ -251,8 +251,10 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
 bool LeaseEngine::wait_out_failover(Deadline deadline, std::error_code& ec) noexcept {
     // With Sentinel, a lost connection or an unreachable master is what a failover looks
     // like for a few seconds: a waiter goes on waiting (on the new master, which the next
-    // connect finds) as long as its deadline allows. Without Sentinel it is an error.
-    if (m_redis.sentinel.master_name.empty() ||
+    // connect finds) as long as its deadline allows. On a Redis Cluster the same holds for
+    // the master of the key's slot (the slot map is read again before the next command).
+    // Without either it is an error.
+    if ((m_redis.sentinel.master_name.empty() && !m_redis.cluster.enabled) ||
         !(ec == errc::connection_lost || ec == errc::connect_failed || ec == errc::timeout))
         return false;
     const auto pause = std::clamp<std::chrono::nanoseconds>(m_options.check_interval,

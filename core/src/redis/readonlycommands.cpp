@@ -30,6 +30,7 @@ constexpr std::string_view plain_commands[] = {
     "DBSIZE",       "INFO",     "PING",       "ECHO",        "TIME",        "ROLE",
     "AUTH",         "SELECT",   "HELLO",      "SUBSCRIBE",   "UNSUBSCRIBE", "PSUBSCRIBE",
     "PUNSUBSCRIBE", "READONLY", "EXPIRETIME", "PEXPIRETIME", "LASTSAVE",    "COMMAND",
+    "ASKING", // Cluster: lets the next command reach a slot being imported
 };
 
 // Container commands and the subcommands of theirs that only read.

@@ -3,6 +3,7 @@
 #include <portalocker/exceptions.hpp>
 
 #include "../printable.hpp"
+#include "keyslot.hpp"
 #include "leaseengine.hpp"
 
 namespace portalocker {
@@ -37,10 +38,28 @@ std::error_code moved_from() {
     throw LockException(moved_from(), "use of a moved-from RedisLease");
 }
 
+// A lease's scripts touch its key, `<key>:fencing`, `<key>:owner` and `<key>:signal`: on a
+// Redis Cluster those must share one hash slot, which they do when the key carries a hash tag
+// ("{orders}", "jobs:{42}"), since the suffixes leave the tag as it is. Keys are not renamed
+// behind the caller's back: single-node deployments and other clients keep their names.
+std::string refuse_untagged_on_cluster(std::string key, const RedisOptions& redis) {
+    if (redis.cluster.enabled && !redis::has_hash_tag(key))
+        throw LockException(make_error_code(errc::invalid_argument),
+                            "Redis lease '" + detail::printable_text(key, 256) +
+                                "' cannot be used on the Redis Cluster at " +
+                                detail::printable_text(redis.address(), 256) +
+                                ": its key needs a hash tag, such as '{" +
+                                detail::printable_text(key, 256) +
+                                "}', so that the key, its fencing counter, owner hash and "
+                                "signal list share one hash slot");
+    return key;
+}
+
 } // namespace
 
 RedisLease::RedisLease(std::string key, RedisOptions redis, LeaseOptions options)
-    : m_impl(std::make_unique<Impl>(std::move(key), std::move(redis), std::move(options))) {}
+    : m_impl(std::make_unique<Impl>(refuse_untagged_on_cluster(std::move(key), redis),
+                                    std::move(redis), std::move(options))) {}
 
 RedisLease::RedisLease(RedisLease&& other) noexcept = default;
 

@@ -50,8 +50,25 @@ RedisLockOptions validated(const std::string& channel, RedisLockOptions options)
 
 } // namespace
 
+// portalocker's channel protocol proves exclusion by counting subscribers (PUBSUB NUMSUB,
+// CLIENT LIST). On a Redis Cluster PUBLISH reaches every node but those count the clients of
+// one node only, and each Python client subscribes at whatever node it is connected to: two
+// holders on two nodes would both see themselves alone. No node that all parties agree on
+// exists, so the lock is refused rather than taken wrongly.
+RedisOptions refuse_cluster(const std::string& channel, RedisOptions redis) {
+    if (redis.cluster.enabled)
+        throw LockException(make_error_code(errc::invalid_argument),
+                            "RedisLock '" + detail::printable_text(channel, 256) +
+                                "' cannot be used on the Redis Cluster at " +
+                                detail::printable_text(redis.address(), 256) +
+                                ": channel locks count subscribers on one node only, so mutual "
+                                "exclusion cannot be guaranteed across nodes (use a RedisLease "
+                                "with a hash-tagged key instead)");
+    return redis;
+}
+
 RedisLock::RedisLock(std::string channel, RedisOptions redis, RedisLockOptions options)
-    : m_impl(std::make_unique<Impl>(channel, std::move(redis),
+    : m_impl(std::make_unique<Impl>(channel, refuse_cluster(channel, std::move(redis)),
                                     validated(channel, std::move(options)))) {}
 
 RedisLock::RedisLock(RedisLock&& other) noexcept = default;

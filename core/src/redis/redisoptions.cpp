@@ -250,6 +250,8 @@ class Parser {
             if (value.empty())
                 return fail("sentinel needs the master name (sentinel=mymaster)");
             options.sentinel.master_name = value;
+        } else if (name == "cluster") {
+            return parse_flag(name, value, options.cluster.enabled);
         } else if (name == "sentinel_username") {
             options.sentinel.username = value;
         } else if (name == "sentinel_password") {
@@ -274,12 +276,12 @@ class Parser {
         } else if (name == "command_timeout_ms") {
             return parse_milliseconds(name, value, options.command_timeout);
         } else {
-            return fail(
-                "unknown parameter '" + std::string(name) +
-                "' (known: db, username, password, client_name, tls, cacert, cacertdir, "
-                "cert, key, sni, insecure, readonly, sentinel, sentinel_username, "
-                "sentinel_password, ssh, wait_replicas, wait_timeout_ms, connect_timeout_ms, "
-                "command_timeout_ms)");
+            return fail("unknown parameter '" + std::string(name) +
+                        "' (known: db, username, password, client_name, tls, cacert, cacertdir, "
+                        "cert, key, sni, insecure, readonly, sentinel, sentinel_username, "
+                        "sentinel_password, cluster, ssh, wait_replicas, wait_timeout_ms, "
+                        "connect_timeout_ms, "
+                        "command_timeout_ms)");
         }
         return true;
     }
@@ -384,9 +386,14 @@ class Parser {
         if (!parse_query(query, options))
             return false;
         const bool sentinel = !options.sentinel.master_name.empty();
-        if (endpoints.size() > 1 && !sentinel)
+        if (sentinel && options.cluster.enabled)
+            return fail("sentinel and cluster exclude each other (a cluster fails over by "
+                        "itself)");
+        if (options.cluster.enabled && options.db != 0)
+            return fail("a Redis Cluster has only database 0, not " + std::to_string(options.db));
+        if (endpoints.size() > 1 && !sentinel && !options.cluster.enabled)
             return fail("several hosts need sentinel=MASTER_NAME (the hosts are then the "
-                        "sentinels)");
+                        "sentinels) or cluster=1 (the hosts are then seed nodes)");
         // Sentinels listen on 26379 unless told otherwise.
         for (RedisEndpoint& endpoint : endpoints)
             if (endpoint.port == 0)
@@ -395,6 +402,8 @@ class Parser {
         options.port = endpoints.front().port;
         if (sentinel)
             options.sentinel.sentinels = std::move(endpoints);
+        else if (options.cluster.enabled)
+            options.cluster.seeds.assign(endpoints.begin() + 1, endpoints.end());
         return true;
     }
 
@@ -507,6 +516,12 @@ std::string RedisOptions::address() const {
                     endpoint_text(sentinel.sentinels[i].host, sentinel.sentinels[i].port);
         return text;
     }
+    if (cluster.enabled) {
+        std::string text = "cluster via " + endpoint_text(host, port);
+        for (const RedisEndpoint& seed : cluster.seeds)
+            text += ',' + endpoint_text(seed.host, seed.port);
+        return text;
+    }
     return endpoint_text(host, port);
 }
 
@@ -555,6 +570,8 @@ std::string RedisOptions::to_url(bool with_password) const {
         add("sentinel_password", with_password ? sentinel.password : std::string("***"));
     if (!ssh_destination.empty())
         add("ssh", ssh_destination);
+    if (cluster.enabled)
+        add("cluster", "1");
     if (wait_replicas) {
         add("wait_replicas", std::to_string(wait_replicas));
         add("wait_timeout_ms", std::to_string(wait_timeout.count()));
@@ -573,6 +590,9 @@ std::string RedisOptions::to_url(bool with_password) const {
                      endpoint_text(sentinel.sentinels[i].host, sentinel.sentinels[i].port);
     } else {
         hosts = endpoint_text(host, port);
+        if (cluster.enabled)
+            for (const RedisEndpoint& seed : cluster.seeds)
+                hosts += ',' + endpoint_text(seed.host, seed.port);
     }
     return (tls.enabled ? "rediss://" : "redis://") + credentials + hosts + '/' +
            std::to_string(db) + query;

@@ -1,6 +1,8 @@
 #include <portalocker/redisprobe.hpp>
 
+#include "clusterrouter.hpp"
 #include "connection.hpp"
+#include "keyslot.hpp"
 
 #include "../printable.hpp"
 
@@ -26,6 +28,22 @@ std::string info_field(const std::string& info, std::string_view field) {
 
 std::string endpoint(const std::string& host, const std::string& port) {
     return host.find(':') != std::string::npos ? '[' + host + "]:" + port : host + ':' + port;
+}
+
+// Every master of the slot map with its slot ranges, and the replicas.
+void describe_cluster(redis::ClusterRouter& cluster, RedisProbeResult& result) {
+    const redis::SlotMap& map = cluster.slot_map();
+    result.cluster_slots_covered = map.covered_slots();
+    for (const redis::ClusterShard& shard : map.shards()) {
+        std::string ranges;
+        for (const auto& [first, last] : shard.ranges)
+            ranges += (ranges.empty() ? "" : ",") + std::to_string(first) +
+                      (first == last ? std::string() : '-' + std::to_string(last));
+        result.nodes.push_back({redis::endpoint_text(shard.master), "master", ranges});
+        for (const RedisEndpoint& replica : shard.replicas)
+            result.nodes.push_back({redis::endpoint_text(replica), "replica",
+                                    "of " + redis::endpoint_text(shard.master)});
+    }
 }
 
 } // namespace
@@ -59,7 +77,7 @@ RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
         result.mode = info_field(info, "redis_mode");
         redis::Reply role = connection.command({"ROLE"}, ignored);
         result.role = role.at(0).text == "slave" ? "replica" : role.at(0).text;
-        if (result.role == "master")
+        if (result.role == "master" && !connection.cluster())
             for (const redis::Reply& replica : role.at(2).elements)
                 result.nodes.push_back(
                     {endpoint(replica.at(0).text, replica.at(1).text), "replica", ""});
@@ -69,6 +87,14 @@ RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
                     {endpoint(sentinel.host, std::to_string(sentinel.port)), "sentinel", ""});
             result.address = connection.peer_address();
         }
+        if (redis::ClusterRouter* cluster = connection.cluster()) {
+            describe_cluster(*cluster, result);
+            // The node that answered INFO and ROLE, and how it was reached.
+            if (const redis::Connection* node = cluster->current()) {
+                result.address = node->options().address();
+                result.transport = node->transport_description();
+            }
+        }
         if (options.tls.enabled && !options.tls.verify)
             result.warnings.push_back("TLS without certificate verification (--insecure): "
                                       "anybody on the network path can read and change the "
@@ -76,10 +102,19 @@ RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
         if (result.role == "replica")
             result.warnings.push_back("this server is a replica: locks can only be taken and "
                                       "released on the master");
-        if (result.mode == "cluster")
-            result.warnings.push_back("this server is a Redis Cluster node: Cluster is not "
-                                      "supported yet (locks on keys of other nodes fail with "
-                                      "MOVED)");
+        if (result.mode == "cluster" && !options.cluster.enabled)
+            result.warnings.push_back("this server is a Redis Cluster node: connect with "
+                                      "--cluster (cluster=1), or keys served by other nodes "
+                                      "fail with MOVED");
+        if (options.cluster.enabled && result.mode != "cluster")
+            result.warnings.push_back("Cluster was asked for, but the server runs in " +
+                                      result.mode + " mode");
+        if (result.cluster_slots_covered >= 0 &&
+            result.cluster_slots_covered < redis::cluster_slot_count)
+            result.warnings.push_back(
+                "only " + std::to_string(result.cluster_slots_covered) + " of " +
+                std::to_string(redis::cluster_slot_count) +
+                " hash slots have a master: keys in the others fail (CLUSTERDOWN)");
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         if (why)

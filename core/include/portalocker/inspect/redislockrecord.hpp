@@ -108,6 +108,8 @@ struct RedisLockRecord {
     std::string key_printable; ///< printable_bytes(key)
     int db = 0;                ///< the database; -1 for channel locks (pub/sub is server-wide)
     std::string type;          ///< Redis type: "string", "hash"; "pubsub" for channel locks
+    /// Redis Cluster: the master that holds the key ("host:port"); empty elsewhere.
+    std::string cluster_node;
 
     /// The owner token as stored: a string lock's value (the first max_value_bytes when the
     /// value is longer), a Redisson owner field, or "" for channel locks (see holders).
@@ -173,6 +175,8 @@ struct RedisSnapshot {
     std::error_code error; ///< set when the scan could not run to the end
     std::string error_message;
     std::size_t keys_scanned = 0;
+    /// Redis Cluster: the masters scanned ("host:port"), in order; empty elsewhere.
+    std::vector<std::string> cluster_nodes;
     std::vector<RedisLockRecord> locks;            ///< keys first (by key), then channels
     std::vector<RedisLockRecord> fencing_counters; ///< RedisLease counters (not locks)
     std::vector<RedisClient> blocked_clients;      ///< every client blocked in BLPOP

@@ -8,6 +8,12 @@
 // pinged as the portalocker protocol allows, with a short deadline. Every command has a
 // deadline (the connection's command timeout, cut to the scan's own deadline if set).
 //
+// On a Redis Cluster (RedisOptions::cluster) every master is scanned in turn, each with SCAN
+// on its own connection, and every record names its master (cluster_node); channel locks are
+// not looked for (RedisLock refuses clusters). A resharding during the scan can move keys
+// between masters scanned and not yet scanned: a key seen twice is listed once, and a slot
+// map that changed meanwhile is reported as a problem (scan again to be sure).
+//
 // Progress is reported after every SCAN batch; the callback (or a stop request) can cancel,
 // and the snapshot then holds what was found so far (complete = false, cancelled = true).
 //
@@ -38,6 +44,11 @@ struct RedisScanProgress {
     std::size_t locks_found = 0;  ///< locks recognised so far (keys only until the end)
     std::string cursor;           ///< the next SCAN cursor ("0" when the key scan is done)
     bool keys_done = false;       ///< the key scan finished; channels and waiters follow
+    /// Redis Cluster: the master being scanned ("host:port"), its place and how many there
+    /// are; keys_scanned and locks_found count over all masters so far.
+    std::string node;
+    std::size_t node_index = 0;
+    std::size_t node_count = 1;
 };
 
 struct RedisScanOptions {

@@ -327,6 +327,14 @@ RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
         impl.release_key(session, seen, result);
     }
 
+    // On a cluster the key's own master did the work (the connection routes by key): name it.
+    if (server.cluster.enabled) {
+        const std::string node = session.node_of(seen.key);
+        if (!node.empty()) {
+            entry.server = "cluster node " + node + " (" + server.address() + ")";
+            result.steps.push_back("routed to cluster node " + node + ", which serves the key");
+        }
+    }
     entry.outcome = std::string(to_string(result.outcome));
     entry.message = result.message;
     for (const std::string& warning : result.warnings)

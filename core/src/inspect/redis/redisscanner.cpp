@@ -4,10 +4,13 @@
 #include "keyinspector.hpp"
 #include "redissession.hpp"
 
+#include "redis/slotmap.hpp"
+
 #include <portalocker/exceptions.hpp>
 #include <portalocker/inspect/redisbytes.hpp>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace portalocker::inspect {
 
@@ -29,7 +32,15 @@ struct RedisScanner::Impl {
         snapshot.error = ec;
         snapshot.error_message = std::move(message);
     }
-    bool scan_keys(RedisSnapshot& snapshot, KeyInspector& keys);
+    bool scan_keys(RedisSession& node, RedisSnapshot& snapshot, KeyInspector& keys,
+                   RedisScanProgress& progress);
+    /// Keys, then clients (lease holders' names, BLPOP waiters) and, with `channels`, channel
+    /// locks, all on `node`; records are appended to the snapshot with `clusterNode` set.
+    /// False when the scan must stop (cancelled, failed, out of time).
+    bool scan_node(RedisSession& node, RedisSnapshot& snapshot, RedisScanProgress& progress,
+                   const std::string& clusterNode, bool channels);
+    /// Every master of a cluster in turn.
+    void scan_cluster(RedisSnapshot& snapshot);
     void attribute_waiters(RedisSnapshot& snapshot, const std::vector<RedisClient>& blocked) const;
 
     RedisScanOptions options;
@@ -37,9 +48,10 @@ struct RedisScanner::Impl {
     std::string lastError;
 };
 
-bool RedisScanner::Impl::scan_keys(RedisSnapshot& snapshot, KeyInspector& keys) {
+bool RedisScanner::Impl::scan_keys(RedisSession& session, RedisSnapshot& snapshot,
+                                   KeyInspector& keys, RedisScanProgress& progress) {
     std::error_code ec;
-    RedisScanProgress progress;
+    const std::size_t locksBefore = snapshot.locks.size();
     if (is_literal_pattern(options.match)) {
         // One name: look at it directly instead of walking the whole keyspace for it.
         const std::string key = unescape_literal_pattern(options.match);
@@ -74,7 +86,7 @@ bool RedisScanner::Impl::scan_keys(RedisSnapshot& snapshot, KeyInspector& keys) 
             return false;
         }
         progress.keys_scanned = snapshot.keys_scanned;
-        progress.locks_found = keys.locks().size();
+        progress.locks_found = locksBefore + keys.locks().size();
         progress.cursor = cursor;
         if (cursor != "0" && stop_requested(progress)) {
             snapshot.cancelled = true;
@@ -125,6 +137,114 @@ void RedisScanner::Impl::attribute_waiters(RedisSnapshot& snapshot,
     }
 }
 
+bool RedisScanner::Impl::scan_node(RedisSession& node, RedisSnapshot& snapshot,
+                                   RedisScanProgress& progress, const std::string& clusterNode,
+                                   bool channelLocks) {
+    std::error_code ec;
+    KeyInspector keys(node, options, snapshot.problems);
+    bool going = !options.include_keys || scan_keys(node, snapshot, keys, progress);
+    // What was found before a cancel is still settled and returned: a partial answer is
+    // worth more than none.
+    if (!snapshot.error && !keys.finish(ec))
+        fail(snapshot, ec, node.last_error());
+    std::vector<RedisLockRecord> found = std::move(keys.locks());
+    std::vector<RedisLockRecord> counters = std::move(keys.counters());
+    if (going && !snapshot.error) {
+        ChannelInspector channels(node, options, snapshot.problems);
+        if (!channels.load_clients(ec)) {
+            fail(snapshot, ec, node.last_error());
+        } else {
+            std::vector<RedisClient> blocked = channels.blocked_in_blpop();
+            RedisSnapshot here;
+            here.db = snapshot.db;
+            here.locks = std::move(found);
+            attribute_waiters(here, blocked);
+            snapshot.problems.insert(snapshot.problems.end(), here.problems.begin(),
+                                     here.problems.end());
+            found = std::move(here.locks);
+            snapshot.blocked_clients.insert(snapshot.blocked_clients.end(), blocked.begin(),
+                                            blocked.end());
+            channels.name_lease_holders(found);
+            if (channelLocks && !channels.inspect(std::nullopt, found, ec))
+                fail(snapshot, ec, node.last_error());
+        }
+    }
+    for (RedisLockRecord& record : found)
+        record.cluster_node = clusterNode;
+    for (RedisLockRecord& record : counters)
+        record.cluster_node = clusterNode;
+    snapshot.locks.insert(snapshot.locks.end(), std::make_move_iterator(found.begin()),
+                          std::make_move_iterator(found.end()));
+    snapshot.fencing_counters.insert(snapshot.fencing_counters.end(),
+                                     std::make_move_iterator(counters.begin()),
+                                     std::make_move_iterator(counters.end()));
+    return going && !snapshot.error;
+}
+
+void RedisScanner::Impl::scan_cluster(RedisSnapshot& snapshot) {
+    const std::vector<RedisEndpoint> masters = session.cluster_masters();
+    const std::vector<std::string> mapBefore = session.slot_map_summary();
+    RedisScanProgress progress;
+    progress.node_count = masters.size();
+    for (std::size_t i = 0; i < masters.size(); ++i) {
+        const std::string name = redis::endpoint_text(masters[i]);
+        snapshot.cluster_nodes.push_back(name);
+        progress.node = name;
+        progress.node_index = i;
+        progress.cursor = "0";
+        if (session.out_of_time()) {
+            snapshot.complete = false;
+            Problem problem;
+            problem.kind = Problem::Kind::deadline;
+            problem.message = "the scan stopped at its time limit after " + std::to_string(i) +
+                              " of " + std::to_string(masters.size()) + " cluster masters";
+            snapshot.problems.push_back(std::move(problem));
+            return;
+        }
+        RedisSession node(session.node_options(masters[i]));
+        node.start_clock(options.max_duration);
+        std::error_code ec;
+        if (!node.connect(ec)) {
+            fail(snapshot, ec, node.last_error());
+            return;
+        }
+        if (!scan_node(node, snapshot, progress, name, false))
+            return;
+        if (i + 1 < masters.size() && stop_requested(progress)) {
+            snapshot.cancelled = true;
+            snapshot.complete = false;
+            return;
+        }
+    }
+    // A resharding meanwhile moves keys between masters: one seen on both is listed once
+    // (as found last, on its new master), and the operator is told the list may miss some.
+    auto dedupe = [](std::vector<RedisLockRecord>& records) {
+        std::unordered_set<std::string> seen;
+        std::vector<RedisLockRecord> unique;
+        for (auto it = records.rbegin(); it != records.rend(); ++it)
+            if (seen.insert(it->key).second)
+                unique.push_back(std::move(*it));
+        records.assign(std::make_move_iterator(unique.rbegin()),
+                       std::make_move_iterator(unique.rend()));
+    };
+    std::error_code ec;
+    if (!session.refresh_slot_map(ec)) {
+        fail(snapshot, ec, session.last_error());
+        return;
+    }
+    if (session.slot_map_summary() != mapBefore) {
+        dedupe(snapshot.locks);
+        dedupe(snapshot.fencing_counters);
+        Problem problem;
+        problem.kind = Problem::Kind::unresolved;
+        problem.message = "the cluster's slot map changed during the scan (resharding or "
+                          "failover): keys that moved from a master not yet scanned to one "
+                          "already scanned are missing; scan again for a complete list";
+        snapshot.problems.push_back(std::move(problem));
+        snapshot.complete = false;
+    }
+}
+
 RedisScanner::RedisScanner(RedisOptions server, RedisScanOptions options)
     : m_impl(std::make_unique<Impl>(std::move(server), std::move(options))) {}
 RedisScanner::~RedisScanner() = default;
@@ -155,26 +275,11 @@ RedisSnapshot RedisScanner::scan() {
         snapshot.duration = std::chrono::steady_clock::now() - started;
         return snapshot;
     }
-    KeyInspector keys(impl.session, impl.options, snapshot.problems);
-    bool going = !impl.options.include_keys || impl.scan_keys(snapshot, keys);
-    // What was found before a cancel is still settled and returned: a partial answer is
-    // worth more than none.
-    if (!snapshot.error && !keys.finish(ec))
-        impl.fail(snapshot, ec, impl.session.last_error());
-    snapshot.locks = std::move(keys.locks());
-    snapshot.fencing_counters = std::move(keys.counters());
-    if (going && !snapshot.error) {
-        ChannelInspector channels(impl.session, impl.options, snapshot.problems);
-        if (!channels.load_clients(ec)) {
-            impl.fail(snapshot, ec, impl.session.last_error());
-        } else {
-            snapshot.blocked_clients = channels.blocked_in_blpop();
-            impl.attribute_waiters(snapshot, snapshot.blocked_clients);
-            channels.name_lease_holders(snapshot.locks);
-            if (impl.options.include_channel_locks &&
-                !channels.inspect(std::nullopt, snapshot.locks, ec))
-                impl.fail(snapshot, ec, impl.session.last_error());
-        }
+    if (impl.session.options().cluster.enabled) {
+        impl.scan_cluster(snapshot);
+    } else {
+        RedisScanProgress progress;
+        impl.scan_node(impl.session, snapshot, progress, {}, impl.options.include_channel_locks);
     }
     std::stable_sort(snapshot.locks.begin(), snapshot.locks.end(),
                      [](const auto& a, const auto& b) {
@@ -190,6 +295,9 @@ RedisSnapshot RedisScanner::scan() {
         done.locks_found = snapshot.locks.size();
         done.cursor = "0";
         done.keys_done = true;
+        done.node_count = std::max<std::size_t>(1, snapshot.cluster_nodes.size());
+        done.node_index = done.node_count - 1;
+        done.node = snapshot.cluster_nodes.empty() ? std::string() : snapshot.cluster_nodes.back();
         impl.options.progress(done); // cancelling after the end changes nothing
     }
     snapshot.duration = std::chrono::steady_clock::now() - started;
@@ -208,6 +316,11 @@ std::optional<RedisLockRecord> RedisScanner::inspect_key(std::string_view key,
         return std::nullopt;
     }
     std::optional<RedisLockRecord> record;
+    const std::string clusterNode = impl.session.node_of(name);
+    for (RedisLockRecord& found : keys.locks())
+        found.cluster_node = clusterNode;
+    for (RedisLockRecord& found : keys.counters())
+        found.cluster_node = clusterNode;
     if (!keys.locks().empty())
         record = std::move(keys.locks().front());
     else if (!keys.counters().empty())
@@ -241,6 +354,13 @@ std::optional<RedisLockRecord> RedisScanner::inspect_key(std::string_view key,
 std::optional<RedisLockRecord> RedisScanner::inspect_channel(std::string_view channel,
                                                              std::error_code& ec) {
     Impl& impl = *m_impl;
+    if (impl.session.options().cluster.enabled) {
+        ec = make_error_code(errc::invalid_argument);
+        impl.lastError = "channel locks are not looked for on the Redis Cluster at " +
+                         impl.session.options().address() +
+                         ": subscribers are counted per node, and RedisLock refuses clusters";
+        return std::nullopt;
+    }
     impl.session.start_clock(impl.options.max_duration);
     std::vector<Problem> problems;
     ChannelInspector channels(impl.session, impl.options, problems);

@@ -1,5 +1,7 @@
 #include "redissession.hpp"
 
+#include "redis/clusterrouter.hpp"
+
 #include <portalocker/exceptions.hpp>
 
 #include <algorithm>
@@ -44,6 +46,59 @@ bool RedisSession::connect(std::error_code& ec) noexcept {
         return false;
     }
     m_clientId = id.as_integer().value_or(0);
+    return true;
+}
+
+std::vector<RedisEndpoint> RedisSession::cluster_masters() noexcept {
+    redis::ClusterRouter* cluster = m_connection.cluster();
+    try {
+        return cluster ? cluster->slot_map().masters() : std::vector<RedisEndpoint>{};
+    } catch (...) {
+        return {};
+    }
+}
+
+RedisOptions RedisSession::node_options(const RedisEndpoint& node) const {
+    RedisOptions options = m_connection.options();
+    options.cluster = {};
+    options.host = node.host;
+    options.port = node.port;
+    return options;
+}
+
+std::string RedisSession::node_of(std::string_view key) noexcept {
+    redis::ClusterRouter* cluster = m_connection.cluster();
+    try {
+        if (cluster)
+            if (auto owner = cluster->owner_of(key))
+                return redis::endpoint_text(*owner);
+    } catch (...) {
+    }
+    return {};
+}
+
+std::vector<std::string> RedisSession::slot_map_summary() noexcept {
+    std::vector<std::string> summary;
+    redis::ClusterRouter* cluster = m_connection.cluster();
+    try {
+        if (cluster)
+            for (const redis::ClusterShard& shard : cluster->slot_map().shards())
+                for (const auto& [first, last] : shard.ranges)
+                    summary.push_back(std::to_string(first) + '-' + std::to_string(last) + ' ' +
+                                      redis::endpoint_text(shard.master));
+        std::sort(summary.begin(), summary.end());
+    } catch (...) {
+    }
+    return summary;
+}
+
+bool RedisSession::refresh_slot_map(std::error_code& ec) noexcept {
+    ec.clear();
+    redis::ClusterRouter* cluster = m_connection.cluster();
+    if (cluster && !cluster->refresh(next_deadline(), ec)) {
+        m_lastError = cluster->last_error();
+        return false;
+    }
     return true;
 }
 

@@ -36,6 +36,18 @@ class RedisSession {
     std::vector<redis::Reply> pipeline(std::span<const redis::Command> commands,
                                        std::error_code& ec) noexcept;
 
+    /// Redis Cluster (options().cluster, after connect()): the masters of the slot map, and
+    /// options for a plain connection to one of them. Empty / unchanged elsewhere.
+    std::vector<RedisEndpoint> cluster_masters() noexcept;
+    RedisOptions node_options(const RedisEndpoint& node) const;
+    /// Redis Cluster: "host:port" of the master serving `key`'s slot per the map; empty
+    /// elsewhere or before connect().
+    std::string node_of(std::string_view key) noexcept;
+    /// Redis Cluster: the slot map as a comparable list of (first slot, master) ranges.
+    std::vector<std::string> slot_map_summary() noexcept;
+    /// Reads the cluster's slot map again (no-op elsewhere).
+    bool refresh_slot_map(std::error_code& ec) noexcept;
+
     /// CLIENT ID of this connection (0 before connecting), so it can be left out of lists.
     long long client_id() const noexcept { return m_clientId; }
     const RedisOptions& options() const noexcept { return m_connection.options(); }
