@@ -1,5 +1,6 @@
 #include "dial.hpp"
 
+#include "clock.hpp"
 #include "connection.hpp"
 #include "resolver.hpp"
 #include "sshtunnel.hpp"
@@ -23,14 +24,6 @@
 
 namespace portalocker::redis {
 namespace {
-
-int poll_milliseconds(Deadline deadline) {
-    auto now = Clock::now();
-    if (deadline <= now)
-        return 0;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    return static_cast<int>(std::min<long long>(left, 1 << 30));
-}
 
 // A non-blocking, close-on-exec socket connected to `address` by `deadline`; -1 with
 // `reason` set otherwise. Close-on-exec because programs that run others (lockctl does)
@@ -56,7 +49,7 @@ int connect_socket(const sockaddr* address, socklen_t length, Deadline deadline,
     }
     for (;;) {
         pollfd descriptor{fd, POLLOUT, 0};
-        int ready = ::poll(&descriptor, 1, poll_milliseconds(deadline));
+        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready <= 0) {

@@ -14,20 +14,6 @@
 #include <utility>
 
 namespace portalocker::redis {
-namespace {
-
-// How long poll() may sleep to reach `deadline`, rounded up so that it never wakes early
-// and spins.
-int poll_timeout(Deadline deadline) {
-    auto now = Clock::now();
-    if (deadline <= now)
-        return 0;
-    auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    return static_cast<int>(std::min<long long>(remaining, 1 << 30));
-}
-
-} // namespace
-
 RespStream::~RespStream() {
     close();
 }

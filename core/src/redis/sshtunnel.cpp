@@ -23,14 +23,6 @@ extern char** environ;
 namespace portalocker::redis {
 namespace {
 
-int milliseconds_until(Deadline deadline) {
-    auto now = Clock::now();
-    if (deadline <= now)
-        return 0;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    return static_cast<int>(std::min<long long>(left, 1 << 30));
-}
-
 // The same checks as for `lockctl --host` (inspect/sshcommand.cpp): a destination starting
 // with '-' would be read as an option (-oProxyCommand=...), a line break would end up in
 // ssh's configuration parsing.
@@ -232,7 +224,7 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
             if (m_errors < 0)
                 break;
             pollfd descriptor{m_errors, POLLIN, 0};
-            const int ready = ::poll(&descriptor, 1, milliseconds_until(deadline));
+            const int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
             if (ready == 0)
                 return {};
             if (ready < 0 && errno != EINTR)
@@ -317,7 +309,7 @@ bool SshTunnel::confirm(int fd, Deadline deadline, std::string& reason) noexcept
             }
         }
         pollfd descriptor{fd, short(sent < length ? POLLOUT : POLLIN), 0};
-        const int ready = ::poll(&descriptor, 1, milliseconds_until(deadline));
+        const int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
         if (ready == 0) {
             reason = "no answer through the tunnel within the connect timeout (ssh still "
                      "logging in, or the server behind it silent)";

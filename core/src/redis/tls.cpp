@@ -102,14 +102,6 @@ std::string asn1_time_text(const ASN1_TIME* time) {
     return text;
 }
 
-int poll_milliseconds(Deadline deadline) {
-    auto now = Clock::now();
-    if (deadline <= now)
-        return 0;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    return static_cast<int>(std::min<long long>(left, 1 << 30));
-}
-
 } // namespace
 
 TlsSession::~TlsSession() {
@@ -253,7 +245,7 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const RedisTlsOptions&
             return nullptr;
         }
         pollfd descriptor{fd, events, 0};
-        int ready = ::poll(&descriptor, 1, poll_milliseconds(deadline));
+        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready <= 0) {
