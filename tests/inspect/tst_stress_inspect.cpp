@@ -162,6 +162,27 @@ QStringList runAgent(const QStringList& arguments, int* exitCode) {
     return lines;
 }
 
+/// `lockctl list --json` run as nobody: the whole listing (empty when it did not run or
+/// printed no JSON).
+QJsonObject listingAsNobody() {
+    int exitCode = -1;
+    const QStringList json = runAgent({QStringLiteral("exec"), QString::number(nobody),
+                                       testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                                       QStringLiteral("list"), QStringLiteral("--json")},
+                                      &exitCode);
+    if (exitCode != 0)
+        return {};
+    return QJsonDocument::fromJson(json.join(QLatin1Char('\n')).toUtf8()).object();
+}
+
+/// The lock on `inode` in a `lockctl list --json` listing; empty when it is not there.
+QJsonObject lockOnInode(const QJsonObject& listing, std::uint64_t inode) {
+    for (const QJsonValue value : listing.value(QStringLiteral("locks")).toArray())
+        if (value.toObject().value(QStringLiteral("inode")).toInteger() == qint64(inode))
+            return value.toObject();
+    return {};
+}
+
 } // namespace
 
 /// Case 3, in inspectleasebreak.cpp (QVERIFY and friends report into the running test).
@@ -423,19 +444,10 @@ class TestStressInspect : public QObject {
                qPrintable(found.front()));
 
         // The same through lockctl list --json run as nobody.
-        const QStringList json = runAgent({QStringLiteral("exec"), QString::number(nobody),
-                                           testsupport::programPath("LOCKSCOPE_LOCKCTL"),
-                                           QStringLiteral("list"), QStringLiteral("--json")},
-                                          &exitCode);
-        QCOMPARE(exitCode, 0);
-        const QJsonObject listing =
-            QJsonDocument::fromJson(json.join(QLatin1Char('\n')).toUtf8()).object();
-        QVERIFY2(!listing.isEmpty(), qPrintable(json.join(QLatin1Char('\n')).left(500)));
+        const QJsonObject listing = listingAsNobody();
+        QVERIFY2(!listing.isEmpty(), "lockctl list --json as nobody failed");
         QCOMPARE(listing.value(QStringLiteral("complete")).toBool(), true);
-        QJsonObject entry;
-        for (const QJsonValue value : listing.value(QStringLiteral("locks")).toArray())
-            if (value.toObject().value(QStringLiteral("inode")).toInteger() == qint64(holder.inode))
-                entry = value.toObject();
+        const QJsonObject entry = lockOnInode(listing, holder.inode);
         QVERIFY2(!entry.isEmpty(), "lockctl list as nobody dropped root's lock");
         QVERIFY(entry.value(QStringLiteral("path")).isNull());
         const QJsonArray lockProblems = entry.value(QStringLiteral("problems")).toArray();
@@ -478,17 +490,7 @@ class TestStressInspect : public QObject {
         QVERIFY2(found.size() == 1, qPrintable(all));
         QCOMPARE(found.front().split(QLatin1Char('\t')).value(4), file);
 
-        const QStringList json = runAgent({QStringLiteral("exec"), QString::number(nobody),
-                                           testsupport::programPath("LOCKSCOPE_LOCKCTL"),
-                                           QStringLiteral("list"), QStringLiteral("--json")},
-                                          &exitCode);
-        QCOMPARE(exitCode, 0);
-        const QJsonObject listing =
-            QJsonDocument::fromJson(json.join(QLatin1Char('\n')).toUtf8()).object();
-        QJsonObject entry;
-        for (const QJsonValue value : listing.value(QStringLiteral("locks")).toArray())
-            if (value.toObject().value(QStringLiteral("inode")).toInteger() == qint64(holder.inode))
-                entry = value.toObject();
+        const QJsonObject entry = lockOnInode(listingAsNobody(), holder.inode);
         QVERIFY2(!entry.isEmpty(), "lockctl list as nobody dropped root's lock");
         QCOMPARE(entry.value(QStringLiteral("path")).toString(), file);
         QCOMPARE(entry.value(QStringLiteral("path_source")).toString(), QStringLiteral("search"));

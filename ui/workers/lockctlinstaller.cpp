@@ -162,12 +162,24 @@ void LockctlInstaller::onProbed(int exitCode, QProcess::ExitStatus status) {
                       .arg(m_destination));
     m_process = run(QString::fromLatin1(copyCommand));
     connect(m_process, &QProcess::finished, this, &LockctlInstaller::onCopied);
-    connect(m_process, &QProcess::started, this, [this, program] {
-        // The whole program, then end of file: the remote `cat` ends there.
-        m_process->write(program->readAll());
-        program->deleteLater();
-        m_process->closeWriteChannel();
-    });
+    // The program goes out in chunks as ssh takes them (a debug build's lockctl is ~70 MB:
+    // neither read whole on the GUI thread nor buffered whole in QProcess), then end of file,
+    // where the remote `cat` ends.
+    QProcess* process = m_process;
+    auto sendMore = [process, program] {
+        if (process->bytesToWrite() > 0 || !program->isOpen())
+            return;
+        const QByteArray chunk = program->read(256 * 1024);
+        if (!chunk.isEmpty()) {
+            process->write(chunk);
+            return;
+        }
+        program->close();
+        process->closeWriteChannel();
+    };
+    connect(m_process, &QProcess::started, program, sendMore);
+    connect(m_process, &QProcess::bytesWritten, program, sendMore);
+    connect(m_process, &QProcess::finished, program, &QObject::deleteLater);
     m_process->start();
 }
 
