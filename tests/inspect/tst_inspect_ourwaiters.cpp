@@ -15,10 +15,18 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <set>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace inspecttest;
 using portalocker::inspect::Pid;
@@ -154,6 +162,47 @@ class TestInspectOurWaiters : public QObject {
         QVERIFY(inspect::read_wait_notices(waiter.pid(), "/proc").empty());
     }
 
+    // The moment after a grant: the waiter's helper, still alive, took the lock on the open
+    // file description it shares with the waiter, so /proc/locks names the helper and the
+    // descriptor scan names the waiter. One process holds it: the waiter (a race in the
+    // holdWaiterIsItself scenario, made certain here with a helper that stays).
+    void grantedHelperIsItsParent() {
+        const QString file = path(QStringLiteral("granted.lock"));
+        const int fd = ::open(file.toLocal8Bit().constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        QVERIFY(fd >= 0);
+        int ready[2];
+        QCOMPARE(::pipe2(ready, O_CLOEXEC), 0);
+        const pid_t helper = ::fork();
+        QVERIFY(helper >= 0);
+        if (helper == 0) {
+            // Only async-signal-safe calls in the child of a threaded parent.
+            ::prctl(PR_SET_NAME, portalocker::wait_helper_name.data());
+            const char answer = ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 'y' : 'n';
+            (void)!::write(ready[1], &answer, 1);
+            for (;;)
+                ::pause();
+        }
+        ::close(ready[1]);
+        char answer = 0;
+        QCOMPARE(::read(ready[0], &answer, 1), ssize_t(1));
+        ::close(ready[0]);
+        const auto cleanup = qScopeGuard([&] {
+            ::kill(helper, SIGKILL);
+            ::waitpid(helper, nullptr, 0);
+            ::close(fd);
+        });
+        QCOMPARE(answer, 'y');
+        const inspect::Snapshot snapshot =
+            scanUntil([&](const inspect::Snapshot& s) { return lockOn(s, file) != nullptr; }, {},
+                      static_cast<int>(testsupport::timeBound(10000)));
+        const inspect::FileLock* lock = lockOn(snapshot, file);
+        QVERIFY(lock);
+        QCOMPARE(lock->holders.size(), std::size_t(1));
+        QCOMPARE(lock->holders.front().pid, Pid(::getpid()));
+        QVERIFY(!snapshot.process(helper));
+        QVERIFY(snapshot.process(::getpid()));
+    }
+
     // Item 4: a semaphore waiter is one process waiting on every full slot, not three helpers.
     void semaphoreWaiterIsOneProcess() {
         const QString directory = path(QStringLiteral("sem"));
@@ -205,13 +254,16 @@ class TestInspectOurWaiters : public QObject {
         QCOMPARE(holder.send(QStringLiteral("flock f ex nb")), QStringLiteral("LOCKED"));
         Lockctl waiter(
             {QStringLiteral("hold"), file, QStringLiteral("--timeout"), QStringLiteral("60")});
-        QTest::qWait(1500); // both have existed for a while before the inspector looks
-        inspect::Snapshot snapshot = scanUntil(
-            [&](const inspect::Snapshot& s) {
-                const inspect::FileLock* lock = lockOn(s, file);
-                return lock && !lock->waiters.empty() && lock->waiters.front().notice;
-            },
-            {}, static_cast<int>(testsupport::timeBound(10000)));
+        auto waitPublished = [&](const inspect::Snapshot& s) {
+            const inspect::FileLock* lock = lockOn(s, file);
+            return lock && !lock->waiters.empty() && lock->waiters.front().notice;
+        };
+        // Both have existed for a while before the inspector looks: once the wait is seen
+        // (a loaded machine may take its time to start lockctl), a little longer.
+        scanUntil(waitPublished, {}, static_cast<int>(testsupport::timeBound(10000)));
+        QTest::qWait(1200);
+        inspect::Snapshot snapshot =
+            scanUntil(waitPublished, {}, static_cast<int>(testsupport::timeBound(10000)));
         const auto now = std::chrono::system_clock::now();
         inspect::SnapshotTracker tracker([now] { return now; });
         tracker.update(snapshot);

@@ -92,6 +92,27 @@ bool RemoteHosts::start(const QString& lockctl) {
     return true;
 }
 
+bool RemoteHosts::holdOnOtherHost(const QString& lockctl, const QString& path, bool shared,
+                                  testsupport::ChildProcess& holder, QString& why) {
+    QStringList arguments{QStringLiteral("--host"), QStringLiteral("other"), QStringLiteral("hold"),
+                          path};
+    if (shared)
+        arguments << QStringLiteral("--shared");
+    arguments << QStringLiteral("--") << QStringLiteral("sh") << QStringLiteral("-c")
+              << QStringLiteral("echo HELD; exec sleep 600");
+    if (!holder.start(lockctl, arguments)) {
+        why = QStringLiteral("cannot start ") + lockctl;
+        return false;
+    }
+    const QString line = holder.readLine(static_cast<int>(testsupport::timeBound(20000)));
+    if (line == QStringLiteral("HELD"))
+        return true;
+    why = QStringLiteral("the remote holder said '") + line +
+          QStringLiteral("' instead of HELD; its standard error: ") + holder.standardError() +
+          QStringLiteral("\nthe other host's sshd log: ") + m_otherHost.log();
+    return false;
+}
+
 void RemoteHosts::stop() {
     m_machine.kill();
     m_otherHost.kill();

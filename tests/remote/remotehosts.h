@@ -13,6 +13,7 @@
 // plus, from SshServer, "<alias>-unknown-key", "<alias>-refused" and "unreachable".
 
 #include "sshserver.h"
+#include "testsupport.h"
 
 #include <QString>
 #include <QTemporaryDir>
@@ -27,6 +28,11 @@ class RemoteHosts {
     testsupport::SshServer& otherHost() { return m_otherHost; }
     QString scratch(const QString& name) const;
     const QString& error() const { return m_error; }
+    /// Starts `lockctl --host other hold PATH [--shared] -- sh -c 'echo HELD; sleep'` in
+    /// `holder` (LOCKSCOPE_SSH_COMMAND from the environment) and waits for HELD; false with
+    /// `why` saying what the holder and both sshd logs said.
+    bool holdOnOtherHost(const QString& lockctl, const QString& path, bool shared,
+                         testsupport::ChildProcess& holder, QString& why);
 
   private:
     bool writeFakeLockctl(const QString& directory, const QByteArray& body,

@@ -46,13 +46,11 @@ class TestRemoteHostConnection : public QObject {
         environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"),
                            m_hosts.otherHost().sshCommand());
         holder.process().setProcessEnvironment(environment);
-        if (!holder.start(m_lockctl,
-                          {QStringLiteral("--host"), QStringLiteral("other"),
-                           QStringLiteral("hold"), path, QStringLiteral("--"), QStringLiteral("sh"),
-                           QStringLiteral("-c"), QStringLiteral("echo HELD; exec sleep 600")}))
-            return false;
-        return holder.readLine(static_cast<int>(testsupport::timeBound(20000))) ==
-               QStringLiteral("HELD");
+        QString why;
+        if (m_hosts.holdOnOtherHost(m_lockctl, path, false, holder, why))
+            return true;
+        qWarning("%s", qPrintable(why));
+        return false;
     }
 
   private slots:

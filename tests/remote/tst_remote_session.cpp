@@ -57,11 +57,9 @@ class TestRemoteSession : public QObject {
         const QString there = m_hosts.scratch(u"session-remote.lock"_s);
         const QString here = m_hosts.scratch(u"session-local.lock"_s);
         testsupport::ChildProcess remoteHolder, localHolder;
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        remoteHolder.process().setProcessEnvironment(environment);
-        QVERIFY(remoteHolder.start(m_lockctl, {u"--host"_s, u"other"_s, u"hold"_s, there, u"--"_s,
-                                               u"sh"_s, u"-c"_s, u"echo HELD; exec sleep 600"_s}));
-        QCOMPARE(remoteHolder.readLine(static_cast<int>(testsupport::timeBound(20000))), u"HELD"_s);
+        QString why;
+        QVERIFY2(m_hosts.holdOnOtherHost(m_lockctl, there, false, remoteHolder, why),
+                 qPrintable(why));
         QVERIFY(localHolder.start(m_lockctl, {u"hold"_s, here, u"--"_s, u"sh"_s, u"-c"_s,
                                               u"echo HELD; exec sleep 600"_s}));
         QCOMPARE(localHolder.readLine(), u"HELD"_s);

@@ -72,10 +72,9 @@ class TestRemoteSignal : public QObject {
     void terminateARemoteHolder() {
         const QString path = m_hosts.scratch(u"signal-remote.lock"_s);
         testsupport::ChildProcess remoteHolder, localHolder;
-        QVERIFY(remoteHolder.start(m_lockctl,
-                                   {u"--host"_s, u"other"_s, u"hold"_s, path, u"--shared"_s,
-                                    u"--"_s, u"sh"_s, u"-c"_s, u"echo HELD; exec sleep 600"_s}));
-        QCOMPARE(remoteHolder.readLine(static_cast<int>(testsupport::timeBound(20000))), u"HELD"_s);
+        QString why;
+        QVERIFY2(m_hosts.holdOnOtherHost(m_lockctl, path, true, remoteHolder, why),
+                 qPrintable(why));
         QVERIFY(localHolder.start(m_lockctl, {u"hold"_s, path, u"--shared"_s, u"--"_s, u"sh"_s,
                                               u"-c"_s, u"echo HELD; exec sleep 600"_s}));
         QCOMPARE(localHolder.readLine(), u"HELD"_s);
@@ -136,9 +135,9 @@ class TestRemoteSignal : public QObject {
         // "Terminate" link; the dialog it opens is wired to the host's lockctl.
         const QString path = m_hosts.scratch(u"signal-page.lock"_s);
         testsupport::ChildProcess remoteHolder;
-        QVERIFY(remoteHolder.start(m_lockctl, {u"--host"_s, u"other"_s, u"hold"_s, path, u"--"_s,
-                                               u"sh"_s, u"-c"_s, u"echo HELD; exec sleep 600"_s}));
-        QCOMPARE(remoteHolder.readLine(static_cast<int>(testsupport::timeBound(20000))), u"HELD"_s);
+        QString why;
+        QVERIFY2(m_hosts.holdOnOtherHost(m_lockctl, path, false, remoteHolder, why),
+                 qPrintable(why));
         AppSettings settings(m_directory.filePath(u"page.ini"_s));
         InspectorSession session(&settings);
         QString error;

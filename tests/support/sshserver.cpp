@@ -10,6 +10,7 @@
 #include <QMultiMap>
 #include <QThread>
 
+#include <algorithm>
 #include <csignal>
 #include <pwd.h>
 #include <sys/prctl.h>
@@ -162,11 +163,26 @@ bool SshServer::writeConfigs() {
     for (const Listener& listener : m_listeners)
         server += "Port " + QByteArray::number(m_ports.value(listener.alias)) + '\n';
     // Match blocks last: everything after a Match belongs to it.
-    for (const Listener& listener : m_listeners)
-        if (!listener.environment.isEmpty())
-            server += "Match LocalPort " + QByteArray::number(m_ports.value(listener.alias)) +
-                      "\n  SetEnv " + listener.environment.join(QLatin1Char(' ')).toLocal8Bit() +
-                      '\n';
+    // sshd runs the command through the user's shell, and bash then reads ~/.bashrc: a
+    // developer's rc (pyenv, conda, a prompt that talks to the network) can stall every login
+    // for a minute - pyenv's shim lock, left behind when a test kills a login, did. So each
+    // port gets a home of its own, empty, unless the listener names one.
+    for (const Listener& listener : m_listeners) {
+        QStringList environment = listener.environment;
+        const bool ownHome =
+            std::any_of(environment.cbegin(), environment.cend(),
+                        [](const QString& entry) { return entry.startsWith(u"HOME="); });
+        if (!ownHome) {
+            const QString home = dir.filePath(QStringLiteral("home-") + listener.alias);
+            if (!QDir().mkpath(home)) {
+                m_error = QStringLiteral("cannot make ") + home;
+                return false;
+            }
+            environment << QStringLiteral("HOME=") + home;
+        }
+        server += "Match LocalPort " + QByteArray::number(m_ports.value(listener.alias)) +
+                  "\n  SetEnv " + environment.join(QLatin1Char(' ')).toLocal8Bit() + '\n';
+    }
 
     QByteArray knownHosts;
     QByteArray client;

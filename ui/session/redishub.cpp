@@ -14,9 +14,13 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QMutex>
 #include <QThread>
 #include <QUuid>
+
+#include <algorithm>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -26,19 +30,37 @@ namespace {
 // ("redis/<id>" and "redis/<id>/sentinel"): a connection has two secrets.
 const QString sentinelSuffix = u"/sentinel"_s;
 
+QMutex abandonedMutex;
+std::vector<QThreadPool*> abandonedPools;
+
+/// At the application's end: the abandoned pools whose scans have ended are joined, so no
+/// scan thread (and nothing it holds, e.g. OpenSSL's per-thread state) outlives the
+/// application object. A scan still stuck in a frozen server's reply gets a short grace and
+/// is then left to the process's exit: quitting never waits for a server.
+void joinAbandonedPools() {
+    QMutexLocker locker(&abandonedMutex);
+    QDeadlineTimer grace(200);
+    for (QThreadPool* pool : abandonedPools)
+        if (pool->waitForDone(static_cast<int>(std::max<qint64>(0, grace.remainingTime()))))
+            delete pool;
+    abandonedPools.clear();
+}
+
 /// Keeps a scan pool whose scans outlived their hub until they end (deleted at a later
-/// abandonment once idle; at exit, the process ends with them).
+/// abandonment once idle, or at the application's end).
 void abandonPool(QThreadPool* pool) {
-    static QMutex mutex;
-    static std::vector<QThreadPool*> abandoned;
-    QMutexLocker locker(&mutex);
-    std::erase_if(abandoned, [](QThreadPool* old) {
+    // Its threads end as soon as their scan does instead of idling for the pool's expiry.
+    pool->setExpiryTimeout(0);
+    QMutexLocker locker(&abandonedMutex);
+    if (abandonedPools.empty())
+        qAddPostRoutine(joinAbandonedPools);
+    std::erase_if(abandonedPools, [](QThreadPool* old) {
         if (old->activeThreadCount() > 0)
             return false;
         delete old;
         return true;
     });
-    abandoned.push_back(pool);
+    abandonedPools.push_back(pool);
 }
 
 } // namespace

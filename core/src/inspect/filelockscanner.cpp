@@ -1,6 +1,7 @@
 #include <portalocker/inspect/filelockscanner.hpp>
 
 #include <portalocker/inspect/proclocksparser.hpp>
+#include <portalocker/waitnotice.hpp>
 
 #include "pathsearch.hpp"
 #include "procfs.hpp"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <sys/stat.h>
@@ -217,6 +219,38 @@ void note_missing_paths(ScanContext& context) {
     }
 }
 
+/// A waiter just granted may still have its wait helper alive for a moment: /proc/locks
+/// then names the helper as the lock's owner, and the descriptor it shares names the waiter
+/// too. The helper is its parent (identify_waiting_processes does the same for waiters), so
+/// the holder list names each process that holds once.
+void fold_granted_helpers(ScanContext& context) {
+    Snapshot& snapshot = context.snapshot;
+    std::unordered_map<Pid, Pid> parent_of;
+    for (const auto& [pid, info] : snapshot.processes)
+        if (info.alive && info.parent_pid > 0 && info.command == wait_helper_name)
+            parent_of.emplace(pid, info.parent_pid);
+    if (parent_of.empty())
+        return;
+    for (FileLock& lock : snapshot.file_locks) {
+        std::vector<Holder> holders;
+        holders.reserve(lock.holders.size());
+        for (Holder& holder : lock.holders) {
+            if (const auto found = parent_of.find(holder.pid); found != parent_of.end())
+                holder.pid = found->second;
+            const bool seen = std::any_of(holders.begin(), holders.end(),
+                                          [&](const Holder& h) { return h.pid == holder.pid; });
+            if (!seen)
+                holders.push_back(std::move(holder));
+        }
+        lock.holders = std::move(holders);
+    }
+    for (const auto& [helper, parent] : parent_of) {
+        snapshot.processes.erase(helper);
+        if (!snapshot.processes.contains(parent))
+            snapshot.processes.emplace(parent, context.processes.read(parent));
+    }
+}
+
 void read_processes(ScanContext& context) {
     Snapshot& snapshot = context.snapshot;
     std::vector<Pid> pids;
@@ -240,6 +274,7 @@ void read_processes(ScanContext& context) {
                                 pid);
         snapshot.processes.emplace(pid, std::move(info));
     }
+    fold_granted_helpers(context);
 }
 
 void report_unreadable(ScanContext& context) {
