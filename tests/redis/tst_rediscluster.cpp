@@ -16,6 +16,7 @@
 #include <portalocker/redisprobe.hpp>
 
 #include "clustersetup.h"
+#include "testcertificates.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
@@ -75,7 +76,10 @@ class TestRedisCluster : public QObject {
 
   private slots:
     void init() {
-        // Each case gets a fresh cluster: migrations change the slot owners.
+        // Each case gets a fresh cluster: migrations change the slot owners. The TLS case
+        // starts its own.
+        if (QByteArray(QTest::currentTestFunction()) == "tlsClusterLeasesAndListing")
+            return;
         m_cluster = std::make_unique<ClusterSetup>();
         QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
     }
@@ -593,6 +597,66 @@ class TestRedisCluster : public QObject {
         QFile log(audit);
         QVERIFY(log.open(QIODevice::ReadOnly));
         QVERIFY(log.readAll().contains(QByteArray("cluster node " + owner.toUtf8())));
+    }
+
+    void tlsClusterLeasesAndListing() {
+        // A cluster whose nodes serve TLS (and talk TLS among themselves): the slot map names
+        // the TLS ports, every node is dialled with TLS and the CA, and leases on all three
+        // masters and a listing of every master work as on a plain cluster.
+        testsupport::TestCertificates certificates;
+        QVERIFY2(certificates.create(), qPrintable(certificates.errorString()));
+        m_cluster = std::make_unique<ClusterSetup>();
+        QVERIFY2(m_cluster->startTls(certificates), qPrintable(m_cluster->errorString()));
+        const RedisOptions options = m_cluster->options();
+        QVERIFY(options.tls.enabled);
+        std::vector<std::unique_ptr<RedisLease>> leases;
+        QSet<QByteArray> expected;
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const QByteArray key = m_cluster->tagOnNode(index, "tls") + "job";
+            leases.push_back(
+                std::make_unique<RedisLease>(key.toStdString(), options, leaseOptions()));
+            QVERIFY(succeeds([&] { return leases.back()->try_lock(); }));
+            QCOMPARE(leases.back()->fencing_token(), std::uint64_t(1));
+            QVERIFY(!valueAt(index, key).isEmpty()); // on the master that serves its slot
+            RedisLease rival(key.toStdString(), options, leaseOptions());
+            std::error_code ec;
+            QVERIFY(!rival.try_lock(ec));
+            QVERIFY2(!ec, ec.message().c_str());
+            expected << key;
+        }
+        // The connections to the nodes are TLS, at the ports the map announced for TLS.
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const std::string key =
+                QByteArray(m_cluster->tagOnNode(index, "tls") + "job").toStdString();
+            QVERIFY(!connection.command({"GET", key}, ec).text.empty());
+            QVERIFY2(!ec, connection.last_error().c_str());
+            const Connection* node = connection.cluster()->current();
+            QVERIFY(node);
+            QCOMPARE(node->options().port, m_cluster->node(index).tlsPort());
+            QVERIFY2(node->transport_description().rfind("TLS", 0) == 0,
+                     node->transport_description().c_str());
+        }
+        portalocker::inspect::RedisScanner scanner(options, {});
+        const auto snapshot = scanner.scan();
+        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
+        QVERIFY(snapshot.complete);
+        QCOMPARE(snapshot.cluster_nodes.size(), size_t(3));
+        QSet<QByteArray> found;
+        for (const auto& record : snapshot.locks) {
+            const QByteArray key = QByteArray::fromStdString(record.key);
+            found << key;
+            const int owner = m_cluster->ownerOf(m_cluster->slotOf(key));
+            QCOMPARE(QString::fromStdString(record.cluster_node),
+                     u"127.0.0.1:%1"_s.arg(m_cluster->node(owner).tlsPort()));
+        }
+        QCOMPARE(found, expected);
+        for (auto& lease : leases) {
+            lease->unlock(ec);
+            QVERIFY2(!ec, ec.message().c_str());
+        }
     }
 
     void probeShowsTheTopology() {
