@@ -19,6 +19,8 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <optional>
 
 using namespace std::chrono_literals;
 using namespace Qt::Literals::StringLiterals;
@@ -206,6 +208,66 @@ class TestRedisSentinel : public QObject {
         QVERIFY2(waitUntil([&] { return lostCalled.load(); }, leaseOptions.ttl.count()),
                  "the holder believed a grant the new master does not have");
         QVERIFY(holder.lost());
+    }
+
+    void lossIsKnownWithinOneTtlOfTheFailover() {
+        // A grant that asynchronous replication really loses: the replica's link is cut just
+        // before the grant and the master dies right after it, before the replica is back
+        // (it reconnects once a second), so the master promoted next never saw it. From the
+        // death of the master, the holder must report the loss within one TTL: its renewals
+        // fail until a new master answers that the token is not there, or the TTL runs out.
+        portalocker::LeaseOptions leaseOptions;
+        leaseOptions.ttl = std::chrono::milliseconds(testsupport::timeBound(6000));
+        std::mutex mutex;
+        std::optional<std::chrono::steady_clock::time_point> lostAt;
+        std::error_code lostBecause;
+        leaseOptions.on_lost = [&](std::error_code why) {
+            std::lock_guard lock(mutex);
+            lostAt = std::chrono::steady_clock::now();
+            lostBecause = why;
+        };
+        portalocker::RedisLease holder("sentinel:failover-loss", m_setup->options(), leaseOptions);
+        // Connected first (a lease dials on its first acquisition), so that the grant below
+        // is one round trip away from the replica's cut.
+        std::error_code ec;
+        QVERIFY2(holder.try_lock(ec), ec.message().c_str());
+        holder.unlock(ec);
+        QVERIFY2(!ec, ec.message().c_str());
+
+        const int oldPort = m_setup->currentMasterPort();
+        QVERIFY(!master().command("CLIENT KILL TYPE replica").isError());
+        QVERIFY2(holder.try_lock(ec), ec.message().c_str());
+        const auto failedAt = std::chrono::steady_clock::now();
+        master().kill();
+        QVERIFY2(m_setup->waitForNewMaster(oldPort, int(testsupport::timeBound(30000))),
+                 qPrintable(m_setup->errorString()));
+        const auto promotedAt = std::chrono::steady_clock::now();
+        // The scenario happened: the new master lacks the grant.
+        QVERIFY2(master().command("EXISTS sentinel:failover-loss").integer == 0,
+                 "the grant reached the replica before the master died");
+
+        const auto bound =
+            leaseOptions.ttl + std::chrono::milliseconds(testsupport::timeBound(1000));
+        QVERIFY2(waitUntil(
+                     [&] {
+                         std::lock_guard lock(mutex);
+                         return lostAt.has_value();
+                     },
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         bound - (std::chrono::steady_clock::now() - failedAt))
+                         .count()),
+                 "the holder did not report the loss within one TTL of the failover");
+        QVERIFY(holder.lost());
+        std::lock_guard lock(mutex);
+        using std::chrono::milliseconds;
+        const auto toLoss = std::chrono::duration_cast<milliseconds>(*lostAt - failedAt);
+        const auto toPromotion = std::chrono::duration_cast<milliseconds>(promotedAt - failedAt);
+        qInfo("failover figure: master killed -> holder reports the loss: %lld ms (TTL %lld ms; "
+              "a new master was named after %lld ms; reported as: %s)",
+              static_cast<long long>(toLoss.count()),
+              static_cast<long long>(leaseOptions.ttl.count()),
+              static_cast<long long>(toPromotion.count()), lostBecause.message().c_str());
+        QVERIFY(toLoss <= bound);
     }
 
     void sentinelsOverTlsWithTheirOwnPassword() {
