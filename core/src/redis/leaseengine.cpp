@@ -252,9 +252,10 @@ bool LeaseEngine::replicated(const std::string& token, std::error_code& ec) noex
                                   std::to_string(timeout.count()) + " ms (wait_replicas)";
     std::error_code ignored;
     if (m_connection.connect(ignored))
-        m_scripts.run(m_connection, LeaseScriptRunner::Script::release,
-                      {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
-                      ignored);
+        m_scripts.run(
+            m_connection, LeaseScriptRunner::Script::release,
+            {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
+            ignored);
     return fail(ec, ec ? ec : make_error_code(errc::timeout),
                 "the grant of lease '" + m_printableKey + "' at Redis " +
                     detail::printable_text(m_redis.address(), 256) + " was given back: " + reason);
