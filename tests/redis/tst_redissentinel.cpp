@@ -18,6 +18,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <csignal>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -211,11 +212,12 @@ class TestRedisSentinel : public QObject {
     }
 
     void lossIsKnownWithinOneTtlOfTheFailover() {
-        // A grant that asynchronous replication really loses: the replica's link is cut just
-        // before the grant and the master dies right after it, before the replica is back
-        // (it reconnects once a second), so the master promoted next never saw it. From the
-        // death of the master, the holder must report the loss within one TTL: its renewals
-        // fail until a new master answers that the token is not there, or the TTL runs out.
+        // A grant that asynchronous replication really loses: the replica is frozen, its link
+        // cut, the grant made and the master killed before the replica runs again (a frozen
+        // replica cannot reconnect in between), so the master promoted next never saw it.
+        // From the death of the master, the holder must report the loss within one TTL: its
+        // renewals fail until a new master answers that the token is not there, or the TTL
+        // runs out.
         portalocker::LeaseOptions leaseOptions;
         leaseOptions.ttl = std::chrono::milliseconds(testsupport::timeBound(6000));
         std::mutex mutex;
@@ -235,10 +237,20 @@ class TestRedisSentinel : public QObject {
         QVERIFY2(!ec, ec.message().c_str());
 
         const int oldPort = m_setup->currentMasterPort();
+        testsupport::RedisServer& replica =
+            &master() == &m_setup->server(0) ? m_setup->server(1) : m_setup->server(0);
+        const auto replicaPid = static_cast<pid_t>(replica.pid());
+        QVERIFY(replicaPid > 0);
+        struct Thaw {
+            pid_t pid;
+            ~Thaw() { ::kill(pid, SIGCONT); } // also when a check below fails
+        } thaw{replicaPid};
+        QCOMPARE(::kill(replicaPid, SIGSTOP), 0);
         QVERIFY(!master().command("CLIENT KILL TYPE replica").isError());
         QVERIFY2(holder.try_lock(ec), ec.message().c_str());
         const auto failedAt = std::chrono::steady_clock::now();
         master().kill();
+        ::kill(replicaPid, SIGCONT);
         QVERIFY2(m_setup->waitForNewMaster(oldPort, int(testsupport::timeBound(30000))),
                  qPrintable(m_setup->errorString()));
         const auto promotedAt = std::chrono::steady_clock::now();
