@@ -1,9 +1,12 @@
 // bench_redis: Redis lock speed against the server's own round trip, measured in one run
 // against one local redis-server that this program starts. Prints medians.
 //
-//   bench_redis [--iterations N]
+//   bench_redis [--iterations N] [--lease-only]
 //
 // ping:      a PING round trip with plain hiredis (the baseline: one round trip).
+// lease/PING: RedisLease acquire+release (no renewal) and the PING, interleaved in five
+//            rounds of N each; the ratio is taken per round, so that both sides of every ratio
+//            ran under the same load (target <= 2.5). --lease-only prints just these rows.
 // uncontended acquire+release, in a loop:
 //            RedisLease (with and without its renewal thread), RedisLock (channel),
 //            redis-py's Lock and Python portalocker's RedisLock (via /usr/bin/python3).
@@ -217,6 +220,53 @@ double connectionPing(const portalocker::RedisOptions& options, int iterations) 
     return measure(iterations, [&] { connection.command({"PING"}, ec); });
 }
 
+// RedisLease acquire+release against the hiredis PING, alternating in `rounds` rounds: the
+// per-round ratios, so that a burst of load elsewhere moves both sides of a ratio alike.
+struct InterleavedRatio {
+    std::vector<double> pings, cycles, ratios;
+};
+
+InterleavedRatio leaseAgainstPing(int port, const portalocker::RedisOptions& options,
+                                  int iterations, int rounds) {
+    InterleavedRatio result;
+    timeval timeout{2, 0};
+    redisContext* context = redisConnectWithTimeout("127.0.0.1", port, timeout);
+    if (!context || context->err) {
+        std::fprintf(stderr, "bench_redis: cannot connect for PING\n");
+        return result;
+    }
+    portalocker::LeaseOptions plain;
+    plain.auto_renew = false;
+    portalocker::RedisLease lease("bench-lease-rounds", options, plain);
+    for (int round = 0; round < rounds; ++round) {
+        const double ping = measure(iterations, [&] {
+            freeReplyObject(static_cast<redisReply*>(redisCommand(context, "PING")));
+        });
+        const double cycle = measure(iterations, [&] {
+            lease.try_lock();
+            lease.unlock();
+        });
+        result.pings.push_back(ping);
+        result.cycles.push_back(cycle);
+        result.ratios.push_back(cycle / ping);
+    }
+    redisFree(context);
+    return result;
+}
+
+void printInterleaved(const InterleavedRatio& result) {
+    if (result.ratios.empty())
+        return;
+    const auto [low, high] = std::minmax_element(result.ratios.begin(), result.ratios.end());
+    std::printf("  RedisLease acq+rel (no renewal) / PING, %zu interleaved rounds:\n",
+                result.ratios.size());
+    for (std::size_t round = 0; round < result.ratios.size(); ++round)
+        std::printf("    round %zu: PING %6.1f us  lease %6.1f us  %5.2f RTT\n", round + 1,
+                    result.pings[round], result.cycles[round], result.ratios[round]);
+    std::printf("    median %.2f RTT (%.2f-%.2f); lease median %.1f us, PING median %.1f us\n",
+                median(result.ratios), *low, *high, median(result.cycles), median(result.pings));
+}
+
 void row(const char* name, double value, double roundTrip) {
     if (value <= 0) {
         std::printf("  %-44s %12s\n", name, "n/a");
@@ -231,11 +281,14 @@ void row(const char* name, double value, double roundTrip) {
 int main(int argc, char** argv) {
     QCoreApplication application(argc, argv);
     int iterations = 2000;
+    bool leaseOnly = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
             iterations = std::max(20, std::atoi(argv[++i]));
+        } else if (std::strcmp(argv[i], "--lease-only") == 0) {
+            leaseOnly = true;
         } else {
-            std::fprintf(stderr, "usage: bench_redis [--iterations N]\n");
+            std::fprintf(stderr, "usage: bench_redis [--iterations N] [--lease-only]\n");
             return 2;
         }
     }
@@ -246,6 +299,14 @@ int main(int argc, char** argv) {
     }
     const auto options = server.options();
     const int handoffs = std::max(20, iterations / 10);
+
+    const InterleavedRatio interleaved = leaseAgainstPing(server.port(), options, iterations, 5);
+    if (leaseOnly) {
+        std::printf("bench_redis: local redis-server %s, medians of %d runs per round\n",
+                    qPrintable(server.url()), iterations);
+        printInterleaved(interleaved);
+        return 0;
+    }
 
     const double ping = pingRoundTrip(server.port(), iterations);
     const double wakeUp = rawWakeUp(server.port(), handoffs);
@@ -319,6 +380,7 @@ int main(int argc, char** argv) {
     std::printf("bench_redis: local redis-server %s, medians of %d runs (%d hand-offs)\n",
                 qPrintable(server.url()), iterations, handoffs);
     row("PING round trip (hiredis, baseline)", ping, ping);
+    printInterleaved(interleaved);
     row("RedisLease acquire+release (renewal on)", leaseCycle, ping);
     row("RedisLease acquire+release (no renewal)", plainLeaseCycle, ping);
     row("RedisLock (channel) acquire+release", channelCycle, ping);

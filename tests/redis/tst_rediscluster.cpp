@@ -16,6 +16,7 @@
 #include <portalocker/redisprobe.hpp>
 
 #include "clustersetup.h"
+#include "testcertificates.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
@@ -75,7 +76,10 @@ class TestRedisCluster : public QObject {
 
   private slots:
     void init() {
-        // Each case gets a fresh cluster: migrations change the slot owners.
+        // Each case gets a fresh cluster: migrations change the slot owners. The TLS case
+        // starts its own.
+        if (QByteArray(QTest::currentTestFunction()) == "tlsClusterLeasesAndListing")
+            return;
         m_cluster = std::make_unique<ClusterSetup>();
         QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
     }
@@ -161,12 +165,53 @@ class TestRedisCluster : public QObject {
                  connection.last_error().c_str());
     }
 
-    void plainConnectionToANodeExplainsMoved() {
-        // Without --cluster a key of another node fails with a message that says what to do.
-        const QByteArray key = m_cluster->tagOnNode(1) + ":x";
-        Connection connection(m_cluster->node(0).options());
+    void plainConnectionToANodeIsRefused() {
+        // Without --cluster a node would serve its own slots' keys and answer MOVED for the
+        // others, and a listing would see only its keys: every user of the connection is
+        // refused at connect, with what to do, whichever node and key.
+        const RedisOptions plain = m_cluster->node(0).options();
+        const std::string advice = "is a Redis Cluster node; use --cluster (redis://127.0.0.1:" +
+                                   std::to_string(m_cluster->node(0).port()) + "/0?cluster=1)";
+        Connection connection(plain);
         std::error_code ec;
-        QVERIFY(connection.connect(ec));
+        QVERIFY(!connection.connect(ec));
+        QCOMPARE(ec, make_error_code(errc::invalid_argument));
+        QVERIFY2(connection.last_error().find(advice) != std::string::npos,
+                 connection.last_error().c_str());
+        // A lease on a key that this very node serves is refused too (it would have worked,
+        // until the next key did not).
+        RedisLease lease(QByteArray(m_cluster->tagOnNode(0, "plain") + "job").toStdString(), plain,
+                         leaseOptions());
+        try {
+            lease.try_lock();
+            QFAIL("a lease on a cluster node without --cluster was granted");
+        } catch (const LockException& e) {
+            QCOMPARE(e.code(), make_error_code(errc::invalid_argument));
+            QVERIFY2(std::string(e.what()).find(advice) != std::string::npos, e.what());
+        }
+        // lockctl's listing fails (exit 1) instead of listing one node's keys.
+        QProcess lockctl;
+        lockctl.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
+                      {u"redis"_s, u"--url"_s, QString::fromStdString(plain.to_url()), u"list"_s});
+        QVERIFY(lockctl.waitForFinished(int(testsupport::timeBound(20000))));
+        const QString err = QString::fromUtf8(lockctl.readAllStandardError());
+        QVERIFY2(lockctl.exitCode() != 0, qPrintable(err));
+        QVERIFY2(err.contains(QString::fromStdString(advice)), qPrintable(err));
+    }
+
+    void nodeThatHidesInfoStillExplainsMoved() {
+        // An ACL user that may not run INFO cannot be asked at connect; then a key of another
+        // node still fails with a message that says what to do.
+        const auto created = m_cluster->node(0).command(
+            {"ACL", "SETUSER", "noinfo", "on", ">secret", "~*", "+@all", "-info"});
+        QVERIFY2(!created.isError(), qPrintable(created.toString()));
+        RedisOptions plain = m_cluster->node(0).options();
+        plain.username = "noinfo";
+        plain.password = "secret";
+        Connection connection(plain);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        const QByteArray key = m_cluster->tagOnNode(1) + ":x";
         connection.command({"GET", key.toStdString()}, ec);
         QCOMPARE(ec, make_error_code(errc::server_error));
         QVERIFY2(connection.last_error().find("--cluster") != std::string::npos,
@@ -554,6 +599,66 @@ class TestRedisCluster : public QObject {
         QVERIFY(log.readAll().contains(QByteArray("cluster node " + owner.toUtf8())));
     }
 
+    void tlsClusterLeasesAndListing() {
+        // A cluster whose nodes serve TLS (and talk TLS among themselves): the slot map names
+        // the TLS ports, every node is dialled with TLS and the CA, and leases on all three
+        // masters and a listing of every master work as on a plain cluster.
+        testsupport::TestCertificates certificates;
+        QVERIFY2(certificates.create(), qPrintable(certificates.errorString()));
+        m_cluster = std::make_unique<ClusterSetup>();
+        QVERIFY2(m_cluster->startTls(certificates), qPrintable(m_cluster->errorString()));
+        const RedisOptions options = m_cluster->options();
+        QVERIFY(options.tls.enabled);
+        std::vector<std::unique_ptr<RedisLease>> leases;
+        QSet<QByteArray> expected;
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const QByteArray key = m_cluster->tagOnNode(index, "tls") + "job";
+            leases.push_back(
+                std::make_unique<RedisLease>(key.toStdString(), options, leaseOptions()));
+            QVERIFY(succeeds([&] { return leases.back()->try_lock(); }));
+            QCOMPARE(leases.back()->fencing_token(), std::uint64_t(1));
+            QVERIFY(!valueAt(index, key).isEmpty()); // on the master that serves its slot
+            RedisLease rival(key.toStdString(), options, leaseOptions());
+            std::error_code ec;
+            QVERIFY(!rival.try_lock(ec));
+            QVERIFY2(!ec, ec.message().c_str());
+            expected << key;
+        }
+        // The connections to the nodes are TLS, at the ports the map announced for TLS.
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        for (int index = 0; index < ClusterSetup::node_count; ++index) {
+            const std::string key =
+                QByteArray(m_cluster->tagOnNode(index, "tls") + "job").toStdString();
+            QVERIFY(!connection.command({"GET", key}, ec).text.empty());
+            QVERIFY2(!ec, connection.last_error().c_str());
+            const Connection* node = connection.cluster()->current();
+            QVERIFY(node);
+            QCOMPARE(node->options().port, m_cluster->node(index).tlsPort());
+            QVERIFY2(node->transport_description().rfind("TLS", 0) == 0,
+                     node->transport_description().c_str());
+        }
+        portalocker::inspect::RedisScanner scanner(options, {});
+        const auto snapshot = scanner.scan();
+        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
+        QVERIFY(snapshot.complete);
+        QCOMPARE(snapshot.cluster_nodes.size(), size_t(3));
+        QSet<QByteArray> found;
+        for (const auto& record : snapshot.locks) {
+            const QByteArray key = QByteArray::fromStdString(record.key);
+            found << key;
+            const int owner = m_cluster->ownerOf(m_cluster->slotOf(key));
+            QCOMPARE(QString::fromStdString(record.cluster_node),
+                     u"127.0.0.1:%1"_s.arg(m_cluster->node(owner).tlsPort()));
+        }
+        QCOMPARE(found, expected);
+        for (auto& lease : leases) {
+            lease->unlock(ec);
+            QVERIFY2(!ec, ec.message().c_str());
+        }
+    }
+
     void probeShowsTheTopology() {
         std::error_code ec;
         std::string why;
@@ -567,9 +672,11 @@ class TestRedisCluster : public QObject {
         QCOMPARE(masters, 3);
         for (const std::string& warning : result.warnings)
             QVERIFY2(warning.find("not supported") == std::string::npos, warning.c_str());
-        // Without --cluster, the probe says to use it.
+        // Without --cluster, the probe reports the node and says to use --cluster (where every
+        // other use of that connection is refused).
         const auto plain = portalocker::probe_redis(m_cluster->node(0).options(), ec, &why);
-        QVERIFY(!ec);
+        QVERIFY2(!ec, why.c_str());
+        QCOMPARE(plain.mode, std::string("cluster"));
         bool advised = false;
         for (const std::string& warning : plain.warnings)
             advised = advised || warning.find("--cluster") != std::string::npos;

@@ -160,8 +160,9 @@ class TestRedisConnection : public QObject {
         options.port = silent.port();
         options.command_timeout = 300ms;
         Connection connection(options);
+        connection.skip_cluster_check(); // no login commands then: nothing to answer yet
         std::error_code ec;
-        QVERIFY(connection.connect(ec)); // no login commands: nothing to answer yet
+        QVERIFY(connection.connect(ec));
         QElapsedTimer timer;
         timer.start();
         connection.command({"PING"}, ec);
@@ -171,7 +172,15 @@ class TestRedisConnection : public QObject {
         QVERIFY(!connection.connected()); // a late reply must not be read as the next one's
         QVERIFY(QString::fromStdString(connection.last_error()).contains(QStringLiteral("PING")));
 
-        // The login that follows a connect has the same deadline.
+        // The login that follows a connect has the same deadline: with a password, and with
+        // nothing but the question whether the server is a cluster node.
+        Connection asking(options);
+        timer.restart();
+        QVERIFY(!asking.connect(ec));
+        QVERIFY(ec == errc::timeout);
+        QVERIFY(timer.elapsed() < testsupport::timeBound(3000));
+        QVERIFY2(asking.last_error().find("did not answer INFO in time") != std::string::npos,
+                 asking.last_error().c_str());
         options.password = "x";
         Connection loggingIn(options);
         timer.restart();
@@ -315,24 +324,52 @@ class TestRedisConnection : public QObject {
     }
 
     void clusterNodeIsNamedAsSuch() {
-        // A cluster node reached without --cluster (here one with no slots: CLUSTERDOWN) says
-        // what it is instead of surfacing as a bare server error (tst_rediscluster covers
-        // MOVED and a real cluster).
+        // A cluster node reached without --cluster (here one with no slots yet) is refused at
+        // connect, saying what it is and what to do (tst_rediscluster covers a real cluster);
+        // the probe reports it instead.
         testsupport::RedisServer node;
         QVERIFY2(node.start({QStringLiteral("--cluster-enabled"), QStringLiteral("yes")}),
                  qPrintable(node.errorString()));
         Connection connection(node.options());
         std::error_code ec;
-        QVERIFY(connection.connect(ec));
-        connection.command({"SET", "cluster:key", "v"}, ec);
-        QVERIFY(ec == errc::server_error);
-        QVERIFY2(connection.last_error().find("Redis Cluster node") != std::string::npos,
+        QVERIFY(!connection.connect(ec));
+        QVERIFY(ec == errc::invalid_argument);
+        QVERIFY2(connection.last_error().find("is a Redis Cluster node; use --cluster") !=
+                     std::string::npos,
                  connection.last_error().c_str());
+        // The probe's own connection asks nothing, so its slot-less node answers CLUSTERDOWN,
+        // which names the cluster as well.
+        Connection asking(node.options());
+        asking.skip_cluster_check();
+        QVERIFY(asking.connect(ec));
+        asking.command({"SET", "cluster:key", "v"}, ec);
+        QVERIFY(ec == errc::server_error);
+        QVERIFY2(asking.last_error().find("Redis Cluster node") != std::string::npos,
+                 asking.last_error().c_str());
         std::string why;
         auto probe = portalocker::probe_redis(node.options(), ec, &why);
         QVERIFY2(!ec, why.c_str());
         QCOMPARE(probe.mode, std::string("cluster"));
         QCOMPARE(probe.warnings.size(), std::size_t(1));
+        QVERIFY2(probe.warnings[0].find("use --cluster") != std::string::npos,
+                 probe.warnings[0].c_str());
+    }
+
+    void plainServerIsNotTakenForAClusterNode() {
+        // The question rides in the login's round trip and must not disturb it: a named,
+        // password-protected plain server logs in as before.
+        testsupport::RedisServer server;
+        QVERIFY2(server.start({QStringLiteral("--requirepass"), QStringLiteral("pw")}),
+                 qPrintable(server.errorString()));
+        portalocker::RedisOptions options = server.options();
+        options.password = "pw";
+        options.client_name = "plain-check";
+        options.db = 3;
+        Connection connection(options);
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QCOMPARE(connection.command({"CLIENT", "GETNAME"}, ec).text, std::string("plain-check"));
+        QVERIFY(!ec);
     }
 };
 

@@ -45,10 +45,16 @@ ClusterSetup::~ClusterSetup() {
         node.stop();
 }
 
+bool ClusterSetup::startTls(const TestCertificates& certificates) {
+    m_tls = &certificates;
+    return start(false);
+}
+
 bool ClusterSetup::start(bool replicas) {
     m_started = replicas ? 2 * node_count : node_count;
     const QStringList clusterArguments{u"--cluster-enabled"_s, u"yes"_s,
                                        u"--cluster-node-timeout"_s, u"3000"_s};
+    const QStringList tlsArguments{u"--tls-cluster"_s, u"yes"_s, u"--tls-replication"_s, u"yes"_s};
     QStringList addresses;
     for (int index = 0; index < m_started; ++index) {
         RedisServer& node = m_nodes[size_t(index)];
@@ -58,7 +64,13 @@ bool ClusterSetup::start(bool replicas) {
             if (port <= 0 || port + 10000 > 65535 || !portFree(port + 10000))
                 continue;
             node.setPort(port);
-            started = node.start(clusterArguments);
+            // The bus port named, so that it is the free one checked above whichever client
+            // port Redis would otherwise derive it from (with TLS it may be the TLS port).
+            const QStringList arguments =
+                clusterArguments + QStringList{u"--cluster-port"_s, QString::number(port + 10000)};
+            started = m_tls ? node.startTls(m_tls->server().certificate, m_tls->server().key,
+                                            m_tls->caFile(), false, arguments + tlsArguments)
+                            : node.start(arguments);
             if (!started) {
                 m_error = node.errorString();
                 if (m_error.contains(u"not installed"_s))
@@ -271,6 +283,11 @@ bool ClusterSetup::failover(int replica, int timeoutMs) {
 portalocker::RedisOptions ClusterSetup::options() const {
     portalocker::RedisOptions options = m_nodes[0].options();
     options.cluster.enabled = true;
+    if (m_tls) {
+        options.port = m_nodes[0].tlsPort();
+        options.tls.enabled = true;
+        options.tls.ca_file = m_tls->caFile().toStdString();
+    }
     return options;
 }
 

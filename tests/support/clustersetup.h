@@ -5,6 +5,7 @@
 // Everything runs in temporary directories and dies with the test.
 
 #include "redisserver.h"
+#include "testcertificates.h"
 
 #include <QList>
 #include <QString>
@@ -27,6 +28,11 @@ class ClusterSetup {
     /// gets a replica (nodes 3..5, `--cluster-replicas 1`). False with errorString() set: the
     /// caller QFAILs, never skips (redis-server or redis-cli missing fails too).
     bool start(bool replicas = false);
+    /// The same, every node also serving TLS on its tlsPort() (`--tls-cluster yes`: the
+    /// cluster bus speaks TLS too, and CLUSTER SHARDS announces the TLS ports), with the
+    /// server certificate of `certificates`; client certificates are not asked for. The
+    /// plain ports stay, for the fixture's own commands. `certificates` must outlive the nodes.
+    bool startTls(const TestCertificates& certificates);
     /// The replica (node 3..5) that replicates node `master`'s slots now, or -1.
     int replicaOf(int master) const;
     /// CLUSTER FAILOVER at node `replica`, then waits until it is a master that serves slots
@@ -48,7 +54,8 @@ class ClusterSetup {
     /// answers); finishMigration() completes it. False with errorString().
     bool migrateSlot(int slot, int to, bool stopBeforeNode = false);
     bool finishMigration(int slot, int to);
-    /// Options with node 0 as the seed and cluster mode on.
+    /// Options with node 0 as the seed and cluster mode on (after startTls(): its TLS port,
+    /// TLS on, the test CA).
     portalocker::RedisOptions options() const;
     /// `redis://127.0.0.1:P0/0?cluster=1`
     QString url() const;
@@ -61,8 +68,9 @@ class ClusterSetup {
     bool waitForAgreement(int timeoutMs);
 
     std::array<RedisServer, 2 * node_count> m_nodes;
-    int m_started = 0; // nodes in the cluster
-    int m_from = -1;   // the node a migration in progress takes the slot from
+    int m_started = 0;                       // nodes in the cluster
+    int m_from = -1;                         // the node a migration in progress takes the slot from
+    const TestCertificates* m_tls = nullptr; // startTls()
     QString m_error;
 };
 

@@ -62,6 +62,7 @@ Connection* ClusterRouter::connection_for(const RedisEndpoint& endpoint,
         if (it == m_nodes.end()) {
             m_nodes.push_back({endpoint, std::make_unique<Connection>(node_options(endpoint))});
             it = std::prev(m_nodes.end());
+            it->connection->skip_cluster_check(); // a node of ours: reached on purpose
         }
         if (!it->connection->connect(ec)) {
             m_lastError = it->connection->last_error();

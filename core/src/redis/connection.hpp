@@ -53,6 +53,10 @@ class Connection {
 
     /// Connects within connect_timeout, then logs in within command_timeout (AUTH, SELECT,
     /// CLIENT SETNAME `client_name`, or options().client_name when `client_name` is empty).
+    /// Without RedisOptions::cluster, a server that is a Redis Cluster node is refused
+    /// (errc::invalid_argument, the message saying to use --cluster): it would serve the keys of
+    /// its own slots, answer MOVED for the others, and list only its own (see
+    /// skip_cluster_check()). The question (INFO cluster) rides in the login's round trip.
     /// Does nothing when already connected, except with Sentinel: then, at most once a second,
     /// it asks the sentinels again and reconnects when they name another master. With
     /// Sentinel, each sentinel asked and then the master get connect_timeout each. With
@@ -62,6 +66,10 @@ class Connection {
     /// acl_denied, timeout, server_error (e.g. a database out of range).
     bool connect(std::error_code& ec, std::string_view client_name = {}) noexcept;
     bool connected() const noexcept;
+    /// For connections that reach a cluster node on purpose, or never one: the cluster
+    /// router's own node connections, a probe that reports what it found, sentinels. Call
+    /// before connect().
+    void skip_cluster_check() noexcept { m_checkCluster = false; }
     /// Closes the socket (the server drops its subscriptions and name with it).
     void close() noexcept;
 
@@ -123,6 +131,9 @@ class Connection {
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
     bool login(std::string_view client_name, std::error_code& ec) noexcept;
+    /// After login: refuses a cluster node reached without RedisOptions::cluster, given the
+    /// reply to INFO cluster.
+    bool refuse_cluster_node(const Reply& info, std::error_code& ec) noexcept;
     bool verify_master(std::error_code& ec) noexcept;
     /// Sentinel mode, connected: true when the sentinels now name another master.
     bool master_moved() noexcept;
@@ -136,6 +147,7 @@ class Connection {
     RedisEndpoint m_master; // the master connected to (Sentinel mode)
     Clock::time_point m_masterCheckedAt;
     std::unique_ptr<ClusterRouter> m_cluster; // Cluster mode: every command goes through it
+    bool m_checkCluster = true;               // see skip_cluster_check()
 };
 
 } // namespace portalocker::redis

@@ -1,10 +1,10 @@
 #include "leaseengine.hpp"
 
 #include "../printable.hpp"
+#include "leaseholderquery.hpp"
 #include "leaseowner.hpp"
-#include "leasescripts.hpp"
+#include "leasescriptrunner.hpp"
 #include "random.hpp"
-#include "sha1.hpp"
 
 #include <portalocker/exceptions.hpp>
 
@@ -19,19 +19,6 @@ using std::chrono::milliseconds;
 // How long a release signal waits for a waiter: long enough to bridge the round trip
 // between a waiter's failed attempt and its BLPOP, short enough not to linger.
 constexpr milliseconds signal_ttl{1000};
-
-const std::string& acquire_sha() {
-    static const std::string sha = sha1_hex(lease_scripts::acquire);
-    return sha;
-}
-const std::string& release_sha() {
-    static const std::string sha = sha1_hex(lease_scripts::release);
-    return sha;
-}
-const std::string& extend_sha() {
-    static const std::string sha = sha1_hex(lease_scripts::extend);
-    return sha;
-}
 
 std::string seconds_text(milliseconds timeout) {
     char text[32];
@@ -101,24 +88,6 @@ bool LeaseEngine::lost() const noexcept {
     return m_held && Clock::now() >= valid_until();
 }
 
-Reply LeaseEngine::run_script(const char* body, const std::string& sha, Command arguments,
-                              std::error_code& ec) noexcept {
-    // EVALSHA saves the server hashing the body on every call (and the bytes on the wire).
-    if (!m_evalOnly) {
-        arguments.insert(arguments.begin(), {"EVALSHA", sha});
-        Reply reply = m_connection.command(arguments, ec);
-        const bool evalshaDenied =
-            ec == errc::acl_denied && reply.text.find("'evalsha'") != std::string::npos;
-        if (!ec || (reply.error_kind() != "NOSCRIPT" && !evalshaDenied))
-            return reply;
-        if (evalshaDenied)
-            m_evalOnly = true; // an ACL with +eval but -evalsha: do not ask again
-        arguments.erase(arguments.begin(), arguments.begin() + 2);
-    }
-    arguments.insert(arguments.begin(), {"EVAL", body});
-    return m_connection.command(arguments, ec); // also loads it for the next EVALSHA
-}
-
 LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds& holderTtl,
                                           std::error_code& ec) noexcept {
     const auto sent = Clock::now();
@@ -129,11 +98,11 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
             m_lastError = m_connection.last_error();
             return Attempt::failed;
         }
-        reply = run_script(lease_scripts::acquire, acquire_sha(),
-                           {"3", m_key, m_fencingKey, m_ownerKey, token,
-                            std::to_string(m_options.ttl.count()), m_owner.host, m_owner.pid,
-                            m_owner.program, epoch_ms_now()},
-                           ec);
+        reply = m_scripts.run(m_connection, LeaseScriptRunner::Script::acquire,
+                              {"3", m_key, m_fencingKey, m_ownerKey, token,
+                               std::to_string(m_options.ttl.count()), m_owner.host, m_owner.pid,
+                               m_owner.program, epoch_ms_now()},
+                              ec);
         if (ec) {
             m_lastError = m_connection.last_error();
             return Attempt::failed;
@@ -283,8 +252,10 @@ bool LeaseEngine::replicated(const std::string& token, std::error_code& ec) noex
                                   std::to_string(timeout.count()) + " ms (wait_replicas)";
     std::error_code ignored;
     if (m_connection.connect(ignored))
-        run_script(lease_scripts::release, release_sha(),
-                   {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ignored);
+        m_scripts.run(
+            m_connection, LeaseScriptRunner::Script::release,
+            {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
+            ignored);
     return fail(ec, ec ? ec : make_error_code(errc::timeout),
                 "the grant of lease '" + m_printableKey + "' at Redis " +
                     detail::printable_text(m_redis.address(), 256) + " was given back: " + reason);
@@ -294,85 +265,40 @@ void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
     std::lock_guard lock(m_connectionMutex);
     std::error_code ignored;
     if (m_connection.connect(ignored))
-        run_script(lease_scripts::release, release_sha(),
-                   {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
-                   ignored);
+        m_scripts.run(
+            m_connection, LeaseScriptRunner::Script::release,
+            {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
+            ignored);
 }
 
 bool LeaseEngine::fail_wrong_type(std::error_code& ec, std::string_view type) noexcept {
     return fail(ec, make_error_code(errc::invalid_argument),
-                "the key '" + m_printableKey + "' at Redis " +
-                    detail::printable_text(m_redis.address(), 256) + " holds a " +
-                    detail::printable_text(type, 64) +
-                    ", not a lease: another program uses this name (a lease key holds its "
-                    "holder's token as a string)");
+                wrong_type_message(m_printableKey, m_redis.address(), type));
 }
 
 void LeaseEngine::describe_holder() noexcept {
     std::error_code ec;
     auto current = holder(ec);
-    if (ec || !current) {
-        m_lastConflict = "held by another client";
-        return;
-    }
-    // The value is whatever the holder stored (another program's could be megabytes): its
-    // start, escaped, and its size when cut.
-    constexpr std::size_t shownTokenBytes = 128;
-    std::string token =
-        detail::printable_text(std::string_view(current->token).substr(0, shownTokenBytes));
-    if (current->token_size > shownTokenBytes)
-        token += "... (" + std::to_string(current->token_size) + " bytes)";
-    m_lastConflict = "held by token " + token +
-                     (current->pttl.count() < 0
-                          ? std::string(" (no TTL: it never expires)")
-                          : " (expires in " + std::to_string(current->pttl.count()) + " ms)") +
-                     ", fencing token " + std::to_string(current->fencing);
+    m_lastConflict = ec || !current ? "held by another client" : describe_lease_holder(*current);
 }
 
 std::optional<LeaseHolder> LeaseEngine::holder(std::error_code& ec) noexcept {
     ec.clear();
-    // One round trip. Only a bounded prefix of the value is read (GETRANGE), and its full size
-    // (STRLEN): a value of 100 MB must not cost 100 MB here. TYPE tells a key that is not a
-    // lease at all (GETRANGE and STRLEN answer WRONGTYPE then), PTTL -2 a key that is gone.
-    const std::string lastByte = std::to_string(LeaseHolder::max_token_bytes - 1);
-    std::vector<Command> commands{{"TYPE", m_key},
-                                  {"GETRANGE", m_key, "0", lastByte},
-                                  {"STRLEN", m_key},
-                                  {"PTTL", m_key},
-                                  {"GET", m_fencingKey}};
-    std::vector<Reply> replies;
+    LeaseHolderAnswer answer;
     {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
-            replies = m_connection.pipeline(commands, ec);
+            answer = query_lease_holder(m_connection, m_key, m_fencingKey, ec);
         if (ec)
-            m_lastError = m_connection.last_error();
+            m_lastError = answer.error.empty() ? m_connection.last_error() : answer.error;
     }
-    if (replies.size() != commands.size()) {
-        if (!ec)
-            fail(ec, make_error_code(errc::protocol_error),
-                 "too few replies from Redis at " + detail::printable_text(m_redis.address(), 256));
+    if (answer.state == LeaseHolderAnswer::State::wrong_type) {
+        fail_wrong_type(ec, answer.type);
         return std::nullopt;
     }
-    // An error reply for GETRANGE is only about the type; tell that rather than WRONGTYPE.
-    const Reply& type = replies[0];
-    if (type.type == Reply::Type::status && type.text != "string" && type.text != "none") {
-        fail_wrong_type(ec, type.text);
+    if (answer.state != LeaseHolderAnswer::State::held)
         return std::nullopt;
-    }
-    if (ec)
-        return std::nullopt;
-    const auto pttl = replies[3].as_integer().value_or(-2);
-    if (type.text == "none" || pttl == -2)
-        return std::nullopt; // free (or expired between the commands)
-    LeaseHolder current;
-    current.token = std::move(replies[1].text);
-    current.token_size = std::max(
-        static_cast<std::size_t>(std::max<long long>(replies[2].as_integer().value_or(0), 0)),
-        current.token.size());
-    current.pttl = milliseconds(pttl);
-    current.fencing = static_cast<std::uint64_t>(replies[4].as_integer().value_or(0));
-    return current;
+    return std::move(answer.holder);
 }
 
 void LeaseEngine::release(std::error_code& ec) noexcept {
@@ -404,8 +330,8 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
         // Waits for a renewal in flight; it cannot extend what this deletes afterwards.
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
-            reply = run_script(
-                lease_scripts::release, release_sha(),
+            reply = m_scripts.run(
+                m_connection, LeaseScriptRunner::Script::release,
                 {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
                 ec);
         if (ec && !expired) {
@@ -449,8 +375,8 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
     {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
-            reply = run_script(lease_scripts::extend, extend_sha(),
-                               {"2", m_key, m_ownerKey, token, std::to_string(ttl.count())}, ec);
+            reply = m_scripts.run(m_connection, LeaseScriptRunner::Script::extend,
+                                  {"2", m_key, m_ownerKey, token, std::to_string(ttl.count())}, ec);
         if (ec) {
             m_lastError = m_connection.last_error();
             return false;
@@ -532,8 +458,8 @@ void LeaseEngine::renew_loop() noexcept {
         {
             std::lock_guard connectionLock(m_connectionMutex);
             if (m_connection.connect(ec))
-                reply = run_script(
-                    lease_scripts::extend, extend_sha(),
+                reply = m_scripts.run(
+                    m_connection, LeaseScriptRunner::Script::extend,
                     {"2", m_key, m_ownerKey, token, std::to_string(m_options.ttl.count())}, ec);
         }
         lock.lock();

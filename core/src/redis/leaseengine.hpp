@@ -12,6 +12,7 @@
 // later one.
 
 #include "connection.hpp"
+#include "leasescriptrunner.hpp"
 #include "leaseowner.hpp"
 
 #include <portalocker/redislease.hpp>
@@ -62,10 +63,6 @@ class LeaseEngine {
     enum class Attempt { granted, locked, failed };
     Attempt attempt(const std::string& token, std::chrono::milliseconds& holderTtl,
                     std::error_code& ec) noexcept;
-    /// EVALSHA, or EVAL when the server does not know the script (or the ACL allows only
-    /// EVAL). The caller holds m_connectionMutex.
-    Reply run_script(const char* body, const std::string& sha, Command arguments,
-                     std::error_code& ec) noexcept;
     bool wait_for_signal(Deadline until, std::error_code& ec) noexcept;
     /// Sentinel mode: true (after a short pause, `ec` cleared) when `ec` is what a failover
     /// looks like and `deadline` leaves time to try again.
@@ -92,9 +89,9 @@ class LeaseEngine {
     const RedisOptions m_redis;
     const LeaseOptions m_options;
 
-    std::mutex m_connectionMutex; // guards m_connection and m_evalOnly
+    std::mutex m_connectionMutex; // guards m_connection and m_scripts
     Connection m_connection;
-    bool m_evalOnly = false;
+    LeaseScriptRunner m_scripts;
 
     mutable std::mutex m_stateMutex; // guards the fields below and wakes the renewer
     std::condition_variable m_stateChanged;

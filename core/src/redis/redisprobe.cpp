@@ -54,6 +54,9 @@ RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
     RedisProbeResult result;
     try {
         redis::Connection connection(options);
+        // A cluster node reached without --cluster is reported (mode and a warning), not
+        // refused: saying what the server is is the probe's job.
+        connection.skip_cluster_check();
         if (!connection.connect(ec)) {
             if (why)
                 *why = connection.last_error();
@@ -103,9 +106,9 @@ RedisProbeResult probe_redis(const RedisOptions& options, std::error_code& ec,
             result.warnings.push_back("this server is a replica: locks can only be taken and "
                                       "released on the master");
         if (result.mode == "cluster" && !options.cluster.enabled)
-            result.warnings.push_back("this server is a Redis Cluster node: connect with "
-                                      "--cluster (cluster=1), or keys served by other nodes "
-                                      "fail with MOVED");
+            result.warnings.push_back("this server is a Redis Cluster node; use --cluster "
+                                      "(cluster=1): without it, locks, listing and release on "
+                                      "it are refused");
         if (options.cluster.enabled && result.mode != "cluster")
             result.warnings.push_back("Cluster was asked for, but the server runs in " +
                                       result.mode + " mode");

@@ -75,6 +75,7 @@ bool SentinelClient::locate_master(RedisEndpoint& master, std::error_code& ec,
     for (const RedisEndpoint& sentinel : sentinels) {
         try {
             auto connection = std::make_unique<Connection>(sentinel_options(m_options, sentinel));
+            connection->skip_cluster_check(); // a sentinel is never a cluster node
             if (ask(*connection, master, answers)) {
                 m_connection = std::move(connection);
                 return true;

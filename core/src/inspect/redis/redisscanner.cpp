@@ -202,6 +202,7 @@ void RedisScanner::Impl::scan_cluster(RedisSnapshot& snapshot) {
             return;
         }
         RedisSession node(session.node_options(masters[i]));
+        node.skip_cluster_check();
         node.start_clock(options.max_duration);
         std::error_code ec;
         if (!node.connect(ec)) {

@@ -40,6 +40,9 @@ class RedisSession {
     /// options for a plain connection to one of them. Empty / unchanged elsewhere.
     std::vector<RedisEndpoint> cluster_masters() noexcept;
     RedisOptions node_options(const RedisEndpoint& node) const;
+    /// For a session on one node of a cluster (node_options()): reached on purpose, so the
+    /// connection does not refuse it for being a cluster node. Call before connect().
+    void skip_cluster_check() noexcept { m_connection.skip_cluster_check(); }
     /// Redis Cluster: "host:port" of the master serving `key`'s slot per the map; empty
     /// elsewhere or before connect().
     std::string node_of(std::string_view key) noexcept;
