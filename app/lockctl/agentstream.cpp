@@ -2,6 +2,7 @@
 
 #include "jsonwriter.hpp"
 #include "lockformat.hpp"
+#include "watchformat.hpp"
 
 #include <string_view>
 #include <unordered_set>
@@ -30,6 +31,13 @@ std::string deadlocks_json(const Snapshot& snapshot) {
     json.key("deadlock_details");
     write_deadlock_details(json, snapshot, deadlocks);
     json.end_object();
+    return text;
+}
+
+std::string watch_json(const Snapshot& snapshot, std::size_t index) {
+    std::string text;
+    JsonWriter json(text, false);
+    write_watch(json, snapshot, index);
     return text;
 }
 
@@ -81,11 +89,21 @@ std::string AgentStream::next(const Snapshot& snapshot) {
         }
     std::string deadlocks = deadlocks_json(snapshot);
     std::string problems = problems_json(snapshot);
+    // The watches come from lockctl's command line, so the same list every refresh: compared
+    // by position.
+    std::vector<std::string> watches, changed_watches;
+    watches.reserve(snapshot.watches.size());
+    for (std::size_t index = 0; index < snapshot.watches.size(); ++index) {
+        std::string text = watch_json(snapshot, index);
+        if (index >= m_watches.size() || m_watches[index] != text)
+            changed_watches.push_back(text);
+        watches.push_back(std::move(text));
+    }
 
     const bool first = m_sequence == 0;
     const bool quiet = !first && added.empty() && changed.empty() && removed.empty() &&
-                       deadlocks == m_deadlocks && problems == m_problems &&
-                       snapshot.complete == m_complete;
+                       changed_watches.empty() && deadlocks == m_deadlocks &&
+                       problems == m_problems && snapshot.complete == m_complete;
     // The header goes through JsonWriter like the locks, so every string is escaped one way;
     // the rest is spliced in from the texts already made for the comparison.
     std::string line;
@@ -105,6 +123,8 @@ std::string AgentStream::next(const Snapshot& snapshot) {
         line += ',';
         line += members_of(deadlocks);
         line += ",\"problems\":" + problems;
+        if (!watches.empty())
+            append_array(line, "watches", watches);
     } else if (!quiet) {
         if (!added.empty())
             append_array(line, "added", added);
@@ -120,12 +140,15 @@ std::string AgentStream::next(const Snapshot& snapshot) {
         }
         if (problems != m_problems)
             line += ",\"problems\":" + problems;
+        if (!changed_watches.empty())
+            append_array(line, "changed_watches", changed_watches);
     }
     line += "}\n";
 
     m_locks = std::move(locks);
     m_deadlocks = std::move(deadlocks);
     m_problems = std::move(problems);
+    m_watches = std::move(watches);
     m_complete = snapshot.complete;
     ++m_sequence;
     return line;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace lockctl {
 
@@ -22,7 +23,9 @@ class AgentStream {
     /// The next line (ending in '\n') for `snapshot`, whose held_since / waiting_since the
     /// caller's SnapshotTracker has filled: "snapshot" the first time, then "delta" or
     /// "heartbeat". Locks are compared by their JSON text, so any field that changes (a
-    /// holder's state, a new waiter, a path found) sends the lock again as "changed".
+    /// holder's state, a new waiter, a path found) sends the lock again as "changed"; so are
+    /// watches (the snapshot's, fixed for the stream's life), which go out whole in
+    /// "changed_watches" when any of their files changed.
     std::string next(const portalocker::inspect::Snapshot& snapshot);
 
     /// Lines written so far.
@@ -33,6 +36,7 @@ class AgentStream {
     std::unordered_map<std::string, std::string> m_locks; ///< id -> the lock's JSON as sent
     std::string m_deadlocks; ///< "deadlocks" and "deadlock_details" as sent
     std::string m_problems;
+    std::vector<std::string> m_watches; ///< per watch (by index), its JSON as sent
     bool m_complete = true;
 };
 

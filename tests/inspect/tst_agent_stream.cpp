@@ -56,6 +56,34 @@ inspect::Snapshot makeSnapshot(int count, int second) {
     return snapshot;
 }
 
+/// `snapshot` with a semaphore watch "jobs" of three slots in /srv, slot `held` (if >= 0)
+/// locked by lock l0, and a file watch on /srv/free.lock, which nobody locks.
+void addWatches(inspect::Snapshot& snapshot, int held) {
+    snapshot.watches.push_back(inspect::Watch::semaphore("/srv", "jobs", 3));
+    snapshot.watches.back().stuck_after = std::chrono::seconds(30);
+    snapshot.watches.push_back(inspect::Watch::file("/srv/free.lock"));
+    for (unsigned slot = 0; slot < 3; ++slot) {
+        inspect::WatchedFile file;
+        file.watch = 0;
+        file.path = "/srv/jobs.0" + std::to_string(slot) + ".lock";
+        file.slot = slot;
+        file.exists = true;
+        file.file = inspect::FileId{{254, 0}, 600 + slot};
+        if (static_cast<int>(slot) == held) {
+            file.state = inspect::WatchedFile::State::held;
+            file.locks = {0};
+            file.holders = {snapshot.file_locks.at(0).holders.at(0).pid};
+            // Dated by the tracker at every refresh: must not make the watch "changed".
+            file.held_since = snapshot.taken_at;
+        }
+        snapshot.watched_files.push_back(file);
+    }
+    inspect::WatchedFile free;
+    free.watch = 1;
+    free.path = "/srv/free.lock";
+    snapshot.watched_files.push_back(free);
+}
+
 QJsonObject parse(const std::string& line) {
     if (line.empty() || line.back() != '\n' || line.find('\n') != line.size() - 1)
         qFatal("not one line: %s", line.c_str());
@@ -199,6 +227,64 @@ class TestAgentStream : public QObject {
         QCOMPARE(line.value(QStringLiteral("deadlocks")).toArray(), QJsonArray{});
         QCOMPARE(line.value(QStringLiteral("problems")).toArray(), QJsonArray{});
         QCOMPARE(line.value(QStringLiteral("complete")), QJsonValue(true));
+    }
+
+    void watchesGoInTheSnapshotAndChangeOnlyWhenTheirFilesDo() {
+        AgentStream stream;
+        inspect::Snapshot snapshot = makeSnapshot(2, 0);
+        addWatches(snapshot, -1);
+        QJsonObject line = parse(stream.next(snapshot));
+        const QJsonArray watches = line.value(QStringLiteral("watches")).toArray();
+        QCOMPARE(watches.size(), 2);
+        const QJsonObject jobs = watches.at(0).toObject();
+        QCOMPARE(jobs.value(QStringLiteral("index")).toInt(), 0);
+        QCOMPARE(jobs.value(QStringLiteral("type")).toString(), QStringLiteral("semaphore"));
+        QCOMPARE(jobs.value(QStringLiteral("name")).toString(), QStringLiteral("jobs"));
+        QCOMPARE(jobs.value(QStringLiteral("maximum")).toInt(), 3);
+        QCOMPARE(jobs.value(QStringLiteral("stuck_after_ms")).toInt(), 30000);
+        QCOMPARE(jobs.value(QStringLiteral("description")).toString(),
+                 QStringLiteral("semaphore jobs (3 slots) in /srv"));
+        QCOMPARE(jobs.value(QStringLiteral("files")).toArray().size(), 3);
+        const QJsonObject slot1 = jobs.value(QStringLiteral("files")).toArray().at(1).toObject();
+        QCOMPARE(slot1.value(QStringLiteral("slot")).toInt(), 1);
+        QCOMPARE(slot1.value(QStringLiteral("state")).toString(), QStringLiteral("free"));
+        QCOMPARE(slot1.value(QStringLiteral("device")).toString(), QStringLiteral("254:0"));
+        QCOMPARE(watches.at(1).toObject().value(QStringLiteral("stuck_after_ms")), QJsonValue());
+
+        // Nothing changed (only the time): a heartbeat, even though the tracker re-dates.
+        snapshot = makeSnapshot(2, 1);
+        addWatches(snapshot, -1);
+        const std::string quiet = stream.next(snapshot);
+        QCOMPARE(parse(quiet).value(QStringLiteral("type")).toString(),
+                 QStringLiteral("heartbeat"));
+
+        // Slot 1 taken by l0's holder: the semaphore watch alone, whole, naming its lock by id.
+        snapshot = makeSnapshot(2, 2);
+        addWatches(snapshot, 1);
+        line = parse(stream.next(snapshot));
+        QCOMPARE(line.value(QStringLiteral("type")).toString(), QStringLiteral("delta"));
+        QVERIFY(!line.contains(QStringLiteral("watches")));
+        const QJsonArray changed = line.value(QStringLiteral("changed_watches")).toArray();
+        QCOMPARE(changed.size(), 1);
+        const QJsonObject held =
+            changed.at(0).toObject().value(QStringLiteral("files")).toArray().at(1).toObject();
+        QCOMPARE(changed.at(0).toObject().value(QStringLiteral("index")).toInt(), 0);
+        QCOMPARE(held.value(QStringLiteral("state")).toString(), QStringLiteral("held"));
+        QCOMPARE(held.value(QStringLiteral("locks")).toArray(), QJsonArray{QStringLiteral("l0")});
+        QCOMPARE(held.value(QStringLiteral("holders")).toArray(), QJsonArray{1000});
+
+        // Held on, a second later: quiet again.
+        snapshot = makeSnapshot(2, 3);
+        addWatches(snapshot, 1);
+        QCOMPARE(parse(stream.next(snapshot)).value(QStringLiteral("type")).toString(),
+                 QStringLiteral("heartbeat"));
+    }
+
+    void withoutWatchesTheLinesHaveNone() {
+        // A reader from before watches passes none and must see the lines it always saw.
+        AgentStream stream;
+        const QJsonObject line = parse(stream.next(makeSnapshot(1, 0)));
+        QVERIFY(!line.contains(QStringLiteral("watches")));
     }
 
     void replayingTheLinesRebuildsTheLatestSnapshot() {
