@@ -13,6 +13,7 @@
 #include "widgets/windowplacement.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFontMetrics>
 #include <QStyleOptionViewItem>
@@ -20,6 +21,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QScreen>
 #include <QSpinBox>
@@ -38,6 +40,7 @@ class TestUiPages : public QObject {
     void cleanup();
     void activityLogToggles();
     void watchDialogThreshold();
+    void watchDialogHost();
     void waiterDeadlineNeverCut();
     void windowFitsTheScreen();
 
@@ -119,6 +122,40 @@ void TestUiPages::watchDialogThreshold() {
     QVERIFY(!dialog.watch().stuck_after);
     dialog.setStuckAfter(std::chrono::minutes(10));
     QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(600));
+}
+
+void TestUiPages::watchDialogHost() {
+    AddWatchDialog dialog;
+    dialog.show();
+    auto* host = dialog.findChild<QComboBox*>(u"host"_s);
+    QVERIFY(host);
+    // No remote host: nothing to choose, this computer.
+    QVERIFY(!host->isVisible());
+    QCOMPARE(dialog.host(), QString());
+    dialog.setHosts({u"build-01"_s, u"ops@db-02"_s});
+    QVERIFY(host->isVisible());
+    QCOMPARE(host->count(), 3);
+    QCOMPARE(host->itemText(0), u"This computer"_s);
+    host->setCurrentIndex(2);
+    QCOMPARE(dialog.host(), u"ops@db-02"_s);
+    // The file dialog browses this computer: of no use for another host's path.
+    auto* browse = [&dialog]() -> QPushButton* {
+        for (auto* button : dialog.findChildren<QPushButton*>())
+            if (button->text().startsWith(u"Browse"_s))
+                return button;
+        return nullptr;
+    }();
+    QVERIFY(browse);
+    QVERIFY(!browse->isEnabled());
+    dialog.setHost(QString());
+    QVERIFY(browse->isEnabled());
+    // Pre-selecting a host the list lacks (a lock of a host being removed) still names it.
+    dialog.setHost(u"gone"_s);
+    QCOMPARE(dialog.host(), u"gone"_s);
+    // Keeps the choice when the hosts change.
+    dialog.setHost(u"build-01"_s);
+    dialog.setHosts({u"build-01"_s});
+    QCOMPARE(dialog.host(), u"build-01"_s);
 }
 
 namespace {
