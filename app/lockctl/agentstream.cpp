@@ -1,11 +1,13 @@
 #include "agentstream.hpp"
 
 #include "jsonwriter.hpp"
+#include "lockequality.hpp"
 #include "lockformat.hpp"
 #include "watchformat.hpp"
 
 #include <string_view>
-#include <unordered_set>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace lockctl {
@@ -67,21 +69,41 @@ void append_array(std::string& line, std::string_view key, const std::vector<std
 
 } // namespace
 
-std::string AgentStream::next(const Snapshot& snapshot) {
-    std::unordered_map<std::string, std::string> locks;
-    locks.reserve(snapshot.file_locks.size());
+std::string AgentStream::next(Snapshot snapshot) {
+    // A process whose written fields changed changes every lock it holds or waits for. Asked
+    // per pid (memoised): holders share processes, and most processes are in both snapshots.
+    std::unordered_map<Pid, bool> process_changed;
+    auto changed_process = [&](Pid pid) {
+        const auto [known, inserted] = process_changed.try_emplace(pid, false);
+        if (inserted)
+            known->second = !same_written_process(m_sent.process(pid), snapshot.process(pid));
+        return known->second;
+    };
+    auto changed_lock = [&](const FileLock& before, const FileLock& now) {
+        if (!same_written_lock(before, now))
+            return true;
+        for (const Holder& holder : now.holders)
+            if (changed_process(holder.pid))
+                return true;
+        for (const Waiter& waiter : now.waiters)
+            if (waiter.pid > 0 && changed_process(waiter.pid))
+                return true;
+        return false;
+    };
     std::vector<std::string> added, changed, removed;
-    for (const FileLock& lock : snapshot.file_locks) {
-        std::string text = lock_json(snapshot, lock);
-        const auto previous = m_locks.find(lock.id);
-        if (previous == m_locks.end())
-            added.push_back(text);
-        else if (previous->second != text)
-            changed.push_back(text);
-        locks.insert_or_assign(lock.id, std::move(text));
+    std::unordered_map<std::string_view, std::size_t> by_id;
+    by_id.reserve(snapshot.file_locks.size());
+    for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i) {
+        const FileLock& lock = snapshot.file_locks[i];
+        by_id.emplace(lock.id, i);
+        const auto previous = m_sentIndex.find(lock.id);
+        if (previous == m_sentIndex.end())
+            added.push_back(lock_json(snapshot, lock));
+        else if (changed_lock(m_sent.file_locks[previous->second], lock))
+            changed.push_back(lock_json(snapshot, lock));
     }
-    for (const auto& [id, text] : m_locks)
-        if (!locks.count(id)) {
+    for (const auto& [id, position] : m_sentIndex)
+        if (!by_id.count(id)) {
             std::string quoted;
             JsonWriter json(quoted, false);
             json.value(id);
@@ -145,7 +167,11 @@ std::string AgentStream::next(const Snapshot& snapshot) {
     }
     line += "}\n";
 
-    m_locks = std::move(locks);
+    // The index views the ids' characters, which stay where they are when the vector that
+    // holds them moves (its buffer changes hands, the strings do not move).
+    static_assert(std::is_nothrow_move_assignable_v<Snapshot>);
+    m_sent = std::move(snapshot);
+    m_sentIndex = std::move(by_id);
     m_deadlocks = std::move(deadlocks);
     m_problems = std::move(problems);
     m_watches = std::move(watches);

@@ -167,7 +167,7 @@ int run_watch(const ListOptions& options) {
         const auto events = tracker.update(snapshot);
         const auto now = std::chrono::system_clock::now();
         if (options.json) {
-            const std::string line = stream.next(snapshot);
+            const std::string line = stream.next(std::move(snapshot));
             std::fwrite(line.data(), 1, line.size(), stdout);
         } else if (terminal) {
             for (const auto& event : events) {
