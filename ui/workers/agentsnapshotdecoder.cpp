@@ -343,8 +343,11 @@ inspect::Snapshot AgentSnapshotDecoder::snapshot() const {
     for (const auto& [id, entry] : m_locks) {
         indexOf.emplace(id, snapshot.file_locks.size());
         snapshot.file_locks.push_back(entry.lock);
+        // Every lock of a process carries it (as of the line that sent the lock; the agent
+        // sends all of a process's locks again when it changes), so the first copy will do:
+        // thousands of locks of one holder cost one copy, not thousands.
         for (const inspect::ProcessInfo& process : entry.processes)
-            snapshot.processes.insert_or_assign(process.pid, process);
+            snapshot.processes.try_emplace(process.pid, process);
     }
     for (const DeadlockDetail& detail : m_deadlocks) {
         inspect::Deadlock deadlock = detail.deadlock;
