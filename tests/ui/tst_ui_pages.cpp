@@ -4,18 +4,22 @@
 #include "models/eventlogmodel.h"
 #include "models/filelockmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/watchmodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
+#include "session/remotehub.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
 #include "widgets/mainwindow.h"
 #include "widgets/middleelidedelegate.h"
+#include "widgets/watchespage.h"
 #include "widgets/windowplacement.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFontMetrics>
+#include <QHeaderView>
 #include <QStyleOptionViewItem>
 #include <QTableView>
 #include <QFile>
@@ -26,6 +30,7 @@
 #include <QScreen>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QTest>
 
 #include <memory>
@@ -41,6 +46,7 @@ class TestUiPages : public QObject {
     void activityLogToggles();
     void watchDialogThreshold();
     void watchDialogHost();
+    void watchesHostColumn();
     void waiterDeadlineNeverCut();
     void windowFitsTheScreen();
 
@@ -156,6 +162,21 @@ void TestUiPages::watchDialogHost() {
     dialog.setHost(u"build-01"_s);
     dialog.setHosts({u"build-01"_s});
     QCOMPARE(dialog.host(), u"build-01"_s);
+}
+
+void TestUiPages::watchesHostColumn() {
+    // The session is never started: adding a host connects nothing.
+    WatchesPage page(m_session.get());
+    QHeaderView* header = page.view()->header();
+    QVERIFY(header->isSectionHidden(WatchModel::HostColumn)); // this computer alone
+    const QByteArray alone = page.saveState();
+    QVERIFY(m_session->remote()->addHost(u"build-01"_s));
+    QVERIFY(!header->isSectionHidden(WatchModel::HostColumn));
+    // A layout saved without remote hosts does not hide the column of the one there is now.
+    page.restoreState(alone);
+    QVERIFY(!header->isSectionHidden(WatchModel::HostColumn));
+    m_session->remote()->removeHost(u"build-01"_s);
+    QVERIFY(header->isSectionHidden(WatchModel::HostColumn));
 }
 
 namespace {

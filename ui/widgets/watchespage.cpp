@@ -61,12 +61,9 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
     for (int column = 0; column < WatchModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
     header->setSectionResizeMode(WatchModel::NameColumn, QHeaderView::Stretch);
-    auto showHostColumn = [header, hosts] {
-        header->setSectionHidden(WatchModel::HostColumn, hosts->rowCount() <= 1);
-    };
-    showHostColumn();
-    connect(hosts, &QAbstractItemModel::rowsInserted, this, showHostColumn);
-    connect(hosts, &QAbstractItemModel::rowsRemoved, this, showHostColumn);
+    updateHostColumn();
+    connect(hosts, &QAbstractItemModel::rowsInserted, this, &WatchesPage::updateHostColumn);
+    connect(hosts, &QAbstractItemModel::rowsRemoved, this, &WatchesPage::updateHostColumn);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -172,4 +169,12 @@ QByteArray WatchesPage::saveState() const {
 
 void WatchesPage::restoreState(const QByteArray& state) {
     m_view->header()->restoreState(state);
+    // A layout saved while there were no remote hosts (or before the column existed) must not
+    // decide whether the Host column shows now.
+    updateHostColumn();
+}
+
+void WatchesPage::updateHostColumn() {
+    m_view->header()->setSectionHidden(WatchModel::HostColumn,
+                                       m_session->remote()->model()->rowCount() <= 1);
 }

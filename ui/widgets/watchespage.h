@@ -29,6 +29,8 @@ class WatchesPage : public QWidget {
 
   private:
     void removeSelected();
+    /// The Host column shows while there is a remote host ("This computer" is always one).
+    void updateHostColumn();
     void showContextMenu(const QPoint& position);
 
     InspectorSession* m_session;
