@@ -247,13 +247,20 @@ class TestRemoteWatches : public QObject {
                 model.index(0, 0, watchIndex(model, key)).data(WatchModel::HealthRole).toInt()),
             LockHealth::free, bound);
 
-        // Removing it restarts the agent without it: the row goes.
+        // Removing it restarts the agent without it: the row goes, and the host's rows are
+        // not marked stale meanwhile (it stays connected).
+        HostConnection* other = session.remote()->host(u"other"_s);
+        QCOMPARE(other->state(), HostConnection::State::Connected);
+        bool wentStale = false;
+        connect(other, &HostConnection::stateChanged, this,
+                [&wentStale, other] { wentStale = wentStale || other->isStale(); });
         session.removeWatch(key);
         QTRY_VERIFY_WITH_TIMEOUT(!watchIndex(model, key).isValid(), bound);
         QTRY_COMPARE_WITH_TIMEOUT(session.remote()->host(u"other"_s)->state(),
                                   HostConnection::State::Connected, bound);
-        QVERIFY(session.remote()->host(u"other"_s)->watches().empty());
+        QVERIFY(other->watches().empty());
         QCOMPARE(model.rowCount(), 0);
+        QVERIFY(!wentStale);
     }
 };
 

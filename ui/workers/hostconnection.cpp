@@ -65,6 +65,13 @@ HostConnection::HostConnection(QString destination, QObject* parent)
             lines.swap(inbox->lines);
             std::swap(reset, inbox->reset);
         }
+        if (reset && lines.isEmpty()) {
+            // A refresh queued for lines of a connection that has since been replaced (they
+            // were dropped): show what that one said until the new one's snapshot is in.
+            QMutexLocker locker(&inbox->mutex);
+            inbox->reset = true;
+            return inbox->decoder.snapshot();
+        }
         if (reset)
             inbox->decoder.reset();
         for (const QByteArray& line : std::as_const(lines))
@@ -118,10 +125,13 @@ void HostConnection::setWatches(std::vector<inspect::Watch> watches) {
         return;
     m_watches = std::move(watches);
     // The agent takes its watches on its command line: a new list needs a new agent. Its
-    // first line is a new snapshot, which replaces the old rows at once.
+    // first line is a new snapshot, which replaces the old rows at once; until then the host
+    // stays connected (its rows are not stale, only about to gain or lose a watch).
     if (m_process) {
         abandonProcess();
+        m_restartingConnected = m_state == State::Connected;
         connectNow();
+        m_restartingConnected = false;
     }
 }
 
@@ -207,7 +217,10 @@ void HostConnection::connectNow() {
         if (error == QProcess::FailedToStart)
             onFinished(-1, QProcess::CrashExit);
     });
-    setState(State::Connecting, m_failure, m_message);
+    if (m_restartingConnected)
+        m_sinceLine.invalidate(); // the restart's gap is not lag
+    else
+        setState(State::Connecting, m_failure, m_message);
     const QString program = argv.takeFirst();
     m_process->start(program, argv);
 }

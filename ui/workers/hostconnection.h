@@ -144,4 +144,5 @@ class HostConnection : public QObject {
     qint64 m_linesReceived = 0;
     bool m_pollPending = false; ///< lines were handed to the poller, its result not yet out
     bool m_stopping = false;
+    bool m_restartingConnected = false; ///< connectNow() for new watches of a connected host
 };
