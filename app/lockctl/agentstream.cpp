@@ -1,10 +1,13 @@
 #include "agentstream.hpp"
 
 #include "jsonwriter.hpp"
+#include "lockequality.hpp"
 #include "lockformat.hpp"
+#include "watchformat.hpp"
 
 #include <string_view>
-#include <unordered_set>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace lockctl {
@@ -30,6 +33,13 @@ std::string deadlocks_json(const Snapshot& snapshot) {
     json.key("deadlock_details");
     write_deadlock_details(json, snapshot, deadlocks);
     json.end_object();
+    return text;
+}
+
+std::string watch_json(const Snapshot& snapshot, std::size_t index) {
+    std::string text;
+    JsonWriter json(text, false);
+    write_watch(json, snapshot, index);
     return text;
 }
 
@@ -59,21 +69,41 @@ void append_array(std::string& line, std::string_view key, const std::vector<std
 
 } // namespace
 
-std::string AgentStream::next(const Snapshot& snapshot) {
-    std::unordered_map<std::string, std::string> locks;
-    locks.reserve(snapshot.file_locks.size());
+std::string AgentStream::next(Snapshot snapshot) {
+    // A process whose written fields changed changes every lock it holds or waits for. Asked
+    // per pid (memoised): holders share processes, and most processes are in both snapshots.
+    std::unordered_map<Pid, bool> process_changed;
+    auto changed_process = [&](Pid pid) {
+        const auto [known, inserted] = process_changed.try_emplace(pid, false);
+        if (inserted)
+            known->second = !same_written_process(m_sent.process(pid), snapshot.process(pid));
+        return known->second;
+    };
+    auto changed_lock = [&](const FileLock& before, const FileLock& now) {
+        if (!same_written_lock(before, now))
+            return true;
+        for (const Holder& holder : now.holders)
+            if (changed_process(holder.pid))
+                return true;
+        for (const Waiter& waiter : now.waiters)
+            if (waiter.pid > 0 && changed_process(waiter.pid))
+                return true;
+        return false;
+    };
     std::vector<std::string> added, changed, removed;
-    for (const FileLock& lock : snapshot.file_locks) {
-        std::string text = lock_json(snapshot, lock);
-        const auto previous = m_locks.find(lock.id);
-        if (previous == m_locks.end())
-            added.push_back(text);
-        else if (previous->second != text)
-            changed.push_back(text);
-        locks.insert_or_assign(lock.id, std::move(text));
+    std::unordered_map<std::string_view, std::size_t> by_id;
+    by_id.reserve(snapshot.file_locks.size());
+    for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i) {
+        const FileLock& lock = snapshot.file_locks[i];
+        by_id.emplace(lock.id, i);
+        const auto previous = m_sentIndex.find(lock.id);
+        if (previous == m_sentIndex.end())
+            added.push_back(lock_json(snapshot, lock));
+        else if (changed_lock(m_sent.file_locks[previous->second], lock))
+            changed.push_back(lock_json(snapshot, lock));
     }
-    for (const auto& [id, text] : m_locks)
-        if (!locks.count(id)) {
+    for (const auto& [id, position] : m_sentIndex)
+        if (!by_id.count(id)) {
             std::string quoted;
             JsonWriter json(quoted, false);
             json.value(id);
@@ -81,11 +111,21 @@ std::string AgentStream::next(const Snapshot& snapshot) {
         }
     std::string deadlocks = deadlocks_json(snapshot);
     std::string problems = problems_json(snapshot);
+    // The watches come from lockctl's command line, so the same list every refresh: compared
+    // by position.
+    std::vector<std::string> watches, changed_watches;
+    watches.reserve(snapshot.watches.size());
+    for (std::size_t index = 0; index < snapshot.watches.size(); ++index) {
+        std::string text = watch_json(snapshot, index);
+        if (index >= m_watches.size() || m_watches[index] != text)
+            changed_watches.push_back(text);
+        watches.push_back(std::move(text));
+    }
 
     const bool first = m_sequence == 0;
     const bool quiet = !first && added.empty() && changed.empty() && removed.empty() &&
-                       deadlocks == m_deadlocks && problems == m_problems &&
-                       snapshot.complete == m_complete;
+                       changed_watches.empty() && deadlocks == m_deadlocks &&
+                       problems == m_problems && snapshot.complete == m_complete;
     // The header goes through JsonWriter like the locks, so every string is escaped one way;
     // the rest is spliced in from the texts already made for the comparison.
     std::string line;
@@ -105,6 +145,8 @@ std::string AgentStream::next(const Snapshot& snapshot) {
         line += ',';
         line += members_of(deadlocks);
         line += ",\"problems\":" + problems;
+        if (!watches.empty())
+            append_array(line, "watches", watches);
     } else if (!quiet) {
         if (!added.empty())
             append_array(line, "added", added);
@@ -120,12 +162,19 @@ std::string AgentStream::next(const Snapshot& snapshot) {
         }
         if (problems != m_problems)
             line += ",\"problems\":" + problems;
+        if (!changed_watches.empty())
+            append_array(line, "changed_watches", changed_watches);
     }
     line += "}\n";
 
-    m_locks = std::move(locks);
+    // The index views the ids' characters, which stay where they are when the vector that
+    // holds them moves (its buffer changes hands, the strings do not move).
+    static_assert(std::is_nothrow_move_assignable_v<Snapshot>);
+    m_sent = std::move(snapshot);
+    m_sentIndex = std::move(by_id);
     m_deadlocks = std::move(deadlocks);
     m_problems = std::move(problems);
+    m_watches = std::move(watches);
     m_complete = snapshot.complete;
     ++m_sequence;
     return line;

@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace lockctl {
 
@@ -21,18 +23,25 @@ class AgentStream {
 
     /// The next line (ending in '\n') for `snapshot`, whose held_since / waiting_since the
     /// caller's SnapshotTracker has filled: "snapshot" the first time, then "delta" or
-    /// "heartbeat". Locks are compared by their JSON text, so any field that changes (a
-    /// holder's state, a new waiter, a path found) sends the lock again as "changed".
-    std::string next(const portalocker::inspect::Snapshot& snapshot);
+    /// "heartbeat". Locks are matched by id and compared member by member with the previous
+    /// refresh's (lockequality.hpp, and their processes'), so that only the locks that changed
+    /// are written: any member that changes (a holder's state, a new waiter, a path found)
+    /// sends the lock again whole as "changed". Watches (the snapshot's, fixed for the
+    /// stream's life) go out whole in "changed_watches" when any of their files changed. The
+    /// snapshot is kept until the next call (pass it with std::move).
+    std::string next(portalocker::inspect::Snapshot snapshot);
 
     /// Lines written so far.
     std::uint64_t sequence() const noexcept { return m_sequence; }
 
   private:
     std::uint64_t m_sequence = 0;
-    std::unordered_map<std::string, std::string> m_locks; ///< id -> the lock's JSON as sent
+    portalocker::inspect::Snapshot m_sent; ///< the snapshot of the last line
+    /// id -> index into m_sent.file_locks (the keys view m_sent's ids)
+    std::unordered_map<std::string_view, std::size_t> m_sentIndex;
     std::string m_deadlocks; ///< "deadlocks" and "deadlock_details" as sent
     std::string m_problems;
+    std::vector<std::string> m_watches; ///< per watch (by index), its JSON as sent
     bool m_complete = true;
 };
 

@@ -1,10 +1,13 @@
-// lockctl list [--json] [--watch SECONDS]: every file lock on the system, its holders, its
-// waiters and what blocks them, and deadlocks; --watch refreshes and prints events.
+// lockctl list [--json] [--watch SECONDS] [WATCHES]: every file lock on the system, its
+// holders, its waiters and what blocks them, and deadlocks; --watch refreshes and prints
+// events; WATCHES (--watch-file, --watch-semaphore, ...) are files shown even while free.
 
 #include "agentstream.hpp"
 #include "command.hpp"
 #include "commandline.hpp"
 #include "lockformat.hpp"
+#include "watchformat.hpp"
+#include "watchoptions.hpp"
 
 #include <portalocker/inspect/filelockscanner.hpp>
 #include <portalocker/inspect/snapshottracker.hpp>
@@ -27,7 +30,7 @@ namespace {
 namespace inspect = portalocker::inspect;
 
 constexpr const char* list_usage =
-    "usage: lockctl list [--json] [--watch SECONDS] [--protocol VERSION]\n\n"
+    "usage: lockctl list [--json] [--watch SECONDS] [--protocol VERSION] [WATCH...]\n\n"
     "Lists every file lock on the system (/proc/locks): kind, mode, byte range, how long it\n"
     "has been held (since lockctl first saw it; \"≥\" = already held when it started), the\n"
     "holder (pid, command, state, user), the path, the waiters and who blocks them, and\n"
@@ -40,6 +43,17 @@ constexpr const char* list_usage =
     "                   wait-started and wait-ended events\n"
     "  --protocol VERSION  fail unless this lockctl speaks that agent protocol version\n"
     "  --help           show this help\n\n"
+    "WATCH: files to show even while free, with the state of each (as the Lock\n"
+    "Inspector's watches); any number, in any order:\n"
+    "  --watch-file PATH           one file (which may not exist yet)\n"
+    "  --watch-dir DIRECTORY       every regular file directly inside DIRECTORY\n"
+    "  --watch-glob PATTERN        every path matching the glob(3) PATTERN\n"
+    "  --watch-semaphore DIRECTORY NAME MAXIMUM\n"
+    "                              the slot files of a bounded semaphore (1 to 10000 slots)\n"
+    "  --pattern PATTERN           after --watch-semaphore: its slot file pattern\n"
+    "                              ({name}, {number:02d}; default {name}.{number:02d}.lock)\n"
+    "  --stuck-after SECONDS       after a watch: its own stuck threshold (passed on in\n"
+    "                              the JSON for the reader to judge by)\n\n"
     "Run as root to see the holders and paths of other users' locks.\n"
     "exit status: 0 success, 2 usage error, 3 /proc/locks unreadable.\n";
 
@@ -47,6 +61,7 @@ struct ListOptions {
     bool json = false;
     std::optional<double> watch_seconds;
     std::optional<std::string> protocol; ///< the agent protocol the reader asked for
+    WatchOptions watches;
 };
 
 /// A --watch interval: seconds, more than 0 and at most a day.
@@ -75,7 +90,18 @@ std::optional<int> parse(Arguments arguments, ListOptions& options) {
                                           "not '" +
                                               text + "'";
         }));
-    return parseCommandLine(parser, arguments, list_usage);
+    options.watches.add_to(parser);
+    if (auto status = parseCommandLine(parser, arguments, list_usage))
+        return status;
+    if (!options.watches.error().empty())
+        return usageError(parser, options.watches.error(), list_usage);
+    return std::nullopt;
+}
+
+inspect::ScanOptions scan_options(const ListOptions& options) {
+    inspect::ScanOptions scan;
+    scan.watches = options.watches.watches();
+    return scan;
 }
 
 bool failed(const inspect::Snapshot& snapshot) {
@@ -101,6 +127,7 @@ void print_text(const inspect::Snapshot& snapshot, inspect::TimePoint now, bool 
                 waiters == 1 ? "waiter" : "waiters", snapshot.deadlocks.size(),
                 snapshot.deadlocks.size() == 1 ? "deadlock" : "deadlocks",
                 snapshot.complete ? "" : " (incomplete: deadline reached)");
+    print_watches(stdout, snapshot);
     print_problems(stdout, snapshot.problems);
 }
 
@@ -129,7 +156,7 @@ int run_watch(const ListOptions& options) {
     sigaddset(&signals, SIGHUP);
     ::sigprocmask(SIG_BLOCK, &signals, nullptr);
 
-    inspect::FileLockScanner scanner;
+    inspect::FileLockScanner scanner(scan_options(options));
     inspect::SnapshotTracker tracker;
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;
     AgentStream stream;
@@ -140,7 +167,7 @@ int run_watch(const ListOptions& options) {
         const auto events = tracker.update(snapshot);
         const auto now = std::chrono::system_clock::now();
         if (options.json) {
-            const std::string line = stream.next(snapshot);
+            const std::string line = stream.next(std::move(snapshot));
             std::fwrite(line.data(), 1, line.size(), stdout);
         } else if (terminal) {
             for (const auto& event : events) {
@@ -191,7 +218,7 @@ int runList(Arguments arguments) {
     if (options.watch_seconds)
         return run_watch(options);
 
-    inspect::FileLockScanner scanner;
+    inspect::FileLockScanner scanner(scan_options(options));
     inspect::Snapshot snapshot = scanner.scan();
     const auto now = std::chrono::system_clock::now();
     inspect::SnapshotTracker::mark_first_sight(snapshot, snapshot.taken_at);
@@ -199,6 +226,10 @@ int runList(Arguments arguments) {
         JsonWriter json(stdout);
         json.begin_object();
         write_snapshot_fields(json, snapshot, now);
+        if (!snapshot.watches.empty()) {
+            json.key("watches");
+            write_watches(json, snapshot);
+        }
         json.end_object();
         json.flush();
         std::fputc('\n', stdout);

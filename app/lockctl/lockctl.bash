@@ -44,7 +44,14 @@ _lockctl() {
 
     case "$prev" in
         --timeout | -w | --watch | --lease | --count | --max-value-bytes | --token | \
-            --token-base64 | --match | --sni | --sentinel | --wait-replicas | --protocol)
+            --token-base64 | --match | --sni | --sentinel | --wait-replicas | --protocol | \
+            --stuck-after)
+            return ;;
+        --watch-file | --watch-glob)
+            _lockctl_files
+            return ;;
+        --watch-dir | --watch-semaphore)
+            _lockctl_files -d
             return ;;
         --host | --ssh)
             COMPREPLY=($(compgen -A hostname -- "$cur"))
@@ -90,7 +97,7 @@ _lockctl() {
                 esac
                 return
             fi ;;
-        list) options='--json --watch --protocol --help' ;;
+        list) options='--json --watch --protocol --watch-file --watch-dir --watch-glob --watch-semaphore --pattern --stuck-after --help' ;;
         signal) options='--lock --term --kill --cont --json --help' ;;
         who)
             options='--json --semaphore --pattern --help'

@@ -49,4 +49,10 @@ expect --semaphore lockctl who /tmp --se
 expect --ssh lockctl redis --ss
 expect list lockctl redis --ssh bastion l
 grep -q -- '--ssh' <<<"$text" || fail "lockctl.1 does not document --ssh"
+# Watches of `lockctl list` (issue #13: a remote host's watches): offered and documented.
+expect --watch-semaphore lockctl list --watch-se
+expect --stuck-after lockctl list --watch-file /tmp/a --stu
+for option in --watch-file --watch-dir --watch-glob --watch-semaphore --stuck-after; do
+    grep -q -- "$option" <<<"$text" || fail "lockctl.1 does not document $option"
+done
 echo "PASS: lockctl, lockctl.1 and its bash completion installed under $prefix"

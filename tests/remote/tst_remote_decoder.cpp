@@ -4,6 +4,7 @@
 
 #include "agentstream.hpp"
 #include "workers/agentsnapshotdecoder.h"
+#include "workers/pollresultbuilder.h"
 
 #include <QTest>
 
@@ -82,6 +83,42 @@ inspect::Snapshot sample(int second) {
     return snapshot;
 }
 
+/// sample() with two watches: the semaphore "jobs" (3 slots, own pattern and threshold) in
+/// /srv whose slot `heldSlot` is the file of "lock 2" (held by the stopped 502), and a glob
+/// that could not be read.
+inspect::Snapshot sampleWithWatches(int second, unsigned heldSlot) {
+    inspect::Snapshot snapshot = sample(second);
+    snapshot.watches.push_back(inspect::Watch::semaphore("/srv", "jobs", 3, "{name}-{number}.lk"));
+    snapshot.watches.back().stuck_after = std::chrono::seconds(90);
+    snapshot.watches.push_back(inspect::Watch::glob("/secret/*.lock"));
+    for (unsigned slot = 0; slot < 3; ++slot) {
+        inspect::WatchedFile file;
+        file.watch = 0;
+        file.path = "/srv/jobs-" + std::to_string(slot) + ".lk";
+        file.slot = slot;
+        file.exists = slot != 2;
+        if (file.exists)
+            file.file = inspect::FileId{{254, 1}, 300u + slot};
+        if (slot == heldSlot) {
+            file.state = inspect::WatchedFile::State::held;
+            file.locks = {2};
+            file.holders = {502};
+        }
+        snapshot.watched_files.push_back(file);
+    }
+    inspect::WatchedFile secret;
+    secret.watch = 1;
+    secret.path = "/secret/a.lock";
+    secret.problem = "permission denied";
+    snapshot.watched_files.push_back(secret);
+    return snapshot;
+}
+
+/// The rows the GUI shows for `snapshot`'s watches.
+QList<WatchRow> watchRowsOf(const inspect::Snapshot& snapshot) {
+    return PollResultBuilder(snapshot, PollSettings{}, 1'700'000'100'000).build({}).watches;
+}
+
 QByteArray line(lockctl::AgentStream& stream, const inspect::Snapshot& snapshot) {
     return QByteArray::fromStdString(stream.next(snapshot));
 }
@@ -155,6 +192,71 @@ class TestRemoteDecoder : public QObject {
         QVERIFY(rebuilt.file_locks[0].waiters.empty());
         QVERIFY(rebuilt.deadlocks.empty());
         QCOMPARE(rebuilt.process(502)->state, inspect::ProcessState::running);
+    }
+
+    void rebuildsTheHostsWatches() {
+        // What the agent evaluated there, the GUI must show as if scanned here: the same
+        // watches, files and states, and the same WatchRows out of the row builder.
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        const inspect::Snapshot original = sampleWithWatches(0, 0);
+        QVERIFY2(decoder.apply(line(stream, original)), qPrintable(decoder.error()));
+        inspect::Snapshot rebuilt = decoder.snapshot();
+        QCOMPARE(decoder.watchCount(), 2);
+        QCOMPARE(rebuilt.watches.size(), std::size_t(2));
+        const inspect::Watch& jobs = rebuilt.watches[0];
+        QCOMPARE(jobs.type, inspect::Watch::Type::semaphore);
+        QCOMPARE(jobs.path, std::string("/srv"));
+        QCOMPARE(jobs.name, std::string("jobs"));
+        QCOMPARE(jobs.maximum, 3u);
+        QCOMPARE(jobs.pattern, std::string("{name}-{number}.lk"));
+        QCOMPARE(jobs.stuck_after, std::optional(std::chrono::milliseconds(90000)));
+        QCOMPARE(rebuilt.watches[1].type, inspect::Watch::Type::glob);
+        QVERIFY(!rebuilt.watches[1].stuck_after);
+        QCOMPARE(rebuilt.watched_files.size(), std::size_t(4));
+        const inspect::WatchedFile& slot0 = rebuilt.watched_files[0];
+        QCOMPARE(slot0.state, inspect::WatchedFile::State::held);
+        QCOMPARE(slot0.holders, std::vector<inspect::Pid>{502});
+        QVERIFY(slot0.file == original.watched_files[0].file);
+        QCOMPARE(slot0.locks.size(), std::size_t(1));
+        QCOMPARE(rebuilt.file_locks[slot0.locks[0]].id, std::string("lock 2"));
+        QVERIFY(!rebuilt.watched_files[2].exists);
+        QCOMPARE(rebuilt.watched_files[3].problem, std::string("permission denied"));
+        QCOMPARE(rebuilt.watched_files[3].watch, std::size_t(1));
+        QCOMPARE(watchRowsOf(rebuilt), watchRowsOf(original));
+
+        // The slot moves (lock 0 released too, so the lock indexes shift): only the
+        // semaphore is sent again, and the file points at the right lock afterwards.
+        inspect::Snapshot moved = sampleWithWatches(1, 1);
+        moved.file_locks.erase(moved.file_locks.begin());
+        moved.file_locks[0].waiters.clear();
+        moved.deadlocks.clear();
+        for (inspect::WatchedFile& file : moved.watched_files)
+            for (std::size_t& lock : file.locks)
+                --lock;
+        const QByteArray delta = line(stream, moved);
+        QVERIFY2(delta.contains("\"changed_watches\":[{\"index\":0,"), delta.constData());
+        QVERIFY2(!delta.contains("\"index\":1"), delta.constData());
+        QVERIFY2(decoder.apply(delta), qPrintable(decoder.error()));
+        rebuilt = decoder.snapshot();
+        QCOMPARE(rebuilt.watched_files[0].state, inspect::WatchedFile::State::free);
+        QCOMPARE(rebuilt.watched_files[1].state, inspect::WatchedFile::State::held);
+        QCOMPARE(rebuilt.file_locks[rebuilt.watched_files[1].locks.at(0)].id,
+                 std::string("lock 2"));
+        QCOMPARE(rebuilt.watched_files[3].problem, std::string("permission denied"));
+        QCOMPARE(watchRowsOf(rebuilt), watchRowsOf(moved));
+    }
+
+    void refusesAChangeOfAWatchItWasNotGiven() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        QVERIFY(decoder.apply(line(stream, sampleWithWatches(0, 0))));
+        const QByteArray bad = "{\"protocol\":1,\"type\":\"delta\",\"seq\":2,\"taken_at\":"
+                               "\"2023-11-14T22:13:21.000Z\",\"changed_watches\":[{\"index\":5}]}";
+        QVERIFY(!decoder.apply(bad));
+        QVERIFY2(decoder.error().contains(QStringLiteral("watch 5 of 2")),
+                 qPrintable(decoder.error()));
+        QVERIFY(!decoder.errorIsVersion());
     }
 
     void refusesWhatIsNotTheProtocol_data() {

@@ -6,6 +6,8 @@
 #include "testsupport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -161,6 +163,93 @@ class TestRemoteLockctl : public QObject {
             QCOMPARE(line.value(QStringLiteral("type")).toString(), QStringLiteral("heartbeat"));
             QVERIFY2(lines.at(i).size() < 200, lines.at(i).constData());
         }
+        agent.terminate();
+        QVERIFY(agent.waitForFinished(10000));
+    }
+
+    void agentStreamsTheWatchesItIsGiven() {
+        // The watches of a host travel as lockctl options and come back evaluated there: all
+        // of them in the first line, then a watch again only when one of its files changed.
+        const QString directory = m_hosts.scratch(QStringLiteral("agent-watch"));
+        QVERIFY(QDir().mkpath(directory));
+        QProcess agent;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LOCKSCOPE_SSH_COMMAND"),
+                           m_hosts.otherHost().sshCommand());
+        agent.setProcessEnvironment(environment);
+        agent.start(m_lockctl,
+                    {QStringLiteral("--host"), QStringLiteral("other"), QStringLiteral("list"),
+                     QStringLiteral("--json"), QStringLiteral("--watch"), QStringLiteral("0.2"),
+                     QStringLiteral("--protocol"), QStringLiteral("1"),
+                     QStringLiteral("--watch-semaphore"), directory, QStringLiteral("jobs"),
+                     QStringLiteral("2"), QStringLiteral("--stuck-after"), QStringLiteral("30")});
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QVERIFY(agent.waitForReadyRead(bound));
+        QTRY_VERIFY_WITH_TIMEOUT(agent.canReadLine(), bound);
+        const QJsonObject first = QJsonDocument::fromJson(agent.readLine()).object();
+        QCOMPARE(first.value(QStringLiteral("type")).toString(), QStringLiteral("snapshot"));
+        const QJsonArray watches = first.value(QStringLiteral("watches")).toArray();
+        QCOMPARE(watches.size(), 1);
+        const QJsonObject jobs = watches.at(0).toObject();
+        QCOMPARE(jobs.value(QStringLiteral("stuck_after_ms")).toInt(), 30000);
+        QCOMPARE(jobs.value(QStringLiteral("files")).toArray().size(), 2);
+        for (const auto& file : jobs.value(QStringLiteral("files")).toArray())
+            QCOMPARE(file.toObject().value(QStringLiteral("state")).toString(),
+                     QStringLiteral("free"));
+
+        // A slot taken there; the command says its parent's pid (lockctl's, the holder's) as
+        // the other host numbers it, and ends when the file "release" appears.
+        const QString release = directory + QStringLiteral("/release");
+        testsupport::ChildProcess holder;
+        holder.process().setProcessEnvironment(environment);
+        QVERIFY(holder.start(m_lockctl,
+                             {QStringLiteral("--host"), QStringLiteral("other"),
+                              QStringLiteral("semaphore"), directory, QStringLiteral("jobs"),
+                              QStringLiteral("2"), QStringLiteral("--"), QStringLiteral("sh"),
+                              QStringLiteral("-c"),
+                              QStringLiteral("echo HELD $PPID; while [ ! -e \"$0\" ]; do sleep "
+                                             "0.1; done"),
+                              release}));
+        const QString held = holder.readLine(bound);
+        QVERIFY2(held.startsWith(QStringLiteral("HELD ")), qPrintable(held));
+        const qint64 holderPid = held.mid(5).toLongLong();
+
+        // Until the slot shows held, and a while after: a watch is sent again only with a
+        // change of the locks on its files.
+        QJsonObject slot;
+        int linesAfterHeld = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while (linesAfterHeld < 5 && clock.elapsed() < bound) {
+            if (!agent.canReadLine() && !agent.waitForReadyRead(1000))
+                continue;
+            while (agent.canReadLine()) {
+                const QJsonObject line = QJsonDocument::fromJson(agent.readLine()).object();
+                QCOMPARE(line.value(QStringLiteral("protocol")).toInt(), 1);
+                if (!slot.isEmpty())
+                    ++linesAfterHeld;
+                const QJsonArray changed = line.value(QStringLiteral("changed_watches")).toArray();
+                if (changed.isEmpty())
+                    continue;
+                QVERIFY2(line.contains(QStringLiteral("added")) ||
+                             line.contains(QStringLiteral("removed")) ||
+                             line.contains(QStringLiteral("changed")),
+                         "a watch changed while no lock did");
+                const QJsonObject file = changed.at(0)
+                                             .toObject()
+                                             .value(QStringLiteral("files"))
+                                             .toArray()
+                                             .at(0)
+                                             .toObject();
+                if (file.value(QStringLiteral("state")).toString() == QStringLiteral("held"))
+                    slot = file;
+            }
+        }
+        QVERIFY2(!slot.isEmpty(), "the slot taken never showed held");
+        QCOMPARE(slot.value(QStringLiteral("holders")).toArray(), QJsonArray{holderPid});
+        QCOMPARE(slot.value(QStringLiteral("locks")).toArray().size(), 1);
+        QVERIFY(QFile(release).open(QIODevice::WriteOnly));
+        QCOMPARE(holder.waitForExit(bound), 0);
         agent.terminate();
         QVERIFY(agent.waitForFinished(10000));
     }

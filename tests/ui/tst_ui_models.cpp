@@ -26,6 +26,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -62,6 +63,7 @@ class TestUiModels : public QObject {
     void fileLockHealth();
     void watchModel();
     void watchThresholdPersists();
+    void watchesFromBeforeHostsAreThisComputers();
     void deadlockModel();
     void eventLogModel();
     void timelineModel();
@@ -262,27 +264,55 @@ void TestUiModels::watchThresholdPersists() {
     const QString file = directory.filePath(u"settings.ini"_s);
     {
         AppSettings settings(file);
-        std::vector<inspect::Watch> watches = {inspect::Watch::file("/var/lock/backup.lock"),
-                                               inspect::Watch::glob("/tmp/*.lock"),
-                                               inspect::Watch::semaphore("/tmp", "jobs", 3)};
-        watches[0].stuck_after = std::chrono::hours(2);
-        watches[2].stuck_after = std::chrono::milliseconds(1500);
+        std::vector<HostWatch> watches = {
+            {{}, inspect::Watch::file("/var/lock/backup.lock")},
+            {{}, inspect::Watch::glob("/tmp/*.lock")},
+            {u"ops@db-02"_s, inspect::Watch::semaphore("/tmp", "jobs", 3)}};
+        watches[0].watch.stuck_after = std::chrono::hours(2);
+        watches[2].watch.stuck_after = std::chrono::milliseconds(1500);
         settings.setWatches(watches);
         settings.sync();
     }
     AppSettings settings(file);
-    const std::vector<inspect::Watch> watches = settings.watches();
+    const std::vector<HostWatch> watches = settings.watches();
     QCOMPARE(watches.size(), std::size_t(3));
-    QVERIFY(watches[0].stuck_after == std::chrono::milliseconds(2 * 3600 * 1000));
-    QVERIFY(!watches[1].stuck_after);
-    QVERIFY(watches[2].stuck_after == std::chrono::milliseconds(1500));
-    QCOMPARE(watches[2].maximum, 3u);
+    QVERIFY(watches[0].watch.stuck_after == std::chrono::milliseconds(2 * 3600 * 1000));
+    QVERIFY(!watches[1].watch.stuck_after);
+    QVERIFY(watches[2].watch.stuck_after == std::chrono::milliseconds(1500));
+    QCOMPARE(watches[2].watch.maximum, 3u);
+    // Each watch keeps its host: "" this computer, else the remote host's destination.
+    QCOMPARE(watches[0].host, QString());
+    QCOMPARE(watches[2].host, u"ops@db-02"_s);
+    QCOMPARE(watches[2].key(), u"ops@db-02//semaphore jobs (3 slots) in /tmp"_s);
 
     // Saving again without a threshold forgets it (the array is rewritten, not merged).
-    std::vector<inspect::Watch> changed = watches;
-    changed[0].stuck_after.reset();
+    std::vector<HostWatch> changed = watches;
+    changed[0].watch.stuck_after.reset();
+    changed[2].host.clear();
     settings.setWatches(changed);
-    QVERIFY(!AppSettings(file).watches()[0].stuck_after);
+    QVERIFY(!AppSettings(file).watches()[0].watch.stuck_after);
+    QCOMPARE(AppSettings(file).watches()[2].host, QString());
+}
+
+void TestUiModels::watchesFromBeforeHostsAreThisComputers() {
+    // A settings file written before watches had a host: no "host" key.
+    QTemporaryDir directory;
+    const QString file = directory.filePath(u"settings.ini"_s);
+    {
+        QSettings old(file, QSettings::IniFormat);
+        old.beginWriteArray(u"watches"_s, 1);
+        old.setArrayIndex(0);
+        old.setValue(u"type"_s, u"semaphore"_s);
+        old.setValue(u"path"_s, u"/tmp"_s);
+        old.setValue(u"name"_s, u"jobs"_s);
+        old.setValue(u"maximum"_s, 2);
+        old.endArray();
+    }
+    const std::vector<HostWatch> watches = AppSettings(file).watches();
+    QCOMPARE(watches.size(), std::size_t(1));
+    QCOMPARE(watches[0].host, QString());
+    QCOMPARE(watches[0].watch.name, std::string("jobs"));
+    QCOMPARE(watches[0].key(), u"semaphore jobs (2 slots) in /tmp"_s);
 }
 
 void TestUiModels::deadlockModel() {

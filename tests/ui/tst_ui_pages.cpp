@@ -4,26 +4,33 @@
 #include "models/eventlogmodel.h"
 #include "models/filelockmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/watchmodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
+#include "session/remotehub.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
 #include "widgets/mainwindow.h"
 #include "widgets/middleelidedelegate.h"
+#include "widgets/watchespage.h"
 #include "widgets/windowplacement.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFontMetrics>
+#include <QHeaderView>
 #include <QStyleOptionViewItem>
 #include <QTableView>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QScreen>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QTest>
 
 #include <memory>
@@ -38,6 +45,8 @@ class TestUiPages : public QObject {
     void cleanup();
     void activityLogToggles();
     void watchDialogThreshold();
+    void watchDialogHost();
+    void watchesHostColumn();
     void waiterDeadlineNeverCut();
     void windowFitsTheScreen();
 
@@ -119,6 +128,55 @@ void TestUiPages::watchDialogThreshold() {
     QVERIFY(!dialog.watch().stuck_after);
     dialog.setStuckAfter(std::chrono::minutes(10));
     QVERIFY(dialog.watch().stuck_after == std::chrono::seconds(600));
+}
+
+void TestUiPages::watchDialogHost() {
+    AddWatchDialog dialog;
+    dialog.show();
+    auto* host = dialog.findChild<QComboBox*>(u"host"_s);
+    QVERIFY(host);
+    // No remote host: nothing to choose, this computer.
+    QVERIFY(!host->isVisible());
+    QCOMPARE(dialog.host(), QString());
+    dialog.setHosts({u"build-01"_s, u"ops@db-02"_s});
+    QVERIFY(host->isVisible());
+    QCOMPARE(host->count(), 3);
+    QCOMPARE(host->itemText(0), u"This computer"_s);
+    host->setCurrentIndex(2);
+    QCOMPARE(dialog.host(), u"ops@db-02"_s);
+    // The file dialog browses this computer: of no use for another host's path.
+    auto* browse = [&dialog]() -> QPushButton* {
+        for (auto* button : dialog.findChildren<QPushButton*>())
+            if (button->text().startsWith(u"Browse"_s))
+                return button;
+        return nullptr;
+    }();
+    QVERIFY(browse);
+    QVERIFY(!browse->isEnabled());
+    dialog.setHost(QString());
+    QVERIFY(browse->isEnabled());
+    // Pre-selecting a host the list lacks (a lock of a host being removed) still names it.
+    dialog.setHost(u"gone"_s);
+    QCOMPARE(dialog.host(), u"gone"_s);
+    // Keeps the choice when the hosts change.
+    dialog.setHost(u"build-01"_s);
+    dialog.setHosts({u"build-01"_s});
+    QCOMPARE(dialog.host(), u"build-01"_s);
+}
+
+void TestUiPages::watchesHostColumn() {
+    // The session is never started: adding a host connects nothing.
+    WatchesPage page(m_session.get());
+    QHeaderView* header = page.view()->header();
+    QVERIFY(header->isSectionHidden(WatchModel::HostColumn)); // this computer alone
+    const QByteArray alone = page.saveState();
+    QVERIFY(m_session->remote()->addHost(u"build-01"_s));
+    QVERIFY(!header->isSectionHidden(WatchModel::HostColumn));
+    // A layout saved without remote hosts does not hide the column of the one there is now.
+    page.restoreState(alone);
+    QVERIFY(!header->isSectionHidden(WatchModel::HostColumn));
+    m_session->remote()->removeHost(u"build-01"_s);
+    QVERIFY(header->isSectionHidden(WatchModel::HostColumn));
 }
 
 namespace {

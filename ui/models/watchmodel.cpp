@@ -162,6 +162,8 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
         return static_cast<int>(row.health);
     case KeyRole:
         return row.key;
+    case HostRole:
+        return row.host;
     case PathRole:
         return QString();
     case PidRole:
@@ -210,6 +212,8 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
                 return row.stuckThresholdMs;
             return row.stuckThresholdMs < 0 ? tr("global")
                                             : TextFormat::durationCoarse(row.stuckThresholdMs);
+        case HostColumn:
+            return hostData(row, role);
         default:
             return {};
         }
@@ -246,6 +250,8 @@ QVariant WatchModel::targetData(const WatchRow& watch, const WatchTargetRow& tar
         return static_cast<int>(target.health);
     case KeyRole:
         return watch.key;
+    case HostRole:
+        return watch.host;
     case PathRole:
         return target.path;
     case PidRole:
@@ -304,7 +310,16 @@ QVariant WatchModel::headerData(int section, Qt::Orientation orientation, int ro
         return tr("Held for");
     case StuckAfterColumn:
         return tr("Stuck after");
+    case HostColumn:
+        return tr("Host");
     default:
         return {};
     }
+}
+
+QVariant WatchModel::hostData(const WatchRow& row, int role) {
+    if (role == SortRole)
+        return row.host; // this computer ("") first
+    const QString name = row.host.isEmpty() ? tr("This computer") : row.host;
+    return row.hostStale ? QString(name + tr(" (disconnected, last known)")) : name;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // WatchModel: the operator's watches as top-level rows (a file, a directory or glob of lock
 // files, a bounded semaphore), the files or slots each stands for as children. Merged by
-// diff on every refresh (watches by their description, targets by path).
+// diff on every refresh (watches by their key, targets by path). Rows of every host, with
+// their host in the Host column (WatchProxyModel filters by host).
 
 #include "models/watchrow.h"
 
@@ -22,6 +23,7 @@ class WatchModel : public QAbstractItemModel {
         HoldersColumn,
         HeldForColumn,
         StuckAfterColumn, ///< the watch's own stuck threshold, or "global"
+        HostColumn,       ///< "This computer" or the remote host's ssh destination
         ColumnCount
     };
     enum Role {
@@ -32,6 +34,7 @@ class WatchModel : public QAbstractItemModel {
         SlotLabelsRole,  ///< QStringList of tooltips, one per target (watch rows)
         PidRole,         ///< first holder pid of a target
         SortRole,
+        HostRole, ///< the watch's host: "" this computer, else an ssh destination (also children)
     };
 
     explicit WatchModel(QObject* parent = nullptr);
@@ -59,6 +62,7 @@ class WatchModel : public QAbstractItemModel {
     QVariant watchData(const WatchRow& row, int column, int role) const;
     QVariant targetData(const WatchRow& watch, const WatchTargetRow& target, int column,
                         int role) const;
+    static QVariant hostData(const WatchRow& row, int role);
 
     std::vector<std::unique_ptr<Node>> m_nodes;
 };

@@ -23,12 +23,13 @@ struct WatchTargetRow {
 };
 
 struct WatchRow {
-    QString key;         ///< identifies the watch across refreshes (its description)
-    QString description; ///< "semaphore jobs (3 slots) in /tmp"
-    QString type;        ///< "file", "directory", "glob", "semaphore"
-    int used = 0;        ///< targets held
-    int total = 0;       ///< targets (slots) in all
-    int waiting = 0;     ///< waiter processes over all targets
+    QString key; ///< identifies the watch across refreshes (its description; a remote host's
+                 ///< qualified with the host, see HostResultMerger)
+    QString description;                  ///< "semaphore jobs (3 slots) in /tmp"
+    QString type;                         ///< "file", "directory", "glob", "semaphore"
+    int used = 0;                         ///< targets held
+    int total = 0;                        ///< targets (slots) in all
+    int waiting = 0;                      ///< waiter processes over all targets
     LockHealth health = LockHealth::free; ///< the worst of its targets
     qint64 stuckThresholdMs = -1;         ///< this watch's own threshold, -1: the global one
     /// Said where it matters: e.g. every slot held and no waiter seen, while waiters that poll
@@ -36,5 +37,7 @@ struct WatchRow {
     QString hint;
     QList<WatchTargetRow> targets;
     QStringList problems;
+    QString host;           ///< "" = this computer, else the remote host's ssh destination
+    bool hostStale = false; ///< the host's connection is down: its last known state
     bool operator==(const WatchRow&) const = default;
 };

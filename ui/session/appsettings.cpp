@@ -119,8 +119,8 @@ void AppSettings::setRedisScanIntervalMs(int milliseconds) {
     m_settings->setValue(u"redis/scanIntervalMs"_s, milliseconds);
 }
 
-std::vector<inspect::Watch> AppSettings::watches() const {
-    std::vector<inspect::Watch> result;
+std::vector<HostWatch> AppSettings::watches() const {
+    std::vector<HostWatch> result;
     const int count = m_settings->beginReadArray(u"watches"_s);
     for (int i = 0; i < count; ++i) {
         m_settings->setArrayIndex(i);
@@ -137,18 +137,20 @@ std::vector<inspect::Watch> AppSettings::watches() const {
         if (known && stuckAfterMs > 0)
             watch.stuck_after = std::chrono::milliseconds(stuckAfterMs);
         if (!watch.path.empty())
-            result.push_back(std::move(watch));
+            result.push_back({m_settings->value(u"host"_s).toString(), std::move(watch)});
     }
     m_settings->endArray();
     return result;
 }
 
-void AppSettings::setWatches(const std::vector<inspect::Watch>& watches) {
+void AppSettings::setWatches(const std::vector<HostWatch>& watches) {
     m_settings->remove(u"watches"_s);
     m_settings->beginWriteArray(u"watches"_s, static_cast<int>(watches.size()));
     for (std::size_t i = 0; i < watches.size(); ++i) {
-        const inspect::Watch& watch = watches[i];
+        const inspect::Watch& watch = watches[i].watch;
         m_settings->setArrayIndex(static_cast<int>(i));
+        if (!watches[i].host.isEmpty())
+            m_settings->setValue(u"host"_s, watches[i].host);
         m_settings->setValue(u"type"_s, typeName(watch.type));
         m_settings->setValue(u"path"_s, TextFormat::fromStd(watch.path));
         m_settings->setValue(u"name"_s, TextFormat::fromStd(watch.name));

@@ -3,9 +3,8 @@
 // thresholds, watches, Redis connections (without passwords: see PasswordStore), window
 // geometry and state, column layouts.
 
+#include "session/hostwatch.h"
 #include "session/redisconnectionconfig.h"
-
-#include <portalocker/inspect/watch.hpp>
 
 #include <QByteArray>
 #include <QList>
@@ -37,8 +36,10 @@ class AppSettings {
     int redisScanIntervalMs() const;
     void setRedisScanIntervalMs(int milliseconds);
 
-    std::vector<portalocker::inspect::Watch> watches() const;
-    void setWatches(const std::vector<portalocker::inspect::Watch>& watches);
+    /// The operator's watches with their hosts (settings from before hosts had watches load
+    /// as this computer's).
+    std::vector<HostWatch> watches() const;
+    void setWatches(const std::vector<HostWatch>& watches);
 
     QList<RedisConnectionConfig> connections() const;
     /// Saves everything but the passwords (the server's and the sentinels'), which are saved

@@ -48,8 +48,17 @@ void HostResultMerger::tag(const QString& host, HostRows& rows) {
     }
     for (QString& problem : result.problems)
         problem = prefix + problem;
-    // Watches are this computer's files: a remote agent has none.
-    result.watches.clear();
+    tagWatches(host, rows.stale, result.watches);
+}
+
+void HostResultMerger::tagWatches(const QString& host, bool stale, QList<WatchRow>& watches) {
+    // A remote host's watches are the ones its agent was given (HostWatch::key() qualifies
+    // them the same way, so the Watches view can name them back to the session).
+    for (WatchRow& watch : watches) {
+        watch.key = qualified(host, watch.key);
+        watch.host = host;
+        watch.hostStale = stale;
+    }
 }
 
 PollResult HostResultMerger::update(const QString& host, const PollResult& result) {

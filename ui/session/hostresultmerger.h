@@ -37,6 +37,7 @@ class HostResultMerger {
     };
 
     void tag(const QString& host, HostRows& rows);
+    static void tagWatches(const QString& host, bool stale, QList<WatchRow>& watches);
     PollResult combine(const QString& newest, const QList<EventRow>& events) const;
 
     QMap<QString, HostRows> m_hosts; ///< "" (this computer) sorts first

@@ -73,28 +73,29 @@ void InspectorSession::start() {
 
 void InspectorSession::pushPollSettings() {
     PollSettings settings;
-    settings.watches = m_watchList;
+    settings.watches = HostWatch::of(m_watchList, QString());
+    // Remote hosts' watches go to their agents (the local poller gets only this computer's).
+    m_remote->setWatches(m_watchList);
     settings.stuckThresholdMs = m_stuckThresholdMs;
     settings.timelineWindowMs = m_timelineWindowMs;
     m_remote->setPollSettings(settings);
     m_poller->setSettings(std::move(settings));
 }
 
-void InspectorSession::addWatch(const inspect::Watch& watch) {
-    const std::string key = inspect::describe(watch);
-    for (const inspect::Watch& existing : m_watchList)
-        if (inspect::describe(existing) == key)
+void InspectorSession::addWatch(const inspect::Watch& watch, const QString& host) {
+    HostWatch added{host, watch};
+    const QString key = added.key();
+    for (const HostWatch& existing : m_watchList)
+        if (existing.key() == key)
             return;
-    m_watchList.push_back(watch);
+    m_watchList.push_back(std::move(added));
     m_settings->setWatches(m_watchList);
     pushPollSettings();
     m_poller->refreshNow();
 }
 
 void InspectorSession::removeWatch(const QString& key) {
-    std::erase_if(m_watchList, [&key](const inspect::Watch& watch) {
-        return TextFormat::fromStd(inspect::describe(watch)) == key;
-    });
+    std::erase_if(m_watchList, [&key](const HostWatch& watch) { return watch.key() == key; });
     m_settings->setWatches(m_watchList);
     pushPollSettings();
     m_poller->refreshNow();

@@ -4,6 +4,7 @@
 // display it; tests drive it headless.
 
 #include "session/hostresultmerger.h"
+#include "session/hostwatch.h"
 #include "workers/locksignaljob.h"
 #include "workers/pollresult.h"
 
@@ -49,8 +50,12 @@ class InspectorSession : public QObject {
     /// Starts polling (and Redis scanning of the saved connections).
     void start();
 
-    const std::vector<portalocker::inspect::Watch>& watchList() const { return m_watchList; }
-    void addWatch(const portalocker::inspect::Watch& watch);
+    /// The operator's watches, each with its host ("" = this computer).
+    const std::vector<HostWatch>& watchList() const { return m_watchList; }
+    /// Watches `watch` on `host` ("" = this computer, else a remote host's destination, whose
+    /// agent evaluates it); saved. A watch that is there already is left alone.
+    void addWatch(const portalocker::inspect::Watch& watch, const QString& host = {});
+    /// Removes the watch whose HostWatch::key() (WatchModel::KeyRole) is `key`; saved.
     void removeWatch(const QString& key);
 
     /// `persist` false: for this run only (command-line overrides).
@@ -94,7 +99,7 @@ class InspectorSession : public QObject {
     RemoteHub* m_remote;
     AlarmWatcher* m_alarms;
     HostResultMerger m_merger;
-    std::vector<portalocker::inspect::Watch> m_watchList;
+    std::vector<HostWatch> m_watchList;
     qint64 m_stuckThresholdMs = 0;
     qint64 m_timelineWindowMs = 0;
     PollCounts m_counts;

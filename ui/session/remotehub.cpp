@@ -44,6 +44,7 @@ HostConnection* RemoteHub::createHost(const QString& destination) {
     auto* connection = new HostConnection(destination, this);
     connection->setRefreshSeconds(m_refreshSeconds);
     connection->poller()->setSettings(m_pollSettings);
+    connection->setWatches(HostWatch::of(m_watches, destination));
     connect(connection->poller(), &SnapshotPoller::resultReady, this,
             [this, connection](const PollResult& result) {
                 emit hostResult(connection->destination(), result);
@@ -106,6 +107,12 @@ void RemoteHub::setPollSettings(const PollSettings& settings) {
     m_pollSettings.watches.clear();
     for (HostConnection* connection : std::as_const(m_hosts))
         connection->poller()->setSettings(m_pollSettings);
+}
+
+void RemoteHub::setWatches(const std::vector<HostWatch>& watches) {
+    m_watches = watches;
+    for (HostConnection* connection : std::as_const(m_hosts))
+        connection->setWatches(HostWatch::of(m_watches, connection->destination()));
 }
 
 void RemoteHub::setRefreshInterval(int milliseconds) {

@@ -3,6 +3,7 @@
 // each, kept in the settings. Hands each host's PollResult and connection changes to the
 // session, which merges them with this computer's (HostResultMerger).
 
+#include "session/hostwatch.h"
 #include "workers/pollsettings.h"
 #include "workers/pollresult.h"
 
@@ -51,6 +52,9 @@ class RemoteHub : public QObject {
 
     /// Settings of every host's poller (stuck threshold, timeline window).
     void setPollSettings(const PollSettings& settings);
+    /// The operator's watches; each remote host's agent gets those naming it (a change
+    /// restarts that host's agent, see HostConnection::setWatches).
+    void setWatches(const std::vector<HostWatch>& watches);
     /// The agent refresh interval of every host (next connection).
     void setRefreshInterval(int milliseconds);
 
@@ -68,6 +72,7 @@ class RemoteHub : public QObject {
     QList<HostConnection*> m_hosts;
     HostListModel* m_model;
     PollSettings m_pollSettings;
+    std::vector<HostWatch> m_watches;
     double m_refreshSeconds = 1.0;
     bool m_started = false;
 };

@@ -22,9 +22,11 @@ enum TypeIndex { FileType, DirectoryType, GlobType, SemaphoreType };
 }
 
 AddWatchDialog::AddWatchDialog(QWidget* parent)
-    : QDialog(parent), m_type(new QComboBox(this)), m_pages(new QStackedWidget(this)),
-      m_path(new QLineEdit(this)), m_directory(new QLineEdit(this)), m_name(new QLineEdit(this)),
-      m_maximum(new QSpinBox(this)), m_pattern(new QLineEdit(this)),
+    : QDialog(parent), m_host(new QComboBox(this)), m_hostLabel(new QLabel(tr("Host"), this)),
+      m_browse(new QPushButton(tr("Browse…"), this)), m_type(new QComboBox(this)),
+      m_pages(new QStackedWidget(this)), m_path(new QLineEdit(this)),
+      m_directory(new QLineEdit(this)), m_name(new QLineEdit(this)), m_maximum(new QSpinBox(this)),
+      m_pattern(new QLineEdit(this)),
       m_ownThreshold(new QCheckBox(tr("Own stuck threshold"), this)),
       m_stuckAfter(new QSpinBox(this)), m_hint(new QLabel(this)), m_error(new QLabel(this)) {
     setWindowTitle(tr("Add watch"));
@@ -36,9 +38,8 @@ AddWatchDialog::AddWatchDialog(QWidget* parent)
     auto* pathPage = new QWidget(this);
     auto* pathLayout = new QHBoxLayout(pathPage);
     pathLayout->setContentsMargins(0, 0, 0, 0);
-    auto* browse = new QPushButton(tr("Browse…"), pathPage);
     pathLayout->addWidget(m_path, 1);
-    pathLayout->addWidget(browse);
+    pathLayout->addWidget(m_browse);
     m_pages->addWidget(pathPage);
 
     auto* semaphorePage = new QWidget(this);
@@ -65,6 +66,13 @@ AddWatchDialog::AddWatchDialog(QWidget* parent)
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Add watch"));
     auto* form = new QFormLayout;
+    m_host->setObjectName(u"host"_s);
+    m_host->addItem(tr("This computer"), QString());
+    m_host->setToolTip(tr("Whose files: a remote host's watch is evaluated there, by its "
+                          "lockctl"));
+    form->addRow(m_hostLabel, m_host);
+    m_hostLabel->setVisible(false);
+    m_host->setVisible(false);
     form->addRow(tr("Watch"), m_type);
     // Stuck means contended: held longer than this while others wait, or a waiter waiting
     // longer. Some locks are meant to be held for hours, others for seconds.
@@ -93,7 +101,8 @@ AddWatchDialog::AddWatchDialog(QWidget* parent)
     resize(520, sizeHint().height());
 
     connect(m_type, &QComboBox::currentIndexChanged, this, &AddWatchDialog::updateState);
-    connect(browse, &QPushButton::clicked, this, &AddWatchDialog::browse);
+    connect(m_browse, &QPushButton::clicked, this, &AddWatchDialog::browse);
+    connect(m_host, &QComboBox::currentIndexChanged, this, &AddWatchDialog::updateState);
     connect(buttons, &QDialogButtonBox::accepted, this, &AddWatchDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &AddWatchDialog::reject);
     for (QLineEdit* edit : {m_path, m_directory, m_name, m_pattern})
@@ -106,8 +115,36 @@ void AddWatchDialog::setPath(const QString& path) {
     m_path->setText(path);
 }
 
+void AddWatchDialog::setHosts(const QStringList& destinations) {
+    const QString chosen = host();
+    while (m_host->count() > 1)
+        m_host->removeItem(1);
+    for (const QString& destination : destinations)
+        m_host->addItem(destination, destination);
+    setHost(chosen);
+}
+
+void AddWatchDialog::setHost(const QString& host) {
+    int index = m_host->findData(host);
+    if (index < 0) {
+        m_host->addItem(host, host);
+        index = m_host->count() - 1;
+    }
+    m_host->setCurrentIndex(index);
+    m_hostLabel->setVisible(m_host->count() > 1);
+    m_host->setVisible(m_host->count() > 1);
+}
+
+QString AddWatchDialog::host() const {
+    return m_host->currentData().toString();
+}
+
 void AddWatchDialog::updateState() {
     const int type = m_type->currentIndex();
+    // The file dialog shows this computer's files: no help for a path on another host.
+    m_browse->setEnabled(host().isEmpty());
+    m_browse->setToolTip(host().isEmpty() ? QString()
+                                          : tr("Type the path as it is on %1").arg(host()));
     m_pages->setCurrentIndex(type == SemaphoreType ? 1 : 0);
     switch (type) {
     case FileType:

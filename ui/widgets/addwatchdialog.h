@@ -1,7 +1,8 @@
 #pragma once
 // AddWatchDialog: name something to keep an eye on even while nobody locks it: one file, a
 // directory of lock files, a glob pattern, or the slots of a bounded semaphore (the slot file
-// pattern defaults to Python portalocker's "{name}.{number:02d}.lock").
+// pattern defaults to Python portalocker's "{name}.{number:02d}.lock"), on this computer or
+// on one of the remote hosts (its agent evaluates the watch there).
 
 #include <portalocker/inspect/watch.hpp>
 
@@ -14,6 +15,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 class QStackedWidget;
 
@@ -24,6 +26,13 @@ class AddWatchDialog : public QDialog {
 
     /// Pre-fills a file watch (from a lock's context menu).
     void setPath(const QString& path);
+    /// The remote hosts to offer beside "This computer" (ssh destinations); the host box is
+    /// shown only when there are any.
+    void setHosts(const QStringList& destinations);
+    /// Chooses the host ("" = this computer); one not offered is added to the list.
+    void setHost(const QString& host);
+    /// The chosen host: "" = this computer, else an ssh destination.
+    QString host() const;
     /// Pre-fills the watch's own stuck threshold (nullopt: the global one).
     void setStuckAfter(std::optional<std::chrono::milliseconds> stuckAfter);
     /// The watch as entered (valid after accept()), with its own stuck threshold when
@@ -38,6 +47,9 @@ class AddWatchDialog : public QDialog {
     void browse();
     void updateState();
 
+    QComboBox* m_host;
+    QLabel* m_hostLabel;
+    QPushButton* m_browse;
     QComboBox* m_type;
     QStackedWidget* m_pages;
     QLineEdit* m_path;

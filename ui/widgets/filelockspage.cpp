@@ -338,7 +338,8 @@ void FileLocksPage::showContextMenu(const QPoint& position) {
     menu->addAction(tr("Open containing folder"), this,
                     [path] { DesktopActions::showInFileManager(path); })
         ->setEnabled(lock->pathKnown);
-    menu->addAction(tr("Watch this file"), this, [this, path] { emit watchRequested(path); })
+    menu->addAction(tr("Watch this file"), this,
+                    [this, path, host = lock->host] { emit watchRequested(path, host); })
         ->setEnabled(lock->pathKnown);
     menu->addAction(tr("Try to acquire it…"), this, [this, path] { emit acquireRequested(path); })
         ->setEnabled(lock->pathKnown);

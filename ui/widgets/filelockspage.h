@@ -43,7 +43,8 @@ class FileLocksPage : public QWidget {
 
   signals:
     void acquireRequested(const QString& path);
-    void watchRequested(const QString& path);
+    /// "Watch this file": `host` is the lock's ("" = this computer).
+    void watchRequested(const QString& path, const QString& host);
     /// Columns were hidden or shown: the window saves the page's state.
     void layoutChanged();
 

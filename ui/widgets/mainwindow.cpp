@@ -65,10 +65,11 @@ MainWindow::MainWindow(InspectorSession* session, QWidget* parent)
         m_acquire->prefillFile(path);
         m_tabs->setCurrentWidget(m_acquire);
     });
-    connect(m_fileLocks, &FileLocksPage::watchRequested, this, [this](const QString& path) {
-        m_tabs->setCurrentWidget(m_watches);
-        m_watches->addWatch(path);
-    });
+    connect(m_fileLocks, &FileLocksPage::watchRequested, this,
+            [this](const QString& path, const QString& host) {
+                m_tabs->setCurrentWidget(m_watches);
+                m_watches->addWatch(path, host);
+            });
     connect(m_watches, &WatchesPage::acquireFileRequested, this, [this](const QString& path) {
         m_acquire->prefillFile(path);
         m_tabs->setCurrentWidget(m_acquire);

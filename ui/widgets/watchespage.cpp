@@ -1,10 +1,15 @@
 #include "widgets/watchespage.h"
 
 #include "widgets/addwatchdialog.h"
+#include "models/hostlistmodel.h"
+#include "models/watchmodel.h"
+#include "models/watchproxymodel.h"
 #include "session/desktopactions.h"
 #include "session/inspectorsession.h"
+#include "session/remotehub.h"
+#include "widgets/hostfilterbox.h"
 #include "widgets/slotcellsdelegate.h"
-#include "models/watchmodel.h"
+#include "workers/hostconnection.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -19,8 +24,8 @@ using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
 
 WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
-    : QWidget(parent), m_session(session), m_view(new QTreeView(this)),
-      m_remove(new QPushButton(tr("Remove"), this)) {
+    : QWidget(parent), m_session(session), m_proxy(new WatchProxyModel(this)),
+      m_view(new QTreeView(this)), m_remove(new QPushButton(tr("Remove"), this)) {
     auto* add = new QPushButton(tr("Add watch…"), this);
     add->setToolTip(tr("Watch a file, a lock directory, a glob or a bounded semaphore (Ctrl+W)"));
     auto* hint =
@@ -31,8 +36,15 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
     bar->addWidget(m_remove);
     bar->addSpacing(12);
     bar->addWidget(hint, 1);
+    // Remote hosts (issue 13): a host filter, and the Host column while there are any.
+    HostListModel* hosts = session->remote()->model();
+    auto* hostFilter = new HostFilterBox(hosts, this);
+    hostFilter->setToolTip(tr("Show the watches of one host only"));
+    bar->addWidget(hostFilter);
+    connect(hostFilter, &HostFilterBox::hostChanged, m_proxy, &WatchProxyModel::setHostFilter);
 
-    m_view->setModel(session->watches());
+    m_proxy->setSourceModel(session->watches());
+    m_view->setModel(m_proxy);
     m_view->setAlternatingRowColors(true);
     m_view->setAllColumnsShowFocus(true);
     m_view->setUniformRowHeights(true);
@@ -44,11 +56,14 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
     QHeaderView* header = m_view->header();
     header->setStretchLastSection(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {420, 100, 210, 200, 260, 90, 90};
+    const int widths[] = {420, 100, 210, 200, 260, 90, 90, 160};
     static_assert(std::size(widths) == WatchModel::ColumnCount);
     for (int column = 0; column < WatchModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
     header->setSectionResizeMode(WatchModel::NameColumn, QHeaderView::Stretch);
+    updateHostColumn();
+    connect(hosts, &QAbstractItemModel::rowsInserted, this, &WatchesPage::updateHostColumn);
+    connect(hosts, &QAbstractItemModel::rowsRemoved, this, &WatchesPage::updateHostColumn);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -63,26 +78,37 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
     m_view->addAction(remove);
     connect(remove, &QAction::triggered, this, &WatchesPage::removeSelected);
     connect(m_view, &QTreeView::customContextMenuRequested, this, &WatchesPage::showContextMenu);
-    // New watches open up to show their files or slots.
-    connect(session->watches(), &QAbstractItemModel::rowsInserted, this,
+    // New watches open up to show their files or slots (also those the host filter shows
+    // again).
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex& parent, int first, int last) {
                 if (parent.isValid())
                     return;
                 for (int row = first; row <= last; ++row)
-                    m_view->expand(m_session->watches()->index(row, 0));
+                    m_view->expand(m_proxy->index(row, 0));
             });
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, m_view->viewport(), qOverload<>(&QWidget::update));
     m_tick.start();
 }
 
-void WatchesPage::addWatch(const QString& path) {
+void WatchesPage::addWatch(const QString& path, const QString& host) {
     auto* dialog = new AddWatchDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // The remote hosts reached over ssh ("This computer (administrator)" is this computer).
+    QStringList destinations;
+    for (const HostConnection* connection : m_session->remote()->hosts())
+        if (!connection->isLocal())
+            destinations << connection->destination();
+    dialog->setHosts(destinations);
+    if (!host.isEmpty())
+        dialog->setHost(host);
+    else if (m_proxy->hostFilter())
+        dialog->setHost(*m_proxy->hostFilter()); // the host the operator is looking at
     if (!path.isEmpty())
         dialog->setPath(path);
     connect(dialog, &QDialog::accepted, this,
-            [this, dialog] { m_session->addWatch(dialog->watch()); });
+            [this, dialog] { m_session->addWatch(dialog->watch(), dialog->host()); });
     dialog->open();
 }
 
@@ -102,18 +128,23 @@ void WatchesPage::showContextMenu(const QPoint& position) {
         const QString key = index.data(WatchModel::KeyRole).toString();
         const QString path = index.data(WatchModel::PathRole).toString();
         const qint64 pid = index.data(WatchModel::PidRole).toLongLong();
+        const bool remote = !index.data(WatchModel::HostRole).toString().isEmpty();
         if (!path.isEmpty()) {
             menu->addAction(tr("Copy path"), this, [path] { DesktopActions::copyText(path); });
             menu->addAction(tr("Copy holder PID"), this,
                             [pid] { DesktopActions::copyText(QString::number(pid)); })
                 ->setEnabled(pid > 0);
-            menu->addAction(tr("Show in file manager"), this,
-                            [path] { DesktopActions::showInFileManager(path); });
+            // The file manager shows this computer's files, not another host's.
+            if (!remote)
+                menu->addAction(tr("Show in file manager"), this,
+                                [path] { DesktopActions::showInFileManager(path); });
         }
         // Acquire: a slot of a semaphore, or the file itself.
-        for (const inspect::Watch& watch : m_session->watchList()) {
-            if (QString::fromStdString(inspect::describe(watch)) != key)
+        for (const HostWatch& entry : m_session->watchList()) {
+            // Taking a slot or a file is done here, on this computer.
+            if (entry.key() != key || !entry.host.isEmpty())
                 continue;
+            const inspect::Watch& watch = entry.watch;
             if (watch.type == inspect::Watch::Type::semaphore) {
                 const QString directory = QString::fromStdString(watch.path);
                 const QString name = QString::fromStdString(watch.name);
@@ -138,4 +169,12 @@ QByteArray WatchesPage::saveState() const {
 
 void WatchesPage::restoreState(const QByteArray& state) {
     m_view->header()->restoreState(state);
+    // A layout saved while there were no remote hosts (or before the column existed) must not
+    // decide whether the Host column shows now.
+    updateHostColumn();
+}
+
+void WatchesPage::updateHostColumn() {
+    m_view->header()->setSectionHidden(WatchModel::HostColumn,
+                                       m_session->remote()->model()->rowCount() <= 1);
 }

@@ -8,6 +8,7 @@
 
 class InspectorSession;
 class QTreeView;
+class WatchProxyModel;
 class QPushButton;
 
 class WatchesPage : public QWidget {
@@ -16,8 +17,9 @@ class WatchesPage : public QWidget {
     explicit WatchesPage(InspectorSession* session, QWidget* parent = nullptr);
 
     QTreeView* view() const { return m_view; }
-    /// Opens the add-watch dialog (pre-filled with `path` if given).
-    void addWatch(const QString& path = {});
+    /// Opens the add-watch dialog (pre-filled with `path` on `host` if given; "" = this
+    /// computer).
+    void addWatch(const QString& path = {}, const QString& host = {});
     QByteArray saveState() const;
     void restoreState(const QByteArray& state);
 
@@ -27,9 +29,12 @@ class WatchesPage : public QWidget {
 
   private:
     void removeSelected();
+    /// The Host column shows while there is a remote host ("This computer" is always one).
+    void updateHostColumn();
     void showContextMenu(const QPoint& position);
 
     InspectorSession* m_session;
+    WatchProxyModel* m_proxy;
     QTreeView* m_view;
     QPushButton* m_remove;
     QTimer m_tick;

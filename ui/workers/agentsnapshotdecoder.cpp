@@ -165,7 +165,73 @@ void decodeLock(const QJsonObject& object, inspect::FileLock& lock,
     }
 }
 
+inspect::Watch::Type watchTypeOf(const QJsonValue& value) {
+    const QString name = value.toString();
+    return name == u"directory"_s   ? inspect::Watch::Type::directory
+           : name == u"glob"_s      ? inspect::Watch::Type::glob
+           : name == u"semaphore"_s ? inspect::Watch::Type::semaphore
+                                    : inspect::Watch::Type::path;
+}
+
+/// One watched file or slot; its lock ids go to `lockIds` (indexes are made in snapshot()).
+inspect::WatchedFile watchedFileOf(const QJsonObject& object, std::size_t watch,
+                                   std::vector<std::string>& lockIds) {
+    using S = inspect::WatchedFile::State;
+    inspect::WatchedFile file;
+    file.watch = watch;
+    file.path = text(object.value(u"path"_s));
+    if (object.value(u"slot"_s).isDouble())
+        file.slot = static_cast<unsigned>(object.value(u"slot"_s).toInteger());
+    file.exists = object.value(u"exists"_s).toBool();
+    const QStringList device = object.value(u"device"_s).toString().split(u':');
+    if (device.size() == 2 && object.value(u"inode"_s).isDouble())
+        file.file =
+            inspect::FileId{{device[0].toUInt(), device[1].toUInt()},
+                            static_cast<std::uint64_t>(object.value(u"inode"_s).toDouble())};
+    const QString state = object.value(u"state"_s).toString();
+    file.state = state == u"contended"_s ? S::contended : state == u"held"_s ? S::held : S::free;
+    lockIds = stringsOf(object.value(u"locks"_s));
+    for (const auto& pid : object.value(u"holders"_s).toArray())
+        file.holders.push_back(pidOf(pid));
+    for (const auto& pid : object.value(u"waiters"_s).toArray())
+        file.waiters.push_back(pidOf(pid));
+    file.problem = text(object.value(u"problem"_s));
+    return file;
+}
+
 } // namespace
+
+bool AgentSnapshotDecoder::applyWatches(const QJsonObject& line) {
+    const bool all = line.contains(u"watches"_s);
+    const QJsonArray watches = line.value(all ? u"watches"_s : u"changed_watches"_s).toArray();
+    if (all)
+        m_watches.assign(static_cast<std::size_t>(watches.size()), {});
+    for (const auto& item : watches) {
+        const QJsonObject object = item.toObject();
+        const qint64 index = object.value(u"index"_s).toInteger(-1);
+        if (index < 0 || index >= static_cast<qint64>(m_watches.size()))
+            return fail(u"the agent sent watch "_s + QString::number(index) + u" of "_s +
+                        QString::number(m_watches.size()) + u" it was given"_s);
+        WatchEntry& entry = m_watches[static_cast<std::size_t>(index)];
+        entry = {};
+        inspect::Watch& watch = entry.watch;
+        watch.type = watchTypeOf(object.value(u"type"_s));
+        watch.path = text(object.value(u"path"_s));
+        watch.name = text(object.value(u"name"_s));
+        watch.maximum = static_cast<unsigned>(object.value(u"maximum"_s).toInteger());
+        if (object.value(u"pattern"_s).isString())
+            watch.pattern = text(object.value(u"pattern"_s));
+        if (object.value(u"stuck_after_ms"_s).isDouble())
+            watch.stuck_after =
+                std::chrono::milliseconds(object.value(u"stuck_after_ms"_s).toInteger());
+        for (const auto& file : object.value(u"files"_s).toArray()) {
+            entry.fileLocks.emplace_back();
+            entry.files.push_back(watchedFileOf(file.toObject(), static_cast<std::size_t>(index),
+                                                entry.fileLocks.back()));
+        }
+    }
+    return true;
+}
 
 bool AgentSnapshotDecoder::fail(const QString& message, bool version) {
     m_error = message;
@@ -256,6 +322,9 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
             m_problems.push_back(std::move(problem));
         }
     }
+    if ((object.contains(u"watches"_s) || object.contains(u"changed_watches"_s)) &&
+        !applyWatches(object))
+        return false;
     if (const auto takenAt = timeOf(object.value(u"taken_at"_s)))
         m_takenAtMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(takenAt->time_since_epoch())
@@ -274,8 +343,11 @@ inspect::Snapshot AgentSnapshotDecoder::snapshot() const {
     for (const auto& [id, entry] : m_locks) {
         indexOf.emplace(id, snapshot.file_locks.size());
         snapshot.file_locks.push_back(entry.lock);
+        // Every lock of a process carries it (as of the line that sent the lock; the agent
+        // sends all of a process's locks again when it changes), so the first copy will do:
+        // thousands of locks of one holder cost one copy, not thousands.
         for (const inspect::ProcessInfo& process : entry.processes)
-            snapshot.processes.insert_or_assign(process.pid, process);
+            snapshot.processes.try_emplace(process.pid, process);
     }
     for (const DeadlockDetail& detail : m_deadlocks) {
         inspect::Deadlock deadlock = detail.deadlock;
@@ -295,6 +367,18 @@ inspect::Snapshot AgentSnapshotDecoder::snapshot() const {
             }
         }
         snapshot.deadlocks.push_back(std::move(deadlock));
+    }
+    // Watched files name their locks by id; a lock the stream no longer has (it cannot, as
+    // both come from one scan) is left out rather than pointing at another lock.
+    for (const WatchEntry& entry : m_watches) {
+        snapshot.watches.push_back(entry.watch);
+        for (std::size_t i = 0; i < entry.files.size(); ++i) {
+            inspect::WatchedFile file = entry.files[i];
+            for (const std::string& id : entry.fileLocks[i])
+                if (const auto lock = indexOf.find(id); lock != indexOf.end())
+                    file.locks.push_back(lock->second);
+            snapshot.watched_files.push_back(std::move(file));
+        }
     }
     return snapshot;
 }

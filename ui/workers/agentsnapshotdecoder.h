@@ -1,13 +1,15 @@
 #pragma once
 // AgentSnapshotDecoder: rebuilds a host's Snapshot from the lines of `lockctl list --json
 // --watch --protocol 1` (docs/AGENT-PROTOCOL.md): the first line's snapshot, then each delta
-// applied by lock id. The Snapshot it gives is the value the local scanner would have made
+// applied by lock id, and the watches the agent was given (by their index). The Snapshot it
+// gives is the value the local scanner would have made
 // there, so the rest of the GUI (tracker, row builder, timeline) treats a remote host exactly
 // like this computer. Pure: no I/O; one thread at a time.
 
 #include <portalocker/inspect/snapshot.hpp>
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <map>
@@ -38,6 +40,7 @@ class AgentSnapshotDecoder {
     /// `taken_at` of the last line, ms since the epoch (the host's clock).
     qint64 takenAtMs() const { return m_takenAtMs; }
     int lockCount() const { return static_cast<int>(m_locks.size()); }
+    int watchCount() const { return static_cast<int>(m_watches.size()); }
 
   private:
     struct Entry {
@@ -49,11 +52,19 @@ class AgentSnapshotDecoder {
         std::vector<std::string> edgeLocks;      ///< the lock id of each edge
     };
 
+    struct WatchEntry {
+        portalocker::inspect::Watch watch;
+        std::vector<portalocker::inspect::WatchedFile> files; ///< `locks` not yet filled
+        std::vector<std::vector<std::string>> fileLocks;      ///< the lock ids of each file
+    };
+
     bool fail(const QString& message, bool version = false);
+    bool applyWatches(const QJsonObject& line);
 
     std::map<std::string, Entry> m_locks;
     std::vector<DeadlockDetail> m_deadlocks;
     std::vector<portalocker::inspect::Problem> m_problems;
+    std::vector<WatchEntry> m_watches; ///< by index, as the agent was given them
     bool m_complete = true;
     quint64 m_sequence = 0;
     qint64 m_takenAtMs = 0;

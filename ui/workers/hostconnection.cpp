@@ -65,6 +65,13 @@ HostConnection::HostConnection(QString destination, QObject* parent)
             lines.swap(inbox->lines);
             std::swap(reset, inbox->reset);
         }
+        if (reset && lines.isEmpty()) {
+            // A refresh queued for lines of a connection that has since been replaced (they
+            // were dropped): show what that one said until the new one's snapshot is in.
+            QMutexLocker locker(&inbox->mutex);
+            inbox->reset = true;
+            return inbox->decoder.snapshot();
+        }
         if (reset)
             inbox->decoder.reset();
         for (const QByteArray& line : std::as_const(lines))
@@ -81,6 +88,51 @@ HostConnection::HostConnection(QString destination, QObject* parent)
 
 HostConnection::~HostConnection() {
     stop();
+}
+
+QStringList HostConnection::watchArguments(const std::vector<inspect::Watch>& watches) {
+    QStringList arguments;
+    for (const inspect::Watch& watch : watches) {
+        const QString path = QString::fromStdString(watch.path);
+        switch (watch.type) {
+        case inspect::Watch::Type::path:
+            arguments << u"--watch-file"_s << path;
+            break;
+        case inspect::Watch::Type::directory:
+            arguments << u"--watch-dir"_s << path;
+            break;
+        case inspect::Watch::Type::glob:
+            arguments << u"--watch-glob"_s << path;
+            break;
+        case inspect::Watch::Type::semaphore:
+            arguments << u"--watch-semaphore"_s << path << QString::fromStdString(watch.name)
+                      << QString::number(watch.maximum) << u"--pattern"_s
+                      << QString::fromStdString(watch.pattern);
+            break;
+        }
+        // Whole milliseconds, so three decimals say them exactly.
+        if (watch.stuck_after)
+            arguments << u"--stuck-after"_s
+                      << QString::number(static_cast<double>(watch.stuck_after->count()) / 1000.0,
+                                         'f', 3);
+    }
+    return arguments;
+}
+
+void HostConnection::setWatches(std::vector<inspect::Watch> watches) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (watchArguments(watches) == watchArguments(m_watches))
+        return;
+    m_watches = std::move(watches);
+    // The agent takes its watches on its command line: a new list needs a new agent. Its
+    // first line is a new snapshot, which replaces the old rows at once; until then the host
+    // stays connected (its rows are not stale, only about to gain or lose a watch).
+    if (m_process) {
+        abandonProcess();
+        m_restartingConnected = m_state == State::Connected;
+        connectNow();
+        m_restartingConnected = false;
+    }
 }
 
 QStringList HostConnection::lockctlCommand(const QStringList& arguments) const {
@@ -148,9 +200,10 @@ void HostConnection::connectNow() {
     }
     m_partial.clear();
     m_stderr.clear();
-    QStringList argv =
-        lockctlCommand({u"list"_s, u"--json"_s, u"--watch"_s, QString::number(m_refreshSeconds),
-                        u"--protocol"_s, QString::number(AgentSnapshotDecoder::protocolVersion)});
+    QStringList argv = lockctlCommand(
+        QStringList{u"list"_s, u"--json"_s, u"--watch"_s, QString::number(m_refreshSeconds),
+                    u"--protocol"_s, QString::number(AgentSnapshotDecoder::protocolVersion)} +
+        watchArguments(m_watches));
     m_process = new QProcess(this);
     m_process->setStandardInputFile(QProcess::nullDevice());
     connect(m_process, &QProcess::readyReadStandardOutput, this, &HostConnection::onReadyRead);
@@ -164,7 +217,10 @@ void HostConnection::connectNow() {
         if (error == QProcess::FailedToStart)
             onFinished(-1, QProcess::CrashExit);
     });
-    setState(State::Connecting, m_failure, m_message);
+    if (m_restartingConnected)
+        m_sinceLine.invalidate(); // the restart's gap is not lag
+    else
+        setState(State::Connecting, m_failure, m_message);
     const QString program = argv.takeFirst();
     m_process->start(program, argv);
 }
@@ -277,6 +333,13 @@ void HostConnection::onFinished(int exitCode, QProcess::ExitStatus status) {
         message = u"the lockctl on "_s + m_destination +
                   u" is older than agent protocol 1 (it has no --protocol); update it or "
                   "install this build's lockctl there"_s;
+    } else if (errors.contains("not expected") && errors.contains("--watch-")) {
+        // A lockctl from before watches (CLI11: "The following arguments were not expected:
+        // ... --watch-semaphore"): it could stream locks, but not the operator's watches.
+        failure = Failure::Protocol;
+        message = u"the lockctl on "_s + m_destination +
+                  u" is older than watches (it has no --watch-file, --watch-semaphore); update "
+                  "it or install this build's lockctl there"_s;
     } else if (errors.contains("agent protocol")) {
         failure = Failure::Protocol;
         message = said;

@@ -3,11 +3,15 @@
 // runs `ssh DEST lockctl list --json --watch SECONDS --protocol 1` (docs/AGENT-PROTOCOL.md).
 // Lines are queued as they arrive; a SnapshotPoller of its own decodes them off the GUI
 // thread (AgentSnapshotDecoder) and produces the same PollResult the local poller does, so a
-// host is one more source for the models. A lost connection is retried with backoff (1 s
-// doubling to 60 s) while the last result stays, marked stale by state().
+// host is one more source for the models. The operator's watches of the host go to the agent
+// as `--watch-file` / `--watch-semaphore` ... options: the host evaluates them. A lost connection
+// is retried with backoff (1 s doubling to 60 s) while the last result stays, marked stale by
+// state().
 
 #include "workers/pollresult.h"
 #include "workers/pollsettings.h"
+
+#include <portalocker/inspect/watch.hpp>
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -17,6 +21,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 class SnapshotPoller;
 
@@ -60,6 +65,13 @@ class HostConnection : public QObject {
     /// The agent's refresh interval; takes effect at the next connection.
     void setRefreshSeconds(double seconds) { m_refreshSeconds = seconds; }
     double refreshSeconds() const { return m_refreshSeconds; }
+    /// The watches the host's agent evaluates there. A different list restarts a running
+    /// agent (they are its command-line options), which then begins with a new snapshot.
+    void setWatches(std::vector<portalocker::inspect::Watch> watches);
+    const std::vector<portalocker::inspect::Watch>& watches() const { return m_watches; }
+    /// `lockctl list` options for `watches` (--watch-file PATH, --watch-semaphore DIR NAME MAX
+    /// [--pattern P], ... [--stuck-after S]).
+    static QStringList watchArguments(const std::vector<portalocker::inspect::Watch>& watches);
     /// First retry delay (tests shorten it); doubles up to 60 s.
     void setInitialBackoff(int milliseconds) { m_initialBackoffMs = milliseconds; }
 
@@ -112,6 +124,7 @@ class HostConnection : public QObject {
     QStringList m_elevation;
     QString m_localLockctl;
     double m_refreshSeconds = 1.0;
+    std::vector<portalocker::inspect::Watch> m_watches;
     int m_initialBackoffMs = 1000;
     int m_backoffMs = 0;
     SnapshotPoller* m_poller;
@@ -131,4 +144,5 @@ class HostConnection : public QObject {
     qint64 m_linesReceived = 0;
     bool m_pollPending = false; ///< lines were handed to the poller, its result not yet out
     bool m_stopping = false;
+    bool m_restartingConnected = false; ///< connectNow() for new watches of a connected host
 };
