@@ -3,7 +3,8 @@
 // dialog's Test button; forced release through the confirmation dialog's code path, both when
 // the lock is as seen (released, logged, audited) and when it changed meanwhile (left alone);
 // Enter in the dialog releases once and keeps the outcome on screen; a release by `lockctl`
-// shows in the activity log (followed from the audit file).
+// shows in the activity log (followed from the audit file); scans run at a lower CPU priority
+// than the GUI thread.
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -19,6 +20,7 @@
 #include "session/redishub.h"
 #include "models/redislockmodel.h"
 #include "widgets/redispage.h"
+#include "workers/redismonitor.h"
 
 #include <portalocker/redislease.hpp>
 
@@ -32,11 +34,17 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
+#include <future>
 #include <memory>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -50,6 +58,7 @@ class TestUiRedis : public QObject {
     void cleanup();
     void leaseAppearsWithTtlAndGoes();
     void keyWithoutTtlIsFlagged();
+    void scanThreadsYieldToTheGuiThread();
     void connectionDialogTest();
     void forceReleaseThroughDialog();
     void forceReleaseOfChangedLockDeletesNothing();
@@ -176,6 +185,30 @@ void TestUiRedis::keyWithoutTtlIsFlagged() {
         m_session->redis()->locks()->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
         u"no TTL"_s);
     QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
+}
+
+void TestUiRedis::scanThreadsYieldToTheGuiThread() {
+    // A scan runs at a lower CPU priority than the GUI thread, so that on a busy machine the
+    // GUI thread does not wait for a core behind it; the GUI thread keeps its own.
+    const auto niceOf = [] { return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())); };
+    const int guiNice = niceOf();
+    QThreadPool pool;
+    pool.setMaxThreadCount(1); // the scan's thread is the one asked below
+    pool.setExpiryTimeout(-1);
+    RedisConnectionConfig config;
+    config.id = u"priority"_s;
+    config.host = m_server.host();
+    config.port = m_server.port();
+    RedisMonitor monitor(config, &pool);
+    monitor.setInterval(0);
+    QSignalSpy scanned(&monitor, &RedisMonitor::rowsReady);
+    monitor.start();
+    QVERIFY(scanned.wait(10000));
+    // Not QFuture::result(): a waiting thread may run a task that has not started yet itself.
+    std::promise<int> scanThreadNice;
+    pool.start([&] { scanThreadNice.set_value(niceOf()); });
+    QCOMPARE(scanThreadNice.get_future().get(), std::min(19, guiNice + 10));
+    QCOMPARE(niceOf(), guiNice);
 }
 
 void TestUiRedis::connectionDialogTest() {

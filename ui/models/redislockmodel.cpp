@@ -14,6 +14,10 @@ RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
     // The sorting proxy's work is proportional to the rows one removal or dataChanged covers,
     // and it has to fit in a slice.
     SlicedMerge<QList<RedisLockRow>>::Limits& limits = m_merge.limits();
+    // Half the engine's default: a scan's rows reach the timeline feed in the same event, and
+    // the two slices (plus the repaint after them) run before the event loop's next turn.
+    // On a loaded machine every millisecond of GUI work costs several of wall time.
+    limits.budgetMs = 5;
     limits.checkEvery = 128;
     limits.maxRemovalRun = 1024;
     limits.maxChangedRun = 1024;

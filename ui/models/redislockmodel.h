@@ -57,7 +57,7 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
     bool hasNodes() const;
     /// True while a merge is being applied in slices.
     bool isMerging() const { return m_merge.isMerging(); }
-    /// The longest time one slice of a merge may take (default 10 ms).
+    /// The longest time one slice of a merge may take (default 5 ms).
     void setSliceBudget(int milliseconds) { m_merge.limits().budgetMs = milliseconds; }
 
     int rowCount(const QModelIndex& parent = {}) const override;

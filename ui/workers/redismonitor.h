@@ -76,6 +76,9 @@ class RedisMonitor : public QObject {
     };
     void onFinished();
     void setState(State state);
+    /// Keeps `result` (and the seen-locks table it replaces) until the next scan, whose worker
+    /// thread frees them: see m_retired.
+    void retire(RedisScanResult&& result, QHash<QString, RedisSeenLock>&& oldSeen);
 
     RedisConnectionConfig m_config;
     QThreadPool* m_pool;
@@ -84,6 +87,16 @@ class RedisMonitor : public QObject {
     QTimer m_next;
     QTimer m_progressTick;
     QHash<QString, RedisSeenLock> m_seen;
+    /// What the last scan handed over and the GUI thread is done with: tens of thousands of
+    /// rows and records allocated by the worker. Freeing them here took milliseconds of GUI
+    /// time in one go and the allocator's lock of the arena the running scan allocates from;
+    /// the next scan's worker frees them before it starts (by then the models hold what they
+    /// keep: rows they did not take are freed there, not on the GUI thread).
+    struct Retired {
+        RedisScanResult result;
+        QHash<QString, RedisSeenLock> seen;
+    };
+    std::shared_ptr<Retired> m_retired;
     quint64 m_generation = 1;
     bool m_firstScan = true;
     bool m_rescanQueued = false;
