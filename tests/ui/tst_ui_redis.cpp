@@ -178,13 +178,28 @@ void TestUiRedis::leaseAppearsWithTtlAndGoes() {
 void TestUiRedis::keyWithoutTtlIsFlagged() {
     QVERIFY(
         !m_server.command({"SET", "lock:report", "0123456789abcdef0123456789abcdef"}).isError());
-    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"lock:report"_s).isValid(), 10000);
-    const QModelIndex row = lockRow(u"lock:report"_s);
-    QCOMPARE(row.data(RedisLockModel::RemainingRole).toLongLong(), -1);
-    QCOMPARE(
-        m_session->redis()->locks()->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
-        u"no TTL"_s);
-    QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
+    // A hand-made lock that never frees itself (the lock zoo's zoo:nottl): no token, no lock
+    // word in its name.
+    QVERIFY(!m_server.command({"SET", "zoo:nottl", "held-forever"}).isError());
+    RedisLockModel* model = m_session->redis()->locks();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        lockRow(u"lock:report"_s).isValid() && lockRow(u"zoo:nottl"_s).isValid(), 10000);
+    for (const QString& key : {u"lock:report"_s, u"zoo:nottl"_s}) {
+        const QModelIndex row = lockRow(key);
+        QCOMPARE(row.data(RedisLockModel::RemainingRole).toLongLong(), -1);
+        QCOMPARE(model->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
+                 u"none (never expires)"_s);
+        QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
+        // Nobody waits for it: not stuck yet, stuck-prone.
+        QCOMPARE(model->index(row.row(), RedisLockModel::StatusColumn).data().toString(),
+                 u"stuck-prone"_s);
+        QVERIFY(model->index(row.row(), RedisLockModel::StatusColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(u"never expires"_s));
+    }
+    // Forced release works on it like on any lock the table shows.
+    QVERIFY(model->rowAt(lockRow(u"zoo:nottl"_s))->releasable);
 }
 
 void TestUiRedis::scanThreadsYieldToTheGuiThread() {

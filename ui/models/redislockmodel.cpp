@@ -57,6 +57,23 @@ void RedisLockModel::rowsRefreshed(qsizetype first, qsizetype last) {
                      index(static_cast<int>(last), ColumnCount - 1));
 }
 
+namespace {
+// Not stuck yet (nobody waits for it), but nothing will ever free it by itself.
+bool isStuckProne(const RedisLockRow& row) {
+    return row.stuckProne && row.health == LockHealth::stuck && row.waiters == 0;
+}
+} // namespace
+
+QString RedisLockModel::statusLabel(const RedisLockRow& row) {
+    return isStuckProne(row) ? tr("stuck-prone") : HealthStyle::label(row.health);
+}
+
+QString RedisLockModel::statusExplanation(const RedisLockRow& row) {
+    return isStuckProne(row) ? tr("Stuck-prone: nobody waits for it yet, but it never frees "
+                                  "itself (no TTL).")
+                             : HealthStyle::explanation(row.health);
+}
+
 const RedisLockRow* RedisLockModel::rowAt(const QModelIndex& index) const {
     return index.isValid() && index.model() == this && index.row() < m_rows.size()
                ? &m_rows[index.row()]
@@ -129,7 +146,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case StatusColumn:
-            return HealthStyle::label(row.health);
+            return statusLabel(row);
         case KeyColumn:
             return row.key;
         case ServerColumn:
@@ -143,7 +160,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
         case TtlColumn: {
             const qint64 remaining = row.remainingMs(now);
             if (remaining == -1)
-                return tr("no TTL");
+                return tr("none (never expires)");
             if (remaining < 0)
                 return tr("while subscribed");
             return TextFormat::duration(remaining);
@@ -161,7 +178,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
         switch (index.column()) {
         case StatusColumn:
-            return QString(HealthStyle::explanation(row.health) +
+            return QString(statusExplanation(row) +
                            (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
         case ConventionColumn:
             return QString(row.convention + u" ("_s + row.confidence + u")\n"_s + row.evidence);

@@ -51,6 +51,11 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
     /// Drops the rows of a connection that was removed.
     void removeConnection(const QString& connectionId);
     const RedisLockRow* rowAt(const QModelIndex& index) const;
+    /// What the Status column and the details call `row`: its health, or "stuck-prone" for a
+    /// lock without TTL that nobody waits for yet.
+    static QString statusLabel(const RedisLockRow& row);
+    /// The longer explanation of statusLabel(), for tooltips.
+    static QString statusExplanation(const RedisLockRow& row);
     QModelIndex indexOfKey(const QString& connectionId, const QString& key) const;
     int countFor(const QString& connectionId) const;
     /// True when some row comes from a Redis Cluster (has a node): the Node column matters.
