@@ -21,6 +21,7 @@ RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
     limits.checkEvery = 128;
     limits.maxRemovalRun = 1024;
     limits.maxChangedRun = 1024;
+    limits.firstChunk = 64; // before the engine has timed a chunk: sorted inserts are costly
     limits.minChunk = 32;
     limits.maxChunk = 4096;
 }
