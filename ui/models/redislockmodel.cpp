@@ -29,8 +29,8 @@ RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
 RedisLockModel::~RedisLockModel() = default;
 
 void RedisLockModel::setConnectionRows(const QString& connectionId, const QList<RedisLockRow>& rows,
-                                       bool complete) {
-    m_merge.submit({connectionId, rows, {}, complete});
+                                       bool complete, const QHash<QString, qsizetype>& rowIndex) {
+    m_merge.submit({connectionId, rows, rowIndex, complete});
 }
 
 void RedisLockModel::removeConnection(const QString& connectionId) {

@@ -46,8 +46,9 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
 
     /// Replaces the rows of one connection (merged by diff; other connections untouched).
     /// `complete` false (a cancelled or cut-short scan): rows it did not reach are kept.
+    /// `rowIndex` maps each row's rowKey to its position in `rows`; empty, it is built here.
     void setConnectionRows(const QString& connectionId, const QList<RedisLockRow>& rows,
-                           bool complete = true);
+                           bool complete = true, const QHash<QString, qsizetype>& rowIndex = {});
     /// Drops the rows of a connection that was removed.
     void removeConnection(const QString& connectionId);
     const RedisLockRow* rowAt(const QModelIndex& index) const;

@@ -150,7 +150,7 @@ void RedisMonitor::onFinished() {
             m_lastKeysTotal = result.keysScanned;
         if (!result.events.isEmpty())
             emit events(result.events);
-        emit rowsReady(m_config.id, result.rows, result.complete);
+        emit rowsReady(m_config.id, result.rows, result.complete, result.rowIndex);
         setState(result.cancelled ? State::cancelled : State::ok);
     }
     emit progress(result.keysScanned);

@@ -64,7 +64,9 @@ class RedisMonitor : public QObject {
 
   signals:
     /// `complete` false: the scan was cancelled or cut short and did not see every key.
-    void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete);
+    /// `rowIndex`: each row's position by its rowKey (see RedisScanResult::rowIndex).
+    void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete,
+                   const QHash<QString, qsizetype>& rowIndex);
     void events(const QList<EventRow>& events);
     void stateChanged();
     void progress(qint64 keysScanned);

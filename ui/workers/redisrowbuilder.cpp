@@ -173,6 +173,7 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
 
     QSet<QString> present;
     result.rows.reserve(static_cast<qsizetype>(snapshot.locks.size()));
+    result.rowIndex.reserve(static_cast<qsizetype>(snapshot.locks.size()));
     for (const inspect::RedisLockRecord& record : snapshot.locks) {
         const QString identity = TextFormat::fromStd(record.identity());
         const QString holder = TextFormat::fromStd(record.hold_identity());
@@ -201,6 +202,7 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
         if (!context.firstScan && !sameHold)
             result.events << event(EventRow::Kind::acquired, seen, row.owner);
         result.seen.insert(identity, seen);
+        result.rowIndex.insert(row.rowKey, result.rows.size());
         result.rows << row;
     }
     // What vanished: only a complete scan can say so.
