@@ -108,8 +108,18 @@ void RedisTimelineFeed::addScan(const QString& connectionId, const QList<RedisLo
         m_continue.start();
 }
 
+void RedisTimelineFeed::resumeDiff() {
+    if (!m_pending.empty() && !m_continue.isActive())
+        m_continue.start();
+}
+
 void RedisTimelineFeed::continueDiff() {
     Q_ASSERT(QThread::currentThread() == thread());
+    // A large scan's rows reach the lock table in the same signal; its merge slices and their
+    // repaints come first (resumeDiff() follows its end). Small scans are not held back.
+    if (m_yieldTo && !m_pending.empty() && m_pending.front().rows.size() > smallScanRows &&
+        m_yieldTo())
+        return;
     QElapsedTimer clock;
     clock.start();
     // A first scan opens a hold per row (tens of microseconds each): look at the clock often
