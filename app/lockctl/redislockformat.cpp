@@ -78,7 +78,7 @@ void write_subscriber(JsonWriter& json, const RedisChannelHolder& holder) {
 
 std::string format_ttl(std::chrono::milliseconds pttl) {
     if (pttl.count() == -1)
-        return "NO TTL";
+        return "none (never expires)";
     if (pttl.count() < 0)
         return "-";
     return format_duration(pttl);
@@ -246,7 +246,9 @@ void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
         // On a cluster, a NODE column: the master that holds each key.
         const bool cluster = !snapshot.cluster_nodes.empty();
         std::size_t nodeWidth = 4;
+        std::size_t ttlWidth = 8; // "none (never expires)" widens it when a lock has no TTL
         for (const auto& record : snapshot.locks) {
+            ttlWidth = std::max(ttlWidth, format_ttl(record.pttl).size());
             keyWidth = std::max(keyWidth, std::min(keyLimit, display_width(key_column(record))));
             conventionWidth =
                 std::max(conventionWidth, inspect::describe(record.convention).size());
@@ -255,17 +257,17 @@ void print_snapshot(std::FILE* out, const inspect::RedisSnapshot& snapshot) {
         const auto nodeColumn = [&](const std::string& text) {
             return cluster ? pad(text, nodeWidth) + "  " : std::string();
         };
-        std::fprintf(out, "\n%s  %s%s  %-7s  %-8s  %s\n", pad("KEY", keyWidth).c_str(),
+        std::fprintf(out, "\n%s  %s%s  %-7s  %s  %s\n", pad("KEY", keyWidth).c_str(),
                      nodeColumn("NODE").c_str(), pad("CONVENTION", conventionWidth).c_str(), "CONF",
-                     "TTL", "OWNER / TOKEN");
+                     pad("TTL", ttlWidth).c_str(), "OWNER / TOKEN");
         for (const auto& record : snapshot.locks) {
             std::fprintf(
-                out, "%s  %s%s  %-7s  %-8s  %s\n",
+                out, "%s  %s%s  %-7s  %s  %s\n",
                 pad(clip(key_column(record), keyLimit), keyWidth).c_str(),
                 nodeColumn(record.cluster_node).c_str(),
                 pad(std::string(inspect::describe(record.convention)), conventionWidth).c_str(),
                 std::string(inspect::to_string(record.confidence)).c_str(),
-                format_ttl(record.pttl).c_str(), record.owner_summary().c_str());
+                pad(format_ttl(record.pttl), ttlWidth).c_str(), record.owner_summary().c_str());
             for (const auto& warning : record.warnings)
                 std::fprintf(out, "    ! %s\n", warning.c_str());
             for (const auto& waiter : record.waiters)

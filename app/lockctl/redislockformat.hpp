@@ -13,7 +13,7 @@ namespace lockctl::redis {
 
 namespace inspect = portalocker::inspect;
 
-/// "29s", "NO TTL" (never expires), "-" (not a key).
+/// "29s", "none (never expires)" (no TTL), "-" (not a key).
 std::string format_ttl(std::chrono::milliseconds pttl);
 
 /// One record as a JSON object (keys in raw form are written printable and as base64).

@@ -294,6 +294,7 @@ int main(int argc, char** argv) {
     spin(1000);
     const double idleStall = stalls.takeLongestMs();
     const double idleStallCpu = stalls.lastLongestCpuMs();
+    const StallMeter::Gap idleStallGap = stalls.lastLongestGap();
 
     // First scan: from adding the connection to every lock in the table.
     QElapsedTimer clock;
@@ -341,6 +342,7 @@ int main(int argc, char** argv) {
     spin(300);
     const double firstStall = stalls.takeLongestMs();
     const double firstStallCpu = stalls.lastLongestCpuMs();
+    const StallMeter::Gap firstStallGap = stalls.lastLongestGap();
     const double firstPeak = peakRssMb();
 
     // Rescans: the monitor rescans on its own; count them and the pauses between them.
@@ -365,6 +367,7 @@ int main(int argc, char** argv) {
     QObject::disconnect(counted);
     const double steadyStall = stalls.takeLongestMs();
     const double steadyStallCpu = stalls.lastLongestCpuMs();
+    const StallMeter::Gap steadyStallGap = stalls.lastLongestGap();
     const int rowsAfterSteady = model->countFor(id);
 
     // Cancel: a scan is stopped a third of the way through; the table keeps what it showed.
@@ -384,6 +387,7 @@ int main(int argc, char** argv) {
     spin(1000);
     const double cancelStall = stalls.takeLongestMs();
     const double cancelStallCpu = stalls.lastLongestCpuMs();
+    const StallMeter::Gap cancelStallGap = stalls.lastLongestGap();
     const int rowsAfterCancel = model->countFor(id);
     const bool cancelledState = monitor->state() == RedisMonitor::State::cancelled;
     spin(static_cast<int>(std::max<qint64>(3000, monitor->interval() * 2)));
@@ -402,6 +406,12 @@ int main(int argc, char** argv) {
                 "< 50 ms", steadyStallCpu);
     std::printf("%-56s %8.1f ms %10s  (CPU %.1f ms)\n", "longest GUI stall, cancel", cancelStall,
                 "< 50 ms", cancelStallCpu);
+    // Where each longest gap went: a gap of run-queue time is a busy machine (the GUI thread
+    // was ready but had no core); slept time is the GUI thread blocked on a lock or a call.
+    printGap("idle: longest gap", idleStallGap);
+    printGap("first scan: longest gap", firstStallGap);
+    printGap("rescans: longest gap", steadyStallGap);
+    printGap("cancel: longest gap", cancelStallGap);
     std::printf("%-56s %8.1f s  %10s\n", "connection added -> all locks in the table", firstLandedS,
                 "");
     std::printf("%-56s %8.1f s  %10s\n", "  of which the scan (worker thread)", firstScanS, "");

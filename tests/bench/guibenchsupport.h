@@ -41,9 +41,26 @@ inline double threadCpuMs() {
     return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
 }
 
+/// The calling thread's time spent runnable but waiting for a core (the scheduler's run
+/// queue), in ms, from /proc/thread-self/schedstat; -1 where the kernel does not say.
+inline double threadRunQueueMs() {
+    double onCpuNs = 0;
+    double waitingNs = -1e6;
+    if (FILE* stat = std::fopen("/proc/thread-self/schedstat", "r")) {
+        if (std::fscanf(stat, "%lf %lf", &onCpuNs, &waitingNs) != 2)
+            waitingNs = -1e6;
+        std::fclose(stat);
+    }
+    return waitingNs / 1e6;
+}
+
 /// Records the longest gap between the ticks of a 10 ms timer, and the most CPU time the GUI
 /// thread spent between two ticks. On a busy shared machine the wall-clock gap also counts
 /// the time the thread waited for a core; the CPU time is the work the GUI thread did itself.
+/// The longest gap is also split into where its time went: the GUI thread's CPU, its wait in
+/// the run queue (runnable, no core free) and the rest, in which it slept: up to the timer's
+/// 10 ms in the event loop's own wait for the tick, anything beyond blocked on a lock or in a
+/// system call.
 class StallMeter {
   public:
     StallMeter() {
@@ -52,12 +69,18 @@ class StallMeter {
         QObject::connect(&m_timer, &QTimer::timeout, [this] {
             const qint64 now = m_clock.nsecsElapsed();
             const double cpu = threadCpuMs();
+            const double runQueue = threadRunQueueMs();
             if (m_last >= 0) {
-                m_longest = std::max(m_longest, now - m_last);
+                if (now - m_last > m_longest) {
+                    m_longest = now - m_last;
+                    m_longestGapCpu = cpu - m_lastCpu;
+                    m_longestGapRunQueue = runQueue < 0 ? -1 : runQueue - m_lastRunQueue;
+                }
                 m_longestCpu = std::max(m_longestCpu, cpu - m_lastCpu);
             }
             m_last = now;
             m_lastCpu = cpu;
+            m_lastRunQueue = runQueue;
         });
         m_clock.start();
         m_timer.start();
@@ -65,6 +88,10 @@ class StallMeter {
     /// The longest gap since the last reset, in ms, minus the timer's own 10 ms.
     double takeLongestMs() {
         const double longest = static_cast<double>(m_longest) / 1e6;
+        m_lastGap = {longest, m_longestGapCpu, m_longestGapRunQueue,
+                     m_longestGapRunQueue < 0
+                         ? -1
+                         : std::max(0.0, longest - m_longestGapCpu - m_longestGapRunQueue)};
         m_longest = 0;
         m_lastTakenCpu = m_longestCpu;
         m_longestCpu = 0;
@@ -72,6 +99,15 @@ class StallMeter {
     }
     /// The most GUI-thread CPU time between two ticks up to the last takeLongestMs(), in ms.
     double lastLongestCpuMs() const { return m_lastTakenCpu; }
+    /// Where the time of the longest gap up to the last takeLongestMs() went, in ms (the whole
+    /// gap, tick included; -1 for the run queue and sleep where the kernel does not say).
+    struct Gap {
+        double wallMs = 0;
+        double cpuMs = 0;
+        double runQueueMs = -1;
+        double sleptMs = -1;
+    };
+    Gap lastLongestGap() const { return m_lastGap; }
 
   private:
     QTimer m_timer;
@@ -79,9 +115,19 @@ class StallMeter {
     qint64 m_last = -1;
     qint64 m_longest = 0;
     double m_lastCpu = -1;
+    double m_lastRunQueue = 0;
     double m_longestCpu = 0;
+    double m_longestGapCpu = 0;
+    double m_longestGapRunQueue = -1;
     double m_lastTakenCpu = 0;
+    Gap m_lastGap;
 };
+
+/// "wall 230.1 = CPU 7.0 + run queue 220.3 + slept 2.8 ms": where a gap's time went.
+inline void printGap(const char* what, const StallMeter::Gap& gap) {
+    std::printf("  %-54s wall %6.1f = CPU %5.1f + run queue %6.1f + slept %6.1f ms\n", what,
+                gap.wallMs, gap.cpuMs, gap.runQueueMs, gap.sleptMs);
+}
 
 /// With BENCH_GUI_TRACE set, names every event delivery that blocks the GUI thread longer than
 /// BENCH_GUI_TRACE ms (15 when it is not a number).
@@ -94,14 +140,18 @@ class TracingApplication : public QApplication {
         QElapsedTimer clock;
         clock.start();
         const double cpuBefore = threadCpuMs();
+        const double runQueueBefore = threadRunQueueMs();
         const int type = event->type();
         const bool result = QApplication::notify(receiver, event);
         const qint64 spent = clock.elapsed();
-        // CPU time far below the wall time: the thread was not running (a busy machine), not
-        // working.
+        // CPU time far below the wall time: the thread was not running - waiting for a core
+        // (run queue: a busy machine) or blocked (the rest), not working.
         if (spent > m_threshold)
-            std::fprintf(stderr, "  [trace] %lld ms (%.0f ms CPU): event %d to %s (%s)\n",
-                         static_cast<long long>(spent), threadCpuMs() - cpuBefore, type,
+            std::fprintf(stderr,
+                         "  [trace] %lld ms (%.0f ms CPU, %.0f ms run queue): event %d to %s "
+                         "(%s)\n",
+                         static_cast<long long>(spent), threadCpuMs() - cpuBefore,
+                         threadRunQueueMs() - runQueueBefore, type,
                          receiver->metaObject()->className(), qPrintable(receiver->objectName()));
         return result;
     }

@@ -209,6 +209,27 @@ class TestRedisInspectDecoders : public QObject {
         QTest::newRow("flag lock")
             << std::string("batch:lock") << std::string("1") << 60000 << false << "flag-lock"
             << "low";
+        // A hand-made lock: no token, no lock word in the name, no TTL (the lock zoo's
+        // zoo:nottl). The value says what it is.
+        QTest::newRow("value says held, no ttl")
+            << std::string("zoo:nottl") << std::string("held-forever") << -1 << false << "flag-lock"
+            << "low";
+        QTest::newRow("value says locked, with ttl")
+            << std::string("account:42:state") << std::string("LOCKED by admin") << 60000 << false
+            << "flag-lock"
+            << "low";
+        QTest::newRow("value says unlocked")
+            << std::string("account:42:state") << std::string("unlocked") << -1 << false << ""
+            << "";
+        QTest::newRow("value with held inside a word")
+            << std::string("user:1:note") << std::string("withheld; household") << -1 << false << ""
+            << "";
+        QTest::newRow("long text mentioning a lock")
+            << std::string("doc:1")
+            << std::string("A long paragraph of text that happens to mention that the door is "
+                           "locked at night.")
+            << -1 << false << ""
+            << "";
         QTest::newRow("not a lock word")
             << std::string("blocklist") << std::string("1") << 60000 << false << ""
             << "";

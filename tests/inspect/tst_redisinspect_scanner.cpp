@@ -190,6 +190,25 @@ class TestRedisInspectScanner : public QObject {
             }));
     }
 
+    void handMadeLockWithoutTtlIsFound() {
+        // The lock zoo's zoo:nottl: no token, no lock word in its name, no TTL. It never frees
+        // itself, so it is exactly what an operator must see, flagged stuck-prone.
+        REDIS_OK(m_server, "SET", "zoo:nottl", "held-forever");
+        REDIS_OK(m_server, "SET", "zoo:state", "unlocked");
+        const RedisSnapshot snapshot = scan();
+        const auto* record = findRecord(snapshot.locks, "zoo:nottl");
+        QVERIFY(record);
+        QCOMPARE(record->convention, RedisConvention::flag_lock);
+        QVERIFY(record->no_ttl());
+        QCOMPARE(record->token, std::string("held-forever"));
+        QVERIFY(record->releasable());
+        QVERIFY(
+            std::any_of(record->warnings.begin(), record->warnings.end(), [](const std::string& w) {
+                return w.find("stuck-prone") != std::string::npos;
+            }));
+        QVERIFY(!findRecord(snapshot.locks, "zoo:state"));
+    }
+
     void scanManyKeysWithProgressAndCancel() {
         REDIS_OK(m_server, "EVAL", "for i = 1, 20000 do redis.call('SET', 'junk:' .. i, i) end",
                  "0");

@@ -163,6 +163,28 @@ class TestRedisInspectLockctl : public QObject {
         QVERIFY(run.out.contains("node-redlock"));
     }
 
+    void lockWithoutTtlIsListed() {
+        // A hand-made lock that never expires (the lock zoo's zoo:nottl): listed, its TTL
+        // "none (never expires)", flagged stuck-prone, in text and in JSON.
+        REDIS_OK(m_server, "SET", "zoo:nottl", "held-forever");
+        const Run text =
+            lockctl({QStringLiteral("list"), QStringLiteral("--match"), QStringLiteral("zoo:*")});
+        QVERIFY2(text.status == 0,
+                 QByteArray(QByteArray::number(text.status) + " " + text.err).constData());
+        QVERIFY2(text.out.contains("zoo:nottl"), text.out.constData());
+        QVERIFY2(text.out.contains("none (never expires)"), text.out.constData());
+        QVERIFY2(text.out.contains("stuck-prone"), text.out.constData());
+        const Run json = lockctl({QStringLiteral("list"), QStringLiteral("--match"),
+                                  QStringLiteral("zoo:*"), QStringLiteral("--json")});
+        QCOMPARE(json.status, 0);
+        const QJsonArray locks =
+            QJsonDocument::fromJson(json.out).object().value(QStringLiteral("locks")).toArray();
+        QCOMPARE(locks.size(), 1);
+        const QJsonObject lock = locks.at(0).toObject();
+        QCOMPARE(lock.value(QStringLiteral("key")).toString(), QStringLiteral("zoo:nottl"));
+        QCOMPARE(lock.value(QStringLiteral("no_ttl")).toBool(), true);
+    }
+
     void releaseRefusesWithoutTokenOffTerminal() {
         const QByteArray token = redisinspect::nodeRedlockToken();
         REDIS_OK(m_server, "SET", "job", token, "PX", "60000");

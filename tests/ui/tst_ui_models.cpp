@@ -428,7 +428,8 @@ void TestUiModels::redisModels() {
     locks.setConnectionRows(u"a"_s, {row(u"a"_s, u"k1"_s, 5000), row(u"a"_s, u"k2"_s, -1)});
     locks.setConnectionRows(u"b"_s, {row(u"b"_s, u"k1"_s, 1000)});
     QCOMPARE(locks.rowCount(), 3);
-    QCOMPARE(locks.index(1, RedisLockModel::TtlColumn).data().toString(), u"no TTL"_s);
+    QCOMPARE(locks.index(1, RedisLockModel::TtlColumn).data().toString(),
+             u"none (never expires)"_s);
     QVERIFY(locks.index(0, 0).data(RedisLockModel::RemainingRole).toLongLong() <= 5000);
     locks.setConnectionRows(u"a"_s, {row(u"a"_s, u"k2"_s, -1), row(u"a"_s, u"k3"_s, 200)});
     QCOMPARE(locks.rowCount(), 3);

@@ -3,7 +3,8 @@
 // dialog's Test button; forced release through the confirmation dialog's code path, both when
 // the lock is as seen (released, logged, audited) and when it changed meanwhile (left alone);
 // Enter in the dialog releases once and keeps the outcome on screen; a release by `lockctl`
-// shows in the activity log (followed from the audit file).
+// shows in the activity log (followed from the audit file); scans run at a lower CPU priority
+// than the GUI thread.
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -19,6 +20,7 @@
 #include "session/redishub.h"
 #include "models/redislockmodel.h"
 #include "widgets/redispage.h"
+#include "workers/redismonitor.h"
 
 #include <portalocker/redislease.hpp>
 
@@ -32,11 +34,17 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
+#include <future>
 #include <memory>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -50,6 +58,7 @@ class TestUiRedis : public QObject {
     void cleanup();
     void leaseAppearsWithTtlAndGoes();
     void keyWithoutTtlIsFlagged();
+    void scanThreadsYieldToTheGuiThread();
     void connectionDialogTest();
     void forceReleaseThroughDialog();
     void forceReleaseOfChangedLockDeletesNothing();
@@ -169,13 +178,52 @@ void TestUiRedis::leaseAppearsWithTtlAndGoes() {
 void TestUiRedis::keyWithoutTtlIsFlagged() {
     QVERIFY(
         !m_server.command({"SET", "lock:report", "0123456789abcdef0123456789abcdef"}).isError());
-    QTRY_VERIFY_WITH_TIMEOUT(lockRow(u"lock:report"_s).isValid(), 10000);
-    const QModelIndex row = lockRow(u"lock:report"_s);
-    QCOMPARE(row.data(RedisLockModel::RemainingRole).toLongLong(), -1);
-    QCOMPARE(
-        m_session->redis()->locks()->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
-        u"no TTL"_s);
-    QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
+    // A hand-made lock that never frees itself (the lock zoo's zoo:nottl): no token, no lock
+    // word in its name.
+    QVERIFY(!m_server.command({"SET", "zoo:nottl", "held-forever"}).isError());
+    RedisLockModel* model = m_session->redis()->locks();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        lockRow(u"lock:report"_s).isValid() && lockRow(u"zoo:nottl"_s).isValid(), 10000);
+    for (const QString& key : {u"lock:report"_s, u"zoo:nottl"_s}) {
+        const QModelIndex row = lockRow(key);
+        QCOMPARE(row.data(RedisLockModel::RemainingRole).toLongLong(), -1);
+        QCOMPARE(model->index(row.row(), RedisLockModel::TtlColumn).data().toString(),
+                 u"none (never expires)"_s);
+        QVERIFY(isAlarming(static_cast<LockHealth>(row.data(RedisLockModel::HealthRole).toInt())));
+        // Nobody waits for it: not stuck yet, stuck-prone.
+        QCOMPARE(model->index(row.row(), RedisLockModel::StatusColumn).data().toString(),
+                 u"stuck-prone"_s);
+        QVERIFY(model->index(row.row(), RedisLockModel::StatusColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(u"never expires"_s));
+    }
+    // Forced release works on it like on any lock the table shows.
+    QVERIFY(model->rowAt(lockRow(u"zoo:nottl"_s))->releasable);
+}
+
+void TestUiRedis::scanThreadsYieldToTheGuiThread() {
+    // A scan runs at a lower CPU priority than the GUI thread, so that on a busy machine the
+    // GUI thread does not wait for a core behind it; the GUI thread keeps its own.
+    const auto niceOf = [] { return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())); };
+    const int guiNice = niceOf();
+    QThreadPool pool;
+    pool.setMaxThreadCount(1); // the scan's thread is the one asked below
+    pool.setExpiryTimeout(-1);
+    RedisConnectionConfig config;
+    config.id = u"priority"_s;
+    config.host = m_server.host();
+    config.port = m_server.port();
+    RedisMonitor monitor(config, &pool);
+    monitor.setInterval(0);
+    QSignalSpy scanned(&monitor, &RedisMonitor::rowsReady);
+    monitor.start();
+    QVERIFY(scanned.wait(10000));
+    // Not QFuture::result(): a waiting thread may run a task that has not started yet itself.
+    std::promise<int> scanThreadNice;
+    pool.start([&] { scanThreadNice.set_value(niceOf()); });
+    QCOMPARE(scanThreadNice.get_future().get(), std::min(19, guiNice + 10));
+    QCOMPARE(niceOf(), guiNice);
 }
 
 void TestUiRedis::connectionDialogTest() {

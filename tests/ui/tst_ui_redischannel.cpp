@@ -78,6 +78,9 @@ void TestUiRedisChannel::pendingContenderIsAWaiterNotAHolder() {
                            context, result);
     QCOMPARE(result.rows.size(), 1);
     const RedisLockRow& row = result.rows.front();
+    // The lock table's merge index comes built from the worker thread.
+    QCOMPARE(result.rowIndex.size(), 1);
+    QCOMPARE(result.rowIndex.value(row.rowKey, -1), 0);
     // The Owner column names the holder first, then counts the waiter; never the waiter's
     // client as if it held the lock.
     QVERIFY2(row.holders.startsWith(u"client 41 "_s), qPrintable(row.holders));

@@ -85,6 +85,7 @@ class TestUiRedisTimeline : public QObject {
     void blockedClientsAreWaitBars();
     void removingConnectionEndsBars();
     void largeScanIsDiffedInSlices();
+    void largeDiffWaitsForTheLockTableMerge();
     // Live, through the session.
     void initTestCase();
     void leaseIsAHoldBar();
@@ -251,13 +252,18 @@ void TestUiRedisTimeline::largeScanIsDiffedInSlices() {
     RedisTimelineFeed feed;
     qint64 now = t0;
     feed.setClock([&now] { return now; });
-    feed.setSliceBudget(0); // a slice per 64 rows
+    feed.setSliceBudget(0); // a slice per 16 rows
     QList<RedisLockRow> rows;
     for (int i = 0; i < 1000; ++i)
         rows << lockRow(u"k"_s + QString::number(i), u"t"_s, t0, -1);
     QSignalSpy changed(&feed, &RedisTimelineFeed::changed);
     feed.addScan(u"c1"_s, rows, true);
+    // A large scan is not diffed inside the signal that delivered it (where the lock table
+    // merges its own first slice): it starts at the next event-loop turn.
     QVERIFY(feed.isBusy());
+    QCOMPARE(feed.openHolds(), 0);
+    for (int turn = 0; turn < 100 && feed.openHolds() == 0; ++turn)
+        QCoreApplication::processEvents(); // event-loop turns, one slice at most each
     QVERIFY(feed.openHolds() > 0 && feed.openHolds() < 1000);
     QCOMPARE(changed.size(), 0);
     now = t0 + 2000;
@@ -274,6 +280,29 @@ void TestUiRedisTimeline::largeScanIsDiffedInSlices() {
     feed.removeConnection(u"c1"_s);
     QVERIFY(!feed.isBusy());
     QCOMPARE(feed.openHolds(), 0);
+}
+
+void TestUiRedisTimeline::largeDiffWaitsForTheLockTableMerge() {
+    RedisTimelineFeed feed;
+    qint64 now = t0;
+    feed.setClock([&now] { return now; });
+    bool tableMerging = true;
+    feed.setYieldTo([&tableMerging] { return tableMerging; });
+    QList<RedisLockRow> rows;
+    for (int i = 0; i < 1000; ++i)
+        rows << lockRow(u"k"_s + QString::number(i), u"t"_s, t0, -1);
+    feed.addScan(u"c1"_s, rows, true);
+    QTest::qWait(50); // many event-loop turns: the diff waits for the merge all along
+    QCOMPARE(feed.openHolds(), 0);
+    QVERIFY(feed.isBusy());
+    tableMerging = false;
+    feed.resumeDiff(); // the table's mergeFinished
+    QTRY_VERIFY(!feed.isBusy());
+    QCOMPARE(feed.openHolds(), 1000);
+    // A small scan is not held back: diffed at once, merge or not.
+    tableMerging = true;
+    feed.addScan(u"c2"_s, rows.mid(0, 3), true);
+    QCOMPARE(feed.openHolds(), 1003);
 }
 
 void TestUiRedisTimeline::initTestCase() {

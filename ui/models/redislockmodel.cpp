@@ -14,9 +14,14 @@ RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
     // The sorting proxy's work is proportional to the rows one removal or dataChanged covers,
     // and it has to fit in a slice.
     SlicedMerge<QList<RedisLockRow>>::Limits& limits = m_merge.limits();
+    // Half the engine's default: a scan's rows reach the timeline feed in the same event, and
+    // the two slices (plus the repaint after them) run before the event loop's next turn.
+    // On a loaded machine every millisecond of GUI work costs several of wall time.
+    limits.budgetMs = 5;
     limits.checkEvery = 128;
     limits.maxRemovalRun = 1024;
     limits.maxChangedRun = 1024;
+    limits.firstChunk = 64; // before the engine has timed a chunk: sorted inserts are costly
     limits.minChunk = 32;
     limits.maxChunk = 4096;
 }
@@ -24,8 +29,8 @@ RedisLockModel::RedisLockModel(QObject* parent) : QAbstractTableModel(parent) {
 RedisLockModel::~RedisLockModel() = default;
 
 void RedisLockModel::setConnectionRows(const QString& connectionId, const QList<RedisLockRow>& rows,
-                                       bool complete) {
-    m_merge.submit({connectionId, rows, {}, complete});
+                                       bool complete, const QHash<QString, qsizetype>& rowIndex) {
+    m_merge.submit({connectionId, rows, rowIndex, complete});
 }
 
 void RedisLockModel::removeConnection(const QString& connectionId) {
@@ -51,6 +56,23 @@ void RedisLockModel::appendRows(const QList<RedisLockRow>& source,
 void RedisLockModel::rowsRefreshed(qsizetype first, qsizetype last) {
     emit dataChanged(index(static_cast<int>(first), 0),
                      index(static_cast<int>(last), ColumnCount - 1));
+}
+
+namespace {
+// Not stuck yet (nobody waits for it), but nothing will ever free it by itself.
+bool isStuckProne(const RedisLockRow& row) {
+    return row.stuckProne && row.health == LockHealth::stuck && row.waiters == 0;
+}
+} // namespace
+
+QString RedisLockModel::statusLabel(const RedisLockRow& row) {
+    return isStuckProne(row) ? tr("stuck-prone") : HealthStyle::label(row.health);
+}
+
+QString RedisLockModel::statusExplanation(const RedisLockRow& row) {
+    return isStuckProne(row) ? tr("Stuck-prone: nobody waits for it yet, but it never frees "
+                                  "itself (no TTL).")
+                             : HealthStyle::explanation(row.health);
 }
 
 const RedisLockRow* RedisLockModel::rowAt(const QModelIndex& index) const {
@@ -125,7 +147,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case StatusColumn:
-            return HealthStyle::label(row.health);
+            return statusLabel(row);
         case KeyColumn:
             return row.key;
         case ServerColumn:
@@ -139,7 +161,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
         case TtlColumn: {
             const qint64 remaining = row.remainingMs(now);
             if (remaining == -1)
-                return tr("no TTL");
+                return tr("none (never expires)");
             if (remaining < 0)
                 return tr("while subscribed");
             return TextFormat::duration(remaining);
@@ -157,7 +179,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
         switch (index.column()) {
         case StatusColumn:
-            return QString(HealthStyle::explanation(row.health) +
+            return QString(statusExplanation(row) +
                            (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
         case ConventionColumn:
             return QString(row.convention + u" ("_s + row.confidence + u")\n"_s + row.evidence);

@@ -46,18 +46,24 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
 
     /// Replaces the rows of one connection (merged by diff; other connections untouched).
     /// `complete` false (a cancelled or cut-short scan): rows it did not reach are kept.
+    /// `rowIndex` maps each row's rowKey to its position in `rows`; empty, it is built here.
     void setConnectionRows(const QString& connectionId, const QList<RedisLockRow>& rows,
-                           bool complete = true);
+                           bool complete = true, const QHash<QString, qsizetype>& rowIndex = {});
     /// Drops the rows of a connection that was removed.
     void removeConnection(const QString& connectionId);
     const RedisLockRow* rowAt(const QModelIndex& index) const;
+    /// What the Status column and the details call `row`: its health, or "stuck-prone" for a
+    /// lock without TTL that nobody waits for yet.
+    static QString statusLabel(const RedisLockRow& row);
+    /// The longer explanation of statusLabel(), for tooltips.
+    static QString statusExplanation(const RedisLockRow& row);
     QModelIndex indexOfKey(const QString& connectionId, const QString& key) const;
     int countFor(const QString& connectionId) const;
     /// True when some row comes from a Redis Cluster (has a node): the Node column matters.
     bool hasNodes() const;
     /// True while a merge is being applied in slices.
     bool isMerging() const { return m_merge.isMerging(); }
-    /// The longest time one slice of a merge may take (default 10 ms).
+    /// The longest time one slice of a merge may take (default 5 ms).
     void setSliceBudget(int milliseconds) { m_merge.limits().budgetMs = milliseconds; }
 
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -40,6 +40,9 @@ struct RedisLockRow {
     bool releasable = false;
     LockHealth health = LockHealth::held;
     QString healthReason;
+    /// No TTL: it never frees itself, so a holder that dies leaves it held for ever. Shown as
+    /// "stuck-prone" while nobody waits for it (stuck, with waiters).
+    bool stuckProne = false;
     std::shared_ptr<const portalocker::inspect::RedisLockRecord> record;
 
     /// Remaining TTL now, from the TTL at scan time; -1 for no TTL, -2 when not a key.
@@ -59,6 +62,7 @@ struct RedisLockRow {
                channelWaiters == other.channelWaiters && waiters == other.waiters &&
                warnings == other.warnings && health == other.health &&
                connectionName == other.connectionName && node == other.node &&
-               fencing == other.fencing && healthReason == other.healthReason;
+               fencing == other.fencing && healthReason == other.healthReason &&
+               stuckProne == other.stuckProne;
     }
 };

@@ -13,6 +13,7 @@ namespace inspect = portalocker::inspect;
 
 RedisTimelineFeed::RedisTimelineFeed(QObject* parent)
     : QObject(parent), m_clock([] { return QDateTime::currentMSecsSinceEpoch(); }) {
+    m_continue.setObjectName(u"redisTimelineDiffSlice"_s);
     m_continue.setSingleShot(true);
     m_continue.setInterval(0);
     connect(&m_continue, &QTimer::timeout, this, &RedisTimelineFeed::continueDiff);
@@ -99,15 +100,31 @@ void RedisTimelineFeed::addScan(const QString& connectionId, const QList<RedisLo
     scan.complete = complete;
     scan.nowMs = m_clock(); // when the scan was seen: the end of what it saw gone
     m_pending.push_back(std::move(scan));
-    if (m_pending.size() == 1)
+    if (m_pending.size() > 1)
+        return; // queued behind the scan being diffed
+    if (m_pending.front().rows.size() <= smallScanRows)
         continueDiff();
+    else
+        m_continue.start();
+}
+
+void RedisTimelineFeed::resumeDiff() {
+    if (!m_pending.empty() && !m_continue.isActive())
+        m_continue.start();
 }
 
 void RedisTimelineFeed::continueDiff() {
     Q_ASSERT(QThread::currentThread() == thread());
+    // A large scan's rows reach the lock table in the same signal; its merge slices and their
+    // repaints come first (resumeDiff() follows its end). Small scans are not held back.
+    if (m_yieldTo && !m_pending.empty() && m_pending.front().rows.size() > smallScanRows &&
+        m_yieldTo())
+        return;
     QElapsedTimer clock;
     clock.start();
-    constexpr qsizetype checkEvery = 64;
+    // A first scan opens a hold per row (tens of microseconds each): look at the clock often
+    // enough that a slice ends near its budget.
+    constexpr qsizetype checkEvery = 16;
     while (!m_pending.empty()) {
         PendingScan& scan = m_pending.front();
         Connection& connection = m_connections[scan.connectionId];
@@ -193,15 +210,13 @@ void RedisTimelineFeed::finishScan(Connection& connection, bool complete, qint64
 void RedisTimelineFeed::removeConnection(const QString& connectionId) {
     Q_ASSERT(QThread::currentThread() == thread());
     // Its scans not diffed yet go (the one in progress too: what it diffed so far stays).
-    const bool inProgress = !m_pending.empty() && m_pending.front().connectionId == connectionId &&
-                            m_pending.front().started;
     std::erase_if(m_pending,
                   [&](const PendingScan& scan) { return scan.connectionId == connectionId; });
-    if (inProgress) {
+    // The slice timer runs for whatever scan is first now (a large one waits for it too).
+    if (m_pending.empty())
         m_continue.stop();
-        if (!m_pending.empty())
-            m_continue.start();
-    }
+    else
+        m_continue.start();
     const auto found = m_connections.find(connectionId);
     if (found == m_connections.end())
         return;

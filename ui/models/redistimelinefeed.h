@@ -34,14 +34,22 @@ class RedisTimelineFeed : public QObject {
     explicit RedisTimelineFeed(QObject* parent = nullptr);
 
     void setClock(Clock clock) { m_clock = std::move(clock); }
-    /// The longest time one slice of a diff may take (default 10 ms).
+    /// The longest time one slice of a diff may take (default 5 ms).
     void setSliceBudget(int milliseconds) { m_sliceBudgetMs = milliseconds; }
     /// True while scans are being diffed in slices.
     bool isBusy() const { return !m_pending.empty(); }
+    /// While `busy` answers true (the lock table merging a scan), large diffs wait: one
+    /// event-loop turn then holds one slice of GUI work, not two. resumeDiff() goes on.
+    void setYieldTo(std::function<bool()> busy) { m_yieldTo = std::move(busy); }
+    /// Goes on with a diff that waited for setYieldTo()'s work (connected to its end).
+    void resumeDiff();
 
     /// One scan's rows of one connection. `complete` false (cancelled or cut short): holds
-    /// and waits of locks it did not reach stay open.
+    /// and waits of locks it did not reach stay open. A small scan (up to smallScanRows) is
+    /// diffed at once; a larger one from the next event-loop turn on, in slices (and after the
+    /// lock table's merge of the same rows: see setYieldTo()).
     void addScan(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete);
+    static constexpr qsizetype smallScanRows = 64;
     /// Ends the open bars of a connection that was removed (and drops its scans not diffed yet).
     void removeConnection(const QString& connectionId);
 
@@ -103,6 +111,7 @@ class RedisTimelineFeed : public QObject {
     TimelineStore m_store;
     std::deque<PendingScan> m_pending;
     QTimer m_continue;
-    int m_sliceBudgetMs = 10;
+    std::function<bool()> m_yieldTo;
+    int m_sliceBudgetMs = 5;
     qint64 m_nextId = 1;
 };

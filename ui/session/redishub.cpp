@@ -75,6 +75,10 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
           QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())),
       m_auditFollower(new AuditLogFollower(this)) {
     m_pool->setMaxThreadCount(4);
+    // A scan's rows go to the lock table and the timeline in one signal: the timeline's diff
+    // waits for the table's merge, so that one event-loop turn does one slice of either.
+    m_timeline->setYieldTo([locks = m_locks] { return locks->isMerging(); });
+    connect(m_locks, &RedisLockModel::mergeFinished, m_timeline, &RedisTimelineFeed::resumeDiff);
     connect(m_auditFollower, &AuditLogFollower::events, this, &RedisHub::events);
     m_auditFollower->start(m_auditLogPath);
     connect(m_passwords, &PasswordStore::writeFinished, this,

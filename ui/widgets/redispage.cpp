@@ -150,7 +150,8 @@ void RedisPage::buildLocksTable() {
         RedisLockModel::TtlColumn,
         new TtlBarDelegate(RedisLockModel::RemainingRole, RedisLockModel::TotalTtlRole, m_locks));
     // Status, key, TTL and waiters fit in the locks pane of a 1024 px window.
-    const int widths[] = {96, 200, 130, 64, 260, 170, 110, 130, 200};
+    // (Status fits "stuck-prone", TTL "none (never expires)".)
+    const int widths[] = {110, 180, 160, 64, 260, 170, 110, 130, 200};
     static_assert(std::size(widths) == RedisLockModel::ColumnCount);
     for (int column = 0; column < RedisLockModel::ColumnCount; ++column)
         m_locks->setColumnWidth(column, widths[column]);
@@ -360,7 +361,7 @@ void RedisPage::updateDetails() {
     }
     QString html = u"<b style='font-size:large'>"_s + row->key.toHtmlEscaped() + u"</b> &nbsp; "_s +
                    u"<span style='color:%1'><b>%2</b></span> "_s.arg(
-                       HealthStyle::accent(row->health).name(), HealthStyle::label(row->health)) +
+                       HealthStyle::accent(row->health).name(), RedisLockModel::statusLabel(*row)) +
                    row->healthReason.toHtmlEscaped() + u"<table>"_s;
     const auto line = [&html](const QString& label, const QString& value) {
         html += u"<tr><td style='color:gray;padding-right:8px'>"_s + label + u"</td><td>"_s +

@@ -32,7 +32,7 @@ void TtlBarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
         painter->fillRect(bar, QBrush(QColor(warn.red(), warn.green(), warn.blue(), 60)));
         painter->fillRect(
             bar, QBrush(QColor(warn.red(), warn.green(), warn.blue(), 90), Qt::BDiagPattern));
-        text = tr("no TTL ∞");
+        text = index.data().toString(); // the model's words: "none (never expires)"
     } else if (remaining < 0) {
         text = tr("while subscribed");
         textColour = option.palette.color(QPalette::PlaceholderText);

@@ -1,5 +1,6 @@
 #include "workers/redismonitor.h"
 
+#include "workers/backgroundpriority.h"
 #include "workers/redisconnectiontester.h"
 #include "workers/redisrowbuilder.h"
 #include "session/textformat.h"
@@ -12,12 +13,16 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
 
 RedisMonitor::RedisMonitor(RedisConnectionConfig config, QThreadPool* pool, QObject* parent)
     : QObject(parent), m_config(std::move(config)), m_pool(pool) {
+    // Named, so that an event trace (bench_gui_redis with BENCH_GUI_TRACE) says which is which.
+    m_next.setObjectName(u"redisRescanTimer"_s);
+    m_progressTick.setObjectName(u"redisProgressTick"_s);
     m_next.setSingleShot(true);
     connect(&m_next, &QTimer::timeout, this, &RedisMonitor::scanNow);
     m_progressTick.setInterval(200);
@@ -86,24 +91,29 @@ void RedisMonitor::scanNow() {
     const quint64 generation = m_generation;
     setState(State::scanning);
     m_progressTick.start();
-    m_watcher.setFuture(QtConcurrent::run(m_pool, [server, options, context, generation] {
-        inspect::RedisScanner scanner(server, options);
-        const inspect::RedisSnapshot snapshot = scanner.scan();
-        RedisScanResult result;
-        result.generation = generation;
-        RedisRowBuilder::build(snapshot, context, result);
-        if (!snapshot.cluster_nodes.empty())
-            result.reachedAddress =
-                RedisConnectionTester::mastersText(qsizetype(snapshot.cluster_nodes.size()));
-        if (!server.sentinel.master_name.empty()) {
-            // Which master the sentinels name now, for the connection list: a failover shows.
-            std::error_code ec;
-            const portalocker::RedisProbeResult probe = portalocker::probe_redis(server, ec);
-            if (!ec)
-                result.reachedAddress = RedisConnectionTester::reachedEndpoint(probe.address);
-        }
-        return result;
-    }));
+    m_watcher.setFuture(QtConcurrent::run(
+        m_pool, [server, options, context, generation, retired = std::move(m_retired)]() mutable {
+            // A scan is background work: the GUI thread gets a core first (the pool is the
+            // Redis scans' own, so lowering its threads affects nothing else).
+            BackgroundPriority::lowerCurrentThread();
+            retired.reset(); // the previous scan's leftovers, freed here rather than on the GUI
+            inspect::RedisScanner scanner(server, options);
+            const inspect::RedisSnapshot snapshot = scanner.scan();
+            RedisScanResult result;
+            result.generation = generation;
+            RedisRowBuilder::build(snapshot, context, result);
+            if (!snapshot.cluster_nodes.empty())
+                result.reachedAddress =
+                    RedisConnectionTester::mastersText(qsizetype(snapshot.cluster_nodes.size()));
+            if (!server.sentinel.master_name.empty()) {
+                // Which master the sentinels name now, for the connection list: a failover shows.
+                std::error_code ec;
+                const portalocker::RedisProbeResult probe = portalocker::probe_redis(server, ec);
+                if (!ec)
+                    result.reachedAddress = RedisConnectionTester::reachedEndpoint(probe.address);
+            }
+            return result;
+        }));
 }
 
 void RedisMonitor::cancel() {
@@ -116,19 +126,23 @@ void RedisMonitor::cancel() {
 void RedisMonitor::onFinished() {
     Q_ASSERT(QThread::currentThread() == thread());
     m_progressTick.stop();
-    RedisScanResult result = m_watcher.result();
+    // Taken out of the future, so that the future holds no copy that the GUI thread would free
+    // when the next scan replaces it.
+    RedisScanResult result = m_watcher.future().takeResult();
     if (result.generation != m_generation) {
+        retire(std::move(result), {});
         scanNow();
         return;
     }
     m_lastDurationMs = result.durationMs;
     m_reachedAddress = result.reachedAddress;
+    QHash<QString, RedisSeenLock> oldSeen;
     if (!result.ok) {
         m_error = result.error;
         setState(State::failed);
     } else {
         m_firstScan = false;
-        m_seen = result.seen;
+        oldSeen = std::exchange(m_seen, result.seen);
         m_lockCount = static_cast<int>(result.rows.size());
         m_lastScanAtMs = result.takenAtMs;
         m_error = result.complete ? QString() : result.error;
@@ -136,14 +150,22 @@ void RedisMonitor::onFinished() {
             m_lastKeysTotal = result.keysScanned;
         if (!result.events.isEmpty())
             emit events(result.events);
-        emit rowsReady(m_config.id, result.rows, result.complete);
+        emit rowsReady(m_config.id, result.rows, result.complete, result.rowIndex);
         setState(result.cancelled ? State::cancelled : State::ok);
     }
     emit progress(result.keysScanned);
+    const bool cancelled = result.cancelled;
+    retire(std::move(result), std::move(oldSeen));
     if (m_rescanQueued)
         scanNow();
-    else if (m_intervalMs > 0 && !result.cancelled)
+    else if (m_intervalMs > 0 && !cancelled)
         m_next.start(static_cast<int>(std::min<qint64>(nextPause(), 24 * 3600 * 1000)));
+}
+
+void RedisMonitor::retire(RedisScanResult&& result, QHash<QString, RedisSeenLock>&& oldSeen) {
+    // One scan's leftovers at a time: older ones (a scan that never started since, say with
+    // interval 0) are freed now; that is rare and no larger than one scan.
+    m_retired = std::make_shared<Retired>(Retired{std::move(result), std::move(oldSeen)});
 }
 
 qint64 RedisMonitor::nextPause() const {

@@ -64,7 +64,9 @@ class RedisMonitor : public QObject {
 
   signals:
     /// `complete` false: the scan was cancelled or cut short and did not see every key.
-    void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete);
+    /// `rowIndex`: each row's position by its rowKey (see RedisScanResult::rowIndex).
+    void rowsReady(const QString& connectionId, const QList<RedisLockRow>& rows, bool complete,
+                   const QHash<QString, qsizetype>& rowIndex);
     void events(const QList<EventRow>& events);
     void stateChanged();
     void progress(qint64 keysScanned);
@@ -76,6 +78,9 @@ class RedisMonitor : public QObject {
     };
     void onFinished();
     void setState(State state);
+    /// Keeps `result` (and the seen-locks table it replaces) until the next scan, whose worker
+    /// thread frees them: see m_retired.
+    void retire(RedisScanResult&& result, QHash<QString, RedisSeenLock>&& oldSeen);
 
     RedisConnectionConfig m_config;
     QThreadPool* m_pool;
@@ -84,6 +89,16 @@ class RedisMonitor : public QObject {
     QTimer m_next;
     QTimer m_progressTick;
     QHash<QString, RedisSeenLock> m_seen;
+    /// What the last scan handed over and the GUI thread is done with: tens of thousands of
+    /// rows and records allocated by the worker. Freeing them here took milliseconds of GUI
+    /// time in one go and the allocator's lock of the arena the running scan allocates from;
+    /// the next scan's worker frees them before it starts (by then the models hold what they
+    /// keep: rows they did not take are freed there, not on the GUI thread).
+    struct Retired {
+        RedisScanResult result;
+        QHash<QString, RedisSeenLock> seen;
+    };
+    std::shared_ptr<Retired> m_retired;
     quint64 m_generation = 1;
     bool m_firstScan = true;
     bool m_rescanQueued = false;

@@ -113,6 +113,7 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
                        countOf(waiting.size(), u"waiter"_s, u"waiters"_s);
 
     const qint64 heldFor = firstSeenMs >= 0 ? nowMs - firstSeenMs : 0;
+    row.stuckProne = record.no_ttl();
     if (silent) {
         row.health = LockHealth::holderStopped;
         row.healthReason = u"a holder did not answer the ping: dead or stuck"_s;
@@ -120,8 +121,14 @@ RedisLockRow RedisRowBuilder::row(const inspect::RedisLockRecord& record, const 
         row.health = LockHealth::stuck;
         row.healthReason = u"an unnamed subscriber blocks portalocker 4.x holders forever"_s;
     } else if (record.no_ttl()) {
+        // It never frees itself: an operator must see it before its holder dies, not after.
         row.health = LockHealth::stuck;
-        row.healthReason = u"no TTL: never expires if its holder dies"_s;
+        row.healthReason =
+            row.waiters > 0
+                ? countOf(row.waiters, u"waiter"_s, u"waiters"_s) +
+                      u", and no TTL: it never expires if its holder dies"_s
+                : u"no TTL: it never expires, so if its holder dies it stays held until "
+                  "someone deletes it"_s;
     } else if (heldFor > context.stuckThresholdMs) {
         row.health = LockHealth::stuck;
         row.healthReason = u"seen held for "_s + TextFormat::durationCoarse(heldFor);
@@ -166,6 +173,7 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
 
     QSet<QString> present;
     result.rows.reserve(static_cast<qsizetype>(snapshot.locks.size()));
+    result.rowIndex.reserve(static_cast<qsizetype>(snapshot.locks.size()));
     for (const inspect::RedisLockRecord& record : snapshot.locks) {
         const QString identity = TextFormat::fromStd(record.identity());
         const QString holder = TextFormat::fromStd(record.hold_identity());
@@ -194,6 +202,7 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
         if (!context.firstScan && !sameHold)
             result.events << event(EventRow::Kind::acquired, seen, row.owner);
         result.seen.insert(identity, seen);
+        result.rowIndex.insert(row.rowKey, result.rows.size());
         result.rows << row;
     }
     // What vanished: only a complete scan can say so.

@@ -34,6 +34,9 @@ struct RedisScanResult {
     qint64 durationMs = 0;
     qint64 takenAtMs = 0;
     QList<RedisLockRow> rows;
+    /// Each row's position by RedisLockRow::rowKey (the lock table's merge key): built here,
+    /// off the GUI thread, so that the merge does not hash 10,000 keys before its first slice.
+    QHash<QString, qsizetype> rowIndex;
     QList<EventRow> events;
     QHash<QString, RedisSeenLock> seen; ///< by record identity, for the next scan
     QStringList problems;

@@ -37,7 +37,8 @@ struct RedisStringFacts {
 /// (32 hex + counter), redis-py (version-1 UUID with a plausible time), node-redlock
 /// (32 hex), redsync (16-byte base64), then the heuristics: token lease (random-looking
 /// token with a TTL, or without a TTL on a lock-like name) and flag lock (a lock-like name
-/// with a short value).
+/// with a short value, or a short value whose words say it is held: "held", "locked",
+/// "owner", ...).
 std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& facts);
 
 /// True when the 32-hex value could be a portalocker lease, so the scanner should look for

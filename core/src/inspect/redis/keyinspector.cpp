@@ -321,7 +321,8 @@ bool KeyInspector::finish(std::error_code& ec) {
 
     for (RedisLockRecord& record : m_locks) {
         if (record.no_ttl())
-            record.warnings.push_back("no TTL: it never expires if its holder dies");
+            record.warnings.push_back("no TTL, stuck-prone: it never expires, so if its "
+                                      "holder dies it stays held until someone deletes it");
         if (!record.token_complete)
             record.warnings.push_back("value of " + std::to_string(record.value_size) +
                                       " bytes, only the beginning was read: too large to "

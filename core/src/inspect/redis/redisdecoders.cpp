@@ -73,6 +73,34 @@ bool is_lock_like_name(std::string_view key) noexcept {
     return false;
 }
 
+// A short value that says, in words, that something is held: "held-forever", "locked",
+// "owner=batch-7". Hand-made locks (`SET job held`, often without a TTL: exactly the ones that
+// never free themselves) carry no token, and their names need not say "lock". Words, not
+// substrings: "unlocked", "blocked" and "household" say nothing of the kind.
+bool value_says_held(std::string_view value) noexcept {
+    if (value.empty() || value.size() > 64)
+        return false;
+    std::size_t at = 0;
+    while (at < value.size()) {
+        while (at < value.size() && !is_letter(value[at]))
+            ++at;
+        std::size_t end = at;
+        while (end < value.size() && is_letter(value[end]))
+            ++end;
+        const std::string_view word = value.substr(at, end - at);
+        for (std::string_view known :
+             {"held", "holding", "holder", "locked", "lock", "owner", "owned", "acquired"}) {
+            bool equal = word.size() == known.size();
+            for (std::size_t i = 0; equal && i < word.size(); ++i)
+                equal = lower(word[i]) == known[i];
+            if (equal)
+                return true;
+        }
+        at = end;
+    }
+    return false;
+}
+
 // Looks like a token a program generated: long enough, only characters tokens are made of
 // (hex, base64, base64url, UUID punctuation), letters and digits mixed, many distinct
 // characters. A guess, reported with low confidence.
@@ -241,6 +269,10 @@ std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& fa
     if (lockName && value.size() <= 64)
         return make(RedisConvention::flag_lock, RedisConfidence::low,
                     "lock-like key name with a short value that names no owner, " + ttl);
+    if (value_says_held(value))
+        return make(RedisConvention::flag_lock, RedisConfidence::low,
+                    "the value '" + printable_bytes(value) +
+                        "' says the key is held (a hand-made flag lock), " + ttl);
     return std::nullopt;
 }
 
