@@ -88,9 +88,27 @@ FileLockModel::FileLockModel(QObject* parent) : QAbstractTableModel(parent) {
 
 FileLockModel::~FileLockModel() = default;
 
+namespace {
+
+/// The merge scope of setRows(): every row, whatever its host. No host name can be it (an ssh
+/// destination has no control characters).
+const QString allHosts = QStringLiteral("\x01all hosts");
+
+} // namespace
+
 void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index) {
     Q_ASSERT(entries.size() == index.size());
-    m_merge.submit({{}, std::move(entries), std::move(index), true});
+    m_merge.submit({allHosts, std::move(entries), std::move(index), true});
+}
+
+void FileLockModel::setHostRows(const QString& host, QList<FileLockEntry> entries,
+                                QHash<QString, qsizetype> index) {
+    Q_ASSERT(entries.size() == index.size());
+    m_merge.submit({host, std::move(entries), std::move(index), true});
+}
+
+bool FileLockModel::inMergeScope(const FileLockEntry& entry, const QString& scope) const {
+    return entry.lock->host == scope || scope == allHosts;
 }
 
 bool FileLockModel::sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const {

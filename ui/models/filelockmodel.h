@@ -58,6 +58,12 @@ class FileLockModel : public QAbstractTableModel,
     /// Merges `entries` into the model by their keys. `index` maps each key to its position
     /// in `entries` (built off the GUI thread with them). Replaces a merge still landing.
     void setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index);
+    /// Merges the rows of one host (FileLockRow::host; "" this computer) by their keys and
+    /// leaves every other host's rows alone: a host's refresh costs a diff of its own rows,
+    /// not of everyone's. Empty `entries` remove the host's rows. A merge of another host
+    /// still landing finishes first; a newer one for the same host replaces its own.
+    void setHostRows(const QString& host, QList<FileLockEntry> entries,
+                     QHash<QString, qsizetype> index);
     /// True while a merge is being applied in slices.
     bool isMerging() const { return m_merge.isMerging(); }
     /// The longest time one slice of a merge may take (default 10 ms).
@@ -92,6 +98,7 @@ class FileLockModel : public QAbstractTableModel,
   private:
     // SlicedMerge::Host
     const QString& mergeKey(const FileLockEntry& entry) const override { return entry.key; }
+    bool inMergeScope(const FileLockEntry& entry, const QString& scope) const override;
     bool sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const override;
     void dropRows(qsizetype first, qsizetype last) override;
     void appendRows(const QList<FileLockEntry>& source, std::span<const qsizetype> picks) override;

@@ -1,20 +1,45 @@
 #include "session/hostresultmerger.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
+
+namespace {
+
+/// The same entries, row for row: nothing to show anew.
+bool sameEntries(const QList<FileLockEntry>& a, const QList<FileLockEntry>& b) {
+    if (a.size() != b.size())
+        return false;
+    if (a.constData() == b.constData())
+        return true;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        if (a[i].lock != b[i].lock || a[i].waiter != b[i].waiter || a[i].key != b[i].key)
+            return false;
+    return true;
+}
+
+} // namespace
 
 QString HostResultMerger::qualified(const QString& host, const QString& key) {
     return host.isEmpty() ? key : QString(host + u"//"_s + key);
 }
 
-void HostResultMerger::tag(const QString& host, HostRows& rows) {
+void HostResultMerger::tag(const QString& host, HostRows& rows,
+                           const QList<FileLockEntry>& previousSource) {
+    const QList<FileLockEntry> before = rows.result.fileLocks;
+    const QHash<QString, qsizetype> beforeIndex = rows.result.fileLockIndex;
     rows.result = rows.source;
-    if (host.isEmpty())
+    if (host.isEmpty()) {
+        if (rows.version == 0 || !sameEntries(before, rows.result.fileLocks))
+            rows.version = ++m_lastVersion;
         return;
+    }
     QHash<const FileLockRow*, FileLockRef> tagged;
     tagged.reserve(rows.source.fileLocks.size());
     PollResult& result = rows.result;
-    result.fileLockIndex.clear();
-    result.fileLockIndex.reserve(result.fileLocks.size());
+    // Unchanged when every row is the tagged row it was, at the same place: then the rows
+    // and index of before are kept (and the copies made here freed).
+    bool same = rows.version != 0 && before.size() == result.fileLocks.size();
     for (qsizetype i = 0; i < result.fileLocks.size(); ++i) {
         FileLockEntry& entry = result.fileLocks[i];
         const FileLockRow* original = entry.lock.get();
@@ -31,10 +56,24 @@ void HostResultMerger::tag(const QString& host, HostRows& rows) {
             tagged.insert(original, copy);
         }
         entry.lock = copy;
-        entry.key = qualified(host, entry.key);
-        result.fileLockIndex.insert(entry.key, i);
+        // The qualified key of the same row at the same place is reused, not built again.
+        const bool kept = i < before.size() && i < previousSource.size() &&
+                          before[i].lock == copy && before[i].waiter == entry.waiter &&
+                          previousSource[i].key == entry.key;
+        entry.key = kept ? before[i].key : qualified(host, entry.key);
+        same = same && kept;
     }
     rows.tagged = std::move(tagged);
+    if (same) {
+        result.fileLocks = before;
+        result.fileLockIndex = beforeIndex;
+    } else {
+        rows.version = ++m_lastVersion;
+        result.fileLockIndex.clear();
+        result.fileLockIndex.reserve(result.fileLocks.size());
+        for (qsizetype i = 0; i < result.fileLocks.size(); ++i)
+            result.fileLockIndex.insert(result.fileLocks[i].key, i);
+    }
     const QString prefix = host + u": "_s;
     for (DeadlockRow& deadlock : result.deadlocks) {
         deadlock.key = qualified(host, deadlock.key);
@@ -52,19 +91,30 @@ void HostResultMerger::tag(const QString& host, HostRows& rows) {
     result.watches.clear();
 }
 
-PollResult HostResultMerger::update(const QString& host, const PollResult& result) {
+QList<EventRow> HostResultMerger::record(const QString& host, const PollResult& result) {
     HostRows& rows = m_hosts[host];
+    const QList<FileLockEntry> previousSource = rows.source.fileLocks;
     rows.source = result;
-    tag(host, rows);
-    return combine(host, rows.result.events);
+    tag(host, rows, previousSource);
+    return rows.result.events;
+}
+
+bool HostResultMerger::markStale(const QString& host, bool stale) {
+    const auto found = m_hosts.find(host);
+    if (found == m_hosts.end() || found->stale == stale)
+        return false;
+    found->stale = stale;
+    tag(host, *found, found->source.fileLocks);
+    return true;
+}
+
+PollResult HostResultMerger::update(const QString& host, const PollResult& result) {
+    const QList<EventRow> events = record(host, result);
+    return combine(host, events);
 }
 
 PollResult HostResultMerger::setStale(const QString& host, bool stale) {
-    const auto found = m_hosts.find(host);
-    if (found != m_hosts.end() && found->stale != stale) {
-        found->stale = stale;
-        tag(host, *found);
-    }
+    markStale(host, stale);
     return combine(host, {});
 }
 
@@ -73,7 +123,35 @@ PollResult HostResultMerger::remove(const QString& host) {
     return combine(QString(), {});
 }
 
-PollResult HostResultMerger::combine(const QString& newest, const QList<EventRow>& events) const {
+HostResultMerger::Merged HostResultMerger::merge(const QList<HostUpdate>& updates) {
+    QList<EventRow> events;
+    QString newest;
+    for (const HostUpdate& update : updates) {
+        switch (update.kind) {
+        case HostUpdate::Kind::result:
+            events += record(update.host, update.result);
+            newest = update.host;
+            break;
+        case HostUpdate::Kind::stale:
+        case HostUpdate::Kind::fresh:
+            markStale(update.host, update.kind == HostUpdate::Kind::stale);
+            break;
+        case HostUpdate::Kind::removed:
+            m_hosts.remove(update.host);
+            break;
+        }
+    }
+    Merged merged;
+    merged.combined = combine(newest, events, false);
+    merged.hosts.reserve(m_hosts.size());
+    for (auto it = m_hosts.cbegin(); it != m_hosts.cend(); ++it)
+        merged.hosts.append(
+            {it.key(), it->version, it->result.fileLocks, it->result.fileLockIndex});
+    return merged;
+}
+
+PollResult HostResultMerger::combine(const QString& newest, const QList<EventRow>& events,
+                                     bool withIndex) const {
     // The usual case, this computer alone: its result as it came (no copying at all).
     if (m_hosts.size() == 1 && m_hosts.firstKey().isEmpty()) {
         PollResult only = m_hosts.first().result;
@@ -81,7 +159,12 @@ PollResult HostResultMerger::combine(const QString& newest, const QList<EventRow
         return only;
     }
     PollResult combined;
-    const auto latest = m_hosts.find(newest);
+    auto latest = m_hosts.find(newest);
+    if (latest == m_hosts.end()) // no host's result among the updates: the newest one there is
+        latest = std::max_element(m_hosts.cbegin(), m_hosts.cend(),
+                                  [](const HostRows& a, const HostRows& b) {
+                                      return a.result.takenAtMs < b.result.takenAtMs;
+                                  });
     if (latest != m_hosts.end()) {
         combined.generation = latest->result.generation;
         combined.takenAtMs = latest->result.takenAtMs;
@@ -92,11 +175,13 @@ PollResult HostResultMerger::combine(const QString& newest, const QList<EventRow
     for (const HostRows& rows : m_hosts)
         total += rows.result.fileLocks.size();
     combined.fileLocks.reserve(total);
-    combined.fileLockIndex.reserve(total);
+    if (withIndex)
+        combined.fileLockIndex.reserve(total);
     for (const HostRows& rows : m_hosts) {
         const PollResult& result = rows.result;
         for (const FileLockEntry& entry : result.fileLocks) {
-            combined.fileLockIndex.insert(entry.key, combined.fileLocks.size());
+            if (withIndex)
+                combined.fileLockIndex.insert(entry.key, combined.fileLocks.size());
             combined.fileLocks.append(entry);
         }
         combined.complete = combined.complete && result.complete;

@@ -4,16 +4,51 @@
 // with its ssh destination, their keys and lock ids prefixed with it (two machines can hold
 // locks with the same id), and marked stale while its connection is down. Tagged copies are
 // kept per source row, so a steady refresh (PollResultBuilder reuses unchanged rows) copies
-// nothing. Pure: no I/O, GUI thread.
+// nothing, and each host's file-lock rows carry a version that changes only when they do, so
+// that the table is not diffed again for a host whose rows stayed the same.
+// Pure: no I/O, no threads of its own; one thread at a time (HostMergeWorker runs it off the
+// GUI thread).
 
 #include "workers/pollresult.h"
 
 #include <QHash>
+#include <QList>
 #include <QMap>
 #include <QString>
 
 class HostResultMerger {
   public:
+    /// One thing a host did, handed to merge() in the order it happened.
+    struct HostUpdate {
+        enum class Kind {
+            result,  ///< a new PollResult (`result`)
+            stale,   ///< its connection went down: its rows are its last known state
+            fresh,   ///< its connection is back
+            removed, ///< the operator removed it
+        };
+        QString host;
+        Kind kind = Kind::result;
+        PollResult result;
+    };
+    /// One host's file-lock rows as the table shows them (tagged). `version` is unique over
+    /// every host and the merger's life and changes exactly when the rows do: a receiver that
+    /// shows this version of this host has nothing to do.
+    struct HostLocks {
+        QString host;
+        quint64 version = 0;
+        QList<FileLockEntry> fileLocks;
+        QHash<QString, qsizetype> fileLockIndex;
+    };
+    /// What merge() hands over. Self-contained: it does not depend on an earlier one having
+    /// been seen, so a receiver may drop one that a newer one overtook.
+    struct Merged {
+        /// Every host's rows together with the events of the merged updates only (events are
+        /// news, not state). fileLocks hold every host's rows; fileLockIndex is left empty
+        /// (the table is fed per host from `hosts`, which have theirs).
+        PollResult combined;
+        QList<HostLocks> hosts; ///< every host's file locks, this computer ("") first
+    };
+
     /// Records `result` as `host`'s latest and returns every host's rows with the events of
     /// this result only (events are news, not state).
     PollResult update(const QString& host, const PollResult& result);
@@ -22,8 +57,14 @@ class HostResultMerger {
     PollResult setStale(const QString& host, bool stale);
     /// Forgets `host` (removed by the operator); returns the combination without it.
     PollResult remove(const QString& host);
+    /// Applies `updates` in order and combines once: what a burst of hosts' refreshes costs
+    /// when they are merged together. The events of every update are kept, in order.
+    Merged merge(const QList<HostUpdate>& updates);
+
     bool hasHost(const QString& host) const { return m_hosts.contains(host); }
     bool isStale(const QString& host) const { return m_hosts.value(host).stale; }
+    /// The version of `host`'s file-lock rows (see HostLocks); 0 for an unknown host.
+    quint64 rowsVersion(const QString& host) const { return m_hosts.value(host).version; }
 
     /// The key / lock id a remote host's row gets ("" host: unchanged).
     static QString qualified(const QString& host, const QString& key);
@@ -33,11 +74,17 @@ class HostResultMerger {
         PollResult result; ///< tagged (remote) or as received (this computer)
         PollResult source; ///< as received
         bool stale = false;
+        quint64 version = 0;                           ///< of result.fileLocks (see HostLocks)
         QHash<const FileLockRow*, FileLockRef> tagged; ///< source row -> its tagged copy
     };
 
-    void tag(const QString& host, HostRows& rows);
-    PollResult combine(const QString& newest, const QList<EventRow>& events) const;
+    /// Records a new source for `host`; returns its tagged events.
+    QList<EventRow> record(const QString& host, const PollResult& result);
+    bool markStale(const QString& host, bool stale);
+    void tag(const QString& host, HostRows& rows, const QList<FileLockEntry>& previousSource);
+    PollResult combine(const QString& newest, const QList<EventRow>& events,
+                       bool withIndex = true) const;
 
     QMap<QString, HostRows> m_hosts; ///< "" (this computer) sorts first
+    quint64 m_lastVersion = 0;
 };

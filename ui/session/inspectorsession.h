@@ -9,6 +9,7 @@
 
 #include <portalocker/inspect/watch.hpp>
 
+#include <QHash>
 #include <QObject>
 
 #include <vector>
@@ -19,6 +20,7 @@ class DeadlockModel;
 class EventLogModel;
 class FileLockModel;
 class HeldLockModel;
+class HostMergeWorker;
 class RedisHub;
 class RemoteHub;
 class SnapshotPoller;
@@ -77,7 +79,7 @@ class InspectorSession : public QObject {
     void refreshed();
 
   private:
-    void applyResult(const PollResult& result);
+    void applyResult(const HostResultMerger::Merged& merged);
     void pushPollSettings();
     /// The file lanes of the last poll plus the Redis lanes as of now.
     void updateTimeline();
@@ -93,7 +95,8 @@ class InspectorSession : public QObject {
     RedisHub* m_redis;
     RemoteHub* m_remote;
     AlarmWatcher* m_alarms;
-    HostResultMerger m_merger;
+    HostMergeWorker* m_hostMerge;
+    QHash<QString, quint64> m_shownRows; ///< host -> version of its rows the table has
     std::vector<portalocker::inspect::Watch> m_watchList;
     qint64 m_stuckThresholdMs = 0;
     qint64 m_timelineWindowMs = 0;
