@@ -104,7 +104,8 @@ void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizety
 void FileLockModel::setHostRows(const QString& host, QList<FileLockEntry> entries,
                                 QHash<QString, qsizetype> index) {
     Q_ASSERT(entries.size() == index.size());
-    m_merge.submit({host, std::move(entries), std::move(index), true});
+    m_merge.submit({host, std::move(entries), std::move(index), true},
+                   SlicedMerge<std::vector<FileLockEntry>>::Start::later);
 }
 
 bool FileLockModel::inMergeScope(const FileLockEntry& entry, const QString& scope) const {

@@ -61,7 +61,9 @@ class FileLockModel : public QAbstractTableModel,
     /// Merges the rows of one host (FileLockRow::host; "" this computer) by their keys and
     /// leaves every other host's rows alone: a host's refresh costs a diff of its own rows,
     /// not of everyone's. Empty `entries` remove the host's rows. A merge of another host
-    /// still landing finishes first; a newer one for the same host replaces its own.
+    /// still landing finishes first; a newer one for the same host replaces its own. Nothing
+    /// is merged before this returns (the first slice runs at the next event-loop turn), so
+    /// that handing over many hosts at once costs no slice each.
     void setHostRows(const QString& host, QList<FileLockEntry> entries,
                      QHash<QString, qsizetype> index);
     /// True while a merge is being applied in slices.

@@ -76,7 +76,7 @@ void HostMergeWorker::submit(HostResultMerger::HostUpdate update) {
     }
     m_pending.append(std::move(update));
     // This computer alone: nothing to combine or copy, merged here and now.
-    if (!m_watcher.isRunning() && m_pending.size() == 1 && host.isEmpty() &&
+    if (!m_running && m_pending.size() == 1 && host.isEmpty() &&
         m_pending.front().kind == Kind::result && m_stale.size() == 1) {
         m_wait.stop();
         m_urgent = false;
@@ -91,7 +91,7 @@ void HostMergeWorker::submit(HostResultMerger::HostUpdate update) {
 }
 
 void HostMergeWorker::schedule() {
-    if (m_watcher.isRunning() || m_pending.isEmpty())
+    if (m_running || m_pending.isEmpty())
         return;
     const qint64 wait =
         m_urgent || !m_sinceStart.isValid() ? 0 : m_periodMs - m_sinceStart.elapsed();
@@ -105,8 +105,9 @@ void HostMergeWorker::schedule() {
 
 void HostMergeWorker::runMerge() {
     m_wait.stop();
-    if (m_watcher.isRunning() || m_pending.isEmpty())
+    if (m_running || m_pending.isEmpty())
         return;
+    m_running = true;
     m_urgent = false;
     m_sinceStart.start();
     m_watcher.setFuture(
@@ -127,6 +128,7 @@ void HostMergeWorker::onMergeFinished() {
     // Taken, not copied: the watcher would otherwise keep every host's rows of this merge
     // alive until the next one.
     Outcome outcome = m_watcher.future().takeResult();
+    m_running = false;
     ++m_mergesRun;
     m_longestMergeMs = std::max(m_longestMergeMs, outcome.elapsedMs);
     if (outcome.generation < m_validFrom) {

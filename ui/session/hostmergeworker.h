@@ -43,7 +43,7 @@ class HostMergeWorker : public QObject {
     bool hasHost(const QString& host) const { return m_stale.contains(host); }
     bool isStale(const QString& host) const { return m_stale.value(host); }
     /// A merge is running or updates wait for one.
-    bool isBusy() const { return m_watcher.isRunning() || !m_pending.isEmpty(); }
+    bool isBusy() const { return m_running || !m_pending.isEmpty(); }
 
     /// Figures for tests and benchmarks: merges run (on the GUI thread or off it), results
     /// dropped because a newer state overtook them, the longest merge (ms).
@@ -71,6 +71,9 @@ class HostMergeWorker : public QObject {
     std::shared_ptr<HostResultMerger> m_merger = std::make_shared<HostResultMerger>();
     QHash<QString, bool> m_stale; ///< every host submitted and not removed -> stale
     QList<HostResultMerger::HostUpdate> m_pending;
+    /// A merge runs, or its result has not been taken yet (its future may have finished before
+    /// the finished() signal arrives: until then the merger is not the GUI thread's).
+    bool m_running = false;
     bool m_urgent = false;           ///< a pending update should not wait for the period
     quint64 m_generation = 0;        ///< of the last merge started
     quint64 m_validFrom = 0;         ///< results of older merges are dropped

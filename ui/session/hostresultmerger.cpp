@@ -18,24 +18,23 @@ bool sameEntries(const QList<FileLockEntry>& a, const QList<FileLockEntry>& b) {
     return true;
 }
 
+/// Every row already carries `host` (PollSettings::host): nothing to copy.
+bool taggedAtSource(const QString& host, const QList<FileLockEntry>& entries) {
+    return std::all_of(entries.cbegin(), entries.cend(),
+                       [&host](const FileLockEntry& entry) { return entry.lock->host == host; });
+}
+
 } // namespace
 
 QString HostResultMerger::qualified(const QString& host, const QString& key) {
     return host.isEmpty() ? key : QString(host + u"//"_s + key);
 }
 
-void HostResultMerger::tag(const QString& host, HostRows& rows,
-                           const QList<FileLockEntry>& previousSource) {
-    const QList<FileLockEntry> before = rows.result.fileLocks;
-    const QHash<QString, qsizetype> beforeIndex = rows.result.fileLockIndex;
-    rows.result = rows.source;
-    if (host.isEmpty()) {
-        if (rows.version == 0 || !sameEntries(before, rows.result.fileLocks))
-            rows.version = ++m_lastVersion;
-        return;
-    }
+void HostResultMerger::copyTagged(const QString& host, HostRows& rows,
+                                  const QList<FileLockEntry>& before,
+                                  const QHash<QString, qsizetype>& beforeIndex,
+                                  const QList<FileLockEntry>& previousSource) {
     QHash<const FileLockRow*, FileLockRef> tagged;
-    tagged.reserve(rows.source.fileLocks.size());
     PollResult& result = rows.result;
     // Unchanged when every row is the tagged row it was, at the same place: then the rows
     // and index of before are kept (and the copies made here freed).
@@ -43,24 +42,38 @@ void HostResultMerger::tag(const QString& host, HostRows& rows,
     for (qsizetype i = 0; i < result.fileLocks.size(); ++i) {
         FileLockEntry& entry = result.fileLocks[i];
         const FileLockRow* original = entry.lock.get();
-        FileLockRef copy = tagged.value(original);
-        if (!copy) {
-            copy = rows.tagged.value(original);
-            if (!copy || copy->hostStale != rows.stale) {
-                auto row = QSharedPointer<FileLockRow>::create(*original);
-                row->host = host;
-                row->hostStale = rows.stale;
-                row->id = qualified(host, original->id);
-                copy = row;
+        // Tagged where it was made (PollSettings::host): taken as it is while the host is up.
+        const bool atSource = original->host == host;
+        FileLockRef copy;
+        if (atSource && !rows.stale) {
+            copy = entry.lock;
+        } else {
+            copy = tagged.value(original);
+            if (!copy) {
+                copy = rows.tagged.value(original);
+                if (!copy || copy->hostStale != rows.stale) {
+                    auto row = QSharedPointer<FileLockRow>::create(*original);
+                    row->host = host;
+                    row->hostStale = rows.stale;
+                    if (!atSource)
+                        row->id = qualified(host, original->id);
+                    copy = row;
+                }
+                tagged.insert(original, copy);
             }
-            tagged.insert(original, copy);
         }
         entry.lock = copy;
-        // The qualified key of the same row at the same place is reused, not built again.
+        // The key of the same row at the same place is reused, not built again; a lock's key
+        // is its (qualified) id, one string for both.
         const bool kept = i < before.size() && i < previousSource.size() &&
                           before[i].lock == copy && before[i].waiter == entry.waiter &&
                           previousSource[i].key == entry.key;
-        entry.key = kept ? before[i].key : qualified(host, entry.key);
+        if (kept)
+            entry.key = before[i].key;
+        else if (entry.waiter < 0 && entry.key == original->id)
+            entry.key = copy->id;
+        else if (!atSource)
+            entry.key = qualified(host, entry.key);
         same = same && kept;
     }
     rows.tagged = std::move(tagged);
@@ -68,12 +81,44 @@ void HostResultMerger::tag(const QString& host, HostRows& rows,
         result.fileLocks = before;
         result.fileLockIndex = beforeIndex;
     } else {
-        rows.version = ++m_lastVersion;
         result.fileLockIndex.clear();
         result.fileLockIndex.reserve(result.fileLocks.size());
         for (qsizetype i = 0; i < result.fileLocks.size(); ++i)
             result.fileLockIndex.insert(result.fileLocks[i].key, i);
+        bumpVersion(rows);
     }
+}
+
+void HostResultMerger::bumpVersion(HostRows& rows) {
+    rows.version = ++m_lastVersion;
+}
+
+void HostResultMerger::findAlarming(HostRows& rows) {
+    if (rows.alarmingVersion == rows.version)
+        return;
+    rows.alarmingVersion = rows.version;
+    rows.alarming.clear();
+    for (const FileLockEntry& entry : std::as_const(rows.result.fileLocks))
+        if (entry.waiter < 0 && isAlarming(entry.lock->health))
+            rows.alarming.append(entry);
+}
+
+void HostResultMerger::tag(const QString& host, HostRows& rows,
+                           const QList<FileLockEntry>& previousSource) {
+    const QList<FileLockEntry> before = rows.result.fileLocks;
+    const QHash<QString, qsizetype> beforeIndex = rows.result.fileLockIndex;
+    rows.result = rows.source;
+    if (host.isEmpty() || (!rows.stale && taggedAtSource(host, rows.source.fileLocks))) {
+        // As received: this computer's rows, or a remote host's that its poller tagged.
+        rows.tagged.clear();
+        if (rows.version == 0 || !sameEntries(before, rows.result.fileLocks))
+            bumpVersion(rows);
+    } else {
+        copyTagged(host, rows, before, beforeIndex, previousSource);
+    }
+    if (host.isEmpty())
+        return;
+    PollResult& result = rows.result;
     const QString prefix = host + u": "_s;
     for (DeadlockRow& deadlock : result.deadlocks) {
         deadlock.key = qualified(host, deadlock.key);
@@ -141,6 +186,8 @@ HostResultMerger::Merged HostResultMerger::merge(const QList<HostUpdate>& update
             break;
         }
     }
+    for (HostRows& rows : m_hosts)
+        findAlarming(rows);
     Merged merged;
     merged.combined = combine(newest, events, false);
     merged.hosts.reserve(m_hosts.size());
@@ -151,7 +198,7 @@ HostResultMerger::Merged HostResultMerger::merge(const QList<HostUpdate>& update
 }
 
 PollResult HostResultMerger::combine(const QString& newest, const QList<EventRow>& events,
-                                     bool withIndex) const {
+                                     bool everyRow) const {
     // The usual case, this computer alone: its result as it came (no copying at all).
     if (m_hosts.size() == 1 && m_hosts.firstKey().isEmpty()) {
         PollResult only = m_hosts.first().result;
@@ -173,16 +220,17 @@ PollResult HostResultMerger::combine(const QString& newest, const QList<EventRow
     }
     qsizetype total = 0;
     for (const HostRows& rows : m_hosts)
-        total += rows.result.fileLocks.size();
+        total += everyRow ? rows.result.fileLocks.size() : rows.alarming.size();
     combined.fileLocks.reserve(total);
-    if (withIndex)
+    if (everyRow)
         combined.fileLockIndex.reserve(total);
     for (const HostRows& rows : m_hosts) {
         const PollResult& result = rows.result;
-        for (const FileLockEntry& entry : result.fileLocks) {
-            if (withIndex)
-                combined.fileLockIndex.insert(entry.key, combined.fileLocks.size());
-            combined.fileLocks.append(entry);
+        if (!everyRow)
+            combined.fileLocks += rows.alarming;
+        for (qsizetype i = 0; everyRow && i < result.fileLocks.size(); ++i) {
+            combined.fileLockIndex.insert(result.fileLocks[i].key, combined.fileLocks.size());
+            combined.fileLocks.append(result.fileLocks[i]);
         }
         combined.complete = combined.complete && result.complete;
         combined.watches += result.watches;

@@ -43,8 +43,9 @@ class HostResultMerger {
     /// been seen, so a receiver may drop one that a newer one overtook.
     struct Merged {
         /// Every host's rows together with the events of the merged updates only (events are
-        /// news, not state). fileLocks hold every host's rows; fileLockIndex is left empty
-        /// (the table is fed per host from `hosts`, which have theirs).
+        /// news, not state). fileLocks hold only the lock rows with an alarming health (what
+        /// AlarmWatcher looks at), fileLockIndex nothing: the table is fed per host from
+        /// `hosts`. (This computer alone: its result as it came, every row.)
         PollResult combined;
         QList<HostLocks> hosts; ///< every host's file locks, this computer ("") first
     };
@@ -74,7 +75,11 @@ class HostResultMerger {
         PollResult result; ///< tagged (remote) or as received (this computer)
         PollResult source; ///< as received
         bool stale = false;
-        quint64 version = 0;                           ///< of result.fileLocks (see HostLocks)
+        quint64 version = 0; ///< of result.fileLocks (see HostLocks)
+        /// The lock rows of result with an alarming health (all AlarmWatcher looks at), as of
+        /// alarmingVersion: found when merge() needs them, not at every update.
+        QList<FileLockEntry> alarming;
+        quint64 alarmingVersion = 0;
         QHash<const FileLockRow*, FileLockRef> tagged; ///< source row -> its tagged copy
     };
 
@@ -82,8 +87,16 @@ class HostResultMerger {
     QList<EventRow> record(const QString& host, const PollResult& result);
     bool markStale(const QString& host, bool stale);
     void tag(const QString& host, HostRows& rows, const QList<FileLockEntry>& previousSource);
+    /// The tagged copies of rows.source's file locks, reusing those of `before`.
+    void copyTagged(const QString& host, HostRows& rows, const QList<FileLockEntry>& before,
+                    const QHash<QString, qsizetype>& beforeIndex,
+                    const QList<FileLockEntry>& previousSource);
+    /// rows.result.fileLocks changed: a new version.
+    void bumpVersion(HostRows& rows);
+    static void findAlarming(HostRows& rows);
+    /// `everyRow` false: fileLocks get only the alarming lock rows, and no index.
     PollResult combine(const QString& newest, const QList<EventRow>& events,
-                       bool withIndex = true) const;
+                       bool everyRow = true) const;
 
     QMap<QString, HostRows> m_hosts; ///< "" (this computer) sorts first
     quint64 m_lastVersion = 0;

@@ -44,6 +44,8 @@ class InspectorSession : public QObject {
     RedisHub* redis() const { return m_redis; }
     /// The remote hosts (issue 13); their rows join this computer's in the same models.
     RemoteHub* remote() const { return m_remote; }
+    /// Merges every host's rows off the GUI thread (its figures are for benchmarks).
+    HostMergeWorker* hostMerge() const { return m_hostMerge; }
     /// What deserves a desktop notification (deadlocked or stuck locks on any host, Redis
     /// connections that fail).
     AlarmWatcher* alarms() const { return m_alarms; }
