@@ -205,6 +205,14 @@ double threadWaitMs() {
     return static_cast<double>(waiting) / 1e6;
 }
 
+/// The first three fields of /proc/loadavg: how busy the machine was (the stalls depend on it).
+QByteArray loadAverage() {
+    QFile file(u"/proc/loadavg"_s);
+    if (!file.open(QIODevice::ReadOnly))
+        return "?";
+    return file.readAll().split(' ').mid(0, 3).join(' ');
+}
+
 double median(std::vector<double> values) {
     if (values.empty())
         return 0;
@@ -305,6 +313,7 @@ int main(int argc, char** argv) {
         const int droppedBefore = session.hostMerge()->mergesDropped();
         QElapsedTimer elapsed;
         elapsed.start();
+        const double cpuAtStart = threadCpuMs();
         sinceTick.start();
         cpuAtTick = threadCpuMs();
         waitAtTick = threadWaitMs();
@@ -314,6 +323,7 @@ int main(int argc, char** argv) {
             QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
         QMetaObject::invokeMethod(
             &agents, [&agents] { agents.stop(); }, Qt::BlockingQueuedConnection);
+        const double busy = (threadCpuMs() - cpuAtStart) / static_cast<double>(elapsed.elapsed());
         // Let what was handed over land before the next phase (not measured as a stall).
         meter.stop();
         QElapsedTimer settle;
@@ -343,6 +353,7 @@ int main(int argc, char** argv) {
                     "never landed)   rows %d   RSS %4.0f MB, peak %4.0f MB\n",
                     figures.landedMedian, figures.landedMax, landed.size(), figures.missing,
                     table->rowCount(), currentRssMb(), peakRssMb());
+        std::printf("          GUI thread busy %.0f%% of the phase\n", busy * 100);
         return figures;
     };
     const Figures arrival = runPhase("arrival", Agents::Phase::steady);
@@ -364,13 +375,18 @@ int main(int argc, char** argv) {
                 changing.gap, verdict(changing.gap < 50));
     std::printf("  longest GUI stall, arrival      %6.1f ms   target < 50 ms     %s\n", arrival.gap,
                 verdict(arrival.gap < 50));
-    std::printf("  refresh -> table (max)          %6.1f ms   target < 2 s       %s  (coalescing "
-                "period %d ms + merge + landing)\n",
-                toTable, verdict(toTable < 2000), periodMs);
+    std::printf(
+        "  refresh -> table (max)          %6.1f ms   target < 2 s       %s  (ours: the issue "
+        "sets none; up to one period %d ms of coalescing is by design)\n",
+        toTable, verdict(toTable < 2000), periodMs);
     std::printf("  peak RSS                        %6.0f MB   target < 300 MB    %s\n", peak,
                 verdict(peak < 300));
     std::printf("  every row in the table          %d of %d                   %s\n",
                 table->rowCount(), hosts * locks, verdict(rowsOk));
+    const double ownWork = std::max({arrival.gapCpu, steady.gapCpu, changing.gapCpu});
+    std::printf("  (GUI thread's own running time in its longest stalls: at most %.1f ms; the rest "
+                "of a stall is waiting for a core. Load average at the end %s.)\n",
+                ownWork, loadAverage().constData());
     const bool met = stall < 50 && toTable < 2000 && peak < 300 && rowsOk;
     std::printf("%s\n", met ? "all targets met" : "TARGETS MISSED");
     return met ? 0 : 2;

@@ -290,9 +290,14 @@ class TestRemoteMerger : public QObject {
         const HostResultMerger::Merged merged =
             merger.merge({{QString(), Update::Kind::result, resultWith({u"a"_s, u"b"_s})},
                           {u"h"_s, Update::Kind::result, resultWith({u"a"_s, u"c"_s})}});
-        for (const HostResultMerger::HostLocks& host : merged.hosts)
-            model.setHostRows(host.host, host.fileLocks, host.fileLockIndex);
-        QCOMPARE(model.rowCount(), 0); // lands from the next event-loop turn on
+        // This computer's rows land at once (a slice before returning, as setRows()); the next
+        // host's from the next event-loop turn on.
+        model.setHostRows(QString(), merged.hosts[0].fileLocks, merged.hosts[0].fileLockIndex);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(merged.hosts[1].host, u"h"_s);
+        model.setHostRows(u"h"_s, merged.hosts[1].fileLocks, merged.hosts[1].fileLockIndex,
+                          FileLockModel::MergeStart::nextTurn);
+        QCOMPARE(model.rowCount(), 2);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 4, testsupport::timeBound(5000));
         QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), testsupport::timeBound(5000));
         const QPersistentModelIndex localB = model.indexOfLock(u"b"_s);

@@ -102,10 +102,11 @@ void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizety
 }
 
 void FileLockModel::setHostRows(const QString& host, QList<FileLockEntry> entries,
-                                QHash<QString, qsizetype> index) {
+                                QHash<QString, qsizetype> index, MergeStart start) {
     Q_ASSERT(entries.size() == index.size());
+    using Merge = SlicedMerge<std::vector<FileLockEntry>>;
     m_merge.submit({host, std::move(entries), std::move(index), true},
-                   SlicedMerge<std::vector<FileLockEntry>>::Start::later);
+                   start == MergeStart::now ? Merge::Start::now : Merge::Start::later);
 }
 
 bool FileLockModel::inMergeScope(const FileLockEntry& entry, const QString& scope) const {

@@ -58,14 +58,18 @@ class FileLockModel : public QAbstractTableModel,
     /// Merges `entries` into the model by their keys. `index` maps each key to its position
     /// in `entries` (built off the GUI thread with them). Replaces a merge still landing.
     void setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index);
+    /// When setHostRows() starts merging.
+    enum class MergeStart {
+        now,      ///< as far as one slice allows before it returns (as setRows())
+        nextTurn, ///< from the next event-loop turn: for the second and later of several hosts
+                  ///< handed over at once, which must not get a slice each before returning
+    };
     /// Merges the rows of one host (FileLockRow::host; "" this computer) by their keys and
     /// leaves every other host's rows alone: a host's refresh costs a diff of its own rows,
     /// not of everyone's. Empty `entries` remove the host's rows. A merge of another host
-    /// still landing finishes first; a newer one for the same host replaces its own. Nothing
-    /// is merged before this returns (the first slice runs at the next event-loop turn), so
-    /// that handing over many hosts at once costs no slice each.
+    /// still landing finishes first; a newer one for the same host replaces its own.
     void setHostRows(const QString& host, QList<FileLockEntry> entries,
-                     QHash<QString, qsizetype> index);
+                     QHash<QString, qsizetype> index, MergeStart start = MergeStart::now);
     /// True while a merge is being applied in slices.
     bool isMerging() const { return m_merge.isMerging(); }
     /// The longest time one slice of a merge may take (default 10 ms).

@@ -5,6 +5,12 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <utility>
+
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -19,6 +25,16 @@ QThreadPool* mergePool() {
         pool->setExpiryTimeout(-1);
     }
     return pool;
+}
+
+/// The merge thread yields to the GUI thread for a core: a merge may take a while, the GUI
+/// thread must not wait behind it on a busy machine.
+void lowerThisThreadsPriority() {
+#ifdef Q_OS_LINUX
+    static thread_local const bool lowered =
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5) == 0;
+    Q_UNUSED(lowered);
+#endif
 }
 
 } // namespace
@@ -113,6 +129,7 @@ void HostMergeWorker::runMerge() {
     m_watcher.setFuture(
         QtConcurrent::run(mergePool(), [merger = m_merger, updates = std::exchange(m_pending, {}),
                                         generation = ++m_generation] {
+            lowerThisThreadsPriority();
             QElapsedTimer clock;
             clock.start();
             Outcome outcome;

@@ -21,6 +21,8 @@
 #include <QSet>
 #include <QThread>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
 
@@ -179,13 +181,17 @@ void InspectorSession::applyResult(const HostResultMerger::Merged& merged) {
     // The table takes only the hosts whose rows changed (a new version): an unchanged host
     // costs nothing, a changed one a diff of its own rows. Versions only grow, so an older
     // one than shown is stale and dropped.
+    // The first host's merge starts at once (this computer alone: as before), the others' from
+    // the next turn, sharing slices instead of taking one each now.
+    auto start = FileLockModel::MergeStart::now;
     QSet<QString> present;
     for (const HostResultMerger::HostLocks& host : merged.hosts) {
         present.insert(host.host);
         const auto shown = m_shownRows.constFind(host.host);
         if (shown != m_shownRows.cend() && *shown >= host.version)
             continue;
-        m_fileLocks->setHostRows(host.host, host.fileLocks, host.fileLockIndex);
+        m_fileLocks->setHostRows(host.host, host.fileLocks, host.fileLockIndex,
+                                 std::exchange(start, FileLockModel::MergeStart::nextTurn));
         m_shownRows.insert(host.host, host.version);
     }
     for (auto shown = m_shownRows.begin(); shown != m_shownRows.end();) {
@@ -193,7 +199,9 @@ void InspectorSession::applyResult(const HostResultMerger::Merged& merged) {
             ++shown;
             continue;
         }
-        m_fileLocks->setHostRows(shown.key(), {}, {}); // a removed host
+        // A removed host.
+        m_fileLocks->setHostRows(shown.key(), {}, {},
+                                 std::exchange(start, FileLockModel::MergeStart::nextTurn));
         shown = m_shownRows.erase(shown);
     }
     m_watches->setRows(result.watches);
