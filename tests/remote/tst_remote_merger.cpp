@@ -272,6 +272,22 @@ class TestRemoteMerger : public QObject {
                  (QStringList{u"from gone"_s, u"from kept"_s}));
     }
 
+    void workerMergesThisComputersResultWithoutWaiting() {
+        HostMergeWorker worker;
+        worker.setPeriod(60000);
+        QList<HostResultMerger::Merged> delivered;
+        connect(&worker, &HostMergeWorker::merged, this,
+                [&delivered](const HostResultMerger::Merged& merged) { delivered << merged; });
+        worker.submit({u"h"_s, Update::Kind::result, resultWith({u"a"_s})}); // at once
+        QTRY_COMPARE_WITH_TIMEOUT(delivered.size(), 1, testsupport::timeBound(10000));
+        worker.submit({u"h"_s, Update::Kind::result, resultWith({u"b"_s})});    // waits...
+        worker.submit({QString(), Update::Kind::result, resultWith({u"c"_s})}); // ...not this
+        QTRY_COMPARE_WITH_TIMEOUT(delivered.size(), 2, testsupport::timeBound(10000));
+        QCOMPARE(delivered[1].hosts.size(), 2);
+        QCOMPARE(hostIn(delivered[1], u"h"_s)->fileLocks.front().key, u"h//b"_s);
+        QCOMPARE(hostIn(delivered[1], QString())->fileLocks.front().key, u"c"_s);
+    }
+
     void workerMergesThisComputerAloneAtOnce() {
         HostMergeWorker worker;
         QSignalSpy merged(&worker, &HostMergeWorker::merged);

@@ -58,6 +58,9 @@ void HostMergeWorker::submit(HostResultMerger::HostUpdate update) {
     case Kind::result:
         if (!m_stale.contains(host))
             m_stale.insert(host, false);
+        // This computer's refresh (often right after an operator's action) does not wait for
+        // the period either; the remote hosts' pending updates go with it.
+        m_urgent = m_urgent || host.isEmpty();
         break;
     case Kind::stale:
     case Kind::fresh: {

@@ -6,12 +6,13 @@
 // value (implicitly shared lists).
 //
 // When: an update after a quiet period is merged at once; those arriving while a merge runs,
-// or within a period of the last merge's start, wait and go together. A host's connection
-// going down or up, or its removal, does not wait for the period (the operator expects to see
-// it now). A merge that was running when a host was removed still shows that host: its result
-// is dropped by generation and its events are carried into the next one. This computer alone
-// (no remote host) is merged at once on the GUI thread, as before: it passes through without
-// copying, so a thread hop would only add latency. GUI thread only.
+// or within a period of the last merge's start, wait and go together. This computer's result,
+// a host's connection going down or up, or its removal does not wait for the period (the
+// operator expects to see it now); what waits goes with it. A merge that was running when a host
+// was removed still shows that host: its result is dropped by generation and its events are carried
+// into the next one. This computer alone (no remote host) is merged at once on the GUI thread, as
+// before: it passes through without copying, so a thread hop would only add latency. GUI thread
+// only.
 
 #include "session/hostresultmerger.h"
 
