@@ -64,8 +64,6 @@ class HostResultMerger {
 
     bool hasHost(const QString& host) const { return m_hosts.contains(host); }
     bool isStale(const QString& host) const { return m_hosts.value(host).stale; }
-    /// The version of `host`'s file-lock rows (see HostLocks); 0 for an unknown host.
-    quint64 rowsVersion(const QString& host) const { return m_hosts.value(host).version; }
 
     /// The key / lock id a remote host's row gets ("" host: unchanged).
     static QString qualified(const QString& host, const QString& key);
