@@ -5,17 +5,22 @@
 // rows, so that an unchanged host costs the table nothing. HostMergeWorker runs it off the GUI
 // thread, coalesced over a period, and drops a result a removal overtook (by generation).
 // FileLockModel::setHostRows merges one host's rows and leaves the others alone.
+// PollResultBuilder makes a remote host's rows tagged already (PollSettings::host).
 
+#include "../ui/syntheticsnapshot.h"
 #include "models/filelockmodel.h"
 #include "session/hostmergeworker.h"
 #include "session/hostresultmerger.h"
+#include "session/textformat.h"
 #include "testsupport.h"
+#include "workers/pollresultbuilder.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
 
 namespace {
 
@@ -220,6 +225,50 @@ class TestRemoteMerger : public QObject {
         QVERIFY(staleRow.lock->hostStale);
         QCOMPARE(staleRow.lock->id, u"t//a"_s);
         QCOMPARE(staleRow.key, u"t//a"_s);
+    }
+
+    void builderTagsARemoteHostsRows() {
+        inspect::Snapshot snapshot = uitest::emptySnapshot();
+        const std::size_t index = uitest::addLock(snapshot, "/run/lock/app.lock", 4242);
+        uitest::addWaiter(snapshot, index, 4343);
+        const auto build = [&snapshot](const QString& host, const PollResult* previous) {
+            PollSettings settings;
+            settings.host = host;
+            PollResultBuilder builder(snapshot, settings,
+                                      TextFormat::msecsSinceEpoch(snapshot.taken_at));
+            return builder.build({}, previous);
+        };
+        const PollResult local = build(QString(), nullptr);
+        const QString id = TextFormat::fromStd(snapshot.file_locks[0].id);
+        const QString waiterKey =
+            u"W "_s + TextFormat::fromStd(snapshot.file_locks[0].waiters[0].id);
+        QCOMPARE(local.fileLocks.size(), 2);
+        QCOMPARE(local.fileLocks[0].lock->id, id); // this computer's: as before
+        QVERIFY(local.fileLocks[0].lock->host.isEmpty());
+        QCOMPARE(local.fileLocks[1].key, waiterKey);
+
+        const PollResult remote = build(u"db-02"_s, nullptr);
+        const FileLockRow& row = *remote.fileLocks[0].lock;
+        QCOMPARE(row.host, u"db-02"_s);
+        QCOMPARE(row.id, HostResultMerger::qualified(u"db-02"_s, id));
+        QCOMPARE(remote.fileLocks[0].key, row.id);
+        QCOMPARE(remote.fileLocks[1].key, HostResultMerger::qualified(u"db-02"_s, waiterKey));
+        QCOMPARE(remote.fileLockIndex.value(remote.fileLocks[1].key, -1), 1);
+        // Rebuilt unchanged, the rows are reused; the merger takes them without a copy, with
+        // the ids and keys the merger gives a copied row.
+        const PollResult again = build(u"db-02"_s, &remote);
+        QCOMPARE(again.fileLocks[0].lock.get(), remote.fileLocks[0].lock.get());
+        HostResultMerger merger;
+        const HostResultMerger::Merged merged =
+            merger.merge({{u"db-02"_s, Update::Kind::result, again}});
+        QCOMPARE(hostIn(merged, u"db-02"_s)->fileLocks[0].lock.get(), &row);
+        HostResultMerger copying;
+        const HostResultMerger::Merged copied =
+            copying.merge({{u"db-02"_s, Update::Kind::result, local}});
+        for (int i = 0; i < 2; ++i)
+            QCOMPARE(hostIn(copied, u"db-02"_s)->fileLocks[i].key,
+                     hostIn(merged, u"db-02"_s)->fileLocks[i].key);
+        QCOMPARE(hostIn(copied, u"db-02"_s)->fileLocks[0].lock->id, row.id);
     }
 
     void workerCoalescesUpdatesWithinAPeriod() {
