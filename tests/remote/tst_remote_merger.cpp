@@ -379,10 +379,26 @@ class TestRemoteMerger : public QObject {
         QCOMPARE(model.rowCount(), 4);
         QVERIFY(localB.isValid());
         QCOMPARE(model.lockAt(localB)->id, u"b"_s);
+        // This computer's refresh leaves h's rows alone too.
+        const PollResult local = resultWith({u"b"_s, u"e"_s});
+        model.setHostRows(QString(), local.fileLocks, local.fileLockIndex);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), testsupport::timeBound(5000));
+        QCOMPARE(model.rowCount(), 4);
+        QVERIFY(model.indexOfLock(u"e"_s).isValid());
+        QVERIFY(!model.indexOfLock(u"a"_s).isValid());
+        QVERIFY(model.indexOfLock(u"h//a"_s).isValid());
+        QVERIFY(model.indexOfLock(u"h//d"_s).isValid());
         // No rows: the host is gone from the table.
         model.setHostRows(u"h"_s, {}, {});
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, testsupport::timeBound(5000));
-        QVERIFY(model.indexOfLock(u"a"_s).isValid());
+        QVERIFY(model.indexOfLock(u"b"_s).isValid());
+        // setRows() merges every host's rows at once: h's come back, this computer's go.
+        const HostResultMerger::HostLocks* h = hostIn(next, u"h"_s);
+        model.setRows(h->fileLocks, h->fileLockIndex);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.isMerging(), testsupport::timeBound(5000));
+        QCOMPARE(model.rowCount(), 2);
+        QVERIFY(model.indexOfLock(u"h//a"_s).isValid());
+        QVERIFY(!model.indexOfLock(u"b"_s).isValid());
     }
 };
 

@@ -110,7 +110,30 @@ void FileLockModel::setHostRows(const QString& host, QList<FileLockEntry> entrie
 }
 
 bool FileLockModel::inMergeScope(const FileLockEntry& entry, const QString& scope) const {
-    return entry.lock->host == scope || scope == allHosts;
+    if (!m_lastScopeKnown || scope.constData() != m_lastScope.constData() ||
+        scope.size() != m_lastScope.size()) {
+        m_lastScope = scope;
+        m_lastScopeKnown = true;
+        // A host no row has yet: no row is in its scope (the number is never given out).
+        m_lastScopeNumber = scope == allHosts ? 0 : m_hostNumbers.value(scope, 1);
+    }
+    if (m_lastScopeNumber == 0)
+        return true; // setRows(): every row
+    const auto row = &entry - m_entries.data();
+    if (row < 0 || static_cast<std::size_t>(row) >= m_entries.size())
+        return entry.lock->host == scope; // not one of the model's rows
+    return m_entryHosts[static_cast<std::size_t>(row)] == m_lastScopeNumber;
+}
+
+quint32 FileLockModel::hostNumber(const QString& host) {
+    const auto found = m_hostNumbers.constFind(host);
+    if (found != m_hostNumbers.cend())
+        return *found;
+    // 0 stands for every host and 1 for an unknown one: hosts count from 2.
+    const auto number = static_cast<quint32>(m_hostNumbers.size()) + 2;
+    m_hostNumbers.insert(host, number);
+    m_lastScopeKnown = false; // an unknown scope may be known now
+    return number;
 }
 
 bool FileLockModel::sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const {
@@ -124,6 +147,7 @@ void FileLockModel::dropRows(qsizetype first, qsizetype last) {
     for (qsizetype i = first; i <= last; ++i)
         m_lockCount -= m_entries[static_cast<std::size_t>(i)].waiter < 0 ? 1 : 0;
     m_entries.erase(m_entries.begin() + first, m_entries.begin() + last + 1);
+    m_entryHosts.erase(m_entryHosts.begin() + first, m_entryHosts.begin() + last + 1);
     endRemoveRows();
 }
 
@@ -135,6 +159,7 @@ void FileLockModel::appendRows(const QList<FileLockEntry>& source,
         const FileLockEntry& entry = source.at(pick);
         m_lockCount += entry.waiter < 0 ? 1 : 0;
         m_entries.push_back(entry);
+        m_entryHosts.push_back(hostNumber(entry.lock->host));
     }
     endInsertRows();
 }

@@ -117,7 +117,20 @@ class FileLockModel : public QAbstractTableModel,
     QVariant waiterData(const FileLockRow& lock, const WaiterRow& waiter, int column,
                         int role) const;
 
+    /// The number standing for `host` in m_entryHosts (given one on first sight).
+    quint32 hostNumber(const QString& host);
+
     std::vector<FileLockEntry> m_entries;
+    /// Per row of m_entries, its host's number: a merge of one host checks every row's scope,
+    /// and a number read in sequence is far cheaper than a string behind the row's pointer.
+    /// (A row that a merge replaces keeps its key, and a key belongs to one host.)
+    std::vector<quint32> m_entryHosts;
+    QHash<QString, quint32> m_hostNumbers;
+    /// The scope last looked up, and its number (held, so that its data cannot be reused by
+    /// another string while it is compared by address).
+    mutable QString m_lastScope;
+    mutable quint32 m_lastScopeNumber = 0;
+    mutable bool m_lastScopeKnown = false;
     int m_lockCount = 0;
     SlicedMerge<std::vector<FileLockEntry>> m_merge{m_entries, *this};
 };
