@@ -9,6 +9,7 @@
 #include <QPalette>
 
 #include <algorithm>
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -119,10 +120,12 @@ bool FileLockModel::inMergeScope(const FileLockEntry& entry, const QString& scop
     }
     if (m_lastScopeNumber == 0)
         return true; // setRows(): every row
-    const auto row = &entry - m_entries.data();
-    if (row < 0 || static_cast<std::size_t>(row) >= m_entries.size())
+    // SlicedMerge asks about the model's own rows; std::less orders any two pointers.
+    const FileLockEntry* first = m_entries.data();
+    const std::less<const FileLockEntry*> before;
+    if (before(&entry, first) || !before(&entry, first + m_entries.size()))
         return entry.lock->host == scope; // not one of the model's rows
-    return m_entryHosts[static_cast<std::size_t>(row)] == m_lastScopeNumber;
+    return m_entryHosts[static_cast<std::size_t>(&entry - first)] == m_lastScopeNumber;
 }
 
 quint32 FileLockModel::hostNumber(const QString& host) {
