@@ -3,16 +3,20 @@
 // with commands it controls: the unprivileged desktop user is the agent run as `nobody`
 // (runuser), and "elevated" is the agent run as root (the test's own user in CI). A lock
 // held by root on a file in a private directory shows without a path to the first and with
-// its path to the second.
+// its path to the second; and an action on it goes through the elevated lockctl: signalling
+// root's holder works through "This computer (administrator)" and not as the user, and the
+// audit entries name that host.
 
 #include "models/hostlistmodel.h"
 #include "session/appsettings.h"
 #include "session/remotehub.h"
 #include "testsupport.h"
 #include "workers/hostconnection.h"
+#include "workers/locksignaljob.h"
 #include "workers/snapshotpoller.h"
 
 #include <QDir>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -30,6 +34,28 @@ const FileLockRow* lockOn(const PollResult& result, const QString& fileIdSuffix)
         if (entry.waiter < 0 && entry.lock->fileId.endsWith(fileIdSuffix))
             return entry.lock.get();
     return nullptr;
+}
+
+/// A stand-in for the elevation command (pkexec by default) in `directory`: records that it
+/// ran (`<wrapper>.ran`) and runs the agent as the test's own user, root in CI.
+QString elevationWrapper(const QString& directory) {
+    const QString wrapper = QDir(directory).filePath(u"elevate"_s);
+    QFile script(wrapper);
+    if (!script.open(QIODevice::WriteOnly))
+        return {};
+    script.write("#!/bin/sh\ntouch \"$0.ran\"\nexec \"$@\"\n");
+    script.close();
+    script.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner);
+    return wrapper;
+}
+
+/// Runs `job` to its end; its outcome (a failure of the test if it did not finish).
+LockSignalOutcome runJob(LockSignalJob& job) {
+    QSignalSpy finished(&job, &LockSignalJob::finished);
+    job.start();
+    if (!finished.wait(static_cast<int>(testsupport::timeBound(60000))))
+        return {false, u"timeout"_s, u"the job did not finish"_s, false, {}, {}};
+    return finished.front().front().value<LockSignalOutcome>();
 }
 
 } // namespace
@@ -85,6 +111,68 @@ class TestRemoteAdministrator : public QObject {
         administrator.stop();
         ::kill(static_cast<pid_t>(holder.pid()), SIGTERM);
         QCOMPARE(holder.waitForExit(), 128 + SIGTERM);
+    }
+
+    void administratorHostSignalsAnotherUsersHolder() {
+        if (::geteuid() != 0)
+            QFAIL("this test plays root and nobody: run it as root (CI does)");
+        const QString lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
+        QTemporaryDir directory; // 0700, root's: the holder's lock file is out of nobody's reach
+        QVERIFY(directory.isValid());
+        // lockctl's own audit file ($XDG_STATE_HOME/lockscope/...) where root and nobody can
+        // both write it, so that only the signal itself decides who may act.
+        QTemporaryDir stateHome;
+        QVERIFY(stateHome.isValid());
+        QVERIFY(::chmod(stateHome.path().toLocal8Bit().constData(), 01777) == 0);
+        qputenv("XDG_STATE_HOME", stateHome.path().toLocal8Bit());
+        const QString path = directory.filePath(u"private.lock"_s);
+        testsupport::ChildProcess holder; // root's, "another user" to the desktop user
+        QVERIFY(holder.start(
+            lockctl, {u"hold"_s, path, u"--"_s, u"sh"_s, u"-c"_s, u"echo HELD; exec sleep 600"_s}));
+        QCOMPARE(holder.readLine(), u"HELD"_s);
+        const QStringList arguments = LockSignalJob::remoteArguments(
+            holder.pid(), path, portalocker::inspect::LockSignal::terminate);
+        const QString auditFile = QDir(directory.path()).filePath(u"this-computer.jsonl"_s);
+
+        // As the desktop user (nobody): its lockctl cannot see that root's process holds the
+        // file (another user's /proc/PID/fd), so it refuses ("not-related"); nothing is sent.
+        HostConnection user(u"as nobody"_s);
+        user.setLocalCommand({u"runuser"_s, u"-u"_s, u"nobody"_s, u"--"_s}, lockctl);
+        LockSignalJob asUser(holder.pid(), path, portalocker::inspect::LockSignal::terminate,
+                             auditFile);
+        asUser.setRemote(u"as nobody"_s, user.lockctlCommand(arguments));
+        const LockSignalOutcome refused = runJob(asUser);
+        QVERIFY2(!refused.sent, qPrintable(refused.resultName + u": "_s + refused.message));
+        QCOMPARE(holder.process().state(), QProcess::Running);
+
+        // Through "This computer (administrator)": its elevated lockctl signals it.
+        const QString wrapper = elevationWrapper(directory.path());
+        QVERIFY(!wrapper.isEmpty());
+        HostConnection administrator(RemoteHub::administratorName());
+        administrator.setLocalCommand({wrapper}, lockctl);
+        LockSignalJob elevated(holder.pid(), path, portalocker::inspect::LockSignal::terminate,
+                               auditFile);
+        elevated.setRemote(RemoteHub::administratorName(), administrator.lockctlCommand(arguments));
+        const LockSignalOutcome outcome = runJob(elevated);
+        QVERIFY2(outcome.sent, qPrintable(outcome.resultName + u": "_s + outcome.message));
+        QVERIFY(QFile::exists(wrapper + u".ran"_s));
+        QCOMPARE(outcome.host, RemoteHub::administratorName());
+        QVERIFY2(outcome.auditLogged, qPrintable(outcome.auditProblem));
+        QCOMPARE(holder.waitForExit(static_cast<int>(testsupport::timeBound(10000))),
+                 128 + SIGTERM);
+
+        // This computer's audit file names the host; the elevated lockctl wrote its own.
+        QFile audit(auditFile);
+        QVERIFY(audit.open(QIODevice::ReadOnly));
+        const QByteArray entries = audit.readAll();
+        const QByteArray server = "file locks on " + RemoteHub::administratorName().toUtf8();
+        QVERIFY2(entries.contains(server), entries.constData());
+        QVERIFY2(entries.contains(QByteArray::number(holder.pid())), entries.constData());
+        QFile own(QDir(stateHome.path()).filePath(u"lockscope/forced-releases.jsonl"_s));
+        QVERIFY2(own.open(QIODevice::ReadOnly), qPrintable(own.fileName()));
+        const QByteArray ownEntries = own.readAll();
+        QVERIFY2(ownEntries.contains(path.toUtf8()), ownEntries.constData());
+        qunsetenv("XDG_STATE_HOME");
     }
 
     void hubAddsTheAdministratorHostWithTheConfiguredCommand() {

@@ -43,9 +43,11 @@ class ItemModel : public QAbstractTableModel, private ItemMerge::Host {
         }
     }
 
-    void submit(const QString& scope, QList<ItemRow> rows, bool complete = true) {
-        m_merge.submit({scope, std::move(rows), {}, complete});
+    void submit(const QString& scope, QList<ItemRow> rows, bool complete = true,
+                ItemMerge::Start start = ItemMerge::Start::now) {
+        m_merge.submit({scope, std::move(rows), {}, complete}, start);
     }
+    void setBudget(int milliseconds) { m_merge.limits().budgetMs = milliseconds; }
     void discardWaiting(const QString& scope) { m_merge.discardWaiting(scope); }
     bool isMerging() const { return m_merge.isMerging(); }
     const ItemRows& rows() const { return m_rows; }
@@ -136,6 +138,7 @@ class TestSlicedMerge : public QObject {
     void incompleteBatchKeepsRows();
     void otherScopesWaitTheirTurn();
     void persistentIndexesSurvive();
+    void waitingBatchesDoNotAddUpInOneSlice();
 };
 
 void TestSlicedMerge::mergesInSlicesUnderTester() {
@@ -264,6 +267,26 @@ void TestSlicedMerge::persistentIndexesSurvive() {
     QVERIFY(kept.isValid());
     QCOMPARE(kept.data().toString(), u"s/10"_s);
     QCOMPARE(model.index(kept.row(), 1).data().toInt(), 110);
+}
+
+void TestSlicedMerge::waitingBatchesDoNotAddUpInOneSlice() {
+    // Many scopes handed over at once (a host each) must not each take a slice before the
+    // event loop gets a turn: a slice over budget leaves the next waiting batch for later.
+    ItemModel model(false);
+    model.setBudget(0); // every slice is over budget once it has done anything
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.submit(u"a"_s, makeRows(u"a"_s, 0, 3), true, ItemMerge::Start::later);
+    QVERIFY(model.rows().empty()); // Start::later: nothing before the event loop's turn
+    QVERIFY(model.isMerging());
+    model.submit(u"b"_s, makeRows(u"b"_s, 0, 3)); // waits behind a
+    const QList<ItemRow> a = makeRows(u"a"_s, 0, 4);
+    model.submit(u"a"_s, a);                // replaces a's merge and runs its slice now
+    QCOMPARE(model.content(), expected(a)); // a landed whole; b waits for the next slice
+    QVERIFY(model.isMerging());
+    settle(model);
+    auto want = expected(a);
+    want.merge(expected(makeRows(u"b"_s, 0, 3)));
+    QCOMPARE(model.content(), want);
 }
 
 QTEST_GUILESS_MAIN(TestSlicedMerge)

@@ -9,6 +9,7 @@
 #include <QPalette>
 
 #include <algorithm>
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -88,9 +89,54 @@ FileLockModel::FileLockModel(QObject* parent) : QAbstractTableModel(parent) {
 
 FileLockModel::~FileLockModel() = default;
 
+namespace {
+
+/// The merge scope of setRows(): every row, whatever its host. No host name can be it (an ssh
+/// destination has no control characters).
+const QString allHosts = QStringLiteral("\x01all hosts");
+
+} // namespace
+
 void FileLockModel::setRows(QList<FileLockEntry> entries, QHash<QString, qsizetype> index) {
     Q_ASSERT(entries.size() == index.size());
-    m_merge.submit({{}, std::move(entries), std::move(index), true});
+    m_merge.submit({allHosts, std::move(entries), std::move(index), true});
+}
+
+void FileLockModel::setHostRows(const QString& host, QList<FileLockEntry> entries,
+                                QHash<QString, qsizetype> index, MergeStart start) {
+    Q_ASSERT(entries.size() == index.size());
+    using Merge = SlicedMerge<std::vector<FileLockEntry>>;
+    m_merge.submit({host, std::move(entries), std::move(index), true},
+                   start == MergeStart::now ? Merge::Start::now : Merge::Start::later);
+}
+
+bool FileLockModel::inMergeScope(const FileLockEntry& entry, const QString& scope) const {
+    if (!m_lastScopeKnown || scope.constData() != m_lastScope.constData() ||
+        scope.size() != m_lastScope.size()) {
+        m_lastScope = scope;
+        m_lastScopeKnown = true;
+        // A host no row has yet: no row is in its scope (the number is never given out).
+        m_lastScopeNumber = scope == allHosts ? 0 : m_hostNumbers.value(scope, 1);
+    }
+    if (m_lastScopeNumber == 0)
+        return true; // setRows(): every row
+    // SlicedMerge asks about the model's own rows; std::less orders any two pointers.
+    const FileLockEntry* first = m_entries.data();
+    const std::less<const FileLockEntry*> before;
+    if (before(&entry, first) || !before(&entry, first + m_entries.size()))
+        return entry.lock->host == scope; // not one of the model's rows
+    return m_entryHosts[static_cast<std::size_t>(&entry - first)] == m_lastScopeNumber;
+}
+
+quint32 FileLockModel::hostNumber(const QString& host) {
+    const auto found = m_hostNumbers.constFind(host);
+    if (found != m_hostNumbers.cend())
+        return *found;
+    // 0 stands for every host and 1 for an unknown one: hosts count from 2.
+    const auto number = static_cast<quint32>(m_hostNumbers.size()) + 2;
+    m_hostNumbers.insert(host, number);
+    m_lastScopeKnown = false; // an unknown scope may be known now
+    return number;
 }
 
 bool FileLockModel::sameDisplay(const FileLockEntry& shown, const FileLockEntry& incoming) const {
@@ -104,6 +150,7 @@ void FileLockModel::dropRows(qsizetype first, qsizetype last) {
     for (qsizetype i = first; i <= last; ++i)
         m_lockCount -= m_entries[static_cast<std::size_t>(i)].waiter < 0 ? 1 : 0;
     m_entries.erase(m_entries.begin() + first, m_entries.begin() + last + 1);
+    m_entryHosts.erase(m_entryHosts.begin() + first, m_entryHosts.begin() + last + 1);
     endRemoveRows();
 }
 
@@ -115,6 +162,7 @@ void FileLockModel::appendRows(const QList<FileLockEntry>& source,
         const FileLockEntry& entry = source.at(pick);
         m_lockCount += entry.waiter < 0 ? 1 : 0;
         m_entries.push_back(entry);
+        m_entryHosts.push_back(hostNumber(entry.lock->host));
     }
     endInsertRows();
 }

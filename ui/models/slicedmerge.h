@@ -104,8 +104,14 @@ template <typename Rows> class SlicedMerge {
     /// True while a merge is being applied in slices (or batches wait their turn).
     bool isMerging() const { return m_merge != nullptr; }
 
-    /// Hands over a batch: merged now as far as one slice allows, the rest later.
-    void submit(Batch batch) {
+    enum class Start {
+        now,   ///< as far as one slice allows before submit() returns, the rest later
+        later, ///< from the next event-loop turn: a caller handing over many batches at once
+               ///< (a host each) must not spend a slice per batch before it returns
+    };
+
+    /// Hands over a batch, merged from `start` on in slices.
+    void submit(Batch batch, Start start = Start::now) {
         Q_ASSERT(QThread::currentThread() == m_continue.thread());
         auto merge = std::make_unique<Merge>();
         merge->batch = std::move(batch);
@@ -120,7 +126,13 @@ template <typename Rows> class SlicedMerge {
         }
         // A merge of this scope still landing is stale now; the new one starts from wherever
         // it got to, so the newest rows land without waiting behind older ones.
-        start(std::move(merge));
+        if (start == Start::now) {
+            this->start(std::move(merge));
+            return;
+        }
+        m_continue.stop();
+        prepare(std::move(merge));
+        continueLater();
     }
 
     /// Forgets a batch waiting for `scope` (a connection that was removed).
@@ -141,6 +153,12 @@ template <typename Rows> class SlicedMerge {
 
     void start(std::unique_ptr<Merge> merge) {
         m_continue.stop();
+        prepare(std::move(merge));
+        continueMerge();
+    }
+
+    /// Makes `merge` the current one, at the start of its first phase.
+    void prepare(std::unique_ptr<Merge> merge) {
         m_merge = std::move(merge);
         Batch& batch = m_merge->batch;
         if (batch.index.size() != batch.rows.size()) {
@@ -153,7 +171,6 @@ template <typename Rows> class SlicedMerge {
         // An incomplete scan did not see every row: the remove phase has nothing to visit.
         m_merge->cursor = batch.complete ? static_cast<qsizetype>(m_rows.size()) : 0;
         m_merge->chunk = m_limits.firstChunk;
-        continueMerge();
     }
 
     void continueMerge() {
@@ -162,15 +179,24 @@ template <typename Rows> class SlicedMerge {
         clock.start();
         for (;;) {
             if (!runPhase(clock)) {
-                m_continue.start(); // out of budget: continue after the event loop had its turn
-                if (!m_continuing) {
-                    m_continuing = true;
-                    m_host.onMergeContinuing();
-                }
+                continueLater(); // out of budget
                 return;
             }
-            if (m_merge->phase == Phase::insert)
-                break;
+            if (m_merge->phase == Phase::insert) {
+                m_merge.reset();
+                if (m_waiting.empty())
+                    break;
+                // The next scope's batch goes on in this slice only while it has time left:
+                // many waiting batches (a host each) must not add up to one long stall.
+                std::unique_ptr<Merge> next = std::move(m_waiting.front());
+                m_waiting.pop_front();
+                prepare(std::move(next));
+                if (outOfBudget(clock)) {
+                    continueLater();
+                    return;
+                }
+                continue;
+            }
             if (m_merge->phase == Phase::remove) {
                 m_merge->phase = Phase::update;
             } else {
@@ -181,15 +207,17 @@ template <typename Rows> class SlicedMerge {
             }
             m_merge->cursor = 0;
         }
-        m_merge.reset();
-        if (!m_waiting.empty()) {
-            std::unique_ptr<Merge> next = std::move(m_waiting.front());
-            m_waiting.pop_front();
-            start(std::move(next));
-            return;
-        }
         m_continuing = false;
         m_host.onMergeFinished();
+    }
+
+    /// Continues after the event loop had its turn.
+    void continueLater() {
+        m_continue.start();
+        if (!m_continuing) {
+            m_continuing = true;
+            m_host.onMergeContinuing();
+        }
     }
 
     /// Runs the current phase until it is done (true) or the slice is used up (false).

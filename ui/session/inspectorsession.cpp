@@ -1,6 +1,7 @@
 #include "session/inspectorsession.h"
 
 #include "session/alarmwatcher.h"
+#include "session/hostmergeworker.h"
 #include "session/appsettings.h"
 #include "models/deadlockmodel.h"
 #include "models/eventlogmodel.h"
@@ -17,7 +18,10 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QSet>
 #include <QThread>
+
+#include <utility>
 
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
@@ -28,7 +32,7 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
       m_deadlocks(new DeadlockModel(this)), m_eventLog(new EventLogModel(this)),
       m_timeline(new TimelineModel(this)), m_heldLocks(new HeldLockModel(this)),
       m_redis(new RedisHub(settings, this)), m_remote(new RemoteHub(settings, this)),
-      m_alarms(new AlarmWatcher(this)) {
+      m_alarms(new AlarmWatcher(this)), m_hostMerge(new HostMergeWorker(this)) {
     m_watchList = settings->watches();
     m_stuckThresholdMs = settings->stuckThresholdMs();
     m_timelineWindowMs = settings->timelineWindowMs();
@@ -36,19 +40,24 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
     m_poller->setInterval(settings->refreshIntervalMs());
     pushPollSettings();
     m_remote->setRefreshInterval(m_poller->interval());
-    // Every host's rows go through the merger, this computer's as host "".
-    connect(m_poller, &SnapshotPoller::resultReady, this,
-            [this](const PollResult& result) { applyResult(m_merger.update(QString(), result)); });
+    // Every host's rows go through the merger, this computer's as host "": off the GUI thread
+    // and coalesced over a refresh interval once there are remote hosts (HostMergeWorker).
+    using Update = HostResultMerger::HostUpdate;
+    m_hostMerge->setPeriod(m_poller->interval());
+    connect(m_poller, &SnapshotPoller::resultReady, this, [this](const PollResult& result) {
+        m_hostMerge->submit({QString(), Update::Kind::result, result});
+    });
     connect(m_remote, &RemoteHub::hostResult, this,
             [this](const QString& host, const PollResult& result) {
-                applyResult(m_merger.update(host, result));
+                m_hostMerge->submit({host, Update::Kind::result, result});
             });
     connect(m_remote, &RemoteHub::hostStateChanged, this, [this](const QString& host, bool stale) {
-        if (m_merger.hasHost(host) && m_merger.isStale(host) != stale)
-            applyResult(m_merger.setStale(host, stale));
+        m_hostMerge->submit({host, stale ? Update::Kind::stale : Update::Kind::fresh, {}});
     });
-    connect(m_remote, &RemoteHub::hostRemoved, this,
-            [this](const QString& host) { applyResult(m_merger.remove(host)); });
+    connect(m_remote, &RemoteHub::hostRemoved, this, [this](const QString& host) {
+        m_hostMerge->submit({host, Update::Kind::removed, {}});
+    });
+    connect(m_hostMerge, &HostMergeWorker::merged, this, &InspectorSession::applyResult);
     connect(m_heldLocks, &HeldLockModel::operatorEvent, m_eventLog,
             qOverload<const EventRow&>(&EventLogModel::append));
     connect(m_redis, &RedisHub::monitorStateChanged, m_alarms, [this](const RedisMonitor& monitor) {
@@ -104,6 +113,7 @@ void InspectorSession::removeWatch(const QString& key) {
 void InspectorSession::setRefreshInterval(int milliseconds, bool persist) {
     m_poller->setInterval(milliseconds);
     m_remote->setRefreshInterval(m_poller->interval());
+    m_hostMerge->setPeriod(m_poller->interval());
     if (persist)
         m_settings->setRefreshIntervalMs(m_poller->interval());
 }
@@ -164,11 +174,37 @@ void InspectorSession::logLockSignal(qint64 pid, const QString& path,
     m_eventLog->append(event);
 }
 
-void InspectorSession::applyResult(const PollResult& result) {
+void InspectorSession::applyResult(const HostResultMerger::Merged& merged) {
     Q_ASSERT(QThread::currentThread() == thread());
     QElapsedTimer clock;
     clock.start();
-    m_fileLocks->setRows(result.fileLocks, result.fileLockIndex);
+    const PollResult& result = merged.combined;
+    // The table takes only the hosts whose rows changed (a new version): an unchanged host
+    // costs nothing, a changed one a diff of its own rows. Versions only grow, so an older
+    // one than shown is stale and dropped.
+    // The first host's merge starts at once (this computer alone: as before), the others' from
+    // the next turn, sharing slices instead of taking one each now.
+    auto start = FileLockModel::MergeStart::now;
+    QSet<QString> present;
+    for (const HostResultMerger::HostLocks& host : merged.hosts) {
+        present.insert(host.host);
+        const auto shown = m_shownRows.constFind(host.host);
+        if (shown != m_shownRows.cend() && *shown >= host.version)
+            continue;
+        m_fileLocks->setHostRows(host.host, host.fileLocks, host.fileLockIndex,
+                                 std::exchange(start, FileLockModel::MergeStart::nextTurn));
+        m_shownRows.insert(host.host, host.version);
+    }
+    for (auto shown = m_shownRows.begin(); shown != m_shownRows.end();) {
+        if (present.contains(shown.key())) {
+            ++shown;
+            continue;
+        }
+        // A removed host.
+        m_fileLocks->setHostRows(shown.key(), {}, {},
+                                 std::exchange(start, FileLockModel::MergeStart::nextTurn));
+        shown = m_shownRows.erase(shown);
+    }
     m_watches->setRows(result.watches);
     m_deadlocks->setRows(result.deadlocks);
     m_alarms->updateLocks(result);

@@ -10,6 +10,7 @@
 
 #include <portalocker/inspect/watch.hpp>
 
+#include <QHash>
 #include <QObject>
 
 #include <vector>
@@ -20,6 +21,7 @@ class DeadlockModel;
 class EventLogModel;
 class FileLockModel;
 class HeldLockModel;
+class HostMergeWorker;
 class RedisHub;
 class RemoteHub;
 class SnapshotPoller;
@@ -43,6 +45,8 @@ class InspectorSession : public QObject {
     RedisHub* redis() const { return m_redis; }
     /// The remote hosts (issue 13); their rows join this computer's in the same models.
     RemoteHub* remote() const { return m_remote; }
+    /// Merges every host's rows off the GUI thread (its figures are for benchmarks).
+    HostMergeWorker* hostMerge() const { return m_hostMerge; }
     /// What deserves a desktop notification (deadlocked or stuck locks on any host, Redis
     /// connections that fail).
     AlarmWatcher* alarms() const { return m_alarms; }
@@ -82,7 +86,7 @@ class InspectorSession : public QObject {
     void refreshed();
 
   private:
-    void applyResult(const PollResult& result);
+    void applyResult(const HostResultMerger::Merged& merged);
     void pushPollSettings();
     /// The file lanes of the last poll plus the Redis lanes as of now.
     void updateTimeline();
@@ -98,7 +102,8 @@ class InspectorSession : public QObject {
     RedisHub* m_redis;
     RemoteHub* m_remote;
     AlarmWatcher* m_alarms;
-    HostResultMerger m_merger;
+    HostMergeWorker* m_hostMerge;
+    QHash<QString, quint64> m_shownRows; ///< host -> version of its rows the table has
     std::vector<HostWatch> m_watchList;
     qint64 m_stuckThresholdMs = 0;
     qint64 m_timelineWindowMs = 0;

@@ -66,6 +66,8 @@ class RemoteHub : public QObject {
 
   private:
     HostConnection* createHost(const QString& destination);
+    /// Every host's poll settings, with its name.
+    PollSettings hostSettings(const QString& destination) const;
     void save() const;
 
     AppSettings* m_settings;

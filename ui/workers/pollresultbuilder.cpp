@@ -1,5 +1,6 @@
 #include "workers/pollresultbuilder.h"
 
+#include "session/hostresultmerger.h"
 #include "session/textformat.h"
 
 #include <portalocker/inspect/watch.hpp>
@@ -138,7 +139,8 @@ QString PollResultBuilder::internedPath(std::size_t lockIndex) {
 FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
     const inspect::FileLock& lock = m_snapshot.file_locks[index];
     FileLockRow row;
-    row.id = TextFormat::fromStd(lock.id);
+    row.id = HostResultMerger::qualified(m_settings.host, TextFormat::fromStd(lock.id));
+    row.host = m_settings.host;
     row.fileId = lock.file ? intern(inspect::to_string(*lock.file)) : QString();
     row.pathKnown = !lock.path.empty();
     row.path = internedPath(index);
@@ -432,7 +434,8 @@ PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
         result.fileLockIndex.insert(lock->id, result.fileLocks.size());
         result.fileLocks.push_back({lock->id, lock, -1});
         for (int waiter = 0; waiter < lock->waiters.size(); ++waiter) {
-            const QString key = u"W "_s + lock->waiters[waiter].id;
+            const QString key =
+                HostResultMerger::qualified(m_settings.host, u"W "_s + lock->waiters[waiter].id);
             result.fileLockIndex.insert(key, result.fileLocks.size());
             result.fileLocks.push_back({key, lock, waiter});
         }

@@ -4,6 +4,7 @@
 
 #include <portalocker/inspect/watch.hpp>
 
+#include <QString>
 #include <QtGlobal>
 
 #include <vector>
@@ -14,4 +15,8 @@ struct PollSettings {
     qint64 timelineWindowMs = 5 * 60 * 1000;
     int timelineMaxLanes = 200;
     qint64 scanTimeoutMs = 5000;
+    /// A remote host's name ("" this computer): its rows are made tagged with it
+    /// (FileLockRow::host, ids and keys qualified as HostResultMerger::qualified does), so that
+    /// the merger takes them as they are instead of copying every row.
+    QString host;
 };
