@@ -7,6 +7,7 @@
 #include "workers/hostconnection.h"
 #include "workers/snapshotpoller.h"
 
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -19,6 +20,14 @@ bool hasPath(const PollResult& result, const QString& path) {
         if (entry.waiter < 0 && entry.lock->path == path)
             return true;
     return false;
+}
+
+/// The lock row of `path` (nullptr when there is none).
+const FileLockRow* lockRow(const PollResult& result, const QString& path) {
+    for (const FileLockEntry& entry : result.fileLocks)
+        if (entry.waiter < 0 && entry.lock->path == path)
+            return entry.lock.get();
+    return nullptr;
 }
 
 } // namespace
@@ -95,6 +104,50 @@ class TestRemoteHostConnection : public QObject {
         QVERIFY(!host->isStale());
         host->stop();
         QCOMPARE(host->state(), HostConnection::State::Stopped);
+    }
+
+    // The agent has watched the host; the GUI only its stream. A lock taken while the GUI was
+    // away (here: between stop() and start(), the same as a lost connection) was not seen to
+    // begin by either: the row must not claim it began when the GUI saw it ("exact"), and its
+    // upper bound is the holder's start on the host, before the GUI's first sight.
+    void remoteRowsKeepTheAgentsTimes() {
+        auto host = connection(QStringLiteral("other"), m_hosts.otherHost());
+        PollResult last;
+        int results = 0;
+        connect(host->poller(), &SnapshotPoller::resultReady, this,
+                [&](const PollResult& result) {
+                    last = result;
+                    ++results;
+                });
+        host->start();
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(results > 0, bound);
+        host->stop();
+
+        const QString there = m_hosts.scratch(QStringLiteral("held-while-away.lock"));
+        const qint64 beforeHold = QDateTime::currentMSecsSinceEpoch();
+        testsupport::ChildProcess holder;
+        QVERIFY(holdOnOtherHost(there, holder));
+        const qint64 awayMs = 2000;
+        QTest::qWait(static_cast<int>(awayMs));
+        const qint64 reconnectedAt = QDateTime::currentMSecsSinceEpoch();
+        host->start();
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, there), bound);
+        const FileLockRow* row = lockRow(last, there);
+        QVERIFY(row);
+        QVERIFY2(!row->heldSinceExact, "nobody saw this lock begin: its start is not exact");
+        QVERIFY2(row->heldSinceMs >= reconnectedAt - 1000,
+                 qPrintable(QStringLiteral("held since %1 ms before reconnecting")
+                                .arg(reconnectedAt - row->heldSinceMs)));
+        QVERIFY2(row->heldSinceEarliestMs >= 0, "the holder's start bounds the hold");
+        // The holder (lockctl hold) started after beforeHold and at least awayMs before the
+        // GUI saw its lock; a second of slack for the two clocks' rounding.
+        QVERIFY2(row->heldSinceEarliestMs >= beforeHold - 1000 &&
+                     row->heldSinceEarliestMs <= reconnectedAt - awayMs + 1000,
+                 qPrintable(QStringLiteral("earliest %1 ms before reconnecting")
+                                .arg(reconnectedAt - row->heldSinceEarliestMs)));
+        host->stop();
+        holder.kill();
     }
 
     void brokenHostsFailAlone_data() {
