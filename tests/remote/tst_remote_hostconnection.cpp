@@ -114,11 +114,10 @@ class TestRemoteHostConnection : public QObject {
         auto host = connection(QStringLiteral("other"), m_hosts.otherHost());
         PollResult last;
         int results = 0;
-        connect(host->poller(), &SnapshotPoller::resultReady, this,
-                [&](const PollResult& result) {
-                    last = result;
-                    ++results;
-                });
+        connect(host->poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
+            last = result;
+            ++results;
+        });
         host->start();
         const int bound = static_cast<int>(testsupport::timeBound(20000));
         QTRY_VERIFY_WITH_TIMEOUT(results > 0, bound);
