@@ -129,6 +129,30 @@ class TestRemoteDecoder : public QObject {
     Q_OBJECT
 
   private slots:
+    // A lock and a wait the agent found already there: first sight, not exact, and the
+    // holder's / waiter's process start as the upper bound - the rows' "≤ ..." comes from it.
+    void keepsTheHostsBounds() {
+        inspect::Snapshot original = sample(5);
+        inspect::FileLock& lock = original.file_locks.front();
+        lock.held_since_exact = false;
+        lock.held_since_earliest = at(-100);
+        lock.holders.front().held_since_earliest = at(-100);
+        lock.waiters.front().waiting_since_exact = false;
+        lock.waiters.front().waiting_since_earliest = at(-90);
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        QVERIFY2(decoder.apply(line(stream, original)), qPrintable(decoder.error()));
+        const inspect::Snapshot rebuilt = decoder.snapshot();
+        const inspect::FileLock& decoded = rebuilt.file_locks.front();
+        QCOMPARE(decoded.id, lock.id);
+        QVERIFY(!decoded.held_since_exact);
+        QCOMPARE(decoded.held_since, lock.held_since);
+        QCOMPARE(decoded.held_since_earliest, lock.held_since_earliest);
+        QCOMPARE(decoded.holders.front().held_since_earliest, at(-100));
+        QVERIFY(!decoded.waiters.front().waiting_since_exact);
+        QCOMPARE(decoded.waiters.front().waiting_since_earliest, at(-90));
+    }
+
     void rebuildsTheHostsSnapshot() {
         lockctl::AgentStream stream;
         AgentSnapshotDecoder decoder;

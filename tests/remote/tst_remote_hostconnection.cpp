@@ -7,7 +7,10 @@
 #include "workers/hostconnection.h"
 #include "workers/snapshotpoller.h"
 
+#include <QDateTime>
+#include <QFile>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -19,6 +22,14 @@ bool hasPath(const PollResult& result, const QString& path) {
         if (entry.waiter < 0 && entry.lock->path == path)
             return true;
     return false;
+}
+
+/// The lock row of `path` (nullptr when there is none).
+const FileLockRow* lockRow(const PollResult& result, const QString& path) {
+    for (const FileLockEntry& entry : result.fileLocks)
+        if (entry.waiter < 0 && entry.lock->path == path)
+            return entry.lock.get();
+    return nullptr;
 }
 
 } // namespace
@@ -95,6 +106,113 @@ class TestRemoteHostConnection : public QObject {
         QVERIFY(!host->isStale());
         host->stop();
         QCOMPARE(host->state(), HostConnection::State::Stopped);
+    }
+
+    // The agent has watched the host; the GUI only its stream. A lock taken while the GUI was
+    // away (here: between stop() and start(), the same as a lost connection) was not seen to
+    // begin by either: the row must not claim it began when the GUI saw it ("exact"), and its
+    // upper bound is the holder's start on the host, before the GUI's first sight.
+    void remoteRowsKeepTheAgentsTimes() {
+        auto host = connection(QStringLiteral("other"), m_hosts.otherHost());
+        PollResult last;
+        int results = 0;
+        connect(host->poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
+            last = result;
+            ++results;
+        });
+        host->start();
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(results > 0, bound);
+        host->stop();
+
+        const QString there = m_hosts.scratch(QStringLiteral("held-while-away.lock"));
+        const qint64 beforeHold = QDateTime::currentMSecsSinceEpoch();
+        testsupport::ChildProcess holder;
+        QVERIFY(holdOnOtherHost(there, holder));
+        const qint64 awayMs = 2000;
+        QTest::qWait(static_cast<int>(awayMs));
+        const qint64 reconnectedAt = QDateTime::currentMSecsSinceEpoch();
+        host->start();
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, there), bound);
+        const FileLockRow* row = lockRow(last, there);
+        QVERIFY(row);
+        QVERIFY2(!row->heldSinceExact, "nobody saw this lock begin: its start is not exact");
+        QVERIFY2(row->heldSinceMs >= reconnectedAt - 1000,
+                 qPrintable(QStringLiteral("held since %1 ms before reconnecting")
+                                .arg(reconnectedAt - row->heldSinceMs)));
+        QVERIFY2(row->heldSinceEarliestMs >= 0, "the holder's start bounds the hold");
+        // The holder (lockctl hold) started after beforeHold and at least awayMs before the
+        // GUI saw its lock; a second of slack for the two clocks' rounding.
+        QVERIFY2(row->heldSinceEarliestMs >= beforeHold - 1000 &&
+                     row->heldSinceEarliestMs <= reconnectedAt - awayMs + 1000,
+                 qPrintable(QStringLiteral("earliest %1 ms before reconnecting")
+                                .arg(reconnectedAt - row->heldSinceEarliestMs)));
+        host->stop();
+        holder.kill();
+    }
+
+    // The host's clock is an hour behind this one. The agent's dates are on the host's clock;
+    // the rows must show the host's durations (held 10 min, holder up 30 min), not durations
+    // an hour off. The "agent" is a script of the test's, run as a local agent.
+    void remoteDatesSurviveClockSkew() {
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString agentPath = directory.filePath(QStringLiteral("skewed-lockctl"));
+        QFile agent(agentPath);
+        QVERIFY(agent.open(QIODevice::WriteOnly));
+        agent.write(R"(#!/usr/bin/python3
+import datetime, json, time
+SKEW = -3600.0  # this host's clock is an hour behind the reader's
+def iso(t):
+    moment = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+now = time.time() + SKEW
+holder = {"pid": 4242, "source": "descriptor", "fds": [3], "held_since": iso(now - 600),
+          "held_since_earliest": iso(now - 1800), "command": "job", "command_line": "job",
+          "user": "alice", "uid": 1000, "state": "sleeping", "threads": 1,
+          "start_time": iso(now - 1800)}
+lock = {"id": "flock 254:1:7 0-EOF write 4242", "kind": "flock", "qualifier": "advisory",
+        "mode": "write", "path": "/srv/skewed.lock", "path_source": "descriptor",
+        "device": "254:1", "inode": 7, "start": 0, "end": None, "line_pid": 4242,
+        "held_since": iso(now - 600), "held_since_exact": False,
+        "held_since_earliest": iso(now - 1800), "problems": [], "holders": [holder],
+        "waiters": []}
+print(json.dumps({"protocol": 1, "type": "snapshot", "seq": 1, "taken_at": iso(now),
+                  "complete": True, "locks": [lock], "deadlocks": [], "deadlock_details": [],
+                  "problems": []}), flush=True)
+seq = 1
+while True:
+    time.sleep(0.2)
+    seq += 1
+    print(json.dumps({"protocol": 1, "type": "heartbeat", "seq": seq,
+                      "taken_at": iso(time.time() + SKEW)}), flush=True)
+)");
+        agent.close();
+        QVERIFY(agent.setPermissions(agent.permissions() | QFileDevice::ExeOwner));
+
+        HostConnection host(QStringLiteral("skewed"));
+        host.setLocalCommand({}, agentPath);
+        PollResult last;
+        connect(host.poller(), &SnapshotPoller::resultReady, this,
+                [&last](const PollResult& result) { last = result; });
+        host.start();
+        const QString path = QStringLiteral("/srv/skewed.lock");
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, path),
+                                 static_cast<int>(testsupport::timeBound(20000)));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const FileLockRow* row = lockRow(last, path);
+        QVERIFY(row);
+        QVERIFY(!row->heldSinceExact);
+        // Held for at least 10 min and at most 30 min, as the host said when it sent the line;
+        // what is shown grows by the time since (the line's transit only makes it shorter).
+        const qint64 heldFor = now - row->heldSinceMs;
+        const qint64 slack = testsupport::timeBound(10000);
+        QVERIFY2(heldFor >= 600 * 1000 - 1000 && heldFor <= 600 * 1000 + slack,
+                 qPrintable(QStringLiteral("held for %1 ms").arg(heldFor)));
+        const qint64 atMost = now - row->heldSinceEarliestMs;
+        QVERIFY2(atMost >= 1800 * 1000 - 1000 && atMost <= 1800 * 1000 + slack,
+                 qPrintable(QStringLiteral("held for at most %1 ms").arg(atMost)));
+        host.stop();
     }
 
     void brokenHostsFailAlone_data() {

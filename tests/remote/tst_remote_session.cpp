@@ -19,6 +19,7 @@
 #include <csignal>
 
 using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
 
 namespace {
 
@@ -134,6 +135,34 @@ class TestRemoteSession : public QObject {
         AppSettings reread(m_directory.filePath(u"settings.ini"_s));
         InspectorSession again(&reread);
         QVERIFY(again.remote()->hosts().isEmpty());
+    }
+
+    // A removed host's watches go with it: no view lists a host that is gone, so they would
+    // stay in the settings invisible and beyond the operator's reach. Other hosts' stay.
+    void aRemovedHostsWatchesGoWithIt() {
+        const QString settingsFile = m_directory.filePath(u"watches.ini"_s);
+        inspect::Watch there;
+        there.type = inspect::Watch::Type::path;
+        there.path = m_hosts.scratch(u"watched-there.lock"_s).toStdString();
+        inspect::Watch here = there;
+        here.path = m_hosts.scratch(u"watched-here.lock"_s).toStdString();
+        {
+            AppSettings settings(settingsFile);
+            InspectorSession session(&settings);
+            QVERIFY(session.remote()->addHost(u"other"_s));
+            session.addWatch(there, u"other"_s);
+            session.addWatch(here);
+            QCOMPARE(session.watchList().size(), std::size_t{2});
+            session.remote()->removeHost(u"other"_s);
+            QCOMPARE(session.watchList().size(), std::size_t{1});
+            QCOMPARE(session.watchList().front().host, QString());
+            QCOMPARE(session.watchList().front().watch.path, here.path);
+        }
+        AppSettings reread(settingsFile);
+        const std::vector<HostWatch> saved = reread.watches();
+        QCOMPARE(saved.size(), std::size_t{1});
+        QCOMPARE(saved.front().host, QString());
+        QCOMPARE(saved.front().watch.path, here.path);
     }
 };
 

@@ -56,6 +56,14 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
     });
     connect(m_remote, &RemoteHub::hostRemoved, this, [this](const QString& host) {
         m_hostMerge->submit({host, Update::Kind::removed, {}});
+        // Removing a host says "I no longer look at that machine": its watches go with it.
+        // Kept, they would sit in the settings unseen (no view lists a host that is gone) and
+        // out of reach of removeWatch(); an operator who adds the host again adds them again.
+        if (std::erase_if(m_watchList,
+                          [&host](const HostWatch& watch) { return watch.host == host; }) > 0) {
+            m_settings->setWatches(m_watchList);
+            pushPollSettings();
+        }
     });
     connect(m_hostMerge, &HostMergeWorker::merged, this, &InspectorSession::applyResult);
     connect(m_heldLocks, &HeldLockModel::operatorEvent, m_eventLog,

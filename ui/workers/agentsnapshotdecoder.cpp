@@ -120,6 +120,7 @@ void decodeLock(const QJsonObject& object, inspect::FileLock& lock,
     lock.line_pid = pidOf(object.value(u"line_pid"_s));
     lock.held_since = timeOf(object.value(u"held_since"_s));
     lock.held_since_exact = object.value(u"held_since_exact"_s).toBool();
+    lock.held_since_earliest = timeOf(object.value(u"held_since_earliest"_s));
     lock.problems = stringsOf(object.value(u"problems"_s));
     for (const auto& item : object.value(u"holders"_s).toArray()) {
         const QJsonObject fields = item.toObject();
@@ -134,6 +135,7 @@ void decodeLock(const QJsonObject& object, inspect::FileLock& lock,
             holder.fds.push_back(fd.toInt());
         holder.held_since = timeOf(fields.value(u"held_since"_s));
         holder.held_since_exact = lock.held_since_exact;
+        holder.held_since_earliest = timeOf(fields.value(u"held_since_earliest"_s));
         lock.holders.push_back(std::move(holder));
         processes.push_back(processOf(fields));
     }
@@ -152,6 +154,7 @@ void decodeLock(const QJsonObject& object, inspect::FileLock& lock,
             waiter.blocked_by.push_back(pidOf(pid));
         waiter.waiting_since = timeOf(fields.value(u"waiting_since"_s));
         waiter.waiting_since_exact = fields.value(u"waiting_since_exact"_s).toBool();
+        waiter.waiting_since_earliest = timeOf(fields.value(u"waiting_since_earliest"_s));
         if (fields.value(u"fd"_s).isDouble())
             waiter.fd = fields.value(u"fd"_s).toInt();
         waiter.problems = stringsOf(fields.value(u"problems"_s));

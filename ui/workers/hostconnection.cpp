@@ -15,7 +15,9 @@
 #include <utility>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <optional>
 
 namespace inspect = portalocker::inspect;
 using namespace Qt::StringLiterals;
@@ -29,7 +31,10 @@ struct HostConnection::Inbox {
     QString error;      ///< the decoder's, once it failed
     bool errorIsVersion = false;
     quint64 sequence = 0;
+    qint64 arrivedMs = 0;         ///< when the newest line arrived, ms since the epoch (this clock)
     AgentSnapshotDecoder decoder; ///< poller thread only
+    /// Host clock -> this clock, ms; poller thread only. See toLocalClock().
+    std::optional<qint64> clockOffsetMs;
 };
 
 namespace {
@@ -46,6 +51,30 @@ QString lastLine(const QByteArray& text) {
     return {};
 }
 
+/// Moves every time the agent gave (host clock) by `offsetMs` onto this computer's clock.
+/// taken_at stays the host's (upToDate() reports it as such).
+void toLocalClock(inspect::Snapshot& snapshot, qint64 offsetMs) {
+    const std::chrono::milliseconds offset(offsetMs);
+    const auto shift = [offset](std::optional<inspect::TimePoint>& time) {
+        if (time)
+            *time += offset;
+    };
+    for (inspect::FileLock& lock : snapshot.file_locks) {
+        shift(lock.held_since);
+        shift(lock.held_since_earliest);
+        for (inspect::Holder& holder : lock.holders) {
+            shift(holder.held_since);
+            shift(holder.held_since_earliest);
+        }
+        for (inspect::Waiter& waiter : lock.waiters) {
+            shift(waiter.waiting_since);
+            shift(waiter.waiting_since_earliest);
+        }
+    }
+    for (auto& [pid, process] : snapshot.processes)
+        shift(process.start_time);
+}
+
 } // namespace
 
 HostConnection::HostConnection(QString destination, QObject* parent)
@@ -57,31 +86,57 @@ HostConnection::HostConnection(QString destination, QObject* parent)
     connect(&m_retry, &QTimer::timeout, this, &HostConnection::connectNow);
     // Polls run only when lines arrived (refreshNow), never on the poller's own timer.
     m_poller->setPaused(true);
+    // The agent dated every lock and wait on the host, where it has watched them since it
+    // started; the poller's own tracker has seen only this stream (it would call a lock taken
+    // while the connection was down "acquired exactly now"). So the rows keep the agent's dates.
+    m_poller->setSourceDatesKept(true);
     m_poller->setSnapshotSource([inbox = m_inbox](const inspect::ScanOptions&) {
         QList<QByteArray> lines;
         bool reset = false;
+        qint64 arrivedMs = 0;
         {
             QMutexLocker locker(&inbox->mutex);
             lines.swap(inbox->lines);
             std::swap(reset, inbox->reset);
+            arrivedMs = inbox->arrivedMs;
         }
+        inspect::Snapshot snapshot;
         if (reset && lines.isEmpty()) {
             // A refresh queued for lines of a connection that has since been replaced (they
             // were dropped): show what that one said until the new one's snapshot is in.
             QMutexLocker locker(&inbox->mutex);
             inbox->reset = true;
-            return inbox->decoder.snapshot();
+            snapshot = inbox->decoder.snapshot();
+        } else {
+            if (reset) {
+                inbox->decoder.reset();
+                inbox->clockOffsetMs.reset();
+            }
+            for (const QByteArray& line : std::as_const(lines))
+                if (!inbox->decoder.apply(line))
+                    break;
+            {
+                QMutexLocker locker(&inbox->mutex);
+                inbox->error = inbox->decoder.error();
+                inbox->errorIsVersion = inbox->decoder.errorIsVersion();
+                inbox->sequence = inbox->decoder.sequence();
+            }
+            snapshot = inbox->decoder.snapshot();
+            // The two machines' clocks differ. The agent's dates are on the host's clock, and
+            // so is the taken_at of the newest line, which arrived here at arrivedMs: host time
+            // + (arrivedMs - taken_at) is this clock, late by the line's transit. The smallest
+            // such offset of the connection is the closest to the true skew, never below it, so
+            // a duration shown from it is never longer than the host's own ("at least" stays
+            // true), and it stays put between polls (rows that did not change are not redone).
+            if (inbox->decoder.hasSnapshot() && arrivedMs > 0 && inbox->decoder.error().isEmpty()) {
+                const qint64 offset = arrivedMs - inbox->decoder.takenAtMs();
+                if (!inbox->clockOffsetMs || offset < *inbox->clockOffsetMs)
+                    inbox->clockOffsetMs = offset;
+            }
         }
-        if (reset)
-            inbox->decoder.reset();
-        for (const QByteArray& line : std::as_const(lines))
-            if (!inbox->decoder.apply(line))
-                break;
-        QMutexLocker locker(&inbox->mutex);
-        inbox->error = inbox->decoder.error();
-        inbox->errorIsVersion = inbox->decoder.errorIsVersion();
-        inbox->sequence = inbox->decoder.sequence();
-        return inbox->decoder.snapshot();
+        if (inbox->clockOffsetMs)
+            toLocalClock(snapshot, *inbox->clockOffsetMs);
+        return snapshot;
     });
     connect(m_poller, &SnapshotPoller::resultReady, this, &HostConnection::onPollDone);
 }
@@ -195,6 +250,7 @@ void HostConnection::connectNow() {
         QMutexLocker locker(&m_inbox->mutex);
         m_inbox->lines.clear();
         m_inbox->reset = true;
+        m_inbox->arrivedMs = 0;
         m_inbox->error.clear();
         m_inbox->sequence = 0;
     }
@@ -247,12 +303,13 @@ void HostConnection::onReadyRead() {
             return line.size() < 256 && line.contains("\"type\":\"heartbeat\"");
         });
     qsizetype queued = 0;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     {
         QMutexLocker locker(&m_inbox->mutex);
         m_inbox->lines += lines;
+        m_inbox->arrivedMs = now;
         queued = m_inbox->lines.size();
     }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (m_sinceLine.isValid())
         m_lagMs = std::max<qint64>(0, m_sinceLine.elapsed() -
                                           static_cast<qint64>(m_refreshSeconds * 1000));

@@ -3,10 +3,12 @@
 // runs `ssh DEST lockctl list --json --watch SECONDS --protocol 1` (docs/AGENT-PROTOCOL.md).
 // Lines are queued as they arrive; a SnapshotPoller of its own decodes them off the GUI
 // thread (AgentSnapshotDecoder) and produces the same PollResult the local poller does, so a
-// host is one more source for the models. The operator's watches of the host go to the agent
-// as `--watch-file` / `--watch-semaphore` ... options: the host evaluates them. A lost connection
-// is retried with backoff (1 s doubling to 60 s) while the last result stays, marked stale by
-// state().
+// host is one more source for the models. The rows keep the agent's held_since / waiting_since
+// (it has watched the host; this computer only its stream), moved onto this computer's clock
+// by the connection's smallest (arrival - taken_at). The operator's watches of the host go to
+// the agent as `--watch-file` / `--watch-semaphore` ... options: the host evaluates them. A
+// lost connection is retried with backoff (1 s doubling to 60 s) while the last result stays,
+// marked stale by state().
 
 #include "workers/pollresult.h"
 #include "workers/pollsettings.h"

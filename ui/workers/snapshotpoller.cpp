@@ -11,6 +11,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <chrono>
+#include <optional>
+#include <vector>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -26,6 +28,7 @@ struct SnapshotPoller::Engine {
     inspect::SnapshotTracker tracker;
     TimelineStore timeline;
     SnapshotSource source;
+    bool sourceDatesKept = false;
     PollResult previous; ///< the last result, whose unchanged rows the next one reuses
 };
 
@@ -37,6 +40,73 @@ namespace {
 /// freeing the rows a merge replaced) gave back. Spread over the shared pool's threads, each
 /// thread's arena can grow to a full poll's worth, and the peak RSS with them.
 Q_GLOBAL_STATIC(QThreadPool, pollThread)
+
+/// The dates a snapshot's source gave its locks, holders and waiters, in snapshot order (the
+/// tracker dates them in place and never reorders).
+struct SourceDates {
+    struct Since {
+        std::optional<inspect::TimePoint> since;
+        bool exact = false;
+        std::optional<inspect::TimePoint> earliest;
+    };
+    std::vector<Since> locks;
+    std::vector<Since> holders;
+    std::vector<Since> waiters;
+};
+
+SourceDates sourceDatesOf(const inspect::Snapshot& snapshot) {
+    SourceDates dates;
+    dates.locks.reserve(snapshot.file_locks.size());
+    for (const inspect::FileLock& lock : snapshot.file_locks) {
+        dates.locks.push_back({lock.held_since, lock.held_since_exact, lock.held_since_earliest});
+        for (const inspect::Holder& holder : lock.holders)
+            dates.holders.push_back(
+                {holder.held_since, holder.held_since_exact, holder.held_since_earliest});
+        for (const inspect::Waiter& waiter : lock.waiters)
+            dates.waiters.push_back(
+                {waiter.waiting_since, waiter.waiting_since_exact, waiter.waiting_since_earliest});
+    }
+    return dates;
+}
+
+/// Puts `dates` back over the tracker's, and dates each watched file by its oldest lock as
+/// the tracker does.
+void restoreSourceDates(inspect::Snapshot& snapshot, const SourceDates& dates) {
+    std::size_t holder = 0;
+    std::size_t waiter = 0;
+    for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i) {
+        inspect::FileLock& lock = snapshot.file_locks[i];
+        lock.held_since = dates.locks[i].since;
+        lock.held_since_exact = dates.locks[i].exact;
+        lock.held_since_earliest = dates.locks[i].earliest;
+        for (inspect::Holder& each : lock.holders) {
+            const SourceDates::Since& date = dates.holders[holder++];
+            each.held_since = date.since;
+            each.held_since_exact = date.exact;
+            each.held_since_earliest = date.earliest;
+        }
+        for (inspect::Waiter& each : lock.waiters) {
+            const SourceDates::Since& date = dates.waiters[waiter++];
+            each.waiting_since = date.since;
+            each.waiting_since_exact = date.exact;
+            each.waiting_since_earliest = date.earliest;
+        }
+    }
+    for (inspect::WatchedFile& watched : snapshot.watched_files) {
+        watched.held_since.reset();
+        watched.held_since_exact = false;
+        watched.held_since_earliest.reset();
+        for (std::size_t index : watched.locks) {
+            const inspect::FileLock& lock = snapshot.file_locks[index];
+            if (lock.held_since &&
+                (!watched.held_since || *lock.held_since < *watched.held_since)) {
+                watched.held_since = lock.held_since;
+                watched.held_since_exact = lock.held_since_exact;
+                watched.held_since_earliest = lock.held_since_earliest;
+            }
+        }
+    }
+}
 
 QThreadPool* pollPool() {
     QThreadPool* pool = pollThread();
@@ -93,6 +163,12 @@ void SnapshotPoller::setSnapshotSource(SnapshotSource source) {
     m_engine->source = std::move(source);
 }
 
+void SnapshotPoller::setSourceDatesKept(bool kept) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    Q_ASSERT(!m_watcher.isRunning());
+    m_engine->sourceDatesKept = kept;
+}
+
 void SnapshotPoller::start() {
     m_started = true;
     if (!m_watcher.isRunning())
@@ -146,7 +222,12 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     options.watches = settings.watches;
     options.timeout = std::chrono::milliseconds(settings.scanTimeoutMs);
     inspect::Snapshot snapshot = engine->source ? engine->source(options) : engine->scanner.scan();
+    std::optional<SourceDates> sourceDates;
+    if (engine->sourceDatesKept)
+        sourceDates = sourceDatesOf(snapshot);
     const std::vector<inspect::Event> events = engine->tracker.update(snapshot);
+    if (sourceDates)
+        restoreSourceDates(snapshot, *sourceDates);
     const qint64 nowMs = TextFormat::msecsSinceEpoch(std::chrono::system_clock::now());
     PollResultBuilder builder(snapshot, settings, nowMs);
     PollResult result = builder.build(events, &engine->previous);

@@ -44,6 +44,11 @@ class SnapshotPoller : public QObject {
     bool isPolling() const { return m_watcher.isRunning(); }
 
     void setSnapshotSource(SnapshotSource source);
+    /// When set, the held_since / waiting_since (with their _exact and _earliest bounds) that
+    /// the source put in its snapshots are what the rows show; this poller's tracker then only
+    /// reports events. For a remote host, whose agent has watched the host all along while this
+    /// computer sees only its stream. Set it together with the source.
+    void setSourceDatesKept(bool kept);
 
   public slots:
     /// Starts polling (the first poll at once).
