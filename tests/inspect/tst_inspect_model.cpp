@@ -291,6 +291,33 @@ class TestInspectModel : public QObject {
         QVERIFY(!back.file_locks[0].held_since_exact);
     }
 
+    void trackerSeesAGoneLockEvenWhenAnotherIdComesTwice() {
+        // The tracker walks its memory for gone locks only when it saw fewer than it knows: a
+        // repeated id must not stand in for one that went.
+        TimePoint now = TimePoint(std::chrono::seconds(1700000000));
+        SnapshotTracker tracker([&] { return now; });
+        auto snapshotOf = [](std::vector<std::string> ids) {
+            Snapshot snapshot;
+            for (const std::string& id : ids) {
+                FileLock lock;
+                lock.id = id;
+                Holder holder;
+                holder.pid = 42;
+                lock.holders.push_back(holder);
+                snapshot.file_locks.push_back(lock);
+            }
+            return snapshot;
+        };
+        Snapshot first = snapshotOf({"a", "b"});
+        QVERIFY(tracker.update(first).empty());
+        now += 1s;
+        Snapshot twice = snapshotOf({"a", "a"});
+        const auto events = tracker.update(twice);
+        QCOMPARE(events.size(), std::size_t(1));
+        QCOMPARE(events[0].kind, EventKind::released);
+        QCOMPARE(events[0].lock_id, std::string("b"));
+    }
+
     void scannerKeepsGoodLinesAndReportsBadOnes() {
         ScanOptions options;
         options.proc_locks_text = procLocksSample() + "7: GARBAGE LINE\n";

@@ -106,15 +106,17 @@ void SnapshotTracker::sight(Pass& pass, Sighting& sighting, bool is_new, MakeEve
 
 void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& lock) {
     // The lock itself, so that held_since survives a change of holders (fork, exit). Ids are
-    // unique within a snapshot (the scanner's contract), so an entry is seen once per pass.
+    // unique within a snapshot (the scanner's contract).
     const auto [found, lock_is_new] = m_locks.try_emplace(lock.id);
     LockSighting& entry = found->second;
     if (lock_is_new) {
         entry.since = pass.now;
         entry.exact = !pass.first;
     }
+    // Counted once even if an id came twice, so that the count stays a test for "none went".
+    if (entry.seen_in != pass.number)
+        ++pass.locks_seen;
     entry.seen_in = pass.number;
-    ++pass.locks_seen;
     lock.held_since = entry.since;
     lock.held_since_exact = entry.exact;
 
@@ -209,7 +211,8 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
         const std::string_view mode = to_string(waiter.mode);
         if (!wait_is_new)
             refresh(seen.template_event, kind, mode, waiter.pid);
-        ++pass.waits_seen;
+        if (seen.seen_in != pass.number)
+            ++pass.waits_seen;
         sight(pass, seen, wait_is_new,
               [&] { return make(EventKind::wait_started, waiter.id, kind, mode, waiter.pid); });
         // A waiter that published its notice says when its wait began: exact, even for a wait
