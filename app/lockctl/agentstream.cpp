@@ -6,7 +6,6 @@
 #include "watchformat.hpp"
 
 #include <string_view>
-#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -91,23 +90,31 @@ std::string AgentStream::next(Snapshot snapshot) {
         return false;
     };
     std::vector<std::string> added, changed, removed;
-    std::unordered_map<std::string_view, std::size_t> by_id;
-    by_id.reserve(snapshot.file_locks.size());
+    const std::uint64_t line_number = m_sequence + 1;
     for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i) {
         const FileLock& lock = snapshot.file_locks[i];
-        by_id.emplace(lock.id, i);
-        const auto previous = m_sentIndex.find(lock.id);
-        if (previous == m_sentIndex.end())
+        const auto [sent, is_new] = m_sentIndex.try_emplace(lock.id);
+        if (is_new)
             added.push_back(lock_json(snapshot, lock));
-        else if (changed_lock(m_sent.file_locks[previous->second], lock))
+        else if (sent->second.line == line_number)
+            continue; // ids are unique in a snapshot; were one repeated, the first would stand
+        else if (changed_lock(m_sent.file_locks[sent->second.index], lock))
             changed.push_back(lock_json(snapshot, lock));
+        sent->second = Sent{i, line_number};
     }
-    for (const auto& [id, position] : m_sentIndex)
-        if (!by_id.count(id)) {
+    // Every lock of this snapshot is in the index now: any more are the ones that went (and
+    // when there are none, the index need not be walked).
+    if (m_sentIndex.size() != snapshot.file_locks.size())
+        for (auto sent = m_sentIndex.begin(); sent != m_sentIndex.end();) {
+            if (sent->second.line == line_number) {
+                ++sent;
+                continue;
+            }
             std::string quoted;
             JsonWriter json(quoted, false);
-            json.value(id);
+            json.value(sent->first);
             removed.push_back(std::move(quoted));
+            sent = m_sentIndex.erase(sent);
         }
     std::string deadlocks = deadlocks_json(snapshot);
     std::string problems = problems_json(snapshot);
@@ -167,15 +174,11 @@ std::string AgentStream::next(Snapshot snapshot) {
     }
     line += "}\n";
 
-    // The index views the ids' characters, which stay where they are when the vector that
-    // holds them moves (its buffer changes hands, the strings do not move).
-    static_assert(std::is_nothrow_move_assignable_v<Snapshot>);
     m_sent = std::move(snapshot);
-    m_sentIndex = std::move(by_id);
     m_deadlocks = std::move(deadlocks);
     m_problems = std::move(problems);
     m_watches = std::move(watches);
-    m_complete = snapshot.complete;
+    m_complete = m_sent.complete;
     ++m_sequence;
     return line;
 }

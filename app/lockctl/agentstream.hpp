@@ -37,8 +37,14 @@ class AgentStream {
   private:
     std::uint64_t m_sequence = 0;
     portalocker::inspect::Snapshot m_sent; ///< the snapshot of the last line
-    /// id -> index into m_sent.file_locks (the keys view m_sent's ids)
-    std::unordered_map<std::string_view, std::size_t> m_sentIndex;
+    /// Where a lock sent before is in m_sent.file_locks, and the line that last had it.
+    struct Sent {
+        std::size_t index = 0;
+        std::uint64_t line = 0;
+    };
+    /// By lock id; kept from line to line, so that only locks that come or go cost an
+    /// allocation (a refresh of 10,000 unchanged locks makes none here).
+    std::unordered_map<std::string, Sent> m_sentIndex;
     std::string m_deadlocks; ///< "deadlocks" and "deadlock_details" as sent
     std::string m_problems;
     std::vector<std::string> m_watches; ///< per watch (by index), its JSON as sent

@@ -10,6 +10,7 @@
 #include <QMap>
 #include <QTest>
 
+#include <algorithm>
 #include <functional>
 
 namespace inspect = portalocker::inspect;
@@ -200,6 +201,39 @@ class TestAgentStream : public QObject {
                      .value(QStringLiteral("state"))
                      .toString(),
                  QStringLiteral("stopped"));
+    }
+
+    void locksThatMoveOrComeBackAreMatchedByIdAlone() {
+        // The index is kept from line to line: positions shift as locks go and come, and a
+        // lock that went and came back is new again.
+        AgentStream stream;
+        stream.next(makeSnapshot(4, 0));
+        inspect::Snapshot without = makeSnapshot(4, 1);
+        without.file_locks.erase(without.file_locks.begin()); // l0 released: l1..l3 move up
+        QJsonObject line = parse(stream.next(without));
+        QCOMPARE(line.value(QStringLiteral("removed")).toArray(), QJsonArray{QStringLiteral("l0")});
+        QVERIFY(!line.contains(QStringLiteral("changed")));
+        QVERIFY(!line.contains(QStringLiteral("added")));
+
+        inspect::Snapshot again = makeSnapshot(4, 2);
+        std::swap(again.file_locks[1], again.file_locks[3]); // l3 and l1 change places
+        line = parse(stream.next(again));
+        QCOMPARE(idsOf(line.value(QStringLiteral("added")).toArray()),
+                 QStringList{QStringLiteral("l0")});
+        QVERIFY(!line.contains(QStringLiteral("changed")));
+        QVERIFY(!line.contains(QStringLiteral("removed")));
+
+        // Compared with the lock of the same id, wherever it was: only l3 changed.
+        inspect::Snapshot moved = makeSnapshot(4, 3);
+        std::reverse(moved.file_locks.begin(), moved.file_locks.end());
+        moved.file_locks[0].path = "/tmp/l3-renamed";
+        line = parse(stream.next(moved));
+        QCOMPARE(idsOf(line.value(QStringLiteral("changed")).toArray()),
+                 QStringList{QStringLiteral("l3")});
+        QVERIFY(!line.contains(QStringLiteral("added")));
+        QVERIFY(!line.contains(QStringLiteral("removed")));
+        QCOMPARE(parse(stream.next(std::move(moved))).value(QStringLiteral("type")).toString(),
+                 QStringLiteral("heartbeat"));
     }
 
     void snapshotWideFieldsAreSentWhenTheyChange() {

@@ -195,6 +195,129 @@ class TestInspectModel : public QObject {
         QCOMPARE(to_string(EventKind::wait_started), std::string_view("wait-started"));
     }
 
+    void trackerReportsWhatWentByItsLatestNamesInSnapshotOrder() {
+        TimePoint now = TimePoint(std::chrono::seconds(1700000000));
+        SnapshotTracker tracker([&] { return now; });
+        auto lockOf = [](int n, std::vector<Pid> pids) {
+            FileLock lock;
+            lock.id = "lock" + std::to_string(n);
+            lock.kind = LockKind::posix;
+            lock.mode = LockMode::write;
+            lock.file = FileId{{254, 0}, static_cast<std::uint64_t>(n)};
+            for (Pid pid : pids) {
+                Holder holder;
+                holder.pid = pid;
+                lock.holders.push_back(holder);
+            }
+            return lock;
+        };
+        auto snapshotOf = [&](int count, const char* command) {
+            Snapshot snapshot;
+            for (int n = 0; n < count; ++n)
+                snapshot.file_locks.push_back(lockOf(n, {Pid(100 + n)}));
+            // Lock 0 is held twice by 7 (a forked descriptor) and once by 8.
+            snapshot.file_locks[0] = lockOf(0, {7, 8, 7});
+            for (Pid pid : {Pid(7), Pid(8)}) {
+                ProcessInfo process;
+                process.pid = pid;
+                process.command = command;
+                snapshot.processes[pid] = process;
+            }
+            return snapshot;
+        };
+        Snapshot first = snapshotOf(60, "old-name");
+        QVERIFY(tracker.update(first).empty());
+        for (int i = 0; i < 3; ++i) { // unchanged refreshes: no events, the first dates kept
+            now += 1s;
+            Snapshot same = snapshotOf(60, "old-name");
+            QVERIFY(tracker.update(same).empty());
+            QCOMPARE(same.file_locks[59].held_since,
+                     std::optional(now - std::chrono::seconds(i + 1)));
+            QVERIFY(!same.file_locks[59].holders[0].held_since_exact);
+        }
+
+        // The path is found, 8's command changes, and a new hold by 9 starts: one event.
+        now += 1s;
+        Snapshot named = snapshotOf(60, "new-name");
+        named.file_locks[0].path = "/run/found.lock";
+        Holder nine;
+        nine.pid = 9;
+        named.file_locks[0].holders.push_back(nine);
+        auto events = tracker.update(named);
+        QCOMPARE(events.size(), std::size_t(1));
+        QCOMPARE(events[0].kind, EventKind::acquired);
+        QCOMPARE(events[0].pid, Pid(9));
+        QCOMPARE(events[0].resource, std::string("/run/found.lock"));
+        QCOMPARE(named.file_locks[0].holders[3].held_since, std::optional(now));
+        QVERIFY(named.file_locks[0].holders[3].held_since_exact);
+
+        // 8 lets go of lock 0 (which 7 and 9 still hold), and locks 50..59 go: released in the
+        // order the previous snapshot showed them, named as last seen.
+        now += 2s;
+        Snapshot fewer = snapshotOf(50, "new-name");
+        fewer.file_locks[0] = lockOf(0, {7, 9, 7});
+        fewer.file_locks[0].path = "/run/found.lock";
+        events = tracker.update(fewer);
+        QCOMPARE(events.size(), std::size_t(11));
+        QCOMPARE(events[0].kind, EventKind::released);
+        QCOMPARE(events[0].lock_id, std::string("lock0"));
+        QCOMPARE(events[0].pid, Pid(8));
+        QCOMPARE(events[0].command, std::string("new-name"));
+        QCOMPARE(events[0].resource, std::string("/run/found.lock"));
+        QCOMPARE(*events[0].duration, std::chrono::milliseconds(6000));
+        QVERIFY(!events[0].duration_exact);
+        for (int n = 50; n < 60; ++n) {
+            const Event& event = events[static_cast<std::size_t>(n - 49)];
+            QCOMPARE(event.kind, EventKind::released);
+            QCOMPARE(event.lock_id, "lock" + std::to_string(n));
+            QCOMPARE(event.pid, Pid(100 + n));
+            QCOMPARE(event.resource, "254:0:" + std::to_string(n));
+        }
+        QCOMPARE(fewer.file_locks[0].held_since, std::optional(now - 6s)); // the lock stays
+        QCOMPARE(fewer.file_locks[0].holders[1].held_since, std::optional(now - 2s));
+
+        // A lock that went and came back is new; reset() forgets everything.
+        now += 1s;
+        Snapshot back = snapshotOf(51, "new-name");
+        back.file_locks[0] = fewer.file_locks[0];
+        events = tracker.update(back);
+        QCOMPARE(events.size(), std::size_t(1));
+        QCOMPARE(events[0].kind, EventKind::acquired);
+        QCOMPARE(events[0].lock_id, std::string("lock50"));
+        QCOMPARE(back.file_locks[50].held_since, std::optional(now));
+        tracker.reset();
+        QVERIFY(tracker.update(back).empty());
+        QCOMPARE(back.file_locks[0].held_since, std::optional(now));
+        QVERIFY(!back.file_locks[0].held_since_exact);
+    }
+
+    void trackerSeesAGoneLockEvenWhenAnotherIdComesTwice() {
+        // The tracker walks its memory for gone locks only when it saw fewer than it knows: a
+        // repeated id must not stand in for one that went.
+        TimePoint now = TimePoint(std::chrono::seconds(1700000000));
+        SnapshotTracker tracker([&] { return now; });
+        auto snapshotOf = [](std::vector<std::string> ids) {
+            Snapshot snapshot;
+            for (const std::string& id : ids) {
+                FileLock lock;
+                lock.id = id;
+                Holder holder;
+                holder.pid = 42;
+                lock.holders.push_back(holder);
+                snapshot.file_locks.push_back(lock);
+            }
+            return snapshot;
+        };
+        Snapshot first = snapshotOf({"a", "b"});
+        QVERIFY(tracker.update(first).empty());
+        now += 1s;
+        Snapshot twice = snapshotOf({"a", "a"});
+        const auto events = tracker.update(twice);
+        QCOMPARE(events.size(), std::size_t(1));
+        QCOMPARE(events[0].kind, EventKind::released);
+        QCOMPARE(events[0].lock_id, std::string("b"));
+    }
+
     void scannerKeepsGoodLinesAndReportsBadOnes() {
         ScanOptions options;
         options.proc_locks_text = procLocksSample() + "7: GARBAGE LINE\n";

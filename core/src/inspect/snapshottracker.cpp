@@ -17,10 +17,6 @@ std::string command_of(const Snapshot& snapshot, Pid pid) {
     return process ? process->command : std::string();
 }
 
-std::string hold_key(const FileLock& lock, Pid pid) {
-    return lock.id + '\n' + std::to_string(pid);
-}
-
 /// The earliest a hold or wait by `pid`, first seen at `seen_since`, can have begun: the
 /// process's start. nullopt when unknown or not earlier than the first sighting.
 std::optional<TimePoint> earliest(const Snapshot& snapshot, Pid pid, TimePoint seen_since) {
@@ -91,69 +87,113 @@ void SnapshotTracker::mark_first_sight(Snapshot& snapshot, TimePoint now) {
 
 void SnapshotTracker::reset() {
     m_locks.clear();
-    m_holds.clear();
     m_waits.clear();
     m_updates = 0;
 }
 
-SnapshotTracker::Seen& SnapshotTracker::carry(Pass& pass, SeenMap& previous, SeenMap& current,
-                                              const std::string& key, Event event) {
-    const auto found = previous.find(key);
-    Seen seen;
-    if (found != previous.end()) {
-        seen = std::move(found->second);
-        previous.erase(found);
-    } else {
-        seen.since = pass.now;
-        seen.exact = !pass.first;
+template <class MakeEvent>
+void SnapshotTracker::sight(Pass& pass, Sighting& sighting, bool is_new, MakeEvent made) {
+    if (is_new) {
+        sighting.since = pass.now;
+        sighting.exact = !pass.first;
+        sighting.template_event = made();
         if (!pass.first)
-            pass.started.push_back(event);
+            pass.started.push_back(sighting.template_event);
     }
-    seen.template_event = std::move(event);
-    seen.order = pass.order++;
-    return current.insert_or_assign(key, std::move(seen)).first->second;
+    sighting.seen_in = pass.number;
+    sighting.order = pass.order++;
 }
 
 void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& lock) {
-    Event base;
-    base.time = pass.now;
-    base.lock_id = lock.id;
-    base.resource = resource_of(lock);
-    base.lock_kind = std::string(to_string(lock.kind));
-    base.mode = std::string(to_string(lock.mode));
-
-    // The lock itself, so that held_since survives a change of holders (fork, exit).
-    {
-        const auto found = m_locks.find(lock.id);
-        Seen seen;
-        if (found != m_locks.end()) {
-            seen = found->second;
-            m_locks.erase(found);
-        } else {
-            seen.since = pass.now;
-            seen.exact = !pass.first;
-        }
-        lock.held_since = seen.since;
-        lock.held_since_exact = seen.exact;
-        pass.locks.insert_or_assign(lock.id, std::move(seen));
+    // The lock itself, so that held_since survives a change of holders (fork, exit). Ids are
+    // unique within a snapshot (the scanner's contract).
+    const auto [found, lock_is_new] = m_locks.try_emplace(lock.id);
+    LockSighting& entry = found->second;
+    if (lock_is_new) {
+        entry.since = pass.now;
+        entry.exact = !pass.first;
     }
+    // Counted once even if an id came twice, so that the count stays a test for "none went".
+    if (entry.seen_in != pass.number)
+        ++pass.locks_seen;
+    entry.seen_in = pass.number;
+    lock.held_since = entry.since;
+    lock.held_since_exact = entry.exact;
 
-    std::vector<Pid> pids = lock.holder_pids();
-    if (pids.empty())
-        pids.push_back(0); // an unknown holder still holds
-    for (Pid pid : pids) {
-        Event event = base;
-        event.kind = EventKind::acquired;
+    // The resource its events name, remade only when the path or inode it comes from changed
+    // (a path found or lost), not every refresh.
+    if (!lock.path.empty()) {
+        if (!entry.resource_from_path || entry.resource != lock.path)
+            entry.resource = lock.path;
+        entry.resource_from_path = true;
+        entry.resource_file.reset();
+    } else if (lock_is_new || entry.resource_from_path || entry.resource_file != lock.file) {
+        entry.resource = resource_of(lock);
+        entry.resource_from_path = false;
+        entry.resource_file = lock.file;
+    }
+    // Events keep the lock's latest names (what a release then reports), assigned only when
+    // they differ: no allocation for an unchanged lock.
+    auto refresh = [&](Event& event, std::string_view kind, std::string_view mode, Pid pid) {
+        if (event.resource != entry.resource)
+            event.resource = entry.resource;
+        if (event.lock_kind != kind)
+            event.lock_kind = kind;
+        if (event.mode != mode)
+            event.mode = mode;
+        const ProcessInfo* process = snapshot.process(pid);
+        const std::string_view command = process ? std::string_view(process->command) : "";
+        if (event.command != command)
+            event.command = command;
+    };
+    auto make = [&](EventKind kind, const std::string& id, std::string_view lock_kind,
+                    std::string_view mode, Pid pid) {
+        Event event;
+        event.kind = kind;
+        event.time = pass.now;
+        event.lock_id = id;
+        event.resource = entry.resource;
+        event.lock_kind = lock_kind;
+        event.mode = mode;
         event.pid = pid;
         event.command = command_of(snapshot, pid);
-        const Seen& seen = carry(pass, m_holds, pass.holds, hold_key(lock, pid), std::move(event));
-        for (Holder& holder : lock.holders)
-            if (holder.pid == pid) {
-                holder.held_since = seen.since;
-                holder.held_since_exact = seen.exact;
-                holder.held_since_earliest =
-                    seen.exact ? std::nullopt : earliest(snapshot, pid, seen.since);
-            }
+        return event;
+    };
+
+    const std::string_view lock_kind = to_string(lock.kind);
+    const std::string_view lock_mode = to_string(lock.mode);
+    auto date_hold = [&](Pid pid) -> const Sighting& {
+        auto hold = std::find_if(entry.holds.begin(), entry.holds.end(),
+                                 [pid](const HoldSighting& h) { return h.pid == pid; });
+        if (hold != entry.holds.end() && hold->sighting.seen_in == pass.number)
+            return hold->sighting; // a second holder with the same pid (a forked descriptor)
+        const bool is_new = hold == entry.holds.end();
+        if (is_new)
+            hold = entry.holds.insert(entry.holds.end(), HoldSighting{pid, {}});
+        else
+            refresh(hold->sighting.template_event, lock_kind, lock_mode, pid);
+        sight(pass, hold->sighting, is_new,
+              [&] { return make(EventKind::acquired, lock.id, lock_kind, lock_mode, pid); });
+        return hold->sighting;
+    };
+    if (lock.holders.empty())
+        date_hold(0); // an unknown holder still holds
+    for (Holder& holder : lock.holders) {
+        const Sighting& seen = date_hold(holder.pid);
+        holder.held_since = seen.since;
+        holder.held_since_exact = seen.exact;
+        holder.held_since_earliest =
+            seen.exact ? std::nullopt : earliest(snapshot, holder.pid, seen.since);
+    }
+    // The holds this lock no longer has are released now (the lock's own going is phase 3's).
+    for (auto hold = entry.holds.begin(); hold != entry.holds.end();) {
+        if (hold->sighting.seen_in == pass.number) {
+            ++hold;
+            continue;
+        }
+        pass.released.emplace_back(hold->sighting.order,
+                                   gone_event(hold->sighting, EventKind::released, pass.now));
+        hold = entry.holds.erase(hold);
     }
     // The lock as held by these holders is no older than the oldest of them.
     lock.held_since_earliest.reset();
@@ -165,14 +205,16 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
                 lock.held_since_earliest = holder.held_since_earliest;
 
     for (Waiter& waiter : lock.waiters) {
-        Event event = base;
-        event.kind = EventKind::wait_started;
-        event.lock_id = waiter.id;
-        event.mode = std::string(to_string(waiter.mode));
-        event.lock_kind = std::string(to_string(waiter.kind));
-        event.pid = waiter.pid;
-        event.command = command_of(snapshot, waiter.pid);
-        Seen& seen = carry(pass, m_waits, pass.waits, waiter.id, std::move(event));
+        const auto [wait, wait_is_new] = m_waits.try_emplace(waiter.id);
+        Sighting& seen = wait->second;
+        const std::string_view kind = to_string(waiter.kind);
+        const std::string_view mode = to_string(waiter.mode);
+        if (!wait_is_new)
+            refresh(seen.template_event, kind, mode, waiter.pid);
+        if (seen.seen_in != pass.number)
+            ++pass.waits_seen;
+        sight(pass, seen, wait_is_new,
+              [&] { return make(EventKind::wait_started, waiter.id, kind, mode, waiter.pid); });
         // A waiter that published its notice says when its wait began: exact, even for a wait
         // that was already there when we first looked.
         if (waiter.notice && waiter.notice->started <= seen.since) {
@@ -203,20 +245,40 @@ void SnapshotTracker::date_watched_files(Snapshot& snapshot) {
     }
 }
 
-void SnapshotTracker::report_gone(SeenMap& previous, EventKind kind, TimePoint now,
-                                  std::vector<Event>& events) {
-    std::vector<Seen*> gone;
-    for (auto& [key, seen] : previous)
-        gone.push_back(&seen);
-    std::sort(gone.begin(), gone.end(),
-              [](const Seen* a, const Seen* b) { return a->order < b->order; });
-    for (Seen* seen : gone) {
-        Event event = seen->template_event;
-        event.kind = kind;
-        event.time = now;
-        event.duration = std::chrono::duration_cast<std::chrono::milliseconds>(now - seen->since);
-        event.duration_exact = seen->exact;
-        events.push_back(std::move(event));
+Event SnapshotTracker::gone_event(Sighting& sighting, EventKind kind, TimePoint now) {
+    Event event = std::move(sighting.template_event);
+    event.kind = kind;
+    event.time = now;
+    event.duration = std::chrono::duration_cast<std::chrono::milliseconds>(now - sighting.since);
+    event.duration_exact = sighting.exact;
+    return event;
+}
+
+void SnapshotTracker::forget_gone(Pass& pass) {
+    // Everything seen this pass is everything there is: nothing went (the usual refresh),
+    // and the maps need not be walked.
+    if (pass.locks_seen != m_locks.size()) {
+        for (auto lock = m_locks.begin(); lock != m_locks.end();) {
+            if (lock->second.seen_in == pass.number) {
+                ++lock;
+                continue;
+            }
+            for (HoldSighting& hold : lock->second.holds)
+                pass.released.emplace_back(
+                    hold.sighting.order, gone_event(hold.sighting, EventKind::released, pass.now));
+            lock = m_locks.erase(lock);
+        }
+    }
+    if (pass.waits_seen != m_waits.size()) {
+        for (auto wait = m_waits.begin(); wait != m_waits.end();) {
+            if (wait->second.seen_in == pass.number) {
+                ++wait;
+                continue;
+            }
+            pass.wait_ended.emplace_back(wait->second.order,
+                                         gone_event(wait->second, EventKind::wait_ended, pass.now));
+            wait = m_waits.erase(wait);
+        }
     }
 }
 
@@ -224,21 +286,25 @@ std::vector<Event> SnapshotTracker::update(Snapshot& snapshot) {
     Pass pass;
     pass.now = m_clock();
     pass.first = m_updates == 0;
-    ++m_updates;
+    pass.number = ++m_updates;
 
     for (FileLock& lock : snapshot.file_locks)
         date_lock(pass, snapshot, lock);
     date_watched_files(snapshot);
+    forget_gone(pass);
 
+    // Gone ones in the order the previous snapshot showed them, as that update numbered them.
+    auto by_order = [](const auto& a, const auto& b) { return a.first < b.first; };
+    std::sort(pass.released.begin(), pass.released.end(), by_order);
+    std::sort(pass.wait_ended.begin(), pass.wait_ended.end(), by_order);
     std::vector<Event> events;
-    report_gone(m_holds, EventKind::released, pass.now, events);
-    report_gone(m_waits, EventKind::wait_ended, pass.now, events);
+    events.reserve(pass.released.size() + pass.wait_ended.size() + pass.started.size());
+    for (auto& [order, event] : pass.released)
+        events.push_back(std::move(event));
+    for (auto& [order, event] : pass.wait_ended)
+        events.push_back(std::move(event));
     events.insert(events.end(), std::make_move_iterator(pass.started.begin()),
                   std::make_move_iterator(pass.started.end()));
-
-    m_locks = std::move(pass.locks);
-    m_holds = std::move(pass.holds);
-    m_waits = std::move(pass.waits);
     return events;
 }
 

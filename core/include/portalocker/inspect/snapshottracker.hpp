@@ -5,10 +5,12 @@
 #include <portalocker/inspect/snapshot.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace portalocker::inspect {
@@ -40,7 +42,8 @@ struct Event {
     bool duration_exact = false;
 };
 
-/// Feed it every snapshot in order. Not thread-safe; cheap (hash maps keyed by ids).
+/// Feed it every snapshot in order. Not thread-safe. An update costs one hash lookup per lock
+/// and waiter; only the locks, holds and waits that came or went cost more (events, strings).
 class SnapshotTracker {
   public:
     using Clock = std::function<TimePoint()>;
@@ -63,39 +66,58 @@ class SnapshotTracker {
     std::size_t updates() const noexcept { return m_updates; }
 
   private:
-    struct Seen {
+    /// A hold or a wait as first seen, and what to report when it goes away.
+    struct Sighting {
         TimePoint since;
         bool exact = false;
-        Event template_event; ///< what to report when it goes away
-        std::size_t order = 0;
+        std::size_t order = 0;     ///< position in the update that last saw it: report order
+        std::uint64_t seen_in = 0; ///< the update that last saw it
+        Event template_event;
     };
-    using SeenMap = std::unordered_map<std::string, Seen>;
+    struct HoldSighting {
+        Pid pid = 0;
+        Sighting sighting;
+    };
+    /// A lock as first seen, its holds (keyed by pid: a lock has a handful at most) and its
+    /// resource as last written into their events.
+    struct LockSighting {
+        TimePoint since;
+        bool exact = false;
+        std::uint64_t seen_in = 0;
+        std::vector<HoldSighting> holds;
+        std::string resource;
+        std::optional<FileId> resource_file; ///< what `resource` was made from, without a path
+        bool resource_from_path = false;
+    };
 
-    /// The state of one update() while it runs: the maps being rebuilt and the new sightings.
+    /// The state of one update() while it runs. The maps are kept between updates and only
+    /// what changed is touched, so that a refresh of 10,000 unchanged locks allocates nothing.
     struct Pass {
         TimePoint now;
         bool first = false;
-        SeenMap locks, holds, waits;
-        std::vector<Event> started; ///< acquired and wait_started, in snapshot order
+        std::uint64_t number = 0; ///< this update's number (Sighting::seen_in)
         std::size_t order = 0;
+        std::size_t locks_seen = 0, waits_seen = 0;
+        std::vector<Event> started; ///< acquired and wait_started, in snapshot order
+        /// released and wait_ended, with their order in the previous update
+        std::vector<std::pair<std::size_t, Event>> released, wait_ended;
     };
 
-    /// Carries the first sighting of `key` over from `previous` into `current`, or records a
-    /// new one (and its start event).
-    static Seen& carry(Pass& pass, SeenMap& previous, SeenMap& current, const std::string& key,
-                       Event event);
+    /// Marks `sighting` as seen in this pass, or dates a new one (and records its start event,
+    /// `made()`, built only then).
+    template <class MakeEvent>
+    static void sight(Pass& pass, Sighting& sighting, bool is_new, MakeEvent made);
     /// Phase 1: dates one lock, its holders and its waiters.
     void date_lock(Pass& pass, const Snapshot& snapshot, FileLock& lock);
     /// Phase 2: the watched files take the dates of their locks.
     static void date_watched_files(Snapshot& snapshot);
-    /// Phase 3: what is left in the previous maps has gone: released and wait_ended events.
-    static void report_gone(SeenMap& previous, EventKind kind, TimePoint now,
-                            std::vector<Event>& events);
+    /// Phase 3: what this pass did not see has gone: released and wait_ended events.
+    void forget_gone(Pass& pass);
+    static Event gone_event(Sighting& sighting, EventKind kind, TimePoint now);
 
     Clock m_clock;
-    SeenMap m_locks;
-    SeenMap m_holds;
-    SeenMap m_waits;
+    std::unordered_map<std::string, LockSighting> m_locks; ///< by FileLock::id
+    std::unordered_map<std::string, Sighting> m_waits;     ///< by Waiter::id
     std::size_t m_updates = 0;
 };
 
