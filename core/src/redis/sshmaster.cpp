@@ -176,6 +176,7 @@ void SshMaster::start(const std::string& destination, std::chrono::milliseconds 
     std::string failure;
     try {
         m_description = "ssh " + detail::printable_text(destination, 256);
+        m_linger = linger_time();
         if (user_multiplexes(destination, deadline)) {
             state = State::NotShared;
         } else if (m_directory = make_directory(); m_directory.empty()) {
@@ -418,7 +419,6 @@ void SshMaster::release(const std::shared_ptr<SshMaster>& master) noexcept {
 
 // Ends each master idle for its linger time; runs while any Ready master is left.
 void SshMasterRegistry::reap_idle() noexcept {
-    const auto linger = linger_time();
     std::unique_lock lock(mutex);
     for (;;) {
         std::vector<std::shared_ptr<SshMaster>> expired;
@@ -433,12 +433,12 @@ void SshMasterRegistry::reap_idle() noexcept {
                 ready = master.m_state == SshMaster::State::Ready;
             }
             if (ready && master.m_users == 0) {
-                if (now - master.m_idleSince >= linger) {
+                if (now - master.m_idleSince >= master.m_linger) {
                     expired.push_back(std::move(it->second));
                     it = masters.erase(it);
                     continue;
                 }
-                next = std::min(next, master.m_idleSince + linger);
+                next = std::min(next, master.m_idleSince + master.m_linger);
             }
             anyReady = anyReady || ready;
             ++it;

@@ -19,8 +19,8 @@
 //   the watcher sends the master SIGTERM (ssh then closes its connection as for
 //   `ssh -O exit`) and removes the socket directory. Not PR_SET_PDEATHSIG: it fires when the
 //   *thread* that started the child ends, and a GUI's scan pool retires its threads.
-// * The master lingers LOCKSCOPE_SSH_LINGER_MS (default 10000) after its last tunnel closed,
-//   so that rescans every 2 s reuse it.
+// * The master lingers LOCKSCOPE_SSH_LINGER_MS (default 10000, read when it starts) after its
+//   last tunnel closed, so that rescans every 2 s reuse it.
 // * A failed login is reported with ssh's own words, within the connect timeout; a failed
 //   master is not kept (the next connect tries again).
 // Thread-safe: several threads may dial the same destination at once; one logs in, the
@@ -86,8 +86,9 @@ class SshMaster {
     std::string m_failure;
 
     // Set up by start() before it publishes Ready, then read-only.
-    std::string m_description; // "ssh DESTINATION"
-    std::string m_directory;   // 0700, holds the socket
+    std::string m_description;             // "ssh DESTINATION"
+    std::chrono::milliseconds m_linger{0}; // LOCKSCOPE_SSH_LINGER_MS when it started
+    std::string m_directory;               // 0700, holds the socket
     std::string m_socket;
     pid_t m_watcher = -1;     // /bin/sh that runs and ends the master
     int m_lifeline = -1;      // write end of the watcher's stdin: closing it ends the master
