@@ -323,7 +323,12 @@ std::string SshMaster::ended(Deadline deadline) noexcept {
 }
 
 bool SshMaster::alive() noexcept {
-    std::lock_guard lock(m_errorsMutex);
+    // Called under the registry's lock: never wait here for a tunnel that is reading the
+    // master's last words (ended()); busy means alive for now, and a channel of a master
+    // just gone falls back to a login of its own.
+    std::unique_lock lock(m_errorsMutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return true;
     read_errors(); // also keeps ssh's stderr pipe from filling up
     struct stat info {};
     return m_errors >= 0 && ::stat(m_socket.c_str(), &info) == 0;
@@ -384,7 +389,7 @@ void SshMaster::release(const std::shared_ptr<SshMaster>& master) noexcept {
     if (!master)
         return;
     SshMasterRegistry& registry = SshMasterRegistry::instance();
-    std::shared_ptr<SshMaster> failed;
+    std::shared_ptr<SshMaster> ended; // by the caller's reference going, outside the lock
     {
         std::lock_guard lock(registry.mutex);
         if (--master->m_users > 0)
@@ -395,11 +400,13 @@ void SshMaster::release(const std::shared_ptr<SshMaster>& master) noexcept {
             std::lock_guard stateLock(master->m_mutex);
             state = master->m_state;
         }
-        if (state == State::Failed) {
-            // Not kept: the next connect logs in again.
+        if (state == State::Failed ||
+            (state == State::Ready && master->m_linger == std::chrono::milliseconds(0))) {
+            // Not kept: the next connect logs in again. (No linger ends it here and now: the
+            // reaper thread might only run after the next connect took it up again.)
             for (auto it = registry.masters.begin(); it != registry.masters.end(); ++it)
                 if (it->second == master) {
-                    failed = std::move(it->second);
+                    ended = std::move(it->second);
                     registry.masters.erase(it);
                     break;
                 }
