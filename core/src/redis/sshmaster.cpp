@@ -366,18 +366,22 @@ std::shared_ptr<SshMaster> SshMaster::acquire(const std::string& destination,
     stale.reset();
     if (starter)
         master->start(destination, connect_timeout, deadline);
-    State state;
-    {
-        std::unique_lock lock(master->m_mutex);
-        master->m_changed.wait_until(lock, deadline,
-                                     [&] { return master->m_state != State::Starting; });
-        state = master->m_state;
-        if (state == State::Failed)
-            failure = master->m_failure;
-        else if (state == State::Starting)
-            failure = master->m_description +
-                      " failed: ssh did not log in within the connect timeout (" +
-                      std::to_string(connect_timeout.count()) + " ms)";
+    State state = State::Failed;
+    try {
+        {
+            std::unique_lock lock(master->m_mutex);
+            master->m_changed.wait_until(lock, deadline,
+                                         [&] { return master->m_state != State::Starting; });
+            state = master->m_state;
+            if (state == State::Failed)
+                failure = master->m_failure;
+            else if (state == State::Starting) // m_description may still be being written
+                failure = "ssh " + detail::printable_text(destination, 256) +
+                          " failed: ssh did not log in within the connect timeout (" +
+                          std::to_string(connect_timeout.count()) + " ms)";
+        }
+    } catch (...) {
+        failure = "out of memory waiting for the ssh master";
     }
     if (state == State::Ready)
         return master;
