@@ -6,6 +6,10 @@
 // nothing listening, a server that refuses the channel) is a clear error with ssh's own words
 // within the connect timeout, a tunnel lost later is named as such, and no ssh process
 // outlives its connection, not even when the process holding it is killed.
+// The connections to one destination share one ssh login (sshmaster.hpp): one master
+// (`ssh -M -S SOCKET -N`) per destination, each connection a channel of it (`ssh -S SOCKET
+// -W`); the master ends after the linger time once the last one closed, or with the process,
+// and the user's own ControlPath wins.
 
 #include "connection.hpp"
 
@@ -22,12 +26,14 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTest>
 
 #include <QTemporaryDir>
 
 #include <csignal>
+#include <thread>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <memory>
@@ -70,6 +76,44 @@ QList<qint64> processesMentioning(const QByteArray& marker) {
     return found;
 }
 
+// The arguments of process `pid`.
+QList<QByteArray> argumentsOf(qint64 pid) {
+    QFile file(u"/proc/"_s + QString::number(pid) + u"/cmdline"_s);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return file.readAll().split('\0');
+}
+
+// The shared masters among `processes` (ssh -M), and the channels (the others).
+QList<qint64> masters(const QList<qint64>& processes) {
+    QList<qint64> found;
+    for (qint64 pid : processes)
+        if (argumentsOf(pid).contains("-M"))
+            found << pid;
+    return found;
+}
+QList<qint64> channels(const QList<qint64>& processes) {
+    QList<qint64> found;
+    for (qint64 pid : processes)
+        if (!argumentsOf(pid).contains("-M"))
+            found << pid;
+    return found;
+}
+
+// The directory of a master's control socket (its `-S` argument's directory).
+QString socketDirectory(qint64 master) {
+    const QList<QByteArray> arguments = argumentsOf(master);
+    const qsizetype at = arguments.indexOf("-S");
+    if (at < 0 || at + 1 >= arguments.size())
+        return {};
+    return QFileInfo(QString::fromLocal8Bit(arguments[at + 1])).path();
+}
+
+// The logins sshd accepted so far.
+int logins(const SshServer& server) {
+    return int(server.log().count(u"Accepted publickey"_s));
+}
+
 } // namespace
 
 class TestRedisTunnel : public QObject {
@@ -100,6 +144,9 @@ class TestRedisTunnel : public QObject {
   private slots:
     void initTestCase() {
         QVERIFY2(m_ssh.start({{u"bastion"_s, {}}}), qPrintable(m_ssh.errorString()));
+        // A short linger, so that cleanup() sees each test's master end; the default (10 s)
+        // is tested by nothing but its reading.
+        qputenv("LOCKSCOPE_SSH_LINGER_MS", QByteArray::number(qint64(testsupport::timeBound(300))));
         qputenv("LOCKSCOPE_SSH_COMMAND", m_ssh.sshCommand().toLocal8Bit());
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         QVERIFY2(m_certificates.create(), qPrintable(m_certificates.errorString()));
@@ -115,8 +162,10 @@ class TestRedisTunnel : public QObject {
         std::error_code ec;
         QVERIFY2(connection.connect(ec, "tunnel-test"), connection.last_error().c_str());
         QCOMPARE(text(connection.transport_description()), u"plain via ssh bastion"_s);
-        // The ssh that carries it is a child of this process while the connection is open...
-        QCOMPARE(processesMentioning(marker()).size(), 1);
+        // The ssh that carries it (a channel of the shared master) runs while the connection
+        // is open...
+        QCOMPARE(channels(processesMentioning(marker())).size(), 1);
+        QCOMPARE(masters(processesMentioning(marker())).size(), 1);
         QCOMPARE(text(connection.command({"PING"}, ec).text), u"PONG"_s);
         QVERIFY(m_server.clientIdByName("tunnel-test") != 0);
         // ...and is gone, reaped, when it closes (cleanup() checks).
@@ -233,12 +282,92 @@ class TestRedisTunnel : public QObject {
         QVERIFY2(text(connection.peer_address()).contains(u"master 'mymaster' at"_s),
                  qPrintable(text(connection.peer_address())));
         QCOMPARE(text(connection.transport_description()), u"plain via ssh bastion"_s);
-        // Two tunnels: the sentinel that answered (kept open) and the master it named.
-        QCOMPARE(processesMentioning(marker()).size(), 2);
+        // Two tunnels: the sentinel that answered (kept open) and the master it named, both
+        // channels of one ssh login.
+        QCOMPARE(channels(processesMentioning(marker())).size(), 2);
+        QCOMPARE(masters(processesMentioning(marker())).size(), 1);
         portalocker::RedisLease lease("tunnel:sentinel", options);
         QVERIFY2(lease.try_lock(ec), ec.message().c_str());
         QVERIFY(setup.currentMaster().command("EXISTS tunnel:sentinel").integer == 1);
         lease.unlock();
+    }
+
+    void connectionsShareOneLogin() {
+        // No master is left from before (cleanup()); the next connections log in once, be
+        // they dialled at once from several threads (the scan pool) or one after the other.
+        const int before = logins(m_ssh);
+        std::vector<std::string> errors(6);
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < errors.size(); ++i)
+            threads.emplace_back([&, i] {
+                Connection connection(tunnelled(m_server));
+                std::error_code ec;
+                if (!connection.connect(ec))
+                    errors[i] = connection.last_error();
+                else if (connection.command({"PING"}, ec).text != "PONG")
+                    errors[i] = "no PONG: " + connection.last_error();
+            });
+        for (std::thread& thread : threads)
+            thread.join();
+        for (const std::string& error : errors)
+            QVERIFY2(error.empty(), error.c_str());
+        for (int i = 0; i < 3; ++i) {
+            Connection connection(tunnelled(m_server));
+            std::error_code ec;
+            QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+            QCOMPARE(text(connection.command({"PING"}, ec).text), u"PONG"_s);
+        }
+        QTRY_COMPARE(logins(m_ssh), before + 1); // the log may lag a moment behind
+        QTest::qWait(int(testsupport::timeBound(200)));
+        QCOMPARE(logins(m_ssh), before + 1);
+    }
+
+    void masterEndsAfterTheLastClose() {
+        Connection connection(tunnelled(m_server));
+        std::error_code ec;
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        const QList<qint64> found = masters(processesMentioning(marker()));
+        QCOMPARE(found.size(), 1);
+        const QString directory = socketDirectory(found.first());
+        QVERIFY2(!directory.isEmpty() && QFileInfo(directory).isDir(), qPrintable(directory));
+        QCOMPARE(QFileInfo(directory).permissions() &
+                     (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+                 QFile::Permissions());
+        // Closed, the channel ends at once and the master lingers (a rescan would reuse it)...
+        connection.close();
+        QTRY_VERIFY(channels(processesMentioning(marker())).isEmpty());
+        // ...then it ends, and its socket directory is removed.
+        expectNoSshLeft();
+        QTRY_VERIFY(!QFileInfo::exists(directory));
+        // The next connection logs in again.
+        const int before = logins(m_ssh);
+        QVERIFY2(connection.connect(ec), connection.last_error().c_str());
+        QTRY_COMPARE(logins(m_ssh), before + 1);
+    }
+
+    void usersOwnMultiplexingWins() {
+        // The user's ssh config names a ControlPath: their ssh multiplexes, no master of ours
+        // (whose -S would take their path's place and log in a second time).
+        QTemporaryDir controlDirectory;
+        const QByteArray plain = m_ssh.sshCommand().toLocal8Bit();
+        const QByteArray own = plain + " -o ControlMaster=auto -o ControlPath=" +
+                               controlDirectory.path().toLocal8Bit() + "/%C -o ControlPersist=30";
+        qputenv("LOCKSCOPE_SSH_COMMAND", own);
+        const int before = logins(m_ssh);
+        {
+            Connection first(tunnelled(m_server));
+            Connection second(tunnelled(m_server));
+            std::error_code ec;
+            QVERIFY2(first.connect(ec), first.last_error().c_str());
+            QVERIFY2(second.connect(ec), second.last_error().c_str());
+            for (qint64 pid : processesMentioning(marker()))
+                QVERIFY2(!argumentsOf(pid).join(' ').contains("lockscope-ssh-"),
+                         argumentsOf(pid).join(' ').constData());
+            QTRY_COMPARE(logins(m_ssh), before + 1); // theirs: ControlMaster=auto
+        }
+        QProcess::execute(
+            u"sh"_s, {u"-c"_s, QString::fromLocal8Bit(own) + u" -O exit bastion 2>/dev/null"_s});
+        qputenv("LOCKSCOPE_SSH_COMMAND", plain);
     }
 
     void badDestinations_data() {
@@ -347,17 +476,24 @@ class TestRedisTunnel : public QObject {
 
     void killedHolderLeavesNoSsh() {
         // lockctl holds a lease through the tunnel and is killed: its ssh reads end-of-file
-        // on the socket the kernel closed and ends too.
+        // on the socket the kernel closed and ends too; its master's watcher reads
+        // end-of-file on the lifeline and ends the master.
         testsupport::ChildProcess holder;
         QVERIFY(holder.start(testsupport::programPath("LOCKSCOPE_LOCKCTL"),
                              {u"redis"_s, u"--url"_s, m_server.url(), u"--ssh"_s, u"bastion"_s,
                               u"hold"_s, u"tunnel:killed"_s, u"--lease"_s, u"30000"_s}));
         QVERIFY2(!holder.waitFor(u"holding"_s, int(testsupport::timeBound(15000))).isEmpty(),
                  qPrintable(holder.standardError()));
-        QVERIFY(!processesMentioning(marker()).isEmpty());
+        // Its tunnel is a channel of a master of its own: both end, the socket directory goes.
+        QCOMPARE(channels(processesMentioning(marker())).size(), 1);
+        const QList<qint64> found = masters(processesMentioning(marker()));
+        QCOMPARE(found.size(), 1);
+        const QString directory = socketDirectory(found.first());
+        QVERIFY(QFileInfo(directory).isDir());
         ::kill(static_cast<pid_t>(holder.pid()), SIGKILL);
         holder.waitForExit();
         expectNoSshLeft();
+        QTRY_VERIFY(!QFileInfo::exists(directory));
     }
 };
 

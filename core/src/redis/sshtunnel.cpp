@@ -38,15 +38,16 @@ std::string destination_problem(const std::string& destination) {
 
 // ssh's argv: `ssh OPTIONS -W HOST:PORT DEST`, or with LOCKSCOPE_SSH_COMMAND
 // `/bin/sh -c '<command> "$@"' lockscope-ssh OPTIONS -W HOST:PORT DEST`, so that the user's
-// text is shell syntax and our words are never re-parsed (as for `lockctl --host`).
+// text is shell syntax and our words are never re-parsed (as for `lockctl --host`). With a
+// shared master, `-S SOCKET -o ControlMaster=no` make it a channel of that login (and should
+// the socket be gone, ssh logs in by itself).
 std::vector<std::string> ssh_argv(const std::string& destination, const std::string& host, int port,
-                                  std::chrono::milliseconds connect_timeout) {
-    std::vector<std::string> argv;
-    const char* command = std::getenv("LOCKSCOPE_SSH_COMMAND");
-    if (command && *command)
-        argv = {"/bin/sh", "-c", std::string(command) + " \"$@\"", "lockscope-ssh"};
-    else
-        argv = {"ssh"};
+                                  std::chrono::milliseconds connect_timeout,
+                                  const SshMaster* master) {
+    std::vector<std::string> argv = SshMaster::command_words();
+    if (master) {
+        argv.insert(argv.end(), {"-S", master->control_path(), "-o", "ControlMaster=no"});
+    }
     const auto seconds =
         std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(connect_timeout).count());
     const std::string target = (host.find(':') != std::string::npos ? '[' + host + ']' : host) +
@@ -85,6 +86,14 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
         std::unique_ptr<SshTunnel> tunnel(new SshTunnel);
         tunnel->m_description = "ssh " + shown;
         tunnel->m_target = detail::printable_text(host, 256) + ':' + std::to_string(port);
+        std::string failure;
+        tunnel->m_master = SshMaster::acquire(destination, connect_timeout,
+                                              Clock::now() + connect_timeout, failure);
+        if (!tunnel->m_master && !failure.empty()) {
+            ec = make_error_code(errc::connect_failed);
+            message = std::move(failure);
+            return nullptr;
+        }
         int pair[2];
         int errors[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -105,7 +114,8 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
         ::fcntl(pair[0], F_SETFL, ::fcntl(pair[0], F_GETFL) | O_NONBLOCK);
         ::fcntl(errors[0], F_SETFL, ::fcntl(errors[0], F_GETFL) | O_NONBLOCK);
 
-        const std::vector<std::string> words = ssh_argv(destination, host, port, connect_timeout);
+        const std::vector<std::string> words =
+            ssh_argv(destination, host, port, connect_timeout, tunnel->m_master.get());
         std::vector<char*> argv;
         for (const std::string& word : words)
             argv.push_back(const_cast<char*>(word.c_str()));
@@ -170,6 +180,7 @@ SshTunnel::~SshTunnel() {
         reap(true);
     }
     close_quietly(m_errors);
+    SshMaster::release(m_master);
 }
 
 int SshTunnel::take_socket() noexcept {
@@ -218,6 +229,16 @@ void SshTunnel::read_errors() noexcept {
 
 std::string SshTunnel::failure(Deadline deadline) noexcept {
     try {
+        // A channel of a shared master says little or nothing when the master's connection
+        // is lost (it may even outlive it for a moment); the master says why.
+        auto master_lost = [&]() -> std::string {
+            if (!m_master)
+                return {};
+            const Deadline soon = std::min(deadline, Clock::now() + std::chrono::milliseconds(50));
+            std::string lost = m_master->ended(soon);
+            return lost.empty() ? lost
+                                : m_description + " failed: " + detail::printable_text(lost, 1024);
+        };
         // ssh's stderr reaches end-of-file when it exits; then it is reaped.
         while (m_errors >= 0) {
             read_errors();
@@ -226,13 +247,13 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
             pollfd descriptor{m_errors, POLLIN, 0};
             const int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
             if (ready == 0)
-                return {};
+                return master_lost();
             if (ready < 0 && errno != EINTR)
                 break;
         }
         while (!reap(false)) {
             if (Clock::now() >= deadline)
-                return {};
+                return master_lost();
             ::usleep(2000); // stderr closed: the exit follows at once
         }
         // ssh's lines (it ends them with \r\n) joined into one message line.
@@ -254,6 +275,10 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
             status = "exit status " + std::to_string(WEXITSTATUS(m_status));
         else if (WIFSIGNALED(m_status))
             status = "killed by signal " + std::to_string(WTERMSIG(m_status));
+        if (text.empty()) {
+            if (std::string lost = master_lost(); !lost.empty())
+                return lost;
+        }
         if (text.empty() && WIFEXITED(m_status) && WEXITSTATUS(m_status) == 0)
             return {}; // the channel simply closed: the server ended the connection
         if (text.empty())
@@ -261,7 +286,10 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
         std::string result = m_description + " failed: " + detail::printable_text(text, 1024) +
                              (status.empty() ? std::string() : " (" + status + ")");
         // At LogLevel ERROR ssh says only this when the far side refused the channel.
-        if (text.find("stdio forwarding failed") != std::string::npos &&
+        // Through a shared master the channel says "Stdio forwarding request failed: Session
+        // open refused by peer" instead.
+        if ((text.find("stdio forwarding failed") != std::string::npos ||
+             text.find("Stdio forwarding request failed") != std::string::npos) &&
             text.find("open failed") == std::string::npos)
             result += ": the ssh server could not open a channel to " + m_target +
                       " (open failed: nothing listening there, or forwarding not allowed)";

@@ -4,6 +4,9 @@
 // whose stdin and stdout are one end of a socketpair; the connection speaks RESP (and TLS)
 // on the other end as on a TCP socket.
 //
+// Each connection's `ssh -W` is a channel of one shared login to its destination (an
+// SshMaster, sshmaster.hpp), unless the user's ssh config multiplexes by itself.
+//
 // Why one `ssh -W` per connection rather than a shared `-L` port forward:
 // * nothing listens: a forwarded 127.0.0.1 port would let every local user reach the Redis
 //   server behind the bastion with our credentials; a socketpair is ours alone;
@@ -12,8 +15,7 @@
 //   ssh reads end-of-file and exits. No PR_SET_PDEATHSIG (which fires when the *thread*
 //   that spawned the child ends, and would cut a GUI's tunnels when a pool thread retires);
 // * the user's ssh configuration decides the rest, as for any ssh: ProxyJump, agent, keys,
-//   known_hosts, and ControlMaster/ControlPersist to share one ssh connection among many
-//   tunnels (then each tunnel is a cheap multiplexed channel instead of a new login).
+//   known_hosts, and ControlMaster/ControlPath if they set those up themselves.
 //
 // The ssh command is `ssh`, or LOCKSCOPE_SSH_COMMAND (shell syntax, as git's
 // GIT_SSH_COMMAND), with BatchMode=yes (never a password prompt), ConnectTimeout from the
@@ -22,6 +24,7 @@
 // want to release a lock) and not its tunnel. Internal to the Redis code.
 
 #include "clock.hpp"
+#include "sshmaster.hpp"
 
 #include <chrono>
 #include <memory>
@@ -77,7 +80,8 @@ class SshTunnel {
     bool m_reaped = false;
     std::string m_stderr;
     std::string m_description;
-    std::string m_target; // host:port the channel is opened to, for messages
+    std::string m_target;                // host:port the channel is opened to, for messages
+    std::shared_ptr<SshMaster> m_master; // the shared login the channel uses, if any
 };
 
 } // namespace portalocker::redis

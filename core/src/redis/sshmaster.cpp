@@ -1,0 +1,474 @@
+#include "sshmaster.hpp"
+
+#include "../printable.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+
+extern char** environ;
+
+namespace portalocker::redis {
+
+// Every master of the process, by destination and ssh command, and the thread that ends
+// idle ones after their linger time. Never destroyed (a detached thread uses it until the
+// process ends; at exit the kernel closes the lifelines and the watchers end the masters).
+struct SshMasterRegistry {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::map<std::string, std::shared_ptr<SshMaster>> masters;
+    bool reaperRunning = false;
+
+    static SshMasterRegistry& instance() {
+        static SshMasterRegistry* registry = new SshMasterRegistry;
+        return *registry;
+    }
+    void reap_idle() noexcept;
+};
+
+namespace {
+
+std::chrono::milliseconds linger_time() {
+    if (const char* text = std::getenv("LOCKSCOPE_SSH_LINGER_MS"); text && *text) {
+        char* end = nullptr;
+        const long long value = std::strtoll(text, &end, 10);
+        if (end && *end == '\0' && value >= 0)
+            return std::chrono::milliseconds(value);
+    }
+    return std::chrono::milliseconds(10000);
+}
+
+void close_quietly(int& fd) noexcept {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+// Starts `words` in a session of its own with the given stdin/stdout/stderr and nothing else
+// of ours, default signal dispositions and an empty mask (as SshTunnel starts ssh). The
+// error number of posix_spawn, 0 on success.
+int spawn(const std::vector<std::string>& words, int in, int out, int err, pid_t& pid) {
+    std::vector<char*> argv;
+    for (const std::string& word : words)
+        argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err, STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+#endif
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigset_t defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD})
+        sigaddset(&defaults, signal);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    const int status = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    return status;
+}
+
+// Waits for `pid` until `deadline`, then kills its process group and waits for it.
+void reap_within(pid_t pid, Deadline deadline) noexcept {
+    int status = 0;
+    for (;;) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR))
+            return;
+        if (Clock::now() >= deadline)
+            break;
+        ::usleep(2000);
+    }
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// Whether the user's ssh configuration for `destination` names a ControlPath (`ssh -G`
+// prints the effective configuration). Then ssh multiplexes as they set it up. False when
+// ssh -G cannot tell (an old ssh, a wrapper that does not pass it on).
+bool user_multiplexes(const std::string& destination, Deadline deadline) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0)
+        return false;
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    std::vector<std::string> words = SshMaster::command_words();
+    words.insert(words.end(), {"-G", destination});
+    pid_t pid = -1;
+    const int status = null < 0 ? EBADF : spawn(words, null, out[1], null, pid);
+    ::close(out[1]);
+    if (null >= 0)
+        ::close(null);
+    std::string text;
+    if (status == 0) {
+        char buffer[4096];
+        for (;;) {
+            pollfd descriptor{out[0], POLLIN, 0};
+            const int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                break;
+            const ssize_t got = ::read(out[0], buffer, sizeof buffer);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0 || text.size() > 65536)
+                break;
+            text.append(buffer, static_cast<std::size_t>(got));
+        }
+        reap_within(pid, Clock::now());
+    }
+    ::close(out[0]);
+    const std::size_t at = text.find("\ncontrolpath ");
+    if (at == std::string::npos)
+        return false;
+    const std::size_t start = at + std::strlen("\ncontrolpath ");
+    const std::size_t end = text.find('\n', start);
+    return text.compare(start, end - start, "none") != 0;
+}
+
+// The directory for the socket: a socket path must fit sun_path (108 bytes), so a long
+// TMPDIR gives way to /tmp.
+std::string make_directory() {
+    std::string base = "/tmp";
+    if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp == '/' && std::strlen(tmp) < 60)
+        base = tmp;
+    std::string path = base + "/lockscope-ssh-XXXXXX";
+    if (!::mkdtemp(path.data())) // mode 0700
+        return {};
+    return path;
+}
+
+} // namespace
+
+std::vector<std::string> SshMaster::command_words() {
+    const char* command = std::getenv("LOCKSCOPE_SSH_COMMAND");
+    if (command && *command)
+        return {"/bin/sh", "-c", std::string(command) + " \"$@\"", "lockscope-ssh"};
+    return {"ssh"};
+}
+
+void SshMaster::start(const std::string& destination, std::chrono::milliseconds connect_timeout,
+                      Deadline deadline) noexcept {
+    State state = State::Failed;
+    std::string failure;
+    try {
+        m_description = "ssh " + detail::printable_text(destination, 256);
+        m_linger = linger_time();
+        if (user_multiplexes(destination, deadline)) {
+            state = State::NotShared;
+        } else if (m_directory = make_directory(); m_directory.empty()) {
+            state = State::NotShared; // tunnels then log in each, as without a master
+        } else {
+            m_socket = m_directory + "/master";
+            int lifeline[2] = {-1, -1};
+            int errors[2] = {-1, -1};
+            const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (null < 0 || ::pipe2(lifeline, O_CLOEXEC) != 0 || ::pipe2(errors, O_CLOEXEC) != 0) {
+                failure =
+                    m_description + " failed: cannot start the ssh master: " + std::strerror(errno);
+            } else {
+                const char* command = std::getenv("LOCKSCOPE_SSH_COMMAND");
+                const std::string ssh = command && *command ? std::string(command) : "ssh";
+                // The master runs in the background with stdin from /dev/null; the watcher
+                // gives up its stderr (only ssh's remains on our pipe, so its end-of-file
+                // means ssh exited) and waits for end-of-file on its stdin, our lifeline.
+                const std::string script = "d=$1; shift\n" + ssh +
+                                           " \"$@\" </dev/null >/dev/null &\n"
+                                           "p=$!\nexec 2>/dev/null\n"
+                                           "while read -r _; do :; done\n"
+                                           "kill $p\nwait $p\nrm -rf \"$d\"\n";
+                const auto seconds = std::max<long long>(
+                    1, std::chrono::ceil<std::chrono::seconds>(connect_timeout).count());
+                std::vector<std::string> words = {"/bin/sh",   "-c", script, "lockscope-ssh-master",
+                                                  m_directory, "-M", "-S",   m_socket,
+                                                  "-N"};
+                for (std::string option : std::initializer_list<std::string>{
+                         "ControlPersist=no", "BatchMode=yes", "ServerAliveInterval=15",
+                         "ServerAliveCountMax=3", "ConnectTimeout=" + std::to_string(seconds)}) {
+                    words.emplace_back("-o");
+                    words.push_back(std::move(option));
+                }
+                words.push_back(destination);
+                const int status = spawn(words, lifeline[0], null, errors[1], m_watcher);
+                if (status != 0) {
+                    m_watcher = -1;
+                    failure = m_description + " failed: cannot start /bin/sh for the ssh master: " +
+                              std::strerror(status);
+                } else {
+                    m_lifeline = std::exchange(lifeline[1], -1);
+                    m_errors = std::exchange(errors[0], -1);
+                    ::fcntl(m_errors, F_SETFL, ::fcntl(m_errors, F_GETFL) | O_NONBLOCK);
+                }
+            }
+            for (int fd : {lifeline[0], lifeline[1], errors[0], errors[1], null})
+                if (fd >= 0)
+                    ::close(fd);
+            // Logged in once the control socket exists (ssh creates it after authentication);
+            // failed when ssh's stderr ends (it exited).
+            while (m_watcher > 0) {
+                struct stat info {};
+                if (::stat(m_socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {
+                    state = State::Ready;
+                    break;
+                }
+                std::lock_guard lock(m_errorsMutex);
+                read_errors();
+                if (m_errors < 0) {
+                    std::string text = detail::printable_text(joined(), 1024);
+                    failure = m_description + " failed: " +
+                              (text.empty() ? "the ssh master ended without a message" : text);
+                    break;
+                }
+                if (Clock::now() >= deadline) {
+                    failure = m_description +
+                              " failed: ssh did not log in within the connect timeout (" +
+                              std::to_string(connect_timeout.count()) + " ms)";
+                    break;
+                }
+                pollfd descriptor{m_errors, POLLIN, 0};
+                ::poll(&descriptor, 1, std::min(poll_timeout(deadline), 5));
+            }
+        }
+    } catch (...) {
+        failure = "out of memory starting the ssh master";
+    }
+    std::lock_guard lock(m_mutex);
+    m_state = state;
+    m_failure = std::move(failure);
+    m_changed.notify_all();
+}
+
+SshMaster::~SshMaster() {
+    close_quietly(m_lifeline); // the watcher ends the master and removes the directory
+    if (m_watcher > 0)
+        reap_within(m_watcher, Clock::now() + std::chrono::seconds(2));
+    close_quietly(m_errors);
+    if (!m_directory.empty()) { // in case the watcher could not (it was killed)
+        ::unlink(m_socket.c_str());
+        ::rmdir(m_directory.c_str());
+    }
+}
+
+void SshMaster::read_errors() noexcept {
+    char buffer[2048];
+    while (m_errors >= 0) {
+        const ssize_t got = ::read(m_errors, buffer, sizeof buffer);
+        if (got > 0) {
+            if (m_stderr.size() < 16384) // bounded: a chatty LogLevel must not grow it
+                m_stderr.append(buffer, static_cast<std::size_t>(got));
+        } else if (got == 0) {
+            close_quietly(m_errors);
+        } else if (errno != EINTR) {
+            return;
+        }
+    }
+}
+
+std::string SshMaster::joined() const noexcept {
+    try {
+        std::string text;
+        std::size_t start = 0;
+        while (start < m_stderr.size()) {
+            std::size_t end = m_stderr.find('\n', start);
+            if (end == std::string::npos)
+                end = m_stderr.size();
+            std::string line = m_stderr.substr(start, end - start);
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
+            if (!line.empty())
+                text += (text.empty() ? "" : "; ") + line;
+            start = end + 1;
+        }
+        return text;
+    } catch (...) {
+        return {};
+    }
+}
+
+std::string SshMaster::ended(Deadline deadline) noexcept {
+    std::lock_guard lock(m_errorsMutex);
+    for (;;) {
+        read_errors();
+        if (m_errors < 0) {
+            std::string text = joined();
+            return text.empty() ? std::string("the shared ssh login ended") : text;
+        }
+        pollfd descriptor{m_errors, POLLIN, 0};
+        if (::poll(&descriptor, 1, poll_timeout(deadline)) == 0)
+            return {};
+    }
+}
+
+bool SshMaster::alive() noexcept {
+    // Called under the registry's lock: never wait here for a tunnel that is reading the
+    // master's last words (ended()); busy means alive for now, and a channel of a master
+    // just gone falls back to a login of its own.
+    std::unique_lock lock(m_errorsMutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return true;
+    read_errors(); // also keeps ssh's stderr pipe from filling up
+    struct stat info {};
+    return m_errors >= 0 && ::stat(m_socket.c_str(), &info) == 0;
+}
+
+std::shared_ptr<SshMaster> SshMaster::acquire(const std::string& destination,
+                                              std::chrono::milliseconds connect_timeout,
+                                              Deadline deadline, std::string& failure) noexcept {
+    SshMasterRegistry& registry = SshMasterRegistry::instance();
+    std::shared_ptr<SshMaster> master;
+    std::shared_ptr<SshMaster> stale; // ended outside the lock
+    bool starter = false;
+    try {
+        const std::vector<std::string> command = command_words();
+        std::string key = destination;
+        for (const std::string& word : command)
+            key += '\0' + word;
+        std::lock_guard lock(registry.mutex);
+        std::shared_ptr<SshMaster>& slot = registry.masters[key];
+        if (slot) {
+            std::lock_guard state(slot->m_mutex);
+            // A master whose connection ended (bastion restarted, killed) is replaced.
+            if (slot->m_state == State::Failed || (slot->m_state == State::Ready && !slot->alive()))
+                stale = std::move(slot);
+        }
+        if (!slot) {
+            slot.reset(new SshMaster);
+            starter = true;
+        }
+        master = slot;
+        ++master->m_users;
+    } catch (...) {
+        return nullptr; // tunnels log in each, as without a master
+    }
+    stale.reset();
+    if (starter)
+        master->start(destination, connect_timeout, deadline);
+    State state = State::Failed;
+    try {
+        {
+            std::unique_lock lock(master->m_mutex);
+            master->m_changed.wait_until(lock, deadline,
+                                         [&] { return master->m_state != State::Starting; });
+            state = master->m_state;
+            if (state == State::Failed)
+                failure = master->m_failure;
+            else if (state == State::Starting) // m_description may still be being written
+                failure = "ssh " + detail::printable_text(destination, 256) +
+                          " failed: ssh did not log in within the connect timeout (" +
+                          std::to_string(connect_timeout.count()) + " ms)";
+        }
+    } catch (...) {
+        failure = "out of memory waiting for the ssh master";
+    }
+    if (state == State::Ready)
+        return master;
+    release(master);
+    return nullptr;
+}
+
+void SshMaster::release(const std::shared_ptr<SshMaster>& master) noexcept {
+    if (!master)
+        return;
+    SshMasterRegistry& registry = SshMasterRegistry::instance();
+    std::shared_ptr<SshMaster> ended; // by the caller's reference going, outside the lock
+    {
+        std::lock_guard lock(registry.mutex);
+        if (--master->m_users > 0)
+            return;
+        master->m_idleSince = Clock::now();
+        State state;
+        {
+            std::lock_guard stateLock(master->m_mutex);
+            state = master->m_state;
+        }
+        if (state == State::Failed ||
+            (state == State::Ready && master->m_linger == std::chrono::milliseconds(0))) {
+            // Not kept: the next connect logs in again. (No linger ends it here and now: the
+            // reaper thread might only run after the next connect took it up again.)
+            for (auto it = registry.masters.begin(); it != registry.masters.end(); ++it)
+                if (it->second == master) {
+                    ended = std::move(it->second);
+                    registry.masters.erase(it);
+                    break;
+                }
+        } else if (state == State::Ready) {
+            registry.changed.notify_all();
+            if (!registry.reaperRunning) {
+                try {
+                    std::thread([&registry] { registry.reap_idle(); }).detach();
+                    registry.reaperRunning = true;
+                } catch (...) {
+                    // No thread: the master then lives until the process ends.
+                }
+            }
+        }
+    }
+}
+
+// Ends each master idle for its linger time; runs while any Ready master is left.
+void SshMasterRegistry::reap_idle() noexcept {
+    std::unique_lock lock(mutex);
+    for (;;) {
+        std::vector<std::shared_ptr<SshMaster>> expired;
+        Clock::time_point next = Clock::time_point::max();
+        bool anyReady = false;
+        const auto now = Clock::now();
+        for (auto it = masters.begin(); it != masters.end();) {
+            SshMaster& master = *it->second;
+            bool ready;
+            {
+                std::lock_guard state(master.m_mutex);
+                ready = master.m_state == SshMaster::State::Ready;
+            }
+            if (ready && master.m_users == 0) {
+                if (now - master.m_idleSince >= master.m_linger) {
+                    expired.push_back(std::move(it->second));
+                    it = masters.erase(it);
+                    continue;
+                }
+                next = std::min(next, master.m_idleSince + master.m_linger);
+            }
+            anyReady = anyReady || ready;
+            ++it;
+        }
+        if (!expired.empty()) {
+            lock.unlock();
+            expired.clear(); // ends them (closes the lifelines, reaps the watchers)
+            lock.lock();
+            continue;
+        }
+        if (!anyReady) {
+            reaperRunning = false;
+            return;
+        }
+        if (next == Clock::time_point::max())
+            changed.wait(lock);
+        else
+            changed.wait_until(lock, next);
+    }
+}
+
+} // namespace portalocker::redis
