@@ -98,10 +98,13 @@ bool SentinelSetup::start(const Tls* tls, const QByteArray& sentinelPassword) {
     }
     // Ready when every sentinel knows the replica and the other two sentinels (a failover
     // needs a replica to promote, and for a master that died, a quorum), and the replica
-    // is in sync.
+    // is in sync - on both sides: after a diskless sync the master counts the replica as
+    // online (and ROLE lists it) only at its first REPLCONF ACK, up to a second after the
+    // replica already reports its link up.
     QDeadlineTimer deadline(30000);
     while (!deadline.hasExpired()) {
-        bool ready = m_second.command("INFO replication").text.contains("master_link_status:up");
+        bool ready = m_second.command("INFO replication").text.contains("master_link_status:up") &&
+                     m_first.command("INFO replication").text.contains("state=online");
         for (int port : m_sentinelPorts) {
             RedisReply master = sentinelCommandAt(port, {"SENTINEL", "MASTER", masterName()});
             ready = ready && fieldOf(master, "num-slaves") == "1" &&
