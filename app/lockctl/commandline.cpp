@@ -1,5 +1,6 @@
 #include "commandline.hpp"
 
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -73,6 +74,14 @@ std::optional<double> parseSeconds(const std::string& text) {
     errno = 0;
     double value = std::strtod(text.c_str(), &end);
     if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(value) || value < 0)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<unsigned> parseSlotCount(const std::string& text) {
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 10000)
         return std::nullopt;
     return value;
 }

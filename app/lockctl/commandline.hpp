@@ -42,4 +42,7 @@ CLI::Validator checkWith(std::function<std::string(const std::string& text)> why
 /// Parses a non-negative number of seconds ("0", "2.5"); nullopt if invalid.
 std::optional<double> parseSeconds(const std::string& text);
 
+/// Parses a semaphore's MAXIMUM (its number of slots): 1 to 10000; nullopt if invalid.
+std::optional<unsigned> parseSlotCount(const std::string& text);
+
 } // namespace lockctl

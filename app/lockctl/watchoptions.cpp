@@ -12,15 +12,6 @@ namespace {
 
 namespace inspect = portalocker::inspect;
 
-/// MAXIMUM of --watch-semaphore: 1 to 10000 slots (as `lockctl who --semaphore`).
-std::optional<unsigned> parse_maximum(const std::string& text) {
-    unsigned value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 10000)
-        return std::nullopt;
-    return value;
-}
-
 } // namespace
 
 void WatchOptions::fail(std::string message) {
@@ -55,7 +46,7 @@ void WatchOptions::add_to(CLI::App& parser) {
         .add_option_function<std::vector<std::string>>(
             "--watch-semaphore",
             [this](const std::vector<std::string>& words) {
-                const auto maximum = parse_maximum(words.at(2));
+                const auto maximum = parseSlotCount(words.at(2));
                 if (!maximum)
                     fail("--watch-semaphore: MAXIMUM must be a number from 1 to 10000, not '" +
                          words[2] + "'");

@@ -49,15 +49,6 @@ struct WhoOptions {
     std::string pattern = std::string(inspect::default_slot_pattern);
 };
 
-/// MAXIMUM of --semaphore: 1 to 10000 slots.
-std::optional<unsigned> parse_maximum(const std::string& text) {
-    unsigned value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 10000)
-        return std::nullopt;
-    return value;
-}
-
 /// Parses the arguments; the exit status to end with at once (see parseCommandLine()), or
 /// nullopt to go on with `options`.
 std::optional<int> parse(Arguments arguments, WhoOptions& options) {
@@ -70,12 +61,12 @@ std::optional<int> parse(Arguments arguments, WhoOptions& options) {
                 "--semaphore",
                 [&options](const std::vector<std::string>& words) {
                     options.semaphore_name = words[0];
-                    options.maximum = *parse_maximum(words[1]);
+                    options.maximum = *parseSlotCount(words[1]);
                 })
             ->expected(2)
             ->type_name("NAME MAXIMUM")
             ->check(checkWith([](const std::string& text) {
-                        return parse_maximum(text)
+                        return parseSlotCount(text)
                                    ? std::string()
                                    : "MAXIMUM must be a number from 1 to 10000, not '" + text + "'";
                     }).application_index(1));
