@@ -1,29 +1,29 @@
 #include "sshmaster.hpp"
 
 #include "../printable.hpp"
+#include "sshspawn.hpp"
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <map>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
 
-extern char** environ;
-
 namespace portalocker::redis {
 
 // Every master of the process, by destination and ssh command, and the thread that ends
-// idle ones after their linger time. Never destroyed (a detached thread uses it until the
-// process ends; at exit the kernel closes the lifelines and the watchers end the masters).
+// idle ones after their linger time. Never destroyed: the reaper thread is detached and
+// touches nothing but the registry and the masters it has taken out of it (owned by the
+// thread while it ends them; ~SshMaster sleeps on the watcher's pidfd, sshspawn.hpp), so a
+// process that exits meanwhile leaves it nothing freed to touch. At exit the kernel closes
+// the lifelines and the watchers end the masters. The thread returns once no master is left
+// to linger.
 struct SshMasterRegistry {
     std::mutex mutex;
     std::condition_variable changed;
@@ -56,56 +56,6 @@ void close_quietly(int& fd) noexcept {
     }
 }
 
-// Starts `words` in a session of its own with the given stdin/stdout/stderr and nothing else
-// of ours, default signal dispositions and an empty mask (as SshTunnel starts ssh). The
-// error number of posix_spawn, 0 on success.
-int spawn(const std::vector<std::string>& words, int in, int out, int err, pid_t& pid) {
-    std::vector<char*> argv;
-    for (const std::string& word : words)
-        argv.push_back(const_cast<char*>(word.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err, STDERR_FILENO);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-#endif
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigset_t defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD})
-        sigaddset(&defaults, signal);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    const int status = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    return status;
-}
-
-// Waits for `pid` until `deadline`, then kills its process group and waits for it.
-void reap_within(pid_t pid, Deadline deadline) noexcept {
-    int status = 0;
-    for (;;) {
-        const pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid || (done < 0 && errno != EINTR))
-            return;
-        if (Clock::now() >= deadline)
-            break;
-        ::usleep(2000);
-    }
-    ::kill(-pid, SIGKILL);
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-}
-
 // Whether the user's ssh configuration for `destination` names a ControlPath (`ssh -G`
 // prints the effective configuration). Then ssh multiplexes as they set it up. False when
 // ssh -G cannot tell (an old ssh, a wrapper that does not pass it on).
@@ -117,7 +67,7 @@ bool user_multiplexes(const std::string& destination, Deadline deadline) {
     std::vector<std::string> words = SshMaster::command_words();
     words.insert(words.end(), {"-G", destination});
     pid_t pid = -1;
-    const int status = null < 0 ? EBADF : spawn(words, null, out[1], null, pid);
+    const int status = null < 0 ? EBADF : spawn_in_session(words, null, out[1], null, pid);
     ::close(out[1]);
     if (null >= 0)
         ::close(null);
@@ -212,7 +162,7 @@ void SshMaster::start(const std::string& destination, std::chrono::milliseconds 
                     words.push_back(std::move(option));
                 }
                 words.push_back(destination);
-                const int status = spawn(words, lifeline[0], null, errors[1], m_watcher);
+                const int status = spawn_in_session(words, lifeline[0], null, errors[1], m_watcher);
                 if (status != 0) {
                     m_watcher = -1;
                     failure = m_description + " failed: cannot start /bin/sh for the ssh master: " +

@@ -1,6 +1,7 @@
 #include "sshtunnel.hpp"
 
 #include "../printable.hpp"
+#include "sshspawn.hpp"
 
 #include <portalocker/exceptions.hpp>
 
@@ -11,14 +12,11 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
 #include <vector>
-
-extern char** environ;
 
 namespace portalocker::redis {
 namespace {
@@ -114,48 +112,16 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
         ::fcntl(pair[0], F_SETFL, ::fcntl(pair[0], F_GETFL) | O_NONBLOCK);
         ::fcntl(errors[0], F_SETFL, ::fcntl(errors[0], F_GETFL) | O_NONBLOCK);
 
+        // stdin and stdout: the socket; stderr: our pipe.
         const std::vector<std::string> words =
             ssh_argv(destination, host, port, connect_timeout, tunnel->m_master.get());
-        std::vector<char*> argv;
-        for (const std::string& word : words)
-            argv.push_back(const_cast<char*>(word.c_str()));
-        argv.push_back(nullptr);
-
-        // stdin and stdout: the socket; stderr: our pipe (dup2 clears close-on-exec there).
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, pair[1], STDIN_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, pair[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, errors[1], STDERR_FILENO);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-        // Nothing else of ours reaches ssh, close-on-exec or not: a lock file descriptor of
-        // the caller's, inherited by an ssh that outlives a release, would keep it locked.
-        posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-#endif
-        // A session of its own (no terminal: no prompt, no Ctrl-C from it), default signal
-        // dispositions and an empty mask whatever the caller has (lockctl ignores SIGPIPE).
-        posix_spawnattr_t attributes;
-        posix_spawnattr_init(&attributes);
-        sigset_t none;
-        sigset_t defaults;
-        sigemptyset(&none);
-        sigemptyset(&defaults);
-        for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD})
-            sigaddset(&defaults, signal);
-        posix_spawnattr_setsigmask(&attributes, &none);
-        posix_spawnattr_setsigdefault(&attributes, &defaults);
-        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                                  POSIX_SPAWN_SETSIGDEF);
         pid_t pid = -1;
-        const int status =
-            ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attributes);
+        const int status = spawn_in_session(words, pair[1], pair[1], errors[1], pid);
         ::close(pair[1]);
         ::close(errors[1]);
         if (status != 0) {
             ec = make_error_code(errc::connect_failed);
-            message = "cannot start the ssh tunnel (" + std::string(argv[0]) +
+            message = "cannot start the ssh tunnel (" + words.front() +
                       "): " + std::strerror(status) +
                       (status == ENOENT ? " (install the OpenSSH client)" : "");
             return nullptr; // the destructor closes the descriptors
@@ -177,7 +143,7 @@ SshTunnel::~SshTunnel() {
     // in a session of its own, so the group is the tunnel's and nothing else.
     if (m_pid > 0 && !m_reaped) {
         ::kill(-m_pid, SIGKILL);
-        reap(true);
+        wait_for_child(m_pid, Clock::time_point::max(), m_status);
     }
     close_quietly(m_errors);
     SshMaster::release(m_master);
@@ -185,26 +151,6 @@ SshTunnel::~SshTunnel() {
 
 int SshTunnel::take_socket() noexcept {
     return std::exchange(m_socket, -1);
-}
-
-bool SshTunnel::reap(bool wait) noexcept {
-    if (m_reaped || m_pid <= 0)
-        return true;
-    for (;;) {
-        const pid_t done = ::waitpid(m_pid, &m_status, wait ? 0 : WNOHANG);
-        if (done == m_pid) {
-            m_reaped = true;
-            return true;
-        }
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done < 0) { // reaped by somebody else (ECHILD): gone all the same
-            m_reaped = true;
-            m_status = 0;
-            return true;
-        }
-        return false;
-    }
 }
 
 void SshTunnel::read_errors() noexcept {
@@ -251,10 +197,11 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
             if (ready < 0 && errno != EINTR)
                 break;
         }
-        while (!reap(false)) {
-            if (Clock::now() >= deadline)
+        // stderr closed: the exit follows at once.
+        if (!m_reaped && m_pid > 0) {
+            if (!wait_for_child(m_pid, deadline, m_status))
                 return master_lost();
-            ::usleep(2000); // stderr closed: the exit follows at once
+            m_reaped = true;
         }
         // ssh's lines (it ends them with \r\n) joined into one message line.
         std::string text;

@@ -71,7 +71,6 @@ class SshTunnel {
   private:
     SshTunnel() = default;
     void read_errors() noexcept;
-    bool reap(bool wait) noexcept;
 
     pid_t m_pid = -1;
     int m_socket = -1;
