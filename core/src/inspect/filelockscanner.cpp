@@ -1,7 +1,6 @@
 #include <portalocker/inspect/filelockscanner.hpp>
 
 #include <portalocker/inspect/proclocksparser.hpp>
-#include <portalocker/waitnotice.hpp>
 
 #include "pathsearch.hpp"
 #include "procfs.hpp"
@@ -219,38 +218,8 @@ void note_missing_paths(ScanContext& context) {
     }
 }
 
-/// A waiter just granted may still have its wait helper alive for a moment: /proc/locks
-/// then names the helper as the lock's owner, and the descriptor it shares names the waiter
-/// too. The helper is its parent (identify_waiting_processes does the same for waiters), so
-/// the holder list names each process that holds once.
-void fold_granted_helpers(ScanContext& context) {
-    Snapshot& snapshot = context.snapshot;
-    std::unordered_map<Pid, Pid> parent_of;
-    for (const auto& [pid, info] : snapshot.processes)
-        if (info.alive && info.parent_pid > 0 && info.command == wait_helper_name)
-            parent_of.emplace(pid, info.parent_pid);
-    if (parent_of.empty())
-        return;
-    for (FileLock& lock : snapshot.file_locks) {
-        std::vector<Holder> holders;
-        holders.reserve(lock.holders.size());
-        for (Holder& holder : lock.holders) {
-            if (const auto found = parent_of.find(holder.pid); found != parent_of.end())
-                holder.pid = found->second;
-            const bool seen = std::any_of(holders.begin(), holders.end(),
-                                          [&](const Holder& h) { return h.pid == holder.pid; });
-            if (!seen)
-                holders.push_back(std::move(holder));
-        }
-        lock.holders = std::move(holders);
-    }
-    for (const auto& [helper, parent] : parent_of) {
-        snapshot.processes.erase(helper);
-        if (!snapshot.processes.contains(parent))
-            snapshot.processes.emplace(parent, context.processes.read(parent));
-    }
-}
-
+/// ProcessInfo of every holder and waiter, then who they really are (wait helpers give way
+/// to the processes they wait for) and the waiters' wait notices.
 void read_processes(ScanContext& context) {
     Snapshot& snapshot = context.snapshot;
     std::vector<Pid> pids;
@@ -265,7 +234,7 @@ void read_processes(ScanContext& context) {
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
     for (const Pid pid : pids) {
         if (context.expired("while reading process details"))
-            return;
+            break; // who the ones read are still counts
         ProcessInfo info = context.processes.read(pid);
         if (!info.alive && info.state == ProcessState::gone)
             context.add_problem(Problem::Kind::vanished,
@@ -274,7 +243,7 @@ void read_processes(ScanContext& context) {
                                 pid);
         snapshot.processes.emplace(pid, std::move(info));
     }
-    fold_granted_helpers(context);
+    detail::identify_waiting_processes(context);
 }
 
 void report_unreadable(ScanContext& context) {
@@ -376,8 +345,6 @@ Snapshot FileLockScanner::scan() {
     if (m_options.resolve_descriptors && m_options.resolve_ofd_waiters &&
         !context.expired("before identifying OFD waiters"))
         detail::resolve_ofd_waiters(context);
-    if (!context.expired("before identifying waiting processes"))
-        detail::identify_waiting_processes(context);
 
     phase(ScanPhase::processes);
     read_processes(context);

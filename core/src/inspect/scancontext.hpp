@@ -81,9 +81,12 @@ void resolve_holders(ScanContext& context);
 /// Phase "waiters": gives OFD waiters (pid -1) their pid and descriptor.
 void resolve_ofd_waiters(ScanContext& context);
 
-/// Phase "waiters", second half: waiters that block through a portalocker wait helper get
-/// the waiting process's pid (and holders found through a helper's shared descriptors, that
-/// process); each waiter gets the wait notice its process published.
+/// Phase "processes", once Snapshot::processes has the ProcessInfo of every holder and
+/// waiter as /proc/locks named them: waiters that block through a portalocker wait helper
+/// get the waiting process's pid (Waiter::helper_pid keeps the helper's), holders found
+/// through a helper's shared descriptors become that process (once per lock), and the
+/// helpers' ProcessInfo gives way to their parents'. Then each waiter gets the wait notice
+/// its process published.
 void identify_waiting_processes(ScanContext& context);
 
 /// Phase "graph": Waiter::blocked_by / blocking_locks, Snapshot::wait_for and deadlocks.

@@ -1,13 +1,16 @@
-// Phase "waiters", second half: who really waits. A waiter that uses our library on Linux
-// blocks through a helper process (see core/src/posix/kernelwaiter_linux.cpp); the kernel
-// shows the helper's pid, while the process that waits is the helper's parent. Helpers are
-// recognised by their command name (portalocker::wait_helper_name) and replaced by that
-// parent, as waiters and - since a helper shares its parent's descriptors - as holders.
-// Then each waiting process's wait notice, if it published one, is attached to its waits.
+// Phase "processes", second half: who really waits and holds. A waiter that uses our library
+// on Linux blocks through a helper process (see core/src/posix/kernelwaiter_linux.cpp); the
+// kernel shows the helper's pid, while the process that waits is the helper's parent. A
+// waiter just granted may still have its helper alive for a moment: /proc/locks then names
+// the helper as the lock's owner, and the descriptor it shares names the waiter too.
+// Helpers are recognised by their command name (portalocker::wait_helper_name) in the
+// ProcessInfo already read for every holder and waiter, and replaced by their parent
+// everywhere: as waiters, as holders (each process once per lock) and in
+// Snapshot::processes. Then each waiting process's wait notice, if it published one, is
+// attached to its waits.
 
 #include <portalocker/waitnotice.hpp>
 
-#include "procfs.hpp"
 #include "scancontext.hpp"
 
 #include <algorithm>
@@ -17,77 +20,47 @@ namespace portalocker::inspect::detail {
 
 namespace {
 
-/// The parent of `pid` when `pid` is a wait helper, else 0.
-Pid helper_parent(ScanContext& context, Pid pid) {
-    std::string comm;
-    const std::string base = context.options.proc_root + '/' + std::to_string(pid);
-    if (read_file(base + "/comm", comm, 64) != 0)
-        return 0;
-    while (!comm.empty() && comm.back() == '\n')
-        comm.pop_back();
-    if (comm != wait_helper_name)
-        return 0;
-    std::string status;
-    if (read_file(base + "/status", status, 1 << 16) != 0)
-        return 0;
-    const auto at = status.find("\nPPid:");
-    if (at == std::string::npos)
-        return 0;
-    Pid parent = 0;
-    for (std::size_t i = at + 6; i < status.size() && status[i] != '\n'; ++i)
-        if (status[i] >= '0' && status[i] <= '9')
-            parent = parent * 10 + (status[i] - '0');
-    return parent;
+/// Wait helper pid -> the pid of the process it waits for (its parent).
+std::unordered_map<Pid, Pid> wait_helpers(const Snapshot& snapshot) {
+    std::unordered_map<Pid, Pid> parent_of;
+    for (const auto& [pid, info] : snapshot.processes)
+        if (info.alive && info.parent_pid > 0 && info.command == wait_helper_name)
+            parent_of.emplace(pid, info.parent_pid);
+    return parent_of;
 }
 
-} // namespace
-
-void identify_waiting_processes(ScanContext& context) {
+/// Puts each helper's parent in the helper's place.
+void fold_into_parents(ScanContext& context, const std::unordered_map<Pid, Pid>& parent_of) {
     Snapshot& snapshot = context.snapshot;
-    std::unordered_map<Pid, Pid> parent_of; // pid -> parent when a helper, 0 otherwise
-    auto real_pid = [&](Pid pid) {
-        if (pid <= 0)
-            return Pid{0};
-        const auto [entry, inserted] = parent_of.try_emplace(pid, 0);
-        if (inserted)
-            entry->second = helper_parent(context, pid);
-        return entry->second;
-    };
-
     for (FileLock& lock : snapshot.file_locks) {
         for (Waiter& waiter : lock.waiters)
-            if (const Pid parent = real_pid(waiter.pid); parent > 0) {
+            if (const auto found = parent_of.find(waiter.pid); found != parent_of.end()) {
                 waiter.helper_pid = waiter.pid;
-                waiter.pid = parent;
+                waiter.pid = found->second;
             }
-    }
-    // Holders: only helpers already met as waiters can be holders (a helper lives while it
-    // waits), so no new /proc reads here. A helper found through the descriptors it shares
-    // with its parent is that parent.
-    for (FileLock& lock : snapshot.file_locks) {
-        bool changed = false;
+        std::vector<Holder> holders;
+        holders.reserve(lock.holders.size());
         for (Holder& holder : lock.holders) {
-            const auto found = parent_of.find(holder.pid);
-            if (found != parent_of.end() && found->second > 0) {
+            if (const auto found = parent_of.find(holder.pid); found != parent_of.end())
                 holder.pid = found->second;
-                changed = true;
-            }
+            const bool seen = std::any_of(holders.begin(), holders.end(),
+                                          [&](const Holder& h) { return h.pid == holder.pid; });
+            if (!seen)
+                holders.push_back(std::move(holder));
         }
-        if (!changed)
-            continue;
-        std::vector<Holder> unique;
-        for (Holder& holder : lock.holders) {
-            const auto same = std::find_if(unique.begin(), unique.end(),
-                                           [&](const Holder& h) { return h.pid == holder.pid; });
-            if (same == unique.end())
-                unique.push_back(std::move(holder));
-        }
-        lock.holders = std::move(unique);
+        lock.holders = std::move(holders);
     }
+    for (const auto& [helper, parent] : parent_of) {
+        snapshot.processes.erase(helper);
+        if (!snapshot.processes.contains(parent))
+            snapshot.processes.emplace(parent, context.processes.read(parent));
+    }
+}
 
-    // Wait notices of the waiting processes.
+/// Waiter::notice from what each waiting process published.
+void attach_wait_notices(ScanContext& context) {
     std::unordered_map<Pid, std::vector<WaitNoticeRecord>> notices;
-    for (FileLock& lock : snapshot.file_locks) {
+    for (FileLock& lock : context.snapshot.file_locks) {
         for (Waiter& waiter : lock.waiters) {
             if (waiter.pid <= 0)
                 continue;
@@ -107,6 +80,14 @@ void identify_waiting_processes(ScanContext& context) {
                 waiter.notice = published.front();
         }
     }
+}
+
+} // namespace
+
+void identify_waiting_processes(ScanContext& context) {
+    if (const auto parent_of = wait_helpers(context.snapshot); !parent_of.empty())
+        fold_into_parents(context, parent_of);
+    attach_wait_notices(context);
 }
 
 } // namespace portalocker::inspect::detail
