@@ -74,6 +74,24 @@ class TestRedisCluster : public QObject {
         return m_cluster->node(index).command({"GET", key}).text;
     }
 
+    // A complete scan that lists exactly `expected`, each lock with the master serving its
+    // slot (at its TLS port when `tls`). The caller returns when QTest::currentTestFailed().
+    void checkListing(const portalocker::inspect::RedisSnapshot& snapshot,
+                      const QSet<QByteArray>& expected, bool tls) {
+        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
+        QVERIFY(snapshot.complete);
+        QCOMPARE(snapshot.cluster_nodes.size(), size_t(3));
+        QSet<QByteArray> found;
+        for (const auto& record : snapshot.locks) {
+            const QByteArray key = QByteArray::fromStdString(record.key);
+            found << key;
+            const auto& owner = m_cluster->node(m_cluster->ownerOf(m_cluster->slotOf(key)));
+            QCOMPARE(QString::fromStdString(record.cluster_node),
+                     u"127.0.0.1:%1"_s.arg(tls ? owner.tlsPort() : owner.port()));
+        }
+        QCOMPARE(found, expected);
+    }
+
   private slots:
     void init() {
         // Each case gets a fresh cluster: migrations change the slot owners. The TLS case
@@ -433,18 +451,9 @@ class TestRedisCluster : public QObject {
         };
         portalocker::inspect::RedisScanner scanner(m_cluster->options(), options);
         const auto snapshot = scanner.scan();
-        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
-        QVERIFY(snapshot.complete);
-        QCOMPARE(snapshot.cluster_nodes.size(), size_t(3));
-        QSet<QByteArray> found;
-        for (const auto& record : snapshot.locks) {
-            const QByteArray key = QByteArray::fromStdString(record.key);
-            found << key;
-            const int owner = m_cluster->ownerOf(m_cluster->slotOf(key));
-            QCOMPARE(QString::fromStdString(record.cluster_node),
-                     u"127.0.0.1:%1"_s.arg(m_cluster->node(owner).port()));
-        }
-        QCOMPARE(found, expected);
+        checkListing(snapshot, expected, false);
+        if (QTest::currentTestFailed())
+            return;
         // Progress names each master in turn.
         QSet<std::string> nodes;
         for (const auto& progress : reports) {
@@ -641,18 +650,9 @@ class TestRedisCluster : public QObject {
         }
         portalocker::inspect::RedisScanner scanner(options, {});
         const auto snapshot = scanner.scan();
-        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
-        QVERIFY(snapshot.complete);
-        QCOMPARE(snapshot.cluster_nodes.size(), size_t(3));
-        QSet<QByteArray> found;
-        for (const auto& record : snapshot.locks) {
-            const QByteArray key = QByteArray::fromStdString(record.key);
-            found << key;
-            const int owner = m_cluster->ownerOf(m_cluster->slotOf(key));
-            QCOMPARE(QString::fromStdString(record.cluster_node),
-                     u"127.0.0.1:%1"_s.arg(m_cluster->node(owner).tlsPort()));
-        }
-        QCOMPARE(found, expected);
+        checkListing(snapshot, expected, true);
+        if (QTest::currentTestFailed())
+            return;
         for (auto& lease : leases) {
             lease->unlock(ec);
             QVERIFY2(!ec, ec.message().c_str());

@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QTest>
 
 bool RemoteHosts::writeFakeLockctl(const QString& directory, const QByteArray& body,
                                    const QString& name) {
@@ -116,4 +117,15 @@ bool RemoteHosts::holdOnOtherHost(const QString& lockctl, const QString& path, b
 void RemoteHosts::stop() {
     m_machine.kill();
     m_otherHost.kill();
+}
+
+void RemoteHostsTest::initTestCase() {
+    QVERIFY2(m_directory.isValid(), qPrintable(m_directory.errorString()));
+    m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
+    QVERIFY2(m_hosts.start(m_lockctl), qPrintable(m_hosts.error()));
+    qputenv("LOCKSCOPE_SSH_COMMAND", m_hosts.otherHost().sshCommand().toLocal8Bit());
+}
+
+void RemoteHostsTest::cleanupTestCase() {
+    m_hosts.stop();
 }

@@ -15,6 +15,7 @@
 #include "sshserver.h"
 #include "testsupport.h"
 
+#include <QObject>
 #include <QString>
 #include <QTemporaryDir>
 
@@ -42,4 +43,22 @@ class RemoteHosts {
     testsupport::SshServer m_machine;
     testsupport::SshServer m_otherHost;
     QString m_error;
+};
+
+/// The fixture of the GUI's remote suites (session, signal, watches): both servers started
+/// once per suite, lockctl's path, LOCKSCOPE_SSH_COMMAND set to reach the "other" host (the
+/// GUI takes its ssh command line from the same variable as lockctl) and a directory for
+/// settings files. A suite derives from it instead of QObject; QTest runs the inherited
+/// initTestCase() and cleanupTestCase().
+class RemoteHostsTest : public QObject {
+    Q_OBJECT
+
+  protected:
+    RemoteHosts m_hosts;
+    QString m_lockctl;
+    QTemporaryDir m_directory;
+
+  private slots:
+    void initTestCase();
+    void cleanupTestCase();
 };

@@ -37,23 +37,10 @@ int rowOf(const FileLockModel& model, const QString& host, const QString& path) 
 
 } // namespace
 
-class TestRemoteSession : public QObject {
+class TestRemoteSession : public RemoteHostsTest {
     Q_OBJECT
 
-    RemoteHosts m_hosts;
-    QString m_lockctl;
-    QTemporaryDir m_directory;
-
   private slots:
-    void initTestCase() {
-        m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
-        QVERIFY2(m_hosts.start(m_lockctl), qPrintable(m_hosts.error()));
-        // The GUI takes its ssh command line from the same variable as lockctl.
-        qputenv("LOCKSCOPE_SSH_COMMAND", m_hosts.otherHost().sshCommand().toLocal8Bit());
-    }
-
-    void cleanupTestCase() { m_hosts.stop(); }
-
     void remoteLocksJoinTheTableWithTheirHost() {
         const QString there = m_hosts.scratch(u"session-remote.lock"_s);
         const QString here = m_hosts.scratch(u"session-local.lock"_s);

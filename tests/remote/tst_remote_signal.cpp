@@ -53,22 +53,10 @@ bool eventLogContains(const EventLogModel& log, const QString& text) {
 
 } // namespace
 
-class TestRemoteSignal : public QObject {
+class TestRemoteSignal : public RemoteHostsTest {
     Q_OBJECT
 
-    RemoteHosts m_hosts;
-    QString m_lockctl;
-    QTemporaryDir m_directory;
-
   private slots:
-    void initTestCase() {
-        m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
-        QVERIFY2(m_hosts.start(m_lockctl), qPrintable(m_hosts.error()));
-        qputenv("LOCKSCOPE_SSH_COMMAND", m_hosts.otherHost().sshCommand().toLocal8Bit());
-    }
-
-    void cleanupTestCase() { m_hosts.stop(); }
-
     void terminateARemoteHolder() {
         const QString path = m_hosts.scratch(u"signal-remote.lock"_s);
         testsupport::ChildProcess remoteHolder, localHolder;

@@ -53,22 +53,10 @@ QModelIndex watchIndex(const WatchModel& model, const QString& key) {
 
 } // namespace
 
-class TestRemoteWatches : public QObject {
+class TestRemoteWatches : public RemoteHostsTest {
     Q_OBJECT
 
-    RemoteHosts m_hosts;
-    QString m_lockctl;
-    QTemporaryDir m_directory;
-
   private slots:
-    void initTestCase() {
-        m_lockctl = testsupport::programPath("LOCKSCOPE_LOCKCTL");
-        QVERIFY2(m_hosts.start(m_lockctl), qPrintable(m_hosts.error()));
-        qputenv("LOCKSCOPE_SSH_COMMAND", m_hosts.otherHost().sshCommand().toLocal8Bit());
-    }
-
-    void cleanupTestCase() { m_hosts.stop(); }
-
     void watchOptionsSayTheWatchToLockctl() {
         // What HostConnection passes is what lockctl understands: every kind of watch, the
         // semaphore's pattern and a threshold in milliseconds survive the trip.
