@@ -187,7 +187,7 @@ void SshMaster::start(const std::string& destination, std::chrono::milliseconds 
                 std::lock_guard lock(m_errorsMutex);
                 read_errors();
                 if (m_errors < 0) {
-                    std::string text = detail::printable_text(joined(), 1024);
+                    std::string text = detail::printable_text(ssh_message(m_stderr), 1024);
                     failure = m_description + " failed: " +
                               (text.empty() ? "the ssh master ended without a message" : text);
                     break;
@@ -237,33 +237,12 @@ void SshMaster::read_errors() noexcept {
     }
 }
 
-std::string SshMaster::joined() const noexcept {
-    try {
-        std::string text;
-        std::size_t start = 0;
-        while (start < m_stderr.size()) {
-            std::size_t end = m_stderr.find('\n', start);
-            if (end == std::string::npos)
-                end = m_stderr.size();
-            std::string line = m_stderr.substr(start, end - start);
-            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-                line.pop_back();
-            if (!line.empty())
-                text += (text.empty() ? "" : "; ") + line;
-            start = end + 1;
-        }
-        return text;
-    } catch (...) {
-        return {};
-    }
-}
-
 std::string SshMaster::ended(Deadline deadline) noexcept {
     std::lock_guard lock(m_errorsMutex);
     for (;;) {
         read_errors();
         if (m_errors < 0) {
-            std::string text = joined();
+            std::string text = ssh_message(m_stderr);
             return text.empty() ? std::string("the shared ssh login ended") : text;
         }
         pollfd descriptor{m_errors, POLLIN, 0};

@@ -78,7 +78,6 @@ class SshMaster {
                Deadline deadline) noexcept;
     bool alive() noexcept;
     void read_errors() noexcept;
-    std::string joined() const noexcept; // m_stderr's lines joined with "; "
 
     std::mutex m_mutex; // guards m_state and m_failure
     std::condition_variable m_changed;

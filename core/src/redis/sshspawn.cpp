@@ -107,4 +107,25 @@ void reap_within(pid_t pid, Deadline deadline) noexcept {
     wait_for_child(pid, Clock::time_point::max(), status);
 }
 
+std::string ssh_message(const std::string& stderr_text) noexcept {
+    try {
+        std::string text;
+        std::size_t start = 0;
+        while (start < stderr_text.size()) {
+            std::size_t end = stderr_text.find('\n', start);
+            if (end == std::string::npos)
+                end = stderr_text.size();
+            std::string line = stderr_text.substr(start, end - start);
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
+            if (!line.empty())
+                text += (text.empty() ? "" : "; ") + line;
+            start = end + 1;
+        }
+        return text;
+    } catch (...) {
+        return {};
+    }
+}
+
 } // namespace portalocker::redis

@@ -1,7 +1,7 @@
 #pragma once
-// How the Redis code starts ssh (and the /bin/sh around it) and waits for it to end: one
-// place for SshTunnel's `ssh -W`, SshMaster's watcher and its `ssh -G`. Internal to the
-// Redis code.
+// How the Redis code starts ssh (and the /bin/sh around it), waits for it to end and words
+// what it said: one place for SshTunnel's `ssh -W`, SshMaster's watcher and its `ssh -G`.
+// Internal to the Redis code.
 
 #include "clock.hpp"
 
@@ -31,5 +31,9 @@ bool wait_for_child(pid_t pid, Deadline deadline, int& status) noexcept;
 /// Waits for child `pid` (started by spawn_in_session) until `deadline`; then kills its
 /// process group and reaps it.
 void reap_within(pid_t pid, Deadline deadline) noexcept;
+
+/// ssh's stderr (lines ended by \r\n) as one message line: the lines without trailing
+/// blanks, empty ones left out, joined with "; ". Empty when out of memory.
+std::string ssh_message(const std::string& stderr_text) noexcept;
 
 } // namespace portalocker::redis

@@ -203,20 +203,7 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
                 return master_lost();
             m_reaped = true;
         }
-        // ssh's lines (it ends them with \r\n) joined into one message line.
-        std::string text;
-        std::size_t start = 0;
-        while (start < m_stderr.size()) {
-            std::size_t end = m_stderr.find('\n', start);
-            if (end == std::string::npos)
-                end = m_stderr.size();
-            std::string line = m_stderr.substr(start, end - start);
-            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-                line.pop_back();
-            if (!line.empty())
-                text += (text.empty() ? "" : "; ") + line;
-            start = end + 1;
-        }
+        std::string text = ssh_message(m_stderr);
         std::string status;
         if (WIFEXITED(m_status))
             status = "exit status " + std::to_string(WEXITSTATUS(m_status));
