@@ -3,9 +3,13 @@
 // deadline) and the snapshot tracker with an injected clock.
 
 #include <portalocker/inspect/inspect.hpp>
+#include <portalocker/waitnotice.hpp>
 
 #include "testsupport.h"
 
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <string>
@@ -357,6 +361,47 @@ class TestInspectModel : public QObject {
         QVERIFY(snapshot.file_locks.empty());
         QCOMPARE(snapshot.problems.size(), std::size_t(1));
         QCOMPARE(snapshot.problems[0].kind, Problem::Kind::io);
+    }
+
+    void waitHelpersAreKnownFromTheProcessesRead() {
+        // A fake /proc with stat files only (no comm, no status): a wait helper is known by
+        // the ProcessInfo read for every holder and waiter, with no reads of its own, and
+        // gives way to its parent as a waiter (301 for 300) and as a holder (302 for 200).
+        QTemporaryDir proc;
+        QVERIFY(proc.isValid());
+        auto process = [&](int pid, const char* command, int parent) {
+            QVERIFY(QDir(proc.path()).mkdir(QString::number(pid)));
+            QFile stat(proc.filePath(QString::number(pid) + QStringLiteral("/stat")));
+            QVERIFY(stat.open(QIODevice::WriteOnly));
+            stat.write(QByteArray::number(pid) + " (" + command + ") S " +
+                       QByteArray::number(parent) + QByteArray(" 0").repeated(40) + '\n');
+        };
+        const QByteArray helper(portalocker::wait_helper_name.data(),
+                                qsizetype(portalocker::wait_helper_name.size()));
+        process(100, "holder", 1);
+        process(300, "waiter", 1);
+        process(301, helper.constData(), 300);
+        process(200, "granted", 1);
+        process(302, helper.constData(), 200);
+        ScanOptions options;
+        options.proc_root = QFile::encodeName(proc.path()).toStdString();
+        options.proc_locks_text = "1: FLOCK  ADVISORY  WRITE 100 fe:00:5 0 EOF\n"
+                                  "1: -> FLOCK  ADVISORY  WRITE 301 fe:00:5 0 EOF\n"
+                                  "2: FLOCK  ADVISORY  WRITE 302 fe:00:6 0 EOF\n";
+        options.resolve_descriptors = false;
+        const Snapshot snapshot = FileLockScanner(options).scan();
+        QCOMPARE(snapshot.file_locks.size(), std::size_t(2));
+        const FileLock& waited = snapshot.file_locks[0];
+        QCOMPARE(waited.waiters.size(), std::size_t(1));
+        QCOMPARE(waited.waiters[0].pid, Pid(300));
+        QCOMPARE(waited.waiters[0].helper_pid, Pid(301));
+        QCOMPARE(snapshot.file_locks[1].holders.size(), std::size_t(1));
+        QCOMPARE(snapshot.file_locks[1].holders[0].pid, Pid(200));
+        for (const Pid pid : {100, 200, 300})
+            QVERIFY2(snapshot.processes.contains(pid), qPrintable(QString::number(pid)));
+        QVERIFY(!snapshot.processes.contains(301));
+        QVERIFY(!snapshot.processes.contains(302));
+        QCOMPARE(snapshot.processes.at(300).command, std::string("waiter"));
     }
 
     void deadlineStopsTheScan() {
