@@ -103,6 +103,9 @@ bool ClusterSetup::start(bool replicas) {
     if (!waitForAgreement(30000))
         return false;
     // Replicas: in sync with their masters (ROLE says "connected"), so WAIT and failovers work.
+    // After a diskless sync a master counts its replica (WAIT's count) only at the replica's
+    // first REPLCONF ACK, up to a second after the replica reports its link up: the masters
+    // must say "state=online" too.
     QDeadlineTimer deadline(30000);
     for (int index = node_count; index < m_started; ++index) {
         for (;;) {
@@ -112,6 +115,19 @@ bool ClusterSetup::start(bool replicas) {
             if (deadline.hasExpired()) {
                 m_error = u"replica %1 did not sync with its master: "_s.arg(index) +
                           role.toString() + logs();
+                return false;
+            }
+            QThread::msleep(50);
+        }
+    }
+    for (int index = 0; replicas && index < node_count; ++index) {
+        for (;;) {
+            const RedisReply info = m_nodes[size_t(index)].command("INFO replication");
+            if (info.text.contains("state=online"))
+                break;
+            if (deadline.hasExpired()) {
+                m_error = u"master %1 did not count its replica online: "_s.arg(index) +
+                          QString::fromUtf8(info.text) + logs();
                 return false;
             }
             QThread::msleep(50);
