@@ -38,6 +38,13 @@ void fold_into_parents(ScanContext& context, const std::unordered_map<Pid, Pid>&
                 waiter.helper_pid = waiter.pid;
                 waiter.pid = found->second;
             }
+        // Most locks have no helper among their holders: they cost one lookup per holder,
+        // not the quadratic de-duplication below.
+        const bool helper_holds =
+            std::any_of(lock.holders.begin(), lock.holders.end(),
+                        [&](const Holder& h) { return parent_of.contains(h.pid); });
+        if (!helper_holds)
+            continue;
         std::vector<Holder> holders;
         holders.reserve(lock.holders.size());
         for (Holder& holder : lock.holders) {
