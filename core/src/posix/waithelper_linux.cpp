@@ -114,12 +114,14 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
     int outcome = rc == 0 ? 0 : static_cast<int>(-rc);
     __atomic_store_n(&args->outcome, outcome, __ATOMIC_RELEASE);
     __atomic_store_n(&args->blocked, 0u, __ATOMIC_RELEASE);
-    // Not a private futex: the kernel's wake at our exit (CLONE_CHILD_CLEARTID) is a shared
-    // one, and the waiter must use one key for both.
-    raw_syscall(SYS_futex, reinterpret_cast<long>(&args->blocked), FUTEX_WAKE, 1);
+    // The waiting thread sleeps on the doorbell when it waits for several helpers, else on
+    // our futex word. Not a private futex: the kernel's wake at our exit
+    // (CLONE_CHILD_CLEARTID) is a shared one, and the waiter must use one key for both.
     if (args->doorbell >= 0) {
         std::uint64_t one = 1;
         raw_syscall(SYS_write, args->doorbell, reinterpret_cast<long>(&one), sizeof one);
+    } else {
+        raw_syscall(SYS_futex, reinterpret_cast<long>(&args->blocked), FUTEX_WAKE, 1);
     }
     // The wake usually makes the waiting thread (woken on this CPU) preempt us at once. When
     // the scheduler lets us run on instead, our exit (~20 µs) would come before the waiting

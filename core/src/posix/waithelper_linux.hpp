@@ -2,8 +2,8 @@
 // WaitHelper: one helper process blocked in one lock call, for wait_for_any() on Linux
 // (kernelwaiter_linux.cpp says why a process, and how it shares our memory and files). The
 // process runs on a stack from a process-wide pool, publishes the outcome in memory it shares
-// with us and wakes a futex there when its call returns (and rings a doorbell, an eventfd,
-// for waits on several helpers). A helper that was granted its lock is handed over instead of
+// with us and wakes a futex there when its call returns (or, in waits on several helpers,
+// rings a doorbell, an eventfd). A helper that was granted its lock is handed over instead of
 // waited for, and reaped later.
 
 #include "../waiter.hpp"
@@ -31,13 +31,14 @@ class WaitHelper {
     ~WaitHelper();
 
     /// Starts the helper process, blocked in the lock call of `request`; as soon as that call
-    /// returns it wakes wait_until_settled() and rings `doorbell` (an eventfd; -1 for none).
-    /// ENOMEM without a stack, else clone()'s errno.
+    /// returns it rings `doorbell` (an eventfd), or with -1 for none wakes
+    /// wait_until_settled(). ENOMEM without a stack, else clone()'s errno.
     std::error_code start(const LockRequest& request, int doorbell) noexcept;
 
     /// Sleeps until the helper's lock call returned (outcome() tells how) or the helper died
     /// without publishing (outcome() -1 and true returned), or until `deadline`: false then.
-    /// A failure of the wait itself sets `ec` and returns true.
+    /// A failure of the wait itself sets `ec` and returns true. Only for a helper started
+    /// without a doorbell (one that rings a doorbell is woken for by its exit only).
     bool wait_until_settled(Deadline deadline, std::error_code& ec) noexcept;
 
     int pidfd() const noexcept { return m_pidfd; }
