@@ -1,4 +1,5 @@
-// What a granted wait leaves behind on Linux, and when it goes. A waiter returns as soon as its
+// The helper processes of kernel waits on Linux: what ends a wait when its helper dies, what a
+// granted wait leaves behind, and when it goes. A waiter returns as soon as its
 // helper process reports the grant, without waiting for the helper's exit and without freeing
 // its wait notice's memory there (both would sit on the hand-off path). So while the lock is
 // held, the helper that brought it may still be there (exiting, then a zombie) and the notice's
@@ -19,7 +20,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -87,6 +91,80 @@ int noticeDescriptors() {
         count += link.symLinkTarget().contains(QLatin1String(
             portalocker::wait_notice_name.data(), qsizetype(portalocker::wait_notice_name.size())));
     return count;
+}
+
+/// A forked process holding an exclusive lock on each of `files` until release() (or its
+/// end). Plain system calls in the child: the parent has threads.
+class ForkedHolder {
+  public:
+    ForkedHolder(const QStringList& files, Backend backend) {
+        if (::pipe(m_ready) != 0 || ::pipe(m_release) != 0)
+            return;
+        std::vector<QByteArray> names;
+        for (const QString& file : files)
+            names.push_back(QFile::encodeName(file));
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            char byte = 'L';
+            for (const QByteArray& name : names) {
+                const int fd = ::open(name.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+                struct flock range {};
+                range.l_type = F_WRLCK;
+                range.l_whence = SEEK_SET;
+                const bool locked =
+                    fd >= 0 &&
+                    (backend == Backend::flock   ? ::flock(fd, LOCK_EX) == 0
+                     : backend == Backend::posix ? ::fcntl(fd, F_SETLKW, &range) == 0
+                                                 : ::fcntl(fd, F_OFD_SETLKW, &range) == 0);
+                if (!locked)
+                    byte = 'E';
+            }
+            (void)!::write(m_ready[1], &byte, 1);
+            (void)!::read(m_release[0], &byte, 1);
+            ::_exit(0); // releases the locks
+        }
+    }
+    ~ForkedHolder() {
+        release();
+        for (int fd : {m_ready[0], m_ready[1], m_release[0], m_release[1]})
+            if (fd >= 0)
+                ::close(fd);
+    }
+    /// True once the child holds every lock.
+    bool holding() {
+        char byte = 0;
+        return m_pid > 0 && ::read(m_ready[0], &byte, 1) == 1 && byte == 'L';
+    }
+    /// Lets the child go and reaps it; true when it ended normally.
+    bool release() {
+        if (m_pid <= 0)
+            return false;
+        const char go = 'R';
+        (void)!::write(m_release[1], &go, 1);
+        int status = -1;
+        const bool reaped = ::waitpid(m_pid, &status, 0) == m_pid;
+        m_pid = -1;
+        return reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+
+  private:
+    pid_t m_pid = -1;
+    int m_ready[2] = {-1, -1};
+    int m_release[2] = {-1, -1};
+};
+
+/// Waits (up to a scaled bound) until this process has `count` wait helpers blocked in their
+/// lock calls (not exited); returns them.
+std::vector<ChildState> waitForBlockedHelpers(std::size_t count) {
+    const auto giveUp =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(testsupport::timeBound(10000));
+    for (;;) {
+        std::vector<ChildState> helpers = ourWaitHelpers();
+        std::erase_if(helpers, [](const ChildState& helper) { return helper.state == 'Z'; });
+        if (helpers.size() >= count || std::chrono::steady_clock::now() >= giveUp)
+            return helpers;
+        std::this_thread::sleep_for(1ms);
+    }
 }
 
 } // namespace
@@ -159,6 +237,67 @@ class TestHandoffTidy : public QObject {
         QTest::newRow("flock") << Backend::flock;
         QTest::newRow("posix") << Backend::posix;
         QTest::newRow("ofd") << Backend::ofd;
+    }
+
+    // A helper killed from outside (an operator's kill -9, the OOM killer) while blocked in
+    // its lock call ends the wait at once with ECHILD, not at the deadline: a lone helper
+    // through the futex the kernel clears when it dies, several (a semaphore's slots) through
+    // their pidfds. Nothing is held afterwards and nothing is left running.
+    void helperKilledFromOutsideEndsTheWait_data() {
+        QTest::addColumn<Backend>("backend");
+        QTest::addColumn<int>("slotCount");
+        QTest::newRow("Lock flock") << Backend::flock << 1;
+        QTest::newRow("Lock posix") << Backend::posix << 1;
+        QTest::newRow("Lock ofd") << Backend::ofd << 1;
+        QTest::newRow("BoundedSemaphore flock, 2 slots") << Backend::flock << 2;
+    }
+    void helperKilledFromOutsideEndsTheWait() {
+        QFETCH(Backend, backend);
+        QFETCH(int, slotCount);
+        const std::string name =
+            "killed" + std::to_string(int(backend)) + "-" + std::to_string(slotCount);
+        QStringList files;
+        if (slotCount == 1) {
+            files << path("killed.lock");
+        } else {
+            for (int slot = 0; slot < slotCount; ++slot)
+                files << m_dir.filePath(QString::asprintf("%s.%02d.lock", name.c_str(), slot));
+        }
+        ForkedHolder holder(files, backend);
+        QVERIFY(holder.holding());
+
+        // Long enough that a wait which missed the helper's death would visibly run to it.
+        const auto patience = std::chrono::milliseconds(testsupport::timeBound(20000));
+        std::error_code waitError;
+        bool granted = true;
+        std::atomic<bool> waitEnded{false};
+        std::thread waiter([&] {
+            if (slotCount == 1) {
+                Lock lock(fs(files.front()), {.backend = backend});
+                granted = lock.try_lock_for(patience, waitError);
+            } else {
+                portalocker::BoundedSemaphore semaphore(
+                    slotCount, {.name = name, .directory = fs(m_dir.path()), .backend = backend});
+                granted = semaphore.try_lock_for(patience, waitError);
+            }
+            waitEnded = true;
+        });
+        const std::vector<ChildState> helpers = waitForBlockedHelpers(std::size_t(slotCount));
+        const bool helpersSeen = helpers.size() == std::size_t(slotCount);
+        if (helpersSeen)
+            QCOMPARE(::kill(helpers.front().pid, SIGKILL), 0);
+        const auto killed = std::chrono::steady_clock::now();
+        const auto giveUp = killed + std::chrono::milliseconds(testsupport::timeBound(5000));
+        while (!waitEnded && std::chrono::steady_clock::now() < giveUp)
+            std::this_thread::sleep_for(1ms);
+        const bool endedSoon = waitEnded;
+        waiter.join(); // after a missed death: at the deadline
+        QVERIFY(holder.release());
+        QVERIFY(helpersSeen);
+        QVERIFY2(endedSoon, "the wait went on after its helper was killed");
+        QVERIFY(!granted);
+        QVERIFY2(waitError == std::errc::no_child_process, waitError.message().c_str());
+        QVERIFY(ourWaitHelpers().empty());
     }
 
     // While held: the notice is withdrawn (no descriptor) and at most the helper that brought

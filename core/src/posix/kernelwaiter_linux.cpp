@@ -6,9 +6,13 @@
 // install. So the blocking call runs in a tiny helper *process* created with
 // CLONE_VM | CLONE_FILES: it shares our memory (no copy, cheap to start and to end) and our file
 // table (so a lock it is granted belongs to our open file, or for fcntl locks to our file
-// table, exactly as if we had taken it). It rings an eventfd as soon as its call returns; we
-// sleep on that and on its pidfd (which catches a helper killed from outside) until then or
-// until the deadline, when SIGKILL ends it, which the kernel honours even inside the lock call.
+// table, exactly as if we had taken it). As soon as its call returns it publishes the outcome
+// and wakes a futex in the memory we share; the kernel clears and wakes the same futex when the
+// helper exits for any reason (CLONE_CHILD_CLEARTID), which catches a helper killed from
+// outside. We sleep on that futex until then or until the deadline, when SIGKILL ends the
+// helper, which the kernel honours even inside the lock call. A wait for any of several locks
+// (a semaphore's slots) cannot sleep on several futexes at once portably, so its helpers also
+// ring one eventfd, which we poll together with their pidfds.
 // A helper that was granted the lock is not waited for: the call returns at once and the
 // helper, which only has to exit, is reaped at the next wait (if it has exited by then) or
 // release in the process; until then it is a zombie.
@@ -44,9 +48,11 @@ bool helpers_unavailable(std::error_code ec) {
            ec.value() == ENOMEM || ec.value() == EAGAIN;
 }
 
+/// An eventfd when `wanted`, else none (get() -1).
 class EventFd {
   public:
-    EventFd() noexcept : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    explicit EventFd(bool wanted) noexcept
+        : m_fd(wanted ? ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1) {}
     ~EventFd() {
         if (m_fd >= 0)
             ::close(m_fd);
@@ -82,6 +88,101 @@ void tidy_up_after_release() noexcept {
 }
 #endif // PORTALOCKER_KERNEL_WAITER
 
+#ifdef PORTALOCKER_KERNEL_WAITER
+namespace {
+
+/// Starts one helper per request (ringing `doorbell`, -1 for none). On failure none runs;
+/// `fallBack` tells whether polling should take over (helpers unavailable here).
+std::error_code start_helpers(std::vector<WaitHelper>& helpers,
+                              std::span<const LockRequest> requests, int doorbell,
+                              bool& fallBack) noexcept {
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        std::error_code started = helpers[i].start(requests[i], doorbell);
+        if (started) {
+            helpers.clear(); // kills and reaps those already started
+            fallBack = helpers_unavailable(started);
+            return started;
+        }
+    }
+    return {};
+}
+
+/// The outcome of a wait on helpers: the first granted (or -1), or the first failure.
+struct Settlement {
+    int winner = -1;
+    std::error_code failure;
+};
+
+/// A single helper: it wakes us through the futex in the memory we share (no descriptor to
+/// poll, nothing to read after the wake-up).
+void wait_for_one(WaitHelper& helper, Deadline deadline, Settlement& settlement) noexcept {
+    if (!helper.wait_until_settled(deadline, settlement.failure) || settlement.failure)
+        return; // deadline (or a failed wait): the helper is stopped below
+    const int outcome = helper.outcome();
+    if (outcome == 0)
+        settlement.winner = 0;
+    else if (outcome > 0)
+        settlement.failure = {outcome, std::system_category()};
+    else
+        settlement.failure = {ECHILD, std::system_category()}; // killed from outside
+}
+
+/// Several helpers ring one eventfd; we sleep on it and on their pidfds (which catch a helper
+/// that dies without ringing: killed from outside) until a ring or the deadline.
+void wait_for_several(std::vector<WaitHelper>& helpers, int doorbell, Deadline deadline,
+                      Settlement& settlement) noexcept {
+    using namespace std::chrono;
+    std::vector<pollfd> fds;
+    try {
+        fds.resize(helpers.size() + 1);
+    } catch (...) {
+        settlement.failure = std::make_error_code(std::errc::not_enough_memory);
+        return;
+    }
+    fds[0] = {doorbell, POLLIN, 0};
+    for (std::size_t i = 0; i < helpers.size(); ++i)
+        fds[i + 1] = {helpers[i].pidfd(), POLLIN, 0};
+    auto settled = [&] {
+        for (std::size_t i = 0; i < helpers.size(); ++i) {
+            int outcome = helpers[i].outcome();
+            if (outcome == 0 && settlement.winner == -1)
+                settlement.winner = static_cast<int>(i);
+            else if (outcome > 0 && !settlement.failure)
+                settlement.failure = {outcome, std::system_category()};
+            else if (outcome == -1 && fds[i + 1].revents != 0 && !settlement.failure)
+                settlement.failure = {ECHILD, std::system_category()}; // killed from outside
+        }
+        return settlement.winner >= 0 || settlement.failure;
+    };
+    for (;;) {
+        timespec timeout{};
+        timespec* timeoutPointer = nullptr;
+        if (deadline) {
+            auto left = *deadline - steady_clock::now();
+            if (left <= nanoseconds::zero())
+                return;
+            auto secs = duration_cast<seconds>(left);
+            timeout.tv_sec = static_cast<time_t>(secs.count());
+            timeout.tv_nsec = static_cast<long>(duration_cast<nanoseconds>(left - secs).count());
+            timeoutPointer = &timeout;
+        }
+        int ready = ::ppoll(fds.data(), fds.size(), timeoutPointer, nullptr);
+        if (ready == -1 && errno == EINTR)
+            continue;
+        if (ready == -1) {
+            settlement.failure = {errno, std::system_category()};
+            return;
+        }
+        if (ready == 0 || settled())
+            return;
+        std::uint64_t rings;
+        (void)!::read(doorbell, &rings, sizeof rings);
+    }
+}
+
+} // namespace
+#endif // PORTALOCKER_KERNEL_WAITER
+
 int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
                  std::chrono::nanoseconds poll_cap, std::error_code& ec) noexcept {
     using namespace std::chrono;
@@ -96,64 +197,31 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
 #ifndef PORTALOCKER_KERNEL_WAITER
     return poll_for_any(requests, deadline, poll_cap, ec);
 #else
-    EventFd doorbell;
-    if (doorbell.get() < 0)
+    // One helper needs no doorbell: the futex it shares with us serves (see wait_for_one).
+    EventFd doorbell(requests.size() > 1);
+    if (requests.size() > 1 && doorbell.get() < 0)
         return poll_for_any(requests, deadline, poll_cap, ec);
-    std::vector<WaitHelper> helpers(requests.size());
-    // fds[0] is the doorbell; fds[1 + i] is helper i's pidfd, which catches a helper that dies
-    // without ringing (killed from outside).
-    std::vector<pollfd> fds(requests.size() + 1);
-    fds[0] = {doorbell.get(), POLLIN, 0};
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        std::error_code started = helpers[i].start(requests[i], doorbell.get());
-        if (started) {
-            helpers.clear(); // kills and reaps those already started
-            if (helpers_unavailable(started))
-                return poll_for_any(requests, deadline, poll_cap, ec);
-            ec = started;
-            return -1;
-        }
-        fds[i + 1] = {helpers[i].pidfd(), POLLIN, 0};
+    std::vector<WaitHelper> helpers;
+    try {
+        helpers = std::vector<WaitHelper>(requests.size());
+    } catch (...) {
+        return poll_for_any(requests, deadline, poll_cap, ec);
+    }
+    bool fallBack = false;
+    if (std::error_code started = start_helpers(helpers, requests, doorbell.get(), fallBack)) {
+        if (fallBack)
+            return poll_for_any(requests, deadline, poll_cap, ec);
+        ec = started;
+        return -1;
     }
 
-    int winner = -1;
-    std::error_code failure;
-    auto settled = [&] {
-        for (std::size_t i = 0; i < helpers.size(); ++i) {
-            int outcome = helpers[i].outcome();
-            if (outcome == 0 && winner == -1)
-                winner = static_cast<int>(i);
-            else if (outcome > 0 && !failure)
-                failure = {outcome, std::system_category()};
-            else if (outcome == -1 && fds[i + 1].revents != 0 && !failure)
-                failure = {ECHILD, std::system_category()}; // helper killed from outside
-        }
-        return winner >= 0 || failure;
-    };
-    for (;;) {
-        timespec timeout{};
-        timespec* timeoutPointer = nullptr;
-        if (deadline) {
-            auto left = *deadline - steady_clock::now();
-            if (left <= nanoseconds::zero())
-                break;
-            auto secs = duration_cast<seconds>(left);
-            timeout.tv_sec = static_cast<time_t>(secs.count());
-            timeout.tv_nsec = static_cast<long>(duration_cast<nanoseconds>(left - secs).count());
-            timeoutPointer = &timeout;
-        }
-        int ready = ::ppoll(fds.data(), fds.size(), timeoutPointer, nullptr);
-        if (ready == -1 && errno == EINTR)
-            continue;
-        if (ready == -1) {
-            failure = {errno, std::system_category()};
-            break;
-        }
-        if (ready == 0 || settled())
-            break;
-        std::uint64_t rings;
-        (void)!::read(doorbell.get(), &rings, sizeof rings);
-    }
+    Settlement settlement;
+    if (helpers.size() == 1)
+        wait_for_one(helpers[0], deadline, settlement);
+    else
+        wait_for_several(helpers, doorbell.get(), deadline, settlement);
+    int winner = settlement.winner;
+    const std::error_code failure = settlement.failure;
 
     // Stop the helpers still blocked and reap all. A helper may have been granted its lock
     // after we stopped looking (between the deadline and the kill): its published outcome, or
@@ -183,9 +251,9 @@ int wait_for_any(std::span<const LockRequest> requests, Deadline deadline,
         return -1;
     }
     if (winner >= 0 && helpers[static_cast<std::size_t>(winner)].running()) {
-        // The winner published its grant; all that is left for it is to ring and exit. Waiting
-        // for that would put a process exit on the hand-off path (and even asking whether it
-        // is over costs a system call there), so it is reaped later, with the doorbell it may
+        // The winner published its grant; all that is left for it is to exit. Waiting for
+        // that would put a process exit on the hand-off path (and even asking whether it is
+        // over costs a system call there), so it is reaped later, with the doorbell it may
         // still ring: at the next wait or release in this process (tidy_up_after_waits and
         // tidy_up_after_release).
         helpers[static_cast<std::size_t>(winner)].hand_over(doorbell.release());

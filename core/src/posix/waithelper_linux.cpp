@@ -12,6 +12,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <ctime>
+#include <linux/futex.h>
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -51,8 +53,13 @@ struct HelperArgs {
     int flock_operation;
     RecordLockCall record;
     pid_t parent;
-    int doorbell; ///< eventfd the helper rings as soon as its lock call returns
+    int doorbell; ///< eventfd the helper rings as soon as its lock call returns, or -1
     int outcome;  ///< -1 while blocked; then 0 when granted, else the errno
+    /// A futex word: 1 until the outcome is published or the helper has died. The helper
+    /// clears it and wakes its waiter after publishing; the kernel clears it and wakes its
+    /// waiter when the helper exits for any reason (CLONE_CHILD_CLEARTID), which is how a
+    /// helper killed from outside before publishing ends the wait too.
+    std::uint32_t blocked;
 };
 
 namespace {
@@ -106,9 +113,17 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int helper_main(v
     }
     int outcome = rc == 0 ? 0 : static_cast<int>(-rc);
     __atomic_store_n(&args->outcome, outcome, __ATOMIC_RELEASE);
-    std::uint64_t one = 1;
-    raw_syscall(SYS_write, args->doorbell, reinterpret_cast<long>(&one), sizeof one);
-    // The ring usually makes the waiting thread (woken on this CPU) preempt us at once. When
+    __atomic_store_n(&args->blocked, 0u, __ATOMIC_RELEASE);
+    // The waiting thread sleeps on the doorbell when it waits for several helpers, else on
+    // our futex word. Not a private futex: the kernel's wake at our exit
+    // (CLONE_CHILD_CLEARTID) is a shared one, and the waiter must use one key for both.
+    if (args->doorbell >= 0) {
+        std::uint64_t one = 1;
+        raw_syscall(SYS_write, args->doorbell, reinterpret_cast<long>(&one), sizeof one);
+    } else {
+        raw_syscall(SYS_futex, reinterpret_cast<long>(&args->blocked), FUTEX_WAKE, 1);
+    }
+    // The wake usually makes the waiting thread (woken on this CPU) preempt us at once. When
     // the scheduler lets us run on instead, our exit (~20 µs) would come before the waiting
     // thread returns: on a busy machine that doubled the hand-off. Yielding first puts the
     // waiting thread ahead of our exit; when it already ran, the yield costs nobody anything.
@@ -234,7 +249,8 @@ int wait_for_exit(int pidfd) noexcept {
 void free_kept(const ExitingHelper& helper, StackPool& stacks) noexcept {
     ::close(helper.pidfd);
     stacks.give_back(helper.stack);
-    ::close(helper.doorbell);
+    if (helper.doorbell >= 0)
+        ::close(helper.doorbell);
 }
 
 void reap_now(const ExitingHelper& helper, StackPool& stacks) noexcept {
@@ -281,13 +297,15 @@ std::error_code WaitHelper::start(const LockRequest& request, int doorbell) noex
     m_args->parent = ::getpid();
     m_args->doorbell = doorbell;
     m_args->outcome = -1;
+    m_args->blocked = 1;
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     int pidfd = -1;
-    m_pid =
-        PORTALOCKER_CLONE(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
-                          CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED, m_args, &pidfd);
+    m_pid = PORTALOCKER_CLONE(helper_main, static_cast<char*>(m_stack) + helper_stack_size,
+                              CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_UNTRACED |
+                                  CLONE_CHILD_CLEARTID,
+                              m_args, &pidfd, nullptr, &m_args->blocked);
     int cloneErrno = errno;
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (m_pid == -1)
@@ -298,6 +316,29 @@ std::error_code WaitHelper::start(const LockRequest& request, int doorbell) noex
 
 int WaitHelper::outcome() const noexcept {
     return __atomic_load_n(&m_args->outcome, __ATOMIC_ACQUIRE);
+}
+
+bool WaitHelper::wait_until_settled(Deadline deadline, std::error_code& ec) noexcept {
+    timespec until{};
+    if (deadline) {
+        // steady_clock is CLOCK_MONOTONIC, FUTEX_WAIT_BITSET's clock for absolute deadlines.
+        const auto sinceEpoch = deadline->time_since_epoch();
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(sinceEpoch);
+        until.tv_sec = static_cast<time_t>(secs.count());
+        until.tv_nsec = static_cast<long>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(sinceEpoch - secs).count());
+    }
+    while (__atomic_load_n(&m_args->blocked, __ATOMIC_ACQUIRE) != 0) {
+        long rc = ::syscall(SYS_futex, &m_args->blocked, FUTEX_WAIT_BITSET, 1u,
+                            deadline ? &until : nullptr, nullptr, FUTEX_BITSET_MATCH_ANY);
+        if (rc == -1 && errno == ETIMEDOUT)
+            return false;
+        if (rc == -1 && errno != EINTR && errno != EAGAIN) {
+            ec = {errno, std::system_category()};
+            return true;
+        }
+    }
+    return true;
 }
 
 void WaitHelper::kill() noexcept {

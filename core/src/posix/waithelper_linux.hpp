@@ -1,9 +1,10 @@
 #pragma once
 // WaitHelper: one helper process blocked in one lock call, for wait_for_any() on Linux
 // (kernelwaiter_linux.cpp says why a process, and how it shares our memory and files). The
-// process runs on a stack from a process-wide pool, rings a doorbell (an eventfd) when its
-// call returns, and publishes the outcome in memory it shares with us. A helper that was
-// granted its lock is handed over instead of waited for, and reaped later.
+// process runs on a stack from a process-wide pool, publishes the outcome in memory it shares
+// with us and wakes a futex there when its call returns (or, in waits on several helpers,
+// rings a doorbell, an eventfd). A helper that was granted its lock is handed over instead of
+// waited for, and reaped later.
 
 #include "../waiter.hpp"
 
@@ -29,9 +30,16 @@ class WaitHelper {
     /// Kills and reaps a helper that still runs; gives its stack back to the pool.
     ~WaitHelper();
 
-    /// Starts the helper process, blocked in the lock call of `request`; it rings `doorbell`
-    /// as soon as that call returns. ENOMEM without a stack, else clone()'s errno.
+    /// Starts the helper process, blocked in the lock call of `request`; as soon as that call
+    /// returns it rings `doorbell` (an eventfd), or with -1 for none wakes
+    /// wait_until_settled(). ENOMEM without a stack, else clone()'s errno.
     std::error_code start(const LockRequest& request, int doorbell) noexcept;
+
+    /// Sleeps until the helper's lock call returned (outcome() tells how) or the helper died
+    /// without publishing (outcome() -1 and true returned), or until `deadline`: false then.
+    /// A failure of the wait itself sets `ec` and returns true. Only for a helper started
+    /// without a doorbell (one that rings a doorbell is woken for by its exit only).
+    bool wait_until_settled(Deadline deadline, std::error_code& ec) noexcept;
 
     int pidfd() const noexcept { return m_pidfd; }
     bool running() const noexcept { return m_pidfd >= 0; }
