@@ -207,9 +207,11 @@ class TestStressInspect : public QObject {
         QVERIFY(QDir().mkpath(directory));
         testsupport::ChildProcess churn;
         // 6 files, 24 children alive at once (queues of waiters form), until the scans below
-        // are done, at most 20,000 children and 60 s.
+        // are done, at most 20,000 children and 90 s (scaled; it outlives the scans' cap).
+        const qint64 scanCap = testsupport::timeBound(60000);
         QVERIFY(churn.start(testsupport::programPath("LOCKSCOPE_LOCKCHURN"),
-                            {directory, QStringLiteral("6"), QStringLiteral("60"),
+                            {directory, QStringLiteral("6"),
+                             QString::number(testsupport::timeBound(90000) / 1000),
                              QStringLiteral("20000"), QStringLiteral("24")}));
         QVERIFY(churn.readLine().startsWith(QStringLiteral("STARTED")));
 
@@ -233,11 +235,12 @@ class TestStressInspect : public QObject {
         timer.start();
         // At least 3 s, 30 snapshots and 2000 children, and until a paused scan has seen a
         // holder vanish (with ASan beside other sanitizer runs, a churn child spends most of
-        // its life starting up, and 50 scans in 3 s met its locks only twice); at most 25 s
-        // (an ASan build beside a benchmark holding 40,000 locks takes 1-3 s per snapshot).
+        // its life starting up, and 50 scans in 3 s met its locks only twice). At most 60 s
+        // (scaled): an ASan build beside a benchmark holding 40,000 locks takes 1-3 s per
+        // snapshot, and at a load average of 5 the churn made fewer than 2000 children in 25 s.
         long spawnedSoFar = 0;
-        while (timer.elapsed() < 25000 && (timer.elapsed() < 3000 || snapshots < 30 ||
-                                           spawnedSoFar < 2000 || exitedHolders[1] == 0)) {
+        while (timer.elapsed() < scanCap && (timer.elapsed() < 3000 || snapshots < 30 ||
+                                             spawnedSoFar < 2000 || exitedHolders[1] == 0)) {
             if (const QString line = churn.readLine(1); line.startsWith(QStringLiteral("SPAWNED ")))
                 spawnedSoFar = line.mid(8).toLong();
             pause = snapshots % 2 == 1;
