@@ -36,7 +36,8 @@ Connection::Connection(Connection&& other) noexcept
       m_lastError(std::move(other.m_lastError)),
       m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
       m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt),
-      m_cluster(std::move(other.m_cluster)), m_checkCluster(other.m_checkCluster) {}
+      m_cluster(std::move(other.m_cluster)), m_checkCluster(other.m_checkCluster),
+      m_cancel(other.m_cancel) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -50,6 +51,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         m_masterCheckedAt = other.m_masterCheckedAt;
         m_cluster = std::move(other.m_cluster);
         m_checkCluster = other.m_checkCluster;
+        m_cancel = other.m_cancel;
     }
     return *this;
 }
@@ -62,6 +64,11 @@ void Connection::close() noexcept {
     if (m_cluster)
         m_cluster->close();
     m_stream.close(); // queued commands go with it: they must never reach a new connection
+}
+
+void Connection::set_cancel(const CancelSignal* signal) noexcept {
+    m_cancel = signal;
+    m_stream.set_cancel_fd(signal ? signal->fd() : -1);
 }
 
 std::string Connection::printable_address() const {
@@ -108,6 +115,10 @@ bool Connection::report(const StreamFailure& failure, std::error_code& ec) noexc
     case StreamFailure::Kind::out_of_memory:
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory reading from Redis at " + printable_address());
+    case StreamFailure::Kind::cancelled:
+        return fail(ec, make_error_code(errc::cancelled),
+                    "cancelled while " + std::string(failure.what) + " (Redis at " +
+                        printable_address() + ")");
     case StreamFailure::Kind::io:
         break;
     }
@@ -174,7 +185,10 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         target.port = m_master.port;
     }
     // The transport first (dial.cpp), then the login on it.
-    Transport transport = dial(target, code, message);
+    if (m_cancel && m_cancel->cancelled())
+        return fail(ec, make_error_code(errc::cancelled),
+                    "connecting to Redis at " + printable_address() + " was cancelled");
+    Transport transport = dial(target, code, message, m_cancel ? m_cancel->fd() : -1);
     if (!transport.is_open())
         return fail(ec, code, std::move(message));
     if (!m_stream.open(std::move(transport)))

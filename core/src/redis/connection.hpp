@@ -20,6 +20,7 @@
 #include "reply.hpp"
 #include "respstream.hpp"
 
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
@@ -72,6 +73,15 @@ class Connection {
     void skip_cluster_check() noexcept { m_checkCluster = false; }
     /// Closes the socket (the server drops its subscriptions and name with it).
     void close() noexcept;
+
+    /// From now on every wait of this connection (connecting, sending, reading) also ends when
+    /// `signal` fires: errc::cancelled, the message naming the server, and the connection
+    /// closed (a command cut off could still be answered; a subscriber connection drops its
+    /// subscriptions and client name with it). A call that starts after the signal fired fails
+    /// at once. nullptr: none again. The signal is not owned and must outlive its use.
+    /// Not passed on to a Redis Cluster's node connections or to the sentinels asked.
+    void set_cancel(const CancelSignal* signal) noexcept;
+    const CancelSignal* cancel_signal() const noexcept { return m_cancel; }
 
     /// Sends a command and reads its reply by `deadline` (command_timeout from now when
     /// omitted). An error reply sets `ec` (see classify_error_reply) and is returned as well.
@@ -148,6 +158,7 @@ class Connection {
     Clock::time_point m_masterCheckedAt;
     std::unique_ptr<ClusterRouter> m_cluster; // Cluster mode: every command goes through it
     bool m_checkCluster = true;               // see skip_cluster_check()
+    const CancelSignal* m_cancel = nullptr;   // see set_cancel()
 };
 
 } // namespace portalocker::redis
