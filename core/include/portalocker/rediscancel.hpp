@@ -14,8 +14,8 @@ namespace portalocker::redis {
 /// throwing forms). What is left behind is described where the signal is accepted; nothing
 /// is ever left held.
 ///
-/// Once fired it stays fired: use a fresh signal for the next operation. Not copyable and not
-/// movable (a wait in progress watches its descriptor).
+/// Once fired it stays fired (every later wait given it ends at once) until reset(). Not
+/// copyable and not movable (a wait in progress watches its descriptor).
 class CancelSignal {
   public:
     /// Throws std::system_error when no descriptor can be created (out of descriptors).
@@ -27,7 +27,10 @@ class CancelSignal {
     /// Fires the signal. Thread-safe, idempotent, async-signal-safe (one atomic store and one
     /// write()), so a signal handler may call it too.
     void cancel() noexcept;
-    /// True once cancel() was called.
+    /// Unfires the signal, for the next operation of the object it was given to. Not
+    /// thread-safe: call it only while no wait uses the signal and no cancel() can run.
+    void reset() noexcept;
+    /// True once cancel() was called (and reset() not since).
     bool cancelled() const noexcept { return m_cancelled.load(std::memory_order_acquire); }
     /// Readable (poll() POLLIN) once cancel() was called, and from then on (never drained).
     /// For the library's own waits; owned by the signal.

@@ -49,4 +49,12 @@ void CancelSignal::cancel() noexcept {
     while (written < 0 && errno == EINTR);
 }
 
+void CancelSignal::reset() noexcept {
+    // Not concurrent with cancel() (see the header): drain, then clear the flag.
+    char buffer[64];
+    while (::read(m_readFd, buffer, sizeof buffer) > 0) {
+    }
+    m_cancelled.store(false, std::memory_order_release);
+}
+
 } // namespace portalocker::redis

@@ -94,8 +94,7 @@ void set_up_tcp(int fd) {
 #endif
 }
 
-int connect_unix(const std::string& path, Deadline deadline, std::string& reason,
-                 int cancel_fd) {
+int connect_unix(const std::string& path, Deadline deadline, std::string& reason, int cancel_fd) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, path.data(), path.size());

@@ -164,9 +164,8 @@ bool RespStream::flush(Deadline deadline, StreamFailure& failure) noexcept {
     if (!write_some(done, failure))
         return false;
     while (!done) {
-        pollfd descriptors[2] = {
-            {m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0},
-            {m_cancelFd, POLLIN, 0}};
+        pollfd descriptors[2] = {{m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0},
+                                 {m_cancelFd, POLLIN, 0}};
         int ready = ::poll(descriptors, m_cancelFd >= 0 ? 2 : 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
@@ -233,7 +232,10 @@ RespStream::ReadStatus RespStream::read(Reply& reply, Deadline deadline, StreamF
             pollfd descriptors[3] = {{m_transport.fd(), short(m_wantWrite ? POLLOUT : POLLIN), 0},
                                      {wake_fd, POLLIN, 0},
                                      {m_cancelFd, POLLIN, 0}};
-            int ready = ::poll(descriptors, m_cancelFd >= 0 ? 3 : wake_fd >= 0 ? 2 : 1,
+            int ready = ::poll(descriptors,
+                               m_cancelFd >= 0 ? 3
+                               : wake_fd >= 0  ? 2
+                                               : 1,
                                poll_timeout(deadline));
             if (ready < 0 && errno == EINTR)
                 continue;
