@@ -2,8 +2,10 @@
 // waiting RedisLease, while another process holds, end promptly from another thread with
 // errc::cancelled and hold nothing; the same object acquires afterwards once the signal is
 // reset. Against a redis-server frozen with SIGSTOP (long timeouts), cancel ends the stuck
-// connect/login of an acquisition at once.
+// connect/login of an acquisition at once, and a stop request ends a RedisScanner's scan or
+// key inspection waiting for the frozen server's reply.
 
+#include <portalocker/inspect/redisscanner.hpp>
 #include <portalocker/portalocker.hpp>
 #include <portalocker/rediscancel.hpp>
 
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -210,6 +213,46 @@ class TestRedisCancel : public QObject {
             *cancel, 300ms, [&] { lock.lock(); }, code);
         QCOMPARE(code, std::error_code(portalocker::errc::cancelled));
         QVERIFY2(took < testsupport::timeBound(1000), qPrintable(QString::number(took)));
+    }
+
+    void stopScanAgainstFrozenServer() {
+        testsupport::RedisServer frozen;
+        QVERIFY2(frozen.start(), qPrintable(frozen.errorString()));
+        frozen.command({"SET", "cancel-scan:lock", "token"});
+        portalocker::RedisOptions redis = frozen.options();
+        redis.connect_timeout = 60s;
+        redis.command_timeout = 60s;
+
+        // Connected first, then frozen: the scan is stuck in a reply, not in the login.
+        std::stop_source stop;
+        portalocker::inspect::RedisScanOptions options;
+        options.stop = stop.get_token();
+        portalocker::inspect::RedisScanner scanner(redis, options);
+        std::error_code ec;
+        QVERIFY(scanner.inspect_key("cancel-scan:lock", ec).has_value());
+        QVERIFY(!ec);
+        ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
+        auto resume = qScopeGuard([&] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+
+        portalocker::inspect::RedisSnapshot snapshot;
+        QElapsedTimer sinceStop;
+        std::thread scanning([&] { snapshot = scanner.scan(); });
+        std::this_thread::sleep_for(300ms);
+        sinceStop.start();
+        stop.request_stop();
+        scanning.join();
+        const qint64 took = sinceStop.elapsed();
+        QVERIFY2(took < testsupport::timeBound(1000), qPrintable(QString::number(took)));
+        QVERIFY(snapshot.cancelled);
+        QVERIFY(!snapshot.complete);
+        QVERIFY2(!snapshot.error, snapshot.error_message.c_str());
+
+        // Stopped already: a key inspection fails at once, naming the cancel.
+        QElapsedTimer inspecting;
+        inspecting.start();
+        QVERIFY(!scanner.inspect_key("cancel-scan:lock", ec).has_value());
+        QCOMPARE(ec, std::error_code(portalocker::errc::cancelled));
+        QVERIFY(inspecting.elapsed() < testsupport::timeBound(1000));
     }
 };
 
