@@ -69,6 +69,8 @@ void Connection::close() noexcept {
 void Connection::set_cancel(const CancelSignal* signal) noexcept {
     m_cancel = signal;
     m_stream.set_cancel_fd(signal ? signal->fd() : -1);
+    if (m_cluster)
+        m_cluster->set_cancel(signal);
 }
 
 std::string Connection::printable_address() const {
@@ -149,6 +151,7 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         try {
             if (!m_cluster)
                 m_cluster = std::make_unique<ClusterRouter>(m_options);
+            m_cluster->set_cancel(m_cancel);
         } catch (...) {
             return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                         "out of memory connecting to Redis at " + printable_address());
@@ -177,7 +180,7 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
             return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                         "out of memory connecting to Redis at " + printable_address());
         }
-        if (!m_sentinel->locate_master(m_master, code, message))
+        if (!m_sentinel->locate_master(m_master, code, message, m_cancel))
             return fail(ec, code, std::move(message));
         m_masterCheckedAt = Clock::now();
         target.sentinel = {};
@@ -221,7 +224,7 @@ bool Connection::master_moved() noexcept {
     RedisEndpoint current;
     std::error_code ignored;
     std::string message;
-    if (!m_sentinel || !m_sentinel->locate_master(current, ignored, message))
+    if (!m_sentinel || !m_sentinel->locate_master(current, ignored, message, m_cancel))
         return false;
     return current.host != m_master.host || current.port != m_master.port;
 }

@@ -79,7 +79,7 @@ class Connection {
     /// closed (a command cut off could still be answered; a subscriber connection drops its
     /// subscriptions and client name with it). A call that starts after the signal fired fails
     /// at once. nullptr: none again. The signal is not owned and must outlive its use.
-    /// Not passed on to a Redis Cluster's node connections or to the sentinels asked.
+    /// It applies to a Redis Cluster's node connections and to the sentinels asked as well.
     void set_cancel(const CancelSignal* signal) noexcept;
     const CancelSignal* cancel_signal() const noexcept { return m_cancel; }
 

@@ -239,7 +239,8 @@ Transport dial(const RedisOptions& options, std::error_code& ec, std::string& me
                         std::to_string(options.connect_timeout.count()) + " ms)");
     if (!options.tls.enabled)
         return Transport(fd, nullptr);
-    auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, ec, message);
+    auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, ec, message,
+                                     cancel_fd);
     if (!tls) {
         ::close(fd);
         return Transport{};

@@ -23,8 +23,8 @@ namespace portalocker::redis {
 /// empty transport with `ec` (invalid_argument for unusable options, connect_failed, tls_failed,
 /// timeout for a TLS handshake that did not finish) and `message` (naming the server and the cause,
 /// for Connection::last_error()) set. The TCP or unix connect also ends when `cancel_fd` (when
-/// >= 0) becomes readable (errc::cancelled); name resolution, the TLS handshake and an ssh
-/// tunnel's start keep to connect_timeout alone.
+/// >= 0) becomes readable (errc::cancelled), and so does the TLS handshake; name resolution
+/// and an ssh tunnel's start keep to connect_timeout alone.
 Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message,
                int cancel_fd = -1) noexcept;
 
