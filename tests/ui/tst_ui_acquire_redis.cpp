@@ -91,10 +91,11 @@ void TestUiAcquireRedis::leaseWaitIsOneWait() {
     m_job->start();
     QTRY_COMPARE_WITH_TIMEOUT(m_job->state(), AcquireJob::State::timedOut,
                               testsupport::timeBound(10000));
-    // One wait of the library tries again after each of its fallback polls (250 ms), so at
-    // most 1 + 3000 / 250 + 1 times; attempts of 100 ms would have tried about 30 times.
+    // One wait of the library tries again after each of its fallback polls (250 ms): about
+    // 1 + 3000 / 250 times, a few more when a BLPOP ends early; attempts of 100 ms made about
+    // 80 here (each slice tries at its start and again at its end).
     const qint64 attempts = leaseAttempts();
-    QVERIFY2(attempts >= 2 && attempts <= 16, qPrintable(QString::number(attempts)));
+    QVERIFY2(attempts >= 2 && attempts <= 40, qPrintable(QString::number(attempts)));
 }
 
 void TestUiAcquireRedis::cancelEndsRedisWaitAtOnce_data() {
