@@ -140,7 +140,8 @@ int connect_tcp(const std::string& host, int port, Deadline deadline, std::strin
 // the TLS handshake, or else one PING, confirms it; when that fails, ssh's own message
 // (host key, authentication, unreachable, channel refused) says why.
 Transport dial_through_ssh(const RedisOptions& options, const std::string& address,
-                           Deadline deadline, std::error_code& ec, std::string& message) noexcept {
+                           Deadline deadline, int cancel_fd, std::error_code& ec,
+                           std::string& message) noexcept {
     const std::string via = " through ssh " + detail::printable_text(options.ssh_destination, 256);
     auto tunnel = SshTunnel::open(options.ssh_destination, options.host, options.port,
                                   options.connect_timeout, ec, message);
@@ -179,7 +180,13 @@ Transport dial_through_ssh(const RedisOptions& options, const std::string& addre
     std::error_code tlsCode;
     std::string tlsMessage;
     auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, tlsCode,
-                                     tlsMessage);
+                                     tlsMessage, cancel_fd);
+    if (!tls && tlsCode == errc::cancelled) {
+        ::close(fd); // the tunnel ends with its object; ssh has nothing to explain
+        ec = tlsCode;
+        message = std::move(tlsMessage);
+        return Transport{};
+    }
     if (!tls)
         return explain(tlsCode, tlsMessage);
     return Transport(fd, std::move(tls), std::move(tunnel));
@@ -225,7 +232,7 @@ Transport dial(const RedisOptions& options, std::error_code& ec, std::string& me
                             ") is not supported: Redis serves TLS on TCP ports only");
         fd = connect_unix(options.unix_socket, deadline, reason, cancel_fd);
     } else if (!options.ssh_destination.empty()) {
-        return dial_through_ssh(options, address, deadline, ec, message);
+        return dial_through_ssh(options, address, deadline, cancel_fd, ec, message);
     } else {
         fd = connect_tcp(options.host, options.port, deadline, reason, cancel_fd);
     }

@@ -24,7 +24,7 @@ namespace portalocker::redis {
 /// timeout for a TLS handshake that did not finish) and `message` (naming the server and the cause,
 /// for Connection::last_error()) set. The TCP or unix connect also ends when `cancel_fd` (when
 /// >= 0) becomes readable (errc::cancelled), and so does the TLS handshake; name resolution
-/// and an ssh tunnel's start keep to connect_timeout alone.
+/// and an ssh tunnel's first round trip (SshTunnel::confirm) keep to connect_timeout alone.
 Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message,
                int cancel_fd = -1) noexcept;
 
