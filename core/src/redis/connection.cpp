@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include "clusternodecheck.hpp"
 #include "clusterrouter.hpp"
 #include "dial.hpp"
 #include "readonlycommands.hpp"
@@ -271,9 +272,8 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     // A cluster node without --cluster works for some keys and not for others, and lists only
     // its own: ask it what it is in the same round trip (last, after AUTH). This also makes
     // the TLS 1.3 client certificate check below happen here.
-    const bool askCluster = m_checkCluster && !m_options.cluster.enabled;
-    if (askCluster)
-        commands.push_back({"INFO", "cluster"});
+    const ClusterNodeCheck clusterCheck(m_options, m_checkCluster);
+    clusterCheck.add_question(commands);
     // With TLS 1.3 the server judges the client certificate after the client's handshake
     // ended: one round trip makes a refusal show here, in connect(), not in the first
     // command.
@@ -282,16 +282,17 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     if (commands.empty())
         return true;
     auto replies = pipeline(commands, ec);
-    if (askCluster && replies.size() == commands.size() && replies.back().is_error() &&
-        std::none_of(replies.begin(), replies.end() - 1,
-                     [](const Reply& reply) { return reply.is_error(); })) {
-        // INFO alone failed: an ACL that does not allow it, or a proxy that does not know
-        // it. Not knowing is no reason to refuse; MOVED replies still name the cluster.
+    if (clusterCheck.only_question_failed(replies, commands.size())) {
         ec.clear();
         m_lastError.clear();
     }
-    if (!ec)
-        return !askCluster || refuse_cluster_node(replies.back(), ec);
+    if (!ec) {
+        if (!clusterCheck.asks())
+            return true;
+        std::string refusal = clusterCheck.refusal(replies.back(), printable_address());
+        return refusal.empty() ||
+               fail(ec, make_error_code(errc::invalid_argument), std::move(refusal));
+    }
     if (ec == errc::auth_failed && !replies.empty() && replies.front().is_error()) {
         // Say who tried to log in; the server's text says why (never the password).
         std::string user = m_options.username.empty() ? "default" : m_options.username;
@@ -300,27 +301,6 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
                       "' failed: " + detail::printable_text(replies.front().text, 512);
     }
     return false;
-}
-
-bool Connection::refuse_cluster_node(const Reply& info, std::error_code& ec) noexcept {
-    if (info.is_error() || info.text.find("cluster_enabled:1") == std::string::npos)
-        return true;
-    // The URL to use instead, its password masked (a message may end up in a log).
-    std::string hint = "use --cluster";
-    try {
-        RedisOptions clustered = m_options;
-        clustered.cluster.enabled = true;
-        clustered.db = 0;
-        clustered.client_name.clear(); // often set by the library itself: not the user's
-        if (clustered.unix_socket.empty())
-            hint += " (" + detail::printable_text(clustered.to_url(false), 512) + ")";
-    } catch (...) {
-        // Out of memory: the hint without the URL.
-    }
-    return fail(ec, make_error_code(errc::invalid_argument),
-                "Redis at " + printable_address() + " is a Redis Cluster node; " + hint +
-                    ": without it, keys that other nodes serve fail with MOVED and a listing "
-                    "sees only this node's keys");
 }
 
 bool Connection::refuse_if_read_only(std::span<const std::string_view> argv,

@@ -141,9 +141,6 @@ class Connection {
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
     bool login(std::string_view client_name, std::error_code& ec) noexcept;
-    /// After login: refuses a cluster node reached without RedisOptions::cluster, given the
-    /// reply to INFO cluster.
-    bool refuse_cluster_node(const Reply& info, std::error_code& ec) noexcept;
     bool verify_master(std::error_code& ec) noexcept;
     /// Sentinel mode, connected: true when the sentinels now name another master.
     bool master_moved() noexcept;
