@@ -3,8 +3,10 @@
 // errc::cancelled and hold nothing; the same object acquires afterwards once the signal is
 // reset. Against a redis-server frozen with SIGSTOP (long timeouts), cancel ends the stuck
 // connect/login of an acquisition at once, and a stop request ends a RedisScanner's scan or
-// key inspection waiting for the frozen server's reply.
+// key inspection waiting for the frozen server's reply, and a RedisReleaser's release.
 
+#include <portalocker/inspect/auditlog.hpp>
+#include <portalocker/inspect/redisrelease.hpp>
 #include <portalocker/inspect/redisscanner.hpp>
 #include <portalocker/portalocker.hpp>
 #include <portalocker/rediscancel.hpp>
@@ -13,6 +15,7 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -23,6 +26,7 @@
 #include <thread>
 
 using namespace std::chrono_literals;
+using namespace Qt::StringLiterals;
 using portalocker::LeaseOptions;
 using portalocker::LockFlags;
 using portalocker::RedisLease;
@@ -253,6 +257,45 @@ class TestRedisCancel : public QObject {
         QVERIFY(!scanner.inspect_key("cancel-scan:lock", ec).has_value());
         QCOMPARE(ec, std::error_code(portalocker::errc::cancelled));
         QVERIFY(inspecting.elapsed() < testsupport::timeBound(1000));
+    }
+
+    void cancelReleaseAgainstFrozenServer() {
+        testsupport::RedisServer frozen;
+        QVERIFY2(frozen.start(), qPrintable(frozen.errorString()));
+        portalocker::RedisOptions redis = frozen.options();
+        redis.connect_timeout = 60s;
+        redis.command_timeout = 60s;
+        LeaseOptions held;
+        held.auto_renew = false;
+        RedisLease lease("cancel-release", redis, held);
+        QVERIFY(lease.try_lock());
+        portalocker::inspect::RedisScanner scanner(redis);
+        std::error_code ec;
+        const auto seen = scanner.inspect_key("cancel-release", ec);
+        QVERIFY2(seen.has_value(), scanner.last_error().c_str());
+
+        QTemporaryDir directory;
+        portalocker::inspect::AuditLog log(directory.filePath(u"audit.jsonl"_s).toStdString());
+        portalocker::inspect::RedisReleaseOptions options;
+        options.audit_log = &log;
+        options.cancel = std::make_shared<CancelSignal>();
+        portalocker::inspect::RedisReleaser releaser(redis, options);
+        ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
+        auto resume = qScopeGuard([&] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+
+        portalocker::inspect::RedisReleaseResult result;
+        std::thread releasing([&] { result = releaser.release(*seen); });
+        std::this_thread::sleep_for(300ms);
+        QElapsedTimer sinceCancel;
+        sinceCancel.start();
+        options.cancel->cancel();
+        releasing.join();
+        const qint64 took = sinceCancel.elapsed();
+        QVERIFY2(took < testsupport::timeBound(1000), qPrintable(QString::number(took)));
+        QCOMPARE(result.outcome, portalocker::inspect::RedisReleaseOutcome::failed);
+        QCOMPARE(result.error, std::error_code(portalocker::errc::cancelled));
+        QVERIFY2(result.message.find("cancelled") != std::string::npos, result.message.c_str());
+        QVERIFY(result.audit_logged);
     }
 };
 
