@@ -62,14 +62,17 @@ LeaseOptions leaseOptions(std::shared_ptr<CancelSignal> cancel) {
 
 // Runs `wait` (an acquisition that throws) on another thread, fires `cancel` once it has
 // waited `settle`, and returns how long the wait took after the cancel (ms); `code` gets the
-// error it ended with.
+// error it ended with, `message` its text.
 qint64 cancelAfter(CancelSignal& cancel, std::chrono::milliseconds settle,
-                   const std::function<void()>& wait, std::error_code& code) {
+                   const std::function<void()>& wait, std::error_code& code,
+                   std::string* message = nullptr) {
     std::thread waiter([&] {
         try {
             wait();
         } catch (const portalocker::LockException& error) {
             code = error.code();
+            if (message)
+                *message = error.what();
         }
     });
     std::this_thread::sleep_for(settle);
@@ -125,10 +128,14 @@ class TestRedisCancel : public QObject {
         auto cancel = std::make_shared<CancelSignal>();
         RedisLock lock(channel, m_server.options(), lockOptions(cancel, mode));
         std::error_code code;
+        std::string message;
         // 700 ms: past the first attempt (which waits for the holder's answers), into the wait.
         const qint64 took = cancelAfter(
-            *cancel, 700ms, [&] { lock.lock(); }, code);
+            *cancel, 700ms, [&] { lock.lock(); }, code, &message);
         QCOMPARE(code, std::error_code(portalocker::errc::cancelled));
+        QVERIFY2(message.find("'" + channel + "': acquiring was cancelled (Redis at ") !=
+                     std::string::npos,
+                 message.c_str());
         QVERIFY2(took < testsupport::timeBound(1000), qPrintable(QString::number(took)));
         QVERIFY(!lock.owns_lock());
         // Nothing left subscribed: only the holder.

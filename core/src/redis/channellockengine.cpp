@@ -87,9 +87,8 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
     }
     arm(nullptr);
     if (ec == errc::cancelled)
-        m_lastError = "acquiring the Redis lock '" + detail::printable_text(m_channel, 256) +
-                      "' at Redis " + detail::printable_text(m_redis.address(), 256) +
-                      " was cancelled";
+        m_lastError = "acquiring was cancelled (Redis at " +
+                      detail::printable_text(m_redis.address(), 256) + ")";
     return granted;
 }
 

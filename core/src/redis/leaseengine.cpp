@@ -244,8 +244,8 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
 
 bool LeaseEngine::fail_cancelled(std::error_code& ec) noexcept {
     return fail(ec, make_error_code(errc::cancelled),
-                "acquiring the lease '" + m_printableKey + "' at Redis " +
-                    detail::printable_text(m_redis.address(), 256) + " was cancelled");
+                "acquiring was cancelled (Redis at " +
+                    detail::printable_text(m_redis.address(), 256) + ")");
 }
 
 bool LeaseEngine::wait_out_failover(Deadline deadline, std::error_code& ec) noexcept {
