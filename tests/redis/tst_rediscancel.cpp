@@ -199,6 +199,32 @@ class TestRedisCancel : public QObject {
         lease.unlock();
     }
 
+    void heldLocksIgnoreTheSignal() {
+        // The signal ends acquisitions only: a held lock stays held and answers, a held lease
+        // renews and extends, and both unlock normally.
+        auto cancel = std::make_shared<CancelSignal>();
+        const std::string channel = name("cancel-held");
+        RedisLock lock(channel, m_server.options(), lockOptions(cancel, LockFlags::EXCLUSIVE));
+        QVERIFY(lock.try_lock());
+        LeaseOptions options = leaseOptions(cancel);
+        options.ttl = 600ms; // renewed every 200 ms
+        RedisLease lease(name("cancel-held-lease"), m_server.options(), options);
+        QVERIFY(lease.try_lock());
+        cancel->cancel();
+        QTest::qWait(1000); // several renewals, and past the TTL had renewal stopped
+        QVERIFY(!lock.lost());
+        QVERIFY(!lease.lost());
+        QCOMPARE(subscribers(channel), 1);
+        RedisLock other(channel, m_server.options(),
+                        lockOptions(nullptr, LockFlags::EXCLUSIVE)); // the holder still answers
+        QVERIFY(!other.try_lock());
+        QVERIFY(lease.extend());
+        lease.unlock();
+        lock.unlock();
+        QVERIFY(other.try_lock());
+        other.unlock();
+    }
+
     void cancelAgainstFrozenServer() {
         // A server that accepts connections (the kernel does) but never answers: the login of
         // an acquisition is stuck in a read with a one-minute command timeout.

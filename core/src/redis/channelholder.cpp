@@ -71,10 +71,12 @@ bool ChannelHolder::subscribe(const std::string& holder_id, channel::Mode mode, 
     // answering thread's waits never end with it.
     m_answers.set_cancel(m_cancel);
     m_connection.set_cancel(m_cancel);
-    const bool started =
-        m_answers.connect(ec)
-            ? start_subscription(channel::holder_client_name(m_channel, holder_id), ec, message)
-            : (message = m_answers.last_error(), false);
+    bool started = m_answers.connect(ec);
+    if (!started)
+        message = m_answers.last_error();
+    else
+        started =
+            start_subscription(channel::holder_client_name(m_channel, holder_id), ec, message);
     m_answers.set_cancel(nullptr);
     m_connection.set_cancel(nullptr);
     if (!started)
