@@ -19,7 +19,6 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono;
 
 namespace {
-
 /// What the whole wait is about, for the wait notice inspectors read (docs/WAIT-NOTICES.md).
 portalocker::WaitNoticeInfo noticeOf(const AcquireRequest& request,
                                      steady_clock::time_point deadline) {

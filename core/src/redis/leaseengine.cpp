@@ -9,8 +9,8 @@
 #include <portalocker/exceptions.hpp>
 
 #include <algorithm>
-#include <poll.h>
 #include <cstdio>
+#include <poll.h>
 
 namespace portalocker::redis {
 namespace {
