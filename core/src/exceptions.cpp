@@ -40,6 +40,8 @@ class Category final : public std::error_category {
             return "TLS with the Redis server failed";
         case errc::read_only:
             return "refused: the Redis connection is read-only";
+        case errc::cancelled:
+            return "cancelled";
         }
         return "unknown portalocker error";
     }
@@ -52,6 +54,8 @@ class Category final : public std::error_category {
             return std::errc::invalid_argument;
         case errc::timeout:
             return std::errc::timed_out;
+        case errc::cancelled:
+            return std::errc::operation_canceled;
         case errc::acl_denied:
         case errc::read_only:
             return std::errc::permission_denied;

@@ -35,8 +35,9 @@ std::vector<QThreadPool*> abandonedPools;
 
 /// At the application's end: the abandoned pools whose scans have ended are joined, so no
 /// scan thread (and nothing it holds, e.g. OpenSSL's per-thread state) outlives the
-/// application object. A scan still stuck in a frozen server's reply gets a short grace and
-/// is then left to the process's exit: quitting never waits for a server.
+/// application object. A scan still in a phase that cannot be cancelled (see ~RedisHub())
+/// gets a short grace and is then left to the process's exit: quitting never waits for a
+/// server.
 void joinAbandonedPools() {
     QMutexLocker locker(&abandonedMutex);
     QDeadlineTimer grace(200);
@@ -47,7 +48,8 @@ void joinAbandonedPools() {
 }
 
 /// Keeps a scan pool whose scans outlived their hub until they end (deleted at a later
-/// abandonment once idle, or at the application's end).
+/// abandonment once idle, or at the application's end). Only for the phases of a connect
+/// that cannot be cancelled (see ~RedisHub()).
 void abandonPool(QThreadPool* pool) {
     // Its threads end as soon as their scan does instead of idling for the pool's expiry.
     pool->setExpiryTimeout(0);
@@ -111,13 +113,17 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
 }
 
 RedisHub::~RedisHub() {
-    // Monitors ask their scans to stop; a scan sees that at its next command. One blocked in a
-    // server's reply (a frozen server, a long command timeout) would hold quitting for up to
-    // that timeout, so it is not waited for past a moment: the scans own all they use (the
-    // options and rows are copies), and their pool is kept alive until they end.
+    // Monitors stop their scans, and the stop fires each scan's cancel signal (see
+    // RedisScanOptions::stop): a scan ends at once, also one stuck in a frozen server's reply
+    // or TLS handshake, and its pool is joined here. Two phases of a connect cannot be
+    // cancelled yet: a host name lookup (glibc's getaddrinfo_a) and an ssh tunnel's first
+    // round trip (SshTunnel::confirm). A scan in one of them would hold quitting for up to its
+    // connect timeout, so it is left to end on its own (within that timeout) in its pool,
+    // which is kept alive until then: the scans own all they use (options and rows are
+    // copies).
     qDeleteAll(m_monitors);
     m_monitors.clear();
-    if (m_pool->waitForDone(20))
+    if (m_pool->waitForDone(250))
         delete m_pool;
     else
         abandonPool(m_pool);

@@ -80,7 +80,7 @@ class RedisHub : public QObject {
     RedisConnectionModel* m_connectionModel;
     RedisLockModel* m_locks;
     RedisTimelineFeed* m_timeline;
-    /// Owned; not a member by value: a scan blocked in a frozen server's reply must not hold
+    /// Owned; not a member by value: a scan in a phase that cannot be cancelled must not hold
     /// quitting (see ~RedisHub()).
     QThreadPool* m_pool;
     QList<RedisMonitor*> m_monitors;

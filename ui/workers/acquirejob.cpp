@@ -3,6 +3,7 @@
 #include "workers/lockhandle.h"
 #include "workers/waithelpers.h"
 
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/waitnotice.hpp>
 
 #include <QDateTime>
@@ -18,9 +19,6 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono;
 
 namespace {
-/// How long one Redis attempt may wait before the cancel flag is looked at again.
-constexpr milliseconds redisSlice{100};
-
 /// What the whole wait is about, for the wait notice inspectors read (docs/WAIT-NOTICES.md).
 portalocker::WaitNoticeInfo noticeOf(const AcquireRequest& request,
                                      steady_clock::time_point deadline) {
@@ -61,12 +59,23 @@ struct AcquireJob::Shared {
     std::atomic<bool> waiting{false};  ///< in the library's kernel wait
     std::atomic<bool> finished{false}; ///< the acquire task has returned
     std::atomic<qint64> waiterThread{0};
+    /// Redis: ends the library's wait (and any round trip) at once; null for file locks and
+    /// semaphores, or when it could not be created (then `signalError` says why).
+    std::shared_ptr<portalocker::redis::CancelSignal> redisCancel;
+    QString signalError;
     std::unique_ptr<LockHandle> handle;
 };
 
 AcquireJob::AcquireJob(AcquireRequest request, QThreadPool* pool, QObject* parent)
     : QObject(parent), m_request(std::move(request)), m_pool(pool),
       m_shared(std::make_shared<Shared>()) {
+    if (!kernelWait(m_request)) {
+        try {
+            m_shared->redisCancel = std::make_shared<portalocker::redis::CancelSignal>();
+        } catch (const std::system_error& failure) {
+            m_shared->signalError = QString::fromUtf8(failure.what());
+        }
+    }
     connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, &AcquireJob::onFinished);
 }
 
@@ -108,8 +117,12 @@ void AcquireJob::start() {
 
 AcquireJob::Outcome AcquireJob::acquire(Shared& shared, const AcquireRequest& request) {
     Outcome outcome;
+    if (!shared.signalError.isEmpty()) {
+        outcome.error = shared.signalError;
+        return outcome;
+    }
     try {
-        shared.handle = std::make_unique<LockHandle>(request);
+        shared.handle = std::make_unique<LockHandle>(request, shared.redisCancel);
     } catch (const std::exception& failure) {
         outcome.error = QString::fromUtf8(failure.what());
         return outcome;
@@ -124,10 +137,17 @@ AcquireJob::Outcome AcquireJob::acquire(Shared& shared, const AcquireRequest& re
     if (shared.handle->tryAcquireFor(milliseconds(0), ec, error))
         return held(shared, outcome);
     if (ec) {
-        outcome.error = error;
+        if (shared.cancel) // Redis: cancelled during the attempt (errc::cancelled)
+            outcome.cancelled = true;
+        else
+            outcome.error = error;
         return outcome;
     }
     const portalocker::WaitNotice notice(noticeOf(request, deadline));
+    // "Forever" as a deadline far away: the library takes time points, not "none".
+    const auto until = deadline == steady_clock::time_point::max()
+                           ? steady_clock::now() + hours(24 * 365 * 10)
+                           : deadline;
     if (kernelWait(request)) {
         // One wait of the library with the real deadline; cancel() ends it by killing its
         // wait helpers (see WaitHelpers), which the library reports as ECHILD.
@@ -138,10 +158,6 @@ AcquireJob::Outcome AcquireJob::acquire(Shared& shared, const AcquireRequest& re
             outcome.cancelled = true;
             return outcome;
         }
-        // "Forever" as a deadline far away: the library takes time points, not "none".
-        const auto until = deadline == steady_clock::time_point::max()
-                               ? steady_clock::now() + hours(24 * 365 * 10)
-                               : deadline;
         const bool acquired = shared.handle->tryAcquireUntil(until, ec, error);
         shared.waiting = false;
         if (acquired)
@@ -152,25 +168,15 @@ AcquireJob::Outcome AcquireJob::acquire(Shared& shared, const AcquireRequest& re
             outcome.error = error;
         return outcome;
     }
-    // Redis: the library waits by asking the server again and again itself, and has no
-    // way to cancel that wait, so it runs in slices that end at the real deadline. No
-    // kernel waiter is split by it (Redis waits have none); the notice above describes
-    // the whole wait.
-    while (!shared.cancel) {
-        const auto now = steady_clock::now();
-        if (now >= deadline)
-            break;
-        const auto until = deadline == steady_clock::time_point::max()
-                               ? now + redisSlice
-                               : std::min(now + redisSlice, deadline);
-        if (shared.handle->tryAcquireUntil(until, ec, error))
-            return held(shared, outcome);
-        if (ec) {
-            outcome.error = error;
-            return outcome;
-        }
-    }
-    outcome.cancelled = shared.cancel;
+    // Redis: one wait of the library with the real deadline too; cancel() fires its cancel
+    // signal, which ends it at once (errc::cancelled) holding nothing. A cancel before the
+    // wait starts leaves the signal fired, so the wait returns at once.
+    if (shared.handle->tryAcquireUntil(until, ec, error))
+        return held(shared, outcome);
+    if (shared.cancel)
+        outcome.cancelled = true;
+    else if (ec)
+        outcome.error = error;
     return outcome;
 }
 
@@ -195,8 +201,11 @@ bool AcquireJob::kernelWait(const AcquireRequest& request) {
 void AcquireJob::cancel() {
     if (m_state != State::waiting || m_shared->cancel.exchange(true))
         return;
-    if (!kernelWait(m_request))
-        return; // the Redis slice loop sees the flag
+    if (!kernelWait(m_request)) {
+        if (m_shared->redisCancel)
+            m_shared->redisCancel->cancel(); // the library's wait ends at once
+        return;
+    }
     // End the kernel wait now. Its helpers may not exist yet (the worker is between its first
     // attempt and the wait): try again until the wait has returned - this loop runs only
     // after a cancel, and only for that moment.

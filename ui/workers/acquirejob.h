@@ -3,9 +3,9 @@
 // hold to the release. Waiting runs on a worker thread: for a file lock or a semaphore one
 // wait of the library with the real deadline (so inspectors see one waiter, never a wait cut
 // in pieces), which cancel() ends at once by killing the wait's helper processes (see
-// WaitHelpers); for Redis, whose library waits cannot be cancelled, attempts of 100 ms up to
-// the deadline. Releasing runs there too (a Redis release is a round trip). The GUI thread
-// only sees state changes, delivered by QFutureWatcher.
+// WaitHelpers); for Redis one wait of the library as well, which cancel() ends at once by
+// firing the lock's redis::CancelSignal. Releasing runs there too (a Redis release is a round
+// trip). The GUI thread only sees state changes, delivered by QFutureWatcher.
 
 #include "workers/acquirerequest.h"
 
@@ -27,8 +27,8 @@ class AcquireJob : public QObject {
     ~AcquireJob() override;
 
     void start();
-    /// Stops a wait: at once for a file lock or semaphore, within 100 ms for Redis. Does
-    /// nothing unless waiting.
+    /// Stops a wait at once (a Redis grant made in the race is given back). Does nothing
+    /// unless waiting.
     void cancel();
     /// Releases a held lock (also a lost one, to clean up).
     void release();

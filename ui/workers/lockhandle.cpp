@@ -15,7 +15,9 @@ QString errorText(const std::error_code& ec) {
 
 } // namespace
 
-LockHandle::LockHandle(const AcquireRequest& request) : m_request(request) {
+LockHandle::LockHandle(const AcquireRequest& request,
+                       std::shared_ptr<portalocker::redis::CancelSignal> cancel)
+    : m_request(request) {
     switch (request.target) {
     case AcquireRequest::Target::file: {
         portalocker::LockOptions options;
@@ -37,6 +39,7 @@ LockHandle::LockHandle(const AcquireRequest& request) : m_request(request) {
         portalocker::LeaseOptions options;
         options.ttl = milliseconds(request.leaseTtlMs);
         options.on_lost = [lost = m_lost](std::error_code) { lost->store(true); };
+        options.cancel = std::move(cancel);
         m_lock.emplace<portalocker::RedisLease>(request.key.toStdString(), request.redis, options);
         break;
     }
@@ -46,6 +49,7 @@ LockHandle::LockHandle(const AcquireRequest& request) : m_request(request) {
             (request.shared ? portalocker::LockFlags::SHARED : portalocker::LockFlags::EXCLUSIVE) |
             portalocker::LockFlags::NON_BLOCKING;
         options.on_lost = [lost = m_lost](std::error_code) { lost->store(true); };
+        options.cancel = std::move(cancel);
         m_lock.emplace<portalocker::RedisLock>(request.key.toStdString(), request.redis, options);
         break;
     }

@@ -20,7 +20,11 @@
 
 class LockHandle {
   public:
-    explicit LockHandle(const AcquireRequest& request);
+    /// `cancel`, for a Redis lock, ends its waits and round trips when fired (see
+    /// RedisLockOptions::cancel, LeaseOptions::cancel): tryAcquire*() then fail with
+    /// errc::cancelled, holding nothing.
+    explicit LockHandle(const AcquireRequest& request,
+                        std::shared_ptr<portalocker::redis::CancelSignal> cancel = {});
     ~LockHandle();
     LockHandle(const LockHandle&) = delete;
     LockHandle& operator=(const LockHandle&) = delete;

@@ -13,6 +13,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <system_error>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -45,6 +46,10 @@ void RedisMonitor::setConfig(const RedisConnectionConfig& config) {
     m_config = config;
     if (!serverChanged)
         return;
+    // A scan of the old server is cancelled (it ends at once, even in a frozen server's
+    // reply); the rescan queued below starts when it has returned.
+    if (m_job && m_watcher.isRunning())
+        m_job->stop.request_stop();
     ++m_generation;
     m_seen.clear();
     m_firstScan = true;
@@ -97,15 +102,24 @@ void RedisMonitor::scanNow() {
             // Redis scans' own, so lowering its threads affects nothing else).
             BackgroundPriority::lowerCurrentThread();
             retired.reset(); // the previous scan's leftovers, freed here rather than on the GUI
-            inspect::RedisScanner scanner(server, options);
-            const inspect::RedisSnapshot snapshot = scanner.scan();
+            inspect::RedisSnapshot snapshot;
+            try {
+                inspect::RedisScanner scanner(server, options);
+                snapshot = scanner.scan();
+            } catch (const std::system_error& failure) {
+                // No descriptor left for the scan's cancel signal.
+                snapshot.server = server.address();
+                snapshot.complete = false;
+                snapshot.error = failure.code();
+                snapshot.error_message = failure.what();
+            }
             RedisScanResult result;
             result.generation = generation;
             RedisRowBuilder::build(snapshot, context, result);
             if (!snapshot.cluster_nodes.empty())
                 result.reachedAddress =
                     RedisConnectionTester::mastersText(qsizetype(snapshot.cluster_nodes.size()));
-            if (!server.sentinel.master_name.empty()) {
+            if (!server.sentinel.master_name.empty() && !options.stop.stop_requested()) {
                 // Which master the sentinels name now, for the connection list: a failover shows.
                 std::error_code ec;
                 const portalocker::RedisProbeResult probe = portalocker::probe_redis(server, ec);

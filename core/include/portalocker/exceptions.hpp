@@ -26,6 +26,7 @@ enum class errc {
     invalid_url,     ///< a redis:// or unix:// URL that cannot be parsed
     tls_failed,      ///< TLS handshake or certificate check failed (the cause is named)
     read_only,       ///< refused: the Redis connection is marked read-only
+    cancelled,       ///< a Redis wait or round trip was stopped by its redis::CancelSignal
 };
 
 const std::error_category& portalocker_category() noexcept;

@@ -4,6 +4,7 @@
 
 #include <portalocker/lockoptions.hpp>
 #include <portalocker/lockvocabulary.hpp>
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
@@ -40,6 +41,15 @@ struct LeaseOptions {
     /// reach the server to find out). It may call owns_lock(), lost(),
     /// fencing_token() and unlock(); it must not destroy the lease.
     std::function<void(std::error_code)> on_lost;
+    /// When set, firing it ends an acquisition in progress (or the next one) at once with
+    /// LockException errc::cancelled (the error_code forms: false with that code); the lease
+    /// is not held then. A grant the server made just as the signal fired is given back
+    /// (compare-and-delete) before the call returns. The signal is observed while connecting,
+    /// logging in and waiting for a release (the BLPOP, whose connection is closed, to be
+    /// reconnected by the next call); the grant script's own round trip, a quick one, is
+    /// awaited (within the command timeout), so that a grant is never left behind unknown.
+    /// A held lease, its renewal, extend() and unlock() are not affected.
+    std::shared_ptr<redis::CancelSignal> cancel;
 };
 
 /// Who holds a lease key right now.

@@ -5,6 +5,7 @@
 #include <portalocker/lockflags.hpp>
 #include <portalocker/lockoptions.hpp>
 #include <portalocker/lockvocabulary.hpp>
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
@@ -47,6 +48,14 @@ struct RedisLockOptions {
     /// was killed or broke, or the server stopped). It must not call back into this lock
     /// except owns_lock()/lost(); unlock() from another thread afterwards is fine.
     std::function<void(std::error_code)> on_lost;
+    /// When set, firing it ends an acquisition in progress (or the next one) at once, in every
+    /// mode and phase (connecting, subscribing, waiting for holders' answers, waiting for a
+    /// release), with LockException errc::cancelled (the error_code forms: false with that
+    /// code). Nothing is held then: a subscription made for the attempt is closed with its
+    /// connection (the server drops the subscription and the holder name with it; the next
+    /// acquisition connects again), and a grant made just as the signal fired is released.
+    /// A held lock and its answering thread are not affected.
+    std::shared_ptr<redis::CancelSignal> cancel;
 };
 
 /// A client subscribed to a lock channel, as CLIENT LIST shows it.

@@ -60,17 +60,26 @@ bool ChannelHolder::subscribe(const std::string& holder_id, channel::Mode mode, 
         m_deciding = true;
         m_granted = false;
         m_stopRequested = false;
+        m_closeOnStop = false;
         m_ignoredResponseChannel.clear();
     }
     m_broken = false;
     m_lost = false;
     // The answer connection first: once subscribed, an answer must not wait for a dial.
     drop_if_closed_by_server(m_answers);
-    if (!m_answers.connect(ec)) {
+    // Both connections wait on the cancel signal only here, on the owner's thread: the
+    // answering thread's waits never end with it.
+    m_answers.set_cancel(m_cancel);
+    m_connection.set_cancel(m_cancel);
+    bool started = m_answers.connect(ec);
+    if (!started)
         message = m_answers.last_error();
-        return false;
-    }
-    if (!start_subscription(channel::holder_client_name(m_channel, holder_id), ec, message))
+    else
+        started =
+            start_subscription(channel::holder_client_name(m_channel, holder_id), ec, message);
+    m_answers.set_cancel(nullptr);
+    m_connection.set_cancel(nullptr);
+    if (!started)
         return false;
     try {
         m_thread = std::thread(&ChannelHolder::run, this);
@@ -147,6 +156,7 @@ void ChannelHolder::unsubscribe() noexcept {
     {
         std::lock_guard lock(m_mutex);
         m_stopRequested = true;
+        m_closeOnStop = m_cancel && m_cancel->cancelled();
         m_deciding = false;
         m_granted = false; // a break from now on is part of releasing, not a loss
     }
@@ -228,9 +238,16 @@ void ChannelHolder::run() noexcept {
     std::error_code ec;
     for (;;) {
         bool stop;
+        bool closeNow;
         {
             std::lock_guard lock(m_mutex);
             stop = m_stopRequested;
+            closeNow = m_closeOnStop;
+        }
+        if (stop && closeNow) {
+            // Cancelled: no round trip that a frozen server could hold up.
+            m_connection.close();
+            return;
         }
         if (stop && !unsubscribing) {
             unsubscribing = true;

@@ -61,8 +61,14 @@ class ChannelHolder {
     void ignore_pings_to(std::string response_channel) noexcept;
     /// Ends the subscription: the thread sends UNSUBSCRIBE and clears the client name, keeps
     /// answering until both are confirmed (at most the command timeout; the connection is
-    /// closed otherwise), then exits. Idempotent.
+    /// closed otherwise), then exits. Once the cancel signal (set_cancel()) fired, the thread
+    /// closes the connection instead, at once (the server drops the subscription and the
+    /// name with it). Idempotent.
     void unsubscribe() noexcept;
+    /// The signal that ends subscribe()'s connecting and subscribing (errc::cancelled) and
+    /// makes unsubscribe() close at once; nullptr: none. The answering thread never waits on
+    /// it: a held lock does not end with it. Owner thread only; not owned.
+    void set_cancel(const CancelSignal* signal) noexcept { m_cancel = signal; }
 
     bool subscribed() const noexcept { return m_thread.joinable(); }
     /// The connection broke during the subscription (also before a grant).
@@ -88,6 +94,7 @@ class ChannelHolder {
     const std::string m_channel;
     const std::chrono::nanoseconds m_healthCheckInterval;
     const LostCallback m_onLost;
+    const CancelSignal* m_cancel = nullptr; // see set_cancel()
     int m_wakeRead = -1;
     int m_wakeWrite = -1;
     std::thread m_thread;
@@ -100,6 +107,7 @@ class ChannelHolder {
     bool m_deciding = false;
     bool m_granted = false;
     bool m_stopRequested = false;
+    bool m_closeOnStop = false; // unsubscribe() after a cancel: close instead of UNSUBSCRIBE
 
     std::atomic<bool> m_broken{false};
     std::atomic<bool> m_lost{false};

@@ -72,6 +72,34 @@ ChannelLockEngine::Outcome ChannelLockEngine::fail_from(std::error_code& ec,
 }
 
 bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code& ec) noexcept {
+    // Every connection this thread waits on is armed for the acquisition only: a held lock
+    // (its answering thread) and release() never end with the signal.
+    const CancelSignal* cancel = m_options.cancel.get();
+    arm(cancel);
+    bool granted = acquire_armed(shared, deadline, ec);
+    if (granted && cancel && cancel->cancelled()) {
+        // Granted in the race with the signal: give it back (still armed, so the holder's
+        // connection is closed at once), report the cancel.
+        std::error_code ignored;
+        release(ignored);
+        granted = false;
+        ec = make_error_code(errc::cancelled);
+    }
+    arm(nullptr);
+    if (ec == errc::cancelled)
+        m_lastError = "acquiring was cancelled (Redis at " +
+                      detail::printable_text(m_redis.address(), 256) + ")";
+    return granted;
+}
+
+void ChannelLockEngine::arm(const CancelSignal* cancel) noexcept {
+    m_commands.set_cancel(cancel);
+    m_watcher.set_cancel(cancel);
+    m_holder->set_cancel(cancel);
+}
+
+bool ChannelLockEngine::acquire_armed(bool shared, Deadline deadline,
+                                      std::error_code& ec) noexcept {
     ec.clear();
     m_lastConflict.clear();
     if (m_held) {
@@ -99,6 +127,11 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
     bool redialled = false;
     int retries = 0;
     for (;;) {
+        if (m_options.cancel && m_options.cancel->cancelled()) {
+            ec = make_error_code(errc::cancelled);
+            leave(false); // the holder closes its connection at once; nothing to announce
+            return false;
+        }
         Outcome outcome = attempt(shared, ec);
         if (outcome == Outcome::failed && ec == errc::connection_lost && !redialled) {
             // Nothing is held yet, so a connection the server closed under us (CLIENT KILL by
@@ -144,8 +177,12 @@ bool ChannelLockEngine::acquire(bool shared, Deadline deadline, std::error_code&
         // A broken watcher connection is reconnected by the next wait; the attempt in between
         // runs at once, so a failure here costs no wake-up.
         Deadline until = std::min(deadline, deadline_after(m_options.check_interval));
-        if (!m_watcher.wait_for_release(until, ec) && ec)
+        if (!m_watcher.wait_for_release(until, ec) && ec && ec != errc::cancelled)
             ec.clear();
+        if (ec) { // cancelled
+            leave(false);
+            return false;
+        }
     }
 }
 

@@ -68,6 +68,10 @@ class ChannelLockEngine {
     enum class Outcome { granted, locked, retry, failed };
     using Probe = ChannelProbe;
 
+    /// acquire() with the cancel signal set on every connection it waits on.
+    bool acquire_armed(bool shared, Deadline deadline, std::error_code& ec) noexcept;
+    /// Sets the cancel signal (nullptr: none) on the connections the owner waits on.
+    void arm(const CancelSignal* cancel) noexcept;
     Outcome attempt(bool shared, std::error_code& ec) noexcept;
     /// A reader's look at the holders before subscribing: `granted` means "subscribe now".
     Outcome look_before_reading(std::error_code& ec) noexcept;

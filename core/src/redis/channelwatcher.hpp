@@ -35,6 +35,9 @@ class ChannelWatcher {
     /// Waits until a release notification arrives (true) or `deadline` passes (false). A
     /// notification that arrived during a probe counts. False with `ec` set on failure.
     bool wait_for_release(Deadline deadline, std::error_code& ec) noexcept;
+    /// Every wait of the watcher also ends when `signal` fires (errc::cancelled, the
+    /// connection closed, to be reconnected by the next start()); nullptr: none. Not owned.
+    void set_cancel(const CancelSignal* signal) noexcept { m_connection.set_cancel(signal); }
     /// Forgets notifications received so far (they were about earlier holders).
     void discard_notifications() noexcept;
 

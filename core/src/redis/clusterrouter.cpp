@@ -63,6 +63,7 @@ Connection* ClusterRouter::connection_for(const RedisEndpoint& endpoint,
             m_nodes.push_back({endpoint, std::make_unique<Connection>(node_options(endpoint))});
             it = std::prev(m_nodes.end());
             it->connection->skip_cluster_check(); // a node of ours: reached on purpose
+            it->connection->set_cancel(m_cancel);
         }
         if (!it->connection->connect(ec)) {
             m_lastError = it->connection->last_error();

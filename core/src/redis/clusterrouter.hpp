@@ -81,6 +81,12 @@ class ClusterRouter {
     const RedisOptions& options() const noexcept { return m_options; }
     bool connected() const noexcept;
     void close() noexcept;
+    /// Every node connection's waits also end when `signal` fires (Connection::set_cancel()).
+    void set_cancel(const CancelSignal* signal) noexcept {
+        m_cancel = signal;
+        for (Node& node : m_nodes)
+            node.connection->set_cancel(signal);
+    }
     const std::string& last_error() const noexcept { return m_lastError; }
 
   private:
@@ -108,6 +114,7 @@ class ClusterRouter {
     std::vector<Node> m_nodes;
     std::optional<RedisEndpoint> m_current;
     std::string m_lastError;
+    const CancelSignal* m_cancel = nullptr; // see set_cancel()
 };
 
 } // namespace portalocker::redis

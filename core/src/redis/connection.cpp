@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include "clusternodecheck.hpp"
 #include "clusterrouter.hpp"
 #include "dial.hpp"
 #include "readonlycommands.hpp"
@@ -36,7 +37,8 @@ Connection::Connection(Connection&& other) noexcept
       m_lastError(std::move(other.m_lastError)),
       m_sentinelMaster(std::move(other.m_sentinelMaster)), m_sentinel(std::move(other.m_sentinel)),
       m_master(std::move(other.m_master)), m_masterCheckedAt(other.m_masterCheckedAt),
-      m_cluster(std::move(other.m_cluster)), m_checkCluster(other.m_checkCluster) {}
+      m_cluster(std::move(other.m_cluster)), m_checkCluster(other.m_checkCluster),
+      m_cancel(other.m_cancel) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -50,6 +52,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         m_masterCheckedAt = other.m_masterCheckedAt;
         m_cluster = std::move(other.m_cluster);
         m_checkCluster = other.m_checkCluster;
+        m_cancel = other.m_cancel;
     }
     return *this;
 }
@@ -62,6 +65,13 @@ void Connection::close() noexcept {
     if (m_cluster)
         m_cluster->close();
     m_stream.close(); // queued commands go with it: they must never reach a new connection
+}
+
+void Connection::set_cancel(const CancelSignal* signal) noexcept {
+    m_cancel = signal;
+    m_stream.set_cancel_fd(signal ? signal->fd() : -1);
+    if (m_cluster)
+        m_cluster->set_cancel(signal);
 }
 
 std::string Connection::printable_address() const {
@@ -108,6 +118,10 @@ bool Connection::report(const StreamFailure& failure, std::error_code& ec) noexc
     case StreamFailure::Kind::out_of_memory:
         return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                     "out of memory reading from Redis at " + printable_address());
+    case StreamFailure::Kind::cancelled:
+        return fail(ec, make_error_code(errc::cancelled),
+                    "cancelled while " + std::string(failure.what) + " (Redis at " +
+                        printable_address() + ")");
     case StreamFailure::Kind::io:
         break;
     }
@@ -138,6 +152,7 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         try {
             if (!m_cluster)
                 m_cluster = std::make_unique<ClusterRouter>(m_options);
+            m_cluster->set_cancel(m_cancel);
         } catch (...) {
             return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                         "out of memory connecting to Redis at " + printable_address());
@@ -166,7 +181,7 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
             return fail(ec, std::make_error_code(std::errc::not_enough_memory),
                         "out of memory connecting to Redis at " + printable_address());
         }
-        if (!m_sentinel->locate_master(m_master, code, message))
+        if (!m_sentinel->locate_master(m_master, code, message, m_cancel))
             return fail(ec, code, std::move(message));
         m_masterCheckedAt = Clock::now();
         target.sentinel = {};
@@ -174,7 +189,10 @@ bool Connection::connect(std::error_code& ec, std::string_view client_name) noex
         target.port = m_master.port;
     }
     // The transport first (dial.cpp), then the login on it.
-    Transport transport = dial(target, code, message);
+    if (m_cancel && m_cancel->cancelled())
+        return fail(ec, make_error_code(errc::cancelled),
+                    "connecting to Redis at " + printable_address() + " was cancelled");
+    Transport transport = dial(target, code, message, m_cancel ? m_cancel->fd() : -1);
     if (!transport.is_open())
         return fail(ec, code, std::move(message));
     if (!m_stream.open(std::move(transport)))
@@ -207,7 +225,7 @@ bool Connection::master_moved() noexcept {
     RedisEndpoint current;
     std::error_code ignored;
     std::string message;
-    if (!m_sentinel || !m_sentinel->locate_master(current, ignored, message))
+    if (!m_sentinel || !m_sentinel->locate_master(current, ignored, message, m_cancel))
         return false;
     return current.host != m_master.host || current.port != m_master.port;
 }
@@ -254,9 +272,8 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     // A cluster node without --cluster works for some keys and not for others, and lists only
     // its own: ask it what it is in the same round trip (last, after AUTH). This also makes
     // the TLS 1.3 client certificate check below happen here.
-    const bool askCluster = m_checkCluster && !m_options.cluster.enabled;
-    if (askCluster)
-        commands.push_back({"INFO", "cluster"});
+    const ClusterNodeCheck clusterCheck(m_options, m_checkCluster);
+    clusterCheck.add_question(commands);
     // With TLS 1.3 the server judges the client certificate after the client's handshake
     // ended: one round trip makes a refusal show here, in connect(), not in the first
     // command.
@@ -265,16 +282,17 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
     if (commands.empty())
         return true;
     auto replies = pipeline(commands, ec);
-    if (askCluster && replies.size() == commands.size() && replies.back().is_error() &&
-        std::none_of(replies.begin(), replies.end() - 1,
-                     [](const Reply& reply) { return reply.is_error(); })) {
-        // INFO alone failed: an ACL that does not allow it, or a proxy that does not know
-        // it. Not knowing is no reason to refuse; MOVED replies still name the cluster.
+    if (clusterCheck.only_question_failed(replies, commands.size())) {
         ec.clear();
         m_lastError.clear();
     }
-    if (!ec)
-        return !askCluster || refuse_cluster_node(replies.back(), ec);
+    if (!ec) {
+        if (!clusterCheck.asks())
+            return true;
+        std::string refusal = clusterCheck.refusal(replies.back(), printable_address());
+        return refusal.empty() ||
+               fail(ec, make_error_code(errc::invalid_argument), std::move(refusal));
+    }
     if (ec == errc::auth_failed && !replies.empty() && replies.front().is_error()) {
         // Say who tried to log in; the server's text says why (never the password).
         std::string user = m_options.username.empty() ? "default" : m_options.username;
@@ -283,27 +301,6 @@ bool Connection::login(std::string_view client_name, std::error_code& ec) noexce
                       "' failed: " + detail::printable_text(replies.front().text, 512);
     }
     return false;
-}
-
-bool Connection::refuse_cluster_node(const Reply& info, std::error_code& ec) noexcept {
-    if (info.is_error() || info.text.find("cluster_enabled:1") == std::string::npos)
-        return true;
-    // The URL to use instead, its password masked (a message may end up in a log).
-    std::string hint = "use --cluster";
-    try {
-        RedisOptions clustered = m_options;
-        clustered.cluster.enabled = true;
-        clustered.db = 0;
-        clustered.client_name.clear(); // often set by the library itself: not the user's
-        if (clustered.unix_socket.empty())
-            hint += " (" + detail::printable_text(clustered.to_url(false), 512) + ")";
-    } catch (...) {
-        // Out of memory: the hint without the URL.
-    }
-    return fail(ec, make_error_code(errc::invalid_argument),
-                "Redis at " + printable_address() + " is a Redis Cluster node; " + hint +
-                    ": without it, keys that other nodes serve fail with MOVED and a listing "
-                    "sees only this node's keys");
 }
 
 bool Connection::refuse_if_read_only(std::span<const std::string_view> argv,

@@ -20,6 +20,7 @@
 #include "reply.hpp"
 #include "respstream.hpp"
 
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <chrono>
@@ -72,6 +73,15 @@ class Connection {
     void skip_cluster_check() noexcept { m_checkCluster = false; }
     /// Closes the socket (the server drops its subscriptions and name with it).
     void close() noexcept;
+
+    /// From now on every wait of this connection (connecting, sending, reading) also ends when
+    /// `signal` fires: errc::cancelled, the message naming the server, and the connection
+    /// closed (a command cut off could still be answered; a subscriber connection drops its
+    /// subscriptions and client name with it). A call that starts after the signal fired fails
+    /// at once. nullptr: none again. The signal is not owned and must outlive its use.
+    /// It applies to a Redis Cluster's node connections and to the sentinels asked as well.
+    void set_cancel(const CancelSignal* signal) noexcept;
+    const CancelSignal* cancel_signal() const noexcept { return m_cancel; }
 
     /// Sends a command and reads its reply by `deadline` (command_timeout from now when
     /// omitted). An error reply sets `ec` (see classify_error_reply) and is returned as well.
@@ -131,9 +141,6 @@ class Connection {
     bool check_reply(const Reply& reply, std::span<const std::string_view> argv,
                      std::error_code& ec) noexcept;
     bool login(std::string_view client_name, std::error_code& ec) noexcept;
-    /// After login: refuses a cluster node reached without RedisOptions::cluster, given the
-    /// reply to INFO cluster.
-    bool refuse_cluster_node(const Reply& info, std::error_code& ec) noexcept;
     bool verify_master(std::error_code& ec) noexcept;
     /// Sentinel mode, connected: true when the sentinels now name another master.
     bool master_moved() noexcept;
@@ -148,6 +155,7 @@ class Connection {
     Clock::time_point m_masterCheckedAt;
     std::unique_ptr<ClusterRouter> m_cluster; // Cluster mode: every command goes through it
     bool m_checkCluster = true;               // see skip_cluster_check()
+    const CancelSignal* m_cancel = nullptr;   // see set_cancel()
 };
 
 } // namespace portalocker::redis

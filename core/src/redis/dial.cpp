@@ -28,9 +28,10 @@ namespace {
 // A non-blocking, close-on-exec socket connected to `address` by `deadline`; -1 with
 // `reason` set otherwise. Close-on-exec because programs that run others (lockctl does)
 // must not hand the socket down: a child that outlives us would keep a channel lock
-// subscribed.
+// subscribed. -2 (nothing left open) when `cancel_fd` became readable first.
+constexpr int connect_cancelled = -2;
 int connect_socket(const sockaddr* address, socklen_t length, Deadline deadline,
-                   std::string& reason) {
+                   std::string& reason, int cancel_fd) {
     int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         reason = std::strerror(errno);
@@ -48,10 +49,14 @@ int connect_socket(const sockaddr* address, socklen_t length, Deadline deadline,
         return -1;
     }
     for (;;) {
-        pollfd descriptor{fd, POLLOUT, 0};
-        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+        pollfd descriptors[2] = {{fd, POLLOUT, 0}, {cancel_fd, POLLIN, 0}};
+        int ready = ::poll(descriptors, cancel_fd >= 0 ? 2 : 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
+        if (ready > 0 && descriptors[0].revents == 0) {
+            ::close(fd);
+            return connect_cancelled;
+        }
         if (ready <= 0) {
             reason = ready == 0 ? "connection timed out" : std::strerror(errno);
             ::close(fd);
@@ -89,15 +94,16 @@ void set_up_tcp(int fd) {
 #endif
 }
 
-int connect_unix(const std::string& path, Deadline deadline, std::string& reason) {
+int connect_unix(const std::string& path, Deadline deadline, std::string& reason, int cancel_fd) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, path.data(), path.size());
     return connect_socket(reinterpret_cast<const sockaddr*>(&address), sizeof address, deadline,
-                          reason);
+                          reason, cancel_fd);
 }
 
-int connect_tcp(const std::string& host, int port, Deadline deadline, std::string& reason) {
+int connect_tcp(const std::string& host, int port, Deadline deadline, std::string& reason,
+                int cancel_fd) {
     // The name is resolved within the connect timeout too (resolver.cpp); then each address
     // is tried with what is left of it. getaddrinfo() on a numeric address never blocks and
     // keeps an IPv6 zone ("fe80::1%eth0").
@@ -115,8 +121,10 @@ int connect_tcp(const std::string& host, int port, Deadline deadline, std::strin
             reason = ::gai_strerror(status);
             continue;
         }
-        int fd = connect_socket(list->ai_addr, list->ai_addrlen, deadline, reason);
+        int fd = connect_socket(list->ai_addr, list->ai_addrlen, deadline, reason, cancel_fd);
         ::freeaddrinfo(list);
+        if (fd == connect_cancelled)
+            return fd;
         if (fd >= 0) {
             set_up_tcp(fd);
             return fd;
@@ -132,7 +140,8 @@ int connect_tcp(const std::string& host, int port, Deadline deadline, std::strin
 // the TLS handshake, or else one PING, confirms it; when that fails, ssh's own message
 // (host key, authentication, unreachable, channel refused) says why.
 Transport dial_through_ssh(const RedisOptions& options, const std::string& address,
-                           Deadline deadline, std::error_code& ec, std::string& message) noexcept {
+                           Deadline deadline, int cancel_fd, std::error_code& ec,
+                           std::string& message) noexcept {
     const std::string via = " through ssh " + detail::printable_text(options.ssh_destination, 256);
     auto tunnel = SshTunnel::open(options.ssh_destination, options.host, options.port,
                                   options.connect_timeout, ec, message);
@@ -171,7 +180,13 @@ Transport dial_through_ssh(const RedisOptions& options, const std::string& addre
     std::error_code tlsCode;
     std::string tlsMessage;
     auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, tlsCode,
-                                     tlsMessage);
+                                     tlsMessage, cancel_fd);
+    if (!tls && tlsCode == errc::cancelled) {
+        ::close(fd); // the tunnel ends with its object; ssh has nothing to explain
+        ec = tlsCode;
+        message = std::move(tlsMessage);
+        return Transport{};
+    }
     if (!tls)
         return explain(tlsCode, tlsMessage);
     return Transport(fd, std::move(tls), std::move(tunnel));
@@ -179,7 +194,8 @@ Transport dial_through_ssh(const RedisOptions& options, const std::string& addre
 
 } // namespace
 
-Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message) noexcept {
+Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message,
+               int cancel_fd) noexcept {
     auto fail = [&](std::error_code code, std::string text) {
         ec = code;
         message = std::move(text);
@@ -214,12 +230,15 @@ Transport dial(const RedisOptions& options, std::error_code& ec, std::string& me
             return fail(make_error_code(errc::invalid_argument),
                         "TLS over a unix socket (" + address +
                             ") is not supported: Redis serves TLS on TCP ports only");
-        fd = connect_unix(options.unix_socket, deadline, reason);
+        fd = connect_unix(options.unix_socket, deadline, reason, cancel_fd);
     } else if (!options.ssh_destination.empty()) {
-        return dial_through_ssh(options, address, deadline, ec, message);
+        return dial_through_ssh(options, address, deadline, cancel_fd, ec, message);
     } else {
-        fd = connect_tcp(options.host, options.port, deadline, reason);
+        fd = connect_tcp(options.host, options.port, deadline, reason, cancel_fd);
     }
+    if (fd == connect_cancelled)
+        return fail(make_error_code(errc::cancelled),
+                    "connecting to Redis at " + address + " was cancelled");
     if (fd < 0)
         return fail(make_error_code(errc::connect_failed),
                     "cannot connect to Redis at " + address + ": " +
@@ -227,7 +246,8 @@ Transport dial(const RedisOptions& options, std::error_code& ec, std::string& me
                         std::to_string(options.connect_timeout.count()) + " ms)");
     if (!options.tls.enabled)
         return Transport(fd, nullptr);
-    auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, ec, message);
+    auto tls = TlsSession::handshake(fd, options.tls, options.host, address, deadline, ec, message,
+                                     cancel_fd);
     if (!tls) {
         ::close(fd);
         return Transport{};

@@ -22,7 +22,10 @@ namespace portalocker::redis {
 /// host/port name the node, so that TLS and ssh apply to every one of them alike. On failure an
 /// empty transport with `ec` (invalid_argument for unusable options, connect_failed, tls_failed,
 /// timeout for a TLS handshake that did not finish) and `message` (naming the server and the cause,
-/// for Connection::last_error()) set.
-Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message) noexcept;
+/// for Connection::last_error()) set. The TCP or unix connect also ends when `cancel_fd` (when
+/// >= 0) becomes readable (errc::cancelled), and so does the TLS handshake; name resolution
+/// and an ssh tunnel's first round trip (SshTunnel::confirm) keep to connect_timeout alone.
+Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message,
+               int cancel_fd = -1) noexcept;
 
 } // namespace portalocker::redis

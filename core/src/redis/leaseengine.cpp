@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <poll.h>
 
 namespace portalocker::redis {
 namespace {
@@ -94,7 +95,12 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
     Reply reply;
     {
         std::lock_guard lock(m_connectionMutex);
-        if (!m_connection.connect(ec)) {
+        // Cancellable up to the grant: once the script is sent, its answer is awaited (see
+        // LeaseOptions::cancel), since a grant cut off could still be made.
+        m_connection.set_cancel(m_options.cancel.get());
+        const bool connected = m_connection.connect(ec);
+        m_connection.set_cancel(nullptr);
+        if (!connected) {
             m_lastError = m_connection.last_error();
             return Attempt::failed;
         }
@@ -150,7 +156,11 @@ bool LeaseEngine::wait_for_signal(Deadline until, std::error_code& ec) noexcept 
     std::lock_guard lock(m_connectionMutex);
     // The socket deadline leaves the server its command timeout beyond the BLPOP timeout.
     Deadline readDeadline = until + m_redis.command_timeout;
+    // A cancelled BLPOP closes the connection: a pop the server still makes is lost, as a
+    // missed notification is (the others' fallback poll covers it).
+    m_connection.set_cancel(m_options.cancel.get());
     m_connection.command(Command{"BLPOP", m_signalKey, seconds_text(remaining)}, readDeadline, ec);
+    m_connection.set_cancel(nullptr);
     if (ec) {
         m_lastError = m_connection.last_error();
         return false;
@@ -184,16 +194,27 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     } catch (...) {
         return fail(ec, std::make_error_code(std::errc::not_enough_memory), "out of memory");
     }
+    const redis::CancelSignal* cancel = m_options.cancel.get();
     for (;;) {
+        if (cancel && cancel->cancelled())
+            return fail_cancelled(ec);
         milliseconds holderTtl{-1};
         switch (attempt(token, holderTtl, ec)) {
         case Attempt::granted:
+            if (cancel && cancel->cancelled()) {
+                // Granted in the race with the signal: give it back, report the cancel.
+                std::error_code ignored;
+                release(ignored);
+                return fail_cancelled(ec);
+            }
             ensure_renewer();
             return true;
         case Attempt::failed:
             // The script may have run without us seeing its answer, or failed after the SET
             // (INCR on a fencing key that is not a number): take back a grant we might hold
             // (compare-and-delete, so it never touches somebody else's).
+            if (ec == errc::cancelled)
+                return fail_cancelled(ec); // in connect(): nothing was sent
             if (ec == errc::timeout || ec == errc::connection_lost || ec == errc::server_error)
                 release_uncertain_grant(token);
             if (wait_out_failover(deadline, ec))
@@ -212,9 +233,19 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
         Deadline until = std::min(deadline, deadline_after(pollInterval));
         if (holderTtl >= milliseconds::zero())
             until = std::min(until, now + holderTtl + milliseconds(1));
-        if (!wait_for_signal(until, ec) && !wait_out_failover(deadline, ec))
-            return false;
+        if (!wait_for_signal(until, ec)) {
+            if (ec == errc::cancelled)
+                return fail_cancelled(ec);
+            if (!wait_out_failover(deadline, ec))
+                return false;
+        }
     }
+}
+
+bool LeaseEngine::fail_cancelled(std::error_code& ec) noexcept {
+    return fail(ec, make_error_code(errc::cancelled),
+                "acquiring was cancelled (Redis at " +
+                    detail::printable_text(m_redis.address(), 256) + ")");
 }
 
 bool LeaseEngine::wait_out_failover(Deadline deadline, std::error_code& ec) noexcept {
@@ -230,7 +261,13 @@ bool LeaseEngine::wait_out_failover(Deadline deadline, std::error_code& ec) noex
                                                             milliseconds(20), milliseconds(250));
     if (Clock::now() + pause >= deadline)
         return false;
-    std::this_thread::sleep_for(pause);
+    if (const redis::CancelSignal* cancel = m_options.cancel.get()) {
+        // The pause ends early when the signal fires; the next round of acquire() sees it.
+        pollfd descriptor{cancel->fd(), POLLIN, 0};
+        ::poll(&descriptor, 1, poll_timeout(Clock::now() + pause));
+    } else {
+        std::this_thread::sleep_for(pause);
+    }
     ec.clear();
     return true;
 }

@@ -79,6 +79,8 @@ class LeaseEngine {
     /// Marks grant `generation` lost (once) and calls on_lost, unless a newer grant exists.
     void mark_lost(std::uint64_t generation, std::error_code ec) noexcept;
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
+    /// errc::cancelled, naming the lease (see LeaseOptions::cancel).
+    bool fail_cancelled(std::error_code& ec) noexcept;
 
     const std::string m_key;
     const std::string m_printableKey;

@@ -21,7 +21,8 @@ RespStream::~RespStream() {
 RespStream::RespStream(RespStream&& other) noexcept
     : m_transport(std::move(other.m_transport)), m_reader(std::exchange(other.m_reader, nullptr)),
       m_answered(other.m_answered), m_wantWrite(other.m_wantWrite),
-      m_sendWantsRead(other.m_sendWantsRead), m_outgoing(std::move(other.m_outgoing)) {}
+      m_sendWantsRead(other.m_sendWantsRead), m_outgoing(std::move(other.m_outgoing)),
+      m_cancelFd(other.m_cancelFd) {}
 
 RespStream& RespStream::operator=(RespStream&& other) noexcept {
     if (this != &other) {
@@ -32,6 +33,7 @@ RespStream& RespStream::operator=(RespStream&& other) noexcept {
         m_wantWrite = other.m_wantWrite;
         m_sendWantsRead = other.m_sendWantsRead;
         m_outgoing = std::move(other.m_outgoing);
+        m_cancelFd = other.m_cancelFd;
     }
     return *this;
 }
@@ -70,6 +72,20 @@ bool RespStream::fail(StreamFailure& failure, StreamFailure::Kind kind, std::str
         failure.tunnel = m_transport.tunnel_failure(deadline_after(std::chrono::milliseconds(200)));
     close();
     return false;
+}
+
+bool RespStream::cancelled(StreamFailure& failure, std::string_view what) noexcept {
+    if (m_cancelFd < 0)
+        return false;
+    pollfd descriptor{m_cancelFd, POLLIN, 0};
+    int ready;
+    do
+        ready = ::poll(&descriptor, 1, 0);
+    while (ready < 0 && errno == EINTR);
+    if (ready <= 0)
+        return false;
+    fail(failure, StreamFailure::Kind::cancelled, what);
+    return true;
 }
 
 bool RespStream::queue(std::span<const std::string_view> argv) noexcept {
@@ -140,14 +156,21 @@ void RespStream::explain_send_failure(std::error_code& code, std::string& reason
 bool RespStream::flush(Deadline deadline, StreamFailure& failure) noexcept {
     // Commands are small: the first send nearly always goes out whole, so try it before
     // asking poll() (one system call less per command).
+    // A signal that fired before the call stops it before anything is sent (one poll() more,
+    // only for a stream that has a cancel descriptor).
+    if (cancelled(failure, "sending"))
+        return false;
     bool done = false;
     if (!write_some(done, failure))
         return false;
     while (!done) {
-        pollfd descriptor{m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0};
-        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+        pollfd descriptors[2] = {{m_transport.fd(), short(m_sendWantsRead ? POLLIN : POLLOUT), 0},
+                                 {m_cancelFd, POLLIN, 0}};
+        int ready = ::poll(descriptors, m_cancelFd >= 0 ? 2 : 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
+        if (ready > 0 && descriptors[0].revents == 0)
+            return fail(failure, StreamFailure::Kind::cancelled, "waiting to send");
         if (ready < 0)
             return fail(failure, StreamFailure::Kind::io, "waiting to send",
                         make_error_code(errc::connection_lost), std::strerror(errno));
@@ -205,9 +228,15 @@ RespStream::ReadStatus RespStream::read(Reply& reply, Deadline deadline, StreamF
         }
         // TLS keeps bytes of its own: those are read without waiting for the socket.
         if (!m_transport.has_pending()) {
-            pollfd descriptors[2] = {{m_transport.fd(), short(m_wantWrite ? POLLOUT : POLLIN), 0},
-                                     {wake_fd, POLLIN, 0}};
-            int ready = ::poll(descriptors, wake_fd >= 0 ? 2 : 1, poll_timeout(deadline));
+            // The wake descriptor, when there is none, is skipped by poll() (a negative fd).
+            pollfd descriptors[3] = {{m_transport.fd(), short(m_wantWrite ? POLLOUT : POLLIN), 0},
+                                     {wake_fd, POLLIN, 0},
+                                     {m_cancelFd, POLLIN, 0}};
+            int ready = ::poll(descriptors,
+                               m_cancelFd >= 0 ? 3
+                               : wake_fd >= 0  ? 2
+                                               : 1,
+                               poll_timeout(deadline));
             if (ready < 0 && errno == EINTR)
                 continue;
             if (ready < 0) {
@@ -217,6 +246,10 @@ RespStream::ReadStatus RespStream::read(Reply& reply, Deadline deadline, StreamF
             }
             if (ready == 0)
                 return ReadStatus::timeout;
+            if (descriptors[2].revents != 0) {
+                fail(failure, StreamFailure::Kind::cancelled, "waiting for a reply");
+                return ReadStatus::failed;
+            }
             if (descriptors[0].revents == 0)
                 return ReadStatus::woken;
         }

@@ -26,6 +26,7 @@ struct StreamFailure {
         tls_expected,  ///< a plain connection got a TLS record back: the port wants TLS
         malformed,     ///< the reply could not be parsed (`reason`)
         out_of_memory, ///< feeding the reply parser failed
+        cancelled,     ///< the cancel descriptor fired while `what`
     };
     Kind kind = Kind::io;
     std::string_view what; ///< io: "sending", "reading", "waiting to send", ...
@@ -55,14 +56,23 @@ class RespStream {
     /// "TLSv1.3, TLS_AES_256_GCM_SHA384" or "plain".
     std::string description() const { return m_transport.description(); }
 
+    /// A descriptor that, once readable, makes every wait (flush(), read()) fail with
+    /// Kind::cancelled and close the stream: a command cut off mid-way could still be answered,
+    /// and the answer would be taken for the next command's. -1 (the default): none. Kept
+    /// across open() and close(); not owned.
+    void set_cancel_fd(int fd) noexcept { m_cancelFd = fd; }
+    int cancel_fd() const noexcept { return m_cancelFd; }
+
     /// Queues `argv` as one RESP command; false (nothing queued) when out of memory.
     bool queue(std::span<const std::string_view> argv) noexcept;
-    /// Writes what is queued by `deadline`.
+    /// Writes what is queued by `deadline`. Fails (Kind::cancelled) without writing when the
+    /// cancel descriptor is readable already.
     bool flush(Deadline deadline, StreamFailure& failure) noexcept;
 
     enum class ReadStatus { reply, timeout, woken, failed };
     /// Waits until a complete reply is there, `deadline` passes (the stream stays open), or
-    /// `wake_fd` (when >= 0) becomes readable (it is not read). `failed` fills `failure`.
+    /// `wake_fd` (when >= 0) becomes readable (it is not read). `failed` fills `failure`; the
+    /// cancel descriptor firing is a failure (Kind::cancelled), unless a whole reply is there.
     ReadStatus read(Reply& reply, Deadline deadline, StreamFailure& failure,
                     int wake_fd = -1) noexcept;
 
@@ -72,6 +82,8 @@ class RespStream {
     void explain_send_failure(std::error_code& code, std::string& reason) noexcept;
     /// Feeds what the transport has into the reader.
     bool receive(StreamFailure& failure) noexcept;
+    /// True (the stream closed, `failure` filled) when the cancel descriptor is readable.
+    bool cancelled(StreamFailure& failure, std::string_view what) noexcept;
     bool fail(StreamFailure& failure, StreamFailure::Kind kind, std::string_view what = {},
               std::error_code code = {}, std::string reason = {}) noexcept;
 
@@ -81,6 +93,7 @@ class RespStream {
     bool m_wantWrite = false;     // TLS: the last read needs the socket writable first
     bool m_sendWantsRead = false; // TLS: the last send needs the socket readable first
     std::string m_outgoing;       // formatted commands not yet sent
+    int m_cancelFd = -1;          // see set_cancel_fd()
 };
 
 } // namespace portalocker::redis

@@ -62,12 +62,17 @@ bool SentinelClient::ask(Connection& sentinel, RedisEndpoint& master,
     return true;
 }
 
-bool SentinelClient::locate_master(RedisEndpoint& master, std::error_code& ec,
-                                   std::string& message) noexcept {
+bool SentinelClient::locate_master(RedisEndpoint& master, std::error_code& ec, std::string& message,
+                                   const CancelSignal* cancel) noexcept {
     std::string answers;
     m_unknownName = false;
-    if (m_connection && ask(*m_connection, master, answers))
-        return true;
+    if (m_connection) {
+        m_connection->set_cancel(cancel);
+        const bool answered = ask(*m_connection, master, answers);
+        m_connection->set_cancel(nullptr); // kept for the next question, which may have none
+        if (answered)
+            return true;
+    }
     m_connection.reset();
     std::vector<RedisEndpoint> sentinels = m_options.sentinel.sentinels;
     if (sentinels.empty())
@@ -76,13 +81,21 @@ bool SentinelClient::locate_master(RedisEndpoint& master, std::error_code& ec,
         try {
             auto connection = std::make_unique<Connection>(sentinel_options(m_options, sentinel));
             connection->skip_cluster_check(); // a sentinel is never a cluster node
+            connection->set_cancel(cancel);
             if (ask(*connection, master, answers)) {
+                connection->set_cancel(nullptr);
                 m_connection = std::move(connection);
                 return true;
             }
         } catch (...) {
             answers += "; out of memory";
         }
+    }
+    if (cancel && cancel->cancelled()) {
+        ec = make_error_code(errc::cancelled);
+        message = "asking the sentinels for the master '" +
+                  detail::printable_text(m_options.sentinel.master_name, 256) + "' was cancelled";
+        return false;
     }
     // A sentinel that does not know the name is a configuration error, not a failover in
     // progress: callers must not wait for it to pass.

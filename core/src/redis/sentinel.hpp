@@ -15,6 +15,7 @@
 namespace portalocker::redis {
 
 class Connection;
+class CancelSignal;
 
 class SentinelClient {
   public:
@@ -29,8 +30,10 @@ class SentinelClient {
     /// command_timeout, over TLS when the options say so and with the sentinels' own
     /// credentials. False with `ec` and `message` (every sentinel and what it answered) when
     /// none could tell: invalid_argument when a sentinel does not know the name (a
-    /// configuration error), connect_failed otherwise.
-    bool locate_master(RedisEndpoint& master, std::error_code& ec, std::string& message) noexcept;
+    /// configuration error), connect_failed otherwise; cancelled when `cancel` (optional)
+    /// fired, which ends the asking at once.
+    bool locate_master(RedisEndpoint& master, std::error_code& ec, std::string& message,
+                       const CancelSignal* cancel = nullptr) noexcept;
 
   private:
     bool ask(Connection& sentinel, RedisEndpoint& master, std::string& answers) noexcept;

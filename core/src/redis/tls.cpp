@@ -209,7 +209,8 @@ bool TlsSession::set_up(int fd, const RedisTlsOptions& options, const std::strin
 std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const RedisTlsOptions& options,
                                                   const std::string& host,
                                                   const std::string& address, Deadline deadline,
-                                                  std::error_code& ec, std::string& message) {
+                                                  std::error_code& ec, std::string& message,
+                                                  int cancel_fd) {
     std::unique_ptr<TlsSession> session(new TlsSession);
     session->m_address = address;
     if (!session->set_up(fd, options, host, ec, message))
@@ -244,10 +245,15 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const RedisTlsOptions&
             message = session->handshake_failure(options, host, reason);
             return nullptr;
         }
-        pollfd descriptor{fd, events, 0};
-        int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+        pollfd descriptors[2] = {{fd, events, 0}, {cancel_fd, POLLIN, 0}};
+        int ready = ::poll(descriptors, cancel_fd >= 0 ? 2 : 1, poll_timeout(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
+        if (ready > 0 && descriptors[0].revents == 0) {
+            ec = make_error_code(errc::cancelled);
+            message = "the TLS handshake with Redis at " + address + " was cancelled";
+            return nullptr;
+        }
         if (ready <= 0) {
             ec = make_error_code(ready == 0 ? errc::timeout : errc::tls_failed);
             message = "TLS with Redis at " + address +

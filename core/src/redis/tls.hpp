@@ -43,11 +43,13 @@ class TlsSession {
     /// the name or address dialled, verified against the certificate unless options.sni
     /// names another; `address` names the server in messages. nullptr on failure with `ec`
     /// (tls_failed, or timeout when the server did not finish the handshake in time) and
-    /// `message` set. The socket stays the caller's.
+    /// `message` set. The socket stays the caller's. Also ends when `cancel_fd` (when >= 0)
+    /// becomes readable: errc::cancelled.
     static std::unique_ptr<TlsSession> handshake(int fd, const RedisTlsOptions& options,
                                                  const std::string& host,
                                                  const std::string& address, Deadline deadline,
-                                                 std::error_code& ec, std::string& message);
+                                                 std::error_code& ec, std::string& message,
+                                                 int cancel_fd = -1);
 
     IoResult read(char* buffer, std::size_t size, std::size_t& got, std::error_code& ec,
                   std::string& message) noexcept;

@@ -21,6 +21,7 @@
 
 #include <portalocker/inspect/auditlog.hpp>
 #include <portalocker/inspect/redislockrecord.hpp>
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/redisoptions.hpp>
 
 #include <memory>
@@ -54,6 +55,11 @@ struct RedisReleaseOptions {
     AuditLog* audit_log = nullptr;
     /// The operator named in the log; empty = AuditLog::current_user().
     std::string user;
+    /// When set, firing it ends the release's round trip in progress at once (also one a
+    /// frozen server never answers): outcome failed, error errc::cancelled, the attempt still
+    /// logged. A command already sent may still be carried out by the server once it reads
+    /// it; the message says so (scan again to see).
+    std::shared_ptr<redis::CancelSignal> cancel;
 };
 
 class RedisReleaser {

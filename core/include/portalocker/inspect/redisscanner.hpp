@@ -15,7 +15,8 @@
 // map that changed meanwhile is reported as a problem (scan again to be sure).
 //
 // Progress is reported after every SCAN batch; the callback (or a stop request) can cancel,
-// and the snapshot then holds what was found so far (complete = false, cancelled = true).
+// and the snapshot then holds what was found so far (complete = false, cancelled = true). A
+// stop request also ends a round trip in progress at once (see RedisScanOptions::stop).
 //
 // Needs: SCAN, TYPE, PTTL, STRLEN, GETRANGE, HLEN, HGETALL, EXISTS, CLIENT LIST, PUBSUB;
 // MEMORY USAGE and PUBLISH/SUBSCRIBE (pings) are optional. What the ACL denies is recorded
@@ -73,12 +74,18 @@ struct RedisScanOptions {
     std::chrono::milliseconds max_duration{0};
     /// Called from the scanning thread after every batch; return false to cancel.
     std::function<bool(const RedisScanProgress&)> progress;
-    /// Another thread may request a stop (e.g. the GUI's cancel button).
+    /// Another thread may request a stop (e.g. the GUI's cancel button). The stop ends the
+    /// round trip in progress at once, also one a frozen server never answers (the scan's
+    /// connections wait on a redis::CancelSignal the request fires; the connection is
+    /// closed): scan() returns what it found (cancelled = true, complete = false);
+    /// inspect_key() and inspect_channel() fail with errc::cancelled.
     std::stop_token stop;
 };
 
 class RedisScanner {
   public:
+    /// Throws std::system_error when options.stop can be requested and no descriptor is left
+    /// for the signal it fires.
     explicit RedisScanner(RedisOptions server, RedisScanOptions options = {});
     ~RedisScanner();
     RedisScanner(RedisScanner&&) noexcept;

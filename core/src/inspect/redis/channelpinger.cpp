@@ -21,6 +21,7 @@ bool ChannelPinger::ping(RedisSession& publisher, std::span<const std::string> c
     // A fresh connection each time: a late answer to an earlier ping can never be taken for
     // an answer to this one, and closing it drops every subscription at once.
     m_connection.close();
+    m_connection.set_cancel(publisher.cancel_signal()); // a stopped scan stops its pings too
     if (!m_connection.connect(ec)) {
         m_lastError = m_connection.last_error();
         return false;

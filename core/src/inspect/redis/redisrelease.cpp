@@ -64,7 +64,12 @@ void RedisReleaser::Impl::fail(RedisReleaseResult& result, const RedisSession& s
                                std::string_view consequence) {
     result.outcome = RedisReleaseOutcome::failed;
     result.error = ec;
-    if (ec == errc::acl_denied) {
+    if (ec == errc::cancelled) {
+        // Cut off after sending: the server may still run what it received.
+        result.message = session.last_error() +
+                         ": the release was cancelled before the server answered; a command it "
+                         "received may still be carried out (scan again to see)";
+    } else if (ec == errc::acl_denied) {
         result.denied_command = detail::denied_command(reply.text, sent);
         result.message = detail::acl_denial_message(session.options(), result.denied_command) +
                          " (a forced release needs eval, del, publish and client|kill): " +
@@ -291,6 +296,7 @@ RedisReleaseResult RedisReleaser::release(const RedisLockRecord& seen) {
     if (seen.db >= 0)
         server.db = seen.db; // the lock's own database, whatever the options say
     RedisSession session(server);
+    session.set_cancel(impl.options.cancel.get());
 
     AuditEntry entry;
     entry.time = std::chrono::system_clock::now();

@@ -10,6 +10,9 @@
 #include <portalocker/inspect/redisbytes.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <stop_token>
 #include <unordered_set>
 
 namespace portalocker::inspect {
@@ -20,7 +23,16 @@ using detail::RedisSession;
 
 struct RedisScanner::Impl {
     Impl(RedisOptions server, RedisScanOptions options)
-        : options(std::move(options)), session(std::move(server)) {}
+        : options(std::move(options)), session(std::move(server)) {
+        // A stop request also fires a cancel signal every connection of the scan waits on,
+        // so that it ends the round trip in progress (a frozen server's reply) at once rather
+        // than at the next command.
+        if (this->options.stop.stop_possible()) {
+            stopSignal = std::make_unique<redis::CancelSignal>();
+            session.set_cancel(stopSignal.get());
+            stopBridge.emplace(this->options.stop, FireSignal{stopSignal.get()});
+        }
+    }
 
     bool stop_requested(const RedisScanProgress& progress) {
         if (options.stop.stop_requested())
@@ -29,6 +41,11 @@ struct RedisScanner::Impl {
     }
     void fail(RedisSnapshot& snapshot, std::error_code ec, std::string message) {
         snapshot.complete = false;
+        if (ec == errc::cancelled) {
+            // A stop, not a failure: the snapshot keeps what was found (see the header).
+            snapshot.cancelled = true;
+            return;
+        }
         snapshot.error = ec;
         snapshot.error_message = std::move(message);
     }
@@ -43,8 +60,15 @@ struct RedisScanner::Impl {
     void scan_cluster(RedisSnapshot& snapshot);
     void attribute_waiters(RedisSnapshot& snapshot, const std::vector<RedisClient>& blocked) const;
 
+    struct FireSignal {
+        redis::CancelSignal* signal;
+        void operator()() const noexcept { signal->cancel(); }
+    };
+
     RedisScanOptions options;
+    std::unique_ptr<redis::CancelSignal> stopSignal; // before the session that refers to it
     RedisSession session;
+    std::optional<std::stop_callback<FireSignal>> stopBridge; // registered last
     std::string lastError;
 };
 
@@ -178,7 +202,7 @@ bool RedisScanner::Impl::scan_node(RedisSession& node, RedisSnapshot& snapshot,
     snapshot.fencing_counters.insert(snapshot.fencing_counters.end(),
                                      std::make_move_iterator(counters.begin()),
                                      std::make_move_iterator(counters.end()));
-    return going && !snapshot.error;
+    return going && !snapshot.error && !snapshot.cancelled;
 }
 
 void RedisScanner::Impl::scan_cluster(RedisSnapshot& snapshot) {
@@ -202,6 +226,7 @@ void RedisScanner::Impl::scan_cluster(RedisSnapshot& snapshot) {
             return;
         }
         RedisSession node(session.node_options(masters[i]));
+        node.set_cancel(stopSignal.get());
         node.skip_cluster_check();
         node.start_clock(options.max_duration);
         std::error_code ec;

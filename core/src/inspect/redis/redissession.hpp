@@ -51,6 +51,13 @@ class RedisSession {
     /// Reads the cluster's slot map again (no-op elsewhere).
     bool refresh_slot_map(std::error_code& ec) noexcept;
 
+    /// Every wait of the session also ends when `signal` fires (errc::cancelled, the
+    /// connection closed); nullptr: none. Not owned.
+    void set_cancel(const redis::CancelSignal* signal) noexcept { m_connection.set_cancel(signal); }
+    const redis::CancelSignal* cancel_signal() const noexcept {
+        return m_connection.cancel_signal();
+    }
+
     /// CLIENT ID of this connection (0 before connecting), so it can be left out of lists.
     long long client_id() const noexcept { return m_clientId; }
     const RedisOptions& options() const noexcept { return m_connection.options(); }
