@@ -87,7 +87,8 @@ void leaseBreakWhileScanning() {
     AuditLog audit(logDirectory.filePath(QStringLiteral("releases.jsonl")).toStdString());
     threads.emplace_back([&] {
         RedisScanner finder(redis);
-        RedisReleaser releaser(redis, {.audit_log = &audit, .user = "tst_stress_inspect"});
+        RedisReleaser releaser(redis,
+                               {.audit_log = &audit, .user = "tst_stress_inspect", .cancel = {}});
         while (!stop) {
             std::error_code ec;
             const auto record = finder.inspect_key(key, ec);
