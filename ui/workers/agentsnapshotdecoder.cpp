@@ -202,6 +202,13 @@ inspect::WatchedFile watchedFileOf(const QJsonObject& object, std::size_t watch,
     return file;
 }
 
+/// The fields lockctl writes of a process are the same.
+bool sameProcess(const inspect::ProcessInfo& a, const inspect::ProcessInfo& b) {
+    return a.command == b.command && a.command_line == b.command_line && a.state == b.state &&
+           a.user == b.user && a.uid == b.uid && a.start_time == b.start_time &&
+           a.threads == b.threads && a.problem == b.problem;
+}
+
 } // namespace
 
 bool AgentSnapshotDecoder::applyWatches(const QJsonObject& line) {
@@ -237,9 +244,35 @@ bool AgentSnapshotDecoder::applyWatches(const QJsonObject& line) {
 }
 
 bool AgentSnapshotDecoder::fail(const QString& message, bool version) {
+    m_changesKnown = false;
     m_error = message;
     m_errorIsVersion = version;
     return false;
+}
+
+void AgentSnapshotDecoder::noteProcesses(const Entry& entry) {
+    for (const inspect::ProcessInfo& process : entry.processes) {
+        const auto [known, isNew] = m_processes.try_emplace(process.pid, process);
+        // A pid not known before is on no lock row yet: nothing to redo for it.
+        if (!isNew && !sameProcess(known->second, process)) {
+            known->second = process;
+            m_changedPids.insert(process.pid);
+        }
+    }
+}
+
+void AgentSnapshotDecoder::clearChanges() {
+    m_changesKnown = m_error.isEmpty() && hasSnapshot();
+    m_changedIds.clear();
+    m_changedPids.clear();
+    // Forget the processes no lock names any more (they would pile up on a busy host).
+    if (m_processes.size() > 2 * m_locks.size() + 64) {
+        std::unordered_map<inspect::Pid, inspect::ProcessInfo> kept;
+        for (const auto& [id, entry] : m_locks)
+            for (const inspect::ProcessInfo& process : entry.processes)
+                kept.try_emplace(process.pid, process);
+        m_processes.swap(kept);
+    }
 }
 
 void AgentSnapshotDecoder::reset() {
@@ -279,17 +312,24 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
         return fail(u"unknown agent line type \""_s + type + u"\""_s);
     }
 
+    if (type == u"snapshot"_s)
+        m_changesKnown = false;
     for (const char* key : {"locks", "added", "changed"})
         for (const auto& item : object.value(QLatin1String(key)).toArray()) {
             Entry entry;
             decodeLock(item.toObject(), entry.lock, entry.processes);
+            noteProcesses(entry);
+            m_changedIds.insert(entry.lock.id);
             m_locks.insert_or_assign(entry.lock.id, std::move(entry));
         }
-    for (const auto& id : object.value(u"removed"_s).toArray())
+    for (const auto& id : object.value(u"removed"_s).toArray()) {
+        m_changedIds.insert(text(id));
         m_locks.erase(text(id));
+    }
     if (object.contains(u"complete"_s))
         m_complete = object.value(u"complete"_s).toBool();
     if (object.contains(u"deadlock_details"_s)) {
+        m_changesKnown = false; // rows are judged by the deadlocks they are in
         m_deadlocks.clear();
         for (const auto& item : object.value(u"deadlock_details"_s).toArray()) {
             const QJsonObject fields = item.toObject();
@@ -325,9 +365,11 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
             m_problems.push_back(std::move(problem));
         }
     }
-    if ((object.contains(u"watches"_s) || object.contains(u"changed_watches"_s)) &&
-        !applyWatches(object))
-        return false;
+    if (object.contains(u"watches"_s) || object.contains(u"changed_watches"_s)) {
+        m_changesKnown = false; // a watch's own stuck threshold applies to its locks' rows
+        if (!applyWatches(object))
+            return false;
+    }
     if (const auto takenAt = timeOf(object.value(u"taken_at"_s)))
         m_takenAtMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(takenAt->time_since_epoch())

@@ -14,6 +14,8 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 class AgentSnapshotDecoder {
@@ -40,6 +42,19 @@ class AgentSnapshotDecoder {
     /// `taken_at` of the last line, ms since the epoch (the host's clock).
     qint64 takenAtMs() const { return m_takenAtMs; }
     int lockCount() const { return static_cast<int>(m_locks.size()); }
+
+    /// What the lines applied since the last clearChanges() changed. When changesKnown(), only
+    /// the locks in changedLockIds() (added, changed or removed) and the processes in
+    /// changedPids() (those whose fields differ from before) differ from the snapshot() at
+    /// that time; deadlocks and watches do not. False after a snapshot line, new deadlocks or
+    /// watches, an error and before the first clearChanges(): then everything may differ.
+    bool changesKnown() const { return m_changesKnown; }
+    const std::unordered_set<std::string>& changedLockIds() const { return m_changedIds; }
+    const std::unordered_set<portalocker::inspect::Pid>& changedPids() const {
+        return m_changedPids;
+    }
+    /// Starts counting changes afresh, from the snapshot() as of now.
+    void clearChanges();
     int watchCount() const { return static_cast<int>(m_watches.size()); }
 
   private:
@@ -59,6 +74,8 @@ class AgentSnapshotDecoder {
     };
 
     bool fail(const QString& message, bool version = false);
+    /// Notes the processes of `entry` whose fields differ from the ones known before.
+    void noteProcesses(const Entry& entry);
     bool applyWatches(const QJsonObject& line);
 
     std::map<std::string, Entry> m_locks;
@@ -66,6 +83,11 @@ class AgentSnapshotDecoder {
     std::vector<portalocker::inspect::Problem> m_problems;
     std::vector<WatchEntry> m_watches; ///< by index, as the agent was given them
     bool m_complete = true;
+    bool m_changesKnown = false;
+    std::unordered_set<std::string> m_changedIds;
+    std::unordered_set<portalocker::inspect::Pid> m_changedPids;
+    /// Every process as last sent, to tell which ones changed; pruned in clearChanges().
+    std::unordered_map<portalocker::inspect::Pid, portalocker::inspect::ProcessInfo> m_processes;
     quint64 m_sequence = 0;
     qint64 m_takenAtMs = 0;
     QString m_error;
