@@ -16,6 +16,13 @@ inspect::TimePoint at(int second) {
     return inspect::TimePoint{} + std::chrono::seconds(1'700'000'000 + second);
 }
 
+const inspect::FileLock* lockOf(const inspect::Snapshot& snapshot, const std::string& id) {
+    for (const inspect::FileLock& lock : snapshot.file_locks)
+        if (lock.id == id)
+            return &lock;
+    return nullptr;
+}
+
 inspect::ProcessInfo process(inspect::Pid pid, inspect::ProcessState state) {
     inspect::ProcessInfo info;
     info.pid = pid;
@@ -212,10 +219,75 @@ class TestRemoteDecoder : public QObject {
         QVERIFY(decoder.apply(line(stream, resolved)));
         const inspect::Snapshot rebuilt = decoder.snapshot();
         QCOMPARE(rebuilt.file_locks.size(), std::size_t(2));
-        QCOMPARE(rebuilt.file_locks[0].id, std::string("lock 1"));
-        QVERIFY(rebuilt.file_locks[0].waiters.empty());
+        // The locks come in no particular order (a removal moves the last into its place).
+        const inspect::FileLock* lock1 = lockOf(rebuilt, "lock 1");
+        QVERIFY(lock1);
+        QVERIFY(lock1->waiters.empty());
+        QVERIFY(lockOf(rebuilt, "lock 2"));
         QVERIFY(rebuilt.deadlocks.empty());
         QCOMPARE(rebuilt.process(502)->state, inspect::ProcessState::running);
+        QVERIFY(!rebuilt.process(500)); // its only lock went
+    }
+
+    // What the poller keeps rows by: after clearChanges(), a delta names exactly the locks it
+    // added, changed or removed, and the processes whose fields changed; a snapshot line or
+    // new deadlocks make everything count as changed.
+    void countsWhatADeltaChanged() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        inspect::Snapshot first = sample(0);
+        first.deadlocks.clear();
+        first.file_locks[0].waiters.clear();
+        first.file_locks[1].waiters.clear();
+        QVERIFY(decoder.apply(line(stream, first)));
+        QVERIFY(!decoder.changesKnown());
+        decoder.clearChanges();
+        QVERIFY(decoder.changesKnown());
+
+        inspect::Snapshot next = first;
+        next.taken_at = at(1);
+        next.file_locks.erase(next.file_locks.begin()); // lock 0 released
+        next.processes.erase(500);
+        next.processes[502].state = inspect::ProcessState::running; // lock 2's holder resumed
+        QVERIFY(decoder.apply(line(stream, next)));
+        QVERIFY(decoder.changesKnown());
+        QCOMPARE(decoder.changedLockIds(), (std::unordered_set<std::string>{"lock 0", "lock 2"}));
+        QCOMPARE(decoder.changedPids(), (std::unordered_set<inspect::Pid>{502}));
+        decoder.clearChanges();
+        QVERIFY(decoder.changedLockIds().empty());
+
+        QVERIFY(decoder.apply(line(stream, next))); // a heartbeat changes nothing
+        QVERIFY(decoder.changesKnown());
+        QVERIFY(decoder.changedLockIds().empty());
+
+        inspect::Snapshot deadlocked = sample(2);
+        deadlocked.file_locks.erase(deadlocked.file_locks.begin());
+        QVERIFY(decoder.apply(line(stream, deadlocked)));
+        QVERIFY(!decoder.changesKnown());
+    }
+
+    // The host's dates on this computer's clock: a new offset moves what was decoded before,
+    // and what comes after is moved on arrival.
+    void movesDatesByTheClockOffset() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        inspect::Snapshot first = sample(0);
+        QVERIFY(decoder.apply(line(stream, first)));
+        decoder.setClockOffset(5000);
+        const inspect::Snapshot& shifted = decoder.current();
+        QCOMPARE(shifted.taken_at, at(5));
+        QCOMPARE(*lockOf(shifted, "lock 1")->held_since, at(5));
+        QCOMPARE(*lockOf(shifted, "lock 1")->holders[0].held_since, at(5));
+        QCOMPARE(*shifted.process(501)->start_time, at(-95));
+
+        inspect::Snapshot next = first;
+        next.taken_at = at(10);
+        next.file_locks[1].holders[0].fds = {4}; // lock 1 changes, dated as before
+        QVERIFY(decoder.apply(line(stream, next)));
+        decoder.setClockOffset(3000);
+        QCOMPARE(decoder.current().taken_at, at(13));
+        QCOMPARE(*lockOf(decoder.current(), "lock 1")->held_since, at(3));
+        QCOMPARE(*lockOf(decoder.current(), "lock 0")->held_since, at(3));
     }
 
     void rebuildsTheHostsWatches() {

@@ -202,6 +202,30 @@ inspect::WatchedFile watchedFileOf(const QJsonObject& object, std::size_t watch,
     return file;
 }
 
+/// Moves the dates of `lock` and `processes` by `byMs`.
+void shiftDates(inspect::FileLock& lock, std::vector<inspect::ProcessInfo>& processes,
+                qint64 byMs) {
+    if (byMs == 0)
+        return;
+    const std::chrono::milliseconds by(byMs);
+    const auto shift = [by](std::optional<inspect::TimePoint>& time) {
+        if (time)
+            *time += by;
+    };
+    shift(lock.held_since);
+    shift(lock.held_since_earliest);
+    for (inspect::Holder& holder : lock.holders) {
+        shift(holder.held_since);
+        shift(holder.held_since_earliest);
+    }
+    for (inspect::Waiter& waiter : lock.waiters) {
+        shift(waiter.waiting_since);
+        shift(waiter.waiting_since_earliest);
+    }
+    for (inspect::ProcessInfo& process : processes)
+        shift(process.start_time);
+}
+
 /// The fields lockctl writes of a process are the same.
 bool sameProcess(const inspect::ProcessInfo& a, const inspect::ProcessInfo& b) {
     return a.command == b.command && a.command_line == b.command_line && a.state == b.state &&
@@ -252,27 +276,80 @@ bool AgentSnapshotDecoder::fail(const QString& message, bool version) {
 
 void AgentSnapshotDecoder::noteProcesses(const Entry& entry) {
     for (const inspect::ProcessInfo& process : entry.processes) {
-        const auto [known, isNew] = m_processes.try_emplace(process.pid, process);
         // A pid not known before is on no lock row yet: nothing to redo for it.
-        if (!isNew && !sameProcess(known->second, process)) {
-            known->second = process;
+        const auto known = m_current.processes.find(process.pid);
+        if (known != m_current.processes.end() && !sameProcess(known->second, process))
             m_changedPids.insert(process.pid);
-        }
     }
+}
+
+void AgentSnapshotDecoder::useProcesses(const inspect::FileLock& lock, int step) {
+    auto use = [&](inspect::Pid pid) {
+        int& uses = m_processUses[pid];
+        uses += step;
+        if (uses <= 0) {
+            m_processUses.erase(pid);
+            m_current.processes.erase(pid);
+        }
+    };
+    // As decodeLock() lists them: every holder, the waiters with a pid.
+    for (const inspect::Holder& holder : lock.holders)
+        use(holder.pid);
+    for (const inspect::Waiter& waiter : lock.waiters)
+        if (waiter.pid > 0)
+            use(waiter.pid);
+}
+
+void AgentSnapshotDecoder::put(Entry&& entry) {
+    shiftDates(entry.lock, entry.processes, m_offsetMs);
+    const auto [found, isNew] = m_index.try_emplace(entry.lock.id, m_current.file_locks.size());
+    if (isNew) {
+        m_current.file_locks.push_back(std::move(entry.lock));
+    } else {
+        inspect::FileLock& lock = m_current.file_locks[found->second];
+        useProcesses(lock, -1);
+        lock = std::move(entry.lock);
+    }
+    useProcesses(m_current.file_locks[found->second], +1);
+    // The newest word on a process is the line that sent it (the agent sends every lock of a
+    // process again when the process changes).
+    for (inspect::ProcessInfo& process : entry.processes)
+        m_current.processes.insert_or_assign(process.pid, std::move(process));
+}
+
+void AgentSnapshotDecoder::remove(const std::string& id) {
+    const auto found = m_index.find(id);
+    if (found == m_index.end())
+        return;
+    const std::size_t index = found->second;
+    m_index.erase(found);
+    std::vector<inspect::FileLock>& locks = m_current.file_locks;
+    useProcesses(locks[index], -1);
+    // The last lock takes its place: a removal costs one move, not a shift of all behind it.
+    if (index + 1 != locks.size()) {
+        locks[index] = std::move(locks.back());
+        m_index[locks[index].id] = index;
+    }
+    locks.pop_back();
+}
+
+void AgentSnapshotDecoder::setClockOffset(qint64 offsetMs) {
+    if (offsetMs == m_offsetMs)
+        return;
+    const qint64 by = offsetMs - m_offsetMs;
+    m_offsetMs = offsetMs;
+    std::vector<inspect::ProcessInfo> none;
+    for (inspect::FileLock& lock : m_current.file_locks)
+        shiftDates(lock, none, by);
+    for (auto& [pid, process] : m_current.processes)
+        if (process.start_time)
+            *process.start_time += std::chrono::milliseconds(by);
 }
 
 void AgentSnapshotDecoder::clearChanges() {
     m_changesKnown = m_error.isEmpty() && hasSnapshot();
     m_changedIds.clear();
     m_changedPids.clear();
-    // Forget the processes no lock names any more (they would pile up on a busy host).
-    if (m_processes.size() > 2 * m_locks.size() + 64) {
-        std::unordered_map<inspect::Pid, inspect::ProcessInfo> kept;
-        for (const auto& [id, entry] : m_locks)
-            for (const inspect::ProcessInfo& process : entry.processes)
-                kept.try_emplace(process.pid, process);
-        m_processes.swap(kept);
-    }
 }
 
 void AgentSnapshotDecoder::reset() {
@@ -320,11 +397,11 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
             decodeLock(item.toObject(), entry.lock, entry.processes);
             noteProcesses(entry);
             m_changedIds.insert(entry.lock.id);
-            m_locks.insert_or_assign(entry.lock.id, std::move(entry));
+            put(std::move(entry));
         }
     for (const auto& id : object.value(u"removed"_s).toArray()) {
         m_changedIds.insert(text(id));
-        m_locks.erase(text(id));
+        remove(text(id));
     }
     if (object.contains(u"complete"_s))
         m_complete = object.value(u"complete"_s).toBool();
@@ -378,22 +455,15 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
     return true;
 }
 
-inspect::Snapshot AgentSnapshotDecoder::snapshot() const {
-    inspect::Snapshot snapshot;
-    snapshot.taken_at = inspect::TimePoint{} + std::chrono::milliseconds(m_takenAtMs);
+inspect::Snapshot& AgentSnapshotDecoder::current() {
+    inspect::Snapshot& snapshot = m_current;
+    snapshot.taken_at = inspect::TimePoint{} + std::chrono::milliseconds(m_takenAtMs + m_offsetMs);
     snapshot.complete = m_complete;
     snapshot.problems = m_problems;
-    snapshot.file_locks.reserve(m_locks.size());
-    std::map<std::string, std::size_t> indexOf;
-    for (const auto& [id, entry] : m_locks) {
-        indexOf.emplace(id, snapshot.file_locks.size());
-        snapshot.file_locks.push_back(entry.lock);
-        // Every lock of a process carries it (as of the line that sent the lock; the agent
-        // sends all of a process's locks again when it changes), so the first copy will do:
-        // thousands of locks of one holder cost one copy, not thousands.
-        for (const inspect::ProcessInfo& process : entry.processes)
-            snapshot.processes.try_emplace(process.pid, process);
-    }
+    snapshot.deadlocks.clear();
+    snapshot.watches.clear();
+    snapshot.watched_files.clear();
+    const auto& indexOf = m_index;
     for (const DeadlockDetail& detail : m_deadlocks) {
         inspect::Deadlock deadlock = detail.deadlock;
         for (std::size_t i = 0; i < deadlock.edges.size(); ++i) {

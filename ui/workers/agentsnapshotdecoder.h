@@ -32,8 +32,15 @@ class AgentSnapshotDecoder {
     void reset();
 
     bool hasSnapshot() const { return m_sequence > 0; }
-    /// The host as of the last line applied; held_since / waiting_since are the host's.
-    portalocker::inspect::Snapshot snapshot() const;
+    /// The host as of the last line applied, its dates (held_since, waiting_since, process
+    /// starts, taken_at) moved by the clock offset. The decoder's own: valid, and changed in
+    /// place by the next apply(); only what changed is redone, not the whole host.
+    portalocker::inspect::Snapshot& current();
+    /// A copy of current().
+    portalocker::inspect::Snapshot snapshot() { return current(); }
+    /// Host clock -> the reader's, ms: added to every date the host gave (default 0). A new
+    /// offset moves the dates already decoded by the difference.
+    void setClockOffset(qint64 offsetMs);
     const QString& error() const { return m_error; }
     /// True when the error is a protocol version this decoder does not speak (the host needs
     /// another lockctl), false for garbage or a broken stream.
@@ -41,7 +48,7 @@ class AgentSnapshotDecoder {
     quint64 sequence() const { return m_sequence; }
     /// `taken_at` of the last line, ms since the epoch (the host's clock).
     qint64 takenAtMs() const { return m_takenAtMs; }
-    int lockCount() const { return static_cast<int>(m_locks.size()); }
+    int lockCount() const { return static_cast<int>(m_current.file_locks.size()); }
 
     /// What the lines applied since the last clearChanges() changed. When changesKnown(), only
     /// the locks in changedLockIds() (added, changed or removed) and the processes in
@@ -76,9 +83,18 @@ class AgentSnapshotDecoder {
     bool fail(const QString& message, bool version = false);
     /// Notes the processes of `entry` whose fields differ from the ones known before.
     void noteProcesses(const Entry& entry);
+    /// Puts `entry` in place of the lock with its id, or adds it.
+    void put(Entry&& entry);
+    void remove(const std::string& id);
+    /// Counts the processes `lock` names; drops those no lock names any more.
+    void useProcesses(const portalocker::inspect::FileLock& lock, int step);
     bool applyWatches(const QJsonObject& line);
 
-    std::map<std::string, Entry> m_locks;
+    /// Its file_locks and processes are kept from line to line; the rest is made in current().
+    portalocker::inspect::Snapshot m_current;
+    std::unordered_map<std::string, std::size_t> m_index; ///< lock id -> m_current.file_locks
+    std::unordered_map<portalocker::inspect::Pid, int> m_processUses; ///< locks naming each pid
+    qint64 m_offsetMs = 0;
     std::vector<DeadlockDetail> m_deadlocks;
     std::vector<portalocker::inspect::Problem> m_problems;
     std::vector<WatchEntry> m_watches; ///< by index, as the agent was given them
@@ -86,8 +102,6 @@ class AgentSnapshotDecoder {
     bool m_changesKnown = false;
     std::unordered_set<std::string> m_changedIds;
     std::unordered_set<portalocker::inspect::Pid> m_changedPids;
-    /// Every process as last sent, to tell which ones changed; pruned in clearChanges().
-    std::unordered_map<portalocker::inspect::Pid, portalocker::inspect::ProcessInfo> m_processes;
     quint64 m_sequence = 0;
     qint64 m_takenAtMs = 0;
     QString m_error;

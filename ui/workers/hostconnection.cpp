@@ -54,31 +54,6 @@ QString lastLine(const QByteArray& text) {
     return {};
 }
 
-/// Moves every time the agent gave (host clock) by `offsetMs` onto this computer's clock,
-/// taken_at too (the time of the events the host's update shows).
-void toLocalClock(inspect::Snapshot& snapshot, qint64 offsetMs) {
-    const std::chrono::milliseconds offset(offsetMs);
-    const auto shift = [offset](std::optional<inspect::TimePoint>& time) {
-        if (time)
-            *time += offset;
-    };
-    snapshot.taken_at += offset;
-    for (inspect::FileLock& lock : snapshot.file_locks) {
-        shift(lock.held_since);
-        shift(lock.held_since_earliest);
-        for (inspect::Holder& holder : lock.holders) {
-            shift(holder.held_since);
-            shift(holder.held_since_earliest);
-        }
-        for (inspect::Waiter& waiter : lock.waiters) {
-            shift(waiter.waiting_since);
-            shift(waiter.waiting_since_earliest);
-        }
-    }
-    for (auto& [pid, process] : snapshot.processes)
-        shift(process.start_time);
-}
-
 } // namespace
 
 HostConnection::HostConnection(QString destination, QObject* parent)
@@ -111,7 +86,7 @@ HostConnection::HostConnection(QString destination, QObject* parent)
             // were dropped): show what that one said until the new one's snapshot is in.
             QMutexLocker locker(&inbox->mutex);
             inbox->reset = true;
-            update.snapshot = decoder.snapshot();
+            update.borrowed = &decoder.current();
         } else {
             if (reset) {
                 decoder.reset();
@@ -127,7 +102,6 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 inbox->errorIsVersion = decoder.errorIsVersion();
                 inbox->sequence = decoder.sequence();
             }
-            update.snapshot = decoder.snapshot();
             update.incremental = decoder.changesKnown();
             if (update.incremental) {
                 update.changedLockIds = decoder.changedLockIds();
@@ -145,14 +119,16 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 const qint64 offset = arrivedMs - decoder.takenAtMs();
                 if (!inbox->clockOffsetMs || offset < *inbox->clockOffsetMs) {
                     inbox->clockOffsetMs = offset;
+                    decoder.setClockOffset(offset);
                     update.incremental = false;
                 }
                 inbox->hadSnapshot = true;
                 update.resumed = std::exchange(inbox->resumedPending, false);
             }
         }
+        if (!update.borrowed)
+            update.borrowed = &decoder.current();
         const qint64 offset = inbox->clockOffsetMs.value_or(0);
-        toLocalClock(update.snapshot, offset);
         {
             QMutexLocker locker(&inbox->mutex);
             inbox->appliedOffsetMs = offset;

@@ -208,7 +208,7 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
         update = engine->updateSource(options);
     else
         update.snapshot = engine->source ? engine->source(options) : engine->scanner.scan();
-    inspect::Snapshot& snapshot = update.snapshot;
+    inspect::Snapshot& snapshot = update.borrowed ? *update.borrowed : update.snapshot;
     const std::vector<inspect::Event> events = engine->tracker.update(snapshot);
     const qint64 nowMs = TextFormat::msecsSinceEpoch(std::chrono::system_clock::now());
     PollResultBuilder builder(snapshot, settings, nowMs);
@@ -232,7 +232,7 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     engine->previous.takenAtMs = result.takenAtMs;
     engine->previousNowMs = nowMs;
     engine->previousGeneration = generation;
-    snapshot = {};
+    update.snapshot = {};
 #ifdef __GLIBC__
     // A poll of 50,000 locks allocates and frees tens of megabytes on a pool thread; glibc
     // keeps freed memory of non-main arenas mapped. Hand it back while still off the GUI

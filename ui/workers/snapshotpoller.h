@@ -50,6 +50,10 @@ class SnapshotPoller : public QObject {
     /// What an update source gives per poll: a snapshot it dated itself, and what changed.
     struct SourceUpdate {
         portalocker::inspect::Snapshot snapshot;
+        /// When set, the poll reads this snapshot instead of `snapshot`: the source's own,
+        /// which stays valid until the source's next call (polls never overlap). The poll
+        /// writes only its watched files' dates.
+        portalocker::inspect::Snapshot* borrowed = nullptr;
         /// True when the snapshot differs from the previous poll's only in the locks named in
         /// changedLockIds (added, changed or removed) and the processes in changedPids: its
         /// deadlocks and watches are the same. The rows of the other locks are then kept.
