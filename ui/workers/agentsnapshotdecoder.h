@@ -2,9 +2,11 @@
 // AgentSnapshotDecoder: rebuilds a host's Snapshot from the lines of `lockctl list --json
 // --watch --protocol 1` (docs/AGENT-PROTOCOL.md): the first line's snapshot, then each delta
 // applied by lock id, and the watches the agent was given (by their index). The Snapshot it
-// gives is the value the local scanner would have made
-// there, so the rest of the GUI (tracker, row builder, timeline) treats a remote host exactly
-// like this computer. Pure: no I/O; one thread at a time.
+// gives is the value the local scanner would have made there (its locks in no particular
+// order), so the rest of the GUI (tracker, row builder, timeline) treats a remote host
+// exactly like this computer. It is kept from line to line and changed in place by each
+// delta, which also says which locks and processes it changed (what the poller redoes rows
+// for). Pure: no I/O; one thread at a time.
 
 #include <portalocker/inspect/snapshot.hpp>
 
