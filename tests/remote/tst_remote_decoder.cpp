@@ -290,6 +290,57 @@ class TestRemoteDecoder : public QObject {
         QCOMPARE(*lockOf(decoder.current(), "lock 0")->held_since, at(3));
     }
 
+    // A delta's rows: the row of a lock the delta did not touch is kept as it was (the same
+    // row, not remade), unless time alone turns its health (a wait passing the stuck
+    // threshold) or it names a process whose fields changed (a blocker's command).
+    void keepsTheRowsOfUnchangedLocks() {
+        inspect::Snapshot snapshot = sample(0);
+        snapshot.deadlocks.clear();
+        snapshot.file_locks[1].waiters.clear(); // lock 0: 501 waits for it, blocked by 500
+        snapshot.file_locks[1].held_since = at(25);
+        PollSettings settings;
+        settings.stuckThresholdMs = 60'000;
+        const qint64 firstMs = 1'700'000'030'000; // the wait has lasted 29 s
+        const PollResult first = PollResultBuilder(snapshot, settings, firstMs).build({});
+        auto rowOf = [](const PollResult& result, const QString& id) {
+            return result.fileLocks.at(result.fileLockIndex.value(id)).lock;
+        };
+        QCOMPARE(rowOf(first, u"lock 0"_qs)->health, LockHealth::contended);
+
+        // 10 s later, lock 1 changed: its row is new, the others are the very same rows.
+        std::unordered_set<std::string> changed{"lock 1"};
+        std::unordered_set<inspect::Pid> pids;
+        snapshot.file_locks[1].holders[0].fds = {4};
+        const qint64 laterMs = firstMs + 10'000;
+        const PollResultBuilder::Unchanged unchanged{&changed, &pids, firstMs};
+        const PollResult later =
+            PollResultBuilder(snapshot, settings, laterMs).build({}, &first, &unchanged);
+        QCOMPARE(rowOf(later, u"lock 0"_qs), rowOf(first, u"lock 0"_qs));
+        QCOMPARE(rowOf(later, u"lock 2"_qs), rowOf(first, u"lock 2"_qs));
+        QVERIFY(rowOf(later, u"lock 1"_qs) != rowOf(first, u"lock 1"_qs));
+        QCOMPARE(rowOf(later, u"lock 1"_qs)->holders[0].fds, QList<int>{4});
+
+        // 40 s on, nothing changed, but the wait on lock 0 is stuck now, and lock 2 (held
+        // since 0 s, nobody waits) is held longer than the threshold.
+        changed.clear();
+        const qint64 stuckMs = firstMs + 40'000;
+        const PollResultBuilder::Unchanged still{&changed, &pids, laterMs};
+        const PollResult stuck =
+            PollResultBuilder(snapshot, settings, stuckMs).build({}, &later, &still);
+        QCOMPARE(rowOf(stuck, u"lock 0"_qs)->health, LockHealth::stuck);
+        QCOMPARE(rowOf(stuck, u"lock 2"_qs)->health, LockHealth::longHeld);
+        QCOMPARE(rowOf(stuck, u"lock 1"_qs), rowOf(later, u"lock 1"_qs));
+
+        // The blocker 500 changed its command: lock 0's waiter names it, so the row is remade.
+        snapshot.processes[500].command = "renamed";
+        pids = {500};
+        const PollResultBuilder::Unchanged renamed{&changed, &pids, stuckMs};
+        const PollResult after =
+            PollResultBuilder(snapshot, settings, stuckMs + 1).build({}, &stuck, &renamed);
+        QVERIFY2(rowOf(after, u"lock 0"_qs)->waiters[0].blockedByText.contains(u"renamed"_qs),
+                 qPrintable(rowOf(after, u"lock 0"_qs)->waiters[0].blockedByText));
+    }
+
     void rebuildsTheHostsWatches() {
         // What the agent evaluated there, the GUI must show as if scanned here: the same
         // watches, files and states, and the same WatchRows out of the row builder.
