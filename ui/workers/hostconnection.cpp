@@ -34,7 +34,7 @@ struct HostConnection::Inbox {
     qint64 arrivedMs = 0;         ///< when the newest line arrived, ms since the epoch (this clock)
     qint64 appliedOffsetMs = 0;   ///< the clockOffsetMs of the last poll's snapshot
     AgentSnapshotDecoder decoder; ///< poller thread only
-    /// Host clock -> this clock, ms; poller thread only. See toLocalClock().
+    /// Host clock -> this clock, ms; poller thread only (the decoder moves the dates by it).
     std::optional<qint64> clockOffsetMs;
     bool hadSnapshot = false;    ///< poller thread only: some stream gave a snapshot
     bool resumedPending = false; ///< poller thread only: a new stream after one that did
