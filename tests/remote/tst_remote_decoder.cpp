@@ -319,6 +319,17 @@ class TestRemoteDecoder : public QObject {
         QCOMPARE(rowOf(later, u"lock 2"_qs), rowOf(first, u"lock 2"_qs));
         QVERIFY(rowOf(later, u"lock 1"_qs) != rowOf(first, u"lock 1"_qs));
         QCOMPARE(rowOf(later, u"lock 1"_qs)->holders[0].fds, QList<int>{4});
+        // The same, finding the kept rows by their index in the snapshot.
+        std::vector<FileLockRef> byIndex;
+        for (const FileLockEntry& entry : first.fileLocks)
+            if (entry.waiter < 0)
+                byIndex.push_back(entry.lock);
+        const PollResultBuilder::Unchanged indexed{&changed, &pids, firstMs, &byIndex};
+        const PollResult again =
+            PollResultBuilder(snapshot, settings, laterMs).build({}, &first, &indexed);
+        QCOMPARE(rowOf(again, u"lock 0"_qs), rowOf(first, u"lock 0"_qs));
+        QCOMPARE(rowOf(again, u"lock 2"_qs), rowOf(first, u"lock 2"_qs));
+        QCOMPARE(rowOf(again, u"lock 1"_qs)->holders[0].fds, QList<int>{4});
 
         // 40 s on, nothing changed, but the wait on lock 0 is stuck now, and lock 2 (held
         // since 0 s, nobody waits) is held longer than the threshold.

@@ -329,6 +329,7 @@ void AgentSnapshotDecoder::remove(const std::string& id) {
     if (index + 1 != locks.size()) {
         locks[index] = std::move(locks.back());
         m_index[locks[index].id] = index;
+        m_changedIds.insert(locks[index].id); // moved: what was at its place before is not it
     }
     locks.pop_back();
 }

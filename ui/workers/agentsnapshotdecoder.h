@@ -53,7 +53,8 @@ class AgentSnapshotDecoder {
     int lockCount() const { return static_cast<int>(m_current.file_locks.size()); }
 
     /// What the lines applied since the last clearChanges() changed. When changesKnown(), only
-    /// the locks in changedLockIds() (added, changed or removed) and the processes in
+    /// the locks in changedLockIds() (added, changed, removed, or moved to another index of
+    /// current().file_locks: a removal moves the last lock into its place) and the processes in
     /// changedPids() (those whose fields differ from before) differ from the snapshot() at
     /// that time; deadlocks and watches do not. False after a snapshot line, new deadlocks or
     /// watches, an error and before the first clearChanges(): then everything may differ.

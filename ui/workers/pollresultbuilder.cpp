@@ -447,16 +447,20 @@ PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
         FileLockRef lock;
         if (unchanged && previous &&
             unchanged->changedLockIds->count(m_snapshot.file_locks[i].id) == 0) {
-            const qsizetype before = previous->fileLockIndex.value(
-                HostResultMerger::qualified(m_settings.host,
-                                            TextFormat::fromStd(m_snapshot.file_locks[i].id)),
-                -1);
-            if (before >= 0) {
-                const FileLockRef& kept = previous->fileLocks.at(before).lock;
-                if (!namesAny(*kept, *unchanged->changedPids) &&
-                    !healthTurnsSince(*kept, i, unchanged->previousNowMs))
-                    lock = kept;
+            FileLockRef kept;
+            if (unchanged->previousRows) {
+                if (i < unchanged->previousRows->size())
+                    kept = (*unchanged->previousRows)[i];
+            } else if (const qsizetype before = previous->fileLockIndex.value(
+                           HostResultMerger::qualified(
+                               m_settings.host, TextFormat::fromStd(m_snapshot.file_locks[i].id)),
+                           -1);
+                       before >= 0) {
+                kept = previous->fileLocks.at(before).lock;
             }
+            if (kept && !namesAny(*kept, *unchanged->changedPids) &&
+                !healthTurnsSince(*kept, i, unchanged->previousNowMs))
+                lock = kept;
         }
         if (!lock) {
             FileLockRow fresh = fileLockRow(i);

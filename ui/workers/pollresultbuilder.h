@@ -28,6 +28,10 @@ class PollResultBuilder {
         const std::unordered_set<std::string>* changedLockIds = nullptr;
         const std::unordered_set<portalocker::inspect::Pid>* changedPids = nullptr;
         qint64 previousNowMs = 0;
+        /// Optional: the row of each lock of the previous snapshot, by its index there. When
+        /// set, a lock not in changedLockIds is at the same index as before (a source that
+        /// moves a lock names it as changed), and its row is found there instead of by key.
+        const std::vector<FileLockRef>* previousRows = nullptr;
     };
 
     /// Everything but the timeline (which needs history: see TimelineStore). Rows equal to

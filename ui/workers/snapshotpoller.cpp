@@ -30,7 +30,9 @@ struct SnapshotPoller::Engine {
     TimelineStore timeline;
     SnapshotSource source;
     UpdateSource updateSource;
-    PollResult previous;            ///< the last result, whose unchanged rows the next one reuses
+    PollResult previous; ///< the last result, whose unchanged rows the next one reuses
+    /// An update source's: the row of each lock of `previous`, by its index in the snapshot.
+    std::vector<FileLockRef> rowsByIndex;
     qint64 previousNowMs = -1;      ///< the time `previous` was built for
     quint64 previousGeneration = 0; ///< the settings `previous` was built with
 };
@@ -219,7 +221,7 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     if (update.incremental && engine->previousGeneration == generation &&
         engine->previousNowMs >= 0)
         unchanged = PollResultBuilder::Unchanged{&update.changedLockIds, &update.changedPids,
-                                                 engine->previousNowMs};
+                                                 engine->previousNowMs, &engine->rowsByIndex};
     PollResult result = builder.build(events, &engine->previous, unchanged ? &*unchanged : nullptr);
     if (update.resumed)
         markSeenAtReconnect(result.events, engine->previous.takenAtMs, result.takenAtMs);
@@ -230,6 +232,14 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     engine->previous.fileLocks = result.fileLocks; // shared, not copied
     engine->previous.fileLockIndex = result.fileLockIndex;
     engine->previous.takenAtMs = result.takenAtMs;
+    if (engine->updateSource) {
+        // The lock rows in snapshot order (each lock's entry comes before its waiters').
+        engine->rowsByIndex.clear();
+        engine->rowsByIndex.reserve(snapshot.file_locks.size());
+        for (const FileLockEntry& entry : std::as_const(result.fileLocks))
+            if (entry.waiter < 0)
+                engine->rowsByIndex.push_back(entry.lock);
+    }
     engine->previousNowMs = nowMs;
     engine->previousGeneration = generation;
     update.snapshot = {};
