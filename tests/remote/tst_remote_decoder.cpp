@@ -6,6 +6,8 @@
 #include "workers/agentsnapshotdecoder.h"
 #include "workers/pollresultbuilder.h"
 
+#include <portalocker/inspect/snapshottracker.hpp>
+
 #include <QTest>
 
 namespace inspect = portalocker::inspect;
@@ -350,6 +352,41 @@ class TestRemoteDecoder : public QObject {
             PollResultBuilder(snapshot, settings, stuckMs + 1).build({}, &stuck, &renamed);
         QVERIFY2(rowOf(after, u"lock 0"_qs)->waiters[0].blockedByText.contains(u"renamed"_qs),
                  qPrintable(rowOf(after, u"lock 0"_qs)->waiters[0].blockedByText));
+    }
+
+    // The remote poller's tracker takes the agent's dates: a hold begins at the held_since the
+    // agent gave it, ends at the taken_at of the snapshot that no longer has it, and the
+    // snapshot's dates are left as the agent wrote them.
+    void trackerTakesTheSourcesDates() {
+        inspect::SnapshotTracker tracker({}, inspect::SnapshotTracker::Dating::from_snapshot);
+        inspect::Snapshot first = sample(10);
+        first.deadlocks.clear();
+        for (inspect::FileLock& lock : first.file_locks) {
+            lock.waiters.clear();
+            lock.holders[0].held_since_exact = true; // the agent saw them begin
+        }
+        QVERIFY(tracker.update(first).empty());
+
+        inspect::Snapshot second = first;
+        second.taken_at = at(20);
+        second.file_locks.erase(second.file_locks.begin()); // lock 0 went
+        inspect::FileLock taken = second.file_locks.back();
+        taken.id = "lock 3";
+        taken.held_since = at(15);
+        taken.holders[0].held_since = at(15);
+        second.file_locks.push_back(taken);
+        const std::vector<inspect::Event> events = tracker.update(second);
+        QCOMPARE(events.size(), std::size_t(2));
+        QCOMPARE(events[0].kind, inspect::EventKind::released);
+        QCOMPARE(events[0].lock_id, std::string("lock 0"));
+        QVERIFY(events[0].time == at(20));
+        QVERIFY(events[0].duration == std::chrono::milliseconds(20'000));
+        QVERIFY(events[0].duration_exact);
+        QCOMPARE(events[1].kind, inspect::EventKind::acquired);
+        QCOMPARE(events[1].lock_id, std::string("lock 3"));
+        QVERIFY(events[1].time == at(15));
+        QVERIFY(second.file_locks.back().held_since == at(15));
+        QVERIFY(second.file_locks.front().held_since == at(0));
     }
 
     void rebuildsTheHostsWatches() {
