@@ -9,7 +9,8 @@
 // 1.5 x local + one round trip; steady bytes under 200 per refresh. One round trip is
 // measured as a TCP connect to the sshd port. In the changing phase the local refreshes are
 // spaced like the agent's, so that they see the churn too; the local parts (scan, tracker,
-// rows) are printed to show where a refresh goes.
+// rows) are printed to show where a refresh goes. The local scan reads this whole machine:
+// other programs' locks make its baseline slower, so it prints how many locks it saw.
 //
 // usage: bench_remote [--locks N] [--refreshes N]    (LOCKSCOPE_LOCKCTL or the built lockctl)
 
@@ -145,6 +146,7 @@ double connectRoundTripMs(int port) {
 /// What the local poller does per refresh, timed: scan + tracker + rows, and each part.
 struct LocalFigures {
     std::vector<double> totalMs, scanMs, trackerMs, rowsMs;
+    std::size_t locks = 0; ///< the most the local scans saw (this machine's, not only ours)
 };
 
 /// `spacingMs` apart, so that the changing phase's local refreshes see the churn that the
@@ -162,6 +164,7 @@ LocalFigures localRefreshes(int refreshes, int spacingMs) {
         clock.start();
         inspect::Snapshot snapshot = scanner.scan();
         const qint64 scanned = clock.nsecsElapsed();
+        figures.locks = std::max(figures.locks, snapshot.file_locks.size());
         const auto events = tracker.update(snapshot);
         const qint64 tracked = clock.nsecsElapsed();
         PollResultBuilder builder(snapshot, settings, QDateTime::currentMSecsSinceEpoch());
@@ -282,9 +285,10 @@ int main(int argc, char** argv) {
             phase, localMs, remoteMs, localMs > 0 ? remoteMs / localMs : 0.0, goal,
             remoteMs <= goal ? "met" : "NOT met", median(remote.bytesPerRefresh),
             *std::max_element(remote.bytesPerRefresh.begin(), remote.bytesPerRefresh.end()));
-        std::printf("%-9s local parts (medians): scan %.1f ms, tracker %.1f ms, rows %.1f ms\n", "",
-                    median(localFigures.scanMs), median(localFigures.trackerMs),
-                    median(localFigures.rowsMs));
+        std::printf("%-9s local parts (medians): scan %.1f ms, tracker %.1f ms, rows %.1f ms; "
+                    "local scans saw up to %zu locks (the remote host %d)\n",
+                    "", median(localFigures.scanMs), median(localFigures.trackerMs),
+                    median(localFigures.rowsMs), localFigures.locks, remote.locks);
     };
     report("steady", steady, local);
     report("changing", changing, localChanging);

@@ -6,6 +6,8 @@
 #include "workers/agentsnapshotdecoder.h"
 #include "workers/pollresultbuilder.h"
 
+#include <portalocker/inspect/snapshottracker.hpp>
+
 #include <QTest>
 
 namespace inspect = portalocker::inspect;
@@ -14,6 +16,13 @@ namespace {
 
 inspect::TimePoint at(int second) {
     return inspect::TimePoint{} + std::chrono::seconds(1'700'000'000 + second);
+}
+
+const inspect::FileLock* lockOf(const inspect::Snapshot& snapshot, const std::string& id) {
+    for (const inspect::FileLock& lock : snapshot.file_locks)
+        if (lock.id == id)
+            return &lock;
+    return nullptr;
 }
 
 inspect::ProcessInfo process(inspect::Pid pid, inspect::ProcessState state) {
@@ -212,10 +221,172 @@ class TestRemoteDecoder : public QObject {
         QVERIFY(decoder.apply(line(stream, resolved)));
         const inspect::Snapshot rebuilt = decoder.snapshot();
         QCOMPARE(rebuilt.file_locks.size(), std::size_t(2));
-        QCOMPARE(rebuilt.file_locks[0].id, std::string("lock 1"));
-        QVERIFY(rebuilt.file_locks[0].waiters.empty());
+        // The locks come in no particular order (a removal moves the last into its place).
+        const inspect::FileLock* lock1 = lockOf(rebuilt, "lock 1");
+        QVERIFY(lock1);
+        QVERIFY(lock1->waiters.empty());
+        QVERIFY(lockOf(rebuilt, "lock 2"));
         QVERIFY(rebuilt.deadlocks.empty());
         QCOMPARE(rebuilt.process(502)->state, inspect::ProcessState::running);
+        QVERIFY(!rebuilt.process(500)); // its only lock went
+    }
+
+    // What the poller keeps rows by: after clearChanges(), a delta names exactly the locks it
+    // added, changed or removed, and the processes whose fields changed; a snapshot line or
+    // new deadlocks make everything count as changed.
+    void countsWhatADeltaChanged() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        inspect::Snapshot first = sample(0);
+        first.deadlocks.clear();
+        first.file_locks[0].waiters.clear();
+        first.file_locks[1].waiters.clear();
+        QVERIFY(decoder.apply(line(stream, first)));
+        QVERIFY(!decoder.changesKnown());
+        decoder.clearChanges();
+        QVERIFY(decoder.changesKnown());
+
+        inspect::Snapshot next = first;
+        next.taken_at = at(1);
+        next.file_locks.erase(next.file_locks.begin()); // lock 0 released
+        next.processes.erase(500);
+        next.processes[502].state = inspect::ProcessState::running; // lock 2's holder resumed
+        QVERIFY(decoder.apply(line(stream, next)));
+        QVERIFY(decoder.changesKnown());
+        QCOMPARE(decoder.changedLockIds(), (std::unordered_set<std::string>{"lock 0", "lock 2"}));
+        QCOMPARE(decoder.changedPids(), (std::unordered_set<inspect::Pid>{502}));
+        decoder.clearChanges();
+        QVERIFY(decoder.changedLockIds().empty());
+
+        QVERIFY(decoder.apply(line(stream, next))); // a heartbeat changes nothing
+        QVERIFY(decoder.changesKnown());
+        QVERIFY(decoder.changedLockIds().empty());
+
+        inspect::Snapshot deadlocked = sample(2);
+        deadlocked.file_locks.erase(deadlocked.file_locks.begin());
+        QVERIFY(decoder.apply(line(stream, deadlocked)));
+        QVERIFY(!decoder.changesKnown());
+    }
+
+    // The host's dates on this computer's clock: a new offset moves what was decoded before,
+    // and what comes after is moved on arrival.
+    void movesDatesByTheClockOffset() {
+        lockctl::AgentStream stream;
+        AgentSnapshotDecoder decoder;
+        inspect::Snapshot first = sample(0);
+        QVERIFY(decoder.apply(line(stream, first)));
+        decoder.setClockOffset(5000);
+        const inspect::Snapshot& shifted = decoder.current();
+        QCOMPARE(shifted.taken_at, at(5));
+        QCOMPARE(*lockOf(shifted, "lock 1")->held_since, at(5));
+        QCOMPARE(*lockOf(shifted, "lock 1")->holders[0].held_since, at(5));
+        QCOMPARE(*shifted.process(501)->start_time, at(-95));
+
+        inspect::Snapshot next = first;
+        next.taken_at = at(10);
+        next.file_locks[1].holders[0].fds = {4}; // lock 1 changes, dated as before
+        QVERIFY(decoder.apply(line(stream, next)));
+        decoder.setClockOffset(3000);
+        QCOMPARE(decoder.current().taken_at, at(13));
+        QCOMPARE(*lockOf(decoder.current(), "lock 1")->held_since, at(3));
+        QCOMPARE(*lockOf(decoder.current(), "lock 0")->held_since, at(3));
+    }
+
+    // A delta's rows: the row of a lock the delta did not touch is kept as it was (the same
+    // row, not remade), unless time alone turns its health (a wait passing the stuck
+    // threshold) or it names a process whose fields changed (a blocker's command).
+    void keepsTheRowsOfUnchangedLocks() {
+        inspect::Snapshot snapshot = sample(0);
+        snapshot.deadlocks.clear();
+        snapshot.file_locks[1].waiters.clear(); // lock 0: 501 waits for it, blocked by 500
+        snapshot.file_locks[1].held_since = at(25);
+        PollSettings settings;
+        settings.stuckThresholdMs = 60'000;
+        const qint64 firstMs = 1'700'000'030'000; // the wait has lasted 29 s
+        const PollResult first = PollResultBuilder(snapshot, settings, firstMs).build({});
+        auto rowOf = [](const PollResult& result, const QString& id) {
+            return result.fileLocks.at(result.fileLockIndex.value(id)).lock;
+        };
+        QCOMPARE(rowOf(first, u"lock 0"_qs)->health, LockHealth::contended);
+
+        // 10 s later, lock 1 changed: its row is new, the others are the very same rows.
+        std::unordered_set<std::string> changed{"lock 1"};
+        std::unordered_set<inspect::Pid> pids;
+        snapshot.file_locks[1].holders[0].fds = {4};
+        const qint64 laterMs = firstMs + 10'000;
+        const PollResultBuilder::Unchanged unchanged{&changed, &pids, firstMs};
+        const PollResult later =
+            PollResultBuilder(snapshot, settings, laterMs).build({}, &first, &unchanged);
+        QCOMPARE(rowOf(later, u"lock 0"_qs), rowOf(first, u"lock 0"_qs));
+        QCOMPARE(rowOf(later, u"lock 2"_qs), rowOf(first, u"lock 2"_qs));
+        QVERIFY(rowOf(later, u"lock 1"_qs) != rowOf(first, u"lock 1"_qs));
+        QCOMPARE(rowOf(later, u"lock 1"_qs)->holders[0].fds, QList<int>{4});
+        // The same, finding the kept rows by their index in the snapshot.
+        std::vector<FileLockRef> byIndex;
+        for (const FileLockEntry& entry : first.fileLocks)
+            if (entry.waiter < 0)
+                byIndex.push_back(entry.lock);
+        const PollResultBuilder::Unchanged indexed{&changed, &pids, firstMs, &byIndex};
+        const PollResult again =
+            PollResultBuilder(snapshot, settings, laterMs).build({}, &first, &indexed);
+        QCOMPARE(rowOf(again, u"lock 0"_qs), rowOf(first, u"lock 0"_qs));
+        QCOMPARE(rowOf(again, u"lock 2"_qs), rowOf(first, u"lock 2"_qs));
+        QCOMPARE(rowOf(again, u"lock 1"_qs)->holders[0].fds, QList<int>{4});
+
+        // 40 s on, nothing changed, but the wait on lock 0 is stuck now, and lock 2 (held
+        // since 0 s, nobody waits) is held longer than the threshold.
+        changed.clear();
+        const qint64 stuckMs = firstMs + 40'000;
+        const PollResultBuilder::Unchanged still{&changed, &pids, laterMs};
+        const PollResult stuck =
+            PollResultBuilder(snapshot, settings, stuckMs).build({}, &later, &still);
+        QCOMPARE(rowOf(stuck, u"lock 0"_qs)->health, LockHealth::stuck);
+        QCOMPARE(rowOf(stuck, u"lock 2"_qs)->health, LockHealth::longHeld);
+        QCOMPARE(rowOf(stuck, u"lock 1"_qs), rowOf(later, u"lock 1"_qs));
+
+        // The blocker 500 changed its command: lock 0's waiter names it, so the row is remade.
+        snapshot.processes[500].command = "renamed";
+        pids = {500};
+        const PollResultBuilder::Unchanged renamed{&changed, &pids, stuckMs};
+        const PollResult after =
+            PollResultBuilder(snapshot, settings, stuckMs + 1).build({}, &stuck, &renamed);
+        QVERIFY2(rowOf(after, u"lock 0"_qs)->waiters[0].blockedByText.contains(u"renamed"_qs),
+                 qPrintable(rowOf(after, u"lock 0"_qs)->waiters[0].blockedByText));
+    }
+
+    // The remote poller's tracker takes the agent's dates: a hold begins at the held_since the
+    // agent gave it, ends at the taken_at of the snapshot that no longer has it, and the
+    // snapshot's dates are left as the agent wrote them.
+    void trackerTakesTheSourcesDates() {
+        inspect::SnapshotTracker tracker({}, inspect::SnapshotTracker::Dating::from_snapshot);
+        inspect::Snapshot first = sample(10);
+        first.deadlocks.clear();
+        for (inspect::FileLock& lock : first.file_locks) {
+            lock.waiters.clear();
+            lock.holders[0].held_since_exact = true; // the agent saw them begin
+        }
+        QVERIFY(tracker.update(first).empty());
+
+        inspect::Snapshot second = first;
+        second.taken_at = at(20);
+        second.file_locks.erase(second.file_locks.begin()); // lock 0 went
+        inspect::FileLock taken = second.file_locks.back();
+        taken.id = "lock 3";
+        taken.held_since = at(15);
+        taken.holders[0].held_since = at(15);
+        second.file_locks.push_back(taken);
+        const std::vector<inspect::Event> events = tracker.update(second);
+        QCOMPARE(events.size(), std::size_t(2));
+        QCOMPARE(events[0].kind, inspect::EventKind::released);
+        QCOMPARE(events[0].lock_id, std::string("lock 0"));
+        QVERIFY(events[0].time == at(20));
+        QVERIFY(events[0].duration == std::chrono::milliseconds(20'000));
+        QVERIFY(events[0].duration_exact);
+        QCOMPARE(events[1].kind, inspect::EventKind::acquired);
+        QCOMPARE(events[1].lock_id, std::string("lock 3"));
+        QVERIFY(events[1].time == at(15));
+        QVERIFY(second.file_locks.back().held_since == at(15));
+        QVERIFY(second.file_locks.front().held_since == at(0));
     }
 
     void rebuildsTheHostsWatches() {

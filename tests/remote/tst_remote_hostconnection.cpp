@@ -215,6 +215,126 @@ while True:
         host.stop();
     }
 
+    // Events of a remote host are dated by its agent, not by when the GUI read the line: a
+    // lock the agent saw begin 1.5 s before its line arrived was acquired then. And what
+    // happened while the connection was down is not passed off as live at the reconnect: it
+    // says it was seen at the reconnect and between which times it happened. The "agent" is a
+    // script of the test's (its host clock an hour behind), run as a local agent: its first
+    // run sends lock A, then B taken 1.5 s before the line, then ends (the connection is lost);
+    // its second run finds A and B gone and C there.
+    void remoteEventsAreDatedByTheAgent() {
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString agentPath = directory.filePath(QStringLiteral("events-lockctl"));
+        QFile agent(agentPath);
+        QVERIFY(agent.open(QIODevice::WriteOnly));
+        agent.write(R"(#!/usr/bin/python3
+import datetime, json, os, sys, time
+SKEW = -3600.0
+def iso(t):
+    moment = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+def now():
+    return time.time() + SKEW
+def lock(name, since, exact):
+    holder = {"pid": 4242, "source": "descriptor", "fds": [3], "held_since": iso(since),
+              "command": "job", "command_line": "job", "user": "alice", "uid": 1000,
+              "state": "sleeping", "threads": 1, "start_time": iso(now() - 1800)}
+    return {"id": "flock " + name, "kind": "flock", "qualifier": "advisory", "mode": "write",
+            "path": "/srv/" + name + ".lock", "path_source": "descriptor", "device": "254:1",
+            "inode": 7, "start": 0, "end": None, "line_pid": 4242, "held_since": iso(since),
+            "held_since_exact": exact, "problems": [], "holders": [holder], "waiters": []}
+def send(line):
+    print(json.dumps(dict(protocol=1, **line)), flush=True)
+def beat(seq, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        time.sleep(0.1)
+        seq += 1
+        send({"type": "heartbeat", "seq": seq, "taken_at": iso(now())})
+    return seq
+runs = os.path.join(os.path.dirname(sys.argv[0]), "runs")
+first = not os.path.exists(runs)
+open(runs, "a").close()
+if first:
+    send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+          "locks": [lock("A", now() - 60, False)], "deadlocks": [], "deadlock_details": [],
+          "problems": []})
+    seq = beat(1, 0.6)
+    scanned = now() - 1.5  # the scan that saw B, its line sent late
+    seq += 1
+    send({"type": "delta", "seq": seq, "taken_at": iso(scanned),
+          "added": [lock("B", scanned, True)]})
+    beat(seq, 0.6)
+    sys.exit(1)  # the connection is lost
+time.sleep(1.0)
+send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+      "locks": [lock("C", now(), False)], "deadlocks": [], "deadlock_details": [],
+      "problems": []})
+beat(1, 3600)
+)");
+        agent.close();
+        QVERIFY(agent.setPermissions(agent.permissions() | QFileDevice::ExeOwner));
+
+        HostConnection host(QStringLiteral("events"));
+        host.setLocalCommand({}, agentPath);
+        host.setInitialBackoff(200);
+        QList<EventRow> events;
+        QList<qint64> arrivedMs; // when each event's result reached the GUI thread
+        qint64 lostAtMs = 0;
+        connect(host.poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
+            for (const EventRow& event : result.events) {
+                events << event;
+                arrivedMs << QDateTime::currentMSecsSinceEpoch();
+            }
+        });
+        connect(&host, &HostConnection::stateChanged, this, [&] {
+            if (host.state() == HostConnection::State::Waiting && lostAtMs == 0)
+                lostAtMs = QDateTime::currentMSecsSinceEpoch();
+        });
+        host.start();
+        auto find = [&events](EventRow::Kind kind, const QString& path) -> qsizetype {
+            for (qsizetype i = 0; i < events.size(); ++i)
+                if (events[i].kind == kind && events[i].resource == path)
+                    return i;
+            return -1;
+        };
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        const QString a = QStringLiteral("/srv/A.lock");
+        const QString b = QStringLiteral("/srv/B.lock");
+        const QString c = QStringLiteral("/srv/C.lock");
+        QTRY_VERIFY_WITH_TIMEOUT(find(EventRow::Kind::acquired, c) >= 0, bound);
+        host.stop();
+
+        // Live: B began when the agent's scan saw it, 1.5 s before its line came.
+        const qsizetype acquiredB = find(EventRow::Kind::acquired, b);
+        QVERIFY(acquiredB >= 0);
+        const qint64 early = arrivedMs[acquiredB] - events[acquiredB].timeMs;
+        QVERIFY2(early >= 1000 && early <= 1500 + testsupport::timeBound(1000),
+                 qPrintable(QStringLiteral("acquired %1 ms before its result").arg(early)));
+        QVERIFY2(events[acquiredB].detail.isEmpty(), qPrintable(events[acquiredB].detail));
+
+        // At the reconnect: A and B went, C came, some time while the connection was down.
+        QVERIFY(lostAtMs > 0);
+        for (const auto& [kind, path] :
+             {std::pair{EventRow::Kind::released, a}, std::pair{EventRow::Kind::released, b},
+              std::pair{EventRow::Kind::acquired, c}}) {
+            const qsizetype index = find(kind, path);
+            QVERIFY2(index >= 0, qPrintable(path));
+            const EventRow& event = events[index];
+            QVERIFY2(event.detail.startsWith(QStringLiteral("seen at reconnect; ")) &&
+                         event.detail.contains(QStringLiteral(" between ")),
+                     qPrintable(path + QStringLiteral(": \"") + event.detail + u'"'));
+            // Dated at the reconnect's first sight (the upper bound), not before the loss.
+            QVERIFY2(event.timeMs >= lostAtMs - 1000 && event.timeMs <= arrivedMs[index],
+                     qPrintable(
+                         path +
+                         QStringLiteral(" at %1 ms after the loss").arg(event.timeMs - lostAtMs)));
+            if (kind == EventRow::Kind::released)
+                QVERIFY2(!event.durationExact, "a release in the gap has no exact duration");
+        }
+    }
+
     void brokenHostsFailAlone_data() {
         QTest::addColumn<QString>("alias");
         QTest::addColumn<HostConnection::Failure>("failure");

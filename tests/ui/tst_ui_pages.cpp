@@ -46,6 +46,7 @@ class TestUiPages : public QObject {
     void activityLogToggles();
     void watchDialogThreshold();
     void watchDialogHost();
+    void watchDialogOffersAdministrator();
     void watchesHostColumn();
     void waiterDeadlineNeverCut();
     void windowFitsTheScreen();
@@ -162,6 +163,39 @@ void TestUiPages::watchDialogHost() {
     dialog.setHost(u"build-01"_s);
     dialog.setHosts({u"build-01"_s});
     QCOMPARE(dialog.host(), u"build-01"_s);
+}
+
+void TestUiPages::watchDialogOffersAdministrator() {
+    // The session is never started: the administrator host is made, not connected.
+    WatchesPage page(m_session.get());
+    page.addWatch();
+    auto* dialog = page.findChild<AddWatchDialog*>();
+    QVERIFY(dialog);
+    auto* host = dialog->findChild<QComboBox*>(u"host"_s);
+    QVERIFY(host);
+    QCOMPARE(host->count(), 1); // this computer alone
+    dialog->close();
+
+    m_session->remote()->setAdministrator(true);
+    page.addWatch();
+    const QList<AddWatchDialog*> dialogs = page.findChildren<AddWatchDialog*>();
+    dialog = dialogs.back();
+    host = dialog->findChild<QComboBox*>(u"host"_s);
+    const int administrator = host->findData(RemoteHub::administratorName());
+    QVERIFY2(administrator > 0, "This computer (administrator) is not offered");
+    host->setCurrentIndex(administrator);
+    QCOMPARE(dialog->host(), RemoteHub::administratorName());
+    // Its files are this computer's: Browse... helps there.
+    auto* browse = [dialog]() -> QPushButton* {
+        for (auto* button : dialog->findChildren<QPushButton*>())
+            if (button->text().startsWith(u"Browse"_s))
+                return button;
+        return nullptr;
+    }();
+    QVERIFY(browse);
+    QVERIFY(browse->isEnabled());
+    dialog->close();
+    m_session->remote()->setAdministrator(false);
 }
 
 void TestUiPages::watchesHostColumn() {

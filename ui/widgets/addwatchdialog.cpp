@@ -115,8 +115,9 @@ void AddWatchDialog::setPath(const QString& path) {
     m_path->setText(path);
 }
 
-void AddWatchDialog::setHosts(const QStringList& destinations) {
+void AddWatchDialog::setHosts(const QStringList& destinations, const QStringList& onThisComputer) {
     const QString chosen = host();
+    m_onThisComputer = onThisComputer;
     while (m_host->count() > 1)
         m_host->removeItem(1);
     for (const QString& destination : destinations)
@@ -142,9 +143,9 @@ QString AddWatchDialog::host() const {
 void AddWatchDialog::updateState() {
     const int type = m_type->currentIndex();
     // The file dialog shows this computer's files: no help for a path on another host.
-    m_browse->setEnabled(host().isEmpty());
-    m_browse->setToolTip(host().isEmpty() ? QString()
-                                          : tr("Type the path as it is on %1").arg(host()));
+    const bool here = host().isEmpty() || m_onThisComputer.contains(host());
+    m_browse->setEnabled(here);
+    m_browse->setToolTip(here ? QString() : tr("Type the path as it is on %1").arg(host()));
     m_pages->setCurrentIndex(type == SemaphoreType ? 1 : 0);
     switch (type) {
     case FileType:

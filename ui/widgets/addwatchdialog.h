@@ -26,12 +26,14 @@ class AddWatchDialog : public QDialog {
 
     /// Pre-fills a file watch (from a lock's context menu).
     void setPath(const QString& path);
-    /// The remote hosts to offer beside "This computer" (ssh destinations); the host box is
-    /// shown only when there are any.
-    void setHosts(const QStringList& destinations);
+    /// The hosts to offer beside "This computer" (ssh destinations, and "This computer
+    /// (administrator)"); the host box is shown only when there are any. `onThisComputer`:
+    /// those among them whose files are this computer's (the elevated agent), where Browse...
+    /// helps.
+    void setHosts(const QStringList& destinations, const QStringList& onThisComputer = {});
     /// Chooses the host ("" = this computer); one not offered is added to the list.
     void setHost(const QString& host);
-    /// The chosen host: "" = this computer, else an ssh destination.
+    /// The chosen host: "" = this computer, else one of the hosts (as setHosts() named it).
     QString host() const;
     /// Pre-fills the watch's own stuck threshold (nullopt: the global one).
     void setStuckAfter(std::optional<std::chrono::milliseconds> stuckAfter);
@@ -49,6 +51,7 @@ class AddWatchDialog : public QDialog {
 
     QComboBox* m_host;
     QLabel* m_hostLabel;
+    QStringList m_onThisComputer;
     QPushButton* m_browse;
     QComboBox* m_type;
     QStackedWidget* m_pages;

@@ -95,12 +95,16 @@ WatchesPage::WatchesPage(InspectorSession* session, QWidget* parent)
 void WatchesPage::addWatch(const QString& path, const QString& host) {
     auto* dialog = new AddWatchDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    // The remote hosts reached over ssh ("This computer (administrator)" is this computer).
+    // Every host, "This computer (administrator)" too: its elevated agent evaluates watches
+    // as a remote host's does, and sees what this user may not (its files are this computer's).
     QStringList destinations;
-    for (const HostConnection* connection : m_session->remote()->hosts())
-        if (!connection->isLocal())
-            destinations << connection->destination();
-    dialog->setHosts(destinations);
+    QStringList onThisComputer;
+    for (const HostConnection* connection : m_session->remote()->hosts()) {
+        destinations << connection->destination();
+        if (connection->isLocal())
+            onThisComputer << connection->destination();
+    }
+    dialog->setHosts(destinations, onThisComputer);
     if (!host.isEmpty())
         dialog->setHost(host);
     else if (m_proxy->hostFilter())

@@ -202,6 +202,37 @@ inspect::WatchedFile watchedFileOf(const QJsonObject& object, std::size_t watch,
     return file;
 }
 
+/// Moves the dates of `lock` and `processes` by `byMs`.
+void shiftDates(inspect::FileLock& lock, std::vector<inspect::ProcessInfo>& processes,
+                qint64 byMs) {
+    if (byMs == 0)
+        return;
+    const std::chrono::milliseconds by(byMs);
+    const auto shift = [by](std::optional<inspect::TimePoint>& time) {
+        if (time)
+            *time += by;
+    };
+    shift(lock.held_since);
+    shift(lock.held_since_earliest);
+    for (inspect::Holder& holder : lock.holders) {
+        shift(holder.held_since);
+        shift(holder.held_since_earliest);
+    }
+    for (inspect::Waiter& waiter : lock.waiters) {
+        shift(waiter.waiting_since);
+        shift(waiter.waiting_since_earliest);
+    }
+    for (inspect::ProcessInfo& process : processes)
+        shift(process.start_time);
+}
+
+/// The fields lockctl writes of a process are the same.
+bool sameProcess(const inspect::ProcessInfo& a, const inspect::ProcessInfo& b) {
+    return a.command == b.command && a.command_line == b.command_line && a.state == b.state &&
+           a.user == b.user && a.uid == b.uid && a.start_time == b.start_time &&
+           a.threads == b.threads && a.problem == b.problem;
+}
+
 } // namespace
 
 bool AgentSnapshotDecoder::applyWatches(const QJsonObject& line) {
@@ -237,9 +268,89 @@ bool AgentSnapshotDecoder::applyWatches(const QJsonObject& line) {
 }
 
 bool AgentSnapshotDecoder::fail(const QString& message, bool version) {
+    m_changesKnown = false;
     m_error = message;
     m_errorIsVersion = version;
     return false;
+}
+
+void AgentSnapshotDecoder::noteProcesses(const Entry& entry) {
+    for (const inspect::ProcessInfo& process : entry.processes) {
+        // A pid not known before is on no lock row yet: nothing to redo for it.
+        const auto known = m_current.processes.find(process.pid);
+        if (known != m_current.processes.end() && !sameProcess(known->second, process))
+            m_changedPids.insert(process.pid);
+    }
+}
+
+void AgentSnapshotDecoder::useProcesses(const inspect::FileLock& lock, int step) {
+    auto use = [&](inspect::Pid pid) {
+        int& uses = m_processUses[pid];
+        uses += step;
+        if (uses <= 0) {
+            m_processUses.erase(pid);
+            m_current.processes.erase(pid);
+        }
+    };
+    // As decodeLock() lists them: every holder, the waiters with a pid.
+    for (const inspect::Holder& holder : lock.holders)
+        use(holder.pid);
+    for (const inspect::Waiter& waiter : lock.waiters)
+        if (waiter.pid > 0)
+            use(waiter.pid);
+}
+
+void AgentSnapshotDecoder::put(Entry&& entry) {
+    shiftDates(entry.lock, entry.processes, m_offsetMs);
+    const auto [found, isNew] = m_index.try_emplace(entry.lock.id, m_current.file_locks.size());
+    if (isNew) {
+        m_current.file_locks.push_back(std::move(entry.lock));
+    } else {
+        inspect::FileLock& lock = m_current.file_locks[found->second];
+        useProcesses(lock, -1);
+        lock = std::move(entry.lock);
+    }
+    useProcesses(m_current.file_locks[found->second], +1);
+    // The newest word on a process is the line that sent it (the agent sends every lock of a
+    // process again when the process changes).
+    for (inspect::ProcessInfo& process : entry.processes)
+        m_current.processes.insert_or_assign(process.pid, std::move(process));
+}
+
+void AgentSnapshotDecoder::remove(const std::string& id) {
+    const auto found = m_index.find(id);
+    if (found == m_index.end())
+        return;
+    const std::size_t index = found->second;
+    m_index.erase(found);
+    std::vector<inspect::FileLock>& locks = m_current.file_locks;
+    useProcesses(locks[index], -1);
+    // The last lock takes its place: a removal costs one move, not a shift of all behind it.
+    if (index + 1 != locks.size()) {
+        locks[index] = std::move(locks.back());
+        m_index[locks[index].id] = index;
+        m_changedIds.insert(locks[index].id); // moved: what was at its place before is not it
+    }
+    locks.pop_back();
+}
+
+void AgentSnapshotDecoder::setClockOffset(qint64 offsetMs) {
+    if (offsetMs == m_offsetMs)
+        return;
+    const qint64 by = offsetMs - m_offsetMs;
+    m_offsetMs = offsetMs;
+    std::vector<inspect::ProcessInfo> none;
+    for (inspect::FileLock& lock : m_current.file_locks)
+        shiftDates(lock, none, by);
+    for (auto& [pid, process] : m_current.processes)
+        if (process.start_time)
+            *process.start_time += std::chrono::milliseconds(by);
+}
+
+void AgentSnapshotDecoder::clearChanges() {
+    m_changesKnown = m_error.isEmpty() && hasSnapshot();
+    m_changedIds.clear();
+    m_changedPids.clear();
 }
 
 void AgentSnapshotDecoder::reset() {
@@ -279,17 +390,24 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
         return fail(u"unknown agent line type \""_s + type + u"\""_s);
     }
 
+    if (type == u"snapshot"_s)
+        m_changesKnown = false;
     for (const char* key : {"locks", "added", "changed"})
         for (const auto& item : object.value(QLatin1String(key)).toArray()) {
             Entry entry;
             decodeLock(item.toObject(), entry.lock, entry.processes);
-            m_locks.insert_or_assign(entry.lock.id, std::move(entry));
+            noteProcesses(entry);
+            m_changedIds.insert(entry.lock.id);
+            put(std::move(entry));
         }
-    for (const auto& id : object.value(u"removed"_s).toArray())
-        m_locks.erase(text(id));
+    for (const auto& id : object.value(u"removed"_s).toArray()) {
+        m_changedIds.insert(text(id));
+        remove(text(id));
+    }
     if (object.contains(u"complete"_s))
         m_complete = object.value(u"complete"_s).toBool();
     if (object.contains(u"deadlock_details"_s)) {
+        m_changesKnown = false; // rows are judged by the deadlocks they are in
         m_deadlocks.clear();
         for (const auto& item : object.value(u"deadlock_details"_s).toArray()) {
             const QJsonObject fields = item.toObject();
@@ -325,9 +443,11 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
             m_problems.push_back(std::move(problem));
         }
     }
-    if ((object.contains(u"watches"_s) || object.contains(u"changed_watches"_s)) &&
-        !applyWatches(object))
-        return false;
+    if (object.contains(u"watches"_s) || object.contains(u"changed_watches"_s)) {
+        m_changesKnown = false; // a watch's own stuck threshold applies to its locks' rows
+        if (!applyWatches(object))
+            return false;
+    }
     if (const auto takenAt = timeOf(object.value(u"taken_at"_s)))
         m_takenAtMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(takenAt->time_since_epoch())
@@ -336,22 +456,15 @@ bool AgentSnapshotDecoder::apply(const QByteArray& line) {
     return true;
 }
 
-inspect::Snapshot AgentSnapshotDecoder::snapshot() const {
-    inspect::Snapshot snapshot;
-    snapshot.taken_at = inspect::TimePoint{} + std::chrono::milliseconds(m_takenAtMs);
+inspect::Snapshot& AgentSnapshotDecoder::current() {
+    inspect::Snapshot& snapshot = m_current;
+    snapshot.taken_at = inspect::TimePoint{} + std::chrono::milliseconds(m_takenAtMs + m_offsetMs);
     snapshot.complete = m_complete;
     snapshot.problems = m_problems;
-    snapshot.file_locks.reserve(m_locks.size());
-    std::map<std::string, std::size_t> indexOf;
-    for (const auto& [id, entry] : m_locks) {
-        indexOf.emplace(id, snapshot.file_locks.size());
-        snapshot.file_locks.push_back(entry.lock);
-        // Every lock of a process carries it (as of the line that sent the lock; the agent
-        // sends all of a process's locks again when it changes), so the first copy will do:
-        // thousands of locks of one holder cost one copy, not thousands.
-        for (const inspect::ProcessInfo& process : entry.processes)
-            snapshot.processes.try_emplace(process.pid, process);
-    }
+    snapshot.deadlocks.clear();
+    snapshot.watches.clear();
+    snapshot.watched_files.clear();
+    const auto& indexOf = m_index;
     for (const DeadlockDetail& detail : m_deadlocks) {
         inspect::Deadlock deadlock = detail.deadlock;
         for (std::size_t i = 0; i < deadlock.edges.size(); ++i) {

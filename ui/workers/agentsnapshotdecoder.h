@@ -2,9 +2,11 @@
 // AgentSnapshotDecoder: rebuilds a host's Snapshot from the lines of `lockctl list --json
 // --watch --protocol 1` (docs/AGENT-PROTOCOL.md): the first line's snapshot, then each delta
 // applied by lock id, and the watches the agent was given (by their index). The Snapshot it
-// gives is the value the local scanner would have made
-// there, so the rest of the GUI (tracker, row builder, timeline) treats a remote host exactly
-// like this computer. Pure: no I/O; one thread at a time.
+// gives is the value the local scanner would have made there (its locks in no particular
+// order), so the rest of the GUI (tracker, row builder, timeline) treats a remote host
+// exactly like this computer. It is kept from line to line and changed in place by each
+// delta, which also says which locks and processes it changed (what the poller redoes rows
+// for). Pure: no I/O; one thread at a time.
 
 #include <portalocker/inspect/snapshot.hpp>
 
@@ -14,6 +16,8 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 class AgentSnapshotDecoder {
@@ -30,8 +34,15 @@ class AgentSnapshotDecoder {
     void reset();
 
     bool hasSnapshot() const { return m_sequence > 0; }
-    /// The host as of the last line applied; held_since / waiting_since are the host's.
-    portalocker::inspect::Snapshot snapshot() const;
+    /// The host as of the last line applied, its dates (held_since, waiting_since, process
+    /// starts, taken_at) moved by the clock offset. The decoder's own: valid, and changed in
+    /// place by the next apply(); only what changed is redone, not the whole host.
+    portalocker::inspect::Snapshot& current();
+    /// A copy of current().
+    portalocker::inspect::Snapshot snapshot() { return current(); }
+    /// Host clock -> the reader's, ms: added to every date the host gave (default 0). A new
+    /// offset moves the dates already decoded by the difference.
+    void setClockOffset(qint64 offsetMs);
     const QString& error() const { return m_error; }
     /// True when the error is a protocol version this decoder does not speak (the host needs
     /// another lockctl), false for garbage or a broken stream.
@@ -39,7 +50,21 @@ class AgentSnapshotDecoder {
     quint64 sequence() const { return m_sequence; }
     /// `taken_at` of the last line, ms since the epoch (the host's clock).
     qint64 takenAtMs() const { return m_takenAtMs; }
-    int lockCount() const { return static_cast<int>(m_locks.size()); }
+    int lockCount() const { return static_cast<int>(m_current.file_locks.size()); }
+
+    /// What the lines applied since the last clearChanges() changed. When changesKnown(), only
+    /// the locks in changedLockIds() (added, changed, removed, or moved to another index of
+    /// current().file_locks: a removal moves the last lock into its place) and the processes in
+    /// changedPids() (those whose fields differ from before) differ from the snapshot() at
+    /// that time; deadlocks and watches do not. False after a snapshot line, new deadlocks or
+    /// watches, an error and before the first clearChanges(): then everything may differ.
+    bool changesKnown() const { return m_changesKnown; }
+    const std::unordered_set<std::string>& changedLockIds() const { return m_changedIds; }
+    const std::unordered_set<portalocker::inspect::Pid>& changedPids() const {
+        return m_changedPids;
+    }
+    /// Starts counting changes afresh, from the snapshot() as of now.
+    void clearChanges();
     int watchCount() const { return static_cast<int>(m_watches.size()); }
 
   private:
@@ -59,13 +84,27 @@ class AgentSnapshotDecoder {
     };
 
     bool fail(const QString& message, bool version = false);
+    /// Notes the processes of `entry` whose fields differ from the ones known before.
+    void noteProcesses(const Entry& entry);
+    /// Puts `entry` in place of the lock with its id, or adds it.
+    void put(Entry&& entry);
+    void remove(const std::string& id);
+    /// Counts the processes `lock` names; drops those no lock names any more.
+    void useProcesses(const portalocker::inspect::FileLock& lock, int step);
     bool applyWatches(const QJsonObject& line);
 
-    std::map<std::string, Entry> m_locks;
+    /// Its file_locks and processes are kept from line to line; the rest is made in current().
+    portalocker::inspect::Snapshot m_current;
+    std::unordered_map<std::string, std::size_t> m_index; ///< lock id -> m_current.file_locks
+    std::unordered_map<portalocker::inspect::Pid, int> m_processUses; ///< locks naming each pid
+    qint64 m_offsetMs = 0;
     std::vector<DeadlockDetail> m_deadlocks;
     std::vector<portalocker::inspect::Problem> m_problems;
     std::vector<WatchEntry> m_watches; ///< by index, as the agent was given them
     bool m_complete = true;
+    bool m_changesKnown = false;
+    std::unordered_set<std::string> m_changedIds;
+    std::unordered_set<portalocker::inspect::Pid> m_changedPids;
     quint64 m_sequence = 0;
     qint64 m_takenAtMs = 0;
     QString m_error;

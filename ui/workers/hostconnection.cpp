@@ -32,9 +32,12 @@ struct HostConnection::Inbox {
     bool errorIsVersion = false;
     quint64 sequence = 0;
     qint64 arrivedMs = 0;         ///< when the newest line arrived, ms since the epoch (this clock)
+    qint64 appliedOffsetMs = 0;   ///< the clockOffsetMs of the last poll's snapshot
     AgentSnapshotDecoder decoder; ///< poller thread only
-    /// Host clock -> this clock, ms; poller thread only. See toLocalClock().
+    /// Host clock -> this clock, ms; poller thread only (the decoder moves the dates by it).
     std::optional<qint64> clockOffsetMs;
+    bool hadSnapshot = false;    ///< poller thread only: some stream gave a snapshot
+    bool resumedPending = false; ///< poller thread only: a new stream after one that did
 };
 
 namespace {
@@ -51,30 +54,6 @@ QString lastLine(const QByteArray& text) {
     return {};
 }
 
-/// Moves every time the agent gave (host clock) by `offsetMs` onto this computer's clock.
-/// taken_at stays the host's (upToDate() reports it as such).
-void toLocalClock(inspect::Snapshot& snapshot, qint64 offsetMs) {
-    const std::chrono::milliseconds offset(offsetMs);
-    const auto shift = [offset](std::optional<inspect::TimePoint>& time) {
-        if (time)
-            *time += offset;
-    };
-    for (inspect::FileLock& lock : snapshot.file_locks) {
-        shift(lock.held_since);
-        shift(lock.held_since_earliest);
-        for (inspect::Holder& holder : lock.holders) {
-            shift(holder.held_since);
-            shift(holder.held_since_earliest);
-        }
-        for (inspect::Waiter& waiter : lock.waiters) {
-            shift(waiter.waiting_since);
-            shift(waiter.waiting_since_earliest);
-        }
-    }
-    for (auto& [pid, process] : snapshot.processes)
-        shift(process.start_time);
-}
-
 } // namespace
 
 HostConnection::HostConnection(QString destination, QObject* parent)
@@ -88,9 +67,9 @@ HostConnection::HostConnection(QString destination, QObject* parent)
     m_poller->setPaused(true);
     // The agent dated every lock and wait on the host, where it has watched them since it
     // started; the poller's own tracker has seen only this stream (it would call a lock taken
-    // while the connection was down "acquired exactly now"). So the rows keep the agent's dates.
-    m_poller->setSourceDatesKept(true);
-    m_poller->setSnapshotSource([inbox = m_inbox](const inspect::ScanOptions&) {
+    // while the connection was down "acquired exactly now"). So the rows keep the agent's
+    // dates, and the events are dated by them (an update source).
+    m_poller->setUpdateSource([inbox = m_inbox](const inspect::ScanOptions&) {
         QList<QByteArray> lines;
         bool reset = false;
         qint64 arrivedMs = 0;
@@ -100,43 +79,61 @@ HostConnection::HostConnection(QString destination, QObject* parent)
             std::swap(reset, inbox->reset);
             arrivedMs = inbox->arrivedMs;
         }
-        inspect::Snapshot snapshot;
+        SnapshotPoller::SourceUpdate update;
+        AgentSnapshotDecoder& decoder = inbox->decoder;
         if (reset && lines.isEmpty()) {
             // A refresh queued for lines of a connection that has since been replaced (they
             // were dropped): show what that one said until the new one's snapshot is in.
             QMutexLocker locker(&inbox->mutex);
             inbox->reset = true;
-            snapshot = inbox->decoder.snapshot();
+            update.borrowed = &decoder.current();
         } else {
             if (reset) {
-                inbox->decoder.reset();
+                decoder.reset();
                 inbox->clockOffsetMs.reset();
+                inbox->resumedPending = inbox->hadSnapshot;
             }
             for (const QByteArray& line : std::as_const(lines))
-                if (!inbox->decoder.apply(line))
+                if (!decoder.apply(line))
                     break;
             {
                 QMutexLocker locker(&inbox->mutex);
-                inbox->error = inbox->decoder.error();
-                inbox->errorIsVersion = inbox->decoder.errorIsVersion();
-                inbox->sequence = inbox->decoder.sequence();
+                inbox->error = decoder.error();
+                inbox->errorIsVersion = decoder.errorIsVersion();
+                inbox->sequence = decoder.sequence();
             }
-            snapshot = inbox->decoder.snapshot();
+            update.incremental = decoder.changesKnown();
+            if (update.incremental) {
+                update.changedLockIds = decoder.changedLockIds();
+                update.changedPids = decoder.changedPids();
+            }
+            decoder.clearChanges();
             // The two machines' clocks differ. The agent's dates are on the host's clock, and
             // so is the taken_at of the newest line, which arrived here at arrivedMs: host time
             // + (arrivedMs - taken_at) is this clock, late by the line's transit. The smallest
             // such offset of the connection is the closest to the true skew, never below it, so
             // a duration shown from it is never longer than the host's own ("at least" stays
-            // true), and it stays put between polls (rows that did not change are not redone).
-            if (inbox->decoder.hasSnapshot() && arrivedMs > 0 && inbox->decoder.error().isEmpty()) {
-                const qint64 offset = arrivedMs - inbox->decoder.takenAtMs();
-                if (!inbox->clockOffsetMs || offset < *inbox->clockOffsetMs)
+            // true), and it stays put between polls (rows that did not change are not redone;
+            // when it does move, every date does, and so every row).
+            if (decoder.hasSnapshot() && arrivedMs > 0 && decoder.error().isEmpty()) {
+                const qint64 offset = arrivedMs - decoder.takenAtMs();
+                if (!inbox->clockOffsetMs || offset < *inbox->clockOffsetMs) {
                     inbox->clockOffsetMs = offset;
+                    decoder.setClockOffset(offset);
+                    update.incremental = false;
+                }
+                inbox->hadSnapshot = true;
+                update.resumed = std::exchange(inbox->resumedPending, false);
             }
         }
-        if (inbox->clockOffsetMs)
-            toLocalClock(snapshot, *inbox->clockOffsetMs);
-        return snapshot;
+        if (!update.borrowed)
+            update.borrowed = &decoder.current();
+        const qint64 offset = inbox->clockOffsetMs.value_or(0);
+        {
+            QMutexLocker locker(&inbox->mutex);
+            inbox->appliedOffsetMs = offset;
+        }
+        return update;
     });
     connect(m_poller, &SnapshotPoller::resultReady, this, &HostConnection::onPollDone);
 }
@@ -333,11 +330,13 @@ void HostConnection::onPollDone(const PollResult& result) {
     QString error;
     bool errorIsVersion = false;
     quint64 sequence = 0;
+    qint64 offsetMs = 0;
     {
         QMutexLocker locker(&m_inbox->mutex);
         error = m_inbox->error;
         errorIsVersion = m_inbox->errorIsVersion;
         sequence = m_inbox->sequence;
+        offsetMs = m_inbox->appliedOffsetMs;
     }
     if (!m_process)
         return;
@@ -354,8 +353,9 @@ void HostConnection::onPollDone(const PollResult& result) {
     } else if (sequence > 0) {
         emit stateChanged(); // last update and lag moved
     }
+    // The rows' taken_at is on this clock; upToDate() speaks the host's.
     if (sequence > 0)
-        emit upToDate(result.takenAtMs);
+        emit upToDate(result.takenAtMs - offsetMs);
 }
 
 void HostConnection::onFinished(int exitCode, QProcess::ExitStatus status) {

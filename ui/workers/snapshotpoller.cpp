@@ -10,6 +10,7 @@
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -28,8 +29,12 @@ struct SnapshotPoller::Engine {
     inspect::SnapshotTracker tracker;
     TimelineStore timeline;
     SnapshotSource source;
-    bool sourceDatesKept = false;
+    UpdateSource updateSource;
     PollResult previous; ///< the last result, whose unchanged rows the next one reuses
+    /// An update source's: the row of each lock of `previous`, by its index in the snapshot.
+    std::vector<FileLockRef> rowsByIndex;
+    qint64 previousNowMs = -1;      ///< the time `previous` was built for
+    quint64 previousGeneration = 0; ///< the settings `previous` was built with
 };
 
 namespace {
@@ -41,70 +46,45 @@ namespace {
 /// thread's arena can grow to a full poll's worth, and the peak RSS with them.
 Q_GLOBAL_STATIC(QThreadPool, pollThread)
 
-/// The dates a snapshot's source gave its locks, holders and waiters, in snapshot order (the
-/// tracker dates them in place and never reorders).
-struct SourceDates {
-    struct Since {
-        std::optional<inspect::TimePoint> since;
-        bool exact = false;
-        std::optional<inspect::TimePoint> earliest;
-    };
-    std::vector<Since> locks;
-    std::vector<Since> holders;
-    std::vector<Since> waiters;
-};
-
-SourceDates sourceDatesOf(const inspect::Snapshot& snapshot) {
-    SourceDates dates;
-    dates.locks.reserve(snapshot.file_locks.size());
-    for (const inspect::FileLock& lock : snapshot.file_locks) {
-        dates.locks.push_back({lock.held_since, lock.held_since_exact, lock.held_since_earliest});
-        for (const inspect::Holder& holder : lock.holders)
-            dates.holders.push_back(
-                {holder.held_since, holder.held_since_exact, holder.held_since_earliest});
-        for (const inspect::Waiter& waiter : lock.waiters)
-            dates.waiters.push_back(
-                {waiter.waiting_since, waiter.waiting_since_exact, waiter.waiting_since_earliest});
-    }
-    return dates;
-}
-
-/// Puts `dates` back over the tracker's, and dates each watched file by its oldest lock as
-/// the tracker does.
-void restoreSourceDates(inspect::Snapshot& snapshot, const SourceDates& dates) {
-    std::size_t holder = 0;
-    std::size_t waiter = 0;
-    for (std::size_t i = 0; i < snapshot.file_locks.size(); ++i) {
-        inspect::FileLock& lock = snapshot.file_locks[i];
-        lock.held_since = dates.locks[i].since;
-        lock.held_since_exact = dates.locks[i].exact;
-        lock.held_since_earliest = dates.locks[i].earliest;
-        for (inspect::Holder& each : lock.holders) {
-            const SourceDates::Since& date = dates.holders[holder++];
-            each.held_since = date.since;
-            each.held_since_exact = date.exact;
-            each.held_since_earliest = date.earliest;
+/// The events of the first update of a new stream after an earlier one: each happened at some
+/// time between the last update before (`lastMs`) and this one (`nowMs`), not at `nowMs`. They
+/// say so instead of passing for live ones; a duration that ended then is known only to be at
+/// least what it was at `lastMs`.
+void markSeenAtReconnect(QList<EventRow>& events, qint64 lastMs, qint64 nowMs) {
+    using namespace Qt::StringLiterals;
+    const QString between =
+        TextFormat::clockTime(lastMs) + u" and "_s + TextFormat::clockTime(nowMs);
+    for (EventRow& event : events) {
+        QString what;
+        switch (event.kind) {
+        case EventRow::Kind::acquired:
+            what = u"acquired"_s;
+            break;
+        case EventRow::Kind::waitStarted:
+            what = u"started waiting"_s;
+            break;
+        case EventRow::Kind::released:
+            what = u"released"_s;
+            break;
+        case EventRow::Kind::waitEnded:
+            what = u"stopped waiting"_s;
+            break;
+        default:
+            continue;
         }
-        for (inspect::Waiter& each : lock.waiters) {
-            const SourceDates::Since& date = dates.waiters[waiter++];
-            each.waiting_since = date.since;
-            each.waiting_since_exact = date.exact;
-            each.waiting_since_earliest = date.earliest;
+        const bool ended =
+            event.kind == EventRow::Kind::released || event.kind == EventRow::Kind::waitEnded;
+        // A start is dated by the new stream's first sight; the source may know better (an
+        // exact date from before the gap), which then stands.
+        if (!ended && event.timeMs < lastMs)
+            continue;
+        if (ended && event.durationMs >= 0) {
+            const qint64 sinceMs = event.timeMs - event.durationMs;
+            event.durationMs = std::max<qint64>(0, lastMs - sinceMs);
+            event.durationExact = false;
         }
-    }
-    for (inspect::WatchedFile& watched : snapshot.watched_files) {
-        watched.held_since.reset();
-        watched.held_since_exact = false;
-        watched.held_since_earliest.reset();
-        for (std::size_t index : watched.locks) {
-            const inspect::FileLock& lock = snapshot.file_locks[index];
-            if (lock.held_since &&
-                (!watched.held_since || *lock.held_since < *watched.held_since)) {
-                watched.held_since = lock.held_since;
-                watched.held_since_exact = lock.held_since_exact;
-                watched.held_since_earliest = lock.held_since_earliest;
-            }
-        }
+        event.detail = u"seen at reconnect; "_s + what + u" between "_s + between +
+                       (event.detail.isEmpty() ? QString() : u"; "_s + event.detail);
     }
 }
 
@@ -163,10 +143,14 @@ void SnapshotPoller::setSnapshotSource(SnapshotSource source) {
     m_engine->source = std::move(source);
 }
 
-void SnapshotPoller::setSourceDatesKept(bool kept) {
+void SnapshotPoller::setUpdateSource(UpdateSource source) {
     Q_ASSERT(QThread::currentThread() == thread());
     Q_ASSERT(!m_watcher.isRunning());
-    m_engine->sourceDatesKept = kept;
+    m_engine->updateSource = std::move(source);
+    // The source dated what it gives: the tracker only makes the events, from those dates.
+    m_engine->tracker = inspect::SnapshotTracker(
+        {}, m_engine->updateSource ? inspect::SnapshotTracker::Dating::from_snapshot
+                                   : inspect::SnapshotTracker::Dating::first_sight);
 }
 
 void SnapshotPoller::start() {
@@ -221,28 +205,51 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     inspect::ScanOptions& options = engine->scanner.options();
     options.watches = settings.watches;
     options.timeout = std::chrono::milliseconds(settings.scanTimeoutMs);
-    inspect::Snapshot snapshot = engine->source ? engine->source(options) : engine->scanner.scan();
-    std::optional<SourceDates> sourceDates;
-    if (engine->sourceDatesKept)
-        sourceDates = sourceDatesOf(snapshot);
+    SourceUpdate update;
+    if (engine->updateSource)
+        update = engine->updateSource(options);
+    else
+        update.snapshot = engine->source ? engine->source(options) : engine->scanner.scan();
+    inspect::Snapshot& snapshot = update.borrowed ? *update.borrowed : update.snapshot;
     const std::vector<inspect::Event> events = engine->tracker.update(snapshot);
-    if (sourceDates)
-        restoreSourceDates(snapshot, *sourceDates);
     const qint64 nowMs = TextFormat::msecsSinceEpoch(std::chrono::system_clock::now());
     PollResultBuilder builder(snapshot, settings, nowMs);
-    PollResult result = builder.build(events, &engine->previous);
+    // Only the locks the source says changed need new rows, when the last result was made
+    // from the update before with these settings (and for rows whose health does not turn
+    // with the time passed since).
+    std::optional<PollResultBuilder::Unchanged> unchanged;
+    if (update.incremental && engine->previousGeneration == generation &&
+        engine->previousNowMs >= 0)
+        unchanged = PollResultBuilder::Unchanged{&update.changedLockIds, &update.changedPids,
+                                                 engine->previousNowMs, &engine->rowsByIndex};
+    PollResult result = builder.build(events, &engine->previous, unchanged ? &*unchanged : nullptr);
+    if (update.resumed)
+        markSeenAtReconnect(result.events, engine->previous.takenAtMs, result.takenAtMs);
     engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs);
     result.timeline =
         engine->timeline.lanes(nowMs, settings.timelineWindowMs, settings.timelineMaxLanes);
     result.generation = generation;
     engine->previous.fileLocks = result.fileLocks; // shared, not copied
     engine->previous.fileLockIndex = result.fileLockIndex;
-    snapshot = {};
+    engine->previous.takenAtMs = result.takenAtMs;
+    if (engine->updateSource) {
+        // The lock rows in snapshot order (each lock's entry comes before its waiters').
+        engine->rowsByIndex.clear();
+        engine->rowsByIndex.reserve(snapshot.file_locks.size());
+        for (const FileLockEntry& entry : std::as_const(result.fileLocks))
+            if (entry.waiter < 0)
+                engine->rowsByIndex.push_back(entry.lock);
+    }
+    engine->previousNowMs = nowMs;
+    engine->previousGeneration = generation;
+    update.snapshot = {};
 #ifdef __GLIBC__
     // A poll of 50,000 locks allocates and frees tens of megabytes on a pool thread; glibc
-    // keeps freed memory of non-main arenas mapped. Hand it back while still off the GUI thread.
+    // keeps freed memory of non-main arenas mapped. Hand it back while still off the GUI
+    // thread, as the next task of this thread: the result goes out first (a trim of a large
+    // heap takes milliseconds, which a remote host's update would otherwise wait for).
     if (result.counts.locks > 5000)
-        malloc_trim(0);
+        pollPool()->start([] { malloc_trim(0); });
 #endif
     return result;
 }

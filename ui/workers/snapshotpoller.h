@@ -18,6 +18,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <unordered_set>
 
 class SnapshotPoller : public QObject {
     Q_OBJECT
@@ -44,11 +46,31 @@ class SnapshotPoller : public QObject {
     bool isPolling() const { return m_watcher.isRunning(); }
 
     void setSnapshotSource(SnapshotSource source);
-    /// When set, the held_since / waiting_since (with their _exact and _earliest bounds) that
-    /// the source put in its snapshots are what the rows show; this poller's tracker then only
-    /// reports events. For a remote host, whose agent has watched the host all along while this
-    /// computer sees only its stream. Set it together with the source.
-    void setSourceDatesKept(bool kept);
+
+    /// What an update source gives per poll: a snapshot it dated itself, and what changed.
+    struct SourceUpdate {
+        portalocker::inspect::Snapshot snapshot;
+        /// When set, the poll reads this snapshot instead of `snapshot`: the source's own,
+        /// which stays valid until the source's next call (polls never overlap). The poll
+        /// writes only its watched files' dates.
+        portalocker::inspect::Snapshot* borrowed = nullptr;
+        /// True when the snapshot differs from the previous poll's only in the locks named in
+        /// changedLockIds (added, changed or removed) and the processes in changedPids: its
+        /// deadlocks and watches are the same. The rows of the other locks are then kept.
+        bool incremental = false;
+        std::unordered_set<std::string> changedLockIds;
+        std::unordered_set<portalocker::inspect::Pid> changedPids;
+        /// The first snapshot of a new stream after an earlier one (a reconnect): what it shows
+        /// new or gone happened at some time since the last update, not at that moment.
+        bool resumed = false;
+    };
+    /// Produces snapshots whose held_since / waiting_since (with their _exact and _earliest
+    /// bounds) are the source's own: the rows show them, and this poller's tracker takes its
+    /// events' times from them (SnapshotTracker::Dating::from_snapshot). For a remote host,
+    /// whose agent has watched the host all along while this computer sees only its stream.
+    /// Runs on a worker thread; replaces a snapshot source.
+    using UpdateSource = std::function<SourceUpdate(const portalocker::inspect::ScanOptions&)>;
+    void setUpdateSource(UpdateSource source);
 
   public slots:
     /// Starts polling (the first poll at once).

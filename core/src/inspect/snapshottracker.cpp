@@ -46,7 +46,8 @@ std::string_view to_string(EventKind kind) noexcept {
     return "force-released";
 }
 
-SnapshotTracker::SnapshotTracker(Clock clock) : m_clock(std::move(clock)) {
+SnapshotTracker::SnapshotTracker(Clock clock, Dating dating)
+    : m_clock(std::move(clock)), m_dating(dating) {
     if (!m_clock)
         m_clock = [] { return std::chrono::system_clock::now(); };
 }
@@ -92,11 +93,18 @@ void SnapshotTracker::reset() {
 }
 
 template <class MakeEvent>
-void SnapshotTracker::sight(Pass& pass, Sighting& sighting, bool is_new, MakeEvent made) {
+void SnapshotTracker::sight(Pass& pass, Sighting& sighting, bool is_new, const SourceDate& date,
+                            MakeEvent made) {
     if (is_new) {
         sighting.since = pass.now;
         sighting.exact = !pass.first;
+        if (pass.from_snapshot && date.since) {
+            sighting.since = *date.since;
+            sighting.exact = date.exact;
+        }
         sighting.template_event = made();
+        // The event is dated when the hold or wait began, as far as known.
+        sighting.template_event.time = sighting.since;
         if (!pass.first)
             pass.started.push_back(sighting.template_event);
     }
@@ -112,13 +120,19 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
     if (lock_is_new) {
         entry.since = pass.now;
         entry.exact = !pass.first;
+        if (pass.from_snapshot && lock.held_since) {
+            entry.since = *lock.held_since;
+            entry.exact = lock.held_since_exact;
+        }
     }
     // Counted once even if an id came twice, so that the count stays a test for "none went".
     if (entry.seen_in != pass.number)
         ++pass.locks_seen;
     entry.seen_in = pass.number;
-    lock.held_since = entry.since;
-    lock.held_since_exact = entry.exact;
+    if (!pass.from_snapshot) {
+        lock.held_since = entry.since;
+        lock.held_since_exact = entry.exact;
+    }
 
     // The resource its events name, remade only when the path or inode it comes from changed
     // (a path found or lost), not every refresh.
@@ -162,7 +176,7 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
 
     const std::string_view lock_kind = to_string(lock.kind);
     const std::string_view lock_mode = to_string(lock.mode);
-    auto date_hold = [&](Pid pid) -> const Sighting& {
+    auto date_hold = [&](Pid pid, const SourceDate& date) -> const Sighting& {
         auto hold = std::find_if(entry.holds.begin(), entry.holds.end(),
                                  [pid](const HoldSighting& h) { return h.pid == pid; });
         if (hold != entry.holds.end() && hold->sighting.seen_in == pass.number)
@@ -172,14 +186,16 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
             hold = entry.holds.insert(entry.holds.end(), HoldSighting{pid, {}});
         else
             refresh(hold->sighting.template_event, lock_kind, lock_mode, pid);
-        sight(pass, hold->sighting, is_new,
+        sight(pass, hold->sighting, is_new, date,
               [&] { return make(EventKind::acquired, lock.id, lock_kind, lock_mode, pid); });
         return hold->sighting;
     };
     if (lock.holders.empty())
-        date_hold(0); // an unknown holder still holds
+        date_hold(0, {lock.held_since, lock.held_since_exact}); // an unknown holder still holds
     for (Holder& holder : lock.holders) {
-        const Sighting& seen = date_hold(holder.pid);
+        const Sighting& seen = date_hold(holder.pid, {holder.held_since, holder.held_since_exact});
+        if (pass.from_snapshot)
+            continue;
         holder.held_since = seen.since;
         holder.held_since_exact = seen.exact;
         holder.held_since_earliest =
@@ -196,8 +212,9 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
         hold = entry.holds.erase(hold);
     }
     // The lock as held by these holders is no older than the oldest of them.
-    lock.held_since_earliest.reset();
-    if (!lock.held_since_exact)
+    if (!pass.from_snapshot)
+        lock.held_since_earliest.reset();
+    if (!pass.from_snapshot && !lock.held_since_exact)
         for (const Holder& holder : lock.holders)
             if (holder.held_since_earliest &&
                 (!lock.held_since_earliest ||
@@ -213,8 +230,10 @@ void SnapshotTracker::date_lock(Pass& pass, const Snapshot& snapshot, FileLock& 
             refresh(seen.template_event, kind, mode, waiter.pid);
         if (seen.seen_in != pass.number)
             ++pass.waits_seen;
-        sight(pass, seen, wait_is_new,
+        sight(pass, seen, wait_is_new, {waiter.waiting_since, waiter.waiting_since_exact},
               [&] { return make(EventKind::wait_started, waiter.id, kind, mode, waiter.pid); });
+        if (pass.from_snapshot)
+            continue;
         // A waiter that published its notice says when its wait began: exact, even for a wait
         // that was already there when we first looked.
         if (waiter.notice && waiter.notice->started <= seen.since) {
@@ -284,7 +303,8 @@ void SnapshotTracker::forget_gone(Pass& pass) {
 
 std::vector<Event> SnapshotTracker::update(Snapshot& snapshot) {
     Pass pass;
-    pass.now = m_clock();
+    pass.from_snapshot = m_dating == Dating::from_snapshot;
+    pass.now = pass.from_snapshot ? snapshot.taken_at : m_clock();
     pass.first = m_updates == 0;
     pass.number = ++m_updates;
 

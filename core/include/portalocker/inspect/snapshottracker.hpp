@@ -47,13 +47,27 @@ struct Event {
 class SnapshotTracker {
   public:
     using Clock = std::function<TimePoint()>;
+    /// Where the dates of what update() sees come from.
+    enum class Dating {
+        /// This tracker dates every lock, holder and waiter from the first snapshot that showed
+        /// it, on its clock, and writes the dates into the snapshot.
+        first_sight,
+        /// The snapshot's source dated them already (a remote host's agent, which has watched
+        /// the host all along, while this tracker has seen only its stream): update() leaves
+        /// them as they are and takes them for its events. A hold or wait appears at its
+        /// held_since / waiting_since (else the snapshot's taken_at); a release or end of wait
+        /// is dated taken_at, the snapshot that no longer showed it; durations run between the
+        /// two. The clock is not used.
+        from_snapshot,
+    };
     /// `clock` defaults to std::chrono::system_clock::now; tests inject their own.
-    explicit SnapshotTracker(Clock clock = {});
+    explicit SnapshotTracker(Clock clock = {}, Dating dating = Dating::first_sight);
 
-    /// Sets held_since / waiting_since (and their _exact flags) in `snapshot`, including its
-    /// watched files, and returns the events since the previous snapshot: released and
-    /// wait_ended first, then acquired and wait_started, each in snapshot order. The first
-    /// snapshot gives no events; what it shows is dated "at least since now" (exact = false).
+    /// Sets held_since / waiting_since (and their _exact flags) in `snapshot` (with
+    /// Dating::from_snapshot: only those of its watched files, from their locks' own), and returns
+    /// the events since the previous snapshot: released and wait_ended first, then acquired and
+    /// wait_started, each in snapshot order. The first snapshot gives no events; what it shows is
+    /// dated "at least since now" (exact = false).
     std::vector<Event> update(Snapshot& snapshot);
 
     /// What the first update() does to a snapshot - every lock, holder and waiter dated
@@ -94,6 +108,7 @@ class SnapshotTracker {
     /// what changed is touched, so that a refresh of 10,000 unchanged locks allocates nothing.
     struct Pass {
         TimePoint now;
+        bool from_snapshot = false;
         bool first = false;
         std::uint64_t number = 0; ///< this update's number (Sighting::seen_in)
         std::size_t order = 0;
@@ -103,10 +118,16 @@ class SnapshotTracker {
         std::vector<std::pair<std::size_t, Event>> released, wait_ended;
     };
 
+    /// The date the snapshot gave a hold or wait (used with Dating::from_snapshot).
+    struct SourceDate {
+        std::optional<TimePoint> since;
+        bool exact = false;
+    };
     /// Marks `sighting` as seen in this pass, or dates a new one (and records its start event,
     /// `made()`, built only then).
     template <class MakeEvent>
-    static void sight(Pass& pass, Sighting& sighting, bool is_new, MakeEvent made);
+    static void sight(Pass& pass, Sighting& sighting, bool is_new, const SourceDate& date,
+                      MakeEvent made);
     /// Phase 1: dates one lock, its holders and its waiters.
     void date_lock(Pass& pass, const Snapshot& snapshot, FileLock& lock);
     /// Phase 2: the watched files take the dates of their locks.
@@ -116,6 +137,7 @@ class SnapshotTracker {
     static Event gone_event(Sighting& sighting, EventKind kind, TimePoint now);
 
     Clock m_clock;
+    Dating m_dating = Dating::first_sight;
     std::unordered_map<std::string, LockSighting> m_locks; ///< by FileLock::id
     std::unordered_map<std::string, Sighting> m_waits;     ///< by Waiter::id
     std::size_t m_updates = 0;
