@@ -140,6 +140,11 @@ HostConnection::HostConnection(QString destination, QObject* parent)
 
 HostConnection::~HostConnection() {
     stop();
+    // Agents abandoned by stop() or a reconnect are SIGKILLed but may not be reaped yet (no
+    // event loop ran since): reap them here, which takes no time for a killed process,
+    // instead of letting ~QProcess warn that it destroys a running process.
+    for (QProcess* process : findChildren<QProcess*>(Qt::FindDirectChildrenOnly))
+        process->waitForFinished(1000);
 }
 
 QStringList HostConnection::watchArguments(const std::vector<inspect::Watch>& watches) {
