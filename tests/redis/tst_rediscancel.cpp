@@ -16,9 +16,9 @@
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>
+#include <QScopeGuard>
 #include <QTest>
 
-#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -233,8 +233,7 @@ class TestRedisCancel : public QObject {
         portalocker::RedisOptions redis = frozen.options();
         redis.connect_timeout = 60s;
         redis.command_timeout = 60s;
-        ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
-        auto resume = qScopeGuard([&] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+        frozen.freeze(); // thawed when `frozen` stops
 
         auto cancel = std::make_shared<CancelSignal>();
         RedisLease lease(name("frozen-lease"), redis, leaseOptions(cancel));
@@ -268,8 +267,7 @@ class TestRedisCancel : public QObject {
         std::error_code ec;
         QVERIFY(scanner.inspect_key("cancel-scan:lock", ec).has_value());
         QVERIFY(!ec);
-        ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
-        auto resume = qScopeGuard([&] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+        frozen.freeze(); // thawed when `frozen` stops
 
         portalocker::inspect::RedisSnapshot snapshot;
         QElapsedTimer sinceStop;
@@ -313,8 +311,9 @@ class TestRedisCancel : public QObject {
         options.audit_log = &log;
         options.cancel = std::make_shared<CancelSignal>();
         portalocker::inspect::RedisReleaser releaser(redis, options);
-        ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
-        auto resume = qScopeGuard([&] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+        frozen.freeze();
+        // Thawed before `lease` goes: its unlock needs the server.
+        const auto thaw = qScopeGuard([&] { frozen.thaw(); });
 
         portalocker::inspect::RedisReleaseResult result;
         std::thread releasing([&] { result = releaser.release(*seen); });

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <optional>
+#include <utility>
 
 namespace testsupport {
 namespace {
@@ -354,11 +355,13 @@ bool RedisServer::waitUntilReady(int timeoutMs) {
 void RedisServer::stop() {
     if (!m_process)
         return;
+    thaw(); // a frozen server would take SIGTERM only when it runs again
     testsupport::stopProcess(*m_process);
     m_process.reset();
 }
 
 void RedisServer::kill() {
+    m_frozen = false; // SIGKILL ends a stopped process too
     if (m_process && m_process->state() != QProcess::NotRunning) {
         m_process->kill();
         m_process->waitForFinished(5000);
@@ -372,6 +375,19 @@ bool RedisServer::isRunning() const {
 
 qint64 RedisServer::pid() const {
     return isRunning() ? m_process->processId() : 0;
+}
+
+void RedisServer::freeze() {
+    if (const qint64 running = pid();
+        running > 0 && ::kill(static_cast<pid_t>(running), SIGSTOP) == 0)
+        m_frozen = true;
+}
+
+void RedisServer::thaw() {
+    if (!std::exchange(m_frozen, false))
+        return;
+    if (const qint64 running = pid(); running > 0)
+        ::kill(static_cast<pid_t>(running), SIGCONT);
 }
 
 QString RedisServer::url() const {

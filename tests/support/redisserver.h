@@ -54,8 +54,13 @@ class RedisServer {
     /// SIGKILL, no clean shutdown.
     void kill();
     bool isRunning() const;
-    /// The server's process id (0 when not running), e.g. to freeze it with SIGSTOP.
+    /// The server's process id (0 when not running).
     qint64 pid() const;
+    /// Freezes the server (SIGSTOP): it still accepts connections (the kernel does) but never
+    /// answers, as a server that hangs. stop(), kill() and the destructor thaw it first.
+    void freeze();
+    /// Lets a frozen server run again (SIGCONT); nothing when it is not frozen.
+    void thaw();
 
     int port() const { return m_port; }
     /// The port for the next start() (0: a free one), e.g. a cluster node's whose bus port
@@ -94,6 +99,7 @@ class RedisServer {
     int m_port = 0;
     int m_tlsPort = 0;
     QString m_error;
+    bool m_frozen = false;
     QByteArray m_adminUser;
     QByteArray m_adminPassword;
 };

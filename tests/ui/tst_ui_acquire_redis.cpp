@@ -11,11 +11,9 @@
 #include <portalocker/redislock.hpp>
 
 #include <QElapsedTimer>
-#include <QScopeGuard>
 #include <QTest>
 #include <QThreadPool>
 
-#include <csignal>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -155,8 +153,7 @@ void TestUiAcquireRedis::cancelEndsWaitOnFrozenServer() {
     portalocker::RedisOptions redis = frozen.options();
     redis.connect_timeout = 60s;
     redis.command_timeout = 60s;
-    ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
-    auto resume = qScopeGuard([&] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+    frozen.freeze(); // thawed when `frozen` stops
 
     m_job = std::make_unique<AcquireJob>(
         request(AcquireRequest::Target::redisLease, u"acquire-redis:frozen"_s, redis), &m_pool);

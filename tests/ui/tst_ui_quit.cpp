@@ -16,8 +16,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <csignal>
-
 using namespace Qt::StringLiterals;
 
 class TestUiQuit : public QObject {
@@ -63,8 +61,7 @@ void TestUiQuit::quitsPromptly() {
         settings.setValue(u"hosts/destinations"_s, "never-answers.invalid");
         settings.sync();
     }
-    ::kill(static_cast<pid_t>(frozen.pid()), SIGSTOP);
-    const auto thaw = qScopeGuard([&frozen] { ::kill(static_cast<pid_t>(frozen.pid()), SIGCONT); });
+    frozen.freeze(); // thawed when `frozen` stops
 
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();

@@ -13,12 +13,10 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <csignal>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -89,7 +87,7 @@ class TestUiRedisHubCancel : public QObject {
 void TestUiRedisHubCancel::init() {
     m_frozen = std::make_unique<testsupport::RedisServer>();
     QVERIFY2(m_frozen->start(), qPrintable(m_frozen->errorString()));
-    ::kill(static_cast<pid_t>(m_frozen->pid()), SIGSTOP);
+    m_frozen->freeze();
     m_settings = std::make_unique<AppSettings>(m_directory.filePath(u"settings.ini"_s));
     m_hub = std::make_unique<RedisHub>(m_settings.get());
 }
@@ -97,7 +95,7 @@ void TestUiRedisHubCancel::init() {
 void TestUiRedisHubCancel::cleanup() {
     m_hub.reset();
     m_settings.reset();
-    ::kill(static_cast<pid_t>(m_frozen->pid()), SIGCONT);
+    m_frozen->thaw();
     m_frozen.reset();
 }
 
