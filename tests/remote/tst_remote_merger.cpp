@@ -115,6 +115,7 @@ class TestRemoteMerger : public QObject {
         // Only the newest result's events, tagged with their host.
         QCOMPARE(merged.events.size(), 1);
         QCOMPARE(merged.events.front().source, u"file @ db-02"_s);
+        QCOMPARE(merged.events.front().host, u"db-02"_s);
     }
 
     void steadyRefreshReusesTaggedRows() {

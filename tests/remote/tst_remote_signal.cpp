@@ -51,6 +51,16 @@ bool eventLogContains(const EventLogModel& log, const QString& text) {
     return false;
 }
 
+/// An operator's action logged with `host` in the activity log's Host column data.
+bool operatorActionOn(const EventLogModel& log, const QString& host) {
+    for (int row = 0; row < log.rowCount(); ++row) {
+        const EventRow* event = log.eventAt(log.index(row, 0));
+        if (event->kind == EventRow::Kind::operatorAction && event->host == host)
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 class TestRemoteSignal : public RemoteHostsTest {
@@ -107,6 +117,7 @@ class TestRemoteSignal : public RemoteHostsTest {
         QVERIFY(lockOn(model, QString(), path));
 
         QVERIFY(eventLogContains(*session.eventLog(), u"operator @ other"_s));
+        QVERIFY(operatorActionOn(*session.eventLog(), u"other"_s));
         QFile audit(auditFile);
         QVERIFY(audit.open(QIODevice::ReadOnly));
         const QByteArray line = audit.readAll();

@@ -72,6 +72,7 @@ class TestUiModels : public QObject {
     void redisModels();
     void redisSlicedMerge();
     void exportLog();
+    void eventLogHosts();
 };
 
 void TestUiModels::fileLockModel_data() {
@@ -565,6 +566,95 @@ void TestUiModels::exportLog() {
     QCOMPARE(header.value(u"events"_s).toInt(), 1);
     QCOMPARE(header.value(u"of"_s).toInt(), 3);
     QVERIFY(objects[1].contains("\"duration_ms\":1500"));
+}
+
+void TestUiModels::eventLogHosts() {
+    // Issue 13: the same path on this computer and on a remote host are two different events,
+    // told apart by the Host column, the host filter and the export.
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    EventLogProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester proxyTester(&proxy,
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    EventRow local;
+    local.timeMs = 1700000000000;
+    local.kind = EventRow::Kind::acquired;
+    local.source = u"file"_s;
+    local.resource = u"/srv/app.lock"_s;
+    local.pid = 42;
+    EventRow remote = local;
+    remote.source = u"file @ build-server"_s;
+    remote.host = u"build-server"_s;
+    model.append({local, remote});
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.headerData(EventLogModel::HostColumn, Qt::Horizontal).toString(), u"Host"_s);
+    QCOMPARE(EventLogModel::HostColumn, EventLogModel::EventColumn + 1);
+    QCOMPARE(model.index(0, EventLogModel::HostColumn).data().toString(), u"This computer"_s);
+    QCOMPARE(model.index(1, EventLogModel::HostColumn).data().toString(), u"build-server"_s);
+    QCOMPARE(model.index(1, EventLogModel::HostColumn).data(EventLogModel::HostRole).toString(),
+             u"build-server"_s);
+
+    proxy.setHostFilter(QString());
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, EventLogModel::HostColumn).data().toString(), u"This computer"_s);
+    proxy.setHostFilter(u"build-server"_s);
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, EventLogModel::HostColumn).data().toString(), u"build-server"_s);
+    proxy.setHostFilter(u"nowhere"_s);
+    QCOMPARE(proxy.rowCount(), 0);
+    proxy.setHostFilter(std::nullopt);
+    QCOMPARE(proxy.rowCount(), 2);
+
+    // Unfiltered: a host field on every row, no host in the scope line.
+    QBuffer all;
+    all.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, all, EventLogExporter::Format::csv), 2);
+    QList<QByteArray> lines = all.data().split('\n');
+    QVERIFY(!lines[0].contains("host"));
+    QVERIFY(lines[1].startsWith("time,event,source,host,resource,"));
+    QVERIFY2(lines[2].contains(",file,,/srv/app.lock,"), lines[2].constData());
+    QVERIFY2(lines[3].contains(",file @ build-server,build-server,/srv/app.lock,"),
+             lines[3].constData());
+
+    // One host: the scope line says which, in CSV and in JSON Lines.
+    proxy.setHostFilter(u"build-server"_s);
+    QBuffer remoteCsv;
+    remoteCsv.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, remoteCsv, EventLogExporter::Format::csv), 1);
+    lines = remoteCsv.data().split('\n');
+    QVERIFY2(lines[0].endsWith("; filter: none; host: build-server; 1 of 2 events"),
+             lines[0].constData());
+    QVERIFY(lines[2].contains(",build-server,"));
+    proxy.setHostFilter(QString());
+    QVERIFY2(EventLogExporter::scopeLine(proxy).endsWith(
+                 u"; filter: none; host: This computer; 1 of 2 events"_s),
+             qPrintable(EventLogExporter::scopeLine(proxy)));
+
+    proxy.setHostFilter(u"build-server"_s);
+    QBuffer json;
+    json.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, json, EventLogExporter::Format::jsonLines), 1);
+    const QList<QByteArray> objects = json.data().split('\n');
+    const QJsonObject header =
+        QJsonDocument::fromJson(objects[0]).object().value(u"lockscope_export"_s).toObject();
+    QCOMPARE(header.value(u"host"_s).toString(), u"build-server"_s);
+    const QJsonObject row = QJsonDocument::fromJson(objects[1]).object();
+    QCOMPARE(row.value(u"host"_s).toString(), u"build-server"_s);
+    QCOMPARE(row.value(u"source"_s).toString(), u"file @ build-server"_s);
+    proxy.setHostFilter(std::nullopt);
+    QBuffer allJson;
+    allJson.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, allJson, EventLogExporter::Format::jsonLines), 2);
+    const QList<QByteArray> allObjects = allJson.data().split('\n');
+    QVERIFY(!QJsonDocument::fromJson(allObjects[0])
+                 .object()
+                 .value(u"lockscope_export"_s)
+                 .toObject()
+                 .contains(u"host"_s));
+    const QJsonObject localRow = QJsonDocument::fromJson(allObjects[1]).object();
+    QVERIFY(localRow.contains(u"host"_s));
+    QCOMPARE(localRow.value(u"host"_s).toString(), QString());
 }
 
 QTEST_MAIN(TestUiModels)

@@ -10,6 +10,7 @@
 #include "session/remotehub.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
+#include "widgets/hostfilterbox.h"
 #include "widgets/mainwindow.h"
 #include "widgets/middleelidedelegate.h"
 #include "widgets/watchespage.h"
@@ -28,6 +29,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScreen>
+#include <QStandardItemModel>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTreeView>
@@ -44,6 +46,7 @@ class TestUiPages : public QObject {
     void init();
     void cleanup();
     void activityLogToggles();
+    void activityLogHosts();
     void watchDialogThreshold();
     void watchDialogHost();
     void watchDialogOffersAdministrator();
@@ -196,6 +199,52 @@ void TestUiPages::watchDialogOffersAdministrator() {
     QVERIFY(browse->isEnabled());
     dialog->close();
     m_session->remote()->setAdministrator(false);
+}
+
+void TestUiPages::activityLogHosts() {
+    // The session is never started: adding a host connects nothing.
+    ActivityLogPage page(m_session.get());
+    QHeaderView* header = page.view()->horizontalHeader();
+    auto* hostFilter = page.findChild<HostFilterBox*>();
+    QVERIFY(hostFilter);
+    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn)); // this computer alone
+    const QByteArray alone = page.saveState();
+    // A header saved before the Host column existed (8 columns) would shift every width by
+    // one column: it is left alone, not restored.
+    const int resourceWidth = header->sectionSize(EventLogModel::ResourceColumn);
+    QTableView before;
+    QStandardItemModel eightColumns(0, 8);
+    before.setModel(&eightColumns);
+    before.horizontalHeader()->resizeSection(2, 33);
+    page.restoreState(before.horizontalHeader()->saveState());
+    QCOMPARE(header->sectionSize(EventLogModel::ResourceColumn), resourceWidth);
+
+    QVERIFY(m_session->remote()->addHost(u"build-01"_s));
+    QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
+    // A layout saved without remote hosts does not hide the column of the one there is now.
+    page.restoreState(alone);
+    QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
+
+    EventRow event;
+    event.timeMs = 1700000000000;
+    event.kind = EventRow::Kind::acquired;
+    event.source = u"file"_s;
+    event.resource = u"/tmp/a.lock"_s;
+    m_session->eventLog()->append(event);
+    event.source = u"file @ build-01"_s;
+    event.host = u"build-01"_s;
+    m_session->eventLog()->append(event);
+    QCOMPARE(page.proxy()->rowCount(), 2);
+    hostFilter->setCurrentIndex(hostFilter->findData(u"build-01"_s));
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QCOMPARE(page.proxy()->index(0, EventLogModel::HostColumn).data().toString(), u"build-01"_s);
+    QVERIFY2(page.countLabel()->text().contains(u"1 of 2 events"_s),
+             qPrintable(page.countLabel()->text()));
+    hostFilter->setCurrentIndex(0); // all hosts
+    QCOMPARE(page.proxy()->rowCount(), 2);
+
+    m_session->remote()->removeHost(u"build-01"_s);
+    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
 }
 
 void TestUiPages::watchesHostColumn() {

@@ -9,6 +9,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <optional>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -29,11 +31,13 @@ const EventRow* eventOf(const QAbstractItemModel& model, int row) {
     return log ? log->eventAt(index) : nullptr;
 }
 
-/// What an export holds: the categories shown and hidden, the text filter, the log's size.
+/// What an export holds: the categories shown and hidden, the text filter, the host filter,
+/// the log's size.
 struct Scope {
     QStringList shown;
     QStringList hidden;
     QString filter;
+    std::optional<QString> host; ///< nullopt: every host; "": this computer
     int events = 0;
     int total = 0;
 };
@@ -55,8 +59,10 @@ Scope scopeOf(const QAbstractItemModel& model) {
         const bool shown = !filter || filter->isKindVisible(eventKind);
         (shown ? scope.shown : scope.hidden) << EventLogModel::kindLabel(eventKind);
     }
-    if (filter)
+    if (filter) {
         scope.filter = filter->filterText().trimmed();
+        scope.host = filter->hostFilter();
+    }
     return scope;
 }
 
@@ -76,8 +82,8 @@ QString EventLogExporter::scopeLine(const QAbstractItemModel& model) {
                                 : scope.shown.join(u", "_s)) +
         u"; hidden: "_s + (scope.hidden.isEmpty() ? u"none"_s : scope.hidden.join(u", "_s)) +
         u"; filter: "_s + (scope.filter.isEmpty() ? u"none"_s : quotedFilter(scope.filter)) +
-        u"; "_s + QString::number(scope.events) + u" of "_s + QString::number(scope.total) +
-        u" events"_s;
+        (scope.host ? u"; host: "_s + TextFormat::hostName(*scope.host) : QString()) + u"; "_s +
+        QString::number(scope.events) + u" of "_s + QString::number(scope.total) + u" events"_s;
     line.replace(u'\n', u' ');
     return line;
 }
@@ -103,17 +109,18 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
     if (format == Format::csv) {
         if (!put(scopeLine(model) + u'\n') ||
             !put(
-                u"time,event,source,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
+                u"time,event,source,host,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
             return -1;
     } else {
         const Scope scope = scopeOf(model);
-        const QJsonObject header{
-            {u"lockscope_export"_s,
-             QJsonObject{{u"categories"_s, QJsonArray::fromStringList(scope.shown)},
-                         {u"hidden_categories"_s, QJsonArray::fromStringList(scope.hidden)},
-                         {u"filter"_s, scope.filter},
-                         {u"events"_s, scope.events},
-                         {u"of"_s, scope.total}}}};
+        QJsonObject about{{u"categories"_s, QJsonArray::fromStringList(scope.shown)},
+                          {u"hidden_categories"_s, QJsonArray::fromStringList(scope.hidden)},
+                          {u"filter"_s, scope.filter},
+                          {u"events"_s, scope.events},
+                          {u"of"_s, scope.total}};
+        if (scope.host)
+            about.insert(u"host"_s, *scope.host);
+        const QJsonObject header{{u"lockscope_export"_s, about}};
         if (!put(QString::fromUtf8(QJsonDocument(header).toJson(QJsonDocument::Compact)) + u'\n'))
             return -1;
     }
@@ -126,6 +133,7 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
             const QStringList fields = {TextFormat::timestamp(event->timeMs),
                                         EventLogModel::kindLabel(event->kind),
                                         event->source,
+                                        event->host,
                                         event->resource,
                                         event->lockKind,
                                         event->mode,
@@ -144,6 +152,7 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
                                {u"time_ms"_s, event->timeMs},
                                {u"event"_s, EventLogModel::kindLabel(event->kind)},
                                {u"source"_s, event->source},
+                               {u"host"_s, event->host},
                                {u"resource"_s, event->resource},
                                {u"lock_kind"_s, event->lockKind},
                                {u"mode"_s, event->mode},

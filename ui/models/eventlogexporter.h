@@ -12,13 +12,16 @@ class EventLogExporter {
   public:
     enum class Format { csv, jsonLines };
 
-    /// `model` is the EventLogModel or a proxy over it (its categories and filter, when it is
-    /// an EventLogProxyModel, go into the first line). CSV: a first line
+    /// `model` is the EventLogModel or a proxy over it (its categories, text filter and host
+    /// filter, when it is an EventLogProxyModel, go into the first line). CSV: a first line
     /// `# lockscope activity log; categories: ...; hidden: ...; filter: "..."; N of M events`
-    /// (comment lines start with '#'), then the column names and the rows. JSON Lines: a first
-    /// object {"lockscope_export": {"categories": [...], "hidden_categories": [...],
-    /// "filter": "...", "events": N, "of": M}}, then one object per event. Returns the number
-    /// of events written, -1 (with `error` set) when the device fails.
+    /// (comment lines start with '#'; `; host: NAME` follows the filter when the view shows one
+    /// host only, NAME being "This computer" or the ssh destination), then the column names and
+    /// the rows. JSON Lines: a first object {"lockscope_export": {"categories": [...],
+    /// "hidden_categories": [...], "filter": "...", "events": N, "of": M}} (with "host": "DEST"
+    /// when one host only, "" meaning this computer), then one object per event. Each row's
+    /// `host` is the ssh destination it happened on, empty for this computer. Returns the
+    /// number of events written, -1 (with `error` set) when the device fails.
     static qsizetype write(const QAbstractItemModel& model, QIODevice& device, Format format,
                            QString* error = nullptr);
     /// The CSV comment line described at write(), without its newline.

@@ -132,6 +132,8 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
         return static_cast<int>(row.kind);
     case TimeRole:
         return row.timeMs;
+    case HostRole:
+        return row.host;
     case SearchTextRole:
         return (row.resource + u' ' + QString::number(row.pid) + u' ' + row.command + u' ' +
                 row.detail + u' ' + row.source)
@@ -142,6 +144,8 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
             return TextFormat::timestamp(row.timeMs).mid(11);
         case EventColumn:
             return kindLabel(row.kind);
+        case HostColumn:
+            return TextFormat::hostName(row.host);
         case ResourceColumn:
             return row.resource;
         case PidColumn:
@@ -200,6 +204,8 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Time");
     case EventColumn:
         return tr("Event");
+    case HostColumn:
+        return tr("Host");
     case ResourceColumn:
         return tr("Path / key");
     case PidColumn:

@@ -17,6 +17,7 @@ class EventLogModel : public QAbstractTableModel {
     enum Column {
         TimeColumn,
         EventColumn,
+        HostColumn, ///< "This computer" or the ssh destination; the page hides it with no remote
         ResourceColumn,
         PidColumn,
         CommandColumn,
@@ -25,7 +26,12 @@ class EventLogModel : public QAbstractTableModel {
         DetailColumn,
         ColumnCount
     };
-    enum Role { KindRole = Qt::UserRole + 1, TimeRole, SearchTextRole };
+    enum Role {
+        KindRole = Qt::UserRole + 1,
+        TimeRole,
+        SearchTextRole,
+        HostRole ///< EventRow::host: "" for this computer
+    };
 
     explicit EventLogModel(QObject* parent = nullptr);
 

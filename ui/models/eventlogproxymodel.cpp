@@ -24,12 +24,21 @@ bool EventLogProxyModel::isKindVisible(EventRow::Kind kind) const {
     return !m_hiddenKinds.contains(static_cast<int>(kind));
 }
 
+void EventLogProxyModel::setHostFilter(std::optional<QString> host) {
+    if (host == m_hostFilter)
+        return;
+    m_hostFilter = std::move(host);
+    invalidateRowsFilter();
+}
+
 bool EventLogProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
-    if (m_hiddenKinds.isEmpty() && m_terms.isEmpty())
+    if (m_hiddenKinds.isEmpty() && m_terms.isEmpty() && !m_hostFilter)
         return true;
     const auto* model = static_cast<const EventLogModel*>(sourceModel());
     const EventRow* row = model->eventAt(model->index(sourceRow, 0, sourceParent));
     if (!row || m_hiddenKinds.contains(static_cast<int>(row->kind)))
+        return false;
+    if (m_hostFilter && row->host != *m_hostFilter)
         return false;
     if (m_terms.isEmpty())
         return true;

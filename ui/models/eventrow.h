@@ -16,7 +16,8 @@ struct EventRow {
     };
     qint64 timeMs = 0;
     Kind kind = Kind::acquired;
-    QString source;   ///< "file", "redis", "operator"
+    QString source;   ///< "file", "redis", "operator"; a remote host's adds " @ HOST"
+    QString host;     ///< the ssh destination the event happened on; empty: this computer
     QString resource; ///< path or key
     QString lockKind; ///< "flock", "posix", "lease", ...
     QString mode;

@@ -457,6 +457,6 @@ QVariant FileLockModel::headerData(int section, Qt::Orientation orientation, int
 QVariant FileLockModel::hostData(const FileLockRow& row, int role) {
     if (role == SortRole)
         return row.host; // this computer ("") first
-    const QString name = row.host.isEmpty() ? tr("This computer") : row.host;
+    const QString name = TextFormat::hostName(row.host);
     return row.hostStale ? QString(name + tr(" (disconnected, last known)")) : name;
 }

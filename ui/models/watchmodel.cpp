@@ -320,6 +320,6 @@ QVariant WatchModel::headerData(int section, Qt::Orientation orientation, int ro
 QVariant WatchModel::hostData(const WatchRow& row, int role) {
     if (role == SortRole)
         return row.host; // this computer ("") first
-    const QString name = row.host.isEmpty() ? tr("This computer") : row.host;
+    const QString name = TextFormat::hostName(row.host);
     return row.hostStale ? QString(name + tr(" (disconnected, last known)")) : name;
 }

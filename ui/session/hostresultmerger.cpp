@@ -124,8 +124,10 @@ void HostResultMerger::tag(const QString& host, HostRows& rows,
         deadlock.key = qualified(host, deadlock.key);
         deadlock.cycleText = prefix + deadlock.cycleText;
     }
-    for (EventRow& event : result.events)
+    for (EventRow& event : result.events) {
         event.source = event.source + u" @ "_s + host;
+        event.host = host;
+    }
     for (TimelineLane& lane : result.timeline) {
         lane.resource = prefix + lane.resource;
         lane.host = host;

@@ -1,5 +1,6 @@
 #include "session/textformat.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QLocale>
 
@@ -64,6 +65,10 @@ QString timestamp(qint64 msecsSinceEpoch) {
 
 QString count(qint64 value) {
     return QLocale().toString(value);
+}
+
+QString hostName(const QString& host) {
+    return host.isEmpty() ? QCoreApplication::translate("TextFormat", "This computer") : host;
 }
 
 QString plural(qint64 value, const QString& singular, const QString& pluralForm) {

@@ -26,6 +26,9 @@ QString clockTime(qint64 msecsSinceEpoch);
 QString timestamp(qint64 msecsSinceEpoch);
 /// "1,234" with the locale's group separator.
 QString count(qint64 value);
+/// A host as the views name it: "This computer" for "" (this machine), else the ssh
+/// destination as the operator gave it.
+QString hostName(const QString& host);
 /// "1 lock", "0 locks", "1,234 locks": the count with the right one of two words.
 QString plural(qint64 value, const QString& singular, const QString& pluralForm);
 

@@ -3,9 +3,13 @@
 #include "models/eventlogexporter.h"
 #include "models/eventlogmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/hostlistmodel.h"
 #include "session/inspectorsession.h"
+#include "session/remotehub.h"
+#include "widgets/hostfilterbox.h"
 
 #include <QCheckBox>
+#include <QDataStream>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -31,6 +35,15 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_filter, 2);
+    // Remote hosts (issue 13): a host filter, and the Host column while there are any.
+    auto* hostFilter = new HostFilterBox(session->remote()->model(), this);
+    hostFilter->setToolTip(tr("Show the events of one host only (and export only those)"));
+    bar->addWidget(hostFilter);
+    connect(hostFilter, &HostFilterBox::hostChanged, this,
+            [this](const std::optional<QString>& host) {
+                m_proxy->setHostFilter(host);
+                updateCount();
+            });
     const QList<std::pair<EventRow::Kind, QString>> kinds = {
         {EventRow::Kind::acquired, tr("Acquired")},
         {EventRow::Kind::released, tr("Released")},
@@ -72,10 +85,16 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
     m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->setSortingEnabled(false);
     QHeaderView* header = m_view->horizontalHeader();
-    const int widths[] = {100, 110, 420, 70, 120, 110, 90, 300};
+    const int widths[] = {100, 110, 130, 420, 70, 120, 110, 90, 300};
+    static_assert(std::size(widths) == EventLogModel::ColumnCount);
     for (int column = 0; column < EventLogModel::ColumnCount; ++column)
         header->resizeSection(column, widths[column]);
     header->setStretchLastSection(true);
+    showHostColumn();
+    connect(session->remote()->model(), &QAbstractItemModel::rowsInserted, this,
+            &ActivityLogPage::showHostColumn);
+    connect(session->remote()->model(), &QAbstractItemModel::rowsRemoved, this,
+            &ActivityLogPage::showHostColumn);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -161,10 +180,28 @@ bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
     return true;
 }
 
+void ActivityLogPage::showHostColumn() {
+    // As on the File locks page: "This computer" alone needs no Host column.
+    m_view->horizontalHeader()->setSectionHidden(EventLogModel::HostColumn,
+                                                 m_session->remote()->model()->rowCount() <= 1);
+}
+
 QByteArray ActivityLogPage::saveState() const {
-    return m_view->horizontalHeader()->saveState();
+    // The column count goes first: a header saved before a column was added (the Host column
+    // sits in the middle) would give its widths to the wrong columns, so it is not restored.
+    QByteArray state;
+    QDataStream stream(&state, QIODevice::WriteOnly);
+    stream << qint32(EventLogModel::ColumnCount) << m_view->horizontalHeader()->saveState();
+    return state;
 }
 
 void ActivityLogPage::restoreState(const QByteArray& state) {
-    m_view->horizontalHeader()->restoreState(state);
+    QDataStream stream(state);
+    qint32 columns = 0;
+    QByteArray header;
+    stream >> columns >> header;
+    if (stream.status() != QDataStream::Ok || columns != EventLogModel::ColumnCount)
+        return;
+    m_view->horizontalHeader()->restoreState(header);
+    showHostColumn(); // the hosts now, not when the state was saved
 }

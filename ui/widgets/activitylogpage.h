@@ -1,7 +1,8 @@
 #pragma once
 // ActivityLogPage: the "Activity log" tab. Every event (acquired, released, waits, expiries,
-// forced releases, the operator's own actions) with its time; filterable by text and kind,
-// follows the newest unless the operator scrolled away, exportable as CSV or JSON Lines.
+// forced releases, the operator's own actions) with its time and host; filterable by text,
+// kind and host, follows the newest unless the operator scrolled away, exportable as CSV or
+// JSON Lines.
 
 #include "models/eventrow.h"
 
@@ -34,6 +35,7 @@ class ActivityLogPage : public QWidget {
   private:
     void rowsAdded();
     void updateCount();
+    void showHostColumn();
 
     InspectorSession* m_session;
     EventLogProxyModel* m_proxy;
