@@ -230,9 +230,7 @@ class TestRedisCancel : public QObject {
         // an acquisition is stuck in a read with a one-minute command timeout.
         testsupport::RedisServer frozen;
         QVERIFY2(frozen.start(), qPrintable(frozen.errorString()));
-        portalocker::RedisOptions redis = frozen.options();
-        redis.connect_timeout = 60s;
-        redis.command_timeout = 60s;
+        const portalocker::RedisOptions redis = frozen.patientOptions();
         frozen.freeze(); // thawed when `frozen` stops
 
         auto cancel = std::make_shared<CancelSignal>();
@@ -255,9 +253,7 @@ class TestRedisCancel : public QObject {
         testsupport::RedisServer frozen;
         QVERIFY2(frozen.start(), qPrintable(frozen.errorString()));
         frozen.command({"SET", "cancel-scan:lock", "token"});
-        portalocker::RedisOptions redis = frozen.options();
-        redis.connect_timeout = 60s;
-        redis.command_timeout = 60s;
+        const portalocker::RedisOptions redis = frozen.patientOptions();
 
         // Connected first, then frozen: the scan is stuck in a reply, not in the login.
         std::stop_source stop;
@@ -293,9 +289,7 @@ class TestRedisCancel : public QObject {
     void cancelReleaseAgainstFrozenServer() {
         testsupport::RedisServer frozen;
         QVERIFY2(frozen.start(), qPrintable(frozen.errorString()));
-        portalocker::RedisOptions redis = frozen.options();
-        redis.connect_timeout = 60s;
-        redis.command_timeout = 60s;
+        const portalocker::RedisOptions redis = frozen.patientOptions();
         LeaseOptions held;
         held.auto_renew = false;
         RedisLease lease("cancel-release", redis, held);

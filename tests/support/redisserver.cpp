@@ -377,6 +377,13 @@ qint64 RedisServer::pid() const {
     return isRunning() ? m_process->processId() : 0;
 }
 
+portalocker::RedisOptions RedisServer::patientOptions() const {
+    portalocker::RedisOptions patient = options();
+    patient.connect_timeout = std::chrono::minutes(1);
+    patient.command_timeout = std::chrono::minutes(1);
+    return patient;
+}
+
 void RedisServer::freeze() {
     if (const qint64 running = pid();
         running > 0 && ::kill(static_cast<pid_t>(running), SIGSTOP) == 0)

@@ -75,6 +75,9 @@ class RedisServer {
     QString url() const;
     /// Options pointing at this server, with short timeouts suitable for tests.
     portalocker::RedisOptions options() const;
+    /// options() with one-minute connect and command timeouts: against a frozen server a
+    /// wait is then surely still waiting when the test cancels it.
+    portalocker::RedisOptions patientOptions() const;
     QString errorString() const { return m_error; }
     QString directory() const { return m_directory ? m_directory->path() : QString(); }
     /// The server's log so far (for failure messages).
