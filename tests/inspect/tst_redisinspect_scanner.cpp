@@ -335,6 +335,11 @@ class TestRedisInspectScanner : public QObject {
                                                      " lockctl on "),
                  record->owner_summary().c_str());
         QCOMPARE(record->holder_note, std::string("named by the holder in the key's value"));
+        // The summary names the grant by its digits, not by the whole value again.
+        const std::string summary = record->owner_summary();
+        QVERIFY2(summary.find(", token " + record->token.substr(0, 32)) != std::string::npos &&
+                     summary.find("host=") == std::string::npos,
+                 summary.c_str());
         // Nothing is written beside the key: the value is all, so it goes with the grant.
         QCOMPARE(m_server.command({"EXISTS", "owned:job:owner"}).integer, 0);
         const auto* other = findRecord(snapshot.locks, "owned:py");
