@@ -34,9 +34,9 @@ constexpr const char* releaseUsage =
     "The key is deleted only if it still holds the token seen (or TOKEN); a channel lock's\n"
     "holder connections are killed only if they are still the clients seen. Waiters are woken\n"
     "the way the lock's library expects. Every attempt is appended to the audit log.\n\n"
-    "  --token TOKEN        the token (value; Redisson owner field; channel holder id, client\n"
-    "                       name or client id) the release must match; required when stdin is\n"
-    "                       not a terminal\n"
+    "  --token TOKEN        the token (value, or a RedisLease's first 32 hex digits; Redisson\n"
+    "                       owner field; channel holder id, client name or client id) the\n"
+    "                       release must match; required when stdin is not a terminal\n"
     "  --token-base64 B64   the token as base64 (binary tokens)\n"
     "  --channel            NAME is a channel lock even if a key NAME exists\n"
     "  --yes                do not ask for confirmation\n"
@@ -79,6 +79,11 @@ std::optional<int> parse(Arguments arguments, Request& request) {
 // the holders to kill. False when the given token does not match what is there now.
 bool applyToken(inspect::RedisLockRecord& record, const std::string& token) {
     if (record.convention != inspect::RedisConvention::channel_lock) {
+        // A RedisLease's value is its 32-hex token and then its holder: the digits name it.
+        if (record.convention == inspect::RedisConvention::portalocker_lease &&
+            token.size() == 32 && record.token.size() > 32 && record.token[32] == ' ' &&
+            record.token.starts_with(token))
+            return true;
         const bool same = record.token == token;
         record.token = token; // the release compares against it: a stale token deletes nothing
         record.token_printable = inspect::printable_bytes(token);

@@ -5,6 +5,8 @@
 #include <portalocker/inspect/redisbytes.hpp>
 #include <portalocker/inspect/redisdecoders.hpp>
 
+#include "redis/leaseowner.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -36,6 +38,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)redis_glob_match(key, value);
     (void)decode_uuid1_hex(value);
     (void)decode_redisson_field(key, value);
+    if (auto owner = decode_lease_value(value)) {
+        // What the reader accepts, the writer writes back to the same facts.
+        portalocker::redis::LeaseOwnerFacts facts{owner->host, std::to_string(owner->pid),
+                                                  owner->program};
+        auto again =
+            decode_lease_value(portalocker::redis::lease_value(value.substr(0, 32), facts, 0));
+        if (!again || again->host != owner->host || again->pid != owner->pid ||
+            again->program != owner->program)
+            std::abort();
+    }
     (void)parse_redis_integer(value);
 
     RedisStringFacts facts;

@@ -26,6 +26,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 using namespace portalocker::inspect;
 using namespace std::chrono_literals;
@@ -130,12 +131,15 @@ void leaseBreakWhileScanning() {
                 }
                 int found = 0;
                 for (const RedisLockRecord& lock : snapshot.locks) {
-                    const bool hex = lock.token.size() == 32 &&
-                                     std::all_of(lock.token.begin(), lock.token.end(), [](char c) {
-                                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                                     });
+                    // The token: 32 hex digits, then its holder (this process).
+                    const bool hex =
+                        lock.token.size() > 32 && lock.token[32] == ' ' &&
+                        std::all_of(lock.token.begin(), lock.token.begin() + 32, [](char c) {
+                            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                        });
+                    const bool ours = lock.lease_owner && lock.lease_owner->pid == ::getpid();
                     if (lock.key != key || lock.convention != RedisConvention::portalocker_lease ||
-                        !hex || lock.pttl <= 0ms || lock.pttl > ttl || !lock.fencing ||
+                        !hex || !ours || lock.pttl <= 0ms || lock.pttl > ttl || !lock.fencing ||
                         *lock.fencing < 1 || (lastFencing && *lock.fencing < *lastFencing)) {
                         violation(QStringLiteral(
                                       "record: key %1 convention %2 token '%3' pttl %4 fencing %5")

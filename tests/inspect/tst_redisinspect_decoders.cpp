@@ -6,6 +6,8 @@
 #include <portalocker/inspect/redisdecoders.hpp>
 #include <portalocker/redislease.hpp>
 
+#include "redis/leaseowner.hpp" // the writer of lease values, to test the reader against it
+
 #include <QTest>
 
 using namespace std::chrono_literals;
@@ -254,6 +256,70 @@ class TestRedisInspectDecoders : public QObject {
         QCOMPARE(QString::fromUtf8(to_string(recognised->convention)), convention);
         QCOMPARE(QString::fromUtf8(to_string(recognised->confidence)), confidence);
         QVERIFY(!recognised->evidence.empty());
+    }
+
+    // What RedisLease writes as its value, the inspector reads back: host and program may
+    // hold anything (spaces, '%', control characters, UTF-8) and stay one word each.
+    void leaseValueRoundTrip() {
+        portalocker::redis::LeaseOwnerFacts owner;
+        owner.host = "build host\n%7\x7f\t";
+        owner.pid = "4242";
+        owner.program = "my prog \xc3\xbc";
+        const std::string token = "0123456789abcdef0123456789abcdef";
+        const std::string value = portalocker::redis::lease_value(token, owner, 1700000000123);
+        QVERIFY2(value.starts_with(token + " host=build%20host%0A%257%7F%09 pid=4242 "),
+                 value.c_str());
+        QCOMPARE(std::count(value.begin(), value.end(), ' '), std::ptrdiff_t(4));
+        const auto decoded = decode_lease_value(value);
+        QVERIFY(decoded);
+        QCOMPARE(decoded->host, owner.host);
+        QCOMPARE(decoded->pid, 4242LL);
+        QCOMPARE(decoded->program, owner.program);
+        QVERIFY(decoded->since);
+        QCOMPARE(decoded->since->time_since_epoch(),
+                 std::chrono::system_clock::duration(1700000000123ms));
+        auto recognised = recognise_string_lock(facts("jobs:{1}", value, 30000ms, std::nullopt));
+        QVERIFY(recognised);
+        QCOMPARE(recognised->convention, RedisConvention::portalocker_lease);
+        QCOMPARE(recognised->confidence, RedisConfidence::certain);
+        // An empty host or program stays empty.
+        owner.host.clear();
+        owner.program.clear();
+        const auto bare = decode_lease_value(portalocker::redis::lease_value(token, owner, 0));
+        QVERIFY(bare && bare->host.empty() && bare->program.empty() && bare->pid == 4242);
+    }
+
+    void leaseValueRejects_data() {
+        QTest::addColumn<std::string>("value");
+        const std::string t = "0123456789abcdef0123456789abcdef";
+        QTest::newRow("bare token (older versions)") << t;
+        QTest::newRow("no pid") << t + " host=a program=b since=1";
+        QTest::newRow("pid zero") << t + " pid=0";
+        QTest::newRow("pid not a number") << t + " pid=12x";
+        QTest::newRow("since not a number") << t + " pid=1 since=-5";
+        QTest::newRow("word without =") << t + " pid=1 junk";
+        QTest::newRow("empty name") << t + " =1 pid=1";
+        QTest::newRow("bad escape") << t + " pid=1 host=%zz";
+        QTest::newRow("cut escape") << t + " pid=1 host=%4";
+        QTest::newRow("upper-case token") << std::string("0123456789ABCDEF0123456789ABCDEF pid=1");
+        QTest::newRow("short token") << std::string("0123456789abcdef pid=1");
+        QTest::newRow("no space after token") << t + "pid=1";
+        QTest::newRow("double space") << t + " pid=1  host=a";
+    }
+
+    void leaseValueRejects() {
+        QFETCH(std::string, value);
+        QVERIFY(!decode_lease_value(value));
+    }
+
+    void leaseValueLaterFields() {
+        const std::string t = "0123456789abcdef0123456789abcdef";
+        // A later version may add fields: they are skipped.
+        auto decoded = decode_lease_value(t + " pid=7 zone=eu-1 host=h");
+        QVERIFY(decoded && decoded->pid == 7 && decoded->host == "h");
+        // A date no clock gives is not taken as one.
+        decoded = decode_lease_value(t + " pid=7 since=99999999999999999");
+        QVERIFY(decoded && !decoded->since);
     }
 
     void largeValueIsNeverAToken() {

@@ -209,13 +209,21 @@ class TestRedisInspectRelease : public QObject {
         QVERIFY(holder.lost());
     }
 
-    // The owner hash a RedisLease publishes goes with the lease it describes, and only then.
+    // A lease names its holder in its value, which a forced release deletes with the key. An
+    // older version's owner hash goes with the lease it describes, and only then.
     void leaseOwnerGoesWithIt() {
         portalocker::RedisLease holder("owned-job", m_server.options());
         QVERIFY(holder.try_lock());
-        QCOMPARE(m_server.command({"EXISTS", "owned-job:owner"}).integer, 1);
-        QCOMPARE(release(lookKey("owned-job")).outcome, RedisReleaseOutcome::released);
-        QCOMPARE(m_server.command({"EXISTS", "owned-job:owner"}).integer, 0);
+        const RedisLockRecord held = lookKey("owned-job");
+        QVERIFY(held.lease_owner);
+        QCOMPARE(release(held).outcome, RedisReleaseOutcome::released);
+        QCOMPARE(m_server.command({"EXISTS", "owned-job"}).integer, 0);
+        const QByteArray oldToken(32, 'e');
+        REDIS_OK(m_server, "SET", "old-job", oldToken, "PX", "60000");
+        REDIS_OK(m_server, "SET", "old-job:fencing", "4");
+        REDIS_OK(m_server, "HSET", "old-job:owner", "token", oldToken, "pid", "42");
+        QCOMPARE(release(lookKey("old-job")).outcome, RedisReleaseOutcome::released);
+        QCOMPARE(m_server.command({"EXISTS", "old-job:owner"}).integer, 0);
         // An owner hash of another grant (the next holder's) is left alone.
         REDIS_OK(m_server, "SET", "other-job", "0123456789abcdef0123456789abcdef", "PX", "60000");
         REDIS_OK(m_server, "SET", "other-job:fencing", "7");

@@ -229,6 +229,27 @@ class TestRedisInspectLockctl : public QObject {
         QCOMPARE(m_server.command({"LLEN", "lock-signal:cli"}).integer, qint64(1));
     }
 
+    // A RedisLease's value is its token and then its holder: the 32 hex digits alone name it,
+    // so the operator need not quote the whole value; another lease's digits change nothing.
+    void releaseLeaseByItsTokenDigits() {
+        portalocker::RedisLease lease("lease:cli", m_server.options());
+        QVERIFY(lease.try_lock());
+        const QString digits = QString::fromStdString(lease.token().substr(0, 32));
+        Run run = lockctl(
+            {QStringLiteral("release"), QStringLiteral("lease:cli"), QStringLiteral("--token"),
+             QString(digits).replace(0, 1, QLatin1Char(digits.front() == u'0' ? '1' : '0')),
+             QStringLiteral("--yes"), QStringLiteral("--audit-log"), auditLog()});
+        QVERIFY2(run.status == 1, QByteArray(run.out + run.err).constData());
+        QCOMPARE(m_server.command({"EXISTS", "lease:cli"}).integer, 1);
+        run = lockctl({QStringLiteral("release"), QStringLiteral("lease:cli"),
+                       QStringLiteral("--token"), digits, QStringLiteral("--yes"),
+                       QStringLiteral("--audit-log"), auditLog()});
+        QVERIFY2(run.status == 0, QByteArray(run.out + run.err).constData());
+        QVERIFY(run.out.startsWith("released"));
+        QCOMPARE(m_server.command({"EXISTS", "lease:cli"}).integer, 0);
+        QVERIFY(!lease.extend()); // the holder learns it at its next renewal
+    }
+
     void releaseChannelByHolderId() {
         portalocker::RedisLock lock("cli-chan", m_server.options());
         QVERIFY(lock.try_lock());

@@ -13,10 +13,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -87,8 +89,15 @@ class TestRedisLease : public QObject {
         QVERIFY(lease.try_lock());
         QVERIFY(lease.owns_lock());
         QVERIFY(!lease.lost());
+        // The token: 32 random hex digits, then who holds it (this process).
         const std::string token = lease.token();
-        QCOMPARE(token.size(), std::size_t(32));
+        const std::string pid = std::to_string(::getpid());
+        QVERIFY2(token.size() > 32 && token[32] == ' ' &&
+                     token.find(" pid=" + pid + " ") != std::string::npos,
+                 token.c_str());
+        QVERIFY(std::all_of(token.begin(), token.begin() + 32, [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        }));
         QCOMPARE(get(name), QByteArray::fromStdString(token));
         const qint64 ttl = pttl(name);
         QVERIFY2(ttl > 4000 && ttl <= 5000, qPrintable(QString::number(ttl)));

@@ -55,7 +55,7 @@ struct LeaseOptions {
 /// Who holds a lease key right now.
 struct LeaseHolder {
     /// At most this many bytes of the key's value are read: another program may have stored
-    /// megabytes under the name. RedisLease tokens are 32 bytes.
+    /// megabytes under the name. RedisLease values are about 100 bytes.
     static constexpr std::size_t max_token_bytes = 1024;
     /// The key's value (the holder's token), cut to its first max_token_bytes bytes.
     std::string token;
@@ -68,7 +68,10 @@ struct LeaseHolder {
 };
 
 /// A lease lock: `SET key token NX PX ttl` with a random 128-bit token, granted by a Lua script
-/// that in the same atomic step increments the fencing counter `<key>:fencing`. Release and
+/// that in the same atomic step increments the fencing counter `<key>:fencing`. The stored
+/// token (token(), the key's value) is the random part in 32 hex digits followed by who holds
+/// it, `<hex> host=H pid=P program=NAME since=MS` (values percent-escaped), so any inspector
+/// learns the holder from the key alone and that knowledge expires with the grant. Release and
 /// extension compare the token first, so a holder whose lease expired (and was taken by
 /// somebody else) deletes or extends nothing. A release pushes to the list `<key>:signal`
 /// (kept short and expiring) that waiters block on with BLPOP, so a waiter owns the lock
@@ -139,7 +142,8 @@ class RedisLease : public LockVocabulary<RedisLease> {
     /// all holders); 0 when not held. Pass it to the protected resource, which should
     /// reject writes carrying a smaller number than it has seen.
     std::uint64_t fencing_token() const noexcept;
-    /// This object's token while held (32 hex digits); empty otherwise.
+    /// This object's token while held: the key's value, 32 random hex digits and then who
+    /// holds it (see above); empty otherwise.
     std::string token() const;
     /// A conservative end of validity: the TTL counted from before the last successful grant
     /// or renewal was sent. time_point::min() when not held.

@@ -28,15 +28,15 @@ std::string seconds_text(milliseconds timeout) {
     return text;
 }
 
-std::string epoch_ms_now() {
-    return std::to_string(std::chrono::duration_cast<milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
+long long epoch_ms_now() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 // Without a name of the caller's choosing, the lease's connection is named after its
-// process, so that an inspector can map the owner hash to a connected client (and a waiter
-// blocked in BLPOP to its process).
+// process, so that an inspector can map the holder named in the value to a connected client (and a
+// waiter blocked in BLPOP to its process).
 RedisOptions named_after_process(RedisOptions redis, const LeaseOwnerFacts& owner) {
     if (redis.client_name.empty())
         redis.client_name = lease_client_name(owner);
@@ -48,9 +48,8 @@ RedisOptions named_after_process(RedisOptions redis, const LeaseOwnerFacts& owne
 LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions options)
     : m_key(std::move(key)), m_printableKey(detail::printable_text(m_key, 256)),
       m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
-      m_ownerKey(m_key + ":owner"), m_owner(current_lease_owner()),
-      m_redis(named_after_process(std::move(redis), m_owner)), m_options(std::move(options)),
-      m_connection(m_redis) {}
+      m_owner(current_lease_owner()), m_redis(named_after_process(std::move(redis), m_owner)),
+      m_options(std::move(options)), m_connection(m_redis) {}
 
 LeaseEngine::~LeaseEngine() {
     std::error_code ignored;
@@ -104,11 +103,9 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
             m_lastError = m_connection.last_error();
             return Attempt::failed;
         }
-        reply = m_scripts.run(m_connection, LeaseScriptRunner::Script::acquire,
-                              {"3", m_key, m_fencingKey, m_ownerKey, token,
-                               std::to_string(m_options.ttl.count()), m_owner.host, m_owner.pid,
-                               m_owner.program, epoch_ms_now()},
-                              ec);
+        reply = m_scripts.run(
+            m_connection, LeaseScriptRunner::Script::acquire,
+            {"2", m_key, m_fencingKey, token, std::to_string(m_options.ttl.count())}, ec);
         if (ec) {
             m_lastError = m_connection.last_error();
             return Attempt::failed;
@@ -188,9 +185,9 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     // A zero poll would spin.
     const auto pollInterval =
         std::max<std::chrono::nanoseconds>(m_options.check_interval, milliseconds(1));
-    std::string token;
+    std::string tokenHex;
     try {
-        token = random_token_hex();
+        tokenHex = random_token_hex();
     } catch (...) {
         return fail(ec, std::make_error_code(std::errc::not_enough_memory), "out of memory");
     }
@@ -198,6 +195,13 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
     for (;;) {
         if (cancel && cancel->cancelled())
             return fail_cancelled(ec);
+        // The value names this process and the time of this attempt (its grant, if granted).
+        std::string token;
+        try {
+            token = lease_value(tokenHex, m_owner, epoch_ms_now());
+        } catch (...) {
+            return fail(ec, std::make_error_code(std::errc::not_enough_memory), "out of memory");
+        }
         milliseconds holderTtl{-1};
         switch (attempt(token, holderTtl, ec)) {
         case Attempt::granted:
@@ -289,10 +293,9 @@ bool LeaseEngine::replicated(const std::string& token, std::error_code& ec) noex
                                   std::to_string(timeout.count()) + " ms (wait_replicas)";
     std::error_code ignored;
     if (m_connection.connect(ignored))
-        m_scripts.run(
-            m_connection, LeaseScriptRunner::Script::release,
-            {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
-            ignored);
+        m_scripts.run(m_connection, LeaseScriptRunner::Script::release,
+                      {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
+                      ignored);
     return fail(ec, ec ? ec : make_error_code(errc::timeout),
                 "the grant of lease '" + m_printableKey + "' at Redis " +
                     detail::printable_text(m_redis.address(), 256) + " was given back: " + reason);
@@ -302,10 +305,9 @@ void LeaseEngine::release_uncertain_grant(const std::string& token) noexcept {
     std::lock_guard lock(m_connectionMutex);
     std::error_code ignored;
     if (m_connection.connect(ignored))
-        m_scripts.run(
-            m_connection, LeaseScriptRunner::Script::release,
-            {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
-            ignored);
+        m_scripts.run(m_connection, LeaseScriptRunner::Script::release,
+                      {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())},
+                      ignored);
 }
 
 bool LeaseEngine::fail_wrong_type(std::error_code& ec, std::string_view type) noexcept {
@@ -369,8 +371,7 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
         if (m_connection.connect(ec))
             reply = m_scripts.run(
                 m_connection, LeaseScriptRunner::Script::release,
-                {"3", m_key, m_signalKey, m_ownerKey, token, std::to_string(signal_ttl.count())},
-                ec);
+                {"2", m_key, m_signalKey, token, std::to_string(signal_ttl.count())}, ec);
         if (ec && !expired) {
             m_lastError = m_connection.last_error() +
                           " (the key stays until its TTL ends unless another release succeeds)";
@@ -413,7 +414,7 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
         std::lock_guard lock(m_connectionMutex);
         if (m_connection.connect(ec))
             reply = m_scripts.run(m_connection, LeaseScriptRunner::Script::extend,
-                                  {"2", m_key, m_ownerKey, token, std::to_string(ttl.count())}, ec);
+                                  {"1", m_key, token, std::to_string(ttl.count())}, ec);
         if (ec) {
             m_lastError = m_connection.last_error();
             return false;
@@ -495,9 +496,9 @@ void LeaseEngine::renew_loop() noexcept {
         {
             std::lock_guard connectionLock(m_connectionMutex);
             if (m_connection.connect(ec))
-                reply = m_scripts.run(
-                    m_connection, LeaseScriptRunner::Script::extend,
-                    {"2", m_key, m_ownerKey, token, std::to_string(m_options.ttl.count())}, ec);
+                reply =
+                    m_scripts.run(m_connection, LeaseScriptRunner::Script::extend,
+                                  {"1", m_key, token, std::to_string(m_options.ttl.count())}, ec);
         }
         lock.lock();
         if (!m_holding || m_generation != generation)

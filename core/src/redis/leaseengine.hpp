@@ -86,8 +86,7 @@ class LeaseEngine {
     const std::string m_printableKey;
     const std::string m_fencingKey;
     const std::string m_signalKey;
-    const std::string m_ownerKey; ///< `<key>:owner`: who holds it, for inspectors
-    const LeaseOwnerFacts m_owner;
+    const LeaseOwnerFacts m_owner; ///< named in every value (see lease_value())
     const RedisOptions m_redis;
     const LeaseOptions m_options;
 

@@ -1,6 +1,7 @@
 #include "leaseholderquery.hpp"
 
 #include "../printable.hpp"
+#include "leaseowner.hpp"
 
 #include <portalocker/exceptions.hpp>
 
@@ -39,6 +40,14 @@ LeaseHolderAnswer read_answer(std::vector<Reply>& replies, bool failed) {
     return answer;
 }
 
+// " (expires in N ms), fencing token F" for the end of describe_lease_holder()'s sentence.
+std::string ttl_and_fencing(const LeaseHolder& holder) {
+    return (holder.pttl.count() < 0
+                ? std::string(" (no TTL: it never expires)")
+                : " (expires in " + std::to_string(holder.pttl.count()) + " ms)") +
+           ", fencing token " + std::to_string(holder.fencing);
+}
+
 } // namespace
 
 LeaseHolderAnswer query_lease_holder(Connection& connection, const std::string& key,
@@ -71,16 +80,21 @@ LeaseHolderAnswer query_lease_holder(Connection& connection, const std::string& 
 }
 
 std::string describe_lease_holder(const LeaseHolder& holder) {
+    // A RedisLease names its holder in its value: say who, and the token's digits.
+    if (auto value = holder.token_complete() ? parse_lease_value(holder.token) : std::nullopt) {
+        std::string who = "held by pid " + value->owner.pid;
+        if (!value->owner.program.empty())
+            who += " " + detail::printable_text(value->owner.program, 64);
+        if (!value->owner.host.empty())
+            who += " on " + detail::printable_text(value->owner.host, 128);
+        return who + " (token " + value->token_hex + ")" + ttl_and_fencing(holder);
+    }
     constexpr std::size_t shownTokenBytes = 128;
     std::string token =
         detail::printable_text(std::string_view(holder.token).substr(0, shownTokenBytes));
     if (holder.token_size > shownTokenBytes)
         token += "... (" + std::to_string(holder.token_size) + " bytes)";
-    return "held by token " + token +
-           (holder.pttl.count() < 0
-                ? std::string(" (no TTL: it never expires)")
-                : " (expires in " + std::to_string(holder.pttl.count()) + " ms)") +
-           ", fencing token " + std::to_string(holder.fencing);
+    return "held by token " + token + ttl_and_fencing(holder);
 }
 
 std::string wrong_type_message(std::string_view printable_key, std::string_view address,

@@ -1,7 +1,9 @@
 #include "leaseowner.hpp"
 
+#include "../hexdigits.hpp"
 #include "../processname.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits.h>
 #include <unistd.h>
@@ -20,7 +22,112 @@ std::string name_safe(std::string_view text) {
     return safe;
 }
 
+// lease_value()'s escape: what would split a word, start an escape or hide in a terminal.
+bool needs_escape(unsigned char c) {
+    return c <= ' ' || c == '%' || c == 0x7f;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    out += ' ';
+    out += name;
+    out += '=';
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (needs_escape(byte)) {
+            out += '%';
+            out += digits[byte >> 4];
+            out += digits[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+}
+
+std::optional<std::string> unescape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size())
+            return std::nullopt;
+        const int high = detail::hex_value(text[i + 1]);
+        const int low = detail::hex_value(text[i + 2]);
+        if (high < 0 || low < 0)
+            return std::nullopt;
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return out;
+}
+
+std::optional<long long> positive_number(std::string_view digits, bool allowZero) {
+    long long number = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+        number < (allowZero ? 0 : 1))
+        return std::nullopt;
+    return number;
+}
+
+bool is_token_hex(std::string_view text) {
+    return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
 } // namespace
+
+std::string lease_value(std::string_view token_hex, const LeaseOwnerFacts& owner,
+                        long long since_ms) {
+    std::string value(token_hex);
+    append_field(value, "host", owner.host);
+    append_field(value, "pid", owner.pid);
+    append_field(value, "program", owner.program);
+    append_field(value, "since", std::to_string(since_ms));
+    return value;
+}
+
+std::optional<LeaseValue> parse_lease_value(std::string_view value) {
+    if (value.size() < 33 || !is_token_hex(value.substr(0, 32)) || value[32] != ' ')
+        return std::nullopt;
+    LeaseValue parsed;
+    parsed.token_hex = std::string(value.substr(0, 32));
+    bool havePid = false;
+    std::string_view rest = value.substr(33);
+    while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        const std::string_view word = rest.substr(0, space);
+        rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+        const auto equals = word.find('=');
+        if (equals == std::string_view::npos || equals == 0)
+            return std::nullopt;
+        auto text = unescape(word.substr(equals + 1));
+        if (!text)
+            return std::nullopt;
+        const std::string_view name = word.substr(0, equals);
+        if (name == "host") {
+            parsed.owner.host = std::move(*text);
+        } else if (name == "program") {
+            parsed.owner.program = std::move(*text);
+        } else if (name == "pid") {
+            if (!positive_number(*text, false))
+                return std::nullopt;
+            parsed.owner.pid = std::move(*text);
+            havePid = true;
+        } else if (name == "since") {
+            parsed.since_ms = positive_number(*text, true);
+            if (!parsed.since_ms)
+                return std::nullopt;
+        }
+    }
+    if (!havePid)
+        return std::nullopt;
+    return parsed;
+}
 
 LeaseOwnerFacts current_lease_owner() {
     LeaseOwnerFacts owner;

@@ -38,7 +38,7 @@ std::error_code moved_from() {
     throw LockException(moved_from(), "use of a moved-from RedisLease");
 }
 
-// A lease's scripts touch its key, `<key>:fencing`, `<key>:owner` and `<key>:signal`: on a
+// A lease's scripts touch its key, `<key>:fencing` and `<key>:signal`: on a
 // Redis Cluster those must share one hash slot, which they do when the key carries a hash tag
 // ("{orders}", "jobs:{42}"), since the suffixes leave the tag as it is. Keys are not renamed
 // behind the caller's back: single-node deployments and other clients keep their names.
@@ -50,8 +50,8 @@ std::string refuse_untagged_on_cluster(std::string key, const RedisOptions& redi
                                 detail::printable_text(redis.address(), 256) +
                                 ": its key needs a hash tag, such as '{" +
                                 detail::printable_text(key, 256) +
-                                "}', so that the key, its fencing counter, owner hash and "
-                                "signal list share one hash slot");
+                                "}', so that the key, its fencing counter and signal list "
+                                "share one hash slot");
     return key;
 }
 

@@ -41,9 +41,9 @@ struct RedisStringFacts {
 /// "owner", ...).
 std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& facts);
 
-/// True when the 32-hex value could be a portalocker lease, so the scanner should look for
-/// `<key>:fencing` before deciding (recognise_string_lock with has_fencing_counter unset
-/// answers node-redlock/redis-py for now).
+/// True when the value could be a portalocker lease (a bare 32-hex token, or one followed by
+/// a space and its holder), so the scanner should read `<key>:fencing` (a bare token with
+/// has_fencing_counter unset is taken for node-redlock/redis-py for now).
 bool needs_fencing_check(std::string_view value) noexcept;
 
 /// What a hash key is: Redisson when every field is `<uuid>:<threadId>` with an integer
@@ -56,6 +56,11 @@ recognise_hash_lock(std::string_view key,
 /// Decodes a 32-hex-digit version-1 UUID (redis-py's `uuid1().hex`); nullopt when the
 /// digits are not a version-1, RFC 4122 UUID.
 std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept;
+
+/// The holder a RedisLease names in its key's value (`<32 hex> host=H pid=P program=NAME
+/// since=MS`, see RedisLease); nullopt for any other value, including a bare 32-hex token
+/// (older versions published the holder in the hash `<key>:owner` instead).
+std::optional<RedisLeaseOwner> decode_lease_value(std::string_view value);
 
 /// Decodes a Redisson owner field `<uuid>:<threadId>` and its count.
 std::optional<RedissonOwner> decode_redisson_field(std::string_view field, std::string_view count);
@@ -71,7 +76,8 @@ std::optional<std::int64_t> parse_redis_integer(std::string_view text) noexcept;
 std::string lease_fencing_key(std::string_view key);
 /// RedisLease's release-signal list `<key>:signal`.
 std::string lease_signal_key(std::string_view key);
-/// `<key>:owner`: the hash in which a RedisLease publishes its holder (host, pid, program).
+/// `<key>:owner`: the hash in which older versions of RedisLease published their holder
+/// (fields token, host, pid, program, since); the key's value names it now.
 std::string lease_owner_key(std::string_view key);
 /// The lock key of a RedisLease fencing counter name (`X:fencing` -> X), or nullopt.
 std::optional<std::string> lock_key_of_fencing_counter(std::string_view key);

@@ -74,9 +74,10 @@ struct RedisClient {
     long long idle_seconds = 0; ///< since its last command
 };
 
-/// What a portalocker RedisLease publishes about its holder beside its key: the hash
-/// `<key>:owner` (fields token, host, pid, program, since), written in the same step as the
-/// grant and expiring with the lease. Only taken when its token is the lease's.
+/// What a portalocker RedisLease publishes about its holder: in the key's value after the
+/// token (see decode_lease_value()), or, from older versions, in the hash `<key>:owner`
+/// (fields token, host, pid, program, since) beside a bare token, taken only when its token
+/// is the lease's. Both are written with the grant and expire with it.
 struct RedisLeaseOwner {
     std::string host;
     long long pid = 0;

@@ -235,12 +235,20 @@ bool KeyInspector::examine_hashes(const std::vector<Candidate>& hashes,
 bool KeyInspector::read_lease_owners(std::error_code& ec) {
     std::vector<std::size_t> leases;
     std::vector<redis::Command> commands;
-    for (std::size_t i = 0; i < m_locks.size(); ++i)
-        if (m_locks[i].convention == RedisConvention::portalocker_lease) {
+    for (std::size_t i = 0; i < m_locks.size(); ++i) {
+        if (m_locks[i].convention != RedisConvention::portalocker_lease)
+            continue;
+        RedisLockRecord& record = m_locks[i];
+        // A lease names its holder in its value; only older versions need the owner hash.
+        if (auto owner = decode_lease_value(record.token); owner && record.token_complete) {
+            record.lease_owner = std::move(*owner);
+            record.holder_note = "named by the holder in the key's value";
+        } else {
             leases.push_back(i);
-            commands.push_back({"HMGET", lease_owner_key(m_locks[i].key), "token", "host", "pid",
-                                "program", "since"});
+            commands.push_back(
+                {"HMGET", lease_owner_key(record.key), "token", "host", "pid", "program", "since"});
         }
+    }
     if (commands.empty())
         return true;
     std::vector<redis::Reply> replies = m_session.pipeline(commands, ec);

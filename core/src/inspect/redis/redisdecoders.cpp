@@ -2,7 +2,8 @@
 
 #include <portalocker/inspect/redisbytes.hpp>
 
-#include "../../hexdigits.hpp" // header-only: no link to the core's internals
+#include "../../hexdigits.hpp"
+#include "../../redis/leaseowner.hpp" // the lease value's format has one home: the writer's
 
 #include <algorithm>
 #include <array>
@@ -211,8 +212,24 @@ std::optional<RedissonOwner> decode_redisson_field(std::string_view field, std::
     return owner;
 }
 
+std::optional<RedisLeaseOwner> decode_lease_value(std::string_view value) {
+    auto parsed = redis::parse_lease_value(value);
+    if (!parsed)
+        return std::nullopt;
+    RedisLeaseOwner owner;
+    owner.host = std::move(parsed->owner.host);
+    owner.pid = parse_redis_integer(parsed->owner.pid).value_or(0);
+    owner.program = std::move(parsed->owner.program);
+    // Dates past the year 3000 are no clock reading (and would overflow the time point).
+    constexpr long long year3000Ms = 32'503'680'000'000;
+    if (parsed->since_ms && *parsed->since_ms < year3000Ms)
+        owner.since = TimePoint(std::chrono::milliseconds(*parsed->since_ms));
+    return owner;
+}
+
 bool needs_fencing_check(std::string_view value) noexcept {
-    return is_lower_hex(value, 32);
+    return is_lower_hex(value, 32) ||
+           (value.size() > 33 && value[32] == ' ' && is_lower_hex(value.substr(0, 32), 32));
 }
 
 std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& facts) {
@@ -231,6 +248,10 @@ std::optional<RedisRecognition> recognise_string_lock(const RedisStringFacts& fa
     if (key.starts_with(prl_prefix) && value.size() == 24 && decoded && decoded->size() == 18)
         return make(RedisConvention::python_redis_lock, RedisConfidence::high,
                     "key 'lock:NAME' holding base64 of 18 bytes (python-redis-lock's id), " + ttl);
+    if (auto owner = decode_lease_value(value))
+        return make(RedisConvention::portalocker_lease, RedisConfidence::certain,
+                    "token naming its holder (pid " + std::to_string(owner->pid) +
+                        ") as portalocker RedisLease writes it, " + ttl);
     if (is_lower_hex(value, 32)) {
         if (facts.has_fencing_counter.value_or(false))
             return make(RedisConvention::portalocker_lease, RedisConfidence::certain,

@@ -189,7 +189,11 @@ std::string RedisLockRecord::owner_summary() const {
             text += " since " + utc_seconds(*lease_owner->since);
         text += ", token ";
     }
-    text += short_token(token_printable);
+    // A lease value names its holder after the token (shown above): the digits say which grant.
+    if (lease_owner && token_printable.size() > 32 && token_printable[32] == ' ')
+        text += token_printable.substr(0, 32);
+    else
+        text += short_token(token_printable);
     if (!token_complete)
         text += " (" + std::to_string(value_size) + " bytes, not read whole)";
     if (uuid1)

@@ -86,7 +86,8 @@ void RedisReleaser::Impl::release_key(RedisSession& session, const RedisLockReco
                                   : detail::release_scripts::compare_and_delete_string;
     std::error_code ec;
     redis::Command eval{"EVAL", script, "1", seen.key, seen.token};
-    if (seen.convention == RedisConvention::portalocker_lease) // its owner hash goes with it
+    // An owner hash (older RedisLease versions) goes with its lease.
+    if (seen.convention == RedisConvention::portalocker_lease)
         eval = {"EVAL", script, "2", seen.key, lease_owner_key(seen.key), seen.token};
     redis::Reply reply = session.command(eval, ec);
     if (ec) {
