@@ -320,6 +320,11 @@ class TestRedisInspectDecoders : public QObject {
         // A date no clock gives is not taken as one.
         decoded = decode_lease_value(t + " pid=7 since=99999999999999999");
         QVERIFY(decoded && !decoded->since);
+        // Found by the fuzzer: the year 2508 overflowed the clock's nanoseconds.
+        decoded = decode_lease_value(t + " pid=7 since=17000000001232");
+        QVERIFY(decoded && !decoded->since);
+        QVERIFY(time_of_epoch_ms(1700000000000));
+        QVERIFY(!time_of_epoch_ms(-1));
     }
 
     void largeValueIsNeverAToken() {

@@ -57,6 +57,10 @@ recognise_hash_lock(std::string_view key,
 /// digits are not a version-1, RFC 4122 UUID.
 std::optional<Uuid1Info> decode_uuid1_hex(std::string_view token) noexcept;
 
+/// A time in milliseconds since the epoch as a holder wrote it; nullopt when negative or past
+/// the year 2200 (no clock reading, and the time point could not hold it).
+std::optional<TimePoint> time_of_epoch_ms(std::int64_t ms) noexcept;
+
 /// The holder a RedisLease names in its key's value (`<32 hex> host=H pid=P program=NAME
 /// since=MS`, see RedisLease); nullopt for any other value, including a bare 32-hex token
 /// (older versions published the holder in the hash `<key>:owner` instead).

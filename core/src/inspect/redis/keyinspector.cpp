@@ -274,7 +274,7 @@ bool KeyInspector::read_lease_owners(std::error_code& ec) {
         owner.pid = parse_redis_integer(fields.at(2).text).value_or(0);
         owner.program = fields.at(3).text;
         if (auto since = parse_redis_integer(fields.at(4).text))
-            owner.since = TimePoint(std::chrono::milliseconds(*since));
+            owner.since = time_of_epoch_ms(*since);
         record.lease_owner = std::move(owner);
         record.holder_note = "published by the holder beside the key ('" +
                              printable_bytes(lease_owner_key(record.key)) + "')";
