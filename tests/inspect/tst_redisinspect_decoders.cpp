@@ -296,6 +296,10 @@ class TestRedisInspectDecoders : public QObject {
         QTest::newRow("no pid") << t + " host=a program=b since=1";
         QTest::newRow("pid zero") << t + " pid=0";
         QTest::newRow("pid not a number") << t + " pid=12x";
+        QTest::newRow("pid with a leading zero") << t + " pid=012"; // found by the fuzzer
+        QTest::newRow("pid with a sign") << t + " pid=+12";
+        QTest::newRow("pid past int") << t + " pid=2147483648";
+        QTest::newRow("since with a leading zero") << t + " pid=1 since=0170";
         QTest::newRow("since not a number") << t + " pid=1 since=-5";
         QTest::newRow("word without =") << t + " pid=1 junk";
         QTest::newRow("empty name") << t + " =1 pid=1";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <limits.h>
 #include <unistd.h>
 
@@ -64,11 +65,14 @@ std::optional<std::string> unescape(std::string_view text) {
     return out;
 }
 
-std::optional<long long> positive_number(std::string_view digits, bool allowZero) {
+// A number as std::to_string writes it (no sign, no leading zero), in [least, most]: one
+// text per number, so that what is read writes back the same.
+std::optional<long long> canonical_number(std::string_view digits, long long least,
+                                          long long most) {
     long long number = 0;
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
-        number < (allowZero ? 0 : 1))
+    if (digits.empty() || (digits.size() > 1 && digits.front() == '0') || error != std::errc() ||
+        end != digits.data() + digits.size() || number < least || number > most)
         return std::nullopt;
     return number;
 }
@@ -114,12 +118,12 @@ std::optional<LeaseValue> parse_lease_value(std::string_view value) {
         } else if (name == "program") {
             parsed.owner.program = std::move(*text);
         } else if (name == "pid") {
-            if (!positive_number(*text, false))
+            if (!canonical_number(*text, 1, std::numeric_limits<int>::max()))
                 return std::nullopt;
             parsed.owner.pid = std::move(*text);
             havePid = true;
         } else if (name == "since") {
-            parsed.since_ms = positive_number(*text, true);
+            parsed.since_ms = canonical_number(*text, 0, std::numeric_limits<long long>::max());
             if (!parsed.since_ms)
                 return std::nullopt;
         }

@@ -46,7 +46,8 @@ struct LeaseValue {
 };
 /// Reads a value made by lease_value(): nullopt unless it starts with 32 lowercase hex
 /// digits and a space, every word after it is `name=value` with valid escapes, and `pid` is
-/// there and a positive number. Unknown names are skipped (a later version may add some).
+/// there and a positive int. Numbers are read only as written by lease_value() (no sign, no
+/// leading zero). Unknown names are skipped (a later version may add some).
 std::optional<LeaseValue> parse_lease_value(std::string_view value);
 
 /// Host and pid of a name made by lease_client_name(); nullopt for any other name.
