@@ -119,7 +119,12 @@ Resolution resolve_async(const std::string& host, Deadline deadline, int cancel_
     gaicb* requests[1] = {&lookup->request};
     if (int status = getaddrinfo_a(GAI_NOWAIT, requests, 1, &notification); status != 0) {
         result.error = std::string("cannot resolve ") + host + ": " + gai_strerror(status);
-        lookup->let_go(2); // not queued: no notification
+        // Not queued; or (glibc out of memory for the notification) queued and never
+        // notified: freed unless glibc's thread is resolving into it right now, which then
+        // ends at no known time (the one case left to leak).
+        if (gai_error(&lookup->request) != EAI_INPROGRESS ||
+            gai_cancel(&lookup->request) != EAI_NOTCANCELED)
+            lookup->let_go(2);
         return result;
     }
     for (;;) {

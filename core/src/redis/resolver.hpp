@@ -22,9 +22,9 @@ struct Resolution {
 /// Ends by `deadline` (error set) or, when `cancel_fd` (if >= 0) becomes readable first, at
 /// once (cancelled set). With glibc on Linux the lookup runs asynchronously (getaddrinfo_a);
 /// one given up that glibc cannot cancel any more runs to its end in glibc's thread and is
-/// freed there, so nothing is leaked and the caller waits for nothing. Elsewhere, and in
-/// ThreadSanitizer builds, it is a plain getaddrinfo(): no deadline, and a cancel is only
-/// seen once it returns.
+/// freed there, so the caller waits for nothing and nothing is leaked (unless glibc runs out
+/// of memory for the notification: resolver.cpp). Elsewhere, and in ThreadSanitizer builds,
+/// it is a plain getaddrinfo(): no deadline, and a cancel is only seen once it returns.
 Resolution resolve_host(const std::string& host, Deadline deadline, int cancel_fd = -1);
 
 } // namespace portalocker::redis
