@@ -1,9 +1,10 @@
 // The real lockscope program quits promptly (issue 11: "quit in under 0.5 s") while it has
 // everything in flight an operator's session has: held and contended file locks, a healthy
-// Redis server, a Redis server frozen with SIGSTOP (its scan sits in a one-minute timeout) and a
-// remote host whose ssh never answers. The window is closed the way an operator closes it
-// (lockscope --screenshot closes it after saving); the time from then until the process has exited
-// is measured and printed.
+// Redis server, a Redis server frozen with SIGSTOP (its scan sits in a one-minute timeout), a
+// Redis server reached through an ssh that never answers (its scan sits in the tunnel's ssh,
+// one-minute connect timeout) and a remote host whose ssh never answers. The window is closed the
+// way an operator closes it (lockscope --screenshot closes it after saving); the time from then
+// until the process has exited is measured and printed.
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -57,6 +58,11 @@ void TestUiQuit::quitsPromptly() {
             config.commandTimeoutMs = 60000;
             connections << config;
         }
+        RedisConnectionConfig tunnelled = connections.constFirst();
+        tunnelled.id = u"tunnelled"_s;
+        tunnelled.name = tunnelled.id;
+        tunnelled.sshDestination = u"never-answers.invalid"_s;
+        connections << tunnelled;
         settings.setConnections(connections, {});
         settings.setValue(u"hosts/destinations"_s, "never-answers.invalid");
         settings.sync();
@@ -65,7 +71,8 @@ void TestUiQuit::quitsPromptly() {
 
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    // An ssh that never connects (exec: the agent is this very process, nothing left behind).
+    // An ssh that never connects (exec: the agent, or the Redis tunnel's ssh, is this very
+    // process, nothing left behind).
     environment.insert(u"LOCKSCOPE_SSH_COMMAND"_s, u"exec sleep 600 #"_s);
     process.setProcessEnvironment(environment);
     process.start(program, {u"--settings"_s, directory.filePath(u"settings.ini"_s),
