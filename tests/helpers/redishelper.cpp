@@ -23,17 +23,23 @@
 //       resolv.conf names 127.0.0.1 and it may bind port 53: a namespace of the test's own),
 //       so that a lookup of the URL's host name hangs in the real resolver, and prints
 //       "LOOKUP <exit status of `timeout 1 getent hosts HOST`>" (124 when it hangs) first.
+//
+//   redishelper silent-dns
+//       Binds UDP 127.0.0.1:53 as above, prints "LISTENING" and never answers; ends with its
+//       parent (PR_SET_PDEATHSIG), e.g. a program the same shell execs after starting it.
 
 #include <portalocker/portalocker.hpp>
 #include <portalocker/rediscancel.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -233,21 +239,40 @@ int stress(const Arguments& arguments) {
     return 0;
 }
 
+// A nameserver on UDP 127.0.0.1:53 that never answers: the socket is left open and unread,
+// so queries arrive and are never answered (nor refused). False, with an ERROR line, when it
+// cannot be bound.
+bool bindSilentDns() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(53);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address)) {
+        say(std::string("ERROR cannot bind UDP 127.0.0.1:53: ") + std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+int silentDns() {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || !bindSilentDns())
+        return 2;
+    if (::getppid() == 1)
+        return 0; // the parent is gone already
+    say("LISTENING");
+    for (;;)
+        ::pause();
+}
+
 int cancelConnect(int argc, char** argv) {
     if (argc < 5 || std::string(argv[3]) != "--after")
         return -1;
     const milliseconds after(std::stoll(argv[4]));
     if (argc > 5 && std::string(argv[5]) == "--silent-dns") {
-        const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(53);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address)) {
-            say(std::string("ERROR cannot bind UDP 127.0.0.1:53: ") + std::strerror(errno));
+        if (!bindSilentDns())
             return 2;
-        }
-        // Left open and unread: queries arrive and are never answered. `getent hosts` shows
+        // `getent hosts` shows
         // that a lookup of the URL's host hangs here (124: ended by timeout, not failed).
         const std::string url = argv[2];
         const std::string host = url.substr(8, url.rfind(':') - 8); // redis://HOST:PORT
@@ -296,7 +321,8 @@ int usage() {
     std::fputs("usage: redishelper channel|lease NAME --url URL [options]\n"
                "       redishelper stress channel|lease NAME --url URL --iterations N "
                "--marker PATH [--fencing-log PATH]\n"
-               "       redishelper cancel-connect URL --after MS [--silent-dns]\n",
+               "       redishelper cancel-connect URL --after MS [--silent-dns]\n"
+               "       redishelper silent-dns\n",
                stderr);
     return 2;
 }
@@ -306,6 +332,8 @@ int usage() {
 int main(int argc, char** argv) {
     if (argc < 2)
         return usage();
+    if (std::string(argv[1]) == "silent-dns")
+        return silentDns();
     if (std::string(argv[1]) == "cancel-connect") {
         const int status = cancelConnect(argc, argv);
         return status < 0 ? usage() : status;
