@@ -14,12 +14,34 @@
 //       N times: lock, create PATH exclusively (O_EXCL: another holder inside the critical
 //       section makes it fail), append the fencing token to the log (lease), unlock.
 //       Prints "DONE" (exit 0), "VIOLATION ..." (exit 3) or "ERROR ..." (exit 2).
+//
+//   redishelper cancel-connect URL --after MS [--silent-dns]
+//       Acquires a lease at URL with a one-minute connect timeout and fires its CancelSignal
+//       MS after the start. Prints "CANCELLED <ms from the cancel to the end> <message>"
+//       (exit 0), or "ENDED <message>" (exit 1) when the acquisition ended otherwise. With
+//       --silent-dns it first binds UDP 127.0.0.1:53 and never answers on it (run it where
+//       resolv.conf names 127.0.0.1 and it may bind port 53: a namespace of the test's own),
+//       so that a lookup of the URL's host name hangs in the real resolver, and prints
+//       "LOOKUP <exit status of `timeout 1 getent hosts HOST`>" (124 when it hangs) first.
+//
+//   redishelper silent-dns
+//       Binds UDP 127.0.0.1:53 as above, prints "LISTENING" and never answers; ends with its
+//       parent (PR_SET_PDEATHSIG), e.g. a program the same shell execs after starting it.
 
 #include <portalocker/portalocker.hpp>
+#include <portalocker/rediscancel.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
@@ -217,10 +239,90 @@ int stress(const Arguments& arguments) {
     return 0;
 }
 
+// A nameserver on UDP 127.0.0.1:53 that never answers: the socket is left open and unread,
+// so queries arrive and are never answered (nor refused). False, with an ERROR line, when it
+// cannot be bound.
+bool bindSilentDns() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(53);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address)) {
+        say(std::string("ERROR cannot bind UDP 127.0.0.1:53: ") + std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+int silentDns() {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || !bindSilentDns())
+        return 2;
+    if (::getppid() == 1)
+        return 0; // the parent is gone already
+    say("LISTENING");
+    for (;;)
+        ::pause();
+}
+
+int cancelConnect(int argc, char** argv) {
+    if (argc < 5 || std::string(argv[3]) != "--after")
+        return -1;
+    const milliseconds after(std::stoll(argv[4]));
+    if (argc > 5 && std::string(argv[5]) == "--silent-dns") {
+        if (!bindSilentDns())
+            return 2;
+        // `getent hosts` shows
+        // that a lookup of the URL's host hangs here (124: ended by timeout, not failed).
+        const std::string url = argv[2];
+        const std::string host = url.substr(8, url.rfind(':') - 8); // redis://HOST:PORT
+        const int status =
+            std::system(("timeout 1 getent hosts '" + host + "' >/dev/null").c_str());
+        say("LOOKUP " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+    }
+    try {
+        auto options = portalocker::RedisOptions::from_url(argv[2]);
+        options.connect_timeout = seconds(60);
+        auto cancel = std::make_shared<portalocker::redis::CancelSignal>();
+        portalocker::LeaseOptions leaseOptions;
+        leaseOptions.timeout = seconds(60);
+        leaseOptions.cancel = cancel;
+        portalocker::RedisLease lease("cancel-connect", options, leaseOptions);
+        steady_clock::time_point cancelledAt{};
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(after);
+            cancelledAt = steady_clock::now();
+            cancel->cancel();
+        });
+        std::string message = "acquired";
+        bool cancelled = false;
+        try {
+            lease.lock();
+        } catch (const portalocker::LockException& error) {
+            cancelled = error.code() == portalocker::errc::cancelled;
+            message = error.what();
+        }
+        const auto ended = steady_clock::now();
+        canceller.join(); // cancelledAt is read after it
+        if (!cancelled) {
+            say("ENDED " + message);
+            return 1;
+        }
+        const auto took = duration_cast<milliseconds>(ended - cancelledAt).count();
+        say("CANCELLED " + std::to_string(took) + ' ' + message);
+        return 0;
+    } catch (const std::exception& error) {
+        say(std::string("ERROR ") + error.what());
+        return 2;
+    }
+}
+
 int usage() {
     std::fputs("usage: redishelper channel|lease NAME --url URL [options]\n"
                "       redishelper stress channel|lease NAME --url URL --iterations N "
-               "--marker PATH [--fencing-log PATH]\n",
+               "--marker PATH [--fencing-log PATH]\n"
+               "       redishelper cancel-connect URL --after MS [--silent-dns]\n"
+               "       redishelper silent-dns\n",
                stderr);
     return 2;
 }
@@ -230,6 +332,12 @@ int usage() {
 int main(int argc, char** argv) {
     if (argc < 2)
         return usage();
+    if (std::string(argv[1]) == "silent-dns")
+        return silentDns();
+    if (std::string(argv[1]) == "cancel-connect") {
+        const int status = cancelConnect(argc, argv);
+        return status < 0 ? usage() : status;
+    }
     const bool stressMode = std::string(argv[1]) == "stress";
     auto arguments = parse(argc, argv, stressMode ? 2 : 1);
     if (!arguments || (stressMode && arguments->marker.empty()))

@@ -4,6 +4,8 @@
 // reset. Against a redis-server frozen with SIGSTOP (long timeouts), cancel ends the stuck
 // connect/login of an acquisition at once, and a stop request ends a RedisScanner's scan or
 // key inspection waiting for the frozen server's reply, and a RedisReleaser's release.
+// A cancel also ends a host name lookup that never gets an answer (a resolver in a namespace
+// of the test's own).
 
 #include <portalocker/inspect/auditlog.hpp>
 #include <portalocker/inspect/redisrelease.hpp>
@@ -15,6 +17,7 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QScopeGuard>
 #include <QTest>
@@ -36,6 +39,20 @@ using portalocker::redis::CancelSignal;
 using testsupport::ChildProcess;
 
 namespace {
+
+// ThreadSanitizer builds resolve host names synchronously (core/src/redis/resolver.cpp): a
+// cancel there is seen only once the lookup returns.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool synchronousLookup = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool synchronousLookup = true;
+#else
+constexpr bool synchronousLookup = false;
+#endif
+#else
+constexpr bool synchronousLookup = false;
+#endif
 
 // How long the waits are given: far beyond every bound the test checks, so only the cancel can
 // end them in time.
@@ -247,6 +264,55 @@ class TestRedisCancel : public QObject {
             *cancel, 300ms, [&] { lock.lock(); }, code);
         QCOMPARE(code, std::error_code(portalocker::errc::cancelled));
         QVERIFY2(took < testsupport::timeBound(1000), qPrintable(QString::number(took)));
+    }
+
+    void cancelDuringHostLookup() {
+        // A host name lookup that never gets an answer, in the real resolver: the helper runs
+        // in a user, mount and network namespace of its own whose resolv.conf names a
+        // nameserver on 127.0.0.1 that the helper binds and never answers (nsswitch: dns
+        // only). First `getent hosts` (run by the helper once it listens) proves the lookup
+        // hangs there; then the helper's acquisition (one-minute connect timeout) is
+        // cancelled 500 ms into it and must end at once with errc::cancelled.
+        // Without a cancellable lookup it would end only at the connect timeout.
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        QFile resolv(directory.filePath(u"resolv.conf"_s));
+        QVERIFY(resolv.open(QIODevice::WriteOnly));
+        // The resolver's own timeout: long, but short under ThreadSanitizer, whose synchronous
+        // lookup ends only by it (the cancel then comes into effect as the lookup returns).
+        resolv.write(synchronousLookup ? "nameserver 127.0.0.1\noptions timeout:2 attempts:1\n"
+                                       : "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n");
+        resolv.close();
+        QFile nsswitch(directory.filePath(u"nsswitch.conf"_s));
+        QVERIFY(nsswitch.open(QIODevice::WriteOnly));
+        nsswitch.write("hosts: dns\n");
+        nsswitch.close();
+        const QString host = u"lookup.lockscope-test.example"_s;
+        // (No raw string literal: moc does not read them.)
+        const QString script = u"set -e\n"
+                               u"ip link set lo up\n"
+                               u"mount --bind \"$1\" /etc/resolv.conf\n"
+                               u"mount --bind \"$2\" /etc/nsswitch.conf\n"
+                               u"exec \"$3\" cancel-connect \"redis://$4:6379\" --after 500 "
+                               u"--silent-dns\n"_s;
+        ChildProcess child;
+        QVERIFY(
+            child.start(u"unshare"_s,
+                        {u"--user"_s, u"--map-root-user"_s, u"--mount"_s, u"--net"_s, u"/bin/sh"_s,
+                         u"-c"_s, script, u"lookup"_s, resolv.fileName(), nsswitch.fileName(),
+                         testsupport::programPath("LOCKSCOPE_REDISHELPER"), host}));
+        // 124: timeout ended it (nothing answers, and nothing fails either).
+        const QString control = child.readLine(int(testsupport::timeBound(5000)));
+        QVERIFY2(control == u"LOOKUP 124"_s,
+                 qPrintable(control + u" / "_s + child.standardError()));
+        const QString line = child.readLine(int(testsupport::timeBound(5000)));
+        QVERIFY2(line.startsWith(u"CANCELLED "_s),
+                 qPrintable(line + u" / "_s + child.standardError()));
+        const qint64 took = line.section(u' ', 1, 1).toLongLong();
+        QVERIFY2(took < testsupport::timeBound(synchronousLookup ? 3500 : 1000), qPrintable(line));
+        QVERIFY2(line.contains(u"was cancelled (Redis at "_s + host + u":6379)"_s),
+                 qPrintable(line));
+        QCOMPARE(child.waitForExit(int(testsupport::timeBound(5000))), 0);
     }
 
     void stopScanAgainstFrozenServer() {

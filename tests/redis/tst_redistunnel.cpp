@@ -14,6 +14,7 @@
 #include "connection.hpp"
 
 #include <portalocker/exceptions.hpp>
+#include <portalocker/rediscancel.hpp>
 #include <portalocker/redislease.hpp>
 #include <portalocker/redisprobe.hpp>
 
@@ -107,6 +108,63 @@ QString socketDirectory(qint64 master) {
     if (at < 0 || at + 1 >= arguments.size())
         return {};
     return QFileInfo(QString::fromLocal8Bit(arguments[at + 1])).path();
+}
+
+// A TCP port on 127.0.0.1 that accepts connections (the kernel does, into the backlog) and
+// never answers: a hung bastion, or a hung server behind one. Closed with the object.
+class SilentPort {
+  public:
+    SilentPort() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) ||
+            ::listen(m_fd, 8) ||
+            ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length))
+            return;
+        m_port = ntohs(address.sin_port);
+    }
+    ~SilentPort() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    SilentPort(const SilentPort&) = delete;
+    SilentPort& operator=(const SilentPort&) = delete;
+    int port() const { return m_port; } ///< 0 when it could not be set up
+
+  private:
+    int m_fd = -1;
+    int m_port = 0;
+};
+
+struct CancelledConnect {
+    std::error_code ec;
+    std::string message;
+    qint64 tookAfterCancel = -1; // ms
+};
+
+// Connects with `options` on another thread and fires the connection's cancel signal after
+// `settle`.
+CancelledConnect connectAndCancel(const RedisOptions& options, std::chrono::milliseconds settle) {
+    portalocker::redis::CancelSignal cancel;
+    Connection connection(options);
+    connection.set_cancel(&cancel);
+    CancelledConnect result;
+    std::thread connecting([&] {
+        if (connection.connect(result.ec))
+            result.message = "connected";
+        else
+            result.message = connection.last_error();
+    });
+    std::this_thread::sleep_for(settle);
+    QElapsedTimer sinceCancel;
+    sinceCancel.start();
+    cancel.cancel();
+    connecting.join();
+    result.tookAfterCancel = sinceCancel.elapsed();
+    return result;
 }
 
 // The logins sshd accepted so far.
@@ -439,6 +497,45 @@ class TestRedisTunnel : public QObject {
                          error.find("ssh ssh://127.0.0.1:") != std::string::npos;
         QVERIFY2(ours || ssh, error.c_str());
         qInfo("%s", connection.last_error().c_str());
+    }
+
+    void cancelWhileTheTunnelWaitsForRedis() {
+        // The tunnel is up (the shared login is there already), but the server behind it
+        // never answers the tunnel's first PING (SshTunnel::confirm): a cancel ends the
+        // connect at once, not at its (long) connect timeout, and leaves no ssh behind.
+        Connection keeper(tunnelled(m_server)); // keeps the shared login logged in
+        std::error_code ec;
+        QVERIFY2(keeper.connect(ec), keeper.last_error().c_str());
+        SilentPort silent;
+        QVERIFY(silent.port() > 0);
+        RedisOptions options = tunnelled(m_server);
+        options.host = "127.0.0.1";
+        options.port = silent.port();
+        options.connect_timeout = std::chrono::milliseconds(testsupport::timeBound(30000));
+        const CancelledConnect result = connectAndCancel(options, 700ms);
+        QVERIFY2(result.ec == make_error_code(errc::cancelled), result.message.c_str());
+        QVERIFY2(result.message.find("through ssh bastion was cancelled") != std::string::npos,
+                 result.message.c_str());
+        QVERIFY2(result.tookAfterCancel < testsupport::timeBound(1000),
+                 qPrintable(QString::number(result.tookAfterCancel)));
+        // The keeper's channel only (a killed ssh may take ssh a moment to be gone).
+        QTRY_COMPARE_WITH_TIMEOUT(channels(processesMentioning(marker())).size(), qsizetype(1),
+                                  int(testsupport::timeBound(2000)));
+    }
+
+    void cancelWhileSshLogsIn() {
+        // A bastion that accepts the TCP connection and then says nothing: the shared login
+        // (SshMaster) hangs. A cancel ends the connect at once and ends that login.
+        SilentPort silent;
+        QVERIFY(silent.port() > 0);
+        RedisOptions options = tunnelled(m_server);
+        options.ssh_destination = "ssh://127.0.0.1:" + std::to_string(silent.port());
+        options.connect_timeout = std::chrono::milliseconds(testsupport::timeBound(30000));
+        const CancelledConnect result = connectAndCancel(options, 500ms);
+        QVERIFY2(result.ec == make_error_code(errc::cancelled), result.message.c_str());
+        QVERIFY2(result.message.find("was cancelled") != std::string::npos, result.message.c_str());
+        QVERIFY2(result.tookAfterCancel < testsupport::timeBound(1000),
+                 qPrintable(QString::number(result.tookAfterCancel)));
     }
 
     void invalidDestinationsAreRefused() {

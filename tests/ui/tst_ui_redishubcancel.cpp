@@ -1,7 +1,8 @@
 // RedisHub cancels a scan stuck in a frozen server's reply (SIGSTOP, one-minute timeouts)
 // instead of abandoning it: when its connection is removed, when it is edited, and when the
 // hub ends (the application quits), the scan's socket to that server is closed at once and
-// the hub's pool is joined.
+// the hub's pool is joined. So is a scan in an ssh tunnel's login to a bastion that never
+// answers.
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -13,11 +14,17 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -72,6 +79,7 @@ class TestUiRedisHubCancel : public QObject {
     void removingConnectionCancelsScan();
     void editingConnectionCancelsScan();
     void endingHubJoinsScans();
+    void endingHubJoinsScanInSshLogin();
 
   private:
     /// Adds the frozen server's connection and waits until its scan sits in the login; false
@@ -142,6 +150,31 @@ void TestUiRedisHubCancel::endingHubJoinsScans() {
     // Joined, not abandoned: the scan has ended by the time the hub is gone (an abandoned
     // one would keep its socket for the minute of its timeout).
     QCOMPARE(socketsTo(m_frozen->port()), 0);
+    QVERIFY2(elapsed < testsupport::timeBound(500), qPrintable(QString::number(elapsed)));
+}
+
+void TestUiRedisHubCancel::endingHubJoinsScanInSshLogin() {
+    // A connection through an ssh bastion that accepts the TCP connection and never says a
+    // word: the scan sits in the ssh login (one-minute connect timeout). Ending the hub
+    // cancels that too and joins the scan at once.
+    const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    QVERIFY(silent >= 0);
+    const auto closeSilent = qScopeGuard([&] { ::close(silent); });
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    QCOMPARE(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    QCOMPARE(::listen(silent, 8), 0); // never accepted, never answered
+    QCOMPARE(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    RedisConnectionConfig config = frozenConfig(*m_frozen);
+    config.sshDestination = u"ssh://127.0.0.1:%1"_s.arg(ntohs(address.sin_port));
+    m_hub->addConnection(config);
+    QTest::qWait(int(testsupport::timeBound(1000))); // ssh started, waiting for the banner
+    QElapsedTimer clock;
+    clock.start();
+    m_hub.reset();
+    const qint64 elapsed = clock.elapsed();
     QVERIFY2(elapsed < testsupport::timeBound(500), qPrintable(QString::number(elapsed)));
 }
 

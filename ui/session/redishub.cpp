@@ -14,13 +14,8 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QDeadlineTimer>
-#include <QMutex>
 #include <QThread>
 #include <QUuid>
-
-#include <algorithm>
-#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -30,53 +25,17 @@ namespace {
 // ("redis/<id>" and "redis/<id>/sentinel"): a connection has two secrets.
 const QString sentinelSuffix = u"/sentinel"_s;
 
-QMutex abandonedMutex;
-std::vector<QThreadPool*> abandonedPools;
-
-/// At the application's end: the abandoned pools whose scans have ended are joined, so no
-/// scan thread (and nothing it holds, e.g. OpenSSL's per-thread state) outlives the
-/// application object. A scan still in a phase that cannot be cancelled (see ~RedisHub())
-/// gets a short grace and is then left to the process's exit: quitting never waits for a
-/// server.
-void joinAbandonedPools() {
-    QMutexLocker locker(&abandonedMutex);
-    QDeadlineTimer grace(200);
-    for (QThreadPool* pool : abandonedPools)
-        if (pool->waitForDone(static_cast<int>(std::max<qint64>(0, grace.remainingTime()))))
-            delete pool;
-    abandonedPools.clear();
-}
-
-/// Keeps a scan pool whose scans outlived their hub until they end (deleted at a later
-/// abandonment once idle, or at the application's end). Only for the phases of a connect
-/// that cannot be cancelled (see ~RedisHub()).
-void abandonPool(QThreadPool* pool) {
-    // Its threads end as soon as their scan does instead of idling for the pool's expiry.
-    pool->setExpiryTimeout(0);
-    QMutexLocker locker(&abandonedMutex);
-    if (abandonedPools.empty())
-        qAddPostRoutine(joinAbandonedPools);
-    std::erase_if(abandonedPools, [](QThreadPool* old) {
-        if (old->activeThreadCount() > 0)
-            return false;
-        delete old;
-        return true;
-    });
-    abandonedPools.push_back(pool);
-}
-
 } // namespace
 
 RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
       m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
-      m_timeline(new RedisTimelineFeed(this)), m_pool(new QThreadPool),
-      m_scanIntervalMs(settings->redisScanIntervalMs()),
+      m_timeline(new RedisTimelineFeed(this)), m_scanIntervalMs(settings->redisScanIntervalMs()),
       m_stuckThresholdMs(settings->stuckThresholdMs()),
       m_auditLogPath(
           QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())),
       m_auditFollower(new AuditLogFollower(this)) {
-    m_pool->setMaxThreadCount(4);
+    m_pool.setMaxThreadCount(4);
     // A scan's rows go to the lock table and the timeline in one signal: the timeline's diff
     // waits for the table's merge, so that one event-loop turn does one slice of either.
     m_timeline->setYieldTo([locks = m_locks] { return locks->isMerging(); });
@@ -114,19 +73,12 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
 
 RedisHub::~RedisHub() {
     // Monitors stop their scans, and the stop fires each scan's cancel signal (see
-    // RedisScanOptions::stop): a scan ends at once, also one stuck in a frozen server's reply
-    // or TLS handshake, and its pool is joined here. Two phases of a connect cannot be
-    // cancelled yet: a host name lookup (glibc's getaddrinfo_a) and an ssh tunnel's first
-    // round trip (SshTunnel::confirm). A scan in one of them would hold quitting for up to its
-    // connect timeout, so it is left to end on its own (within that timeout) in its pool,
-    // which is kept alive until then: the scans own all they use (options and rows are
-    // copies).
+    // RedisScanOptions::stop): every wait of a scan watches it, the host name lookup and an
+    // ssh tunnel's login and first round trip included, so each scan ends at once and the
+    // pool is joined here.
     qDeleteAll(m_monitors);
     m_monitors.clear();
-    if (m_pool->waitForDone(250))
-        delete m_pool;
-    else
-        abandonPool(m_pool);
+    m_pool.waitForDone();
 }
 
 QList<RedisConnectionConfig> RedisHub::configs() const {
@@ -163,7 +115,7 @@ void RedisHub::start() {
 }
 
 RedisMonitor* RedisHub::createMonitor(const RedisConnectionConfig& config, bool startNow) {
-    auto* monitor = new RedisMonitor(config, m_pool, this);
+    auto* monitor = new RedisMonitor(config, &m_pool, this);
     monitor->setInterval(m_scanIntervalMs);
     monitor->setStuckThreshold(m_stuckThresholdMs);
     connect(monitor, &RedisMonitor::rowsReady, m_locks, &RedisLockModel::setConnectionRows);

@@ -80,9 +80,8 @@ class RedisHub : public QObject {
     RedisConnectionModel* m_connectionModel;
     RedisLockModel* m_locks;
     RedisTimelineFeed* m_timeline;
-    /// Owned; not a member by value: a scan in a phase that cannot be cancelled must not hold
-    /// quitting (see ~RedisHub()).
-    QThreadPool* m_pool;
+    /// The scans' threads; joined by ~RedisHub() once the monitors cancelled their scans.
+    QThreadPool m_pool;
     QList<RedisMonitor*> m_monitors;
     QStringList m_plainPasswordIds;
     /// Keychain reads still owed per connection (its password, its sentinels' password):

@@ -2,6 +2,7 @@
 
 #include "clusternodecheck.hpp"
 #include "clusterrouter.hpp"
+#include "connectionfailure.hpp"
 #include "dial.hpp"
 #include "readonlycommands.hpp"
 #include "sentinel.hpp"
@@ -103,47 +104,8 @@ bool Connection::fail(std::error_code& ec, std::error_code code, std::string mes
 }
 
 bool Connection::report(const StreamFailure& failure, std::error_code& ec) noexcept {
-    switch (failure.kind) {
-    case StreamFailure::Kind::send_timeout:
-        return fail(ec, make_error_code(errc::timeout),
-                    "Redis at " + printable_address() + " did not accept a command in time");
-    case StreamFailure::Kind::tls_expected:
-        return fail(ec, make_error_code(errc::tls_failed),
-                    "Redis at " + printable_address() +
-                        " answered with TLS: this port expects TLS (use rediss:// or --tls)");
-    case StreamFailure::Kind::malformed:
-        return fail(ec, make_error_code(errc::protocol_error),
-                    "malformed reply from Redis at " + printable_address() + ": " +
-                        detail::printable_text(failure.reason, 256));
-    case StreamFailure::Kind::out_of_memory:
-        return fail(ec, std::make_error_code(std::errc::not_enough_memory),
-                    "out of memory reading from Redis at " + printable_address());
-    case StreamFailure::Kind::cancelled:
-        return fail(ec, make_error_code(errc::cancelled),
-                    "cancelled while " + std::string(failure.what) + " (Redis at " +
-                        printable_address() + ")");
-    case StreamFailure::Kind::io:
-        break;
-    }
-    const std::string what(failure.what);
-    // Through an ssh tunnel, ssh's own message ("Connection to bastion closed by remote
-    // host") names the cause better than the closed socket does.
-    if (!failure.tunnel.empty())
-        return fail(ec, make_error_code(errc::connection_lost),
-                    "connection to Redis at " + printable_address() + " lost while " + what + ": " +
-                        failure.tunnel);
-    if (failure.code == errc::tls_failed)
-        return fail(ec, failure.code,
-                    "TLS with Redis at " + printable_address() + " failed while " + what + ": " +
-                        detail::printable_text(failure.reason, 512));
-    std::string text = failure.reason.empty() ? "connection closed by the server" : failure.reason;
-    // A TLS port drops a client that speaks plain RESP without a word.
-    if (!failure.answered && !failure.tls && failure.reason.empty())
-        text += " before it answered anything (if this port expects TLS, use rediss:// or "
-                "--tls)";
-    return fail(ec, make_error_code(errc::connection_lost),
-                "connection to Redis at " + printable_address() + " lost while " + what + ": " +
-                    detail::printable_text(text, 512));
+    ConnectionFailure described = ConnectionFailure::of_stream(failure, printable_address());
+    return fail(ec, described.code, std::move(described.message));
 }
 
 bool Connection::connect(std::error_code& ec, std::string_view client_name) noexcept {
@@ -383,38 +345,11 @@ Connection::ReadStatus Connection::read(Reply& reply, Deadline deadline, std::er
 
 bool Connection::check_reply(const Reply& reply, std::span<const std::string_view> argv,
                              std::error_code& ec) noexcept {
-    std::error_code code = classify_error_reply(reply);
-    if (!code)
+    if (!classify_error_reply(reply))
         return true;
-    // Server texts and user names can hold any byte (a key quoted in an error).
-    std::string name = command_name(argv);
-    std::string text = detail::printable_text(reply.text, 512);
-    std::string user = m_options.username.empty() ? "default" : m_options.username;
-    if (code == errc::acl_denied)
-        return fail(ec, code,
-                    "the Redis ACL at " + printable_address() + " does not allow user '" +
-                        detail::printable_text(user, 256) + "' to run " + name + ": " + text);
-    if (reply.error_kind() == "NOAUTH")
-        return fail(ec, code,
-                    "Redis at " + printable_address() + " requires a password (" + name +
-                        " refused): " + text);
-    const std::string_view kind = reply.error_kind();
-    if (kind == "MOVED" || kind == "ASK")
-        return fail(ec, code,
-                    name + " failed at Redis " + printable_address() + ": " + text +
-                        " (the server is a Redis Cluster node: connect with --cluster or "
-                        "cluster=1 to follow the cluster's redirections)");
-    if (kind == "CLUSTERDOWN")
-        return fail(ec, code,
-                    name + " failed at Redis " + printable_address() + ": " + text +
-                        " (the server is a Redis Cluster node, and the cluster cannot serve this "
-                        "slot now: no master serves it, or the cluster is down)");
-    if (kind == "CROSSSLOT")
-        return fail(ec, code,
-                    name + " failed at Redis " + printable_address() + ": " + text +
-                        " (on a Redis Cluster the keys of one command must share a hash slot: "
-                        "give them a common hash tag, such as {name})");
-    return fail(ec, code, name + " failed at Redis " + printable_address() + ": " + text);
+    ConnectionFailure described =
+        ConnectionFailure::of_reply(reply, argv, printable_address(), m_options.username);
+    return fail(ec, described.code, std::move(described.message));
 }
 
 Reply Connection::command(std::initializer_list<std::string_view> argv,

@@ -104,10 +104,14 @@ int connect_unix(const std::string& path, Deadline deadline, std::string& reason
 
 int connect_tcp(const std::string& host, int port, Deadline deadline, std::string& reason,
                 int cancel_fd) {
-    // The name is resolved within the connect timeout too (resolver.cpp); then each address
-    // is tried with what is left of it. getaddrinfo() on a numeric address never blocks and
-    // keeps an IPv6 zone ("fe80::1%eth0").
-    for (const std::string& numeric : resolve_host(host, deadline, reason)) {
+    // The name is resolved within the connect timeout too, and ends with a cancel
+    // (resolver.cpp); then each address is tried with what is left of it. getaddrinfo() on a
+    // numeric address never blocks and keeps an IPv6 zone ("fe80::1%eth0").
+    Resolution resolved = resolve_host(host, deadline, cancel_fd);
+    if (resolved.cancelled)
+        return connect_cancelled;
+    reason = std::move(resolved.error);
+    for (const std::string& numeric : resolved.addresses) {
         if (Clock::now() >= deadline) {
             reason = "connection timed out";
             break;
@@ -144,9 +148,11 @@ Transport dial_through_ssh(const RedisOptions& options, const std::string& addre
                            std::string& message) noexcept {
     const std::string via = " through ssh " + detail::printable_text(options.ssh_destination, 256);
     auto tunnel = SshTunnel::open(options.ssh_destination, options.host, options.port,
-                                  options.connect_timeout, ec, message);
+                                  options.connect_timeout, cancel_fd, ec, message);
     if (!tunnel) {
-        message = "cannot connect to Redis at " + address + via + ": " + message;
+        message = ec == errc::cancelled
+                      ? "connecting to Redis at " + address + via + " was cancelled"
+                      : "cannot connect to Redis at " + address + via + ": " + message;
         return Transport{};
     }
     const int fd = tunnel->take_socket();
@@ -172,9 +178,18 @@ Transport dial_through_ssh(const RedisOptions& options, const std::string& addre
     };
     if (!options.tls.enabled) {
         std::string reason;
-        if (!SshTunnel::confirm(fd, deadline, reason))
-            return explain(make_error_code(errc::connect_failed), reason);
-        return Transport(fd, nullptr, std::move(tunnel));
+        switch (SshTunnel::confirm(fd, deadline, cancel_fd, reason)) {
+        case SshTunnel::Confirmation::answered:
+            return Transport(fd, nullptr, std::move(tunnel));
+        case SshTunnel::Confirmation::cancelled:
+            ::close(fd); // the tunnel ends with its object; ssh has nothing to explain
+            ec = make_error_code(errc::cancelled);
+            message = "connecting to Redis at " + address + via + " was cancelled";
+            return Transport{};
+        case SshTunnel::Confirmation::failed:
+            break;
+        }
+        return explain(make_error_code(errc::connect_failed), reason);
     }
     // TLS checks the server's own name (options.host or --sni), not the tunnel's end.
     std::error_code tlsCode;

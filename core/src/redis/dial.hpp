@@ -22,9 +22,9 @@ namespace portalocker::redis {
 /// host/port name the node, so that TLS and ssh apply to every one of them alike. On failure an
 /// empty transport with `ec` (invalid_argument for unusable options, connect_failed, tls_failed,
 /// timeout for a TLS handshake that did not finish) and `message` (naming the server and the cause,
-/// for Connection::last_error()) set. The TCP or unix connect also ends when `cancel_fd` (when
-/// >= 0) becomes readable (errc::cancelled), and so does the TLS handshake; name resolution
-/// and an ssh tunnel's first round trip (SshTunnel::confirm) keep to connect_timeout alone.
+/// for Connection::last_error()) set. Every wait of it also ends as soon as `cancel_fd` (when
+/// >= 0) becomes readable (errc::cancelled): name resolution, the TCP or unix connect, an ssh
+/// tunnel's shared login and first round trip (SshTunnel::confirm), and the TLS handshake.
 Transport dial(const RedisOptions& options, std::error_code& ec, std::string& message,
                int cancel_fd = -1) noexcept;
 

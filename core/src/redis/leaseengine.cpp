@@ -49,19 +49,26 @@ LeaseEngine::LeaseEngine(std::string key, RedisOptions redis, LeaseOptions optio
     : m_key(std::move(key)), m_printableKey(detail::printable_text(m_key, 256)),
       m_fencingKey(m_key + ":fencing"), m_signalKey(m_key + ":signal"),
       m_owner(current_lease_owner()), m_redis(named_after_process(std::move(redis), m_owner)),
-      m_options(std::move(options)), m_connection(m_redis) {}
+      m_options(std::move(options)), m_connection(m_redis),
+      m_renewer(
+          m_stateMutex, m_stateChanged, m_grant, m_options.ttl, m_options.renew_fraction,
+          [this](const std::string& token, std::error_code& ec) { return extend_once(token, ec); },
+          [this](std::uint64_t generation, std::error_code ec) { mark_lost(generation, ec); }) {}
 
 LeaseEngine::~LeaseEngine() {
     std::error_code ignored;
     if (m_held)
         release(ignored);
-    {
-        std::lock_guard lock(m_stateMutex);
-        m_stopRenewal = true;
-    }
-    m_stateChanged.notify_all();
-    if (m_renewer.joinable())
-        m_renewer.join(); // bounded: a renewal in flight ends within the command timeout
+    m_renewer.stop();
+}
+
+bool LeaseEngine::extend_once(const std::string& token, std::error_code& ec) noexcept {
+    std::lock_guard lock(m_connectionMutex);
+    Reply reply;
+    if (m_connection.connect(ec))
+        reply = m_scripts.run(m_connection, LeaseScriptRunner::Script::extend,
+                              {"1", m_key, token, std::to_string(m_options.ttl.count())}, ec);
+    return !ec && reply.as_integer().value_or(0) == 1;
 }
 
 bool LeaseEngine::fail(std::error_code& ec, std::error_code code, std::string message) noexcept {
@@ -72,12 +79,12 @@ bool LeaseEngine::fail(std::error_code& ec, std::error_code code, std::string me
 
 std::string LeaseEngine::token() const {
     std::lock_guard lock(m_stateMutex);
-    return m_token;
+    return m_grant.token;
 }
 
 Clock::time_point LeaseEngine::valid_until() const noexcept {
     std::lock_guard lock(m_stateMutex);
-    return m_validUntil;
+    return m_grant.validUntil;
 }
 
 bool LeaseEngine::lost() const noexcept {
@@ -131,12 +138,12 @@ LeaseEngine::Attempt LeaseEngine::attempt(const std::string& token, milliseconds
         return Attempt::failed;
     {
         std::lock_guard lock(m_stateMutex);
-        ++m_generation;
-        m_holding = true;
-        m_token = token;
+        ++m_grant.generation;
+        m_grant.holding = true;
+        m_grant.token = token;
         // Counted from before the request: the server's TTL started later than this.
-        m_renewedAt = sent;
-        m_validUntil = sent + m_options.ttl;
+        m_grant.renewedAt = sent;
+        m_grant.validUntil = sent + m_options.ttl;
         m_lost = false;
     }
     m_fencing = static_cast<std::uint64_t>(*value);
@@ -211,7 +218,8 @@ bool LeaseEngine::acquire(Deadline deadline, std::error_code& ec) noexcept {
                 release(ignored);
                 return fail_cancelled(ec);
             }
-            ensure_renewer();
+            if (m_options.auto_renew)
+                m_renewer.start();
             return true;
         case Attempt::failed:
             // The script may have run without us seeing its answer, or failed after the SET
@@ -353,14 +361,14 @@ void LeaseEngine::release(std::error_code& ec) noexcept {
     bool expired;
     {
         std::lock_guard lock(m_stateMutex);
-        token.swap(m_token);
-        generation = m_generation;
+        token.swap(m_grant.token);
+        generation = m_grant.generation;
         // Once the TTL has run out (lost() says so already) only a successful release below
         // can show that the key was still ours; a renewal in flight that would have reported
-        // the loss is ignored once m_holding is false, so the loss is reported here instead.
-        expired = Clock::now() >= m_validUntil;
-        m_holding = false;
-        m_validUntil = Clock::time_point::min();
+        // the loss is ignored once m_grant.holding is false, so the loss is reported here instead.
+        expired = Clock::now() >= m_grant.validUntil;
+        m_grant.holding = false;
+        m_grant.validUntil = Clock::time_point::min();
     }
     // No notify either: the renewer finds the lease released when it wakes.
     m_fencing = 0;
@@ -405,8 +413,8 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
     std::uint64_t generation;
     {
         std::lock_guard lock(m_stateMutex);
-        token = m_token;
-        generation = m_generation;
+        token = m_grant.token;
+        generation = m_grant.generation;
     }
     const auto sent = Clock::now();
     Reply reply;
@@ -426,9 +434,9 @@ bool LeaseEngine::extend(milliseconds ttl, std::error_code& ec) noexcept {
     }
     {
         std::lock_guard lock(m_stateMutex);
-        if (generation == m_generation && m_holding) {
-            m_renewedAt = sent;
-            m_validUntil = sent + ttl;
+        if (generation == m_grant.generation && m_grant.holding) {
+            m_grant.renewedAt = sent;
+            m_grant.validUntil = sent + ttl;
         }
     }
     m_stateChanged.notify_all(); // the renewer schedules from the new extension
@@ -439,7 +447,7 @@ void LeaseEngine::mark_lost(std::uint64_t generation, std::error_code ec) noexce
     {
         std::lock_guard lock(m_stateMutex);
         // A verdict about an earlier grant must not taint the current one.
-        if (generation != m_generation || m_lost.exchange(true))
+        if (generation != m_grant.generation || m_lost.exchange(true))
             return;
     }
     if (m_options.on_lost) {
@@ -448,81 +456,6 @@ void LeaseEngine::mark_lost(std::uint64_t generation, std::error_code ec) noexce
         } catch (...) {
             // Never let a callback end the renewal thread with std::terminate.
         }
-    }
-}
-
-void LeaseEngine::ensure_renewer() noexcept {
-    if (!m_options.auto_renew || m_renewer.joinable())
-        return;
-    try {
-        m_renewer = std::thread(&LeaseEngine::renew_loop, this);
-    } catch (...) {
-        // Without a thread the lease still works; it just expires after its TTL, and lost()
-        // says so then.
-    }
-}
-
-void LeaseEngine::renew_loop() noexcept {
-    const auto interval =
-        std::chrono::duration_cast<Clock::duration>(m_options.ttl * m_options.renew_fraction);
-    std::uint64_t generation = 0;             // the grant being renewed
-    std::uint64_t finishedGeneration = 0;     // a grant found lost: not renewed again
-    std::optional<Clock::time_point> retryAt; // after a connection problem, for `generation`
-    std::unique_lock lock(m_stateMutex);
-    for (;;) {
-        if (m_stopRenewal)
-            return;
-        if (!m_holding || m_generation == finishedGeneration) {
-            // Parked between grants; grants do not wake us (see attempt()), so look again
-            // every half interval: a grant's first renewal is due a whole interval after it.
-            m_stateChanged.wait_for(lock, std::max<Clock::duration>(interval / 2, milliseconds(1)));
-            continue;
-        }
-        if (m_generation != generation) {
-            generation = m_generation;
-            retryAt.reset();
-        }
-        const Clock::time_point next = retryAt ? *retryAt : m_renewedAt + interval;
-        if (Clock::now() < next) {
-            m_stateChanged.wait_until(lock, next);
-            continue; // look again: stopped, released, re-granted or extended meanwhile
-        }
-        const std::string token = m_token;
-        const auto validUntil = m_validUntil;
-        lock.unlock();
-        const auto sent = Clock::now();
-        std::error_code ec;
-        Reply reply;
-        {
-            std::lock_guard connectionLock(m_connectionMutex);
-            if (m_connection.connect(ec))
-                reply =
-                    m_scripts.run(m_connection, LeaseScriptRunner::Script::extend,
-                                  {"1", m_key, token, std::to_string(m_options.ttl.count())}, ec);
-        }
-        lock.lock();
-        if (!m_holding || m_generation != generation)
-            continue; // released (or re-granted) meanwhile: this result is about nothing held
-        if (!ec && reply.as_integer().value_or(0) == 1) {
-            m_renewedAt = sent;
-            m_validUntil = sent + m_options.ttl;
-            retryAt.reset();
-            continue;
-        }
-        if (!ec || Clock::now() >= validUntil) {
-            // The token is gone, or we could not renew before the key expired: either way
-            // somebody else may hold it now.
-            finishedGeneration = generation;
-            lock.unlock();
-            mark_lost(generation, ec ? ec : make_error_code(errc::lock_lost));
-            lock.lock();
-            continue;
-        }
-        // A connection problem with time left: retry soon, but not in a tight loop.
-        auto left = validUntil - Clock::now();
-        retryAt =
-            Clock::now() + std::clamp<Clock::duration>(left / 4, std::chrono::milliseconds(10),
-                                                       std::chrono::milliseconds(1000));
     }
 }
 

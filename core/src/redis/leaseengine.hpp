@@ -3,15 +3,11 @@
 //
 // One connection, shared (under a mutex) between the owner and the renewal thread; the
 // owner only uses it for short commands while holding, and BLPOP only while not holding
-// (when the renewer has nothing to do), so neither waits long for the other.
-//
-// The renewal thread is started with the first grant and lives as long as the engine,
-// parked between grants (it looks every half renewal interval): an acquisition costs no
-// thread start and no wake-up, a release no join. Every grant has a generation number, so
-// that a renewal still in flight for an earlier grant can neither extend nor declare lost a
-// later one.
+// (when the renewer has nothing to do), so neither waits long for the other. The renewal
+// thread is a LeaseRenewer (leaserenewer.hpp).
 
 #include "connection.hpp"
+#include "leaserenewer.hpp"
 #include "leasescriptrunner.hpp"
 #include "leaseowner.hpp"
 
@@ -24,7 +20,6 @@
 #include <optional>
 #include <string>
 #include <system_error>
-#include <thread>
 
 namespace portalocker::redis {
 
@@ -74,8 +69,8 @@ class LeaseEngine {
     void describe_holder() noexcept;
     /// The message for a lease key that holds a `type` (list, hash...) instead of a token.
     bool fail_wrong_type(std::error_code& ec, std::string_view type) noexcept;
-    void ensure_renewer() noexcept;
-    void renew_loop() noexcept;
+    /// The renewer's round trip (LeaseRenewer::Extend): EXTEND `token` to the full TTL.
+    bool extend_once(const std::string& token, std::error_code& ec) noexcept;
     /// Marks grant `generation` lost (once) and calls on_lost, unless a newer grant exists.
     void mark_lost(std::uint64_t generation, std::error_code ec) noexcept;
     bool fail(std::error_code& ec, std::error_code code, std::string message) noexcept;
@@ -94,15 +89,10 @@ class LeaseEngine {
     Connection m_connection;
     LeaseScriptRunner m_scripts;
 
-    mutable std::mutex m_stateMutex; // guards the fields below and wakes the renewer
+    mutable std::mutex m_stateMutex; // guards m_grant and wakes the renewer
     std::condition_variable m_stateChanged;
-    bool m_holding = false;
-    std::uint64_t m_generation = 0;
-    std::string m_token;
-    Clock::time_point m_renewedAt; // when the last confirmed grant or extension was sent
-    Clock::time_point m_validUntil = Clock::time_point::min();
-    bool m_stopRenewal = false;
-    std::thread m_renewer;
+    LeaseGrant m_grant;
+    LeaseRenewer m_renewer; // after what its thread uses: stopped by ~LeaseEngine()
 
     std::atomic<bool> m_held{false};
     std::atomic<bool> m_lost{false};

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -59,7 +60,7 @@ void close_quietly(int& fd) noexcept {
 // Whether the user's ssh configuration for `destination` names a ControlPath (`ssh -G`
 // prints the effective configuration). Then ssh multiplexes as they set it up. False when
 // ssh -G cannot tell (an old ssh, a wrapper that does not pass it on).
-bool user_multiplexes(const std::string& destination, Deadline deadline) {
+bool user_multiplexes(const std::string& destination, Deadline deadline, int cancel_fd) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0)
         return false;
@@ -75,12 +76,12 @@ bool user_multiplexes(const std::string& destination, Deadline deadline) {
     if (status == 0) {
         char buffer[4096];
         for (;;) {
-            pollfd descriptor{out[0], POLLIN, 0};
-            const int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+            pollfd descriptors[2] = {{out[0], POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+            const int ready = ::poll(descriptors, cancel_fd >= 0 ? 2 : 1, poll_timeout(deadline));
             if (ready < 0 && errno == EINTR)
                 continue;
-            if (ready <= 0)
-                break;
+            if (ready <= 0 || descriptors[1].revents != 0)
+                break; // the caller looks at the cancel signal
             const ssize_t got = ::read(out[0], buffer, sizeof buffer);
             if (got < 0 && errno == EINTR)
                 continue;
@@ -111,7 +112,32 @@ std::string make_directory() {
     return path;
 }
 
+bool fired(int cancel_fd) {
+    if (cancel_fd < 0)
+        return false;
+    pollfd descriptor{cancel_fd, POLLIN, 0};
+    return ::poll(&descriptor, 1, 0) > 0;
+}
+
 } // namespace
+
+SshMaster::SshMaster() {
+    int pipe[2];
+    if (::pipe2(pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+        m_settled = pipe[0];
+        m_settle = pipe[1];
+    }
+}
+
+void SshMaster::settle(State state, std::string failure) noexcept {
+    std::lock_guard lock(m_mutex);
+    m_state = state;
+    m_failure = std::move(failure);
+    if (m_settle >= 0) {
+        const char byte = 1;
+        [[maybe_unused]] const ssize_t written = ::write(m_settle, &byte, 1); // never drained
+    }
+}
 
 std::vector<std::string> SshMaster::command_words() {
     const char* command = std::getenv("LOCKSCOPE_SSH_COMMAND");
@@ -121,14 +147,16 @@ std::vector<std::string> SshMaster::command_words() {
 }
 
 void SshMaster::start(const std::string& destination, std::chrono::milliseconds connect_timeout,
-                      Deadline deadline) noexcept {
+                      Deadline deadline, int cancel_fd) noexcept {
     State state = State::Failed;
     std::string failure;
     try {
         m_description = "ssh " + detail::printable_text(destination, 256);
         m_linger = linger_time();
-        if (user_multiplexes(destination, deadline)) {
+        if (user_multiplexes(destination, deadline, cancel_fd)) {
             state = State::NotShared;
+        } else if (fired(cancel_fd)) {
+            state = State::Cancelled;
         } else if (m_directory = make_directory(); m_directory.empty()) {
             state = State::NotShared; // tunnels then log in each, as without a master
         } else {
@@ -184,6 +212,10 @@ void SshMaster::start(const std::string& destination, std::chrono::milliseconds 
                     state = State::Ready;
                     break;
                 }
+                if (fired(cancel_fd)) {
+                    state = State::Cancelled; // the master ends with its last user
+                    break;
+                }
                 std::lock_guard lock(m_errorsMutex);
                 read_errors();
                 if (m_errors < 0) {
@@ -198,17 +230,15 @@ void SshMaster::start(const std::string& destination, std::chrono::milliseconds 
                               std::to_string(connect_timeout.count()) + " ms)";
                     break;
                 }
-                pollfd descriptor{m_errors, POLLIN, 0};
-                ::poll(&descriptor, 1, std::min(poll_timeout(deadline), 5));
+                // ssh says nothing when it logged in: the socket is looked for every 5 ms.
+                pollfd descriptors[2] = {{m_errors, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+                ::poll(descriptors, cancel_fd >= 0 ? 2 : 1, std::min(poll_timeout(deadline), 5));
             }
         }
     } catch (...) {
         failure = "out of memory starting the ssh master";
     }
-    std::lock_guard lock(m_mutex);
-    m_state = state;
-    m_failure = std::move(failure);
-    m_changed.notify_all();
+    settle(state, std::move(failure));
 }
 
 SshMaster::~SshMaster() {
@@ -216,6 +246,8 @@ SshMaster::~SshMaster() {
     if (m_watcher > 0)
         reap_within(m_watcher, Clock::now() + std::chrono::seconds(2));
     close_quietly(m_errors);
+    close_quietly(m_settled);
+    close_quietly(m_settle);
     if (!m_directory.empty()) { // in case the watcher could not (it was killed)
         ::unlink(m_socket.c_str());
         ::rmdir(m_directory.c_str());
@@ -265,57 +297,86 @@ bool SshMaster::alive() noexcept {
 
 std::shared_ptr<SshMaster> SshMaster::acquire(const std::string& destination,
                                               std::chrono::milliseconds connect_timeout,
-                                              Deadline deadline, std::string& failure) noexcept {
-    SshMasterRegistry& registry = SshMasterRegistry::instance();
-    std::shared_ptr<SshMaster> master;
-    std::shared_ptr<SshMaster> stale; // ended outside the lock
-    bool starter = false;
-    try {
-        const std::vector<std::string> command = command_words();
-        std::string key = destination;
-        for (const std::string& word : command)
-            key += '\0' + word;
-        std::lock_guard lock(registry.mutex);
-        std::shared_ptr<SshMaster>& slot = registry.masters[key];
-        if (slot) {
-            std::lock_guard state(slot->m_mutex);
-            // A master whose connection ended (bastion restarted, killed) is replaced.
-            if (slot->m_state == State::Failed || (slot->m_state == State::Ready && !slot->alive()))
-                stale = std::move(slot);
+                                              Deadline deadline, int cancel_fd, bool& cancelled,
+                                              std::string& failure) noexcept {
+    // Again when the login this call waited for was cancelled by the connect that started it:
+    // that is no failure of this connect's, which then starts a login of its own.
+    for (;;) {
+        SshMasterRegistry& registry = SshMasterRegistry::instance();
+        std::shared_ptr<SshMaster> master;
+        std::shared_ptr<SshMaster> stale; // ended outside the lock
+        bool starter = false;
+        try {
+            const std::vector<std::string> command = command_words();
+            std::string key = destination;
+            for (const std::string& word : command)
+                key += '\0' + word;
+            std::lock_guard lock(registry.mutex);
+            std::shared_ptr<SshMaster>& slot = registry.masters[key];
+            if (slot) {
+                std::lock_guard state(slot->m_mutex);
+                // A master whose connection ended (bastion restarted, killed) is replaced.
+                if (slot->m_state == State::Failed || slot->m_state == State::Cancelled ||
+                    (slot->m_state == State::Ready && !slot->alive()))
+                    stale = std::move(slot);
+            }
+            if (!slot) {
+                slot.reset(new SshMaster);
+                starter = true;
+            }
+            master = slot;
+            ++master->m_users;
+        } catch (...) {
+            return nullptr; // tunnels log in each, as without a master
         }
-        if (!slot) {
-            slot.reset(new SshMaster);
-            starter = true;
+        stale.reset();
+        if (starter)
+            master->start(destination, connect_timeout, deadline, cancel_fd);
+        // Another connect's login: until it settles, the deadline or a cancel. Without the
+        // pipe to wait on (out of descriptors) this connect logs in by itself.
+        if (!starter && master->m_settled < 0) {
+            release(master);
+            return nullptr;
         }
-        master = slot;
-        ++master->m_users;
-    } catch (...) {
-        return nullptr; // tunnels log in each, as without a master
-    }
-    stale.reset();
-    if (starter)
-        master->start(destination, connect_timeout, deadline);
-    State state = State::Failed;
-    try {
-        {
-            std::unique_lock lock(master->m_mutex);
-            master->m_changed.wait_until(lock, deadline,
-                                         [&] { return master->m_state != State::Starting; });
+        while (!starter) {
+            pollfd descriptors[2] = {{master->m_settled, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+            const int ready = ::poll(descriptors, cancel_fd >= 0 ? 2 : 1, poll_timeout(deadline));
+            if (ready >= 0 || errno != EINTR)
+                break;
+        }
+        State state = State::Failed;
+        try {
+            std::lock_guard lock(master->m_mutex);
             state = master->m_state;
             if (state == State::Failed)
                 failure = master->m_failure;
-            else if (state == State::Starting) // m_description may still be being written
+        } catch (...) {
+            failure = "out of memory waiting for the ssh master";
+        }
+        if (state == State::Ready || state == State::NotShared) {
+            if (state == State::Ready)
+                return master;
+            release(master);
+            return nullptr;
+        }
+        release(master);
+        if (fired(cancel_fd)) {
+            cancelled = true;
+            failure.clear();
+            return nullptr;
+        }
+        if (state == State::Cancelled && !starter && Clock::now() < deadline)
+            continue;
+        if (state != State::Failed) // still Starting at the deadline
+            try {
                 failure = "ssh " + detail::printable_text(destination, 256) +
                           " failed: ssh did not log in within the connect timeout (" +
                           std::to_string(connect_timeout.count()) + " ms)";
-        }
-    } catch (...) {
-        failure = "out of memory waiting for the ssh master";
+            } catch (...) {
+                failure = "ssh did not log in within the connect timeout";
+            }
+        return nullptr;
     }
-    if (state == State::Ready)
-        return master;
-    release(master);
-    return nullptr;
 }
 
 void SshMaster::release(const std::shared_ptr<SshMaster>& master) noexcept {
@@ -333,7 +394,7 @@ void SshMaster::release(const std::shared_ptr<SshMaster>& master) noexcept {
             std::lock_guard stateLock(master->m_mutex);
             state = master->m_state;
         }
-        if (state == State::Failed ||
+        if (state == State::Failed || state == State::Cancelled ||
             (state == State::Ready && master->m_linger == std::chrono::milliseconds(0))) {
             // Not kept: the next connect logs in again. (No linger ends it here and now: the
             // reaper thread might only run after the next connect took it up again.)

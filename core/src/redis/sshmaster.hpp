@@ -29,7 +29,6 @@
 #include "clock.hpp"
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -53,10 +52,13 @@ class SshMaster {
     /// user until release(). Null with `failure` empty when no master is to be used (the
     /// user's ssh config multiplexes itself, or the master cannot be set up here: then each
     /// tunnel logs in as before); null with `failure` set ("ssh DEST failed: ...", ssh's
-    /// words) when the login failed or did not finish by `deadline`.
+    /// words) when the login failed or did not finish by `deadline`. Null with `cancelled`
+    /// set as soon as `cancel_fd` (if >= 0) becomes readable: a login this call started is
+    /// then ended, and the connects waiting for it start one of their own.
     static std::shared_ptr<SshMaster> acquire(const std::string& destination,
                                               std::chrono::milliseconds connect_timeout,
-                                              Deadline deadline, std::string& failure) noexcept;
+                                              Deadline deadline, int cancel_fd, bool& cancelled,
+                                              std::string& failure) noexcept;
 
     /// One user fewer; the last one starts the linger time, after which the master ends.
     static void release(const std::shared_ptr<SshMaster>& master) noexcept;
@@ -71,16 +73,23 @@ class SshMaster {
 
   private:
     friend struct SshMasterRegistry;
-    enum class State { Starting, Ready, Failed, NotShared };
+    // Cancelled: the connect that started the login was cancelled; the master is replaced by
+    // the next connect, as a failed one.
+    enum class State { Starting, Ready, Failed, NotShared, Cancelled };
 
-    SshMaster() = default;
+    SshMaster(); ///< makes the m_settled pipe
     void start(const std::string& destination, std::chrono::milliseconds connect_timeout,
-               Deadline deadline) noexcept;
+               Deadline deadline, int cancel_fd) noexcept;
+    void settle(State state, std::string failure) noexcept;
     bool alive() noexcept;
     void read_errors() noexcept;
 
     std::mutex m_mutex; // guards m_state and m_failure
-    std::condition_variable m_changed;
+    // A pipe's read end, readable once m_state has left Starting: the connects waiting for the
+    // login poll it beside their cancel signal. -1 when none could be made (then they wait for
+    // their deadline or cancel, and look at m_state).
+    int m_settled = -1;
+    int m_settle = -1; // its write end (a pipe: m_settled is the read end)
     State m_state = State::Starting;
     std::string m_failure;
 

@@ -73,7 +73,8 @@ void close_quietly(int& fd) noexcept {
 
 std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const std::string& host,
                                            int port, std::chrono::milliseconds connect_timeout,
-                                           std::error_code& ec, std::string& message) noexcept {
+                                           int cancel_fd, std::error_code& ec,
+                                           std::string& message) noexcept {
     const std::string shown = detail::printable_text(destination, 256);
     if (std::string problem = destination_problem(destination); !problem.empty()) {
         ec = make_error_code(errc::invalid_argument);
@@ -85,8 +86,15 @@ std::unique_ptr<SshTunnel> SshTunnel::open(const std::string& destination, const
         tunnel->m_description = "ssh " + shown;
         tunnel->m_target = detail::printable_text(host, 256) + ':' + std::to_string(port);
         std::string failure;
-        tunnel->m_master = SshMaster::acquire(destination, connect_timeout,
-                                              Clock::now() + connect_timeout, failure);
+        bool cancelled = false;
+        tunnel->m_master =
+            SshMaster::acquire(destination, connect_timeout, Clock::now() + connect_timeout,
+                               cancel_fd, cancelled, failure);
+        if (cancelled) {
+            ec = make_error_code(errc::cancelled);
+            message = "the ssh login to " + shown + " was cancelled";
+            return nullptr;
+        }
         if (!tunnel->m_master && !failure.empty()) {
             ec = make_error_code(errc::connect_failed);
             message = std::move(failure);
@@ -233,7 +241,8 @@ std::string SshTunnel::failure(Deadline deadline) noexcept {
     }
 }
 
-bool SshTunnel::confirm(int fd, Deadline deadline, std::string& reason) noexcept {
+SshTunnel::Confirmation SshTunnel::confirm(int fd, Deadline deadline, int cancel_fd,
+                                           std::string& reason) noexcept {
     static constexpr char ping[] = "*1\r\n$4\r\nPING\r\n";
     std::size_t sent = 0;
     const std::size_t length = sizeof ping - 1;
@@ -245,7 +254,7 @@ bool SshTunnel::confirm(int fd, Deadline deadline, std::string& reason) noexcept
                 sent += static_cast<std::size_t>(wrote);
             else if (wrote < 0 && errno != EAGAIN && errno != EINTR) {
                 reason = std::strerror(errno);
-                return false;
+                return Confirmation::failed;
             }
         } else {
             char buffer[512];
@@ -254,32 +263,35 @@ bool SshTunnel::confirm(int fd, Deadline deadline, std::string& reason) noexcept
                 answer.append(buffer, static_cast<std::size_t>(got));
                 // One line: +PONG, or -NOAUTH/-ERR... (either proves Redis is there).
                 if (answer.find("\r\n") != std::string::npos)
-                    return true;
+                    return Confirmation::answered;
                 if (answer.size() > 4096) {
                     reason = "the server behind the tunnel does not speak RESP";
-                    return false;
+                    return Confirmation::failed;
                 }
                 continue;
             }
             if (got == 0) {
                 reason = "the tunnel closed before Redis answered";
-                return false;
+                return Confirmation::failed;
             }
             if (errno != EAGAIN && errno != EINTR) {
                 reason = std::strerror(errno);
-                return false;
+                return Confirmation::failed;
             }
         }
-        pollfd descriptor{fd, short(sent < length ? POLLOUT : POLLIN), 0};
-        const int ready = ::poll(&descriptor, 1, poll_timeout(deadline));
+        pollfd descriptors[2] = {{fd, short(sent < length ? POLLOUT : POLLIN), 0},
+                                 {cancel_fd, POLLIN, 0}};
+        const int ready = ::poll(descriptors, cancel_fd >= 0 ? 2 : 1, poll_timeout(deadline));
+        if (ready > 0 && descriptors[1].revents != 0)
+            return Confirmation::cancelled;
         if (ready == 0) {
             reason = "no answer through the tunnel within the connect timeout (ssh still "
                      "logging in, or the server behind it silent)";
-            return false;
+            return Confirmation::failed;
         }
         if (ready < 0 && errno != EINTR) {
             reason = std::strerror(errno);
-            return false;
+            return Confirmation::failed;
         }
     }
 }

@@ -44,19 +44,24 @@ class SshTunnel {
     /// by the ssh server, not here). The socket (non-blocking, close-on-exec) is handed out
     /// once with take_socket(). Nothing is known yet about the channel: see confirm() and
     /// failure(). Null with `ec` (invalid_argument for an unusable destination,
-    /// connect_failed when ssh cannot be started) and `message` set.
+    /// connect_failed when ssh cannot be started or the shared login failed, cancelled when
+    /// `cancel_fd` (if >= 0) became readable while waiting for that login) and `message` set.
     static std::unique_ptr<SshTunnel> open(const std::string& destination, const std::string& host,
                                            int port, std::chrono::milliseconds connect_timeout,
-                                           std::error_code& ec, std::string& message) noexcept;
+                                           int cancel_fd, std::error_code& ec,
+                                           std::string& message) noexcept;
 
     /// The connection's end of the socketpair; the caller owns it from then on (closing it
     /// ends ssh). -1 when taken already.
     int take_socket() noexcept;
 
+    enum class Confirmation { answered, failed, cancelled };
     /// For a connection without TLS (whose handshake proves the tunnel): sends PING on
     /// `fd` and reads the one-line answer (+PONG, or an error such as -NOAUTH: any answer
-    /// proves that Redis is reached) by `deadline`. False with `reason` otherwise.
-    static bool confirm(int fd, Deadline deadline, std::string& reason) noexcept;
+    /// proves that Redis is reached) by `deadline`. failed with `reason` set otherwise;
+    /// cancelled at once when `cancel_fd` (if >= 0) becomes readable first.
+    static Confirmation confirm(int fd, Deadline deadline, int cancel_fd,
+                                std::string& reason) noexcept;
 
     /// Why the tunnel failed, once ssh has exited: its own message on stderr (unknown host
     /// key, authentication refused, unreachable, the channel refused by the server) and
