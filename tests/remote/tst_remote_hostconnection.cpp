@@ -218,10 +218,11 @@ while True:
     // Events of a remote host are dated by its agent, not by when the GUI read the line: a
     // lock the agent saw begin 1.5 s before its line arrived was acquired then. And what
     // happened while the connection was down is not passed off as live at the reconnect: it
-    // says it was seen at the reconnect and between which times it happened. The "agent" is a
-    // script of the test's (its host clock an hour behind), run as a local agent: its first
-    // run sends lock A, then B taken 1.5 s before the line, then ends (the connection is lost);
-    // its second run finds A and B gone and C there.
+    // says it was seen at the reconnect and between which times it happened, in the activity
+    // log and on the timeline's bars alike. The "agent" is a script of the test's (its host
+    // clock an hour behind), run as a local agent: its first run sends lock A, then B taken
+    // 1.5 s before the line, then ends (the connection is lost); its second run finds A and B
+    // gone and C there.
     void remoteEventsAreDatedByTheAgent() {
         QTemporaryDir directory;
         QVERIFY(directory.isValid());
@@ -282,10 +283,13 @@ beat(1, 3600)
         QList<EventRow> events;
         QList<qint64> arrivedMs; // when each event's result reached the GUI thread
         qint64 lostAtMs = 0;
+        QList<TimelineLane> reconnectLanes; // the timeline of the result with the reconnect
         connect(host.poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
             for (const EventRow& event : result.events) {
                 events << event;
                 arrivedMs << QDateTime::currentMSecsSinceEpoch();
+                if (event.detail.startsWith(QStringLiteral("seen at reconnect")))
+                    reconnectLanes = result.timeline;
             }
         });
         connect(&host, &HostConnection::stateChanged, this, [&] {
@@ -332,6 +336,17 @@ beat(1, 3600)
                          QStringLiteral(" at %1 ms after the loss").arg(event.timeMs - lostAtMs)));
             if (kind == EventRow::Kind::released)
                 QVERIFY2(!event.durationExact, "a release in the gap has no exact duration");
+            // The timeline's bar carries the same gap, and says what the log says.
+            const bool ended = kind == EventRow::Kind::released;
+            const TimelineBar* marked = nullptr;
+            for (const TimelineLane& lane : std::as_const(reconnectLanes))
+                if (lane.resource == path)
+                    for (const TimelineBar& bar : lane.bars)
+                        if (!bar.wait && (ended ? bar.endUnseen : bar.startUnseen).isSet())
+                            marked = &bar;
+            QVERIFY2(marked, qPrintable(path + QStringLiteral(": no bar marked unseen")));
+            QCOMPARE((ended ? marked->endUnseen : marked->startUnseen).describe(kind),
+                     event.detail);
         }
     }
 
