@@ -221,8 +221,8 @@ while True:
     // says it was seen at the reconnect and between which times it happened, in the activity
     // log and on the timeline's bars alike. The "agent" is a script of the test's (its host
     // clock an hour behind), run as a local agent: its first run sends lock A, then B taken
-    // 1.5 s before the line, then ends (the connection is lost); its second run finds A and B
-    // gone and C there.
+    // 1.5 s before the line, then only heartbeats for 1.5 s, then ends (the connection is
+    // lost); its second run finds A and B gone and C there.
     void remoteEventsAreDatedByTheAgent() {
         QTemporaryDir directory;
         QVERIFY(directory.isValid());
@@ -246,7 +246,7 @@ def lock(name, since, exact):
             "inode": 7, "start": 0, "end": None, "line_pid": 4242, "held_since": iso(since),
             "held_since_exact": exact, "problems": [], "holders": [holder], "waiters": []}
 def send(line):
-    print(json.dumps(dict(protocol=1, **line)), flush=True)
+    print(json.dumps(dict(protocol=1, **line), separators=(",", ":")), flush=True)  # as lockctl
 def beat(seq, seconds):
     end = time.time() + seconds
     while time.time() < end:
@@ -266,7 +266,7 @@ if first:
     seq += 1
     send({"type": "delta", "seq": seq, "taken_at": iso(scanned),
           "added": [lock("B", scanned, True)]})
-    beat(seq, 0.6)
+    beat(seq, 1.5)  # "nothing changed": no poll, but the last word before the loss
     sys.exit(1)  # the connection is lost
 time.sleep(1.0)
 send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
@@ -345,8 +345,13 @@ beat(1, 3600)
                         if (!bar.wait && (ended ? bar.endUnseen : bar.startUnseen).isSet())
                             marked = &bar;
             QVERIFY2(marked, qPrintable(path + QStringLiteral(": no bar marked unseen")));
-            QCOMPARE((ended ? marked->endUnseen : marked->startUnseen).describe(kind),
-                     event.detail);
+            const UnseenGap& gap = ended ? marked->endUnseen : marked->startUnseen;
+            QCOMPARE(gap.describe(kind), event.detail);
+            // The gap begins at the old stream's last word, a heartbeat sent 1.5 s after B's
+            // line (itself 1.5 s after B's scan), not at the last line that changed something.
+            QVERIFY2(gap.lastUpdateMs >= events[acquiredB].timeMs + 2500,
+                     qPrintable(QStringLiteral("the gap begins %1 ms after B was taken")
+                                    .arg(gap.lastUpdateMs - events[acquiredB].timeMs)));
         }
     }
 

@@ -38,6 +38,12 @@ struct HostConnection::Inbox {
     std::optional<qint64> clockOffsetMs;
     bool hadSnapshot = false;    ///< poller thread only: some stream gave a snapshot
     bool resumedPending = false; ///< poller thread only: a new stream after one that did
+    /// The host time of the newest heartbeat not handed to the decoder (GUI thread writes).
+    qint64 heartbeatHostMs = -1;
+    /// The same of the stream that connectNow() ended, for the poll that forgets it.
+    qint64 endedStreamHeartbeatHostMs = -1;
+    /// Poller thread only: when the ended stream last said what was there (this clock).
+    qint64 endedStreamLastMs = -1;
 };
 
 namespace {
@@ -89,6 +95,18 @@ HostConnection::HostConnection(QString destination, QObject* parent)
             update.borrowed = &decoder.current();
         } else {
             if (reset) {
+                // The ended stream's last word: its newest line, a heartbeat included (one
+                // that only said nothing had changed), on the clock its rows were shown on.
+                // What the new stream finds new or gone happened after it.
+                qint64 endedHostMs = -1;
+                {
+                    QMutexLocker locker(&inbox->mutex);
+                    endedHostMs = std::exchange(inbox->endedStreamHeartbeatHostMs, -1);
+                }
+                if (decoder.hasSnapshot())
+                    endedHostMs = std::max(endedHostMs, decoder.takenAtMs());
+                if (endedHostMs >= 0 && inbox->clockOffsetMs)
+                    inbox->endedStreamLastMs = endedHostMs + *inbox->clockOffsetMs;
                 decoder.reset();
                 inbox->clockOffsetMs.reset();
                 inbox->resumedPending = inbox->hadSnapshot;
@@ -124,6 +142,8 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 }
                 inbox->hadSnapshot = true;
                 update.resumed = std::exchange(inbox->resumedPending, false);
+                if (update.resumed)
+                    update.lastSeenMs = std::exchange(inbox->endedStreamLastMs, -1);
             }
         }
         if (!update.borrowed)
@@ -253,6 +273,8 @@ void HostConnection::connectNow() {
         m_inbox->lines.clear();
         m_inbox->reset = true;
         m_inbox->arrivedMs = 0;
+        m_inbox->endedStreamHeartbeatHostMs = std::max(m_inbox->endedStreamHeartbeatHostMs,
+                                                       std::exchange(m_inbox->heartbeatHostMs, -1));
         m_inbox->error.clear();
         m_inbox->sequence = 0;
     }
@@ -322,6 +344,11 @@ void HostConnection::onReadyRead() {
         const QJsonObject heartbeat = QJsonDocument::fromJson(lines.back()).object();
         const QDateTime takenAt =
             QDateTime::fromString(heartbeat.value(u"taken_at"_s).toString(), Qt::ISODateWithMs);
+        if (takenAt.isValid()) {
+            QMutexLocker locker(&m_inbox->mutex);
+            m_inbox->heartbeatHostMs =
+                std::max(m_inbox->heartbeatHostMs, takenAt.toMSecsSinceEpoch());
+        }
         emit stateChanged();
         emit upToDate(takenAt.isValid() ? takenAt.toMSecsSinceEpoch() : now);
         return;

@@ -210,7 +210,10 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
     // One gap for the log and the timeline, so the two say the same.
     std::optional<UnseenGap> gap;
     if (update.resumed) {
-        gap = UnseenGap{engine->previous.takenAtMs, result.takenAtMs};
+        // The two streams' clock offsets differ a little: the gap never ends before it begins.
+        gap = UnseenGap{
+            std::min(std::max(engine->previous.takenAtMs, update.lastSeenMs), result.takenAtMs),
+            result.takenAtMs};
         markSeenAtReconnect(result.events, *gap);
     }
     engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs,
