@@ -7,7 +7,9 @@
 #include "models/watchmodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
+#include "session/redishub.h"
 #include "session/remotehub.h"
+#include "testsupport.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
 #include "widgets/hostfilterbox.h"
@@ -47,6 +49,7 @@ class TestUiPages : public QObject {
     void cleanup();
     void activityLogToggles();
     void activityLogHosts();
+    void activityLogRedisHosts();
     void watchDialogThreshold();
     void watchDialogHost();
     void watchDialogOffersAdministrator();
@@ -245,6 +248,58 @@ void TestUiPages::activityLogHosts() {
 
     m_session->remote()->removeHost(u"build-01"_s);
     QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
+}
+
+void TestUiPages::activityLogRedisHosts() {
+    // Redis events say which connection they come from: the Host column shows, the host box
+    // offers each connection, and a release another program logged against the server a
+    // connection reaches is that connection's. Nothing listens on the port: the connection's
+    // scans fail, which changes nothing here.
+    const QString audit = m_directory->filePath(u"forced-releases.jsonl"_s);
+    m_session->redis()->setAuditLogPath(audit);
+    ActivityLogPage page(m_session.get());
+    page.show();
+    QHeaderView* header = page.view()->horizontalHeader();
+    auto* hostFilter = page.findChild<HostFilterBox*>();
+    QVERIFY(hostFilter);
+    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
+    QVERIFY(!hostFilter->isVisible());
+
+    RedisConnectionConfig config;
+    config.name = u"cache"_s;
+    config.host = u"127.0.0.1"_s;
+    config.port = 1;
+    m_session->redis()->addConnection(config);
+    QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
+    QVERIFY(hostFilter->isVisible());
+    const int cache = hostFilter->findData(u"Redis: cache"_s);
+    QVERIFY(cache > 0);
+    QCOMPARE(hostFilter->itemText(cache), u"Redis: cache"_s);
+
+    EventRow file;
+    file.timeMs = 1700000000000;
+    file.kind = EventRow::Kind::acquired;
+    file.source = u"file"_s;
+    file.resource = u"/tmp/a.lock"_s;
+    m_session->eventLog()->append(file);
+    QFile log(audit);
+    QVERIFY(log.open(QIODevice::Append));
+    log.write(R"j({"time":"2026-12-06T10:00:00.000Z","server":"127.0.0.1:1/0","key":"jobs:lock",)j"
+              R"j("convention":"token-lease","outcome":"released","pid":1,"program":"lockctl"})j"
+              "\n");
+    log.close();
+    QTRY_COMPARE_WITH_TIMEOUT(m_session->eventLog()->rowCount(), 2,
+                              static_cast<int>(testsupport::timeBound(10000)));
+    hostFilter->setCurrentIndex(cache);
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QCOMPARE(page.proxy()->index(0, EventLogModel::ResourceColumn).data().toString(),
+             u"jobs:lock"_s);
+    QCOMPARE(page.proxy()->index(0, EventLogModel::HostColumn).data().toString(),
+             u"Redis: cache"_s);
+
+    m_session->redis()->removeConnection(m_session->redis()->configs().front().id);
+    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
+    QCOMPARE(hostFilter->findData(u"Redis: cache"_s), -1);
 }
 
 void TestUiPages::watchesHostColumn() {
