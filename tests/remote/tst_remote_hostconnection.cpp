@@ -15,6 +15,9 @@
 
 #include <csignal>
 
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
 namespace {
 
 bool hasPath(const PollResult& result, const QString& path) {
@@ -30,6 +33,42 @@ const FileLockRow* lockRow(const PollResult& result, const QString& path) {
         if (entry.waiter < 0 && entry.lock->path == path)
             return entry.lock.get();
     return nullptr;
+}
+
+/// The start of a stand-in agent script (Python): a host clock an hour behind, `lock(name,
+/// since, exact)` making a lock held by pid 4242, `send(line)` writing one agent line as
+/// lockctl does (compact JSON), `beat(seq, seconds)` heartbeats every 0.1 s, and `first`:
+/// whether this is the script's first run in its directory.
+QByteArray agentScriptPrelude() {
+    return R"(#!/usr/bin/python3
+import datetime, json, os, sys, time
+SKEW = -3600.0
+def iso(t):
+    moment = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+def now():
+    return time.time() + SKEW
+def lock(name, since, exact):
+    holder = {"pid": 4242, "source": "descriptor", "fds": [3], "held_since": iso(since),
+              "command": "job", "command_line": "job", "user": "alice", "uid": 1000,
+              "state": "sleeping", "threads": 1, "start_time": iso(now() - 1800)}
+    return {"id": "flock " + name, "kind": "flock", "qualifier": "advisory", "mode": "write",
+            "path": "/srv/" + name + ".lock", "path_source": "descriptor", "device": "254:1",
+            "inode": 7, "start": 0, "end": None, "line_pid": 4242, "held_since": iso(since),
+            "held_since_exact": exact, "problems": [], "holders": [holder], "waiters": []}
+def send(line):
+    print(json.dumps(dict(protocol=1, **line), separators=(",", ":")), flush=True)  # as lockctl
+def beat(seq, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        time.sleep(0.1)
+        seq += 1
+        send({"type": "heartbeat", "seq": seq, "taken_at": iso(now())})
+    return seq
+runs = os.path.join(os.path.dirname(sys.argv[0]), "runs")
+first = not os.path.exists(runs)
+open(runs, "a").close()
+)";
 }
 
 } // namespace
@@ -229,35 +268,7 @@ while True:
         const QString agentPath = directory.filePath(QStringLiteral("events-lockctl"));
         QFile agent(agentPath);
         QVERIFY(agent.open(QIODevice::WriteOnly));
-        agent.write(R"(#!/usr/bin/python3
-import datetime, json, os, sys, time
-SKEW = -3600.0
-def iso(t):
-    moment = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
-def now():
-    return time.time() + SKEW
-def lock(name, since, exact):
-    holder = {"pid": 4242, "source": "descriptor", "fds": [3], "held_since": iso(since),
-              "command": "job", "command_line": "job", "user": "alice", "uid": 1000,
-              "state": "sleeping", "threads": 1, "start_time": iso(now() - 1800)}
-    return {"id": "flock " + name, "kind": "flock", "qualifier": "advisory", "mode": "write",
-            "path": "/srv/" + name + ".lock", "path_source": "descriptor", "device": "254:1",
-            "inode": 7, "start": 0, "end": None, "line_pid": 4242, "held_since": iso(since),
-            "held_since_exact": exact, "problems": [], "holders": [holder], "waiters": []}
-def send(line):
-    print(json.dumps(dict(protocol=1, **line), separators=(",", ":")), flush=True)  # as lockctl
-def beat(seq, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        time.sleep(0.1)
-        seq += 1
-        send({"type": "heartbeat", "seq": seq, "taken_at": iso(now())})
-    return seq
-runs = os.path.join(os.path.dirname(sys.argv[0]), "runs")
-first = not os.path.exists(runs)
-open(runs, "a").close()
-if first:
+        agent.write(agentScriptPrelude() + R"(if first:
     send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
           "locks": [lock("A", now() - 60, False)], "deadlocks": [], "deadlock_details": [],
           "problems": []})
@@ -353,6 +364,69 @@ beat(1, 3600)
                      qPrintable(QStringLiteral("the gap begins %1 ms after B was taken")
                                     .arg(gap.lastUpdateMs - events[acquiredB].timeMs)));
         }
+    }
+
+    // New watches restart the agent on purpose: what changed in that moment is told as seen
+    // at the agent's restart, between the old stream's last word and the new one's first, not
+    // as a reconnect after an outage; the host stays connected throughout.
+    void plannedRestartIsNoOutage() {
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString agentPath = directory.filePath(QStringLiteral("restart-lockctl"));
+        QFile agent(agentPath);
+        QVERIFY(agent.open(QIODevice::WriteOnly));
+        agent.write(agentScriptPrelude() + R"(if first:
+    send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+          "locks": [lock("A", now() - 60, False)], "deadlocks": [], "deadlock_details": [],
+          "problems": []})
+else:  # restarted with watches: A went and C came meanwhile
+    send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+          "locks": [lock("C", now(), False)], "deadlocks": [], "deadlock_details": [],
+          "problems": []})
+beat(1, 3600)
+)");
+        agent.close();
+        QVERIFY(agent.setPermissions(agent.permissions() | QFileDevice::ExeOwner));
+
+        HostConnection host(QStringLiteral("restarting"));
+        host.setLocalCommand({}, agentPath);
+        host.setInitialBackoff(200);
+        QList<EventRow> events;
+        PollResult last;
+        connect(host.poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
+            events += result.events;
+            last = result;
+        });
+        host.start();
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(host.state() == HostConnection::State::Connected, bound);
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, u"/srv/A.lock"_s), bound);
+        QList<HostConnection::State> states;
+        connect(&host, &HostConnection::stateChanged, this, [&] { states << host.state(); });
+
+        inspect::Watch watch;
+        watch.type = inspect::Watch::Type::path;
+        watch.path = "/srv/C.lock";
+        host.setWatches({watch});
+        auto find = [&events](EventRow::Kind kind, const QString& path) -> const EventRow* {
+            for (const EventRow& event : std::as_const(events))
+                if (event.kind == kind && event.resource == path)
+                    return &event;
+            return nullptr;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(find(EventRow::Kind::acquired, u"/srv/C.lock"_s), bound);
+        host.stop();
+        for (const EventRow* event : {find(EventRow::Kind::released, u"/srv/A.lock"_s),
+                                      find(EventRow::Kind::acquired, u"/srv/C.lock"_s)}) {
+            QVERIFY(event);
+            QVERIFY2(event->detail.startsWith(u"seen at agent restart (new watches); "_s) &&
+                         event->detail.contains(u" between "_s),
+                     qPrintable(event->detail));
+            QVERIFY2(!event->detail.contains(u"reconnect"_s), qPrintable(event->detail));
+        }
+        states.removeAll(HostConnection::State::Stopped); // host.stop() above
+        for (HostConnection::State state : std::as_const(states))
+            QVERIFY2(state == HostConnection::State::Connected, "the host left Connected");
     }
 
     void brokenHostsFailAlone_data() {

@@ -291,6 +291,10 @@ void TestUiTimeline::barsAcrossALostConnection() {
     QCOMPARE(gap.describe(EventRow::Kind::acquired), u"seen at reconnect; acquired between "_s +
                                                          TextFormat::clockTime(t1Ms) + u" and "_s +
                                                          TextFormat::clockTime(t2Ms));
+    // An agent restarted on purpose (new watches) is no lost connection, and says so.
+    QCOMPARE((UnseenGap{t1Ms, t2Ms, true}.describe(EventRow::Kind::released)),
+             u"seen at agent restart (new watches); released between "_s +
+                 TextFormat::clockTime(t1Ms) + u" and "_s + TextFormat::clockTime(t2Ms));
 
     // The marks stay with the bars: the next update (no gap) changes none of them, and c's
     // hold ending normally keeps its unseen start.

@@ -24,6 +24,7 @@ QString UnseenGap::describe(EventRow::Kind kind) const {
     default:
         return {};
     }
-    return u"seen at reconnect; "_s + what + u" between "_s + TextFormat::clockTime(lastUpdateMs) +
-           u" and "_s + TextFormat::clockTime(reconnectMs);
+    return (agentRestart ? u"seen at agent restart (new watches); "_s : u"seen at reconnect; "_s) +
+           what + u" between "_s + TextFormat::clockTime(lastUpdateMs) + u" and "_s +
+           TextFormat::clockTime(reconnectMs);
 }

@@ -44,6 +44,9 @@ struct HostConnection::Inbox {
     qint64 endedStreamHeartbeatHostMs = -1;
     /// Poller thread only: when the ended stream last said what was there (this clock).
     qint64 endedStreamLastMs = -1;
+    /// connectNow() ended a live stream on purpose (new watches), not after a loss.
+    bool restartPlanned = false;
+    bool resumedPlanned = false; ///< poller thread only: resumedPending is a planned restart
 };
 
 namespace {
@@ -102,6 +105,10 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 {
                     QMutexLocker locker(&inbox->mutex);
                     endedHostMs = std::exchange(inbox->endedStreamHeartbeatHostMs, -1);
+                    // Planned unless a loss is still to be told (a restart before the first
+                    // snapshot after a reconnect belongs to that reconnect).
+                    inbox->resumedPlanned = std::exchange(inbox->restartPlanned, false) &&
+                                            (!inbox->resumedPending || inbox->resumedPlanned);
                 }
                 if (decoder.hasSnapshot())
                     endedHostMs = std::max(endedHostMs, decoder.takenAtMs());
@@ -142,8 +149,10 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 }
                 inbox->hadSnapshot = true;
                 update.resumed = std::exchange(inbox->resumedPending, false);
-                if (update.resumed)
+                if (update.resumed) {
                     update.lastSeenMs = std::exchange(inbox->endedStreamLastMs, -1);
+                    update.agentRestart = std::exchange(inbox->resumedPlanned, false);
+                }
             }
         }
         if (!update.borrowed)
@@ -273,6 +282,7 @@ void HostConnection::connectNow() {
         m_inbox->lines.clear();
         m_inbox->reset = true;
         m_inbox->arrivedMs = 0;
+        m_inbox->restartPlanned = m_restartingConnected;
         m_inbox->endedStreamHeartbeatHostMs = std::max(m_inbox->endedStreamHeartbeatHostMs,
                                                        std::exchange(m_inbox->heartbeatHostMs, -1));
         m_inbox->error.clear();

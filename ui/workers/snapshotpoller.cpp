@@ -213,7 +213,7 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
         // The two streams' clock offsets differ a little: the gap never ends before it begins.
         gap = UnseenGap{
             std::min(std::max(engine->previous.takenAtMs, update.lastSeenMs), result.takenAtMs),
-            result.takenAtMs};
+            result.takenAtMs, update.agentRestart};
         markSeenAtReconnect(result.events, *gap);
     }
     engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs,
