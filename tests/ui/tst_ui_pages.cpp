@@ -15,6 +15,7 @@
 #include "widgets/hostfilterbox.h"
 #include "widgets/mainwindow.h"
 #include "widgets/middleelidedelegate.h"
+#include "widgets/timelineview.h"
 #include "widgets/watchespage.h"
 #include "widgets/windowplacement.h"
 
@@ -50,6 +51,7 @@ class TestUiPages : public QObject {
     void activityLogToggles();
     void activityLogHosts();
     void activityLogRedisHosts();
+    void timelineTooltipAfterALostConnection();
     void watchDialogThreshold();
     void watchDialogHost();
     void watchDialogOffersAdministrator();
@@ -300,6 +302,27 @@ void TestUiPages::activityLogRedisHosts() {
     m_session->redis()->removeConnection(m_session->redis()->configs().front().id);
     QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
     QCOMPARE(hostFilter->findData(u"Redis: cache"_s), -1);
+}
+
+void TestUiPages::timelineTooltipAfterALostConnection() {
+    // A hold that ended while the connection was lost: known held until the last update
+    // (10:00:10), ended by the reconnect (10:00:30). The tooltip gives both bounds of its
+    // duration and the activity log's words, from the same gap.
+    const qint64 startMs = QDateTime::currentMSecsSinceEpoch() - 60'000;
+    const UnseenGap gap{startMs + 10'000, startMs + 30'000};
+    TimelineBar bar{startMs, gap.reconnectMs, false, 42, u"42 (job)"_s, {}, gap};
+    QString text = TimelineView::barText(bar, u"build-01: /srv/a.lock"_s, startMs + 60'000);
+    QVERIFY2(text.contains(u"(\u2265 10.0 s, \u2264 30.0 s)"_s), qPrintable(text));
+    QVERIFY2(text.endsWith(u'\n' + gap.describe(EventRow::Kind::released)), qPrintable(text));
+    // A wait first seen at the reconnect, still going.
+    TimelineBar wait{gap.reconnectMs, -1, true, 43, u"43 (job)"_s, gap, {}};
+    text = TimelineView::barText(wait, u"build-01: /srv/a.lock"_s, gap.reconnectMs + 5000);
+    QVERIFY2(text.contains(u"(\u2265 5.0 s, \u2264 25.0 s)"_s), qPrintable(text));
+    QVERIFY2(text.endsWith(u'\n' + gap.describe(EventRow::Kind::waitStarted)), qPrintable(text));
+    // A bar seen throughout says nothing of gaps.
+    TimelineBar seen{startMs, startMs + 2000, false, 44, u"44 (job)"_s, {}, {}};
+    text = TimelineView::barText(seen, u"/srv/b.lock"_s, startMs + 60'000);
+    QVERIFY2(!text.contains(u"seen at"_s) && text.contains(u"(2.0 s)"_s), qPrintable(text));
 }
 
 void TestUiPages::watchesHostColumn() {

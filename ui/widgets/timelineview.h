@@ -22,6 +22,8 @@ class TimelineView : public QAbstractScrollArea {
     void setCurrentLane(int row);
     int currentLane() const { return m_currentLane; }
     QSize sizeHint() const override;
+    /// What the tooltip says of `bar` of the lane of `resource` (public for tests).
+    static QString barText(const TimelineBar& bar, const QString& resource, qint64 nowMs);
 
     static constexpr int laneHeight = 24;
     static constexpr int axisHeight = 24;
@@ -46,8 +48,7 @@ class TimelineView : public QAbstractScrollArea {
     double timeX(qint64 timeMs, qint64 nowMs, qint64 windowMs) const;
     /// The whole bar, with the parts that fell in a lost connection (drawn hatched).
     QRectF barRect(const TimelineBar& bar, int laneTop, qint64 nowMs, qint64 windowMs) const;
-    /// What the tooltip says of `bar` on `lane`.
-    static QString barText(const TimelineBar& bar, const QString& resource, qint64 nowMs);
+
     int laneAt(int y) const;
 
     QPointer<TimelineModel> m_model;
