@@ -1,6 +1,7 @@
 #include "workers/hostconnection.h"
 
 #include "workers/agentsnapshotdecoder.h"
+#include "workers/restartdates.h"
 #include "workers/snapshotpoller.h"
 
 #include <portalocker/inspect/sshcommand.hpp>
@@ -47,6 +48,7 @@ struct HostConnection::Inbox {
     /// connectNow() ended a live stream on purpose (new watches), not after a loss.
     bool restartPlanned = false;
     bool resumedPlanned = false; ///< poller thread only: resumedPending is a planned restart
+    RestartDates restartDates;   ///< poller thread only: the dates before a planned restart
 };
 
 namespace {
@@ -114,6 +116,11 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                     endedHostMs = std::max(endedHostMs, decoder.takenAtMs());
                 if (endedHostMs >= 0 && inbox->clockOffsetMs)
                     inbox->endedStreamLastMs = endedHostMs + *inbox->clockOffsetMs;
+                if (inbox->resumedPlanned && decoder.hasSnapshot())
+                    inbox->restartDates.remember(decoder.current(),
+                                                 inbox->clockOffsetMs.value_or(0));
+                else if (!inbox->resumedPlanned)
+                    inbox->restartDates.clear(); // after a loss, nothing is taken as going on
                 decoder.reset();
                 inbox->clockOffsetMs.reset();
                 inbox->resumedPending = inbox->hadSnapshot;
@@ -155,9 +162,12 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 }
             }
         }
+        const qint64 offset = inbox->clockOffsetMs.value_or(0);
+        if (!update.borrowed && decoder.hasSnapshot() && !inbox->restartDates.empty())
+            inbox->restartDates.restore(
+                decoder.current(), update.incremental ? &update.changedLockIds : nullptr, offset);
         if (!update.borrowed)
             update.borrowed = &decoder.current();
-        const qint64 offset = inbox->clockOffsetMs.value_or(0);
         {
             QMutexLocker locker(&inbox->mutex);
             inbox->appliedOffsetMs = offset;
