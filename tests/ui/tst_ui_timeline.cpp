@@ -280,6 +280,9 @@ void TestUiTimeline::barsAcrossALostConnection() {
     QCOMPARE(heldC->startMs, t2Ms);
     QCOMPARE(heldC->endMs, -1);
     QCOMPARE(heldC->startUnseen, gap);
+    // Dated past the store's now (another host's clock): it has lasted nothing yet, not less.
+    const QList<TimelineLane> early = store.lanes(t2Ms - 50, 600'000, 10);
+    QCOMPARE(laneOf(early, u"/tmp/c.lock"_s)->holds.maxMs, 0);
     const TimelineBar* waitC = barOf(lanes, u"/tmp/c.lock"_s, true);
     QVERIFY(waitC);
     QCOMPARE(waitC->startUnseen, gap);

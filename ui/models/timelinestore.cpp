@@ -318,7 +318,10 @@ QList<TimelineLane> TimelineStore::lanes(qint64 nowMs, qint64 windowMs, int maxL
         for (const Interval& open : history.open) {
             lane.bars.push_back({std::max(open.startMs, windowStart), -1, open.wait, open.pid,
                                  open.who, open.startUnseen, UnseenGap{}});
-            (open.wait ? waits : holds).push_back(nowMs - open.startMs);
+            // A remote host's date can lie a few ms past this clock's now (its agent dates a
+            // lock a moment after its scan began; the clock offset is taken from the scan):
+            // it has lasted at least nothing, not less.
+            (open.wait ? waits : holds).push_back(std::max<qint64>(0, nowMs - open.startMs));
         }
         for (const Ended& ended : history.holds)
             if (ended.endMs >= windowStart)
