@@ -47,11 +47,12 @@ namespace {
 /// thread's arena can grow to a full poll's worth, and the peak RSS with them.
 Q_GLOBAL_STATIC(QThreadPool, pollThread)
 
-/// The events of the first update of a new stream after an earlier one: each happened at some
+/// The events of the first update of a new stream after an earlier one (a reconnect, or an
+/// agent restarted for new watches): each happened at some
 /// time within `gap`, not when this update saw it. They say so instead of passing for live
 /// ones; a duration that ended then is known only to be at least what it was at the last
 /// update before the gap. The timeline marks its bars from the same gap (TimelineStore).
-void markSeenAtReconnect(QList<EventRow>& events, const UnseenGap& gap) {
+void markSeenInGap(QList<EventRow>& events, const UnseenGap& gap) {
     using namespace Qt::StringLiterals;
     for (EventRow& event : events) {
         const QString seen = gap.describe(event.kind);
@@ -214,7 +215,7 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
         gap = UnseenGap{
             std::min(std::max(engine->previous.takenAtMs, update.lastSeenMs), result.takenAtMs),
             result.takenAtMs, update.agentRestart};
-        markSeenAtReconnect(result.events, *gap);
+        markSeenInGap(result.events, *gap);
     }
     engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs,
                             gap ? &*gap : nullptr);
