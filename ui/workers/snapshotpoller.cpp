@@ -48,10 +48,10 @@ namespace {
 Q_GLOBAL_STATIC(QThreadPool, pollThread)
 
 /// The events of the first update of a new stream after an earlier one (a reconnect, or an
-/// agent restarted for new watches): each happened at some
-/// time within `gap`, not when this update saw it. They say so instead of passing for live
-/// ones; a duration that ended then is known only to be at least what it was at the last
-/// update before the gap. The timeline marks its bars from the same gap (TimelineStore).
+/// agent restarted for new watches): each happened at some time within `gap`, not when this
+/// update saw it. They say so instead of passing for live ones; a duration that ended then is
+/// known only to be at least what it was at the last update before the gap. The timeline
+/// marks its bars from the same gap (TimelineStore).
 void markSeenInGap(QList<EventRow>& events, const UnseenGap& gap) {
     using namespace Qt::StringLiterals;
     for (EventRow& event : events) {
