@@ -15,6 +15,9 @@
 
 #include <csignal>
 
+using namespace Qt::StringLiterals;
+namespace inspect = portalocker::inspect;
+
 namespace {
 
 bool hasPath(const PollResult& result, const QString& path) {
@@ -30,6 +33,42 @@ const FileLockRow* lockRow(const PollResult& result, const QString& path) {
         if (entry.waiter < 0 && entry.lock->path == path)
             return entry.lock.get();
     return nullptr;
+}
+
+/// The start of a stand-in agent script (Python): a host clock an hour behind, `lock(name,
+/// since, exact)` making a lock held by pid 4242, `send(line)` writing one agent line as
+/// lockctl does (compact JSON), `beat(seq, seconds)` heartbeats every 0.1 s, and `first`:
+/// whether this is the script's first run in its directory.
+QByteArray agentScriptPrelude() {
+    return R"(#!/usr/bin/python3
+import datetime, json, os, sys, time
+SKEW = -3600.0
+def iso(t):
+    moment = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+def now():
+    return time.time() + SKEW
+def lock(name, since, exact):
+    holder = {"pid": 4242, "source": "descriptor", "fds": [3], "held_since": iso(since),
+              "command": "job", "command_line": "job", "user": "alice", "uid": 1000,
+              "state": "sleeping", "threads": 1, "start_time": iso(now() - 1800)}
+    return {"id": "flock " + name, "kind": "flock", "qualifier": "advisory", "mode": "write",
+            "path": "/srv/" + name + ".lock", "path_source": "descriptor", "device": "254:1",
+            "inode": 7, "start": 0, "end": None, "line_pid": 4242, "held_since": iso(since),
+            "held_since_exact": exact, "problems": [], "holders": [holder], "waiters": []}
+def send(line):
+    print(json.dumps(dict(protocol=1, **line), separators=(",", ":")), flush=True)  # as lockctl
+def beat(seq, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        time.sleep(0.1)
+        seq += 1
+        send({"type": "heartbeat", "seq": seq, "taken_at": iso(now())})
+    return seq
+runs = os.path.join(os.path.dirname(sys.argv[0]), "runs")
+first = not os.path.exists(runs)
+open(runs, "a").close()
+)";
 }
 
 } // namespace
@@ -218,45 +257,18 @@ while True:
     // Events of a remote host are dated by its agent, not by when the GUI read the line: a
     // lock the agent saw begin 1.5 s before its line arrived was acquired then. And what
     // happened while the connection was down is not passed off as live at the reconnect: it
-    // says it was seen at the reconnect and between which times it happened. The "agent" is a
-    // script of the test's (its host clock an hour behind), run as a local agent: its first
-    // run sends lock A, then B taken 1.5 s before the line, then ends (the connection is lost);
-    // its second run finds A and B gone and C there.
+    // says it was seen at the reconnect and between which times it happened, in the activity
+    // log and on the timeline's bars alike. The "agent" is a script of the test's (its host
+    // clock an hour behind), run as a local agent: its first run sends lock A, then B taken
+    // 1.5 s before the line, then only heartbeats for 1.5 s, then ends (the connection is
+    // lost); its second run finds A and B gone and C there.
     void remoteEventsAreDatedByTheAgent() {
         QTemporaryDir directory;
         QVERIFY(directory.isValid());
         const QString agentPath = directory.filePath(QStringLiteral("events-lockctl"));
         QFile agent(agentPath);
         QVERIFY(agent.open(QIODevice::WriteOnly));
-        agent.write(R"(#!/usr/bin/python3
-import datetime, json, os, sys, time
-SKEW = -3600.0
-def iso(t):
-    moment = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
-def now():
-    return time.time() + SKEW
-def lock(name, since, exact):
-    holder = {"pid": 4242, "source": "descriptor", "fds": [3], "held_since": iso(since),
-              "command": "job", "command_line": "job", "user": "alice", "uid": 1000,
-              "state": "sleeping", "threads": 1, "start_time": iso(now() - 1800)}
-    return {"id": "flock " + name, "kind": "flock", "qualifier": "advisory", "mode": "write",
-            "path": "/srv/" + name + ".lock", "path_source": "descriptor", "device": "254:1",
-            "inode": 7, "start": 0, "end": None, "line_pid": 4242, "held_since": iso(since),
-            "held_since_exact": exact, "problems": [], "holders": [holder], "waiters": []}
-def send(line):
-    print(json.dumps(dict(protocol=1, **line)), flush=True)
-def beat(seq, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        time.sleep(0.1)
-        seq += 1
-        send({"type": "heartbeat", "seq": seq, "taken_at": iso(now())})
-    return seq
-runs = os.path.join(os.path.dirname(sys.argv[0]), "runs")
-first = not os.path.exists(runs)
-open(runs, "a").close()
-if first:
+        agent.write(agentScriptPrelude() + R"(if first:
     send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
           "locks": [lock("A", now() - 60, False)], "deadlocks": [], "deadlock_details": [],
           "problems": []})
@@ -265,7 +277,7 @@ if first:
     seq += 1
     send({"type": "delta", "seq": seq, "taken_at": iso(scanned),
           "added": [lock("B", scanned, True)]})
-    beat(seq, 0.6)
+    beat(seq, 1.5)  # "nothing changed": no poll, but the last word before the loss
     sys.exit(1)  # the connection is lost
 time.sleep(1.0)
 send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
@@ -282,10 +294,13 @@ beat(1, 3600)
         QList<EventRow> events;
         QList<qint64> arrivedMs; // when each event's result reached the GUI thread
         qint64 lostAtMs = 0;
+        QList<TimelineLane> reconnectLanes; // the timeline of the result with the reconnect
         connect(host.poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
             for (const EventRow& event : result.events) {
                 events << event;
                 arrivedMs << QDateTime::currentMSecsSinceEpoch();
+                if (event.detail.startsWith(QStringLiteral("seen at reconnect")))
+                    reconnectLanes = result.timeline;
             }
         });
         connect(&host, &HostConnection::stateChanged, this, [&] {
@@ -332,7 +347,95 @@ beat(1, 3600)
                          QStringLiteral(" at %1 ms after the loss").arg(event.timeMs - lostAtMs)));
             if (kind == EventRow::Kind::released)
                 QVERIFY2(!event.durationExact, "a release in the gap has no exact duration");
+            // The timeline's bar carries the same gap, and says what the log says.
+            const bool ended = kind == EventRow::Kind::released;
+            const TimelineBar* marked = nullptr;
+            for (const TimelineLane& lane : std::as_const(reconnectLanes))
+                if (lane.resource == path)
+                    for (const TimelineBar& bar : lane.bars)
+                        if (!bar.wait && (ended ? bar.endUnseen : bar.startUnseen).isSet())
+                            marked = &bar;
+            QVERIFY2(marked, qPrintable(path + QStringLiteral(": no bar marked unseen")));
+            const UnseenGap& gap = ended ? marked->endUnseen : marked->startUnseen;
+            QCOMPARE(gap.describe(kind), event.detail);
+            // The gap begins at the old stream's last word, a heartbeat sent 1.5 s after B's
+            // line (itself 1.5 s after B's scan), not at the last line that changed something.
+            QVERIFY2(gap.lastUpdateMs >= events[acquiredB].timeMs + 2500,
+                     qPrintable(QStringLiteral("the gap begins %1 ms after B was taken")
+                                    .arg(gap.lastUpdateMs - events[acquiredB].timeMs)));
         }
+    }
+
+    // New watches restart the agent on purpose: what changed in that moment is told as seen
+    // at the agent's restart, between the old stream's last word and the new one's first, not
+    // as a reconnect after an outage; the host stays connected throughout; and a hold going
+    // on keeps the date the first agent gave it, though the new agent dates it by its own
+    // first sight.
+    void plannedRestartIsNoOutage() {
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString agentPath = directory.filePath(QStringLiteral("restart-lockctl"));
+        QFile agent(agentPath);
+        QVERIFY(agent.open(QIODevice::WriteOnly));
+        agent.write(agentScriptPrelude() + R"(if first:
+    send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+          "locks": [lock("A", now() - 60, False), lock("B", now() - 60, False)],
+          "deadlocks": [], "deadlock_details": [], "problems": []})
+else:  # restarted with watches: A went and C came meanwhile; B, going on, is new to it
+    send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+          "locks": [lock("B", now(), False), lock("C", now(), False)], "deadlocks": [],
+          "deadlock_details": [], "problems": []})
+beat(1, 3600)
+)");
+        agent.close();
+        QVERIFY(agent.setPermissions(agent.permissions() | QFileDevice::ExeOwner));
+
+        HostConnection host(QStringLiteral("restarting"));
+        host.setLocalCommand({}, agentPath);
+        host.setInitialBackoff(200);
+        QList<EventRow> events;
+        PollResult last;
+        connect(host.poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
+            events += result.events;
+            last = result;
+        });
+        host.start();
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(host.state() == HostConnection::State::Connected, bound);
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, u"/srv/A.lock"_s), bound);
+        QList<HostConnection::State> states;
+        connect(&host, &HostConnection::stateChanged, this, [&] { states << host.state(); });
+
+        inspect::Watch watch;
+        watch.type = inspect::Watch::Type::path;
+        watch.path = "/srv/C.lock";
+        host.setWatches({watch});
+        auto find = [&events](EventRow::Kind kind, const QString& path) -> const EventRow* {
+            for (const EventRow& event : std::as_const(events))
+                if (event.kind == kind && event.resource == path)
+                    return &event;
+            return nullptr;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(find(EventRow::Kind::acquired, u"/srv/C.lock"_s), bound);
+        host.stop();
+        QVERIFY(lockRow(last, u"/srv/B.lock"_s));
+        // Held a minute, as the first agent said (the two streams' clock offsets may differ
+        // by a line's transit), not the moment the new agent has seen it.
+        const qint64 heldForB =
+            QDateTime::currentMSecsSinceEpoch() - lockRow(last, u"/srv/B.lock"_s)->heldSinceMs;
+        QVERIFY2(heldForB >= 59'000, qPrintable(QStringLiteral("B held for %1 ms").arg(heldForB)));
+        QVERIFY(!find(EventRow::Kind::released, u"/srv/B.lock"_s));
+        for (const EventRow* event : {find(EventRow::Kind::released, u"/srv/A.lock"_s),
+                                      find(EventRow::Kind::acquired, u"/srv/C.lock"_s)}) {
+            QVERIFY(event);
+            QVERIFY2(event->detail.startsWith(u"seen at agent restart (new watches); "_s) &&
+                         event->detail.contains(u" between "_s),
+                     qPrintable(event->detail));
+            QVERIFY2(!event->detail.contains(u"reconnect"_s), qPrintable(event->detail));
+        }
+        states.removeAll(HostConnection::State::Stopped); // host.stop() above
+        for (HostConnection::State state : std::as_const(states))
+            QVERIFY2(state == HostConnection::State::Connected, "the host left Connected");
     }
 
     void brokenHostsFailAlone_data() {

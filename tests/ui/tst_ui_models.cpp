@@ -14,7 +14,9 @@
 #include "workers/pollresultbuilder.h"
 #include "models/redisconnectionmodel.h"
 #include "models/redislockmodel.h"
+#include "workers/auditlogfollower.h"
 #include "workers/redismonitor.h"
+#include "workers/redisrowbuilder.h"
 #include "session/textformat.h"
 #include "models/timelinemodel.h"
 #include "models/timelinestore.h"
@@ -73,6 +75,7 @@ class TestUiModels : public QObject {
     void redisSlicedMerge();
     void exportLog();
     void eventLogHosts();
+    void redisEventsNameTheirConnection();
 };
 
 void TestUiModels::fileLockModel_data() {
@@ -365,11 +368,18 @@ void TestUiModels::eventLogModel() {
 void TestUiModels::timelineModel() {
     TimelineModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    TimelineLane a{
-        u"/tmp/a"_s, {{1000, 2000, false, 1, u"1 (x)"_s}}, {1, 1000, 1000, 1000}, {}, 2000, {}, {},
-        {}};
-    TimelineLane b{
-        u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s}}, {}, {1, 500, 500, 500}, 1500, {}, {}, {}};
+    TimelineLane a{u"/tmp/a"_s,
+                   {{1000, 2000, false, 1, u"1 (x)"_s, {}, {}}},
+                   {1, 1000, 1000, 1000},
+                   {},
+                   2000,
+                   {},
+                   {},
+                   {}};
+    TimelineLane b{u"/tmp/b"_s, {{1500, -1, true, 2, u"2 (y)"_s, {}, {}}},
+                   {},          {1, 500, 500, 500},
+                   1500,        {},
+                   {},          {}};
     model.setLanes({a, b});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(1, TimelineModel::WaitCountColumn).data().toString(), u"1"_s);
@@ -655,6 +665,95 @@ void TestUiModels::eventLogHosts() {
     const QJsonObject localRow = QJsonDocument::fromJson(allObjects[1]).object();
     QVERIFY(localRow.contains(u"host"_s));
     QCOMPARE(localRow.value(u"host"_s).toString(), QString());
+}
+
+void TestUiModels::redisEventsNameTheirConnection() {
+    // A Redis scan's events carry their connection as their host, as the Redis tab names it.
+    namespace inspect = portalocker::inspect;
+    inspect::RedisSnapshot held;
+    held.taken_at = std::chrono::system_clock::now();
+    held.keys_scanned = 1;
+    inspect::RedisLockRecord record;
+    record.key = "jobs:lock";
+    record.key_printable = record.key;
+    record.type = "string";
+    record.token = "t-1";
+    record.pttl = std::chrono::milliseconds(30000);
+    held.locks.push_back(record);
+    RedisRowBuilder::Context context;
+    context.connectionId = u"c1"_s;
+    context.connectionName = u"cache"_s;
+    context.firstScan = false;
+    RedisScanResult first;
+    RedisRowBuilder::build(held, context, first);
+    QCOMPARE(first.events.size(), 1);
+    QCOMPARE(first.events[0].kind, EventRow::Kind::acquired);
+    QCOMPARE(first.events[0].host, u"Redis: cache"_s);
+    QCOMPARE(first.events[0].host, TextFormat::redisHost(u"cache"_s));
+    inspect::RedisSnapshot gone;
+    gone.taken_at = held.taken_at + std::chrono::seconds(1);
+    gone.keys_scanned = 1;
+    context.previous = first.seen;
+    RedisScanResult second;
+    RedisRowBuilder::build(gone, context, second);
+    QCOMPARE(second.events.size(), 1);
+    QCOMPARE(second.events[0].kind, EventRow::Kind::released);
+    QCOMPARE(second.events[0].host, u"Redis: cache"_s);
+
+    // A release another program logged names its server (RedisHub puts the connection's name
+    // when one reaches it); a `lockctl signal` line in the same file is a host's file lock.
+    EventRow released;
+    qint64 pid = 0;
+    QVERIFY(AuditLogFollower::parseLine(
+        R"j({"time":"2026-12-06T10:00:00.000Z","server":"10.0.0.7:6379/0","key":"jobs:lock",)j"
+        R"j("convention":"token-lease","outcome":"released","pid":77,"program":"lockctl"})j",
+        released, pid));
+    QCOMPARE(released.source, u"redis"_s);
+    QCOMPARE(released.host, u"Redis: 10.0.0.7:6379/0"_s);
+    EventRow signalled;
+    QVERIFY(AuditLogFollower::parseLine(
+        R"j({"time":"2026-12-06T10:00:00.000Z","server":"file locks on build-01 (over ssh)",)j"
+        R"j("key":"/srv/a.lock","convention":"file-lock signal term","outcome":"sent","pid":78})j",
+        signalled, pid));
+    QCOMPARE(signalled.host, u"build-01"_s);
+    QCOMPARE(signalled.source, u"operator @ build-01"_s);
+    EventRow local;
+    QVERIFY(AuditLogFollower::parseLine(
+        R"j({"time":"2026-12-06T10:00:00.000Z","server":"local file locks","key":"/srv/a.lock",)j"
+        R"j("convention":"file-lock signal kill","outcome":"sent","pid":79})j",
+        local, pid));
+    QVERIFY(local.host.isEmpty());
+    QCOMPARE(local.source, u"operator"_s);
+
+    // In the log: the Host column, the host filter and the export say the connection.
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    EventLogProxyModel proxy;
+    proxy.setSourceModel(&model);
+    EventRow file;
+    file.timeMs = 1700000000000;
+    file.source = u"file"_s;
+    file.resource = u"/srv/app.lock"_s;
+    model.append({file, first.events[0], released});
+    QCOMPARE(model.index(1, EventLogModel::HostColumn).data().toString(), u"Redis: cache"_s);
+    proxy.setHostFilter(u"Redis: cache"_s);
+    QCOMPARE(proxy.rowCount(), 1);
+    QCOMPARE(proxy.index(0, EventLogModel::ResourceColumn).data().toString(), u"jobs:lock"_s);
+    QBuffer json;
+    json.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, json, EventLogExporter::Format::jsonLines), 1);
+    const QList<QByteArray> objects = json.data().split('\n');
+    QCOMPARE(QJsonDocument::fromJson(objects[0])
+                 .object()
+                 .value(u"lockscope_export"_s)
+                 .toObject()
+                 .value(u"host"_s)
+                 .toString(),
+             u"Redis: cache"_s);
+    QCOMPARE(QJsonDocument::fromJson(objects[1]).object().value(u"host"_s).toString(),
+             u"Redis: cache"_s);
+    QVERIFY2(EventLogExporter::scopeLine(proxy).contains(u"; host: Redis: cache; 1 of 3"_s),
+             qPrintable(EventLogExporter::scopeLine(proxy)));
 }
 
 QTEST_MAIN(TestUiModels)

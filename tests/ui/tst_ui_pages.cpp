@@ -7,12 +7,15 @@
 #include "models/watchmodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
+#include "session/redishub.h"
 #include "session/remotehub.h"
+#include "testsupport.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/addwatchdialog.h"
 #include "widgets/hostfilterbox.h"
 #include "widgets/mainwindow.h"
 #include "widgets/middleelidedelegate.h"
+#include "widgets/timelineview.h"
 #include "widgets/watchespage.h"
 #include "widgets/windowplacement.h"
 
@@ -47,6 +50,8 @@ class TestUiPages : public QObject {
     void cleanup();
     void activityLogToggles();
     void activityLogHosts();
+    void activityLogRedisHosts();
+    void timelineTooltipAfterALostConnection();
     void watchDialogThreshold();
     void watchDialogHost();
     void watchDialogOffersAdministrator();
@@ -245,6 +250,79 @@ void TestUiPages::activityLogHosts() {
 
     m_session->remote()->removeHost(u"build-01"_s);
     QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
+}
+
+void TestUiPages::activityLogRedisHosts() {
+    // Redis events say which connection they come from: the Host column shows, the host box
+    // offers each connection, and a release another program logged against the server a
+    // connection reaches is that connection's. Nothing listens on the port: the connection's
+    // scans fail, which changes nothing here.
+    const QString audit = m_directory->filePath(u"forced-releases.jsonl"_s);
+    m_session->redis()->setAuditLogPath(audit);
+    ActivityLogPage page(m_session.get());
+    page.show();
+    QHeaderView* header = page.view()->horizontalHeader();
+    auto* hostFilter = page.findChild<HostFilterBox*>();
+    QVERIFY(hostFilter);
+    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
+    QVERIFY(!hostFilter->isVisible());
+
+    RedisConnectionConfig config;
+    config.name = u"cache"_s;
+    config.host = u"127.0.0.1"_s;
+    config.port = 1;
+    m_session->redis()->addConnection(config);
+    QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
+    QVERIFY(hostFilter->isVisible());
+    const int cache = hostFilter->findData(u"Redis: cache"_s);
+    QVERIFY(cache > 0);
+    QCOMPARE(hostFilter->itemText(cache), u"Redis: cache"_s);
+
+    EventRow file;
+    file.timeMs = 1700000000000;
+    file.kind = EventRow::Kind::acquired;
+    file.source = u"file"_s;
+    file.resource = u"/tmp/a.lock"_s;
+    m_session->eventLog()->append(file);
+    QFile log(audit);
+    QVERIFY(log.open(QIODevice::Append));
+    log.write(R"j({"time":"2026-12-06T10:00:00.000Z","server":"127.0.0.1:1/0","key":"jobs:lock",)j"
+              R"j("convention":"token-lease","outcome":"released","pid":1,"program":"lockctl"})j"
+              "\n");
+    log.close();
+    QTRY_COMPARE_WITH_TIMEOUT(m_session->eventLog()->rowCount(), 2,
+                              static_cast<int>(testsupport::timeBound(10000)));
+    hostFilter->setCurrentIndex(cache);
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QCOMPARE(page.proxy()->index(0, EventLogModel::ResourceColumn).data().toString(),
+             u"jobs:lock"_s);
+    QCOMPARE(page.proxy()->index(0, EventLogModel::HostColumn).data().toString(),
+             u"Redis: cache"_s);
+
+    m_session->redis()->removeConnection(m_session->redis()->configs().front().id);
+    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
+    QCOMPARE(hostFilter->findData(u"Redis: cache"_s), -1);
+}
+
+void TestUiPages::timelineTooltipAfterALostConnection() {
+    // A hold that ended while the connection was lost: known held until the last update
+    // (10:00:10), ended by the reconnect (10:00:30). The tooltip gives both bounds of its
+    // duration and the activity log's words, from the same gap.
+    const qint64 startMs = QDateTime::currentMSecsSinceEpoch() - 60'000;
+    const UnseenGap gap{startMs + 10'000, startMs + 30'000};
+    TimelineBar bar{startMs, gap.reconnectMs, false, 42, u"42 (job)"_s, {}, gap};
+    QString text = TimelineView::barText(bar, u"build-01: /srv/a.lock"_s, startMs + 60'000);
+    QVERIFY2(text.contains(u"(\u2265 10.0 s, \u2264 30.0 s)"_s), qPrintable(text));
+    QVERIFY2(text.endsWith(u'\n' + gap.describe(EventRow::Kind::released)), qPrintable(text));
+    // A wait first seen at the reconnect, still going.
+    TimelineBar wait{gap.reconnectMs, -1, true, 43, u"43 (job)"_s, gap, {}};
+    text = TimelineView::barText(wait, u"build-01: /srv/a.lock"_s, gap.reconnectMs + 5000);
+    QVERIFY2(text.contains(u"(\u2265 5.0 s, \u2264 25.0 s)"_s), qPrintable(text));
+    QVERIFY2(text.endsWith(u'\n' + gap.describe(EventRow::Kind::waitStarted)), qPrintable(text));
+    // A bar seen throughout says nothing of gaps.
+    TimelineBar seen{startMs, startMs + 2000, false, 44, u"44 (job)"_s, {}, {}};
+    text = TimelineView::barText(seen, u"/srv/b.lock"_s, startMs + 60'000);
+    QVERIFY2(!text.contains(u"seen at"_s) && text.contains(u"(2.0 s)"_s), qPrintable(text));
 }
 
 void TestUiPages::watchesHostColumn() {

@@ -1,16 +1,20 @@
 // The timeline's store and model: bars and summaries from what successive snapshots hold and
 // wait for (dated by the real SnapshotTracker, as in the poller), labelled by the real holder,
-// one bar per waiting process however its wait is served; and the lane filter.
+// one bar per waiting process however its wait is served; and the lane filter. After a lost
+// connection, bars whose start or end fell in the gap carry it, as the activity log says.
 
 #include "syntheticsnapshot.h"
+#include "testsupport.h"
 
 #include "models/timelinemodel.h"
 #include "models/timelinestore.h"
 #include "session/textformat.h"
+#include "workers/snapshotpoller.h"
 
 #include <portalocker/inspect/snapshottracker.hpp>
 
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <algorithm>
@@ -74,8 +78,24 @@ TimelineLane lane(const QString& resource, const QString& holder, const QString&
     lane.resource = resource;
     lane.holder = holder;
     lane.host = host;
-    lane.bars = {{1000, -1, false, 1, holder}};
+    lane.bars = {{1000, -1, false, 1, holder, {}, {}}};
     return lane;
+}
+
+const TimelineBar* barOf(const QList<TimelineLane>& lanes, const QString& resource, bool wait) {
+    for (const TimelineLane& lane : lanes)
+        if (lane.resource == resource)
+            for (const TimelineBar& bar : lane.bars)
+                if (bar.wait == wait)
+                    return &bar;
+    return nullptr;
+}
+
+const TimelineLane* laneOf(const QList<TimelineLane>& lanes, const QString& resource) {
+    for (const TimelineLane& lane : lanes)
+        if (lane.resource == resource)
+            return &lane;
+    return nullptr;
 }
 
 } // namespace
@@ -89,6 +109,8 @@ class TestUiTimeline : public QObject {
     void inheritedHolderAfterTheLockerExits();
     void slicedWaitIsOneWait();
     void filter();
+    void barsAcrossALostConnection();
+    void pollerMarksLogAndBarsFromOneGap();
 };
 
 void TestUiTimeline::holdsAndWaitsFromSnapshots() {
@@ -210,6 +232,135 @@ void TestUiTimeline::filter() {
     QCOMPARE(shown(), QStringList{u"db1: /srv/d.pid"_s});
     model.setHostFilter(std::nullopt);
     QCOMPARE(model.rowCount(), 2);
+}
+
+void TestUiTimeline::barsAcrossALostConnection() {
+    // Before the loss (last update at T1): a.lock held by 4 since a minute, b.lock by 5.
+    // First update after the reconnect (T2): a.lock still held (a new agent dates it by its
+    // first sight), b.lock gone, c.lock held by 7 and waited for by 9, d.lock held by 8 since
+    // an exact date before the loss.
+    const inspect::TimePoint t1 = std::chrono::system_clock::now() - 30s;
+    const inspect::TimePoint t2 = t1 + 20s;
+    const qint64 t1Ms = TextFormat::msecsSinceEpoch(t1);
+    const qint64 t2Ms = TextFormat::msecsSinceEpoch(t2);
+    TimelineStore store;
+    inspect::Snapshot before = uitest::emptySnapshot();
+    before.taken_at = t1;
+    uitest::addLock(before, "/tmp/a.lock", 4, 0, std::nullopt, t1 - 60s);
+    uitest::addLock(before, "/tmp/b.lock", 5, 0, std::nullopt, t1 - 10s);
+    store.update(before, {}, t1Ms, 600'000);
+
+    inspect::Snapshot after = uitest::emptySnapshot();
+    after.taken_at = t2;
+    uitest::addLock(after, "/tmp/a.lock", 4, 0, std::nullopt, t2);
+    const std::size_t c = uitest::addLock(after, "/tmp/c.lock", 7, 0, std::nullopt, t2);
+    uitest::addWaiter(after, c, 9);
+    after.file_locks[c].waiters.front().waiting_since = t2;
+    uitest::addLock(after, "/tmp/d.lock", 8, 0, std::nullopt, t1 - 5s);
+    const UnseenGap gap{t1Ms, t2Ms};
+    store.update(after, {}, t2Ms + 300, 600'000, &gap);
+    const QList<TimelineLane> lanes = store.lanes(t2Ms + 300, 600'000, 10);
+
+    // Going on across the gap: nothing unseen, its start from before.
+    const TimelineBar* a = barOf(lanes, u"/tmp/a.lock"_s, false);
+    QVERIFY(a);
+    QCOMPARE(a->startMs, t1Ms - 60'000);
+    QVERIFY(!a->startUnseen.isSet() && !a->endUnseen.isSet());
+    // Ended in the gap: the bar runs to the reconnect, its end marked; it counts with what it
+    // had lasted at the last update (at least 10 s), not up to the reconnect.
+    const TimelineBar* b = barOf(lanes, u"/tmp/b.lock"_s, false);
+    QVERIFY(b);
+    QCOMPARE(b->endMs, t2Ms);
+    QCOMPARE(b->endUnseen, gap);
+    QVERIFY(!b->startUnseen.isSet());
+    QCOMPARE(laneOf(lanes, u"/tmp/b.lock"_s)->holds.maxMs, 10'000);
+    // Began in the gap: known from the reconnect on, its start marked; its wait too.
+    const TimelineBar* heldC = barOf(lanes, u"/tmp/c.lock"_s, false);
+    QVERIFY(heldC);
+    QCOMPARE(heldC->startMs, t2Ms);
+    QCOMPARE(heldC->endMs, -1);
+    QCOMPARE(heldC->startUnseen, gap);
+    // Dated past the store's now (another host's clock): it has lasted nothing yet, not less.
+    const QList<TimelineLane> early = store.lanes(t2Ms - 50, 600'000, 10);
+    QCOMPARE(laneOf(early, u"/tmp/c.lock"_s)->holds.maxMs, 0);
+    const TimelineBar* waitC = barOf(lanes, u"/tmp/c.lock"_s, true);
+    QVERIFY(waitC);
+    QCOMPARE(waitC->startUnseen, gap);
+    // An exact date from before the loss stands: nothing unseen about it.
+    const TimelineBar* d = barOf(lanes, u"/tmp/d.lock"_s, false);
+    QVERIFY(d);
+    QCOMPARE(d->startMs, t1Ms - 5000);
+    QVERIFY(!d->startUnseen.isSet());
+    QCOMPARE(gap.describe(EventRow::Kind::acquired), u"seen at reconnect; acquired between "_s +
+                                                         TextFormat::clockTime(t1Ms) + u" and "_s +
+                                                         TextFormat::clockTime(t2Ms));
+    // An agent restarted on purpose (new watches) is no lost connection, and says so.
+    QCOMPARE((UnseenGap{t1Ms, t2Ms, true}.describe(EventRow::Kind::released)),
+             u"seen at agent restart (new watches); released between "_s +
+                 TextFormat::clockTime(t1Ms) + u" and "_s + TextFormat::clockTime(t2Ms));
+
+    // The marks stay with the bars: the next update (no gap) changes none of them, and c's
+    // hold ending normally keeps its unseen start.
+    inspect::Snapshot later = uitest::emptySnapshot();
+    later.taken_at = t2 + 1s;
+    uitest::addLock(later, "/tmp/a.lock", 4, 0, std::nullopt, t2 + 1s);
+    store.update(later, {}, t2Ms + 1000, 600'000);
+    const QList<TimelineLane> next = store.lanes(t2Ms + 1000, 600'000, 10);
+    QCOMPARE(barOf(next, u"/tmp/b.lock"_s, false)->endUnseen, gap);
+    const TimelineBar* endedC = barOf(next, u"/tmp/c.lock"_s, false);
+    QCOMPARE(endedC->startUnseen, gap);
+    QCOMPARE(endedC->endMs, t2Ms + 1000);
+    QVERIFY(!endedC->endUnseen.isSet());
+    QVERIFY(!barOf(next, u"/tmp/a.lock"_s, false)->startUnseen.isSet());
+}
+
+void TestUiTimeline::pollerMarksLogAndBarsFromOneGap() {
+    // The poller with an update source (as a remote host's): a first stream, then a new one
+    // after a loss. The log's "seen at reconnect" and the bars' marks name the same gap.
+    const inspect::TimePoint t1 = std::chrono::system_clock::now() - 20s;
+    const inspect::TimePoint t2 = t1 + 15s;
+    int calls = 0;
+    SnapshotPoller poller;
+    poller.setUpdateSource([&calls, t1, t2](const inspect::ScanOptions&) {
+        SnapshotPoller::SourceUpdate update;
+        inspect::Snapshot& snapshot = update.snapshot;
+        if (calls++ == 0) {
+            snapshot.taken_at = t1;
+            uitest::addLock(snapshot, "/srv/gone.lock", 5, 0, std::nullopt, t1 - 10s);
+        } else {
+            snapshot.taken_at = t2;
+            uitest::addLock(snapshot, "/srv/new.lock", 7, 0, std::nullopt, t2);
+            update.resumed = true;
+        }
+        return update;
+    });
+    QSignalSpy results(&poller, &SnapshotPoller::resultReady);
+    poller.refreshNow();
+    const int bound = static_cast<int>(testsupport::timeBound(5000));
+    QVERIFY(results.wait(bound));
+    poller.refreshNow();
+    QTRY_COMPARE_WITH_TIMEOUT(results.size(), 2, bound);
+    const PollResult result = results.at(1).at(0).value<PollResult>();
+
+    const UnseenGap gap{TextFormat::msecsSinceEpoch(t1), TextFormat::msecsSinceEpoch(t2)};
+    const TimelineBar* gone = barOf(result.timeline, u"/srv/gone.lock"_s, false);
+    const TimelineBar* fresh = barOf(result.timeline, u"/srv/new.lock"_s, false);
+    QVERIFY(gone && fresh);
+    QCOMPARE(gone->endUnseen, gap);
+    QCOMPARE(fresh->startUnseen, gap);
+    int marked = 0;
+    for (const EventRow& event : result.events) {
+        if (event.resource == u"/srv/gone.lock"_s && event.kind == EventRow::Kind::released) {
+            QCOMPARE(event.detail, gone->endUnseen.describe(EventRow::Kind::released));
+            QCOMPARE(event.durationMs, 10'000); // at least what it had lasted at t1
+            ++marked;
+        }
+        if (event.resource == u"/srv/new.lock"_s && event.kind == EventRow::Kind::acquired) {
+            QCOMPARE(event.detail, fresh->startUnseen.describe(EventRow::Kind::acquired));
+            ++marked;
+        }
+    }
+    QCOMPARE(marked, 2);
 }
 
 QTEST_GUILESS_MAIN(TestUiTimeline)

@@ -20,7 +20,8 @@ class EventLogExporter {
     /// the rows. JSON Lines: a first object {"lockscope_export": {"categories": [...],
     /// "hidden_categories": [...], "filter": "...", "events": N, "of": M}} (with "host": "DEST"
     /// when one host only, "" meaning this computer), then one object per event. Each row's
-    /// `host` is the ssh destination it happened on, empty for this computer. Returns the
+    /// `host` is the ssh destination it happened on, empty for this computer, or "Redis: NAME"
+    /// for the events of a Redis connection (TextFormat::redisHost). Returns the
     /// number of events written, -1 (with `error` set) when the device fails.
     static qsizetype write(const QAbstractItemModel& model, QIODevice& device, Format format,
                            QString* error = nullptr);

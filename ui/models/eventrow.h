@@ -16,8 +16,10 @@ struct EventRow {
     };
     qint64 timeMs = 0;
     Kind kind = Kind::acquired;
-    QString source;   ///< "file", "redis", "operator"; a remote host's adds " @ HOST"
-    QString host;     ///< the ssh destination the event happened on; empty: this computer
+    QString source; ///< "file", "redis", "operator"; a remote host's adds " @ HOST"
+    /// Where it happened: the ssh destination, empty for this computer, or for a Redis
+    /// event "Redis: NAME" (TextFormat::redisHost; NAME as the Redis tab names the connection).
+    QString host;
     QString resource; ///< path or key
     QString lockKind; ///< "flock", "posix", "lease", ...
     QString mode;

@@ -2,6 +2,8 @@
 // The Gantt timeline's data for one lock (one path or key): hold and wait bars over the last
 // minutes, and summaries of the hold and wait durations.
 
+#include "models/unseengap.h"
+
 #include <QList>
 #include <QString>
 
@@ -11,6 +13,12 @@ struct TimelineBar {
     bool wait = false;  ///< a wait (else a hold)
     qint64 pid = 0;
     QString who; ///< "4242 (python3)"
+    /// Set when the start fell in a lost connection (seen only at the reconnect): it lies
+    /// within the gap, and the bar is known to hold or wait from startMs on.
+    UnseenGap startUnseen;
+    /// Set when the end fell in a lost connection: it lies within the gap (endMs is the
+    /// reconnect), and the bar is known to hold or wait only up to endUnseen.lastUpdateMs.
+    UnseenGap endUnseen;
     bool operator==(const TimelineBar&) const = default;
 };
 

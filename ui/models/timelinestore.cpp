@@ -36,8 +36,15 @@ void TimelineStore::addClosed(History& history, Interval interval) {
         if (it->pid == interval.pid && it->wait == interval.wait &&
             interval.startMs <= it->endMs + coalesceGapMs &&
             it->startMs <= interval.endMs + coalesceGapMs) {
-            it->startMs = std::min(it->startMs, interval.startMs);
-            it->endMs = std::max(it->endMs, interval.endMs);
+            // The merged bar's ends are the outer ones, with what is known of them.
+            if (interval.startMs < it->startMs) {
+                it->startMs = interval.startMs;
+                it->startUnseen = interval.startUnseen;
+            }
+            if (interval.endMs > it->endMs) {
+                it->endMs = interval.endMs;
+                it->endUnseen = interval.endUnseen;
+            }
             return;
         }
     }
@@ -60,7 +67,7 @@ void TimelineStore::prune(History& history, qint64 horizonMs) {
 
 void TimelineStore::update(const inspect::Snapshot& snapshot,
                            const std::vector<inspect::Event>& events, qint64 nowMs,
-                           qint64 retentionMs) {
+                           qint64 retentionMs, const UnseenGap* gap) {
     // Bars come from comparing what successive snapshots hold and wait for, not from the
     // tracker's per-process events: those name every process that shares a lock's open file
     // description (a `flock` command's `sleep` child is reported as a holder and as a release
@@ -79,18 +86,26 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
         std::vector<Interval>& opens = m_history[resourceOf(lock)].next;
         // `who` is made only for a new interval: a process holding 50,000 byte ranges of one
         // file is one interval, and its label is not built 50,000 times per refresh.
-        auto addOpen = [&opens](inspect::Pid pid, const std::optional<inspect::TimePoint>& since,
-                                bool wait, const auto& who) {
+        // After a gap, a start dated no earlier than the last update before it is only known
+        // to lie within the gap (kept only for an interval that is new: see below).
+        const auto startUnseen = [gap](qint64 startMs) {
+            return gap && startMs >= gap->lastUpdateMs ? *gap : UnseenGap{};
+        };
+        auto addOpen = [&opens, &startUnseen](inspect::Pid pid,
+                                              const std::optional<inspect::TimePoint>& since,
+                                              bool wait, const auto& who) {
             if (!since)
                 return;
             const qint64 sinceMs = TextFormat::msecsSinceEpoch(*since);
             for (Interval& open : opens)
                 if (open.pid == pid && open.wait == wait) {
                     open.startMs = std::min(open.startMs, sinceMs);
+                    open.startUnseen = startUnseen(open.startMs);
                     return;
                 }
             Interval interval;
             interval.startMs = sinceMs;
+            interval.startUnseen = startUnseen(sinceMs);
             interval.wait = wait;
             interval.pid = pid;
             interval.who = who();
@@ -121,12 +136,25 @@ void TimelineStore::update(const inspect::Snapshot& snapshot,
                     return next.pid == open.pid && next.wait == open.wait;
                 });
             if (still != history.next.end()) {
-                still->startMs = std::min(still->startMs, open.startMs);
+                // Going on since before: its start is what was known of it then.
+                if (open.startMs <= still->startMs) {
+                    still->startMs = open.startMs;
+                    still->startUnseen = open.startUnseen;
+                }
                 continue;
             }
-            open.endMs = std::max(nowMs, open.startMs);
-            (open.wait ? history.waits : history.holds)
-                .push_back({open.endMs, open.endMs - open.startMs});
+            qint64 durationMs = 0;
+            if (gap) {
+                // Ended while unseen: by the reconnect, after lasting at least until the last
+                // update before the gap (the activity log's "≥" duration).
+                open.endMs = std::max(gap->reconnectMs, open.startMs);
+                open.endUnseen = *gap;
+                durationMs = std::max<qint64>(0, gap->lastUpdateMs - open.startMs);
+            } else {
+                open.endMs = std::max(nowMs, open.startMs);
+                durationMs = open.endMs - open.startMs;
+            }
+            (open.wait ? history.waits : history.holds).push_back({open.endMs, durationMs});
             history.lastActivityMs = std::max(history.lastActivityMs, open.endMs);
             addClosed(history, std::move(open));
         }
@@ -284,13 +312,16 @@ QList<TimelineLane> TimelineStore::lanes(qint64 nowMs, qint64 windowMs, int maxL
         for (const Interval& bar : history.bars) {
             if (bar.endMs < windowStart)
                 continue;
-            lane.bars.push_back(
-                {std::max(bar.startMs, windowStart), bar.endMs, bar.wait, bar.pid, bar.who});
+            lane.bars.push_back({std::max(bar.startMs, windowStart), bar.endMs, bar.wait, bar.pid,
+                                 bar.who, bar.startUnseen, bar.endUnseen});
         }
         for (const Interval& open : history.open) {
-            lane.bars.push_back(
-                {std::max(open.startMs, windowStart), -1, open.wait, open.pid, open.who});
-            (open.wait ? waits : holds).push_back(nowMs - open.startMs);
+            lane.bars.push_back({std::max(open.startMs, windowStart), -1, open.wait, open.pid,
+                                 open.who, open.startUnseen, UnseenGap{}});
+            // A remote host's date can lie a few ms past this clock's now (its agent dates a
+            // lock a moment after its scan began; the clock offset is taken from the scan):
+            // it has lasted at least nothing, not less.
+            (open.wait ? waits : holds).push_back(std::max<qint64>(0, nowMs - open.startMs));
         }
         for (const Ended& ended : history.holds)
             if (ended.endMs >= windowStart)

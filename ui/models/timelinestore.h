@@ -22,9 +22,14 @@ class TimelineStore {
     /// becomes a closed bar ending at `nowMs`, what goes on stays open (one interval per real
     /// holder - see realHolder() - and per waiting process of each lock). `events` only date the
     /// locks' activity. Drops what ended more than `retentionMs` before `nowMs`.
+    /// With `gap` (the first update after a lost connection), what is gone ended at some time
+    /// within it: its bar ends at the reconnect, marked endUnseen, and counts in the summaries
+    /// with what it had lasted at the last update before. What is new and dated no earlier
+    /// than that update began within it: marked startUnseen (the rule of the activity log's
+    /// "seen at reconnect").
     void update(const portalocker::inspect::Snapshot& snapshot,
                 const std::vector<portalocker::inspect::Event>& events, qint64 nowMs,
-                qint64 retentionMs);
+                qint64 retentionMs, const UnseenGap* gap = nullptr);
 
     /// The incremental feed, for sources that see holds and waits come and go themselves (the
     /// Redis scans) and never call update() on this store: `id` (unique per interval, so that
@@ -62,6 +67,8 @@ class TimelineStore {
         bool wait = false;
         qint64 pid = 0;
         QString who;
+        UnseenGap startUnseen;
+        UnseenGap endUnseen;
     };
     struct Ended {
         qint64 endMs = 0;

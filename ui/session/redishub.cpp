@@ -40,7 +40,23 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     // waits for the table's merge, so that one event-loop turn does one slice of either.
     m_timeline->setYieldTo([locks = m_locks] { return locks->isMerging(); });
     connect(m_locks, &RedisLockModel::mergeFinished, m_timeline, &RedisTimelineFeed::resumeDiff);
-    connect(m_auditFollower, &AuditLogFollower::events, this, &RedisHub::events);
+    connect(m_auditFollower, &AuditLogFollower::events, this, [this](QList<EventRow> found) {
+        // A release by another program names the server it reached ("127.0.0.1:6379/0"): the
+        // event's host is the connection here that reaches the same server and database, as
+        // the Redis tab names it, when there is one.
+        for (EventRow& event : found)
+            for (const RedisMonitor* monitor : std::as_const(m_monitors)) {
+                const RedisConnectionConfig& config = monitor->config();
+                const QString server = TextFormat::fromStd(config.toOptions().address()) + u'/' +
+                                       QString::number(config.db);
+                if (event.source == u"redis"_s && event.host == TextFormat::redisHost(server)) {
+                    event.host =
+                        TextFormat::redisHost(config.name.isEmpty() ? config.url() : config.name);
+                    break;
+                }
+            }
+        emit events(found);
+    });
     m_auditFollower->start(m_auditLogPath);
     connect(m_passwords, &PasswordStore::writeFinished, this,
             [this](const QString& id, const QString& error) {
@@ -210,6 +226,7 @@ ForceReleaseJob* RedisHub::forceRelease(const RedisLockRow& row) {
                                  ? EventRow::Kind::forceReleased
                                  : EventRow::Kind::operatorAction;
                 event.source = u"redis"_s;
+                event.host = TextFormat::redisHost(row.connectionName);
                 event.resource = row.key;
                 event.lockKind = row.convention;
                 event.pid = QCoreApplication::applicationPid();

@@ -71,6 +71,10 @@ QString hostName(const QString& host) {
     return host.isEmpty() ? QCoreApplication::translate("TextFormat", "This computer") : host;
 }
 
+QString redisHost(const QString& connectionName) {
+    return u"Redis: "_s + connectionName;
+}
+
 QString plural(qint64 value, const QString& singular, const QString& pluralForm) {
     return count(value) + u' ' + (value == 1 ? singular : pluralForm);
 }

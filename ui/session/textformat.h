@@ -29,6 +29,11 @@ QString count(qint64 value);
 /// A host as the views name it: "This computer" for "" (this machine), else the ssh
 /// destination as the operator gave it.
 QString hostName(const QString& host);
+/// The host of a Redis connection's events: "Redis: NAME", NAME being the connection as the
+/// Redis tab names it (or, for a server no connection here reaches, its address). No ssh
+/// destination has this form (host names and ssh_config aliases have no spaces), so the Host
+/// column and box never mistake one for the other.
+QString redisHost(const QString& connectionName);
 /// "1 lock", "0 locks", "1,234 locks": the count with the right one of two words.
 QString plural(qint64 value, const QString& singular, const QString& pluralForm);
 

@@ -4,7 +4,9 @@
 #include "models/eventlogmodel.h"
 #include "models/eventlogproxymodel.h"
 #include "models/hostlistmodel.h"
+#include "models/redisconnectionmodel.h"
 #include "session/inspectorsession.h"
+#include "session/redishub.h"
 #include "session/remotehub.h"
 #include "widgets/hostfilterbox.h"
 
@@ -35,8 +37,10 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_filter, 2);
-    // Remote hosts (issue 13): a host filter, and the Host column while there are any.
+    // Remote hosts (issue 13) and Redis connections: a host filter, and the Host column while
+    // there are any.
     auto* hostFilter = new HostFilterBox(session->remote()->model(), this);
+    hostFilter->setRedisConnections(session->redis()->connections());
     hostFilter->setToolTip(tr("Show the events of one host only (and export only those)"));
     bar->addWidget(hostFilter);
     connect(hostFilter, &HostFilterBox::hostChanged, this,
@@ -94,6 +98,10 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
     connect(session->remote()->model(), &QAbstractItemModel::rowsInserted, this,
             &ActivityLogPage::showHostColumn);
     connect(session->remote()->model(), &QAbstractItemModel::rowsRemoved, this,
+            &ActivityLogPage::showHostColumn);
+    connect(session->redis()->connections(), &QAbstractItemModel::rowsInserted, this,
+            &ActivityLogPage::showHostColumn);
+    connect(session->redis()->connections(), &QAbstractItemModel::rowsRemoved, this,
             &ActivityLogPage::showHostColumn);
 
     auto* layout = new QVBoxLayout(this);
@@ -181,9 +189,11 @@ bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
 }
 
 void ActivityLogPage::showHostColumn() {
-    // As on the File locks page: "This computer" alone needs no Host column.
-    m_view->horizontalHeader()->setSectionHidden(EventLogModel::HostColumn,
-                                                 m_session->remote()->model()->rowCount() <= 1);
+    // As on the File locks page: "This computer" alone needs no Host column; with a remote
+    // host or a Redis connection, it says where each event comes from.
+    m_view->horizontalHeader()->setSectionHidden(
+        EventLogModel::HostColumn, m_session->remote()->model()->rowCount() <= 1 &&
+                                       m_session->redis()->connections()->rowCount() == 0);
 }
 
 QByteArray ActivityLogPage::saveState() const {

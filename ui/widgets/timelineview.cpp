@@ -129,19 +129,52 @@ void TimelineView::hideEvent(QHideEvent* event) {
     m_tick.stop();
 }
 
+double TimelineView::timeX(qint64 timeMs, qint64 nowMs, qint64 windowMs) const {
+    const double left = labelWidth() + 8;
+    const double width = std::max(10.0, viewport()->width() - left - 12);
+    return left +
+           width * static_cast<double>(timeMs - (nowMs - windowMs)) / static_cast<double>(windowMs);
+}
+
 QRectF TimelineView::barRect(const TimelineBar& bar, int laneTop, qint64 nowMs,
                              qint64 windowMs) const {
     const double left = labelWidth() + 8;
-    const double width = std::max(10.0, viewport()->width() - left - 12);
-    const auto x = [&](qint64 timeMs) {
-        return left + width * static_cast<double>(timeMs - (nowMs - windowMs)) /
-                          static_cast<double>(windowMs);
-    };
-    const double start = std::max(left, x(bar.startMs));
-    const double end = std::max(start + 2.0, x(bar.endMs < 0 ? nowMs : bar.endMs));
+    const qint64 startMs =
+        bar.startUnseen.isSet() ? std::min(bar.startUnseen.lastUpdateMs, bar.startMs) : bar.startMs;
+    const double start = std::max(left, timeX(startMs, nowMs, windowMs));
+    const double end =
+        std::max(start + 2.0, timeX(bar.endMs < 0 ? nowMs : bar.endMs, nowMs, windowMs));
     const double top = bar.wait ? laneTop + laneHeight * 0.58 : laneTop + 3;
     const double height = bar.wait ? laneHeight * 0.3 : laneHeight * 0.45;
     return {start, top, end - start, height};
+}
+
+QString TimelineView::barText(const TimelineBar& bar, const QString& resource, qint64 nowMs) {
+    const qint64 end = bar.endMs < 0 ? nowMs : bar.endMs;
+    // Known for sure: from startMs to the end, or to the last update before a lost
+    // connection in which it ended. At most: from the gap its start fell in.
+    const qint64 atLeastMs = std::max<qint64>(
+        0, (bar.endUnseen.isSet() ? bar.endUnseen.lastUpdateMs : end) - bar.startMs);
+    const bool unseen = bar.startUnseen.isSet() || bar.endUnseen.isSet();
+    const qint64 atMostMs =
+        end - (bar.startUnseen.isSet() ? std::min(bar.startUnseen.lastUpdateMs, bar.startMs)
+                                       : bar.startMs);
+    const QString lasted = unseen ? u"\u2265 "_s + TextFormat::duration(atLeastMs) +
+                                        u", \u2264 "_s + TextFormat::duration(atMostMs)
+                                  : TextFormat::duration(atLeastMs);
+    QString text =
+        tr("%1 %2 %3\n%4 – %5 (%6)")
+            .arg(bar.who, bar.wait ? tr("waited for") : tr("held"), resource,
+                 TextFormat::clockTime(bar.startMs),
+                 bar.endMs < 0 ? tr("now, still going") : TextFormat::clockTime(end), lasted);
+    // The activity log's words, from the same gap.
+    if (bar.startUnseen.isSet())
+        text += u'\n' + bar.startUnseen.describe(bar.wait ? EventRow::Kind::waitStarted
+                                                          : EventRow::Kind::acquired);
+    if (bar.endUnseen.isSet())
+        text += u'\n' + bar.endUnseen.describe(bar.wait ? EventRow::Kind::waitEnded
+                                                        : EventRow::Kind::released);
+    return text;
 }
 
 int TimelineView::laneAt(int y) const {
@@ -201,8 +234,26 @@ void TimelineView::paintEvent(QPaintEvent*) {
                          label);
         painter.setRenderHint(QPainter::Antialiasing, true);
         for (const TimelineBar& bar : lane->bars) {
-            const QRectF rect = barRect(bar, top, nowMs, windowMs);
+            const QRectF whole = barRect(bar, top, nowMs, windowMs);
             const QColor colour = bar.wait ? waitColour : holdColour;
+            // The parts that fell in a lost connection: faded and hatched, since the start
+            // or end lies somewhere in them; the known part solid.
+            QRectF rect = whole;
+            if (bar.startUnseen.isSet())
+                rect.setLeft(
+                    std::clamp(timeX(bar.startMs, nowMs, windowMs), whole.left(), whole.right()));
+            if (bar.endUnseen.isSet())
+                rect.setRight(std::clamp(timeX(bar.endUnseen.lastUpdateMs, nowMs, windowMs),
+                                         rect.left(), whole.right()));
+            if (rect != whole) {
+                QColor faded = colour;
+                faded.setAlpha(70);
+                painter.setPen(QPen(colour, 1));
+                painter.setBrush(faded);
+                painter.drawRect(whole.adjusted(0.5, 0.5, -0.5, -0.5));
+                painter.setBrush(QBrush(colour, Qt::BDiagPattern));
+                painter.drawRect(whole.adjusted(0.5, 0.5, -0.5, -0.5));
+            }
             painter.setPen(Qt::NoPen);
             painter.setBrush(colour);
             painter.drawRoundedRect(rect, 2, 2);
@@ -267,13 +318,7 @@ bool TimelineView::viewportEvent(QEvent* event) {
                          .adjusted(-2, -2, 2, 2)
                          .contains(help->pos()))
                     continue;
-                const qint64 end = bar.endMs < 0 ? nowMs : bar.endMs;
-                const QString text =
-                    tr("%1 %2 %3\n%4 – %5 (%6)")
-                        .arg(bar.who, bar.wait ? tr("waited for") : tr("held"), lane->resource,
-                             TextFormat::clockTime(bar.startMs),
-                             bar.endMs < 0 ? tr("now, still going") : TextFormat::clockTime(end),
-                             TextFormat::duration(end - bar.startMs));
+                const QString text = barText(bar, lane->resource, nowMs);
                 QToolTip::showText(help->globalPos(),
                                    lane->note.isEmpty() ? text : text + u'\n' + lane->note,
                                    viewport());

@@ -1,8 +1,9 @@
 #pragma once
 // TimelineView: the Gantt chart of the last minutes. One lane per lock (a row of
 // TimelineModel): hold bars on top, wait bars below, ongoing ones running into "now" at the
-// right edge; a time axis on top. Hovering a bar says who, when and for how long; clicking a
-// lane selects it.
+// right edge; a time axis on top. A start or end that fell in a lost connection to its host is
+// drawn hatched over the gap it lies in. Hovering a bar says who, when and for how long;
+// clicking a lane selects it.
 
 #include <QAbstractScrollArea>
 #include <QPointer>
@@ -21,6 +22,8 @@ class TimelineView : public QAbstractScrollArea {
     void setCurrentLane(int row);
     int currentLane() const { return m_currentLane; }
     QSize sizeHint() const override;
+    /// What the tooltip says of `bar` of the lane of `resource` (public for tests).
+    static QString barText(const TimelineBar& bar, const QString& resource, qint64 nowMs);
 
     static constexpr int laneHeight = 24;
     static constexpr int axisHeight = 24;
@@ -41,7 +44,11 @@ class TimelineView : public QAbstractScrollArea {
     void paintAxis(QPainter& painter, const QRect& rect);
     void updateScrollBars();
     int labelWidth() const;
+    /// The x of `timeMs` in a window of `windowMs` ending at `nowMs`.
+    double timeX(qint64 timeMs, qint64 nowMs, qint64 windowMs) const;
+    /// The whole bar, with the parts that fell in a lost connection (drawn hatched).
     QRectF barRect(const TimelineBar& bar, int laneTop, qint64 nowMs, qint64 windowMs) const;
+
     int laneAt(int y) const;
 
     QPointer<TimelineModel> m_model;

@@ -106,19 +106,37 @@ bool AuditLogFollower::parseLine(const QByteArray& line, EventRow& event, qint64
     event.timeMs = time.isValid() ? time.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
     event.kind =
         outcome == u"released"_s ? EventRow::Kind::forceReleased : EventRow::Kind::operatorAction;
-    event.source = u"redis"_s;
-    event.resource = entry.value(u"key"_s).toString();
+    const QString server = entry.value(u"server"_s).toString();
     const QString convention = entry.value(u"convention"_s).toString();
-    const auto known = portalocker::inspect::parse_redis_convention(convention.toStdString());
-    event.lockKind =
-        known ? TextFormat::fromStd(portalocker::inspect::describe(*known)) : convention;
+    // `lockctl signal` writes to the same file: its lines are a host's file locks, not Redis
+    // (server "local file locks" or "file locks on HOST (over ssh)"), and read like the
+    // session's own signals.
+    const bool signal = convention.startsWith(u"file-lock signal"_s);
+    if (signal) {
+        static const QString remotePrefix = u"file locks on "_s;
+        static const QString remoteSuffix = u" (over ssh)"_s;
+        if (server.startsWith(remotePrefix) && server.endsWith(remoteSuffix))
+            event.host = server.mid(remotePrefix.size(),
+                                    server.size() - remotePrefix.size() - remoteSuffix.size());
+        event.source = event.host.isEmpty() ? u"operator"_s : u"operator @ "_s + event.host;
+        event.lockKind = convention;
+    } else {
+        event.source = u"redis"_s;
+        // The server as the release named it; RedisHub puts the name of the connection that
+        // reaches it, if one does.
+        event.host = TextFormat::redisHost(server);
+        const auto known = portalocker::inspect::parse_redis_convention(convention.toStdString());
+        event.lockKind =
+            known ? TextFormat::fromStd(portalocker::inspect::describe(*known)) : convention;
+    }
+    event.resource = entry.value(u"key"_s).toString();
     event.pid = pid;
     event.command = entry.value(u"program"_s).toString();
     QString by = entry.value(u"user"_s).toString();
     if (!event.command.isEmpty())
         by += u" with "_s + event.command +
               (pid > 0 ? u" (pid "_s + QString::number(pid) + u')' : QString());
-    event.detail = entry.value(u"server"_s).toString() + u": force release "_s + outcome +
-                   u" by "_s + by + u" - "_s + entry.value(u"message"_s).toString();
+    event.detail = server + (signal ? u": "_s + convention + u' ' : u": force release "_s) +
+                   outcome + u" by "_s + by + u" - "_s + entry.value(u"message"_s).toString();
     return true;
 }

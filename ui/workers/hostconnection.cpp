@@ -1,6 +1,7 @@
 #include "workers/hostconnection.h"
 
 #include "workers/agentsnapshotdecoder.h"
+#include "workers/restartdates.h"
 #include "workers/snapshotpoller.h"
 
 #include <portalocker/inspect/sshcommand.hpp>
@@ -38,6 +39,16 @@ struct HostConnection::Inbox {
     std::optional<qint64> clockOffsetMs;
     bool hadSnapshot = false;    ///< poller thread only: some stream gave a snapshot
     bool resumedPending = false; ///< poller thread only: a new stream after one that did
+    /// The host time of the newest heartbeat not handed to the decoder (GUI thread writes).
+    qint64 heartbeatHostMs = -1;
+    /// The same of the stream that connectNow() ended, for the poll that forgets it.
+    qint64 endedStreamHeartbeatHostMs = -1;
+    /// Poller thread only: when the ended stream last said what was there (this clock).
+    qint64 endedStreamLastMs = -1;
+    /// connectNow() ended a live stream on purpose (new watches), not after a loss.
+    bool restartPlanned = false;
+    bool resumedPlanned = false; ///< poller thread only: resumedPending is a planned restart
+    RestartDates restartDates;   ///< poller thread only: the dates before a planned restart
 };
 
 namespace {
@@ -89,6 +100,27 @@ HostConnection::HostConnection(QString destination, QObject* parent)
             update.borrowed = &decoder.current();
         } else {
             if (reset) {
+                // The ended stream's last word: its newest line, a heartbeat included (one
+                // that only said nothing had changed), on the clock its rows were shown on.
+                // What the new stream finds new or gone happened after it.
+                qint64 endedHostMs = -1;
+                {
+                    QMutexLocker locker(&inbox->mutex);
+                    endedHostMs = std::exchange(inbox->endedStreamHeartbeatHostMs, -1);
+                    // Planned unless a loss is still to be told (a restart before the first
+                    // snapshot after a reconnect belongs to that reconnect).
+                    inbox->resumedPlanned = std::exchange(inbox->restartPlanned, false) &&
+                                            (!inbox->resumedPending || inbox->resumedPlanned);
+                }
+                if (decoder.hasSnapshot())
+                    endedHostMs = std::max(endedHostMs, decoder.takenAtMs());
+                if (endedHostMs >= 0 && inbox->clockOffsetMs)
+                    inbox->endedStreamLastMs = endedHostMs + *inbox->clockOffsetMs;
+                if (inbox->resumedPlanned && decoder.hasSnapshot())
+                    inbox->restartDates.remember(decoder.current(),
+                                                 inbox->clockOffsetMs.value_or(0));
+                else if (!inbox->resumedPlanned)
+                    inbox->restartDates.clear(); // after a loss, nothing is taken as going on
                 decoder.reset();
                 inbox->clockOffsetMs.reset();
                 inbox->resumedPending = inbox->hadSnapshot;
@@ -124,11 +156,18 @@ HostConnection::HostConnection(QString destination, QObject* parent)
                 }
                 inbox->hadSnapshot = true;
                 update.resumed = std::exchange(inbox->resumedPending, false);
+                if (update.resumed) {
+                    update.lastSeenMs = std::exchange(inbox->endedStreamLastMs, -1);
+                    update.agentRestart = std::exchange(inbox->resumedPlanned, false);
+                }
             }
         }
+        const qint64 offset = inbox->clockOffsetMs.value_or(0);
+        if (!update.borrowed && decoder.hasSnapshot() && !inbox->restartDates.empty())
+            inbox->restartDates.restore(
+                decoder.current(), update.incremental ? &update.changedLockIds : nullptr, offset);
         if (!update.borrowed)
             update.borrowed = &decoder.current();
-        const qint64 offset = inbox->clockOffsetMs.value_or(0);
         {
             QMutexLocker locker(&inbox->mutex);
             inbox->appliedOffsetMs = offset;
@@ -253,6 +292,9 @@ void HostConnection::connectNow() {
         m_inbox->lines.clear();
         m_inbox->reset = true;
         m_inbox->arrivedMs = 0;
+        m_inbox->restartPlanned = m_restartingConnected;
+        m_inbox->endedStreamHeartbeatHostMs = std::max(m_inbox->endedStreamHeartbeatHostMs,
+                                                       std::exchange(m_inbox->heartbeatHostMs, -1));
         m_inbox->error.clear();
         m_inbox->sequence = 0;
     }
@@ -322,6 +364,11 @@ void HostConnection::onReadyRead() {
         const QJsonObject heartbeat = QJsonDocument::fromJson(lines.back()).object();
         const QDateTime takenAt =
             QDateTime::fromString(heartbeat.value(u"taken_at"_s).toString(), Qt::ISODateWithMs);
+        if (takenAt.isValid()) {
+            QMutexLocker locker(&m_inbox->mutex);
+            m_inbox->heartbeatHostMs =
+                std::max(m_inbox->heartbeatHostMs, takenAt.toMSecsSinceEpoch());
+        }
         emit stateChanged();
         emit upToDate(takenAt.isValid() ? takenAt.toMSecsSinceEpoch() : now);
         return;

@@ -9,6 +9,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
@@ -398,36 +399,6 @@ EventRow PollResultBuilder::eventRow(const inspect::Event& event) {
     return row;
 }
 
-bool PollResultBuilder::healthTurnsSince(const FileLockRow& row, std::size_t index,
-                                         qint64 thenMs) const {
-    const qint64 thresholdMs = m_lockThresholdMs[index];
-    auto crosses = [&](qint64 sinceMs) {
-        return sinceMs >= 0 && thenMs - sinceMs <= thresholdMs && m_nowMs - sinceMs > thresholdMs;
-    };
-    if (crosses(row.heldSinceMs))
-        return true;
-    return std::any_of(row.waiters.cbegin(), row.waiters.cend(),
-                       [&](const WaiterRow& waiter) { return crosses(waiter.waitingSinceMs); });
-}
-
-bool PollResultBuilder::namesAny(const FileLockRow& row,
-                                 const std::unordered_set<inspect::Pid>& pids) {
-    if (pids.empty())
-        return false;
-    auto named = [&pids](qint64 pid) { return pids.count(static_cast<inspect::Pid>(pid)) > 0; };
-    for (const HolderRow& holder : row.holders)
-        if (named(holder.process->pid))
-            return true;
-    for (const WaiterRow& waiter : row.waiters) {
-        if (named(waiter.process->pid))
-            return true;
-        for (qint64 blocker : waiter.blockedBy)
-            if (named(blocker))
-                return true;
-    }
-    return false;
-}
-
 PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
                                     const PollResult* previous, const Unchanged* unchanged) {
     QElapsedTimer timer;
@@ -443,25 +414,13 @@ PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
     result.fileLocks.reserve(static_cast<qsizetype>(lockCount));
     result.fileLockIndex.reserve(static_cast<qsizetype>(lockCount));
     QSet<qint64> holders;
+    std::optional<UnchangedLockRows> unchangedRows;
+    if (unchanged && previous)
+        unchangedRows.emplace(*unchanged, *previous, m_settings.host, m_nowMs);
     for (std::size_t i = 0; i < lockCount; ++i) {
         FileLockRef lock;
-        if (unchanged && previous &&
-            unchanged->changedLockIds->count(m_snapshot.file_locks[i].id) == 0) {
-            FileLockRef kept;
-            if (unchanged->previousRows) {
-                if (i < unchanged->previousRows->size())
-                    kept = (*unchanged->previousRows)[i];
-            } else if (const qsizetype before = previous->fileLockIndex.value(
-                           HostResultMerger::qualified(
-                               m_settings.host, TextFormat::fromStd(m_snapshot.file_locks[i].id)),
-                           -1);
-                       before >= 0) {
-                kept = previous->fileLocks.at(before).lock;
-            }
-            if (kept && !namesAny(*kept, *unchanged->changedPids) &&
-                !healthTurnsSince(*kept, i, unchanged->previousNowMs))
-                lock = kept;
-        }
+        if (unchangedRows)
+            lock = unchangedRows->keptRow(i, m_snapshot.file_locks[i], m_lockThresholdMs[i]);
         if (!lock) {
             FileLockRow fresh = fileLockRow(i);
             const qsizetype before = previous ? previous->fileLockIndex.value(fresh.id, -1) : -1;

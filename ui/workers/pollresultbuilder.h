@@ -5,6 +5,7 @@
 
 #include "workers/pollresult.h"
 #include "workers/pollsettings.h"
+#include "workers/unchangedlockrows.h"
 
 #include <portalocker/inspect/snapshot.hpp>
 #include <portalocker/inspect/snapshottracker.hpp>
@@ -12,7 +13,6 @@
 #include <QHash>
 
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 class PollResultBuilder {
@@ -21,18 +21,8 @@ class PollResultBuilder {
                       qint64 nowMs);
 
     /// What is known not to have changed since `previous` was built (a remote host's delta):
-    /// every lock but those in `changedLockIds`, every process but those in `changedPids`, and
-    /// the deadlocks and watches. Such a lock's previous row is taken as it is, without being
-    /// made again, unless its health turns with the time passed since `previousNowMs`.
-    struct Unchanged {
-        const std::unordered_set<std::string>* changedLockIds = nullptr;
-        const std::unordered_set<portalocker::inspect::Pid>* changedPids = nullptr;
-        qint64 previousNowMs = 0;
-        /// Optional: the row of each lock of the previous snapshot, by its index there. When
-        /// set, a lock not in changedLockIds is at the same index as before (a source that
-        /// moves a lock names it as changed), and its row is found there instead of by key.
-        const std::vector<FileLockRef>* previousRows = nullptr;
-    };
+    /// such a lock's previous row is taken as it is (see UnchangedLockRows).
+    using Unchanged = UnchangedLocks;
 
     /// Everything but the timeline (which needs history: see TimelineStore). Rows equal to
     /// the ones of `previous` (the last result) are taken from it instead of new copies: in a
@@ -56,12 +46,6 @@ class PollResultBuilder {
     QString who(portalocker::inspect::Pid pid);
     QString pathOf(std::size_t lockIndex) const;
     QString internedPath(std::size_t lockIndex);
-    /// True when `row`, made at `thenMs`, may be judged otherwise now only because time passed
-    /// (a hold or wait crossing its stuck threshold).
-    bool healthTurnsSince(const FileLockRow& row, std::size_t index, qint64 thenMs) const;
-    /// True when `row` names a process in `pids`.
-    static bool namesAny(const FileLockRow& row,
-                         const std::unordered_set<portalocker::inspect::Pid>& pids);
     /// Sets row.health and row.healthReason from its holders, waiters and age.
     void decideHealth(FileLockRow& row, std::size_t index, bool anyStopped, qint64 thresholdMs);
 

@@ -156,11 +156,13 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
         result.problems << TextFormat::fromStd(problem.message);
     }
 
+    const QString host = TextFormat::redisHost(context.connectionName);
     const auto event = [&](EventRow::Kind kind, const RedisSeenLock& seen, const QString& detail) {
         EventRow row;
         row.timeMs = nowMs;
         row.kind = kind;
         row.source = u"redis"_s;
+        row.host = host;
         row.resource = seen.key;
         row.lockKind = seen.convention;
         row.detail = context.connectionName + (detail.isEmpty() ? QString() : u": "_s + detail);

@@ -3,6 +3,7 @@
 #include "workers/pollresultbuilder.h"
 #include "session/textformat.h"
 #include "models/timelinestore.h"
+#include "models/unseengap.h"
 
 #include <portalocker/inspect/snapshottracker.hpp>
 
@@ -46,45 +47,29 @@ namespace {
 /// thread's arena can grow to a full poll's worth, and the peak RSS with them.
 Q_GLOBAL_STATIC(QThreadPool, pollThread)
 
-/// The events of the first update of a new stream after an earlier one: each happened at some
-/// time between the last update before (`lastMs`) and this one (`nowMs`), not at `nowMs`. They
-/// say so instead of passing for live ones; a duration that ended then is known only to be at
-/// least what it was at `lastMs`.
-void markSeenAtReconnect(QList<EventRow>& events, qint64 lastMs, qint64 nowMs) {
+/// The events of the first update of a new stream after an earlier one (a reconnect, or an
+/// agent restarted for new watches): each happened at some time within `gap`, not when this
+/// update saw it. They say so instead of passing for live ones; a duration that ended then is
+/// known only to be at least what it was at the last update before the gap. The timeline
+/// marks its bars from the same gap (TimelineStore).
+void markSeenInGap(QList<EventRow>& events, const UnseenGap& gap) {
     using namespace Qt::StringLiterals;
-    const QString between =
-        TextFormat::clockTime(lastMs) + u" and "_s + TextFormat::clockTime(nowMs);
     for (EventRow& event : events) {
-        QString what;
-        switch (event.kind) {
-        case EventRow::Kind::acquired:
-            what = u"acquired"_s;
-            break;
-        case EventRow::Kind::waitStarted:
-            what = u"started waiting"_s;
-            break;
-        case EventRow::Kind::released:
-            what = u"released"_s;
-            break;
-        case EventRow::Kind::waitEnded:
-            what = u"stopped waiting"_s;
-            break;
-        default:
+        const QString seen = gap.describe(event.kind);
+        if (seen.isEmpty())
             continue;
-        }
         const bool ended =
             event.kind == EventRow::Kind::released || event.kind == EventRow::Kind::waitEnded;
         // A start is dated by the new stream's first sight; the source may know better (an
         // exact date from before the gap), which then stands.
-        if (!ended && event.timeMs < lastMs)
+        if (!ended && event.timeMs < gap.lastUpdateMs)
             continue;
         if (ended && event.durationMs >= 0) {
             const qint64 sinceMs = event.timeMs - event.durationMs;
-            event.durationMs = std::max<qint64>(0, lastMs - sinceMs);
+            event.durationMs = std::max<qint64>(0, gap.lastUpdateMs - sinceMs);
             event.durationExact = false;
         }
-        event.detail = u"seen at reconnect; "_s + what + u" between "_s + between +
-                       (event.detail.isEmpty() ? QString() : u"; "_s + event.detail);
+        event.detail = seen + (event.detail.isEmpty() ? QString() : u"; "_s + event.detail);
     }
 }
 
@@ -223,9 +208,17 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
         unchanged = PollResultBuilder::Unchanged{&update.changedLockIds, &update.changedPids,
                                                  engine->previousNowMs, &engine->rowsByIndex};
     PollResult result = builder.build(events, &engine->previous, unchanged ? &*unchanged : nullptr);
-    if (update.resumed)
-        markSeenAtReconnect(result.events, engine->previous.takenAtMs, result.takenAtMs);
-    engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs);
+    // One gap for the log and the timeline, so the two say the same.
+    std::optional<UnseenGap> gap;
+    if (update.resumed) {
+        // The two streams' clock offsets differ a little: the gap never ends before it begins.
+        gap = UnseenGap{
+            std::min(std::max(engine->previous.takenAtMs, update.lastSeenMs), result.takenAtMs),
+            result.takenAtMs, update.agentRestart};
+        markSeenInGap(result.events, *gap);
+    }
+    engine->timeline.update(snapshot, events, nowMs, settings.timelineWindowMs,
+                            gap ? &*gap : nullptr);
     result.timeline =
         engine->timeline.lanes(nowMs, settings.timelineWindowMs, settings.timelineMaxLanes);
     result.generation = generation;

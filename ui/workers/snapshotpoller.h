@@ -63,6 +63,13 @@ class SnapshotPoller : public QObject {
         /// The first snapshot of a new stream after an earlier one (a reconnect): what it shows
         /// new or gone happened at some time since the last update, not at that moment.
         bool resumed = false;
+        /// With resumed: when the earlier stream last said what was there (this clock), if
+        /// later than the last poll (a stream that says "nothing changed" between changes
+        /// makes no poll). -1: the last poll's time.
+        qint64 lastSeenMs = -1;
+        /// With resumed: the earlier stream was ended on purpose (an agent restarted for new
+        /// watches), not lost.
+        bool agentRestart = false;
     };
     /// Produces snapshots whose held_since / waiting_since (with their _exact and _earliest
     /// bounds) are the source's own: the rows show them, and this poller's tracker takes its
