@@ -11,7 +11,7 @@ build_packages=(
     libhiredis-dev libssl-dev nlohmann-json3-dev libcli11-dev
 )
 test_packages=(
-    redis-server xvfb xauth util-linux
+    redis-server xvfb xauth util-linux iproute2
     dbus-daemon gnome-keyring
     python3 python3-portalocker python3-redis
     g++-mingw-w64-x86-64-posix wine64
