@@ -1,6 +1,6 @@
 #include "leaseowner.hpp"
 
-#include "../hexdigits.hpp"
+#include "../percentdecode.hpp"
 #include "../processname.hpp"
 
 #include <algorithm>
@@ -43,26 +43,6 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
             out += c;
         }
     }
-}
-
-std::optional<std::string> unescape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size())
-            return std::nullopt;
-        const int high = detail::hex_value(text[i + 1]);
-        const int low = detail::hex_value(text[i + 2]);
-        if (high < 0 || low < 0)
-            return std::nullopt;
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
 }
 
 // A number as std::to_string writes it (no sign, no leading zero), in [least, most]: one
@@ -109,7 +89,7 @@ std::optional<LeaseValue> parse_lease_value(std::string_view value) {
         const auto equals = word.find('=');
         if (equals == std::string_view::npos || equals == 0)
             return std::nullopt;
-        auto text = unescape(word.substr(equals + 1));
+        auto text = detail::percent_decode(word.substr(equals + 1));
         if (!text)
             return std::nullopt;
         const std::string_view name = word.substr(0, equals);

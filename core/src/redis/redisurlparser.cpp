@@ -1,6 +1,6 @@
 #include "redisurlparser.hpp"
 
-#include "../hexdigits.hpp"
+#include "../percentdecode.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -38,26 +38,6 @@ std::string printable(std::string_view text) {
 // The longest unix socket path that fits in sockaddr_un::sun_path with its terminating NUL.
 // Longer ones would be cut short by the connect call, reaching another socket.
 constexpr std::size_t max_unix_socket_path = 107;
-
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string result;
-    result.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            result += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size())
-            return std::nullopt;
-        int high = detail::hex_value(text[i + 1]);
-        int low = detail::hex_value(text[i + 2]);
-        if (high < 0 || low < 0)
-            return std::nullopt;
-        result += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return result;
-}
 
 std::optional<int> parse_number(std::string_view text, int minimum, int maximum) {
     int value = 0;
@@ -115,12 +95,12 @@ class Parser {
 
     bool parse_userinfo(std::string_view userinfo, RedisOptions& options) {
         auto colon = userinfo.find(':');
-        auto user = percent_decode(userinfo.substr(0, colon));
+        auto user = detail::percent_decode(userinfo.substr(0, colon));
         if (!user)
             return fail("bad percent-encoding in the user name");
         options.username = *user;
         if (colon != std::string_view::npos) {
-            auto password = percent_decode(userinfo.substr(colon + 1));
+            auto password = detail::percent_decode(userinfo.substr(colon + 1));
             if (!password)
                 return fail("bad percent-encoding in the password");
             options.password = *password;
@@ -137,8 +117,8 @@ class Parser {
                 continue;
             auto equals = item.find('=');
             std::string_view name = item.substr(0, equals);
-            auto value = percent_decode(equals == std::string_view::npos ? std::string_view{}
-                                                                         : item.substr(equals + 1));
+            auto value = detail::percent_decode(
+                equals == std::string_view::npos ? std::string_view{} : item.substr(equals + 1));
             if (!value)
                 return fail("bad percent-encoding in parameter '" + std::string(name) + "'");
             if (!parse_parameter(name, *value, options))
@@ -380,7 +360,7 @@ class Parser {
         }
         if (!rest.starts_with('/') || rest.size() < 2)
             return fail("missing absolute socket path (unix:///path/to/redis.sock)");
-        auto path = percent_decode(rest);
+        auto path = detail::percent_decode(rest);
         if (!path)
             return fail("bad percent-encoding in the socket path");
         if (path->find('\0') != std::string::npos)
