@@ -254,6 +254,69 @@ while True:
         host.stop();
     }
 
+    // A quiet host sends only heartbeats, and heartbeats do not poll; but time alone turns a
+    // hold long-held (or stuck) and makes the timeline's holds longer. The row must turn when
+    // its threshold passes, as a local one does at the next refresh, and the timeline's
+    // summary must grow, with no change sent by the agent. Heartbeats in between still
+    // poll nothing.
+    void timeAloneTurnsAQuietHostsRows() {
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString agentPath = directory.filePath(QStringLiteral("quiet-lockctl"));
+        QFile agent(agentPath);
+        QVERIFY(agent.open(QIODevice::WriteOnly));
+        agent.write(agentScriptPrelude() + R"(
+send({"type": "snapshot", "seq": 1, "taken_at": iso(now()), "complete": True,
+      "locks": [lock("Q", now(), True)], "deadlocks": [], "deadlock_details": [],
+      "problems": []})
+beat(1, 3600)
+)");
+        agent.close();
+        QVERIFY(agent.setPermissions(agent.permissions() | QFileDevice::ExeOwner));
+
+        HostConnection host(QStringLiteral("quiet"));
+        host.setLocalCommand({}, agentPath);
+        PollSettings settings = host.poller()->settings();
+        const qint64 thresholdMs = 1500;
+        settings.stuckThresholdMs = thresholdMs;
+        host.poller()->setSettings(settings);
+        QList<qint64> resultsAtMs;
+        PollResult last;
+        connect(host.poller(), &SnapshotPoller::resultReady, this, [&](const PollResult& result) {
+            last = result;
+            resultsAtMs << QDateTime::currentMSecsSinceEpoch();
+        });
+        host.start();
+        const QString path = QStringLiteral("/srv/Q.lock");
+        const int bound = static_cast<int>(testsupport::timeBound(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(hasPath(last, path), bound);
+        QCOMPARE(lockRow(last, path)->health, LockHealth::held);
+        const qint64 heldSinceMs = lockRow(last, path)->heldSinceMs;
+        QCOMPARE(last.nextTurnMs, heldSinceMs + thresholdMs + 1);
+
+        QTRY_VERIFY_WITH_TIMEOUT(lockRow(last, path)->health == LockHealth::longHeld, bound);
+        QVERIFY2(resultsAtMs.back() >= heldSinceMs + thresholdMs,
+                 "turned before its threshold had passed");
+        QCOMPARE(last.nextTurnMs, qint64(-1)); // nothing left to turn
+
+        // The timeline's summary of the ongoing hold grows without any change being sent.
+        auto heldForMs = [&] {
+            for (const TimelineLane& lane : std::as_const(last.timeline))
+                if (lane.resource == path)
+                    return lane.holds.maxMs;
+            return qint64(-1);
+        };
+        const qint64 before = heldForMs();
+        QTRY_VERIFY_WITH_TIMEOUT(heldForMs() >= before + 4000, bound);
+        // ... at a few polls, not one per heartbeat (ten a second).
+        const qint64 sinceMs = resultsAtMs.front();
+        const qsizetype results = resultsAtMs.size();
+        const qint64 spanMs = resultsAtMs.back() - sinceMs;
+        QVERIFY2(results <= 2 + spanMs / 4000,
+                 qPrintable(QStringLiteral("%1 results in %2 ms").arg(results).arg(spanMs)));
+        host.stop();
+    }
+
     // Events of a remote host are dated by its agent, not by when the GUI read the line: a
     // lock the agent saw begin 1.5 s before its line arrived was acquired then. And what
     // happened while the connection was down is not passed off as live at the reconnect: it

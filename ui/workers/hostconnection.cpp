@@ -340,8 +340,12 @@ void HostConnection::onReadyRead() {
     m_linesReceived += lines.size();
     // Nothing changed on the host: no poll (decode + tracker + rows would rebuild the same
     // rows). The heartbeats wait in the queue for the decoder's sequence check at the next
-    // real change, or at most maxQueuedHeartbeats of them.
+    // real change, or at most maxQueuedHeartbeats of them. Time alone changes two things,
+    // for which a heartbeat does poll: a row's health when its hold or wait passes the stuck
+    // threshold (at nextTurnMs, as exact as a local refresh), and the timeline's durations
+    // of holds and waits still going on (at most every timelineRefreshMs).
     constexpr qsizetype maxQueuedHeartbeats = 1000;
+    constexpr qint64 timelineRefreshMs = 5000;
     const bool onlyHeartbeats =
         std::all_of(lines.cbegin(), lines.cend(), [](const QByteArray& line) {
             return line.size() < 256 && line.contains("\"type\":\"heartbeat\"");
@@ -359,8 +363,13 @@ void HostConnection::onReadyRead() {
                                           static_cast<qint64>(m_refreshSeconds * 1000));
     m_sinceLine.start();
     m_lastLineMs = now;
+    const bool timeTurned =
+        (m_nextTurnMs >= 0 && now >= m_nextTurnMs) ||
+        (m_timelineOngoing &&
+         now - m_lastResultMs >=
+             std::max<qint64>(timelineRefreshMs, qint64(m_refreshSeconds * 1000)));
     if (onlyHeartbeats && m_state == State::Connected && !m_pollPending &&
-        queued < maxQueuedHeartbeats) {
+        queued < maxQueuedHeartbeats && !timeTurned) {
         const QJsonObject heartbeat = QJsonDocument::fromJson(lines.back()).object();
         const QDateTime takenAt =
             QDateTime::fromString(heartbeat.value(u"taken_at"_s).toString(), Qt::ISODateWithMs);
@@ -379,6 +388,13 @@ void HostConnection::onReadyRead() {
 
 void HostConnection::onPollDone(const PollResult& result) {
     m_pollPending = false;
+    m_nextTurnMs = result.nextTurnMs;
+    m_timelineOngoing =
+        std::any_of(result.timeline.cbegin(), result.timeline.cend(), [](const TimelineLane& lane) {
+            return std::any_of(lane.bars.cbegin(), lane.bars.cend(),
+                               [](const TimelineBar& bar) { return bar.endMs < 0; });
+        });
+    m_lastResultMs = QDateTime::currentMSecsSinceEpoch();
     QString error;
     bool errorIsVersion = false;
     quint64 sequence = 0;

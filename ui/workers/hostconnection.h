@@ -145,6 +145,12 @@ class HostConnection : public QObject {
     qint64 m_bytesReceived = 0;
     qint64 m_linesReceived = 0;
     bool m_pollPending = false; ///< lines were handed to the poller, its result not yet out
+    /// From the last result (this computer's clock): when a row turns long-held or stuck with
+    /// nothing changing, whether its timeline has bars still going on, and when it came.
+    /// Heartbeats poll again for those (see onReadyRead()).
+    qint64 m_nextTurnMs = -1;
+    bool m_timelineOngoing = false;
+    qint64 m_lastResultMs = 0;
     bool m_stopping = false;
     bool m_restartingConnected = false; ///< connectNow() for new watches of a connected host
 };

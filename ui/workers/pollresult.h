@@ -41,5 +41,9 @@ struct PollResult {
     QList<TimelineLane> timeline;
     PollCounts counts;
     QStringList problems; ///< the first few problems of the snapshot, for the tooltip
+    /// The first moment after takenAtMs at which a lock or watch seen in it turns long-held
+    /// or stuck with nothing else changing (ms since the epoch; -1: none will). A source that
+    /// polls only on change (a remote host) polls again then.
+    qint64 nextTurnMs = -1;
 };
 Q_DECLARE_METATYPE(PollResult)

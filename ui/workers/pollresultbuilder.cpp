@@ -315,12 +315,15 @@ WatchRow PollResultBuilder::watchRow(std::size_t watchIndex) {
         const qint64 thresholdMs =
             watch.stuck_after ? qint64(watch.stuck_after->count()) : m_settings.stuckThresholdMs;
         const bool contended = file.state == inspect::WatchedFile::State::contended;
+        noteTurn(target.heldSinceMs, thresholdMs);
         bool waiterStuck = false;
         for (std::size_t lock : file.locks)
-            for (const inspect::Waiter& waiter : m_snapshot.file_locks[lock].waiters)
+            for (const inspect::Waiter& waiter : m_snapshot.file_locks[lock].waiters) {
+                noteTurn(msOrMinus(waiter.waiting_since), thresholdMs);
                 waiterStuck =
                     waiterStuck || (waiter.waiting_since &&
                                     m_nowMs - msOrMinus(waiter.waiting_since) > thresholdMs);
+            }
         switch (file.state) {
         case inspect::WatchedFile::State::free:
             target.health = LockHealth::free;
@@ -430,6 +433,9 @@ PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
                 lock = QSharedPointer<FileLockRow>::create(std::move(fresh));
         }
         const FileLockRow* row = lock.get();
+        noteTurn(row->heldSinceMs, m_lockThresholdMs[i]);
+        for (const WaiterRow& waiter : row->waiters)
+            noteTurn(waiter.waitingSinceMs, m_lockThresholdMs[i]);
         PollCounts& counts = result.counts;
         counts.waiters += static_cast<int>(row->waiters.size());
         counts.contended += row->waiters.isEmpty() ? 0 : 1;
@@ -464,6 +470,16 @@ PollResult PollResultBuilder::build(const std::vector<inspect::Event>& events,
         result.problems << TextFormat::fromStd(inspect::to_string(problem.kind)) + u": "_s +
                                TextFormat::fromStd(problem.message);
     }
+    result.nextTurnMs = m_nextTurnMs;
     result.buildMs = timer.elapsed();
     return result;
+}
+
+void PollResultBuilder::noteTurn(qint64 sinceMs, qint64 thresholdMs) {
+    if (sinceMs < 0 || thresholdMs < 0)
+        return;
+    // The health is decided by "longer than": it turns one millisecond past the threshold.
+    const qint64 turnMs = sinceMs + thresholdMs + 1;
+    if (turnMs > m_nowMs && (m_nextTurnMs < 0 || turnMs < m_nextTurnMs))
+        m_nextTurnMs = turnMs;
 }

@@ -48,6 +48,9 @@ class PollResultBuilder {
     QString internedPath(std::size_t lockIndex);
     /// Sets row.health and row.healthReason from its holders, waiters and age.
     void decideHealth(FileLockRow& row, std::size_t index, bool anyStopped, qint64 thresholdMs);
+    /// Something held or waited for since `sinceMs` (-1: unknown) turns long-held or stuck
+    /// `thresholdMs` later: keeps the earliest such time still to come (PollResult::nextTurnMs).
+    void noteTurn(qint64 sinceMs, qint64 thresholdMs);
 
     const portalocker::inspect::Snapshot& m_snapshot;
     const PollSettings& m_settings;
@@ -58,4 +61,5 @@ class PollResultBuilder {
     std::vector<bool> m_deadlockedLocks;
     std::vector<qint64> m_lockThresholdMs; ///< per lock: its watch's threshold or the global one
     QHash<qint64, bool> m_deadlockedPids;
+    qint64 m_nextTurnMs = -1;
 };
