@@ -40,19 +40,7 @@ using testsupport::ChildProcess;
 
 namespace {
 
-// ThreadSanitizer builds resolve host names synchronously (core/src/redis/resolver.cpp): a
-// cancel there is seen only once the lookup returns.
-#if defined(__SANITIZE_THREAD__)
-constexpr bool synchronousLookup = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool synchronousLookup = true;
-#else
-constexpr bool synchronousLookup = false;
-#endif
-#else
-constexpr bool synchronousLookup = false;
-#endif
+constexpr bool synchronousLookup = testsupport::synchronousHostLookup;
 
 // How long the waits are given: far beyond every bound the test checks, so only the cancel can
 // end them in time.
