@@ -205,6 +205,32 @@ class TestRedisTls : public QObject {
         QVERIFY(timer.elapsed() <= options.connect_timeout.count() + testsupport::timeBound(1000));
     }
 
+    // OpenSSL stays usable while the process exits: a thread still inside a TLS call then
+    // (a pool thread Qt has let go of, lockctl's acquirer left on Ctrl-C) meets the server's
+    // error, not a torn-down OpenSSL (and under LeakSanitizer leaves no thread state behind).
+    void tlsStillWorksWhileTheProcessExits() {
+        QProcess helper;
+        helper.start(testsupport::programPath("LOCKSCOPE_TLSEXITHELPER"),
+                     {QString::number(m_server.port())});
+        QVERIFY2(helper.waitForFinished(int(testsupport::timeBound(30000))),
+                 qPrintable(helper.errorString()));
+        const QString output = QString::fromUtf8(helper.readAllStandardOutput());
+        const QString errors = QString::fromUtf8(helper.readAllStandardError());
+        QCOMPARE(helper.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(helper.exitCode() == 0, qPrintable(output + errors));
+        const QStringList lines = output.split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QVERIFY2(lines[0].startsWith(u"main: "_s), qPrintable(output));
+        QVERIFY2(lines[1].startsWith(u"thread: "_s), qPrintable(output));
+        QVERIFY2(lines[2].startsWith(u"exit: "_s), qPrintable(output));
+        for (const QString& line : lines) {
+            QVERIFY2(line.contains(u"does not speak TLS"_s) ||
+                         line.contains(u"check that this port speaks TLS"_s),
+                     qPrintable(line));
+            QVERIFY2(!line.contains(u"OpenSSL"_s), qPrintable(line));
+        }
+    }
+
     void plainSpokenToATlsPort_data() {
         QTest::addColumn<bool>("withPassword");
         QTest::newRow("no login") << false;

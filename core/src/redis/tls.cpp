@@ -67,6 +67,19 @@ BIO_METHOD* socket_method() {
     return method;
 }
 
+// OpenSSL, set up once for the process, and never torn down by an exit handler.
+// By default OpenSSL frees all of its state in an atexit() handler. A thread can still be
+// inside a TLS call while the process exits: a pool thread that Qt has let go of but whose
+// pthread has not yet finished, or lockctl's acquirer left behind on Ctrl-C. That thread would
+// then use freed memory, find OpenSSL refusing to start again, or leave its thread-local error
+// queue to no one (LeakSanitizer reports it). The process's exit returns the memory anyway.
+// The option only takes effect when this is the process's first use of OpenSSL; an
+// application that set OpenSSL up earlier keeps its own choice.
+bool openssl_ready() {
+    static const bool ready = OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1;
+    return ready;
+}
+
 // The OpenSSL error queue as text (and emptied, so that it cannot leak into a later call).
 std::string openssl_errors() {
     std::string text;
@@ -78,6 +91,12 @@ std::string openssl_errors() {
         text += buffer;
     }
     return text;
+}
+
+// "cannot set up OpenSSL: REASONS" (OpenSSL gives none once it has been shut down).
+std::string setup_failure() {
+    const std::string reasons = openssl_errors();
+    return "cannot set up OpenSSL: " + (reasons.empty() ? "it gave no reason" : reasons);
 }
 
 bool is_ip_address(const std::string& host) {
@@ -137,10 +156,13 @@ bool TlsSession::set_up(int fd, const RedisTlsOptions& options, const std::strin
         message = "TLS with Redis at " + m_address + ": " + detail::printable_text(text, 1024);
         return false;
     };
+    // Before any other OpenSSL call: the first one sets OpenSSL up.
+    if (!openssl_ready())
+        return fail(setup_failure());
     ERR_clear_error();
     m_context = SSL_CTX_new(TLS_client_method());
     if (!m_context)
-        return fail("cannot set up OpenSSL: " + openssl_errors());
+        return fail(setup_failure());
     SSL_CTX_set_min_proto_version(m_context, TLS1_2_VERSION);
     SSL_CTX_set_mode(m_context,
                      SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -186,7 +208,7 @@ bool TlsSession::set_up(int fd, const RedisTlsOptions& options, const std::strin
     if (!m_ssl || !bio) {
         if (bio)
             BIO_free(bio);
-        return fail("cannot set up OpenSSL: " + openssl_errors());
+        return fail(setup_failure());
     }
     BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
     SSL_set_bio(m_ssl, bio, bio); // the SSL owns the BIO from here
