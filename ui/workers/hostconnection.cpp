@@ -389,11 +389,7 @@ void HostConnection::onReadyRead() {
 void HostConnection::onPollDone(const PollResult& result) {
     m_pollPending = false;
     m_nextTurnMs = result.nextTurnMs;
-    m_timelineOngoing =
-        std::any_of(result.timeline.cbegin(), result.timeline.cend(), [](const TimelineLane& lane) {
-            return std::any_of(lane.bars.cbegin(), lane.bars.cend(),
-                               [](const TimelineBar& bar) { return bar.endMs < 0; });
-        });
+    m_timelineOngoing = result.timelineOngoing;
     m_lastResultMs = QDateTime::currentMSecsSinceEpoch();
     QString error;
     bool errorIsVersion = false;

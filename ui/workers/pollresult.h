@@ -45,5 +45,8 @@ struct PollResult {
     /// or stuck with nothing else changing (ms since the epoch; -1: none will). A source that
     /// polls only on change (a remote host) polls again then.
     qint64 nextTurnMs = -1;
+    /// Some bar of `timeline` is still going on (its end is "now"): a source that polls only
+    /// on change polls now and then anyway so that the bar's length stays true.
+    bool timelineOngoing = false;
 };
 Q_DECLARE_METATYPE(PollResult)

@@ -221,6 +221,11 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
                             gap ? &*gap : nullptr);
     result.timeline =
         engine->timeline.lanes(nowMs, settings.timelineWindowMs, settings.timelineMaxLanes);
+    result.timelineOngoing =
+        std::any_of(result.timeline.cbegin(), result.timeline.cend(), [](const TimelineLane& lane) {
+            return std::any_of(lane.bars.cbegin(), lane.bars.cend(),
+                               [](const TimelineBar& bar) { return bar.endMs < 0; });
+        });
     result.generation = generation;
     engine->previous.fileLocks = result.fileLocks; // shared, not copied
     engine->previous.fileLockIndex = result.fileLockIndex;
