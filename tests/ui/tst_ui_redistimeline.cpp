@@ -1,6 +1,7 @@
 // Redis locks in the timeline. The diff of successive scans on synthetic scan results (a hold
 // opens and closes, an incomplete scan ends nothing it did not see, a new token splits the
-// bar, blocked clients become wait bars, removing a connection ends its bars), then live:
+// bar, blocked clients become wait bars, removing a connection ends its bars);
+// a Redis lane is on its connection's host ("Redis: NAME"), not this computer's; then live:
 // a real RedisLease against a redis-server of the test's own, scanned by the real monitor,
 // shows up as an open hold bar in the session's timeline, closes when released and counts as
 // one hold; the next holder is a second bar.
@@ -116,6 +117,15 @@ void TestUiRedisTimeline::holdOpensAndCloses() {
     QCOMPARE(lane->holds.count, 1);
     QCOMPARE(lane->holds.maxMs, 2000);
     QVERIFY2(lane->note.contains(u"scan"_s), qPrintable(lane->note));
+    // A Redis lock is on its connection, not on this computer: the host filter tells them apart.
+    QCOMPARE(lane->host, u"Redis: local"_s);
+    TimelineModel model;
+    model.setLanes(lanes);
+    QCOMPARE(model.rowCount(), 1);
+    model.setHostFilter(QString()); // "This computer"
+    QCOMPARE(model.rowCount(), 0);
+    model.setHostFilter(u"Redis: local"_s);
+    QCOMPARE(model.rowCount(), 1);
 
     now = t0 + 4000; // released: the next complete scan does not show it
     feed.addScan(u"c1"_s, {}, true);

@@ -45,7 +45,8 @@ void RedisTimelineFeed::openHold(Connection& connection, const QString& rowKey,
     hold.id = m_nextId++;
     hold.seenIn = connection.scans;
     m_store.openInterval(hold.resource, hold.id, false, startMs,
-                         row.owner.isEmpty() ? owner : row.owner);
+                         row.owner.isEmpty() ? owner : row.owner,
+                         TextFormat::redisHost(row.connectionName));
     connection.holds.insert(rowKey, std::move(hold));
 }
 
@@ -86,7 +87,7 @@ void RedisTimelineFeed::diffWaiters(Connection& connection, const QString& rowKe
             who += u" ("_s + TextFormat::fromStd(client.name) + u')';
         // Seen blocked by this scan; when it started blocking, Redis does not say.
         m_store.openInterval(resource, wait.id, true, row.scannedAtMs > 0 ? row.scannedAtMs : nowMs,
-                             who);
+                             who, TextFormat::redisHost(row.connectionName));
         connection.waits.insert(waitKey, std::move(wait));
     }
 }

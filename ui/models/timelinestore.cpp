@@ -193,8 +193,9 @@ const inspect::Holder* TimelineStore::realHolder(const inspect::FileLock& lock,
 }
 
 void TimelineStore::openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
-                                 const QString& who) {
+                                 const QString& who, const QString& host) {
     History& history = m_history[resource];
+    history.host = host;
     for (const Interval& open : history.open)
         if (open.pid == id && open.wait == wait)
             return;
@@ -307,6 +308,7 @@ QList<TimelineLane> TimelineStore::lanes(qint64 nowMs, qint64 windowMs, int maxL
         lane.resource = TextFormat::fromStd(*candidate.resource);
         lane.lastActivityMs = candidate.activity;
         lane.holder = history.holder;
+        lane.host = history.host;
         std::vector<qint64> holds;
         std::vector<qint64> waits;
         for (const Interval& bar : history.bars) {

@@ -34,9 +34,10 @@ class TimelineStore {
     /// The incremental feed, for sources that see holds and waits come and go themselves (the
     /// Redis scans) and never call update() on this store: `id` (unique per interval, so that
     /// adjacent holds of successive owners stay separate bars) began to hold or wait on
-    /// `resource` at startMs. Opening an interval that is already open does nothing.
+    /// `resource` at startMs. Opening an interval that is already open does nothing. `host`
+    /// becomes the lane's TimelineLane::host (a Redis lock's: "Redis: <connection>").
     void openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
-                      const QString& who);
+                      const QString& who, const QString& host = {});
     /// ... and stopped at endMs: a closed bar, counted in the summaries. Unknown ids: nothing.
     void closeInterval(const std::string& resource, qint64 id, bool wait, qint64 endMs);
     /// Drops what ended more than `retentionMs` before `nowMs` (update() does it itself).
@@ -82,6 +83,7 @@ class TimelineStore {
         std::vector<Interval> next; ///< update()'s scratch: what the new snapshot shows
         qint64 lastActivityMs = 0;
         QString holder; ///< who holds it now, else who held it last
+        QString host;   ///< openInterval()'s; update()'s lanes get theirs from HostResultMerger
     };
 
     static void addClosed(History& history, Interval interval);

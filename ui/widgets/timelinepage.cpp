@@ -2,6 +2,7 @@
 
 #include "session/inspectorsession.h"
 #include "models/timelinemodel.h"
+#include "session/redishub.h"
 #include "session/remotehub.h"
 #include "widgets/hostfilterbox.h"
 #include "widgets/timelineview.h"
@@ -44,6 +45,7 @@ TimelinePage::TimelinePage(InspectorSession* session, QWidget* parent)
            "last part); any other word a part of the path, the holder's or a waiter's pid and "
            "command, or the host."));
     auto* hostFilter = new HostFilterBox(session->remote()->model(), this);
+    hostFilter->setRedisConnections(session->redis()->connections());
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Show"), this));
     bar->addWidget(m_window);
