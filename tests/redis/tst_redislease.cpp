@@ -601,6 +601,9 @@ class TestRedisLease : public QObject {
             << std::string(100, 'p') << std::string(300, 'h') << 7LL
             << "pid 7 " + std::string(64, 'p') + "... (100 bytes) on " + std::string(128, 'h') +
                    "... (300 bytes)";
+        QTest::newRow("backslash reads as no escape")
+            << std::string("a\\x41") << std::string("\\n") << 9LL
+            << std::string("pid 9 a\\\\x41 on \\\\n");
         QTest::newRow("invalid UTF-8") << std::string("\xff\xfe") << std::string("\xc3") << 8LL
                                        << std::string("pid 8 \\xff\\xfe on \\xc3");
     }

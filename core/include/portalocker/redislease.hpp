@@ -72,9 +72,10 @@ struct LeaseOwner {
     /// without a program, "pid 4242 lockctl" without a host, "unknown pid" for pid <= 0).
     /// The names are bytes from whoever wrote the value: every byte outside printable ASCII
     /// is shown escaped (`\n`, `\t`, `\xNN`, UTF-8 included, so that no bidi control or
-    /// zero-width character can make one holder look like another), and a name longer than
-    /// its limit above is cut, followed by "... (N bytes)". The time is left to the caller
-    /// (which clock and format it shows differs). Throws only std::bad_alloc.
+    /// zero-width character can make one holder look like another; a backslash as `\\`),
+    /// and a name longer than its limit above is cut, followed by "... (N bytes)". The time
+    /// is left to the caller (which clock and format it shows differs). Throws only
+    /// std::bad_alloc.
     std::string describe() const;
 };
 

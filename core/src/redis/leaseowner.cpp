@@ -1,7 +1,6 @@
 #include "leaseowner.hpp"
 
 #include "../percentdecode.hpp"
-#include "../printable.hpp"
 #include "../processname.hpp"
 
 #include <algorithm>
@@ -64,27 +63,36 @@ bool is_token_hex(std::string_view text) {
            });
 }
 
-// A holder's name for LeaseOwner::describe(): printable_text() escapes control characters
-// and cuts; the bytes of the UTF-8 characters it keeps are escaped here too, because a name
-// in a value is whatever its writer chose, and a bidi control or a zero-width character in
-// it could make one holder read like another. Real host names (RFC 1123) and kernel program
-// names are ASCII, so this costs nothing in practice.
+// A holder's name for LeaseOwner::describe(): only printable ASCII passes as it is. A name in
+// a value is whatever its writer chose, and besides control characters a bidi control or a
+// zero-width character (UTF-8) could make one holder read like another, so every other byte
+// is escaped; real host names (RFC 1123) and kernel program names are ASCII, so this costs
+// nothing in practice. A backslash is doubled, so that no name reads like another's escape.
 std::string described_name(std::string_view raw, std::size_t limit) {
     static constexpr char hex[] = "0123456789abcdef";
-    const std::string printable = detail::printable_text(raw, limit);
-    std::string ascii;
-    ascii.reserve(printable.size());
-    for (const char c : printable) {
+    std::string text;
+    text.reserve(std::min(raw.size(), limit) + 16);
+    for (const char c : raw.substr(0, limit)) {
         const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x80) {
-            ascii += c;
+        if (c == '\\') {
+            text += "\\\\";
+        } else if (byte >= 0x20 && byte < 0x7f) {
+            text += c;
+        } else if (c == '\n') {
+            text += "\\n";
+        } else if (c == '\r') {
+            text += "\\r";
+        } else if (c == '\t') {
+            text += "\\t";
         } else {
-            ascii += "\\x";
-            ascii += hex[byte >> 4];
-            ascii += hex[byte & 15];
+            text += "\\x";
+            text += hex[byte >> 4];
+            text += hex[byte & 15];
         }
     }
-    return ascii;
+    if (raw.size() > limit)
+        text += "... (" + std::to_string(raw.size()) + " bytes)";
+    return text;
 }
 
 } // namespace
