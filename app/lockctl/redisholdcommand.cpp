@@ -12,7 +12,6 @@
 #include "rediscommand.hpp"
 
 #include <portalocker/inspect/redisbytes.hpp>
-#include <portalocker/inspect/redisdecoders.hpp>
 #include <portalocker/portalocker.hpp>
 
 #include <cerrno>
@@ -160,23 +159,15 @@ class HeldLock {
             auto current = m_lease->holder();
             if (!current)
                 return shown(fallback, 4096);
-            // holder() reads only the start of a long value; token_size is its length.
-            std::string token = current->token_size > 64
-                                    ? shown(std::string_view(current->token).substr(0, 64), 64) +
-                                          "... (" + std::to_string(current->token_size) + " bytes)"
-                                    : shown(current->token, 64);
-            std::string who = "token " + token;
-            // A RedisLease names its holder in its value after the token.
-            if (auto owner = current->token_complete()
-                                 ? portalocker::inspect::decode_lease_value(current->token)
-                                 : std::nullopt) {
-                who = "pid " + std::to_string(owner->pid);
-                if (!owner->program.empty())
-                    who += " " + shown(owner->program, 64);
-                if (!owner->host.empty())
-                    who += " on " + shown(owner->host, 128);
-                who += ", token " + current->token.substr(0, 32);
-            }
+            // A RedisLease names its holder in its value after the token's digits; any other
+            // value is shown as it is, escaped. holder() reads only the start of a long value;
+            // token_size is its length.
+            const std::string who =
+                current->owner ? current->owner->describe() + ", token " + current->token_hex
+                : current->token_size > 64
+                    ? "token " + shown(std::string_view(current->token).substr(0, 64), 64) +
+                          "... (" + std::to_string(current->token_size) + " bytes)"
+                    : "token " + shown(current->token, 64);
             return who +
                    (current->pttl.count() < 0
                         ? std::string(" (no TTL: never expires")

@@ -331,6 +331,38 @@ class TestRedisInspectDecoders : public QObject {
         QVERIFY(!time_of_epoch_ms(-1));
     }
 
+    // The inspector's one line for a lease: who (LeaseOwner::describe(), shared with
+    // RedisLease and lockctl), since when, which grant. A hostile name stays printable ASCII.
+    void leaseOwnerSummary_data() {
+        QTest::addColumn<std::string>("program");
+        QTest::addColumn<std::string>("who");
+        QTest::newRow("plain") << std::string("lockctl") << std::string("pid 4242 lockctl");
+        QTest::newRow("newline and bidi override")
+            << std::string("evil\n\xe2\x80\xae") << std::string("pid 4242 evil\\n\\xe2\\x80\\xae");
+        QTest::newRow("long program")
+            << std::string(70, 'p') << "pid 4242 " + std::string(64, 'p') + "... (70 bytes)";
+    }
+
+    void leaseOwnerSummary() {
+        QFETCH(std::string, program);
+        QFETCH(std::string, who);
+        portalocker::redis::LeaseOwnerFacts facts;
+        facts.host = "build-3";
+        facts.pid = "4242";
+        facts.program = program;
+        const std::string token = "0123456789abcdef0123456789abcdef";
+        RedisLockRecord record;
+        record.convention = RedisConvention::portalocker_lease;
+        record.token = portalocker::redis::lease_value(token, facts, 1700000000123);
+        record.token_printable = printable_bytes(record.token);
+        record.value_size = record.token.size();
+        record.lease_owner = decode_lease_value(record.token);
+        QVERIFY(record.lease_owner);
+        record.fencing = 3;
+        QCOMPARE(record.owner_summary(),
+                 who + " on build-3 since 2023-11-14 22:13:20Z, token " + token + " fencing 3");
+    }
+
     void largeValueIsNeverAToken() {
         auto large = facts("big:lock", std::string(1024, 'a'), 60000ms);
         large.value_complete = false;

@@ -98,6 +98,13 @@ class TestLockctlRedis : public QObject {
         QVERIFY2(message.contains(QString::fromStdString(lease.token().substr(0, 32))),
                  qPrintable(message));
         QVERIFY2(message.contains(QStringLiteral("PTTL")), qPrintable(message));
+        // In the library's words for the holder (LeaseOwner::describe()), as RedisLease's own
+        // message and the inspector say it.
+        const auto current = lease.holder();
+        QVERIFY(current && current->owner);
+        QVERIFY2(message.contains(QString::fromStdString(current->owner->describe() + ", token " +
+                                                         current->token_hex)),
+                 qPrintable(message));
         lease.unlock();
 
         portalocker::RedisLock channel("ctl-busy-channel", m_server.options());

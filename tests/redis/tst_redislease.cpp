@@ -1,7 +1,7 @@
 // RedisLease against a real redis-server: the key, token and fencing counter, stale releases,
 // exclusion between threads and processes, hand-off on release and on expiry, renewal and
 // loss, timeouts, server failures, authentication and ACLs; unix sockets, a holder's huge
-// value, keys of another type, names escaped in messages.
+// value, keys of another type, names escaped in messages; who holds a key (holder()).
 
 #include <portalocker/portalocker.hpp>
 
@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -503,6 +504,127 @@ class TestRedisLease : public QObject {
         QVERIFY2(ec == portalocker::errc::connect_failed, ec.message().c_str());
     }
 
+    // holder() names who holds the lease, as the holder wrote it into its value: here another
+    // RedisLease of this process. The conflict message says the same, through describe().
+    void holderNamesItsOwner() {
+        const std::string name = key("owner");
+        RedisLease lease(name, m_server.options(), fastOptions());
+        const auto before = std::chrono::system_clock::now();
+        QVERIFY(lease.try_lock());
+        const auto after = std::chrono::system_clock::now();
+        RedisLease other(name, m_server.options(), fastOptions());
+        const auto current = other.holder();
+        QVERIFY(current);
+        QVERIFY(current->owner);
+        QCOMPARE(current->token_hex, lease.token().substr(0, 32));
+        const portalocker::LeaseOwner& owner = *current->owner;
+        QCOMPARE(owner.pid, static_cast<long long>(::getpid()));
+        char host[HOST_NAME_MAX + 1] = {};
+        QCOMPARE(::gethostname(host, sizeof host - 1), 0);
+        QCOMPARE(owner.host, std::string(host));
+        QFile comm(QStringLiteral("/proc/self/comm"));
+        QVERIFY(comm.open(QIODevice::ReadOnly));
+        const std::string program = comm.readAll().trimmed().toStdString();
+        QVERIFY(!program.empty());
+        QCOMPARE(owner.program, program);
+        // The value keeps milliseconds: the grant's time lies within the call, to the ms.
+        QVERIFY(owner.since);
+        QVERIFY(*owner.since >= std::chrono::floor<std::chrono::milliseconds>(before));
+        QVERIFY(*owner.since <= after);
+        QCOMPARE(owner.describe(),
+                 "pid " + std::to_string(::getpid()) + " " + program + " on " + std::string(host));
+        LeaseOptions options = fastOptions();
+        options.fail_when_locked = true;
+        RedisLease waiter(name, m_server.options(), options);
+        try {
+            waiter.lock();
+            QFAIL("no exception");
+        } catch (const portalocker::AlreadyLocked& error) {
+            const std::string expected =
+                "held by " + owner.describe() + " (token " + current->token_hex + ")";
+            QVERIFY2(std::string(error.what()).find(expected) != std::string::npos, error.what());
+        }
+    }
+
+    // A value that is not a RedisLease's, or only the start of one, names nobody.
+    void holderOfAForeignValueHasNoOwner() {
+        const std::string name = key("foreign-owner");
+        m_server.command({"SET", QByteArray::fromStdString(name), "somebody-else", "PX", "60000"});
+        RedisLease lease(name, m_server.options(), fastOptions());
+        auto current = lease.holder();
+        QVERIFY(current);
+        QCOMPARE(current->token, std::string("somebody-else"));
+        QVERIFY(!current->owner);
+        QVERIFY(current->token_hex.empty());
+        // A lease's form, but longer than holder() reads: the end could say anything.
+        const QByteArray cut = "0123456789abcdef0123456789abcdef host=h pid=7 program=p since=1 "
+                               "note=" +
+                               QByteArray(2000, 'x');
+        m_server.command({"SET", QByteArray::fromStdString(name), cut, "PX", "60000"});
+        current = lease.holder();
+        QVERIFY(current);
+        QVERIFY(!current->token_complete());
+        QVERIFY(!current->owner);
+        QVERIFY(current->token_hex.empty());
+        // The same value read whole names its holder.
+        m_server.command({"SET", QByteArray::fromStdString(name), cut.left(200), "PX", "60000"});
+        current = lease.holder();
+        QVERIFY(current && current->owner);
+        QCOMPARE(current->owner->describe(), std::string("pid 7 p on h"));
+        QCOMPARE(current->token_hex, std::string("0123456789abcdef0123456789abcdef"));
+        m_server.command({"DEL", QByteArray::fromStdString(name)});
+    }
+
+    // Whatever a holder is named, describe() is one short line of printable ASCII.
+    void describeStaysOnePrintableLine_data() {
+        QTest::addColumn<std::string>("program");
+        QTest::addColumn<std::string>("host");
+        QTest::addColumn<long long>("pid");
+        QTest::addColumn<std::string>("expected");
+        QTest::newRow("plain") << std::string("lockctl") << std::string("build-3") << 4242LL
+                               << std::string("pid 4242 lockctl on build-3");
+        QTest::newRow("no program")
+            << std::string() << std::string("build-3") << 1LL << std::string("pid 1 on build-3");
+        QTest::newRow("no host") << std::string("lockctl") << std::string() << 1LL
+                                 << std::string("pid 1 lockctl");
+        QTest::newRow("unknown pid")
+            << std::string() << std::string() << 0LL << std::string("unknown pid");
+        QTest::newRow("control characters")
+            << std::string("evil\n\x1b[2J\r\t\x7f") << std::string("host\nline") << 5LL
+            << std::string("pid 5 evil\\n\\x1b[2J\\r\\t\\x7f on host\\nline");
+        QTest::newRow("bidi override and zero-width space")
+            << std::string("\xe2\x80\xaelortnoc")
+            << std::string("a\xe2\x80\x8b"
+                           "b")
+            << 6LL << std::string("pid 6 \\xe2\\x80\\xaelortnoc on a\\xe2\\x80\\x8bb");
+        QTest::newRow("300-byte host, 100-byte program")
+            << std::string(100, 'p') << std::string(300, 'h') << 7LL
+            << "pid 7 " + std::string(64, 'p') + "... (100 bytes) on " + std::string(128, 'h') +
+                   "... (300 bytes)";
+        QTest::newRow("backslash reads as no escape")
+            << std::string("a\\x41") << std::string("\\n") << 9LL
+            << std::string("pid 9 a\\\\x41 on \\\\n");
+        QTest::newRow("invalid UTF-8") << std::string("\xff\xfe") << std::string("\xc3") << 8LL
+                                       << std::string("pid 8 \\xff\\xfe on \\xc3");
+    }
+
+    void describeStaysOnePrintableLine() {
+        QFETCH(std::string, program);
+        QFETCH(std::string, host);
+        QFETCH(long long, pid);
+        QFETCH(std::string, expected);
+        portalocker::LeaseOwner owner;
+        owner.program = program;
+        owner.host = host;
+        owner.pid = pid;
+        const std::string described = owner.describe();
+        QVERIFY2(std::all_of(described.begin(), described.end(),
+                             [](char c) { return c >= 0x20 && c < 0x7f; }),
+                 described.c_str());
+        QVERIFY2(described.size() < 260, described.c_str());
+        QCOMPARE(described, expected);
+    }
+
     // Somebody else's value under the key can be large: holder() and the AlreadyLocked message
     // read and show only its start, and say how long it is.
     void holderOfAHugeValueIsReadInPart() {
@@ -515,6 +637,7 @@ class TestRedisLease : public QObject {
         QCOMPARE(current->token.size(), portalocker::LeaseHolder::max_token_bytes);
         QCOMPARE(current->token_size, std::size_t(value.size()));
         QVERIFY(!current->token_complete());
+        QVERIFY(!current->owner);
         QVERIFY(current->pttl > 50s);
         LeaseOptions options = fastOptions();
         options.fail_when_locked = true;

@@ -52,6 +52,33 @@ struct LeaseOptions {
     std::shared_ptr<redis::CancelSignal> cancel;
 };
 
+/// Who holds a RedisLease, as the holder itself wrote it into the key's value (see
+/// RedisLease): facts for a person or a tool to act on (find the process, ask its owner), not
+/// proof. Any client that may write the key can write any name into it.
+struct LeaseOwner {
+    std::string host;    ///< the holder's gethostname(), as raw bytes; "" when unknown
+    long long pid = 0;   ///< the holder's process id on `host`; 0 when unknown
+    std::string program; ///< the kernel's short name of the holder's process ("lockctl"); or ""
+    /// When the holder took the lease, by the holder's clock (which may differ from ours);
+    /// nullopt when the value does not say (or says something no clock could have read).
+    std::optional<std::chrono::system_clock::time_point> since;
+
+    /// Names longer than these are cut in describe(): a value can name its holder with
+    /// anything, and one line must stay one short line.
+    static constexpr std::size_t max_described_program_bytes = 64;
+    static constexpr std::size_t max_described_host_bytes = 128;
+
+    /// Who, in one printable line: "pid 4242 lockctl on build-3" ("pid 4242 on build-3"
+    /// without a program, "pid 4242 lockctl" without a host, "unknown pid" for pid <= 0).
+    /// The names are bytes from whoever wrote the value: every byte outside printable ASCII
+    /// is shown escaped (`\n`, `\t`, `\xNN`, UTF-8 included, so that no bidi control or
+    /// zero-width character can make one holder look like another; a backslash as `\\`),
+    /// and a name longer than its limit above is cut, followed by "... (N bytes)". The time
+    /// is left to the caller (which clock and format it shows differs). Throws only
+    /// std::bad_alloc.
+    std::string describe() const;
+};
+
 /// Who holds a lease key right now.
 struct LeaseHolder {
     /// At most this many bytes of the key's value are read: another program may have stored
@@ -63,6 +90,12 @@ struct LeaseHolder {
     std::size_t token_size = 0;
     std::chrono::milliseconds pttl{}; ///< remaining TTL; -1 ms means the key never expires
     std::uint64_t fencing = 0;        ///< the last fencing token granted for this key
+    /// The holder as a RedisLease names itself in its value; nullopt when the value is not
+    /// one (another program's token, a value of an older version) or was cut (see token).
+    std::optional<LeaseOwner> owner;
+    /// The random part of a RedisLease's value (32 lowercase hex digits: which grant); set
+    /// exactly when `owner` is, "" otherwise.
+    std::string token_hex;
     /// False when `token` is only the start of the value.
     bool token_complete() const noexcept { return token.size() == token_size; }
 };
@@ -157,7 +190,8 @@ class RedisLease : public LockVocabulary<RedisLease> {
 
     /// The current holder of the key, in one round trip (TYPE, GETRANGE of the first
     /// LeaseHolder::max_token_bytes bytes, STRLEN, PTTL and the fencing counter); nullopt
-    /// when free. Throws LockException: errc::invalid_argument when the key holds something
+    /// when free. LeaseHolder::owner names the holder when the value is a RedisLease's, read
+    /// whole. Throws LockException: errc::invalid_argument when the key holds something
     /// else than a string (see above), connection failures.
     std::optional<LeaseHolder> holder();
     std::optional<LeaseHolder> holder(std::error_code& ec) noexcept;

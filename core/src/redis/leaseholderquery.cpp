@@ -37,6 +37,11 @@ LeaseHolderAnswer read_answer(std::vector<Reply>& replies, bool failed) {
         holder.token.size());
     holder.pttl = std::chrono::milliseconds(pttl);
     holder.fencing = static_cast<std::uint64_t>(replies[4].as_integer().value_or(0));
+    // A RedisLease names its holder in its value; only a whole value can be trusted to.
+    if (auto value = holder.token_complete() ? parse_lease_value(holder.token) : std::nullopt) {
+        holder.owner = lease_owner_of(*value);
+        holder.token_hex = std::move(value->token_hex);
+    }
     return answer;
 }
 
@@ -81,14 +86,9 @@ LeaseHolderAnswer query_lease_holder(Connection& connection, const std::string& 
 
 std::string describe_lease_holder(const LeaseHolder& holder) {
     // A RedisLease names its holder in its value: say who, and the token's digits.
-    if (auto value = holder.token_complete() ? parse_lease_value(holder.token) : std::nullopt) {
-        std::string who = "held by pid " + value->owner.pid;
-        if (!value->owner.program.empty())
-            who += " " + detail::printable_text(value->owner.program, 64);
-        if (!value->owner.host.empty())
-            who += " on " + detail::printable_text(value->owner.host, 128);
-        return who + " (token " + value->token_hex + ")" + ttl_and_fencing(holder);
-    }
+    if (holder.owner)
+        return "held by " + holder.owner->describe() + " (token " + holder.token_hex + ")" +
+               ttl_and_fencing(holder);
     constexpr std::size_t shownTokenBytes = 128;
     std::string token =
         detail::printable_text(std::string_view(holder.token).substr(0, shownTokenBytes));

@@ -38,8 +38,10 @@ struct LeaseHolderAnswer {
 LeaseHolderAnswer query_lease_holder(Connection& connection, const std::string& key,
                                      const std::string& fencing_key, std::error_code& ec) noexcept;
 
-/// "held by token 0123... (expires in 2900 ms), fencing token 7": the value escaped and cut
-/// (another program's could be megabytes), with its size when cut.
+/// "held by pid 4242 lockctl on build-3 (token 0123...) (expires in 2900 ms), fencing token
+/// 7" when holder.owner names a RedisLease's holder (LeaseOwner::describe()); else "held by
+/// token 0123... (expires ...": the value escaped and cut (another program's could be
+/// megabytes), with its size when cut.
 std::string describe_lease_holder(const LeaseHolder& holder);
 
 /// The message for a lease key at `address` that holds a `type` instead of a token.

@@ -63,6 +63,38 @@ bool is_token_hex(std::string_view text) {
            });
 }
 
+// A holder's name for LeaseOwner::describe(): only printable ASCII passes as it is. A name in
+// a value is whatever its writer chose, and besides control characters a bidi control or a
+// zero-width character (UTF-8) could make one holder read like another, so every other byte
+// is escaped; real host names (RFC 1123) and kernel program names are ASCII, so this costs
+// nothing in practice. A backslash is doubled, so that no name reads like another's escape.
+std::string described_name(std::string_view raw, std::size_t limit) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(std::min(raw.size(), limit) + 16);
+    for (const char c : raw.substr(0, limit)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\\') {
+            text += "\\\\";
+        } else if (byte >= 0x20 && byte < 0x7f) {
+            text += c;
+        } else if (c == '\n') {
+            text += "\\n";
+        } else if (c == '\r') {
+            text += "\\r";
+        } else if (c == '\t') {
+            text += "\\t";
+        } else {
+            text += "\\x";
+            text += hex[byte >> 4];
+            text += hex[byte & 15];
+        }
+    }
+    if (raw.size() > limit)
+        text += "... (" + std::to_string(raw.size()) + " bytes)";
+    return text;
+}
+
 } // namespace
 
 std::string lease_value(std::string_view token_hex, const LeaseOwnerFacts& owner,
@@ -113,6 +145,31 @@ std::optional<LeaseValue> parse_lease_value(std::string_view value) {
     return parsed;
 }
 
+std::optional<std::chrono::system_clock::time_point> time_of_epoch_ms(long long ms) noexcept {
+    // The clock's nanoseconds end in 2262; no lease was taken after 2200.
+    constexpr long long year2200Ms = 7'258'118'400'000;
+    if (ms < 0 || ms >= year2200Ms)
+        return std::nullopt;
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::milliseconds(ms)));
+}
+
+LeaseOwner lease_owner_of(const LeaseValue& value) {
+    LeaseOwner owner;
+    owner.host = value.owner.host;
+    owner.program = value.owner.program;
+    // parse_lease_value() took only a canonical positive int; 0 stays "unknown" otherwise.
+    const std::string& pid = value.owner.pid;
+    long long number = 0;
+    const auto [end, error] = std::from_chars(pid.data(), pid.data() + pid.size(), number);
+    if (error == std::errc() && end == pid.data() + pid.size() && number > 0)
+        owner.pid = number;
+    if (value.since_ms)
+        owner.since = time_of_epoch_ms(*value.since_ms);
+    return owner;
+}
+
 LeaseOwnerFacts current_lease_owner() {
     LeaseOwnerFacts owner;
     char host[HOST_NAME_MAX + 1] = {};
@@ -145,3 +202,16 @@ std::optional<LeaseClientName> parse_lease_client_name(std::string_view name) {
 }
 
 } // namespace portalocker::redis
+
+namespace portalocker {
+
+std::string LeaseOwner::describe() const {
+    std::string who = pid > 0 ? "pid " + std::to_string(pid) : std::string("unknown pid");
+    if (!program.empty())
+        who += " " + redis::described_name(program, max_described_program_bytes);
+    if (!host.empty())
+        who += " on " + redis::described_name(host, max_described_host_bytes);
+    return who;
+}
+
+} // namespace portalocker

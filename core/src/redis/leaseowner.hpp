@@ -12,6 +12,9 @@
 //    chose a name), so CLIENT LIST maps the owner to a connection, and a waiter blocked in
 //    BLPOP on `<key>:signal` to its process.
 
+#include <portalocker/redislease.hpp>
+
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +52,13 @@ struct LeaseValue {
 /// there and a positive int. Numbers are read only as written by lease_value() (no sign, no
 /// leading zero). Unknown names are skipped (a later version may add some).
 std::optional<LeaseValue> parse_lease_value(std::string_view value);
+
+/// A time written as milliseconds since the epoch (a value's `since`); nullopt when negative
+/// or past the year 2200: no clock reading, and the time point could not hold it.
+std::optional<std::chrono::system_clock::time_point> time_of_epoch_ms(long long ms) noexcept;
+
+/// The public form of a parsed value's holder: pid as a number, `since` as a time.
+LeaseOwner lease_owner_of(const LeaseValue& value);
 
 /// Host and pid of a name made by lease_client_name(); nullopt for any other name.
 struct LeaseClientName {

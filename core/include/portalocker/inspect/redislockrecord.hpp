@@ -8,6 +8,7 @@
 // `*_printable` forms (see redisbytes.hpp) are only for display.
 
 #include <portalocker/inspect/snapshot.hpp>
+#include <portalocker/redislease.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -77,13 +78,9 @@ struct RedisClient {
 /// What a portalocker RedisLease publishes about its holder: in the key's value after the
 /// token (see decode_lease_value()), or, from older versions, in the hash `<key>:owner`
 /// (fields token, host, pid, program, since) beside a bare token, taken only when its token
-/// is the lease's. Both are written with the grant and expire with it.
-struct RedisLeaseOwner {
-    std::string host;
-    long long pid = 0;
-    std::string program;
-    std::optional<TimePoint> since; ///< the holder's clock at the grant
-};
+/// is the lease's. Both are written with the grant and expire with it. The library's own
+/// type, so that RedisLease::holder() and the inspector name a holder alike (describe()).
+using RedisLeaseOwner = portalocker::LeaseOwner;
 
 /// A subscriber that holds (or is about to hold) a channel lock.
 struct RedisChannelHolder {

@@ -213,25 +213,14 @@ std::optional<RedissonOwner> decode_redisson_field(std::string_view field, std::
 }
 
 std::optional<TimePoint> time_of_epoch_ms(std::int64_t ms) noexcept {
-    // The clock's nanoseconds reach the year 2262; no lock was taken after 2200.
-    constexpr std::int64_t year2200Ms = 7'258'118'400'000;
-    if (ms < 0 || ms >= year2200Ms)
-        return std::nullopt;
-    return TimePoint(
-        std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+    return redis::time_of_epoch_ms(ms);
 }
 
 std::optional<RedisLeaseOwner> decode_lease_value(std::string_view value) {
     auto parsed = redis::parse_lease_value(value);
     if (!parsed)
         return std::nullopt;
-    RedisLeaseOwner owner;
-    owner.host = std::move(parsed->owner.host);
-    owner.pid = parse_redis_integer(parsed->owner.pid).value_or(0);
-    owner.program = std::move(parsed->owner.program);
-    if (parsed->since_ms)
-        owner.since = time_of_epoch_ms(*parsed->since_ms);
-    return owner;
+    return redis::lease_owner_of(*parsed);
 }
 
 bool needs_fencing_check(std::string_view value) noexcept {

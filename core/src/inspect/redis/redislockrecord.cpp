@@ -180,11 +180,7 @@ std::string RedisLockRecord::owner_summary() const {
     std::string text;
     if (lease_owner) {
         // Who first: that is what an operator looks for; the token says which grant.
-        text = "pid " + std::to_string(lease_owner->pid);
-        if (!lease_owner->program.empty())
-            text += " " + printable_bytes(lease_owner->program);
-        if (!lease_owner->host.empty())
-            text += " on " + printable_bytes(lease_owner->host);
+        text = lease_owner->describe();
         if (lease_owner->since)
             text += " since " + utc_seconds(*lease_owner->since);
         text += ", token ";
