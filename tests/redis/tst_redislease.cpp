@@ -18,6 +18,7 @@
 #include <climits>
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -63,6 +64,20 @@ class TestRedisLease : public QObject {
     }
     qint64 pttl(const std::string& name) {
         return m_server.command({"PTTL", QByteArray::fromStdString(name)}).integer;
+    }
+    /// The AlreadyLocked message of a waiter that gives up at once on `name`; nullopt, with a
+    /// failure recorded, when the waiter got the lease instead.
+    std::optional<std::string> conflictMessage(const std::string& name) {
+        LeaseOptions options = fastOptions();
+        options.fail_when_locked = true;
+        RedisLease waiter(name, m_server.options(), options);
+        try {
+            waiter.lock();
+        } catch (const portalocker::AlreadyLocked& error) {
+            return std::string(error.what());
+        }
+        QTest::qFail("the waiter got the lease", __FILE__, __LINE__);
+        return std::nullopt;
     }
     bool startHolder(ChildProcess& process, const std::string& name, QStringList extra = {}) {
         QStringList arguments{QStringLiteral("lease"), QString::fromStdString(name),
@@ -533,17 +548,11 @@ class TestRedisLease : public QObject {
         QVERIFY(*owner.since <= after);
         QCOMPARE(owner.describe(),
                  "pid " + std::to_string(::getpid()) + " " + program + " on " + std::string(host));
-        LeaseOptions options = fastOptions();
-        options.fail_when_locked = true;
-        RedisLease waiter(name, m_server.options(), options);
-        try {
-            waiter.lock();
-            QFAIL("no exception");
-        } catch (const portalocker::AlreadyLocked& error) {
-            const std::string expected =
-                "held by " + owner.describe() + " (token " + current->token_hex + ")";
-            QVERIFY2(std::string(error.what()).find(expected) != std::string::npos, error.what());
-        }
+        const auto message = conflictMessage(name);
+        QVERIFY(message);
+        const std::string expected =
+            "held by " + owner.describe() + " (token " + current->token_hex + ")";
+        QVERIFY2(message->find(expected) != std::string::npos, message->c_str());
     }
 
     // A value that is not a RedisLease's, or only the start of one, names nobody.
@@ -639,18 +648,12 @@ class TestRedisLease : public QObject {
         QVERIFY(!current->token_complete());
         QVERIFY(!current->owner);
         QVERIFY(current->pttl > 50s);
-        LeaseOptions options = fastOptions();
-        options.fail_when_locked = true;
-        RedisLease waiter(name, m_server.options(), options);
-        try {
-            waiter.lock();
-            QFAIL("no exception");
-        } catch (const portalocker::AlreadyLocked& error) {
-            const QByteArray what(error.what());
-            QVERIFY2(what.contains("held by token vvvv") && what.contains("... (200000 bytes)"),
-                     what.left(1000).constData());
-            QVERIFY2(what.size() < 1024, qPrintable(QString::number(what.size())));
-        }
+        const auto message = conflictMessage(name);
+        QVERIFY(message);
+        const QByteArray what = QByteArray::fromStdString(*message);
+        QVERIFY2(what.contains("held by token vvvv") && what.contains("... (200000 bytes)"),
+                 what.left(1000).constData());
+        QVERIFY2(what.size() < 1024, qPrintable(QString::number(what.size())));
         // A whole token is read whole.
         m_server.command({"SET", QByteArray::fromStdString(name), "short-token", "PX", "60000"});
         current = lease.holder();
@@ -717,16 +720,11 @@ class TestRedisLease : public QObject {
         const std::string name = key("esc\x1b]0;title\x07\xff");
         RedisLease holder(name, m_server.options(), fastOptions());
         QVERIFY(holder.try_lock());
-        LeaseOptions options = fastOptions();
-        options.fail_when_locked = true;
-        RedisLease waiter(name, m_server.options(), options);
-        try {
-            waiter.lock();
-            QFAIL("no exception");
-        } catch (const portalocker::AlreadyLocked& error) {
-            QVERIFY2(QByteArray(error.what()).contains("esc\\x1b]0;title\\x07\\xff"), error.what());
-            QVERIFY2(isPrintable(error.what()), error.what());
-        }
+        const auto message = conflictMessage(name);
+        QVERIFY(message);
+        QVERIFY2(QByteArray::fromStdString(*message).contains("esc\\x1b]0;title\\x07\\xff"),
+                 message->c_str());
+        QVERIFY2(isPrintable(message->c_str()), message->c_str());
         holder.unlock();
         try {
             holder.unlock();
