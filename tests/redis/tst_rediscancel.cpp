@@ -40,7 +40,7 @@ using testsupport::ChildProcess;
 
 namespace {
 
-constexpr bool synchronousLookup = testsupport::synchronousHostLookup;
+const bool synchronousLookup = testsupport::synchronousHostLookup();
 
 // How long the waits are given: far beyond every bound the test checks, so only the cancel can
 // end them in time.

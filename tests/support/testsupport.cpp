@@ -1,5 +1,7 @@
 #include "testsupport.h"
 
+#include "redis/resolver.hpp"
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QTest>
@@ -29,6 +31,10 @@ QByteArray dataFile(const char* name) {
         return {};
     }
     return file.readAll();
+}
+
+bool synchronousHostLookup() {
+    return !portalocker::redis::host_lookup_is_cancellable();
 }
 
 qint64 timeBound(qint64 ms) {

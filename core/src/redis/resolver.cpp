@@ -193,4 +193,12 @@ Resolution resolve_host(const std::string& host, Deadline deadline, int cancel_f
 #endif
 }
 
+bool host_lookup_is_cancellable() noexcept {
+#ifdef PORTALOCKER_ASYNC_RESOLVE
+    return true;
+#else
+    return false;
+#endif
+}
+
 } // namespace portalocker::redis

@@ -27,4 +27,9 @@ struct Resolution {
 /// it is a plain getaddrinfo(): no deadline, and a cancel is only seen once it returns.
 Resolution resolve_host(const std::string& host, Deadline deadline, int cancel_fd = -1);
 
+/// True when resolve_host() runs asynchronously, so that its deadline and cancel take effect
+/// during a lookup; false where it is a plain getaddrinfo() (see above). Tests of cancelled
+/// lookups ask this instead of guessing the build.
+bool host_lookup_is_cancellable() noexcept;
+
 } // namespace portalocker::redis
