@@ -1,8 +1,9 @@
 #include "session/hostmergeworker.h"
 
+#include "workers/pooltask.h"
+
 #include <QThread>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <utility>
@@ -130,8 +131,8 @@ void HostMergeWorker::runMerge() {
     m_urgent = false;
     m_sinceStart.start();
     m_watcher.setFuture(
-        QtConcurrent::run(mergePool(), [merger = m_merger, updates = std::exchange(m_pending, {}),
-                                        generation = ++m_generation] {
+        startPoolTask(mergePool(), [merger = m_merger, updates = std::exchange(m_pending, {}),
+                                    generation = ++m_generation] {
             lowerThisThreadsPriority();
             QElapsedTimer clock;
             clock.start();

@@ -1,6 +1,7 @@
 #include "workers/acquirejob.h"
 
 #include "workers/lockhandle.h"
+#include "workers/pooltask.h"
 #include "workers/waithelpers.h"
 
 #include <portalocker/rediscancel.hpp>
@@ -9,7 +10,6 @@
 #include <QDateTime>
 #include <QThread>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <atomic>
 #include <optional>
@@ -88,7 +88,7 @@ AcquireJob::~AcquireJob() {
     if (m_state == State::held || m_state == State::lost) {
         // Release off the GUI thread; the pool outlives us and finishes it.
         // The future is not needed: the pool finishes the task before it is destroyed.
-        (void)QtConcurrent::run(m_pool, [shared = m_shared] {
+        (void)startPoolTask(m_pool, [shared = m_shared] {
             std::error_code ec;
             QString error;
             if (shared->handle)
@@ -108,7 +108,7 @@ void AcquireJob::start() {
     m_deadlineMs = m_request.timeoutMs < 0 ? -1 : m_startedMs + m_request.timeoutMs;
     setState(State::waiting);
     const AcquireRequest request = m_request;
-    m_watcher.setFuture(QtConcurrent::run(m_pool, [shared = m_shared, request] {
+    m_watcher.setFuture(startPoolTask(m_pool, [shared = m_shared, request] {
         Outcome outcome = acquire(*shared, request);
         shared->finished = true;
         return outcome;
@@ -209,7 +209,7 @@ void AcquireJob::cancel() {
     // End the kernel wait now. Its helpers may not exist yet (the worker is between its first
     // attempt and the wait): try again until the wait has returned - this loop runs only
     // after a cancel, and only for that moment.
-    (void)QtConcurrent::run(m_pool, [shared = m_shared] {
+    (void)startPoolTask(m_pool, [shared = m_shared] {
         while (shared->waiting || !shared->finished) {
             if (shared->waiting) {
                 // Without a list of the helpers (an old kernel) the wait ends at its deadline.
@@ -228,7 +228,7 @@ void AcquireJob::release() {
     if (m_watcher.isRunning())
         return;
     setState(State::releasing);
-    m_watcher.setFuture(QtConcurrent::run(m_pool, [shared = m_shared] {
+    m_watcher.setFuture(startPoolTask(m_pool, [shared = m_shared] {
         Outcome outcome;
         std::error_code ec;
         if (shared->handle)

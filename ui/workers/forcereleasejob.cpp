@@ -1,11 +1,11 @@
 #include "workers/forcereleasejob.h"
 
+#include "workers/pooltask.h"
+
 #include "session/textformat.h"
 
 #include <portalocker/inspect/auditlog.hpp>
 #include <portalocker/inspect/redisrelease.hpp>
-
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace inspect = portalocker::inspect;
 
@@ -21,8 +21,8 @@ ForceReleaseJob::ForceReleaseJob(portalocker::RedisOptions server,
 void ForceReleaseJob::start() {
     if (m_watcher.isRunning() || !m_seen)
         return;
-    m_watcher.setFuture(QtConcurrent::run(
-        [server = m_server, seen = m_seen, logPath = m_auditLogPath.toStdString()] {
+    m_watcher.setFuture(
+        startPoolTask([server = m_server, seen = m_seen, logPath = m_auditLogPath.toStdString()] {
             inspect::AuditLog log(logPath);
             inspect::RedisReleaseOptions options;
             options.audit_log = &log;

@@ -1,5 +1,7 @@
 #include "workers/locksignaljob.h"
 
+#include "workers/pooltask.h"
+
 #include <portalocker/inspect/auditlog.hpp>
 
 #include <portalocker/inspect/sshcommand.hpp>
@@ -7,7 +9,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace inspect = portalocker::inspect;
 using namespace Qt::StringLiterals;
@@ -108,11 +109,10 @@ QStringList LockSignalJob::remoteArguments(qint64 pid, const QString& path,
 void LockSignalJob::start() {
     if (m_watcher.isRunning())
         return;
-    m_watcher.setFuture(QtConcurrent::run([pid = m_pid, path = m_path.toStdString(),
-                                           signal = m_signal,
-                                           auditPath = m_auditLogPath.toStdString(), host = m_host,
-                                           remoteArgv = m_remoteArgv,
-                                           remoteTimeoutMs = m_remoteTimeoutMs] {
+    m_watcher.setFuture(startPoolTask([pid = m_pid, path = m_path.toStdString(), signal = m_signal,
+                                       auditPath = m_auditLogPath.toStdString(), host = m_host,
+                                       remoteArgv = m_remoteArgv,
+                                       remoteTimeoutMs = m_remoteTimeoutMs] {
         LockSignalOutcome outcome;
         outcome.host = host;
         inspect::AuditLog audit =

@@ -1,12 +1,13 @@
 #include "workers/redisconnectiontester.h"
 
+#include "workers/pooltask.h"
+
 #include "session/textformat.h"
 
 #include <portalocker/inspect/redisscanner.hpp>
 #include <portalocker/redisprobe.hpp>
 
 #include <QElapsedTimer>
-#include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
 namespace inspect = portalocker::inspect;
@@ -21,7 +22,7 @@ RedisConnectionTester::RedisConnectionTester(QObject* parent) : QObject(parent) 
 void RedisConnectionTester::test(const RedisConnectionConfig& config) {
     if (m_watcher.isRunning())
         return;
-    m_watcher.setFuture(QtConcurrent::run([config] { return run(config); }));
+    m_watcher.setFuture(startPoolTask([config] { return run(config); }));
 }
 
 QString RedisConnectionTester::reachedEndpoint(const std::string& probeAddress) {

@@ -1,6 +1,7 @@
 #include "workers/redismonitor.h"
 
 #include "workers/backgroundpriority.h"
+#include "workers/pooltask.h"
 #include "workers/redisconnectiontester.h"
 #include "workers/redisrowbuilder.h"
 #include "session/textformat.h"
@@ -10,7 +11,6 @@
 
 #include <QThread>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <system_error>
@@ -96,7 +96,7 @@ void RedisMonitor::scanNow() {
     const quint64 generation = m_generation;
     setState(State::scanning);
     m_progressTick.start();
-    m_watcher.setFuture(QtConcurrent::run(
+    m_watcher.setFuture(startPoolTask(
         m_pool, [server, options, context, generation, retired = std::move(m_retired)]() mutable {
             // A scan is background work: the GUI thread gets a core first (the pool is the
             // Redis scans' own, so lowering its threads affects nothing else).

@@ -1,6 +1,7 @@
 #include "workers/snapshotpoller.h"
 
 #include "workers/pollresultbuilder.h"
+#include "workers/pooltask.h"
 #include "session/textformat.h"
 #include "models/timelinestore.h"
 #include "models/unseengap.h"
@@ -9,7 +10,6 @@
 
 #include <QThread>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <chrono>
@@ -160,7 +160,7 @@ void SnapshotPoller::runPoll() {
     m_nextPoll.stop();
     m_refreshQueued = false;
     emit pollStarted();
-    m_watcher.setFuture(QtConcurrent::run(
+    m_watcher.setFuture(startPoolTask(
         pollPool(), [engine = m_engine, settings = m_settings, generation = m_generation] {
             return pollOnce(engine, settings, generation);
         }));

@@ -1,6 +1,6 @@
 #pragma once
 // SnapshotPoller: reads the system's file locks off the GUI thread, one poll at a time:
-// run (QtConcurrent) -> QFutureWatcher::finished -> resultReady -> single-shot timer -> run.
+// run (startPoolTask) -> QFutureWatcher::finished -> resultReady -> single-shot timer -> run.
 // A poll that was started with settings that have changed since is stale: its rows are
 // dropped and a fresh poll starts at once (its events are kept for the next result, so the
 // log and timeline lose nothing).
