@@ -57,10 +57,7 @@ constexpr int signal_acquired = SIGUSR2;
 // escaped (a newline or an escape sequence must not garble the terminal or split the line)
 // and cut short (a lock value can be megabytes; one line on stderr must stay one line).
 std::string shown(std::string_view raw, std::size_t limit = 256) {
-    if (raw.size() <= limit)
-        return portalocker::inspect::printable_bytes(raw);
-    return portalocker::inspect::printable_bytes(raw.substr(0, limit)) + "... (" +
-           std::to_string(raw.size()) + " bytes)";
+    return portalocker::inspect::printable_bytes(raw, limit);
 }
 
 struct Request {
