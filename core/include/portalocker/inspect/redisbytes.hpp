@@ -24,6 +24,10 @@ std::string printable_bytes(std::string_view raw);
 /// character (never inside a UTF-8 sequence or an escape), followed by "... (N bytes)", N
 /// being raw.size(), when `raw` is longer: a megabyte value stays one short line.
 std::string printable_bytes(std::string_view raw, std::size_t limit);
+/// A message that may embed names (an exception's what()) for one line on a terminal or in a
+/// log: printable_bytes(raw, limit) except that `\` is kept, so that the names the library
+/// escaped in it read as the library wrote them (escaping a message again changes nothing).
+std::string printable_message(std::string_view raw, std::size_t limit);
 
 /// Standard base64 (RFC 4648, `+/`, with `=` padding).
 std::string base64_encode(std::string_view raw);

@@ -80,6 +80,10 @@ std::string printable_bytes(std::string_view raw, std::size_t limit) {
     return detail::printable_name(raw, limit);
 }
 
+std::string printable_message(std::string_view raw, std::size_t limit) {
+    return detail::printable_text(raw, limit);
+}
+
 std::string base64_encode(std::string_view raw) {
     std::string out;
     out.reserve((raw.size() + 2) / 3 * 4);
