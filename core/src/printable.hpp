@@ -23,8 +23,9 @@
 // * printable_name(), for names shown on their own, writes `\` as `\\`. It is unambiguous:
 //   the escapes above decode back to the raw bytes, so two distinct names never look alike.
 //
-// Compiled into the library on every platform (file locks and Redis locks both use it); the
-// inspection library's public inspect::printable_bytes() forwards to printable_name().
+// Compiled into the library on every platform (file locks and Redis locks both use it). The
+// inspection library's public inspect::printable_bytes() and inspect::printable_message()
+// (for lockctl and the Lock Inspector) forward to printable_name() and printable_text().
 
 #include <cstddef>
 #include <string>
