@@ -53,14 +53,16 @@ constexpr const char* holdUsage =
 constexpr int signal_lost = SIGUSR1;
 constexpr int signal_acquired = SIGUSR2;
 
-// Names, tokens and library messages are bytes from the command line or the server: shown
-// escaped (a newline or an escape sequence must not garble the terminal or split the line)
-// and cut short (a lock value can be megabytes; one line on stderr must stay one line).
+// Names and tokens are bytes from the command line or the server: shown escaped (a newline
+// or an escape sequence must not garble the terminal or split the line) and cut short (a
+// lock value can be megabytes; one line on stderr must stay one line).
 std::string shown(std::string_view raw, std::size_t limit = 256) {
-    if (raw.size() <= limit)
-        return portalocker::inspect::printable_bytes(raw);
-    return portalocker::inspect::printable_bytes(raw.substr(0, limit)) + "... (" +
-           std::to_string(raw.size()) + " bytes)";
+    return portalocker::inspect::printable_bytes(raw, limit);
+}
+// A library message names the lock already escaped: kept as it reads (a name 'a\nb' must
+// not become 'a\\nb'), anything else in it escaped and cut like a name.
+std::string shownMessage(std::string_view message, std::size_t limit = 4096) {
+    return portalocker::inspect::printable_message(message, limit);
 }
 
 struct Request {
@@ -175,7 +177,8 @@ class HeldLock {
                    ", fencing token " + std::to_string(current->fencing) + ")";
         } catch (const std::exception& error) {
             // E.g. WRONGTYPE: the key exists but is not a lease (a list, a hash...).
-            return shown(fallback, 4096) + " (cannot tell which: " + shown(error.what(), 512) + ")";
+            return shown(fallback, 4096) +
+                   " (cannot tell which: " + shownMessage(error.what(), 512) + ")";
         }
     }
 
@@ -300,7 +303,7 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     try {
         made = std::make_unique<HeldLock>(request, server);
     } catch (const portalocker::LockException& error) {
-        std::fprintf(stderr, "lockctl: %s\n", shown(error.what(), 4096).c_str());
+        std::fprintf(stderr, "lockctl: %s\n", shownMessage(error.what()).c_str());
         return error.code() == portalocker::errc::invalid_argument ? exit_usage : exit_failure;
     }
     HeldLock& lock = *made;
@@ -320,7 +323,7 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
                      lock.holder("another client").c_str());
         return exit_not_acquired;
     case Acquisition::failed:
-        std::fprintf(stderr, "lockctl: %s\n", shown(message, 4096).c_str());
+        std::fprintf(stderr, "lockctl: %s\n", shownMessage(message).c_str());
         return exit_failure;
     case Acquisition::interrupted:
         // The acquiring thread may still be inside the library: leave without unwinding it.
@@ -332,7 +335,7 @@ int runHold(const portalocker::RedisOptions& server, Arguments arguments) {
     try {
         lock.unlock();
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "lockctl: %s\n", shown(error.what(), 4096).c_str());
+        std::fprintf(stderr, "lockctl: %s\n", shownMessage(error.what()).c_str());
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return status;

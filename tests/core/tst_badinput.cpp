@@ -66,6 +66,10 @@ class TestBadInput : public QObject {
         QTest::newRow("newline and escape")
             << QByteArray("no\nsuch\x1b[31m/x.lock") << ENOENT
             << QByteArray("no\\nsuch\\x1b[31m/x.lock") << noEntry << true;
+        // A right-to-left override would make the rest of the message read backwards.
+        QTest::newRow("newline and right-to-left override")
+            << QByteArray("no\nsuch\xe2\x80\xae/x.lock") << ENOENT
+            << QByteArray("no\\nsuch\\u{202e}/x.lock") << noEntry << true;
         QTest::newRow("tab and DEL") << QByteArray("no\tsuch\x7f/x.lock") << ENOENT
                                      << QByteArray("no\\tsuch\\x7f/x.lock") << noEntry << true;
         QTest::newRow("invalid UTF-8") << QByteArray("\xff\xfe\xc3/x.lock") << ENOENT

@@ -64,6 +64,13 @@ class TestRedisInspectDecoders : public QObject {
         QCOMPARE(QString::fromStdString(printable_bytes(raw)), expected);
     }
 
+    // The long form for values: cut before a whole character, its length said.
+    void printableCut() {
+        QCOMPARE(printable_bytes("ab\xc3\xa4", 3), std::string("ab... (4 bytes)"));
+        QCOMPARE(printable_bytes("ab\xc3\xa4", 4), std::string("ab\xc3\xa4"));
+        QCOMPARE(printable_bytes("\\\n\xe2\x80\xae", 4), std::string("\\\\\\n... (5 bytes)"));
+    }
+
     void printableIsValidUtf8ForAllBytes() {
         std::string every;
         for (int i = 0; i < 256; ++i)
@@ -332,13 +339,16 @@ class TestRedisInspectDecoders : public QObject {
     }
 
     // The inspector's one line for a lease: who (LeaseOwner::describe(), shared with
-    // RedisLease and lockctl), since when, which grant. A hostile name stays printable ASCII.
+    // RedisLease and lockctl), since when, which grant. A hostile name is shown escaped, a
+    // UTF-8 one as it is.
     void leaseOwnerSummary_data() {
         QTest::addColumn<std::string>("program");
         QTest::addColumn<std::string>("who");
         QTest::newRow("plain") << std::string("lockctl") << std::string("pid 4242 lockctl");
         QTest::newRow("newline and bidi override")
-            << std::string("evil\n\xe2\x80\xae") << std::string("pid 4242 evil\\n\\xe2\\x80\\xae");
+            << std::string("evil\n\xe2\x80\xae") << std::string("pid 4242 evil\\n\\u{202e}");
+        QTest::newRow("UTF-8 program")
+            << std::string("m\xc3\xbchle") << std::string("pid 4242 m\xc3\xbchle");
         QTest::newRow("long program")
             << std::string(70, 'p') << "pid 4242 " + std::string(64, 'p') + "... (70 bytes)";
     }

@@ -131,14 +131,17 @@ class TestBadRedisKeys : public QObject {
     // connection, with the rule in the message.
     void channelNames_data() {
         QTest::addColumn<QByteArray>("channel");
-        QTest::newRow("empty") << QByteArray();
-        QTest::newRow("space") << QByteArray("a b");
-        QTest::newRow("newline") << QByteArray("a\nb");
-        QTest::newRow("escape") << QByteArray("\x1b[2J");
-        QTest::newRow("invalid UTF-8") << QByteArray("\xff\xfe");
+        QTest::addColumn<QByteArray>("shown"); // in the library's message and lockctl's
+        QTest::newRow("empty") << QByteArray() << QByteArray("''");
+        QTest::newRow("space") << QByteArray("a b") << QByteArray("'a b'");
+        QTest::newRow("newline") << QByteArray("a\nb") << QByteArray("'a\\nb'");
+        QTest::newRow("escape") << QByteArray("\x1b[2J") << QByteArray("'\\x1b[2J'");
+        QTest::newRow("invalid UTF-8") << QByteArray("\xff\xfe") << QByteArray("'\\xff\\xfe'");
     }
     void channelNames() {
         QFETCH(QByteArray, channel);
+        QFETCH(QByteArray, shown);
+        const QByteArray named = "channel " + shown;
         const auto clientsBefore = m_server.clientNames().size();
         portalocker::RedisLock lock(channel.toStdString(), m_server.options());
         std::error_code ec;
@@ -152,6 +155,8 @@ class TestBadRedisKeys : public QObject {
         } catch (const portalocker::LockException& e) {
             COMPARE_EC(e.code(), make_error_code(portalocker::errc::invalid_argument));
             QVERIFY2(QByteArray(e.what()).contains("printable ASCII without spaces"),
+                     QByteArray(e.what()).left(300).constData());
+            QVERIFY2(QByteArray(e.what()).contains(named),
                      QByteArray(e.what()).left(300).constData());
             QVERIFY2(QByteArray(e.what()).size() < 4096,
                      qPrintable(QString::number(QByteArray(e.what()).size())));
@@ -167,6 +172,8 @@ class TestBadRedisKeys : public QObject {
                    QStringLiteral("true")}));
         QVERIFY2(cli.exitCode == 2 || cli.exitCode == 3, qPrintable(cli.describe()));
         QVERIFY2(cli.err.contains("printable ASCII without spaces"), qPrintable(cli.describe()));
+        // lockctl shows the library's message as it reads: the name not escaped twice.
+        QVERIFY2(cli.err.contains(named), qPrintable(cli.describe()));
         QVERIFY2(isPrintableText(cli.err), qPrintable(cli.describe()));
     }
 

@@ -584,7 +584,8 @@ class TestRedisLease : public QObject {
         m_server.command({"DEL", QByteArray::fromStdString(name)});
     }
 
-    // Whatever a holder is named, describe() is one short line of printable ASCII.
+    // Whatever a holder is named, describe() is one short line that shows what it says: no
+    // control character, nothing that reorders or hides text, valid UTF-8.
     void describeStaysOnePrintableLine_data() {
         QTest::addColumn<std::string>("program");
         QTest::addColumn<std::string>("host");
@@ -605,7 +606,23 @@ class TestRedisLease : public QObject {
             << std::string("\xe2\x80\xaelortnoc")
             << std::string("a\xe2\x80\x8b"
                            "b")
-            << 6LL << std::string("pid 6 \\xe2\\x80\\xaelortnoc on a\\xe2\\x80\\x8bb");
+            << 6LL << std::string("pid 6 \\u{202e}lortnoc on a\\u{200b}b");
+        QTest::newRow("C1 control")
+            << std::string("a\xc2\x9b"
+                           "2J")
+            << std::string("h") << 12LL << std::string("pid 12 a\\u{009b}2J on h");
+        // Not escaped byte by byte (b\xc3\xa4ckerei): UTF-8 names stay readable.
+        QTest::newRow("UTF-8 host and program") << std::string("b\xc3\xbcro")
+                                                << std::string("b\xc3\xa4"
+                                                               "ckerei")
+                                                << 10LL
+                                                << std::string("pid 10 b\xc3\xbcro on b\xc3\xa4"
+                                                               "ckerei");
+        // The limits fall inside a character: it is left out whole.
+        QTest::newRow("cut before a whole character")
+            << std::string(63, 'p') + "\xc3\xa4q" << std::string(127, 'h') + "\xe2\x80\xae" << 11LL
+            << "pid 11 " + std::string(63, 'p') + "... (66 bytes) on " + std::string(127, 'h') +
+                   "... (130 bytes)";
         QTest::newRow("300-byte host, 100-byte program")
             << std::string(100, 'p') << std::string(300, 'h') << 7LL
             << "pid 7 " + std::string(64, 'p') + "... (100 bytes) on " + std::string(128, 'h') +
@@ -627,8 +644,7 @@ class TestRedisLease : public QObject {
         owner.host = host;
         owner.pid = pid;
         const std::string described = owner.describe();
-        QVERIFY2(std::all_of(described.begin(), described.end(),
-                             [](char c) { return c >= 0x20 && c < 0x7f; }),
+        QVERIFY2(testsupport::isHarmlessText(QByteArray::fromStdString(described)),
                  described.c_str());
         QVERIFY2(described.size() < 260, described.c_str());
         QCOMPARE(described, expected);

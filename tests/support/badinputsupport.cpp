@@ -88,11 +88,7 @@ QByteArray bytes(const std::string& text) {
 // True when `text` has no raw control character except a final newline and is valid UTF-8:
 // a message that cannot garble a terminal or split a log line.
 bool isPrintableLine(const QByteArray& text) {
-    const QByteArray body = text.endsWith('\n') ? text.chopped(1) : text;
-    for (char c : body)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            return false;
-    return QString::fromUtf8(body).toUtf8() == body;
+    return testsupport::isHarmlessText(text.endsWith('\n') ? text.chopped(1) : text);
 }
 
 // argv for `sh -c` that passes `path` to lockctl byte for byte (QProcess arguments are

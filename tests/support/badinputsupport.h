@@ -58,8 +58,8 @@ QString arg(const QByteArray& bytes);
 
 /// `text` as raw bytes (paths are bytes on Linux).
 QByteArray bytes(const std::string& text);
-/// True when `text` has no raw control character except a final newline and is valid
-/// UTF-8: a message that cannot garble a terminal or split a log line.
+/// True when `text` but a final newline is testsupport::isHarmlessText(): a message that
+/// cannot garble a terminal, split a log line or disguise a name in it.
 bool isPrintableLine(const QByteArray& text);
 /// lockctl SUBCOMMAND PATH REST... with PATH passed byte for byte (QProcess arguments are
 /// QStrings, which cannot carry invalid UTF-8): a shell rebuilds it with printf.

@@ -150,4 +150,19 @@ bool startRedisHolder(ChildProcess& process, const QStringList& arguments) {
     return true;
 }
 
+bool isHarmlessText(const QByteArray& text) {
+    const QString decoded = QString::fromUtf8(text);
+    if (decoded.toUtf8() != text)
+        return false; // not valid UTF-8: fromUtf8 replaced something
+    for (const char32_t c : decoded.toUcs4()) {
+        const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+        const bool hiding = c == 0x061C || (c >= 0x200B && c <= 0x200F) ||
+                            (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) ||
+                            c == 0xFEFF;
+        if (control || hiding)
+            return false;
+    }
+    return true;
+}
+
 } // namespace testsupport

@@ -30,6 +30,11 @@ qint64 timeBound(qint64 ms);
 /// of cancelled lookups check that documented behaviour instead. The library's own answer.
 bool synchronousHostLookup();
 
+/// True when `text` is what the library's escaping (core/src/printable.hpp) promises to show:
+/// valid UTF-8 without any control character (C0, DEL, C1) and without any character that
+/// reorders or hides text (bidi controls, zero-width characters, line separators, BOM).
+bool isHarmlessText(const QByteArray& text);
+
 /// Ends a server process the tests started: SIGTERM, then SIGKILL if it has not exited within
 /// 5 s; waits for it either way. Does nothing for a process that is not running.
 void stopProcess(QProcess& process);

@@ -70,12 +70,13 @@ struct LeaseOwner {
 
     /// Who, in one printable line: "pid 4242 lockctl on build-3" ("pid 4242 on build-3"
     /// without a program, "pid 4242 lockctl" without a host, "unknown pid" for pid <= 0).
-    /// The names are bytes from whoever wrote the value: every byte outside printable ASCII
-    /// is shown escaped (`\n`, `\t`, `\xNN`, UTF-8 included, so that no bidi control or
-    /// zero-width character can make one holder look like another; a backslash as `\\`),
-    /// and a name longer than its limit above is cut, followed by "... (N bytes)". The time
-    /// is left to the caller (which clock and format it shows differs). Throws only
-    /// std::bad_alloc.
+    /// The names are bytes from whoever wrote the value, shown as inspect::printable_bytes()
+    /// shows names: valid UTF-8 is kept ("on bäckerei"); control characters are escaped
+    /// (`\n`, `\t`, `\xNN`), and so are C1 controls and the characters that could make one
+    /// holder read like another (bidi controls, zero-width characters: `\u{202e}`), bytes
+    /// that are not UTF-8 (`\xNN`) and a backslash (`\\`). A name longer than its limit
+    /// above is cut before a whole character, followed by "... (N bytes)". The time is left
+    /// to the caller (which clock and format it shows differs). Throws only std::bad_alloc.
     std::string describe() const;
 };
 

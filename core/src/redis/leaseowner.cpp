@@ -1,6 +1,7 @@
 #include "leaseowner.hpp"
 
 #include "../percentdecode.hpp"
+#include "../printable.hpp"
 #include "../processname.hpp"
 
 #include <algorithm>
@@ -61,38 +62,6 @@ bool is_token_hex(std::string_view text) {
     return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
            });
-}
-
-// A holder's name for LeaseOwner::describe(): only printable ASCII passes as it is. A name in
-// a value is whatever its writer chose, and besides control characters a bidi control or a
-// zero-width character (UTF-8) could make one holder read like another, so every other byte
-// is escaped; real host names (RFC 1123) and kernel program names are ASCII, so this costs
-// nothing in practice. A backslash is doubled, so that no name reads like another's escape.
-std::string described_name(std::string_view raw, std::size_t limit) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string text;
-    text.reserve(std::min(raw.size(), limit) + 16);
-    for (const char c : raw.substr(0, limit)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\\') {
-            text += "\\\\";
-        } else if (byte >= 0x20 && byte < 0x7f) {
-            text += c;
-        } else if (c == '\n') {
-            text += "\\n";
-        } else if (c == '\r') {
-            text += "\\r";
-        } else if (c == '\t') {
-            text += "\\t";
-        } else {
-            text += "\\x";
-            text += hex[byte >> 4];
-            text += hex[byte & 15];
-        }
-    }
-    if (raw.size() > limit)
-        text += "... (" + std::to_string(raw.size()) + " bytes)";
-    return text;
 }
 
 } // namespace
@@ -208,9 +177,9 @@ namespace portalocker {
 std::string LeaseOwner::describe() const {
     std::string who = pid > 0 ? "pid " + std::to_string(pid) : std::string("unknown pid");
     if (!program.empty())
-        who += " " + redis::described_name(program, max_described_program_bytes);
+        who += " " + detail::printable_name(program, max_described_program_bytes);
     if (!host.empty())
-        who += " on " + redis::described_name(host, max_described_host_bytes);
+        who += " on " + detail::printable_name(host, max_described_host_bytes);
     return who;
 }
 

@@ -2,6 +2,7 @@
 
 #include <portalocker/exceptions.hpp>
 
+#include "../printable.hpp"
 #include "redisurlparser.hpp"
 
 #include <cctype>
@@ -85,8 +86,8 @@ RedisOptions RedisOptions::from_url(std::string_view url, std::error_code& ec,
         return *options;
     ec = make_error_code(errc::invalid_url);
     if (why)
-        *why = "invalid Redis URL '" + redis::printable_url_text(redact(url)) +
-               "': " + redis::printable_url_text(reason);
+        *why = "invalid Redis URL '" + detail::printable_text(redact(url)) +
+               "': " + detail::printable_text(reason);
     return {};
 }
 

@@ -1,6 +1,7 @@
 #include "redisurlparser.hpp"
 
 #include "../percentdecode.hpp"
+#include "../printable.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -9,31 +10,6 @@
 
 namespace portalocker::redis {
 namespace {
-
-// Control characters and non-ASCII bytes escaped (\n, \xNN), so that a URL from the command
-// line or a configuration file cannot garble the terminal or split a log line.
-std::string printable(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string result;
-    result.reserve(text.size());
-    for (char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 && byte < 0x7F) {
-            result += c;
-        } else if (c == '\n') {
-            result += "\\n";
-        } else if (c == '\r') {
-            result += "\\r";
-        } else if (c == '\t') {
-            result += "\\t";
-        } else {
-            result += "\\x";
-            result += hex[byte >> 4];
-            result += hex[byte & 15];
-        }
-    }
-    return result;
-}
 
 // The longest unix socket path that fits in sockaddr_un::sun_path with its terminating NUL.
 // Longer ones would be cut short by the connect call, reaching another socket.
@@ -134,7 +110,8 @@ class Parser {
         else if (value == "0" || value == "false" || value == "no")
             field = false;
         else
-            return fail(std::string(name) + " must be 1 or 0, not '" + printable(value) + "'");
+            return fail(std::string(name) + " must be 1 or 0, not '" +
+                        detail::printable_text(value) + "'");
         return true;
     }
 
@@ -143,7 +120,7 @@ class Parser {
         auto number = parse_number(value, 1, 1 << 30);
         if (!number)
             return fail(std::string(name) + " must be a positive number of milliseconds, not '" +
-                        printable(value) + "'");
+                        detail::printable_text(value) + "'");
         field = std::chrono::milliseconds(*number);
         return true;
     }
@@ -200,7 +177,7 @@ class Parser {
             auto replicas = parse_number(value, 0, 1000);
             if (!replicas)
                 return fail("wait_replicas must be a number from 0 to 1000, not '" +
-                            printable(value) + "'");
+                            detail::printable_text(value) + "'");
             options.wait_replicas = *replicas;
         } else if (name == "wait_timeout_ms") {
             return parse_milliseconds(name, value, options.wait_timeout);
@@ -240,7 +217,8 @@ class Parser {
                                        ? true
                                        : (std::isalnum(byte) || c == '.' || c == '_' || c == '-');
                 if (!valid)
-                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
+                    return fail("invalid character '" +
+                                detail::printable_text(std::string_view(&c, 1)) +
                                 "' in the IPv6 address");
             }
             std::string_view after = authority.substr(close + 1);
@@ -258,7 +236,8 @@ class Parser {
             for (char c : host) {
                 const auto byte = static_cast<unsigned char>(c);
                 if (byte <= 0x20 || byte >= 0x7F || c == '[' || c == ']' || c == '%')
-                    return fail("invalid character '" + printable(std::string_view(&c, 1)) +
+                    return fail("invalid character '" +
+                                detail::printable_text(std::string_view(&c, 1)) +
                                 "' in the host name");
             }
             if (colon != std::string_view::npos) {
@@ -386,10 +365,6 @@ class Parser {
 std::optional<RedisOptions> parse_url(std::string_view url, std::string& why) {
     Parser parser(why);
     return parser.parse(url);
-}
-
-std::string printable_url_text(std::string_view text) {
-    return printable(text);
 }
 
 } // namespace portalocker::redis

@@ -15,8 +15,4 @@ namespace portalocker::redis {
 /// caller names the URL, with its password hidden).
 std::optional<RedisOptions> parse_url(std::string_view url, std::string& why);
 
-/// `text` with control characters and non-ASCII bytes escaped (\n, \xNN), so that a URL from
-/// the command line or a configuration file cannot garble the terminal or split a log line.
-std::string printable_url_text(std::string_view text);
-
 } // namespace portalocker::redis
