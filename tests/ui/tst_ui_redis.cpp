@@ -455,8 +455,7 @@ void TestUiRedis::renamedConnectionRenamesItsHistory() {
     QVERIFY(open.try_lock());
     QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:open"_s, EventRow::Kind::acquired).size(), 1, 10000);
     before.unlock();
-    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:before"_s, EventRow::Kind::released).size(), 1,
-                              10000);
+    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:before"_s, EventRow::Kind::released).size(), 1, 10000);
 
     ActivityLogPage* log = m_window->activityLogPage();
     auto* logHosts = log->findChild<HostFilterBox*>();
@@ -481,8 +480,7 @@ void TestUiRedis::renamedConnectionRenamesItsHistory() {
              qPrintable(hostChoices(*logHosts).join(u", "_s)));
     QCOMPARE(log->proxy()->rowCount(), shownBefore);
     for (int row = 0; row < log->proxy()->rowCount(); ++row) {
-        const QString host =
-            log->proxy()->index(row, EventLogModel::HostColumn).data().toString();
+        const QString host = log->proxy()->index(row, EventLogModel::HostColumn).data().toString();
         const QString detail =
             log->proxy()->index(row, EventLogModel::DetailColumn).data().toString();
         QCOMPARE(host, u"Redis: payments"_s);

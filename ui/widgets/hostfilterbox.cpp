@@ -2,6 +2,7 @@
 
 #include "models/hostlistmodel.h"
 #include "models/redisconnectionmodel.h"
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 HostFilterBox::HostFilterBox(HostListModel* hosts, QWidget* parent)
@@ -43,9 +44,12 @@ QList<std::pair<QString, QString>> HostFilterBox::choices() const {
     }
     if (m_redis)
         for (int row = 0; row < m_redis->rowCount(); ++row) {
-            const QString host = TextFormat::redisHost(
-                m_redis->index(row, RedisConnectionModel::NameColumn).data().toString());
-            choices.emplace_back(host, host);
+            // Chosen by its id, shown by its name: a rename relabels the choice and keeps it
+            // chosen, and it matches the rows logged before the rename too.
+            const QModelIndex index = m_redis->index(row, RedisConnectionModel::NameColumn);
+            choices.emplace_back(
+                TextFormat::redisHost(index.data().toString()),
+                RedisConnectionNames::hostOf(index.data(RedisConnectionModel::IdRole).toString()));
         }
     return choices;
 }
