@@ -4,6 +4,7 @@
 #include "models/eventlogmodel.h"
 #include "models/filelockmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/redisconnectionnames.h"
 #include "models/watchmodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
@@ -274,7 +275,9 @@ void TestUiPages::activityLogRedisHosts() {
     m_session->redis()->addConnection(config);
     QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
     QVERIFY(hostFilter->isVisible());
-    const int cache = hostFilter->findData(u"Redis: cache"_s);
+    const QString cacheHost =
+        RedisConnectionNames::hostOf(m_session->redis()->configs().front().id);
+    const int cache = hostFilter->findData(cacheHost);
     QVERIFY(cache > 0);
     QCOMPARE(hostFilter->itemText(cache), u"Redis: cache"_s);
 
@@ -301,7 +304,10 @@ void TestUiPages::activityLogRedisHosts() {
 
     m_session->redis()->removeConnection(m_session->redis()->configs().front().id);
     QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
-    QCOMPARE(hostFilter->findData(u"Redis: cache"_s), -1);
+    QCOMPARE(hostFilter->findData(cacheHost), -1);
+    // Its events stay, under the last name it had.
+    QCOMPARE(m_session->eventLog()->index(1, EventLogModel::HostColumn).data().toString(),
+             u"Redis: cache (removed)"_s);
 }
 
 void TestUiPages::timelineTooltipAfterALostConnection() {
