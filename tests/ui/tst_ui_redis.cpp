@@ -18,6 +18,8 @@
 #include "models/eventlogexporter.h"
 #include "models/eventlogmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/heldlockmodel.h"
+#include "models/heldlockmodel.h"
 #include "models/timelinemodel.h"
 #include "widgets/activitylogpage.h"
 #include "widgets/hostfilterbox.h"
@@ -456,6 +458,13 @@ void TestUiRedis::renamedConnectionRenamesItsHistory() {
     QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:open"_s, EventRow::Kind::acquired).size(), 1, 10000);
     before.unlock();
     QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:before"_s, EventRow::Kind::released).size(), 1, 10000);
+    // The operator holds one from the acquire panel too.
+    AcquirePage* panel = m_window->acquirePage();
+    panel->prefillRedis(false, redis->configs().front().id, u"jobs:panel"_s);
+    panel->setTimeoutMs(2000);
+    AcquireJob* panelLease = panel->acquire();
+    QVERIFY(panelLease);
+    QTRY_COMPARE_WITH_TIMEOUT(panelLease->state(), AcquireJob::State::held, 10000);
 
     ActivityLogPage* log = m_window->activityLogPage();
     auto* logHosts = log->findChild<HostFilterBox*>();
@@ -486,15 +495,35 @@ void TestUiRedis::renamedConnectionRenamesItsHistory() {
         QCOMPARE(host, u"Redis: payments"_s);
         QVERIFY2(!detail.contains(u"test server"_s), qPrintable(detail));
     }
-    // The export says one name, the new one.
+    // The operator's own rows are on the connection too, and the panel names it anew.
+    int operatorRows = 0;
+    for (int row = 0; row < log->proxy()->rowCount(); ++row) {
+        const auto text = [&](int column) {
+            return log->proxy()->index(row, column).data().toString();
+        };
+        if (text(EventLogModel::ResourceColumn).startsWith(u"jobs:panel"_s) &&
+            text(EventLogModel::CommandColumn) == u"lockscope"_s)
+            ++operatorRows;
+    }
+    QVERIFY(operatorRows >= 1);
+    HeldLockModel* panelJobs = m_session->heldLocks();
+    const QString heldText =
+        panelJobs->index(panelJobs->rowOf(panelLease), HeldLockModel::LockColumn).data().toString();
+    QVERIFY2(heldText.startsWith(u"jobs:panel on payments ("_s), qPrintable(heldText));
+    panelLease->release();
+    QTRY_COMPARE_WITH_TIMEOUT(panelLease->state(), AcquireJob::State::released, 10000);
+
+    // The export says one name, the new one (rows of the release above included).
+    const int shownNow = log->proxy()->rowCount();
+    QVERIFY(shownNow > shownBefore);
     QBuffer csv;
     csv.open(QIODevice::WriteOnly);
     QCOMPARE(EventLogExporter::write(*log->proxy(), csv, EventLogExporter::Format::csv),
-             shownBefore);
+             shownNow);
     const QString exported = QString::fromUtf8(csv.data());
     QVERIFY2(!exported.contains(u"test server"_s), qPrintable(exported));
     QVERIFY2(exported.contains(u"; host: Redis: payments;"_s), qPrintable(exported));
-    QCOMPARE(exported.count(u",Redis: payments,"_s), shownBefore);
+    QCOMPARE(exported.count(u",Redis: payments,"_s), shownNow);
 
     // The timeline: the open hold's lane and the closed one carry the new name, under the
     // same host choice.

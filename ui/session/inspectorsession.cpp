@@ -74,6 +74,7 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
     });
     // Redis rows name their connection by id; the log shows its name of now.
     m_eventLog->setConnectionNames(m_redis->names());
+    m_heldLocks->setConnectionNames(m_redis->names());
     connect(m_redis, &RedisHub::events, m_eventLog,
             qOverload<const QList<EventRow>&>(&EventLogModel::append));
     connect(m_redis->timeline(), &RedisTimelineFeed::changed, this,
