@@ -481,6 +481,10 @@ void TestUiRedis::renamedConnectionRenamesItsHistory() {
     RedisConnectionConfig config = redis->configs().front();
     config.name = u"payments"_s;
     redis->updateConnection(config);
+    // The lock table says so at once, before any scan under the new name.
+    QCOMPARE(
+        lockRow(u"jobs:open"_s).siblingAtColumn(RedisLockModel::ServerColumn).data().toString(),
+        u"payments"_s);
 
     // Every row of the connection says its name now, those logged before the rename too; the
     // filter still shows them all.
@@ -518,8 +522,7 @@ void TestUiRedis::renamedConnectionRenamesItsHistory() {
     QVERIFY(shownNow > shownBefore);
     QBuffer csv;
     csv.open(QIODevice::WriteOnly);
-    QCOMPARE(EventLogExporter::write(*log->proxy(), csv, EventLogExporter::Format::csv),
-             shownNow);
+    QCOMPARE(EventLogExporter::write(*log->proxy(), csv, EventLogExporter::Format::csv), shownNow);
     const QString exported = QString::fromUtf8(csv.data());
     QVERIFY2(!exported.contains(u"test server"_s), qPrintable(exported));
     QVERIFY2(exported.contains(u"; host: Redis: payments;"_s), qPrintable(exported));

@@ -44,6 +44,7 @@ RedisHub::RedisHub(AppSettings* settings, QObject* parent)
       m_auditFollower(new AuditLogFollower(this)) {
     m_pool.setMaxThreadCount(4);
     m_timeline->setNames(m_names);
+    m_locks->setConnectionNames(m_names);
     // A scan's rows go to the lock table and the timeline in one signal: the timeline's diff
     // waits for the table's merge, so that one event-loop turn does one slice of either.
     m_timeline->setYieldTo([locks = m_locks] { return locks->isMerging(); });
