@@ -303,8 +303,13 @@ void TestUiPages::activityLogRedisHosts() {
              u"Redis: cache"_s);
 
     m_session->redis()->removeConnection(m_session->redis()->configs().front().id);
-    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
     QCOMPARE(hostFilter->findData(cacheHost), -1);
+    // The log shows every host again (the box that chose the connection is gone), and still
+    // says where the connection's events came from.
+    QVERIFY(!hostFilter->isVisible());
+    QCOMPARE(page.proxy()->hostFilter(), std::optional<QString>());
+    QCOMPARE(page.proxy()->rowCount(), 2);
+    QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
     // Its events stay, under the last name it had.
     QCOMPARE(m_session->eventLog()->index(1, EventLogModel::HostColumn).data().toString(),
              u"Redis: cache (removed)"_s);

@@ -27,6 +27,8 @@ class RedisConnectionNames : public QObject {
     void setName(const QString& connectionId, const QString& name);
     /// The connection is gone: its rows keep its last name, marked "(removed)".
     void setRemoved(const QString& connectionId);
+    /// True until a connection is named (removed ones count: their rows may be in the log).
+    bool isEmpty() const { return m_entries.isEmpty(); }
     /// "NAME", "NAME (removed)", or the id for a connection never named here.
     QString name(const QString& connectionId) const;
     /// How a host is shown: "Redis: NAME" for a connection's (hostOf()), else

@@ -60,14 +60,18 @@ void HostFilterBox::rebuild() {
         return; // nothing to offer anew: keep the box (and an open popup) as it is
     m_choices = std::move(now);
     const std::optional<QString> previous = host();
-    const QSignalBlocker quiet(this);
-    clear();
-    addItem(tr("All hosts"));
-    for (const auto& [label, host] : std::as_const(m_choices))
-        addItem(label, host);
-    const int keep = previous ? findData(*previous) : 0;
-    setCurrentIndex(keep >= 0 ? keep : 0);
-    setVisible(m_choices.size() > 1);
+    {
+        const QSignalBlocker quiet(this);
+        clear();
+        addItem(tr("All hosts"));
+        for (const auto& [label, host] : std::as_const(m_choices))
+            addItem(label, host);
+        const int keep = previous ? findData(*previous) : 0;
+        setCurrentIndex(keep >= 0 ? keep : 0);
+        setVisible(m_choices.size() > 1);
+    }
+    // Outside the blocker: a view filtered on a host that went (a removed connection) must
+    // learn that the box shows all hosts again, or it goes on hiding every other row.
     if (host() != previous)
         emit hostChanged(host());
 }
