@@ -13,6 +13,7 @@
 #include "models/heldlockmodel.h"
 #include "workers/pollresultbuilder.h"
 #include "models/redisconnectionmodel.h"
+#include "models/redisconnectionnames.h"
 #include "models/redislockmodel.h"
 #include "workers/auditlogfollower.h"
 #include "workers/redismonitor.h"
@@ -668,7 +669,8 @@ void TestUiModels::eventLogHosts() {
 }
 
 void TestUiModels::redisEventsNameTheirConnection() {
-    // A Redis scan's events carry their connection as their host, as the Redis tab names it.
+    // A Redis scan's events carry their connection as their host, by its id: shown with its
+    // name of now.
     namespace inspect = portalocker::inspect;
     inspect::RedisSnapshot held;
     held.taken_at = std::chrono::system_clock::now();
@@ -688,8 +690,8 @@ void TestUiModels::redisEventsNameTheirConnection() {
     RedisRowBuilder::build(held, context, first);
     QCOMPARE(first.events.size(), 1);
     QCOMPARE(first.events[0].kind, EventRow::Kind::acquired);
-    QCOMPARE(first.events[0].host, u"Redis: cache"_s);
-    QCOMPARE(first.events[0].host, TextFormat::redisHost(u"cache"_s));
+    QCOMPARE(first.events[0].host, RedisConnectionNames::hostOf(u"c1"_s));
+    QVERIFY2(!first.events[0].detail.contains(u"cache"_s), qPrintable(first.events[0].detail));
     inspect::RedisSnapshot gone;
     gone.taken_at = held.taken_at + std::chrono::seconds(1);
     gone.keys_scanned = 1;
@@ -698,7 +700,7 @@ void TestUiModels::redisEventsNameTheirConnection() {
     RedisRowBuilder::build(gone, context, second);
     QCOMPARE(second.events.size(), 1);
     QCOMPARE(second.events[0].kind, EventRow::Kind::released);
-    QCOMPARE(second.events[0].host, u"Redis: cache"_s);
+    QCOMPARE(second.events[0].host, RedisConnectionNames::hostOf(u"c1"_s));
 
     // A release another program logged names its server (RedisHub puts the connection's name
     // when one reaches it); a `lockctl signal` line in the same file is a host's file lock.
@@ -727,6 +729,9 @@ void TestUiModels::redisEventsNameTheirConnection() {
 
     // In the log: the Host column, the host filter and the export say the connection.
     EventLogModel model;
+    RedisConnectionNames names;
+    names.setName(u"c1"_s, u"cache"_s);
+    model.setConnectionNames(&names);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     EventLogProxyModel proxy;
     proxy.setSourceModel(&model);
@@ -736,7 +741,9 @@ void TestUiModels::redisEventsNameTheirConnection() {
     file.resource = u"/srv/app.lock"_s;
     model.append({file, first.events[0], released});
     QCOMPARE(model.index(1, EventLogModel::HostColumn).data().toString(), u"Redis: cache"_s);
-    proxy.setHostFilter(u"Redis: cache"_s);
+    QCOMPARE(model.index(2, EventLogModel::HostColumn).data().toString(),
+             u"Redis: 10.0.0.7:6379/0"_s);
+    proxy.setHostFilter(RedisConnectionNames::hostOf(u"c1"_s));
     QCOMPARE(proxy.rowCount(), 1);
     QCOMPARE(proxy.index(0, EventLogModel::ResourceColumn).data().toString(), u"jobs:lock"_s);
     QBuffer json;
@@ -754,6 +761,29 @@ void TestUiModels::redisEventsNameTheirConnection() {
              u"Redis: cache"_s);
     QVERIFY2(EventLogExporter::scopeLine(proxy).contains(u"; host: Redis: cache; 1 of 3"_s),
              qPrintable(EventLogExporter::scopeLine(proxy)));
+
+    // Renamed: the row logged before says the new name, the host filter still holds it, the
+    // export writes the new name only; one repaint of the Host column, no row changed.
+    QSignalSpy repainted(&model, &QAbstractItemModel::dataChanged);
+    names.setName(u"c1"_s, u"payments"_s);
+    QCOMPARE(repainted.size(), 1);
+    QCOMPARE(repainted.front().at(0).toModelIndex().column(), int(EventLogModel::HostColumn));
+    QCOMPARE(model.index(1, EventLogModel::HostColumn).data().toString(), u"Redis: payments"_s);
+    QCOMPARE(model.index(0, EventLogModel::HostColumn).data().toString(), u"This computer"_s);
+    QCOMPARE(proxy.rowCount(), 1);
+    QBuffer renamed;
+    renamed.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(proxy, renamed, EventLogExporter::Format::csv), 1);
+    const QString csv = QString::fromUtf8(renamed.data());
+    QVERIFY2(csv.contains(u"; host: Redis: payments; 1 of 3"_s), qPrintable(csv));
+    QVERIFY2(csv.contains(u",Redis: payments,jobs:lock,"_s), qPrintable(csv));
+    QVERIFY2(!csv.contains(u"cache"_s), qPrintable(csv));
+    // Removed: its history keeps its last name, marked as gone.
+    names.setRemoved(u"c1"_s);
+    QCOMPARE(repainted.size(), 2);
+    QCOMPARE(model.index(1, EventLogModel::HostColumn).data().toString(),
+             u"Redis: payments (removed)"_s);
+    QCOMPARE(proxy.rowCount(), 1);
 }
 
 QTEST_MAIN(TestUiModels)

@@ -4,6 +4,7 @@
 #include "models/eventlogmodel.h"
 #include "models/filelockmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/redisconnectionnames.h"
 #include "models/watchmodel.h"
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
@@ -274,7 +275,9 @@ void TestUiPages::activityLogRedisHosts() {
     m_session->redis()->addConnection(config);
     QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
     QVERIFY(hostFilter->isVisible());
-    const int cache = hostFilter->findData(u"Redis: cache"_s);
+    const QString cacheHost =
+        RedisConnectionNames::hostOf(m_session->redis()->configs().front().id);
+    const int cache = hostFilter->findData(cacheHost);
     QVERIFY(cache > 0);
     QCOMPARE(hostFilter->itemText(cache), u"Redis: cache"_s);
 
@@ -300,8 +303,16 @@ void TestUiPages::activityLogRedisHosts() {
              u"Redis: cache"_s);
 
     m_session->redis()->removeConnection(m_session->redis()->configs().front().id);
-    QVERIFY(header->isSectionHidden(EventLogModel::HostColumn));
-    QCOMPARE(hostFilter->findData(u"Redis: cache"_s), -1);
+    QCOMPARE(hostFilter->findData(cacheHost), -1);
+    // The log shows every host again (the box that chose the connection is gone), and still
+    // says where the connection's events came from.
+    QVERIFY(!hostFilter->isVisible());
+    QCOMPARE(page.proxy()->hostFilter(), std::optional<QString>());
+    QCOMPARE(page.proxy()->rowCount(), 2);
+    QVERIFY(!header->isSectionHidden(EventLogModel::HostColumn));
+    // Its events stay, under the last name it had.
+    QCOMPARE(m_session->eventLog()->index(1, EventLogModel::HostColumn).data().toString(),
+             u"Redis: cache (removed)"_s);
 }
 
 void TestUiPages::timelineTooltipAfterALostConnection() {

@@ -4,7 +4,10 @@
 // the lock is as seen (released, logged, audited) and when it changed meanwhile (left alone);
 // Enter in the dialog releases once and keeps the outcome on screen; a release by `lockctl`
 // shows in the activity log (followed from the audit file); scans run at a lower CPU priority
-// than the GUI thread.
+// than the GUI thread. Renaming a connection renames its history: the activity log's rows
+// logged before, its host filter and export, the timeline's lanes (an open one too) and its
+// host filter all say the new name; a removed connection's rows keep its last name, marked
+// "(removed)".
 
 #include "redisserver.h"
 #include "testsupport.h"
@@ -12,7 +15,15 @@
 #include "workers/acquirejob.h"
 #include "widgets/acquirepage.h"
 #include "session/appsettings.h"
+#include "models/eventlogexporter.h"
 #include "models/eventlogmodel.h"
+#include "models/eventlogproxymodel.h"
+#include "models/heldlockmodel.h"
+#include "models/heldlockmodel.h"
+#include "models/timelinemodel.h"
+#include "widgets/activitylogpage.h"
+#include "widgets/hostfilterbox.h"
+#include "widgets/timelinepage.h"
 #include "widgets/forcereleasedialog.h"
 #include "session/inspectorsession.h"
 #include "widgets/mainwindow.h"
@@ -26,6 +37,7 @@
 
 #include <QAbstractProxyModel>
 #include <QApplication>
+#include <QBuffer>
 #include <QFile>
 #include <QHeaderView>
 #include <QPointer>
@@ -66,6 +78,7 @@ class TestUiRedis : public QObject {
     void releaseByLockctlIsInTheActivityLog();
     void smallWindowEmptyTableAndHiddenColumns();
     void acquireLeaseAndChannelFromThePanel();
+    void renamedConnectionRenamesItsHistory();
 
   private:
     QModelIndex lockRow(const QString& key) const;
@@ -414,6 +427,149 @@ void TestUiRedis::acquireLeaseAndChannelFromThePanel() {
     channel->release();
     QTRY_COMPARE_WITH_TIMEOUT(channel->state(), AcquireJob::State::released, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(!lockRow(u"panel-channel"_s).isValid(), 10000);
+}
+
+namespace {
+
+/// The labels a host filter box offers.
+QStringList hostChoices(const HostFilterBox& box) {
+    QStringList labels;
+    for (int i = 0; i < box.count(); ++i)
+        labels << box.itemText(i);
+    return labels;
+}
+
+/// The index of the box's choice labelled `label`, -1 if none.
+int hostChoice(const HostFilterBox& box, const QString& label) {
+    return hostChoices(box).indexOf(label);
+}
+
+} // namespace
+
+void TestUiRedis::renamedConnectionRenamesItsHistory() {
+    RedisHub* redis = m_session->redis();
+    // Events need a scan before them (a first scan logs nothing).
+    RedisMonitor* monitor = redis->monitor(redis->configs().front().id);
+    QTRY_VERIFY_WITH_TIMEOUT(monitor->lastScanAtMs() > 0, 10000);
+    portalocker::RedisLease before("jobs:before", m_server.options(), leaseOptions());
+    QVERIFY(before.try_lock());
+    portalocker::RedisLease open("jobs:open", m_server.options(), leaseOptions());
+    QVERIFY(open.try_lock());
+    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:open"_s, EventRow::Kind::acquired).size(), 1, 10000);
+    before.unlock();
+    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:before"_s, EventRow::Kind::released).size(), 1, 10000);
+    // The operator holds one from the acquire panel too.
+    AcquirePage* panel = m_window->acquirePage();
+    panel->prefillRedis(false, redis->configs().front().id, u"jobs:panel"_s);
+    panel->setTimeoutMs(2000);
+    AcquireJob* panelLease = panel->acquire();
+    QVERIFY(panelLease);
+    QTRY_COMPARE_WITH_TIMEOUT(panelLease->state(), AcquireJob::State::held, 10000);
+
+    ActivityLogPage* log = m_window->activityLogPage();
+    auto* logHosts = log->findChild<HostFilterBox*>();
+    TimelinePage* timelinePage = m_window->timelinePage();
+    auto* laneHosts = timelinePage->findChild<HostFilterBox*>();
+    QVERIFY(logHosts && laneHosts);
+    // The operator looks at this connection only, in both views, before renaming it.
+    logHosts->setCurrentIndex(hostChoice(*logHosts, u"Redis: test server"_s));
+    laneHosts->setCurrentIndex(hostChoice(*laneHosts, u"Redis: test server"_s));
+    QVERIFY(logHosts->currentIndex() > 0 && laneHosts->currentIndex() > 0);
+    const int shownBefore = log->proxy()->rowCount();
+    QVERIFY(shownBefore >= 3);
+
+    RedisConnectionConfig config = redis->configs().front();
+    config.name = u"payments"_s;
+    redis->updateConnection(config);
+    // The lock table says so at once, before any scan under the new name.
+    QCOMPARE(
+        lockRow(u"jobs:open"_s).siblingAtColumn(RedisLockModel::ServerColumn).data().toString(),
+        u"payments"_s);
+
+    // Every row of the connection says its name now, those logged before the rename too; the
+    // filter still shows them all.
+    QCOMPARE(logHosts->currentText(), u"Redis: payments"_s);
+    QVERIFY2(!hostChoices(*logHosts).contains(u"Redis: test server"_s),
+             qPrintable(hostChoices(*logHosts).join(u", "_s)));
+    QCOMPARE(log->proxy()->rowCount(), shownBefore);
+    for (int row = 0; row < log->proxy()->rowCount(); ++row) {
+        const QString host = log->proxy()->index(row, EventLogModel::HostColumn).data().toString();
+        const QString detail =
+            log->proxy()->index(row, EventLogModel::DetailColumn).data().toString();
+        QCOMPARE(host, u"Redis: payments"_s);
+        QVERIFY2(!detail.contains(u"test server"_s), qPrintable(detail));
+    }
+    // The operator's own rows are on the connection too, and the panel names it anew.
+    int operatorRows = 0;
+    for (int row = 0; row < log->proxy()->rowCount(); ++row) {
+        const auto text = [&](int column) {
+            return log->proxy()->index(row, column).data().toString();
+        };
+        if (text(EventLogModel::ResourceColumn).startsWith(u"jobs:panel"_s) &&
+            text(EventLogModel::CommandColumn) == u"lockscope"_s)
+            ++operatorRows;
+    }
+    QVERIFY(operatorRows >= 1);
+    HeldLockModel* panelJobs = m_session->heldLocks();
+    const QString heldText =
+        panelJobs->index(panelJobs->rowOf(panelLease), HeldLockModel::LockColumn).data().toString();
+    QVERIFY2(heldText.startsWith(u"jobs:panel on payments ("_s), qPrintable(heldText));
+    panelLease->release();
+    QTRY_COMPARE_WITH_TIMEOUT(panelLease->state(), AcquireJob::State::released, 10000);
+
+    // The export says one name, the new one (rows of the release above included).
+    const int shownNow = log->proxy()->rowCount();
+    QVERIFY(shownNow > shownBefore);
+    QBuffer csv;
+    csv.open(QIODevice::WriteOnly);
+    QCOMPARE(EventLogExporter::write(*log->proxy(), csv, EventLogExporter::Format::csv), shownNow);
+    const QString exported = QString::fromUtf8(csv.data());
+    QVERIFY2(!exported.contains(u"test server"_s), qPrintable(exported));
+    QVERIFY2(exported.contains(u"; host: Redis: payments;"_s), qPrintable(exported));
+    QCOMPARE(exported.count(u",Redis: payments,"_s), shownNow);
+
+    // The timeline: the open hold's lane and the closed one carry the new name, under the
+    // same host choice.
+    QCOMPARE(laneHosts->currentText(), u"Redis: payments"_s);
+    QVERIFY2(!hostChoices(*laneHosts).contains(u"Redis: test server"_s),
+             qPrintable(hostChoices(*laneHosts).join(u", "_s)));
+    TimelineModel* timeline = m_session->timeline();
+    const auto lane = [timeline](const QString& resource) -> const TimelineLane* {
+        for (int row = 0; row < timeline->laneCount(); ++row)
+            if (timeline->laneAt(row)->resource == resource)
+                return timeline->laneAt(row);
+        return nullptr;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(lane(u"redis payments: jobs:open"_s), 10000);
+    QVERIFY(lane(u"redis payments: jobs:before"_s));
+    for (int row = 0; row < timeline->laneCount(); ++row) {
+        const TimelineLane* shown = timeline->laneAt(row);
+        QVERIFY2(!shown->resource.contains(u"test server"_s), qPrintable(shown->resource));
+        QVERIFY2(!timeline->index(row, TimelineModel::ResourceColumn)
+                      .data(Qt::ToolTipRole)
+                      .toString()
+                      .contains(u"test server"_s),
+                 qPrintable(shown->resource));
+    }
+    const TimelineLane* held = lane(u"redis payments: jobs:open"_s);
+    QCOMPARE(held->bars.size(), 1);
+    QCOMPARE(held->bars.front().endMs, -1); // one hold, still open: not cut by the rename
+    open.unlock();
+    QTRY_COMPARE_WITH_TIMEOUT(logged(u"jobs:open"_s, EventRow::Kind::released).size(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(lane(u"redis payments: jobs:open"_s)->bars.front().endMs >= 0, true,
+                              10000);
+    QCOMPARE(lane(u"redis payments: jobs:open"_s)->bars.size(), 1);
+
+    // Removed, its rows keep the last name it had, marked as gone.
+    const int rows = m_session->eventLog()->rowCount();
+    redis->removeConnection(config.id);
+    QCOMPARE(m_session->eventLog()->rowCount(), rows);
+    for (int row = 0; row < rows; ++row) {
+        const QModelIndex index = m_session->eventLog()->index(row, EventLogModel::HostColumn);
+        if (m_session->eventLog()->eventAt(index)->source == u"redis"_s)
+            QCOMPARE(index.data().toString(), u"Redis: payments (removed)"_s);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(lane(u"redis payments (removed): jobs:open"_s), 10000);
 }
 
 QTEST_MAIN(TestUiRedis)

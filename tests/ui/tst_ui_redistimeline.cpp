@@ -1,7 +1,8 @@
 // Redis locks in the timeline. The diff of successive scans on synthetic scan results (a hold
 // opens and closes, an incomplete scan ends nothing it did not see, a new token splits the
 // bar, blocked clients become wait bars, removing a connection ends its bars);
-// a Redis lane is on its connection's host ("Redis: NAME"), not this computer's; then live:
+// a Redis lane is on its connection's host (by its id), not this computer's, and named after
+// the connection's name of now (a rename renames its lanes, open bars kept); then live:
 // a real RedisLease against a redis-server of the test's own, scanned by the real monitor,
 // shows up as an open hold bar in the session's timeline, closes when released and counts as
 // one hold; the next holder is a second bar.
@@ -11,6 +12,7 @@
 #include "session/appsettings.h"
 #include "session/inspectorsession.h"
 #include "session/redishub.h"
+#include "models/redisconnectionnames.h"
 #include "models/redistimelinefeed.h"
 #include "models/timelinemodel.h"
 
@@ -78,9 +80,13 @@ int countBars(const TimelineLane& lane, bool wait) {
 class TestUiRedisTimeline : public QObject {
     Q_OBJECT
 
+  public:
+    TestUiRedisTimeline() { m_names.setName(u"c1"_s, u"local"_s); }
+
   private slots:
     // The diff, on synthetic scans.
     void holdOpensAndCloses();
+    void renamingTheConnectionRenamesItsLanes();
     void incompleteScanKeepsHoldsOpen();
     void tokenChangeSplitsBars();
     void blockedClientsAreWaitBars();
@@ -93,12 +99,14 @@ class TestUiRedisTimeline : public QObject {
     void blockedLeaseIsAWaitBar();
 
   private:
+    RedisConnectionNames m_names; ///< connection "c1" of the synthetic scans is "local"
     testsupport::RedisServer m_server;
     QTemporaryDir m_directory;
 };
 
 void TestUiRedisTimeline::holdOpensAndCloses() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     QSignalSpy changed(&feed, &RedisTimelineFeed::changed);
@@ -118,13 +126,13 @@ void TestUiRedisTimeline::holdOpensAndCloses() {
     QCOMPARE(lane->holds.maxMs, 2000);
     QVERIFY2(lane->note.contains(u"scan"_s), qPrintable(lane->note));
     // A Redis lock is on its connection, not on this computer: the host filter tells them apart.
-    QCOMPARE(lane->host, u"Redis: local"_s);
+    QCOMPARE(lane->host, RedisConnectionNames::hostOf(u"c1"_s));
     TimelineModel model;
     model.setLanes(lanes);
     QCOMPARE(model.rowCount(), 1);
     model.setHostFilter(QString()); // "This computer"
     QCOMPARE(model.rowCount(), 0);
-    model.setHostFilter(u"Redis: local"_s);
+    model.setHostFilter(RedisConnectionNames::hostOf(u"c1"_s));
     QCOMPARE(model.rowCount(), 1);
 
     now = t0 + 4000; // released: the next complete scan does not show it
@@ -146,8 +154,42 @@ void TestUiRedisTimeline::holdOpensAndCloses() {
     QVERIFY(!laneOf(lanes, u"jobs:a"_s));
 }
 
+void TestUiRedisTimeline::renamingTheConnectionRenamesItsLanes() {
+    RedisTimelineFeed feed;
+    feed.setNames(&m_names);
+    const auto restore = qScopeGuard([this] { m_names.setName(u"c1"_s, u"local"_s); });
+    qint64 now = t0;
+    feed.setClock([&now] { return now; });
+    feed.addScan(u"c1"_s, {lockRow(u"jobs:a"_s, u"tok1"_s, t0, -1)}, true);
+    now = t0 + 2000;
+    feed.addScan(u"c1"_s, {lockRow(u"jobs:a"_s, u"tok1"_s, now, t0)}, true);
+    QSignalSpy changed(&feed, &RedisTimelineFeed::changed);
+    m_names.setName(u"c1"_s, u"payments"_s);
+    QCOMPARE(changed.size(), 1); // the session asks for the lanes again
+    // The scans after the rename still say the old name (one may have started before it).
+    now = t0 + 4000;
+    feed.addScan(u"c1"_s, {lockRow(u"jobs:a"_s, u"tok1"_s, now, t0)}, true);
+    const QList<TimelineLane> lanes = feed.lanes(now, window, 200);
+    QCOMPARE(lanes.size(), 1);
+    QCOMPARE(lanes[0].resource, RedisTimelineFeed::laneName(u"payments"_s, u"jobs:a"_s));
+    QCOMPARE(lanes[0].host, RedisConnectionNames::hostOf(u"c1"_s));
+    QCOMPARE(lanes[0].bars.size(), 1); // one hold, not cut by the rename
+    QCOMPARE(lanes[0].bars[0].startMs, t0);
+    QCOMPARE(lanes[0].bars[0].endMs, -1);
+    QCOMPARE(lanes[0].holds.count, 1);
+    // Removed: the lane keeps the last name, marked as gone.
+    feed.removeConnection(u"c1"_s);
+    m_names.setRemoved(u"c1"_s);
+    const QList<TimelineLane> after = feed.lanes(now, window, 200);
+    QCOMPARE(after.size(), 1);
+    QCOMPARE(after[0].resource, RedisTimelineFeed::laneName(u"payments (removed)"_s, u"jobs:a"_s));
+    QCOMPARE(after[0].bars.size(), 1);
+    QCOMPARE(after[0].bars[0].endMs, t0 + 4000);
+}
+
 void TestUiRedisTimeline::incompleteScanKeepsHoldsOpen() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     feed.addScan(u"c1"_s,
@@ -184,6 +226,7 @@ void TestUiRedisTimeline::incompleteScanKeepsHoldsOpen() {
 
 void TestUiRedisTimeline::tokenChangeSplitsBars() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     feed.addScan(u"c1"_s, {lockRow(u"k"_s, u"old"_s, t0, -1)}, true);
@@ -215,6 +258,7 @@ void TestUiRedisTimeline::tokenChangeSplitsBars() {
 
 void TestUiRedisTimeline::blockedClientsAreWaitBars() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     feed.addScan(u"c1"_s, {lockRow(u"q"_s, u"t"_s, t0, -1)}, true);
@@ -239,6 +283,7 @@ void TestUiRedisTimeline::blockedClientsAreWaitBars() {
 
 void TestUiRedisTimeline::removingConnectionEndsBars() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     feed.addScan(u"c1"_s, {lockRow(u"r"_s, u"t"_s, t0, -1, {5})}, true);
@@ -260,6 +305,7 @@ void TestUiRedisTimeline::removingConnectionEndsBars() {
 
 void TestUiRedisTimeline::largeScanIsDiffedInSlices() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     feed.setSliceBudget(0); // a slice per 16 rows
@@ -294,6 +340,7 @@ void TestUiRedisTimeline::largeScanIsDiffedInSlices() {
 
 void TestUiRedisTimeline::largeDiffWaitsForTheLockTableMerge() {
     RedisTimelineFeed feed;
+    feed.setNames(&m_names);
     qint64 now = t0;
     feed.setClock([&now] { return now; });
     bool tableMerging = true;
@@ -332,7 +379,7 @@ void TestUiRedisTimeline::leaseIsAHoldBar() {
     config.host = m_server.host();
     config.port = m_server.port();
     session.redis()->addConnection(config);
-    const QString laneName = RedisTimelineFeed::laneName(u"test server"_s, u"jobs:timeline"_s);
+    QString laneName = RedisTimelineFeed::laneName(u"test server"_s, u"jobs:timeline"_s);
     const auto lane = [&]() -> const TimelineLane* {
         for (int row = 0; row < timeline->laneCount(); ++row)
             if (timeline->laneAt(row)->resource == laneName)
@@ -381,6 +428,9 @@ void TestUiRedisTimeline::leaseIsAHoldBar() {
     QVERIFY(third.try_lock());
     QTRY_COMPARE_WITH_TIMEOUT(holdBars(true), 1, 10000);
     session.redis()->removeConnection(session.redis()->configs().front().id);
+    // Its lane stays, under the last name it had.
+    laneName = RedisTimelineFeed::laneName(u"test server (removed)"_s, u"jobs:timeline"_s);
+    QVERIFY(lane());
     QCOMPARE(holdBars(true), 0);
     QCOMPARE(holdBars(false), 3);
     third.unlock();

@@ -2,6 +2,7 @@
 
 #include "models/eventlogmodel.h"
 #include "models/eventlogproxymodel.h"
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 #include <QAbstractProxyModel>
@@ -38,6 +39,8 @@ struct Scope {
     QStringList hidden;
     QString filter;
     std::optional<QString> host; ///< nullopt: every host; "": this computer
+    /// The log's names of the Redis connections: rows are written with the name of now.
+    const RedisConnectionNames* names = nullptr;
     int events = 0;
     int total = 0;
 };
@@ -53,6 +56,8 @@ Scope scopeOf(const QAbstractItemModel& model) {
         else
             break;
     scope.total = source->rowCount();
+    if (const auto* log = qobject_cast<const EventLogModel*>(source))
+        scope.names = log->connectionNames();
     const auto* filter = qobject_cast<const EventLogProxyModel*>(&model);
     for (int kind = 0; kind <= static_cast<int>(EventRow::Kind::problem); ++kind) {
         const auto eventKind = static_cast<EventRow::Kind>(kind);
@@ -82,8 +87,10 @@ QString EventLogExporter::scopeLine(const QAbstractItemModel& model) {
                                 : scope.shown.join(u", "_s)) +
         u"; hidden: "_s + (scope.hidden.isEmpty() ? u"none"_s : scope.hidden.join(u", "_s)) +
         u"; filter: "_s + (scope.filter.isEmpty() ? u"none"_s : quotedFilter(scope.filter)) +
-        (scope.host ? u"; host: "_s + TextFormat::hostName(*scope.host) : QString()) + u"; "_s +
-        QString::number(scope.events) + u" of "_s + QString::number(scope.total) + u" events"_s;
+        (scope.host ? u"; host: "_s + RedisConnectionNames::hostText(scope.names, *scope.host)
+                    : QString()) +
+        u"; "_s + QString::number(scope.events) + u" of "_s + QString::number(scope.total) +
+        u" events"_s;
     line.replace(u'\n', u' ');
     return line;
 }
@@ -106,20 +113,20 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
         }
         return true;
     };
+    const Scope scope = scopeOf(model);
     if (format == Format::csv) {
         if (!put(scopeLine(model) + u'\n') ||
             !put(
                 u"time,event,source,host,resource,lock_kind,mode,pid,command,duration_ms,duration_exact,detail\n"_s))
             return -1;
     } else {
-        const Scope scope = scopeOf(model);
         QJsonObject about{{u"categories"_s, QJsonArray::fromStringList(scope.shown)},
                           {u"hidden_categories"_s, QJsonArray::fromStringList(scope.hidden)},
                           {u"filter"_s, scope.filter},
                           {u"events"_s, scope.events},
                           {u"of"_s, scope.total}};
         if (scope.host)
-            about.insert(u"host"_s, *scope.host);
+            about.insert(u"host"_s, RedisConnectionNames::exportedHost(scope.names, *scope.host));
         const QJsonObject header{{u"lockscope_export"_s, about}};
         if (!put(QString::fromUtf8(QJsonDocument(header).toJson(QJsonDocument::Compact)) + u'\n'))
             return -1;
@@ -130,35 +137,36 @@ qsizetype EventLogExporter::write(const QAbstractItemModel& model, QIODevice& de
             continue;
         QString line;
         if (format == Format::csv) {
-            const QStringList fields = {TextFormat::timestamp(event->timeMs),
-                                        EventLogModel::kindLabel(event->kind),
-                                        event->source,
-                                        event->host,
-                                        event->resource,
-                                        event->lockKind,
-                                        event->mode,
-                                        event->pid > 0 ? QString::number(event->pid) : QString(),
-                                        event->command,
-                                        event->durationMs >= 0 ? QString::number(event->durationMs)
-                                                               : QString(),
-                                        event->durationExact ? u"true"_s : u"false"_s,
-                                        event->detail};
+            const QStringList fields = {
+                TextFormat::timestamp(event->timeMs),
+                EventLogModel::kindLabel(event->kind),
+                event->source,
+                RedisConnectionNames::exportedHost(scope.names, event->host),
+                event->resource,
+                event->lockKind,
+                event->mode,
+                event->pid > 0 ? QString::number(event->pid) : QString(),
+                event->command,
+                event->durationMs >= 0 ? QString::number(event->durationMs) : QString(),
+                event->durationExact ? u"true"_s : u"false"_s,
+                event->detail};
             QStringList quoted;
             for (const QString& field : fields)
                 quoted << csvField(field);
             line = quoted.join(u',') + u'\n';
         } else {
-            QJsonObject object{{u"time"_s, TextFormat::timestamp(event->timeMs)},
-                               {u"time_ms"_s, event->timeMs},
-                               {u"event"_s, EventLogModel::kindLabel(event->kind)},
-                               {u"source"_s, event->source},
-                               {u"host"_s, event->host},
-                               {u"resource"_s, event->resource},
-                               {u"lock_kind"_s, event->lockKind},
-                               {u"mode"_s, event->mode},
-                               {u"pid"_s, event->pid},
-                               {u"command"_s, event->command},
-                               {u"detail"_s, event->detail}};
+            QJsonObject object{
+                {u"time"_s, TextFormat::timestamp(event->timeMs)},
+                {u"time_ms"_s, event->timeMs},
+                {u"event"_s, EventLogModel::kindLabel(event->kind)},
+                {u"source"_s, event->source},
+                {u"host"_s, RedisConnectionNames::exportedHost(scope.names, event->host)},
+                {u"resource"_s, event->resource},
+                {u"lock_kind"_s, event->lockKind},
+                {u"mode"_s, event->mode},
+                {u"pid"_s, event->pid},
+                {u"command"_s, event->command},
+                {u"detail"_s, event->detail}};
             if (event->durationMs >= 0) {
                 object.insert(u"duration_ms"_s, event->durationMs);
                 object.insert(u"duration_exact"_s, event->durationExact);

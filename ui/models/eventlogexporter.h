@@ -21,7 +21,9 @@ class EventLogExporter {
     /// "hidden_categories": [...], "filter": "...", "events": N, "of": M}} (with "host": "DEST"
     /// when one host only, "" meaning this computer), then one object per event. Each row's
     /// `host` is the ssh destination it happened on, empty for this computer, or "Redis: NAME"
-    /// for the events of a Redis connection (TextFormat::redisHost). Returns the
+    /// for the events of a Redis connection, NAME being its name at the time of the export
+    /// (the same in every row, those logged before a rename too; "NAME (removed)" for a
+    /// connection removed since). The host filter's NAME likewise. Returns the
     /// number of events written, -1 (with `error` set) when the device fails.
     static qsizetype write(const QAbstractItemModel& model, QIODevice& device, Format format,
                            QString* error = nullptr);

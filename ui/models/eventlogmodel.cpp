@@ -1,6 +1,7 @@
 #include "models/eventlogmodel.h"
 
 #include "models/healthstyle.h"
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 #include <QColor>
@@ -13,6 +14,31 @@ EventLogModel::EventLogModel(QObject* parent) : QAbstractTableModel(parent) {
     m_drain.setSingleShot(true);
     m_drain.setInterval(0);
     connect(&m_drain, &QTimer::timeout, this, &EventLogModel::drain);
+}
+
+void EventLogModel::setConnectionNames(RedisConnectionNames* names) {
+    if (m_names)
+        disconnect(m_names, nullptr, this, nullptr);
+    m_names = names;
+    if (!names)
+        return;
+    // The rows keep their host (the connection's id): only what the Host column shows changes,
+    // in whichever rows are on screen. The proxies re-filter (the host filter compares ids, so
+    // a row never changes sides) once per rename, not per refresh.
+    connect(names, &RedisConnectionNames::renamed, this, [this] {
+        if (!m_rows.empty())
+            emit dataChanged(index(0, HostColumn),
+                             index(static_cast<int>(m_rows.size()) - 1, HostColumn),
+                             {Qt::DisplayRole});
+    });
+}
+
+const RedisConnectionNames* EventLogModel::connectionNames() const {
+    return m_names;
+}
+
+QString EventLogModel::hostText(const QString& host) const {
+    return RedisConnectionNames::hostText(m_names, host);
 }
 
 void EventLogModel::append(const QList<EventRow>& events) {
@@ -145,7 +171,7 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
         case EventColumn:
             return kindLabel(row.kind);
         case HostColumn:
-            return TextFormat::hostName(row.host);
+            return hostText(row.host);
         case ResourceColumn:
             return row.resource;
         case PidColumn:

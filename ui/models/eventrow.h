@@ -17,8 +17,9 @@ struct EventRow {
     qint64 timeMs = 0;
     Kind kind = Kind::acquired;
     QString source; ///< "file", "redis", "operator"; a remote host's adds " @ HOST"
-    /// Where it happened: the ssh destination, empty for this computer, or for a Redis
-    /// event "Redis: NAME" (TextFormat::redisHost; NAME as the Redis tab names the connection).
+    /// Where it happened: the ssh destination, empty for this computer; for a Redis
+    /// connection's event its RedisConnectionNames::hostOf(id), shown as "Redis: NAME" with the
+    /// connection's name of now; for a server no connection here reaches, "Redis: ADDRESS".
     QString host;
     QString resource; ///< path or key
     QString lockKind; ///< "flock", "posix", "lease", ...

@@ -2,6 +2,7 @@
 
 #include "workers/acquirejob.h"
 #include "models/healthstyle.h"
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 #include <QColor>
@@ -25,6 +26,26 @@ HeldLockModel::~HeldLockModel() {
     qDeleteAll(m_jobs);
     m_jobs.clear();
     m_pool.waitForDone(5000);
+}
+
+void HeldLockModel::setConnectionNames(RedisConnectionNames* names) {
+    if (m_names)
+        disconnect(m_names, nullptr, this, nullptr);
+    m_names = names;
+    if (names)
+        connect(names, &RedisConnectionNames::renamed, this, [this] {
+            if (!m_jobs.isEmpty())
+                emit dataChanged(index(0, LockColumn),
+                                 index(static_cast<int>(m_jobs.size()) - 1, LockColumn));
+        });
+}
+
+QString HeldLockModel::describe(const AcquireRequest& request) const {
+    if (!m_names || request.connectionId.isEmpty())
+        return request.describe();
+    AcquireRequest named = request;
+    named.connectionName = m_names->name(request.connectionId);
+    return named.describe();
 }
 
 AcquireJob* HeldLockModel::acquire(const AcquireRequest& request) {
@@ -86,9 +107,12 @@ void HeldLockModel::onJobStateChanged(AcquireJob* job) {
     EventRow event;
     event.timeMs = QDateTime::currentMSecsSinceEpoch();
     event.source = u"operator"_s;
-    event.resource = job->request().target == AcquireRequest::Target::file
-                         ? job->request().path
-                         : job->request().describe();
+    const AcquireRequest& request = job->request();
+    event.resource =
+        request.target == AcquireRequest::Target::file ? request.path : request.describeLock();
+    // A Redis lock is on its connection: the Host column names it as it is called now.
+    if (!request.connectionId.isEmpty())
+        event.host = RedisConnectionNames::hostOf(request.connectionId);
     event.lockKind = job->request().targetName();
     event.mode = job->request().shared ? u"read"_s : u"write"_s;
     event.pid = QCoreApplication::applicationPid();
@@ -169,7 +193,7 @@ QVariant HeldLockModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case LockColumn:
-            return job->request().describe();
+            return describe(job->request());
         case TypeColumn:
             return job->request().targetName();
         case StateColumn:
@@ -225,7 +249,7 @@ QVariant HeldLockModel::data(const QModelIndex& index, int role) const {
         }
         return {};
     case Qt::ToolTipRole:
-        return job->error().isEmpty() ? job->request().describe() : job->error();
+        return job->error().isEmpty() ? describe(job->request()) : job->error();
     default:
         return {};
     }

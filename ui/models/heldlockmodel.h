@@ -8,10 +8,13 @@
 
 #include <QAbstractTableModel>
 #include <QList>
+#include <QPointer>
 #include <QThreadPool>
 #include <QTimer>
 
 #include "workers/acquirejob.h"
+
+class RedisConnectionNames;
 
 class HeldLockModel : public QAbstractTableModel {
     Q_OBJECT
@@ -21,6 +24,10 @@ class HeldLockModel : public QAbstractTableModel {
 
     explicit HeldLockModel(QObject* parent = nullptr);
     ~HeldLockModel() override;
+
+    /// Names a Redis lock's connection as it is called now (without it, as when it was asked
+    /// for); a rename repaints the Lock column.
+    void setConnectionNames(RedisConnectionNames* names);
 
     /// Starts a new attempt; returns its job (owned by the model).
     AcquireJob* acquire(const AcquireRequest& request);
@@ -47,7 +54,10 @@ class HeldLockModel : public QAbstractTableModel {
   private:
     void onJobStateChanged(AcquireJob* job);
     void tick();
+    /// The request's describe(), its Redis connection named as it is called now.
+    QString describe(const AcquireRequest& request) const;
 
+    QPointer<RedisConnectionNames> m_names;
     QList<AcquireJob*> m_jobs;
     QThreadPool m_pool;
     QTimer m_tick;

@@ -19,6 +19,8 @@ class RedisConnectionModel : public QAbstractTableModel {
 
     void addMonitor(RedisMonitor* monitor);
     void removeMonitor(RedisMonitor* monitor);
+    /// The monitor's configuration changed (a rename): its row says so.
+    void refresh(RedisMonitor* monitor) { monitorChanged(monitor); }
     RedisMonitor* monitorAt(const QModelIndex& index) const;
     QModelIndex indexOf(const QString& connectionId) const;
 

@@ -1,6 +1,7 @@
 #include "models/redislockmodel.h"
 
 #include "models/healthstyle.h"
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 #include <QDateTime>
@@ -108,6 +109,22 @@ int RedisLockModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+void RedisLockModel::setConnectionNames(RedisConnectionNames* names) {
+    if (m_names)
+        disconnect(m_names, nullptr, this, nullptr);
+    m_names = names;
+    if (names)
+        connect(names, &RedisConnectionNames::renamed, this, [this] {
+            if (!m_rows.isEmpty())
+                emit dataChanged(index(0, ServerColumn),
+                                 index(static_cast<int>(m_rows.size()) - 1, ServerColumn));
+        });
+}
+
+QString RedisLockModel::connectionName(const RedisLockRow& row) const {
+    return m_names ? m_names->name(row.connectionId) : row.connectionName;
+}
+
 QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
@@ -151,7 +168,7 @@ QVariant RedisLockModel::data(const QModelIndex& index, int role) const {
         case KeyColumn:
             return row.key;
         case ServerColumn:
-            return row.connectionName;
+            return connectionName(row);
         case NodeColumn:
             return row.node;
         case ConventionColumn:

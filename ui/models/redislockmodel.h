@@ -13,6 +13,9 @@
 
 #include <QAbstractTableModel>
 #include <QList>
+#include <QPointer>
+
+class RedisConnectionNames;
 
 class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<RedisLockRow>>::Host {
     Q_OBJECT
@@ -43,6 +46,12 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
 
     explicit RedisLockModel(QObject* parent = nullptr);
     ~RedisLockModel() override;
+
+    /// Names the rows' connections as they are called now (a scan under way when a connection
+    /// was renamed brings rows with the old name); a rename repaints the Server column.
+    void setConnectionNames(RedisConnectionNames* names);
+    /// The connection of `row` as it is called now.
+    QString connectionName(const RedisLockRow& row) const;
 
     /// Replaces the rows of one connection (merged by diff; other connections untouched).
     /// `complete` false (a cancelled or cut-short scan): rows it did not reach are kept.
@@ -90,6 +99,7 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
     void rowsRefreshed(qsizetype first, qsizetype last) override;
     void onMergeFinished() override { emit mergeFinished(); }
 
+    QPointer<RedisConnectionNames> m_names;
     QList<RedisLockRow> m_rows;
     SlicedMerge<QList<RedisLockRow>> m_merge{m_rows, *this};
 };

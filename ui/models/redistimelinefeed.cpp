@@ -1,5 +1,6 @@
 #include "models/redistimelinefeed.h"
 
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 #include <QDateTime>
@@ -17,6 +18,20 @@ RedisTimelineFeed::RedisTimelineFeed(QObject* parent)
     m_continue.setSingleShot(true);
     m_continue.setInterval(0);
     connect(&m_continue, &QTimer::timeout, this, &RedisTimelineFeed::continueDiff);
+}
+
+void RedisTimelineFeed::setNames(RedisConnectionNames* names) {
+    if (m_names)
+        disconnect(m_names, nullptr, this, nullptr);
+    m_names = names;
+    if (names)
+        connect(names, &RedisConnectionNames::renamed, this, &RedisTimelineFeed::changed);
+}
+
+std::string RedisTimelineFeed::resourceOf(const RedisLockRow& row) {
+    // A connection's id never holds a line break (a UUID, or what the settings gave): the first
+    // one ends it, whatever the key holds.
+    return QString(row.connectionId + u'\n' + row.key).toStdString();
 }
 
 QString RedisTimelineFeed::laneName(const QString& connectionName, const QString& key) {
@@ -40,13 +55,13 @@ int RedisTimelineFeed::openWaits() const {
 void RedisTimelineFeed::openHold(Connection& connection, const QString& rowKey,
                                  const RedisLockRow& row, const QString& owner, qint64 startMs) {
     Hold hold;
-    hold.resource = laneName(row.connectionName, row.key).toStdString();
+    hold.resource = resourceOf(row);
     hold.owner = owner;
     hold.id = m_nextId++;
     hold.seenIn = connection.scans;
     m_store.openInterval(hold.resource, hold.id, false, startMs,
                          row.owner.isEmpty() ? owner : row.owner,
-                         TextFormat::redisHost(row.connectionName));
+                         RedisConnectionNames::hostOf(row.connectionId));
     connection.holds.insert(rowKey, std::move(hold));
 }
 
@@ -73,7 +88,7 @@ void RedisTimelineFeed::diffWaiters(Connection& connection, const QString& rowKe
             found->seenIn = connection.scans;
             continue;
         }
-        if (found != connection.waits.end()) // the lock changed lanes (renamed connection)
+        if (found != connection.waits.end()) // its lock's lane changed: the wait moves with it
             m_store.closeInterval(found->resource, found->id, true, nowMs);
         Wait wait;
         wait.resource = resource;
@@ -87,7 +102,7 @@ void RedisTimelineFeed::diffWaiters(Connection& connection, const QString& rowKe
             who += u" ("_s + TextFormat::fromStd(client.name) + u')';
         // Seen blocked by this scan; when it started blocking, Redis does not say.
         m_store.openInterval(resource, wait.id, true, row.scannedAtMs > 0 ? row.scannedAtMs : nowMs,
-                             who, TextFormat::redisHost(row.connectionName));
+                             who, RedisConnectionNames::hostOf(row.connectionId));
         connection.waits.insert(waitKey, std::move(wait));
     }
 }
@@ -246,7 +261,13 @@ QList<TimelineLane> RedisTimelineFeed::lanes(qint64 nowMs, qint64 windowMs, int 
     m_store.forget(nowMs, windowMs);
     QList<TimelineLane> result = m_store.lanes(nowMs, windowMs, maxLanes);
     const QString text = note();
-    for (TimelineLane& lane : result)
+    // Only the lanes shown are named (at most maxLanes), whatever the history holds.
+    for (TimelineLane& lane : result) {
         lane.note = text;
+        const qsizetype split = lane.resource.indexOf(u'\n');
+        const QString connectionId = lane.resource.left(split);
+        const QString key = lane.resource.mid(split + 1);
+        lane.resource = laneName(m_names ? m_names->name(connectionId) : connectionId, key);
+    }
     return result;
 }

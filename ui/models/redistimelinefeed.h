@@ -11,6 +11,11 @@
 // row and touches nothing else; only new and ended holds reach the TimelineStore. Like the
 // lock table's merge, a scan is diffed in slices of a few milliseconds (the first scan of
 // 10,000 locks opens 10,000 holds), scans queued in arrival order.
+//
+// A lane belongs to a connection by its id (its host is RedisConnectionNames::hostOf(id)) and
+// is named after the connection when shown: lanes() names the lanes it returns with the
+// connection's name of now, so a renamed connection's lanes, open holds included, carry the
+// new name and stay one lane each.
 
 #include "models/redislockrow.h"
 #include "models/timelinelane.h"
@@ -20,10 +25,14 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QPointer>
 #include <QTimer>
 
 #include <deque>
+#include <string>
 #include <functional>
+
+class RedisConnectionNames;
 
 class RedisTimelineFeed : public QObject {
     Q_OBJECT
@@ -32,6 +41,10 @@ class RedisTimelineFeed : public QObject {
     using Clock = std::function<qint64()>;
 
     explicit RedisTimelineFeed(QObject* parent = nullptr);
+
+    /// Where the lanes' connection names come from (a connection's id stands for its name
+    /// without it); a rename changes the lanes.
+    void setNames(RedisConnectionNames* names);
 
     void setClock(Clock clock) { m_clock = std::move(clock); }
     /// The longest time one slice of a diff may take (default 5 ms).
@@ -54,7 +67,8 @@ class RedisTimelineFeed : public QObject {
     void removeConnection(const QString& connectionId);
 
     /// The lanes of the window [nowMs - windowMs, nowMs] (see TimelineStore::lanes), each
-    /// with a note on the scan period; drops history older than the window.
+    /// with a note on the scan period and named with its connection's name of now (laneName());
+    /// drops history older than the window.
     QList<TimelineLane> lanes(qint64 nowMs, qint64 windowMs, int maxLanes);
 
     /// The lane of a Redis lock: "redis <connection>: <key>".
@@ -64,7 +78,7 @@ class RedisTimelineFeed : public QObject {
     int openWaits() const;
 
   signals:
-    /// Scans were diffed, or a connection removed: the lanes changed (or may have).
+    /// Scans were diffed, or a connection renamed or removed: the lanes changed (or may have).
     void changed();
 
   private:
@@ -97,6 +111,9 @@ class RedisTimelineFeed : public QObject {
         qsizetype cursor = 0;
     };
 
+    /// The store's resource of a lock's lane: its connection's id and its key, so that the
+    /// lane outlives a rename (lanes() names it).
+    static std::string resourceOf(const RedisLockRow& row);
     void continueDiff();
     void diffRow(Connection& connection, const RedisLockRow& row);
     void finishScan(Connection& connection, bool complete, qint64 nowMs);
@@ -107,6 +124,7 @@ class RedisTimelineFeed : public QObject {
     QString note() const;
 
     Clock m_clock;
+    QPointer<RedisConnectionNames> m_names;
     QHash<QString, Connection> m_connections;
     TimelineStore m_store;
     std::deque<PendingScan> m_pending;

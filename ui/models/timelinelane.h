@@ -40,7 +40,8 @@ struct TimelineLane {
     /// Who holds it now (the real holder: the process that took the lock, not a child that
     /// inherited its descriptor), else who held it last; "" when nobody was seen holding it.
     QString holder;
-    /// The ssh destination of the host it was seen on; "" for this computer (HostResultMerger).
+    /// The ssh destination of the host it was seen on; "" for this computer (HostResultMerger);
+    /// a Redis lock's: its connection's RedisConnectionNames::hostOf(id).
     QString host;
     bool operator==(const TimelineLane&) const = default;
 };

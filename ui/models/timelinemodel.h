@@ -36,7 +36,8 @@ class TimelineModel : public QAbstractTableModel {
     void setLanes(const QList<TimelineLane>& lanes);
     /// Whitespace-separated terms, all of which a lane must match (see matches()).
     void setFilterText(const QString& text);
-    /// nullopt: every host; "": this computer; else an ssh destination.
+    /// nullopt: every host; "": this computer; else an ssh destination or a Redis connection's
+    /// RedisConnectionNames::hostOf(id) (TimelineLane::host).
     void setHostFilter(const std::optional<QString>& host);
     /// How many lanes there are before filtering.
     int totalLaneCount() const { return static_cast<int>(m_all.size()); }

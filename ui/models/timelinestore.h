@@ -35,7 +35,7 @@ class TimelineStore {
     /// Redis scans) and never call update() on this store: `id` (unique per interval, so that
     /// adjacent holds of successive owners stay separate bars) began to hold or wait on
     /// `resource` at startMs. Opening an interval that is already open does nothing. `host`
-    /// becomes the lane's TimelineLane::host (a Redis lock's: "Redis: <connection>").
+    /// becomes the lane's TimelineLane::host (a Redis lock's: RedisConnectionNames::hostOf()).
     void openInterval(const std::string& resource, qint64 id, bool wait, qint64 startMs,
                       const QString& who, const QString& host = {});
     /// ... and stopped at endMs: a closed bar, counted in the summaries. Unknown ids: nothing.

@@ -72,6 +72,9 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
         m_alarms->updateRedis(monitor.config().id, monitor.config().name, monitor.state(),
                               monitor.error());
     });
+    // Redis rows name their connection by id; the log shows its name of now.
+    m_eventLog->setConnectionNames(m_redis->names());
+    m_heldLocks->setConnectionNames(m_redis->names());
     connect(m_redis, &RedisHub::events, m_eventLog,
             qOverload<const QList<EventRow>&>(&EventLogModel::append));
     connect(m_redis->timeline(), &RedisTimelineFeed::changed, this,

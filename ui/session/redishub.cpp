@@ -5,6 +5,7 @@
 #include "workers/forcereleasejob.h"
 #include "workers/passwordstore.h"
 #include "models/redisconnectionmodel.h"
+#include "models/redisconnectionnames.h"
 #include "models/redislockmodel.h"
 #include "workers/redismonitor.h"
 #include "models/redistimelinefeed.h"
@@ -25,33 +26,40 @@ namespace {
 // ("redis/<id>" and "redis/<id>/sentinel"): a connection has two secrets.
 const QString sentinelSuffix = u"/sentinel"_s;
 
+/// A connection as the Redis tab names it.
+QString displayName(const RedisConnectionConfig& config) {
+    return config.name.isEmpty() ? config.url() : config.name;
+}
+
 } // namespace
 
 RedisHub::RedisHub(AppSettings* settings, QObject* parent)
     : QObject(parent), m_settings(settings), m_passwords(new PasswordStore(this)),
-      m_connectionModel(new RedisConnectionModel(this)), m_locks(new RedisLockModel(this)),
-      m_timeline(new RedisTimelineFeed(this)), m_scanIntervalMs(settings->redisScanIntervalMs()),
+      m_connectionModel(new RedisConnectionModel(this)), m_names(new RedisConnectionNames(this)),
+      m_locks(new RedisLockModel(this)), m_timeline(new RedisTimelineFeed(this)),
+      m_scanIntervalMs(settings->redisScanIntervalMs()),
       m_stuckThresholdMs(settings->stuckThresholdMs()),
       m_auditLogPath(
           QString::fromStdString(portalocker::inspect::AuditLog::default_path().string())),
       m_auditFollower(new AuditLogFollower(this)) {
     m_pool.setMaxThreadCount(4);
+    m_timeline->setNames(m_names);
+    m_locks->setConnectionNames(m_names);
     // A scan's rows go to the lock table and the timeline in one signal: the timeline's diff
     // waits for the table's merge, so that one event-loop turn does one slice of either.
     m_timeline->setYieldTo([locks = m_locks] { return locks->isMerging(); });
     connect(m_locks, &RedisLockModel::mergeFinished, m_timeline, &RedisTimelineFeed::resumeDiff);
     connect(m_auditFollower, &AuditLogFollower::events, this, [this](QList<EventRow> found) {
         // A release by another program names the server it reached ("127.0.0.1:6379/0"): the
-        // event's host is the connection here that reaches the same server and database, as
-        // the Redis tab names it, when there is one.
+        // event's host is the connection here that reaches the same server and database, when
+        // there is one (by its id: it is shown with the connection's name of the moment).
         for (EventRow& event : found)
             for (const RedisMonitor* monitor : std::as_const(m_monitors)) {
                 const RedisConnectionConfig& config = monitor->config();
                 const QString server = TextFormat::fromStd(config.toOptions().address()) + u'/' +
                                        QString::number(config.db);
                 if (event.source == u"redis"_s && event.host == TextFormat::redisHost(server)) {
-                    event.host =
-                        TextFormat::redisHost(config.name.isEmpty() ? config.url() : config.name);
+                    event.host = RedisConnectionNames::hostOf(config.id);
                     break;
                 }
             }
@@ -131,6 +139,7 @@ void RedisHub::start() {
 }
 
 RedisMonitor* RedisHub::createMonitor(const RedisConnectionConfig& config, bool startNow) {
+    m_names->setName(config.id, displayName(config));
     auto* monitor = new RedisMonitor(config, &m_pool, this);
     monitor->setInterval(m_scanIntervalMs);
     monitor->setStuckThreshold(m_stuckThresholdMs);
@@ -162,6 +171,10 @@ void RedisHub::updateConnection(const RedisConnectionConfig& config) {
     if (!found)
         return;
     found->setConfig(config);
+    // Renamed: the rows and lanes of the connection say the new name from now on, the ones
+    // from before too, and its row in the connection list (which the host filters offer).
+    m_names->setName(config.id, displayName(config));
+    m_connectionModel->refresh(found);
     storePassword(config);
     persist();
     emit connectionsChanged();
@@ -174,6 +187,7 @@ void RedisHub::removeConnection(const QString& connectionId) {
     m_connectionModel->removeMonitor(found);
     m_locks->removeConnection(connectionId);
     m_timeline->removeConnection(connectionId);
+    m_names->setRemoved(connectionId);
     m_monitors.removeAll(found);
     delete found;
     m_passwords->remove(connectionId);
@@ -226,13 +240,13 @@ ForceReleaseJob* RedisHub::forceRelease(const RedisLockRow& row) {
                                  ? EventRow::Kind::forceReleased
                                  : EventRow::Kind::operatorAction;
                 event.source = u"redis"_s;
-                event.host = TextFormat::redisHost(row.connectionName);
+                event.host = RedisConnectionNames::hostOf(row.connectionId);
                 event.resource = row.key;
                 event.lockKind = row.convention;
                 event.pid = QCoreApplication::applicationPid();
                 event.command = u"lockscope"_s;
-                event.detail = row.connectionName + u": force release "_s + outcome.resultName +
-                               u" - "_s + outcome.message +
+                event.detail = u"force release "_s + outcome.resultName + u" - "_s +
+                               outcome.message +
                                (outcome.auditLogged ? QString() : u" (not in the audit log)"_s);
                 reportEvent(event);
                 if (RedisMonitor* scanned = monitor(row.connectionId))

@@ -19,6 +19,7 @@ class AuditLogFollower;
 class ForceReleaseJob;
 class PasswordStore;
 class RedisConnectionModel;
+class RedisConnectionNames;
 class RedisLockModel;
 class RedisMonitor;
 class RedisTimelineFeed;
@@ -30,6 +31,9 @@ class RedisHub : public QObject {
     ~RedisHub() override;
 
     RedisConnectionModel* connections() const { return m_connectionModel; }
+    /// Each connection's name of now by its id (removed ones: their last name): what the
+    /// activity log and the timeline show for the rows and lanes of a connection.
+    RedisConnectionNames* names() const { return m_names; }
     RedisLockModel* locks() const { return m_locks; }
     /// Holds and waits over time, from successive scans: the timeline's Redis lanes.
     RedisTimelineFeed* timeline() const { return m_timeline; }
@@ -78,6 +82,7 @@ class RedisHub : public QObject {
     AppSettings* m_settings;
     PasswordStore* m_passwords;
     RedisConnectionModel* m_connectionModel;
+    RedisConnectionNames* m_names;
     RedisLockModel* m_locks;
     RedisTimelineFeed* m_timeline;
     /// The scans' threads; joined by ~RedisHub() once the monitors cancelled their scans.

@@ -341,6 +341,7 @@ AcquireRequest AcquirePage::request() const {
     for (const RedisConnectionConfig& config : m_session->redis()->configs())
         if (config.id == connectionId) {
             request.redis = config.toOptions();
+            request.connectionId = config.id;
             request.connectionName = config.name.isEmpty() ? config.url() : config.name;
         }
     return request;

@@ -5,6 +5,7 @@
 #include "models/eventlogproxymodel.h"
 #include "models/hostlistmodel.h"
 #include "models/redisconnectionmodel.h"
+#include "models/redisconnectionnames.h"
 #include "session/inspectorsession.h"
 #include "session/redishub.h"
 #include "session/remotehub.h"
@@ -103,6 +104,8 @@ ActivityLogPage::ActivityLogPage(InspectorSession* session, QWidget* parent)
             &ActivityLogPage::showHostColumn);
     connect(session->redis()->connections(), &QAbstractItemModel::rowsRemoved, this,
             &ActivityLogPage::showHostColumn);
+    connect(session->redis()->names(), &RedisConnectionNames::renamed, this,
+            &ActivityLogPage::showHostColumn);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -190,10 +193,12 @@ bool ActivityLogPage::exportTo(const QString& fileName, QString* error) {
 
 void ActivityLogPage::showHostColumn() {
     // As on the File locks page: "This computer" alone needs no Host column; with a remote
-    // host or a Redis connection, it says where each event comes from.
+    // host or a Redis connection, it says where each event comes from. A removed connection's
+    // events stay (named "NAME (removed)"): the column stays too.
     m_view->horizontalHeader()->setSectionHidden(
         EventLogModel::HostColumn, m_session->remote()->model()->rowCount() <= 1 &&
-                                       m_session->redis()->connections()->rowCount() == 0);
+                                       m_session->redis()->connections()->rowCount() == 0 &&
+                                       m_session->redis()->names()->isEmpty());
 }
 
 QByteArray ActivityLogPage::saveState() const {

@@ -2,6 +2,7 @@
 
 #include "models/hostlistmodel.h"
 #include "models/redisconnectionmodel.h"
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 HostFilterBox::HostFilterBox(HostListModel* hosts, QWidget* parent)
@@ -43,9 +44,12 @@ QList<std::pair<QString, QString>> HostFilterBox::choices() const {
     }
     if (m_redis)
         for (int row = 0; row < m_redis->rowCount(); ++row) {
-            const QString host = TextFormat::redisHost(
-                m_redis->index(row, RedisConnectionModel::NameColumn).data().toString());
-            choices.emplace_back(host, host);
+            // Chosen by its id, shown by its name: a rename relabels the choice and keeps it
+            // chosen, and it matches the rows logged before the rename too.
+            const QModelIndex index = m_redis->index(row, RedisConnectionModel::NameColumn);
+            choices.emplace_back(
+                TextFormat::redisHost(index.data().toString()),
+                RedisConnectionNames::hostOf(index.data(RedisConnectionModel::IdRole).toString()));
         }
     return choices;
 }
@@ -56,14 +60,18 @@ void HostFilterBox::rebuild() {
         return; // nothing to offer anew: keep the box (and an open popup) as it is
     m_choices = std::move(now);
     const std::optional<QString> previous = host();
-    const QSignalBlocker quiet(this);
-    clear();
-    addItem(tr("All hosts"));
-    for (const auto& [label, host] : std::as_const(m_choices))
-        addItem(label, host);
-    const int keep = previous ? findData(*previous) : 0;
-    setCurrentIndex(keep >= 0 ? keep : 0);
-    setVisible(m_choices.size() > 1);
+    {
+        const QSignalBlocker quiet(this);
+        clear();
+        addItem(tr("All hosts"));
+        for (const auto& [label, host] : std::as_const(m_choices))
+            addItem(label, host);
+        const int keep = previous ? findData(*previous) : 0;
+        setCurrentIndex(keep >= 0 ? keep : 0);
+        setVisible(m_choices.size() > 1);
+    }
+    // Outside the blocker: a view filtered on a host that went (a removed connection) must
+    // learn that the box shows all hosts again, or it goes on hiding every other row.
     if (host() != previous)
         emit hostChanged(host());
 }

@@ -1,7 +1,8 @@
 #pragma once
 // HostFilterBox: "All hosts", "This computer" and each remote host, for the views that show
-// several hosts' locks; with Redis connections set, each of them too ("Redis: NAME", the
-// host of that connection's events). Hidden while there is nothing to choose from.
+// several hosts' locks; with Redis connections set, each of them too (shown "Redis: NAME",
+// chosen as RedisConnectionNames::hostOf(id), the host of that connection's events and lanes
+// whatever it was called when they were seen). Hidden while there is nothing to choose from.
 
 #include <QComboBox>
 #include <QList>
@@ -18,7 +19,8 @@ class HostFilterBox : public QComboBox {
   public:
     explicit HostFilterBox(HostListModel* hosts, QWidget* parent = nullptr);
 
-    /// nullopt: all hosts; "": this computer; else an ssh destination or "Redis: NAME".
+    /// nullopt: all hosts; "": this computer; else an ssh destination or a Redis connection's
+    /// RedisConnectionNames::hostOf(id).
     std::optional<QString> host() const;
     /// Offers each connection of `connections` too (the activity log, where Redis events are).
     void setRedisConnections(RedisConnectionModel* connections);

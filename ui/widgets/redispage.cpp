@@ -301,7 +301,9 @@ ForceReleaseDialog* RedisPage::forceReleaseSelected() {
     RedisMonitor* monitor = row ? m_session->redis()->monitor(row->connectionId) : nullptr;
     if (!row || !monitor || !readOnlyReason(row).isEmpty())
         return nullptr;
-    auto* dialog = new ForceReleaseDialog(*row, this);
+    RedisLockRow shown = *row;
+    shown.connectionName = m_session->redis()->locks()->connectionName(*row); // as called now
+    auto* dialog = new ForceReleaseDialog(shown, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ForceReleaseDialog::releaseConfirmed, this,
             [this, dialog](const RedisLockRow& confirmed) {
@@ -347,7 +349,7 @@ QString RedisPage::readOnlyReason(const RedisLockRow* row) const {
     if (!monitor || !monitor->config().readOnly)
         return {};
     return tr("The connection \"%1\" is read-only: it never releases a lock.")
-        .arg(row->connectionName);
+        .arg(m_session->redis()->locks()->connectionName(*row));
 }
 
 void RedisPage::updateDetails() {
@@ -367,7 +369,7 @@ void RedisPage::updateDetails() {
         html += u"<tr><td style='color:gray;padding-right:8px'>"_s + label + u"</td><td>"_s +
                 value + u"</td></tr>"_s;
     };
-    line(tr("Server"), row->connectionName.toHtmlEscaped());
+    line(tr("Server"), m_session->redis()->locks()->connectionName(*row).toHtmlEscaped());
     if (!row->node.isEmpty())
         line(tr("Node"), tr("%1 (cluster master)").arg(row->node.toHtmlEscaped()));
     line(tr("Convention"), row->convention.toHtmlEscaped() + u" ("_s + row->confidence +

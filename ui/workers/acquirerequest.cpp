@@ -19,6 +19,16 @@ QString AcquireRequest::targetName() const {
 }
 
 QString AcquireRequest::describe() const {
+    switch (target) {
+    case Target::redisLease:
+    case Target::redisChannel:
+        return key + u" on "_s + connectionName + describeLock().mid(key.size());
+    default:
+        return describeLock();
+    }
+}
+
+QString AcquireRequest::describeLock() const {
     const QString mode = shared ? u"shared"_s : u"exclusive"_s;
     switch (target) {
     case Target::file:
@@ -27,10 +37,9 @@ QString AcquireRequest::describe() const {
     case Target::semaphore:
         return name + u" ("_s + QString::number(maximum) + u" slots) in "_s + directory;
     case Target::redisLease:
-        return key + u" on "_s + connectionName + u" (TTL "_s + TextFormat::duration(leaseTtlMs) +
-               u')';
+        return key + u" (TTL "_s + TextFormat::duration(leaseTtlMs) + u')';
     case Target::redisChannel:
-        return key + u" on "_s + connectionName + u" ("_s + mode + u')';
+        return key + u" ("_s + mode + u')';
     }
     return {};
 }

@@ -24,12 +24,16 @@ struct AcquireRequest {
 
     // Redis
     portalocker::RedisOptions redis;
-    QString connectionName; ///< for display
+    QString connectionId;   ///< the connection's id (RedisConnectionNames)
+    QString connectionName; ///< for display, as it was named when asked (see connectionId)
     QString key;            ///< lease key or channel
     qint64 leaseTtlMs = 30000;
 
     /// "file /tmp/a.lock (exclusive, flock)", "semaphore jobs (3) in /tmp", "lease job:1 on prod".
     QString describe() const;
+    /// describe() without the Redis connection ("lease job:1 (TTL 30 s)" is "job:1 (TTL 30 s)"):
+    /// for the activity log, whose Host column names the connection as it is called now.
+    QString describeLock() const;
     /// "file", "semaphore", "lease", "channel".
     QString targetName() const;
 };

@@ -1,5 +1,6 @@
 #include "workers/redisrowbuilder.h"
 
+#include "models/redisconnectionnames.h"
 #include "session/textformat.h"
 
 #include <QDateTime>
@@ -156,7 +157,9 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
         result.problems << TextFormat::fromStd(problem.message);
     }
 
-    const QString host = TextFormat::redisHost(context.connectionName);
+    // The connection's id, not its name: a rename must rename the rows logged before it too
+    // (RedisConnectionNames), and this scan may have started before one.
+    const QString host = RedisConnectionNames::hostOf(context.connectionId);
     const auto event = [&](EventRow::Kind kind, const RedisSeenLock& seen, const QString& detail) {
         EventRow row;
         row.timeMs = nowMs;
@@ -165,7 +168,7 @@ void RedisRowBuilder::build(const inspect::RedisSnapshot& snapshot, const Contex
         row.host = host;
         row.resource = seen.key;
         row.lockKind = seen.convention;
-        row.detail = context.connectionName + (detail.isEmpty() ? QString() : u": "_s + detail);
+        row.detail = detail;
         if (kind != EventRow::Kind::acquired) {
             row.durationMs = nowMs - seen.firstSeenMs;
             row.durationExact = false;
