@@ -48,6 +48,7 @@ class TestUiFileLockTruth : public QObject {
     void fullSemaphoreHint();
     void deadlockNamesFiles();
     void plurals();
+    void namesAreShownEscaped();
 };
 
 void TestUiFileLockTruth::stuckMeansContended() {
@@ -220,6 +221,56 @@ void TestUiFileLockTruth::plurals() {
     QCOMPARE(TextFormat::plural(1, u"lock"_s, u"locks"_s), u"1 lock"_s);
     QCOMPARE(TextFormat::plural(0, u"lock"_s, u"locks"_s), u"0 locks"_s);
     QCOMPARE(TextFormat::plural(2, u"holder"_s, u"holders"_s), u"2 holders"_s);
+}
+
+// Paths, command lines and labels are chosen by whoever made the file or started the process:
+// a newline must not split a row, and a right-to-left override must not make a path read
+// backwards. The views show them by the library's rules for names; actions still get the
+// exact path.
+void TestUiFileLockTruth::namesAreShownEscaped() {
+    const std::string path = "/tmp/a\nb\u202e.kcol";
+    const QString shownPath = u"/tmp/a\\nb\\u{202e}.kcol"_s;
+    inspect::Snapshot snapshot = uitest::emptySnapshot();
+    uitest::addProcess(snapshot, 10, "evil\u202ecmd");
+    snapshot.processes[10].command_line = "evil\x1b[2J --path\t" + path;
+    const std::size_t index = uitest::addLock(snapshot, path, 10);
+    uitest::addWaiter(snapshot, index, 11);
+    inspect::WaitNoticeRecord notice;
+    notice.pid = 11;
+    notice.resources = {path};
+    notice.started = snapshot.taken_at - 1s;
+    notice.label = "job\u200bname";
+    snapshot.file_locks[index].waiters.back().notice = notice;
+
+    PollSettings settings;
+    PollResultBuilder builder(snapshot, settings, TextFormat::msecsSinceEpoch(snapshot.taken_at));
+    inspect::Event event;
+    event.kind = inspect::EventKind::acquired;
+    event.time = snapshot.taken_at;
+    event.resource = path;
+    event.lock_kind = "flock";
+    event.pid = 10;
+    event.command = "evil\u202ecmd";
+    const PollResult result = builder.build({event});
+
+    FileLockModel model;
+    model.setRows(result.fileLocks, result.fileLockIndex);
+    const QModelIndex pathCell = model.index(0, FileLockModel::PathColumn);
+    QCOMPARE(pathCell.data().toString(), shownPath);
+    QVERIFY(pathCell.data(Qt::ToolTipRole).toString().startsWith(shownPath));
+    QCOMPARE(pathCell.data(FileLockModel::PathRole).toString(), TextFormat::fromStd(path));
+    QCOMPARE(model.index(0, FileLockModel::CommandColumn).data().toString(), u"evil\\u{202e}cmd"_s);
+    QCOMPARE(model.index(0, FileLockModel::CommandColumn).data(Qt::ToolTipRole).toString(),
+             u"evil\\x1b[2J --path\\t"_s + shownPath);
+    const QModelIndex waiterRow = model.waiterRowsOf(result.fileLocks.front().lock->id).value(0);
+    QVERIFY(waiterRow.isValid());
+    const QString waiterText =
+        model.index(waiterRow.row(), FileLockModel::PathColumn).data().toString();
+    QVERIFY2(waiterText.contains(u"job\\u{200b}name"_s), qPrintable(waiterText));
+
+    QCOMPARE(result.events.size(), 1);
+    QCOMPARE(result.events.front().resource, shownPath);
+    QCOMPARE(result.events.front().command, u"evil\\u{202e}cmd"_s);
 }
 
 QTEST_GUILESS_MAIN(TestUiFileLockTruth)

@@ -111,6 +111,7 @@ class TestUiTimeline : public QObject {
     void filter();
     void barsAcrossALostConnection();
     void pollerMarksLogAndBarsFromOneGap();
+    void pollerLanesShowNamesEscaped();
 };
 
 void TestUiTimeline::holdsAndWaitsFromSnapshots() {
@@ -361,6 +362,23 @@ void TestUiTimeline::pollerMarksLogAndBarsFromOneGap() {
         }
     }
     QCOMPARE(marked, 2);
+}
+
+// A file's lane reads as the log and the File locks table show its path (TextFormat::shownName).
+void TestUiTimeline::pollerLanesShowNamesEscaped() {
+    SnapshotPoller poller;
+    poller.setUpdateSource([](const inspect::ScanOptions&) {
+        SnapshotPoller::SourceUpdate update;
+        update.snapshot.taken_at = std::chrono::system_clock::now();
+        uitest::addLock(update.snapshot, "/srv/a\nb\u202e.lock", 5, 0, std::nullopt,
+                        update.snapshot.taken_at - 5s);
+        return update;
+    });
+    QSignalSpy results(&poller, &SnapshotPoller::resultReady);
+    poller.refreshNow();
+    QVERIFY(results.wait(static_cast<int>(testsupport::timeBound(5000))));
+    const PollResult result = results.at(0).at(0).value<PollResult>();
+    QVERIFY(barOf(result.timeline, u"/srv/a\\nb\\u{202e}.lock"_s, false));
 }
 
 QTEST_GUILESS_MAIN(TestUiTimeline)

@@ -253,7 +253,10 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
         case StatusColumn:
             return sort ? QVariant(static_cast<int>(row.health)) : HealthStyle::label(row.health);
         case PathColumn:
-            return row.pathDeleted && !sort ? row.path + u" (deleted)"_s : row.path;
+            if (sort)
+                return row.path;
+            return QString(TextFormat::shownName(row.path) +
+                           (row.pathDeleted ? u" (deleted)"_s : QString()));
         case KindColumn:
             return row.kind;
         case ModeColumn:
@@ -291,7 +294,8 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
                            (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
         case PathColumn:
             return QString(
-                row.path + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
+                TextFormat::shownName(row.path) +
+                (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
                 (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s) +
                 (row.pathSearched ? u"\nFound by device and inode in the usual lock places: "
                                     u"no process that has it open could be read"_s

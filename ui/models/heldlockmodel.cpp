@@ -108,8 +108,9 @@ void HeldLockModel::onJobStateChanged(AcquireJob* job) {
     event.timeMs = QDateTime::currentMSecsSinceEpoch();
     event.source = u"operator"_s;
     const AcquireRequest& request = job->request();
-    event.resource =
-        request.target == AcquireRequest::Target::file ? request.path : request.describeLock();
+    event.resource = request.target == AcquireRequest::Target::file
+                         ? TextFormat::shownName(request.path)
+                         : request.describeLock();
     // A Redis lock is on its connection: the Host column names it as it is called now.
     if (!request.connectionId.isEmpty())
         event.host = RedisConnectionNames::hostOf(request.connectionId);

@@ -20,7 +20,7 @@ QString whoOf(const inspect::Snapshot& snapshot, inspect::Pid pid) {
     const inspect::ProcessInfo* process = snapshot.process(pid);
     if (!process || process->command.empty())
         return QString::number(pid);
-    return QString::number(pid) + u" ("_s + TextFormat::fromStd(process->command) + u')';
+    return QString::number(pid) + u" ("_s + TextFormat::shownName(process->command) + u')';
 }
 
 /// Two closed intervals of one process closer than this are drawn as one bar.

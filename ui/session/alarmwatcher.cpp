@@ -1,5 +1,7 @@
 #include "session/alarmwatcher.h"
 
+#include "session/textformat.h"
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -45,7 +47,8 @@ Alarm lockAlarm(const FileLockRow& lock) {
         alarm.title = QObject::tr("Stuck lock on %1").arg(onHost(lock.host));
         break;
     }
-    alarm.text = lock.path + u"\n"_s + QObject::tr("held by %1, %2").arg(holder, waiting);
+    alarm.text = TextFormat::shownName(lock.path) + u"\n"_s +
+                 QObject::tr("held by %1, %2").arg(holder, waiting);
     if (!lock.healthReason.isEmpty())
         alarm.text += u"\n"_s + lock.healthReason;
     return alarm;

@@ -174,7 +174,7 @@ void InspectorSession::logLockSignal(qint64 pid, const QString& path,
     // A remote host's action reads like that host's other entries ("file @ HOST").
     event.source = outcome.host.isEmpty() ? u"operator"_s : u"operator @ "_s + outcome.host;
     event.host = outcome.host;
-    event.resource = path;
+    event.resource = TextFormat::shownName(path);
     event.pid = pid;
     const std::string_view name = portalocker::inspect::signal_name(signal);
     event.detail = QString::fromLatin1(name.data(), qsizetype(name.size())) + u" "_s +

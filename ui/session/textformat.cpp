@@ -1,5 +1,7 @@
 #include "session/textformat.h"
 
+#include <portalocker/inspect/redisbytes.hpp>
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLocale>
@@ -69,6 +71,19 @@ QString count(qint64 value) {
 
 QString hostName(const QString& host) {
     return host.isEmpty() ? QCoreApplication::translate("TextFormat", "This computer") : host;
+}
+
+QString shownName(std::string_view bytes) {
+    return fromStd(std::string_view(portalocker::inspect::printable_bytes(bytes)));
+}
+
+QString shownName(const QString& text) {
+    for (const QChar c : text) {
+        const char16_t unit = c.unicode();
+        if (unit < 0x20 || unit >= 0x7F || unit == u'\\')
+            return shownName(std::string_view(text.toStdString()));
+    }
+    return text;
 }
 
 QString redisHost(const QString& connectionName) {

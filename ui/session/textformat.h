@@ -37,6 +37,13 @@ QString redisHost(const QString& connectionName);
 /// "1 lock", "0 locks", "1,234 locks": the count with the right one of two words.
 QString plural(qint64 value, const QString& singular, const QString& pluralForm);
 
+/// A name as the views show it: a file path, command line or other bytes a user, another
+/// program or a server chose. The library's rules for names (see "How names are shown" in the
+/// README): control, C1, bidi and zero-width characters escaped, a backslash doubled, so that
+/// no name can break a row or read backwards. Plain printable ASCII comes back as it is.
+QString shownName(const QString& text);
+QString shownName(std::string_view bytes);
+
 inline QString fromStd(const std::string& text) {
     return QString::fromStdString(text);
 }

@@ -84,6 +84,16 @@ QString PollResultBuilder::intern(std::string_view text) {
                              TextFormat::fromStd(text));
 }
 
+QString PollResultBuilder::internName(std::string_view text) {
+    const QByteArray key =
+        QByteArray::fromRawData(text.data(), static_cast<qsizetype>(text.size()));
+    auto found = m_names.constFind(key);
+    if (found != m_names.cend())
+        return *found;
+    return *m_names.insert(QByteArray(text.data(), static_cast<qsizetype>(text.size())),
+                           TextFormat::shownName(text));
+}
+
 ProcessRef PollResultBuilder::process(inspect::Pid pid) {
     auto found = m_processes.constFind(pid);
     if (found != m_processes.cend())
@@ -91,9 +101,10 @@ ProcessRef PollResultBuilder::process(inspect::Pid pid) {
     auto row = QSharedPointer<ProcessRow>::create();
     row->pid = pid;
     if (const inspect::ProcessInfo* info = m_snapshot.process(pid)) {
-        row->command = TextFormat::fromStd(info->command);
+        // Shown only (never used to act on the process): escaped once, here.
+        row->command = TextFormat::shownName(info->command);
         row->parentPid = info->parent_pid;
-        row->commandLine = TextFormat::fromStd(info->command_line);
+        row->commandLine = TextFormat::shownName(info->command_line);
         row->user = intern(info->user);
         row->state = intern(inspect::to_string(info->state));
         row->stoppedOrZombie = stoppedOrZombie(info->state);
@@ -126,7 +137,7 @@ QString PollResultBuilder::pathOf(std::size_t lockIndex) const {
         return u"?"_s;
     const inspect::FileLock& lock = m_snapshot.file_locks[lockIndex];
     if (!lock.path.empty())
-        return TextFormat::fromStd(lock.path);
+        return TextFormat::shownName(lock.path);
     return lock.file ? TextFormat::fromStd(inspect::to_string(*lock.file)) : u"(no inode)"_s;
 }
 
@@ -204,7 +215,7 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
         if (waiter.notice) {
             waiterRow.published = true;
             waiterRow.deadlineMs = msOrMinus(waiter.notice->deadline);
-            waiterRow.label = TextFormat::fromStd(waiter.notice->label);
+            waiterRow.label = TextFormat::shownName(waiter.notice->label);
         }
         for (const std::string& problem : waiter.problems)
             waiterRow.problems << TextFormat::fromStd(problem);
@@ -392,11 +403,11 @@ EventRow PollResultBuilder::eventRow(const inspect::Event& event) {
     row.timeMs = TextFormat::msecsSinceEpoch(event.time);
     row.kind = eventKind(event.kind);
     row.source = file;
-    row.resource = intern(event.resource);
+    row.resource = internName(event.resource);
     row.lockKind = intern(event.lock_kind);
     row.mode = intern(event.mode);
     row.pid = event.pid;
-    row.command = intern(event.command);
+    row.command = internName(event.command);
     row.durationMs = event.duration ? event.duration->count() : -1;
     row.durationExact = event.duration_exact;
     return row;

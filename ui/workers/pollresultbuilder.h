@@ -40,6 +40,9 @@ class PollResultBuilder {
 
     /// One shared string per distinct value within a build (paths, kinds, modes, reasons).
     QString intern(std::string_view text);
+    /// intern() of a name as the views show it (TextFormat::shownName): event rows' paths
+    /// and commands, which are shown and exported but never acted on.
+    QString internName(std::string_view text);
 
   private:
     ProcessRef process(portalocker::inspect::Pid pid);
@@ -57,6 +60,7 @@ class PollResultBuilder {
     qint64 m_nowMs;
     QHash<qint64, ProcessRef> m_processes;
     QHash<QByteArray, QString> m_strings;
+    QHash<QByteArray, QString> m_names;
     QHash<qint64, QString> m_who;
     std::vector<bool> m_deadlockedLocks;
     std::vector<qint64> m_lockThresholdMs; ///< per lock: its watch's threshold or the global one

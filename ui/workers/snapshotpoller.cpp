@@ -221,6 +221,8 @@ PollResult SnapshotPoller::pollOnce(const std::shared_ptr<Engine>& engine,
                             gap ? &*gap : nullptr);
     result.timeline =
         engine->timeline.lanes(nowMs, settings.timelineWindowMs, settings.timelineMaxLanes);
+    for (TimelineLane& lane : result.timeline)
+        lane.resource = TextFormat::shownName(lane.resource); // a file's path, as the log shows it
     result.timelineOngoing =
         std::any_of(result.timeline.cbegin(), result.timeline.cend(), [](const TimelineLane& lane) {
             return std::any_of(lane.bars.cbegin(), lane.bars.cend(),
