@@ -8,6 +8,7 @@
 #include "models/deadlockmodel.h"
 #include "models/filelockmodel.h"
 #include "models/watchmodel.h"
+#include "session/inspectorsession.h"
 #include "session/textformat.h"
 #include "workers/pollresultbuilder.h"
 
@@ -221,6 +222,18 @@ void TestUiFileLockTruth::plurals() {
     QCOMPARE(TextFormat::plural(1, u"lock"_s, u"locks"_s), u"1 lock"_s);
     QCOMPARE(TextFormat::plural(0, u"lock"_s, u"locks"_s), u"0 locks"_s);
     QCOMPARE(TextFormat::plural(2, u"holder"_s, u"holders"_s), u"2 holders"_s);
+    // The Activity log's first entry (it read "1 locks already held").
+    PollCounts counts;
+    counts.locks = 1;
+    counts.waiters = 1;
+    counts.deadlocks = 1;
+    QVERIFY2(InspectorSession::firstLookDetail(counts).startsWith(
+                 u"first look: 1 lock already held, 1 waiting, 1 deadlock;"_s),
+             qPrintable(InspectorSession::firstLookDetail(counts)));
+    counts.locks = 2;
+    counts.deadlocks = 0;
+    QVERIFY(InspectorSession::firstLookDetail(counts).startsWith(
+        u"first look: 2 locks already held, 1 waiting, 0 deadlocks;"_s));
 }
 
 // Paths, command lines and labels are chosen by whoever made the file or started the process:

@@ -180,7 +180,7 @@ QVariant WatchModel::watchData(const WatchRow& row, int column, int role) const 
         QStringList labels;
         for (const WatchTargetRow& target : row.targets)
             labels << (target.slot >= 0 ? QString(u"slot "_s + QString::number(target.slot))
-                                        : target.path) +
+                                        : TextFormat::shownName(target.path)) +
                           u": "_s + target.stateText;
         return labels;
     }
@@ -264,8 +264,8 @@ QVariant WatchModel::targetData(const WatchRow& watch, const WatchTargetRow& tar
         case NameColumn:
             return target.slot >= 0
                        ? u"slot "_s + QString::number(target.slot).rightJustified(2, u'0') +
-                             u"  "_s + target.path
-                       : target.path;
+                             u"  "_s + TextFormat::shownName(target.path)
+                       : TextFormat::shownName(target.path);
         case StatusColumn:
             return role == SortRole ? QVariant(static_cast<int>(target.health))
                                     : QVariant(HealthStyle::label(target.health));
@@ -286,7 +286,9 @@ QVariant WatchModel::targetData(const WatchRow& watch, const WatchTargetRow& tar
     case Qt::DecorationRole:
         return column == StatusColumn ? QVariant(HealthStyle::icon(target.health)) : QVariant();
     case Qt::ToolTipRole:
-        return target.problem.isEmpty() ? target.path : target.path + u"\n"_s + target.problem;
+        return target.problem.isEmpty()
+                   ? TextFormat::shownName(target.path)
+                   : QString(TextFormat::shownName(target.path) + u"\n"_s + target.problem);
     default:
         return {};
     }

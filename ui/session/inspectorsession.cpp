@@ -83,6 +83,14 @@ InspectorSession::InspectorSession(AppSettings* settings, QObject* parent)
     connect(m_heldLocks, &HeldLockModel::jobStateChanged, m_poller, &SnapshotPoller::refreshNow);
 }
 
+QString InspectorSession::firstLookDetail(const PollCounts& counts) {
+    return tr("first look: %1 already held, %2 waiting, %3; their hold times are at least "
+              "since now and at most since their holders started")
+        .arg(TextFormat::plural(counts.locks, tr("lock"), tr("locks")))
+        .arg(TextFormat::count(counts.waiters))
+        .arg(TextFormat::plural(counts.deadlocks, tr("deadlock"), tr("deadlocks")));
+}
+
 InspectorSession::~InspectorSession() = default;
 
 void InspectorSession::start() {
@@ -228,12 +236,7 @@ void InspectorSession::applyResult(const HostResultMerger::Merged& merged) {
         first.timeMs = result.takenAtMs;
         first.kind = EventRow::Kind::operatorAction;
         first.source = u"file"_s;
-        first.detail = tr("first look: %1 locks already held, %2 waiting, %3 deadlocks; their "
-                          "hold times are at least since now and at most since their holders "
-                          "started")
-                           .arg(result.counts.locks)
-                           .arg(result.counts.waiters)
-                           .arg(result.counts.deadlocks);
+        first.detail = firstLookDetail(result.counts);
         m_eventLog->append(first);
     }
     m_eventLog->append(result.events);

@@ -34,6 +34,9 @@ class InspectorSession : public QObject {
     explicit InspectorSession(AppSettings* settings, QObject* parent = nullptr);
     ~InspectorSession() override;
 
+    /// The Activity log's first entry: what was already there at the first look.
+    static QString firstLookDetail(const PollCounts& counts);
+
     AppSettings* settings() const { return m_settings; }
     SnapshotPoller* poller() const { return m_poller; }
     FileLockModel* fileLocks() const { return m_fileLocks; }
