@@ -241,8 +241,8 @@ void TestUiFileLockTruth::plurals() {
 // backwards. The views show them by the library's rules for names; actions still get the
 // exact path.
 void TestUiFileLockTruth::namesAreShownEscaped() {
-    const std::string path = "/tmp/a\nb\u202e.kcol";
-    const QString shownPath = u"/tmp/a\\nb\\u{202e}.kcol"_s;
+    const std::string path = "/tmp/a\nb\u202e.kcol\xff";
+    const QString shownPath = u"/tmp/a\\nb\\u{202e}.kcol\\xff"_s; // the byte, not U+FFFD
     inspect::Snapshot snapshot = uitest::emptySnapshot();
     uitest::addProcess(snapshot, 10, "evil\u202ecmd");
     snapshot.processes[10].command_line = "evil\x1b[2J --path\t" + path;

@@ -255,8 +255,7 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
         case PathColumn:
             if (sort)
                 return row.path;
-            return QString(TextFormat::shownName(row.path) +
-                           (row.pathDeleted ? u" (deleted)"_s : QString()));
+            return QString(row.shownPath() + (row.pathDeleted ? u" (deleted)"_s : QString()));
         case KindColumn:
             return row.kind;
         case ModeColumn:
@@ -294,8 +293,7 @@ QVariant FileLockModel::lockData(const FileLockRow& row, int column, int role) c
                            (row.healthReason.isEmpty() ? QString() : u"\n"_s + row.healthReason));
         case PathColumn:
             return QString(
-                TextFormat::shownName(row.path) +
-                (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
+                row.shownPath() + (row.fileId.isEmpty() ? QString() : u"\ninode "_s + row.fileId) +
                 (row.pathKnown ? QString() : u"\nPath unknown: no readable descriptor"_s) +
                 (row.pathSearched ? u"\nFound by device and inode in the usual lock places: "
                                     u"no process that has it open could be read"_s

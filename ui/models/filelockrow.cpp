@@ -1,5 +1,7 @@
 #include "models/filelockrow.h"
 
+#include "session/textformat.h"
+
 namespace {
 
 bool contains(const QString& field, const QString& term) {
@@ -13,6 +15,10 @@ bool processMatches(const ProcessRef& process, const QString& term) {
 }
 
 } // namespace
+
+QString FileLockRow::shownPath() const {
+    return shownPathText.isNull() ? TextFormat::shownName(path) : shownPathText;
+}
 
 bool FileLockRow::matches(const QStringList& terms) const {
     // Computed on demand instead of a stored lower-case haystack: the filter runs when the

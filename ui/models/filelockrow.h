@@ -83,6 +83,9 @@ struct WaiterRow {
 struct FileLockRow {
     QString id;   ///< FileLock::id: stable while the lock is held
     QString path; ///< the path, or "dev:inode" when it could not be named (pathKnown false)
+    /// The path as the views show it (TextFormat::shownName of its bytes, so that bytes that
+    /// are not UTF-8 read `\xNN`); null when the row was made without one (shownPath()).
+    QString shownPathText;
     bool pathKnown = false;
     bool pathDeleted = false;
     /// Named by looking for its device + inode in the usual lock places: no process that has
@@ -122,6 +125,8 @@ struct FileLockRow {
     }
     /// True when every term (lower case) occurs in one of the fields the filter box searches.
     bool matches(const QStringList& terms) const;
+    /// The path as the views show it: shownPathText, else TextFormat::shownName(path).
+    QString shownPath() const;
 };
 
 using FileLockRef = QSharedPointer<const FileLockRow>;

@@ -1,7 +1,5 @@
 #include "session/alarmwatcher.h"
 
-#include "session/textformat.h"
-
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -47,8 +45,7 @@ Alarm lockAlarm(const FileLockRow& lock) {
         alarm.title = QObject::tr("Stuck lock on %1").arg(onHost(lock.host));
         break;
     }
-    alarm.text = TextFormat::shownName(lock.path) + u"\n"_s +
-                 QObject::tr("held by %1, %2").arg(holder, waiting);
+    alarm.text = lock.shownPath() + u"\n"_s + QObject::tr("held by %1, %2").arg(holder, waiting);
     if (!lock.healthReason.isEmpty())
         alarm.text += u"\n"_s + lock.healthReason;
     return alarm;

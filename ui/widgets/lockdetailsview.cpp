@@ -97,8 +97,8 @@ void LockDetailsView::showLock(const FileLockRow* row, bool force) {
 QString LockDetailsView::html(const FileLockRow& row, qint64 nowMs) {
     QString html;
     const QColor accent = HealthStyle::accent(row.health);
-    html += u"<p style='margin:0'><span style='font-size:large'><b>"_s +
-            esc(TextFormat::shownName(row.path)) + u"</b></span>"_s;
+    html += u"<p style='margin:0'><span style='font-size:large'><b>"_s + esc(row.shownPath()) +
+            u"</b></span>"_s;
     if (row.pathDeleted)
         html += u" <i>(deleted)</i>"_s;
     if (row.pathSearched)

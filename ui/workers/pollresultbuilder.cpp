@@ -156,6 +156,8 @@ FileLockRow PollResultBuilder::fileLockRow(std::size_t index) {
     row.fileId = lock.file ? intern(inspect::to_string(*lock.file)) : QString();
     row.pathKnown = !lock.path.empty();
     row.path = internedPath(index);
+    if (!lock.path.empty())
+        row.shownPathText = internName(lock.path);
     row.pathDeleted = lock.path_deleted;
     row.pathSearched = lock.path_source == inspect::PathSource::search;
     row.kind = intern(inspect::to_string(lock.kind));
