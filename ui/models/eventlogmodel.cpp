@@ -17,20 +17,11 @@ EventLogModel::EventLogModel(QObject* parent) : QAbstractTableModel(parent) {
 }
 
 void EventLogModel::setConnectionNames(RedisConnectionNames* names) {
-    if (m_names)
-        disconnect(m_names, nullptr, this, nullptr);
+    Q_ASSERT(!m_names && names); // once, by the session that owns both
     m_names = names;
-    if (!names)
-        return;
-    // The rows keep their host (the connection's id): only what the Host column shows changes,
-    // in whichever rows are on screen. The proxies re-filter (the host filter compares ids, so
-    // a row never changes sides) once per rename, not per refresh.
-    connect(names, &RedisConnectionNames::renamed, this, [this] {
-        if (!m_rows.empty())
-            emit dataChanged(index(0, HostColumn),
-                             index(static_cast<int>(m_rows.size()) - 1, HostColumn),
-                             {Qt::DisplayRole});
-    });
+    // The proxies re-filter (the host filter compares ids, so a row never changes sides) once
+    // per rename, not per refresh.
+    names->repaintOnRename(this, HostColumn);
 }
 
 const RedisConnectionNames* EventLogModel::connectionNames() const {

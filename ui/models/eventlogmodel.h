@@ -41,7 +41,7 @@ class EventLogModel : public QAbstractTableModel {
     explicit EventLogModel(QObject* parent = nullptr);
 
     /// Names the Redis connections' rows (without it, a connection's id stands for its name).
-    /// A rename repaints the Host column; it changes no row.
+    /// A rename repaints the Host column; it changes no row. Set once.
     void setConnectionNames(RedisConnectionNames* names);
     const RedisConnectionNames* connectionNames() const;
     /// How `host` (an EventRow::host) is shown: "This computer", the ssh destination,

@@ -29,15 +29,9 @@ HeldLockModel::~HeldLockModel() {
 }
 
 void HeldLockModel::setConnectionNames(RedisConnectionNames* names) {
-    if (m_names)
-        disconnect(m_names, nullptr, this, nullptr);
+    Q_ASSERT(!m_names && names); // once, by the session that owns both
     m_names = names;
-    if (names)
-        connect(names, &RedisConnectionNames::renamed, this, [this] {
-            if (!m_jobs.isEmpty())
-                emit dataChanged(index(0, LockColumn),
-                                 index(static_cast<int>(m_jobs.size()) - 1, LockColumn));
-        });
+    names->repaintOnRename(this, LockColumn);
 }
 
 QString HeldLockModel::describe(const AcquireRequest& request) const {

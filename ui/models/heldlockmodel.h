@@ -26,7 +26,7 @@ class HeldLockModel : public QAbstractTableModel {
     ~HeldLockModel() override;
 
     /// Names a Redis lock's connection as it is called now (without it, as when it was asked
-    /// for); a rename repaints the Lock column.
+    /// for); a rename repaints the Lock column. Set once.
     void setConnectionNames(RedisConnectionNames* names);
 
     /// Starts a new attempt; returns its job (owned by the model).

@@ -2,6 +2,8 @@
 
 #include "session/textformat.h"
 
+#include <QAbstractItemModel>
+
 #include <QThread>
 
 using namespace Qt::StringLiterals;
@@ -38,6 +40,15 @@ void RedisConnectionNames::setRemoved(const QString& connectionId) {
         return;
     found->removed = true;
     emit renamed(connectionId);
+}
+
+void RedisConnectionNames::repaintOnRename(QAbstractItemModel* model, int column) {
+    connect(this, &RedisConnectionNames::renamed, model, [model, column] {
+        const int rows = model->rowCount();
+        if (rows > 0)
+            emit model->dataChanged(model->index(0, column), model->index(rows - 1, column),
+                                    {Qt::DisplayRole});
+    });
 }
 
 QString RedisConnectionNames::name(const QString& connectionId) const {

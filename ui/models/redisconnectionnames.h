@@ -11,6 +11,8 @@
 #include <QObject>
 #include <QString>
 
+class QAbstractItemModel;
+
 class RedisConnectionNames : public QObject {
     Q_OBJECT
   public:
@@ -27,6 +29,10 @@ class RedisConnectionNames : public QObject {
     void setName(const QString& connectionId, const QString& name);
     /// The connection is gone: its rows keep its last name, marked "(removed)".
     void setRemoved(const QString& connectionId);
+    /// Repaints `column` of `model`, the one that shows connection names, in every row once
+    /// per rename: the rows keep their ids, only what the column shows changes. Ends with
+    /// either object.
+    void repaintOnRename(QAbstractItemModel* model, int column);
     /// True until a connection is named (removed ones count: their rows may be in the log).
     bool isEmpty() const { return m_entries.isEmpty(); }
     /// "NAME", "NAME (removed)", or the id for a connection never named here.

@@ -110,15 +110,9 @@ int RedisLockModel::columnCount(const QModelIndex& parent) const {
 }
 
 void RedisLockModel::setConnectionNames(RedisConnectionNames* names) {
-    if (m_names)
-        disconnect(m_names, nullptr, this, nullptr);
+    Q_ASSERT(!m_names && names); // once, by the session that owns both
     m_names = names;
-    if (names)
-        connect(names, &RedisConnectionNames::renamed, this, [this] {
-            if (!m_rows.isEmpty())
-                emit dataChanged(index(0, ServerColumn),
-                                 index(static_cast<int>(m_rows.size()) - 1, ServerColumn));
-        });
+    names->repaintOnRename(this, ServerColumn);
 }
 
 QString RedisLockModel::connectionName(const RedisLockRow& row) const {

@@ -48,7 +48,7 @@ class RedisLockModel : public QAbstractTableModel, private SlicedMerge<QList<Red
     ~RedisLockModel() override;
 
     /// Names the rows' connections as they are called now (a scan under way when a connection
-    /// was renamed brings rows with the old name); a rename repaints the Server column.
+    /// was renamed brings rows with the old name); a rename repaints the Server column. Set once.
     void setConnectionNames(RedisConnectionNames* names);
     /// The connection of `row` as it is called now.
     QString connectionName(const RedisLockRow& row) const;

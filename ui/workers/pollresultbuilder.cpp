@@ -74,24 +74,28 @@ PollResultBuilder::PollResultBuilder(const inspect::Snapshot& snapshot,
     }
 }
 
-QString PollResultBuilder::intern(std::string_view text) {
-    const QByteArray key =
-        QByteArray::fromRawData(text.data(), static_cast<qsizetype>(text.size()));
-    auto found = m_strings.constFind(key);
-    if (found != m_strings.cend())
+namespace {
+
+/// The one QString of `strings` for the bytes `text`, made by `convert` the first time.
+template <class Convert>
+QString internedIn(QHash<QByteArray, QString>& strings, std::string_view text, Convert convert) {
+    const auto size = static_cast<qsizetype>(text.size());
+    auto found = strings.constFind(QByteArray::fromRawData(text.data(), size));
+    if (found != strings.cend())
         return *found;
-    return *m_strings.insert(QByteArray(text.data(), static_cast<qsizetype>(text.size())),
-                             TextFormat::fromStd(text));
+    return *strings.insert(QByteArray(text.data(), size), convert(text));
+}
+
+} // namespace
+
+QString PollResultBuilder::intern(std::string_view text) {
+    return internedIn(m_strings, text,
+                      [](std::string_view raw) { return TextFormat::fromStd(raw); });
 }
 
 QString PollResultBuilder::internName(std::string_view text) {
-    const QByteArray key =
-        QByteArray::fromRawData(text.data(), static_cast<qsizetype>(text.size()));
-    auto found = m_names.constFind(key);
-    if (found != m_names.cend())
-        return *found;
-    return *m_names.insert(QByteArray(text.data(), static_cast<qsizetype>(text.size())),
-                           TextFormat::shownName(text));
+    return internedIn(m_names, text,
+                      [](std::string_view raw) { return TextFormat::shownName(raw); });
 }
 
 ProcessRef PollResultBuilder::process(inspect::Pid pid) {
